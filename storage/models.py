@@ -1,0 +1,240 @@
+"""The office database's tables (peewee), DESIGN.md §4 and DATA.md.
+
+Models are bound to a database by :func:`storage.db.open_db`. Every *shared* table (one whose rows
+travel in bundles) derives from :class:`SharedModel` and carries ``uid``, ``origin``, ``version``,
+``updated_at``, ``updated_by`` and the tombstone ``deleted``. Rows are written through
+:mod:`storage.audit`, which stamps those columns and writes the audit rows; never call
+``save()`` on a shared row directly.
+
+Dates are ISO strings (``YYYY-MM-DD``) with a precision column (``D``, ``M``, ``Y``; a missing day or
+month is stored as 01). Timestamps are ISO 8601 UTC strings ending in ``Z``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import peewee as pw
+
+database = pw.SqliteDatabase(None)
+
+
+def new_uid() -> str:
+    """A random UUID (RFC 4122 v4) as 36 characters."""
+    return str(uuid.uuid4())
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Office(BaseModel):
+    """This database's office: one row. ``level`` is ``township`` (9-digit code) or ``county`` (6).
+
+    ``version_counter`` is the per-office counter that every change raises (DESIGN.md §4).
+    """
+
+    code = pw.CharField(max_length=12, unique=True)
+    name = pw.CharField()
+    level = pw.CharField(max_length=10)
+    county_code = pw.CharField(max_length=6)
+    full_name = pw.CharField(default="")
+    is_demo = pw.BooleanField(default=False)
+    version_counter = pw.IntegerField(default=0)
+    created_at = pw.CharField()
+
+
+class Operator(BaseModel):
+    """A person who keys or decides; ``login`` is the system login name unless set."""
+
+    login = pw.CharField(unique=True)
+    name = pw.CharField(default="")
+    created_at = pw.CharField()
+
+
+class AdminDivision(BaseModel):
+    """A division of the NBS 统计用区划代码 (GB/T 2260 to county level), the office's part of it.
+
+    ``level``: 1 province, 2 city, 3 county, 4 township, 5 village; ``parent`` the code above.
+    """
+
+    code = pw.CharField(max_length=12, primary_key=True)
+    name = pw.CharField()
+    level = pw.IntegerField()
+    parent = pw.CharField(max_length=12, null=True, index=True)
+    source = pw.CharField(default="NBS 2023")
+
+
+class SharedModel(BaseModel):
+    """Columns every shared table carries (DESIGN.md §4)."""
+
+    uid = pw.CharField(max_length=36, unique=True, default=new_uid)
+    origin = pw.CharField(max_length=12)
+    version = pw.IntegerField()
+    updated_at = pw.CharField()
+    updated_by = pw.CharField()
+    deleted = pw.BooleanField(default=False)
+
+
+class Household(SharedModel):
+    """户. ``household_code`` = 12-digit village code + 2-digit group + 4-digit serial (DESIGN.md §2)."""
+
+    household_code = pw.CharField(max_length=18)
+    village_code = pw.CharField(max_length=12, index=True)
+    group_no = pw.CharField(max_length=2)
+    serial = pw.IntegerField()
+    address_detail = pw.CharField(default="")
+    form_no = pw.CharField(default="")
+    entry_status = pw.CharField(default="entered")
+
+    class Meta:
+        indexes = ()
+
+
+Household.add_index(
+    pw.SQL("CREATE UNIQUE INDEX IF NOT EXISTS household_code_live ON household (household_code) WHERE deleted = 0")
+)
+
+
+class Person(SharedModel):
+    """人. ``id_number`` as written (upper case); ``id_number_18`` its 18-character form for matching."""
+
+    household = pw.ForeignKeyField(Household, backref="members", on_delete="RESTRICT")
+    seq = pw.IntegerField()
+    name = pw.CharField()
+    name_norm = pw.CharField(index=True)
+    id_number = pw.CharField(default="")
+    id_number_18 = pw.CharField(default="", index=True)
+    id_check = pw.CharField(default="missing")
+    sex = pw.CharField(max_length=1, default="")
+    birth_date = pw.CharField(default="", index=True)
+    birth_date_prec = pw.CharField(max_length=1, default="D")
+    relation_to_head = pw.CharField(max_length=2, default="")
+    ethnicity = pw.CharField(max_length=2, default="")
+    residence_status = pw.CharField(max_length=1, default="1")
+    hukou_place_text = pw.CharField(default="")
+
+
+class Birth(SharedModel):
+    """出生: one row per child born; twins are two rows with the same date."""
+
+    household = pw.ForeignKeyField(Household, backref="births", on_delete="RESTRICT")
+    mother = pw.ForeignKeyField(Person, backref="births_as_mother", on_delete="RESTRICT")
+    father = pw.ForeignKeyField(Person, null=True, backref="births_as_father", on_delete="RESTRICT")
+    child = pw.ForeignKeyField(Person, null=True, backref="birth_record", on_delete="RESTRICT")
+    child_name = pw.CharField(default="")
+    child_sex = pw.CharField(max_length=1, default="")
+    birth_date = pw.CharField(index=True)
+    birth_date_prec = pw.CharField(max_length=1, default="D")
+    birth_order = pw.IntegerField(null=True)
+    birth_cert_no = pw.CharField(default="")
+
+
+class AuditLog(BaseModel):
+    """Every change: who, when, table, row uid, field, old and new value, reason (DESIGN.md §4)."""
+
+    at = pw.CharField(index=True)
+    operator = pw.CharField()
+    table = pw.CharField()
+    uid = pw.CharField(max_length=36, index=True)
+    field = pw.CharField()
+    old = pw.TextField(null=True)
+    new = pw.TextField(null=True)
+    reason = pw.TextField(default="")
+
+
+class OwnKey(BaseModel):
+    """This office's keys. ``kind``: ``sign`` (Ed25519), ``encrypt`` (X25519), ``recovery`` (X25519,
+    county only; its private part is kept offline, so ``private_age`` is NULL).
+
+    ``private_age`` is the private key wrapped in a passphrase-protected age file (scrypt).
+    """
+
+    kind = pw.CharField(max_length=10)
+    public = pw.TextField()
+    fingerprint = pw.CharField()
+    private_age = pw.BlobField(null=True)
+    created_at = pw.CharField()
+    active = pw.BooleanField(default=True)
+
+
+class PeerOffice(BaseModel):
+    """Another office whose public keys are registered here (a county's townships; a township's county)."""
+
+    code = pw.CharField(max_length=12, unique=True)
+    name = pw.CharField(default="")
+    level = pw.CharField(max_length=10)
+    sign_public = pw.TextField()
+    encrypt_public = pw.TextField()
+    recovery_public = pw.TextField(default="")
+    fingerprint = pw.CharField()
+    registered_at = pw.CharField()
+    registered_by = pw.CharField()
+
+
+class BundleLog(BaseModel):
+    """Bundles written (``direction='out'``) and read (``'in'``).
+
+    ``status``: ``exported``, ``imported`` or ``held`` (a bundle that arrived ahead of its sequence,
+    kept in ``data`` until the gap fills). ``max_version`` is, for an export, the office's version
+    counter that the bundle covers up to.
+    """
+
+    direction = pw.CharField(max_length=3)
+    status = pw.CharField(max_length=10)
+    bundle_id = pw.CharField(max_length=36, index=True)
+    kind = pw.CharField()
+    sender = pw.CharField(max_length=12)
+    recipient = pw.CharField(max_length=12)
+    epoch = pw.IntegerField()
+    sequence = pw.IntegerField()
+    manifest_sha256 = pw.CharField(max_length=64)
+    manifest = pw.TextField()
+    payload_sha256 = pw.CharField(max_length=64)
+    max_version = pw.IntegerField(default=0)
+    counts = pw.TextField(default="{}")
+    file_name = pw.CharField(default="")
+    data = pw.BlobField(null=True)
+    at = pw.CharField()
+    operator = pw.CharField()
+
+
+BundleLog.add_index(
+    pw.SQL(
+        "CREATE UNIQUE INDEX IF NOT EXISTS bundle_stream_seq ON bundle_log "
+        "(direction, sender, recipient, epoch, sequence) WHERE status != 'held'"
+    )
+)
+
+
+class MergeConflict(BaseModel):
+    """A row from a bundle that could not be applied (wrong origin, lower version): kept for a person
+    to decide, never dropped (DESIGN.md §9)."""
+
+    bundle_id = pw.CharField(max_length=36)
+    table = pw.CharField()
+    uid = pw.CharField(max_length=36, index=True)
+    reason = pw.CharField()
+    row_json = pw.TextField()
+    at = pw.CharField()
+    status = pw.CharField(default="open")
+
+
+SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth)
+"""Shared tables in dependency order (a row's references come earlier)."""
+
+ALL_MODELS: tuple[type[BaseModel], ...] = (
+    Office,
+    Operator,
+    AdminDivision,
+    Household,
+    Person,
+    Birth,
+    AuditLog,
+    OwnKey,
+    PeerOffice,
+    BundleLog,
+    MergeConflict,
+)

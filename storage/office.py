@@ -1,0 +1,79 @@
+"""Creating an office database (``hecha init``) and reading who and where this office is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import divisions
+from .db import DatabaseError, now_iso, open_db, write_txn
+from .models import AdminDivision, Office, Operator
+from .paths import operator_login
+
+TOWNSHIP = "township"
+COUNTY = "county"
+
+
+def init_office(path: str | Path, code: str, *, demo: bool = False) -> Office:
+    """Create the database at ``path`` for the office ``code`` and load its divisions.
+
+    ``code`` is a 9-digit township or a 6-digit county of the NBS 2023 table; the office's name and
+    its villages (for a county: its townships and their villages) come from that table.
+    Raises :class:`DatabaseError` for an unknown code or a database that already has an office.
+    """
+    code = (code or "").strip()
+    if not code.isdigit() or len(code) not in (6, 9):
+        raise DatabaseError(f"单位代码 {code!r} 不对：乡镇填9位统计用区划代码，县填6位（如 130123103 或 130123）。")
+    try:
+        subtree = divisions.office_subtree(code)
+    except KeyError:
+        raise DatabaseError(
+            f"单位代码 {code} 不在国家统计局2023年统计用区划代码中：请核对代码（乡镇9位，县6位）。"
+        ) from None
+    db = open_db(path, create=True)
+    if Office.select().exists():
+        existing = Office.get()
+        raise DatabaseError(f"{path} 已经是 {existing.name}（{existing.code}）的数据库，不能再次初始化。")
+    me = next(d for d in subtree if d.code == code)
+    names = [d.name for d in subtree if len(d.code) <= len(code) and len(d.code) >= 6]
+    with write_txn():
+        AdminDivision.insert_many(
+            [dict(code=d.code, name=d.name, level=d.level, parent=d.parent, source=divisions.SOURCE) for d in subtree]
+        ).execute()
+        office = Office.create(
+            code=code,
+            name=me.name,
+            level=TOWNSHIP if len(code) == 9 else COUNTY,
+            county_code=code[:6],
+            full_name="".join(names),
+            is_demo=demo,
+            created_at=now_iso(),
+        )
+        ensure_operator()
+    db.close()
+    return office
+
+
+def ensure_operator(login: str | None = None) -> Operator:
+    """The operator row for ``login`` (default: the current login name), created if missing."""
+    login = login or operator_login()
+    op, _ = Operator.get_or_create(login=login, defaults={"created_at": now_iso()})
+    return op
+
+
+def current_office() -> Office:
+    """This database's office. Raises :class:`DatabaseError` when the database was never initialised."""
+    try:
+        return Office.get()
+    except Office.DoesNotExist:
+        raise DatabaseError("数据库还没有初始化：请先运行 hecha init --office 代码。") from None
+
+
+def villages() -> list[AdminDivision]:
+    """The office's villages (12-digit codes), in code order."""
+    return list(AdminDivision.select().where(AdminDivision.level == 5).order_by(AdminDivision.code))
+
+
+def division_name(code: str) -> str:
+    """The name of a division held in this database, or ``""``."""
+    row = AdminDivision.get_or_none(AdminDivision.code == code)
+    return row.name if row else ""
