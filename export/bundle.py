@@ -1,0 +1,570 @@
+"""Bundles (数据包): write, verify and read them, exactly as DESIGN.md §9 lays down.
+
+A bundle is a zip of three stored entries, in this order:
+
+* ``manifest.json``: format ``hecha-bundle/1``, kind, bundle id, sender and its signing-key
+  fingerprint, recipient and its encryption-key fingerprints, stream, epoch, sequence, SHA-256 of the
+  previous manifest in the stream, ISO week, creation time, payload size and SHA-256, schema and
+  software versions. No personal data, no counts.
+* ``manifest.json.sig``: an SSHSIG (Ed25519, namespace ``hecha-bundle``) over the manifest's bytes,
+  which ``ssh-keygen -Y verify`` checks.
+* ``payload.age``: an age v1 file for the county's key and its offline recovery key, holding gzip'd
+  JSON Lines. The first line repeats bundle id, sender, recipient, epoch and sequence and gives the
+  record counts; every other line is a record (:mod:`export.merge`).
+
+The importer never extracts to disk. It checks, in this order, each failure with its own code
+(:data:`CODES`): size and zip structure, manifest format, addressed to us, sender registered,
+signature, payload size and hash, already imported, sequence reused (replay), sequence ahead (held),
+chain, encrypted to a key we hold, decryption, inner header, schema. An import is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import io
+import json
+import os
+import stat
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyrage
+
+from storage.dates import iso_week
+from storage.db import write_txn
+from storage.models import SHARED_MODELS, BundleLog, Office, PeerOffice, database
+from storage.paths import operator_login
+
+from . import merge, sshsig
+from .keys import SIGN_NAMESPACE, UnlockedKeys, age_fingerprint, county_peer, own_encrypt_fingerprints
+
+FORMAT = "hecha-bundle/1"
+SCHEMA_VERSION = 1
+SOFTWARE = "hecha 0.1.0"
+KIND_TOWNSHIP = "township-increment"
+KINDS = ("township-increment", "county-request", "ack", "key-announcement")
+NAMES = ("manifest.json", "manifest.json.sig", "payload.age")
+MAX_BUNDLE = 512 * 1024 * 1024
+MAX_MANIFEST = 64 * 1024
+MAX_SIG = 8 * 1024
+EPOCH = 1
+
+MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "format": str,
+    "kind": str,
+    "bundle_id": str,
+    "sender": str,
+    "sender_key": str,
+    "recipient": str,
+    "recipient_keys": list,
+    "stream": str,
+    "epoch": int,
+    "sequence": int,
+    "prev_manifest_sha256": (str, type(None)),
+    "iso_week": str,
+    "created_at": str,
+    "payload_size": int,
+    "payload_sha256": str,
+    "schema_version": int,
+    "software": str,
+}
+
+# code → Chinese message (what happened and what to do). Codes are stable: scripts and the
+# county's staff refer to them.
+CODES = {
+    "B01": "文件不是完整的 hecha 数据包（大小或 zip 结构不对）：可能传输不完整或被改动，请让对方重新发送。",
+    "B02": "数据包清单（manifest.json）格式不对：请让对方用 hecha 重新导出。",
+    "B03": "数据包不是发给本单位的：请检查是否拿错了文件。",
+    "B04": "发送单位的公钥没有登记：请先用 hecha keys add 登记对方的公钥文件（核对指纹）。",
+    "B05": "签名无效或不是发送单位已登记的密钥签的：文件可能被改动或伪造，请不要导入，与对方电话核实。",
+    "B06": "数据内容与清单不符（大小或校验值不对）：文件被改动或不完整，请让对方重新发送。",
+    "I07": "这个数据包已经导入过，本次没有任何改动。",
+    "B08": "这个序号已经导入过另一个数据包（重放或重复导出）：请与对方核实，不要导入。",
+    "H09": "序号超前，中间缺号：已暂存，缺的数据包导入后会自动导入这一个。请向对方要缺号的数据包。",
+    "B10": "与上一个数据包接不上（链断开），对方可能从备份恢复过数据库：请与对方核实后处理。",
+    "B11": "数据包不是用本单位持有的密钥加密的：请核对本单位公钥是否已交给对方并被正确登记。",
+    "B12": "解密失败：文件损坏或密钥不符，请让对方重新发送。",
+    "B13": "数据包内部头与清单不符：文件被改动过，请不要导入，与对方核实。",
+    "B14": "数据结构不对（版本不支持或记录有误）：请升级 hecha 或让对方重新导出。",
+}
+
+
+class BundleError(Exception):
+    """A bundle was refused: ``code`` (see :data:`CODES`), Chinese ``message``, ``detail`` for logs."""
+
+    def __init__(self, code: str, detail: str = "", path: str | Path | None = None):
+        self.code = code
+        self.detail = detail
+        self.path = str(path) if path else ""
+        self.message = CODES[code]
+        where = f"{Path(self.path).name}：" if self.path else ""
+        super().__init__(f"[{code}] {where}{self.message}" + (f"（{detail}）" if detail else ""))
+
+
+@dataclass
+class ExportResult:
+    """A bundle written: its ``path``, ``sequence``, record ``counts`` per table and ``bundle_id``."""
+
+    path: Path
+    sequence: int
+    bundle_id: str
+    counts: dict[str, int]
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.counts.values())
+
+
+@dataclass
+class ImportResult:
+    """A bundle read: ``status`` ``imported``, ``already`` (I07) or ``held`` (H09)."""
+
+    path: str
+    status: str
+    sender: str
+    sequence: int
+    code: str = ""
+    stats: merge.MergeStats | None = None
+    also_imported: list[ImportResult] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        if self.status == "imported" and self.stats:
+            return f"{self.sender} 第{self.sequence}号：{self.stats.summary()}"
+        return f"{self.sender} 第{self.sequence}号：" + CODES.get(self.code, self.status)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------------------------- write
+
+
+def _stream(sender: str, recipient: str) -> str:
+    return f"{sender}>{recipient}"
+
+
+def _last_out(sender: str, recipient: str) -> BundleLog | None:
+    return (
+        BundleLog.select()
+        .where(
+            (BundleLog.direction == "out")
+            & (BundleLog.sender == sender)
+            & (BundleLog.recipient == recipient)
+            & (BundleLog.epoch == EPOCH)
+        )
+        .order_by(BundleLog.sequence.desc())
+        .first()
+    )
+
+
+def _zip_entry(name: str, when: dt.datetime) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_STORED
+    info.create_system = 3
+    info.external_attr = (stat.S_IFREG | 0o644) << 16
+    return info
+
+
+def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | None = None) -> ExportResult:
+    """Write this township's weekly bundle for its county into ``out_dir`` and log it.
+
+    Carries every row of this office whose version is newer than the last bundle's (tombstones
+    included); an empty week still gets a bundle and its sequence number. The sequence is allocated in
+    the same transaction that records the export, so a failure leaves neither a file nor a log row.
+    Raises :class:`~export.keys.KeyError_` when the county is not registered.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    me = Office.get()
+    peer = county_peer()
+    who = operator or operator_login()
+    database.pragma("synchronous", "full")
+    final: Path | None = None
+    try:
+        with write_txn():
+            me = Office.get()
+            last = _last_out(me.code, peer.code)
+            sequence = (last.sequence + 1) if last else 1
+            since = last.max_version if last else 0
+            upto = me.version_counter
+            bundle_id = str(uuid.uuid4())
+            counts = {m._meta.table_name: 0 for m in SHARED_MODELS}
+
+            def records() -> Iterator[dict[str, Any]]:
+                for model in SHARED_MODELS:
+                    where = (model.origin == me.code) & (model.version > since) & (model.version <= upto)
+                    for rec in merge.dump(model, where):
+                        counts[rec["t"]] += 1
+                        yield rec
+
+            body = io.BytesIO()
+            with gzip.GzipFile(fileobj=body, mode="wb", mtime=0) as gz:
+                lines = io.BytesIO()
+                for rec in records():
+                    lines.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
+                header = dict(bundle_id=bundle_id, sender=me.code, recipient=peer.code, epoch=EPOCH, sequence=sequence, counts=counts)
+                gz.write(json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
+                gz.write(lines.getvalue())
+                del lines
+            recipients = [pyrage.x25519.Recipient.from_str(peer.encrypt_public)]
+            recipient_keys = [age_fingerprint(peer.encrypt_public)]
+            if peer.recovery_public:
+                recipients.append(pyrage.x25519.Recipient.from_str(peer.recovery_public))
+                recipient_keys.append(age_fingerprint(peer.recovery_public))
+            body.seek(0)
+            sealed = io.BytesIO()
+            pyrage.encrypt_io(body, sealed, recipients)
+            payload = sealed.getvalue()
+            del body, sealed
+            created = _now()
+            manifest = {
+                "format": FORMAT,
+                "kind": KIND_TOWNSHIP,
+                "bundle_id": bundle_id,
+                "sender": me.code,
+                "sender_key": sshsig.fingerprint(keys.sign_blob),
+                "recipient": peer.code,
+                "recipient_keys": recipient_keys,
+                "stream": _stream(me.code, peer.code),
+                "epoch": EPOCH,
+                "sequence": sequence,
+                "prev_manifest_sha256": last.manifest_sha256 if last else None,
+                "iso_week": iso_week(created.date()),
+                "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "payload_size": len(payload),
+                "payload_sha256": _sha256(payload),
+                "schema_version": SCHEMA_VERSION,
+                "software": SOFTWARE,
+            }
+            manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+            signature = sshsig.sign(keys.sign, manifest_bytes, SIGN_NAMESPACE).encode()
+            name = f"hecha-{me.code}-{peer.code}-{manifest['iso_week']}-{sequence:06d}.zip"
+            final = out_dir / name
+            tmp = out_dir / (name + ".part")
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
+                for entry, data in zip(NAMES, (manifest_bytes, signature, payload)):
+                    zf.writestr(_zip_entry(entry, created), data)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            BundleLog.create(
+                direction="out",
+                status="exported",
+                bundle_id=bundle_id,
+                kind=KIND_TOWNSHIP,
+                sender=me.code,
+                recipient=peer.code,
+                epoch=EPOCH,
+                sequence=sequence,
+                manifest_sha256=_sha256(manifest_bytes),
+                manifest=manifest_bytes.decode(),
+                payload_sha256=manifest["payload_sha256"],
+                max_version=upto,
+                counts=json.dumps(counts),
+                file_name=name,
+                at=manifest["created_at"],
+                operator=who,
+            )
+            os.replace(tmp, final)
+    except BaseException:
+        for leftover in out_dir.glob("*.zip.part"):
+            leftover.unlink(missing_ok=True)
+        if final is not None and final.exists() and not _logged(final.name):
+            final.unlink()
+        raise
+    finally:
+        database.pragma("synchronous", "normal")
+    return ExportResult(final, sequence, bundle_id, counts)
+
+
+def _logged(file_name: str) -> bool:
+    return BundleLog.select().where((BundleLog.direction == "out") & (BundleLog.file_name == file_name)).exists()
+
+
+# ---------------------------------------------------------------------------------------------- read
+
+
+@dataclass
+class Opened:
+    """A bundle whose structure and manifest passed checks 1–2; nothing is trusted yet."""
+
+    path: str
+    manifest_bytes: bytes
+    manifest: dict[str, Any]
+    signature: bytes
+    payload: bytes
+    raw: bytes = b""  # the whole zip when it came from memory (a held bundle)
+
+    @property
+    def manifest_sha256(self) -> str:
+        return _sha256(self.manifest_bytes)
+
+
+def open_bundle(path: str | Path, data: bytes | None = None) -> Opened:
+    """Checks 1 (size and zip structure) and 2 (manifest format). Raises :class:`BundleError`.
+
+    Reads the file at ``path``, or the bytes ``data`` (a held bundle) named ``path``. Entries are read
+    into memory only, never extracted.
+    """
+    path = Path(path)
+    if data is None:
+        try:
+            st = os.lstat(path)
+        except OSError as exc:
+            raise BundleError("B01", f"打不开文件：{exc.strerror}", path) from None
+        if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
+            raise BundleError("B01", "不是普通文件", path)
+        size = st.st_size
+    else:
+        size = len(data)
+    if size > MAX_BUNDLE or size < 22:
+        raise BundleError("B01", f"文件大小 {size} 字节不合理", path)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as zf:
+            infos = zf.infolist()
+            names = tuple(i.filename for i in infos)
+            if names != NAMES:
+                raise BundleError("B01", f"应恰好含 {', '.join(NAMES)}，实际为 {', '.join(names) or '空'}", path)
+            if zf.comment:
+                raise BundleError("B01", "zip 带有注释", path)
+            for info in infos:
+                if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
+                    raise BundleError("B01", f"{info.filename} 不是不压缩存储的条目", path)
+                mode = info.external_attr >> 16
+                if mode and (stat.S_ISLNK(mode) or stat.S_ISDIR(mode)):
+                    raise BundleError("B01", f"{info.filename} 是链接或目录", path)
+            if infos[0].header_offset != 0:
+                raise BundleError("B01", "zip 前有多余数据", path)
+            limits = {"manifest.json": MAX_MANIFEST, "manifest.json.sig": MAX_SIG, "payload.age": MAX_BUNDLE}
+            entries = {}
+            for info in infos:
+                if info.file_size > limits[info.filename]:
+                    raise BundleError("B01", f"{info.filename} 过大", path)
+                entries[info.filename] = zf.read(info)
+    except BundleError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise BundleError("B01", f"zip 结构损坏：{exc}", path) from None
+    manifest_bytes = entries["manifest.json"]
+    try:
+        manifest = json.loads(manifest_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleError("B02", f"不是 JSON：{exc}", path) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BundleError("B02", f"格式不是 {FORMAT}", path)
+    for key, kind in MANIFEST_FIELDS.items():
+        if key not in manifest or not isinstance(manifest[key], kind) or isinstance(manifest[key], bool):
+            raise BundleError("B02", f"字段 {key} 缺失或类型不对", path)
+    if set(manifest) != set(MANIFEST_FIELDS):
+        raise BundleError("B02", f"多出字段 {sorted(set(manifest) - set(MANIFEST_FIELDS))}", path)
+    if manifest["kind"] not in KINDS or manifest["sequence"] < 1 or manifest["epoch"] < 1:
+        raise BundleError("B02", "种类、序号或纪元不对", path)
+    if not all(isinstance(k, str) for k in manifest["recipient_keys"]):
+        raise BundleError("B02", "recipient_keys 应为字符串列表", path)
+    return Opened(str(path), manifest_bytes, manifest, entries["manifest.json.sig"], entries["payload.age"], data or b"")
+
+
+def _stream_last(sender: str, recipient: str, epoch: int) -> BundleLog | None:
+    return (
+        BundleLog.select()
+        .where(
+            (BundleLog.direction == "in")
+            & (BundleLog.status == "imported")
+            & (BundleLog.sender == sender)
+            & (BundleLog.recipient == recipient)
+            & (BundleLog.epoch == epoch)
+        )
+        .order_by(BundleLog.sequence.desc())
+        .first()
+    )
+
+
+def verify(b: Opened) -> PeerOffice:
+    """Checks 3–6: addressed to us, sender registered, signature by its pinned key, payload hash.
+
+    Returns the sender's registration. Raises :class:`BundleError`.
+    """
+    m = b.manifest
+    me = Office.get()
+    if m["recipient"] != me.code:
+        raise BundleError("B03", f"收件单位是 {m['recipient']}，本单位是 {me.code}", b.path)
+    peer = PeerOffice.get_or_none(PeerOffice.code == m["sender"])
+    if peer is None:
+        raise BundleError("B04", f"发送单位 {m['sender']}", b.path)
+    try:
+        pinned = sshsig.blob_from_line(peer.sign_public)
+        signer = sshsig.verify(b.signature, b.manifest_bytes, SIGN_NAMESPACE)
+    except sshsig.SignatureError as exc:
+        raise BundleError("B05", str(exc), b.path) from None
+    if signer != pinned or m["sender_key"] != sshsig.fingerprint(pinned):
+        raise BundleError("B05", f"签名密钥 {sshsig.fingerprint(signer)} 不是 {m['sender']} 登记的密钥", b.path)
+    if len(b.payload) != m["payload_size"] or _sha256(b.payload) != m["payload_sha256"]:
+        raise BundleError("B06", "payload.age 的大小或 SHA-256 与清单不符", b.path)
+    return peer
+
+
+def _decrypt_records(b: Opened, keys: UnlockedKeys) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Checks 12–14: decrypt, inner header equals manifest, every record fits the schema."""
+    m = b.manifest
+    try:
+        plain = io.BytesIO()
+        pyrage.decrypt_io(io.BytesIO(b.payload), plain, [keys.identity])
+    except Exception as exc:  # pyrage.DecryptError
+        raise BundleError("B12", str(exc), b.path) from None
+    try:
+        text = gzip.decompress(plain.getvalue())
+    except (OSError, EOFError) as exc:
+        raise BundleError("B12", f"解密后的内容不是 gzip：{exc}", b.path) from None
+    lines = text.splitlines()
+    try:
+        header = json.loads(lines[0]) if lines else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        header = None
+    wanted = {k: m[k] for k in ("bundle_id", "sender", "recipient", "epoch", "sequence")}
+    if not isinstance(header, dict) or {k: header.get(k) for k in wanted} != wanted:
+        raise BundleError("B13", "内部头的编号、单位、纪元或序号与清单不同", b.path)
+    if m["schema_version"] != SCHEMA_VERSION:
+        raise BundleError("B14", f"数据结构版本 {m['schema_version']}，本程序支持 {SCHEMA_VERSION}", b.path)
+    records = []
+    counts: dict[str, int] = {}
+    for no, line in enumerate(lines[1:], start=2):
+        try:
+            rec = json.loads(line)
+            merge.validate_record(rec)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BundleError("B14", f"第{no}行不是 JSON：{exc}", b.path) from None
+        except merge.SchemaError as exc:
+            raise BundleError("B14", f"第{no}行：{exc}", b.path) from None
+        counts[rec["t"]] = counts.get(rec["t"], 0) + 1
+        records.append(rec)
+    declared = {k: v for k, v in (header.get("counts") or {}).items() if v}
+    if declared != counts:
+        raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {counts} 不符", b.path)
+    return header, records
+
+
+def import_bundle(path: str | Path, keys: UnlockedKeys, *, operator: str | None = None) -> ImportResult:
+    """Check and import one bundle, all or nothing; then any held bundle that now follows it.
+
+    Returns an :class:`ImportResult` (``imported``, ``already`` or ``held``); raises
+    :class:`BundleError` for every refusal, leaving the database unchanged.
+    """
+    b = open_bundle(path)
+    result = _import_opened(b, keys, operator or operator_login())
+    if result.status == "imported":
+        result.also_imported = _import_held(b.manifest, keys, operator or operator_login())
+    return result
+
+
+def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
+    peer = verify(b)
+    m = b.manifest
+    base = dict(path=b.path, sender=peer.code, sequence=m["sequence"])
+    seen = BundleLog.get_or_none(
+        (BundleLog.direction == "in") & (BundleLog.status == "imported") & (BundleLog.manifest_sha256 == b.manifest_sha256)
+    )
+    if seen:
+        return ImportResult(status="already", code="I07", **base)
+    last = _stream_last(m["sender"], m["recipient"], m["epoch"])
+    last_seq = last.sequence if last else 0
+    if m["sequence"] <= last_seq:
+        raise BundleError("B08", f"第{m['sequence']}号已导入过内容不同的数据包", b.path)
+    newer_epoch = BundleLog.select().where(
+        (BundleLog.direction == "in") & (BundleLog.sender == m["sender"]) & (BundleLog.epoch > m["epoch"])
+    ).exists()
+    if newer_epoch:
+        raise BundleError("B08", f"纪元 {m['epoch']} 已被更新的纪元取代", b.path)
+    if m["sequence"] > last_seq + 1:
+        _hold(b, who)
+        return ImportResult(status="held", code="H09", **base)
+    expected_prev = last.manifest_sha256 if last else None
+    if m["prev_manifest_sha256"] != expected_prev:
+        raise BundleError("B10", f"上一清单校验值应为 {expected_prev}，数据包中为 {m['prev_manifest_sha256']}", b.path)
+    ours = own_encrypt_fingerprints()
+    if not ours & set(m["recipient_keys"]):
+        raise BundleError("B11", "清单中的加密密钥没有一把是本单位的", b.path)
+    header, records = _decrypt_records(b, keys)
+    try:
+        with write_txn():
+            stats = merge.apply(records, sender=peer.code, bundle_id=m["bundle_id"], operator=who)
+            BundleLog.delete().where(
+                (BundleLog.direction == "in") & (BundleLog.status == "held") & (BundleLog.manifest_sha256 == b.manifest_sha256)
+            ).execute()
+            BundleLog.create(
+                direction="in",
+                status="imported",
+                bundle_id=m["bundle_id"],
+                kind=m["kind"],
+                sender=m["sender"],
+                recipient=m["recipient"],
+                epoch=m["epoch"],
+                sequence=m["sequence"],
+                manifest_sha256=b.manifest_sha256,
+                manifest=b.manifest_bytes.decode(),
+                payload_sha256=m["payload_sha256"],
+                counts=json.dumps(header.get("counts") or {}),
+                file_name=Path(b.path).name,
+                at=_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                operator=who,
+            )
+    except merge.SchemaError as exc:
+        raise BundleError("B14", str(exc), b.path) from None
+    except Exception as exc:
+        if type(exc).__name__ == "IntegrityError":
+            raise BundleError("B14", f"与本库已有记录冲突：{exc}", b.path) from None
+        raise
+    return ImportResult(status="imported", stats=stats, **base)
+
+
+def _hold(b: Opened, who: str) -> None:
+    m = b.manifest
+    if BundleLog.select().where((BundleLog.status == "held") & (BundleLog.manifest_sha256 == b.manifest_sha256)).exists():
+        return
+    with write_txn():
+        BundleLog.create(
+            direction="in",
+            status="held",
+            bundle_id=m["bundle_id"],
+            kind=m["kind"],
+            sender=m["sender"],
+            recipient=m["recipient"],
+            epoch=m["epoch"],
+            sequence=m["sequence"],
+            manifest_sha256=b.manifest_sha256,
+            manifest=b.manifest_bytes.decode(),
+            payload_sha256=m["payload_sha256"],
+            file_name=Path(b.path).name,
+            data=b.raw or Path(b.path).read_bytes(),
+            at=_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            operator=who,
+        )
+
+
+def _import_held(m: dict[str, Any], keys: UnlockedKeys, who: str) -> list[ImportResult]:
+    """Import held bundles that now follow in the stream of ``m``, one after another."""
+    done: list[ImportResult] = []
+    seq = m["sequence"]
+    while True:
+        held = BundleLog.get_or_none(
+            (BundleLog.direction == "in")
+            & (BundleLog.status == "held")
+            & (BundleLog.sender == m["sender"])
+            & (BundleLog.recipient == m["recipient"])
+            & (BundleLog.epoch == m["epoch"])
+            & (BundleLog.sequence == seq + 1)
+        )
+        if held is None:
+            return done
+        result = _import_opened(open_bundle(held.file_name, bytes(held.data)), keys, who)
+        done.append(result)
+        seq += 1

@@ -1,0 +1,289 @@
+"""This office's keys and the registered keys of the other offices (DESIGN.md §9).
+
+Each office has an Ed25519 signing key (its manifests are SSHSIG-signed) and an X25519 age key
+(bundles to it are encrypted to it). A county also has an offline recovery key: bundles to the county
+are encrypted to it as well, its private part is handed to the operator once and never stored here.
+
+Private keys are kept in the database as passphrase-protected age files (scrypt): the signing key as
+an OpenSSH private key, the encryption key as an ``AGE-SECRET-KEY-1…`` identity, so either opens with
+``age -d`` on any machine. Public keys travel as a small text file (:class:`PublicKeys`) with a
+fingerprint to read out over the phone before the other office registers it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+
+import pyrage
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_ssh_private_key,
+)
+
+from storage.db import now_iso, write_txn
+from storage.models import Office, OwnKey, PeerOffice
+from storage.office import COUNTY, TOWNSHIP
+from storage.paths import operator_login
+
+from . import sshsig
+
+FORMAT = "hecha-keys/1"
+SIGN_NAMESPACE = "hecha-bundle"
+MIN_PASSPHRASE = 8
+
+
+class KeyError_(Exception):
+    """A key problem the operator can fix; the message (Chinese) says what and how."""
+
+
+class WrongPassphrase(KeyError_):
+    """The passphrase does not open this office's private keys."""
+
+
+def age_fingerprint(recipient: str) -> str:
+    """Fingerprint of an age X25519 recipient: ``SHA256:`` + unpadded base64 of SHA-256 of its text."""
+    return "SHA256:" + base64.b64encode(hashlib.sha256(recipient.strip().encode()).digest()).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class PublicKeys:
+    """An office's public keys as they travel between offices (``hecha keys show``).
+
+    ``sign`` is an ``ssh-ed25519 …`` line, ``encrypt`` and ``recovery`` ``age1…`` recipients
+    (``recovery`` only for a county).
+    """
+
+    office: str
+    name: str
+    level: str
+    sign: str
+    encrypt: str
+    recovery: str = ""
+
+    def fingerprint(self) -> str:
+        """32 hex digits in groups of four, over the office code and every key: read it out to check."""
+        canon = "\n".join([FORMAT, self.office, self.level, self.sign.split()[0], self.sign.split()[1], self.encrypt, self.recovery])
+        digest = hashlib.sha256(canon.encode()).hexdigest().upper()[:32]
+        return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
+
+    def to_text(self) -> str:
+        """The key file: comment lines for people, ``field value`` lines for :meth:`parse`."""
+        role = "县级" if self.level == COUNTY else "乡镇"
+        lines = [
+            f"# hecha 单位公钥文件（{role}）：{self.name} {self.office}",
+            "# 在对方单位的电脑上运行：hecha keys add 本文件",
+            f"# 登记前请电话或当面核对指纹：{self.fingerprint()}",
+            FORMAT,
+            f"office {self.office}",
+            f"name {self.name}",
+            f"level {self.level}",
+            f"sign {self.sign}",
+            f"encrypt {self.encrypt}",
+        ]
+        if self.recovery:
+            lines.append(f"recovery {self.recovery}")
+        lines.append(f"fingerprint {self.fingerprint()}")
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def parse(cls, text: str, source: str = "公钥文件") -> PublicKeys:
+        """Read a key file written by :meth:`to_text`. Raises :class:`KeyError_` naming the line."""
+        fields: dict[str, str] = {}
+        saw_format = False
+        for no, raw in enumerate(text.splitlines(), start=1):
+            line = raw.strip().lstrip("\ufeff")
+            if not line or line.startswith("#"):
+                continue
+            if line == FORMAT:
+                saw_format = True
+                continue
+            key, _, value = line.partition(" ")
+            if key not in ("office", "name", "level", "sign", "encrypt", "recovery", "fingerprint"):
+                raise KeyError_(f"{source} 第{no}行：不认识的内容“{line[:40]}”。请用 hecha keys show 重新导出。")
+            fields[key] = value.strip()
+        if not saw_format:
+            raise KeyError_(f"{source} 不是 hecha 公钥文件（缺少 {FORMAT} 行）。请用 hecha keys show > 文件 导出。")
+        missing = [k for k in ("office", "level", "sign", "encrypt") if not fields.get(k)]
+        if missing:
+            raise KeyError_(f"{source} 缺少：{'、'.join(missing)}。文件可能不完整，请重新导出。")
+        keys = cls(
+            office=fields["office"],
+            name=fields.get("name", ""),
+            level=fields["level"],
+            sign=fields["sign"],
+            encrypt=fields["encrypt"],
+            recovery=fields.get("recovery", ""),
+        )
+        if keys.level not in (TOWNSHIP, COUNTY):
+            raise KeyError_(f"{source}：level 应为 township 或 county")
+        try:
+            sshsig.blob_from_line(keys.sign)
+        except sshsig.SignatureError as exc:
+            raise KeyError_(f"{source}：签名公钥（sign 行）无效：{exc}") from None
+        for label, value in (("encrypt", keys.encrypt), ("recovery", keys.recovery)):
+            if value:
+                try:
+                    pyrage.x25519.Recipient.from_str(value)
+                except Exception as exc:  # pyrage raises its own RecipientError
+                    raise KeyError_(f"{source}：{label} 行的加密公钥无效：{exc}") from None
+        if "fingerprint" in fields and fields["fingerprint"] != keys.fingerprint():
+            raise KeyError_(f"{source}：文件中的指纹与公钥不符，文件被改动过。请向对方要一份新的。")
+        return keys
+
+
+@dataclass(frozen=True)
+class UnlockedKeys:
+    """This office's private keys, opened with the passphrase for one operation."""
+
+    sign: Ed25519PrivateKey
+    identity: object  # pyrage.x25519.Identity
+
+    @property
+    def sign_blob(self) -> bytes:
+        return sshsig.public_blob(self.sign.public_key())
+
+
+def check_new_passphrase(passphrase: str) -> None:
+    """Raise :class:`KeyError_` for a passphrase shorter than 8 characters."""
+    if len(passphrase or "") < MIN_PASSPHRASE:
+        raise KeyError_(f"口令至少{MIN_PASSPHRASE}个字符。")
+
+
+def has_keys() -> bool:
+    """Whether this office has made its keys."""
+    return OwnKey.select().where(OwnKey.active == True).exists()  # noqa: E712
+
+
+def create_keys(passphrase: str) -> str | None:
+    """Make this office's keys, protected by ``passphrase``; store them; return the recovery secret.
+
+    For a county the returned ``AGE-SECRET-KEY-1…`` is the offline recovery key, shown once and never
+    stored; for a township ``None``. Raises :class:`KeyError_` when keys exist or the passphrase is short.
+    Takes a few seconds (scrypt).
+    """
+    check_new_passphrase(passphrase)
+    office = Office.get()
+    if has_keys():
+        raise KeyError_("本单位已经有密钥。更换密钥需要与上级重新核对指纹，本版本暂不支持。")
+    sign = Ed25519PrivateKey.generate()
+    ssh_private = sign.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption())
+    identity = pyrage.x25519.Identity.generate()
+    rows = [
+        dict(
+            kind="sign",
+            public=sshsig.public_line(sign.public_key(), f"hecha:{office.code}"),
+            fingerprint=sshsig.fingerprint(sshsig.public_blob(sign.public_key())),
+            private_age=pyrage.passphrase.encrypt(ssh_private, passphrase),
+        ),
+        dict(
+            kind="encrypt",
+            public=str(identity.to_public()),
+            fingerprint=age_fingerprint(str(identity.to_public())),
+            private_age=pyrage.passphrase.encrypt(str(identity).encode(), passphrase),
+        ),
+    ]
+    recovery_secret = None
+    if office.level == COUNTY:
+        recovery = pyrage.x25519.Identity.generate()
+        recovery_secret = str(recovery)
+        rows.append(
+            dict(
+                kind="recovery",
+                public=str(recovery.to_public()),
+                fingerprint=age_fingerprint(str(recovery.to_public())),
+                private_age=None,
+            )
+        )
+    now = now_iso()
+    with write_txn():
+        OwnKey.insert_many([dict(r, created_at=now, active=True) for r in rows]).execute()
+    return recovery_secret
+
+
+def _own(kind: str) -> OwnKey | None:
+    return OwnKey.get_or_none((OwnKey.kind == kind) & (OwnKey.active == True))  # noqa: E712
+
+
+def own_public() -> PublicKeys:
+    """This office's public keys. Raises :class:`KeyError_` before ``hecha keys new``."""
+    office = Office.get()
+    sign, enc, rec = _own("sign"), _own("encrypt"), _own("recovery")
+    if not sign or not enc:
+        raise KeyError_("本单位还没有密钥：请先运行 hecha keys new。")
+    return PublicKeys(office.code, office.name, office.level, sign.public, enc.public, rec.public if rec else "")
+
+
+def own_encrypt_fingerprints() -> set[str]:
+    """Fingerprints of the encryption keys whose private part this database holds."""
+    return {k.fingerprint for k in OwnKey.select().where((OwnKey.kind == "encrypt") & OwnKey.private_age.is_null(False))}
+
+
+def unlock(passphrase: str) -> UnlockedKeys:
+    """Open this office's private keys. Raises :class:`WrongPassphrase` or :class:`KeyError_`."""
+    sign, enc = _own("sign"), _own("encrypt")
+    if not sign or not enc:
+        raise KeyError_("本单位还没有密钥：请先运行 hecha keys new。")
+    try:
+        ssh_private = pyrage.passphrase.decrypt(bytes(sign.private_age), passphrase)
+        identity_text = pyrage.passphrase.decrypt(bytes(enc.private_age), passphrase).decode()
+    except Exception:  # pyrage.DecryptError: wrong passphrase or damaged key
+        raise WrongPassphrase("口令不对，打不开本单位的私钥。请重新输入（注意大小写和输入法状态）。") from None
+    key = load_ssh_private_key(ssh_private, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyError_("签名私钥不是 Ed25519 密钥：数据库可能损坏。")
+    return UnlockedKeys(key, pyrage.x25519.Identity.from_str(identity_text))
+
+
+def register_peer(keys: PublicKeys, *, operator: str | None = None) -> tuple[PeerOffice, bool]:
+    """Register (pin) another office's public keys. Returns the row and whether it was new.
+
+    A county registers the townships inside it; a township pins its own county, once. Raises
+    :class:`KeyError_` for an office that is not this one's county or township, or for different keys
+    under a code already registered (key rotation is not supported in this version).
+    """
+    me = Office.get()
+    if keys.office == me.code:
+        raise KeyError_("这是本单位自己的公钥文件，应交给对方单位登记。")
+    if me.level == COUNTY:
+        if keys.level != TOWNSHIP or len(keys.office) != 9 or not keys.office.startswith(me.code):
+            raise KeyError_(f"{keys.name}（{keys.office}）不是本县（{me.code}）的乡镇，县里只登记本县乡镇的公钥。")
+    else:
+        if keys.level != COUNTY or keys.office != me.county_code:
+            raise KeyError_(f"{keys.name}（{keys.office}）不是本乡镇所属的县（{me.county_code}），乡镇只登记本县的公钥。")
+        if not keys.recovery:
+            raise KeyError_("县级公钥文件缺少恢复公钥（recovery 行）：请县里用 hecha keys show 重新导出。")
+    existing = PeerOffice.get_or_none(PeerOffice.code == keys.office)
+    if existing:
+        if existing.fingerprint == keys.fingerprint():
+            return existing, False
+        raise KeyError_(
+            f"{keys.office} 已登记了另一组公钥（指纹 {existing.fingerprint}）。"
+            "若对方确实更换了密钥，请与对方核实；本版本暂不支持更换。"
+        )
+    with write_txn():
+        row = PeerOffice.create(
+            code=keys.office,
+            name=keys.name,
+            level=keys.level,
+            sign_public=keys.sign,
+            encrypt_public=keys.encrypt,
+            recovery_public=keys.recovery,
+            fingerprint=keys.fingerprint(),
+            registered_at=now_iso(),
+            registered_by=operator or operator_login(),
+        )
+    return row, True
+
+
+def county_peer() -> PeerOffice:
+    """The county whose keys this township pinned. Raises :class:`KeyError_` when none is registered."""
+    me = Office.get()
+    peer = PeerOffice.get_or_none(PeerOffice.code == me.county_code)
+    if peer is None:
+        raise KeyError_(f"还没有登记县里（{me.county_code}）的公钥：请向县人口委要公钥文件，运行 hecha keys add 文件。")
+    return peer

@@ -1,0 +1,396 @@
+"""``hecha``: the command line (click). Imports click only; everything else loads inside commands,
+and Textual only when the TUI starts (DESIGN.md §3, §12)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+
+PASSPHRASE_ENV = "HECHA_PASSPHRASE_FILE"
+
+
+class HechaError(click.ClickException):
+    """An error for the operator: printed as ``错误：…`` with exit status 1."""
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.format_message()}", err=True)
+
+
+def db_option(func):
+    """``--db PATH`` on every command (default: ``$HECHA_DB`` or the platform's user data folder)."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="数据库文件（默认：$HECHA_DB 或用户数据目录下的 hecha/hecha.sqlite）",
+    )(func)
+
+
+def resolve_db(db_path: Path | None) -> Path:
+    """The command's ``--db``, else the group's (``hecha --db X cmd``), else the default path."""
+    from storage.paths import default_db_path
+
+    if db_path is None:
+        ctx = click.get_current_context(silent=True)
+        db_path = ctx.find_root().params.get("db_path") if ctx else None
+    return Path(db_path) if db_path else default_db_path()
+
+
+def handled(func):
+    """Turn the core's operator errors into ``错误：…`` messages with exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from export.bundle import BundleError
+        from export.keys import KeyError_
+        from storage.db import DatabaseError
+        from storage.households import DuplicatesNotConfirmed, ValidationFailed
+
+        try:
+            return func(*args, **kwargs)
+        except (DatabaseError, KeyError_, BundleError, ValidationFailed, DuplicatesNotConfirmed) as exc:
+            raise HechaError(str(exc)) from None
+
+    return wrapper
+
+
+def open_office_db(db_path: Path | None):
+    """Open the office database and return its office row."""
+    from storage.db import open_db
+    from storage.office import current_office, ensure_operator
+
+    open_db(resolve_db(db_path))
+    office = current_office()
+    ensure_operator()
+    return office
+
+
+def read_passphrase(prompt: str = "本单位口令", *, confirm: bool = False) -> str:
+    """The passphrase: the first line of ``$HECHA_PASSPHRASE_FILE``, else asked at the terminal."""
+    path = os.environ.get(PASSPHRASE_ENV)
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise HechaError(f"读不出口令文件 {path}（{exc.strerror}）：请检查 {PASSPHRASE_ENV}。") from None
+        return text.splitlines()[0] if text else ""
+    if not sys.stdin.isatty():
+        raise HechaError(f"没有终端可以输入口令：请在终端运行，或把口令写进一个文件并设置 {PASSPHRASE_ENV}=文件路径。")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt="再输入一次" if confirm else False)
+
+
+@click.group(invoke_without_command=True)
+@db_option
+@click.pass_context
+def cli(ctx: click.Context, db_path: Path | None) -> None:
+    """hecha 核查：乡镇计生办人口信息核查与县级汇总（离线）。
+
+    不带命令时启动全屏界面（同 hecha tui）。
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(tui, db_path=db_path)
+
+
+@cli.command()
+@click.option("--office", "office_code", required=True, help="乡镇9位或县6位统计用区划代码（国家统计局2023年版）")
+@db_option
+@handled
+def init(office_code: str, db_path: Path | None) -> None:
+    """建立本单位的数据库（乡镇或县）。"""
+    from storage.office import init_office
+
+    path = resolve_db(db_path)
+    office = init_office(path, office_code)
+    level = "乡镇" if office.level == "township" else "县"
+    click.echo(f"已建立{level}数据库：{office.full_name}（{office.code}）\n文件：{path}")
+    click.echo("下一步：hecha keys new（生成本单位密钥）")
+
+
+@cli.group()
+def keys() -> None:
+    """本单位密钥：生成、显示（交给对方）、登记对方公钥。"""
+
+
+@keys.command("new")
+@click.option("--recovery-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="县级恢复密钥写到此文件（默认：当前目录 hecha-recovery-县代码.txt）")
+@db_option
+@handled
+def keys_new(recovery_out: Path | None, db_path: Path | None) -> None:
+    """生成本单位的签名和加密密钥（口令保护）；县级另得离线恢复密钥。"""
+    from export.keys import check_new_passphrase, create_keys, has_keys, own_public
+
+    office = open_office_db(db_path)
+    if has_keys():
+        raise HechaError("本单位已经有密钥（hecha keys show 查看）。")
+    if office.level == "county":
+        recovery_out = recovery_out or Path.cwd() / f"hecha-recovery-{office.code}.txt"
+        if recovery_out.exists():
+            raise HechaError(f"{recovery_out} 已存在：请换一个 --recovery-out 路径，不要覆盖已有的恢复密钥。")
+    passphrase = read_passphrase("设置本单位口令（至少8个字符）", confirm=True)
+    check_new_passphrase(passphrase)
+    click.echo("正在生成密钥（口令加密需要几秒钟）……", err=True)
+    secret = create_keys(passphrase)
+    pub = own_public()
+    click.echo(f"已生成 {office.name}（{office.code}）的密钥。指纹：{pub.fingerprint()}")
+    if secret:
+        from export.recovery import recovery_sheet
+
+        fd = os.open(recovery_out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(recovery_sheet(office.code, office.name, secret, pub.recovery))
+        click.echo(f"离线恢复密钥已写入：{recovery_out}")
+        click.echo("请立即打印（或抄写）此文件，装入信封密封，交单位负责人锁入保险柜；然后从本机删除该文件。")
+        click.echo("本机不保存恢复密钥：县级私钥或口令丢失时，只有它能打开各乡镇发来的数据包。")
+    click.echo("下一步：hecha keys show > 公钥文件，交给对方单位登记。")
+
+
+@keys.command("show")
+@db_option
+@handled
+def keys_show(db_path: Path | None) -> None:
+    """打印本单位公钥和指纹（重定向到文件交给对方：hecha keys show > 文件）。"""
+    from export.keys import own_public
+
+    open_office_db(db_path)
+    click.echo(own_public().to_text(), nl=False)
+
+
+@keys.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--fingerprint", "expected", default=None, help="对方读出的指纹；给出时自动核对")
+@click.option("--yes", is_flag=True, help="不询问，直接登记（脚本用；须已用 --fingerprint 或其他方式核对）")
+@db_option
+@handled
+def keys_add(file: Path, expected: str | None, yes: bool, db_path: Path | None) -> None:
+    """登记对方单位的公钥文件（县登记各乡镇；乡镇登记本县）。"""
+    from export.keys import PublicKeys, register_peer
+
+    open_office_db(db_path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise HechaError(f"{file} 不是 UTF-8 文本：请直接传递 hecha keys show 生成的文件，不要用记事本另存。") from None
+    keys_ = PublicKeys.parse(text, str(file))
+    fp = keys_.fingerprint()
+    click.echo(f"单位：{keys_.name}（{keys_.office}，{'县' if keys_.level == 'county' else '乡镇'}）\n指纹：{fp}")
+    if expected is not None:
+        if expected.replace(" ", "").replace("-", "").upper() != fp.replace(" ", ""):
+            raise HechaError("指纹与对方读出的不一致：不要登记，请与对方核实公钥文件。")
+    elif not yes:
+        if not sys.stdin.isatty():
+            raise HechaError("请用 --fingerprint 给出对方读出的指纹，或在终端运行以便确认。")
+        if not click.confirm("与对方电话或当面读出的指纹一致吗？", default=False):
+            raise HechaError("未登记。")
+    row, created = register_peer(keys_)
+    click.echo(f"已登记 {row.name}（{row.code}）的公钥。" if created else f"{row.name}（{row.code}）的公钥已登记过，无变化。")
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="数据包写到此目录")
+@db_option
+@handled
+def export(out_dir: Path, db_path: Path | None) -> None:
+    """导出本周数据包（加密、签名），打印其路径。"""
+    from export.bundle import export_bundle
+    from export.keys import county_peer, unlock
+
+    office = open_office_db(db_path)
+    if office.level != "township":
+        raise HechaError("县级向上导出还未实现：本命令用于乡镇向县里导出每周数据包。")
+    county_peer()
+    keys_ = unlock(read_passphrase())
+    result = export_bundle(keys_, out_dir)
+    from export.merge import TABLE_LABELS
+
+    summary = "空包（本周没有变动）" if result.empty else "，".join(f"{TABLE_LABELS.get(k, k)} {v}" for k, v in result.counts.items() if v)
+    click.echo(f"第{result.sequence}号数据包：{summary}", err=True)
+    click.echo(str(result.path))
+
+
+@cli.command("import-bundle")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@handled
+def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
+    """导入数据包（县级）。每个数据包要么全部导入，要么不动数据库。
+
+    退出状态：0 全部导入（或已导入过），1 有数据包被拒绝，3 有数据包因缺号暂存。
+    """
+    from export.bundle import BundleError, import_bundle as import_one, open_bundle
+    from export.keys import unlock
+
+    office = open_office_db(db_path)
+    if office.level != "county":
+        raise HechaError("乡镇导入县里下发的数据包还未实现：本命令用于县级导入乡镇数据包。")
+
+    def order(path: Path):
+        try:
+            m = open_bundle(path).manifest
+            return (1, m["sender"], m["epoch"], m["sequence"], str(path))
+        except BundleError:
+            return (0, "", 0, 0, str(path))  # unreadable ones first: reported before the rest
+
+    keys_ = unlock(read_passphrase())
+    refused = held = 0
+    for path in sorted(files, key=order):
+        try:
+            result = import_one(path, keys_)
+        except BundleError as exc:
+            refused += 1
+            click.echo(f"拒绝 {exc}", err=True)
+            continue
+        for r in [result, *result.also_imported]:
+            label = {"imported": "已导入", "already": "已导入过", "held": "暂存"}[r.status]
+            click.echo(f"{label} {Path(r.path).name}：{r.message}")
+            held += r.status == "held"
+    if refused:
+        sys.exit(1)
+    if held:
+        sys.exit(3)
+
+
+@cli.command()
+@click.option("--households", default=300, show_default=True, help="演示户数")
+@click.option("--seed", default=1, show_default=True, help="随机种子（相同种子得到相同人口）")
+@click.option("--as-of", "as_of", default=None, help="参考日期 YYYYMMDD（默认今天）：出生落在此前十年内")
+@click.option("--office", "office_code", default="130123103", show_default=True, help="数据库不存在时用此乡镇代码建立")
+@click.option("--start", is_flag=True, help="填好后启动全屏界面；演示库已有数据时直接启动")
+@db_option
+@handled
+def demo(households: int, seed: int, as_of: str | None, office_code: str, start: bool, db_path: Path | None) -> None:
+    """建立或填充一个演示乡镇数据库（合成人口，身份证号有效，不是真实人员）。"""
+    import datetime as dt
+
+    from storage import synth
+    from storage.dates import DateInputError, parse_typed
+    from storage.models import Household
+    from storage.office import init_office
+
+    path = resolve_db(db_path)
+    if not path.exists():
+        init_office(path, office_code, demo=True)
+        click.echo(f"已建立演示数据库：{path}", err=True)
+    office = open_office_db(path)
+    if office.level != "township":
+        raise HechaError("演示数据只能填入乡镇数据库。")
+    has_data = Household.select().exists()
+    if has_data and not office.is_demo:
+        raise HechaError(f"{path} 是正式数据库（{office.name}），不能填入演示数据。请用 --db 指定另一个文件。")
+    if has_data and start:
+        click.echo("演示数据库已有数据，直接启动。", err=True)
+    else:
+        try:
+            day = dt.date.fromisoformat(parse_typed(as_of)[0]) if as_of else dt.date.today()
+        except DateInputError as exc:
+            raise HechaError(f"--as-of：{exc}") from None
+        if not office.is_demo:
+            from storage.db import write_txn
+            from storage.models import Office
+
+            with write_txn():
+                Office.update(is_demo=True).execute()
+
+        def progress(done: int, total: int) -> None:
+            click.echo(f"\r生成演示户 {done}/{total}", nl=done == total, err=True)
+
+        persons = synth.fill(households, as_of=day, seed=seed + Household.select().count(), progress=progress)
+        click.echo(f"已加入 {households} 户、{persons} 人（{office.name}）。", err=True)
+    if start:
+        from storage.db import close_db
+
+        close_db()
+        run_tui(path)
+
+
+@cli.group()
+def person() -> None:
+    """查看或修改人员（按身份证号）。"""
+
+
+@person.command("show")
+@click.argument("id_number")
+@db_option
+@handled
+def person_show(id_number: str, db_path: Path | None) -> None:
+    """显示一个人员的记录。"""
+    from storage.households import find_person
+
+    open_office_db(db_path)
+    p = find_person(id_number)
+    if p is None:
+        raise HechaError(f"没有身份证号为 {id_number} 的人员。")
+    click.echo(f"{p.name} {p.id_number} 性别{p.sex} 出生{p.birth_date} 关系{p.relation_to_head} 户{p.household.household_code} 版本{p.version}")
+
+
+@person.command("set")
+@click.argument("id_number")
+@click.argument("changes", nargs=-1, required=True)
+@click.option("--reason", default="", help="修改原因（记入审计日志）")
+@db_option
+@handled
+def person_set(id_number: str, changes: tuple[str, ...], reason: str, db_path: Path | None) -> None:
+    """修改人员字段：hecha person set 身份证号 name=王秀瑛 [字段=值 …]"""
+    from storage.households import update_person
+
+    open_office_db(db_path)
+    pairs = {}
+    for item in changes:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise HechaError(f"“{item}”应写成 字段=值")
+        pairs[key] = value
+    try:
+        p = update_person(id_number, pairs, reason=reason)
+    except KeyError as exc:
+        raise HechaError(exc.args[0]) from None
+    click.echo(f"已修改 {p.name}（版本 {p.version}）")
+
+
+@cli.command()
+@db_option
+@handled
+def status(db_path: Path | None) -> None:
+    """本单位概况：户数、人数、出生数、数据包。"""
+    from storage.models import Birth, BundleLog, Household, Person, PeerOffice
+
+    office = open_office_db(db_path)
+    live = lambda m: m.select().where(m.deleted == False).count()  # noqa: E712,E731
+    click.echo(f"{office.full_name}（{office.code}）{'【演示】' if office.is_demo else ''}")
+    click.echo(f"户 {live(Household)}  人 {live(Person)}  出生 {live(Birth)}")
+    click.echo(f"已登记单位：{', '.join(p.code for p in PeerOffice.select()) or '无'}")
+    for b in BundleLog.select().order_by(BundleLog.id.desc()).limit(5):
+        click.echo(f"{'导出' if b.direction == 'out' else '导入'} {b.sender}→{b.recipient} 第{b.sequence}号 {b.status} {b.at}")
+
+
+@cli.command()
+@db_option
+@handled
+def tui(db_path: Path | None) -> None:
+    """启动全屏界面。"""
+    run_tui(resolve_db(db_path))
+
+
+def run_tui(path: Path) -> None:
+    """Open the database at ``path`` and run the Textual app until the operator leaves."""
+    from storage.db import DatabaseError, open_db
+
+    if not path.exists():
+        raise DatabaseError(f"数据库文件不存在：{path}。先运行 hecha init --office 代码（或 hecha demo --start 试用）。")
+    open_db(path).close()
+    from tui.app import run
+
+    run(path)
+
+
+if __name__ == "__main__":
+    cli()
