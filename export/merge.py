@@ -147,6 +147,7 @@ def apply(records: Iterable[dict[str, Any]], *, sender: str, bundle_id: str, ope
     """
     stats = MergeStats()
     at = now_iso()
+    conflicted: set[str] = set()  # rows held back in this bundle; rows that refer to them wait too
     chunk: list[tuple[type[SharedModel], dict]] = []
 
     def flush() -> None:
@@ -163,17 +164,19 @@ def apply(records: Iterable[dict[str, Any]], *, sender: str, bundle_id: str, ope
         inserts, audits, conflicts = [], [], []
         for _, r in chunk:
             values = {}
+            reason = None
             for f in _fields(model):
                 v = r[_key(f)]
                 if isinstance(f, pw.ForeignKeyField) and v is not None:
-                    if v not in refs[f.name]:
+                    if v in conflicted:
+                        reason = f"引用的 {f.rel_model._meta.table_name} {v} 有待处理的冲突"
+                    elif v not in refs[f.name]:
                         raise SchemaError(f"{table} {r['uid']} 引用的 {f.rel_model._meta.table_name} {v} 不存在")
-                    v = refs[f.name][v]
+                    v = refs[f.name].get(v)
                 values[f.column_name if isinstance(f, pw.ForeignKeyField) else f.name] = v
-            reason = None
-            if r["origin"] != sender:
+            if reason is None and r["origin"] != sender:
                 reason = f"记录的来源单位 {r['origin']} 不是发送单位 {sender}"
-            elif r["uid"] in held:
+            elif reason is None and r["uid"] in held:
                 row_id, origin, version = held[r["uid"]]
                 if origin != r["origin"]:
                     reason = f"本库中该记录属于 {origin}"
@@ -188,6 +191,7 @@ def apply(records: Iterable[dict[str, Any]], *, sender: str, bundle_id: str, ope
                     audits.append(dict(at=at, operator=operator, table=table, uid=r["uid"], field="*", old=str(version), new=str(r["version"]), reason=f"数据包 {bundle_id} 更新"))
                     continue
             if reason:
+                conflicted.add(r["uid"])
                 conflicts.append(dict(bundle_id=bundle_id, table=table, uid=r["uid"], reason=reason, row_json=json.dumps(r, ensure_ascii=False), at=at, status="open"))
                 stats.conflicts[table] += 1
                 continue

@@ -1,0 +1,143 @@
+"""Shared fixtures: offices with real keys, made once per test session and copied per test.
+
+Making and opening age passphrase-protected keys costs seconds (scrypt), so the session builds a
+county (正定县 130123) and a township (新安镇 130123103) that have registered each other, unlocks
+their keys once, and each test works on fresh copies of the two database files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from export import keys as keymod
+from storage.db import close_db, open_db
+from storage.households import BirthInput, HouseholdInput, MemberInput
+from storage.office import init_office
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+COUNTY = "130123"
+TOWNSHIP = "130123103"
+COUNTY_PASS = "county-passphrase"
+TOWNSHIP_PASS = "township-passphrase"
+
+
+def reference_household() -> dict:
+    """The reference household of ``../shared/data/reference-household.json`` (beside the checkout)."""
+    return json.loads((SHARED / "data" / "reference-household.json").read_text(encoding="utf-8"))
+
+
+def reference_input() -> HouseholdInput:
+    """The reference household as the form's input."""
+    ref = reference_household()
+    hh = ref["household"]["typed"]
+    members = [
+        MemberInput(
+            name=m["typed"]["name"],
+            id_number=m["typed"]["id_number"],
+            relation_to_head=m["typed"]["relation_to_head"],
+            ethnicity=m["typed"]["ethnicity"],
+            residence_status=m["typed"]["residence_status"],
+        )
+        for m in ref["members"]
+    ]
+    names = [m.name for m in members]
+    births = [
+        BirthInput(
+            mother=names.index(b["typed"]["mother"]) + 1,
+            child=names.index(b["typed"]["child"]) + 1,
+            father=names.index(b["derived"]["father"]) + 1,
+            birth_order=int(b["typed"]["birth_order"]),
+            birth_cert_no=b["typed"]["birth_cert_no"],
+        )
+        for b in ref["births"]
+    ]
+    return HouseholdInput(hh["village_code"], hh["group_no"], hh["address_detail"], hh["form_no"], members, births)
+
+
+def dump_db(path: Path) -> str:
+    """Every row of the database as SQL text, to prove an operation changed nothing."""
+    con = sqlite3.connect(str(path))
+    try:
+        return "\n".join(con.iterdump())
+    finally:
+        con.close()
+
+
+@dataclass
+class Offices:
+    """Copies of the session's county and township databases for one test."""
+
+    county_db: Path
+    township_db: Path
+    county_keys: keymod.UnlockedKeys
+    township_keys: keymod.UnlockedKeys
+    tmp: Path
+
+    def use_county(self) -> None:
+        open_db(self.county_db)
+
+    def use_township(self) -> None:
+        open_db(self.township_db)
+
+
+@pytest.fixture(scope="session")
+def office_templates(tmp_path_factory):
+    base = tmp_path_factory.mktemp("offices")
+    county_db, township_db = base / "county.sqlite", base / "township.sqlite"
+    init_office(county_db, COUNTY)
+    open_db(county_db)
+    recovery = keymod.create_keys(COUNTY_PASS)
+    county_pub = keymod.own_public()
+    county_keys = keymod.unlock(COUNTY_PASS)
+    init_office(township_db, TOWNSHIP)
+    open_db(township_db)
+    keymod.create_keys(TOWNSHIP_PASS)
+    township_pub = keymod.own_public()
+    township_keys = keymod.unlock(TOWNSHIP_PASS)
+    keymod.register_peer(county_pub)
+    open_db(county_db)
+    keymod.register_peer(township_pub)
+    close_db()
+    for db in (county_db, township_db):  # fold the WAL into the file so a plain copy is complete
+        con = sqlite3.connect(str(db))
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+    return dict(base=base, county_db=county_db, township_db=township_db, county_keys=county_keys,
+                township_keys=township_keys, recovery=recovery, county_pub=county_pub, township_pub=township_pub)
+
+
+@pytest.fixture
+def offices(office_templates, tmp_path) -> Offices:
+    c, t = tmp_path / "county.sqlite", tmp_path / "township.sqlite"
+    shutil.copy(office_templates["county_db"], c)
+    shutil.copy(office_templates["township_db"], t)
+    yield Offices(c, t, office_templates["county_keys"], office_templates["township_keys"], tmp_path)
+    close_db()
+
+
+@pytest.fixture
+def township_db(tmp_path) -> Path:
+    """A fresh township database (新安镇) without keys, open."""
+    path = tmp_path / "t.sqlite"
+    init_office(path, TOWNSHIP)
+    open_db(path)
+    yield path
+    close_db()
+
+
+def require_tool(name: str) -> str:
+    """The path of an external tool; skip without it, except on CI (CI=true), where it must exist."""
+    found = shutil.which(name)
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is not installed: .ci/run must install it")
+    pytest.skip(f"{name} not installed")

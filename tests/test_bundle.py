@@ -1,0 +1,316 @@
+"""Bundles through real encryption and signatures: export, import, and every refusal (DESIGN.md §9)."""
+
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from export import keys as keymod
+from export.bundle import BundleError, export_bundle, import_bundle, open_bundle
+from export.merge import TABLES
+from storage.households import save_household, update_person
+from storage.models import BundleLog, MergeConflict, Person
+
+from .conftest import COUNTY, TOWNSHIP, dump_db, reference_input, require_tool
+from .forge import read_parts, rebuild, write_zip
+
+
+def township_export(o, out_name="out"):
+    o.use_township()
+    return export_bundle(o.township_keys, o.tmp / out_name)
+
+
+def county_import(o, path):
+    o.use_county()
+    return import_bundle(path, o.county_keys)
+
+
+def refused(o, path, code):
+    """Import ``path`` into the county; it must be refused with ``code`` and change nothing."""
+    o.use_county()
+    from storage.db import close_db
+
+    close_db()
+    before = dump_db(o.county_db)
+    o.use_county()
+    with pytest.raises(BundleError) as err:
+        import_bundle(path, o.county_keys)
+    assert err.value.code == code, str(err.value)
+    close_db()
+    assert dump_db(o.county_db) == before
+    return err.value
+
+
+@pytest.fixture
+def first(offices):
+    offices.use_township()
+    save_household(reference_input())
+    return township_export(offices)
+
+
+def test_export_then_import_puts_exactly_the_townships_rows_in_the_county(offices, first):
+    parts = read_parts(first.path)
+    assert list(parts) == ["manifest.json", "manifest.json.sig", "payload.age"]
+    with zipfile.ZipFile(first.path) as zf:
+        assert all(i.compress_type == zipfile.ZIP_STORED for i in zf.infolist())
+    manifest = json.loads(parts["manifest.json"])
+    assert manifest["sequence"] == 1 and manifest["prev_manifest_sha256"] is None
+    assert "李建国" not in parts["manifest.json"].decode() and "counts" not in manifest
+    assert first.counts == {"household": 1, "person": 4, "birth": 1}
+    offices.use_township()
+    town = {(p.uid, p.name, p.version) for p in Person.select()}
+    result = county_import(offices, first.path)
+    assert result.status == "imported" and result.stats.inserted["person"] == 4
+    assert {(p.uid, p.name, p.version) for p in Person.select()} == town
+    assert all(p.origin == TOWNSHIP for p in Person.select())
+
+
+def test_importing_twice_changes_nothing(offices, first):
+    county_import(offices, first.path)
+    from storage.db import close_db
+
+    close_db()
+    before = dump_db(offices.county_db)
+    again = county_import(offices, first.path)
+    assert again.status == "already" and again.code == "I07"
+    close_db()
+    assert dump_db(offices.county_db) == before
+
+
+def test_second_export_carries_only_the_change_and_the_next_sequence(offices, first):
+    county_import(offices, first.path)
+    offices.use_township()
+    update_person("130123198707220046", {"name": "王秀瑛"})
+    second = township_export(offices, "out2")
+    assert second.sequence == 2 and second.counts == {"household": 0, "person": 1, "birth": 0}
+    assert json.loads(read_parts(second.path)["manifest.json"])["prev_manifest_sha256"] is not None
+    third = township_export(offices, "out3")
+    assert third.empty and third.sequence == 3  # an empty week still gets its number
+    r2 = county_import(offices, second.path)
+    assert r2.stats.updated["person"] == 1
+    assert Person.get(Person.id_number == "130123198707220046").name == "王秀瑛"
+    assert county_import(offices, third.path).status == "imported"
+
+
+def test_tombstones_travel(offices, first):
+    county_import(offices, first.path)
+    offices.use_township()
+    from storage.households import load_household
+    form = load_household(Person.get(Person.name == "李浩然").household.uid)
+    form.members.pop(2)
+    form.births[0].child = 3  # 李梓涵 moves up a place
+    save_household(form)
+    second = township_export(offices, "out2")
+    county_import(offices, second.path)
+    assert Person.get(Person.name == "李浩然").deleted
+
+
+def test_truncated(offices, first):
+    data = first.path.read_bytes()
+    cut = offices.tmp / "cut.zip"
+    cut.write_bytes(data[: len(data) // 2])
+    refused(offices, cut, "B01")
+
+
+def test_wrong_structure(offices, first, tmp_path):
+    parts = read_parts(first.path)
+    extra = write_zip(tmp_path / "extra.zip", [*parts.items(), ("evil.sh", b"rm -rf /")])
+    refused(offices, extra, "B01")
+    order = write_zip(tmp_path / "order.zip", [(n, parts[n]) for n in ("payload.age", "manifest.json", "manifest.json.sig")])
+    refused(offices, order, "B01")
+    deflated = write_zip(tmp_path / "deflated.zip", list(parts.items()), compress=True)
+    refused(offices, deflated, "B01")
+    dupe = tmp_path / "dupe.zip"
+    with pytest.warns(UserWarning):
+        write_zip(dupe, [*parts.items(), ("payload.age", parts["payload.age"])])
+    refused(offices, dupe, "B01")
+    not_zip = tmp_path / "plain.zip"
+    not_zip.write_text("这不是数据包" * 20, encoding="utf-8")
+    refused(offices, not_zip, "B01")
+
+
+def test_bad_manifest(offices, first, tmp_path):
+    parts = read_parts(first.path)
+    bad = write_zip(tmp_path / "m.zip", [("manifest.json", b"{not json"), ("manifest.json.sig", parts["manifest.json.sig"]), ("payload.age", parts["payload.age"])])
+    refused(offices, bad, "B02")
+    no_seq = rebuild(first.path, tmp_path / "m2.zip", offices.township_keys.sign, manifest_edit=lambda m: m.pop("sequence"))
+    refused(offices, no_seq, "B02")
+
+
+def test_tampered_payload(offices, first, tmp_path):
+    parts = read_parts(first.path)
+    payload = bytearray(parts["payload.age"])
+    payload[-10] ^= 0xFF
+    tampered = write_zip(tmp_path / "t.zip", [("manifest.json", parts["manifest.json"]), ("manifest.json.sig", parts["manifest.json.sig"]), ("payload.age", bytes(payload))])
+    refused(offices, tampered, "B06")
+
+
+def test_tampered_manifest_breaks_the_signature(offices, first, tmp_path):
+    parts = read_parts(first.path)
+    manifest = parts["manifest.json"].replace(b'"sequence": 1', b'"sequence": 2')
+    tampered = write_zip(tmp_path / "t.zip", [("manifest.json", manifest), ("manifest.json.sig", parts["manifest.json.sig"]), ("payload.age", parts["payload.age"])])
+    refused(offices, tampered, "B05")
+
+
+def test_wrong_recipient(offices, first, tmp_path):
+    other = rebuild(first.path, tmp_path / "r.zip", offices.township_keys.sign, manifest_edit=lambda m: m.update(recipient="130124"))
+    refused(offices, other, "B03")
+
+
+def test_unregistered_sender(offices, first, tmp_path):
+    other = rebuild(first.path, tmp_path / "s.zip", offices.township_keys.sign, manifest_edit=lambda m: m.update(sender="130123104", stream="130123104>130123"))
+    refused(offices, other, "B04")
+
+
+def test_wrong_signing_key(offices, first, tmp_path):
+    impostor = Ed25519PrivateKey.generate()
+    forged = rebuild(first.path, tmp_path / "k.zip", impostor)
+    err = refused(offices, forged, "B05")
+    assert "不是 130123103 登记的密钥" in str(err)
+
+
+def test_encrypted_to_a_key_we_do_not_hold(offices, first, tmp_path, office_templates):
+    import pyrage
+
+    stranger = pyrage.x25519.Identity.generate()
+    recipient = str(stranger.to_public())
+
+    def swap(m):
+        m["recipient_keys"] = [keymod.age_fingerprint(recipient)]
+
+    forged = rebuild(first.path, tmp_path / "e.zip", offices.township_keys.sign, manifest_edit=swap,
+                     lines_edit=lambda lines: None, identity=offices.county_keys.identity, recipients=[recipient])
+    refused(offices, forged, "B11")
+    # a manifest that claims our key while the payload is for someone else fails at decryption
+    lying = rebuild(first.path, tmp_path / "d.zip", offices.township_keys.sign,
+                    lines_edit=lambda lines: None, identity=offices.county_keys.identity, recipients=[recipient])
+    refused(offices, lying, "B12")
+
+
+def test_inner_header_must_equal_the_manifest(offices, first, tmp_path):
+    recipients = _county_recipients(offices)
+    forged = rebuild(first.path, tmp_path / "h.zip", offices.township_keys.sign,
+                     lines_edit=lambda lines: lines[0].update(sequence=7), identity=offices.county_keys.identity, recipients=recipients)
+    refused(offices, forged, "B13")
+    dropped = rebuild(first.path, tmp_path / "h2.zip", offices.township_keys.sign,
+                      lines_edit=lambda lines: lines.pop(), identity=offices.county_keys.identity, recipients=recipients)
+    refused(offices, dropped, "B13")
+
+
+def test_schema_errors(offices, first, tmp_path):
+    recipients = _county_recipients(offices)
+
+    def unknown_table(lines):
+        lines.append({"t": "secret", "r": {}})
+        lines[0]["counts"]["secret"] = 1
+
+    forged = rebuild(first.path, tmp_path / "x.zip", offices.township_keys.sign, lines_edit=unknown_table,
+                     identity=offices.county_keys.identity, recipients=recipients)
+    refused(offices, forged, "B14")
+
+    def bad_type(lines):
+        lines[2]["r"]["version"] = "many"
+
+    forged = rebuild(first.path, tmp_path / "y.zip", offices.township_keys.sign, lines_edit=bad_type,
+                     identity=offices.county_keys.identity, recipients=recipients)
+    refused(offices, forged, "B14")
+    newer = rebuild(first.path, tmp_path / "z.zip", offices.township_keys.sign, manifest_edit=lambda m: m.update(schema_version=99))
+    refused(offices, newer, "B14")
+
+
+def _county_recipients(offices):
+    offices.use_county()
+    pub = keymod.own_public()
+    return [pub.encrypt, pub.recovery]
+
+
+def test_replay_of_a_used_sequence(offices, first, tmp_path):
+    county_import(offices, first.path)
+    replay = rebuild(first.path, tmp_path / "replay.zip", offices.township_keys.sign, manifest_edit=lambda m: m.update(bundle_id="00000000-0000-4000-8000-000000000000"))
+    refused(offices, replay, "B08")
+
+
+def test_ahead_is_held_until_the_gap_fills(offices, first):
+    offices.use_township()
+    update_person("130123198707220046", {"name": "王秀瑛"})
+    second = township_export(offices, "out2")
+    held = county_import(offices, second.path)
+    assert held.status == "held" and held.code == "H09"
+    assert Person.select().count() == 0
+    result = county_import(offices, first.path)
+    assert result.status == "imported" and [r.status for r in result.also_imported] == ["imported"]
+    assert Person.get(Person.id_number == "130123198707220046").name == "王秀瑛"
+    assert BundleLog.select().where(BundleLog.status == "held").count() == 0
+
+
+def test_chain_broken_after_a_restored_backup(offices, first):
+    restored = offices.tmp / "restored.sqlite"
+    offices.use_township()
+    from storage.db import close_db
+    close_db()
+    shutil.copy(offices.township_db, restored)
+    county_import(offices, first.path)
+    # the township loses its database and restores a backup taken before bundle 1 was logged
+    from storage.db import open_db
+    open_db(restored)
+    BundleLog.delete().execute()
+    a = export_bundle(offices.township_keys, offices.tmp / "r1")
+    b = export_bundle(offices.township_keys, offices.tmp / "r2")
+    assert (a.sequence, b.sequence) == (1, 2)
+    refused(offices, b.path, "B10")
+
+
+def test_rows_from_another_origin_become_conflicts(offices, first, tmp_path):
+    recipients = _county_recipients(offices)
+
+    def foreign(lines):
+        lines[2]["r"]["origin"] = "130123104"
+
+    forged = rebuild(first.path, tmp_path / "o.zip", offices.township_keys.sign, lines_edit=foreign,
+                     identity=offices.county_keys.identity, recipients=recipients)
+    result = county_import(offices, forged)
+    assert result.stats.conflicts["person"] == 1 and result.stats.inserted["person"] == 3
+    # the birth that names the held-back person waits with it instead of failing the bundle
+    assert result.stats.conflicts["birth"] == 1
+    conflict = MergeConflict.get(MergeConflict.table == "person")
+    assert "130123104" in conflict.reason and json.loads(conflict.row_json)["origin"] == "130123104"
+
+
+def test_standard_tools_open_the_bundle(offices, first, tmp_path, office_templates):
+    ssh_keygen = require_tool("ssh-keygen")
+    age = require_tool("age")
+    parts = read_parts(first.path)
+    (tmp_path / "manifest.json").write_bytes(parts["manifest.json"])
+    (tmp_path / "manifest.json.sig").write_bytes(parts["manifest.json.sig"])
+    (tmp_path / "payload.age").write_bytes(parts["payload.age"])
+    sign_line = " ".join(office_templates["township_pub"].sign.split()[:2])
+    (tmp_path / "allowed").write_text(f'{TOWNSHIP} namespaces="hecha-bundle" {sign_line}\n')
+    with open(tmp_path / "manifest.json", "rb") as fh:
+        out = subprocess.run([ssh_keygen, "-Y", "verify", "-f", str(tmp_path / "allowed"), "-I", TOWNSHIP,
+                              "-n", "hecha-bundle", "-s", str(tmp_path / "manifest.json.sig")], stdin=fh,
+                             capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "Good" in out.stdout + out.stderr
+    # the offline recovery key, as the county keeps it on paper, opens the payload with age(1)
+    from export.recovery import recovery_sheet
+    (tmp_path / "recovery.txt").write_text(recovery_sheet(COUNTY, "正定县", office_templates["recovery"], "age1…"), encoding="utf-8")
+    plain = subprocess.run([age, "-d", "-i", str(tmp_path / "recovery.txt"), str(tmp_path / "payload.age")], capture_output=True, check=True).stdout
+    import gzip
+    header = json.loads(gzip.decompress(plain).splitlines()[0])
+    assert header["sender"] == TOWNSHIP and header["counts"]["person"] == 4
+
+
+def test_open_bundle_rejects_symlinks(offices, first, tmp_path):
+    link = tmp_path / "link.zip"
+    link.symlink_to(first.path)
+    with pytest.raises(BundleError) as err:
+        open_bundle(link)
+    assert err.value.code == "B01"
+
+
+def test_tables_travel_in_dependency_order():
+    assert list(TABLES) == ["household", "person", "birth"]

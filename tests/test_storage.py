@@ -1,0 +1,202 @@
+import datetime as dt
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from storage import audit, db as dbmod
+from storage.dates import DateInputError, parse_typed
+from storage.divisions import lookup, office_subtree, short_name
+from storage.households import (
+    DuplicatesNotConfirmed,
+    MemberInput,
+    ValidationFailed,
+    load_household,
+    save_household,
+    update_person,
+)
+from storage.models import AuditLog, Birth, Household, Office, Person
+from storage.office import init_office, villages
+
+from .conftest import ROOT, reference_input
+
+
+def test_init_takes_name_and_villages_from_the_nbs_table(township_db):
+    office = Office.get()
+    assert office.name == "新安镇" and office.level == "township" and office.county_code == "130123"
+    codes = [v.code for v in villages()]
+    assert "130123103203" in codes and all(c.startswith("130123103") for c in codes)
+    assert short_name(lookup("130123103203").name) == "李家庄村"
+
+
+def test_init_refuses_unknown_codes_and_second_init(tmp_path, township_db):
+    with pytest.raises(dbmod.DatabaseError, match="不在国家统计局"):
+        init_office(tmp_path / "x.sqlite", "130123999")
+    with pytest.raises(dbmod.DatabaseError, match="9位"):
+        init_office(tmp_path / "y.sqlite", "12345")
+    with pytest.raises(dbmod.DatabaseError, match="已经是"):
+        init_office(township_db, "130123103")
+
+
+def test_county_gets_its_townships():
+    divs = office_subtree("130123")
+    assert {d.code for d in divs if d.level == 4} >= {"130123103"}
+    assert divs[0].code == "13"  # ancestors first
+
+
+def test_pragmas_and_schema_version(township_db):
+    con = dbmod.models.database
+    assert con.pragma("journal_mode") == "wal"
+    assert con.pragma("foreign_keys") == 1
+    assert con.pragma("busy_timeout") == dbmod.BUSY_TIMEOUT_MS
+    assert con.pragma("user_version") == dbmod.SCHEMA_VERSION
+
+
+def test_newer_schema_is_refused_and_garbage_is_refused(tmp_path, township_db):
+    dbmod.close_db()
+    raw = sqlite3.connect(str(township_db))
+    raw.execute(f"PRAGMA user_version = {dbmod.SCHEMA_VERSION + 1}")
+    raw.close()
+    with pytest.raises(dbmod.DatabaseError, match="升级 hecha"):
+        dbmod.open_db(township_db)
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(dbmod.DatabaseError, match="不是可用的 SQLite"):
+        dbmod.open_db(junk)
+
+
+def test_migration_from_an_older_schema_backs_up_first(tmp_path, township_db, monkeypatch):
+    save_household(reference_input())
+    dbmod.close_db()
+    ran = []
+
+    def step(database):
+        database.execute_sql("CREATE TABLE probe (x INTEGER)")
+        ran.append(True)
+
+    monkeypatch.setattr(dbmod, "MIGRATIONS", dbmod.MIGRATIONS + [(2, step)])
+    monkeypatch.setattr(dbmod, "SCHEMA_VERSION", 2)
+    dbmod.open_db(township_db)
+    assert ran and dbmod.models.database.pragma("user_version") == 2
+    backups = list((township_db.parent / "backups").glob("*pre-migration-1-to-2*.sqlite"))
+    assert len(backups) == 1
+    assert sqlite3.connect(str(backups[0])).execute("select count(*) from person").fetchone()[0] == 4
+    assert Person.select().count() == 4  # nothing lost
+
+
+def test_save_reference_household_stamps_and_audits(township_db):
+    h = reference_input()
+    hh = save_household(h, operator="clerk1")
+    assert hh.household_code == "130123103203030001"
+    people = list(Person.select().order_by(Person.seq))
+    assert [p.name for p in people] == ["李建国", "王秀英", "李浩然", "李梓涵"]
+    assert people[3].sex == "2" and people[3].birth_date == "2017-03-06"  # derived from the ID
+    assert all(p.origin == "130123103" and p.updated_by == "clerk1" and len(p.uid) == 36 for p in people)
+    birth = Birth.get()
+    assert birth.mother.name == "王秀英" and birth.child.name == "李梓涵" and birth.father.name == "李建国"
+    assert birth.birth_date == "2017-03-06" and birth.child_sex == "2" and birth.birth_cert_no == "M130456789"
+    versions = sorted([hh.version] + [p.version for p in people] + [birth.version])
+    assert versions == list(range(1, 7)) and Office.get().version_counter == 6
+    assert AuditLog.select().where((AuditLog.uid == people[0].uid) & (AuditLog.field == "name")).get().new == "李建国"
+
+
+def test_edit_writes_only_what_changed(township_db):
+    h = reference_input()
+    save_household(h)
+    before = {p.uid: p.version for p in Person.select()}
+    p = update_person("130123198707220046", {"name": "王秀瑛"}, reason="核对户口簿", operator="clerk2")
+    after = {q.uid: q.version for q in Person.select()}
+    assert [u for u in after if after[u] != before[u]] == [p.uid]
+    log = AuditLog.select().where((AuditLog.uid == p.uid) & (AuditLog.field == "name") & (AuditLog.old.is_null(False))).get()
+    assert (log.old, log.new, log.operator, log.reason) == ("王秀英", "王秀瑛", "clerk2", "核对户口簿")
+    assert Household.get().version == 1  # household untouched
+
+
+def test_removing_a_member_leaves_a_tombstone(township_db):
+    h = reference_input()
+    save_household(h)
+    form = load_household(h.uid)
+    form.births = []
+    form.members.pop(2)  # 李浩然
+    save_household(form)
+    gone = Person.get(Person.name == "李浩然")
+    assert gone.deleted and Person.select().count() == 4
+    assert Birth.get().deleted
+
+
+def test_duplicate_id_must_be_confirmed(township_db):
+    save_household(reference_input())
+    other = reference_input()
+    other.group_no, other.births = "04", []
+    other.members = [MemberInput("李建国", "130123198503140036", "02")]
+    with pytest.raises(DuplicatesNotConfirmed) as err:
+        save_household(other)
+    hit = err.value.hits[0][0]
+    assert hit.household_code == "130123103203030001" and hit.rule == "same_id"
+    save_household(other, confirmed_ids=frozenset({"130123198503140036"}))
+    row = Person.select().where(Person.household == Household.get(Household.uid == other.uid)).get()
+    assert "重号警告已确认" in AuditLog.select().where(AuditLog.uid == row.uid).first().reason
+
+
+def test_validation_names_field_and_fix(township_db):
+    h = reference_input()
+    h.members[1].id_number = "130123198707220047"  # bad check character
+    h.members[2].relation_to_head = "02"  # two heads
+    h.births[0].birth_cert_no = "130456789"
+    with pytest.raises(ValidationFailed) as err:
+        save_household(h)
+    rules = {f.rule for f in err.value.findings}
+    assert {"id.bad_checksum", "household.head", "birth.cert_no"} <= rules
+    assert Person.select().count() == 0
+
+
+def test_a_mother_must_be_a_woman_and_born_before_her_child(township_db):
+    h = reference_input()
+    h.births[0].mother = 1
+    with pytest.raises(ValidationFailed) as err:
+        save_household(h)
+    assert "birth.mother_sex" in {f.rule for f in err.value.findings}
+    h = reference_input()
+    h.births[0].mother, h.births[0].child = 2, None
+    h.births[0].child_name, h.births[0].birth_date = "王秀英之女", "19800101"
+    with pytest.raises(ValidationFailed) as err:
+        save_household(h)
+    assert "birth.before_mother" in {f.rule for f in err.value.findings}
+
+
+def test_typed_dates():
+    assert parse_typed("20170306") == ("2017-03-06", "D")
+    assert parse_typed("201703") == ("2017-03-01", "M")
+    with pytest.raises(DateInputError):
+        parse_typed("20170230")
+    with pytest.raises(DateInputError):
+        parse_typed("2017036")
+
+
+def test_core_never_imports_textual():
+    code = (
+        "import sys, pkgutil, importlib, storage, export\n"
+        "for pkg in (storage, export):\n"
+        "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+        "        importlib.import_module(m.name)\n"
+        "import main\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'tui'))\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_version_counter_is_shared_by_all_tables(township_db):
+    from storage.db import write_txn
+
+    with write_txn():
+        a = audit.next_version()
+        b = audit.next_version()
+    assert b == a + 1
+
+
+def test_backup_rotates(township_db):
+    for _ in range(3):
+        dbmod.backup(township_db, reason="test", keep=2)
+    assert len(list((township_db.parent / "backups").glob("*.sqlite"))) == 2
