@@ -312,3 +312,29 @@ def update_person(id_number: str, changes: dict[str, str], *, reason: str = "", 
         setattr(member, name, value)
     save_household(form, confirmed_ids=frozenset(m.id_number.upper() for m in form.members), reason=reason, operator=operator)
     return Person.get(Person.uid == person.uid)
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    """One line of the household list: uid, 户编码, head's name, live members, address."""
+
+    uid: str
+    household_code: str
+    head_name: str
+    members: int
+    address_detail: str
+
+
+def list_households(prefix: str = "", *, offset: int = 0, limit: int = 200) -> list[HouseholdRow]:
+    """Live households whose code starts with ``prefix``, in code order, one page from SQL."""
+    from peewee import fn
+
+    query = Household.select().where(Household.deleted == False)  # noqa: E712
+    if prefix:
+        query = query.where(Household.household_code.startswith(prefix))
+    rows = list(query.order_by(Household.household_code).offset(offset).limit(limit))
+    ids = [h.id for h in rows]
+    live = Person.household.in_(ids) & (Person.deleted == False)  # noqa: E712
+    heads = {p.household_id: p.name for p in Person.select(Person.household, Person.name).where(live & (Person.relation_to_head == "02"))}
+    counts = dict(Person.select(Person.household, fn.COUNT(Person.id)).where(live).group_by(Person.household).tuples())
+    return [HouseholdRow(h.uid, h.household_code, heads.get(h.id, ""), counts.get(h.id, 0), h.address_detail) for h in rows]

@@ -1,0 +1,210 @@
+"""The TUI driven by key presses only (App.run_test at 80x24), checked against the database."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage.db import close_db, open_db
+from storage.models import AuditLog, Birth, Household, Person
+from tui.app import make_app
+from tui.screens.dialogs import ConfirmScreen
+from tui.screens.household import HouseholdScreen
+
+from .conftest import reference_household
+
+SIZE = (80, 24)
+
+
+async def type_text(pilot, value: str) -> None:
+    for ch in value:
+        await pilot.press(ch)
+
+
+async def key_reference_household(pilot) -> None:
+    """Type the reference household as a clerk would: data, Enter where a field is not full."""
+    ref = reference_household()
+    hh = ref["household"]["typed"]
+    await pilot.press("f2")
+    await type_text(pilot, hh["village_code"])  # 12 digits: moves on by itself
+    await type_text(pilot, hh["group_no"])  # 2 digits: moves on by itself
+    await type_text(pilot, hh["address_detail"])
+    await pilot.press("enter")
+    await type_text(pilot, hh["form_no"])
+    await pilot.press("enter")
+    for m in ref["members"]:
+        t = m["typed"]
+        await type_text(pilot, t["name"])
+        await pilot.press("enter")
+        await type_text(pilot, t["id_number"])  # 18 characters: fills sex and birth date, moves on
+        await type_text(pilot, t["relation_to_head"])
+        await type_text(pilot, t["ethnicity"])  # the last field of a line puts it into the table
+    await pilot.press("enter")  # a blank name: on to the births
+    names = [m["typed"]["name"] for m in ref["members"]]
+    for b in ref["births"]:
+        t = b["typed"]
+        await type_text(pilot, str(names.index(t["child"]) + 1))
+        await pilot.press("enter")
+        await type_text(pilot, str(names.index(t["mother"]) + 1))
+        await pilot.press("enter")
+        await pilot.press("enter")  # father: filled from the mother's husband
+        await type_text(pilot, t["birth_order"])
+        await pilot.press("enter")
+        await type_text(pilot, t["birth_cert_no"])  # 10 characters: the line is done
+    await pilot.press("enter", "enter")  # a blank birth line saves the household
+
+
+@pytest.fixture
+def db(township_db):
+    close_db()
+    return township_db
+
+
+async def test_key_in_the_reference_household_then_a_repeated_id(db):
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await key_reference_household(pilot)
+        await pilot.pause()
+        assert isinstance(app.screen, HouseholdScreen)  # a fresh form for the next household
+        assert app.screen.value("village_code") == "130123103203"  # carried forward
+        assert Person.select().count() == 4
+
+        # the next household: the village, group and address carried forward
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "大院")
+        await pilot.press("enter")
+        await type_text(pilot, "0002")
+        await pilot.press("enter")
+        await type_text(pilot, "李建国")
+        await pilot.press("enter")
+        await type_text(pilot, "130123198503140036")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        warning = str(app.screen.query_one("#dup-warning").render())
+        assert "重号" in warning and "130123103203030001" in warning and "李建国" in warning
+        await type_text(pilot, "0201")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # not saved before the clerk confirms
+        assert Person.select().count() == 4
+        await pilot.press("y")
+        await pilot.pause()
+        assert Person.select().count() == 5
+    open_db(db)
+    assert [h.household_code for h in Household.select().order_by(Household.id)] == ["130123103203030001", "130123103203030002"]
+    people = {p.name: p for p in Person.select().where(Person.household == 1)}
+    assert set(people) == {"李建国", "王秀英", "李浩然", "李梓涵"}
+    assert people["李梓涵"].sex == "2" and people["李梓涵"].birth_date == "2017-03-06"
+    assert people["王秀英"].relation_to_head == "12" and people["王秀英"].ethnicity == "01"
+    birth = Birth.get()
+    assert (birth.mother.name, birth.child.name, birth.father.name) == ("王秀英", "李梓涵", "李建国")
+    assert (birth.birth_order, birth.birth_cert_no, birth.birth_date, birth.child_sex) == (2, "M130456789", "2017-03-06", "2")
+    second = Person.get(Person.household == 2)
+    assert "重号警告已确认" in AuditLog.select().where(AuditLog.uid == second.uid).first().reason
+    assert Household.get(Household.id == 1).address_detail == "李家庄村三组18号"
+
+
+async def test_declining_the_duplicate_saves_nothing(db):
+    from storage.households import save_household
+
+    from .conftest import reference_input
+
+    open_db(db)
+    save_household(reference_input())
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "130123103203")
+        await type_text(pilot, "05")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "李建国")
+        await pilot.press("enter")
+        await type_text(pilot, "130123198503140036")
+        await type_text(pilot, "0201")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, HouseholdScreen)
+        assert app.focused.id == "m_id"
+        assert Person.select().count() == 4
+
+
+async def test_a_bad_id_number_stops_the_cursor_with_a_message(db):
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "130123103203")
+        await type_text(pilot, "03")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "张三")
+        await pilot.press("enter")
+        await type_text(pilot, "130123198503140037")
+        await pilot.pause()
+        assert app.focused.id == "m_id"
+        assert "校验位" in str(app.screen.query_one("#message").render())
+
+
+async def test_escape_asks_before_discarding_and_menu_keys_work(db):
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")
+        await type_text(pilot, "130123103203")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert isinstance(app.screen, HouseholdScreen)
+        await pilot.press("escape", "y")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+        await pilot.press("f1")
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.press("0")
+    assert app.return_code in (0, None)
+
+
+async def test_lookup_picks_a_code(db):
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await pilot.press("f4")
+        await pilot.pause()
+        await type_text(pilot, "李家庄")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.value("village_code") == "130123103203"
+        assert app.focused.id == "group_no"
+
+
+async def test_edit_a_household_from_the_list(db):
+    from storage.households import save_household
+
+    from .conftest import reference_input
+
+    open_db(db)
+    save_household(reference_input())
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("enter")  # filter → table
+        await pilot.press("enter")  # open the first household
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HouseholdScreen) and screen.editing
+        assert len(screen.form.members) == 4
+        screen.query_one("#members").focus()
+        await pilot.press("down", "enter")  # the second member into the editor
+        assert screen.value("m_name") == "王秀英"
+        for _ in range(3):
+            await pilot.press("backspace")
+        await type_text(pilot, "王秀瑛")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HouseholdListScreen"
+    open_db(db)
+    assert Person.get(Person.id_number == "130123198707220046").name == "王秀瑛"
+    assert Person.select().count() == 4

@@ -1,0 +1,70 @@
+"""The Textual app: one factory (:func:`make_app`) used by ``main.py`` and every test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.app import App
+
+from storage.db import open_db
+from storage.office import current_office, ensure_operator
+
+from . import text
+from .keys import bindings
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings handed to the app (DESIGN.md §12). ``ascii_borders`` for terminals without box
+    drawing; more settings and the TOML file come with the keyboard issue."""
+
+    ascii_borders: bool = False
+
+
+class HechaApp(App):
+    """hecha's TUI on one office database."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = text.APP_TITLE
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = bindings("app")
+
+    def __init__(self, db_path: Path, config: Config | None = None):
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.config = config or Config()
+
+    def on_mount(self) -> None:
+        open_db(self.db_path)
+        self.office = current_office()
+        self.operator = ensure_operator().login
+        self.is_demo = self.office.is_demo
+        from .screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+
+    def pop_to_home(self) -> None:
+        """Close every screen above the home menu."""
+        from .screens.home import HomeScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        from .screens.dialogs import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_quit_app(self) -> None:
+        self.exit()
+
+
+def make_app(db_path: str | Path, config: Config | None = None) -> HechaApp:
+    """The app for the database at ``db_path`` (which must exist and be initialised)."""
+    return HechaApp(Path(db_path), config)
+
+
+def run(db_path: str | Path) -> None:
+    """Run the TUI full-screen, mouse off (DESIGN.md §10)."""
+    make_app(db_path).run(mouse=False)

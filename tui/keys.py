@@ -1,0 +1,59 @@
+"""The one table of key bindings (DESIGN.md §10).
+
+Every action has a function key and a Ctrl key that PuTTY, Xshell and xterm all send; nothing
+needs Alt or the mouse. Ctrl keys that terminals turn into other keys are avoided: Ctrl+H
+(Backspace), Ctrl+I (Tab), Ctrl+M (Enter), Ctrl+J, Ctrl+[ (Esc). Each binding has a kebab-case id
+so a site can remap it in its configuration (issue 4). The help screen is generated from this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One action: ``id`` (kebab-case), the Textual ``action``, its keys, label, and where it applies."""
+
+    id: str
+    action: str
+    keys: tuple[str, ...]
+    label: str
+    scope: str  # "app", "home", "form", "list", "dialog"
+
+
+TABLE: tuple[KeySpec, ...] = (
+    KeySpec("help", "app.help", ("f1", "ctrl+g"), "帮助", "app"),
+    KeySpec("quit", "app.quit_app", ("f12", "ctrl+q"), "退出", "app"),
+    KeySpec("open-form", "open_form", ("f2", "1"), "录入登记表", "home"),
+    KeySpec("open-list", "open_list", ("f3", "2"), "户列表", "home"),
+    KeySpec("open-export", "open_export", ("f5", "3"), "导出数据包", "home"),
+    KeySpec("open-import", "open_import", ("f6", "4"), "导入数据包", "home"),
+    KeySpec("quit-home", "app.quit_app", ("0",), "退出", "home"),
+    KeySpec("save-household", "save_household", ("f10", "ctrl+s"), "保存本户", "form"),
+    KeySpec("lookup", "lookup", ("f4", "ctrl+l"), "代码表", "form"),
+    KeySpec("new-member", "new_member", ("f7", "ctrl+n"), "下一人", "form"),
+    KeySpec("to-births", "to_births", ("f8", "ctrl+b"), "转到出生", "form"),
+    KeySpec("back", "back", ("escape", "ctrl+x"), "返回", "form"),
+    KeySpec("list-back", "back", ("escape", "ctrl+x"), "返回", "list"),
+    KeySpec("list-more", "more", ("f8", "ctrl+d"), "下一页", "list"),
+)
+
+
+def bindings(scope: str) -> list[Binding]:
+    """Textual bindings for one scope, the first key shown in the footer."""
+    out = []
+    for spec in TABLE:
+        if spec.scope != scope:
+            continue
+        for n, key in enumerate(spec.keys):
+            display = key.upper() if key[0] == "f" and key[1:].isdigit() else key.replace("escape", "Esc").replace("ctrl+", "^")
+            out.append(Binding(key, spec.action, spec.label, show=n == 0, key_display=display, id=f"{spec.id}-{n}" if n else spec.id, priority=scope == "app"))
+    return out
+
+
+def keys_text(spec: KeySpec) -> str:
+    """``F10 / Ctrl+S`` for a spec."""
+    return " / ".join(k.upper() if k.startswith("f") and k[1:].isdigit() else k.replace("ctrl+", "Ctrl+").replace("escape", "Esc") for k in spec.keys)

@@ -1,0 +1,174 @@
+"""Export the week's bundle (township) and import bundles (county), each in a worker thread.
+
+Both screens ask for the passphrase, then call the same functions as ``hecha export`` and
+``hecha import-bundle``; the worker returns plain results that come back as messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, LoadingIndicator, Static
+
+from storage.db import close_db
+
+from .. import text
+from .dialogs import PassphraseScreen
+
+DEFAULT_OUT = Path.home() / "hecha-bundles"
+
+
+class _BundleScreen(Screen):
+    BINDINGS = [Binding("escape,ctrl+x", "back", "返回", id="bundle-back")]
+
+    def action_back(self) -> None:
+        if not self.query_one(LoadingIndicator).display:
+            self.app.pop_screen()
+
+    def busy(self, on_: bool, message: str = "") -> None:
+        self.query_one(LoadingIndicator).display = on_
+        self.query_one("#bundle-result", Static).update(message)
+
+
+class ExportScreen(_BundleScreen):
+    """Write this week's bundle for the county into a folder."""
+
+    @dataclass
+    class BundleWritten(Message):
+        path: str
+        summary: str
+
+    @dataclass
+    class BundleFailed(Message):
+        message: str
+
+    def compose(self) -> ComposeResult:
+        yield Static("导出本周数据包（加密并签名，交县人口委）", classes="title")
+        yield Static("", id="bundle-info")
+        yield Static("保存到文件夹（回车开始导出）：")
+        yield Input(str(DEFAULT_OUT), id="out-dir")
+        yield LoadingIndicator()
+        yield Static("", id="bundle-result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from export.keys import KeyError_, county_peer, has_keys
+        from storage.models import BundleLog
+
+        self.query_one(LoadingIndicator).display = False
+        info = self.query_one("#bundle-info", Static)
+        if self.app.office.level != "township":
+            info.update("本功能用于乡镇。县级请用“导入数据包”。")
+            return
+        try:
+            peer = county_peer()
+            state = f"收件：{peer.name}（{peer.code}）"
+        except KeyError_ as exc:
+            state = str(exc)
+        if not has_keys():
+            state = "本单位还没有密钥：请先在命令行运行 hecha keys new。"
+        last = BundleLog.select().where(BundleLog.direction == "out").order_by(BundleLog.sequence.desc()).first()
+        info.update(state + (f"\n上次导出：第{last.sequence}号 {last.at}" if last else "\n还没有导出过"))
+        self.query_one("#out-dir", Input).focus()
+
+    @on(Input.Submitted, "#out-dir")
+    def start(self, event: Input.Submitted) -> None:
+        out = Path(event.value.strip() or DEFAULT_OUT).expanduser()
+
+        def got(passphrase: str | None) -> None:
+            if passphrase:
+                self.busy(True, text.EXPORTING)
+                self.write(passphrase, out)
+
+        self.app.push_screen(PassphraseScreen("导出数据包需要本单位口令"), got)
+
+    @work(thread=True, exclusive=True, group="bundle")
+    def write(self, passphrase: str, out: Path) -> None:
+        from export.bundle import export_bundle
+        from export.keys import KeyError_, unlock
+        from export.merge import TABLE_LABELS
+
+        try:
+            result = export_bundle(unlock(passphrase), out)
+            summary = "空包（本周没有变动）" if result.empty else "，".join(f"{TABLE_LABELS[k]} {v}" for k, v in result.counts.items() if v)
+            self.post_message(self.BundleWritten(str(result.path), f"第{result.sequence}号：{summary}"))
+        except (KeyError_, OSError) as exc:
+            self.post_message(self.BundleFailed(str(exc)))
+        finally:
+            close_db()
+
+    def on_export_screen_bundle_written(self, event: BundleWritten) -> None:
+        self.busy(False, f"已导出 {event.summary}\n{event.path}\n请把这个文件交给县人口委。")
+
+    def on_export_screen_bundle_failed(self, event: BundleFailed) -> None:
+        self.busy(False, f"导出失败：{event.message}")
+
+
+class ImportScreen(_BundleScreen):
+    """Import township bundles (a file, or every ``.zip`` in a folder) into the county database."""
+
+    @dataclass
+    class BundlesImported(Message):
+        lines: list[str]
+
+    def compose(self) -> ComposeResult:
+        yield Static("导入乡镇数据包（县级）", classes="title")
+        yield Static("", id="bundle-info")
+        yield Static("数据包文件或文件夹（回车开始导入）：")
+        yield Input(str(Path.home()), id="in-path")
+        yield LoadingIndicator()
+        yield Static("", id="bundle-result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(LoadingIndicator).display = False
+        if self.app.office.level != "county":
+            self.query_one("#bundle-info", Static).update("本功能用于县级数据库。乡镇请用“导出本周数据包”。")
+            return
+        self.query_one("#in-path", Input).focus()
+
+    @on(Input.Submitted, "#in-path")
+    def start(self, event: Input.Submitted) -> None:
+        if self.app.office.level != "county":
+            return
+        path = Path(event.value.strip()).expanduser()
+        files = sorted(path.glob("*.zip")) if path.is_dir() else [path]
+        if not files or not all(f.exists() for f in files):
+            self.busy(False, f"找不到数据包：{path}")
+            return
+
+        def got(passphrase: str | None) -> None:
+            if passphrase:
+                self.busy(True, text.IMPORTING)
+                self.read(passphrase, files)
+
+        self.app.push_screen(PassphraseScreen("导入数据包需要本单位口令"), got)
+
+    @work(thread=True, exclusive=True, group="bundle")
+    def read(self, passphrase: str, files: list[Path]) -> None:
+        from export.bundle import BundleError, import_bundle
+        from export.keys import KeyError_, unlock
+
+        lines: list[str] = []
+        try:
+            keys = unlock(passphrase)
+            for f in files:
+                try:
+                    result = import_bundle(f, keys)
+                    lines += [f"{f.name}：{r.message}" for r in (result, *result.also_imported)]
+                except BundleError as exc:
+                    lines.append(f"拒绝 {exc}")
+        except KeyError_ as exc:
+            lines.append(str(exc))
+        finally:
+            close_db()
+        self.post_message(self.BundlesImported(lines))
+
+    def on_import_screen_bundles_imported(self, event: BundlesImported) -> None:
+        self.busy(False, "\n".join(event.lines))

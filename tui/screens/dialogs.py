@@ -1,0 +1,127 @@
+"""Small modal screens: yes/no confirmation, passphrase, code lookup, help."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from .. import text
+from ..keys import TABLE, keys_text
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask a yes/no question; dismisses with ``True`` for Y, ``False`` for N or Esc."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "是", id="confirm-yes"),
+        Binding("n", "answer(False)", "否", id="confirm-no"),
+        Binding("escape", "answer(False)", "否", show=False, id="confirm-escape"),
+    ]
+
+    def __init__(self, title: str, body: str):
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.body, id="confirm-body")
+            yield Static(text.YES_NO, classes="dialog-keys")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class PassphraseScreen(ModalScreen[str | None]):
+    """Ask for this office's passphrase; dismisses with it, or ``None`` on Esc."""
+
+    BINDINGS = [Binding("escape", "cancel", "取消", id="passphrase-cancel")]
+
+    def __init__(self, purpose: str):
+        super().__init__()
+        self.purpose = purpose
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.purpose, classes="dialog-title")
+            yield Static(text.PASSPHRASE_PROMPT)
+            yield Input(password=True, id="passphrase")
+            yield Static("回车确认    Esc 取消", classes="dialog-keys")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class LookupScreen(ModalScreen[str | None]):
+    """Pick a code from a list: type to filter by code or Chinese name; Enter picks, Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "取消", id="lookup-cancel")]
+
+    def __init__(self, title: str, items: list[tuple[str, str]]):
+        super().__init__()
+        self.title_text = title
+        self.items = items
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog lookup"):
+            yield Static(self.title_text + "（输入代码或文字筛选）", classes="dialog-title")
+            yield Input(id="lookup-filter")
+            yield OptionList(*self._options(""), id="lookup-list")
+
+    def _options(self, needle: str) -> list[Option]:
+        return [Option(f"{code} {name}", id=code) for code, name in self.items if needle in code or needle in name]
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(self._options(event.value.strip()))
+        if options.option_count:
+            options.highlighted = 0
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            self.dismiss(options.get_option_at_index(options.highlighted or 0).id)
+
+    MOVES = {"down": "cursor_down", "up": "cursor_up", "pagedown": "page_down", "pageup": "page_up"}
+
+    def on_key(self, event) -> None:
+        """Arrow and page keys move in the list while the typing stays in the filter."""
+        move = self.MOVES.get(event.key)
+        if move:
+            getattr(self.query_one(OptionList), f"action_{move}")()
+            event.stop()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """F1: every key of the binding table, generated from it."""
+
+    BINDINGS = [Binding("escape,f1,q", "close", "关闭", id="help-close")]
+
+    def compose(self) -> ComposeResult:
+        scopes = {"app": "全局", "home": "主菜单", "form": "登记表", "list": "户列表"}
+        lines = []
+        for scope, title in scopes.items():
+            lines.append(f"【{title}】")
+            lines += [f"  {keys_text(s):<22}{s.label}" for s in TABLE if s.scope == scope]
+        lines.append("【录入】 回车/Tab 下一项  Shift+Tab 上一项  填满自动跳到下一项")
+        with Vertical(classes="dialog help"):
+            yield Static("帮助（Esc 关闭）", classes="dialog-title")
+            yield Static("\n".join(lines))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

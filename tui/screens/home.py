@@ -1,0 +1,67 @@
+"""The home menu: numbered entries with function keys (DESIGN.md §10)."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from storage.models import Birth, Household, Person
+
+from .. import text
+from ..keys import bindings
+
+
+def pad(label: str, width: int) -> str:
+    """Pad to ``width`` terminal cells (a Chinese character takes two)."""
+    return label + " " * max(width - cell_len(label), 1)
+
+
+class HomeScreen(Screen):
+    """Office, counts and the menu; each entry opens its workflow."""
+
+    BINDINGS = bindings("home")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="home"):
+            yield Static("", id="home-office", classes="title")
+            yield Static("", id="home-counts")
+            yield Static("\n".join(f"  {n}  {pad(label, 26)}{fkey}" for n, fkey, label, _ in text.HOME_ENTRIES), id="home-menu")
+            yield Static("按数字或功能键选择；F1 帮助", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_counts()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        office = self.app.office
+        tag = text.DEMO_TAG if office.is_demo else ""
+        level = "乡镇" if office.level == "township" else "县级"
+        self.query_one("#home-office", Static).update(f"{text.APP_TITLE}  {office.full_name}（{office.code}，{level}） 操作员 {self.app.operator} {tag}")
+        live = lambda m: m.select().where(m.deleted == False).count()  # noqa: E712,E731
+        self.query_one("#home-counts", Static).update(f"  已录入：{live(Household)} 户  {live(Person)} 人  {live(Birth)} 个出生")
+
+    def action_open_form(self) -> None:
+        from .household import HouseholdScreen
+
+        self.app.push_screen(HouseholdScreen())
+
+    def action_open_list(self) -> None:
+        from .households import HouseholdListScreen
+
+        self.app.push_screen(HouseholdListScreen())
+
+    def action_open_export(self) -> None:
+        from .bundles import ExportScreen
+
+        self.app.push_screen(ExportScreen())
+
+    def action_open_import(self) -> None:
+        from .bundles import ImportScreen
+
+        self.app.push_screen(ImportScreen())

@@ -1,0 +1,625 @@
+"""The household form (核查登记表): section 一 (the household), 二 (members), 四 (births).
+
+The screen follows the paper form's order (FORM.md). Enter moves to the next field and, at the end
+of a member or birth line, puts the line into the table and starts the next one; a blank name moves
+on to the births, a blank birth line saves the household. A valid ID number fills sex and birth
+date and starts the duplicate check in a worker thread, whose answer comes back as
+:class:`HouseholdScreen.DuplicatesFound`. Saving goes through :func:`storage.households.save_household`,
+the same function the CLI uses; repeated ID numbers need a confirmation, which is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from storage import idnumber
+from storage.codes import RELATION_HEAD, code_list
+from storage.dates import DateInputError, parse_typed
+from storage.db import close_db
+from storage.dedup import Candidate, candidates
+from storage.divisions import short_name
+from storage.households import (
+    BirthInput,
+    DuplicatesNotConfirmed,
+    HouseholdInput,
+    MemberInput,
+    ValidationFailed,
+    household_code,
+    next_serial,
+    save_household,
+)
+from storage.office import villages
+
+from .. import text
+from ..keys import bindings
+from ..widgets.fields import FieldInput, Label, Meaning, Row, code_field
+from .dialogs import ConfirmScreen, LookupScreen
+
+HOUSEHOLD_FIELDS = ("village_code", "group_no", "address_detail", "form_no")
+MEMBER_FIELDS = ("m_name", "m_id", "m_relation", "m_ethnicity", "m_sex", "m_birth")
+BIRTH_FIELDS = ("b_child", "b_child_name", "b_mother", "b_father", "b_birth", "b_sex", "b_order", "b_cert")
+CODE_LISTS = {"m_relation": "relation", "m_ethnicity": "ethnicity", "m_sex": "sex", "b_sex": "sex"}
+WIVES = ("10", "12")  # 配偶, 妻: the head's wife; the head is then the father
+
+
+class HouseholdScreen(Screen):
+    """Key one household form; ``form`` is a saved household to edit, or ``None`` for a new one.
+
+    ``carry`` holds the village, group and address carried forward from the last household.
+    """
+
+    BINDINGS = bindings("form")
+
+    @dataclass
+    class DuplicatesFound(Message):
+        """The duplicate check for the member being typed found existing persons."""
+
+        id_number: str
+        found: list[Candidate]
+
+    @dataclass
+    class HouseholdSaved(Message):
+        """A household was written; ``code`` is its 户编码."""
+
+        code: str
+
+    def __init__(self, form: HouseholdInput | None = None, carry: tuple[str, str, str] | None = None):
+        super().__init__()
+        self.editing = form is not None
+        self.form = form or HouseholdInput()
+        if form is None and carry:
+            self.form.village_code, self.form.group_no, self.form.address_detail = carry
+        self.member_index: int | None = None  # the member in the editor (None: a new one)
+        self.birth_index: int | None = None
+        self.confirmed: set[str] = set()
+        self.dirty = False
+        self.village_names = {v.code: short_name(v.name) for v in villages()}
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static("", id="form-title", classes="title")
+        yield Static(text.SEC_HOUSEHOLD, classes="section")
+        with Row():
+            yield Label("村(居)委会")
+            yield FieldInput("village_code", 12, auto_advance=True, max_length=12, restrict=r"\d*")
+            yield Meaning("", id="village_code-meaning")
+            yield from code_field("村民小组", "group_no", 2)
+        with Row():
+            yield Label("门牌地址")
+            yield FieldInput("address_detail", 30)
+            yield Label("登记表编号")
+            yield FieldInput("form_no", 10)
+        yield Static(text.SEC_MEMBERS, classes="section")
+        members = DataTable(id="members", cursor_type="row", zebra_stripes=False)
+        members.add_columns("序", "姓名", "身份证号", "关系", "民族", "性别", "出生日期")
+        yield members
+        with Row():
+            yield Label("姓名")
+            yield FieldInput("m_name", 12)
+            yield Label("身份证号")
+            yield FieldInput("m_id", 18, auto_advance=True, max_length=18, restrict=r"[0-9Xx]*")
+            yield from code_field("关系", "m_relation", 2, meaning_width=8)
+        with Row():
+            yield from code_field("民族", "m_ethnicity", 2, meaning_width=6)
+            yield from code_field("性别", "m_sex", 1, meaning_width=2)
+            yield Label("出生日期")
+            yield FieldInput("m_birth", 8, auto_advance=True, max_length=8, restrict=r"\d*")
+            yield Static("", id="member-state", classes="state")
+        yield Static(text.SEC_BIRTHS, classes="section")
+        births = DataTable(id="births", cursor_type="row", zebra_stripes=False)
+        births.add_columns("孩子", "母亲", "父亲", "出生日期", "性别", "孩次", "出生医学证明")
+        yield births
+        with Row():
+            yield Label("孩子序号")
+            yield FieldInput("b_child", 2, restrict=r"\d*", max_length=2)
+            yield Label("或姓名")
+            yield FieldInput("b_child_name", 12)
+            yield Label("母亲序号")
+            yield FieldInput("b_mother", 2, restrict=r"\d*", max_length=2)
+            yield Label("父亲序号")
+            yield FieldInput("b_father", 2, restrict=r"\d*", max_length=2)
+        with Row():
+            yield Label("出生日期")
+            yield FieldInput("b_birth", 8, auto_advance=True, max_length=8, restrict=r"\d*")
+            yield from code_field("性别", "b_sex", 1, meaning_width=2)
+            yield Label("孩次")
+            yield FieldInput("b_order", 2, restrict=r"\d*", max_length=2)
+            yield Label("出生医学证明")
+            yield FieldInput("b_cert", 10, auto_advance=True, max_length=10, restrict=r"[A-Za-z0-9]*")
+            yield Static("", id="birth-state", classes="state")
+        yield Static("", id="message", classes="message")
+        yield Static("", id="dup-warning", classes="warning")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        f = self.form
+        for name, value in zip(HOUSEHOLD_FIELDS, (f.village_code, f.group_no, f.address_detail, f.form_no)):
+            self.field(name).value = value
+        self.refresh_tables()
+        self.clear_member()
+        self.clear_birth()
+        self.update_title()
+        self.dirty = False
+        self.field("village_code").focus()
+
+    # ------------------------------------------------------------------ helpers
+    def field(self, name: str) -> FieldInput:
+        return self.query_one(f"#{name}", FieldInput)
+
+    def value(self, name: str) -> str:
+        return self.field(name).value.strip()
+
+    def say(self, message: str) -> None:
+        self.query_one("#message", Static).update(message)
+
+    def update_title(self) -> None:
+        f = self.form
+        village, group = self.value("village_code"), self.value("group_no")
+        if f.uid and (village, group) == (f.village_code, f.group_no):
+            code = household_code(village, group, f.serial or 0)
+            state = "修改"
+        elif village in self.village_names and len(group) == 2 and group.isdigit():
+            code = household_code(village, group, next_serial(village, group)) + text.CODE_PENDING
+            state = "新户"
+        else:
+            code, state = "", "新户"
+        tag = text.DEMO_TAG if getattr(self.app, "is_demo", False) else ""
+        self.query_one("#form-title", Static).update(f"{text.FORM_TITLE}［{state}］ 户编码 {code} {tag}")
+
+    def refresh_tables(self) -> None:
+        table = self.query_one("#members", DataTable)
+        table.clear()
+        relations, ethnicities, sexes = code_list("relation"), code_list("ethnicity"), code_list("sex")
+        for i, m in enumerate(self.form.members, start=1):
+            info = idnumber.parse(m.id_number)
+            sex = m.sex or info.sex or ""
+            born = m.birth_date or (info.birth_date.strftime("%Y%m%d") if info.birth_date else "")
+            table.add_row(str(i), m.name, m.id_number, relations.name(m.relation_to_head)[:4], ethnicities.name(m.ethnicity)[:3], sexes.name(sex), born)
+        births = self.query_one("#births", DataTable)
+        births.clear()
+        for b in self.form.births:
+            child = self.form.members[b.child - 1].name if b.child and b.child <= len(self.form.members) else b.child_name
+            mother = self.form.members[b.mother - 1].name if b.mother and b.mother <= len(self.form.members) else ""
+            father = self.form.members[b.father - 1].name if b.father and b.father <= len(self.form.members) else ""
+            births.add_row(child, mother, father, b.birth_date or "(同孩子)", sexes.name(b.child_sex) or "", str(b.birth_order or ""), b.birth_cert_no)
+
+    def focus_field(self, name: str) -> None:
+        self.field(name).focus()
+
+    # ------------------------------------------------------------------ field flow
+    @on(FieldInput.Filled)
+    def field_filled(self, event: FieldInput.Filled) -> None:
+        self.advance(event.field_input.field)
+
+    @on(Input.Submitted)
+    def field_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, FieldInput):
+            event.stop()
+            self.advance(event.input.field)
+
+    @on(Input.Changed)
+    def field_changed(self, event: Input.Changed) -> None:
+        if not isinstance(event.input, FieldInput):
+            return
+        self.dirty = True
+        name = event.input.field
+        if name in CODE_LISTS:
+            self.query_one(f"#{name}-meaning", Static).update(code_list(CODE_LISTS[name]).name(event.value.strip()))
+        elif name == "village_code":
+            self.query_one("#village_code-meaning", Static).update(self.village_names.get(event.value.strip(), ""))
+            self.update_title()
+        elif name == "group_no":
+            self.update_title()
+
+    def advance(self, name: str) -> None:
+        """Check the field just left and move to the next one, as the paper form goes."""
+        self.say("")
+        step = getattr(self, f"leave_{name}", None)
+        target = step() if step else self.next_in_order(name)
+        if target:
+            self.focus_field(target)
+
+    @staticmethod
+    def next_in_order(name: str) -> str | None:
+        for group in (HOUSEHOLD_FIELDS, MEMBER_FIELDS, BIRTH_FIELDS):
+            if name in group:
+                i = group.index(name)
+                return group[i + 1] if i + 1 < len(group) else None
+        return None
+
+    def leave_village_code(self) -> str | None:
+        if self.value("village_code") not in self.village_names:
+            self.say("村(居)委会代码不是本乡镇的村：按F4选择")
+            return None
+        return "group_no"
+
+    def leave_group_no(self) -> str | None:
+        group = self.value("group_no")
+        if len(group) == 1:
+            self.field("group_no").value = group.zfill(2)
+        elif not (len(group) == 2 and group.isdigit() and group != "00"):
+            self.say("村民小组应为2位数字（01–99）")
+            return None
+        return "address_detail"
+
+    def leave_form_no(self) -> str:
+        return "m_name"
+
+    def leave_m_name(self) -> str | None:
+        if not self.value("m_name"):
+            if not self.form.members:
+                self.say(text.NEED_HEAD)
+                return None
+            return "b_child"
+        return "m_id"
+
+    def leave_m_id(self) -> str | None:
+        number = self.value("m_id").upper()
+        if not number:
+            return "m_relation"
+        info = idnumber.parse(number)
+        if not info.ok:
+            self.say(info.message)
+            return None
+        self.field("m_id").value = number
+        self.field("m_sex").value = info.sex or ""
+        self.field("m_birth").value = info.birth_date.strftime("%Y%m%d") if info.birth_date else ""
+        others = {m.id_number.upper() for i, m in enumerate(self.form.members) if i != self.member_index}
+        if number in others:
+            self.say("本户已有人用这个身份证号：请核对")
+            return None
+        self.check_duplicates(number, self.value("m_name"), self.form.uid)
+        return "m_relation"
+
+    def leave_m_relation(self) -> str | None:
+        return self._leave_code("m_relation", "m_ethnicity")
+
+    def leave_m_ethnicity(self) -> str | None:
+        if self._leave_code("m_ethnicity", "m_sex") is None:
+            return None
+        if idnumber.parse(self.value("m_id")).ok:
+            return self.commit_member()
+        return "m_sex"
+
+    def leave_m_sex(self) -> str | None:
+        return self._leave_code("m_sex", "m_birth")
+
+    def leave_m_birth(self) -> str | None:
+        if not self._date_ok("m_birth", required=not idnumber.parse(self.value("m_id")).ok):
+            return None
+        return self.commit_member()
+
+    def _leave_code(self, name: str, following: str) -> str | None:
+        value = self.value(name)
+        codes = code_list(CODE_LISTS[name])
+        found = codes.lookup(value)
+        if found is None:
+            self.say(f"代码“{value}”不在{codes.source}中：按F4查看代码表")
+            return None
+        self.field(name).value = found
+        return following
+
+    def _date_ok(self, name: str, *, required: bool) -> bool:
+        value = self.value(name)
+        if not value:
+            if required:
+                self.say("请填出生日期：8位年月日，或6位年月")
+            return not required
+        try:
+            parse_typed(value)
+        except DateInputError as exc:
+            self.say(str(exc))
+            return False
+        return True
+
+    def leave_b_child(self) -> str | None:
+        child = self.value("b_child")
+        if not child:
+            return "b_child_name"
+        if not child.isdigit() or not 1 <= int(child) <= len(self.form.members):
+            self.say(f"孩子序号应为1–{len(self.form.members)}；孩子不在本户的空着，填姓名")
+            return None
+        return "b_mother"
+
+    def leave_b_child_name(self) -> str | None:
+        if not self.value("b_child") and not self.value("b_child_name"):
+            self.action_save_household()  # a blank birth line ends the form
+            return None
+        return "b_mother"
+
+    def leave_b_mother(self) -> str | None:
+        mother = self.value("b_mother")
+        if not mother.isdigit() or not 1 <= int(mother) <= len(self.form.members):
+            self.say("母亲应填本户人员的序号")
+            return None
+        m = self.form.members[int(mother) - 1]
+        if not self.value("b_father"):
+            self.field("b_father").value = self._husband_of(int(mother), m)
+        return "b_father"
+
+    def _husband_of(self, pos: int, mother: MemberInput) -> str:
+        if mother.relation_to_head in WIVES and self.form.members[0].relation_to_head == RELATION_HEAD:
+            return "1"
+        if mother.relation_to_head == RELATION_HEAD:
+            for i, m in enumerate(self.form.members, start=1):
+                if m.relation_to_head in ("10", "11") and i != pos:
+                    return str(i)
+        return ""
+
+    def leave_b_father(self) -> str | None:
+        father = self.value("b_father")
+        if father and (not father.isdigit() or not 1 <= int(father) <= len(self.form.members)):
+            self.say("父亲应填本户人员的序号，不在本户的空着")
+            return None
+        return "b_order" if self.value("b_child") else "b_birth"
+
+    def leave_b_birth(self) -> str | None:
+        return "b_sex" if self._date_ok("b_birth", required=not self.value("b_child")) else None
+
+    def leave_b_sex(self) -> str | None:
+        if not self.value("b_sex") and self.value("b_child"):
+            return "b_order"
+        return self._leave_code("b_sex", "b_order")
+
+    def leave_b_order(self) -> str | None:
+        order = self.value("b_order")
+        if order and (not order.isdigit() or not 1 <= int(order) <= 15):
+            self.say("孩次应为1–15")
+            return None
+        return "b_cert"
+
+    def leave_b_cert(self) -> str | None:
+        cert = self.value("b_cert").upper()
+        self.field("b_cert").value = cert
+        if cert and not (len(cert) == 10 and cert[0].isalpha() and cert[1:].isdigit()):
+            self.say("出生医学证明编号应为1个字母加9位数字（如M130456789）")
+            return None
+        return self.commit_birth()
+
+    # ------------------------------------------------------------------ lines
+    def member_from_editor(self) -> MemberInput:
+        number = self.value("m_id").upper()
+        derived = idnumber.parse(number).ok
+        return MemberInput(
+            name=self.value("m_name"),
+            id_number=number,
+            relation_to_head=self.value("m_relation"),
+            ethnicity=self.value("m_ethnicity") or "01",
+            sex="" if derived else self.value("m_sex"),
+            birth_date="" if derived else self.value("m_birth"),
+            uid=self.form.members[self.member_index].uid if self.member_index is not None else None,
+        )
+
+    def commit_member(self) -> str:
+        member = self.member_from_editor()
+        if self.member_index is None:
+            self.form.members.append(member)
+        else:
+            old = self.form.members[self.member_index]
+            member.residence_status, member.hukou_place_text = old.residence_status, old.hukou_place_text
+            self.form.members[self.member_index] = member
+        self.refresh_tables()
+        self.clear_member()
+        return "m_name"
+
+    def clear_member(self, index: int | None = None) -> None:
+        self.member_index = index
+        m = self.form.members[index] if index is not None else MemberInput(ethnicity="")
+        info = idnumber.parse(m.id_number)
+        values = {
+            "m_name": m.name,
+            "m_id": m.id_number,
+            "m_relation": m.relation_to_head,
+            "m_ethnicity": m.ethnicity,
+            "m_sex": m.sex or (info.sex or "" if m.id_number else ""),
+            "m_birth": m.birth_date or (info.birth_date.strftime("%Y%m%d") if info.birth_date else ""),
+        }
+        for name, value in values.items():
+            self.field(name).value = value
+        n = (index if index is not None else len(self.form.members)) + 1
+        state = text.EDIT_MEMBER if index is not None else text.NEW_MEMBER
+        self.query_one("#member-state", Static).update(state.format(n=n))
+
+    def birth_from_editor(self) -> BirthInput:
+        def num(name: str) -> int | None:
+            v = self.value(name)
+            return int(v) if v.isdigit() else None
+
+        child = num("b_child")
+        return BirthInput(
+            mother=num("b_mother"),
+            child=child,
+            father=num("b_father"),
+            child_name="" if child else self.value("b_child_name"),
+            child_sex=self.value("b_sex"),
+            birth_date=self.value("b_birth"),
+            birth_order=num("b_order"),
+            birth_cert_no=self.value("b_cert").upper(),
+            uid=self.form.births[self.birth_index].uid if self.birth_index is not None else None,
+        )
+
+    def commit_birth(self) -> str:
+        birth = self.birth_from_editor()
+        if self.birth_index is None:
+            self.form.births.append(birth)
+        else:
+            self.form.births[self.birth_index] = birth
+        self.refresh_tables()
+        self.clear_birth()
+        return "b_child"
+
+    def clear_birth(self, index: int | None = None) -> None:
+        self.birth_index = index
+        b = self.form.births[index] if index is not None else BirthInput()
+        values = {
+            "b_child": str(b.child or ""),
+            "b_child_name": b.child_name,
+            "b_mother": str(b.mother or ""),
+            "b_father": str(b.father or ""),
+            "b_birth": b.birth_date,
+            "b_sex": b.child_sex,
+            "b_order": str(b.birth_order or ""),
+            "b_cert": b.birth_cert_no,
+        }
+        for name, value in values.items():
+            self.field(name).value = value
+        n = (index if index is not None else len(self.form.births)) + 1
+        state = text.EDIT_BIRTH if index is not None else text.NEW_BIRTH
+        self.query_one("#birth-state", Static).update(state.format(n=n))
+
+    @on(DataTable.RowSelected, "#members")
+    def member_selected(self, event: DataTable.RowSelected) -> None:
+        self.clear_member(event.cursor_row)
+        self.focus_field("m_name")
+
+    @on(DataTable.RowSelected, "#births")
+    def birth_selected(self, event: DataTable.RowSelected) -> None:
+        self.clear_birth(event.cursor_row)
+        self.focus_field("b_child")
+
+    # ------------------------------------------------------------------ duplicates
+    @work(thread=True, exclusive=True, group="duplicates")
+    def check_duplicates(self, number: str, name: str, household_uid: str | None) -> None:
+        """Look the ID number up in a worker thread (its own connection) and post what it finds."""
+        try:
+            found = candidates(number, name=name, exclude_household_uid=household_uid)
+        finally:
+            close_db()
+        self.post_message(self.DuplicatesFound(number, found))
+
+    @on(DuplicatesFound)
+    def show_duplicates(self, event: DuplicatesFound) -> None:
+        warning = self.query_one("#dup-warning", Static)
+        if not event.found:
+            warning.update("")
+        else:
+            c = event.found[0]
+            more = f" 等{len(event.found)}人" if len(event.found) > 1 else ""
+            warning.update(text.DUP_WARNING.format(id=c.id_number, name=c.name, village=c.village_name, code=c.household_code) + more)
+
+    # ------------------------------------------------------------------ actions
+    def action_new_member(self) -> None:
+        if self.value("m_name"):
+            self.advance_to_commit_member()
+        else:
+            self.clear_member()
+            self.focus_field("m_name")
+
+    def advance_to_commit_member(self) -> None:
+        member = self.member_from_editor()
+        if not member.relation_to_head:
+            self.say("与户主关系未填")
+            self.focus_field("m_relation")
+            return
+        self.focus_field(self.commit_member())
+
+    def action_to_births(self) -> None:
+        self.focus_field("b_child")
+
+    def action_lookup(self) -> None:
+        focused = self.focused
+        if not isinstance(focused, FieldInput):
+            return
+        name = focused.field
+        if name == "village_code":
+            items = sorted(self.village_names.items())
+            title = "村(居)委会"
+        elif name in CODE_LISTS:
+            codes = code_list(CODE_LISTS[name])
+            items = list(codes.items.items())
+            title = codes.source
+        else:
+            self.say("此项没有代码表")
+            return
+
+        def picked(code: str | None) -> None:
+            if code:
+                focused.value = code
+                self.advance(name)
+            else:
+                focused.focus()
+
+        self.app.push_screen(LookupScreen(title, items), picked)
+
+    def sync_household_fields(self) -> None:
+        f = self.form
+        f.village_code, f.group_no, f.address_detail, f.form_no = (self.value(n) for n in HOUSEHOLD_FIELDS)
+
+    def action_save_household(self) -> None:
+        if self.value("m_name"):
+            if not self.value("m_relation"):
+                self.say(text.MEMBER_INCOMPLETE)
+                return
+            self.commit_member()
+        if self.value("b_mother"):
+            self.commit_birth()
+        self.sync_household_fields()
+        self.save()
+
+    def save(self) -> None:
+        try:
+            hh = save_household(self.form, confirmed_ids=frozenset(self.confirmed))
+        except ValidationFailed as exc:
+            self.show_findings(exc)
+            return
+        except DuplicatesNotConfirmed as exc:
+            self.ask_duplicates(exc)
+            return
+        self.post_message(self.HouseholdSaved(hh.household_code))
+        self.app.notify(text.SAVED.format(code=hh.household_code, n=len(self.form.members), b=len(self.form.births)))
+        carry = (self.form.village_code, self.form.group_no, self.form.address_detail)
+        if self.editing:
+            self.app.pop_screen()
+        else:
+            self.app.switch_screen(HouseholdScreen(carry=carry))
+
+    def show_findings(self, exc: ValidationFailed) -> None:
+        first = next(f for f in exc.findings if f.level == "error")
+        self.say(f"不能保存：{first.where()}：{first.message}" + (f"（共{len(exc.findings)}处）" if len(exc.findings) > 1 else ""))
+        target = {"village_code": "village_code", "group_no": "group_no"}.get(first.field)
+        if first.section == "member" and 0 <= first.index < len(self.form.members):
+            self.clear_member(first.index)
+            target = {"id_number": "m_id", "relation_to_head": "m_relation", "ethnicity": "m_ethnicity", "sex": "m_sex", "birth_date": "m_birth"}.get(first.field, "m_name")
+        elif first.section == "birth" and 0 <= first.index < len(self.form.births):
+            self.clear_birth(first.index)
+            target = {"mother": "b_mother", "father": "b_father", "birth_date": "b_birth", "child_sex": "b_sex", "birth_order": "b_order", "birth_cert_no": "b_cert"}.get(first.field, "b_child")
+        if target:
+            self.focus_field(target)
+
+    def ask_duplicates(self, exc: DuplicatesNotConfirmed) -> None:
+        lines = []
+        for i, found in exc.hits.items():
+            m = self.form.members[i]
+            for c in found[:3]:
+                lines.append(f"第{i + 1}人 {m.name} {m.id_number}\n  已登记：{c.name} {c.village_name} 户{c.household_code}")
+        ids = {self.form.members[i].id_number.upper() for i in exc.hits}
+
+        def answered(yes: bool) -> None:
+            if yes:
+                self.confirmed |= ids
+                self.save()
+            else:
+                self.say("未保存：请核对重号人员")
+                first = min(exc.hits)
+                self.clear_member(first)
+                self.focus_field("m_id")
+
+        self.app.push_screen(ConfirmScreen(text.DUP_CONFIRM_TITLE, "\n".join(lines) + "\n\n" + text.DUP_CONFIRM_BODY), answered)
+
+    def action_back(self) -> None:
+        if not self.dirty and not self.form.members:
+            self.app.pop_to_home()
+            return
+
+        def answered(yes: bool) -> None:
+            if yes:
+                self.app.pop_to_home()
+
+        self.app.push_screen(ConfirmScreen("返回主菜单", text.DISCARD), answered)

@@ -1,0 +1,64 @@
+"""The household list: households paged from SQL, Enter opens one in the form to edit."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from storage.households import list_households, load_household
+
+from ..keys import bindings
+
+PAGE = 200
+
+
+class HouseholdListScreen(Screen):
+    """Households in code order, ``PAGE`` rows at a time (F8 next page); type a code prefix to jump."""
+
+    BINDINGS = bindings("list")
+
+    def compose(self) -> ComposeResult:
+        yield Static("户列表（输入户编码开头筛选，回车打开；F8 下一页；Esc 返回）", classes="title")
+        yield Input(placeholder="户编码开头，如 130123103203", id="list-filter")
+        yield DataTable(id="household-list", cursor_type="row")
+        yield Static("", id="list-state")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("户编码", "户主", "人数", "门牌地址")
+        self.page_start = 0
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        prefix = self.query_one("#list-filter", Input).value.strip()
+        rows = list_households(prefix, offset=self.page_start, limit=PAGE)
+        for h in rows:
+            table.add_row(h.household_code, h.head_name, str(h.members), h.address_detail, key=h.uid)
+        self.query_one("#list-state", Static).update(f"第 {self.page_start + 1}–{self.page_start + len(rows)} 户" if rows else "没有符合的户")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.page_start = 0
+        self.load()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(DataTable).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from .household import HouseholdScreen
+
+        self.app.push_screen(HouseholdScreen(form=load_household(event.row_key.value)))
+
+    def action_more(self) -> None:
+        """The next page; after the last page, back to the first."""
+        self.page_start = self.page_start + PAGE if self.query_one(DataTable).row_count == PAGE else 0
+        self.load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,35 @@
+"""Chinese UI strings, gathered here rather than scattered through the screens."""
+
+APP_TITLE = "hecha 核查"
+DEMO_TAG = "【演示数据库】"
+
+HOME_ENTRIES = (
+    ("1", "F2", "录入核查登记表", "open_form"),
+    ("2", "F3", "户列表（查看、修改）", "open_list"),
+    ("3", "F5", "导出本周数据包（乡镇）", "open_export"),
+    ("4", "F6", "导入数据包（县级）", "open_import"),
+    ("0", "F12", "退出", "app.quit_app"),
+)
+
+FORM_TITLE = "核查登记表"
+SEC_HOUSEHOLD = "一、户的情况"
+SEC_MEMBERS = "二、户内人员（户主写在第一行；姓名空着按回车转到出生）"
+SEC_BIRTHS = "四、近十年出生（孩子序号空着再按回车即保存本户）"
+CODE_PENDING = "（保存时编号）"
+NEW_MEMBER = "新增第{n}人"
+EDIT_MEMBER = "修改第{n}人"
+NEW_BIRTH = "新增第{n}个出生"
+EDIT_BIRTH = "修改第{n}个出生"
+
+DUP_WARNING = "！重号：身份证号 {id} 已登记为 {name}（{village} 户{code}）"
+DUP_CONFIRM_TITLE = "以下身份证号已有人登记"
+DUP_CONFIRM_BODY = "请核对是否录错号码，或是否同一人重复登记。\n确认不是录入错误、仍要保存吗？"
+SAVED = "已保存 户编码 {code}（{n}人，{b}个出生）"
+DISCARD = "本户还没有保存，放弃已录的内容吗？"
+NEED_HEAD = "请先录入户主（第一行）"
+MEMBER_INCOMPLETE = "当前人员没有填完：请填完或清空姓名后再保存"
+
+YES_NO = "Y 是    N 否"
+PASSPHRASE_PROMPT = "本单位口令："
+EXPORTING = "正在导出数据包……"
+IMPORTING = "正在导入……"
