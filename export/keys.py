@@ -93,21 +93,19 @@ class PublicKeys:
     @classmethod
     def parse(cls, text: str, source: str = "公钥文件") -> PublicKeys:
         """Read a key file written by :meth:`to_text`. Raises :class:`KeyError_` naming the line."""
+        if FORMAT not in (line.strip().lstrip("\ufeff") for line in text.splitlines()):
+            raise KeyError_(f"{source} 不是 hecha 公钥文件（缺少 {FORMAT} 行）。请让对方用 hecha keys show > 文件 导出。")
         fields: dict[str, str] = {}
-        saw_format = False
         for no, raw in enumerate(text.splitlines(), start=1):
             line = raw.strip().lstrip("\ufeff")
             if not line or line.startswith("#"):
                 continue
             if line == FORMAT:
-                saw_format = True
                 continue
             key, _, value = line.partition(" ")
             if key not in ("office", "name", "level", "sign", "encrypt", "recovery", "fingerprint"):
                 raise KeyError_(f"{source} 第{no}行：不认识的内容“{line[:40]}”。请用 hecha keys show 重新导出。")
             fields[key] = value.strip()
-        if not saw_format:
-            raise KeyError_(f"{source} 不是 hecha 公钥文件（缺少 {FORMAT} 行）。请用 hecha keys show > 文件 导出。")
         missing = [k for k in ("office", "level", "sign", "encrypt") if not fields.get(k)]
         if missing:
             raise KeyError_(f"{source} 缺少：{'、'.join(missing)}。文件可能不完整，请重新导出。")

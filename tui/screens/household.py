@@ -10,6 +10,7 @@ the same function the CLI uses; repeated ID numbers need a confirmation, which i
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from textual import on, work
@@ -79,7 +80,6 @@ class HouseholdScreen(Screen):
         self.member_index: int | None = None  # the member in the editor (None: a new one)
         self.birth_index: int | None = None
         self.confirmed: set[str] = set()
-        self.dirty = False
         self.village_names = {v.code: short_name(v.name) for v in villages()}
 
     # ------------------------------------------------------------------ layout
@@ -98,7 +98,8 @@ class HouseholdScreen(Screen):
             yield FieldInput("form_no", 10)
         yield Static(text.SEC_MEMBERS, classes="section")
         members = DataTable(id="members", cursor_type="row", zebra_stripes=False)
-        members.add_columns("序", "姓名", "身份证号", "关系", "民族", "性别", "出生日期")
+        for label, width in (("序", 2), ("姓名", 12), ("身份证号", 18), ("关系", 8), ("民族", 6), ("性别", 4), ("出生日期", 8)):
+            members.add_column(label, width=width)
         yield members
         with Row():
             yield Label("姓名")
@@ -114,7 +115,8 @@ class HouseholdScreen(Screen):
             yield Static("", id="member-state", classes="state")
         yield Static(text.SEC_BIRTHS, classes="section")
         births = DataTable(id="births", cursor_type="row", zebra_stripes=False)
-        births.add_columns("孩子", "母亲", "父亲", "出生日期", "性别", "孩次", "出生医学证明")
+        for label, width in (("孩子", 10), ("母亲", 10), ("父亲", 10), ("出生日期", 8), ("性别", 4), ("孩次", 4), ("出生医学证明", 12)):
+            births.add_column(label, width=width)
         yield births
         with Row():
             yield Label("孩子序号")
@@ -146,7 +148,7 @@ class HouseholdScreen(Screen):
         self.clear_member()
         self.clear_birth()
         self.update_title()
-        self.dirty = False
+        self.snapshot = copy.deepcopy(self.form)
         self.field("village_code").focus()
 
     # ------------------------------------------------------------------ helpers
@@ -191,24 +193,14 @@ class HouseholdScreen(Screen):
             births.add_row(child, mother, father, b.birth_date or "(同孩子)", sexes.name(b.child_sex) or "", str(b.birth_order or ""), b.birth_cert_no)
 
     def focus_field(self, name: str) -> None:
-        self.field(name).focus()
+        """Move the cursor now (not after the message queue), so type-ahead follows it."""
+        self.set_focus(self.field(name))
 
     # ------------------------------------------------------------------ field flow
-    @on(FieldInput.Filled)
-    def field_filled(self, event: FieldInput.Filled) -> None:
-        self.advance(event.field_input.field)
-
-    @on(Input.Submitted)
-    def field_submitted(self, event: Input.Submitted) -> None:
-        if isinstance(event.input, FieldInput):
-            event.stop()
-            self.advance(event.input.field)
-
     @on(Input.Changed)
     def field_changed(self, event: Input.Changed) -> None:
         if not isinstance(event.input, FieldInput):
             return
-        self.dirty = True
         name = event.input.field
         if name in CODE_LISTS:
             self.query_one(f"#{name}-meaning", Static).update(code_list(CODE_LISTS[name]).name(event.value.strip()))
@@ -613,13 +605,27 @@ class HouseholdScreen(Screen):
 
         self.app.push_screen(ConfirmScreen(text.DUP_CONFIRM_TITLE, "\n".join(lines) + "\n\n" + text.DUP_CONFIRM_BODY), answered)
 
+    def has_unsaved(self) -> bool:
+        """Whether leaving now would lose something the clerk typed since the form opened."""
+        if any(self.value(f) for f in MEMBER_FIELDS + BIRTH_FIELDS if f not in ("m_ethnicity",)):
+            return True
+        now = copy.deepcopy(self.form)
+        now.village_code, now.group_no, now.address_detail, now.form_no = (self.value(n) for n in HOUSEHOLD_FIELDS)
+        return now != self.snapshot
+
     def action_back(self) -> None:
-        if not self.dirty and not self.form.members:
-            self.app.pop_to_home()
+        if not self.has_unsaved():
+            if self.editing:
+                self.app.pop_screen()
+            else:
+                self.app.pop_to_home()
             return
 
         def answered(yes: bool) -> None:
             if yes:
-                self.app.pop_to_home()
+                if self.editing:
+                    self.app.pop_screen()
+                else:
+                    self.app.pop_to_home()
 
-        self.app.push_screen(ConfirmScreen("返回主菜单", text.DISCARD), answered)
+        self.app.push_screen(ConfirmScreen("返回", text.DISCARD), answered)

@@ -1,23 +1,26 @@
 """One-line field widgets for the entry screens (DESIGN.md §10).
 
 :class:`FieldInput` is a borderless one-line :class:`~textual.widgets.Input` with a fixed width that
-can move on by itself when full (an 18-character ID number, an 8-digit date, a fixed-width code):
-it posts :class:`FieldInput.Filled` only when the clerk's typing fills it, never when a screen sets
-its value. :class:`CodeField` is a code input with its meaning shown beside it.
+can move on by itself when full (an 18-character ID number, an 8-digit date, a fixed-width code),
+only when the clerk's typing fills it, never when a screen sets its value. :class:`CodeField` is a code input with its meaning shown beside it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.widgets import Input, Static
 
 
 class FieldInput(Input):
-    """A compact input for one form field; ``field`` names it for the screen."""
+    """A compact input for one form field; ``field`` names it for the screen.
+
+    Enter and Tab, and typing a full ``auto_advance`` field, call the screen's ``advance(field)``
+    synchronously, and the screen moves the focus synchronously (``Screen.set_focus``). Keys that
+    arrived before the focus moved (type-ahead: over SSH a fast clerk's keys come in bursts) are
+    passed on, in order, to the field that has the focus now, instead of landing in this one.
+    """
 
     DEFAULT_CSS = """
     FieldInput {
@@ -32,28 +35,41 @@ class FieldInput(Input):
     }
     """
 
-    @dataclass
-    class Filled(Message):
-        """The clerk typed the field full (``auto_advance`` fields only)."""
-
-        field_input: FieldInput
-
-        @property
-        def control(self) -> FieldInput:
-            return self.field_input
-
     def __init__(self, field: str, width: int, *, auto_advance: bool = False, **kwargs):
         kwargs.setdefault("id", field)
         kwargs.setdefault("select_on_focus", False)
         super().__init__(**kwargs)
         self.field = field
         self.auto_advance = auto_advance
-        self.styles.width = width
+        # one cell more than the value, so a full field shows its cursor without scrolling
+        self.styles.width = width + 1
+
+    def _advance(self) -> bool:
+        advance = getattr(self.screen, "advance", None)
+        if advance is None:
+            return False
+        advance(self.field)
+        return True
+
+    async def _on_key(self, event: events.Key) -> None:
+        focused = self.screen.focused
+        if focused is not None and focused is not self:
+            event.stop()
+            event.prevent_default()
+            # type-ahead: the key belongs to the field the cursor is in now (a fresh event: this
+            # one is stopped)
+            focused._forward_event(events.Key(event.key, event.character))
+            return
+        if event.key in ("enter", "tab") and self._advance():
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
 
     def insert_text_at_cursor(self, text: str) -> None:
         super().insert_text_at_cursor(text)
         if self.auto_advance and self.max_length and len(self.value) >= self.max_length and self.cursor_at_end:
-            self.post_message(self.Filled(self))
+            self._advance()
 
 
 class Label(Static):

@@ -1,0 +1,64 @@
+"""Drive hecha in a real terminal: tmux at 80x24, keys sent as a terminal sends them."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import time
+import uuid
+
+
+class Tmux:
+    """One tmux session running ``command`` in an 80x24 window with ``TERM=term``."""
+
+    def __init__(self, command: str, *, term: str = "xterm", env: dict[str, str] | None = None, size=(80, 24)):
+        self.name = f"hecha-test-{uuid.uuid4().hex[:8]}"
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in {"TERM": term, "LANG": "C.UTF-8", **(env or {})}.items())
+        subprocess.run(
+            ["tmux", "-f", "/dev/null", "new-session", "-d", "-s", self.name, "-x", str(size[0]), "-y", str(size[1]),
+             f"env {exports} {command}; sleep 30"],
+            check=True,
+        )
+
+    def keys(self, *keys: str) -> None:
+        """Send tmux key names (``Enter``, ``F2``, ``C-s``)."""
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def type(self, text: str, pause: float = 0.15) -> None:
+        """Send ``text`` literally (UTF-8), as an input method commits it, then let the app catch up."""
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        time.sleep(pause)
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], check=True, capture_output=True, text=True).stdout
+
+    def wait_for(self, needle: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if needle in text:
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{needle!r} did not appear on screen:\n{text}")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+    def __enter__(self) -> Tmux:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def hecha_command(db: str) -> str:
+    """The shell command that starts the TUI from this virtual environment on ``db``."""
+    import sys
+    from pathlib import Path
+
+    return f"{shlex.quote(str(Path(sys.executable).parent / 'hecha'))} --db {shlex.quote(db)}"
+
+
+__all__ = ["Tmux", "hecha_command", "os"]

@@ -1,0 +1,123 @@
+"""The whole chain through the command line, in subprocesses, as two offices would run it."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from main import cli
+
+HECHA = [str(Path(sys.executable).parent / "hecha")]
+
+
+def run(args, cwd, passphrase=None, ok=True):
+    env = dict(os.environ)
+    env.pop("HECHA_DB", None)
+    if passphrase:
+        pf = Path(cwd) / f".pass-{abs(hash(passphrase))}"
+        pf.write_text(passphrase + "\n", encoding="utf-8")
+        env["HECHA_PASSPHRASE_FILE"] = str(pf)
+    proc = subprocess.run(HECHA + args, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if ok:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def persons(db: Path) -> set[tuple]:
+    con = sqlite3.connect(str(db))
+    try:
+        return set(con.execute("select uid, name, id_number, version, deleted from person"))
+    finally:
+        con.close()
+
+
+def test_county_and_township_chain(tmp_path):
+    c, t = tmp_path / "county.sqlite", tmp_path / "township.sqlite"
+    run(["init", "--office", "130123", "--db", str(c)], tmp_path)
+    out = run(["keys", "new", "--db", str(c)], tmp_path, "county secret 1").stdout
+    assert "恢复密钥" in out and (tmp_path / "hecha-recovery-130123.txt").exists()
+    assert oct((tmp_path / "hecha-recovery-130123.txt").stat().st_mode)[-3:] == "600"
+    run(["init", "--office", "130123103", "--db", str(t)], tmp_path)
+    run(["keys", "new", "--db", str(t)], tmp_path, "township secret 1")
+    county_pub = tmp_path / "county.pub"
+    county_pub.write_text(run(["keys", "show", "--db", str(c)], tmp_path).stdout, encoding="utf-8")
+    town_pub = tmp_path / "town.pub"
+    town_pub.write_text(run(["keys", "show", "--db", str(t)], tmp_path).stdout, encoding="utf-8")
+    fp = re.search(r"^fingerprint (.+)$", county_pub.read_text(encoding="utf-8"), re.M).group(1)
+    wrong = run(["keys", "add", str(county_pub), "--fingerprint", "0000 0000", "--db", str(t)], tmp_path, ok=False)
+    assert wrong.returncode == 1 and "指纹与对方读出的不一致" in wrong.stderr
+    run(["keys", "add", str(county_pub), "--fingerprint", fp, "--db", str(t)], tmp_path)
+    run(["keys", "add", str(town_pub), "--yes", "--db", str(c)], tmp_path)
+    run(["demo", "--households", "40", "--as-of", "20261129", "--db", str(t)], tmp_path)
+
+    first = run(["export", "--out", str(tmp_path / "out"), "--db", str(t)], tmp_path, "township secret 1")
+    path1 = Path(first.stdout.strip().splitlines()[-1])
+    assert path1.exists() and path1.name.endswith("-000001.zip")
+    wrong_pass = run(["import-bundle", str(path1), "--db", str(c)], tmp_path, "not the passphrase", ok=False)
+    assert wrong_pass.returncode == 1 and "口令不对" in wrong_pass.stderr
+    run(["import-bundle", str(path1), "--db", str(c)], tmp_path, "county secret 1")
+    assert persons(c) == persons(t) and len(persons(t)) > 100
+
+    some_id = sorted(p[2] for p in persons(t))[0]
+    run(["person", "set", some_id, "name=改名测试", "--reason", "核对户口簿", "--db", str(t)], tmp_path)
+    second = run(["export", "--out", str(tmp_path / "out"), "--db", str(t)], tmp_path, "township secret 1")
+    assert "人 1" in second.stderr and "户" not in second.stderr.split("：", 1)[1]
+    path2 = Path(second.stdout.strip().splitlines()[-1])
+    assert path2.name.endswith("-000002.zip")
+    again = run(["import-bundle", str(path2), str(path1), "--db", str(c)], tmp_path, "county secret 1")
+    assert "已导入过" in again.stdout and "更新 人1" in again.stdout
+    assert persons(c) == persons(t)
+    assert ("改名测试",) in {(p[1],) for p in persons(c)}
+
+    status = run(["status", "--db", str(c)], tmp_path).stdout
+    assert "第2号 imported" in status
+
+
+def test_errors_are_clear_and_exit_1(tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(cli, ["init", "--office", "999999", "--db", str(tmp_path / "x.sqlite")])
+    assert res.exit_code == 1 and "不在国家统计局" in res.output
+    res = runner.invoke(cli, ["status", "--db", str(tmp_path / "missing.sqlite")])
+    assert res.exit_code == 1 and "数据库文件不存在" in res.output
+    res = runner.invoke(cli, ["init", "--office", "130123103", "--db", str(tmp_path / "t.sqlite")])
+    assert res.exit_code == 0
+    res = runner.invoke(cli, ["export", "--db", str(tmp_path / "t.sqlite")])
+    assert res.exit_code == 1 and "hecha keys add" in res.output
+    bogus = tmp_path / "bogus.pub"
+    bogus.write_text("hello\n", encoding="utf-8")
+    res = runner.invoke(cli, ["keys", "add", str(bogus), "--yes", "--db", str(tmp_path / "t.sqlite")])
+    assert res.exit_code == 1 and "不是 hecha 公钥文件" in res.output
+
+
+def test_demo_refuses_a_real_database(tmp_path):
+    runner = CliRunner()
+    db = str(tmp_path / "real.sqlite")
+    assert runner.invoke(cli, ["init", "--office", "130123103", "--db", db]).exit_code == 0
+    from storage.db import open_db
+    from storage.households import save_household
+
+    from .conftest import reference_input
+
+    open_db(db)
+    save_household(reference_input())
+    res = runner.invoke(cli, ["demo", "--households", "3", "--db", db])
+    assert res.exit_code == 1 and "正式数据库" in res.output
+
+
+def test_hecha_db_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("HECHA_DB", str(tmp_path / "env.sqlite"))
+    res = CliRunner().invoke(cli, ["init", "--office", "130123103"])
+    assert res.exit_code == 0 and (tmp_path / "env.sqlite").exists()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["keys", "--help"]])
+def test_start_up_imports_click_only(argv):
+    code = "import sys, main; assert 'textual' not in sys.modules and 'peewee' not in sys.modules, sorted(sys.modules)"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)

@@ -1,0 +1,68 @@
+"""hecha in a real terminal (tmux at 80x24, TERM=xterm), Chinese typed as UTF-8, screen read back."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from rich.cells import cell_len
+
+from storage.db import close_db, open_db
+from storage.models import Birth, Person
+
+from .conftest import reference_household, require_tool
+from .terminal import Tmux, hecha_command
+
+pytestmark = pytest.mark.terminal
+
+
+def test_key_the_reference_household_in_tmux(township_db):
+    require_tool("tmux")
+    close_db()
+    ref = reference_household()
+    with Tmux(hecha_command(str(township_db)), term="xterm") as t:
+        t.wait_for("录入核查登记表")
+        home = t.wait_for("已录入：0 户")
+        assert "新安镇" in home
+        assert all(cell_len(line) <= 80 for line in home.splitlines())
+        t.keys("F2")
+        t.wait_for("一、户的情况")
+        hh = ref["household"]["typed"]
+        t.type(hh["village_code"])
+        t.wait_for("李家庄村")  # the village's name shows beside its code
+        t.type(hh["group_no"])
+        t.type(hh["address_detail"])
+        t.keys("Enter")
+        t.type(hh["form_no"])
+        t.keys("Enter")
+        for m in ref["members"]:
+            f = m["typed"]
+            t.type(f["name"])
+            t.keys("Enter")
+            t.type(f["id_number"])
+            t.type(f["relation_to_head"])
+            t.type(f["ethnicity"])
+            t.wait_for(f["id_number"])  # the member is in the table
+        screen = t.screen()
+        for m in ref["members"]:
+            assert m["typed"]["name"] in screen
+        assert "妻" in screen and "汉族" in screen
+        t.keys("Enter")
+        t.type("4")
+        t.keys("Enter")
+        t.type("2")
+        t.keys("Enter", "Enter")
+        t.type("2")
+        t.keys("Enter")
+        t.type("M130456789")
+        t.wait_for("M130456789")
+        t.keys("F10")
+        t.wait_for("已保存")
+        t.wait_for("［新户］")
+        t.keys("Escape")
+        t.wait_for("已录入：1 户  4 人  1 个出生")
+        t.keys("F12")
+        time.sleep(0.5)
+    open_db(township_db)
+    assert {p.name for p in Person.select()} == {"李建国", "王秀英", "李浩然", "李梓涵"}
+    assert Birth.get().birth_cert_no == "M130456789"
