@@ -209,7 +209,7 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
                         yield rec
 
             body = io.BytesIO()
-            with gzip.GzipFile(fileobj=body, mode="wb", mtime=0) as gz:
+            with gzip.GzipFile(fileobj=body, mode="wb", mtime=0, compresslevel=6) as gz:
                 lines = io.BytesIO()
                 for rec in records():
                     lines.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
@@ -413,21 +413,47 @@ def verify(b: Opened) -> PeerOffice:
     return peer
 
 
-def _decrypt_records(b: Opened, keys: UnlockedKeys) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Checks 12–14: decrypt, inner header equals manifest, every record fits the schema."""
+class _Records:
+    """The records of a decrypted payload, parsed and checked one line at a time (check 14).
+
+    Iterating yields each record after :func:`merge.validate_record`; afterwards ``counts`` holds the
+    records per table, which must equal the inner header's (check 13). Streaming keeps a
+    50,000-person bundle's merge within the memory budget.
+    """
+
+    def __init__(self, lines, path: str):
+        self.lines = lines
+        self.path = path
+        self.counts: dict[str, int] = {}
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for no, line in enumerate(self.lines, start=2):
+            try:
+                rec = json.loads(line)
+                merge.validate_record(rec)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise BundleError("B14", f"第{no}行不是 JSON：{exc}", self.path) from None
+            except merge.SchemaError as exc:
+                raise BundleError("B14", f"第{no}行：{exc}", self.path) from None
+            self.counts[rec["t"]] = self.counts.get(rec["t"], 0) + 1
+            yield rec
+
+
+def _decrypt(b: Opened, keys: UnlockedKeys) -> tuple[dict[str, Any], _Records]:
+    """Checks 12–14: decrypt, inner header equals manifest, schema version; records stream after."""
     m = b.manifest
     try:
         plain = io.BytesIO()
         pyrage.decrypt_io(io.BytesIO(b.payload), plain, [keys.identity])
     except Exception as exc:  # pyrage.DecryptError
         raise BundleError("B12", str(exc), b.path) from None
+    plain.seek(0)
+    lines = gzip.GzipFile(fileobj=plain, mode="rb")
     try:
-        text = gzip.decompress(plain.getvalue())
+        first = lines.readline()
+        header = json.loads(first) if first else None
     except (OSError, EOFError) as exc:
         raise BundleError("B12", f"解密后的内容不是 gzip：{exc}", b.path) from None
-    lines = text.splitlines()
-    try:
-        header = json.loads(lines[0]) if lines else None
     except (json.JSONDecodeError, UnicodeDecodeError):
         header = None
     wanted = {k: m[k] for k in ("bundle_id", "sender", "recipient", "epoch", "sequence")}
@@ -435,22 +461,16 @@ def _decrypt_records(b: Opened, keys: UnlockedKeys) -> tuple[dict[str, Any], lis
         raise BundleError("B13", "内部头的编号、单位、纪元或序号与清单不同", b.path)
     if m["schema_version"] != SCHEMA_VERSION:
         raise BundleError("B14", f"数据结构版本 {m['schema_version']}，本程序支持 {SCHEMA_VERSION}", b.path)
-    records = []
-    counts: dict[str, int] = {}
-    for no, line in enumerate(lines[1:], start=2):
+    if not isinstance(header.get("counts"), dict):
+        raise BundleError("B13", "内部头缺少记录数", b.path)
+
+    def read() -> Iterator[bytes]:
         try:
-            rec = json.loads(line)
-            merge.validate_record(rec)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BundleError("B14", f"第{no}行不是 JSON：{exc}", b.path) from None
-        except merge.SchemaError as exc:
-            raise BundleError("B14", f"第{no}行：{exc}", b.path) from None
-        counts[rec["t"]] = counts.get(rec["t"], 0) + 1
-        records.append(rec)
-    declared = {k: v for k, v in (header.get("counts") or {}).items() if v}
-    if declared != counts:
-        raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {counts} 不符", b.path)
-    return header, records
+            yield from lines
+        except (OSError, EOFError) as exc:
+            raise BundleError("B12", f"解密后的内容不完整：{exc}", b.path) from None
+
+    return header, _Records(read(), b.path)
 
 
 def import_bundle(path: str | Path, keys: UnlockedKeys, *, operator: str | None = None) -> ImportResult:
@@ -493,10 +513,13 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
     ours = own_encrypt_fingerprints()
     if not ours & set(m["recipient_keys"]):
         raise BundleError("B11", "清单中的加密密钥没有一把是本单位的", b.path)
-    header, records = _decrypt_records(b, keys)
+    header, records = _decrypt(b, keys)
     try:
         with write_txn():
             stats = merge.apply(records, sender=peer.code, bundle_id=m["bundle_id"], operator=who)
+            declared = {k: v for k, v in header["counts"].items() if v}
+            if declared != records.counts:
+                raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {records.counts} 不符", b.path)
             BundleLog.delete().where(
                 (BundleLog.direction == "in") & (BundleLog.status == "held") & (BundleLog.manifest_sha256 == b.manifest_sha256)
             ).execute()

@@ -4,7 +4,8 @@ Each office has an Ed25519 signing key (its manifests are SSHSIG-signed) and an 
 (bundles to it are encrypted to it). A county also has an offline recovery key: bundles to the county
 are encrypted to it as well, its private part is handed to the operator once and never stored here.
 
-Private keys are kept in the database as passphrase-protected age files (scrypt): the signing key as
+Private keys are kept in the database as passphrase-protected age files (scrypt, written by
+:mod:`export.agefile` with a work factor an old machine can open): the signing key as
 an OpenSSH private key, the encryption key as an ``AGE-SECRET-KEY-1…`` identity, so either opens with
 ``age -d`` on any machine. Public keys travel as a small text file (:class:`PublicKeys`) with a
 fingerprint to read out over the phone before the other office registers it.
@@ -31,6 +32,7 @@ from storage.office import COUNTY, TOWNSHIP
 from storage.paths import operator_login
 
 from . import sshsig
+from .agefile import encrypt_passphrase
 
 FORMAT = "hecha-keys/1"
 SIGN_NAMESPACE = "hecha-bundle"
@@ -162,7 +164,7 @@ def create_keys(passphrase: str) -> str | None:
 
     For a county the returned ``AGE-SECRET-KEY-1…`` is the offline recovery key, shown once and never
     stored; for a township ``None``. Raises :class:`KeyError_` when keys exist or the passphrase is short.
-    Takes a few seconds (scrypt).
+    Takes about a second (scrypt).
     """
     check_new_passphrase(passphrase)
     office = Office.get()
@@ -176,13 +178,13 @@ def create_keys(passphrase: str) -> str | None:
             kind="sign",
             public=sshsig.public_line(sign.public_key(), f"hecha:{office.code}"),
             fingerprint=sshsig.fingerprint(sshsig.public_blob(sign.public_key())),
-            private_age=pyrage.passphrase.encrypt(ssh_private, passphrase),
+            private_age=encrypt_passphrase(ssh_private, passphrase),
         ),
         dict(
             kind="encrypt",
             public=str(identity.to_public()),
             fingerprint=age_fingerprint(str(identity.to_public())),
-            private_age=pyrage.passphrase.encrypt(str(identity).encode(), passphrase),
+            private_age=encrypt_passphrase(str(identity).encode(), passphrase),
         ),
     ]
     recovery_secret = None

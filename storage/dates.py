@@ -46,3 +46,11 @@ def iso_week(day: dt.date) -> str:
     """ISO 8601 week of ``day``, as ``"2026-W48"``."""
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """``day`` moved by ``years`` (negative for earlier); 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from . import idnumber
+from .dates import add_years
 from .households import BirthInput, HouseholdInput, MemberInput
 
 SURNAMES = (
@@ -104,18 +105,18 @@ class Population:
         region, hukou_text = (rng.choice(MIGRANT_ORIGINS) if migrant else (self.county, ""))
         residence = "3" if migrant else "1"
         surname = self._surname()
-        head_born = self._date(dt.date(1950, 1, 1), self.as_of.replace(year=self.as_of.year - 22))
+        head_born = self._date(dt.date(1950, 1, 1), add_years(self.as_of, -22))
         head = _Person(surname + self._given("1"), "1", head_born, region, "02", residence, hukou_text)
         people = [head]
         births: list[BirthInput] = []
         if rng.random() < 0.85:
             wife_born = self._date(head_born + dt.timedelta(days=-3 * 365), head_born + dt.timedelta(days=5 * 365))
-            wife_born = min(wife_born, self.as_of.replace(year=self.as_of.year - 20))
+            wife_born = min(wife_born, add_years(self.as_of, -20))
             wife = _Person(self._surname() + self._given("2"), "2", wife_born, region, "12", residence, hukou_text)
             people.append(wife)
             wife_pos = len(people)
-            window_start = self.as_of.replace(year=self.as_of.year - 10)
-            first = wife_born.replace(year=wife_born.year + 21) if not (wife_born.month == 2 and wife_born.day == 29) else wife_born + dt.timedelta(days=21 * 365)
+            window_start = add_years(self.as_of, -10)
+            first = add_years(wife_born, 21)
             born = self._date(first, first + dt.timedelta(days=5 * 365))
             sons = daughters = 0
             for order in range(1, rng.choice((1, 1, 2, 2, 2, 3)) + 1):
@@ -142,7 +143,7 @@ class Population:
                     )
                 born = born + dt.timedelta(days=rng.randint(400, 6 * 365))
         if rng.random() < 0.25 and head_born.year > 1965:
-            mother_born = self._date(head_born.replace(year=head_born.year - 35), head_born.replace(year=head_born.year - 20))
+            mother_born = self._date(add_years(head_born, -35), add_years(head_born, -20))
             people.append(_Person(self._surname() + self._given("2"), "2", mother_born, region, "52", residence, hukou_text))
         village = rng.choice(self.villages)
         group = f"{rng.randint(1, 8):02d}"

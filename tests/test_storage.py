@@ -200,3 +200,20 @@ def test_backup_rotates(township_db):
     for _ in range(3):
         dbmod.backup(township_db, reason="test", keep=2)
     assert len(list((township_db.parent / "backups").glob("*.sqlite"))) == 2
+
+
+def test_synthetic_population_is_valid_and_seeded():
+    from storage.synth import Population
+
+    villages_ = ["130123103203", "130123103201"]
+    a = [h for h in Population("130123", villages_, dt.date(2024, 2, 29), seed=3).households(400)]
+    b = [h for h in Population("130123", villages_, dt.date(2024, 2, 29), seed=3).households(400)]
+    assert a == b  # the same seed and date give the same population
+    ids = [m.id_number for h in a for m in h.members]
+    assert len(ids) == len(set(ids))
+    from storage import idnumber
+
+    assert all(idnumber.parse(n, dt.date(2024, 2, 29)).ok for n in ids)
+    births = [bi for h in a for bi in h.births]
+    assert births and all(h.members[bi.mother - 1].relation_to_head == "12" for h in a for bi in h.births)
+    assert any(m.residence_status == "3" for h in a for m in h.members)  # a few migrants

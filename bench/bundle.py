@@ -1,0 +1,91 @@
+"""Weekly bundle benchmark: export and import of N changed persons, each in a fresh process.
+
+    python bench/bundle.py [--persons 50000]
+
+Prints wall time of export and import (and, apart, the scrypt passphrase unlock inside them) and
+the peak resident memory of each process. Budget (DESIGN.md §11): export ≤ 5 s, import ≤ 5 s,
+peak RSS ≤ 150 MB for 50,000 changed persons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT, fast_fill
+
+CHILD = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+sys.path.insert(0, {root!r})
+from storage.db import open_db
+from export import keys
+open_db({db!r})
+t1 = time.perf_counter()
+unlocked = keys.unlock({passphrase!r})
+t2 = time.perf_counter()
+if {mode!r} == "export":
+    from export.bundle import export_bundle
+    result = export_bundle(unlocked, {out!r})
+    what = str(result.path)
+else:
+    from export.bundle import import_bundle
+    result = import_bundle({out!r}, unlocked)
+    what = result.message
+t3 = time.perf_counter()
+print(json.dumps(dict(open=t1 - t0, unlock=t2 - t1, work=t3 - t2, total=t3 - t0,
+                      rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, what=what)))
+"""
+
+
+def child(mode: str, db: Path, passphrase: str, out: str) -> dict:
+    code = CHILD.format(root=str(ROOT), db=str(db), passphrase=passphrase, mode=mode, out=out)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--persons", type=int, default=50_000)
+    args = ap.parse_args()
+    from export import keys as keymod
+    from storage.db import close_db, open_db
+    from storage.office import init_office
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        county, town = tmp / "county.sqlite", tmp / "town.sqlite"
+        init_office(county, "130123")
+        open_db(county)
+        keymod.create_keys("bench-county")
+        county_pub = keymod.own_public()
+        init_office(town, "130123103")
+        open_db(town)
+        keymod.create_keys("bench-town")
+        keymod.register_peer(county_pub)
+        town_pub = keymod.own_public()
+        open_db(county)
+        keymod.register_peer(town_pub)
+        close_db()
+        t = time.perf_counter()
+        n = fast_fill(town, args.persons)
+        close_db()
+        print(f"filled township: {n} persons in {time.perf_counter() - t:.1f} s")
+        ex = child("export", town, "bench-town", str(tmp / "out"))
+        path = ex["what"]
+        size = Path(path).stat().st_size
+        print(f"export: {ex['total']:.2f} s total (unlock {ex['unlock']:.2f} s, bundle {ex['work']:.2f} s), "
+              f"peak RSS {ex['rss_mb']:.0f} MB, bundle {size / 1e6:.1f} MB")
+        im = child("import", county, "bench-county", path)
+        print(f"import: {im['total']:.2f} s total (unlock {im['unlock']:.2f} s, merge {im['work']:.2f} s), "
+              f"peak RSS {im['rss_mb']:.0f} MB — {im['what']}")
+        print("budget: export ≤ 5 s, import ≤ 5 s, peak RSS ≤ 150 MB (DESIGN.md §11)")
+
+
+if __name__ == "__main__":
+    main()

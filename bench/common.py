@@ -1,0 +1,63 @@
+"""Helpers shared by the benchmarks: a township database filled fast, offices with keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from storage import idnumber  # noqa: E402
+from storage.db import now_iso, open_db, write_txn  # noqa: E402
+from storage.models import Birth, Household, Office, Person  # noqa: E402
+from storage.names import normalize  # noqa: E402
+from storage.office import villages  # noqa: E402
+from storage.synth import Population  # noqa: E402
+
+
+def fast_fill(db: Path, persons: int, *, as_of: dt.date = dt.date(2026, 11, 29), seed: int = 1) -> int:
+    """Fill the open township database with about ``persons`` persons using bulk inserts.
+
+    Rows are stamped like the form's (uid, origin, version, updated_*), without per-field audit rows:
+    a benchmark of bundles, not of keying. Returns the number of persons written.
+    """
+    open_db(db)
+    office = Office.get()
+    pop = Population(office.county_code, [v.code for v in villages()], as_of, seed)
+    now, version, written = now_iso(), office.version_counter, 0
+    serials: dict[tuple[str, str], int] = {}
+    with write_txn():
+        while written < persons:
+            h = pop.household()
+            key = (h.village_code, h.group_no)
+            serials[key] = serials.get(key, 0) + 1
+            version += 1
+            stamp = dict(origin=office.code, updated_at=now, updated_by="bench", deleted=False)
+            hh = Household.create(household_code=f"{h.village_code}{h.group_no}{serials[key]:04d}", village_code=h.village_code,
+                                  group_no=h.group_no, serial=serials[key], address_detail=h.address_detail, form_no=h.form_no,
+                                  version=version, **stamp)
+            rows = []
+            for seq, m in enumerate(h.members, start=1):
+                version += 1
+                info = idnumber.parse(m.id_number, as_of)
+                rows.append(dict(household=hh.id, seq=seq, name=m.name, name_norm=normalize(m.name), id_number=m.id_number,
+                                 id_number_18=info.number_18, id_check=info.status, sex=info.sex, birth_date=info.birth_date.isoformat(),
+                                 relation_to_head=m.relation_to_head, ethnicity=m.ethnicity, residence_status=m.residence_status,
+                                 hukou_place_text=m.hukou_place_text, version=version, **stamp))
+            from storage.models import new_uid
+
+            for r in rows:
+                r["uid"] = new_uid()
+            Person.insert_many(rows).execute()
+            ids = [p.id for p in Person.select(Person.id).where(Person.household == hh.id).order_by(Person.seq)]
+            for b in h.births:
+                version += 1
+                child = rows[b.child - 1]
+                Birth.create(household=hh.id, mother=ids[b.mother - 1], father=ids[0], child=ids[b.child - 1], child_name=child["name"],
+                             child_sex=child["sex"], birth_date=child["birth_date"], birth_order=b.birth_order,
+                             birth_cert_no=b.birth_cert_no, version=version, **stamp)
+            written += len(rows)
+        Office.update(version_counter=version).execute()
+    return written

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# hecha's two entry points on a fresh machine (Python 3.10+ with venv):
+#   ./dev.sh run    set up .venv and start the TUI on the default database, with demo data
+#   ./dev.sh test   set up .venv (with test extras and the tools the tests use) and run the tests
+set -euo pipefail
+cd "$(dirname "$0")"
+PYTHON=${PYTHON:-python3}
+
+setup() {
+  if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+  fi
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+}
+
+# age(1), ssh-keygen(1) and tmux(1): the tests check bundles with the standard tools and drive hecha
+# in a real terminal. Installed from Debian's packages when running as root, asked for otherwise.
+tools() {
+  local missing=()
+  command -v age >/dev/null || missing+=(age)
+  command -v tmux >/dev/null || missing+=(tmux)
+  command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+      echo "缺少测试工具：${missing[*]}。请先安装：sudo apt-get install ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+}
+
+case "${1:-}" in
+  run)
+    setup
+    exec .venv/bin/hecha demo --start
+    ;;
+  test)
+    shift
+    tools
+    setup
+    exec .venv/bin/python -m pytest -n 2 -q "$@"
+    ;;
+  *)
+    echo "usage: ./dev.sh run | ./dev.sh test [pytest args]" >&2
+    exit 2
+    ;;
+esac
