@@ -361,12 +361,13 @@ def person_set(id_number: str, changes: tuple[str, ...], reason: str, db_path: P
 @handled
 def status(db_path: Path | None) -> None:
     """本单位概况：户数、人数、出生数、数据包。"""
-    from storage.models import Birth, BundleLog, Household, Person, PeerOffice
+    from storage.models import BundleLog, PeerOffice
+    from storage.office import live_counts
 
     office = open_office_db(db_path)
-    live = lambda m: m.select().where(m.deleted == False).count()  # noqa: E712,E731
+    c = live_counts()
     click.echo(f"{office.full_name}（{office.code}）{'【演示】' if office.is_demo else ''}")
-    click.echo(f"户 {live(Household)}  人 {live(Person)}  出生 {live(Birth)}")
+    click.echo(f"户 {c['household']}  人 {c['person']}  出生 {c['birth']}")
     click.echo(f"已登记单位：{', '.join(p.code for p in PeerOffice.select()) or '无'}")
     for b in BundleLog.select().order_by(BundleLog.id.desc()).limit(5):
         click.echo(f"{'导出' if b.direction == 'out' else '导入'} {b.sender}→{b.recipient} 第{b.sequence}号 {b.status} {b.at}")

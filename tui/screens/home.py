@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.cells import cell_len
+from textual import work
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from storage.models import Birth, Household, Person
+from storage.db import close_db
+from storage.office import live_counts
 
 from .. import text
 from ..keys import bindings
@@ -32,19 +37,34 @@ class HomeScreen(Screen):
             yield Static("按数字或功能键选择；F1 帮助", classes="hint")
         yield Footer()
 
+    @dataclass
+    class CountsRead(Message):
+        """The live counts, read in a worker thread."""
+
+        counts: dict[str, int]
+
     def on_mount(self) -> None:
-        self.refresh_counts()
-
-    def on_screen_resume(self) -> None:
-        self.refresh_counts()
-
-    def refresh_counts(self) -> None:
         office = self.app.office
         tag = text.DEMO_TAG if office.is_demo else ""
         level = "乡镇" if office.level == "township" else "县级"
         self.query_one("#home-office", Static).update(f"{text.APP_TITLE}  {office.full_name}（{office.code}，{level}） 操作员 {self.app.operator} {tag}")
-        live = lambda m: m.select().where(m.deleted == False).count()  # noqa: E712,E731
-        self.query_one("#home-counts", Static).update(f"  已录入：{live(Household)} 户  {live(Person)} 人  {live(Birth)} 个出生")
+        self.read_counts()
+
+    def on_screen_resume(self) -> None:
+        self.read_counts()
+
+    @work(thread=True, exclusive=True, group="counts")
+    def read_counts(self) -> None:
+        """Count in a worker: on a large database a full scan must not delay the menu."""
+        try:
+            counts = live_counts()
+        finally:
+            close_db()
+        self.post_message(self.CountsRead(counts))
+
+    def on_home_screen_counts_read(self, event: CountsRead) -> None:
+        c = event.counts
+        self.query_one("#home-counts", Static).update(f"  已录入：{c['household']} 户  {c['person']} 人  {c['birth']} 个出生")
 
     def action_open_form(self) -> None:
         from .household import HouseholdScreen

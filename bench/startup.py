@@ -1,0 +1,84 @@
+"""Start-up benchmark: process start to the first usable screen, hecha against a bare Textual app.
+
+    python bench/startup.py [--persons 0] [--runs 5]
+
+Each run is a fresh process (headless, 80x24) that stops as soon as its first screen is ready;
+the figure is the parent's wall time for the whole process, median of ``--runs``. With
+``--persons N`` the township database is filled with about N persons first (bulk inserts).
+Budget (DESIGN.md §11): ≤ 1.0 s and ≤ 1.5× the bare app (1M-person database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT, fast_fill
+
+HECHA = r"""
+import sys
+sys.path.insert(0, {root!r})
+import main  # what the hecha command imports first
+from tui.app import make_app
+from tui.screens.home import HomeScreen
+app = make_app({db!r})
+async def ready(pilot):
+    while not isinstance(app.screen, HomeScreen):
+        await pilot.pause(0.01)
+    await pilot.pause()
+    app.exit()
+app.run(headless=True, size=(80, 24), auto_pilot=ready)
+"""
+
+BARE = r"""
+from textual.app import App
+from textual.widgets import Input
+class Bare(App):
+    def compose(self):
+        yield Input()
+app = Bare()
+async def ready(pilot):
+    await pilot.pause()
+    app.exit()
+app.run(headless=True, size=(80, 24), auto_pilot=ready)
+"""
+
+
+def timed(code: str, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--persons", type=int, default=0)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    from storage.db import close_db
+    from storage.office import init_office
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "town.sqlite"
+        init_office(db, "130123103")
+        if args.persons:
+            n = fast_fill(db, args.persons)
+            close_db()
+            print(f"database: {n} persons, {db.stat().st_size / 1e6:.0f} MB")
+        bare = timed(BARE, args.runs)
+        hecha = timed(HECHA.format(root=str(ROOT), db=str(db)), args.runs)
+        print(f"bare Textual app with one Input: {bare:.2f} s")
+        print(f"hecha to the home menu:          {hecha:.2f} s ({hecha / bare:.2f}× bare)")
+        print("budget: ≤ 1.0 s and ≤ 1.5× bare (DESIGN.md §11)")
+
+
+if __name__ == "__main__":
+    main()
