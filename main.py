@@ -226,7 +226,8 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
 
     退出状态：0 全部导入（或已导入过），1 有数据包被拒绝，3 有数据包因缺号暂存。
     """
-    from export.bundle import BundleError, import_bundle as import_one, open_bundle
+    from export.bundle import BundleError, open_bundle
+    from export.bundle import import_bundle as import_one
     from export.keys import unlock
 
     office = open_office_db(db_path)

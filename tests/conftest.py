@@ -31,7 +31,10 @@ TOWNSHIP_PASS = "township-passphrase"
 
 def reference_household() -> dict:
     """The reference household of ``../shared/data/reference-household.json`` (beside the checkout)."""
-    return json.loads((SHARED / "data" / "reference-household.json").read_text(encoding="utf-8"))
+    path = SHARED / "data" / "reference-household.json"
+    if not path.exists():
+        pytest.fail(f"{path} not found: the tests need the project's shared/ folder beside the checkout")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def reference_input() -> HouseholdInput:

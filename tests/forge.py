@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import zipfile
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pyrage
 
 from export import sshsig
-from export.bundle import NAMES, _zip_entry, _now
+from export.bundle import NAMES, _now, _zip_entry
 
 
 def read_parts(path: Path) -> dict[str, bytes]:

@@ -1,6 +1,5 @@
 """Bundles through real encryption and signatures: export, import, and every refusal (DESIGN.md §9)."""
 
-import io
 import json
 import shutil
 import subprocess

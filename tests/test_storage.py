@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from storage import audit, db as dbmod
+from storage import audit
+from storage import db as dbmod
 from storage.dates import DateInputError, parse_typed
 from storage.divisions import lookup, office_subtree, short_name
 from storage.households import (

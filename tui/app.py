@@ -34,6 +34,8 @@ class HechaApp(App):
         super().__init__()
         self.db_path = Path(db_path)
         self.config = config or Config()
+        # every redraw costs bytes on a slow SSH link: no animations, no cursor blink (DESIGN.md §10)
+        self.animation_level = "none"
 
     def on_mount(self) -> None:
         open_db(self.db_path)

@@ -39,6 +39,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("back", "back", ("escape", "ctrl+x"), "返回", "form"),
     KeySpec("list-back", "back", ("escape", "ctrl+x"), "返回", "list"),
     KeySpec("list-more", "more", ("f8", "ctrl+d"), "下一页", "list"),
+    KeySpec("page-back", "back", ("escape", "ctrl+x"), "返回", "page"),
 )
 
 

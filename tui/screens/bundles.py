@@ -11,7 +11,6 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, LoadingIndicator, Static
@@ -19,13 +18,15 @@ from textual.widgets import Footer, Input, LoadingIndicator, Static
 from storage.db import close_db
 
 from .. import text
+from ..keys import bindings
+from ..widgets.fields import PlainInput
 from .dialogs import PassphraseScreen
 
 DEFAULT_OUT = Path.home() / "hecha-bundles"
 
 
 class _BundleScreen(Screen):
-    BINDINGS = [Binding("escape,ctrl+x", "back", "返回", id="bundle-back")]
+    BINDINGS = bindings("page")
 
     def action_back(self) -> None:
         if not self.query_one(LoadingIndicator).display:
@@ -52,7 +53,7 @@ class ExportScreen(_BundleScreen):
         yield Static("导出本周数据包（加密并签名，交县人口委）", classes="title")
         yield Static("", id="bundle-info")
         yield Static("保存到文件夹（回车开始导出）：")
-        yield Input(str(DEFAULT_OUT), id="out-dir")
+        yield PlainInput(str(DEFAULT_OUT), id="out-dir")
         yield LoadingIndicator()
         yield Static("", id="bundle-result")
         yield Footer()
@@ -121,7 +122,7 @@ class ImportScreen(_BundleScreen):
         yield Static("导入乡镇数据包（县级）", classes="title")
         yield Static("", id="bundle-info")
         yield Static("数据包文件或文件夹（回车开始导入）：")
-        yield Input(str(Path.home()), id="in-path")
+        yield PlainInput(str(Path.home()), id="in-path")
         yield LoadingIndicator()
         yield Static("", id="bundle-result")
         yield Footer()

@@ -11,6 +11,7 @@ from textual.widgets.option_list import Option
 
 from .. import text
 from ..keys import TABLE, keys_text
+from ..widgets.fields import PlainInput
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -50,7 +51,7 @@ class PassphraseScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(self.purpose, classes="dialog-title")
             yield Static(text.PASSPHRASE_PROMPT)
-            yield Input(password=True, id="passphrase")
+            yield PlainInput(password=True, id="passphrase")
             yield Static("回车确认    Esc 取消", classes="dialog-keys")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -73,7 +74,7 @@ class LookupScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog lookup"):
             yield Static(self.title_text + "（输入代码或文字筛选）", classes="dialog-title")
-            yield Input(id="lookup-filter")
+            yield PlainInput(id="lookup-filter")
             yield OptionList(*self._options(""), id="lookup-list")
 
     def _options(self, needle: str) -> list[Option]:
@@ -113,7 +114,7 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "close", "关闭", id="help-close")]
 
     def compose(self) -> ComposeResult:
-        scopes = {"app": "全局", "home": "主菜单", "form": "登记表", "list": "户列表"}
+        scopes = {"app": "全局", "home": "主菜单", "form": "登记表", "list": "户列表", "page": "其他画面"}
         lines = []
         for scope, title in scopes.items():
             lines.append(f"【{title}】")

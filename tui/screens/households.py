@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from storage.households import list_households, load_household
 
 from ..keys import bindings
+from ..widgets.fields import PlainInput
 
 PAGE = 200
 
@@ -20,7 +21,7 @@ class HouseholdListScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("户列表（输入户编码开头筛选，回车打开；F8 下一页；Esc 返回）", classes="title")
-        yield Input(placeholder="户编码开头，如 130123103203", id="list-filter")
+        yield PlainInput(placeholder="户编码开头，如 130123103203", id="list-filter")
         yield DataTable(id="household-list", cursor_type="row")
         yield Static("", id="list-state")
         yield Footer()

@@ -2,7 +2,7 @@
 
 :class:`FieldInput` is a borderless one-line :class:`~textual.widgets.Input` with a fixed width that
 can move on by itself when full (an 18-character ID number, an 8-digit date, a fixed-width code),
-only when the clerk's typing fills it, never when a screen sets its value. :class:`CodeField` is a code input with its meaning shown beside it.
+only when the clerk's typing fills it, never when a screen sets its value. :func:`code_field` lays out a code input with its meaning shown beside it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,17 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 
-class FieldInput(Input):
+class PlainInput(Input):
+    """An input for hecha's screens: one line (compact), cursor blink off (each blink costs bytes
+    on a slow SSH link, DESIGN.md §10)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("compact", True)
+        super().__init__(*args, **kwargs)
+        self.cursor_blink = False
+
+
+class FieldInput(PlainInput):
     """A compact input for one form field; ``field`` names it for the screen.
 
     Enter and Tab, and typing a full ``auto_advance`` field, call the screen's ``advance(field)``
