@@ -375,6 +375,19 @@ def status(db_path: Path | None) -> None:
 
 
 @cli.command()
+@click.option("--keep", default=10, show_default=True, help="保留最近几份备份")
+@db_option
+@handled
+def backup(keep: int, db_path: Path | None) -> None:
+    """备份数据库（SQLite 在线备份，可在录入时运行；适合每晚由 cron 运行）。"""
+    from storage.db import backup as backup_db
+
+    path = resolve_db(db_path)
+    open_office_db(path)
+    click.echo(str(backup_db(path, reason="manual", keep=keep)))
+
+
+@cli.command()
 @db_option
 @handled
 def tui(db_path: Path | None) -> None:

@@ -121,3 +121,16 @@ def test_hecha_db_environment_variable(tmp_path, monkeypatch):
 def test_start_up_imports_click_only(argv):
     code = "import sys, main; assert 'textual' not in sys.modules and 'peewee' not in sys.modules, sorted(sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+
+
+def test_backup_command(tmp_path):
+    runner = CliRunner()
+    db = tmp_path / "t.sqlite"
+    assert runner.invoke(cli, ["init", "--office", "130123103", "--db", str(db)]).exit_code == 0
+    for _ in range(3):
+        res = runner.invoke(cli, ["backup", "--keep", "2", "--db", str(db)])
+        assert res.exit_code == 0, res.output
+    backups = sorted((tmp_path / "backups").glob("*.sqlite"))
+    assert len(backups) == 2 and Path(res.output.strip()) == backups[-1]
+    con = sqlite3.connect(str(backups[-1]))
+    assert con.execute("select code from office").fetchone() == ("130123103",)
