@@ -6,11 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 
-setup() {
+setup() {  # $1: the extras to install ("" or "[test]")
   if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
   fi
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$1"
 }
 
 # age(1), ssh-keygen(1) and tmux(1): the tests check bundles with the standard tools and drive hecha
@@ -32,13 +32,13 @@ tools() {
 
 case "${1:-}" in
   run)
-    setup
+    setup ""
     exec .venv/bin/hecha demo --start
     ;;
   test)
     shift
     tools
-    setup
+    setup "[test]"
     exec .venv/bin/python -m pytest -n 2 -q "$@"
     ;;
   *)

@@ -195,8 +195,8 @@ def keys_add(file: Path, expected: str | None, yes: bool, db_path: Path | None) 
 
 
 @cli.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="数据包写到此目录")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="数据包写到此目录（默认：~/hecha-bundles）")
 @db_option
 @handled
 def export(out_dir: Path, db_path: Path | None) -> None:
@@ -208,8 +208,10 @@ def export(out_dir: Path, db_path: Path | None) -> None:
     if office.level != "township":
         raise HechaError("县级向上导出还未实现：本命令用于乡镇向县里导出每周数据包。")
     county_peer()
+    from storage.paths import default_bundle_dir
+
     keys_ = unlock(read_passphrase())
-    result = export_bundle(keys_, out_dir)
+    result = export_bundle(keys_, out_dir or default_bundle_dir())
     from export.merge import TABLE_LABELS
 
     summary = "空包（本周没有变动）" if result.empty else "，".join(f"{TABLE_LABELS.get(k, k)} {v}" for k, v in result.counts.items() if v)
@@ -370,8 +372,9 @@ def status(db_path: Path | None) -> None:
     click.echo(f"{office.full_name}（{office.code}）{'【演示】' if office.is_demo else ''}")
     click.echo(f"户 {c['household']}  人 {c['person']}  出生 {c['birth']}")
     click.echo(f"已登记单位：{', '.join(p.code for p in PeerOffice.select()) or '无'}")
+    states = {"exported": "已导出", "imported": "已导入", "held": "暂存（等缺号）"}
     for b in BundleLog.select().order_by(BundleLog.id.desc()).limit(5):
-        click.echo(f"{'导出' if b.direction == 'out' else '导入'} {b.sender}→{b.recipient} 第{b.sequence}号 {b.status} {b.at}")
+        click.echo(f"{'导出' if b.direction == 'out' else '导入'} {b.sender}→{b.recipient} 第{b.sequence}号 {states.get(b.status, b.status)} {b.at.replace('T', ' ').replace('Z', ' UTC')}")
 
 
 @cli.command()

@@ -136,7 +136,7 @@ class ImportResult:
     def message(self) -> str:
         if self.status == "imported" and self.stats:
             return f"{self.sender} 第{self.sequence}号：{self.stats.summary()}"
-        return f"{self.sender} 第{self.sequence}号：" + CODES.get(self.code, self.status)
+        return f"{self.sender} 第{self.sequence}号：[{self.code}] " + CODES.get(self.code, self.status)
 
 
 def _sha256(data: bytes) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import idnumber
+from .divisions import short_name
 from .models import AdminDivision, Household, Person
 
 RULE_SAME_ID = "same_id"
@@ -85,7 +86,7 @@ def candidates(
                 birth_date=p.birth_date,
                 household_code=p.household.household_code,
                 household_uid=p.household.uid,
-                village_name=village.name if village else p.household.village_code,
+                village_name=short_name(village.name) if village else p.household.village_code,
                 rule=RULE_SAME_ID,
                 differs=tuple(differs),
             )

@@ -36,3 +36,8 @@ def operator_login() -> str:
         return getpass.getuser()
     except Exception:  # no passwd entry (containers): still record something honest
         return "unknown"
+
+
+def default_bundle_dir() -> Path:
+    """Where bundles are written unless told otherwise: ``~/hecha-bundles``."""
+    return Path.home() / "hecha-bundles"

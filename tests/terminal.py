@@ -14,24 +14,26 @@ class Tmux:
 
     def __init__(self, command: str, *, term: str = "xterm", env: dict[str, str] | None = None, size=(80, 24)):
         self.name = f"hecha-test-{uuid.uuid4().hex[:8]}"
+        # a tmux server of its own (-L): the command gets this test's environment, not a server's
+        self.tmux = ["tmux", "-L", self.name, "-f", "/dev/null"]
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in {"TERM": term, "LANG": "C.UTF-8", **(env or {})}.items())
         subprocess.run(
-            ["tmux", "-f", "/dev/null", "new-session", "-d", "-s", self.name, "-x", str(size[0]), "-y", str(size[1]),
+            [*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(size[0]), "-y", str(size[1]),
              f"env {exports} {command}; sleep 30"],
             check=True,
         )
 
     def keys(self, *keys: str) -> None:
         """Send tmux key names (``Enter``, ``F2``, ``C-s``)."""
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, *keys], check=True)
 
     def type(self, text: str, pause: float = 0.15) -> None:
         """Send ``text`` literally (UTF-8), as an input method commits it, then let the app catch up."""
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, "-l", text], check=True)
         time.sleep(pause)
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], check=True, capture_output=True, text=True).stdout
+        return subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.name], check=True, capture_output=True, text=True).stdout
 
     def wait_for(self, needle: str, timeout: float = 15.0) -> str:
         deadline = time.monotonic() + timeout
@@ -44,7 +46,7 @@ class Tmux:
             time.sleep(0.1)
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
 
     def __enter__(self) -> Tmux:
         return self

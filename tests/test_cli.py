@@ -77,7 +77,7 @@ def test_county_and_township_chain(tmp_path):
     assert ("改名测试",) in {(p[1],) for p in persons(c)}
 
     status = run(["status", "--db", str(c)], tmp_path).stdout
-    assert "第2号 imported" in status
+    assert "第2号 已导入" in status
 
 
 def test_errors_are_clear_and_exit_1(tmp_path):

@@ -59,7 +59,18 @@ class HechaApp(App):
         self.push_screen(HelpScreen())
 
     def action_quit_app(self) -> None:
-        self.exit()
+        """Leave hecha; a form with unsaved work asks first, as Esc does."""
+        has_unsaved = getattr(self.screen, "has_unsaved", None)
+        if has_unsaved is None or not has_unsaved():
+            self.exit()
+            return
+        from .screens.dialogs import ConfirmScreen
+
+        def answered(yes: bool) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmScreen("退出 hecha", text.DISCARD), answered)
 
 
 def make_app(db_path: str | Path, config: Config | None = None) -> HechaApp:

@@ -50,11 +50,19 @@ def bindings(scope: str) -> list[Binding]:
         if spec.scope != scope:
             continue
         for n, key in enumerate(spec.keys):
-            display = key.upper() if key[0] == "f" and key[1:].isdigit() else key.replace("escape", "Esc").replace("ctrl+", "^")
-            out.append(Binding(key, spec.action, spec.label, show=n == 0, key_display=display, id=f"{spec.id}-{n}" if n else spec.id, priority=scope == "app"))
+            out.append(Binding(key, spec.action, spec.label, show=n == 0, key_display=key_label(key), id=f"{spec.id}-{n}" if n else spec.id, priority=scope == "app"))
     return out
+
+
+def key_label(key: str) -> str:
+    """How a key is written for people: ``F10``, ``Ctrl+S``, ``Esc``."""
+    if key[0] == "f" and key[1:].isdigit():
+        return key.upper()
+    if key.startswith("ctrl+"):
+        return "Ctrl+" + key[5:].upper()
+    return {"escape": "Esc"}.get(key, key)
 
 
 def keys_text(spec: KeySpec) -> str:
     """``F10 / Ctrl+S`` for a spec."""
-    return " / ".join(k.upper() if k.startswith("f") and k[1:].isdigit() else k.replace("ctrl+", "Ctrl+").replace("escape", "Esc") for k in spec.keys)
+    return " / ".join(key_label(k) for k in spec.keys)

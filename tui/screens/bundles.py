@@ -16,13 +16,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, LoadingIndicator, Static
 
 from storage.db import close_db
+from storage.paths import default_bundle_dir
 
 from .. import text
 from ..keys import bindings
 from ..widgets.fields import PlainInput
 from .dialogs import PassphraseScreen
 
-DEFAULT_OUT = Path.home() / "hecha-bundles"
 
 
 class _BundleScreen(Screen):
@@ -53,7 +53,7 @@ class ExportScreen(_BundleScreen):
         yield Static("导出本周数据包（加密并签名，交县人口委）", classes="title")
         yield Static("", id="bundle-info")
         yield Static("保存到文件夹（回车开始导出）：")
-        yield PlainInput(str(DEFAULT_OUT), id="out-dir")
+        yield PlainInput(str(default_bundle_dir()), id="out-dir")
         yield LoadingIndicator()
         yield Static("", id="bundle-result")
         yield Footer()
@@ -63,6 +63,7 @@ class ExportScreen(_BundleScreen):
         from storage.models import BundleLog
 
         self.query_one(LoadingIndicator).display = False
+        self.ready = False
         info = self.query_one("#bundle-info", Static)
         if self.app.office.level != "township":
             info.update("本功能用于乡镇。县级请用“导入数据包”。")
@@ -70,17 +71,20 @@ class ExportScreen(_BundleScreen):
         try:
             peer = county_peer()
             state = f"收件：{peer.name}（{peer.code}）"
+            self.ready = has_keys()
         except KeyError_ as exc:
             state = str(exc)
         if not has_keys():
-            state = "本单位还没有密钥：请先在命令行运行 hecha keys new。"
+            state = "本单位还没有密钥：请先在命令行运行 hecha keys new，再登记县里的公钥（见 README）。"
         last = BundleLog.select().where(BundleLog.direction == "out").order_by(BundleLog.sequence.desc()).first()
         info.update(state + (f"\n上次导出：第{last.sequence}号 {last.at}" if last else "\n还没有导出过"))
         self.query_one("#out-dir", Input).focus()
 
     @on(Input.Submitted, "#out-dir")
     def start(self, event: Input.Submitted) -> None:
-        out = Path(event.value.strip() or DEFAULT_OUT).expanduser()
+        if not self.ready:
+            return
+        out = Path(event.value.strip() or default_bundle_dir()).expanduser()
 
         def got(passphrase: str | None) -> None:
             if passphrase:

@@ -92,9 +92,9 @@ class HouseholdScreen(Screen):
             yield from code_field("村民小组", "group_no", 2)
         with Row():
             yield Label("门牌地址")
-            yield FieldInput("address_detail", 30)
+            yield FieldInput("address_detail", 28)
             yield Label("登记表编号")
-            yield FieldInput("form_no", 10)
+            yield FieldInput("form_no", 14)
         yield Static(text.SEC_MEMBERS, classes="section")
         members = DataTable(id="members", cursor_type="row", zebra_stripes=False)
         for label, width in (("序", 2), ("姓名", 12), ("身份证号", 18), ("关系", 8), ("民族", 6), ("性别", 4), ("出生日期", 8)):
@@ -158,6 +158,9 @@ class HouseholdScreen(Screen):
         return self.field(name).value.strip()
 
     def say(self, message: str) -> None:
+        """Show ``message`` on the message line until the clerk changes the field it is about."""
+        focused = self.focused
+        self.said_for = (focused.field, focused.value) if message and isinstance(focused, FieldInput) else None
         self.query_one("#message", Static).update(message)
 
     def update_title(self) -> None:
@@ -201,6 +204,9 @@ class HouseholdScreen(Screen):
         if not isinstance(event.input, FieldInput):
             return
         name = event.input.field
+        said_for = getattr(self, "said_for", None)
+        if said_for and said_for[0] == name and said_for[1] != event.value:
+            self.say("")  # the clerk is correcting the field: the old message no longer applies
         if name in CODE_LISTS:
             self.query_one(f"#{name}-meaning", Static).update(code_list(CODE_LISTS[name]).name(event.value.strip()))
         elif name == "village_code":

@@ -20,7 +20,7 @@ class HouseholdListScreen(Screen):
     BINDINGS = bindings("list")
 
     def compose(self) -> ComposeResult:
-        yield Static("户列表（输入户编码开头筛选，回车打开；F8 下一页；Esc 返回）", classes="title")
+        yield Static("户列表（输入户编码开头筛选；回车打开亮条所在户；↑↓ 选户：先按Tab）", classes="title")
         yield PlainInput(placeholder="户编码开头，如 130123103203", id="list-filter")
         yield DataTable(id="household-list", cursor_type="row")
         yield Static("", id="list-state")
@@ -49,12 +49,18 @@ class HouseholdListScreen(Screen):
         self.load()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(DataTable).focus()
+        """Enter in the filter opens the highlighted household (the first one after filtering)."""
+        table = self.query_one(DataTable)
+        if table.row_count:
+            self.open(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.open(event.row_key.value)
+
+    def open(self, uid: str) -> None:
         from .household import HouseholdScreen
 
-        self.app.push_screen(HouseholdScreen(form=load_household(event.row_key.value)))
+        self.app.push_screen(HouseholdScreen(form=load_household(uid)))
 
     def action_more(self) -> None:
         """The next page; after the last page, back to the first."""
