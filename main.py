@@ -65,12 +65,10 @@ def handled(func):
 def open_office_db(db_path: Path | None):
     """Open the office database and return its office row."""
     from storage.db import open_db
-    from storage.office import current_office, ensure_operator
+    from storage.office import current_office
 
     open_db(resolve_db(db_path))
-    office = current_office()
-    ensure_operator()
-    return office
+    return current_office()
 
 
 def read_passphrase(prompt: str = "本单位口令", *, confirm: bool = False) -> str:

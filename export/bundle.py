@@ -38,6 +38,7 @@ import pyrage
 from storage.dates import iso_week
 from storage.db import write_txn
 from storage.models import SHARED_MODELS, BundleLog, Office, PeerOffice, database
+from storage.office import ensure_operator
 from storage.paths import operator_login
 
 from . import merge, sshsig
@@ -257,6 +258,7 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
                     zf.writestr(_zip_entry(entry, created), data)
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
+            ensure_operator(who)
             BundleLog.create(
                 direction="out",
                 status="exported",
@@ -520,6 +522,7 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
             declared = {k: v for k, v in header["counts"].items() if v}
             if declared != records.counts:
                 raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {records.counts} 不符", b.path)
+            ensure_operator(who)
             BundleLog.delete().where(
                 (BundleLog.direction == "in") & (BundleLog.status == "held") & (BundleLog.manifest_sha256 == b.manifest_sha256)
             ).execute()

@@ -36,6 +36,13 @@ def next_version() -> int:
     return Office.select(Office.version_counter).scalar()
 
 
+def _known_operator(login: str) -> None:
+    """Register ``login`` as an operator the first time it writes (inside the write transaction)."""
+    from .office import ensure_operator
+
+    ensure_operator(login)
+
+
 def _value(row: SharedModel, field: pw.Field) -> Any:
     if isinstance(field, pw.ForeignKeyField):
         return getattr(row, field.column_name)
@@ -58,6 +65,7 @@ def save(row: SharedModel, *, reason: str = "", operator: str | None = None) -> 
     """
     me = office()
     who = operator or operator_login()
+    _known_operator(who)
     fields = [f for f in type(row)._meta.sorted_fields if f.name not in STAMP_FIELDS]
     if row.id is None:
         old_values: dict[str, Any] = {}

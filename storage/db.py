@@ -11,6 +11,8 @@ peewee's connection is per thread, so a worker thread gets its own connection au
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,18 +51,25 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
     is false, when it is not a hecha database, or when its schema is newer than this program.
     """
     path = Path(path)
+    if path.is_dir():
+        raise DatabaseError(f"{path} 是文件夹：--db 要指定数据库文件，如 {path / 'hecha.sqlite'}。")
     if not create and not path.exists():
         raise DatabaseError(f"数据库文件不存在：{path}。请先运行 hecha init --office 代码，或用 --db 指定正确的文件。")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    version = _inspect(path, create)  # read-only look first: never write into a file that is not ours
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"不能建立文件夹 {path.parent}（{os_reason(exc)}）：请换一个 --db 路径。") from None
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise DatabaseError(f"没有权限写入 {path}（SQLite 还要在同一文件夹写 -wal 文件）：请检查文件夹权限或换一个 --db 路径。")
     db = models.database
     if not db.is_closed():
         db.close()
     db.init(str(path), pragmas=PRAGMAS, check_same_thread=False)
     try:
         db.connect(reuse_if_open=True)
-        version = db.pragma("user_version")
     except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
-        raise DatabaseError(f"{path} 不是可用的 SQLite 数据库（{exc}）。请用 --db 指定 hecha 的数据库文件。") from exc
+        raise DatabaseError(f"打不开数据库 {path}（{exc}）。请检查文件和文件夹的权限。") from exc
     if version > SCHEMA_VERSION:
         raise DatabaseError(
             f"{path} 的结构版本是 {version}，本程序只认到 {SCHEMA_VERSION}：请升级 hecha 后再打开。"
@@ -70,6 +79,57 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
             backup(path, reason=f"pre-migration-{version}-to-{SCHEMA_VERSION}")
         run_migrations(db, version)
     return db
+
+
+OS_REASONS = {
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.ENOENT: "不存在",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.EISDIR: "是文件夹",
+    errno.EEXIST: "已存在",
+    errno.ENOSPC: "磁盘已满",
+    errno.EROFS: "只读文件系统",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """A Chinese reason for an operating-system error (权限、不存在、磁盘已满 …)."""
+    return OS_REASONS.get(exc.errno, exc.strerror or str(exc))
+
+
+def _inspect(path: Path, create: bool) -> int:
+    """The schema version of the file at ``path`` (0 for a new file), read without writing to it.
+
+    Raises :class:`DatabaseError` for a file that is not SQLite, an SQLite file of another program,
+    or (when not creating) a file that was never initialised: hecha never writes into those.
+    """
+    if not path.exists():
+        return 0
+    if path.stat().st_size == 0:
+        if create:
+            return 0
+        raise DatabaseError(f"{path} 是空文件，不是 hecha 数据库：请先运行 hecha init --office 代码。")
+    with open(path, "rb") as fh:
+        magic = fh.read(16)
+    if magic != b"SQLite format 3\x00":
+        raise DatabaseError(f"{path} 不是 SQLite 数据库文件：请用 --db 指定 hecha 的数据库文件（hecha init 建立的）。")
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} 不是可用的 SQLite 数据库（{exc}）。请用 --db 指定 hecha 的数据库文件。") from None
+    if version == 0 and tables:
+        raise DatabaseError(f"{path} 是别的程序的 SQLite 数据库（含表 {', '.join(sorted(tables)[:3])}），hecha 不会改动它：请换一个 --db 文件。")
+    if version == 0 and not create:
+        raise DatabaseError(f"{path} 还不是 hecha 数据库：请先运行 hecha init --office 代码。")
+    if version > 0 and "office" not in tables:
+        raise DatabaseError(f"{path} 是别的程序的 SQLite 数据库，hecha 不会改动它：请换一个 --db 文件。")
+    return version
 
 
 def close_db() -> None:

@@ -63,8 +63,30 @@ def test_newer_schema_is_refused_and_garbage_is_refused(tmp_path, township_db):
         dbmod.open_db(township_db)
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(dbmod.DatabaseError, match="不是可用的 SQLite"):
+    with pytest.raises(dbmod.DatabaseError, match="不是 SQLite 数据库文件"):
         dbmod.open_db(junk)
+    assert junk.read_bytes() == b"this is not sqlite" * 100
+
+
+def test_never_writes_into_another_programs_database(tmp_path):
+    other = tmp_path / "contacts.sqlite"
+    con = sqlite3.connect(str(other))
+    con.execute("create table contacts (name text)")
+    con.commit()
+    con.close()
+    before = other.read_bytes()
+    with pytest.raises(dbmod.DatabaseError, match="别的程序"):
+        dbmod.open_db(other)
+    with pytest.raises(dbmod.DatabaseError, match="别的程序"):
+        init_office(other, "130123103")
+    assert other.read_bytes() == before
+    tiny = tmp_path / "x.txt"
+    tiny.write_bytes(b"x")
+    with pytest.raises(dbmod.DatabaseError, match="不是 SQLite"):
+        init_office(tiny, "130123103")
+    assert tiny.read_bytes() == b"x"
+    with pytest.raises(dbmod.DatabaseError, match="是文件夹"):
+        dbmod.open_db(tmp_path)
 
 
 def test_migration_from_an_older_schema_backs_up_first(tmp_path, township_db, monkeypatch):

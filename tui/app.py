@@ -8,7 +8,8 @@ from pathlib import Path
 from textual.app import App
 
 from storage.db import open_db
-from storage.office import current_office, ensure_operator
+from storage.office import current_office
+from storage.paths import operator_login
 
 from . import text
 from .keys import bindings
@@ -40,7 +41,7 @@ class HechaApp(App):
     def on_mount(self) -> None:
         open_db(self.db_path)
         self.office = current_office()
-        self.operator = ensure_operator().login
+        self.operator = operator_login()
         self.is_demo = self.office.is_demo
         from .screens.home import HomeScreen
 
