@@ -3,6 +3,7 @@ and Textual only when the TUI starts (DESIGN.md §3, §12)."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -58,6 +59,14 @@ def handled(func):
             return func(*args, **kwargs)
         except (DatabaseError, KeyError_, BundleError, ValidationFailed, DuplicatesNotConfirmed) as exc:
             raise HechaError(str(exc)) from None
+        except click.Abort:
+            raise HechaError("已取消。") from None
+        except OSError as exc:
+            from storage.db import os_reason
+
+            where = exc.filename or ""
+            detail = exc.strerror if exc.errno == errno.EEXIST and exc.strerror and not exc.strerror.isascii() else os_reason(exc)
+            raise HechaError(f"{where}：{detail}。请检查路径和权限，或换一个文件夹。") from None
 
     return wrapper
 
@@ -76,13 +85,26 @@ def read_passphrase(prompt: str = "本单位口令", *, confirm: bool = False) -
     path = os.environ.get(PASSPHRASE_ENV)
     if path:
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise HechaError(f"口令文件 {path} 不是 UTF-8 文本：请用 UTF-8 保存（不要用 GBK）。") from None
         except OSError as exc:
             raise HechaError(f"读不出口令文件 {path}（{exc.strerror}）：请检查 {PASSPHRASE_ENV}。") from None
-        return text.splitlines()[0] if text else ""
+        first = text.splitlines()[0] if text.strip() else ""
+        if not first:
+            raise HechaError(f"口令文件 {path} 的第一行是空的：请把口令写在第一行。")
+        return first
     if not sys.stdin.isatty():
         raise HechaError(f"没有终端可以输入口令：请在终端运行，或把口令写进一个文件并设置 {PASSPHRASE_ENV}=文件路径。")
-    return click.prompt(prompt, hide_input=True, confirmation_prompt="再输入一次" if confirm else False)
+    try:
+        first = click.prompt(prompt, hide_input=True)
+        if confirm and click.prompt("再输入一次", hide_input=True) != first:
+            raise HechaError("两次输入的口令不一样，请重新运行。")
+    except UnicodeDecodeError:
+        raise HechaError(
+            "终端送来的不是 UTF-8 文字：请把 PuTTY（Window → Translation）或 Xshell（编码）设为 UTF-8 后重新输入。"
+        ) from None
+    return first
 
 
 @click.group(invoke_without_command=True)
@@ -163,7 +185,7 @@ def keys_show(db_path: Path | None) -> None:
 
 
 @keys.command("add")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--fingerprint", "expected", default=None, help="对方读出的指纹；给出时自动核对")
 @click.option("--yes", is_flag=True, help="不询问，直接登记（脚本用；须已用 --fingerprint 或其他方式核对）")
 @db_option
@@ -173,6 +195,10 @@ def keys_add(file: Path, expected: str | None, yes: bool, db_path: Path | None) 
     from export.keys import PublicKeys, register_peer
 
     open_office_db(db_path)
+    if not file.is_file():
+        raise HechaError(f"找不到公钥文件 {file}：请检查路径（对方用 hecha keys show > 文件 导出）。")
+    if file.stat().st_size > 64 * 1024:
+        raise HechaError(f"{file} 太大（{file.stat().st_size} 字节），不是 hecha 公钥文件。")
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -193,7 +219,7 @@ def keys_add(file: Path, expected: str | None, yes: bool, db_path: Path | None) 
 
 
 @cli.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="数据包写到此目录（默认：~/hecha-bundles）")
 @db_option
 @handled
@@ -205,6 +231,8 @@ def export(out_dir: Path, db_path: Path | None) -> None:
     office = open_office_db(db_path)
     if office.level != "township":
         raise HechaError("县级向上导出还未实现：本命令用于乡镇向县里导出每周数据包。")
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise HechaError(f"--out {out_dir} 是一个文件：请指定文件夹。")
     county_peer()
     from storage.paths import default_bundle_dir
 
@@ -218,11 +246,11 @@ def export(out_dir: Path, db_path: Path | None) -> None:
 
 
 @cli.command("import-bundle")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
 @handled
 def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
-    """导入数据包（县级）。每个数据包要么全部导入，要么不动数据库。
+    """导入数据包（县级）：文件，或文件夹中的全部 .zip。每个数据包要么全部导入，要么不动数据库。
 
     退出状态：0 全部导入（或已导入过），1 有数据包被拒绝，3 有数据包因缺号暂存。
     """
@@ -234,6 +262,17 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
     if office.level != "county":
         raise HechaError("乡镇导入县里下发的数据包还未实现：本命令用于县级导入乡镇数据包。")
 
+    paths: list[Path] = []
+    for given in files:
+        if given.is_dir():
+            paths += sorted(given.glob("*.zip"))
+        elif given.exists():
+            paths.append(given)
+        else:
+            raise HechaError(f"找不到文件 {given}：请检查路径。")
+    if not paths:
+        raise HechaError(f"{', '.join(map(str, files))} 中没有 .zip 数据包。")
+
     def order(path: Path):
         try:
             m = open_bundle(path).manifest
@@ -243,7 +282,7 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
 
     keys_ = unlock(read_passphrase())
     refused = held = 0
-    for path in sorted(files, key=order):
+    for path in sorted(paths, key=order):
         try:
             result = import_one(path, keys_)
         except BundleError as exc:
@@ -251,9 +290,10 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
             click.echo(f"拒绝 {exc}", err=True)
             continue
         for r in [result, *result.also_imported]:
-            label = {"imported": "已导入", "already": "已导入过", "held": "暂存"}[r.status]
-            click.echo(f"{label} {Path(r.path).name}：{r.message}")
+            label = {"imported": "已导入", "already": "已导入过", "held": "暂存", "refused": "拒绝"}[r.status]
+            click.echo(f"{label} {Path(r.path).name}：{r.message}", err=r.status == "refused")
             held += r.status == "held"
+            refused += r.status == "refused"
     if refused:
         sys.exit(1)
     if held:
@@ -261,7 +301,7 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--households", default=300, show_default=True, help="演示户数")
+@click.option("--households", default=300, show_default=True, type=click.IntRange(1, 100_000), help="演示户数（1–100000）")
 @click.option("--seed", default=1, show_default=True, help="随机种子（相同种子得到相同人口）")
 @click.option("--as-of", "as_of", default=None, help="参考日期 YYYYMMDD（默认今天）：出生落在此前十年内")
 @click.option("--office", "office_code", default="130123103", show_default=True, help="数据库不存在时用此乡镇代码建立")
@@ -294,6 +334,8 @@ def demo(households: int, seed: int, as_of: str | None, office_code: str, start:
             day = dt.date.fromisoformat(parse_typed(as_of)[0]) if as_of else dt.date.today()
         except DateInputError as exc:
             raise HechaError(f"--as-of：{exc}") from None
+        if not dt.date(1990, 1, 1) <= day <= dt.date.today():
+            raise HechaError("--as-of 应在1990年以后、不晚于今天（出生落在它之前的十年）。")
         if not office.is_demo:
             from storage.db import write_txn
             from storage.models import Office

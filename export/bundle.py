@@ -21,14 +21,17 @@ chain, encrypted to a key we hold, decryption, inner header, schema. An import i
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import gzip
 import hashlib
 import io
 import json
 import os
 import stat
+import struct
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -53,6 +56,7 @@ NAMES = ("manifest.json", "manifest.json.sig", "payload.age")
 MAX_BUNDLE = 512 * 1024 * 1024
 MAX_MANIFEST = 64 * 1024
 MAX_SIG = 8 * 1024
+MAX_RECORD = 1024 * 1024  # one JSON line of the payload: a record is a few hundred bytes
 EPOCH = 1
 
 MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -123,7 +127,8 @@ class ExportResult:
 
 @dataclass
 class ImportResult:
-    """A bundle read: ``status`` ``imported``, ``already`` (I07) or ``held`` (H09)."""
+    """A bundle read: ``status`` ``imported``, ``already`` (I07), ``held`` (H09), or ``refused`` (only
+    for a held bundle tried after the one before it was imported; ``error`` says why)."""
 
     path: str
     status: str
@@ -131,12 +136,15 @@ class ImportResult:
     sequence: int
     code: str = ""
     stats: merge.MergeStats | None = None
+    error: BundleError | None = None  # for a held bundle that was refused when its turn came
     also_imported: list[ImportResult] = field(default_factory=list)
 
     @property
     def message(self) -> str:
         if self.status == "imported" and self.stats:
             return f"{self.sender} 第{self.sequence}号：{self.stats.summary()}"
+        if self.error is not None:
+            return f"{self.sender} 第{self.sequence}号（暂存的）：{self.error}"
         return f"{self.sender} 第{self.sequence}号：[{self.code}] " + CODES.get(self.code, self.status)
 
 
@@ -192,6 +200,7 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
     who = operator or operator_login()
     database.pragma("synchronous", "full")
     final: Path | None = None
+    tmp: Path | None = None
     try:
         with write_txn():
             me = Office.get()
@@ -251,8 +260,12 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
             manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
             signature = sshsig.sign(keys.sign, manifest_bytes, SIGN_NAMESPACE).encode()
             name = f"hecha-{me.code}-{peer.code}-{manifest['iso_week']}-{sequence:06d}.zip"
+            if (out_dir / name).exists():
+                raise FileExistsError(
+                    errno.EEXIST, f"{out_dir / name} 已存在（可能是从备份恢复数据库之前导出的同号数据包）：请先把它移走再导出", str(out_dir / name)
+                )
             final = out_dir / name
-            tmp = out_dir / (name + ".part")
+            tmp = out_dir / f".{name}.{uuid.uuid4().hex[:8]}.part"
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
                 for entry, data in zip(NAMES, (manifest_bytes, signature, payload)):
                     zf.writestr(_zip_entry(entry, created), data)
@@ -279,9 +292,9 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
             )
             os.replace(tmp, final)
     except BaseException:
-        for leftover in out_dir.glob("*.zip.part"):
-            leftover.unlink(missing_ok=True)
-        if final is not None and final.exists() and not _logged(final.name):
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)  # only our own file: nothing else in the folder is touched
+        if final is not None and final.is_file() and not _logged(final.name):
             final.unlink()
         raise
     finally:
@@ -305,11 +318,79 @@ class Opened:
     manifest: dict[str, Any]
     signature: bytes
     payload: bytes
-    raw: bytes = b""  # the whole zip when it came from memory (a held bundle)
+    raw: bytes = b""  # the whole zip, kept for a bundle that is held
 
     @property
     def manifest_sha256(self) -> str:
         return _sha256(self.manifest_bytes)
+
+
+_EOCD = struct.Struct("<4s4H2LH")
+_CDIR = struct.Struct("<4s6H3L5H2L")
+_LOCAL = struct.Struct("<4s5H3L2H")
+
+
+def read_zip(raw: bytes, path: str | Path) -> dict[str, bytes]:
+    """The three entries of a bundle zip, read strictly: exactly the layout hecha writes.
+
+    The end record must be the file's last 22 bytes (no comment), count three entries and point at a
+    central directory that ends where it begins; each central record must name the next expected
+    entry, stored (method 0), unencrypted, without extra fields, comments or a link/directory mode;
+    each local header must repeat its central record exactly and the entries must follow one another
+    with no gap from offset 0; every CRC-32 must match. Raises :class:`BundleError` B01.
+    """
+
+    def bad(why: str) -> BundleError:
+        return BundleError("B01", why, path)
+
+    if len(raw) < _EOCD.size:
+        raise bad("文件过短")
+    sig, disk, cd_disk, n_disk, n_total, cd_size, cd_offset, comment_len = _EOCD.unpack_from(raw, len(raw) - _EOCD.size)
+    if sig != b"PK\x05\x06" or comment_len:
+        raise bad("zip 结尾记录不在文件末尾（文件不完整、被截断或末尾有多余数据）")
+    if (disk, cd_disk, n_disk, n_total) != (0, 0, len(NAMES), len(NAMES)):
+        raise bad(f"应恰好含 {len(NAMES)} 个条目")
+    if cd_offset + cd_size != len(raw) - _EOCD.size:
+        raise bad("zip 目录的位置或大小不对")
+    entries: dict[str, bytes] = {}
+    pos, expected_offset = cd_offset, 0
+    limits = {"manifest.json": MAX_MANIFEST, "manifest.json.sig": MAX_SIG, "payload.age": MAX_BUNDLE}
+    for name in NAMES:
+        if pos + _CDIR.size > len(raw) - _EOCD.size:
+            raise bad("zip 目录不完整")
+        (c_sig, _made, need, flags, method, mtime, mdate, crc, csize, usize, nlen, elen, clen, _dstart, _iattr, eattr,
+         offset) = _CDIR.unpack_from(raw, pos)
+        c_name = raw[pos + _CDIR.size : pos + _CDIR.size + nlen]
+        pos += _CDIR.size + nlen + elen + clen
+        if c_sig != b"PK\x01\x02":
+            raise bad("zip 目录记录损坏")
+        if c_name != name.encode():
+            raise bad(f"应恰好含 {', '.join(NAMES)}（按此顺序），遇到 {c_name.decode(errors='replace')!r}")
+        if method != 0 or flags & 0x1 or flags & 0x8 or elen or clen or csize != usize:
+            raise bad(f"{name} 不是不压缩、不加密的简单条目")
+        mode = eattr >> 16
+        if mode and not stat.S_ISREG(mode):
+            raise bad(f"{name} 是链接或目录")
+        if usize > limits[name]:
+            raise bad(f"{name} 过大")
+        if offset != expected_offset:
+            raise bad(f"{name} 的位置不对（条目之间或之前有多余数据）")
+        if offset + _LOCAL.size > cd_offset:
+            raise bad(f"{name} 的本地头不完整")
+        local = _LOCAL.unpack_from(raw, offset)
+        if local != (b"PK\x03\x04", need, flags, method, mtime, mdate, crc, csize, usize, nlen, 0) or (
+            raw[offset + _LOCAL.size : offset + _LOCAL.size + nlen] != c_name
+        ):
+            raise bad(f"{name} 的本地头与 zip 目录不一致")
+        start = offset + _LOCAL.size + nlen
+        body = raw[start : start + csize]
+        if len(body) != csize or zlib.crc32(body) != crc:
+            raise bad(f"{name} 的 CRC 校验不符（数据损坏）")
+        entries[name] = body
+        expected_offset = start + csize
+    if expected_offset != cd_offset or pos != cd_offset + cd_size:
+        raise bad("zip 目录之前或之中有多余数据")
+    return entries
 
 
 def open_bundle(path: str | Path, data: bytes | None = None) -> Opened:
@@ -331,32 +412,12 @@ def open_bundle(path: str | Path, data: bytes | None = None) -> Opened:
         size = len(data)
     if size > MAX_BUNDLE or size < 22:
         raise BundleError("B01", f"文件大小 {size} 字节不合理", path)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as zf:
-            infos = zf.infolist()
-            names = tuple(i.filename for i in infos)
-            if names != NAMES:
-                raise BundleError("B01", f"应恰好含 {', '.join(NAMES)}，实际为 {', '.join(names) or '空'}", path)
-            if zf.comment:
-                raise BundleError("B01", "zip 带有注释", path)
-            for info in infos:
-                if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
-                    raise BundleError("B01", f"{info.filename} 不是不压缩存储的条目", path)
-                mode = info.external_attr >> 16
-                if mode and (stat.S_ISLNK(mode) or stat.S_ISDIR(mode)):
-                    raise BundleError("B01", f"{info.filename} 是链接或目录", path)
-            if infos[0].header_offset != 0:
-                raise BundleError("B01", "zip 前有多余数据", path)
-            limits = {"manifest.json": MAX_MANIFEST, "manifest.json.sig": MAX_SIG, "payload.age": MAX_BUNDLE}
-            entries = {}
-            for info in infos:
-                if info.file_size > limits[info.filename]:
-                    raise BundleError("B01", f"{info.filename} 过大", path)
-                entries[info.filename] = zf.read(info)
-    except BundleError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise BundleError("B01", f"zip 结构损坏：{exc}", path) from None
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise BundleError("B01", f"读不出文件：{exc.strerror}", path) from None
+    entries = read_zip(data, path)
     manifest_bytes = entries["manifest.json"]
     try:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
@@ -373,7 +434,7 @@ def open_bundle(path: str | Path, data: bytes | None = None) -> Opened:
         raise BundleError("B02", "种类、序号或纪元不对", path)
     if not all(isinstance(k, str) for k in manifest["recipient_keys"]):
         raise BundleError("B02", "recipient_keys 应为字符串列表", path)
-    return Opened(str(path), manifest_bytes, manifest, entries["manifest.json.sig"], entries["payload.age"], data or b"")
+    return Opened(str(path), manifest_bytes, manifest, entries["manifest.json.sig"], entries["payload.age"], data)
 
 
 def _stream_last(sender: str, recipient: str, epoch: int) -> BundleLog | None:
@@ -452,8 +513,8 @@ def _decrypt(b: Opened, keys: UnlockedKeys) -> tuple[dict[str, Any], _Records]:
     plain.seek(0)
     lines = gzip.GzipFile(fileobj=plain, mode="rb")
     try:
-        first = lines.readline()
-        header = json.loads(first) if first else None
+        first = lines.readline(MAX_RECORD + 1)
+        header = json.loads(first) if first and len(first) <= MAX_RECORD else None
     except (OSError, EOFError) as exc:
         raise BundleError("B12", f"解密后的内容不是 gzip：{exc}", b.path) from None
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -467,8 +528,16 @@ def _decrypt(b: Opened, keys: UnlockedKeys) -> tuple[dict[str, Any], _Records]:
         raise BundleError("B13", "内部头缺少记录数", b.path)
 
     def read() -> Iterator[bytes]:
+        no = 1
         try:
-            yield from lines
+            while True:
+                line = lines.readline(MAX_RECORD + 1)
+                no += 1
+                if not line:
+                    return
+                if len(line) > MAX_RECORD:
+                    raise BundleError("B14", f"第{no}行超过 {MAX_RECORD} 字节", b.path)
+                yield line
         except (OSError, EOFError) as exc:
             raise BundleError("B12", f"解密后的内容不完整：{exc}", b.path) from None
 
@@ -570,7 +639,7 @@ def _hold(b: Opened, who: str) -> None:
             manifest=b.manifest_bytes.decode(),
             payload_sha256=m["payload_sha256"],
             file_name=Path(b.path).name,
-            data=b.raw or Path(b.path).read_bytes(),
+            data=b.raw,
             at=_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
             operator=who,
         )
@@ -591,6 +660,11 @@ def _import_held(m: dict[str, Any], keys: UnlockedKeys, who: str) -> list[Import
         )
         if held is None:
             return done
-        result = _import_opened(open_bundle(held.file_name, bytes(held.data)), keys, who)
+        try:
+            result = _import_opened(open_bundle(held.file_name, bytes(held.data)), keys, who)
+        except BundleError as exc:
+            # the bundle before it is committed already: report this one, keep it held
+            done.append(ImportResult(path=held.file_name, status="refused", sender=held.sender, sequence=held.sequence, code=exc.code, error=exc))
+            return done
         done.append(result)
         seq += 1

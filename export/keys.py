@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from storage.db import now_iso, write_txn
-from storage.models import Office, OwnKey, PeerOffice
+from storage.models import AdminDivision, Office, OwnKey, PeerOffice
 from storage.office import COUNTY, TOWNSHIP
 from storage.paths import operator_login
 
@@ -68,8 +68,9 @@ class PublicKeys:
     recovery: str = ""
 
     def fingerprint(self) -> str:
-        """32 hex digits in groups of four, over the office code and every key: read it out to check."""
-        canon = "\n".join([FORMAT, self.office, self.level, self.sign.split()[0], self.sign.split()[1], self.encrypt, self.recovery])
+        """32 hex digits in groups of four, over the office code, name, level and every key: read it
+        out to check."""
+        canon = "\n".join([FORMAT, self.office, self.name, self.level, self.sign.split()[0], self.sign.split()[1], self.encrypt, self.recovery])
         digest = hashlib.sha256(canon.encode()).hexdigest().upper()[:32]
         return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
 
@@ -252,6 +253,8 @@ def register_peer(keys: PublicKeys, *, operator: str | None = None) -> tuple[Pee
     if me.level == COUNTY:
         if keys.level != TOWNSHIP or len(keys.office) != 9 or not keys.office.startswith(me.code):
             raise KeyError_(f"{keys.name}（{keys.office}）不是本县（{me.code}）的乡镇，县里只登记本县乡镇的公钥。")
+        if not AdminDivision.select().where((AdminDivision.code == keys.office) & (AdminDivision.level == 4)).exists():
+            raise KeyError_(f"{keys.office} 不在本县的乡镇名单（国家统计局2023年统计用区划代码）中：请与对方核对单位代码。")
     else:
         if keys.level != COUNTY or keys.office != me.county_code:
             raise KeyError_(f"{keys.name}（{keys.office}）不是本乡镇所属的县（{me.county_code}），乡镇只登记本县的公钥。")

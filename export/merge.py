@@ -152,7 +152,8 @@ class MergeStats:
     def summary(self) -> str:
         """Chinese one-line summary: 新增 户12 人48 …"""
         def part(label: str, c: Counter) -> str:
-            return f"{label} " + " ".join(f"{TABLE_LABELS.get(t, t)}{n}" for t, n in c.items()) if c else ""
+            items = [f"{TABLE_LABELS.get(t, t)}{n}" for t, n in c.items() if n]
+            return f"{label} " + " ".join(items) if items else ""
         return "；".join(p for p in (part("新增", self.inserted), part("更新", self.updated), part("无变化", self.unchanged), part("冲突待处理", self.conflicts)) if p) or "没有记录"
 
 

@@ -200,7 +200,7 @@ def save_household(
             p.birth_date, p.birth_date_prec = birth_iso, prec
             p.relation_to_head = m.relation_to_head
             p.ethnicity = m.ethnicity
-            p.residence_status = m.residence_status or "1"
+            p.residence_status = m.residence_status
             p.hukou_place_text = m.hukou_place_text
             why = reason
             if i_hits := hits.get(seq - 1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from . import divisions
@@ -20,8 +21,8 @@ def init_office(path: str | Path, code: str, *, demo: bool = False) -> Office:
     its villages (for a county: its townships and their villages) come from that table.
     Raises :class:`DatabaseError` for an unknown code or a database that already has an office.
     """
-    code = (code or "").strip()
-    if not code.isdigit() or len(code) not in (6, 9):
+    code = unicodedata.normalize("NFKC", code or "").strip()  # full-width digits typed by an IME
+    if not code.isascii() or not code.isdigit() or len(code) not in (6, 9):
         raise DatabaseError(f"单位代码 {code!r} 不对：乡镇填9位统计用区划代码，县填6位（如 130123103 或 130123）。")
     try:
         subtree = divisions.office_subtree(code)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -65,6 +66,9 @@ FIELD_LABELS = {
     "birth_order": "孩次",
     "birth_cert_no": "出生医学证明编号",
     "members": "户内人员",
+    "residence_status": "居住状况",
+    "hukou_place_text": "户籍地",
+    "child_name": "孩子姓名",
 }
 
 
@@ -78,6 +82,23 @@ def check_id_number(text: str, today: dt.date | None = None) -> Finding | None:
     return Finding(f"id.{info.status}", ERROR, "member", -1, "id_number", info.message)
 
 
+MAX_LENGTHS = {"name": 30, "child_name": 30, "address_detail": 100, "form_no": 20, "hukou_place_text": 100}
+
+
+def bad_text(value: str, field: str) -> str | None:
+    """Why a free-text value cannot be stored (control characters, too long), or ``None``.
+
+    Control characters (a pasted ESC sequence, a tab) would travel to the county and reach other
+    terminals; lengths are bounded by what a paper form can hold (:data:`MAX_LENGTHS`).
+    """
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+        return "含有控制字符（可能是粘贴带入的）：请删掉重新输入"
+    limit = MAX_LENGTHS.get(field)
+    if limit and len(value) > limit:
+        return f"超过{limit}个字"
+    return None
+
+
 def check_household(h: HouseholdInput, village_codes: set[str], today: dt.date | None = None) -> list[Finding]:
     """Every finding for the household form ``h``; ``village_codes`` are the office's villages."""
     today = today or dt.date.today()
@@ -85,6 +106,14 @@ def check_household(h: HouseholdInput, village_codes: set[str], today: dt.date |
 
     def add(rule, section, index, field, message, level=ERROR):
         out.append(Finding(rule, level, section, index, field, message))
+
+    def text_rule(section: str, index: int, field: str, value: str) -> None:
+        why = bad_text(value or "", field)
+        if why:
+            add(f"{section}.{field}.text", section, index, field, f"{FIELD_LABELS.get(field, field)}{why}")
+
+    text_rule("household", -1, "address_detail", h.address_detail)
+    text_rule("household", -1, "form_no", h.form_no)
 
     if h.village_code not in village_codes:
         add("household.village", "household", -1, "village_code", f"村(居)委会代码“{h.village_code}”不是本乡镇的村：按F4选择或核对12位代码")
@@ -95,11 +124,16 @@ def check_household(h: HouseholdInput, village_codes: set[str], today: dt.date |
     relations = code_list("relation")
     ethnicities = code_list("ethnicity")
     sexes = code_list("sex")
+    residences = code_list("residence_status")
     heads = 0
     seen_ids: dict[str, int] = {}
     for i, m in enumerate(h.members):
         if not m.name.strip():
             add("member.name", "member", i, "name", "姓名不能为空")
+        text_rule("member", i, "name", m.name)
+        text_rule("member", i, "hukou_place_text", m.hukou_place_text)
+        if m.residence_status not in residences.items:
+            add("member.residence", "member", i, "residence_status", "居住状况代码：1 人在户在，2 户在人不在（流出），3 人在户不在（流入），4 户口待定")
         info = idnumber.parse(m.id_number, today)
         if m.id_number:
             if not info.ok:
@@ -146,6 +180,7 @@ def check_household(h: HouseholdInput, village_codes: set[str], today: dt.date |
             add("birth.father", "birth", j, "father", "父亲应填本户人员的序号或留空")
         if b.child and not 1 <= b.child <= n:
             add("birth.child", "birth", j, "child", "孩子应填本户人员的序号，不在本户的留空并填姓名")
+        text_rule("birth", j, "child_name", b.child_name)
         if not b.child and not b.child_name.strip():
             add("birth.child_name", "birth", j, "child", "不在本户的孩子要填姓名（未取名的写“某某之子/之女”）")
         born = None

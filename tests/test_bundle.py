@@ -313,3 +313,64 @@ def test_open_bundle_rejects_symlinks(offices, first, tmp_path):
 
 def test_tables_travel_in_dependency_order():
     assert list(TABLES) == ["household", "person", "birth"]
+
+
+def test_zip_layout_is_read_strictly(offices, first, tmp_path):
+    data = first.path.read_bytes()
+    cases = {
+        "appended.zip": data + b"x" * 70,
+        "prepended.zip": b"x" * 70 + data,
+        "eocd-count.zip": data[:-12] + bytes([4]) + data[-11:],  # entries on this disk: 3 → 4
+        "comment.zip": data[:-2] + b"\x05\x00" + b"hello",
+    }
+    local_time = bytearray(data)
+    local_time[10] ^= 0x01  # the first local header's time differs from the central directory's
+    cases["local-time.zip"] = bytes(local_time)
+    for name, blob in cases.items():
+        path = tmp_path / name
+        path.write_bytes(blob)
+        refused(offices, path, "B01")
+
+
+def test_a_held_bundle_refused_later_is_reported_not_raised(offices, first):
+    # bundle 2 and 3 from a township database restored from a backup (another chain), 3 arrives first
+    other = offices.tmp / "restored.sqlite"
+    from storage.db import close_db, open_db
+    close_db()
+    shutil.copy(offices.township_db, other)
+    open_db(other)
+    BundleLog.delete().execute()
+    export_bundle(offices.township_keys, offices.tmp / "b1")
+    export_bundle(offices.township_keys, offices.tmp / "b2")
+    b3 = export_bundle(offices.township_keys, offices.tmp / "b3")
+    county_import(offices, first.path)
+    offices.use_township()
+    update_person("130123198707220046", {"name": "王秀瑛"})
+    a2 = township_export(offices, "a2")
+    assert county_import(offices, b3.path).status == "held"
+    result = county_import(offices, a2.path)
+    assert result.status == "imported"
+    assert [(r.status, r.code) for r in result.also_imported] == [("refused", "B10")]
+    assert BundleLog.select().where(BundleLog.status == "held").count() == 1
+    assert Person.get(Person.id_number == "130123198707220046").name == "王秀瑛"
+
+
+def test_an_oversized_record_is_refused_without_reading_it_whole(offices, first, monkeypatch):
+    from export import bundle as bundlemod
+
+    monkeypatch.setattr(bundlemod, "MAX_RECORD", 200)
+    refused(offices, first.path, "B14")
+
+
+def test_export_never_overwrites_or_deletes_other_files(offices, first):
+    out = first.path.parent
+    keep = out / "county-report.zip.part"
+    keep.write_text("不是 hecha 的文件", encoding="utf-8")
+    offices.use_township()
+    BundleLog.delete().where(BundleLog.sequence == 1).execute()  # as after restoring a backup
+    before = first.path.read_bytes()
+    with pytest.raises(FileExistsError):
+        export_bundle(offices.township_keys, out)
+    assert first.path.read_bytes() == before and keep.exists()
+    assert BundleLog.select().where(BundleLog.direction == "out").count() == 0
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []

@@ -134,3 +134,37 @@ def test_backup_command(tmp_path):
     assert len(backups) == 2 and Path(res.output.strip()) == backups[-1]
     con = sqlite3.connect(str(backups[-1]))
     assert con.execute("select code from office").fetchone() == ("130123103",)
+
+
+def test_bad_paths_and_passphrase_files_get_chinese_messages(tmp_path, monkeypatch):
+    runner = CliRunner()
+    db = str(tmp_path / "c.sqlite")
+    assert runner.invoke(cli, ["init", "--office", "130123", "--db", db]).exit_code == 0
+    res = runner.invoke(cli, ["import-bundle", str(tmp_path / "nope.zip"), "--db", db])
+    assert res.exit_code == 1 and "找不到文件" in res.output
+    empty_dir = tmp_path / "inbox"
+    empty_dir.mkdir()
+    res = runner.invoke(cli, ["import-bundle", str(empty_dir), "--db", db])
+    assert res.exit_code == 1 and "没有 .zip" in res.output
+    pf = tmp_path / "pass.txt"
+    for content, message in ((b"", "第一行是空的"), (b"\n", "第一行是空的"), ("张三口令".encode("gbk"), "不是 UTF-8")):
+        pf.write_bytes(content)
+        monkeypatch.setenv("HECHA_PASSPHRASE_FILE", str(pf))
+        res = runner.invoke(cli, ["keys", "new", "--recovery-out", str(tmp_path / "r.txt"), "--db", db])
+        assert res.exit_code == 1 and message in res.output, res.output
+    pf.write_bytes("\ufeffcounty passphrase\n".encode())  # a BOM from Windows Notepad is not part of it
+    res = runner.invoke(cli, ["keys", "new", "--recovery-out", str(tmp_path / "r.txt"), "--db", db])
+    assert res.exit_code == 0, res.output
+    from export import keys as keymod
+    from storage.db import open_db
+
+    open_db(db)
+    keymod.unlock("county passphrase")
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    t = str(tmp_path / "t.sqlite")
+    assert runner.invoke(cli, ["init", "--office", "130123103", "--db", t]).exit_code == 0
+    res = runner.invoke(cli, ["export", "--out", str(afile), "--db", t])
+    assert res.exit_code == 1 and "是一个文件" in res.output
+    res = runner.invoke(cli, ["init", "--office", "130123103", "--db", str(afile / "sub" / "x.sqlite")])
+    assert res.exit_code == 1 and "Traceback" not in res.output and "错误：" in res.output

@@ -65,3 +65,14 @@ def test_pinning_rules(offices, office_templates):
         keymod.register_peer(stranger)
     with pytest.raises(keymod.KeyError_, match="自己的公钥"):
         keymod.register_peer(keymod.own_public())
+
+
+def test_the_fingerprint_covers_the_name_and_the_county_checks_codes(offices, office_templates):
+    pub = office_templates["township_pub"]
+    renamed = pub.to_text().replace("name 新安镇", "name 假冒镇")
+    with pytest.raises(keymod.KeyError_, match="指纹与公钥不符"):
+        keymod.PublicKeys.parse(renamed)
+    offices.use_county()
+    unknown = keymod.PublicKeys("130123999", "无此乡", "township", pub.sign, pub.encrypt)
+    with pytest.raises(keymod.KeyError_, match="不在本县的乡镇名单"):
+        keymod.register_peer(unknown)

@@ -240,3 +240,22 @@ def test_synthetic_population_is_valid_and_seeded():
     births = [bi for h in a for bi in h.births]
     assert births and all(h.members[bi.mother - 1].relation_to_head == "12" for h in a for bi in h.births)
     assert any(m.residence_status == "3" for h in a for m in h.members)  # a few migrants
+
+
+def test_free_text_and_codes_are_checked(township_db):
+    h = reference_input()
+    h.members[0].name = "王\x1b[2J五"
+    h.members[1].residence_status = "zz"
+    h.members[2].hukou_place_text = "长" * 101
+    with pytest.raises(ValidationFailed) as err:
+        save_household(h)
+    rules = {f.rule for f in err.value.findings}
+    assert {"member.name.text", "member.residence", "member.hukou_place_text.text"} <= rules
+    save_household(reference_input())
+    with pytest.raises(ValidationFailed, match="居住状况"):
+        update_person("130123198707220046", {"residence_status": ""})
+
+
+def test_full_width_office_code(tmp_path):
+    office = init_office(tmp_path / "fw.sqlite", "１３０１２３１０３")
+    assert office.code == "130123103"
