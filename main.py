@@ -29,7 +29,7 @@ def db_option(func):
     return click.option(
         "--db",
         "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),
         default=None,
         help="数据库文件（默认：$HECHA_DB 或用户数据目录下的 hecha/hecha.sqlite）",
     )(func)
@@ -195,8 +195,10 @@ def keys_add(file: Path, expected: str | None, yes: bool, db_path: Path | None) 
     from export.keys import PublicKeys, register_peer
 
     open_office_db(db_path)
-    if not file.is_file():
+    if not file.exists():
         raise HechaError(f"找不到公钥文件 {file}：请检查路径（对方用 hecha keys show > 文件 导出）。")
+    if not file.is_file():
+        raise HechaError(f"{file} 不是普通文件：请指定对方用 hecha keys show > 文件 导出的公钥文件。")
     if file.stat().st_size > 64 * 1024:
         raise HechaError(f"{file} 太大（{file.stat().st_size} 字节），不是 hecha 公钥文件。")
     try:
