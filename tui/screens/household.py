@@ -97,12 +97,12 @@ class HouseholdScreen(Screen):
             yield FieldInput("form_no", 14)
         yield Static(text.SEC_MEMBERS, classes="section")
         members = DataTable(id="members", cursor_type="row", zebra_stripes=False)
-        for label, width in (("序", 2), ("姓名", 12), ("身份证号", 18), ("关系", 8), ("民族", 6), ("性别", 4), ("出生日期", 8)):
+        for label, width in (("序", 2), ("姓名", 16), ("身份证号", 18), ("关系", 8), ("民族", 6), ("性别", 4), ("出生日期", 8)):
             members.add_column(label, width=width)
         yield members
         with Row():
             yield Label("姓名")
-            yield FieldInput("m_name", 12)
+            yield FieldInput("m_name", 16)  # 8 Chinese characters: 阿依古丽·买买提
             yield Label("身份证号")
             yield FieldInput("m_id", 18, auto_advance=True, max_length=18, restrict=r"[0-9Xx]*")
             yield from code_field("关系", "m_relation", 2, meaning_width=8)
