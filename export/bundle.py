@@ -595,23 +595,7 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
             BundleLog.delete().where(
                 (BundleLog.direction == "in") & (BundleLog.status == "held") & (BundleLog.manifest_sha256 == b.manifest_sha256)
             ).execute()
-            BundleLog.create(
-                direction="in",
-                status="imported",
-                bundle_id=m["bundle_id"],
-                kind=m["kind"],
-                sender=m["sender"],
-                recipient=m["recipient"],
-                epoch=m["epoch"],
-                sequence=m["sequence"],
-                manifest_sha256=b.manifest_sha256,
-                manifest=b.manifest_bytes.decode(),
-                payload_sha256=m["payload_sha256"],
-                counts=json.dumps(header.get("counts") or {}),
-                file_name=Path(b.path).name,
-                at=_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-                operator=who,
-            )
+            _log_in(b, "imported", who, counts=json.dumps(header["counts"]))
     except merge.SchemaError as exc:
         raise BundleError("B14", str(exc), b.path) from None
     except Exception as exc:
@@ -622,27 +606,32 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
 
 
 def _hold(b: Opened, who: str) -> None:
-    m = b.manifest
     if BundleLog.select().where((BundleLog.status == "held") & (BundleLog.manifest_sha256 == b.manifest_sha256)).exists():
         return
     with write_txn():
-        BundleLog.create(
-            direction="in",
-            status="held",
-            bundle_id=m["bundle_id"],
-            kind=m["kind"],
-            sender=m["sender"],
-            recipient=m["recipient"],
-            epoch=m["epoch"],
-            sequence=m["sequence"],
-            manifest_sha256=b.manifest_sha256,
-            manifest=b.manifest_bytes.decode(),
-            payload_sha256=m["payload_sha256"],
-            file_name=Path(b.path).name,
-            data=b.raw,
-            at=_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-            operator=who,
-        )
+        _log_in(b, "held", who, data=b.raw)
+
+
+def _log_in(b: Opened, status: str, who: str, **extra: Any) -> BundleLog:
+    """The log row of a bundle read (``imported`` or ``held``), from its manifest."""
+    m = b.manifest
+    return BundleLog.create(
+        direction="in",
+        status=status,
+        bundle_id=m["bundle_id"],
+        kind=m["kind"],
+        sender=m["sender"],
+        recipient=m["recipient"],
+        epoch=m["epoch"],
+        sequence=m["sequence"],
+        manifest_sha256=b.manifest_sha256,
+        manifest=b.manifest_bytes.decode(),
+        payload_sha256=m["payload_sha256"],
+        file_name=Path(b.path).name,
+        at=_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        operator=who,
+        **extra,
+    )
 
 
 def _import_held(m: dict[str, Any], keys: UnlockedKeys, who: str) -> list[ImportResult]:
