@@ -48,8 +48,8 @@ from . import merge, sshsig
 from .keys import SIGN_NAMESPACE, UnlockedKeys, age_fingerprint, county_peer, own_encrypt_fingerprints
 
 FORMAT = "hecha-bundle/1"
-SCHEMA_VERSION = 1
-SOFTWARE = "hecha 0.1.0"
+SCHEMA_VERSION = 2  # the record layout: raised with every change of a shared table (storage/db.py)
+SOFTWARE = "hecha 0.2.0"
 KIND_TOWNSHIP = "township-increment"
 KINDS = ("township-increment", "county-request", "ack", "key-announcement")
 NAMES = ("manifest.json", "manifest.json.sig", "payload.age")

@@ -157,7 +157,7 @@ class MergeStats:
         return "；".join(p for p in (part("新增", self.inserted), part("更新", self.updated), part("无变化", self.unchanged), part("冲突待处理", self.conflicts)) if p) or "没有记录"
 
 
-TABLE_LABELS = {"household": "户", "person": "人", "birth": "出生"}
+TABLE_LABELS = {"household": "户", "person": "人", "birth": "出生", "woman_fp": "育龄妇女", "migration": "流动"}
 
 
 def _insert(model: type[pw.Model], rows: list[dict[str, Any]]) -> None:

@@ -23,7 +23,8 @@ import peewee as pw
 from . import models
 from .paths import backup_dir
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
 
@@ -168,12 +169,26 @@ def migration_context(db: pw.SqliteDatabase) -> Iterator[None]:
         db.pragma("foreign_keys", 1)
 
 
-def _m1_initial(db: pw.SqliteDatabase) -> None:
-    db.create_tables(models.ALL_MODELS)
+def _sql_file(name: str) -> Callable[[pw.SqliteDatabase], None]:
+    """A migration that runs the frozen SQL of ``storage/migrations/<name>`` statement by statement.
+
+    Each schema version's SQL is written once and never edited, so a database made by any earlier
+    version reaches exactly the schema the models describe (a test compares them).
+    """
+
+    def step(db: pw.SqliteDatabase) -> None:
+        script = (MIGRATIONS_DIR / name).read_text(encoding="utf-8")
+        for statement in script.split(";\n"):
+            lines = [ln for ln in statement.splitlines() if not ln.startswith("--")]
+            if "".join(lines).strip():
+                db.execute_sql("\n".join(lines))
+
+    return step
 
 
 MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
-    (1, _m1_initial),
+    (1, _sql_file("0001_initial.sql")),
+    (2, _sql_file("0002_full_form.sql")),
 ]
 
 

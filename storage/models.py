@@ -76,6 +76,7 @@ class SharedModel(BaseModel):
     updated_at = pw.CharField()
     updated_by = pw.CharField()
     deleted = pw.BooleanField(default=False)
+    confirmed = pw.TextField(default="")  # warning rule ids confirmed for this row, space separated
 
 
 class Household(SharedModel):
@@ -88,6 +89,14 @@ class Household(SharedModel):
     address_detail = pw.CharField(default="")
     form_no = pw.CharField(default="")
     entry_status = pw.CharField(default="entered")
+    household_kind = pw.CharField(max_length=1, default="1")
+    hukou_type = pw.CharField(max_length=1, default="")
+    police_hukou_no = pw.CharField(default="")
+    phone = pw.CharField(default="")
+    surveyor = pw.CharField(default="")
+    survey_date = pw.CharField(default="")
+    survey_date_prec = pw.CharField(max_length=1, default="D")
+    respondent = pw.CharField(default="")
 
     class Meta:
         indexes = ()
@@ -115,6 +124,32 @@ class Person(SharedModel):
     ethnicity = pw.CharField(max_length=2, default="")
     residence_status = pw.CharField(max_length=1, default="1")
     hukou_place_text = pw.CharField(default="")
+    former_names = pw.CharField(default="")
+    id_type = pw.CharField(max_length=2, default="01")
+    education = pw.CharField(max_length=2, default="")
+    marital_status = pw.CharField(max_length=2, default="")
+    first_marriage_date = pw.CharField(default="")
+    first_marriage_date_prec = pw.CharField(max_length=1, default="D")
+    marital_change_date = pw.CharField(default="")
+    marital_change_date_prec = pw.CharField(max_length=1, default="D")
+    hukou_type = pw.CharField(max_length=1, default="")
+    hukou_place_code = pw.CharField(max_length=12, default="")
+    residence_code = pw.CharField(max_length=12, default="")
+    residence_text = pw.CharField(default="")
+    spouse_name = pw.CharField(default="")
+    spouse_id_number = pw.CharField(default="")
+    work_unit = pw.CharField(default="")
+    is_staff = pw.BooleanField(default=False)
+    phone = pw.CharField(default="")
+    only_child_cert_no = pw.CharField(default="")
+    only_child_cert_date = pw.CharField(default="")
+    only_child_cert_date_prec = pw.CharField(max_length=1, default="D")
+    vital_status = pw.CharField(max_length=1, default="1")
+    vital_date = pw.CharField(default="")
+    vital_date_prec = pw.CharField(max_length=1, default="D")
+    exit_reason = pw.CharField(max_length=1, default="")
+    wis_person_code = pw.CharField(default="")
+    gpl_person_code = pw.CharField(default="")
 
 
 class Birth(SharedModel):
@@ -130,6 +165,83 @@ class Birth(SharedModel):
     birth_date_prec = pw.CharField(max_length=1, default="D")
     birth_order = pw.IntegerField(null=True)
     birth_cert_no = pw.CharField(default="")
+    father_name = pw.CharField(default="")
+    father_id_number = pw.CharField(default="")
+    birth_time = pw.CharField(default="")
+    birth_place_kind = pw.CharField(max_length=1, default="")
+    delivery_org = pw.CharField(default="")
+    outcome = pw.CharField(max_length=1, default="1")
+    plurality = pw.IntegerField(default=1)
+    plurality_index = pw.IntegerField(default=1)
+    birth_order_couple = pw.IntegerField(null=True)
+    policy_attribute = pw.CharField(max_length=1, default="")
+    policy_basis = pw.CharField(default="")
+    adopted = pw.BooleanField(default=False)
+    health_status = pw.CharField(max_length=1, default="")
+    hukou_registered = pw.CharField(max_length=1, default="")
+    hukou_date = pw.CharField(default="")
+    hukou_date_prec = pw.CharField(max_length=1, default="D")
+    vaccination_card_no = pw.CharField(default="")
+    school_name = pw.CharField(default="")
+    child_status = pw.CharField(max_length=1, default="1")
+    wis_reported = pw.CharField(max_length=1, default="")
+    wis_report_period = pw.CharField(default="")
+    finding = pw.CharField(max_length=1, default="")
+    finding_note = pw.TextField(default="")
+    evidence = pw.TextField(default="")
+    finding_by = pw.CharField(default="")
+
+
+class WomanFP(SharedModel):
+    """育龄妇女: family-planning details of one woman aged 15–49 (DATA.md WomanFP)."""
+
+    person = pw.ForeignKeyField(Person, backref="fp", on_delete="RESTRICT")
+    contraception = pw.CharField(max_length=2, default="")
+    contraception_start = pw.CharField(default="")
+    contraception_start_prec = pw.CharField(max_length=1, default="D")
+    contraception_org_type = pw.CharField(max_length=1, default="")
+    contraception_end = pw.CharField(default="")
+    contraception_end_prec = pw.CharField(max_length=1, default="D")
+    no_contraception_reason = pw.CharField(max_length=1, default="")
+    pregnancy_status = pw.CharField(max_length=1, default="")
+    pregnancy_date = pw.CharField(default="")
+    pregnancy_date_prec = pw.CharField(max_length=1, default="D")
+    boys = pw.IntegerField(null=True)
+    girls = pw.IntegerField(null=True)
+    birth_permit_no = pw.CharField(default="")
+
+
+class Migration(SharedModel):
+    """流动: one inflow or outflow episode of a person (DATA.md Migration)."""
+
+    person = pw.ForeignKeyField(Person, backref="migrations", on_delete="RESTRICT")
+    direction = pw.CharField(max_length=1)
+    hukou_place_code = pw.CharField(max_length=12, default="")
+    from_code = pw.CharField(max_length=12, default="")
+    to_code = pw.CharField(max_length=12, default="")
+    current_address = pw.CharField(default="")
+    move_date = pw.CharField(default="")
+    move_date_prec = pw.CharField(max_length=1, default="D")
+    return_date = pw.CharField(default="")
+    return_date_prec = pw.CharField(max_length=1, default="D")
+    reason = pw.CharField(max_length=3, default="")
+    category = pw.CharField(max_length=1, default="")
+    work_unit = pw.CharField(default="")
+    housing = pw.CharField(max_length=1, default="")
+    mb_cert_no = pw.CharField(default="")
+    mb_cert_date = pw.CharField(default="")
+    mb_cert_date_prec = pw.CharField(max_length=1, default="D")
+    mb_cert_issuer = pw.CharField(default="")
+    cert_status = pw.CharField(max_length=1, default="")
+    contraception = pw.CharField(max_length=2, default="")
+    pregnancy_status = pw.CharField(max_length=1, default="")
+    children_count = pw.IntegerField(null=True)
+    youngest_child_birth_date = pw.CharField(default="")
+    youngest_child_birth_date_prec = pw.CharField(max_length=1, default="D")
+    gpl_record_id = pw.CharField(default="")
+    closed_date = pw.CharField(default="")
+    closed_date_prec = pw.CharField(max_length=1, default="D")
+    close_reason = pw.CharField(default="")
 
 
 class AuditLog(BaseModel):
@@ -222,7 +334,7 @@ class MergeConflict(BaseModel):
     status = pw.CharField(default="open")
 
 
-SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth)
+SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth, WomanFP, Migration)
 """Shared tables in dependency order (a row's references come earlier)."""
 
 ALL_MODELS: tuple[type[BaseModel], ...] = (
@@ -232,6 +344,8 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     Household,
     Person,
     Birth,
+    WomanFP,
+    Migration,
     AuditLog,
     OwnKey,
     PeerOffice,

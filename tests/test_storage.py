@@ -89,23 +89,47 @@ def test_never_writes_into_another_programs_database(tmp_path):
         dbmod.open_db(tmp_path)
 
 
-def test_migration_from_an_older_schema_backs_up_first(tmp_path, township_db, monkeypatch):
-    save_household(reference_input())
+def _rows(path, table, columns=None):
+    con = sqlite3.connect(str(path))
+    try:
+        cols = columns or [r[1] for r in con.execute(f'pragma table_info("{table}")')]
+        return cols, sorted(con.execute(f'select {", ".join(chr(34) + c + chr(34) for c in cols)} from "{table}"'))
+    finally:
+        con.close()
+
+
+def test_a_skeleton_database_migrates_and_keeps_every_row(tmp_path):
+    """tests/data/skeleton-v1.sqlite was written by the skeleton's own code (schema 1, hecha demo)."""
+    old = tmp_path / "v1.sqlite"
+    old.write_bytes((ROOT / "tests" / "data" / "skeleton-v1.sqlite").read_bytes())
+    tables = ["office", "operator", "admin_division", "household", "person", "birth", "audit_log"]
+    before = {t: _rows(old, t) for t in tables}
+    assert sqlite3.connect(str(old)).execute("pragma user_version").fetchone() == (1,)
+    dbmod.open_db(old)
+    assert dbmod.models.database.pragma("user_version") == dbmod.SCHEMA_VERSION
     dbmod.close_db()
-    ran = []
+    for t in tables:
+        cols, rows = before[t]
+        assert _rows(old, t, cols)[1] == rows, t  # every row, every old column, unchanged
+    dbmod.open_db(old)
+    person = Person.select().first()
+    assert person.vital_status == "1" and person.id_type == "01" and person.confirmed == ""
+    assert Birth.select().first().plurality == 1
+    backups = list((tmp_path / "backups").glob("*pre-migration-1-to-*.sqlite"))
+    assert len(backups) == 1 and _rows(backups[0], "person")[1] == before["person"][1]
+    # and the migrated schema is the one the models describe
+    fresh = tmp_path / "fresh.sqlite"
+    init_office(fresh, "130123103")
+    dbmod.close_db()
 
-    def step(database):
-        database.execute_sql("CREATE TABLE probe (x INTEGER)")
-        ran.append(True)
+    def schema(path):
+        con = sqlite3.connect(str(path))
+        names = [r[0] for r in con.execute("select name from sqlite_master where type='table' and name not like 'sqlite_%'")]
+        cols = {n: sorted((r[1], r[2], r[3]) for r in con.execute(f'pragma table_info("{n}")')) for n in names}
+        idx = sorted(r[0] for r in con.execute("select name from sqlite_master where type='index' and sql is not null"))
+        return cols, idx
 
-    monkeypatch.setattr(dbmod, "MIGRATIONS", dbmod.MIGRATIONS + [(2, step)])
-    monkeypatch.setattr(dbmod, "SCHEMA_VERSION", 2)
-    dbmod.open_db(township_db)
-    assert ran and dbmod.models.database.pragma("user_version") == 2
-    backups = list((township_db.parent / "backups").glob("*pre-migration-1-to-2*.sqlite"))
-    assert len(backups) == 1
-    assert sqlite3.connect(str(backups[0])).execute("select count(*) from person").fetchone()[0] == 4
-    assert Person.select().count() == 4  # nothing lost
+    assert schema(old) == schema(fresh)
 
 
 def test_save_reference_household_stamps_and_audits(township_db):
