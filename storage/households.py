@@ -17,16 +17,66 @@ from . import audit, idnumber
 from .dates import DateInputError, parse_typed, to_typed
 from .db import write_txn
 from .dedup import Candidate, candidates
-from .models import AdminDivision, Birth, Household, Person
+from .models import AdminDivision, Birth, Household, Migration, Person, WomanFP
 from .names import normalize
 from .validate import ERROR, Finding, check_household
+
+
+@dataclass
+class WomanInput:
+    """Section 三, one woman aged 15–49 (育龄妇女). Dates as typed (YYYYMMDD or YYYYMM)."""
+
+    contraception: str = ""
+    contraception_start: str = ""
+    contraception_org_type: str = ""
+    contraception_end: str = ""
+    no_contraception_reason: str = ""
+    pregnancy_status: str = ""
+    pregnancy_date: str = ""
+    boys: int | None = None
+    girls: int | None = None
+    birth_permit_no: str = ""
+    uid: str | None = None
+    confirmed: set[str] = field(default_factory=set)
+
+
+@dataclass
+class MigrationInput:
+    """Section 五, one inflow (``direction`` 1) or outflow (2) episode of a member."""
+
+    direction: str = ""
+    move_date: str = ""
+    reason: str = ""
+    current_address: str = ""
+    hukou_place_code: str = ""
+    from_code: str = ""
+    to_code: str = ""
+    return_date: str = ""
+    category: str = ""
+    work_unit: str = ""
+    housing: str = ""
+    mb_cert_no: str = ""
+    mb_cert_date: str = ""
+    mb_cert_issuer: str = ""
+    cert_status: str = ""
+    contraception: str = ""
+    pregnancy_status: str = ""
+    children_count: int | None = None
+    youngest_child_birth_date: str = ""
+    gpl_record_id: str = ""
+    closed_date: str = ""
+    close_reason: str = ""
+    uid: str | None = None
+    confirmed: set[str] = field(default_factory=set)
 
 
 @dataclass
 class MemberInput:
     """One line of section 二. ``birth_date`` as typed (YYYYMMDD or YYYYMM); ``sex`` GB/T 2261.1.
 
-    ``sex`` and ``birth_date`` may stay empty when a valid ID number gives them. ``uid`` is set for a
+    ``sex`` and ``birth_date`` may stay empty when a valid ID number gives them. ``fp`` is the
+    woman's family-planning page (section 三), ``migrations`` her or his episodes (section 五).
+    ``confirmed`` holds the ids of warnings the clerk confirmed for this person. ``uid`` is set for a
     member loaded from the database.
     """
 
@@ -36,14 +86,42 @@ class MemberInput:
     ethnicity: str = "01"
     sex: str = ""
     birth_date: str = ""
+    marital_status: str = ""
+    education: str = ""
     residence_status: str = "1"
     hukou_place_text: str = ""
+    hukou_place_code: str = ""
+    residence_text: str = ""
+    residence_code: str = ""
+    work_unit: str = ""
+    is_staff: bool = False
+    vital_status: str = "1"
+    vital_date: str = ""
+    exit_reason: str = ""
+    first_marriage_date: str = ""
+    marital_change_date: str = ""
+    former_names: str = ""
+    id_type: str = "01"
+    hukou_type: str = ""
+    spouse_name: str = ""
+    spouse_id_number: str = ""
+    phone: str = ""
+    only_child_cert_no: str = ""
+    only_child_cert_date: str = ""
+    wis_person_code: str = ""
+    gpl_person_code: str = ""
+    fp: WomanInput | None = None
+    migrations: list[MigrationInput] = field(default_factory=list)
     uid: str | None = None
+    confirmed: set[str] = field(default_factory=set)
 
 
 @dataclass
 class BirthInput:
-    """One line of section 四. ``mother``/``father``/``child`` are member positions (1-based) or None."""
+    """One line of section 四. ``mother``/``father``/``child`` are member positions (1-based) or None.
+
+    Twins are two lines with the same date, ``plurality`` 2 and ``plurality_index`` 1 and 2.
+    """
 
     mother: int | None = None
     child: int | None = None
@@ -53,7 +131,32 @@ class BirthInput:
     birth_date: str = ""
     birth_order: int | None = None
     birth_cert_no: str = ""
+    outcome: str = "1"
+    birth_place_kind: str = ""
+    policy_attribute: str = ""
+    plurality: int = 1
+    plurality_index: int = 1
+    hukou_registered: str = ""
+    vaccination_card_no: str = ""
+    school_name: str = ""
+    child_status: str = "1"
+    father_name: str = ""
+    father_id_number: str = ""
+    birth_time: str = ""
+    delivery_org: str = ""
+    birth_order_couple: int | None = None
+    policy_basis: str = ""
+    adopted: bool = False
+    health_status: str = ""
+    hukou_date: str = ""
+    wis_reported: str = ""
+    wis_report_period: str = ""
+    finding: str = ""
+    finding_note: str = ""
+    evidence: str = ""
+    finding_by: str = ""
     uid: str | None = None
+    confirmed: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -66,8 +169,16 @@ class HouseholdInput:
     form_no: str = ""
     members: list[MemberInput] = field(default_factory=list)
     births: list[BirthInput] = field(default_factory=list)
+    household_kind: str = "1"
+    hukou_type: str = ""
+    police_hukou_no: str = ""
+    phone: str = ""
+    surveyor: str = ""
+    survey_date: str = ""
+    respondent: str = ""
     uid: str | None = None
     serial: int | None = None
+    confirmed: set[str] = field(default_factory=set)
 
     def member_sex(self, i: int) -> str:
         """Sex of member ``i`` (0-based): as typed, else from the ID number."""
@@ -83,6 +194,60 @@ class HouseholdInput:
             except DateInputError:
                 return None
         return idnumber.parse(m.id_number).birth_date
+
+
+# How input fields map to columns. Plain fields copy as they are; dates go from the typed form to an
+# ISO date plus a ``<name>_prec`` column. A test checks that these cover every column of the models.
+COPY = {
+    "household": (("household_kind", "hukou_type", "police_hukou_no", "phone", "surveyor", "respondent"), ("survey_date",)),
+    "person": (
+        ("relation_to_head", "ethnicity", "residence_status", "hukou_place_text", "former_names", "id_type", "education",
+         "marital_status", "hukou_type", "hukou_place_code", "residence_code", "residence_text", "spouse_name",
+         "spouse_id_number", "work_unit", "is_staff", "phone", "only_child_cert_no", "vital_status", "exit_reason",
+         "wis_person_code", "gpl_person_code"),
+        ("first_marriage_date", "marital_change_date", "only_child_cert_date", "vital_date"),
+    ),
+    "woman_fp": (
+        ("contraception", "contraception_org_type", "no_contraception_reason", "pregnancy_status", "boys", "girls", "birth_permit_no"),
+        ("contraception_start", "contraception_end", "pregnancy_date"),
+    ),
+    "birth": (
+        ("birth_order", "outcome", "birth_place_kind", "policy_attribute", "plurality", "plurality_index", "hukou_registered",
+         "vaccination_card_no", "school_name", "child_status", "father_name", "father_id_number", "birth_time", "delivery_org",
+         "birth_order_couple", "policy_basis", "adopted", "health_status", "wis_reported", "wis_report_period", "finding",
+         "finding_note", "evidence", "finding_by"),
+        ("hukou_date",),
+    ),
+    "migration": (
+        ("direction", "hukou_place_code", "from_code", "to_code", "current_address", "reason", "category", "work_unit", "housing",
+         "mb_cert_no", "mb_cert_issuer", "cert_status", "contraception", "pregnancy_status", "children_count", "gpl_record_id",
+         "close_reason"),
+        ("move_date", "return_date", "mb_cert_date", "youngest_child_birth_date", "closed_date"),
+    ),
+}
+
+
+def _to_row(table: str, source, row) -> None:
+    plain, dates = COPY[table]
+    for name in plain:
+        value = getattr(source, name)
+        setattr(row, name, value.strip() if isinstance(value, str) else value)
+    for name in dates:
+        typed = getattr(source, name)
+        iso, prec = parse_typed(typed) if typed else ("", "D")
+        setattr(row, name, iso)
+        setattr(row, f"{name}_prec", prec)
+    row.confirmed = " ".join(sorted(source.confirmed))
+
+
+def _from_row(table: str, row, target) -> None:
+    plain, dates = COPY[table]
+    for name in plain:
+        setattr(target, name, getattr(row, name))
+    for name in dates:
+        setattr(target, name, to_typed(getattr(row, name), getattr(row, f"{name}_prec")))
+    target.confirmed = set(row.confirmed.split())
+    target.uid = row.uid
 
 
 class ValidationFailed(Exception):
@@ -147,6 +312,40 @@ def _dates(m: MemberInput) -> tuple[str, str, str]:
     return iso, prec, m.sex or (info.sex or "")
 
 
+class WarningsNotConfirmed(Exception):
+    """Warnings that need the clerk's confirmation (DESIGN.md §5); ``findings`` lists them. Confirm
+    with :func:`confirm` and save again: the confirmation is stored with each record."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+        super().__init__("；".join(f"{f.where()}：{f.message}" for f in findings[:5]))
+
+
+def confirm(h: HouseholdInput, findings: list[Finding]) -> None:
+    """Record the clerk's confirmation of ``findings`` (warnings) on the records they are about."""
+    for f in findings:
+        target = record_of(h, f)
+        if target is not None:
+            target.confirmed.add(f.rule)
+
+
+def record_of(h: HouseholdInput, f: Finding):
+    """The input record a finding is about: the household, a member, a woman's page, a migration
+    episode or a birth."""
+    if f.section == "household":
+        return h
+    if f.section == "birth" and 0 <= f.index < len(h.births):
+        return h.births[f.index]
+    if f.section in ("member", "woman", "migration") and 0 <= f.index < len(h.members):
+        m = h.members[f.index]
+        if f.section == "woman":
+            return m.fp
+        if f.section == "migration":
+            return m.migrations[f.sub] if 0 <= f.sub < len(m.migrations) else None
+        return m
+    return None
+
+
 def save_household(
     h: HouseholdInput,
     *,
@@ -157,14 +356,18 @@ def save_household(
 ) -> Household:
     """Validate ``h`` and write it (new or changed) in one transaction; return the household row.
 
-    Members and births that were loaded and are no longer on the form are tombstoned. Raises
-    :class:`ValidationFailed` when errors remain and :class:`DuplicatesNotConfirmed` when a member's ID
-    number is held elsewhere and not in ``confirmed_ids`` (as typed). ``h.uid`` and ``h.serial`` are
-    set on success, and each input's ``uid``.
+    Members, pages and births that were loaded and are no longer on the form are tombstoned. Raises
+    :class:`ValidationFailed` when errors remain, :class:`WarningsNotConfirmed` when warnings are not
+    confirmed (see :func:`confirm`), and :class:`DuplicatesNotConfirmed` when a member's ID number is
+    held elsewhere and not in ``confirmed_ids`` (as typed). ``h.uid`` and ``h.serial`` are set on
+    success, and each input's ``uid``.
     """
     findings = check_household(h, village_codes(), today)
     if any(f.level == ERROR for f in findings):
         raise ValidationFailed(findings)
+    open_warnings = [f for f in findings if not f.confirmed]
+    if open_warnings:
+        raise WarningsNotConfirmed(open_warnings)
     hits = duplicate_hits(h)
     unconfirmed = {i: c for i, c in hits.items() if h.members[i].id_number.upper() not in confirmed_ids}
     if unconfirmed:
@@ -182,9 +385,12 @@ def save_household(
         hh.household_code = household_code(hh.village_code, hh.group_no, hh.serial)
         hh.address_detail = h.address_detail.strip()
         hh.form_no = h.form_no.strip()
+        _to_row("household", h, hh)
         audit.save(hh, reason=reason, operator=operator)
 
         kept_people = {p.uid: p for p in hh.members.where(Person.deleted == False)} if hh.id else {}  # noqa: E712
+        kept_fp = {w.uid: w for w in WomanFP.select().where(WomanFP.person.in_([p.id for p in kept_people.values()]) & (WomanFP.deleted == False))}  # noqa: E712
+        kept_mig = {g.uid: g for g in Migration.select().where(Migration.person.in_([p.id for p in kept_people.values()]) & (Migration.deleted == False))}  # noqa: E712
         people: list[Person] = []
         for seq, m in enumerate(h.members, start=1):
             p = kept_people.pop(m.uid) if m.uid in kept_people else Person(household=hh)
@@ -198,16 +404,25 @@ def save_household(
             p.id_check = info.status
             p.sex = sex
             p.birth_date, p.birth_date_prec = birth_iso, prec
-            p.relation_to_head = m.relation_to_head
-            p.ethnicity = m.ethnicity
-            p.residence_status = m.residence_status
-            p.hukou_place_text = m.hukou_place_text
+            _to_row("person", m, p)
             why = reason
             if i_hits := hits.get(seq - 1):
                 why = (reason + "；" if reason else "") + "重号警告已确认：" + "、".join(c.person_uid for c in i_hits)
             audit.save(p, reason=why, operator=operator)
             m.uid = p.uid
             people.append(p)
+            if m.fp is not None:
+                w = kept_fp.pop(m.fp.uid) if m.fp.uid in kept_fp else WomanFP(person=p)
+                w.person = p
+                _to_row("woman_fp", m.fp, w)
+                audit.save(w, reason=reason, operator=operator)
+                m.fp.uid = w.uid
+            for g in m.migrations:
+                row = kept_mig.pop(g.uid) if g.uid in kept_mig else Migration(person=p)
+                row.person = p
+                _to_row("migration", g, row)
+                audit.save(row, reason=reason, operator=operator)
+                g.uid = row.uid
 
         kept_births = {b.uid: b for b in hh.births.where(Birth.deleted == False)} if hh.id else {}  # noqa: E712
         for b in h.births:
@@ -222,13 +437,11 @@ def save_household(
                 row.birth_date, row.birth_date_prec = parse_typed(b.birth_date)
             else:
                 row.birth_date, row.birth_date_prec = child.birth_date, child.birth_date_prec
-            row.birth_order = b.birth_order
             row.birth_cert_no = b.birth_cert_no.strip().upper()
+            _to_row("birth", b, row)
             audit.save(row, reason=reason, operator=operator)
             b.uid = row.uid
-        for stale in kept_births.values():
-            audit.tombstone(stale, reason=reason or "从登记表删除", operator=operator)
-        for stale in kept_people.values():
+        for stale in [*kept_births.values(), *kept_fp.values(), *kept_mig.values(), *kept_people.values()]:
             audit.tombstone(stale, reason=reason or "从登记表删除", operator=operator)
     h.uid, h.serial = hh.uid, hh.serial
     return hh
@@ -237,46 +450,73 @@ def save_household(
 def load_household(uid: str) -> HouseholdInput:
     """The saved household ``uid`` as a form to edit. Raises ``Household.DoesNotExist``."""
     hh = Household.get((Household.uid == uid) & (Household.deleted == False))  # noqa: E712
-    people = list(hh.members.where(Person.deleted == False).order_by(Person.seq))  # noqa: E712
-    pos = {p.id: i + 1 for i, p in enumerate(people)}
-    members = [
-        MemberInput(
-            name=p.name,
-            id_number=p.id_number,
-            relation_to_head=p.relation_to_head,
-            ethnicity=p.ethnicity,
-            sex="" if idnumber.parse(p.id_number).ok else p.sex,
-            birth_date="" if idnumber.parse(p.id_number).ok else to_typed(p.birth_date, p.birth_date_prec),
-            residence_status=p.residence_status,
-            hukou_place_text=p.hukou_place_text,
-            uid=p.uid,
+    return load_households([hh])[0]
+
+
+def load_households(households: list[Household]) -> list[HouseholdInput]:
+    """Saved households as forms, with four queries for the whole list (members, pages, episodes,
+    births), so a check of 50,000 households does not run a query per household."""
+    ids = [hh.id for hh in households]
+    live = Person.deleted == False  # noqa: E712
+    people = list(Person.select().where(Person.household.in_(ids) & live).order_by(Person.household, Person.seq))
+    person_ids = [p.id for p in people]
+    fps = {w.person_id: w for w in WomanFP.select().where(WomanFP.person.in_(person_ids) & (WomanFP.deleted == False))}  # noqa: E712
+    migs: dict[int, list[Migration]] = {}
+    for g in Migration.select().where(Migration.person.in_(person_ids) & (Migration.deleted == False)).order_by(Migration.move_date):  # noqa: E712
+        migs.setdefault(g.person_id, []).append(g)
+    births: dict[int, list[Birth]] = {}
+    for b in Birth.select().where(Birth.household.in_(ids) & (Birth.deleted == False)).order_by(Birth.birth_date, Birth.plurality_index):  # noqa: E712
+        births.setdefault(b.household_id, []).append(b)
+    by_household: dict[int, list[Person]] = {}
+    for p in people:
+        by_household.setdefault(p.household_id, []).append(p)
+    out = []
+    for hh in households:
+        members_rows = by_household.get(hh.id, [])
+        pos = {p.id: i + 1 for i, p in enumerate(members_rows)}
+        members = []
+        for p in members_rows:
+            derived = idnumber.parse(p.id_number).ok
+            m = MemberInput(
+                name=p.name,
+                id_number=p.id_number,
+                sex="" if derived else p.sex,
+                birth_date="" if derived else to_typed(p.birth_date, p.birth_date_prec),
+            )
+            _from_row("person", p, m)
+            if p.id in fps:
+                m.fp = WomanInput()
+                _from_row("woman_fp", fps[p.id], m.fp)
+            for g in migs.get(p.id, []):
+                episode = MigrationInput()
+                _from_row("migration", g, episode)
+                m.migrations.append(episode)
+            members.append(m)
+        birth_inputs = []
+        for b in births.get(hh.id, []):
+            bi = BirthInput(
+                mother=pos.get(b.mother_id),
+                child=pos.get(b.child_id) if b.child_id else None,
+                father=pos.get(b.father_id) if b.father_id else None,
+                child_name="" if b.child_id else b.child_name,
+                child_sex="" if b.child_id else b.child_sex,
+                birth_date="" if b.child_id else to_typed(b.birth_date, b.birth_date_prec),
+                birth_cert_no=b.birth_cert_no,
+            )
+            _from_row("birth", b, bi)
+            birth_inputs.append(bi)
+        h = HouseholdInput(
+            village_code=hh.village_code,
+            group_no=hh.group_no,
+            address_detail=hh.address_detail,
+            form_no=hh.form_no,
+            members=members,
+            births=birth_inputs,
+            serial=hh.serial,
         )
-        for p in people
-    ]
-    births = [
-        BirthInput(
-            mother=pos.get(b.mother_id),
-            child=pos.get(b.child_id) if b.child_id else None,
-            father=pos.get(b.father_id) if b.father_id else None,
-            child_name="" if b.child_id else b.child_name,
-            child_sex="" if b.child_id else b.child_sex,
-            birth_date="" if b.child_id else to_typed(b.birth_date, b.birth_date_prec),
-            birth_order=b.birth_order,
-            birth_cert_no=b.birth_cert_no,
-            uid=b.uid,
-        )
-        for b in hh.births.where(Birth.deleted == False).order_by(Birth.birth_date)  # noqa: E712
-    ]
-    return HouseholdInput(
-        village_code=hh.village_code,
-        group_no=hh.group_no,
-        address_detail=hh.address_detail,
-        form_no=hh.form_no,
-        members=members,
-        births=births,
-        uid=hh.uid,
-        serial=hh.serial,
-    )
+        _from_row("household", hh, h)
+        out.append(h)
+    return out
 
 
 def find_person(id_number: str) -> Person | None:

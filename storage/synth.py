@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 from . import idnumber
 from .dates import add_years
-from .households import BirthInput, HouseholdInput, MemberInput
+from .households import BirthInput, HouseholdInput, MemberInput, MigrationInput, WomanInput
 
 SURNAMES = (
     "王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 胡 朱 高 林 何 郭 马 罗 梁 宋 郑 谢 韩 唐 冯 于 董 萧 程 曹 袁 邓 "
@@ -35,6 +35,9 @@ MIGRANT_ORIGINS = (
     ("130102", "河北省石家庄市长安区"),
     ("110105", "北京市朝阳区"),
 )
+OUTFLOW_PLACES = ("广东省东莞市长安镇上沙社区振安路18号", "北京市朝阳区十八里店乡吕家营村", "天津市滨海新区塘沽街道新华路6号",
+                  "浙江省义乌市稠城街道宾王路102号", "河北省石家庄市长安区建北街道中山东路55号")
+CONTRACEPTIONS = ("03", "03", "03", "02", "06", "05", "04")
 SONS = ("22", "23", "24", "25", "26")
 DAUGHTERS = ("32", "33", "34", "35", "36")
 CERT_LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
@@ -49,6 +52,7 @@ class _Person:
     relation: str
     residence: str = "1"
     hukou_text: str = ""
+    married: bool = False
 
 
 class Population:
@@ -83,9 +87,7 @@ class Population:
 
     def _id(self, p: _Person) -> str:
         while True:
-            seq = self.rng.randrange(0, 999)
-            if (seq % 2 == 1) != (p.sex == "1"):
-                seq = (seq + 1) % 999
+            seq = self.rng.randrange(0, 500) * 2 + (1 if p.sex == "1" else 0)  # odd for men (GB 11643)
             number = idnumber.make(p.region, p.born, seq)
             if number not in self.used_ids:
                 self.used_ids.add(number)
@@ -108,11 +110,13 @@ class Population:
         head_born = self._date(dt.date(1950, 1, 1), add_years(self.as_of, -22))
         head = _Person(surname + self._given("1"), "1", head_born, region, "02", residence, hukou_text)
         people = [head]
+        wife: _Person | None = None
         births: list[BirthInput] = []
         if rng.random() < 0.85:
             wife_born = self._date(head_born + dt.timedelta(days=-3 * 365), head_born + dt.timedelta(days=5 * 365))
             wife_born = min(wife_born, add_years(self.as_of, -20))
-            wife = _Person(self._surname() + self._given("2"), "2", wife_born, region, "12", residence, hukou_text)
+            wife = _Person(self._surname() + self._given("2"), "2", wife_born, region, "12", residence, hukou_text, married=True)
+            head.married = True
             people.append(wife)
             wife_pos = len(people)
             window_start = add_years(self.as_of, -10)
@@ -150,17 +154,29 @@ class Population:
         key = (village, group)
         serial = self.next_group_serial.get(key, 0) + 1
         self.next_group_serial[key] = serial
-        members = [
-            MemberInput(
+        members = []
+        for p in people:
+            age = self.as_of.year - p.born.year - ((self.as_of.month, self.as_of.day) < (p.born.month, p.born.day))
+            m = MemberInput(
                 name=p.name,
                 id_number=self._id(p),
                 relation_to_head=p.relation,
                 ethnicity="01" if rng.random() < 0.97 else rng.choice(("03", "11", "06")),
                 residence_status=p.residence,
                 hukou_place_text=p.hukou_text,
+                marital_status="20" if p.married else ("10" if age >= 15 else ""),
+                education=rng.choice(("71", "71", "61", "81", "31", "21")) if age >= 16 else "",
             )
-            for p in people
-        ]
+            if p.married and p.sex == "2" and 15 <= age <= 49:
+                method = rng.choice(CONTRACEPTIONS)
+                m.fp = WomanInput(contraception=method, contraception_start=f"{min(max(p.born.year + 23, self.as_of.year - 12), self.as_of.year - 1)}0601")
+            if p.residence == "2":
+                m.migrations.append(MigrationInput(direction="2", move_date=self._date(add_years(self.as_of, -5), self.as_of).strftime("%Y%m"),
+                                                   reason="001", current_address=rng.choice(OUTFLOW_PLACES)))
+            if p.residence == "3":
+                m.migrations.append(MigrationInput(direction="1", move_date=self._date(add_years(self.as_of, -6), self.as_of).strftime("%Y%m"),
+                                                   reason=rng.choice(("001", "002")), hukou_place_code=p.region))
+            members.append(m)
         return HouseholdInput(
             village_code=village,
             group_no=group,

@@ -1,9 +1,10 @@
-"""Validation (审核校验) of a household form before it is saved: field and cross-field rules.
+"""Validation (审核校验): one rule engine for the form, the CLI (``hecha check``), the export and imports.
 
-DESIGN.md §5. Each rule has an id, a level (``error`` blocks saving; ``warning`` asks for a
-confirmation) and a Chinese message that names the field and what to do. This first set covers
-the fields of the walking skeleton; the full rule engine (DATA.md, issue 3) extends
-:func:`check_household` and keeps its shape.
+DESIGN.md §5 and DATA.md. Every rule has an id, a level and a Chinese message that names the field
+and what to do (:data:`RULES`). An ``error`` blocks saving and exporting; a ``warning`` blocks until
+the clerk confirms it, and the confirmation is stored with the record (``confirmed`` column) so it
+is not asked again. Rules work on :class:`~storage.households.HouseholdInput`, the shape the form,
+the loader and the CLI share; :func:`check_database` adds the rules that span households.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from . import idnumber
-from .codes import RELATION_HEAD, SEX_FEMALE, code_list
-from .dates import DateInputError, parse_typed
+from .codes import RELATION_HEAD, SEX_FEMALE, SEX_MALE, code_list
+from .dates import DateInputError, add_years, parse_typed
 
 if TYPE_CHECKING:
     from .households import HouseholdInput
@@ -24,12 +25,78 @@ if TYPE_CHECKING:
 ERROR = "error"
 WARNING = "warning"
 CERT_RE = re.compile(r"^[A-Z]\d{9}$")  # 出生医学证明编号: one letter + 9 digits (DATA.md Birth)
+CERT_SINCE = dt.date(1996, 1, 1)  # 出生医学证明 issued since 1996-01-01 (DATA.md Birth)
+MARRIAGE_AGE = {SEX_MALE: 22, SEX_FEMALE: 20}  # 婚姻法 第六条 (2001) / 民法典 第1047条
+MIN_GENERATION_GAP = 15  # years between a parent and a child (the mother's-age rule's lower bound)
+TWIN_GAP_DAYS = 270  # two births of one mother closer than this must be twins (DESIGN.md §5)
+
+RULES: dict[str, tuple[str, str]] = {
+    # id: (level, what it checks)
+    "id.bad_checksum": (ERROR, "身份证号码校验位（GB 11643-1999 ISO 7064 MOD 11-2）"),
+    "id.bad_date": (ERROR, "身份证号码中的出生日期真实且不晚于今天"),
+    "id.bad_format": (ERROR, "身份证号码为18位（末位数字或X）或15位数字"),
+    "id.unknown_region": (ERROR, "身份证号码前两位是省级代码"),
+    "id.damaged": (ERROR, "身份证号码未被电子表格改坏（15位有效数字后补0、科学计数法）"),
+    "household.village": (ERROR, "村(居)委会是本乡镇的村"),
+    "household.group": (ERROR, "村民小组为01–99"),
+    "household.members": (ERROR, "每户至少一人"),
+    "household.head": (ERROR, "每户有且只有一名户主"),
+    "household.code": (ERROR, "户的代码项在代码表中"),
+    "household.date": (ERROR, "户的日期真实、不晚于今天"),
+    "household.text": (ERROR, "户的文字项不含控制字符、不超长"),
+    "member.name": (ERROR, "姓名必填"),
+    "member.text": (ERROR, "人员文字项不含控制字符、不超长"),
+    "member.code": (ERROR, "人员代码项在代码表中"),
+    "member.required": (ERROR, "关系、民族、居住状况必填"),
+    "member.id_repeated": (ERROR, "同一户内身份证号不重复"),
+    "member.id_sex": (ERROR, "性别与身份证号第17位一致"),
+    "member.id_birth": (ERROR, "出生日期与身份证号第7–14位一致"),
+    "member.sex_missing": (ERROR, "没有有效身份证号时填性别"),
+    "member.birth_missing": (ERROR, "没有有效身份证号时填出生日期"),
+    "member.date": (ERROR, "人员的日期真实、不晚于今天"),
+    "member.relation_sex": (ERROR, "与户主关系与性别相符（子为男、女为女……）"),
+    "member.relation_age": (WARNING, "与户主关系与年龄相符（子女比户主小、父母比户主大）"),
+    "member.marital_age": (WARNING, "已婚者达到法定婚龄（男22岁、女20岁）"),
+    "member.marital_child": (ERROR, "15岁以下不能是已婚、离婚或丧偶"),
+    "member.outflow": (ERROR, "户在人不在（流出）的人有流出登记和详细现居住地址"),
+    "member.inflow": (ERROR, "人在户不在（流入）的人填户籍地"),
+    "member.dead_date": (ERROR, "死亡或迁出的人填日期"),
+    "woman.eligible": (ERROR, "育龄妇女页只给15–49岁的女性"),
+    "woman.missing": (WARNING, "15–49岁已婚女性填育龄妇女页"),
+    "woman.code": (ERROR, "育龄妇女页代码项在代码表中"),
+    "woman.no_reason": (ERROR, "未避孕的填未避孕原因"),
+    "woman.date": (ERROR, "育龄妇女页日期真实、不晚于今天"),
+    "migration.direction": (ERROR, "流动方向：1 流入、2 流出"),
+    "migration.code": (ERROR, "流动代码项在代码表中"),
+    "migration.address": (ERROR, "流出登记填详细现居住地址"),
+    "migration.date": (ERROR, "流动日期真实、不晚于今天"),
+    "birth.mother": (ERROR, "母亲是本户的人"),
+    "birth.mother_sex": (ERROR, "母亲是女性"),
+    "birth.father": (ERROR, "父亲是本户的人或留空"),
+    "birth.child": (ERROR, "孩子是本户的人或留空并填姓名"),
+    "birth.child_name": (ERROR, "不在本户的孩子填姓名"),
+    "birth.date": (ERROR, "出生日期真实、不晚于今天"),
+    "birth.date_missing": (ERROR, "出生日期必填"),
+    "birth.before_mother": (ERROR, "孩子不早于母亲出生"),
+    "birth.after_mother_death": (ERROR, "孩子不晚于母亲死亡"),
+    "birth.mother_age": (WARNING, "生育时母亲15–55岁"),
+    "birth.code": (ERROR, "出生代码项在代码表中"),
+    "birth.order": (ERROR, "孩次为1–15"),
+    "birth.order_sequence": (WARNING, "孩次与母亲的其他活产一致"),
+    "birth.interval": (WARNING, "同一母亲两次生育相隔不少于270天，除非双（多）胞胎"),
+    "birth.twins": (WARNING, "同一母亲同日出生的是双（多）胞胎：胎数一致"),
+    "birth.cert_no": (ERROR, "出生医学证明编号为1个字母加9位数字"),
+    "birth.cert_before_1996": (WARNING, "出生医学证明1996年起签发"),
+    "birth.text": (ERROR, "出生文字项不含控制字符、不超长"),
+    "person.two_households": (ERROR, "一人只在一户登记，除非一处已注明流出、流入或迁出"),
+}
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: ``rule`` id, ``level``, where (``section`` household/member/birth, 0-based
-    ``index`` in that section or -1, ``field``) and the Chinese ``message``."""
+    """One problem: ``rule`` id, ``level``, where (``section`` household/member/woman/migration/birth,
+    0-based ``index`` in members or births or -1, ``sub`` the migration episode or -1, ``field``),
+    the Chinese ``message``, and whether a warning was ``confirmed`` on its record."""
 
     rule: str
     level: str
@@ -37,12 +104,18 @@ class Finding:
     index: int
     field: str
     message: str
+    sub: int = -1
+    confirmed: bool = False
 
     def where(self) -> str:
         """Where the problem is, in words: 第2人 身份证号."""
         label = FIELD_LABELS.get(self.field, self.field)
         if self.section == "member":
             return f"第{self.index + 1}人 {label}"
+        if self.section == "woman":
+            return f"第{self.index + 1}人 育龄妇女页 {label}"
+        if self.section == "migration":
+            return f"第{self.index + 1}人 第{self.sub + 1}次流动 {label}"
         if self.section == "birth":
             return f"第{self.index + 1}个出生 {label}"
         return label
@@ -53,36 +126,92 @@ FIELD_LABELS = {
     "group_no": "村民小组",
     "address_detail": "门牌地址",
     "form_no": "登记表编号",
+    "household_kind": "户别",
+    "hukou_type": "户口类型",
+    "survey_date": "核查日期",
     "name": "姓名",
     "id_number": "身份证号",
     "relation_to_head": "与户主关系",
     "ethnicity": "民族",
     "sex": "性别",
     "birth_date": "出生日期",
+    "marital_status": "婚姻状况",
+    "education": "文化程度",
+    "residence_status": "居住状况",
+    "residence_text": "现居住地",
+    "hukou_place_text": "户籍地",
+    "work_unit": "工作单位",
+    "vital_status": "现状",
+    "vital_date": "死亡/迁出日期",
+    "exit_reason": "注销类别",
+    "id_type": "证件类型",
+    "first_marriage_date": "初婚日期",
+    "marital_change_date": "婚姻变动日期",
+    "only_child_cert_date": "独生子女证日期",
+    "contraception": "节育措施",
+    "contraception_start": "措施日期",
+    "contraception_end": "措施停止日期",
+    "contraception_org_type": "施术机构",
+    "no_contraception_reason": "未避孕原因",
+    "pregnancy_status": "现孕状况",
+    "pregnancy_date": "怀孕日期",
+    "direction": "流动方向",
+    "move_date": "流动日期",
+    "return_date": "返回日期",
+    "reason": "流动原因",
+    "current_address": "详细现居住地址",
+    "category": "流动范围",
+    "housing": "住房",
+    "cert_status": "持证情况",
+    "mb_cert_date": "婚育证明签发日期",
+    "youngest_child_birth_date": "最小孩子出生日期",
+    "closed_date": "注销日期",
     "child": "孩子",
     "mother": "母亲",
     "father": "父亲",
     "child_sex": "性别",
+    "child_name": "孩子姓名",
     "birth_order": "孩次",
     "birth_cert_no": "出生医学证明编号",
+    "outcome": "出生结局",
+    "birth_place_kind": "出生地点",
+    "policy_attribute": "政策属性",
+    "plurality": "胎数",
+    "hukou_registered": "是否落户",
+    "hukou_date": "落户日期",
+    "child_status": "现状",
+    "health_status": "健康状况",
+    "finding": "核查结论",
     "members": "户内人员",
-    "residence_status": "居住状况",
-    "hukou_place_text": "户籍地",
-    "child_name": "孩子姓名",
 }
 
+MAX_LENGTHS = {"name": 30, "child_name": 30, "address_detail": 100, "form_no": 20, "hukou_place_text": 100,
+               "residence_text": 100, "work_unit": 60, "current_address": 100, "delivery_org": 60, "school_name": 60}
 
-def check_id_number(text: str, today: dt.date | None = None) -> Finding | None:
-    """The GB 11643-1999 check of a typed ID number (error when typed, DESIGN.md §5); ``None`` if fine."""
-    if not text:
-        return None
-    info = idnumber.parse(text, today)
-    if info.ok:
-        return None
-    return Finding(f"id.{info.status}", ERROR, "member", -1, "id_number", info.message)
+# Coded fields per section: field → code list (storage/data/codes/<list>.csv). Required ones are
+# checked by their own rules; an empty optional code is fine.
+HOUSEHOLD_CODES = {"household_kind": "household_kind", "hukou_type": "hukou_type"}
+MEMBER_CODES = {"relation_to_head": "relation", "ethnicity": "ethnicity", "sex": "sex", "marital_status": "marital_status",
+                "education": "education", "residence_status": "residence_status", "id_type": "id_type",
+                "hukou_type": "hukou_type", "vital_status": "vital_status", "exit_reason": "exit_reason"}
+WOMAN_CODES = {"contraception": "contraception", "contraception_org_type": "contraception_org_type",
+               "no_contraception_reason": "no_contraception_reason", "pregnancy_status": "pregnancy_status"}
+MIGRATION_CODES = {"direction": "migration_direction", "reason": "migration_reason", "category": "migration_category",
+                   "housing": "housing", "cert_status": "cert_status", "contraception": "contraception",
+                   "pregnancy_status": "pregnancy_status"}
+BIRTH_CODES = {"child_sex": "sex", "outcome": "outcome", "birth_place_kind": "birth_place_kind",
+               "policy_attribute": "policy_attribute", "health_status": "health_status", "child_status": "child_status",
+               "hukou_registered": "yes_no", "wis_reported": "yes_no", "finding": "finding"}
+MEMBER_DATES = ("first_marriage_date", "marital_change_date", "only_child_cert_date", "vital_date")
+WOMAN_DATES = ("contraception_start", "contraception_end", "pregnancy_date")
+MIGRATION_DATES = ("move_date", "return_date", "mb_cert_date", "youngest_child_birth_date", "closed_date")
 
-
-MAX_LENGTHS = {"name": 30, "child_name": 30, "address_detail": 100, "form_no": 20, "hukou_place_text": 100}
+MALE_RELATIONS = frozenset("11 20 21 22 23 24 25 26 27 28 29 41 43 46 47 51 53 55 57 61 63 66 71 73 76 78 81 83 85 87 89 93 95".split())
+FEMALE_RELATIONS = frozenset("12 30 31 32 33 34 35 36 37 38 39 42 44 45 48 52 54 56 58 62 64 67 72 74 75 77 82 84 86 88 90 94 96".split())
+CHILD_RELATIONS = frozenset("20 21 22 23 24 25 26 27 29 30 31 32 33 34 35 36 37 39".split())
+ELDER_RELATIONS = frozenset("50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 69".split())
+MARRIED = frozenset({"20", "21", "22", "23", "30", "40"})  # 已婚、初婚、再婚、复婚、丧偶、离婚: ever married
+OUTFLOW, INFLOW = "2", "3"
 
 
 def bad_text(value: str, field: str) -> str | None:
@@ -99,109 +228,303 @@ def bad_text(value: str, field: str) -> str | None:
     return None
 
 
-def check_household(h: HouseholdInput, village_codes: set[str], today: dt.date | None = None) -> list[Finding]:
-    """Every finding for the household form ``h``; ``village_codes`` are the office's villages."""
-    today = today or dt.date.today()
-    out: list[Finding] = []
+def id_damage(text: str) -> str | None:
+    """Why ``text`` looks like an ID number a spreadsheet damaged, or ``None`` (DATA.md GB 11643).
 
-    def add(rule, section, index, field, message, level=ERROR):
-        out.append(Finding(rule, level, section, index, field, message))
+    Excel keeps 15 significant digits: an 18-digit number read back as a number ends in 000, or
+    arrives in scientific notation (1.30123E+17). Flag it, never "repair" it.
+    """
+    t = (text or "").strip().upper()
+    if "E+" in t or (t.replace(".", "").isdigit() and "." in t):
+        return "身份证号码是电子表格的科学计数法，后几位已经丢失：请按原件重新录入"
+    if len(t) == 18 and t.isdigit() and t.endswith("000") and idnumber.check_char(t[:17]) != t[17]:
+        return "身份证号码后三位是000，可能被电子表格改坏（只保留15位有效数字）：请按原件核对"
+    return None
 
-    def text_rule(section: str, index: int, field: str, value: str) -> None:
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(parse_typed(value)[0]) if value else None
+    except DateInputError:
+        return None
+
+
+def _age(born: dt.date | None, on: dt.date) -> int | None:
+    if born is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+class _Checker:
+    """Collects findings for one household form."""
+
+    def __init__(self, h: HouseholdInput, village_codes: set[str], today: dt.date):
+        self.h = h
+        self.villages = village_codes
+        self.today = today
+        self.out: list[Finding] = []
+
+    def add(self, rule: str, section: str, index: int, field: str, message: str, sub: int = -1) -> None:
+        level = RULES[rule][0]
+        record = self._record(section, index, sub)
+        confirmed = level == WARNING and record is not None and rule in record.confirmed
+        self.out.append(Finding(rule, level, section, index, field, message, sub, confirmed))
+
+    def _record(self, section: str, index: int, sub: int):
+        h = self.h
+        if section == "household":
+            return h
+        if section == "birth":
+            return h.births[index] if 0 <= index < len(h.births) else None
+        m = h.members[index] if 0 <= index < len(h.members) else None
+        if m is None:
+            return None
+        if section == "woman":
+            return m.fp
+        if section == "migration":
+            return m.migrations[sub] if 0 <= sub < len(m.migrations) else None
+        return m
+
+    def text(self, rule: str, section: str, index: int, field: str, value: str, sub: int = -1) -> None:
         why = bad_text(value or "", field)
         if why:
-            add(f"{section}.{field}.text", section, index, field, f"{FIELD_LABELS.get(field, field)}{why}")
+            self.add(rule, section, index, field, f"{FIELD_LABELS.get(field, field)}{why}", sub)
 
-    text_rule("household", -1, "address_detail", h.address_detail)
-    text_rule("household", -1, "form_no", h.form_no)
+    def codes(self, rule: str, section: str, index: int, record, fields: dict[str, str], sub: int = -1) -> None:
+        for name, list_id in fields.items():
+            value = getattr(record, name) or ""
+            if value and value not in code_list(list_id).items:
+                codes = code_list(list_id)
+                self.add(rule, section, index, name, f"{FIELD_LABELS.get(name, name)}代码“{value}”不在{codes.source.split(';')[0]}中：按F4查看代码表", sub)
 
-    if h.village_code not in village_codes:
-        add("household.village", "household", -1, "village_code", f"村(居)委会代码“{h.village_code}”不是本乡镇的村：按F4选择或核对12位代码")
-    if not (len(h.group_no) == 2 and h.group_no.isdigit() and h.group_no != "00"):
-        add("household.group", "household", -1, "group_no", "村民小组应为2位数字（01–99）")
-    if not h.members:
-        add("household.members", "household", -1, "members", "每户至少登记一人（户主写在第一行）")
-    relations = code_list("relation")
-    ethnicities = code_list("ethnicity")
-    sexes = code_list("sex")
-    residences = code_list("residence_status")
-    heads = 0
-    seen_ids: dict[str, int] = {}
-    for i, m in enumerate(h.members):
+    def dates(self, rule: str, section: str, index: int, record, fields, sub: int = -1) -> None:
+        for name in fields:
+            value = getattr(record, name) or ""
+            if not value:
+                continue
+            try:
+                day = dt.date.fromisoformat(parse_typed(value)[0])
+            except DateInputError as exc:
+                self.add(rule, section, index, name, f"{FIELD_LABELS.get(name, name)}：{exc}", sub)
+                continue
+            if day > self.today:
+                self.add(rule, section, index, name, f"{FIELD_LABELS.get(name, name)}晚于今天：请核对", sub)
+
+    # --------------------------------------------------------------------------------------------
+    def run(self) -> list[Finding]:
+        self.household()
+        for i, m in enumerate(self.h.members):
+            self.member(i, m)
+        self.births()
+        return self.out
+
+    def household(self) -> None:
+        h = self.h
+        if h.village_code not in self.villages:
+            self.add("household.village", "household", -1, "village_code", f"村(居)委会代码“{h.village_code}”不是本乡镇的村：按F4选择或核对12位代码")
+        if not (len(h.group_no) == 2 and h.group_no.isdigit() and h.group_no != "00"):
+            self.add("household.group", "household", -1, "group_no", "村民小组应为2位数字（01–99）")
+        if not h.members:
+            self.add("household.members", "household", -1, "members", "每户至少登记一人（户主写在第一行）")
+        heads = sum(m.relation_to_head == RELATION_HEAD for m in h.members)
+        if h.members and heads != 1:
+            self.add("household.head", "household", -1, "members", f"每户应有且只有一名户主（关系代码02），现有{heads}名")
+        self.codes("household.code", "household", -1, h, HOUSEHOLD_CODES)
+        self.dates("household.date", "household", -1, h, ("survey_date",))
+        for name in ("address_detail", "form_no"):
+            self.text("household.text", "household", -1, name, getattr(h, name))
+
+    def member(self, i: int, m) -> None:
+        h, today = self.h, self.today
         if not m.name.strip():
-            add("member.name", "member", i, "name", "姓名不能为空")
-        text_rule("member", i, "name", m.name)
-        text_rule("member", i, "hukou_place_text", m.hukou_place_text)
-        if m.residence_status not in residences.items:
-            add("member.residence", "member", i, "residence_status", "居住状况代码：1 人在户在，2 户在人不在（流出），3 人在户不在（流入），4 户口待定")
+            self.add("member.name", "member", i, "name", "姓名不能为空")
+        for name in ("name", "hukou_place_text", "residence_text", "work_unit"):
+            self.text("member.text", "member", i, name, getattr(m, name))
+        damage = id_damage(m.id_number)
         info = idnumber.parse(m.id_number, today)
-        if m.id_number:
-            if not info.ok:
-                add(f"id.{info.status}", "member", i, "id_number", info.message)
-            elif info.number_18 in seen_ids:
-                add("member.id_repeated", "member", i, "id_number", f"与第{seen_ids[info.number_18] + 1}人的身份证号相同")
-            else:
-                seen_ids[info.number_18] = i
-        if m.relation_to_head == RELATION_HEAD:
-            heads += 1
-        if m.relation_to_head not in relations.items:
-            add("member.relation", "member", i, "relation_to_head", "与户主关系代码不在 GB/T 4761-2008 中：按F4查看代码")
-        if m.ethnicity not in ethnicities.items:
-            add("member.ethnicity", "member", i, "ethnicity", "民族代码不在 GB 3304 中（汉族为01）：按F4查看代码")
-        if m.sex and m.sex not in sexes.items:
-            add("member.sex", "member", i, "sex", "性别代码：1 男，2 女")
+        if damage:
+            self.add("id.damaged", "member", i, "id_number", damage)
+        elif m.id_number and not info.ok:
+            self.add(f"id.{info.status}", "member", i, "id_number", info.message)
+        elif info.ok:
+            for j, other in enumerate(h.members[:i]):
+                if idnumber.parse(other.id_number).number_18 == info.number_18:
+                    self.add("member.id_repeated", "member", i, "id_number", f"与第{j + 1}人的身份证号相同")
+                    break
+        for name, label in (("relation_to_head", "与户主关系"), ("ethnicity", "民族"), ("residence_status", "居住状况")):
+            if not getattr(m, name):
+                self.add("member.required", "member", i, name, f"{label}必填：按F4查看代码")
+        self.codes("member.code", "member", i, m, MEMBER_CODES)
+        sex = m.sex or (info.sex if info.ok else "")
         if info.ok and m.sex and info.sex != m.sex:
-            add("member.id_sex", "member", i, "sex", "性别与身份证号第17位不符：核对性别或号码")
+            self.add("member.id_sex", "member", i, "sex", "性别与身份证号第17位不符：核对性别或号码")
         if not info.ok and not m.sex:
-            add("member.sex_missing", "member", i, "sex", "没有有效身份证号时必须填性别")
+            self.add("member.sex_missing", "member", i, "sex", "没有有效身份证号时必须填性别")
         born = None
         if m.birth_date:
             try:
                 born = dt.date.fromisoformat(parse_typed(m.birth_date)[0])
             except DateInputError as exc:
-                add("member.birth_date", "member", i, "birth_date", str(exc))
-        if born and born > today:
-            add("member.birth_future", "member", i, "birth_date", "出生日期晚于今天：请核对")
-        if info.ok and born and len(m.birth_date.replace("-", "")) == 8 and born != info.birth_date:
-            add("member.id_birth", "member", i, "birth_date", "出生日期与身份证号第7–14位不符：核对日期或号码")
-        if not info.ok and not m.birth_date:
-            add("member.birth_missing", "member", i, "birth_date", "没有有效身份证号时必须填出生日期")
-    if h.members and heads != 1:
-        add("household.head", "household", -1, "members", f"每户应有且只有一名户主（关系代码02），现有{heads}名")
+                self.add("member.date", "member", i, "birth_date", str(exc))
+            if born and born > today:
+                self.add("member.date", "member", i, "birth_date", "出生日期晚于今天：请核对")
+            if info.ok and born and len(m.birth_date.replace("-", "")) == 8 and born != info.birth_date:
+                self.add("member.id_birth", "member", i, "birth_date", "出生日期与身份证号第7–14位不符：核对日期或号码")
+        elif info.ok:
+            born = info.birth_date
+        else:
+            self.add("member.birth_missing", "member", i, "birth_date", "没有有效身份证号时必须填出生日期")
+        self.dates("member.date", "member", i, m, MEMBER_DATES)
+        age = _age(born, today)
 
-    for j, b in enumerate(h.births):
+        rel = m.relation_to_head
+        if sex == SEX_MALE and rel in FEMALE_RELATIONS or sex == SEX_FEMALE and rel in MALE_RELATIONS:
+            name = code_list("relation").name(rel)
+            self.add("member.relation_sex", "member", i, "relation_to_head", f"“{name}”与性别不符：核对关系代码或性别")
+        head = next((k for k, x in enumerate(h.members) if x.relation_to_head == RELATION_HEAD), None)
+        if head is not None and head != i and born is not None:
+            head_born = h.member_birth_date(head)
+            if head_born is not None:
+                if rel in CHILD_RELATIONS and born < add_years(head_born, MIN_GENERATION_GAP):
+                    self.add("member.relation_age", "member", i, "relation_to_head", f"子女应比户主小{MIN_GENERATION_GAP}岁以上：核对关系或出生日期")
+                if rel in ELDER_RELATIONS and born > add_years(head_born, -MIN_GENERATION_GAP):
+                    self.add("member.relation_age", "member", i, "relation_to_head", f"父母、祖父母应比户主大{MIN_GENERATION_GAP}岁以上：核对关系或出生日期")
+        if m.marital_status in MARRIED and age is not None:
+            if age < 15:
+                self.add("member.marital_child", "member", i, "marital_status", f"{age}岁不能是已婚、离婚或丧偶：核对婚姻状况或出生日期")
+            elif sex in MARRIAGE_AGE and age < MARRIAGE_AGE[sex]:
+                self.add("member.marital_age", "member", i, "marital_status", f"{age}岁未到法定婚龄（男22、女20）：核实后确认")
+        if m.residence_status == OUTFLOW:
+            outflows = [g for g in m.migrations if g.direction == "2"]
+            if not outflows or not any(g.current_address.strip() for g in outflows):
+                self.add("member.outflow", "member", i, "residence_status", "户在人不在（流出）：按F9在流动页登记流出及详细现居住地址")
+        if m.residence_status == INFLOW and not (m.hukou_place_text.strip() or m.hukou_place_code.strip()):
+            self.add("member.inflow", "member", i, "hukou_place_text", "人在户不在（流入）：请填户籍地")
+        if m.vital_status in ("2", "3") and not m.vital_date:
+            self.add("member.dead_date", "member", i, "vital_date", "死亡或迁出的人请填死亡/迁出日期")
+
+        fp = m.fp
+        if fp is not None:
+            if sex != SEX_FEMALE or age is None or not 15 <= age <= 49:
+                self.add("woman.eligible", "woman", i, "contraception", "育龄妇女页只填15–49岁的女性：请删去此页（F6 页内 Ctrl+D）")
+            self.codes("woman.code", "woman", i, fp, WOMAN_CODES)
+            self.dates("woman.date", "woman", i, fp, WOMAN_DATES)
+            if fp.contraception == "00" and not fp.no_contraception_reason:
+                self.add("woman.no_reason", "woman", i, "no_contraception_reason", "未避孕（00）的请填未避孕原因")
+        elif sex == SEX_FEMALE and age is not None and 15 <= age <= 49 and m.marital_status in MARRIED - {"30", "40"}:
+            self.add("woman.missing", "member", i, "marital_status", "15–49岁已婚女性：按F6填育龄妇女页（节育措施）")
+        for k, g in enumerate(m.migrations):
+            if g.direction not in ("1", "2"):
+                self.add("migration.direction", "migration", i, "direction", "流动方向：1 流入，2 流出", k)
+            self.codes("migration.code", "migration", i, g, {n: c for n, c in MIGRATION_CODES.items() if n != "direction"}, k)
+            self.dates("migration.date", "migration", i, g, MIGRATION_DATES, k)
+            if g.direction == "2" and not g.current_address.strip():
+                self.add("migration.address", "migration", i, "current_address", "流出的必须填详细现居住地址（省市县乡村门牌）", k)
+            self.text("member.text", "migration", i, "current_address", g.current_address, k)
+
+    def births(self) -> None:
+        h, today = self.h, self.today
         n = len(h.members)
-        mother = h.members[b.mother - 1] if b.mother and 1 <= b.mother <= n else None
-        if mother is None:
-            add("birth.mother", "birth", j, "mother", "母亲应填本户人员的序号")
-        elif h.member_sex(b.mother - 1) not in ("", SEX_FEMALE):
-            add("birth.mother_sex", "birth", j, "mother", f"第{b.mother}人不是女性，不能作母亲")
-        if b.father and not 1 <= b.father <= n:
-            add("birth.father", "birth", j, "father", "父亲应填本户人员的序号或留空")
-        if b.child and not 1 <= b.child <= n:
-            add("birth.child", "birth", j, "child", "孩子应填本户人员的序号，不在本户的留空并填姓名")
-        text_rule("birth", j, "child_name", b.child_name)
-        if not b.child and not b.child_name.strip():
-            add("birth.child_name", "birth", j, "child", "不在本户的孩子要填姓名（未取名的写“某某之子/之女”）")
-        born = None
-        try:
-            born = dt.date.fromisoformat(parse_typed(b.birth_date)[0]) if b.birth_date else None
-        except DateInputError as exc:
-            add("birth.date", "birth", j, "birth_date", str(exc))
-        if born is None and b.child and 1 <= b.child <= n:
-            born = h.member_birth_date(b.child - 1)
-        if not b.birth_date and born is None:
-            add("birth.date_missing", "birth", j, "birth_date", "出生日期必填（孩子在本户且有身份证号的可不填）")
-        if born and born > today:
-            add("birth.date_future", "birth", j, "birth_date", "出生日期晚于今天：请核对")
-        if born and mother is not None:
-            mb = h.member_birth_date(b.mother - 1)
-            if mb and born < mb:
-                add("birth.before_mother", "birth", j, "birth_date", "孩子出生早于母亲出生：请核对")
-        if b.child_sex and b.child_sex not in sexes.items:
-            add("birth.sex", "birth", j, "child_sex", "性别代码：1 男，2 女")
-        if b.birth_order is not None and not 1 <= b.birth_order <= 15:
-            add("birth.order", "birth", j, "birth_order", "孩次应为1–15")
-        if b.birth_cert_no and not CERT_RE.match(b.birth_cert_no):
-            add("birth.cert_no", "birth", j, "birth_cert_no", "出生医学证明编号应为1个大写字母加9位数字（如M130456789）")
-    return out
+        dates: list[dt.date | None] = []
+        for j, b in enumerate(h.births):
+            mother = h.members[b.mother - 1] if b.mother and 1 <= b.mother <= n else None
+            if mother is None:
+                self.add("birth.mother", "birth", j, "mother", "母亲应填本户人员的序号")
+            elif h.member_sex(b.mother - 1) not in ("", SEX_FEMALE):
+                self.add("birth.mother_sex", "birth", j, "mother", f"第{b.mother}人不是女性，不能作母亲")
+            if b.father and not 1 <= b.father <= n:
+                self.add("birth.father", "birth", j, "father", "父亲应填本户人员的序号或留空")
+            if b.child and not 1 <= b.child <= n:
+                self.add("birth.child", "birth", j, "child", "孩子应填本户人员的序号，不在本户的留空并填姓名")
+            if not b.child and not b.child_name.strip():
+                self.add("birth.child_name", "birth", j, "child", "不在本户的孩子要填姓名（未取名的写“某某之子/之女”）")
+            self.text("birth.text", "birth", j, "child_name", b.child_name)
+            born = None
+            if b.birth_date:
+                try:
+                    born = dt.date.fromisoformat(parse_typed(b.birth_date)[0])
+                except DateInputError as exc:
+                    self.add("birth.date", "birth", j, "birth_date", str(exc))
+            elif b.child and 1 <= b.child <= n:
+                born = h.member_birth_date(b.child - 1)
+            if born is None and not b.birth_date:
+                self.add("birth.date_missing", "birth", j, "birth_date", "出生日期必填（孩子在本户且有身份证号的可不填）")
+            if born and born > today:
+                self.add("birth.date", "birth", j, "birth_date", "出生日期晚于今天：请核对")
+            dates.append(born)
+            if born and mother is not None:
+                mother_born = h.member_birth_date(b.mother - 1)
+                if mother_born and born < mother_born:
+                    self.add("birth.before_mother", "birth", j, "birth_date", "孩子出生早于母亲出生：请核对")
+                elif mother_born:
+                    age = _age(mother_born, born)
+                    if not 15 <= age <= 55:
+                        self.add("birth.mother_age", "birth", j, "birth_date", f"生育时母亲{age}岁（应在15–55岁）：核实后确认")
+                died = _date(mother.vital_date) if mother.vital_status == "2" else None
+                if died and born > died:
+                    self.add("birth.after_mother_death", "birth", j, "birth_date", "孩子出生晚于母亲死亡日期：请核对")
+            self.codes("birth.code", "birth", j, b, BIRTH_CODES)
+            self.dates("birth.date", "birth", j, b, ("hukou_date",))
+            if b.birth_order is not None and not 1 <= b.birth_order <= 15:
+                self.add("birth.order", "birth", j, "birth_order", "孩次应为1–15")
+            if b.birth_cert_no:
+                if not CERT_RE.match(b.birth_cert_no.upper()):
+                    self.add("birth.cert_no", "birth", j, "birth_cert_no", "出生医学证明编号应为1个大写字母加9位数字（如M130456789）")
+                elif born and born < CERT_SINCE:
+                    self.add("birth.cert_before_1996", "birth", j, "birth_cert_no", "1996年以前出生的没有出生医学证明：核实后确认")
+        self.per_mother(dates)
+
+    def per_mother(self, dates: list[dt.date | None]) -> None:
+        """Birth order, intervals and twins, over each mother's births on this form."""
+        by_mother: dict[int, list[int]] = {}
+        for j, b in enumerate(self.h.births):
+            if b.mother and dates[j] is not None:
+                by_mother.setdefault(b.mother, []).append(j)
+        for js in by_mother.values():
+            js.sort(key=lambda j: (dates[j], self.h.births[j].plurality_index))
+            # earlier children may be outside the ten years and not listed: the first listed birth may
+            # have any order, each later live birth must follow the one before it (twins one by one)
+            live = [j for j in js if self.h.births[j].outcome in ("", "1") and self.h.births[j].birth_order is not None]
+            for a, c in zip(live, live[1:]):
+                expected = self.h.births[a].birth_order + 1
+                if self.h.births[c].birth_order != expected:
+                    self.add("birth.order_sequence", "birth", c, "birth_order",
+                             f"该母亲上一个孩子是第{self.h.births[a].birth_order}孩，这个应为第{expected}孩（双胞胎逐个计）：核实后确认")
+            for a, c in zip(js, js[1:]):
+                gap = (dates[c] - dates[a]).days
+                if 0 < gap < TWIN_GAP_DAYS:
+                    self.add("birth.interval", "birth", c, "birth_date", f"与同一母亲的上一次生育只隔{gap}天（不足270天）：核实后确认")
+            same_day: dict[dt.date, list[int]] = {}
+            for j in js:
+                same_day.setdefault(dates[j], []).append(j)
+            for group in same_day.values():
+                if len(group) > 1:
+                    for j in group:
+                        if self.h.births[j].plurality != len(group):
+                            self.add("birth.twins", "birth", j, "plurality", f"同一母亲同日出生{len(group)}个孩子：胎数应为{len(group)}")
+
+
+def check_household(h: HouseholdInput, village_codes: set[str], today: dt.date | None = None) -> list[Finding]:
+    """Every finding for the household form ``h``; ``village_codes`` are the office's villages.
+
+    Warnings already confirmed on their records come back with ``confirmed=True``.
+    """
+    return _Checker(h, village_codes, today or dt.date.today()).run()
+
+
+def check_id_number(text: str, today: dt.date | None = None) -> Finding | None:
+    """The field rule for a typed ID number (damage, then GB 11643-1999); ``None`` if fine."""
+    if not text:
+        return None
+    damage = id_damage(text)
+    if damage:
+        return Finding("id.damaged", ERROR, "member", -1, "id_number", damage)
+    info = idnumber.parse(text, today)
+    if info.ok:
+        return None
+    return Finding(f"id.{info.status}", ERROR, "member", -1, "id_number", info.message)
+
+
+def with_index(f: Finding, index: int) -> Finding:
+    """``f`` placed at member/birth ``index`` (for findings made before the line was numbered)."""
+    return replace(f, index=index)

@@ -274,7 +274,8 @@ def test_free_text_and_codes_are_checked(township_db):
     with pytest.raises(ValidationFailed) as err:
         save_household(h)
     rules = {f.rule for f in err.value.findings}
-    assert {"member.name.text", "member.residence", "member.hukou_place_text.text"} <= rules
+    assert {"member.text", "member.code"} <= rules
+    assert {f.field for f in err.value.findings if f.rule == "member.text"} == {"name", "hukou_place_text"}
     save_household(reference_input())
     with pytest.raises(ValidationFailed, match="居住状况"):
         update_person("130123198707220046", {"residence_status": ""})
