@@ -50,14 +50,14 @@ def handled(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from export.bundle import BundleError
+        from export.bundle import BundleError, ExportBlocked
         from export.keys import KeyError_
         from storage.db import DatabaseError
-        from storage.households import DuplicatesNotConfirmed, ValidationFailed
+        from storage.households import DuplicatesNotConfirmed, ValidationFailed, WarningsNotConfirmed
 
         try:
             return func(*args, **kwargs)
-        except (DatabaseError, KeyError_, BundleError, ValidationFailed, DuplicatesNotConfirmed) as exc:
+        except (DatabaseError, KeyError_, BundleError, ExportBlocked, ValidationFailed, DuplicatesNotConfirmed, WarningsNotConfirmed) as exc:
             raise HechaError(str(exc)) from None
         except click.Abort:
             raise HechaError("已取消。") from None
@@ -381,9 +381,10 @@ def person_show(id_number: str, db_path: Path | None) -> None:
 @click.argument("id_number")
 @click.argument("changes", nargs=-1, required=True)
 @click.option("--reason", default="", help="修改原因（记入审计日志）")
+@click.option("--confirm", "confirm_warnings", is_flag=True, help="确认修改引起的提示（记入记录）")
 @db_option
 @handled
-def person_set(id_number: str, changes: tuple[str, ...], reason: str, db_path: Path | None) -> None:
+def person_set(id_number: str, changes: tuple[str, ...], reason: str, confirm_warnings: bool, db_path: Path | None) -> None:
     """修改人员字段：hecha person set 身份证号 name=王秀瑛 [字段=值 …]"""
     from storage.households import update_person
 
@@ -395,7 +396,7 @@ def person_set(id_number: str, changes: tuple[str, ...], reason: str, db_path: P
             raise HechaError(f"“{item}”应写成 字段=值")
         pairs[key] = value
     try:
-        p = update_person(id_number, pairs, reason=reason)
+        p = update_person(id_number, pairs, reason=reason, confirm_warnings=confirm_warnings)
     except KeyError as exc:
         raise HechaError(exc.args[0]) from None
     click.echo(f"已修改 {p.name}（版本 {p.version}）")
@@ -417,6 +418,27 @@ def status(db_path: Path | None) -> None:
     states = {"exported": "已导出", "imported": "已导入", "held": "暂存（等缺号）"}
     for b in BundleLog.select().order_by(BundleLog.id.desc()).limit(5):
         click.echo(f"{'导出' if b.direction == 'out' else '导入'} {b.sender}→{b.recipient} 第{b.sequence}号 {states.get(b.status, b.status)} {b.at.replace('T', ' ').replace('Z', ' UTC')}")
+
+
+@cli.command()
+@click.option("--village", default=None, help="只查一个村（12位代码）")
+@click.option("--household", default=None, help="只查一户（18位户编码）")
+@click.option("--all", "include_confirmed", is_flag=True, help="也列出已确认的提示")
+@db_option
+@handled
+def check(village: str | None, household: str | None, include_confirmed: bool, db_path: Path | None) -> None:
+    """审核校验：列出数据库中的全部错误和提示（按级别），有错误时退出状态为 1。"""
+    from storage.check import check_database
+
+    open_office_db(db_path)
+    found = list(check_database(village=village, household=household, include_confirmed=include_confirmed))
+    errors = [x for x in found if x.level == "error"]
+    warnings = [x for x in found if x.level != "error"]
+    for x in errors + warnings:
+        click.echo(x.line() + ("（已确认）" if x.finding.confirmed else ""))
+    click.echo(f"共 {len(errors)} 处错误，{len(warnings)} 处提示。", err=True)
+    if errors:
+        sys.exit(1)
 
 
 @cli.command()

@@ -11,14 +11,15 @@ sys.path.insert(0, str(ROOT))
 
 from storage import idnumber  # noqa: E402
 from storage.db import now_iso, open_db, write_txn  # noqa: E402
-from storage.models import Birth, Household, Office, Person  # noqa: E402
+from storage.households import _to_row  # noqa: E402
+from storage.models import Birth, Household, Migration, Office, Person, WomanFP  # noqa: E402
 from storage.names import normalize  # noqa: E402
 from storage.office import villages  # noqa: E402
 from storage.synth import Population  # noqa: E402
 
 
 def fast_fill(db: Path, persons: int, *, as_of: dt.date = dt.date(2026, 11, 29), seed: int = 1) -> int:
-    """Fill the open township database with about ``persons`` persons using bulk inserts.
+    """Fill the township database with about ``persons`` persons using bulk inserts.
 
     Rows are stamped like the form's (uid, origin, version, updated_*), without per-field audit rows:
     a benchmark of bundles, not of keying. Returns the number of persons written.
@@ -52,6 +53,19 @@ def fast_fill(db: Path, persons: int, *, as_of: dt.date = dt.date(2026, 11, 29),
                 r["uid"] = new_uid()
             Person.insert_many(rows).execute()
             ids = [p.id for p in Person.select(Person.id).where(Person.household == hh.id).order_by(Person.seq)]
+            for pid, m in zip(ids, h.members):
+                extra = {}
+                for name in ("marital_status", "education"):
+                    extra[name] = getattr(m, name)
+                if extra:
+                    Person.update(**extra).where(Person.id == pid).execute()
+                for page, model, table in ((m.fp, WomanFP, "woman_fp"), *((g, Migration, "migration") for g in m.migrations)):
+                    if page is None:
+                        continue
+                    version += 1
+                    row = model(person=pid, version=version, **stamp)
+                    _to_row(table, page, row)
+                    row.save(force_insert=True)
             for b in h.births:
                 version += 1
                 child = rows[b.child - 1]

@@ -99,6 +99,39 @@ CODES = {
 }
 
 
+class ExportBlocked(Exception):
+    """The export is refused while validation errors remain (DESIGN.md §5); the message says how many
+    and where."""
+
+
+def _changed_household_uids(office_code: str, since: int) -> set[str]:
+    """Households that have a row of this office newer than version ``since`` (the next bundle's)."""
+    from storage.models import Birth, Household, Migration, Person, WomanFP
+
+    def newer(model):
+        return (model.origin == office_code) & (model.version > since)
+
+    uids = {r.uid for r in Household.select(Household.uid).where(newer(Household))}
+    uids |= {r.household.uid for r in Person.select(Person.household).where(newer(Person)).join(Household).switch(Person)}
+    uids |= {r.household.uid for r in Birth.select(Birth.household).where(newer(Birth)).join(Household).switch(Birth)}
+    for model in (WomanFP, Migration):
+        q = model.select(Household.uid).join(Person).join(Household).where(newer(model)).tuples()
+        uids |= {uid for (uid,) in q}
+    return uids
+
+
+def check_before_export(office_code: str, since: int) -> None:
+    """Refuse with :class:`ExportBlocked` while a household the bundle would carry has errors."""
+    from storage.check import check_database, error_summary
+
+    changed = _changed_household_uids(office_code, since)
+    if not changed:
+        return
+    count, where = error_summary(check_database(household_uids=changed))
+    if count:
+        raise ExportBlocked(f"还有 {count} 处错误，不能导出：{where}{' …' if count > 5 else ''}。请运行 hecha check 或在“审核校验”中逐条修正。")
+
+
 class BundleError(Exception):
     """A bundle was refused: ``code`` (see :data:`CODES`), Chinese ``message``, ``detail`` for logs."""
 
@@ -191,12 +224,15 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
     Carries every row of this office whose version is newer than the last bundle's (tombstones
     included); an empty week still gets a bundle and its sequence number. The sequence is allocated in
     the same transaction that records the export, so a failure leaves neither a file nor a log row.
-    Raises :class:`~export.keys.KeyError_` when the county is not registered.
+    Raises :class:`~export.keys.KeyError_` when the county is not registered and
+    :class:`ExportBlocked` while the households it would carry have validation errors.
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     me = Office.get()
     peer = county_peer()
+    last = _last_out(me.code, peer.code)
+    check_before_export(me.code, last.max_version if last else 0)
+    out_dir.mkdir(parents=True, exist_ok=True)
     who = operator or operator_login()
     database.pragma("synchronous", "full")
     final: Path | None = None

@@ -530,15 +530,18 @@ def find_person(id_number: str) -> Person | None:
     )
 
 
-EDITABLE_PERSON_FIELDS = ("name", "relation_to_head", "ethnicity", "residence_status", "hukou_place_text")
+EDITABLE_PERSON_FIELDS = ("name", "relation_to_head", "ethnicity", "residence_status", "hukou_place_text", "marital_status",
+                          "education", "work_unit", "residence_text", "vital_status", "vital_date", "first_marriage_date", "phone")
 
 
-def update_person(id_number: str, changes: dict[str, str], *, reason: str = "", operator: str | None = None) -> Person:
+def update_person(
+    id_number: str, changes: dict[str, str], *, reason: str = "", operator: str | None = None, confirm_warnings: bool = False
+) -> Person:
     """Change fields of the person with ``id_number`` through the household form's validation.
 
-    ``changes`` maps field names of :class:`MemberInput` (``name``, ``relation_to_head``, ``ethnicity``,
-    ``residence_status``, ``hukou_place_text``) to new values. Raises ``KeyError`` for an unknown
-    person or field, :class:`ValidationFailed` when the change breaks a rule.
+    ``changes`` maps field names of :class:`MemberInput` (:data:`EDITABLE_PERSON_FIELDS`) to new values.
+    Raises ``KeyError`` for an unknown person or field, :class:`ValidationFailed` when the change
+    breaks a rule, :class:`WarningsNotConfirmed` for warnings unless ``confirm_warnings``.
     """
     person = find_person(id_number)
     if person is None:
@@ -550,7 +553,14 @@ def update_person(id_number: str, changes: dict[str, str], *, reason: str = "", 
     member = next(m for m in form.members if m.uid == person.uid)
     for name, value in changes.items():
         setattr(member, name, value)
-    save_household(form, confirmed_ids=frozenset(m.id_number.upper() for m in form.members), reason=reason, operator=operator)
+    ids = frozenset(m.id_number.upper() for m in form.members)
+    try:
+        save_household(form, confirmed_ids=ids, reason=reason, operator=operator)
+    except WarningsNotConfirmed as exc:
+        if not confirm_warnings:
+            raise
+        confirm(form, exc.findings)
+        save_household(form, confirmed_ids=ids, reason=reason, operator=operator)
     return Person.get(Person.uid == person.uid)
 
 
