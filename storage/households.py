@@ -268,6 +268,20 @@ class DuplicatesNotConfirmed(Exception):
         super().__init__("、".join(f"第{i + 1}人" for i in hits) + " 的身份证号已有人登记")
 
 
+def fill_twins(h: HouseholdInput) -> None:
+    """Derive 胎数 for births of one mother on one date (twins are two lines with the same date):
+    lines still at the default (1 of 1) get ``plurality`` n and ``plurality_index`` 1..n in form order."""
+    groups: dict[tuple, list[BirthInput]] = {}
+    for b in h.births:
+        if b.mother and b.birth_date or b.child:
+            day = b.birth_date or (h.member_birth_date(b.child - 1) if b.child and b.child <= len(h.members) else None)
+            groups.setdefault((b.mother, str(day)), []).append(b)
+    for group in groups.values():
+        if len(group) > 1 and all(b.plurality == 1 for b in group):
+            for k, b in enumerate(group, start=1):
+                b.plurality, b.plurality_index = len(group), k
+
+
 def household_code(village_code: str, group_no: str, serial: int) -> str:
     """户编码: 12-digit village + 2-digit group + 4-digit serial (DESIGN.md §2)."""
     return f"{village_code}{group_no}{serial:04d}"

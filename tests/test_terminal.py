@@ -8,7 +8,7 @@ import pytest
 from rich.cells import cell_len
 
 from storage.db import close_db, open_db
-from storage.models import Birth, Person
+from storage.models import Birth, Person, WomanFP
 
 from .conftest import reference_household, require_tool
 from .terminal import Tmux, hecha_command
@@ -38,10 +38,17 @@ def test_key_the_reference_household_in_tmux(township_db):
             f = m["typed"]
             t.type(f["name"])
             t.keys("Enter")
-            t.type(f["id_number"])
-            t.type(f["relation_to_head"])
-            t.type(f["ethnicity"])
+            t.type(f["id_number"] + f["relation_to_head"] + f["ethnicity"])  # one burst: type-ahead follows the cursor
+            for code in ("marital_status", "education"):
+                t.type(f[code]) if code in f else t.keys("Enter")
+            t.type(f["residence_status"])
             t.wait_for(f["id_number"])  # the member is in the table
+            if "contraception" in f:
+                t.keys("F6")
+                t.wait_for("三、育龄妇女")
+                t.type(f["first_marriage_date"] + f["contraception"] + f["contraception_start"])
+                t.keys("F10")
+                t.wait_for("二、户内人员")
         screen = t.screen()
         for m in ref["members"]:
             assert m["typed"]["name"] in screen
@@ -53,7 +60,7 @@ def test_key_the_reference_household_in_tmux(township_db):
         t.keys("Enter", "Enter")
         t.type("2")
         t.keys("Enter")
-        t.type("M130456789")
+        t.type("11M1304567891")  # 结局 1, 地点 1, certificate, 政策 1: each moves on when full
         t.wait_for("M130456789")
         t.keys("F10")
         t.wait_for("已保存")
@@ -64,4 +71,5 @@ def test_key_the_reference_household_in_tmux(township_db):
         time.sleep(0.5)
     open_db(township_db)
     assert {p.name for p in Person.select()} == {"李建国", "王秀英", "李浩然", "李梓涵"}
-    assert Birth.get().birth_cert_no == "M130456789"
+    assert Birth.get().birth_cert_no == "M130456789" and Birth.get().policy_attribute == "1"
+    assert WomanFP.get().contraception == "03"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storage.db import close_db, open_db
-from storage.models import AuditLog, Birth, Household, Person
+from storage.models import AuditLog, Birth, Household, Person, WomanFP
 from tui.app import make_app
 from tui.screens.dialogs import ConfirmScreen
 from tui.screens.household import HouseholdScreen
@@ -37,7 +37,16 @@ async def key_reference_household(pilot) -> None:
         await pilot.press("enter")
         await type_text(pilot, t["id_number"])  # 18 characters: fills sex and birth date, moves on
         await type_text(pilot, t["relation_to_head"])
-        await type_text(pilot, t["ethnicity"])  # the last field of a line puts it into the table
+        await type_text(pilot, t["ethnicity"])
+        for code in ("marital_status", "education"):  # 2-digit codes move on; Enter skips an empty one
+            await (type_text(pilot, t[code]) if code in t else pilot.press("enter"))
+        await type_text(pilot, t["residence_status"])  # the last field of a line puts it into the table
+        if "contraception" in t:  # section 三 for this woman: F6, then her page in the paper's order
+            await pilot.press("f6")
+            await type_text(pilot, t["first_marriage_date"])
+            await type_text(pilot, t["contraception"])
+            await type_text(pilot, t["contraception_start"])
+            await pilot.press("f10")
     await pilot.press("enter")  # a blank name: on to the births
     names = [m["typed"]["name"] for m in ref["members"]]
     for b in ref["births"]:
@@ -49,7 +58,10 @@ async def key_reference_household(pilot) -> None:
         await pilot.press("enter")  # father: filled from the mother's husband
         await type_text(pilot, t["birth_order"])
         await pilot.press("enter")
-        await type_text(pilot, t["birth_cert_no"])  # 10 characters: the line is done
+        await type_text(pilot, t["outcome"])
+        await type_text(pilot, t["birth_place_kind"])
+        await type_text(pilot, t["birth_cert_no"])  # 10 characters: moves on
+        await type_text(pilot, t["policy_attribute"])  # the line is done
     await pilot.press("enter", "enter")  # a blank birth line saves the household
 
 
@@ -82,6 +94,8 @@ async def test_key_in_the_reference_household_then_a_repeated_id(db):
         warning = str(app.screen.query_one("#dup-warning").render())
         assert "重号" in warning and "130123103203030001" in warning and "李建国" in warning
         await type_text(pilot, "0201")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "1")
         await pilot.press("f10")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)  # not saved before the clerk confirms
@@ -94,10 +108,16 @@ async def test_key_in_the_reference_household_then_a_repeated_id(db):
     people = {p.name: p for p in Person.select().where(Person.household == 1)}
     assert set(people) == {"李建国", "王秀英", "李浩然", "李梓涵"}
     assert people["李梓涵"].sex == "2" and people["李梓涵"].birth_date == "2017-03-06"
-    assert people["王秀英"].relation_to_head == "12" and people["王秀英"].ethnicity == "01"
+    wife = people["王秀英"]
+    assert (wife.relation_to_head, wife.ethnicity, wife.marital_status, wife.education, wife.residence_status) == ("12", "01", "20", "71", "1")
+    assert wife.first_marriage_date == "2010-05-01"
+    fp = WomanFP.get(WomanFP.person == wife)
+    assert (fp.contraception, fp.contraception_start) == ("03", "2017-06-01")
+    assert people["李浩然"].marital_status == "" and people["李浩然"].residence_status == "1"
     birth = Birth.get()
     assert (birth.mother.name, birth.child.name, birth.father.name) == ("王秀英", "李梓涵", "李建国")
     assert (birth.birth_order, birth.birth_cert_no, birth.birth_date, birth.child_sex) == (2, "M130456789", "2017-03-06", "2")
+    assert (birth.outcome, birth.birth_place_kind, birth.policy_attribute) == ("1", "1", "1")
     second = Person.get(Person.household == 2)
     assert "重号警告已确认" in AuditLog.select().where(AuditLog.uid == second.uid).first().reason
     assert Household.get(Household.id == 1).address_detail == "李家庄村三组18号"
@@ -121,6 +141,8 @@ async def test_declining_the_duplicate_saves_nothing(db):
         await pilot.press("enter")
         await type_text(pilot, "130123198503140036")
         await type_text(pilot, "0201")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "1")
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("n")

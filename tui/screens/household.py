@@ -30,7 +30,12 @@ from storage.households import (
     DuplicatesNotConfirmed,
     HouseholdInput,
     MemberInput,
+    MigrationInput,
     ValidationFailed,
+    WarningsNotConfirmed,
+    WomanInput,
+    confirm,
+    fill_twins,
     household_code,
     next_serial,
     save_household,
@@ -41,11 +46,17 @@ from .. import text
 from ..keys import bindings
 from ..widgets.fields import FieldInput, Label, Meaning, Row, code_field
 from .dialogs import ConfirmScreen, LookupScreen
+from .page import BIRTH_PAGE, MIGRATION_PAGE, PERSON_PAGE, WOMAN_PAGE, PageScreen
 
 HOUSEHOLD_FIELDS = ("village_code", "group_no", "address_detail", "form_no")
-MEMBER_FIELDS = ("m_name", "m_id", "m_relation", "m_ethnicity", "m_sex", "m_birth")
-BIRTH_FIELDS = ("b_child", "b_child_name", "b_mother", "b_father", "b_birth", "b_sex", "b_order", "b_cert")
-CODE_LISTS = {"m_relation": "relation", "m_ethnicity": "ethnicity", "m_sex": "sex", "b_sex": "sex"}
+MEMBER_FIELDS = ("m_name", "m_id", "m_relation", "m_ethnicity", "m_marital", "m_education", "m_residence", "m_sex", "m_birth")
+BIRTH_FIELDS = ("b_child", "b_child_name", "b_mother", "b_father", "b_birth", "b_sex", "b_order", "b_outcome", "b_place", "b_cert", "b_policy")
+CODE_LISTS = {"m_relation": "relation", "m_ethnicity": "ethnicity", "m_marital": "marital_status", "m_education": "education",
+              "m_residence": "residence_status", "m_sex": "sex", "b_sex": "sex", "b_outcome": "outcome",
+              "b_place": "birth_place_kind", "b_policy": "policy_attribute"}
+OPTIONAL_CODES = frozenset({"m_marital", "m_education", "b_outcome", "b_place", "b_policy"})  # Enter on empty moves on
+MEMBER_ATTRS = {"m_marital": "marital_status", "m_education": "education", "m_residence": "residence_status"}
+BIRTH_ATTRS = {"b_outcome": "outcome", "b_place": "birth_place_kind", "b_policy": "policy_attribute"}
 WIVES = ("10", "12")  # 配偶, 妻: the head's wife; the head is then the father
 
 
@@ -78,6 +89,8 @@ class HouseholdScreen(Screen):
             self.form.village_code, self.form.group_no, self.form.address_detail = carry
         self.member_index: int | None = None  # the member in the editor (None: a new one)
         self.birth_index: int | None = None
+        self.last_member: int | None = None  # the member line committed last: the pages' default
+        self.last_birth: int | None = None
         self.confirmed: set[str] = set()
         self.village_names = {v.code: short_name(v.name) for v in villages()}
 
@@ -108,6 +121,10 @@ class HouseholdScreen(Screen):
             yield from code_field("关系", "m_relation", 2, meaning_width=8)
         with Row():
             yield from code_field("民族", "m_ethnicity", 2, meaning_width=6)
+            yield from code_field("婚姻", "m_marital", 2, meaning_width=4)
+            yield from code_field("文化", "m_education", 2, meaning_width=8)
+            yield from code_field("居住", "m_residence", 1, meaning_width=8)
+        with Row():
             yield from code_field("性别", "m_sex", 1, meaning_width=2)
             yield Label("出生日期")
             yield FieldInput("m_birth", 8, auto_advance=True, max_length=8, restrict=r"\d*")
@@ -126,14 +143,21 @@ class HouseholdScreen(Screen):
             yield FieldInput("b_mother", 2, restrict=r"\d*", max_length=2)
             yield Label("父亲序号")
             yield FieldInput("b_father", 2, restrict=r"\d*", max_length=2)
-        with Row():
             yield Label("出生日期")
             yield FieldInput("b_birth", 8, auto_advance=True, max_length=8, restrict=r"\d*")
-            yield from code_field("性别", "b_sex", 1, meaning_width=2)
+        with Row():
+            yield Label("性别")
+            yield FieldInput("b_sex", 1, auto_advance=True, max_length=1, restrict=r"\d*")
             yield Label("孩次")
             yield FieldInput("b_order", 2, restrict=r"\d*", max_length=2)
+            yield Label("结局")
+            yield FieldInput("b_outcome", 1, auto_advance=True, max_length=1, restrict=r"\d*")
+            yield Label("地点")
+            yield FieldInput("b_place", 1, auto_advance=True, max_length=1, restrict=r"\d*")
             yield Label("出生医学证明")
             yield FieldInput("b_cert", 10, auto_advance=True, max_length=10, restrict=r"[A-Za-z0-9]*")
+            yield Label("政策")
+            yield FieldInput("b_policy", 1, auto_advance=True, max_length=1, restrict=r"\d*")
             yield Static("", id="birth-state", classes="state")
         yield Static("", id="message", classes="message")
         yield Static("", id="dup-warning", classes="warning")
@@ -208,7 +232,8 @@ class HouseholdScreen(Screen):
         if said_for and said_for[0] == name and said_for[1] != event.value:
             self.say("")  # the clerk is correcting the field: the old message no longer applies
         if name in CODE_LISTS:
-            self.query_one(f"#{name}-meaning", Static).update(code_list(CODE_LISTS[name]).name(event.value.strip()))
+            for meaning in self.query(f"#{name}-meaning"):
+                meaning.update(code_list(CODE_LISTS[name]).name(event.value.strip()))
         elif name == "village_code":
             self.query_one("#village_code-meaning", Static).update(self.village_names.get(event.value.strip(), ""))
             self.update_title()
@@ -279,7 +304,16 @@ class HouseholdScreen(Screen):
         return self._leave_code("m_relation", "m_ethnicity")
 
     def leave_m_ethnicity(self) -> str | None:
-        if self._leave_code("m_ethnicity", "m_sex") is None:
+        return self._leave_code("m_ethnicity", "m_marital")
+
+    def leave_m_marital(self) -> str | None:
+        return self._leave_code("m_marital", "m_education")
+
+    def leave_m_education(self) -> str | None:
+        return self._leave_code("m_education", "m_residence")
+
+    def leave_m_residence(self) -> str | None:
+        if self._leave_code("m_residence", "m_sex") is None:
             return None
         if idnumber.parse(self.value("m_id")).ok:
             return self.commit_member()
@@ -295,6 +329,8 @@ class HouseholdScreen(Screen):
 
     def _leave_code(self, name: str, following: str) -> str | None:
         value = self.value(name)
+        if not value and name in OPTIONAL_CODES:
+            return following
         codes = code_list(CODE_LISTS[name])
         found = codes.lookup(value)
         if found is None:
@@ -370,7 +406,13 @@ class HouseholdScreen(Screen):
         if order and (not order.isdigit() or not 1 <= int(order) <= 15):
             self.say("孩次应为1–15")
             return None
-        return "b_cert"
+        return "b_outcome"
+
+    def leave_b_outcome(self) -> str | None:
+        return self._leave_code("b_outcome", "b_place")
+
+    def leave_b_place(self) -> str | None:
+        return self._leave_code("b_place", "b_cert")
 
     def leave_b_cert(self) -> str | None:
         cert = self.value("b_cert").upper()
@@ -378,43 +420,54 @@ class HouseholdScreen(Screen):
         if cert and not (len(cert) == 10 and cert[0].isalpha() and cert[1:].isdigit()):
             self.say("出生医学证明编号应为1个字母加9位数字（如M130456789）")
             return None
+        return "b_policy"
+
+    def leave_b_policy(self) -> str | None:
+        if self._leave_code("b_policy", "b_child") is None:
+            return None
         return self.commit_birth()
 
     # ------------------------------------------------------------------ lines
     def member_from_editor(self) -> MemberInput:
+        """The editor's line over the member it edits (its pages and other fields kept)."""
         number = self.value("m_id").upper()
         derived = idnumber.parse(number).ok
-        return MemberInput(
-            name=self.value("m_name"),
-            id_number=number,
-            relation_to_head=self.value("m_relation"),
-            ethnicity=self.value("m_ethnicity") or "01",
-            sex="" if derived else self.value("m_sex"),
-            birth_date="" if derived else self.value("m_birth"),
-            uid=self.form.members[self.member_index].uid if self.member_index is not None else None,
-        )
+        base = copy.deepcopy(self.form.members[self.member_index]) if self.member_index is not None else MemberInput()
+        base.name = self.value("m_name")
+        base.id_number = number
+        base.relation_to_head = self.value("m_relation")
+        base.ethnicity = self.value("m_ethnicity") or "01"
+        for name, attr in MEMBER_ATTRS.items():
+            setattr(base, attr, self.value(name))
+        base.residence_status = base.residence_status or "1"
+        base.sex = "" if derived else self.value("m_sex")
+        base.birth_date = "" if derived else self.value("m_birth")
+        return base
 
     def commit_member(self) -> str:
         member = self.member_from_editor()
         if self.member_index is None:
             self.form.members.append(member)
+            self.last_member = len(self.form.members) - 1
         else:
-            old = self.form.members[self.member_index]
-            member.residence_status, member.hukou_place_text = old.residence_status, old.hukou_place_text
             self.form.members[self.member_index] = member
+            self.last_member = self.member_index
         self.refresh_tables()
         self.clear_member()
         return "m_name"
 
     def clear_member(self, index: int | None = None) -> None:
         self.member_index = index
-        m = self.form.members[index] if index is not None else MemberInput(ethnicity="")
+        m = self.form.members[index] if index is not None else MemberInput(ethnicity="", residence_status="")
         info = idnumber.parse(m.id_number)
         values = {
             "m_name": m.name,
             "m_id": m.id_number,
             "m_relation": m.relation_to_head,
             "m_ethnicity": m.ethnicity,
+            "m_marital": m.marital_status,
+            "m_education": m.education,
+            "m_residence": m.residence_status if index is not None else "",
             "m_sex": m.sex or (info.sex or "" if m.id_number else ""),
             "m_birth": m.birth_date or (info.birth_date.strftime("%Y%m%d") if info.birth_date else ""),
         }
@@ -430,24 +483,26 @@ class HouseholdScreen(Screen):
             return int(v) if v.isdigit() else None
 
         child = num("b_child")
-        return BirthInput(
-            mother=num("b_mother"),
-            child=child,
-            father=num("b_father"),
-            child_name="" if child else self.value("b_child_name"),
-            child_sex=self.value("b_sex"),
-            birth_date=self.value("b_birth"),
-            birth_order=num("b_order"),
-            birth_cert_no=self.value("b_cert").upper(),
-            uid=self.form.births[self.birth_index].uid if self.birth_index is not None else None,
-        )
+        base = copy.deepcopy(self.form.births[self.birth_index]) if self.birth_index is not None else BirthInput()
+        base.mother, base.child, base.father = num("b_mother"), child, num("b_father")
+        base.child_name = "" if child else self.value("b_child_name")
+        base.child_sex = self.value("b_sex")
+        base.birth_date = self.value("b_birth")
+        base.birth_order = num("b_order")
+        base.birth_cert_no = self.value("b_cert").upper()
+        for name, attr in BIRTH_ATTRS.items():
+            setattr(base, attr, self.value(name))
+        base.outcome = base.outcome or "1"
+        return base
 
     def commit_birth(self) -> str:
         birth = self.birth_from_editor()
         if self.birth_index is None:
             self.form.births.append(birth)
+            self.last_birth = len(self.form.births) - 1
         else:
             self.form.births[self.birth_index] = birth
+            self.last_birth = self.birth_index
         self.refresh_tables()
         self.clear_birth()
         return "b_child"
@@ -464,6 +519,9 @@ class HouseholdScreen(Screen):
             "b_sex": b.child_sex,
             "b_order": str(b.birth_order or ""),
             "b_cert": b.birth_cert_no,
+            "b_outcome": b.outcome if index is not None else "",
+            "b_place": b.birth_place_kind,
+            "b_policy": b.policy_attribute,
         }
         for name, value in values.items():
             self.field(name).value = value
@@ -517,6 +575,79 @@ class HouseholdScreen(Screen):
             return
         self.focus_field(self.commit_member())
 
+    # ------------------------------------------------------------------ pages (三、五 and details)
+    def page_member(self) -> int | None:
+        """The member a page is for: the one in the editor (its line is kept first), else the last one."""
+        if self.value("m_name"):
+            if not self.value("m_relation"):
+                self.say("先填与户主关系，再打开此页")
+                return None
+            self.commit_member()
+        index = self.last_member if self.last_member is not None else len(self.form.members) - 1
+        if not 0 <= index < len(self.form.members):
+            self.say(text.NEED_HEAD)
+            return None
+        return index
+
+    def action_member_page(self) -> None:
+        if isinstance(self.focused, FieldInput) and self.focused.field.startswith("b_"):
+            self.birth_page()
+            return
+        index = self.page_member()
+        if index is None:
+            return
+        m = self.form.members[index]
+        self.app.push_screen(PageScreen(f"第{index + 1}人 {m.name}：其他情况", PERSON_PAGE, m), lambda kept: self.after_page())
+
+    def birth_page(self) -> None:
+        if self.value("b_mother"):
+            self.commit_birth()
+        index = self.last_birth if self.last_birth is not None else len(self.form.births) - 1
+        if not 0 <= index < len(self.form.births):
+            self.say("还没有出生记录")
+            return
+        self.app.push_screen(PageScreen(f"第{index + 1}个出生：其他情况", BIRTH_PAGE, self.form.births[index]), lambda kept: self.after_page("b_child"))
+
+    def action_woman_page(self) -> None:
+        index = self.page_member()
+        if index is None:
+            return
+        m = self.form.members[index]
+        if self.form.member_sex(index) != "2":
+            self.say(f"第{index + 1}人不是女性：育龄妇女页只填15–49岁的女性")
+            return
+        page = m.fp or WomanInput()
+
+        def done(kept: bool | None) -> None:
+            if kept is None:
+                m.fp = None
+            elif kept:
+                m.fp = page
+            self.after_page()
+
+        self.app.push_screen(PageScreen(f"三、育龄妇女 第{index + 1}人 {m.name}", WOMAN_PAGE, page, removable=True, extra={"person": m}), done)
+
+    def action_migration_page(self) -> None:
+        index = self.page_member()
+        if index is None:
+            return
+        m = self.form.members[index]
+        direction = {"2": "2", "3": "1"}.get(m.residence_status, "")
+        episode = m.migrations[-1] if m.migrations else MigrationInput(direction=direction)
+
+        def done(kept: bool | None) -> None:
+            if kept is None and episode in m.migrations:
+                m.migrations.remove(episode)
+            elif kept and episode not in m.migrations:
+                m.migrations.append(episode)
+            self.after_page()
+
+        self.app.push_screen(PageScreen(f"五、流动 第{index + 1}人 {m.name}", MIGRATION_PAGE, episode, removable=True), done)
+
+    def after_page(self, focus: str = "m_name") -> None:
+        self.refresh_tables()
+        self.focus_field(focus)
+
     def action_to_births(self) -> None:
         self.focus_field("b_child")
 
@@ -561,10 +692,14 @@ class HouseholdScreen(Screen):
         self.save()
 
     def save(self) -> None:
+        fill_twins(self.form)
         try:
             hh = save_household(self.form, confirmed_ids=frozenset(self.confirmed))
         except ValidationFailed as exc:
             self.show_findings(exc)
+            return
+        except WarningsNotConfirmed as exc:
+            self.ask_warnings(exc)
             return
         except DuplicatesNotConfirmed as exc:
             self.ask_duplicates(exc)
@@ -578,17 +713,41 @@ class HouseholdScreen(Screen):
             self.app.switch_screen(HouseholdScreen(carry=carry))
 
     def show_findings(self, exc: ValidationFailed) -> None:
-        first = next(f for f in exc.findings if f.level == "error")
-        self.say(f"不能保存：{first.where()}：{first.message}" + (f"（共{len(exc.findings)}处）" if len(exc.findings) > 1 else ""))
+        first = next((f for f in exc.findings if f.level == "error"), exc.findings[0])
+        self.focus_finding(first, len(exc.findings))
+
+    def focus_finding(self, first, count: int = 1) -> None:
+        """Put the cursor on the field a finding is about (the validation screen's Enter too)."""
+        self.say(f"{'不能保存' if first.level == 'error' else '请核实'}：{first.where()}：{first.message}" + (f"（共{count}处）" if count > 1 else ""))
+        if first.section in ("woman", "migration"):
+            self.last_member = first.index
         target = {"village_code": "village_code", "group_no": "group_no"}.get(first.field)
-        if first.section == "member" and 0 <= first.index < len(self.form.members):
+        if first.section in ("member", "woman", "migration") and 0 <= first.index < len(self.form.members):
             self.clear_member(first.index)
-            target = {"id_number": "m_id", "relation_to_head": "m_relation", "ethnicity": "m_ethnicity", "sex": "m_sex", "birth_date": "m_birth"}.get(first.field, "m_name")
+            target = {"id_number": "m_id", "relation_to_head": "m_relation", "ethnicity": "m_ethnicity", "sex": "m_sex",
+                      "birth_date": "m_birth", "marital_status": "m_marital", "education": "m_education",
+                      "residence_status": "m_residence"}.get(first.field, "m_name")
         elif first.section == "birth" and 0 <= first.index < len(self.form.births):
             self.clear_birth(first.index)
-            target = {"mother": "b_mother", "father": "b_father", "birth_date": "b_birth", "child_sex": "b_sex", "birth_order": "b_order", "birth_cert_no": "b_cert"}.get(first.field, "b_child")
+            target = {"mother": "b_mother", "father": "b_father", "birth_date": "b_birth", "child_sex": "b_sex", "birth_order": "b_order",
+                      "birth_cert_no": "b_cert", "outcome": "b_outcome", "birth_place_kind": "b_place",
+                      "policy_attribute": "b_policy"}.get(first.field, "b_child")
         if target:
             self.focus_field(target)
+
+    def ask_warnings(self, exc: WarningsNotConfirmed) -> None:
+        """Show the warnings; Y records the confirmation on each record and saves, N goes to the first."""
+        lines = [f"{f.where()}：{f.message}" for f in exc.findings[:8]]
+        more = f"\n……共{len(exc.findings)}条" if len(exc.findings) > 8 else ""
+
+        def answered(yes: bool) -> None:
+            if yes:
+                confirm(self.form, exc.findings)
+                self.save()
+            else:
+                self.show_findings(ValidationFailed(exc.findings))
+
+        self.app.push_screen(ConfirmScreen(text.WARN_CONFIRM_TITLE, "\n".join(lines) + more + "\n\n" + text.WARN_CONFIRM_BODY), answered)
 
     def ask_duplicates(self, exc: DuplicatesNotConfirmed) -> None:
         lines = []
