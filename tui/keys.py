@@ -31,6 +31,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("open-list", "open_list", ("f3", "2"), "户列表", "home"),
     KeySpec("open-export", "open_export", ("f5", "3"), "导出数据包", "home"),
     KeySpec("open-import", "open_import", ("f6", "4"), "导入数据包", "home"),
+    KeySpec("open-check", "open_check", ("f7", "5"), "审核校验", "home"),
     KeySpec("quit-home", "app.quit_app", ("0",), "退出", "home"),
     KeySpec("save-household", "save_household", ("f10", "ctrl+s"), "保存本户", "form"),
     KeySpec("lookup", "lookup", ("f4", "ctrl+l"), "代码表", "form"),
@@ -41,7 +42,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("migration-page", "migration_page", ("f9", "ctrl+r"), "流动", "form"),
     KeySpec("back", "back", ("escape", "ctrl+x"), "返回", "form"),
     KeySpec("list-back", "back", ("escape", "ctrl+x"), "返回", "list"),
-    KeySpec("list-more", "more", ("f8", "ctrl+d"), "下一页", "list"),
+    KeySpec("list-more", "more", ("f8", "ctrl+d"), "下一页/重查", "list"),
     KeySpec("page-back", "back", ("escape", "ctrl+x"), "返回", "page"),
 )
 

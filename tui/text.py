@@ -8,6 +8,7 @@ HOME_ENTRIES = (
     ("2", "F3", "户列表（查看、修改）", "open_list"),
     ("3", "F5", "导出本周数据包（乡镇）", "open_export"),
     ("4", "F6", "导入数据包（县级）", "open_import"),
+    ("5", "F7", "审核校验", "open_check"),
     ("0", "F12", "退出", "app.quit_app"),
 )
 

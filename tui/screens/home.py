@@ -76,6 +76,11 @@ class HomeScreen(Screen):
 
         self.app.push_screen(HouseholdListScreen())
 
+    def action_open_check(self) -> None:
+        from .findings import ValidationScreen
+
+        self.app.push_screen(ValidationScreen())
+
     def action_open_export(self) -> None:
         from .bundles import ExportScreen
 

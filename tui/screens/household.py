@@ -81,8 +81,9 @@ class HouseholdScreen(Screen):
 
         code: str
 
-    def __init__(self, form: HouseholdInput | None = None, carry: tuple[str, str, str] | None = None):
+    def __init__(self, form: HouseholdInput | None = None, carry: tuple[str, str, str] | None = None, focus_on=None):
         super().__init__()
+        self.focus_on = focus_on  # a finding to put the cursor on when the form opens (审核校验)
         self.editing = form is not None
         self.form = form or HouseholdInput()
         if form is None and carry:
@@ -173,6 +174,8 @@ class HouseholdScreen(Screen):
         self.update_title()
         self.snapshot = copy.deepcopy(self.form)
         self.field("village_code").focus()
+        if self.focus_on is not None:
+            self.call_after_refresh(self.focus_finding, self.focus_on, 1, "审核校验")
 
     # ------------------------------------------------------------------ helpers
     def field(self, name: str) -> FieldInput:
@@ -716,9 +719,10 @@ class HouseholdScreen(Screen):
         first = next((f for f in exc.findings if f.level == "error"), exc.findings[0])
         self.focus_finding(first, len(exc.findings))
 
-    def focus_finding(self, first, count: int = 1) -> None:
+    def focus_finding(self, first, count: int = 1, prefix: str = "") -> None:
         """Put the cursor on the field a finding is about (the validation screen's Enter too)."""
-        self.say(f"{'不能保存' if first.level == 'error' else '请核实'}：{first.where()}：{first.message}" + (f"（共{count}处）" if count > 1 else ""))
+        prefix = prefix or ("不能保存" if first.level == "error" else "请核实")
+        self.say(f"{prefix}：{first.where()}：{first.message}" + (f"（共{count}处）" if count > 1 else ""))
         if first.section in ("woman", "migration"):
             self.last_member = first.index
         target = {"village_code": "village_code", "group_no": "group_no"}.get(first.field)
