@@ -168,3 +168,55 @@ def test_bad_paths_and_passphrase_files_get_chinese_messages(tmp_path, monkeypat
     assert res.exit_code == 1 and "是一个文件" in res.output
     res = runner.invoke(cli, ["init", "--office", "130123103", "--db", str(afile / "sub" / "x.sqlite")])
     assert res.exit_code == 1 and "Traceback" not in res.output and "错误：" in res.output
+
+
+def test_check_reports_and_export_refuses_while_errors_remain(offices, tmp_path, monkeypatch):
+    from storage.households import save_household
+
+    from .conftest import reference_input
+
+    offices.use_township()
+    save_household(reference_input())
+    from storage.db import close_db
+
+    close_db()
+    con = sqlite3.connect(str(offices.township_db))
+    con.execute("update person set residence_status = '2' where name = '李浩然'")  # 流出 without its episode
+    con.commit()
+    con.close()
+    runner = CliRunner()
+    res = runner.invoke(cli, ["check", "--db", str(offices.township_db)])
+    assert res.exit_code == 1
+    assert "错误 130123103203030001 第3人 居住状况 李浩然 [member.outflow]" in res.output
+    res = runner.invoke(cli, ["check", "--village", "130123103201", "--db", str(offices.township_db)])
+    assert res.exit_code == 0 and "共 0 处错误" in res.output
+    pf = tmp_path / "p"
+    pf.write_text("township-passphrase\n")
+    monkeypatch.setenv("HECHA_PASSPHRASE_FILE", str(pf))
+    res = runner.invoke(cli, ["export", "--out", str(tmp_path / "out"), "--db", str(offices.township_db)])
+    assert res.exit_code == 1 and "还有 1 处错误，不能导出" in res.output and "130123103203030001 第3人" in res.output
+    assert not (tmp_path / "out").exists()
+    res = runner.invoke(cli, ["person", "set", "130123201205090012", "residence_status=1", "--db", str(offices.township_db)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(cli, ["export", "--out", str(tmp_path / "out"), "--db", str(offices.township_db)])
+    assert res.exit_code == 0, res.output
+
+
+def test_person_set_asks_for_warnings_to_be_confirmed(township_db):
+    from storage.households import save_household
+
+    from .conftest import reference_input
+
+    save_household(reference_input())
+    runner = CliRunner()
+    args = ["person", "set", "130123201703060027", "marital_status=20", "--db", str(township_db)]
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 1 and "9岁不能是已婚" in res.output  # an error: a 9-year-old cannot be married
+    args = ["person", "set", "130123198707220046", "marital_status=20", "education=71", "--db", str(township_db)]
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 1 and "育龄妇女页" in res.output  # married 15–49 without her page: a warning
+    res = runner.invoke(cli, [*args, "--confirm"])
+    assert res.exit_code == 0, res.output
+    from storage.models import Person
+
+    assert "woman.missing" in Person.get(Person.name == "王秀英").confirmed

@@ -230,3 +230,101 @@ async def test_edit_a_household_from_the_list(db):
     open_db(db)
     assert Person.get(Person.id_number == "130123198707220046").name == "王秀瑛"
     assert Person.select().count() == 4
+
+
+async def test_a_whole_form_hits_each_kind_of_rule_is_fixed_and_saved(db):
+    """A married woman with her contraception, two births of which one is a twin pair, an outflow
+    member: a field rule (ID check character), a cross-field rule (relation vs sex), a cross-record
+    warning (two births 200 days apart) are hit, fixed, and the household saved."""
+    from storage import idnumber
+    from storage.models import Migration
+    import datetime as dt
+
+    brother = idnumber.make("130123", dt.date(1990, 2, 3), 11)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "13012310320303")
+        await type_text(pilot, "李家庄村三组18号")
+        await pilot.press("enter")
+        await type_text(pilot, "0001")
+        await pilot.press("enter")
+        # head
+        await type_text(pilot, "李建国")
+        await pilot.press("enter")
+        await type_text(pilot, "130123198503140036" + "02" + "01" + "20" + "71" + "1")
+        # wife: a wrong check character first (field rule: the cursor stays)
+        await type_text(pilot, "王秀英")
+        await pilot.press("enter")
+        await type_text(pilot, "130123198707220047")
+        await pilot.pause()
+        assert app.focused.id == "m_id" and "校验位" in str(app.screen.query_one("#message").render())
+        await pilot.press("backspace")
+        await type_text(pilot, "6")
+        await type_text(pilot, "11" + "01" + "20" + "71" + "1")  # 11 夫: wrong for a woman, caught on saving
+        await pilot.press("f6")  # 三: her family-planning page
+        await type_text(pilot, "20100501" + "03" + "20170601")
+        await pilot.press("f10")
+        # daughter, and a brother who works away (outflow) with his episode on F9
+        await type_text(pilot, "李梓涵")
+        await pilot.press("enter")
+        await type_text(pilot, "130123201703060027" + "32" + "01")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "1")
+        await type_text(pilot, "李建军")
+        await pilot.press("enter")
+        await type_text(pilot, brother + "73" + "01" + "10" + "71" + "2")
+        await pilot.press("f9")
+        await pilot.press("enter")  # direction 2 (流出) is already there
+        await type_text(pilot, "202401")
+        await pilot.press("enter")
+        await type_text(pilot, "001")
+        await type_text(pilot, "广东省东莞市长安镇上沙社区振安路18号")
+        await pilot.press("f10")
+        await pilot.press("enter")  # on to the births
+        # 李梓涵 (2nd child), then twins away from home, the second typed 200 days late
+        await type_text(pilot, "3")
+        await pilot.press("enter")
+        await type_text(pilot, "2")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "2")
+        await pilot.press("enter")
+        await type_text(pilot, "11" + "M130456789" + "1")
+        for name, sex, day, order, cert in (("王秀英之子", "1", "20190601", "3", "M130456790"), ("王秀英之女", "2", "20191218", "4", "M130456791")):
+            await pilot.press("enter")  # no child number: the name
+            await type_text(pilot, name)
+            await pilot.press("enter")
+            await type_text(pilot, "2")
+            await pilot.press("enter", "enter")
+            await type_text(pilot, day + sex + order)
+            await pilot.press("enter")
+            await type_text(pilot, "11" + cert + "1")
+        await pilot.press("f10")
+        await pilot.pause()
+        # cross-field error: the cursor goes to the wife's relation
+        assert "与性别不符" in str(app.screen.query_one("#message").render()) and app.focused.id == "m_relation"
+        await type_text(pilot, "12")  # the field comes back selected: typing replaces it
+        for _ in range(4):
+            await pilot.press("enter")  # ethnicity, marriage, education, residence as they are
+        await pilot.press("f10")  # the line in the editor is kept before saving
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen), str(app.screen.query_one("#message").render())  # the 200-day warning asks
+        assert "270" in str(app.screen.query_one("#confirm-body").render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.focused.id == "b_birth"
+        await type_text(pilot, "20190601")
+        for _ in range(6):
+            await pilot.press("enter")  # sex, order, outcome, place, certificate, policy as they are
+        await pilot.press("f10")
+        await pilot.pause()
+        assert Person.select().count() == 4, str(app.screen.query_one("#message").render())
+    open_db(db)
+    wife = Person.get(Person.name == "王秀英")
+    assert wife.relation_to_head == "12" and wife.id_number == "130123198707220046"
+    assert WomanFP.get(WomanFP.person == wife).contraception == "03"
+    away = Migration.get()
+    assert (away.person.name, away.direction, away.move_date, away.current_address) == ("李建军", "2", "2024-01-01", "广东省东莞市长安镇上沙社区振安路18号")
+    twins = list(Birth.select().where(Birth.child.is_null()).order_by(Birth.plurality_index))
+    assert [(b.child_name, b.birth_date, b.plurality, b.plurality_index) for b in twins] == [
+        ("王秀英之子", "2019-06-01", 2, 1), ("王秀英之女", "2019-06-01", 2, 2)]

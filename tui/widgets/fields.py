@@ -47,7 +47,9 @@ class FieldInput(PlainInput):
 
     def __init__(self, field: str, width: int, *, auto_advance: bool = False, **kwargs):
         kwargs.setdefault("id", field)
-        kwargs.setdefault("select_on_focus", False)
+        # a field reached with a value (carried forward, or the cursor sent back to fix it) is
+        # selected: Enter keeps it, typing replaces it, Backspace clears it
+        kwargs.setdefault("select_on_focus", True)
         super().__init__(**kwargs)
         self.field = field
         self.auto_advance = auto_advance
