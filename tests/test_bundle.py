@@ -374,3 +374,19 @@ def test_export_never_overwrites_or_deletes_other_files(offices, first):
     assert first.path.read_bytes() == before and keep.exists()
     assert BundleLog.select().where(BundleLog.direction == "out").count() == 0
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+
+
+def test_pages_and_episodes_travel(offices):
+    from storage.households import MigrationInput, WomanInput
+    from storage.models import Migration, WomanFP
+
+    offices.use_township()
+    h = reference_input()
+    h.members[0].marital_status = h.members[1].marital_status = "20"
+    h.members[1].fp = WomanInput(contraception="03", contraception_start="20170601")
+    h.members[0].residence_status = "2"
+    h.members[0].migrations.append(MigrationInput(direction="2", move_date="202401", current_address="北京市朝阳区十八里店乡吕家营村"))
+    save_household(h)
+    result = county_import(offices, township_export(offices).path)
+    assert result.stats.inserted["woman_fp"] == 1 and result.stats.inserted["migration"] == 1
+    assert WomanFP.get().person.name == "王秀英" and Migration.get().current_address == "北京市朝阳区十八里店乡吕家营村"

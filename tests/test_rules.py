@@ -177,3 +177,14 @@ def test_two_households_spans_the_database(township_db):
     form.members[0].migrations.append(MigrationInput(direction="2", move_date="202401", current_address="北京市朝阳区十八里店乡吕家营村"))
     save_household(form, confirmed_ids=frozenset({"130123198503140036"}))
     assert not [x for x in check_database() if x.finding.rule == "person.two_households"]
+
+
+def test_code_lists_are_data_with_sources_and_old_spellings():
+    from storage.codes import DATA_DIR, code_list
+
+    for path in DATA_DIR.glob("*.csv"):
+        codes = code_list(path.stem)
+        assert codes.source and codes.items, path.name  # every list names its source and edition
+    assert code_list("ethnicity").lookup("毛难族") == "36" and code_list("ethnicity").lookup("崩龙族") == "46"
+    assert code_list("migration_reason").lookup("1") == "001" and code_list("education").lookup("初中") == "70"
+    assert code_list("marital_status").name("21") == "初婚" and code_list("relation").name("22") == "长子"

@@ -34,6 +34,12 @@ def test_key_the_reference_household_in_tmux(township_db):
         t.keys("Enter")
         t.type(hh["form_no"])
         t.keys("Enter")
+        t.wait_for("一、户的情况（续）")
+        t.type(hh["household_kind"] + hh["hukou_type"])
+        t.keys("Enter")
+        t.type(hh["phone"])
+        t.keys("F10")
+        t.wait_for("二、户内人员")
         for m in ref["members"]:
             f = m["typed"]
             t.type(f["name"])

@@ -30,7 +30,11 @@ async def key_reference_household(pilot) -> None:
     await type_text(pilot, hh["address_detail"])
     await pilot.press("enter")
     await type_text(pilot, hh["form_no"])
+    await pilot.press("enter")  # 一 goes on on its page: 户别, 户口类型, 户口簿编号, 电话, 核查员, 核查日期, 被访人
+    await type_text(pilot, hh["household_kind"] + hh["hukou_type"])
     await pilot.press("enter")
+    await type_text(pilot, hh["phone"])
+    await pilot.press("f10")
     for m in ref["members"]:
         t = m["typed"]
         await type_text(pilot, t["name"])
@@ -85,7 +89,7 @@ async def test_key_in_the_reference_household_then_a_repeated_id(db):
         await type_text(pilot, "大院")
         await pilot.press("enter")
         await type_text(pilot, "0002")
-        await pilot.press("enter")
+        await pilot.press("enter", "f10")  # the household page, kept as it is
         await type_text(pilot, "李建国")
         await pilot.press("enter")
         await type_text(pilot, "130123198503140036")
@@ -120,7 +124,8 @@ async def test_key_in_the_reference_household_then_a_repeated_id(db):
     assert (birth.outcome, birth.birth_place_kind, birth.policy_attribute) == ("1", "1", "1")
     second = Person.get(Person.household == 2)
     assert "重号警告已确认" in AuditLog.select().where(AuditLog.uid == second.uid).first().reason
-    assert Household.get(Household.id == 1).address_detail == "李家庄村三组18号"
+    first = Household.get(Household.id == 1)
+    assert (first.address_detail, first.household_kind, first.hukou_type, first.phone) == ("李家庄村三组18号", "1", "2", "13831100000")
 
 
 async def test_declining_the_duplicate_saves_nothing(db):
@@ -136,7 +141,7 @@ async def test_declining_the_duplicate_saves_nothing(db):
         await pilot.press("f2")
         await type_text(pilot, "130123103203")
         await type_text(pilot, "05")
-        await pilot.press("enter", "enter")
+        await pilot.press("enter", "enter", "f10")
         await type_text(pilot, "李建国")
         await pilot.press("enter")
         await type_text(pilot, "130123198503140036")
@@ -158,7 +163,7 @@ async def test_a_bad_id_number_stops_the_cursor_with_a_message(db):
         await pilot.press("f2")
         await type_text(pilot, "130123103203")
         await type_text(pilot, "03")
-        await pilot.press("enter", "enter")
+        await pilot.press("enter", "enter", "f10")
         await type_text(pilot, "张三")
         await pilot.press("enter")
         await type_text(pilot, "130123198503140037")
@@ -248,7 +253,7 @@ async def test_a_whole_form_hits_each_kind_of_rule_is_fixed_and_saved(db):
         await type_text(pilot, "李家庄村三组18号")
         await pilot.press("enter")
         await type_text(pilot, "0001")
-        await pilot.press("enter")
+        await pilot.press("enter", "f10")
         # head
         await type_text(pilot, "李建国")
         await pilot.press("enter")

@@ -46,7 +46,7 @@ from .. import text
 from ..keys import bindings
 from ..widgets.fields import FieldInput, Label, Meaning, Row, code_field
 from .dialogs import ConfirmScreen, LookupScreen
-from .page import BIRTH_PAGE, MIGRATION_PAGE, PERSON_PAGE, WOMAN_PAGE, PageScreen
+from .page import BIRTH_PAGE, HOUSEHOLD_PAGE, MIGRATION_PAGE, PERSON_PAGE, WOMAN_PAGE, PageScreen
 
 HOUSEHOLD_FIELDS = ("village_code", "group_no", "address_detail", "form_no")
 MEMBER_FIELDS = ("m_name", "m_id", "m_relation", "m_ethnicity", "m_marital", "m_education", "m_residence", "m_sex", "m_birth")
@@ -274,8 +274,13 @@ class HouseholdScreen(Screen):
             return None
         return "address_detail"
 
-    def leave_form_no(self) -> str:
-        return "m_name"
+    def leave_form_no(self) -> None:
+        """Section 一 goes on with 户别, 户口类型, 电话 … on its page, then the members."""
+        self.household_page()
+
+    def household_page(self) -> None:
+        self.sync_household_fields()
+        self.app.push_screen(PageScreen("一、户的情况（续）", HOUSEHOLD_PAGE, self.form), lambda kept: self.after_page())
 
     def leave_m_name(self) -> str | None:
         if not self.value("m_name"):
@@ -595,6 +600,9 @@ class HouseholdScreen(Screen):
     def action_member_page(self) -> None:
         if isinstance(self.focused, FieldInput) and self.focused.field.startswith("b_"):
             self.birth_page()
+            return
+        if isinstance(self.focused, FieldInput) and self.focused.field in HOUSEHOLD_FIELDS:
+            self.household_page()
             return
         index = self.page_member()
         if index is None:

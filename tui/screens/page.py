@@ -36,6 +36,16 @@ class Spec:
     on: str = ""  # "" the page's record, or the name of another record the page shows (e.g. person)
 
 
+HOUSEHOLD_PAGE = (
+    Spec("household_kind", "户别 1家庭户 2集体户", 1, codes="household_kind"),
+    Spec("hukou_type", "户口类型", 1, codes="hukou_type"),
+    Spec("police_hukou_no", "公安户口簿编号", 20),
+    Spec("phone", "联系电话", 15),
+    Spec("surveyor", "核查员", 10),
+    Spec("survey_date", "核查日期", 8, kind="date"),
+    Spec("respondent", "被访人", 10),
+)
+
 PERSON_PAGE = (
     Spec("residence_text", "现居住地", 40),
     Spec("hukou_place_text", "户籍地（不在本乡的填）", 40),

@@ -7,6 +7,8 @@ only when the clerk's typing fills it, never when a screen sets its value. :func
 
 from __future__ import annotations
 
+import re
+
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -76,11 +78,13 @@ class FieldInput(PlainInput):
             event.stop()
             event.prevent_default()
             return
+        before, replacing = self.value, not self.selection.is_empty
         await super()._on_key(event)
-
-    def insert_text_at_cursor(self, text: str) -> None:
-        super().insert_text_at_cursor(text)
-        if self.auto_advance and self.max_length and len(self.value) >= self.max_length and self.cursor_at_end:
+        # typed (inserted, or replacing a selection, even with the same text) and now full: move on
+        accepted = self.value != before or (
+            replacing and event.character is not None and (not self.restrict or re.fullmatch(self.restrict, event.character))
+        )
+        if event.is_printable and accepted and self.auto_advance and self.max_length and len(self.value) >= self.max_length and self.cursor_at_end:
             self._advance()
 
 
