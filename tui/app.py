@@ -61,8 +61,8 @@ class HechaApp(App):
 
     def action_quit_app(self) -> None:
         """Leave hecha; a form with unsaved work asks first, as Esc does."""
-        has_unsaved = getattr(self.screen, "has_unsaved", None)
-        if has_unsaved is None or not has_unsaved():
+        unsaved = any(getattr(screen, "has_unsaved", lambda: False)() for screen in self.screen_stack)
+        if not unsaved:
             self.exit()
             return
         from .screens.dialogs import ConfirmScreen

@@ -184,11 +184,16 @@ class HouseholdScreen(Screen):
     def value(self, name: str) -> str:
         return self.field(name).value.strip()
 
-    def say(self, message: str) -> None:
-        """Show ``message`` on the message line until the clerk changes the field it is about."""
+    def say(self, message: str, field: str | None = None) -> None:
+        """Show ``message`` until the clerk edits ``field`` (default: the field with the cursor)."""
         focused = self.focused
-        self.said_for = (focused.field, focused.value) if message and isinstance(focused, FieldInput) else None
+        self.said_for = field or (focused.field if message and isinstance(focused, FieldInput) else None)
         self.query_one("#message", Static).update(message)
+
+    def field_edited(self, field_input: FieldInput) -> None:
+        """A key changed a field: a message about that field no longer applies."""
+        if getattr(self, "said_for", None) == field_input.field:
+            self.say("")
 
     def update_title(self) -> None:
         f = self.form
@@ -219,7 +224,10 @@ class HouseholdScreen(Screen):
             child = self.form.members[b.child - 1].name if b.child and b.child <= len(self.form.members) else b.child_name
             mother = self.form.members[b.mother - 1].name if b.mother and b.mother <= len(self.form.members) else ""
             father = self.form.members[b.father - 1].name if b.father and b.father <= len(self.form.members) else ""
-            births.add_row(child, mother, father, b.birth_date or "(同孩子)", sexes.name(b.child_sex) or "", str(b.birth_order or ""), b.birth_cert_no)
+            child_sex = b.child_sex or (self.form.member_sex(b.child - 1) if b.child and b.child <= len(self.form.members) else "")
+            births.add_row(child, mother, father, b.birth_date or "(同孩子)", sexes.name(child_sex), str(b.birth_order or ""), b.birth_cert_no)
+        for t in (table, births):  # the newest line in view; the cursor stays for picking a line
+            t.call_after_refresh(t.scroll_end, animate=False)
 
     def focus_field(self, name: str) -> None:
         """Move the cursor now (not after the message queue), so type-ahead follows it."""
@@ -231,12 +239,11 @@ class HouseholdScreen(Screen):
         if not isinstance(event.input, FieldInput):
             return
         name = event.input.field
-        said_for = getattr(self, "said_for", None)
-        if said_for and said_for[0] == name and said_for[1] != event.value:
-            self.say("")  # the clerk is correcting the field: the old message no longer applies
         if name in CODE_LISTS:
             for meaning in self.query(f"#{name}-meaning"):
-                meaning.update(code_list(CODE_LISTS[name]).name(event.value.strip()))
+                text_ = code_list(CODE_LISTS[name]).name(event.value.strip())
+                room = max(int(meaning.styles.min_width.value) // 2, 1) if meaning.styles.min_width else 4
+                meaning.update(text_ if len(text_) <= room else text_[: room - 1] + "…")
         elif name == "village_code":
             self.query_one("#village_code-meaning", Static).update(self.village_names.get(event.value.strip(), ""))
             self.update_title()
@@ -250,6 +257,9 @@ class HouseholdScreen(Screen):
         target = step() if step else self.next_in_order(name)
         if target:
             self.focus_field(target)
+        elif isinstance(self.focused, FieldInput) and self.focused.field == name:
+            here = self.focused  # the cursor stays to fix the field: a short code is retyped whole
+            here.select_all() if here.max_length and here.max_length <= 3 else here.action_end()
 
     @staticmethod
     def next_in_order(name: str) -> str | None:
@@ -260,6 +270,9 @@ class HouseholdScreen(Screen):
         return None
 
     def leave_village_code(self) -> str | None:
+        if not self.value("village_code"):
+            self.say("村(居)委会必填：输入12位代码或按F4选择")
+            return None
         if self.value("village_code") not in self.village_names:
             self.say("村(居)委会代码不是本乡镇的村：按F4选择")
             return None
@@ -327,6 +340,12 @@ class HouseholdScreen(Screen):
             return self.commit_member()
         return "m_sex"
 
+    def after_member_committed(self, index: int) -> None:
+        """A 流出 member goes on with section 五: the migration page opens by itself."""
+        m = self.form.members[index]
+        if m.residence_status == "2" and not any(g.direction == "2" for g in m.migrations):
+            self.call_after_refresh(self.action_migration_page)
+
     def leave_m_sex(self) -> str | None:
         return self._leave_code("m_sex", "m_birth")
 
@@ -342,7 +361,7 @@ class HouseholdScreen(Screen):
         codes = code_list(CODE_LISTS[name])
         found = codes.lookup(value)
         if found is None:
-            self.say(f"代码“{value}”不在{codes.source}中：按F4查看代码表")
+            self.say(f"代码“{value}”不在代码表中：按F4查看")
             return None
         self.field(name).value = found
         return following
@@ -462,6 +481,7 @@ class HouseholdScreen(Screen):
             self.last_member = self.member_index
         self.refresh_tables()
         self.clear_member()
+        self.after_member_committed(self.last_member)
         return "m_name"
 
     def clear_member(self, index: int | None = None) -> None:
@@ -730,7 +750,7 @@ class HouseholdScreen(Screen):
     def focus_finding(self, first, count: int = 1, prefix: str = "") -> None:
         """Put the cursor on the field a finding is about (the validation screen's Enter too)."""
         prefix = prefix or ("不能保存" if first.level == "error" else "请核实")
-        self.say(f"{prefix}：{first.where()}：{first.message}" + (f"（共{count}处）" if count > 1 else ""))
+        message = f"{prefix}：{first.where()}：{first.message}" + (f"（共{count}处）" if count > 1 else "")
         if first.section in ("woman", "migration"):
             self.last_member = first.index
         target = {"village_code": "village_code", "group_no": "group_no"}.get(first.field)
@@ -746,6 +766,8 @@ class HouseholdScreen(Screen):
                       "policy_attribute": "b_policy"}.get(first.field, "b_child")
         if target:
             self.focus_field(target)
+            self.call_after_refresh(self.field(target).select_all)
+        self.say(message, field=target)
 
     def ask_warnings(self, exc: WarningsNotConfirmed) -> None:
         """Show the warnings; Y records the confirmation on each record and saves, N goes to the first."""
@@ -774,10 +796,11 @@ class HouseholdScreen(Screen):
                 self.confirmed |= ids
                 self.save()
             else:
-                self.say("未保存：请核对重号人员")
                 first = min(exc.hits)
                 self.clear_member(first)
                 self.focus_field("m_id")
+                self.call_after_refresh(self.field("m_id").select_all)
+                self.say("未保存：请核对重号人员的身份证号", field="m_id")
 
         self.app.push_screen(ConfirmScreen(text.DUP_CONFIRM_TITLE, "\n".join(lines) + "\n\n" + text.DUP_CONFIRM_BODY), answered)
 

@@ -15,14 +15,58 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 
-class PlainInput(Input):
-    """An input for hecha's screens: one line (compact), cursor blink off (each blink costs bytes
-    on a slow SSH link, DESIGN.md §10)."""
+EDITING_KEYS = {
+    "backspace": "delete_left",
+    "delete": "delete_right",
+    "left": "cursor_left",
+    "right": "cursor_right",
+    "home": "home",
+    "end": "end",
+    "ctrl+a": "home",
+    "ctrl+u": "delete_left_all",
+    "ctrl+k": "delete_right_all",
+}
+
+
+class PlainInput(Input, inherit_bindings=False):
+    """An input for hecha's screens: one line (compact), cursor blink off (each blink costs bytes on
+    a slow SSH link, DESIGN.md §10).
+
+    Its editing keys (:data:`EDITING_KEYS`) run in the order they were typed, together with the
+    characters: Textual's own Input runs them as bindings after the characters typed behind them
+    in the same burst (Textual issue #6605), so Backspace in a burst deleted the wrong character.
+    Input's other bindings (Ctrl+E, Ctrl+X, Ctrl+D …) are left to hecha's binding table.
+    """
+
+    BINDINGS = []
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("compact", True)
         super().__init__(*args, **kwargs)
         self.cursor_blink = False
+
+    async def _on_key(self, event: events.Key) -> None:
+        action = EDITING_KEYS.get(event.key)
+        if action is not None:
+            event.stop()
+            event.prevent_default()
+            await self.run_action(action)
+            self.edited()
+            return
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
+            return
+        if event.is_printable:
+            self.edited()
+        await super()._on_key(event)
+
+    def edited(self) -> None:
+        """The clerk changed this field by a key (hook for screens: ``field_edited(input)``)."""
+        hook = getattr(self.screen, "field_edited", None)
+        if hook is not None:
+            hook(self)
 
 
 class FieldInput(PlainInput):
