@@ -374,7 +374,22 @@ def person_show(id_number: str, db_path: Path | None) -> None:
     p = find_person(id_number)
     if p is None:
         raise HechaError(f"没有身份证号为 {id_number} 的人员。")
-    click.echo(f"{p.name} {p.id_number} 性别{p.sex} 出生{p.birth_date} 关系{p.relation_to_head} 户{p.household.household_code} 版本{p.version}")
+    from storage.codes import code_list
+    from storage.models import Migration, WomanFP
+
+    def named(list_id: str, code: str) -> str:
+        return f"{code} {code_list(list_id).name(code)}".strip() if code else "—"
+
+    click.echo(f"{p.name}  {p.id_number}  户编码 {p.household.household_code}  第{p.seq}人  版本 {p.version}")
+    click.echo(f"  性别 {named('sex', p.sex)}  出生 {p.birth_date.replace('-', '')}  关系 {named('relation', p.relation_to_head)}  民族 {named('ethnicity', p.ethnicity)}")
+    click.echo(f"  婚姻 {named('marital_status', p.marital_status)}  文化 {named('education', p.education)}  居住 {named('residence_status', p.residence_status)}  现状 {named('vital_status', p.vital_status)}")
+    for label, value in (("户籍地", p.hukou_place_text), ("现居住地", p.residence_text), ("工作单位", p.work_unit), ("初婚日期", p.first_marriage_date.replace("-", ""))):
+        if value:
+            click.echo(f"  {label} {value}")
+    for w in WomanFP.select().where((WomanFP.person == p) & (WomanFP.deleted == False)):  # noqa: E712
+        click.echo(f"  育龄妇女：节育措施 {named('contraception', w.contraception)}  措施日期 {w.contraception_start.replace('-', '') or '—'}")
+    for g in Migration.select().where((Migration.person == p) & (Migration.deleted == False)):  # noqa: E712
+        click.echo(f"  流动：{named('migration_direction', g.direction)}  {g.move_date.replace('-', '')[:6]}  {g.current_address}")
 
 
 @person.command("set")
@@ -395,10 +410,14 @@ def person_set(id_number: str, changes: tuple[str, ...], reason: str, confirm_wa
         if not sep:
             raise HechaError(f"“{item}”应写成 字段=值")
         pairs[key] = value
+    from storage.households import WarningsNotConfirmed
+
     try:
         p = update_person(id_number, pairs, reason=reason, confirm_warnings=confirm_warnings)
     except KeyError as exc:
         raise HechaError(exc.args[0]) from None
+    except WarningsNotConfirmed as exc:
+        raise HechaError(f"需要核实：{exc}。核实无误后加 --confirm 再运行（确认记入记录）。") from None
     click.echo(f"已修改 {p.name}（版本 {p.version}）")
 
 
@@ -429,9 +448,14 @@ def status(db_path: Path | None) -> None:
 def check(village: str | None, household: str | None, include_confirmed: bool, db_path: Path | None) -> None:
     """审核校验：列出数据库中的全部错误和提示（按级别），有错误时退出状态为 1。"""
     from storage.check import check_database
+    from storage.models import Household
 
     open_office_db(db_path)
-    found = list(check_database(village=village, household=household, include_confirmed=include_confirmed))
+    for option, value, column in (("--village", village, Household.village_code), ("--household", household, Household.household_code)):
+        if value and not Household.select().where(column.startswith(value) & (Household.deleted == False)).exists():  # noqa: E712
+            raise HechaError(f"{option} {value}：没有这样的户（村代码可只写开头，户编码写18位或开头）。")
+    found = sorted(check_database(village=village, household=household, include_confirmed=include_confirmed),
+                   key=lambda x: (x.level != "error", x.household_code, x.finding.index))
     errors = [x for x in found if x.level == "error"]
     warnings = [x for x in found if x.level != "error"]
     for x in errors + warnings:

@@ -43,9 +43,9 @@ class Located:
 def _households(village: str | None, household: str | None, uids: Iterable[str] | None):
     query = Household.select().where(Household.deleted == False)  # noqa: E712
     if village:
-        query = query.where(Household.village_code == village)
+        query = query.where(Household.village_code.startswith(village))
     if household:
-        query = query.where(Household.household_code == household)
+        query = query.where(Household.household_code.startswith(household))
     if uids is not None:
         query = query.where(Household.uid.in_(list(uids)))
     return query.order_by(Household.household_code)
@@ -102,7 +102,7 @@ def two_households(*, village: str | None = None, household: str | None = None, 
     for copies in found.values():
         for p in copies:
             hh = p.household
-            if village and hh.village_code != village or household and hh.household_code != household:
+            if village and not hh.village_code.startswith(village) or household and not hh.household_code.startswith(household):
                 continue
             if household_uids is not None and hh.uid not in set(household_uids):
                 continue

@@ -19,7 +19,7 @@ from .db import write_txn
 from .dedup import Candidate, candidates
 from .models import AdminDivision, Birth, Household, Migration, Person, WomanFP
 from .names import normalize
-from .validate import ERROR, Finding, check_household
+from .validate import ERROR, Finding, check_household, confirmation
 
 
 @dataclass
@@ -340,7 +340,7 @@ def confirm(h: HouseholdInput, findings: list[Finding]) -> None:
     for f in findings:
         target = record_of(h, f)
         if target is not None:
-            target.confirmed.add(f.rule)
+            target.confirmed.add(confirmation(f.rule, f.message))
 
 
 def record_of(h: HouseholdInput, f: Finding):

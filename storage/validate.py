@@ -10,6 +10,7 @@ the loader and the CLI share; :func:`check_database` adds the rules that span ho
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -214,6 +215,13 @@ MARRIED = frozenset({"20", "21", "22", "23", "30", "40"})  # 已婚、初婚、�
 OUTFLOW, INFLOW = "2", "3"
 
 
+def confirmation(rule: str, message: str) -> str:
+    """The token stored on a record when the clerk confirms a warning: the rule id and a short hash
+    of its message, so a confirmation lapses when the data it was about changes (a 200-day gap
+    confirmed is asked again once the date says 31 days)."""
+    return f"{rule}#{hashlib.sha256(message.encode()).hexdigest()[:8]}"
+
+
 def bad_text(value: str, field: str) -> str | None:
     """Why a free-text value cannot be stored (control characters, too long), or ``None``.
 
@@ -267,7 +275,7 @@ class _Checker:
     def add(self, rule: str, section: str, index: int, field: str, message: str, sub: int = -1) -> None:
         level = RULES[rule][0]
         record = self._record(section, index, sub)
-        confirmed = level == WARNING and record is not None and rule in record.confirmed
+        confirmed = level == WARNING and record is not None and confirmation(rule, message) in record.confirmed
         self.out.append(Finding(rule, level, section, index, field, message, sub, confirmed))
 
     def _record(self, section: str, index: int, sub: int):
@@ -294,8 +302,7 @@ class _Checker:
         for name, list_id in fields.items():
             value = getattr(record, name) or ""
             if value and value not in code_list(list_id).items:
-                codes = code_list(list_id)
-                self.add(rule, section, index, name, f"{FIELD_LABELS.get(name, name)}代码“{value}”不在{codes.source.split(';')[0]}中：按F4查看代码表", sub)
+                self.add(rule, section, index, name, f"{FIELD_LABELS.get(name, name)}代码“{value}”不在代码表中：按F4查看", sub)
 
     def dates(self, rule: str, section: str, index: int, record, fields, sub: int = -1) -> None:
         for name in fields:
@@ -326,9 +333,10 @@ class _Checker:
             self.add("household.group", "household", -1, "group_no", "村民小组应为2位数字（01–99）")
         if not h.members:
             self.add("household.members", "household", -1, "members", "每户至少登记一人（户主写在第一行）")
-        heads = sum(m.relation_to_head == RELATION_HEAD for m in h.members)
-        if h.members and heads != 1:
-            self.add("household.head", "household", -1, "members", f"每户应有且只有一名户主（关系代码02），现有{heads}名")
+        heads = [k for k, m in enumerate(h.members) if m.relation_to_head == RELATION_HEAD]
+        if h.members and len(heads) != 1:
+            at = heads[1] if len(heads) > 1 else 0  # the second head, or the first line, to fix
+            self.add("household.head", "member", at, "relation_to_head", f"每户应有且只有一名户主（关系代码02），现有{len(heads)}名：核对与户主关系")
         self.codes("household.code", "household", -1, h, HOUSEHOLD_CODES)
         self.dates("household.date", "household", -1, h, ("survey_date",))
         for name in ("address_detail", "form_no"):

@@ -189,7 +189,9 @@ def test_check_reports_and_export_refuses_while_errors_remain(offices, tmp_path,
     assert res.exit_code == 1
     assert "错误 130123103203030001 第3人 居住状况 李浩然 [member.outflow]" in res.output
     res = runner.invoke(cli, ["check", "--village", "130123103201", "--db", str(offices.township_db)])
-    assert res.exit_code == 0 and "共 0 处错误" in res.output
+    assert res.exit_code == 1 and "没有这样的户" in res.output  # a village with no households is not "clean"
+    res = runner.invoke(cli, ["check", "--village", "1301231032", "--db", str(offices.township_db)])
+    assert res.exit_code == 1 and "[member.outflow]" in res.output  # a prefix, as on the screen
     pf = tmp_path / "p"
     pf.write_text("township-passphrase\n")
     monkeypatch.setenv("HECHA_PASSPHRASE_FILE", str(pf))
@@ -219,4 +221,4 @@ def test_person_set_asks_for_warnings_to_be_confirmed(township_db):
     assert res.exit_code == 0, res.output
     from storage.models import Person
 
-    assert "woman.missing" in Person.get(Person.name == "王秀英").confirmed
+    assert "woman.missing#" in Person.get(Person.name == "王秀英").confirmed

@@ -147,8 +147,13 @@ def test_twins_are_not_an_interval_problem_and_confirmed_warnings_stay_quiet():
     add_twins(h, gap_days=200)
     warning = next(f for f in check_household(h, VILLAGES, TODAY) if f.rule == "birth.interval")
     assert warning.level == "warning" and "200" in warning.message
-    h.births[warning.index].confirmed.add("birth.interval")
+    from storage.households import confirm
+
+    confirm(h, [warning])
     assert all(f.confirmed for f in check_household(h, VILLAGES, TODAY) if f.rule == "birth.interval")
+    h.births[warning.index].birth_date = "20190702"  # the data changes: the confirmation lapses
+    again = next(f for f in check_household(h, VILLAGES, TODAY) if f.rule == "birth.interval")
+    assert not again.confirmed and "31" in again.message
 
 
 def test_an_outflow_with_its_episode_and_address_is_fine():

@@ -43,7 +43,11 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("back", "back", ("escape", "ctrl+x"), "返回", "form"),
     KeySpec("list-back", "back", ("escape", "ctrl+x"), "返回", "list"),
     KeySpec("list-more", "more", ("f8", "ctrl+d"), "下一页/重查", "list"),
-    KeySpec("page-back", "back", ("escape", "ctrl+x"), "返回", "page"),
+    KeySpec("plain-back", "back", ("escape", "ctrl+x"), "返回", "plain"),
+    KeySpec("page-keep", "keep", ("f10", "ctrl+s"), "保存本页", "page"),
+    KeySpec("page-cancel", "cancel", ("escape", "ctrl+x"), "不改返回", "page"),
+    KeySpec("page-lookup", "lookup", ("f4", "ctrl+l"), "代码表", "page"),
+    KeySpec("page-remove", "remove", ("f8", "ctrl+d"), "删去本页", "page"),
 )
 
 

@@ -26,7 +26,7 @@ from .dialogs import PassphraseScreen
 
 
 class _BundleScreen(Screen):
-    BINDINGS = bindings("page")
+    BINDINGS = bindings("plain")
 
     def action_back(self) -> None:
         if not self.query_one(LoadingIndicator).display:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -114,15 +114,19 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "close", "关闭", id="help-close")]
 
     def compose(self) -> ComposeResult:
-        scopes = {"app": "全局", "home": "主菜单", "form": "登记表", "list": "户列表", "page": "其他画面"}
+        scopes = {"app": "全局", "home": "主菜单", "form": "登记表", "page": "登记表的页（三、五、详情）", "list": "户列表、审核校验", "plain": "其他画面"}
         lines = []
         for scope, title in scopes.items():
             lines.append(f"【{title}】")
             lines += [f"  {keys_text(s):<22}{s.label}" for s in TABLE if s.scope == scope]
         lines.append("【录入】 回车/Tab 下一项  Shift+Tab 上一项  填满自动跳到下一项")
         with Vertical(classes="dialog help"):
-            yield Static("帮助（Esc 关闭）", classes="dialog-title")
-            yield Static("\n".join(lines))
+            yield Static("帮助（↑↓ PgUp PgDn 翻看，Esc 关闭）", classes="dialog-title")
+            with VerticalScroll(id="help-body"):
+                yield Static("\n".join(lines))
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -32,7 +32,7 @@ class ValidationScreen(Screen):
         found: list[Located]
 
     def compose(self) -> ComposeResult:
-        yield Static("审核校验（Tab 在筛选和列表间切换；回车打开该户并定位到该项；F8 重新检查）", classes="title")
+        yield Static("审核校验（Tab 在筛选和列表间切换；回车打开该户并定位到该项；F8 重新检查；规则可输入部分名称）", classes="title")
         with Row():
             yield Label("村代码")
             yield PlainInput(id="f-village", max_length=12, restrict=r"\d*")
@@ -81,10 +81,11 @@ class ValidationScreen(Screen):
         rule = self.query_one("#f-rule", PlainInput).value.strip()
         self.shown = [
             x for x in self.found
-            if x.household_code.startswith(village) and (not level or x.level == level) and x.finding.rule.startswith(rule)
+            if x.household_code.startswith(village) and (not level or x.level == level) and rule in x.finding.rule
         ]
         table = self.query_one(DataTable)
         table.clear()
+        self.query_one("#finding-detail", Static).update("")
         for n, x in enumerate(self.shown[:2000]):
             f = x.finding
             table.add_row(x.household_code, x.person, LEVELS.get(f.level, f.level), f"{f.where()}：{f.message}", key=str(n))

@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from storage.codes import code_list
 
+from ..keys import bindings
 from ..widgets.fields import FieldInput, Label, Meaning, Row
 from .dialogs import LookupScreen
 
@@ -142,12 +142,7 @@ class PageScreen(Screen[bool]):
     With ``removable`` the page can be removed (Ctrl+D): it dismisses ``None``.
     """
 
-    BINDINGS = [
-        Binding("f10,ctrl+s", "keep", "保存本页", id="page-keep"),
-        Binding("escape,ctrl+x", "cancel", "不改返回", id="page-cancel"),
-        Binding("f4,ctrl+l", "lookup", "代码表", id="page-lookup"),
-        Binding("ctrl+d", "remove", "删去本页", id="page-remove"),
-    ]
+    BINDINGS = bindings("page")
 
     def __init__(self, title: str, specs: tuple[Spec, ...], record, *, removable: bool = False, extra: dict | None = None):
         super().__init__()
@@ -160,7 +155,8 @@ class PageScreen(Screen[bool]):
         return getattr(self.records[spec.on], spec.field)
 
     def compose(self) -> ComposeResult:
-        yield Static(self.title_text + "（回车下一项，最后一项回车或F10保存本页，Esc不改返回）", classes="title")
+        hint = "，F8删去本页" if self.removable else ""
+        yield Static(self.title_text + f"（回车下一项；最后一项回车或F10保存本页；Esc不改返回{hint}）", classes="title")
         with VerticalScroll(id="page-fields"):
             for spec in self.specs:
                 with Row():
