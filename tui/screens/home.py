@@ -69,7 +69,7 @@ class HomeScreen(Screen):
     def action_open_form(self) -> None:
         from .household import HouseholdScreen
 
-        self.app.push_screen(HouseholdScreen())
+        self.app.push_screen(HouseholdScreen(carry=getattr(self.app, "last_carry", None)))
 
     def action_open_list(self) -> None:
         from .households import HouseholdListScreen

@@ -173,7 +173,8 @@ class HouseholdScreen(Screen):
         self.clear_birth()
         self.update_title()
         self.snapshot = copy.deepcopy(self.form)
-        self.field("village_code").focus()
+        self.set_focus(self.field("village_code"))  # now, so keys typed ahead land here, selected
+        self.field("village_code").select_all()
         if self.focus_on is not None:
             self.call_after_refresh(self.focus_finding, self.focus_on, 1, "审核校验")
 
@@ -738,6 +739,7 @@ class HouseholdScreen(Screen):
         self.post_message(self.HouseholdSaved(hh.household_code))
         self.app.notify(text.SAVED.format(code=hh.household_code, n=len(self.form.members), b=len(self.form.births)))
         carry = (self.form.village_code, self.form.group_no, self.form.address_detail)
+        self.app.last_carry = carry  # the menu's next F2 starts from here too
         if self.editing:
             self.app.pop_screen()
         else:

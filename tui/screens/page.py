@@ -211,8 +211,24 @@ class PageScreen(Screen[bool]):
             setattr(self.records[spec.on], spec.field, value)
         self.dismiss(True)
 
+    def changed(self) -> bool:
+        """Whether a field differs from the record (what leaving without keeping would lose)."""
+        return any(self.query_one(f"#p_{s.field}", FieldInput).value.strip() != to_text(s, self.get(s)) for s in self.specs)
+
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        if not self.changed():
+            self.dismiss(False)
+            return
+        from .dialogs import ConfirmScreen
+
+        def answered(yes: bool) -> None:
+            if yes:
+                self.dismiss(False)
+
+        self.app.push_screen(ConfirmScreen("不保存本页", "本页改过的内容不保存，返回吗？"), answered)
+
+    def has_unsaved(self) -> bool:
+        return self.changed()
 
     def action_remove(self) -> None:
         if self.removable:
