@@ -93,3 +93,29 @@ def test_key_the_reference_household_in_tmux(township_db):
     assert {p.name for p in Person.select()} == {"李建国", "王秀英", "李浩然", "李梓涵"}
     assert Birth.get().birth_cert_no == "M130456789" and Birth.get().policy_attribute == "1"
     assert WomanFP.get().contraception == "03"
+
+
+def test_a_gbk_byte_does_not_end_hecha(township_db):
+    require_tool("tmux")
+    close_db()
+    with Tmux(hecha_command(str(township_db)), term="xterm") as t:
+        t.wait_for("已录入：0 户")
+        t.keys("F2")
+        t.wait_for("一、户的情况")
+        t.type("13012310320303")
+        subprocess.run([*t.tmux, "send-keys", "-t", t.name, "-H", "d5", "c5"], check=True)  # 张 in GBK
+        screen = t.wait_for("UTF-8")
+        assert "一、户的情况" in screen  # still running, on the same form
+        t.type("张三")  # and UTF-8 still works after it
+        t.wait_for("张三")
+
+
+def test_a_non_utf8_locale_gets_the_settings(monkeypatch):
+    from tui import terminal
+
+    monkeypatch.setattr(terminal.locale, "getpreferredencoding", lambda do_setlocale=False: "GBK")
+    message = terminal.locale_problem()
+    assert message and "PuTTY" in message and "Xshell" in message and "UTF-8" in message
+    monkeypatch.setattr(terminal.locale, "getpreferredencoding", lambda do_setlocale=False: "UTF-8")
+    monkeypatch.setattr(terminal.sys, "stdout", type("S", (), {"encoding": "utf-8"})())
+    assert terminal.locale_problem() is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,5 +81,15 @@ def make_app(db_path: str | Path, config: Config | None = None) -> HechaApp:
 
 
 def run(db_path: str | Path) -> None:
-    """Run the TUI full-screen, mouse off (DESIGN.md §10)."""
+    """Run the TUI full-screen, mouse off, with the terminal guards (DESIGN.md §10).
+
+    Raises ``SystemExit(1)`` with the settings to change when the locale is not UTF-8.
+    """
+    from .terminal import install_input_guard, locale_problem
+
+    problem = locale_problem()
+    if problem:
+        sys.stderr.buffer.write((problem + "\n").encode("utf-8", "replace"))
+        raise SystemExit(1)
+    install_input_guard()
     make_app(db_path).run(mouse=False)

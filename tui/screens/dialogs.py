@@ -120,6 +120,9 @@ class HelpScreen(ModalScreen[None]):
             lines.append(f"【{title}】")
             lines += [f"  {keys_text(s):<22}{s.label}" for s in TABLE if s.scope == scope]
         lines.append("【录入】 回车/Tab 下一项  Shift+Tab 上一项  填满自动跳到下一项")
+        from ..terminal import SETTINGS
+
+        lines.append("【终端设置】\n" + SETTINGS)
         with Vertical(classes="dialog help"):
             yield Static("帮助（↑↓ PgUp PgDn 翻看，Esc 关闭）", classes="dialog-title")
             with VerticalScroll(id="help-body"):

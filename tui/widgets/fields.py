@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 from textual import events
+
+from ..terminal import GBK_MESSAGE, REPLACEMENT
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
@@ -46,6 +48,11 @@ class PlainInput(Input, inherit_bindings=False):
         self.cursor_blink = False
 
     async def _on_key(self, event: events.Key) -> None:
+        if event.character == REPLACEMENT:  # a byte that was not UTF-8 (GBK from the client)
+            event.stop()
+            event.prevent_default()
+            self.notify(GBK_MESSAGE, severity="error", timeout=8)
+            return
         action = EDITING_KEYS.get(event.key)
         if action is not None:
             event.stop()
