@@ -105,19 +105,21 @@ class ExportBlocked(Exception):
 
 
 def _changed_household_uids(office_code: str, since: int) -> set[str]:
-    """Households that have a row of this office newer than version ``since`` (the next bundle's)."""
+    """Households that have a row of this office newer than version ``since`` (the next bundle's):
+    one query per table, the household's uid joined in SQL."""
     from storage.models import Birth, Household, Migration, Person, WomanFP
 
     def newer(model):
         return (model.origin == office_code) & (model.version > since)
 
-    uids = {r.uid for r in Household.select(Household.uid).where(newer(Household))}
-    uids |= {r.household.uid for r in Person.select(Person.household).where(newer(Person)).join(Household).switch(Person)}
-    uids |= {r.household.uid for r in Birth.select(Birth.household).where(newer(Birth)).join(Household).switch(Birth)}
-    for model in (WomanFP, Migration):
-        q = model.select(Household.uid).join(Person).join(Household).where(newer(model)).tuples()
-        uids |= {uid for (uid,) in q}
-    return uids
+    queries = [
+        Household.select(Household.uid).where(newer(Household)),
+        Person.select(Household.uid).join(Household).where(newer(Person)),
+        Birth.select(Household.uid).join(Household).where(newer(Birth)),
+        WomanFP.select(Household.uid).join(Person).join(Household).where(newer(WomanFP)),
+        Migration.select(Household.uid).join(Person).join(Household).where(newer(Migration)),
+    ]
+    return {uid for q in queries for (uid,) in q.tuples()}
 
 
 def check_before_export(office_code: str, since: int) -> None:
@@ -247,22 +249,20 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
             bundle_id = str(uuid.uuid4())
             counts = {m._meta.table_name: 0 for m in SHARED_MODELS}
 
-            def records() -> Iterator[dict[str, Any]]:
-                for model in SHARED_MODELS:
-                    where = (model.origin == me.code) & (model.version > since) & (model.version <= upto)
-                    for rec in merge.dump(model, where):
-                        counts[rec["t"]] += 1
-                        yield rec
+            def selection(model):
+                return (model.origin == me.code) & (model.version > since) & (model.version <= upto)
 
+            # counted first (the header leads the payload), then streamed straight into gzip: the
+            # records are never all in memory (the write lock keeps the two passes consistent)
+            for model in SHARED_MODELS:
+                counts[model._meta.table_name] = model.select().where(selection(model)).count()
             body = io.BytesIO()
             with gzip.GzipFile(fileobj=body, mode="wb", mtime=0, compresslevel=6) as gz:
-                lines = io.BytesIO()
-                for rec in records():
-                    lines.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
                 header = dict(bundle_id=bundle_id, sender=me.code, recipient=peer.code, epoch=EPOCH, sequence=sequence, counts=counts)
                 gz.write(json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
-                gz.write(lines.getvalue())
-                del lines
+                for model in SHARED_MODELS:
+                    for rec in merge.dump(model, selection(model)):
+                        gz.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
             recipients = [pyrage.x25519.Recipient.from_str(peer.encrypt_public)]
             recipient_keys = [age_fingerprint(peer.encrypt_public)]
             if peer.recovery_public:
