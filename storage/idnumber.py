@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -95,9 +96,13 @@ def parse(number: str | None, today: dt.date | None = None) -> IdInfo:
     """Check ``number`` and say what it holds (see :class:`IdInfo`).
 
     ``today`` bounds the birth date (default: the real date); a birth date after it is ``bad_date``.
-    Never raises.
+    Never raises. Results are cached (the checks ask about the same number several times).
     """
-    text = (number or "").strip().upper()
+    return _parse((number or "").strip().upper(), today or dt.date.today())
+
+
+@lru_cache(maxsize=65536)
+def _parse(text: str, today: dt.date) -> IdInfo:
     if not text:
         return IdInfo("", "", MISSING)
     if len(text) == 15 and text.isdigit():
@@ -110,7 +115,7 @@ def parse(number: str | None, today: dt.date | None = None) -> IdInfo:
         return IdInfo(text, "", BAD_FORMAT)
     born = _date(full[6:14])
     sex = "1" if int(full[16]) % 2 else "2"
-    if born is None or born > (today or dt.date.today()) or born.year < 1880:
+    if born is None or born > today or born.year < 1880:
         return IdInfo(text, full, BAD_DATE, None, sex)
     if full[:2] not in PROVINCES:
         return IdInfo(text, full, UNKNOWN_REGION, born, sex)
