@@ -334,6 +334,19 @@ class MergeConflict(BaseModel):
     status = pw.CharField(default="open")
 
 
+class Draft(BaseModel):
+    """An unfinished form of one operator (local, never in a bundle): written as each field is left,
+    so a dropped SSH connection loses at most the field being typed (DESIGN.md §10)."""
+
+    operator = pw.CharField()
+    kind = pw.CharField()
+    data = pw.TextField()
+    updated_at = pw.CharField()
+
+    class Meta:
+        indexes = ((("operator", "kind"), True),)
+
+
 SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth, WomanFP, Migration)
 """Shared tables in dependency order (a row's references come earlier)."""
 
@@ -351,4 +364,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     PeerOffice,
     BundleLog,
     MergeConflict,
+    Draft,
 )

@@ -119,3 +119,39 @@ def test_a_non_utf8_locale_gets_the_settings(monkeypatch):
     monkeypatch.setattr(terminal.locale, "getpreferredencoding", lambda do_setlocale=False: "UTF-8")
     monkeypatch.setattr(terminal.sys, "stdout", type("S", (), {"encoding": "utf-8"})())
     assert terminal.locale_problem() is None
+
+
+def test_sighup_mid_form_then_resume(township_db):
+    """The SSH connection drops (SIGHUP) in the middle of a form; the next start resumes it."""
+    require_tool("tmux")
+    close_db()
+    command = hecha_command(str(township_db))
+    with Tmux(command, term="xterm-256color") as t:
+        t.wait_for("已录入：0 户")
+        t.keys("F2")
+        t.wait_for("一、户的情况")
+        t.type("13012310320303" + "李家庄村三组18号")
+        t.keys("Enter")
+        t.type("0001")
+        t.keys("Enter")
+        t.wait_for("一、户的情况（续）")
+        t.keys("F10")
+        t.wait_for("二、户内人员")
+        t.type("李建国")
+        t.keys("Enter")
+        t.type("130123198503140036" + "02" + "01" + "20" + "71" + "1")
+        t.wait_for("130123198503140036")
+        t.type("王秀英")
+        t.keys("Enter")
+        time.sleep(0.5)
+        pid = subprocess.run(["pgrep", "-f", f"hecha --db {township_db}"], capture_output=True, text=True).stdout.split()
+        assert pid, "hecha is not running"
+        subprocess.run(["kill", "-HUP", *pid], check=True)
+        time.sleep(1)
+        assert not subprocess.run(["pgrep", "-f", f"hecha --db {township_db}"], capture_output=True).stdout
+    with Tmux(command, term="xterm") as t:
+        t.wait_for("继续未完成的登记表")
+        t.type("y")
+        screen = t.wait_for("已恢复上次未保存的登记表")
+        assert "李建国" in screen and "130123198503140036" in screen and "王秀英" in screen
+        assert "李家庄村三组18号" in screen

@@ -333,3 +333,45 @@ async def test_a_whole_form_hits_each_kind_of_rule_is_fixed_and_saved(db):
     twins = list(Birth.select().where(Birth.child.is_null()).order_by(Birth.plurality_index))
     assert [(b.child_name, b.birth_date, b.plurality, b.plurality_index) for b in twins] == [
         ("王秀英之子", "2019-06-01", 2, 1), ("王秀英之女", "2019-06-01", 2, 2)]
+
+
+async def test_an_unfinished_form_is_offered_back_where_it_stopped(db):
+    """Each field is written as it is left: after the process ends mid-form (a dropped SSH
+    connection), the next start offers the draft and puts every field and the cursor back."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "13012310320303")
+        await type_text(pilot, "李家庄村三组18号")
+        await pilot.press("enter")
+        await type_text(pilot, "0001")
+        await pilot.press("enter", "f10")
+        await type_text(pilot, "李建国")
+        await pilot.press("enter")
+        await type_text(pilot, "130123198503140036" + "02" + "01" + "20" + "71" + "1")  # a whole line
+        await type_text(pilot, "王秀英")
+        await pilot.press("enter")  # the name is left: written
+        await type_text(pilot, "1301231987")  # being typed when the connection drops: may be lost
+        app.exit()  # no confirmation, no save: as when the process is killed
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and "李建国" in str(app.screen.query_one("#confirm-body").render())
+        await pilot.press("y")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HouseholdScreen)
+        assert [m.name for m in screen.form.members] == ["李建国"]
+        assert screen.value("address_detail") == "李家庄村三组18号" and screen.value("m_name") == "王秀英"
+        assert app.focused.id == "m_id"
+        await type_text(pilot, "130123198707220046" + "12" + "01")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "1")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert Person.select().count() == 2
+    from storage.drafts import load_draft
+    from storage.paths import operator_login
+
+    open_db(db)
+    assert load_draft(operator_login()) is None  # saved: the draft is gone

@@ -70,6 +70,9 @@ class HechaApp(App):
 
         def answered(yes: bool) -> None:
             if yes:
+                from storage.drafts import clear_draft
+
+                clear_draft(self.operator)
                 self.exit()
 
         self.push_screen(ConfirmScreen("退出 hecha", text.DISCARD), answered)

@@ -49,6 +49,30 @@ class HomeScreen(Screen):
         level = "乡镇" if office.level == "township" else "县级"
         self.query_one("#home-office", Static).update(f"{text.APP_TITLE}  {office.full_name}（{office.code}，{level}） 操作员 {self.app.operator} {tag}")
         self.read_counts()
+        self.call_after_refresh(self.offer_draft)
+
+    def offer_draft(self) -> None:
+        """A form left unfinished (connection dropped, process killed) is offered back at start."""
+        from storage.drafts import load_draft
+
+        draft = load_draft(self.app.operator)
+        if draft is None:
+            return
+        form, state, at = draft
+        names = "、".join(m.name for m in form.members[:3]) or state.get("editor", {}).get("m_name", "") or "（还没有人员）"
+        body = (f"上次（{at.replace('T', ' ').replace('Z', ' UTC')}）的登记表没有保存完：\n"
+                f"村 {form.village_code or '—'} 组 {form.group_no or '—'}，已录 {len(form.members)} 人：{names}\n\n"
+                "Y 从中断处继续    N 以后再说（下次启动还会问）")
+
+        def answered(yes: bool) -> None:
+            if yes:
+                from .household import HouseholdScreen
+
+                self.app.push_screen(HouseholdScreen(form=form, resume=state))
+
+        from .dialogs import ConfirmScreen
+
+        self.app.push_screen(ConfirmScreen("继续未完成的登记表", body), answered)
 
     def on_screen_resume(self) -> None:
         self.read_counts()

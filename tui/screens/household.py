@@ -25,6 +25,7 @@ from storage.dates import DateInputError, parse_typed
 from storage.db import close_db
 from storage.dedup import Candidate, candidates
 from storage.divisions import short_name
+from storage.drafts import clear_draft, save_draft
 from storage.households import (
     BirthInput,
     DuplicatesNotConfirmed,
@@ -81,10 +82,12 @@ class HouseholdScreen(Screen):
 
         code: str
 
-    def __init__(self, form: HouseholdInput | None = None, carry: tuple[str, str, str] | None = None, focus_on=None):
+    def __init__(self, form: HouseholdInput | None = None, carry: tuple[str, str, str] | None = None, focus_on=None,
+                 resume: dict | None = None):
         super().__init__()
         self.focus_on = focus_on  # a finding to put the cursor on when the form opens (审核校验)
-        self.editing = form is not None
+        self.resume = resume  # the screen state of a draft being continued
+        self.editing = form is not None if resume is None else resume.get("editing", False)
         self.form = form or HouseholdInput()
         if form is None and carry:
             self.form.village_code, self.form.group_no, self.form.address_detail = carry
@@ -175,6 +178,8 @@ class HouseholdScreen(Screen):
         self.snapshot = copy.deepcopy(self.form)
         self.set_focus(self.field("village_code"))  # now, so keys typed ahead land here, selected
         self.field("village_code").select_all()
+        if self.resume:
+            self.restore(self.resume)
         if self.focus_on is not None:
             self.call_after_refresh(self.focus_finding, self.focus_on, 1, "审核校验")
 
@@ -252,7 +257,8 @@ class HouseholdScreen(Screen):
             self.update_title()
 
     def advance(self, name: str) -> None:
-        """Check the field just left and move to the next one, as the paper form goes."""
+        """Check the field just left and move to the next one, as the paper form goes; the draft is
+        written as each field is left."""
         self.say("")
         step = getattr(self, f"leave_{name}", None)
         target = step() if step else self.next_in_order(name)
@@ -261,6 +267,39 @@ class HouseholdScreen(Screen):
         elif isinstance(self.focused, FieldInput) and self.focused.field == name:
             here = self.focused  # the cursor stays to fix the field: a short code is retyped whole
             here.select_all() if here.max_length and here.max_length <= 3 else here.action_end()
+        self.write_draft()
+
+    # ------------------------------------------------------------------ drafts (nothing lost)
+    def screen_state(self) -> dict:
+        focused = self.focused
+        return {
+            "editing": self.editing,
+            "editor": {f.field: f.value for f in self.query(FieldInput)},
+            "member_index": self.member_index,
+            "birth_index": self.birth_index,
+            "focus": focused.field if isinstance(focused, FieldInput) else "village_code",
+        }
+
+    def write_draft(self) -> None:
+        """Write the whole form and the line being keyed (a few milliseconds; SQLite WAL)."""
+        if not self.has_unsaved():
+            return
+        self.sync_household_fields()
+        save_draft(self.app.operator, self.form, self.screen_state())
+
+    def restore(self, state: dict) -> None:
+        """Put a draft's line and cursor back, exactly where the clerk stopped."""
+        self.member_index = state.get("member_index")
+        self.birth_index = state.get("birth_index")
+        for name, value in state.get("editor", {}).items():
+            for f in self.query(f"#{name}"):
+                f.value = value
+        self.snapshot = HouseholdInput()  # a continued draft counts as unsaved
+        self.refresh_tables()
+        self.update_title()
+        target = state.get("focus") or "village_code"
+        self.focus_field(target)
+        self.say("已恢复上次未保存的登记表：从光标处继续", field=target)
 
     @staticmethod
     def next_in_order(name: str) -> str | None:
@@ -679,6 +718,7 @@ class HouseholdScreen(Screen):
     def after_page(self, focus: str = "m_name") -> None:
         self.refresh_tables()
         self.focus_field(focus)
+        self.write_draft()
 
     def action_to_births(self) -> None:
         self.focus_field("b_child")
@@ -736,6 +776,7 @@ class HouseholdScreen(Screen):
         except DuplicatesNotConfirmed as exc:
             self.ask_duplicates(exc)
             return
+        clear_draft(self.app.operator)
         self.post_message(self.HouseholdSaved(hh.household_code))
         self.app.notify(text.SAVED.format(code=hh.household_code, n=len(self.form.members), b=len(self.form.births)))
         carry = (self.form.village_code, self.form.group_no, self.form.address_detail)
@@ -824,6 +865,7 @@ class HouseholdScreen(Screen):
 
         def answered(yes: bool) -> None:
             if yes:
+                clear_draft(self.app.operator)
                 if self.editing:
                     self.app.pop_screen()
                 else:

@@ -1,0 +1,69 @@
+"""Drafts of unfinished household forms (DESIGN.md §10: a dropped connection loses at most the field
+being typed). The form writes its whole state, the form plus the line being keyed and where the
+cursor goes next, every time a field is left; saving or discarding the form removes the draft, and
+the next start offers to continue it. One draft per operator."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from .db import now_iso, write_txn
+from .households import BirthInput, HouseholdInput, MemberInput, MigrationInput, WomanInput
+from .models import Draft
+
+KIND = "household"
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, set):
+        return sorted(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _member(d: dict) -> MemberInput:
+    d = dict(d, confirmed=set(d.get("confirmed", [])))
+    d["fp"] = WomanInput(**dict(d["fp"], confirmed=set(d["fp"].get("confirmed", [])))) if d.get("fp") else None
+    d["migrations"] = [MigrationInput(**dict(g, confirmed=set(g.get("confirmed", [])))) for g in d.get("migrations", [])]
+    return MemberInput(**d)
+
+
+def form_from_dict(d: dict) -> HouseholdInput:
+    """A :class:`HouseholdInput` back from :func:`save_draft`'s JSON."""
+    d = dict(d, confirmed=set(d.get("confirmed", [])))
+    d["members"] = [_member(m) for m in d.get("members", [])]
+    d["births"] = [BirthInput(**dict(b, confirmed=set(b.get("confirmed", [])))) for b in d.get("births", [])]
+    return HouseholdInput(**d)
+
+
+def save_draft(operator: str, form: HouseholdInput, state: dict[str, Any]) -> None:
+    """Write ``operator``'s draft: the form and the screen ``state`` (editor values, focus …)."""
+    data = json.dumps({"form": _plain(form), "state": state}, ensure_ascii=False)
+    with write_txn():
+        Draft.insert(operator=operator, kind=KIND, data=data, updated_at=now_iso()).on_conflict(
+            conflict_target=[Draft.operator, Draft.kind], update={Draft.data: data, Draft.updated_at: now_iso()}
+        ).execute()
+
+
+def load_draft(operator: str) -> tuple[HouseholdInput, dict[str, Any], str] | None:
+    """``(form, state, updated_at)`` of ``operator``'s draft, or ``None``. A draft that no longer
+    reads (a newer program changed the form) is ignored, not raised."""
+    row = Draft.get_or_none((Draft.operator == operator) & (Draft.kind == KIND))
+    if row is None:
+        return None
+    try:
+        data = json.loads(row.data)
+        return form_from_dict(data["form"]), data.get("state", {}), row.updated_at
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def clear_draft(operator: str) -> None:
+    """Remove ``operator``'s draft (the form was saved or discarded)."""
+    with write_txn():
+        Draft.delete().where((Draft.operator == operator) & (Draft.kind == KIND)).execute()
