@@ -375,3 +375,14 @@ async def test_an_unfinished_form_is_offered_back_where_it_stopped(db):
 
     open_db(db)
     assert load_draft(operator_login()) is None  # saved: the draft is gone
+
+
+async def test_lookup_by_pinyin_initials(db):
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", "f4")
+        await pilot.pause()
+        await type_text(pilot, "ljz")  # 李家庄村
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.value("village_code") == "130123103203"

@@ -61,24 +61,33 @@ class PassphraseScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+def initials(text: str) -> str:
+    """Pinyin initials of ``text`` for lookups (东山村 → dsc), lower case; pypinyin loads on first use."""
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore") if p).lower()
+
+
 class LookupScreen(ModalScreen[str | None]):
-    """Pick a code from a list: type to filter by code or Chinese name; Enter picks, Esc cancels."""
+    """Pick a code from a list: type to filter by code, Chinese text or pinyin initials (dsc finds
+    东山村); Enter picks, Esc cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "取消", id="lookup-cancel")]
 
     def __init__(self, title: str, items: list[tuple[str, str]]):
         super().__init__()
         self.title_text = title
-        self.items = items
+        self.items = [(code, name, initials(name)) for code, name in items]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog lookup"):
-            yield Static(self.title_text + "（输入代码或文字筛选）", classes="dialog-title")
+            yield Static(self.title_text + "（输入代码、文字或拼音首字母筛选）", classes="dialog-title")
             yield PlainInput(id="lookup-filter")
             yield OptionList(*self._options(""), id="lookup-list")
 
     def _options(self, needle: str) -> list[Option]:
-        return [Option(f"{code} {name}", id=code) for code, name in self.items if needle in code or needle in name]
+        key = needle.lower()
+        return [Option(f"{code} {name}", id=code) for code, name, abbr in self.items if needle in code or needle in name or key in abbr]
 
     def on_input_changed(self, event: Input.Changed) -> None:
         options = self.query_one(OptionList)
