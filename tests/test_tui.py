@@ -386,3 +386,26 @@ async def test_lookup_by_pinyin_initials(db):
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.value("village_code") == "130123103203"
+
+
+async def test_keys_are_remapped_by_id_from_the_config(db, tmp_path):
+    from tui.app import ConfigError, load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text('[keys]\nsave-household = "f11,ctrl+o"\n', encoding="utf-8")
+    config = load_config(path)
+    app = make_app(db, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", "f11")  # the remapped key saves (and the empty form says why not)
+        await pilot.pause()
+        assert "不能保存" in str(app.screen.query_one("#message").render())
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "F11 / Ctrl+O" in str(app.screen.query_one("#help-body Static").render())
+    path.write_text('[keys]\nsave-everything = "f11"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="没有这个操作"):
+        load_config(path)
+    path.write_text("[keys\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="读不了"):
+        load_config(path)
+    assert load_config(tmp_path / "missing.toml").keymap == ()

@@ -18,10 +18,59 @@ from .keys import bindings
 
 @dataclass(frozen=True)
 class Config:
-    """Settings handed to the app (DESIGN.md §12). ``ascii_borders`` for terminals without box
-    drawing; more settings and the TOML file come with the keyboard issue."""
+    """Settings handed to the app (DESIGN.md §12), read by :func:`load_config`.
 
-    ascii_borders: bool = False
+    ``keymap`` maps binding ids of :data:`tui.keys.TABLE` to keys (``"f10,ctrl+s"``).
+    """
+
+    keymap: tuple[tuple[str, str], ...] = ()
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; the message (Chinese) says which file, where and why."""
+
+
+def config_path() -> Path:
+    """``$HECHA_CONFIG``, else ``<user config dir>/hecha/config.toml`` (platformdirs)."""
+    import os
+
+    env = os.environ.get("HECHA_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("hecha", appauthor=False) / "config.toml"
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the TOML config (a missing file gives the defaults). Example::
+
+        [keys]
+        save-household = "f10,ctrl+s"
+        lookup = "f4,ctrl+o"
+
+    Raises :class:`ConfigError` for bad TOML, a value that is not a string, or an unknown action id.
+    """
+    path = path or config_path()
+    if not path.exists():
+        return Config()
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"配置文件 {path} 读不了：{exc}") from None
+    keys = data.get("keys", {})
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise ConfigError(f"配置文件 {path}：[keys] 下每项写成 操作 = \"键1,键2\"")
+    from .keys import keymap_problems
+
+    problems = keymap_problems(keys)
+    if problems:
+        raise ConfigError(f"配置文件 {path}：" + "；".join(problems))
+    return Config(keymap=tuple(sorted(keys.items())))
 
 
 class HechaApp(App):
@@ -36,6 +85,8 @@ class HechaApp(App):
         super().__init__()
         self.db_path = Path(db_path)
         self.config = config or Config()
+        if self.config.keymap:
+            self.set_keymap(dict(self.config.keymap))
         # every redraw costs bytes on a slow SSH link: no animations, no cursor blink (DESIGN.md §10)
         self.animation_level = "none"
 
@@ -94,5 +145,10 @@ def run(db_path: str | Path) -> None:
     if problem:
         sys.stderr.buffer.write((problem + "\n").encode("utf-8", "replace"))
         raise SystemExit(1)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        sys.stderr.buffer.write(f"错误：{exc}\n".encode("utf-8", "replace"))
+        raise SystemExit(1) from None
     install_input_guard()
-    make_app(db_path).run(mouse=False)
+    make_app(db_path, config).run(mouse=False)

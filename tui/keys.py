@@ -52,14 +52,21 @@ TABLE: tuple[KeySpec, ...] = (
 
 
 def bindings(scope: str) -> list[Binding]:
-    """Textual bindings for one scope, the first key shown in the footer."""
-    out = []
-    for spec in TABLE:
-        if spec.scope != scope:
-            continue
-        for n, key in enumerate(spec.keys):
-            out.append(Binding(key, spec.action, spec.label, show=n == 0, key_display=key_label(key), id=f"{spec.id}-{n}" if n else spec.id, priority=scope == "app"))
-    return out
+    """Textual bindings for one scope: one binding per action, all its keys, its id the spec's (so a
+    site's keymap, ``[keys]`` in the config file, replaces them by id); the first key in the footer."""
+    return [
+        Binding(",".join(spec.keys), spec.action, spec.label, key_display=key_label(spec.keys[0]), id=spec.id, priority=scope == "app")
+        for spec in TABLE
+        if spec.scope == scope
+    ]
+
+
+def keymap_problems(keymap: dict[str, str]) -> list[str]:
+    """Chinese messages for keymap entries that name no action or use no key (config ``[keys]``)."""
+    ids = {spec.id for spec in TABLE}
+    problems = [f"[keys] {name}：没有这个操作（可用：{'、'.join(sorted(ids))}）" for name in keymap if name not in ids]
+    problems += [f"[keys] {name}：要写至少一个键，如 \"f10,ctrl+s\"" for name, keys in keymap.items() if name in ids and not keys.strip()]
+    return problems
 
 
 def key_label(key: str) -> str:
@@ -71,6 +78,7 @@ def key_label(key: str) -> str:
     return {"escape": "Esc"}.get(key, key)
 
 
-def keys_text(spec: KeySpec) -> str:
-    """``F10 / Ctrl+S`` for a spec."""
-    return " / ".join(key_label(k) for k in spec.keys)
+def keys_text(spec: KeySpec, remapped: str | None = None) -> str:
+    """``F10 / Ctrl+S`` for a spec (or for the keys a site's keymap gave it)."""
+    keys = [k.strip() for k in remapped.split(",")] if remapped else spec.keys
+    return " / ".join(key_label(k) for k in keys)
