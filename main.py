@@ -466,6 +466,26 @@ def check(village: str | None, household: str | None, include_confirmed: bool, d
 
 
 @cli.command()
+@click.option("--days", default=30, show_default=True, help="最近几天")
+@db_option
+@handled
+def clerks(days: int, db_path: Path | None) -> None:
+    """录入员工作量：每人每天录入的户数、人数、平均每户用时（秒）、修改的户数。"""
+    import datetime as dt
+
+    from storage.stats import clerk_days
+
+    open_office_db(db_path)
+    rows = clerk_days(dt.date.today() - dt.timedelta(days=days))
+    if not rows:
+        click.echo(f"最近{days}天没有在全屏界面保存过登记表。")
+        return
+    click.echo(f"{'日期':<12}{'录入员':<12}{'新录户':>6}{'人数':>6}{'平均每户(秒)':>14}{'修改户':>6}")
+    for r in rows:
+        click.echo(f"{r.day:<12}{r.operator:<12}{r.forms:>6}{r.persons:>6}{r.average_seconds:>14.0f}{r.edits:>6}")
+
+
+@cli.command()
 @click.option("--keep", default=10, show_default=True, help="保留最近几份备份")
 @db_option
 @handled

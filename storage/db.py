@@ -23,7 +23,7 @@ import peewee as pw
 from . import models
 from .paths import backup_dir
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -190,6 +190,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (1, _sql_file("0001_initial.sql")),
     (2, _sql_file("0002_full_form.sql")),
     (3, _sql_file("0003_draft.sql")),
+    (4, _sql_file("0004_entry_log.sql")),
 ]
 
 

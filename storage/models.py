@@ -347,6 +347,19 @@ class Draft(BaseModel):
         indexes = ((("operator", "kind"), True),)
 
 
+class EntryLog(BaseModel):
+    """One household form keyed in the TUI (local): who, when it was started and saved, how many
+    seconds it took, how many persons it held, and whether it was a new form or an edit."""
+
+    operator = pw.CharField(index=True)
+    household_uid = pw.CharField(max_length=36)
+    started_at = pw.CharField()
+    saved_at = pw.CharField(index=True)
+    seconds = pw.IntegerField()
+    persons = pw.IntegerField()
+    new_form = pw.BooleanField()
+
+
 SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth, WomanFP, Migration)
 """Shared tables in dependency order (a row's references come earlier)."""
 
@@ -365,4 +378,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     BundleLog,
     MergeConflict,
     Draft,
+    EntryLog,
 )

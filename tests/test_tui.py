@@ -409,3 +409,20 @@ async def test_keys_are_remapped_by_id_from_the_config(db, tmp_path):
     with pytest.raises(ConfigError, match="读不了"):
         load_config(path)
     assert load_config(tmp_path / "missing.toml").keymap == ()
+
+
+async def test_clerk_figures_come_from_the_forms_saved(db):
+    from click.testing import CliRunner
+
+    from main import cli
+    from storage.stats import clerk_days
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await key_reference_household(pilot)
+        await pilot.pause()
+    open_db(db)
+    [day] = clerk_days()
+    assert (day.forms, day.persons, day.edits) == (1, 4, 0) and day.average_seconds >= 0
+    res = CliRunner().invoke(cli, ["clerks", "--db", str(db)])
+    assert res.exit_code == 0 and day.operator in res.output and "新录户" in res.output

@@ -25,7 +25,9 @@ from storage.dates import DateInputError, parse_typed
 from storage.db import close_db
 from storage.dedup import Candidate, candidates
 from storage.divisions import short_name
+from storage.db import now_iso
 from storage.drafts import clear_draft, save_draft
+from storage.stats import log_entry
 from storage.households import (
     BirthInput,
     DuplicatesNotConfirmed,
@@ -87,6 +89,7 @@ class HouseholdScreen(Screen):
         super().__init__()
         self.focus_on = focus_on  # a finding to put the cursor on when the form opens (审核校验)
         self.resume = resume  # the screen state of a draft being continued
+        self.started_at = (resume or {}).get("started_at") or now_iso()  # for the per-clerk figures
         self.editing = form is not None if resume is None else resume.get("editing", False)
         self.form = form or HouseholdInput()
         if form is None and carry:
@@ -278,6 +281,7 @@ class HouseholdScreen(Screen):
             "member_index": self.member_index,
             "birth_index": self.birth_index,
             "focus": focused.field if isinstance(focused, FieldInput) else "village_code",
+            "started_at": self.started_at,
         }
 
     def write_draft(self) -> None:
@@ -777,6 +781,7 @@ class HouseholdScreen(Screen):
             self.ask_duplicates(exc)
             return
         clear_draft(self.app.operator)
+        log_entry(self.app.operator, hh.uid, self.started_at, len(self.form.members), new_form=not self.editing)
         self.post_message(self.HouseholdSaved(hh.household_code))
         self.app.notify(text.SAVED.format(code=hh.household_code, n=len(self.form.members), b=len(self.form.births)))
         carry = (self.form.village_code, self.form.group_no, self.form.address_detail)
