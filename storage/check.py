@@ -40,13 +40,13 @@ class Located:
         return f"{level} {self.household_code} {f.where()}{who} [{f.rule}] {f.message}"
 
 
-def _households(village: str | None, household: str | None, uids: Iterable[str] | None):
+def _households(village: str | None, household: str | None):
     query = Household.select().where(Household.deleted == False)  # noqa: E712
     if village:
         query = query.where(Household.village_code.startswith(village))
     if household:
         query = query.where(Household.household_code.startswith(household))
-    return query.order_by(Household.household_code)
+    return query
 
 
 def check_database(
@@ -61,7 +61,7 @@ def check_database(
     persons registered in two households. Confirmed warnings only with ``include_confirmed``."""
     villages = village_codes()
     wanted = set(household_uids) if household_uids is not None else None
-    query = _households(village, household, None).order_by()
+    query = _households(village, household)
     last_id = 0
     while True:
         page = list(query.where(Household.id > last_id).order_by(Household.id).limit(PAGE))
