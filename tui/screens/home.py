@@ -48,7 +48,7 @@ class HomeScreen(Screen):
         tag = text.DEMO_TAG if office.is_demo else ""
         level = "乡镇" if office.level == "township" else "县级"
         self.query_one("#home-office", Static).update(f"{text.APP_TITLE}  {office.full_name}（{office.code}，{level}） 操作员 {self.app.operator} {tag}")
-        self.read_counts()
+        self.call_after_refresh(self.read_counts)  # after the menu is drawn: a full scan on a big database
         self.call_after_refresh(self.offer_draft)
 
     def offer_draft(self) -> None:
