@@ -34,6 +34,15 @@ def parse_typed(text: str) -> tuple[str, str]:
     return value.isoformat(), prec
 
 
+def typed_date(text: str) -> dt.date | None:
+    """The date a typed value means (a missing day or month as the 1st), or ``None`` when empty or
+    not a date."""
+    try:
+        return dt.date.fromisoformat(parse_typed(text)[0]) if text else None
+    except DateInputError:
+        return None
+
+
 def to_typed(iso: str, prec: str = "D") -> str:
     """The stored form back as typed: ``("2017-03-06", "D")`` → ``"20170306"``."""
     if not iso:

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from . import audit, idnumber
-from .dates import DateInputError, parse_typed, to_typed
+from .dates import parse_typed, to_typed, typed_date
 from .db import write_txn
 from .dedup import Candidate, candidates
 from .models import AdminDivision, Birth, Household, Migration, Person, WomanFP
@@ -189,10 +189,7 @@ class HouseholdInput:
         """Birth date of member ``i`` (0-based): as typed, else from the ID number."""
         m = self.members[i]
         if m.birth_date:
-            try:
-                return dt.date.fromisoformat(parse_typed(m.birth_date)[0])
-            except DateInputError:
-                return None
+            return typed_date(m.birth_date)
         return idnumber.parse(m.id_number).birth_date
 
 

@@ -13,12 +13,12 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import idnumber
 from .codes import RELATION_HEAD, SEX_FEMALE, SEX_MALE, code_list
-from .dates import DateInputError, add_years, parse_typed
+from .dates import DateInputError, add_years, parse_typed, typed_date
 
 if TYPE_CHECKING:
     from .households import HouseholdInput
@@ -250,13 +250,6 @@ def id_damage(text: str) -> str | None:
     return None
 
 
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(parse_typed(value)[0]) if value else None
-    except DateInputError:
-        return None
-
-
 def _age(born: dt.date | None, on: dt.date) -> int | None:
     if born is None:
         return None
@@ -304,18 +297,22 @@ class _Checker:
             if value and value not in code_list(list_id).items:
                 self.add(rule, section, index, name, f"{FIELD_LABELS.get(name, name)}代码“{value}”不在代码表中：按F4查看", sub)
 
+    def date(self, rule: str, section: str, index: int, name: str, value: str, sub: int = -1) -> dt.date | None:
+        """A typed date checked (a real date, not after today); the date, or ``None``."""
+        if not value:
+            return None
+        try:
+            day = dt.date.fromisoformat(parse_typed(value)[0])
+        except DateInputError as exc:
+            self.add(rule, section, index, name, f"{FIELD_LABELS.get(name, name)}：{exc}", sub)
+            return None
+        if day > self.today:
+            self.add(rule, section, index, name, f"{FIELD_LABELS.get(name, name)}晚于今天：请核对", sub)
+        return day
+
     def dates(self, rule: str, section: str, index: int, record, fields, sub: int = -1) -> None:
         for name in fields:
-            value = getattr(record, name) or ""
-            if not value:
-                continue
-            try:
-                day = dt.date.fromisoformat(parse_typed(value)[0])
-            except DateInputError as exc:
-                self.add(rule, section, index, name, f"{FIELD_LABELS.get(name, name)}：{exc}", sub)
-                continue
-            if day > self.today:
-                self.add(rule, section, index, name, f"{FIELD_LABELS.get(name, name)}晚于今天：请核对", sub)
+            self.date(rule, section, index, name, getattr(record, name) or "", sub)
 
     # --------------------------------------------------------------------------------------------
     def run(self) -> list[Finding]:
@@ -370,12 +367,7 @@ class _Checker:
             self.add("member.sex_missing", "member", i, "sex", "没有有效身份证号时必须填性别")
         born = None
         if m.birth_date:
-            try:
-                born = dt.date.fromisoformat(parse_typed(m.birth_date)[0])
-            except DateInputError as exc:
-                self.add("member.date", "member", i, "birth_date", str(exc))
-            if born and born > today:
-                self.add("member.date", "member", i, "birth_date", "出生日期晚于今天：请核对")
+            born = self.date("member.date", "member", i, "birth_date", m.birth_date)
             if info.ok and born and len(m.birth_date.replace("-", "")) == 8 and born != info.birth_date:
                 self.add("member.id_birth", "member", i, "birth_date", "出生日期与身份证号第7–14位不符：核对日期或号码")
         elif info.ok:
@@ -431,7 +423,7 @@ class _Checker:
             self.text("member.text", "migration", i, "current_address", g.current_address, k)
 
     def births(self) -> None:
-        h, today = self.h, self.today
+        h = self.h
         n = len(h.members)
         dates: list[dt.date | None] = []
         for j, b in enumerate(h.births):
@@ -449,16 +441,11 @@ class _Checker:
             self.text("birth.text", "birth", j, "child_name", b.child_name)
             born = None
             if b.birth_date:
-                try:
-                    born = dt.date.fromisoformat(parse_typed(b.birth_date)[0])
-                except DateInputError as exc:
-                    self.add("birth.date", "birth", j, "birth_date", str(exc))
+                born = self.date("birth.date", "birth", j, "birth_date", b.birth_date)
             elif b.child and 1 <= b.child <= n:
                 born = h.member_birth_date(b.child - 1)
             if born is None and not b.birth_date:
                 self.add("birth.date_missing", "birth", j, "birth_date", "出生日期必填（孩子在本户且有身份证号的可不填）")
-            if born and born > today:
-                self.add("birth.date", "birth", j, "birth_date", "出生日期晚于今天：请核对")
             dates.append(born)
             if born and mother is not None:
                 mother_born = h.member_birth_date(b.mother - 1)
@@ -468,7 +455,7 @@ class _Checker:
                     age = _age(mother_born, born)
                     if not 15 <= age <= 55:
                         self.add("birth.mother_age", "birth", j, "birth_date", f"生育时母亲{age}岁（应在15–55岁）：核实后确认")
-                died = _date(mother.vital_date) if mother.vital_status == "2" else None
+                died = typed_date(mother.vital_date) if mother.vital_status == "2" else None
                 if died and born > died:
                     self.add("birth.after_mother_death", "birth", j, "birth_date", "孩子出生晚于母亲死亡日期：请核对")
             self.codes("birth.code", "birth", j, b, BIRTH_CODES)
@@ -531,8 +518,3 @@ def check_id_number(text: str, today: dt.date | None = None) -> Finding | None:
     if info.ok:
         return None
     return Finding(f"id.{info.status}", ERROR, "member", -1, "id_number", info.message)
-
-
-def with_index(f: Finding, index: int) -> Finding:
-    """``f`` placed at member/birth ``index`` (for findings made before the line was numbered)."""
-    return replace(f, index=index)

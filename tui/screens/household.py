@@ -28,6 +28,7 @@ from storage.divisions import short_name
 from storage.db import now_iso
 from storage.drafts import clear_draft, save_draft
 from storage.stats import log_entry
+from storage.validate import check_id_number
 from storage.households import (
     BirthInput,
     DuplicatesNotConfirmed,
@@ -351,10 +352,11 @@ class HouseholdScreen(Screen):
         number = self.value("m_id").upper()
         if not number:
             return "m_relation"
-        info = idnumber.parse(number)
-        if not info.ok:
-            self.say(info.message)
+        problem = check_id_number(number)  # the same field rule as the save, the CLI and imports
+        if problem:
+            self.say(problem.message)
             return None
+        info = idnumber.parse(number)
         self.field("m_id").value = number
         self.field("m_sex").value = info.sex or ""
         self.field("m_birth").value = info.birth_date.strftime("%Y%m%d") if info.birth_date else ""
@@ -515,14 +517,17 @@ class HouseholdScreen(Screen):
         base.birth_date = "" if derived else self.value("m_birth")
         return base
 
+    @staticmethod
+    def _put(lines: list, index: int | None, line) -> int:
+        """Put an editor's line into the form: a new one at the end, an edited one in its place."""
+        if index is None:
+            lines.append(line)
+            return len(lines) - 1
+        lines[index] = line
+        return index
+
     def commit_member(self) -> str:
-        member = self.member_from_editor()
-        if self.member_index is None:
-            self.form.members.append(member)
-            self.last_member = len(self.form.members) - 1
-        else:
-            self.form.members[self.member_index] = member
-            self.last_member = self.member_index
+        self.last_member = self._put(self.form.members, self.member_index, self.member_from_editor())
         self.refresh_tables()
         self.clear_member()
         self.after_member_committed(self.last_member)
@@ -568,13 +573,7 @@ class HouseholdScreen(Screen):
         return base
 
     def commit_birth(self) -> str:
-        birth = self.birth_from_editor()
-        if self.birth_index is None:
-            self.form.births.append(birth)
-            self.last_birth = len(self.form.births) - 1
-        else:
-            self.form.births[self.birth_index] = birth
-            self.last_birth = self.birth_index
+        self.last_birth = self._put(self.form.births, self.birth_index, self.birth_from_editor())
         self.refresh_tables()
         self.clear_birth()
         return "b_child"
