@@ -357,6 +357,23 @@ def demo(households: int, seed: int, as_of: str | None, office_code: str, start:
         run_tui(path)
 
 
+@cli.command()
+@click.argument("prefix", default="")
+@click.option("--offset", default=0, show_default=True, help="从第几户开始（分页）")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10_000), help="最多列出几户")
+@db_option
+@handled
+def households(prefix: str, offset: int, limit: int, db_path: Path | None) -> None:
+    """户列表（与界面的户列表相同）：户编码以 PREFIX 开头的户，按户编码排序。"""
+    from storage.households import list_households
+
+    open_office_db(db_path)
+    rows = list_households(prefix, offset=offset, limit=limit)
+    for h in rows:
+        click.echo(f"{h.household_code}  {h.head_name or '（无户主）'}  {h.members}人  {h.address_detail}")
+    click.echo(f"共列出 {len(rows)} 户（从第 {offset + 1} 户起）。", err=True)
+
+
 @cli.group()
 def person() -> None:
     """查看或修改人员（按身份证号）。"""

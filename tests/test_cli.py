@@ -222,3 +222,15 @@ def test_person_set_asks_for_warnings_to_be_confirmed(township_db):
     from storage.models import Person
 
     assert "woman.missing#" in Person.get(Person.name == "王秀英").confirmed
+
+
+def test_households_lists_what_the_screen_lists(township_db):
+    from storage.households import save_household
+
+    from .conftest import reference_input
+
+    save_household(reference_input())
+    res = CliRunner().invoke(cli, ["households", "1301231032030", "--db", str(township_db)])
+    assert res.exit_code == 0 and "130123103203030001  李建国  4人  李家庄村三组18号" in res.output
+    res = CliRunner().invoke(cli, ["households", "130123103201", "--db", str(township_db)])
+    assert res.exit_code == 0 and "共列出 0 户" in res.output
