@@ -483,7 +483,7 @@ def check(village: str | None, household: str | None, include_confirmed: bool, d
 
 
 @cli.command()
-@click.option("--days", default=30, show_default=True, help="最近几天")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650), help="最近几天（1–3650）")
 @db_option
 @handled
 def clerks(days: int, db_path: Path | None) -> None:

@@ -402,11 +402,15 @@ async def test_keys_are_remapped_by_id_from_the_config(db, tmp_path):
         await pilot.press("f1")
         await pilot.pause()
         assert "F11 / Ctrl+O" in str(app.screen.query_one("#help-body Static").render())
+    for bad in ('"f4,,ctrl+l"', '"f99"', '"f4\\u0007"'):
+        path.write_text(f"[keys]\nlookup = {bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match="不是可用的键"):
+            load_config(path)
     path.write_text('[keys]\nsave-everything = "f11"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="没有这个操作"):
         load_config(path)
     path.write_text("[keys\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="读不了"):
+    with pytest.raises(ConfigError, match="TOML 格式不对"):
         load_config(path)
     assert load_config(tmp_path / "missing.toml").keymap == ()
 

@@ -61,7 +61,7 @@ def load_config(path: Path | None = None) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"配置文件 {path} 读不了：{exc}") from None
+        raise ConfigError(f"配置文件 {path} 的 TOML 格式不对（{exc}）：检查方括号、引号和等号，改好后再启动") from None
     keys = data.get("keys", {})
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
         raise ConfigError(f"配置文件 {path}：[keys] 下每项写成 操作 = \"键1,键2\"")

@@ -8,6 +8,7 @@ so a site can remap it in its configuration (issue 4). The help screen is genera
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from textual.binding import Binding
@@ -61,17 +62,30 @@ def bindings(scope: str) -> list[Binding]:
     ]
 
 
+KEY_NAME = re.compile(
+    r"(f([1-9]|1[0-9]|2[0-4])|ctrl\+[a-z]|escape|enter|tab|space|home|end|pageup|pagedown|delete|insert|up|down|left|right|[a-z0-9])"
+)
+
+
 def keymap_problems(keymap: dict[str, str]) -> list[str]:
-    """Chinese messages for keymap entries that name no action or use no key (config ``[keys]``)."""
+    """Chinese messages for keymap entries (config ``[keys]``) that name no action, or whose keys are
+    empty or not keys a terminal sends (F1–F24, Ctrl+letter, Esc, a letter or digit …)."""
     ids = {spec.id for spec in TABLE}
     problems = [f"[keys] {name}：没有这个操作（可用：{'、'.join(sorted(ids))}）" for name in keymap if name not in ids]
-    problems += [f"[keys] {name}：要写至少一个键，如 \"f10,ctrl+s\"" for name, keys in keymap.items() if name in ids and not keys.strip()]
+    for name, keys in keymap.items():
+        if name not in ids:
+            continue
+        items = [k.strip() for k in keys.split(",")]
+        bad = [k for k in items if not KEY_NAME.fullmatch(k)]
+        if not keys.strip() or bad:
+            shown = "、".join(repr(k) for k in bad) or "空"
+            problems.append(f"[keys] {name}：{shown} 不是可用的键（写成 \"f10,ctrl+s\"：F1–F24、ctrl+字母、escape、字母或数字）")
     return problems
 
 
 def key_label(key: str) -> str:
     """How a key is written for people: ``F10``, ``Ctrl+S``, ``Esc``."""
-    if key[0] == "f" and key[1:].isdigit():
+    if key[:1] == "f" and key[1:].isdigit():
         return key.upper()
     if key.startswith("ctrl+"):
         return "Ctrl+" + key[5:].upper()

@@ -32,7 +32,7 @@ class ValidationScreen(Screen):
         found: list[Located]
 
     def compose(self) -> ComposeResult:
-        yield Static("审核校验（Tab 在筛选和列表间切换；回车打开该户并定位到该项；F8 重新检查；规则可输入部分名称）", classes="title")
+        yield Static("审核校验（Tab 切换筛选/列表；回车打开并定位；F8 重查）", classes="title")
         with Row():
             yield Label("村代码")
             yield PlainInput(id="f-village", max_length=12, restrict=r"\d*")

@@ -59,9 +59,11 @@ class HomeScreen(Screen):
         if draft is None:
             return
         form, state, at = draft
-        names = "、".join(m.name for m in form.members[:3]) or state.get("editor", {}).get("m_name", "") or "（还没有人员）"
+        names = "、".join(m.name for m in form.members[:3])
+        typing = state.get("editor", {}).get("m_name", "")
+        people = f"已录 {len(form.members)} 人{('：' + names) if names else ''}" + (f"，正在录入 {typing}" if typing else "")
         body = (f"上次（{at.replace('T', ' ').replace('Z', ' UTC')}）的登记表没有保存完：\n"
-                f"村 {form.village_code or '—'} 组 {form.group_no or '—'}，已录 {len(form.members)} 人：{names}\n\n"
+                f"村 {form.village_code or '—'} 组 {form.group_no or '—'}，{people}\n\n"
                 "Y 从中断处继续    N 以后再说（下次启动还会问）")
 
         def answered(yes: bool) -> None:
