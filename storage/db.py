@@ -23,7 +23,7 @@ import peewee as pw
 from . import models
 from .paths import backup_dir
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -191,6 +191,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (2, _sql_file("0002_full_form.sql")),
     (3, _sql_file("0003_draft.sql")),
     (4, _sql_file("0004_entry_log.sql")),
+    (5, _sql_file("0005_recheck.sql")),
 ]
 
 

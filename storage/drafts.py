@@ -33,6 +33,11 @@ def _member(d: dict) -> MemberInput:
     return MemberInput(**d)
 
 
+def form_to_dict(form: HouseholdInput) -> dict[str, Any]:
+    """``form`` as plain JSON-ready data (sets become sorted lists); :func:`form_from_dict` reverses it."""
+    return _plain(form)
+
+
 def form_from_dict(d: dict) -> HouseholdInput:
     """A :class:`HouseholdInput` back from :func:`save_draft`'s JSON."""
     d = dict(d, confirmed=set(d.get("confirmed", [])))

@@ -360,6 +360,55 @@ class EntryLog(BaseModel):
     new_form = pw.BooleanField()
 
 
+class Recheck(BaseModel):
+    """One form chosen for the quality recheck (质量复查, DESIGN.md glossary), local to the office.
+
+    ``plan`` says how it was chosen (``every:10`` = every 10th form in keying order; ``sample:3:seed``
+    = 3 random forms per village with that seed). ``first_operator`` keyed the form first (from
+    :class:`EntryLog`, else the audit trail). ``status``: ``pending`` (waiting for the blind second
+    keying), ``keyed`` (differences listed, some undecided), ``decided`` (every difference decided).
+    ``second_data`` is the second keying as JSON (the form's fields, as in :mod:`storage.drafts`).
+    ``fields_compared`` counts the fields with a value in either keying.
+    """
+
+    household_uid = pw.CharField(max_length=36, index=True)
+    form_no = pw.CharField(default="")
+    household_code = pw.CharField(default="")
+    village_code = pw.CharField(default="")
+    first_operator = pw.CharField(default="")
+    plan = pw.CharField()
+    chosen_at = pw.CharField()
+    chosen_by = pw.CharField()
+    status = pw.CharField(default="pending", index=True)
+    second_operator = pw.CharField(default="")
+    second_data = pw.TextField(default="")
+    keyed_at = pw.CharField(default="")
+    fields_compared = pw.IntegerField(default=0)
+    differences = pw.IntegerField(default=0)
+
+
+class RecheckDiff(BaseModel):
+    """One field on which the two keyings of a rechecked form differ.
+
+    ``section``/``line``/``sub``/``field`` address the field in the form (``line`` is the 1-based
+    member or birth line, ``sub`` the 1-based migration episode); values are as typed. ``decision``:
+    ``""`` (open), ``first`` (原录入正确: the second keyer erred), ``second`` (复查正确: the first
+    keyer erred; the record is corrected), ``neither`` (两次都错: both erred; corrected by hand).
+    """
+
+    recheck = pw.ForeignKeyField(Recheck, backref="diffs", on_delete="CASCADE")
+    section = pw.CharField()
+    line = pw.IntegerField(default=0)
+    sub = pw.IntegerField(default=0)
+    field = pw.CharField()
+    label = pw.CharField()
+    first_value = pw.TextField(default="")
+    second_value = pw.TextField(default="")
+    decision = pw.CharField(default="")
+    decided_by = pw.CharField(default="")
+    decided_at = pw.CharField(default="")
+
+
 SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth, WomanFP, Migration)
 """Shared tables in dependency order (a row's references come earlier)."""
 
@@ -379,4 +428,6 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     MergeConflict,
     Draft,
     EntryLog,
+    Recheck,
+    RecheckDiff,
 )

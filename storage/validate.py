@@ -110,16 +110,21 @@ class Finding:
 
     def where(self) -> str:
         """Where the problem is, in words: 第2人 身份证号."""
-        label = FIELD_LABELS.get(self.field, self.field)
-        if self.section == "member":
-            return f"第{self.index + 1}人 {label}"
-        if self.section == "woman":
-            return f"第{self.index + 1}人 育龄妇女页 {label}"
-        if self.section == "migration":
-            return f"第{self.index + 1}人 第{self.sub + 1}次流动 {label}"
-        if self.section == "birth":
-            return f"第{self.index + 1}个出生 {label}"
-        return label
+        return where_words(self.section, self.index + 1, self.sub + 1, FIELD_LABELS.get(self.field, self.field))
+
+
+def where_words(section: str, line: int, sub: int, label: str) -> str:
+    """A place in the form in words, from 1-based ``line`` (member or birth) and ``sub`` (migration
+    episode): ``where_words("member", 2, 0, "身份证号")`` → ``第2人 身份证号``."""
+    if section == "member":
+        return f"第{line}人 {label}"
+    if section == "woman":
+        return f"第{line}人 育龄妇女页 {label}"
+    if section == "migration":
+        return f"第{line}人 第{sub}次流动 {label}"
+    if section == "birth":
+        return f"第{line}个出生 {label}"
+    return label
 
 
 FIELD_LABELS = {
@@ -184,6 +189,44 @@ FIELD_LABELS = {
     "health_status": "健康状况",
     "finding": "核查结论",
     "members": "户内人员",
+    "police_hukou_no": "公安户口簿编号",
+    "phone": "联系电话",
+    "surveyor": "核查员",
+    "respondent": "被访人",
+    "hukou_place_code": "户籍地代码",
+    "residence_code": "现居住地代码",
+    "is_staff": "机关企事业单位人员",
+    "former_names": "曾用名",
+    "spouse_name": "配偶姓名",
+    "spouse_id_number": "配偶身份证号",
+    "only_child_cert_no": "独生子女证号",
+    "wis_person_code": "WIS人员编码",
+    "gpl_person_code": "GPL人员编码",
+    "boys": "男孩数",
+    "girls": "女孩数",
+    "birth_permit_no": "生育服务证号",
+    "from_code": "流出地代码",
+    "to_code": "流入地代码",
+    "mb_cert_no": "婚育证明编号",
+    "mb_cert_issuer": "婚育证明签发机关",
+    "children_count": "子女数",
+    "gpl_record_id": "GPL记录号",
+    "close_reason": "注销原因",
+    "plurality_index": "多胞胎第几个",
+    "vaccination_card_no": "接种证号",
+    "school_name": "在读学校/幼儿园",
+    "father_name": "父亲姓名",
+    "father_id_number": "父亲身份证号",
+    "birth_time": "出生时间",
+    "delivery_org": "接生机构",
+    "birth_order_couple": "夫妇孩次",
+    "policy_basis": "政策依据",
+    "adopted": "收养",
+    "wis_reported": "WIS已报",
+    "wis_report_period": "WIS上报期",
+    "finding_note": "核查说明",
+    "evidence": "证据",
+    "finding_by": "核查人",
 }
 
 MAX_LENGTHS = {"name": 30, "child_name": 30, "address_detail": 100, "form_no": 20, "hukou_place_text": 100,

@@ -1,0 +1,144 @@
+"""Quality recheck (质量复查): choosing forms, blind second keying, differences, decisions, rates."""
+
+import copy
+import datetime as dt
+
+import pytest
+
+from storage import recheck
+from storage.households import ValidationFailed, load_household, save_household
+from storage.models import AuditLog, Person, Recheck, RecheckDiff
+from storage.stats import log_entry
+from storage.synth import Population
+
+from .conftest import reference_input
+
+AS_OF = dt.date(2024, 6, 30)
+
+
+def _save_many(n: int, operator: str = "clerk1", seed: int = 5) -> list[str]:
+    pop = Population("130123", ["130123103203", "130123103204"], AS_OF, seed=seed)
+    uids = []
+    for form in pop.households(n):
+        hh = save_household(form, operator=operator, confirmed_ids=frozenset(m.id_number.upper() for m in form.members), today=AS_OF)
+        uids.append(hh.uid)
+    return uids
+
+
+def test_every_nth_form_in_keying_order_and_never_twice(township_db):
+    uids = _save_many(10)
+    chosen = recheck.choose_every(3, operator="head")
+    assert [r.household_uid for r in chosen] == [uids[2], uids[5], uids[8]]
+    assert all(r.plan == "every:3" and r.chosen_by == "head" and r.first_operator == "clerk1" for r in chosen)
+    assert recheck.choose_every(3) == []  # the same forms are not chosen twice
+    uids += _save_many(2, seed=9)  # forms 11 and 12: the 12th is the next every-3rd
+    assert [r.household_uid for r in recheck.choose_every(3)] == [uids[11]]
+    with pytest.raises(recheck.RecheckError, match="1 以上"):
+        recheck.choose_every(0)
+
+
+def test_sample_per_village_is_reproducible_from_its_seed(township_db):
+    _save_many(12)
+    first = recheck.choose_sample(2, seed=42)
+    villages = [r.village_code for r in first]
+    assert sorted(set(villages)) == ["130123103203", "130123103204"] and all(villages.count(v) == 2 for v in set(villages))
+    assert first[0].plan == "sample:2:42"
+    picked = {r.household_uid for r in first}
+    for r in first:
+        recheck.delete_recheck(r.id)
+    assert {r.household_uid for r in recheck.choose_sample(2, seed=42)} == picked
+
+
+def _keyed_reference(operator="clerk1"):
+    h = reference_input()
+    hh = save_household(h, operator=operator, confirmed_ids=frozenset(m.id_number.upper() for m in h.members))
+    log_entry(operator, hh.uid, "2026-11-29T08:00:00Z", len(h.members), new_form=True)
+    return hh
+
+
+def test_identical_second_keying_has_no_differences(township_db):
+    _keyed_reference()
+    (row,) = recheck.choose_every(1)
+    done = recheck.record_second_keying(row.id, reference_input(), operator="clerk2")
+    assert done.status == "decided" and done.differences == 0 and done.fields_compared > 40
+    assert done.second_operator == "clerk2"
+    with pytest.raises(recheck.RecheckError, match="已经复录"):
+        recheck.record_second_keying(row.id, reference_input())
+
+
+def test_differences_field_by_field_and_one_id_digit_is_one_difference(township_db):
+    _keyed_reference()
+    (row,) = recheck.choose_every(1)
+    second = reference_input()
+    second.members[1].name = "王秀云"  # a similar-sounding character
+    ref_id = second.members[2].id_number
+    # one wrong digit that keeps a valid check character is hard to find; a wrong check character
+    # is refused by the form, so the second keyer types a different valid ID (born one day later)
+    from storage import idnumber
+
+    info = idnumber.parse(ref_id)
+    second.members[2].id_number = idnumber.make(ref_id[:6], info.birth_date + dt.timedelta(days=1), int(ref_id[14:17]))
+    second.address_detail = second.address_detail + "号"
+    del second.births[0]
+    done = recheck.record_second_keying(row.id, second, operator="clerk2")
+    diffs = {(d.section, d.line, d.field): (d.first_value, d.second_value) for d in done.diffs}
+    assert diffs[("member", 2, "name")] == ("王秀英", "王秀云")
+    assert ("member", 3, "id_number") in diffs
+    assert ("member", 3, "birth_date") not in diffs and ("member", 3, "sex") not in diffs  # from the ID: not counted again
+    assert ("household", 0, "address_detail") in diffs
+    assert diffs[("birth", 1, "*")][1] == ""  # the missing birth line is one difference
+    assert done.differences == 4 and done.status == "keyed"
+    labels = [d.label for d in done.diffs]
+    assert "第2人 姓名" in labels and "第1个出生 整行" in labels
+
+
+def test_decisions_correct_the_record_and_give_rates(township_db):
+    _keyed_reference("clerk1")
+    (row,) = recheck.choose_every(1)
+    second = reference_input()
+    second.members[1].name = "王秀云"
+    second.members[0].ethnicity = "02"
+    recheck.record_second_keying(row.id, second, operator="clerk2")
+    name_diff = RecheckDiff.get(RecheckDiff.field == "name")
+    eth_diff = RecheckDiff.get(RecheckDiff.field == "ethnicity")
+    before = AuditLog.select().count()
+    recheck.decide(name_diff.id, "second", operator="head")
+    assert Person.get(Person.seq == 2).name == "王秀云"  # corrected through the form's save
+    assert AuditLog.select().where(AuditLog.reason.contains("质量复查更正")).count() >= 1 and AuditLog.select().count() > before
+    assert Recheck.get_by_id(row.id).status == "keyed"  # one still open
+    (rate,) = [r for r in recheck.clerk_rates() if r.operator == "clerk1"]
+    assert (rate.forms, rate.errors, rate.undecided) == (1, 1, 1)
+    recheck.decide(eth_diff.id, "first", operator="head")
+    assert Person.get(Person.seq == 1).ethnicity == "01"  # unchanged
+    assert Recheck.get_by_id(row.id).status == "decided"
+    rates = {r.operator: r for r in recheck.clerk_rates()}
+    assert rates["clerk1"].errors == 1 and rates["clerk1"].rate == pytest.approx(1 / Recheck.get_by_id(row.id).fields_compared)
+    assert rates["clerk2"].rechecked == 1 and rates["clerk2"].recheck_errors == 1
+    with pytest.raises(recheck.RecheckError, match="已按复查值更正"):
+        recheck.decide(name_diff.id, "first")
+    with pytest.raises(recheck.RecheckError, match="判定"):
+        recheck.decide(eth_diff.id, "maybe")
+
+
+def test_a_correction_the_record_refuses_changes_nothing(township_db):
+    _keyed_reference()
+    (row,) = recheck.choose_every(1)
+    second = reference_input()
+    second.members[0].relation_to_head = "10"  # the head keyed as a spouse: valid alone, two spouses with member 2
+    second.members[1].relation_to_head = "02"
+    recheck.record_second_keying(row.id, second, operator="clerk2")
+    d = RecheckDiff.get((RecheckDiff.line == 1) & (RecheckDiff.field == "relation_to_head"))
+    snapshot = copy.deepcopy(load_household(row.household_uid))
+    with pytest.raises(recheck.RecheckError, match="不能保存"):
+        recheck.decide(d.id, "second")  # alone it leaves a household without a head
+    assert load_household(row.household_uid) == snapshot and RecheckDiff.get_by_id(d.id).decision == ""
+
+
+def test_the_second_keying_must_pass_the_field_checks(township_db):
+    _keyed_reference()
+    (row,) = recheck.choose_every(1)
+    second = reference_input()
+    second.members[0].id_number = second.members[0].id_number[:17] + ("0" if second.members[0].id_number[17] != "0" else "1")
+    with pytest.raises(ValidationFailed):
+        recheck.record_second_keying(row.id, second)
+    assert Recheck.get_by_id(row.id).status == "pending" and RecheckDiff.select().count() == 0
