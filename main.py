@@ -54,10 +54,12 @@ def handled(func):
         from export.keys import KeyError_
         from storage.db import DatabaseError
         from storage.households import DuplicatesNotConfirmed, ValidationFailed, WarningsNotConfirmed
+        from storage.recheck import RecheckError
 
         try:
             return func(*args, **kwargs)
-        except (DatabaseError, KeyError_, BundleError, ExportBlocked, ValidationFailed, DuplicatesNotConfirmed, WarningsNotConfirmed) as exc:
+        except (DatabaseError, KeyError_, BundleError, ExportBlocked, ValidationFailed, DuplicatesNotConfirmed, WarningsNotConfirmed,
+                RecheckError) as exc:
             raise HechaError(str(exc)) from None
         except click.Abort:
             raise HechaError("已取消。") from None
@@ -69,6 +71,24 @@ def handled(func):
             raise HechaError(f"{where}：{detail}。请检查路径和权限，或换一个文件夹。") from None
 
     return wrapper
+
+
+def table(header: tuple[str, ...], rows, right: frozenset[int] = frozenset()) -> None:
+    """Echo rows as columns aligned in terminal cells (a Chinese character takes two); column
+    numbers in ``right`` are right-aligned."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    lines = [tuple(str(v) for v in header)] + [tuple(str(v) for v in r) for r in rows]
+    widths = [max(width(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        cells = []
+        for i, value in enumerate(line):
+            gap = " " * (widths[i] - width(value))
+            cells.append(gap + value if i in right else value + gap)
+        click.echo("  ".join(cells).rstrip())
 
 
 def open_office_db(db_path: Path | None):
@@ -438,6 +458,120 @@ def person_set(id_number: str, changes: tuple[str, ...], reason: str, confirm_wa
     click.echo(f"已修改 {p.name}（版本 {p.version}）")
 
 
+@cli.group()
+def recheck() -> None:
+    """质量复查：抽取登记表、查看差异、判定（复录在全屏界面“质量复查”里做）。"""
+
+
+@recheck.command("choose")
+@click.option("--every", type=int, default=None, help="按录入顺序每隔 N 份抽 1 份（第 N、2N … 份）")
+@click.option("--per-village", type=int, default=None, help="每个村随机抽 K 份")
+@click.option("--seed", type=int, default=None, help="随机抽样的种子（不给则随机产生并记下）")
+@click.option("--village", default="", help="只抽一个村（12位代码）或代码前缀")
+@db_option
+@handled
+def recheck_choose(every: int | None, per_village: int | None, seed: int | None, village: str, db_path: Path | None) -> None:
+    """抽取要复录的登记表：--every N 或 --per-village K（二选一）。"""
+    from storage.recheck import choose_every, choose_sample
+
+    if (every is None) == (per_village is None):
+        raise HechaError("请给出 --every N（每隔N份抽1份）或 --per-village K（每村随机抽K份）中的一个。")
+    open_office_db(db_path)
+    rows = choose_every(every, village=village) if every is not None else choose_sample(per_village, seed=seed, village=village)
+    if not rows:
+        click.echo("没有新的登记表可抽（已抽过的不会再抽）。")
+        return
+    click.echo(f"已抽取 {len(rows)} 份登记表待复录（方案 {rows[0].plan}）：")
+    table(("任务", "登记表编号", "户编码", "原录入员"), [(r.id, r.form_no or "—", r.household_code, r.first_operator or "—") for r in rows])
+
+
+@recheck.command("list")
+@click.option("--status", type=click.Choice(["pending", "keyed", "decided"]), default=None, help="只列一种状态")
+@click.option("--offset", default=0, show_default=True, help="从第几条开始（分页）")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10_000), help="最多列出几条")
+@db_option
+@handled
+def recheck_list(status: str | None, offset: int, limit: int, db_path: Path | None) -> None:
+    """列出复查任务：待复查（等复录）、待判定、已判定。"""
+    from storage.recheck import STATUS_NAMES, list_rechecks
+
+    open_office_db(db_path)
+    rows = list_rechecks(status or "", offset=offset, limit=limit)
+    if not rows:
+        click.echo("没有复查任务。")
+        return
+    table(("任务", "状态", "登记表编号", "户编码", "原录入员", "复录员", "比对项", "差异"),
+          [(r.id, STATUS_NAMES[r.status], r.form_no or "—", r.household_code, r.first_operator or "—", r.second_operator or "—",
+            r.fields_compared, r.differences) for r in rows], frozenset({6, 7}))
+
+
+@recheck.command("show")
+@click.argument("recheck_id", type=int)
+@db_option
+@handled
+def recheck_show(recheck_id: int, db_path: Path | None) -> None:
+    """一份复查的逐项差异（差异编号用于 decide）。"""
+    from storage.models import Recheck, RecheckDiff
+    from storage.recheck import DECISIONS, STATUS_NAMES, RecheckError, shown
+
+    open_office_db(db_path)
+    row = Recheck.get_or_none(Recheck.id == recheck_id)
+    if row is None:
+        raise RecheckError(f"没有编号为 {recheck_id} 的复查任务：用 hecha recheck list 查看")
+    click.echo(f"复查任务 {row.id}：登记表 {row.form_no or '—'}  户 {row.household_code}  {STATUS_NAMES[row.status]}  "
+               f"原录入 {row.first_operator or '—'}  复录 {row.second_operator or '—'}  比对 {row.fields_compared} 项，差异 {row.differences} 项")
+    diffs = list(RecheckDiff.select().where(RecheckDiff.recheck == row).order_by(RecheckDiff.id))
+    if diffs:
+        table(("差异", "位置", "原录入", "复录", "判定"),
+              [(d.id, d.label, shown(d.section, d.field, d.first_value), shown(d.section, d.field, d.second_value),
+                DECISIONS.get(d.decision, "待判定")) for d in diffs])
+
+
+@recheck.command("decide")
+@click.argument("decision", type=click.Choice(["first", "second", "neither"]))
+@click.argument("diff_ids", nargs=-1, required=True, type=int)
+@db_option
+@handled
+def recheck_decide(decision: str, diff_ids: tuple[int, ...], db_path: Path | None) -> None:
+    """判定差异：first 原录入正确、second 复查正确（按复录值更正户记录）、neither 两次都错。
+
+    hecha recheck decide second 12 13
+    """
+    from storage.recheck import DECISIONS, decide
+
+    open_office_db(db_path)
+    for diff_id in diff_ids:
+        d = decide(diff_id, decision)
+        click.echo(f"差异 {d.id}（{d.label}）：{DECISIONS[decision]}" + ("，已更正户记录" if decision == "second" and d.field != "*" else ""))
+
+
+@recheck.command("withdraw")
+@click.argument("recheck_id", type=int)
+@click.option("--yes", is_flag=True, help="不询问，直接撤销")
+@db_option
+@handled
+def recheck_withdraw(recheck_id: int, yes: bool, db_path: Path | None) -> None:
+    """撤销一个还没有判定的复查任务（抽错了、户已删除）。"""
+    from storage.recheck import delete_recheck
+
+    open_office_db(db_path)
+    if not yes:
+        click.confirm(f"撤销复查任务 {recheck_id}（复录内容一并删除）？", abort=True)
+    delete_recheck(recheck_id)
+    click.echo(f"已撤销复查任务 {recheck_id}。")
+
+
+@recheck.command("report")
+@db_option
+@handled
+def recheck_report(db_path: Path | None) -> None:
+    """每个录入员的质量复查差错率。"""
+    from storage.recheck import clerk_rates
+
+    open_office_db(db_path)
+    echo_rates(clerk_rates())
+
+
 @cli.command()
 @db_option
 @handled
@@ -487,19 +621,31 @@ def check(village: str | None, household: str | None, include_confirmed: bool, d
 @db_option
 @handled
 def clerks(days: int, db_path: Path | None) -> None:
-    """录入员工作量：每人每天录入的户数、人数、平均每户用时（秒）、修改的户数。"""
+    """录入员工作量：每人每天录入的户数、人数、平均每户用时（秒）、修改的户数；质量复查差错率。"""
     import datetime as dt
 
+    from storage.recheck import clerk_rates
     from storage.stats import clerk_days
 
     open_office_db(db_path)
     rows = clerk_days(dt.date.today() - dt.timedelta(days=days))
-    if not rows:
+    if rows:
+        table(("日期", "录入员", "新录户", "人数", "平均每户(秒)", "修改户"),
+              [(r.day, r.operator, r.forms, r.persons, f"{r.average_seconds:.0f}", r.edits) for r in rows], frozenset({2, 3, 4, 5}))
+    else:
         click.echo(f"最近{days}天没有在全屏界面保存过登记表。")
+    echo_rates(clerk_rates())
+
+
+def echo_rates(rates) -> None:
+    """The per-clerk recheck table (hecha clerks, hecha recheck report)."""
+    if not rates:
+        click.echo("还没有完成复录的质量复查（hecha recheck choose 抽取登记表）。")
         return
-    click.echo(f"{'日期':<12}{'录入员':<12}{'新录户':>6}{'人数':>6}{'平均每户(秒)':>14}{'修改户':>6}")
-    for r in rows:
-        click.echo(f"{r.day:<12}{r.operator:<12}{r.forms:>6}{r.persons:>6}{r.average_seconds:>14.0f}{r.edits:>6}")
+    click.echo("\n质量复查（差错率 = 判定为录入差错的项 / 比对项）：")
+    table(("录入员", "被复查表", "比对项", "差错", "差错率", "待判定", "复录表", "复录差错"),
+          [(r.operator or "（不明）", r.forms, r.fields, r.errors, f"{r.rate:.2%}", r.undecided, r.rechecked, r.recheck_errors) for r in rates],
+          frozenset(range(1, 8)))
 
 
 @cli.command()

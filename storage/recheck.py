@@ -31,9 +31,10 @@ import random
 import secrets
 from dataclasses import dataclass
 
-from peewee import JOIN, fn
+from peewee import JOIN, Case, fn
 
 from . import idnumber
+from .codes import code_list
 from .db import now_iso, write_txn
 from .drafts import form_from_dict, form_to_dict
 from .households import (
@@ -47,7 +48,17 @@ from .households import (
 )
 from .models import AuditLog, EntryLog, Household, Office, Recheck, RecheckDiff
 from .paths import operator_login
-from .validate import ERROR, FIELD_LABELS, check_household, where_words
+from .validate import (
+    BIRTH_CODES,
+    ERROR,
+    FIELD_LABELS,
+    HOUSEHOLD_CODES,
+    MEMBER_CODES,
+    MIGRATION_CODES,
+    WOMAN_CODES,
+    check_household,
+    where_words,
+)
 
 FIRST, SECOND, NEITHER = "first", "second", "neither"
 DECISIONS = {FIRST: "原录入正确", SECOND: "复查正确", NEITHER: "两次都错"}
@@ -209,6 +220,18 @@ class Difference:
         return where_words(self.section, self.line, self.sub, name)
 
 
+CODED = {"household": HOUSEHOLD_CODES, "member": MEMBER_CODES, "woman": WOMAN_CODES, "migration": MIGRATION_CODES, "birth": BIRTH_CODES}
+
+
+def shown(section: str, field: str, value: str) -> str:
+    """A value as a person reads it: a code with its meaning (``03 回族``), ``（空）`` for nothing."""
+    if not value:
+        return "（空）"
+    list_id = CODED.get(section, {}).get(field)
+    meaning = code_list(list_id).name(value) if list_id else ""
+    return f"{value} {meaning}" if meaning and meaning != value else value
+
+
 def compare(first: HouseholdInput, second: HouseholdInput) -> tuple[list[Difference], int]:
     """Field-by-field differences between two keyings of one form, in form order, and the number
     of fields compared (with a value in either keying). A member, birth or migration line present
@@ -218,10 +241,11 @@ def compare(first: HouseholdInput, second: HouseholdInput) -> tuple[list[Differe
     lines_b = {k[:3] for k in b if k[3] == WHOLE_LINE}
     order = {"household": 0, "member": 1, "woman": 1, "migration": 1, "birth": 2}
     sections = {"household": 0, "member": 0, "woman": 1, "migration": 2, "birth": 0}
+    position = {k: i for i, k in enumerate(dict.fromkeys([*a, *b]))}  # the form's field order
     diffs: list[Difference] = []
     compared = 0
     seen_lines: set[tuple[str, int, int]] = set()
-    for key in sorted(set(a) | set(b), key=lambda k: (order[k[0]], k[1], sections[k[0]], k[2], k[3] != WHOLE_LINE)):
+    for key in sorted(position, key=lambda k: (order[k[0]], k[1], sections[k[0]], k[2], k[3] != WHOLE_LINE, position[k])):
         section, line, sub, name = key
         owner = (section, line, sub) if section in ("member", "migration", "birth") else ("member", line, 0) if section == "woman" else None
         if owner and (owner in lines_a) != (owner in lines_b):  # a whole line on one side only
@@ -382,7 +406,7 @@ def list_rechecks(status: str = "", *, offset: int = 0, limit: int = 200) -> lis
     query = Recheck.select()
     if status:
         query = query.where(Recheck.status == status)
-    rank = fn.CASE(Recheck.status, (("pending", 0), ("keyed", 1)), 2)
+    rank = Case(Recheck.status, (("pending", 0), ("keyed", 1)), 2)
     return list(query.order_by(rank, Recheck.village_code, Recheck.form_no, Recheck.id).offset(offset).limit(limit))
 
 

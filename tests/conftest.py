@@ -18,7 +18,7 @@ import pytest
 
 from export import keys as keymod
 from storage.db import close_db, open_db
-from storage.households import BirthInput, HouseholdInput, MemberInput
+from storage.households import BirthInput, HouseholdInput, MemberInput, WomanInput
 from storage.office import init_office
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,20 +37,21 @@ def reference_household() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def reference_input() -> HouseholdInput:
-    """The reference household as the form's input."""
+def reference_input(complete: bool = False) -> HouseholdInput:
+    """The reference household as the form's input: names, IDs, relations, ethnicity, residence and
+    the births' keys; ``complete`` adds every other field the reference has as typed (as the
+    TUI tests key it: household page, marriage and education, her page, the birth's codes)."""
     ref = reference_household()
     hh = ref["household"]["typed"]
-    members = [
-        MemberInput(
-            name=m["typed"]["name"],
-            id_number=m["typed"]["id_number"],
-            relation_to_head=m["typed"]["relation_to_head"],
-            ethnicity=m["typed"]["ethnicity"],
-            residence_status=m["typed"]["residence_status"],
-        )
-        for m in ref["members"]
-    ]
+    members = []
+    for m in ref["members"]:
+        t = m["typed"]
+        fields = ("name", "id_number", "relation_to_head", "ethnicity", "residence_status")
+        fields += ("marital_status", "education", "first_marriage_date") if complete else ()
+        member = MemberInput(**{k: t[k] for k in fields if k in t})
+        if complete and "contraception" in t:
+            member.fp = WomanInput(contraception=t["contraception"], contraception_start=t["contraception_start"])
+        members.append(member)
     names = [m.name for m in members]
     births = [
         BirthInput(
@@ -59,10 +60,12 @@ def reference_input() -> HouseholdInput:
             father=names.index(b["derived"]["father"]) + 1,
             birth_order=int(b["typed"]["birth_order"]),
             birth_cert_no=b["typed"]["birth_cert_no"],
+            **({k: b["typed"][k] for k in ("outcome", "birth_place_kind", "policy_attribute")} if complete else {}),
         )
         for b in ref["births"]
     ]
-    return HouseholdInput(hh["village_code"], hh["group_no"], hh["address_detail"], hh["form_no"], members, births)
+    extra = {k: hh[k] for k in ("household_kind", "hukou_type", "phone")} if complete else {}
+    return HouseholdInput(hh["village_code"], hh["group_no"], hh["address_detail"], hh["form_no"], members, births, **extra)
 
 
 def dump_db(path: Path) -> str:

@@ -234,3 +234,38 @@ def test_households_lists_what_the_screen_lists(township_db):
     assert res.exit_code == 0 and "130123103203030001  李建国  4人  李家庄村三组18号" in res.output
     res = CliRunner().invoke(cli, ["households", "130123103201", "--db", str(township_db)])
     assert res.exit_code == 0 and "共列出 0 户" in res.output
+
+
+def test_recheck_commands_choose_show_decide_and_report(township_db):
+    """质量复查 from the command line; the blind keying itself is the TUI's (test_tui)."""
+    from storage import recheck
+    from storage.households import save_household
+
+    from .conftest import reference_input
+
+    first = reference_input()
+    save_household(first, operator="clerk1")
+    runner = CliRunner()
+    db = ["--db", str(township_db)]
+    res = runner.invoke(cli, ["recheck", "choose", *db])
+    assert res.exit_code == 1 and "--every" in res.output
+    res = runner.invoke(cli, ["recheck", "choose", "--every", "1", *db])
+    assert res.exit_code == 0 and "已抽取 1 份" in res.output and "clerk1" in res.output, res.output
+    assert "没有新的登记表可抽" in runner.invoke(cli, ["recheck", "choose", "--per-village", "2", *db]).output
+    second = reference_input()
+    second.members[3].name = "李子涵"
+    row = recheck.record_second_keying(1, second, operator="clerk2")
+    res = runner.invoke(cli, ["recheck", "list", *db])
+    assert res.exit_code == 0 and "待判定" in res.output and "clerk2" in res.output
+    res = runner.invoke(cli, ["recheck", "show", str(row.id), *db])
+    assert "第4人 姓名" in res.output and "李梓涵" in res.output and "李子涵" in res.output, res.output
+    diff_id = re.search(r"^(\d+)\s+第4人 姓名", res.output, re.M).group(1)
+    res = runner.invoke(cli, ["recheck", "decide", "first", diff_id, *db])
+    assert res.exit_code == 0 and "原录入正确" in res.output
+    res = runner.invoke(cli, ["recheck", "decide", "second", "999", *db])
+    assert res.exit_code == 1 and "没有编号为 999 的差异" in res.output
+    res = runner.invoke(cli, ["clerks", *db])
+    lines = {line.split()[0]: line.split() for line in res.output.splitlines() if line.startswith("clerk")}
+    assert lines["clerk1"][3] == "0" and lines["clerk2"][7] == "1", res.output  # the second keyer erred
+    res = runner.invoke(cli, ["recheck", "withdraw", "1", "--yes", *db])
+    assert res.exit_code == 1 and "已有判定" in res.output

@@ -20,11 +20,13 @@ async def type_text(pilot, value: str) -> None:
         await pilot.press(ch)
 
 
-async def key_reference_household(pilot) -> None:
-    """Type the reference household as a clerk would: data, Enter where a field is not full."""
+async def key_reference_household(pilot, *, open_form: bool = True, names: dict[str, str] | None = None) -> None:
+    """Type the reference household as a clerk would: data, Enter where a field is not full.
+    ``open_form`` presses F2 on the menu first; ``names`` replaces names as typed (a keying error)."""
     ref = reference_household()
     hh = ref["household"]["typed"]
-    await pilot.press("f2")
+    if open_form:
+        await pilot.press("f2")
     await type_text(pilot, hh["village_code"])  # 12 digits: moves on by itself
     await type_text(pilot, hh["group_no"])  # 2 digits: moves on by itself
     await type_text(pilot, hh["address_detail"])
@@ -37,7 +39,7 @@ async def key_reference_household(pilot) -> None:
     await pilot.press("f10")
     for m in ref["members"]:
         t = m["typed"]
-        await type_text(pilot, t["name"])
+        await type_text(pilot, (names or {}).get(t["name"], t["name"]))
         await pilot.press("enter")
         await type_text(pilot, t["id_number"])  # 18 characters: fills sex and birth date, moves on
         await type_text(pilot, t["relation_to_head"])
@@ -430,3 +432,53 @@ async def test_clerk_figures_come_from_the_forms_saved(db):
     assert (day.forms, day.persons, day.edits) == (1, 4, 0) and day.average_seconds >= 0
     res = CliRunner().invoke(cli, ["clerks", "--db", str(db)])
     assert res.exit_code == 0 and day.operator in res.output and "新录户" in res.output
+
+
+async def test_recheck_blind_second_keying_and_decisions(db, monkeypatch):
+    """质量复查 by keys only: choose every form, key it blind with one name wrong, decide, see the rate."""
+    from storage.models import Recheck, RecheckDiff
+    from tui.screens.recheck import RecheckDiffScreen, RecheckListScreen, RecheckRatesScreen
+
+    from storage.households import save_household
+    from storage.stats import log_entry
+
+    from .conftest import reference_input
+
+    open_db(db)  # the first keying, by clerk1 (keyed through the form in the tests above)
+    first = reference_input(complete=True)
+    hh = save_household(first, operator="clerk1", confirmed_ids=frozenset(m.id_number for m in first.members))
+    log_entry("clerk1", hh.uid, "2026-11-29T08:00:00Z", 4, new_form=True)
+    close_db()
+    monkeypatch.setenv("HECHA_OPERATOR", "clerk2")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8")  # 质量复查
+        assert isinstance(app.screen, RecheckListScreen)
+        await pilot.press("f5")  # every Nth form
+        await type_text(pilot, "1")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "已抽取 1 份" in str(app.screen.query_one("#message").render())
+        await pilot.press("enter")  # the pending task: an empty form but for its number
+        screen = app.screen
+        assert isinstance(screen, HouseholdScreen) and screen.recheck is not None
+        assert screen.value("m_name") == "" and screen.value("village_code") == ""
+        await key_reference_household(pilot, open_form=False, names={"王秀英": "王秀云"})
+        await pilot.pause()
+        assert isinstance(app.screen, RecheckListScreen)
+        row = Recheck.get()
+        assert row.status == "keyed" and row.second_operator == "clerk2" and row.differences == 1
+        assert Person.get(Person.seq == 2).name == "王秀英"  # the blind keying changed nothing
+        await pilot.press("enter")  # the keyed task: its differences
+        assert isinstance(app.screen, RecheckDiffScreen)
+        await pilot.press("2")  # 复查正确: asks first
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert Person.get(Person.seq == 2).name == "王秀云"
+        assert RecheckDiff.get().decision == "second" and Recheck.get().status == "decided"
+        await pilot.press("escape", "f7")  # the clerks' error rates
+        assert isinstance(app.screen, RecheckRatesScreen)
+        cells = [app.screen.query_one("#rates").get_row_at(i) for i in range(app.screen.query_one("#rates").row_count)]
+        clerk1 = next(c for c in cells if c[0] == "clerk1")
+        assert clerk1[1:4] == ["1", str(row.fields_compared), "1"]

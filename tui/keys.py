@@ -22,7 +22,7 @@ class KeySpec:
     action: str
     keys: tuple[str, ...]
     label: str
-    scope: str  # "app", "home", "form", "list", "dialog"
+    scope: str  # "app", "home", "form", "list", "recheck", "diff", "plain", "page"
 
 
 TABLE: tuple[KeySpec, ...] = (
@@ -33,6 +33,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("open-export", "open_export", ("f5", "3"), "导出数据包", "home"),
     KeySpec("open-import", "open_import", ("f6", "4"), "导入数据包", "home"),
     KeySpec("open-check", "open_check", ("f7", "5"), "审核校验", "home"),
+    KeySpec("open-recheck", "open_recheck", ("f8", "6"), "质量复查", "home"),
     KeySpec("quit-home", "app.quit_app", ("0",), "退出", "home"),
     KeySpec("save-household", "save_household", ("f10", "ctrl+s"), "保存本户", "form"),
     KeySpec("lookup", "lookup", ("f4", "ctrl+l"), "代码表", "form"),
@@ -44,6 +45,16 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("back", "back", ("escape", "ctrl+x"), "返回", "form"),
     KeySpec("list-back", "back", ("escape", "ctrl+x"), "返回", "list"),
     KeySpec("list-more", "more", ("f8", "ctrl+d"), "下一页/重查", "list"),
+    KeySpec("recheck-every", "choose_every", ("f5", "ctrl+e"), "每N份抽1", "recheck"),
+    KeySpec("recheck-sample", "choose_sample", ("f6", "ctrl+r"), "每村随机抽", "recheck"),
+    KeySpec("recheck-rates", "rates", ("f7", "ctrl+t"), "差错率", "recheck"),
+    KeySpec("recheck-withdraw", "withdraw", ("f9", "ctrl+w"), "撤销任务", "recheck"),
+    KeySpec("recheck-more", "more", ("f8", "ctrl+d"), "下一页", "recheck"),
+    KeySpec("recheck-back", "back", ("escape", "ctrl+x"), "返回", "recheck"),
+    KeySpec("decide-first", "decide('first')", ("f2", "1"), "原录入对", "diff"),
+    KeySpec("decide-second", "decide('second')", ("f3", "2"), "复查对", "diff"),
+    KeySpec("decide-neither", "decide('neither')", ("f4", "3"), "都不对", "diff"),
+    KeySpec("diff-back", "back", ("escape", "ctrl+x"), "返回", "diff"),
     KeySpec("plain-back", "back", ("escape", "ctrl+x"), "返回", "plain"),
     KeySpec("page-keep", "keep", ("f10", "ctrl+s"), "保存本页", "page"),
     KeySpec("page-cancel", "cancel", ("escape", "ctrl+x"), "不改返回", "page"),

@@ -9,6 +9,7 @@ HOME_ENTRIES = (
     ("3", "F5", "导出本周数据包（乡镇）", "open_export"),
     ("4", "F6", "导入数据包（县级）", "open_import"),
     ("5", "F7", "审核校验", "open_check"),
+    ("6", "F8", "质量复查（复录、判定、差错率）", "open_recheck"),
     ("0", "F12", "退出", "app.quit_app"),
 )
 
@@ -36,3 +37,6 @@ YES_NO = "Y 是    N 否"
 PASSPHRASE_PROMPT = "本单位口令："
 EXPORTING = "正在导出数据包……"
 IMPORTING = "正在导入……"
+
+RECHECK_FORM_TITLE = "质量复查·盲录 任务{n} 登记表{form_no}：照纸表从头录入 "
+RECHECK_SAVED = "已复录登记表 {form_no}：比对 {n} 项，差异 {d} 项"

@@ -61,6 +61,29 @@ class PassphraseScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class AskScreen(ModalScreen[str | None]):
+    """Ask for one short value (a number …); dismisses with the text typed, or ``None`` on Esc."""
+
+    BINDINGS = [Binding("escape", "cancel", "取消", id="ask-cancel")]
+
+    def __init__(self, title: str, prompt: str, *, restrict: str | None = None, max_length: int = 0):
+        super().__init__()
+        self.title_text, self.prompt, self.restrict, self.max_length = title, prompt, restrict, max_length
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.prompt)
+            yield PlainInput(id="ask", restrict=self.restrict, max_length=self.max_length)
+            yield Static("回车确认    Esc 取消", classes="dialog-keys")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 def initials(text: str) -> str:
     """Pinyin initials of ``text`` for lookups (东山村 → dsc), lower case; pypinyin loads on first use."""
     from pypinyin import Style, lazy_pinyin
@@ -123,7 +146,8 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "close", "关闭", id="help-close")]
 
     def compose(self) -> ComposeResult:
-        scopes = {"app": "全局", "home": "主菜单", "form": "登记表", "page": "登记表的页（三、五、详情）", "list": "户列表、审核校验", "plain": "其他画面"}
+        scopes = {"app": "全局", "home": "主菜单", "form": "登记表", "page": "登记表的页（三、五、详情）", "list": "户列表、审核校验",
+                  "recheck": "质量复查任务", "diff": "复查差异", "plain": "其他画面"}
         lines = []
         for scope, title in scopes.items():
             lines.append(f"【{title}】")

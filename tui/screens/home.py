@@ -70,7 +70,7 @@ class HomeScreen(Screen):
             if yes:
                 from .household import HouseholdScreen
 
-                self.app.push_screen(HouseholdScreen(form=form, resume=state))
+                self.app.push_screen(HouseholdScreen(form=form, resume=state))  # a recheck's draft stays one (state)
 
         from .dialogs import ConfirmScreen
 
@@ -106,6 +106,11 @@ class HomeScreen(Screen):
         from .findings import ValidationScreen
 
         self.app.push_screen(ValidationScreen())
+
+    def action_open_recheck(self) -> None:
+        from .recheck import RecheckListScreen
+
+        self.app.push_screen(RecheckListScreen())
 
     def action_open_export(self) -> None:
         from .bundles import ExportScreen

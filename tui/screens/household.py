@@ -68,6 +68,10 @@ class HouseholdScreen(Screen):
     """Key one household form; ``form`` is a saved household to edit, or ``None`` for a new one.
 
     ``carry`` holds the village, group and address carried forward from the last household.
+    ``recheck`` (a recheck task id, 质量复查) makes it the blind second keying of that task's form:
+    it starts empty but for the form number, shows no duplicate warnings (they would show the first
+    keying), and saving hands the form to :func:`storage.recheck.record_second_keying` instead of
+    writing the household.
     """
 
     BINDINGS = bindings("form")
@@ -86,12 +90,13 @@ class HouseholdScreen(Screen):
         code: str
 
     def __init__(self, form: HouseholdInput | None = None, carry: tuple[str, str, str] | None = None, focus_on=None,
-                 resume: dict | None = None):
+                 resume: dict | None = None, recheck: int | None = None):
         super().__init__()
+        self.recheck = recheck if resume is None else resume.get("recheck")
         self.focus_on = focus_on  # a finding to put the cursor on when the form opens (审核校验)
         self.resume = resume  # the screen state of a draft being continued
         self.started_at = (resume or {}).get("started_at") or now_iso()  # for the per-clerk figures
-        self.editing = form is not None if resume is None else resume.get("editing", False)
+        self.editing = (form is not None or self.recheck is not None) if resume is None else resume.get("editing", False)
         self.form = form or HouseholdInput()
         if form is None and carry:
             self.form.village_code, self.form.group_no, self.form.address_detail = carry
@@ -217,6 +222,9 @@ class HouseholdScreen(Screen):
         else:
             code, state = "", "新户"
         tag = text.DEMO_TAG if getattr(self.app, "is_demo", False) else ""
+        if self.recheck is not None:
+            self.query_one("#form-title", Static).update(text.RECHECK_FORM_TITLE.format(n=self.recheck, form_no=self.form.form_no) + tag)
+            return
         self.query_one("#form-title", Static).update(f"{text.FORM_TITLE}［{state}］ 户编码 {code} {tag}")
 
     def refresh_tables(self) -> None:
@@ -278,6 +286,7 @@ class HouseholdScreen(Screen):
         focused = self.focused
         return {
             "editing": self.editing,
+            "recheck": self.recheck,
             "editor": {f.field: f.value for f in self.query(FieldInput)},
             "member_index": self.member_index,
             "birth_index": self.birth_index,
@@ -364,7 +373,8 @@ class HouseholdScreen(Screen):
         if number in others:
             self.say("本户已有人用这个身份证号：请核对")
             return None
-        self.check_duplicates(number, self.value("m_name"), self.form.uid)
+        if self.recheck is None:  # a blind second keying must not show the first one
+            self.check_duplicates(number, self.value("m_name"), self.form.uid)
         return "m_relation"
 
     def leave_m_relation(self) -> str | None:
@@ -768,6 +778,9 @@ class HouseholdScreen(Screen):
 
     def save(self) -> None:
         fill_twins(self.form)
+        if self.recheck is not None:
+            self.save_recheck()
+            return
         try:
             hh = save_household(self.form, confirmed_ids=frozenset(self.confirmed))
         except ValidationFailed as exc:
@@ -789,6 +802,22 @@ class HouseholdScreen(Screen):
             self.app.pop_screen()
         else:
             self.app.switch_screen(HouseholdScreen(carry=carry))
+
+    def save_recheck(self) -> None:
+        """Hand the blind second keying over for comparison; the household record is not touched."""
+        from storage.recheck import RecheckError, record_second_keying
+
+        try:
+            row = record_second_keying(self.recheck, self.form, operator=self.app.operator)
+        except ValidationFailed as exc:
+            self.show_findings(exc)
+            return
+        except RecheckError as exc:
+            self.say(str(exc))
+            return
+        clear_draft(self.app.operator)
+        self.app.notify(text.RECHECK_SAVED.format(form_no=row.form_no, n=row.fields_compared, d=row.differences))
+        self.app.pop_screen()
 
     def show_findings(self, exc: ValidationFailed) -> None:
         first = next((f for f in exc.findings if f.level == "error"), exc.findings[0])
