@@ -676,9 +676,16 @@ def run_tui(path: Path) -> None:
     if not path.exists():
         raise DatabaseError(f"数据库文件不存在：{path}。先运行 hecha init --office 代码（或 hecha demo --start 试用）。")
     open_db(path).close()
+    from tui.config import ConfigError, apply_colors, load_config
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise HechaError(str(exc)) from None
+    apply_colors(config)  # before Textual loads: it reads its colour setting once
     from tui.app import run
 
-    run(path)
+    run(path, config)
 
 
 if __name__ == "__main__":

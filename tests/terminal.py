@@ -35,6 +35,10 @@ class Tmux:
     def screen(self) -> str:
         return subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.name], check=True, capture_output=True, text=True).stdout
 
+    def screen_with_codes(self) -> str:
+        """The screen with its SGR escape sequences (colours, reverse video)."""
+        return subprocess.run([*self.tmux, "capture-pane", "-p", "-e", "-t", self.name], check=True, capture_output=True, text=True).stdout
+
     def wait_for(self, needle: str, timeout: float = 15.0) -> str:
         deadline = time.monotonic() + timeout
         while True:

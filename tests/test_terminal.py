@@ -155,3 +155,34 @@ def test_sighup_mid_form_then_resume(township_db):
         screen = t.wait_for("已恢复上次未保存的登记表")
         assert "李建国" in screen and "130123198503140036" in screen and "王秀英" in screen
         assert "李家庄村三组18号" in screen
+
+
+def test_ascii_borders_and_16_colours(township_db, tmp_path):
+    """[display] ascii/colors (here from the environment): no East Asian ambiguous-width character
+    (box drawing, blocks, "…", "→") anywhere on the menu, the form, a code lookup or the help, and
+    only the 16 standard colours (no 256-colour or true-colour sequences)."""
+    import re
+    import unicodedata
+
+    require_tool("tmux")
+    close_db()
+    env = {"HECHA_ASCII": "1", "HECHA_COLORS": "16"}
+    with Tmux(hecha_command(str(township_db)), term="xterm-256color", env=env) as t:
+        screens = [t.wait_for("已录入：0 户")]
+        t.keys("F2")
+        screens.append(t.wait_for("一、户的情况"))
+        t.keys("F4")
+        screens.append(t.wait_for("李家庄村"))
+        codes = t.screen_with_codes()
+        t.keys("Escape")
+        time.sleep(0.5)
+        t.keys("F1")
+        screens.append(t.wait_for("【登记表】"))
+        codes += t.screen_with_codes()
+    for text in screens:
+        ambiguous = sorted({c for c in text if unicodedata.east_asian_width(c) == "A"})
+        assert not ambiguous, (ambiguous, text)
+        assert all(cell_len(line) <= 80 for line in text.splitlines())
+    assert "+" in screens[2] and "|" in screens[2]  # the lookup dialog's ASCII border
+    assert not re.search(r"\x1b\[[0-9;]*[34]8;[25];", codes), "256-colour or true-colour sequences with colors = 16"
+    assert re.search(r"\x1b\[[0-9;]*(9[0-7]|10[0-7]|3[0-7]|4[0-7])[;m]", codes)  # the 16 colours are used

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from storage.db import close_db, open_db
@@ -415,6 +417,51 @@ async def test_keys_are_remapped_by_id_from_the_config(db, tmp_path):
     with pytest.raises(ConfigError, match="TOML 格式不对"):
         load_config(path)
     assert load_config(tmp_path / "missing.toml").keymap == ()
+
+
+def test_display_settings_from_the_config_and_the_environment(tmp_path, monkeypatch):
+    from tui.config import ConfigError, apply_colors, load_config
+
+    monkeypatch.delenv("HECHA_ASCII", raising=False)
+    monkeypatch.delenv("HECHA_COLORS", raising=False)
+    path = tmp_path / "config.toml"
+    path.write_text("[display]\nascii = true\ncolors = 16\n", encoding="utf-8")
+    config = load_config(path)
+    assert (config.ascii, config.colors) == (True, "16")
+    monkeypatch.setenv("HECHA_ASCII", "0")  # the environment wins
+    monkeypatch.setenv("HECHA_COLORS", "256")
+    assert (load_config(path).ascii, load_config(path).colors) == (False, "256")
+    monkeypatch.setenv("TEXTUAL_COLOR_SYSTEM", "auto")  # restored after the test
+    apply_colors(load_config(path))
+    assert os.environ["TEXTUAL_COLOR_SYSTEM"] == "256"
+    monkeypatch.setenv("HECHA_COLORS", "8")
+    with pytest.raises(ConfigError, match="写 16、256 或 truecolor"):
+        load_config(path)
+    monkeypatch.setenv("HECHA_COLORS", "")
+    monkeypatch.setenv("HECHA_ASCII", "maybe")
+    with pytest.raises(ConfigError, match="HECHA_ASCII"):
+        load_config(path)
+    monkeypatch.delenv("HECHA_ASCII")
+    path.write_text("[display]\nascii = \"yes\"\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="ascii 写 true 或 false"):
+        load_config(path)
+
+
+async def test_the_status_line_fits_80_columns_and_keeps_f1(db):
+    """Every screen's keys in one line of at most 80 cells, F1 first; the form's line has Esc too."""
+    from rich.cells import cell_len
+
+    from tui.widgets.keyline import KeyLine
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        for keys in ((), ("f2",), ("escape", "f3"), ("escape", "f8")):
+            await pilot.press(*keys)
+            await pilot.pause()
+            line = str(app.screen.query_one(KeyLine).render())
+            assert line.startswith("F1 帮助") and cell_len(line) <= 80, line
+            if keys == ("f2",):
+                assert "Esc 返回" in line and "F10 保存" in line and "F9 流动" in line
 
 
 async def test_clerk_figures_come_from_the_forms_saved(db):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import App
@@ -13,64 +12,10 @@ from storage.office import current_office
 from storage.paths import operator_login
 
 from . import text
+from .config import Config, ConfigError, load_config
 from .keys import bindings
 
-
-@dataclass(frozen=True)
-class Config:
-    """Settings handed to the app (DESIGN.md §12), read by :func:`load_config`.
-
-    ``keymap`` maps binding ids of :data:`tui.keys.TABLE` to keys (``"f10,ctrl+s"``).
-    """
-
-    keymap: tuple[tuple[str, str], ...] = ()
-
-
-class ConfigError(Exception):
-    """The config file cannot be used; the message (Chinese) says which file, where and why."""
-
-
-def config_path() -> Path:
-    """``$HECHA_CONFIG``, else ``<user config dir>/hecha/config.toml`` (platformdirs)."""
-    import os
-
-    env = os.environ.get("HECHA_CONFIG")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_config_path
-
-    return user_config_path("hecha", appauthor=False) / "config.toml"
-
-
-def load_config(path: Path | None = None) -> Config:
-    """Read the TOML config (a missing file gives the defaults). Example::
-
-        [keys]
-        save-household = "f10,ctrl+s"
-        lookup = "f4,ctrl+o"
-
-    Raises :class:`ConfigError` for bad TOML, a value that is not a string, or an unknown action id.
-    """
-    path = path or config_path()
-    if not path.exists():
-        return Config()
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"配置文件 {path} 的 TOML 格式不对（{exc}）：检查方括号、引号和等号，改好后再启动") from None
-    keys = data.get("keys", {})
-    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
-        raise ConfigError(f"配置文件 {path}：[keys] 下每项写成 操作 = \"键1,键2\"")
-    from .keys import keymap_problems
-
-    problems = keymap_problems(keys)
-    if problems:
-        raise ConfigError(f"配置文件 {path}：" + "；".join(problems))
-    return Config(keymap=tuple(sorted(keys.items())))
+__all__ = ["Config", "ConfigError", "HechaApp", "load_config", "make_app", "run"]
 
 
 class HechaApp(App):
@@ -87,8 +32,24 @@ class HechaApp(App):
         self.config = config or Config()
         if self.config.keymap:
             self.set_keymap(dict(self.config.keymap))
+        if self.config.ascii:
+            self.use_ascii()
         # every redraw costs bytes on a slow SSH link: no animations, no cursor blink (DESIGN.md §10)
         self.animation_level = "none"
+
+    def use_ascii(self) -> None:
+        """ASCII borders and scroll bars: box-drawing and block characters are East Asian
+        "ambiguous" width, two cells wide in a terminal set to treat them as wide (PuTTY's
+        "Treat CJK ambiguous characters as wide", Xshell's East Asian width), which breaks every
+        line they are on. Borders become ``+-|`` (``.-ascii`` in app.tcss), scroll bars plain."""
+        from textual.scrollbar import ScrollBar, ScrollBarRender
+
+        class AsciiScrollBarRender(ScrollBarRender):
+            VERTICAL_BARS = [" "] * 8
+            HORIZONTAL_BARS = [" "] * 8
+
+        ScrollBar.renderer = AsciiScrollBarRender
+        self.add_class("-ascii")
 
     def on_mount(self) -> None:
         open_db(self.db_path)
@@ -134,10 +95,11 @@ def make_app(db_path: str | Path, config: Config | None = None) -> HechaApp:
     return HechaApp(Path(db_path), config)
 
 
-def run(db_path: str | Path) -> None:
+def run(db_path: str | Path, config: Config | None = None) -> None:
     """Run the TUI full-screen, mouse off, with the terminal guards (DESIGN.md §10).
 
-    Raises ``SystemExit(1)`` with the settings to change when the locale is not UTF-8.
+    ``config`` defaults to :func:`tui.config.load_config`. Raises ``SystemExit(1)`` with the
+    settings to change when the locale is not UTF-8 or the config file is wrong.
     """
     from .terminal import install_input_guard, locale_problem
 
@@ -145,10 +107,11 @@ def run(db_path: str | Path) -> None:
     if problem:
         sys.stderr.buffer.write((problem + "\n").encode("utf-8", "replace"))
         raise SystemExit(1)
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        sys.stderr.buffer.write(f"错误：{exc}\n".encode("utf-8", "replace"))
-        raise SystemExit(1) from None
+    if config is None:
+        try:
+            config = load_config()
+        except ConfigError as exc:
+            sys.stderr.buffer.write(f"错误：{exc}\n".encode("utf-8", "replace"))
+            raise SystemExit(1) from None
     install_input_guard()
     make_app(db_path, config).run(mouse=False)

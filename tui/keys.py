@@ -10,38 +10,42 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from textual.binding import Binding
+if TYPE_CHECKING:
+    from textual.binding import Binding
 
 
 @dataclass(frozen=True)
 class KeySpec:
-    """One action: ``id`` (kebab-case), the Textual ``action``, its keys, label, and where it applies."""
+    """One action: ``id`` (kebab-case), the Textual ``action``, its keys, label (F1 help), where it
+    applies, and a ``short`` label for the status line when the label is too long for 80 columns."""
 
     id: str
     action: str
     keys: tuple[str, ...]
     label: str
     scope: str  # "app", "home", "form", "list", "recheck", "diff", "plain", "page"
+    short: str = ""
 
 
 TABLE: tuple[KeySpec, ...] = (
     KeySpec("help", "app.help", ("f1", "ctrl+g"), "帮助", "app"),
     KeySpec("quit", "app.quit_app", ("f12", "ctrl+q"), "退出", "app"),
-    KeySpec("open-form", "open_form", ("f2", "1"), "录入登记表", "home"),
+    KeySpec("open-form", "open_form", ("f2", "1"), "录入登记表", "home", "录入"),
     KeySpec("open-list", "open_list", ("f3", "2"), "户列表", "home"),
-    KeySpec("open-export", "open_export", ("f5", "3"), "导出数据包", "home"),
-    KeySpec("open-import", "open_import", ("f6", "4"), "导入数据包", "home"),
-    KeySpec("open-check", "open_check", ("f7", "5"), "审核校验", "home"),
-    KeySpec("open-recheck", "open_recheck", ("f8", "6"), "质量复查", "home"),
+    KeySpec("open-export", "open_export", ("f5", "3"), "导出数据包", "home", "导出"),
+    KeySpec("open-import", "open_import", ("f6", "4"), "导入数据包", "home", "导入"),
+    KeySpec("open-check", "open_check", ("f7", "5"), "审核校验", "home", "校验"),
+    KeySpec("open-recheck", "open_recheck", ("f8", "6"), "质量复查", "home", "复查"),
     KeySpec("quit-home", "app.quit_app", ("0",), "退出", "home"),
-    KeySpec("save-household", "save_household", ("f10", "ctrl+s"), "保存本户", "form"),
+    KeySpec("save-household", "save_household", ("f10", "ctrl+s"), "保存本户", "form", "保存"),
     KeySpec("lookup", "lookup", ("f4", "ctrl+l"), "代码表", "form"),
     KeySpec("new-member", "new_member", ("f7", "ctrl+n"), "下一人", "form"),
-    KeySpec("to-births", "to_births", ("f8", "ctrl+b"), "转到出生", "form"),
-    KeySpec("member-page", "member_page", ("f5", "ctrl+e"), "详情", "form"),
-    KeySpec("woman-page", "woman_page", ("f6", "ctrl+w"), "育龄妇女", "form"),
-    KeySpec("migration-page", "migration_page", ("f9", "ctrl+r"), "流动", "form"),
+    KeySpec("to-births", "to_births", ("f8", "ctrl+b"), "转到出生", "form", "出生"),
+    KeySpec("member-page", "member_page", ("f5", "ctrl+e"), "人员详情页", "form", "详情"),
+    KeySpec("woman-page", "woman_page", ("f6", "ctrl+w"), "育龄妇女页", "form", "妇女"),
+    KeySpec("migration-page", "migration_page", ("f9", "ctrl+r"), "流动人口页", "form", "流动"),
     KeySpec("back", "back", ("escape", "ctrl+x"), "返回", "form"),
     KeySpec("list-back", "back", ("escape", "ctrl+x"), "返回", "list"),
     KeySpec("list-more", "more", ("f8", "ctrl+d"), "下一页/重查", "list"),
@@ -66,8 +70,11 @@ TABLE: tuple[KeySpec, ...] = (
 def bindings(scope: str) -> list[Binding]:
     """Textual bindings for one scope: one binding per action, all its keys, its id the spec's (so a
     site's keymap, ``[keys]`` in the config file, replaces them by id); the first key in the footer."""
+    from textual.binding import Binding
+
     return [
-        Binding(",".join(spec.keys), spec.action, spec.label, key_display=key_label(spec.keys[0]), id=spec.id, priority=scope == "app")
+        Binding(",".join(spec.keys), spec.action, spec.short or spec.label, key_display=key_label(spec.keys[0]), id=spec.id,
+                priority=scope == "app")
         for spec in TABLE
         if spec.scope == scope
     ]
@@ -90,7 +97,7 @@ def keymap_problems(keymap: dict[str, str]) -> list[str]:
         bad = [k for k in items if not KEY_NAME.fullmatch(k)]
         if not keys.strip() or bad:
             shown = "、".join(repr(k) for k in bad) or "空"
-            problems.append(f"[keys] {name}：{shown} 不是可用的键（写成 \"f10,ctrl+s\"：F1–F24、ctrl+字母、escape、字母或数字）")
+            problems.append(f"[keys] {name}：{shown} 不是可用的键（写成 \"f10,ctrl+s\"：F1～F24、ctrl+字母、escape、字母或数字）")
     return problems
 
 

@@ -19,8 +19,8 @@ import sys
 
 REPLACEMENT = "\ufffd"
 SETTINGS = (
-    "PuTTY：Window → Translation → Remote character set 选 UTF-8；Connection → Data → Terminal-type string 填 xterm。\n"
-    "Xshell：文件 → 属性 → 终端 → 编码 选 Unicode (UTF-8)；终端类型 xterm。\n"
+    "PuTTY：Window>Translation>Remote character set 选 UTF-8；Connection>Data>Terminal-type string 填 xterm。\n"
+    "Xshell：文件>属性>终端>编码 选 Unicode (UTF-8)；终端类型 xterm。\n"
     "服务器上：export LANG=zh_CN.UTF-8（或 C.UTF-8）后重新运行 hecha。"
 )
 GBK_MESSAGE = "终端送来的不是 UTF-8 文字（可能是 GBK）：请把 PuTTY/Xshell 的字符集设为 UTF-8，按F1看设置方法"

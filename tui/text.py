@@ -35,8 +35,9 @@ MEMBER_INCOMPLETE = "当前人员没有填完：请填完或清空姓名后再�
 
 YES_NO = "Y 是    N 否"
 PASSPHRASE_PROMPT = "本单位口令："
-EXPORTING = "正在导出数据包……"
-IMPORTING = "正在导入……"
+EXPORTING = "正在导出数据包..."
+IMPORTING = "正在导入..."
 
-RECHECK_FORM_TITLE = "质量复查·盲录 任务{n} 登记表{form_no}：照纸表从头录入 "
+RECHECK_FORM_TITLE = "质量复查 盲录 任务{n} 登记表{form_no}：照纸表从头录入 "
 RECHECK_SAVED = "已复录登记表 {form_no}：比对 {n} 项，差异 {d} 项"
+BUSY = "正在处理，请稍候..."  # Textual's LoadingIndicator says "Loading..." with animations off

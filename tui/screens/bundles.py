@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, LoadingIndicator, Static
+from textual.widgets import Input, Static
 
 from storage.db import close_db
 from storage.paths import default_bundle_dir
@@ -21,19 +21,19 @@ from storage.paths import default_bundle_dir
 from .. import text
 from ..keys import bindings
 from ..widgets.fields import PlainInput
+from ..widgets.keyline import KeyLine
 from .dialogs import PassphraseScreen
-
 
 
 class _BundleScreen(Screen):
     BINDINGS = bindings("plain")
 
     def action_back(self) -> None:
-        if not self.query_one(LoadingIndicator).display:
+        if not self.query_one("#busy", Static).display:
             self.app.pop_screen()
 
     def busy(self, on_: bool, message: str = "") -> None:
-        self.query_one(LoadingIndicator).display = on_
+        self.query_one("#busy", Static).display = on_
         self.query_one("#bundle-result", Static).update(message)
 
 
@@ -54,19 +54,19 @@ class ExportScreen(_BundleScreen):
         yield Static("", id="bundle-info")
         yield Static("保存到文件夹（回车开始导出）：")
         yield PlainInput(str(default_bundle_dir()), id="out-dir")
-        yield LoadingIndicator()
+        yield Static(text.BUSY, id="busy")
         yield Static("", id="bundle-result")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         from export.keys import KeyError_, county_peer, has_keys
         from storage.models import BundleLog
 
-        self.query_one(LoadingIndicator).display = False
+        self.query_one("#busy", Static).display = False
         self.ready = False
         info = self.query_one("#bundle-info", Static)
         if self.app.office.level != "township":
-            info.update("本功能用于乡镇。县级请用“导入数据包”。")
+            info.update("本功能用于乡镇。县级请用「导入数据包」。")
             return
         try:
             peer = county_peer()
@@ -127,14 +127,14 @@ class ImportScreen(_BundleScreen):
         yield Static("", id="bundle-info")
         yield Static("数据包文件或文件夹（回车开始导入）：")
         yield PlainInput(str(Path.home()), id="in-path")
-        yield LoadingIndicator()
+        yield Static(text.BUSY, id="busy")
         yield Static("", id="bundle-result")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
-        self.query_one(LoadingIndicator).display = False
+        self.query_one("#busy", Static).display = False
         if self.app.office.level != "county":
-            self.query_one("#bundle-info", Static).update("本功能用于县级数据库。乡镇请用“导出本周数据包”。")
+            self.query_one("#bundle-info", Static).update("本功能用于县级数据库。乡镇请用「导出本周数据包」。")
             return
         self.query_one("#in-path", Input).focus()
 

@@ -158,7 +158,7 @@ class HelpScreen(ModalScreen[None]):
 
         lines.append("【终端设置】\n" + SETTINGS)
         with Vertical(classes="dialog help"):
-            yield Static("帮助（↑↓ PgUp PgDn 翻看，Esc 关闭）", classes="dialog-title")
+            yield Static("帮助（方向键 PgUp PgDn 翻看，Esc 关闭）", classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static("\n".join(lines))
 

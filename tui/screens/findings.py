@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from storage.check import Located, check_database
 from storage.db import close_db
@@ -18,6 +18,7 @@ from storage.households import load_household
 
 from ..keys import bindings
 from ..widgets.fields import Label, PlainInput, Row
+from ..widgets.keyline import KeyLine
 
 LEVELS = {"error": "错误", "warning": "提示"}
 
@@ -42,8 +43,8 @@ class ValidationScreen(Screen):
             yield PlainInput(id="f-rule")
         yield DataTable(id="findings", cursor_type="row")
         yield Static("", id="finding-detail")
-        yield Static("正在检查……", id="findings-state")
-        yield Footer()
+        yield Static("正在检查...", id="findings-state")
+        yield KeyLine()
 
     def on_mount(self) -> None:
         for name, width in (("f-village", 13), ("f-level", 2), ("f-rule", 20)):
@@ -107,7 +108,7 @@ class ValidationScreen(Screen):
         self.app.push_screen(HouseholdScreen(form=load_household(x.household_uid), focus_on=x.finding))
 
     def action_more(self) -> None:
-        self.query_one("#findings-state", Static).update("正在检查……")
+        self.query_one("#findings-state", Static).update("正在检查...")
         self.read()
 
     def action_back(self) -> None:

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from storage.db import close_db
 from storage.office import live_counts
 
 from .. import text
 from ..keys import bindings
+from ..widgets.keyline import KeyLine
 
 
 def pad(label: str, width: int) -> str:
@@ -35,7 +36,7 @@ class HomeScreen(Screen):
             yield Static("", id="home-counts")
             yield Static("\n".join(f"  {n}  {pad(label, 26)}{fkey}" for n, fkey, label, _ in text.HOME_ENTRIES), id="home-menu")
             yield Static("按数字或功能键选择；F1 帮助", classes="hint")
-        yield Footer()
+        yield KeyLine()
 
     @dataclass
     class CountsRead(Message):
@@ -63,7 +64,7 @@ class HomeScreen(Screen):
         typing = state.get("editor", {}).get("m_name", "")
         people = f"已录 {len(form.members)} 人{('：' + names) if names else ''}" + (f"，正在录入 {typing}" if typing else "")
         body = (f"上次（{at.replace('T', ' ').replace('Z', ' UTC')}）的登记表没有保存完：\n"
-                f"村 {form.village_code or '—'} 组 {form.group_no or '—'}，{people}\n\n"
+                f"村 {form.village_code or '-'} 组 {form.group_no or '-'}，{people}\n\n"
                 "Y 从中断处继续    N 以后再说（下次启动还会问）")
 
         def answered(yes: bool) -> None:

@@ -17,18 +17,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from storage import idnumber
 from storage.codes import RELATION_HEAD, code_list
 from storage.dates import DateInputError, parse_typed
-from storage.db import close_db
+from storage.db import close_db, now_iso
 from storage.dedup import Candidate, candidates
 from storage.divisions import short_name
-from storage.db import now_iso
 from storage.drafts import clear_draft, save_draft
-from storage.stats import log_entry
-from storage.validate import check_id_number
 from storage.households import (
     BirthInput,
     DuplicatesNotConfirmed,
@@ -45,12 +42,22 @@ from storage.households import (
     save_household,
 )
 from storage.office import villages
+from storage.stats import log_entry
+from storage.validate import check_id_number
 
 from .. import text
 from ..keys import bindings
 from ..widgets.fields import FieldInput, Label, Meaning, Row, code_field
+from ..widgets.keyline import KeyLine
 from .dialogs import ConfirmScreen, LookupScreen
-from .page import BIRTH_PAGE, HOUSEHOLD_PAGE, MIGRATION_PAGE, PERSON_PAGE, WOMAN_PAGE, PageScreen
+from .page import (
+    BIRTH_PAGE,
+    HOUSEHOLD_PAGE,
+    MIGRATION_PAGE,
+    PERSON_PAGE,
+    WOMAN_PAGE,
+    PageScreen,
+)
 
 HOUSEHOLD_FIELDS = ("village_code", "group_no", "address_detail", "form_no")
 MEMBER_FIELDS = ("m_name", "m_id", "m_relation", "m_ethnicity", "m_marital", "m_education", "m_residence", "m_sex", "m_birth")
@@ -174,7 +181,7 @@ class HouseholdScreen(Screen):
             yield Static("", id="birth-state", classes="state")
         yield Static("", id="message", classes="message")
         yield Static("", id="dup-warning", classes="warning")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         f = self.form
@@ -261,7 +268,7 @@ class HouseholdScreen(Screen):
             for meaning in self.query(f"#{name}-meaning"):
                 text_ = code_list(CODE_LISTS[name]).name(event.value.strip())
                 room = max(int(meaning.styles.min_width.value) // 2, 1) if meaning.styles.min_width else 4
-                meaning.update(text_ if len(text_) <= room else text_[: room - 1] + "…")
+                meaning.update(text_ if len(text_) <= room else text_[: room - 1] + "..")  # ".." is two cells, one character
         elif name == "village_code":
             self.query_one("#village_code-meaning", Static).update(self.village_names.get(event.value.strip(), ""))
             self.update_title()
@@ -337,7 +344,7 @@ class HouseholdScreen(Screen):
         if len(group) == 1:
             self.field("group_no").value = group.zfill(2)
         elif not (len(group) == 2 and group.isdigit() and group != "00"):
-            self.say("村民小组应为2位数字（01–99）")
+            self.say("村民小组应为2位数字（01～99）")
             return None
         return "address_detail"
 
@@ -417,7 +424,7 @@ class HouseholdScreen(Screen):
         codes = code_list(CODE_LISTS[name])
         found = codes.lookup(value)
         if found is None:
-            self.say(f"代码“{value}”不在代码表中：按F4查看")
+            self.say(f"代码「{value}」不在代码表中：按F4查看")
             return None
         self.field(name).value = found
         return following
@@ -440,7 +447,7 @@ class HouseholdScreen(Screen):
         if not child:
             return "b_child_name"
         if not child.isdigit() or not 1 <= int(child) <= len(self.form.members):
-            self.say(f"孩子序号应为1–{len(self.form.members)}；孩子不在本户的空着，填姓名")
+            self.say(f"孩子序号应为1～{len(self.form.members)}；孩子不在本户的空着，填姓名")
             return None
         return "b_mother"
 
@@ -487,7 +494,7 @@ class HouseholdScreen(Screen):
     def leave_b_order(self) -> str | None:
         order = self.value("b_order")
         if order and (not order.isdigit() or not 1 <= int(order) <= 15):
-            self.say("孩次应为1–15")
+            self.say("孩次应为1～15")
             return None
         return "b_outcome"
 
@@ -698,7 +705,7 @@ class HouseholdScreen(Screen):
             return
         m = self.form.members[index]
         if self.form.member_sex(index) != "2":
-            self.say(f"第{index + 1}人不是女性：育龄妇女页只填15–49岁的女性")
+            self.say(f"第{index + 1}人不是女性：育龄妇女页只填15～49岁的女性")
             return
         page = m.fp or WomanInput()
 
@@ -848,7 +855,7 @@ class HouseholdScreen(Screen):
     def ask_warnings(self, exc: WarningsNotConfirmed) -> None:
         """Show the warnings; Y records the confirmation on each record and saves, N goes to the first."""
         lines = [f"{f.where()}：{f.message}" for f in exc.findings[:8]]
-        more = f"\n……共{len(exc.findings)}条" if len(exc.findings) > 8 else ""
+        more = f"\n...共{len(exc.findings)}条" if len(exc.findings) > 8 else ""
 
         def answered(yes: bool) -> None:
             if yes:

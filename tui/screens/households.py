@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from storage.households import list_households, load_household
 
 from ..keys import bindings
 from ..widgets.fields import PlainInput
+from ..widgets.keyline import KeyLine
 
 PAGE = 200
 
@@ -20,11 +21,11 @@ class HouseholdListScreen(Screen):
     BINDINGS = bindings("list")
 
     def compose(self) -> ComposeResult:
-        yield Static("户列表（输入户编码开头筛选；回车打开亮条所在户；↑↓ 选户：先按Tab）", classes="title")
+        yield Static("户列表（输入户编码开头筛选；回车打开亮条所在户；方向键 选户：先按Tab）", classes="title")
         yield PlainInput(placeholder="户编码开头，如 130123103203", id="list-filter")
         yield DataTable(id="household-list", cursor_type="row")
         yield Static("", id="list-state")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -42,7 +43,7 @@ class HouseholdListScreen(Screen):
         rows = list_households(prefix, offset=self.page_start, limit=PAGE)
         for h in rows:
             table.add_row(h.household_code, h.head_name, str(h.members), h.address_detail, key=h.uid)
-        self.query_one("#list-state", Static).update(f"第 {self.page_start + 1}–{self.page_start + len(rows)} 户" if rows else "没有符合的户")
+        self.query_one("#list-state", Static).update(f"第 {self.page_start + 1}～{self.page_start + len(rows)} 户" if rows else "没有符合的户")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.page_start = 0

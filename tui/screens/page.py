@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from storage.codes import code_list
 
 from ..keys import bindings
 from ..widgets.fields import FieldInput, Label, Meaning, Row
+from ..widgets.keyline import KeyLine
 from .dialogs import LookupScreen
 
 
@@ -170,7 +171,7 @@ class PageScreen(Screen[bool]):
                     if spec.codes:
                         yield Meaning(code_list(spec.codes).name(to_text(spec, self.get(spec))), id=f"p_{spec.field}-meaning")
         yield Static("", id="page-message", classes="message")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         self.query_one(f"#p_{self.specs[0].field}", FieldInput).focus()
@@ -185,7 +186,7 @@ class PageScreen(Screen[bool]):
         if spec.codes and field.value.strip():
             found = code_list(spec.codes).lookup(field.value)
             if found is None:
-                self.query_one("#page-message", Static).update(f"代码“{field.value}”不在代码表中：按F4查看")
+                self.query_one("#page-message", Static).update(f"代码「{field.value}」不在代码表中：按F4查看")
                 return
             field.value = found
         self.query_one("#page-message", Static).update("")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from storage.office import division_name
 from storage.recheck import (
@@ -28,6 +28,7 @@ from storage.recheck import (
 )
 
 from ..keys import bindings
+from ..widgets.keyline import KeyLine
 from .dialogs import AskScreen, ConfirmScreen
 
 PAGE = 200
@@ -40,11 +41,11 @@ class RecheckListScreen(Screen):
     BINDINGS = bindings("recheck")
 
     def compose(self) -> ComposeResult:
-        yield Static("质量复查：回车 → 待复查的照纸表盲录，待判定的逐项判定", classes="title")
+        yield Static("质量复查：回车>待复查的照纸表盲录，待判定的逐项判定", classes="title")
         yield DataTable(id="recheck-list", cursor_type="row")
         yield Static("", id="recheck-state")
         yield Static("", id="message", classes="message")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("任务", "状态", "表号", "村", "原录入", "复录", "差异")
@@ -63,9 +64,9 @@ class RecheckListScreen(Screen):
         for r in rows:
             village = names.setdefault(r.village_code, division_name(r.village_code))
             diffs = str(r.differences) if r.status != "pending" else ""
-            table.add_row(str(r.id), STATUS_NAMES[r.status], r.form_no or "—", village[:6], r.first_operator[:8] or "—",
-                          r.second_operator[:8] or "—", diffs, key=str(r.id))
-        state = f"第 {self.page_start + 1}–{self.page_start + len(rows)} 条" if rows else "还没有复查任务：F5 按录入顺序每N份抽1份，F6 每村随机抽"
+            table.add_row(str(r.id), STATUS_NAMES[r.status], r.form_no or "-", village[:6], r.first_operator[:8] or "-",
+                          r.second_operator[:8] or "-", diffs, key=str(r.id))
+        state = f"第 {self.page_start + 1}～{self.page_start + len(rows)} 条" if rows else "还没有复查任务：F5 按录入顺序每N份抽1份，F6 每村随机抽"
         self.query_one("#recheck-state", Static).update(state)
 
     def say(self, message: str) -> None:
@@ -116,7 +117,7 @@ class RecheckListScreen(Screen):
         self.app.push_screen(AskScreen(title, prompt, restrict=r"\d*", max_length=4), answered)
 
     def action_choose_every(self) -> None:
-        self._choose("按录入顺序抽取", "每隔几份抽1份（如 10：抽第10、20、30…份）：",
+        self._choose("按录入顺序抽取", "每隔几份抽1份（如 10：抽第10、20、30...份）：",
                      lambda n: choose_every(n, operator=self.app.operator))
 
     def action_choose_sample(self) -> None:
@@ -164,7 +165,7 @@ class RecheckDiffScreen(Screen):
         yield DataTable(id="diff-list", cursor_type="row")
         yield Static("1 原录入正确   2 复查正确（更正户记录）   3 两次都错（到户列表改）", classes="hint")
         yield Static("", id="message", classes="message")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("位置", "原录入", "复录", "判定")
@@ -177,7 +178,7 @@ class RecheckDiffScreen(Screen):
         row = Recheck.get_by_id(self.recheck_id)
         self.query_one("#diff-title", Static).update(
             f"任务{row.id} 登记表{row.form_no} {STATUS_NAMES[row.status]}：比对{row.fields_compared}项 差异{row.differences}项"
-            f"（原录入 {row.first_operator or '—'}，复录 {row.second_operator or '—'}）")
+            f"（原录入 {row.first_operator or '-'}，复录 {row.second_operator or '-'}）")
         table = self.query_one(DataTable)
         table.clear()
         self.diffs = list(RecheckDiff.select().where(RecheckDiff.recheck == row).order_by(RecheckDiff.id))
@@ -206,7 +207,7 @@ class RecheckDiffScreen(Screen):
             self.load(index + 1)
 
         if decision == SECOND and d.field != WHOLE_LINE:
-            self.app.push_screen(ConfirmScreen("按复查值更正", f"{d.label}\n由“{shown(d.section, d.field, d.first_value)}”改为“{shown(d.section, d.field, d.second_value)}”？"), run)
+            self.app.push_screen(ConfirmScreen("按复查值更正", f"{d.label}\n由「{shown(d.section, d.field, d.first_value)}」改为「{shown(d.section, d.field, d.second_value)}」？"), run)
         else:
             run()
 
@@ -220,9 +221,9 @@ class RecheckRatesScreen(Screen):
     BINDINGS = bindings("plain")
 
     def compose(self) -> ComposeResult:
-        yield Static("录入差错率（判定为录入差错的项 ÷ 比对项）", classes="title")
+        yield Static("录入差错率（判定为录入差错的项 / 比对项）", classes="title")
         yield DataTable(id="rates", cursor_type="row")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 
 from textual import events
-
-from ..terminal import GBK_MESSAGE, REPLACEMENT
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
+from ..terminal import GBK_MESSAGE, REPLACEMENT
 
 EDITING_KEYS = {
     "backspace": "delete_left",
