@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pyrage
+from peewee import fn
 
 from storage.dates import iso_week
 from storage.db import write_txn
@@ -255,7 +256,7 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
             # counted first (the header leads the payload), then streamed straight into gzip: the
             # records are never all in memory (the write lock keeps the two passes consistent)
             for model in SHARED_MODELS:
-                counts[model._meta.table_name] = model.select().where(selection(model)).count()
+                counts[model._meta.table_name] = model.select(fn.COUNT(model.id)).where(selection(model)).scalar()
             body = io.BytesIO()
             with gzip.GzipFile(fileobj=body, mode="wb", mtime=0, compresslevel=6) as gz:
                 header = dict(bundle_id=bundle_id, sender=me.code, recipient=peer.code, epoch=EPOCH, sequence=sequence, counts=counts)

