@@ -186,3 +186,37 @@ def test_ascii_borders_and_16_colours(township_db, tmp_path):
     assert "+" in screens[2] and "|" in screens[2]  # the lookup dialog's ASCII border
     assert not re.search(r"\x1b\[[0-9;]*[34]8;[25];", codes), "256-colour or true-colour sequences with colors = 16"
     assert re.search(r"\x1b\[[0-9;]*(9[0-7]|10[0-7]|3[0-7]|4[0-7])[;m]", codes)  # the 16 colours are used
+
+
+def test_long_minority_names_keep_the_member_table_aligned(township_db):
+    """Names of 2 to 8 characters (阿依古丽·买买提, with the middle dot of minority names) in the member
+    table: every row's ID number starts in the same terminal column as its header."""
+    require_tool("tmux")
+    close_db()
+    members = [("阿依古丽·买买提", "130123198804020249", "02"), ("王五", "130123198609010133", "10")]
+    with Tmux(hecha_command(str(township_db)), term="xterm-256color") as t:
+        t.wait_for("已录入：0 户")
+        t.keys("F2")
+        t.wait_for("一、户的情况")
+        t.type("13012310320303" + "李家庄村三组20号")
+        t.keys("Enter")
+        t.type("0002")
+        t.keys("Enter")
+        t.wait_for("一、户的情况（续）")
+        t.keys("F10")
+        t.wait_for("二、户内人员")
+        for name, number, relation in members:
+            t.type(name)
+            t.keys("Enter")
+            t.type(number + relation + "01")
+            t.keys("Enter", "Enter")
+            t.type("1")
+            t.wait_for(number)
+        screen = t.screen()
+    lines = screen.splitlines()
+    header = next(line for line in lines if "身份证号" in line and "序" in line)
+    column = cell_len(header[: header.index("身份证号")])
+    for name, number, _ in members:
+        row = next(line for line in lines if number in line and name in line)
+        assert cell_len(row[: row.index(number)]) == column, (row, header)
+        assert all(cell_len(line) <= 80 for line in lines)
