@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 PASSPHRASE_ENV = "HECHA_PASSPHRASE_FILE"
+ROW_ID = click.IntRange(1, 2**63 - 1)  # a row number: SQLite's INTEGER range
 
 
 class HechaError(click.ClickException):
@@ -63,6 +64,10 @@ def handled(func):
             raise HechaError(str(exc)) from None
         except click.Abort:
             raise HechaError("已取消。") from None
+        except BrokenPipeError:  # hecha … | head: the reader left; say nothing more
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except OSError as exc:
             from storage.db import os_reason
 
@@ -379,7 +384,7 @@ def demo(households: int, seed: int, as_of: str | None, office_code: str, start:
 
 @cli.command()
 @click.argument("prefix", default="")
-@click.option("--offset", default=0, show_default=True, help="从第几户开始（分页）")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0, 2**62), help="从第几户开始（分页）")
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10_000), help="最多列出几户")
 @db_option
 @handled
@@ -464,22 +469,24 @@ def recheck() -> None:
 
 
 @recheck.command("choose")
-@click.option("--every", type=int, default=None, help="按录入顺序每隔 N 份抽 1 份（第 N、2N … 份）")
-@click.option("--per-village", type=int, default=None, help="每个村随机抽 K 份")
-@click.option("--seed", type=int, default=None, help="随机抽样的种子（不给则随机产生并记下）")
+@click.option("--every", type=click.IntRange(1, 1_000_000), default=None, help="按录入顺序每隔 N 份抽 1 份（第 N、2N … 份）")
+@click.option("--per-village", type=click.IntRange(1, 1_000_000), default=None, help="每个村随机抽 K 份")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=None, help="随机抽样的种子（不给则随机产生并记下）")
 @click.option("--village", default="", help="只抽一个村（12位代码）或代码前缀")
 @db_option
 @handled
 def recheck_choose(every: int | None, per_village: int | None, seed: int | None, village: str, db_path: Path | None) -> None:
     """抽取要复录的登记表：--every N 或 --per-village K（二选一）。"""
-    from storage.recheck import choose_every, choose_sample
+    from storage.recheck import choose_every, choose_sample, nothing_to_choose
 
     if (every is None) == (per_village is None):
         raise HechaError("请给出 --every N（每隔N份抽1份）或 --per-village K（每村随机抽K份）中的一个。")
+    if seed is not None and every is not None:
+        raise HechaError("--seed 只用于 --per-village（随机抽样）；--every 按录入顺序抽，不用种子。")
     open_office_db(db_path)
     rows = choose_every(every, village=village) if every is not None else choose_sample(per_village, seed=seed, village=village)
     if not rows:
-        click.echo("没有新的登记表可抽（已抽过的不会再抽）。")
+        click.echo(nothing_to_choose() + "。")
         return
     click.echo(f"已抽取 {len(rows)} 份登记表待复录（方案 {rows[0].plan}）：")
     table(("任务", "登记表编号", "户编码", "原录入员"), [(r.id, r.form_no or "—", r.household_code, r.first_operator or "—") for r in rows])
@@ -487,7 +494,7 @@ def recheck_choose(every: int | None, per_village: int | None, seed: int | None,
 
 @recheck.command("list")
 @click.option("--status", type=click.Choice(["pending", "keyed", "decided"]), default=None, help="只列一种状态")
-@click.option("--offset", default=0, show_default=True, help="从第几条开始（分页）")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0, 2**62), help="从第几条开始（分页）")
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10_000), help="最多列出几条")
 @db_option
 @handled
@@ -506,7 +513,7 @@ def recheck_list(status: str | None, offset: int, limit: int, db_path: Path | No
 
 
 @recheck.command("show")
-@click.argument("recheck_id", type=int)
+@click.argument("recheck_id", type=ROW_ID)
 @db_option
 @handled
 def recheck_show(recheck_id: int, db_path: Path | None) -> None:
@@ -519,7 +526,8 @@ def recheck_show(recheck_id: int, db_path: Path | None) -> None:
     if row is None:
         raise RecheckError(f"没有编号为 {recheck_id} 的复查任务：用 hecha recheck list 查看")
     click.echo(f"复查任务 {row.id}：登记表 {row.form_no or '—'}  户 {row.household_code}  {STATUS_NAMES[row.status]}  "
-               f"原录入 {row.first_operator or '—'}  复录 {row.second_operator or '—'}  比对 {row.fields_compared} 项，差异 {row.differences} 项")
+               f"原录入 {row.first_operator or '—'}  复录 {row.second_operator or '—'}  比对 {row.fields_compared} 项，差异 {row.differences} 项"
+               f"  抽取 {row.chosen_at[:10]} {row.chosen_by}（方案 {row.plan}）")
     diffs = list(RecheckDiff.select().where(RecheckDiff.recheck == row).order_by(RecheckDiff.id))
     if diffs:
         table(("差异", "位置", "原录入", "复录", "判定"),
@@ -529,32 +537,38 @@ def recheck_show(recheck_id: int, db_path: Path | None) -> None:
 
 @recheck.command("decide")
 @click.argument("decision", type=click.Choice(["first", "second", "neither"]))
-@click.argument("diff_ids", nargs=-1, required=True, type=int)
+@click.argument("diff_ids", nargs=-1, required=True, type=ROW_ID)
 @db_option
 @handled
 def recheck_decide(decision: str, diff_ids: tuple[int, ...], db_path: Path | None) -> None:
     """判定差异：first 原录入正确、second 复查正确（按复录值更正户记录）、neither 两次都错。
 
-    hecha recheck decide second 12 13
+    hecha recheck decide second 12 13（按顺序判定，遇到不能判定的一项即停）
     """
     from storage.recheck import DECISIONS, decide
 
     open_office_db(db_path)
     for diff_id in diff_ids:
-        d = decide(diff_id, decision)
-        click.echo(f"差异 {d.id}（{d.label}）：{DECISIONS[decision]}" + ("，已更正户记录" if decision == "second" and d.field != "*" else ""))
+        done = decide(diff_id, decision)
+        d = done.diff
+        click.echo(f"差异 {d.id}（{d.label}）：{DECISIONS[decision]}" + ("，已更正户记录" if done.corrected else ""))
+        for warning in done.confirmed:
+            click.echo(f"  已一并确认提示：{warning}")
+        if done.todo:
+            click.echo(f"  {done.todo}")
 
 
 @recheck.command("withdraw")
-@click.argument("recheck_id", type=int)
+@click.argument("recheck_id", type=ROW_ID)
 @click.option("--yes", is_flag=True, help="不询问，直接撤销")
 @db_option
 @handled
 def recheck_withdraw(recheck_id: int, yes: bool, db_path: Path | None) -> None:
     """撤销一个还没有判定的复查任务（抽错了、户已删除）。"""
-    from storage.recheck import delete_recheck
+    from storage.recheck import delete_recheck, withdrawable
 
     open_office_db(db_path)
+    withdrawable(recheck_id)  # say why not before asking
     if not yes:
         click.confirm(f"撤销复查任务 {recheck_id}（复录内容一并删除）？", abort=True)
     delete_recheck(recheck_id)

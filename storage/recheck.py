@@ -39,6 +39,7 @@ from .db import now_iso, write_txn
 from .drafts import form_from_dict, form_to_dict
 from .households import (
     HouseholdInput,
+    WomanInput,
     ValidationFailed,
     WarningsNotConfirmed,
     confirm,
@@ -99,6 +100,11 @@ def _choose(households: list[Household], plan: str, operator: str | None) -> lis
     return rows
 
 
+def _check_village(village: str) -> None:
+    if village and not (village.isdigit() and len(village) <= 12):
+        raise RecheckError(f"村代码“{village}”不对：写12位村代码或它的开头几位数字")
+
+
 def _not_chosen(query):
     return query.join(Recheck, JOIN.LEFT_OUTER, on=(Recheck.household_uid == Household.uid)).where(Recheck.id.is_null())
 
@@ -111,13 +117,25 @@ def choose_every(n: int, *, village: str = "", operator: str | None = None) -> l
     """
     if n < 1:
         raise RecheckError(f"“每隔几份”应为 1 以上的整数，现在是 {n}")
+    _check_village(village)
+    office = Office.get()
+    keyed = Household.select(Household.uid).where(Household.origin == office.code)  # deleted forms keep their place
+    if village:
+        keyed = keyed.where(Household.village_code.startswith(village))
+    order = [hh.uid for hh in keyed.order_by(Household.id)]
     query = _own_households()
     if village:
         query = query.where(Household.village_code.startswith(village))
-    order = [hh.uid for hh in query.select(Household.uid).order_by(Household.id)]
     wanted = {uid for i, uid in enumerate(order, start=1) if i % n == 0}
     fresh = [hh for hh in _not_chosen(query).order_by(Household.id) if hh.uid in wanted]
     return _choose(fresh, f"every:{n}", operator)
+
+
+def nothing_to_choose() -> str:
+    """Why a choice found nothing, in words (no forms keyed yet, or all chosen before)."""
+    if not _own_households().exists():
+        return "还没有本乡镇录入的登记表可抽"
+    return "没有新的登记表可抽（抽过的不会再抽）"
 
 
 def choose_sample(per_village: int, *, seed: int | None = None, village: str = "", operator: str | None = None) -> list[Recheck]:
@@ -128,6 +146,7 @@ def choose_sample(per_village: int, *, seed: int | None = None, village: str = "
     """
     if per_village < 1:
         raise RecheckError(f"每村抽取份数应为 1 以上的整数，现在是 {per_village}")
+    _check_village(village)
     seed = secrets.randbelow(10**6) if seed is None else seed
     rng = random.Random(seed)
     query = _not_chosen(_own_households())
@@ -269,7 +288,7 @@ def pending(recheck_id: int) -> Recheck:
     """The recheck ``recheck_id`` still waiting for its second keying. Raises :class:`RecheckError`."""
     row = Recheck.get_or_none(Recheck.id == recheck_id)
     if row is None:
-        raise RecheckError(f"没有编号为 {recheck_id} 的复查任务：用 hecha recheck list 查看")
+        raise RecheckError(f"没有编号为 {recheck_id} 的复查任务（可能已撤销）")
     if row.status != "pending":
         raise RecheckError(f"复查任务 {recheck_id}（登记表 {row.form_no}）已经复录过了")
     return row
@@ -322,27 +341,33 @@ def _cast(record, name: str, text: str):
 
 
 def _target(form: HouseholdInput, d: RecheckDiff):
+    """The input record a difference is about; a woman's page that only the second keying has is
+    added (its fields then take the second keying's values one by one)."""
     if d.section == "household":
         return form
     if d.section == "birth":
         return form.births[d.line - 1]
     member = form.members[d.line - 1]
     if d.section == "woman":
+        if member.fp is None:
+            member.fp = WomanInput()
         return member.fp
     if d.section == "migration":
         return member.migrations[d.sub - 1]
     return member
 
 
-def _apply(row: Recheck, d: RecheckDiff, operator: str) -> None:
-    """Put the second keying's value into the household record (the form's validation and audit)."""
+def _apply(row: Recheck, d: RecheckDiff, operator: str) -> list[str]:
+    """Put the second keying's value into the household record (the form's validation and audit);
+    return the warnings that the change raised and that this decision confirms."""
     try:
         form = load_household(row.household_uid)
+    except Household.DoesNotExist:
+        raise RecheckError(f"登记表 {row.form_no} 的户已被删除：无法更正，请判定为“原录入正确”或“两次都错”") from None
+    try:
         target = _target(form, d)
-    except (Household.DoesNotExist, IndexError):
-        target = None
-    if target is None:
-        raise RecheckError(f"{d.label}：户记录已变动，找不到这一项：请在登记表中直接修改，再判定为“两次都错”")
+    except IndexError:
+        raise RecheckError(f"{d.label}：户记录中已没有这一行（登记表改过）：请在户列表中打开该户直接修改，再判定为“两次都错”") from None
     current = flatten(form).get((d.section, d.line, d.sub, d.field), "")
     if current != d.first_value:
         raise RecheckError(f"{d.label}：户记录现在是“{current}”，不再是原录入的“{d.first_value}”：请在登记表中核对")
@@ -353,19 +378,33 @@ def _apply(row: Recheck, d: RecheckDiff, operator: str) -> None:
     reason = f"质量复查更正（复查{row.id}，{d.label}）"
     try:
         save_household(form, confirmed_ids=ids, reason=reason, operator=operator)
+        return []
     except WarningsNotConfirmed as exc:  # the decision is a person's, made with the paper in hand
         confirm(form, exc.findings)
         save_household(form, confirmed_ids=ids, reason=reason, operator=operator)
+        return [f"{f.where()}：{f.message}" for f in exc.findings]
     except ValidationFailed as exc:
         first = exc.findings[0]
         raise RecheckError(f"{d.label}：改为“{d.second_value}”后不能保存：{first.where()}：{first.message}") from None
 
 
-def decide(diff_id: int, decision: str, *, operator: str | None = None) -> RecheckDiff:
+@dataclass(frozen=True)
+class Decided:
+    """What :func:`decide` did: the difference, whether the record was corrected, the warnings the
+    correction raised and the decision confirmed, and what is left to do by hand (``todo``)."""
+
+    diff: RecheckDiff
+    corrected: bool
+    confirmed: list[str]
+    todo: str
+
+
+def decide(diff_id: int, decision: str, *, operator: str | None = None) -> Decided:
     """Record which keying matches the paper for difference ``diff_id``.
 
-    ``second`` corrects the household record to the second keying's value (whole-line differences
-    are not applied: add or remove the line in the form). A decision can be changed until it is
+    ``second`` corrects the household record to the second keying's value and confirms the
+    warnings the change raises (they are returned); whole-line differences are not applied: the
+    line is added or removed in the form (``todo`` says so). A decision can be changed until it is
     ``second`` and applied. Raises :class:`RecheckError` for an unknown id or decision, an applied
     decision, or a correction the record refuses (nothing is changed then).
     """
@@ -378,24 +417,35 @@ def decide(diff_id: int, decision: str, *, operator: str | None = None) -> Reche
         raise RecheckError(f"{d.label} 已按复查值更正了户记录，不能再改判定：请在登记表中修改")
     who = operator or operator_login()
     row = d.recheck
-    if decision == SECOND and d.field != WHOLE_LINE:
-        _apply(row, d, who)
+    applies = decision == SECOND and d.field != WHOLE_LINE
+    confirmed = _apply(row, d, who) if applies else []
     with write_txn():
         d.decision, d.decided_by, d.decided_at = decision, who, now_iso()
         d.save()
         if not RecheckDiff.select().where((RecheckDiff.recheck == row) & (RecheckDiff.decision == "")).exists():
             Recheck.update(status="decided").where(Recheck.id == row.id).execute()
-    return d
+    todo = ""
+    if d.field == WHOLE_LINE and decision != FIRST:
+        todo = f"整行差异不自动更正：请在户列表中打开户 {row.household_code}，按纸表补录或删去{d.label.replace(' 整行', '')}"
+    elif decision == NEITHER:
+        todo = f"请在户列表中打开户 {row.household_code}，按纸表改正{d.label}"
+    return Decided(d, applies, confirmed, todo)
 
 
-def delete_recheck(recheck_id: int) -> None:
-    """Withdraw a recheck that was not decided yet (chosen by mistake, household removed).
-    Raises :class:`RecheckError` for an unknown or decided one."""
+def withdrawable(recheck_id: int) -> Recheck:
+    """The recheck ``recheck_id`` if it may be withdrawn (no decision yet). Raises :class:`RecheckError`."""
     row = Recheck.get_or_none(Recheck.id == recheck_id)
     if row is None:
         raise RecheckError(f"没有编号为 {recheck_id} 的复查任务")
     if RecheckDiff.select().where((RecheckDiff.recheck == row) & (RecheckDiff.decision != "")).exists():
         raise RecheckError(f"复查任务 {recheck_id} 已有判定，不能撤销")
+    return row
+
+
+def delete_recheck(recheck_id: int) -> None:
+    """Withdraw a recheck that was not decided yet (chosen by mistake, household removed).
+    Raises :class:`RecheckError` for an unknown or decided one."""
+    row = withdrawable(recheck_id)
     with write_txn():
         RecheckDiff.delete().where(RecheckDiff.recheck == row).execute()
         row.delete_instance()

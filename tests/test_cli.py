@@ -267,5 +267,9 @@ def test_recheck_commands_choose_show_decide_and_report(township_db):
     res = runner.invoke(cli, ["clerks", *db])
     lines = {line.split()[0]: line.split() for line in res.output.splitlines() if line.startswith("clerk")}
     assert lines["clerk1"][3] == "0" and lines["clerk2"][7] == "1", res.output  # the second keyer erred
-    res = runner.invoke(cli, ["recheck", "withdraw", "1", "--yes", *db])
-    assert res.exit_code == 1 and "已有判定" in res.output
+    res = runner.invoke(cli, ["recheck", "withdraw", "1", *db])  # refused before it asks
+    assert res.exit_code == 1 and "已有判定" in res.output and "撤销复查任务 1" not in res.output
+    for args in (["show", "99999999999999999999"], ["list", "--offset", "99999999999999999999"],
+                 ["choose", "--every", "2", "--seed", "5"], ["choose", "--per-village", "1", "--village", "abc"]):
+        res = runner.invoke(cli, ["recheck", *args, *db])
+        assert res.exit_code in (1, 2) and not isinstance(res.exception, OverflowError) and "Traceback" not in res.output, (args, res.output)

@@ -7,7 +7,8 @@ import pytest
 
 from storage import recheck
 from storage.households import ValidationFailed, load_household, save_household
-from storage.models import AuditLog, Person, Recheck, RecheckDiff
+from storage.households import WomanInput
+from storage.models import AuditLog, Person, Recheck, RecheckDiff, WomanFP
 from storage.stats import log_entry
 from storage.synth import Population
 
@@ -142,3 +143,45 @@ def test_the_second_keying_must_pass_the_field_checks(township_db):
     with pytest.raises(ValidationFailed):
         recheck.record_second_keying(row.id, second)
     assert Recheck.get_by_id(row.id).status == "pending" and RecheckDiff.select().count() == 0
+
+
+def test_a_deleted_form_keeps_its_place_in_the_every_nth_count(township_db):
+    from storage import audit
+    from storage.db import write_txn
+    from storage.models import Household
+
+    uids = _save_many(9)
+    assert [r.household_uid for r in recheck.choose_every(3)] == [uids[2], uids[5], uids[8]]
+    with write_txn():
+        audit.tombstone(Household.get(Household.uid == uids[0]), reason="test")
+    assert recheck.choose_every(3) == []  # positions do not shift: nothing new was keyed
+    assert "抽过的不会再抽" in recheck.nothing_to_choose()
+
+
+def test_a_page_only_the_second_keying_has_and_a_missing_line(township_db):
+    _keyed_reference()
+    (row,) = recheck.choose_every(1)
+    second = reference_input()
+    second.members[1].fp = WomanInput(contraception="03", contraception_start="20170601")
+    del second.members[3]  # the last member line missing
+    second.births = []
+    recheck.record_second_keying(row.id, second, operator="clerk2")
+    page = RecheckDiff.get((RecheckDiff.section == "woman") & (RecheckDiff.field == "contraception"))
+    done = recheck.decide(page.id, "second")
+    assert done.corrected and WomanFP.get().contraception == "03"  # the page was added to the record
+    line = RecheckDiff.get((RecheckDiff.section == "member") & (RecheckDiff.field == "*"))
+    done = recheck.decide(line.id, "second")
+    assert not done.corrected and "补录或删去第4人" in done.todo
+    assert Person.select().where(Person.deleted == False).count() == 4  # noqa: E712  (a whole line is fixed by hand)
+
+
+def test_a_correction_returns_the_warnings_it_confirms(township_db):
+    _keyed_reference()
+    (row,) = recheck.choose_every(1)
+    second = reference_input()
+    second.members[1].marital_status = "20"  # married, 15-49, without her page: a warning
+    recheck.record_second_keying(row.id, second, operator="clerk2")
+    d = RecheckDiff.get(RecheckDiff.field == "marital_status")
+    done = recheck.decide(d.id, "second")
+    assert done.corrected and "育龄妇女页" in " ".join(done.confirmed)
+    assert Person.get(Person.seq == 2).marital_status == "20"

@@ -442,6 +442,9 @@ def test_display_settings_from_the_config_and_the_environment(tmp_path, monkeypa
     with pytest.raises(ConfigError, match="HECHA_ASCII"):
         load_config(path)
     monkeypatch.delenv("HECHA_ASCII")
+    path.write_text("[display]\ncolour = 16\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="没有 colour 这一项"):
+        load_config(path)
     path.write_text("[display]\nascii = \"yes\"\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="ascii 写 true 或 false"):
         load_config(path)

@@ -87,6 +87,9 @@ def load_config(path: Path | None = None) -> Config:
     display = data.get("display", {})
     if not isinstance(display, dict):
         raise ConfigError(f"配置文件 {path}：[display] 应是一节（ascii = true / colors = 16）")
+    unknown = sorted(set(display) - {"ascii", "colors"})
+    if unknown:
+        raise ConfigError(f"配置文件 {path}：[display] 没有 {'、'.join(unknown)} 这一项（可用：ascii、colors）")
     ascii_ = display.get("ascii", False)
     if not isinstance(ascii_, bool):
         raise ConfigError(f"配置文件 {path}：[display] ascii 写 true 或 false")

@@ -9,7 +9,7 @@ HOME_ENTRIES = (
     ("3", "F5", "导出本周数据包（乡镇）", "open_export"),
     ("4", "F6", "导入数据包（县级）", "open_import"),
     ("5", "F7", "审核校验", "open_check"),
-    ("6", "F8", "质量复查（复录、判定、差错率）", "open_recheck"),
+    ("6", "F8", "质量复查（复录、判定）", "open_recheck"),
     ("0", "F12", "退出", "app.quit_app"),
 )
 

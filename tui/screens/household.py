@@ -196,6 +196,13 @@ class HouseholdScreen(Screen):
         self.field("village_code").select_all()
         if self.resume:
             self.restore(self.resume)
+        if self.recheck is not None:  # a resumed blind keying whose task was withdrawn or keyed meanwhile
+            from storage.recheck import RecheckError, pending
+
+            try:
+                pending(self.recheck)
+            except RecheckError as exc:
+                self.say(f"{exc}：本表不能再复录，按 Esc 放弃")
         if self.focus_on is not None:
             self.call_after_refresh(self.focus_finding, self.focus_on, 1, "审核校验")
 

@@ -24,6 +24,8 @@ from storage.recheck import (
     decide,
     delete_recheck,
     list_rechecks,
+    withdrawable,
+    nothing_to_choose,
     shown,
 )
 
@@ -110,7 +112,7 @@ class RecheckListScreen(Screen):
             except (ValueError, RecheckError) as exc:
                 self.say(str(exc) if isinstance(exc, RecheckError) else "请输入数字")
                 return
-            self.say(f"已抽取 {len(made)} 份登记表待复录" if made else "没有新的登记表可抽（已抽过的不会再抽）")
+            self.say(f"已抽取 {len(made)} 份登记表待复录（方案 {made[0].plan}）" if made else nothing_to_choose())
             self.page_start = 0
             self.load()
 
@@ -129,6 +131,11 @@ class RecheckListScreen(Screen):
     def action_withdraw(self) -> None:
         row = self.current()
         if row is None:
+            return
+        try:
+            withdrawable(row.id)  # say why not before asking
+        except RecheckError as exc:
+            self.say(str(exc))
             return
 
         def answered(yes: bool) -> None:
@@ -163,7 +170,7 @@ class RecheckDiffScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("", id="diff-title", classes="title")
         yield DataTable(id="diff-list", cursor_type="row")
-        yield Static("1 原录入正确   2 复查正确（更正户记录）   3 两次都错（到户列表改）", classes="hint")
+        yield Static("1 原录入正确   2 复查正确（更正户记录）   3 两次都错（到户列表改）", classes="keys-hint")
         yield Static("", id="message", classes="message")
         yield KeyLine()
 
@@ -199,11 +206,14 @@ class RecheckDiffScreen(Screen):
             if not yes:
                 return
             try:
-                decide(d.id, decision, operator=self.app.operator)
+                done = decide(d.id, decision, operator=self.app.operator)
             except RecheckError as exc:
                 self.query_one("#message", Static).update(str(exc))
                 return
-            self.query_one("#message", Static).update(f"{d.label}：{DECISIONS[decision]}")
+            said = f"{d.label}：{DECISIONS[decision]}" + ("，已更正户记录" if done.corrected else "")
+            if done.confirmed:
+                said += "；已一并确认提示：" + "；".join(done.confirmed)
+            self.query_one("#message", Static).update(said + (f"\n{done.todo}" if done.todo else ""))
             self.load(index + 1)
 
         if decision == SECOND and d.field != WHOLE_LINE:
@@ -223,12 +233,16 @@ class RecheckRatesScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("录入差错率（判定为录入差错的项 / 比对项）", classes="title")
         yield DataTable(id="rates", cursor_type="row")
+        yield Static("", id="rates-state")
         yield KeyLine()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("录入员", "被复查", "比对项", "差错", "差错率", "待判定", "复录", "复录差错")
-        for r in clerk_rates():
+        rates = clerk_rates()
+        if not rates:
+            self.query_one("#rates-state", Static).update("还没有完成复录的质量复查：先在质量复查画面抽取登记表（F5、F6），再复录、判定")
+        for r in rates:
             table.add_row(r.operator[:10] or "（不明）", str(r.forms), str(r.fields), str(r.errors), f"{r.rate:.2%}", str(r.undecided),
                           str(r.rechecked), str(r.recheck_errors))
         table.focus()
