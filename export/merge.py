@@ -22,7 +22,8 @@ from typing import Any, Iterable, Iterator
 import peewee as pw
 
 from storage.db import now_iso
-from storage.models import SHARED_MODELS, AuditLog, MergeConflict, SharedModel
+from storage.dedup import index_uids
+from storage.models import SHARED_MODELS, AuditLog, MergeConflict, Person, SharedModel
 
 CHUNK = 500
 TABLES: dict[str, type[SharedModel]] = {m._meta.table_name: m for m in SHARED_MODELS}
@@ -238,6 +239,8 @@ def apply(records: Iterable[dict[str, Any]], *, sender: str, bundle_id: str, ope
             audits.append(dict(at=at, operator=operator, table=table, uid=r["uid"], field="*", old=None, new="imported", reason=f"数据包 {bundle_id} 新增"))
         _insert(model, inserts)
         stats.inserted[table] += len(inserts)
+        if model is Person:  # the county searches what it merged: name keys for new and changed persons
+            index_uids([r["uid"] for _, r in chunk])
         _insert(MergeConflict, conflicts)
         _insert(AuditLog, audits)
         chunk.clear()

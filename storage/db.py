@@ -23,7 +23,7 @@ import peewee as pw
 from . import models
 from .paths import backup_dir
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -186,12 +186,28 @@ def _sql_file(name: str) -> Callable[[pw.SqliteDatabase], None]:
     return step
 
 
+def _index_all_names(db: pw.SqliteDatabase) -> None:
+    """Schema 6's data step: name keys for every live person already in the database."""
+    from .dedup import index_all
+
+    index_all()
+
+
+def _then(*steps: Callable[[pw.SqliteDatabase], None]) -> Callable[[pw.SqliteDatabase], None]:
+    def step(db: pw.SqliteDatabase) -> None:
+        for s in steps:
+            s(db)
+
+    return step
+
+
 MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (1, _sql_file("0001_initial.sql")),
     (2, _sql_file("0002_full_form.sql")),
     (3, _sql_file("0003_draft.sql")),
     (4, _sql_file("0004_entry_log.sql")),
     (5, _sql_file("0005_recheck.sql")),
+    (6, _then(_sql_file("0006_name_keys.sql"), _index_all_names)),
 ]
 
 

@@ -1,28 +1,76 @@
-"""Duplicate candidates (重复登记), DESIGN.md §6.
+"""Duplicate candidates (重复登记), DESIGN.md §6: one search used by the form, the CLI and the county.
 
-This first part implements rule 1, the same ID number after the 15→18 upgrade, against this
-office's live persons. The fuzzy rules (one-edit IDs, homophones, mother + birth date) extend
-:func:`candidates` without changing its callers: the form, the CLI and the county merge.
+:func:`candidates` takes what the clerk has typed so far (a :class:`Probe`) and returns the live
+persons that may be the same person, best first. Blocking (each an indexed lookup):
+
+1. ``same_id``: the same ID number after the 15→18 upgrade (``person.id_number_18``);
+2. ``id_one_edit``: an ID number one substitution or one adjacent swap away (about 200 variants,
+   looked up on ``person.id_number``, so an ID stored damaged is found too), with the same name key;
+3. ``homophone``: a surname reading + the given name's pinyin (:mod:`storage.names`: 李晓玲 /
+   李小玲, 曾 read zeng or ceng), with the birth date equal, day and month swapped, or a few days off;
+   ``fuzzy_pinyin``: the same on the dictated-name key (n/l, f/h, -n/-ng, z/zh …), date equal;
+4. ``same_mother``: the mother's ID number and a birth date within 5 days (a child on a health list
+   with no name, "王芳之女"), twins kept apart;
+5. ``name_year``: the same name and birth year (weak).
+
+Scores are not summed: a candidate takes the score of the strongest rule that fired, so the birth
+date and region embedded in an ID number are never counted a second time next to the ID. A
+candidate of another sex is dropped unless its ID number matches (rules 1–2), and so is a twin: a
+child of the same mother born the same day with another name. Pairs a clerk decided are
+"different" (:func:`decide_pair`) are never raised again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable
 
 from . import idnumber
+from .db import now_iso, write_txn
 from .divisions import short_name
-from .models import AdminDivision, Household, Person
+from .models import AdminDivision, Birth, Household, MatchDecision, Person, PersonKey
+from .names import name_keys
 
 RULE_SAME_ID = "same_id"
-RULE_TEXT = {RULE_SAME_ID: "身份证号相同"}
+RULE_ID_EDIT = "id_one_edit"
+RULE_HOMOPHONE = "homophone"
+RULE_FUZZY = "fuzzy_pinyin"
+RULE_MOTHER = "same_mother"
+RULE_NAME_YEAR = "name_year"
+RULE_TEXT = {
+    RULE_SAME_ID: "身份证号相同",
+    RULE_ID_EDIT: "身份证号差一位",
+    RULE_HOMOPHONE: "姓名同音、出生日期相同或相近",
+    RULE_FUZZY: "姓名音近、出生日期相同",
+    RULE_MOTHER: "母亲相同、出生日期相近",
+    RULE_NAME_YEAR: "姓名相同、出生年份相同",
+}
+DAYS_NEAR = 3  # homophone: birth dates this many days apart still match
+DAYS_MOTHER = 5  # same mother: birth dates within 5 days (DESIGN.md §6 rule 4)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What is known of the person being typed or imported. ``birth_date``/``sex`` are used when
+    no valid ID number gives them; ``person_uid`` is set for a saved person (its decided pairs are
+    then left out); ``mother_id_number`` for a child."""
+
+    name: str = ""
+    id_number: str = ""
+    sex: str = ""
+    birth_date: dt.date | None = None
+    mother_id_number: str = ""
+    person_uid: str | None = None
 
 
 @dataclass(frozen=True)
 class Candidate:
     """An existing person who may be the one being typed.
 
-    ``rule`` names the rule that fired (``same_id``); ``differs`` lists the fields whose values differ
-    from what was typed (``name``, ``birth_date``, ``sex``).
+    ``rule`` names the strongest rule that fired and ``score`` (0–100) its strength; ``rules`` every
+    rule that fired; ``differs`` the fields whose values differ from what was typed (``name``,
+    ``id_number``, ``birth_date``, ``sex``).
     """
 
     person_uid: str
@@ -35,60 +83,226 @@ class Candidate:
     village_name: str
     rule: str
     differs: tuple[str, ...]
+    score: int = 0
+    rules: tuple[str, ...] = field(default=())
 
     @property
     def rule_text(self) -> str:
+        """The rule in words, for the warning line."""
         return RULE_TEXT.get(self.rule, self.rule)
 
 
+# ---------------------------------------------------------------------------- keys
+def index_persons(people: Iterable[Person]) -> None:
+    """(Re)write the name keys of ``people`` (inside the caller's transaction); a tombstoned person
+    keeps none."""
+    people = list(people)
+    if not people:
+        return
+    PersonKey.delete().where(PersonKey.person.in_([p.id for p in people])).execute()
+    rows = []
+    for p in people:
+        if p.deleted or not p.name:
+            continue
+        keys = name_keys(p.name)
+        rows.append((p.id, "n", keys.simplified))
+        rows.extend((p.id, "h", k) for k in keys.homophone_keys)
+        rows.extend((p.id, "f", k) for k in keys.fuzzy_keys)
+    if rows:
+        PersonKey._meta.database.connection().executemany(
+            'INSERT INTO "person_key" ("person_id", "kind", "key") VALUES (?, ?, ?)', rows)
+
+
+def index_uids(uids: Iterable[str]) -> None:
+    """Name keys for the persons with these uids (the county merge calls it for what it wrote)."""
+    uids = list(uids)
+    for i in range(0, len(uids), 5000):
+        index_persons(Person.select().where(Person.uid.in_(uids[i:i + 5000])))
+
+
+def index_all(page: int = 5000) -> int:
+    """Name keys for every live person, in pages (schema 6's migration); returns how many."""
+    done, last = 0, 0
+    while True:
+        people = list(Person.select().where((Person.id > last) & (Person.deleted == False)).order_by(Person.id).limit(page))  # noqa: E712
+        if not people:
+            return done
+        index_persons(people)
+        done += len(people)
+        last = people[-1].id
+
+
+# ---------------------------------------------------------------------------- ID variants
+def id_variants(number: str) -> set[str]:
+    """ID numbers one substitution or one adjacent swap away from ``number`` (upper case; 15 or
+    18 characters; the check character may be X). ``number`` itself is not included."""
+    number = number.upper()
+    out: set[str] = set()
+    for i, c in enumerate(number):
+        alphabet = "0123456789X" if i == 17 else "0123456789"
+        out.update(number[:i] + d + number[i + 1:] for d in alphabet if d != c)
+    for i in range(len(number) - 1):
+        if number[i] != number[i + 1]:
+            out.add(number[:i] + number[i + 1] + number[i] + number[i + 2:])
+    out.discard(number)
+    return out
+
+
+# ---------------------------------------------------------------------------- search
+def _date(iso: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(iso) if len(iso) == 10 else None
+    except ValueError:
+        return None
+
+
+def _swapped(day: dt.date) -> dt.date | None:
+    try:
+        return day.replace(month=day.day, day=day.month) if day.day <= 12 and day.day != day.month else None
+    except ValueError:
+        return None
+
+
+def _date_rule(born: dt.date | None, other: str) -> tuple[int, str] | None:
+    """How close two birth dates are: (score bonus, how) or None."""
+    theirs = _date(other)
+    if born is None or theirs is None:
+        return None
+    if born == theirs:
+        return 85, "same"
+    if _swapped(born) == theirs:
+        return 70, "swap"
+    if abs((born - theirs).days) <= DAYS_NEAR:
+        return 65, "near"
+    return None
+
+
+def _decided_different(person_uid: str | None) -> set[str]:
+    if not person_uid:
+        return set()
+    q = MatchDecision.select(MatchDecision.a_uid, MatchDecision.b_uid).where(
+        ((MatchDecision.a_uid == person_uid) | (MatchDecision.b_uid == person_uid)) & (MatchDecision.decision == "different"))
+    return {b if a == person_uid else a for a, b in q.tuples()}
+
+
 def candidates(
-    id_number: str,
+    id_number: str = "",
     *,
     name: str = "",
+    sex: str = "",
+    birth_date: dt.date | None = None,
+    mother_id_number: str = "",
+    person_uid: str | None = None,
     exclude_household_uid: str | None = None,
     exclude_person_uids: frozenset[str] = frozenset(),
     limit: int = 20,
 ) -> list[Candidate]:
-    """Live persons with the same ID number as ``id_number`` (15-digit numbers upgraded first).
+    """Live persons who may be the person described (see the module text for the rules), best
+    first, at most ``limit``. A typed ID number gives the birth date and sex when it is valid.
 
-    Persons of the household ``exclude_household_uid`` (the one being edited) and ``exclude_person_uids``
-    are left out. One indexed lookup on ``person.id_number_18``. Returns at most ``limit`` candidates.
+    Persons of the household ``exclude_household_uid`` (the one being edited), ``exclude_person_uids``
+    and the pairs decided "different" with ``person_uid`` are left out. Each rule is one or two
+    indexed lookups; the whole search takes a few milliseconds on a million persons.
     """
-    info = idnumber.parse(id_number)
-    if not info.number_18:
+    info = idnumber.parse(id_number) if id_number else None
+    born = (info.birth_date if info and info.birth_date else None) or birth_date
+    sex = (info.sex if info and info.ok else "") or sex
+    keys = name_keys(name) if name else None
+    found: dict[int, dict[str, int]] = {}  # person id → {rule: score}
+
+    def hit(pid: int, rule: str, score: int) -> None:
+        rules = found.setdefault(pid, {})
+        rules[rule] = max(score, rules.get(rule, 0))
+
+    live = Person.deleted == False  # noqa: E712
+    if info and info.number_18:
+        for (pid,) in Person.select(Person.id).where((Person.id_number_18 == info.number_18) & live).tuples():
+            hit(pid, RULE_SAME_ID, 100)
+    if info and len(info.number) in (15, 18) and keys:
+        variants = sorted(id_variants(info.number))
+        wanted = {keys.simplified, *keys.homophone_keys}
+        rows = (Person.select(Person.id, PersonKey.key).join(PersonKey)
+                .where((Person.id_number.in_(variants) | Person.id_number_18.in_(variants)) & live & PersonKey.kind.in_(("n", "h"))).tuples())
+        for pid, key in rows:
+            if key in wanted:
+                hit(pid, RULE_ID_EDIT, 90)
+    if keys and keys.homophone_keys and born:
+        for kind, rule, keyset in (("h", RULE_HOMOPHONE, keys.homophone_keys), ("f", RULE_FUZZY, keys.fuzzy_keys)):
+            rows = (Person.select(Person.id, Person.birth_date, Person.name).join(PersonKey)
+                    .where((PersonKey.kind == kind) & PersonKey.key.in_(keyset) & live).tuples())
+            for pid, theirs, their_name in rows:
+                close = _date_rule(born, theirs)
+                if close is None or (rule == RULE_FUZZY and close[1] != "same"):
+                    continue
+                score = close[0] + (5 if name_keys(their_name).simplified == keys.simplified else 0)
+                hit(pid, rule, score - (25 if rule == RULE_FUZZY else 0))
+    if keys and born:
+        rows = (Person.select(Person.id, Person.birth_date).join(PersonKey)
+                .where((PersonKey.kind == "n") & (PersonKey.key == keys.simplified) & live).tuples())
+        for pid, theirs in rows:
+            if theirs[:4] == f"{born.year:04d}":
+                hit(pid, RULE_NAME_YEAR, 40)
+    mother = idnumber.parse(mother_id_number) if mother_id_number else None
+    if mother and mother.number_18 and born:
+        mothers = Person.select(Person.id).where((Person.id_number_18 == mother.number_18) & live)
+        lo, hi = (born - dt.timedelta(days=DAYS_MOTHER)).isoformat(), (born + dt.timedelta(days=DAYS_MOTHER)).isoformat()
+        rows = (Birth.select(Birth.child, Birth.birth_date, Birth.child_name, Birth.child_sex)
+                .where(Birth.mother.in_(mothers) & Birth.child.is_null(False) & (Birth.deleted == False)  # noqa: E712
+                       & (Birth.birth_date >= lo) & (Birth.birth_date <= hi)).tuples())
+        for child, theirs, their_name, their_sex in rows:
+            twin = theirs == born.isoformat() and (
+                (keys and their_name and name_keys(their_name).simplified != keys.simplified) or (sex and their_sex and sex != their_sex))
+            if not twin:
+                hit(child, RULE_MOTHER, 80 if theirs == born.isoformat() else 70)
+    if not found:
         return []
-    query = (
-        Person.select(Person, Household)
-        .join(Household)
-        .where((Person.id_number_18 == info.number_18) & (Person.deleted == False))  # noqa: E712
-        .limit(limit)
-    )
+    skip = set(exclude_person_uids) | _decided_different(person_uid)
+    rows = Person.select(Person, Household).join(Household).where(Person.id.in_(list(found)))
     if exclude_household_uid:
-        query = query.where(Household.uid != exclude_household_uid)
+        rows = rows.where(Household.uid != exclude_household_uid)
+    villages: dict[str, str] = {}
     out = []
-    for p in query:
-        if p.uid in exclude_person_uids:
+    for p in rows:
+        if p.uid in skip or p.uid == person_uid:
             continue
+        rules = found[p.id]
+        id_rule = RULE_SAME_ID in rules or RULE_ID_EDIT in rules
+        if sex and p.sex and p.sex != sex and not id_rule:
+            continue  # another sex is another person, unless the ID number says otherwise
+        best = max(rules, key=rules.get)
         differs = []
-        if name and p.name != name:
+        if name and keys and name_keys(p.name).simplified != keys.simplified:
             differs.append("name")
-        if info.birth_date and p.birth_date and p.birth_date != info.birth_date.isoformat():
+        if info and info.number and p.id_number and (p.id_number_18 or p.id_number) != (info.number_18 or info.number):
+            differs.append("id_number")
+        if born and p.birth_date and p.birth_date != born.isoformat():
             differs.append("birth_date")
-        if info.sex and p.sex and p.sex != info.sex:
+        if sex and p.sex and p.sex != sex:
             differs.append("sex")
-        village = AdminDivision.get_or_none(AdminDivision.code == p.household.village_code)
-        out.append(
-            Candidate(
-                person_uid=p.uid,
-                name=p.name,
-                id_number=p.id_number,
-                sex=p.sex,
-                birth_date=p.birth_date,
-                household_code=p.household.household_code,
-                household_uid=p.household.uid,
-                village_name=short_name(village.name) if village else p.household.village_code,
-                rule=RULE_SAME_ID,
-                differs=tuple(differs),
-            )
-        )
-    return out
+        code = p.household.village_code
+        if code not in villages:
+            village = AdminDivision.get_or_none(AdminDivision.code == code)
+            villages[code] = short_name(village.name) if village else code
+        out.append(Candidate(
+            person_uid=p.uid, name=p.name, id_number=p.id_number, sex=p.sex, birth_date=p.birth_date,
+            household_code=p.household.household_code, household_uid=p.household.uid, village_name=villages[code],
+            rule=best, differs=tuple(differs), score=rules[best], rules=tuple(sorted(rules, key=rules.get, reverse=True)),
+        ))
+    out.sort(key=lambda c: (-c.score, c.household_code, c.name))
+    return out[:limit]
+
+
+# ---------------------------------------------------------------------------- decisions
+def decide_pair(a_uid: str, b_uid: str, decision: str, *, rule: str = "", score: int = 0, who: str = "", note: str = "") -> None:
+    """Record a decision on a pair of persons (``same`` / ``different`` / ``unsure``), replacing an
+    earlier one; a ``different`` pair is never raised again. Must run inside a write transaction
+    or opens one."""
+    if decision not in ("same", "different", "unsure"):
+        raise ValueError(f"判定应为 same、different 或 unsure，不是 {decision!r}")
+    a, b = sorted((a_uid, b_uid))
+    from .paths import operator_login
+
+    values = dict(decision=decision, rule=rule, score=score, who=who or operator_login(), at=now_iso(), note=note)
+    with write_txn():
+        MatchDecision.insert(a_uid=a, b_uid=b, **values).on_conflict(
+            conflict_target=[MatchDecision.a_uid, MatchDecision.b_uid], update=values).execute()

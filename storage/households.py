@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from . import audit, idnumber
 from .dates import parse_typed, to_typed, typed_date
 from .db import write_txn
-from .dedup import Candidate, candidates
+from .dedup import RULE_SAME_ID, Candidate, candidates, decide_pair, index_persons
 from .models import AdminDivision, Birth, Household, Migration, Person, WomanFP
 from .names import normalize
 from .validate import ERROR, Finding, check_household, confirmation
@@ -301,14 +301,28 @@ def village_codes() -> set[str]:
     return {d.code for d in AdminDivision.select(AdminDivision.code).where(AdminDivision.level == 5)}
 
 
+WARN_SCORE = 65
+"""Candidates scoring this or more hold a save until the clerk confirms (the strong rules of
+DESIGN.md §6; ``name_year`` alone only shows in the review)."""
+
+
+def dup_key(m: MemberInput) -> str:
+    """What a duplicate confirmation is kept under for a member: the ID number, else the name."""
+    return m.id_number.strip().upper() or "name:" + normalize(m.name)
+
+
 def duplicate_hits(h: HouseholdInput) -> dict[int, list[Candidate]]:
-    """For each member (0-based index) whose ID number is held by a person outside this household."""
+    """For each member (0-based index) who may already be registered outside this household
+    (:func:`storage.dedup.candidates`, score ≥ :data:`WARN_SCORE`)."""
     out: dict[int, list[Candidate]] = {}
     for i, m in enumerate(h.members):
-        if m.id_number:
-            found = candidates(m.id_number, name=m.name, exclude_household_uid=h.uid)
-            if found:
-                out[i] = found
+        if not (m.id_number or m.name):
+            continue
+        born = h.member_birth_date(i) if (m.birth_date or m.id_number) else None
+        found = [c for c in candidates(m.id_number, name=m.name, sex=h.member_sex(i), birth_date=born, person_uid=m.uid,
+                                       exclude_household_uid=h.uid) if c.score >= WARN_SCORE]
+        if found:
+            out[i] = found
     return out
 
 
@@ -380,7 +394,7 @@ def save_household(
     if open_warnings:
         raise WarningsNotConfirmed(open_warnings)
     hits = duplicate_hits(h)
-    unconfirmed = {i: c for i, c in hits.items() if h.members[i].id_number.upper() not in confirmed_ids}
+    unconfirmed = {i: c for i, c in hits.items() if dup_key(h.members[i]) not in confirmed_ids}
     if unconfirmed:
         raise DuplicatesNotConfirmed(unconfirmed)
     with write_txn():
@@ -418,10 +432,13 @@ def save_household(
             _to_row("person", m, p)
             why = reason
             if i_hits := hits.get(seq - 1):
-                why = (reason + "；" if reason else "") + "重号警告已确认：" + "、".join(c.person_uid for c in i_hits)
+                why = (reason + "；" if reason else "") + "重号警告已确认：" + "、".join(f"{c.person_uid}（{c.rule_text}）" for c in i_hits)
             audit.save(p, reason=why, operator=operator)
             m.uid = p.uid
             people.append(p)
+            for c in hits.get(seq - 1, []):  # saved past the warning: this pair is not raised again (but the same ID stays visible)
+                decide_pair(p.uid, c.person_uid, "unsure" if c.rule == RULE_SAME_ID else "different", rule=c.rule, score=c.score,
+                            who=operator or "", note="录入时确认保存")
             if m.fp is not None:
                 w = kept_fp.pop(m.fp.uid) if m.fp.uid in kept_fp else WomanFP(person=p)
                 w.person = p
@@ -454,6 +471,7 @@ def save_household(
             b.uid = row.uid
         for stale in [*kept_births.values(), *kept_fp.values(), *kept_mig.values(), *kept_people.values()]:
             audit.tombstone(stale, reason=reason or "从登记表删除", operator=operator)
+        index_persons([*people, *kept_people.values()])
     h.uid, h.serial = hh.uid, hh.serial
     return hh
 
@@ -564,7 +582,7 @@ def update_person(
     member = next(m for m in form.members if m.uid == person.uid)
     for name, value in changes.items():
         setattr(member, name, value)
-    ids = frozenset(m.id_number.upper() for m in form.members)
+    ids = frozenset(dup_key(m) for m in form.members)
     try:
         save_household(form, confirmed_ids=ids, reason=reason, operator=operator)
     except WarningsNotConfirmed as exc:

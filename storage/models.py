@@ -114,7 +114,7 @@ class Person(SharedModel):
     seq = pw.IntegerField()
     name = pw.CharField()
     name_norm = pw.CharField(index=True)
-    id_number = pw.CharField(default="")
+    id_number = pw.CharField(default="", index=True)
     id_number_18 = pw.CharField(default="", index=True)
     id_check = pw.CharField(default="missing")
     sex = pw.CharField(max_length=1, default="")
@@ -415,6 +415,35 @@ class RecheckDiff(BaseModel):
     decided_at = pw.CharField(default="")
 
 
+class PersonKey(BaseModel):
+    """Name keys of a live person for duplicate search (local, derived: never in a bundle; rebuilt
+    by :func:`storage.dedup.index_persons` whenever a person is saved or merged). ``kind``: ``h``
+    (surname reading + given-name pinyin, :attr:`storage.names.NameKeys.homophone_keys`), ``f`` (the
+    same with dictated-name confusions merged), ``n`` (the simplified name)."""
+
+    person = pw.ForeignKeyField(Person, backref="keys", on_delete="CASCADE", index=True)
+    kind = pw.CharField(max_length=1)
+    key = pw.CharField(index=True)
+
+
+class MatchDecision(BaseModel):
+    """A clerk's decision on a pair of records that duplicate search raised (DATA.md MatchDecision):
+    ``a_uid`` < ``b_uid`` (person uids), ``decision`` ``same`` / ``different`` / ``unsure``, the rule
+    and score that raised it, who and when, a note. A pair decided ``different`` is never raised again."""
+
+    a_uid = pw.CharField(max_length=36)
+    b_uid = pw.CharField(max_length=36)
+    decision = pw.CharField()
+    rule = pw.CharField(default="")
+    score = pw.IntegerField(default=0)
+    who = pw.CharField()
+    at = pw.CharField()
+    note = pw.TextField(default="")
+
+    class Meta:
+        indexes = ((("a_uid", "b_uid"), True), (("b_uid",), False))
+
+
 SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth, WomanFP, Migration)
 """Shared tables in dependency order (a row's references come earlier)."""
 
@@ -436,4 +465,6 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     EntryLog,
     Recheck,
     RecheckDiff,
+    PersonKey,
+    MatchDecision,
 )

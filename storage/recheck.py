@@ -43,6 +43,7 @@ from .households import (
     ValidationFailed,
     WarningsNotConfirmed,
     confirm,
+    dup_key,
     load_household,
     save_household,
     village_codes,
@@ -374,7 +375,7 @@ def _apply(row: Recheck, d: RecheckDiff, operator: str) -> list[str]:
     if d.section == "birth" and d.field in ("child_name", "child_sex", "birth_date") and target.child:
         raise RecheckError(f"{d.label}：这一项来自孩子的成员行：请更正第{target.child}人的成员信息")
     setattr(target, d.field, _cast(target, d.field, d.second_value))
-    ids = frozenset(m.id_number.upper() for m in form.members)
+    ids = frozenset(dup_key(m) for m in form.members)
     reason = f"质量复查更正（复查{row.id}，{d.label}）"
     try:
         save_household(form, confirmed_ids=ids, reason=reason, operator=operator)

@@ -18,7 +18,13 @@ from typing import Callable, Iterator
 
 from . import idnumber
 from .dates import add_years
-from .households import BirthInput, HouseholdInput, MemberInput, MigrationInput, WomanInput
+from .households import (
+    BirthInput,
+    HouseholdInput,
+    MemberInput,
+    MigrationInput,
+    WomanInput,
+)
 
 SURNAMES = (
     "王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 胡 朱 高 林 何 郭 马 罗 梁 宋 郑 谢 韩 唐 冯 于 董 萧 程 曹 袁 邓 "
@@ -199,7 +205,7 @@ def fill(n: int, *, as_of: dt.date, seed: int = 1, progress: Callable[[int, int]
     Returns the number of persons written. ``progress(done, n)`` is called every 25 households.
     """
     from .db import write_txn
-    from .households import save_household
+    from .households import dup_key, save_household
     from .models import Office
     from .office import villages
 
@@ -209,7 +215,7 @@ def fill(n: int, *, as_of: dt.date, seed: int = 1, progress: Callable[[int, int]
     with write_txn():
         for i, h in enumerate(pop.households(n), start=1):
             h.serial = None  # let the database number it, as the form does
-            save_household(h, reason="演示数据", today=as_of)
+            save_household(h, reason="演示数据", today=as_of, confirmed_ids=frozenset(dup_key(m) for m in h.members))
             persons += len(h.members)
             if progress and (i % 25 == 0 or i == n):
                 progress(i, n)

@@ -36,6 +36,7 @@ from storage.households import (
     WarningsNotConfirmed,
     WomanInput,
     confirm,
+    dup_key,
     fill_twins,
     household_code,
     next_serial,
@@ -878,8 +879,9 @@ class HouseholdScreen(Screen):
         for i, found in exc.hits.items():
             m = self.form.members[i]
             for c in found[:3]:
-                lines.append(f"第{i + 1}人 {m.name} {m.id_number}\n  已登记：{c.name} {c.village_name} 户{c.household_code}")
-        ids = {self.form.members[i].id_number.upper() for i in exc.hits}
+                lines.append(f"第{i + 1}人 {m.name} {m.id_number}\n  已登记：{c.name} {c.id_number or c.birth_date} {c.village_name} "
+                             f"户{c.household_code}（{c.rule_text}）")
+        ids = {dup_key(self.form.members[i]) for i in exc.hits}
 
         def answered(yes: bool) -> None:
             if yes:

@@ -1,0 +1,108 @@
+"""Duplicate search (DESIGN.md §6): each rule names the right person; twins and decided pairs are left out."""
+
+import datetime as dt
+
+import pytest
+
+from storage import dedup, idnumber
+from storage.households import BirthInput, DuplicatesNotConfirmed, HouseholdInput, MemberInput, save_household
+from storage.models import Person
+from storage.names import name_keys, simplified, split, unnamed_child
+
+VILLAGE = "130123103203"
+MOTHER_ID = idnumber.make("130123", dt.date(1990, 5, 6), 22)
+FATHER_ID = idnumber.make("130123", dt.date(1988, 2, 3), 11)
+
+
+def _save(group: str, members: list[MemberInput], births=()) -> None:
+    h = HouseholdInput(VILLAGE, group, "测试地址", "", members, list(births))
+    save_household(h, confirmed_ids=frozenset(m.id_number.upper() or "name:" + m.name for m in members))
+
+
+@pytest.fixture
+def people(township_db):
+    """One family with twins (李大宝, 李二宝, same day) and a daughter 李晓玲; and 曾敏 elsewhere."""
+    _save("01", [
+        MemberInput("李强", FATHER_ID, "02"),
+        MemberInput("王芳", MOTHER_ID, "10"),
+        MemberInput("李晓玲", "", "30", sex="2", birth_date="20150307"),
+        MemberInput("李大宝", "", "20", sex="1", birth_date="20190901"),
+        MemberInput("李二宝", "", "20", sex="1", birth_date="20190901"),
+    ], [BirthInput(mother=2, child=4, father=1, birth_order=2, plurality=2, plurality_index=1),
+        BirthInput(mother=2, child=5, father=1, birth_order=3, plurality=2, plurality_index=2)])
+    _save("02", [MemberInput("曾敏", idnumber.make("130123", dt.date(1980, 1, 15), 33), "02")])
+    return township_db
+
+
+def test_name_keys():
+    assert name_keys("李晓玲").homophone_keys == name_keys("李小玲").homophone_keys == ("li|xiaoling",)
+    assert name_keys("李曉玲").simplified == "李晓玲"  # traditional → simplified
+    assert simplified("於梅") == "於梅" and simplified("乾坤") == "乾坤"  # surnames OpenCC would change
+    assert set(name_keys("曾敏").surname_readings) == {"zeng", "ceng"} and name_keys("单田芳").pinyin.startswith("shan")
+    assert split("欧阳娜娜") == ("欧阳", "娜娜") and split("阿依古丽·买买提") == ("阿", "依古丽·买买提")
+    assert name_keys("刘南").fuzzy_keys == name_keys("牛兰").fuzzy_keys  # n/l in dictated names
+    assert name_keys("吕女").pinyin == "lvnv" and name_keys("李小龙").initials == "lxl"
+    assert unnamed_child("王芳之女") == ("王芳", "2") and unnamed_child("王芳") is None
+
+
+def test_id_variants():
+    number = "130123198503140036"
+    variants = dedup.id_variants(number)
+    assert "130123198503140063" in variants  # the last two swapped
+    assert "130123198503140037" in variants and number not in variants
+    assert len(variants) == 17 * 9 + 10 + sum(number[i] != number[i + 1] for i in range(17))
+
+
+def _rules(found):
+    return {c.name: c.rule for c in found}
+
+
+def test_homophone_with_the_same_or_a_swapped_birth_date(people):
+    assert _rules(dedup.candidates(name="李小玲", birth_date=dt.date(2015, 3, 7), sex="2")) == {"李晓玲": "homophone"}
+    swapped = dedup.candidates(name="李晓玲", birth_date=dt.date(2015, 7, 3))
+    assert _rules(swapped) == {"李晓玲": "homophone"} and swapped[0].score < 85 and "birth_date" in swapped[0].differs
+    assert dedup.candidates(name="李小玲", birth_date=dt.date(2015, 3, 7), sex="1") == []  # a boy is someone else
+    assert dedup.candidates(name="李小玲", birth_date=dt.date(2016, 3, 7)) == []
+
+
+def test_a_surname_with_two_readings(people):
+    born = dt.date(1980, 1, 15)
+    assert _rules(dedup.candidates(name="增敏", birth_date=born)) == {"曾敏": "homophone"}  # 曾 read zeng
+    assert _rules(dedup.candidates(name="层敏", birth_date=born)) == {"曾敏": "homophone"}  # or ceng
+
+
+def test_one_wrong_id_digit_with_the_same_name(people):
+    right = Person.get(Person.name == "曾敏").id_number
+    wrong = right[:10] + right[11] + right[10] + right[12:]  # two digits swapped
+    assert wrong != right
+    found = dedup.candidates(wrong, name="曾敏")
+    assert _rules(found) == {"曾敏": "id_one_edit"} and "id_number" in found[0].differs
+    assert dedup.candidates(wrong, name="张三") == []  # the name must agree too
+
+
+def test_a_child_found_through_the_mother_and_twins_kept_apart(people):
+    found = dedup.candidates(name="王芳之子", mother_id_number=MOTHER_ID, birth_date=dt.date(2019, 9, 3), sex="1")
+    assert {c.name for c in found} == {"李大宝", "李二宝"} and {c.rule for c in found} == {"same_mother"}
+    found = dedup.candidates(name="李大宝", mother_id_number=MOTHER_ID, birth_date=dt.date(2019, 9, 1), sex="1")
+    assert [c.name for c in found] == ["李大宝"]  # his twin brother, same mother and day, other name: not him
+
+
+def test_a_pair_decided_different_is_not_raised_again(people):
+    a = Person.get(Person.name == "李大宝")
+    found = dedup.candidates(name="李大宝", birth_date=dt.date(2019, 9, 1), sex="1", exclude_person_uids=frozenset({a.uid}))
+    assert found == []
+    stranger = HouseholdInput(VILLAGE, "03", "别处", "", [MemberInput("李小玲", "", "02", sex="2", birth_date="20150307")])
+    with pytest.raises(DuplicatesNotConfirmed) as err:
+        save_household(stranger)
+    assert err.value.hits[0][0].name == "李晓玲"
+    save_household(stranger, confirmed_ids=frozenset({"name:李小玲"}))  # the clerk says: someone else
+    new = Person.get(Person.name == "李小玲")
+    assert dedup.candidates(name="李小玲", birth_date=dt.date(2015, 3, 7), person_uid=new.uid) == []
+    assert _rules(dedup.candidates(name="李小玲", birth_date=dt.date(2015, 3, 7))) == {"李晓玲": "homophone", "李小玲": "homophone"}
+
+
+def test_same_id_is_the_strongest_and_scores_are_not_summed(people):
+    mother = Person.get(Person.name == "王芳")
+    found = dedup.candidates(MOTHER_ID, name="王芳")
+    assert found[0].person_uid == mother.uid and found[0].rule == "same_id" and found[0].score == 100
+    assert "homophone" in found[0].rules and found[0].score == 100  # the ID's own birth date not counted again
