@@ -532,3 +532,26 @@ async def test_recheck_blind_second_keying_and_decisions(db, monkeypatch):
         cells = [app.screen.query_one("#rates").get_row_at(i) for i in range(app.screen.query_one("#rates").row_count)]
         clerk1 = next(c for c in cells if c[0] == "clerk1")
         assert clerk1[1:4] == ["1", str(row.fields_compared), "1"]
+
+
+async def test_a_homophone_without_id_warns_after_the_birth_date(db):
+    """No ID number: the warning comes after name + birth date (李小玲 / 李晓玲, same day), from a worker."""
+    from storage.households import HouseholdInput, MemberInput, save_household
+
+    open_db(db)
+    save_household(HouseholdInput("130123103203", "05", "别处", "", [MemberInput("李晓玲", "", "02", sex="2", birth_date="20150307")]))
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "13012310320303")
+        await pilot.press("enter", "enter", "f10")  # address, form number, the household page kept
+        await type_text(pilot, "李小玲")
+        await pilot.press("enter", "enter")  # no ID number
+        await type_text(pilot, "0201")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "1" + "2" + "20150307")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        warning = str(app.screen.query_one("#dup-warning").render())
+        assert "可能重复登记" in warning and "李晓玲" in warning and "同音" in warning, warning

@@ -21,12 +21,13 @@ from textual.widgets import DataTable, Input, Static
 
 from storage import idnumber
 from storage.codes import RELATION_HEAD, code_list
-from storage.dates import DateInputError, parse_typed
+from storage.dates import DateInputError, parse_typed, typed_date
 from storage.db import close_db, now_iso
 from storage.dedup import Candidate, candidates
 from storage.divisions import short_name
 from storage.drafts import clear_draft, save_draft
 from storage.households import (
+    WARN_SCORE,
     BirthInput,
     DuplicatesNotConfirmed,
     HouseholdInput,
@@ -423,6 +424,9 @@ class HouseholdScreen(Screen):
     def leave_m_birth(self) -> str | None:
         if not self._date_ok("m_birth", required=not idnumber.parse(self.value("m_id")).ok):
             return None
+        if self.recheck is None and not self.value("m_id") and self.value("m_name"):  # no ID: name + birth date
+            born = typed_date(self.value("m_birth"))
+            self.check_duplicates("", self.value("m_name"), self.form.uid, born, self.value("m_sex"))
         return self.commit_member()
 
     def _leave_code(self, name: str, following: str) -> str | None:
@@ -637,10 +641,12 @@ class HouseholdScreen(Screen):
 
     # ------------------------------------------------------------------ duplicates
     @work(thread=True, exclusive=True, group="duplicates")
-    def check_duplicates(self, number: str, name: str, household_uid: str | None) -> None:
-        """Look the ID number up in a worker thread (its own connection) and post what it finds."""
+    def check_duplicates(self, number: str, name: str, household_uid: str | None, born=None, sex: str = "") -> None:
+        """Look the person up (ID number, or name + birth date) in a worker thread (its own
+        connection) and post what it finds; typing goes on meanwhile."""
         try:
-            found = candidates(number, name=name, exclude_household_uid=household_uid)
+            found = [c for c in candidates(number, name=name, birth_date=born, sex=sex, exclude_household_uid=household_uid)
+                     if c.score >= WARN_SCORE]
         finally:
             close_db()
         self.post_message(self.DuplicatesFound(number, found))
@@ -653,7 +659,12 @@ class HouseholdScreen(Screen):
         else:
             c = event.found[0]
             more = f" 等{len(event.found)}人" if len(event.found) > 1 else ""
-            warning.update(text.DUP_WARNING.format(id=c.id_number, name=c.name, village=c.village_name, code=c.household_code) + more)
+            if c.rule == "same_id":
+                line = text.DUP_WARNING.format(id=c.id_number, name=c.name, village=c.village_name, code=c.household_code)
+            else:
+                line = text.DUP_SIMILAR.format(rule=c.rule_text, name=c.name, id=c.id_number or c.birth_date.replace("-", ""),
+                                               village=c.village_name, code=c.household_code)
+            warning.update(line + more)
 
     # ------------------------------------------------------------------ actions
     def action_new_member(self) -> None:
