@@ -463,6 +463,53 @@ def person_set(id_number: str, changes: tuple[str, ...], reason: str, confirm_wa
     click.echo(f"已修改 {p.name}（版本 {p.version}）")
 
 
+@cli.group(invoke_without_command=True)
+@click.option("--min-score", default=65, show_default=True, type=click.IntRange(0, 100), help="只列得分不低于此值的（0–100）")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000), help="最多列出几对")
+@db_option
+@click.pass_context
+@handled
+def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | None) -> None:
+    """可能重复登记的人员对（同号、号码差一位、同音同生日、同母亲相近生日 …），得分高的在前。"""
+    if ctx.invoked_subcommand:
+        return
+    from storage.dedup import pairs
+
+    open_office_db(db_path)
+    found = pairs(min_score=min_score, limit=limit)
+    if not found:
+        click.echo(f"没有得分不低于 {min_score} 的可能重复（已判定为不同人的不再列出）。")
+        return
+    table(("得分", "规则", "人员甲", "人员乙", "不同之处", "甲 uid", "乙 uid"),
+          [(p.b.score, p.b.rule_text, f"{p.a_name} {p.a_id_number or p.a_birth_date} 户{p.a_household_code}",
+            f"{p.b.name} {p.b.id_number or p.b.birth_date} 户{p.b.household_code}", "、".join(p.b.differs) or "—", p.a_uid, p.b.person_uid)
+           for p in found], frozenset({0}))
+    click.echo(f"共 {len(found)} 对。判定：hecha duplicates decide different|same|unsure 甲uid 乙uid")
+
+
+@duplicates.command("decide")
+@click.argument("decision", type=click.Choice(["same", "different", "unsure"]))
+@click.argument("a_uid")
+@click.argument("b_uid")
+@click.option("--note", default="", help="说明（记入判定）")
+@db_option
+@handled
+def duplicates_decide(decision: str, a_uid: str, b_uid: str, note: str, db_path: Path | None) -> None:
+    """判定一对人员：different 不同人（不再提示）、same 同一人（待合并）、unsure 待查。"""
+    from storage.dedup import decide_pair
+    from storage.models import Person
+
+    open_office_db(db_path)
+    for uid in (a_uid, b_uid):
+        if not Person.select().where(Person.uid == uid).exists():
+            raise HechaError(f"没有 uid 为 {uid} 的人员：uid 见 hecha duplicates 的最后两列")
+    if a_uid == b_uid:
+        raise HechaError("两个 uid 相同：请给出两个不同的人员")
+    decide_pair(a_uid, b_uid, decision, note=note)
+    click.echo({"same": "已判定为同一人（合并尚未实现：请在户列表中删去重复的一条）", "different": "已判定为不同人：这一对不再提示",
+                "unsure": "已记为待查"}[decision])
+
+
 @cli.group()
 def recheck() -> None:
     """质量复查：抽取登记表、查看差异、判定（复录在全屏界面“质量复查”里做）。"""

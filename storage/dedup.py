@@ -306,3 +306,67 @@ def decide_pair(a_uid: str, b_uid: str, decision: str, *, rule: str = "", score:
     with write_txn():
         MatchDecision.insert(a_uid=a, b_uid=b, **values).on_conflict(
             conflict_target=[MatchDecision.a_uid, MatchDecision.b_uid], update=values).execute()
+
+
+# ---------------------------------------------------------------------------- review
+@dataclass(frozen=True)
+class Pair:
+    """Two live persons that may be one (for the review and ``hecha duplicates``): ``a`` is the
+    person searched from, ``b`` the candidate found (with its rule, score and differing fields)."""
+
+    a_uid: str
+    a_name: str
+    a_id_number: str
+    a_birth_date: str
+    a_household_code: str
+    b: Candidate
+
+
+def _blocked_pairs() -> dict[int, set[int]]:
+    """Person id → ids it shares a block with (same ID; same homophone key with birth dates at most
+    a few days apart or day/month swapped; same mother within 5 days), each pair once (a < b)."""
+    db = Person._meta.database
+    out: dict[int, set[int]] = {}
+    queries = [
+        """SELECT a.id, b.id FROM person a JOIN person b ON a.id_number_18 = b.id_number_18 AND a.id < b.id
+           WHERE a.id_number_18 != '' AND a.deleted = 0 AND b.deleted = 0""",
+        f"""SELECT ka.person_id, kb.person_id FROM person_key ka
+           JOIN person_key kb ON kb.key = ka.key AND kb.kind = 'h' AND ka.person_id < kb.person_id
+           JOIN person pa ON pa.id = ka.person_id JOIN person pb ON pb.id = kb.person_id
+           WHERE ka.kind = 'h' AND pa.birth_date != '' AND pb.birth_date != ''
+             AND (abs(julianday(pa.birth_date) - julianday(pb.birth_date)) <= {DAYS_NEAR}
+                  OR (substr(pa.birth_date, 1, 4) = substr(pb.birth_date, 1, 4)
+                      AND substr(pa.birth_date, 6, 2) = substr(pb.birth_date, 9, 2)
+                      AND substr(pa.birth_date, 9, 2) = substr(pb.birth_date, 6, 2)))""",
+        f"""SELECT ba.child_id, bb.child_id FROM birth ba JOIN birth bb ON bb.mother_id = ba.mother_id AND ba.child_id < bb.child_id
+           WHERE ba.deleted = 0 AND bb.deleted = 0 AND ba.child_id IS NOT NULL AND bb.child_id IS NOT NULL
+             AND abs(julianday(ba.birth_date) - julianday(bb.birth_date)) <= {DAYS_MOTHER}""",
+    ]
+    for sql in queries:
+        for a, b in db.execute_sql(sql):
+            out.setdefault(a, set()).add(b)
+    return out
+
+
+def pairs(*, min_score: int = 65, limit: int = 500) -> list[Pair]:
+    """Open candidate pairs in this database, best first: every blocked pair scored by
+    :func:`candidates` from its first person (so the form and the review agree), pairs decided
+    "different" left out. ``limit`` bounds the list (a township's review, not a county's batch)."""
+    out: list[Pair] = []
+    blocks = _blocked_pairs()
+    people = {p.id: p for p in Person.select(Person, Household).join(Household).where(Person.id.in_(list(blocks)))} if blocks else {}
+    uid_of = dict(Person.select(Person.id, Person.uid).where(Person.id.in_([i for s in blocks.values() for i in s])).tuples()) if blocks else {}
+    for pid, others in blocks.items():
+        p = people.get(pid)
+        if p is None or p.deleted:
+            continue
+        wanted = {uid_of[o] for o in others if o in uid_of}
+        mother = Birth.select(Person.id_number).join(Person, on=(Birth.mother == Person.id)).where(
+            (Birth.child == p.id) & (Birth.deleted == False)).scalar()  # noqa: E712
+        found = candidates(p.id_number, name=p.name, sex=p.sex, birth_date=_date(p.birth_date),
+                           mother_id_number=mother or "", person_uid=p.uid, limit=200)
+        for c in found:
+            if c.person_uid in wanted and c.score >= min_score:
+                out.append(Pair(p.uid, p.name, p.id_number, p.birth_date, p.household.household_code, c))
+    out.sort(key=lambda x: (-x.b.score, x.a_household_code))
+    return out[:limit]

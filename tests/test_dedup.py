@@ -106,3 +106,29 @@ def test_same_id_is_the_strongest_and_scores_are_not_summed(people):
     found = dedup.candidates(MOTHER_ID, name="王芳")
     assert found[0].person_uid == mother.uid and found[0].rule == "same_id" and found[0].score == 100
     assert "homophone" in found[0].rules and found[0].score == 100  # the ID's own birth date not counted again
+
+
+def test_hecha_duplicates_lists_and_decides_pairs(people):
+    from click.testing import CliRunner
+
+    from main import cli
+
+    stranger = HouseholdInput(VILLAGE, "04", "别处", "", [MemberInput("李小玲", "", "02", sex="2", birth_date="20150703")])
+    save_household(stranger, confirmed_ids=frozenset({"name:李小玲"}))  # saved past the warning: decided different
+    twin = HouseholdInput(VILLAGE, "05", "别处", "", [MemberInput("曾敏", "", "02", sex=Person.get(Person.name == "曾敏").sex,
+                                                                   birth_date="19800115")])
+    save_household(twin, confirmed_ids=frozenset({"name:曾敏"}))
+    from storage.models import MatchDecision
+
+    MatchDecision.delete().execute()  # forget the decisions: both pairs are open again
+    runner = CliRunner()
+    db = ["--db", str(people)]
+    res = runner.invoke(cli, ["duplicates", *db])
+    assert res.exit_code == 0 and "共 2 对" in res.output, res.output
+    assert "李小玲" in res.output and "曾敏" in res.output and "李大宝" not in res.output  # twins are not a pair
+    line = next(x for x in res.output.splitlines() if "李小玲" in x)
+    a, b = line.split()[-2:]
+    res = runner.invoke(cli, ["duplicates", "decide", "different", a, b, *db])
+    assert res.exit_code == 0 and "不再提示" in res.output
+    assert "共 1 对" in runner.invoke(cli, ["duplicates", *db]).output
+    assert runner.invoke(cli, ["duplicates", "decide", "same", a, "nope", *db]).exit_code == 1
