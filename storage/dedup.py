@@ -11,7 +11,9 @@ persons that may be the same person, best first. Blocking (each an indexed looku
    ``fuzzy_pinyin``: the same on the dictated-name key (n/l, f/h, -n/-ng, z/zh …), date equal;
 4. ``same_mother``: the mother's ID number and a birth date within 5 days (a child on a health list
    with no name, "王芳之女"), twins kept apart;
-5. ``name_year``: the same name and birth year (weak).
+5. ``name_similar``: the same birth date and a name one character off or with its characters in
+   another order (形近字, 晓玲/玲晓), looked up on ``person.birth_date``;
+6. ``name_year``: the same name and birth year (weak).
 
 Scores are not summed: a candidate takes the score of the strongest rule that fired, so the birth
 date and region embedded in an ID number are never counted a second time next to the ID. A
@@ -30,7 +32,7 @@ from . import idnumber
 from .db import now_iso, write_txn
 from .divisions import short_name
 from .models import AdminDivision, Birth, Household, MatchDecision, Person, PersonKey
-from .names import name_keys
+from .names import name_keys, unnamed_child
 
 RULE_SAME_ID = "same_id"
 RULE_ID_EDIT = "id_one_edit"
@@ -38,6 +40,7 @@ RULE_HOMOPHONE = "homophone"
 RULE_FUZZY = "fuzzy_pinyin"
 RULE_MOTHER = "same_mother"
 RULE_NAME_YEAR = "name_year"
+RULE_NAME_SIMILAR = "name_similar"
 RULE_TEXT = {
     RULE_SAME_ID: "身份证号相同",
     RULE_ID_EDIT: "身份证号差一位",
@@ -45,6 +48,7 @@ RULE_TEXT = {
     RULE_FUZZY: "姓名音近、出生日期相同",
     RULE_MOTHER: "母亲相同、出生日期相近",
     RULE_NAME_YEAR: "姓名相同、出生年份相同",
+    RULE_NAME_SIMILAR: "姓名差一字或字序颠倒、出生日期相同",
 }
 DAYS_NEAR = 3  # homophone: birth dates this many days apart still match
 DAYS_MOTHER = 5  # same mother: birth dates within 5 days (DESIGN.md §6 rule 4)
@@ -177,6 +181,14 @@ def _date_rule(born: dt.date | None, other: str) -> tuple[int, str] | None:
     return None
 
 
+def _one_char_apart(a: str, b: str) -> bool:
+    """Two names of the same length that differ in one character (形近字: 王/玉, 伟/纬) or hold the same
+    characters in another order (晓玲/玲晓)."""
+    if a == b or len(a) != len(b):
+        return False
+    return sum(x != y for x, y in zip(a, b)) == 1 or sorted(a) == sorted(b)
+
+
 def _decided_different(person_uid: str | None) -> set[str]:
     if not person_uid:
         return set()
@@ -205,9 +217,10 @@ def candidates(
     indexed lookups; the whole search takes a few milliseconds on a million persons.
     """
     info = idnumber.parse(id_number) if id_number else None
-    born = (info.birth_date if info and info.birth_date else None) or birth_date
-    sex = (info.sex if info and info.ok else "") or sex
-    keys = name_keys(name) if name else None
+    born = birth_date or (info.birth_date if info and info.birth_date else None)  # a list's own date column wins
+    sex = sex or (info.sex if info and info.ok else "")
+    unnamed = unnamed_child(name) if name else None  # 王芳之女: no name to compare
+    keys = name_keys(name) if name and not unnamed else None
     found: dict[int, dict[str, int]] = {}  # person id → {rule: score}
 
     def hit(pid: int, rule: str, score: int) -> None:
@@ -216,8 +229,12 @@ def candidates(
 
     live = Person.deleted == False  # noqa: E712
     if info and info.number_18:
-        for (pid,) in Person.select(Person.id).where((Person.id_number_18 == info.number_18) & live).tuples():
-            hit(pid, RULE_SAME_ID, 100)
+        rows = Person.select(Person.id, Person.name, Person.birth_date).where((Person.id_number_18 == info.number_18) & live).tuples()
+        for pid, their_name, theirs in rows:
+            # the same ID on someone of another name and another birth date: most often a child
+            # given a parent's number on a list, so it stays a candidate but below a real match
+            other = keys and name_keys(their_name).homophone_keys != keys.homophone_keys and born and theirs and theirs != born.isoformat()
+            hit(pid, RULE_SAME_ID, 60 if other else 100)
     if info and len(info.number) in (15, 18) and keys:
         variants = sorted(id_variants(info.number))
         wanted = {keys.simplified, *keys.homophone_keys}
@@ -236,12 +253,17 @@ def candidates(
                     continue
                 score = close[0] + (5 if name_keys(their_name).simplified == keys.simplified else 0)
                 hit(pid, rule, score - (25 if rule == RULE_FUZZY else 0))
+    if keys and born and len(keys.simplified) >= 2:
+        for pid, their_name in Person.select(Person.id, Person.name).where((Person.birth_date == born.isoformat()) & live).tuples():
+            if _one_char_apart(keys.simplified, name_keys(their_name).simplified):
+                hit(pid, RULE_NAME_SIMILAR, 75)
     if keys and born:
         rows = (Person.select(Person.id, Person.birth_date).join(PersonKey)
                 .where((PersonKey.kind == "n") & (PersonKey.key == keys.simplified) & live).tuples())
         for pid, theirs in rows:
             if theirs[:4] == f"{born.year:04d}":
                 hit(pid, RULE_NAME_YEAR, 40)
+    twins: set[int] = set()  # the same mother, the same day, another name or sex: never a duplicate
     mother = idnumber.parse(mother_id_number) if mother_id_number else None
     if mother and mother.number_18 and born:
         mothers = Person.select(Person.id).where((Person.id_number_18 == mother.number_18) & live)
@@ -251,9 +273,14 @@ def candidates(
                        & (Birth.birth_date >= lo) & (Birth.birth_date <= hi)).tuples())
         for child, theirs, their_name, their_sex in rows:
             twin = theirs == born.isoformat() and (
-                (keys and their_name and name_keys(their_name).simplified != keys.simplified) or (sex and their_sex and sex != their_sex))
-            if not twin:
+                (keys is not None and their_name and name_keys(their_name).simplified != keys.simplified)
+                or (bool(sex) and bool(their_sex) and sex != their_sex))
+            if twin:
+                twins.add(child)
+            else:
                 hit(child, RULE_MOTHER, 80 if theirs == born.isoformat() else 70)
+    for pid in twins:
+        found.pop(pid, None)
     if not found:
         return []
     skip = set(exclude_person_uids) | _decided_different(person_uid)
@@ -366,6 +393,8 @@ def pairs(*, min_score: int = 65, limit: int = 500) -> list[Pair]:
         found = candidates(p.id_number, name=p.name, sex=p.sex, birth_date=_date(p.birth_date),
                            mother_id_number=mother or "", person_uid=p.uid, limit=200)
         for c in found:
+            if c.household_uid == p.household.uid and c.rule not in (RULE_SAME_ID, RULE_ID_EDIT):
+                continue  # two lines of one household born the same day are twins, not one person twice
             if c.person_uid in wanted and c.score >= min_score:
                 out.append(Pair(p.uid, p.name, p.id_number, p.birth_date, p.household.household_code, c))
     out.sort(key=lambda x: (-x.b.score, x.a_household_code))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterator
 
 from . import idnumber
@@ -220,4 +221,110 @@ def fill(n: int, *, as_of: dt.date, seed: int = 1, progress: Callable[[int, int]
             if progress and (i % 25 == 0 or i == n):
                 progress(i, n)
     return persons
+
+
+
+# ---------------------------------------------------------------------------- error injection
+ERROR_KINDS = ("clean", "homophone", "similar_shape", "given_swapped", "surname_misread", "id_digit", "id_swap",
+               "day_month_swap", "mother_id", "missing_name")
+"""What a second record of the same person may get wrong (issue 5): a homophone in the given name,
+a character of similar shape, the given name's two characters swapped, the surname read another
+way, one wrong ID digit, two adjacent ID digits swapped, day and month swapped, a child given its
+mother's ID number, no name (某某之女)."""
+
+RATES = {"clean": 0.005, "typical": 0.03, "messy": 0.10}
+"""Per-field error rates of the three data sets (issue 5)."""
+
+SIMILAR_SHAPE = {"王": "玉", "玉": "王", "己": "已", "已": "己", "未": "末", "末": "未", "刁": "刀", "宫": "官", "官": "宫",
+                 "戊": "戌", "萧": "肖", "肖": "萧", "阎": "闫", "闫": "阎", "傅": "付", "付": "傅", "侯": "候", "钟": "锺",
+                 "浩": "皓", "睿": "叡", "晨": "辰", "婷": "亭", "琳": "淋", "娟": "绢", "霞": "瑕", "梅": "海", "杰": "傑",
+                 "伟": "纬", "敏": "繁", "明": "朋", "丽": "俪", "玲": "伶", "芳": "方", "红": "虹", "英": "瑛", "平": "苹"}
+"""Characters clerks and scanners confuse by shape (形近字, DATA.md "Names"), with some common name characters."""
+
+SURNAME_MISREAD = {"曾": "增", "单": "丹", "解": "谢", "仇": "邱", "区": "欧", "朴": "瓢", "查": "扎", "覃": "秦", "缪": "苗",
+                   "盖": "葛", "乐": "岳", "萧": "肖", "阎": "闫", "于": "余", "吕": "律"}
+"""A surname written from how it was heard: the right reading, another character (曾 zeng → 增)."""
+
+
+@dataclass(frozen=True)
+class ProbeRecord:
+    """A record of a person as another list or clerk holds it, with the truth kept: ``true_uid`` is
+    the person it stands for (``None`` for a person not in the database), ``kind`` the error put in."""
+
+    name: str
+    id_number: str
+    sex: str
+    birth_date: dt.date | None
+    mother_id_number: str
+    kind: str
+    true_uid: str | None
+
+
+@lru_cache(maxsize=1)
+def _homophone_table() -> dict[str, list[str]]:
+    from .names import pinyin
+
+    pool = set("".join(GIVEN_MALE + GIVEN_FEMALE)) | set("晓小萧潇筱笑孝效肖玲灵凌铃龄伶羚琳林麟霖临磊蕾雷垒泪伟维卫玮炜薇蔚微威娜纳那钠敏民闽珉悯")
+    by_sound: dict[str, list[str]] = {}
+    for c in sorted(pool):
+        by_sound.setdefault(pinyin(c), []).append(c)
+    return {c: [o for o in by_sound[pinyin(c)] if o != c] for c in pool if len(by_sound[pinyin(c)]) > 1}
+
+
+def inject(truth: ProbeRecord, kind: str, rng: random.Random, *, mother_name: str = "") -> ProbeRecord | None:
+    """``truth`` with one error of ``kind`` put in, or ``None`` when the record cannot carry it (no
+    homophone for its characters, no mother for ``mother_id`` …). Only the field the kind names changes."""
+    from .names import split
+
+    name, number, born = truth.name, truth.id_number, truth.birth_date
+    surname, given = split(name)
+    if kind == "clean":
+        pass
+    elif kind == "homophone":
+        table = _homophone_table()
+        spots = [i for i, c in enumerate(given) if c in table]
+        if not spots:
+            return None
+        i = rng.choice(spots)
+        name = surname + given[:i] + rng.choice(table[given[i]]) + given[i + 1:]
+    elif kind == "similar_shape":
+        spots = [i for i, c in enumerate(name) if c in SIMILAR_SHAPE]
+        if not spots:
+            return None
+        i = rng.choice(spots)
+        name = name[:i] + SIMILAR_SHAPE[name[i]] + name[i + 1:]
+    elif kind == "given_swapped":
+        if len(given) != 2 or given[0] == given[1]:
+            return None
+        name = surname + given[::-1]
+    elif kind == "surname_misread":
+        if surname not in SURNAME_MISREAD:
+            return None
+        name = SURNAME_MISREAD[surname] + given
+    elif kind in ("id_digit", "id_swap"):
+        if len(number) != 18:
+            return None
+        if kind == "id_digit":
+            i = rng.randrange(17)
+            number = number[:i] + rng.choice([d for d in "0123456789" if d != number[i]]) + number[i + 1:]
+        else:
+            spots = [i for i in range(17) if number[i] != number[i + 1]]
+            i = rng.choice(spots)
+            number = number[:i] + number[i + 1] + number[i] + number[i + 2:]
+    elif kind == "day_month_swap":
+        if born is None or born.day > 12 or born.day == born.month:
+            return None
+        born = born.replace(month=born.day, day=born.month)
+        number = ""  # a list that holds a date holds no ID (the ID would carry the right date)
+    elif kind == "mother_id":
+        if not truth.mother_id_number:
+            return None
+        number = truth.mother_id_number
+    elif kind == "missing_name":
+        if not truth.mother_id_number or not mother_name:
+            return None
+        name, number = mother_name + ("之子" if truth.sex == "1" else "之女"), ""
+    else:
+        raise ValueError(f"unknown error kind {kind!r}")
+    return ProbeRecord(name, number, truth.sex, born, truth.mother_id_number, kind, truth.true_uid)
 

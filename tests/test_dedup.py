@@ -90,7 +90,9 @@ def test_a_child_found_through_the_mother_and_twins_kept_apart(people):
 def test_a_pair_decided_different_is_not_raised_again(people):
     a = Person.get(Person.name == "李大宝")
     found = dedup.candidates(name="李大宝", birth_date=dt.date(2019, 9, 1), sex="1", exclude_person_uids=frozenset({a.uid}))
-    assert found == []
+    assert [c.name for c in found] == ["李二宝"]  # without the mother, a twin one character apart is a candidate
+    assert dedup.candidates(name="李大宝", birth_date=dt.date(2019, 9, 1), sex="1", mother_id_number=MOTHER_ID,
+                            exclude_person_uids=frozenset({a.uid})) == []  # with her, he is his twin
     stranger = HouseholdInput(VILLAGE, "03", "别处", "", [MemberInput("李小玲", "", "02", sex="2", birth_date="20150307")])
     with pytest.raises(DuplicatesNotConfirmed) as err:
         save_household(stranger)
@@ -132,3 +134,18 @@ def test_hecha_duplicates_lists_and_decides_pairs(people):
     assert res.exit_code == 0 and "不再提示" in res.output
     assert "共 1 对" in runner.invoke(cli, ["duplicates", *db]).output
     assert runner.invoke(cli, ["duplicates", "decide", "same", a, "nope", *db]).exit_code == 1
+
+
+def test_a_name_one_character_off_or_swapped_on_the_same_day(people):
+    born = dt.date(2015, 3, 7)
+    assert _rules(dedup.candidates(name="李玲晓", birth_date=born, sex="2")) == {"李晓玲": "name_similar"}  # characters swapped
+    mother_born = dt.date(1990, 5, 6)
+    assert _rules(dedup.candidates(name="玉芳", birth_date=mother_born, sex="2")) == {"王芳": "name_similar"}  # 王/玉 by shape
+    assert dedup.candidates(name="玉芳", birth_date=mother_born + dt.timedelta(days=1), sex="2") == []
+
+
+def test_a_child_given_the_mothers_id_ranks_the_child_first(people):
+    found = dedup.candidates(MOTHER_ID, name="李晓玲", birth_date=dt.date(2015, 3, 7), sex="2")
+    assert found[0].name == "李晓玲" and found[0].rule == "homophone"
+    mother = next(c for c in found if c.name == "王芳")
+    assert mother.rule == "same_id" and mother.score < found[0].score  # still listed, below the child

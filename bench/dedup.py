@@ -1,0 +1,148 @@
+"""Duplicate search benchmark: accuracy by error kind and the warning's latency.
+
+    python bench/dedup.py [--persons 100000] [--probes 300] [--seed 1]
+
+A township database of about ``--persons`` synthetic persons (bulk inserts, then the name keys);
+for each error kind of :data:`storage.synth.ERROR_KINDS` up to ``--probes`` records of persons in
+the database with that one error put in (truth kept), plus as many records of persons who are not
+in the database. Each record goes through :func:`storage.dedup.candidates`, as the form calls it.
+Printed per kind: how often the top-ranked candidate is the true person (recall@1), whether the
+true person is in the top 5 (target ≥ 0.99), precision of a top candidate that reaches the
+warning score, F1; then the search latency p50/p99 (target p99 ≤ 20 ms warm on 1M persons +
+1M reference records; run with ``--persons 1000000`` for that figure), and the mixed figures of
+the clean / typical / messy sets (0.5 %, 3 %, 10 % of records with an error).
+
+Not yet here (issue 5): reference records (issue 6 brings them) and the Splink peer run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from common import fast_fill
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+def truths(rng: random.Random, n: int):
+    from storage.models import Birth, Person
+    from storage.synth import ProbeRecord
+
+    total = Person.select().count()
+    ids = rng.sample(range(1, total + 1), min(n, total))
+    mothers = {}
+    for child, mid, mname in (Birth.select(Birth.child, Person.id_number, Person.name).join(Person, on=(Birth.mother == Person.id))
+                              .where(Birth.child.in_(ids)).tuples()):
+        mothers[child] = (mid, mname)
+    for p in Person.select().where(Person.id.in_(ids)):
+        mid, mname = mothers.get(p.id, ("", ""))
+        yield ProbeRecord(p.name, p.id_number, p.sex, dt.date.fromisoformat(p.birth_date), mid, "clean", p.uid), mname
+
+
+def strangers(n: int, seed: int):
+    """Records of persons who are not in the database (another seed, the same county)."""
+    from storage.synth import Population, ProbeRecord
+
+    pop = Population("130123", ["130123103203"], AS_OF, seed=seed + 1000)
+    out = []
+    while len(out) < n:
+        h = pop.household()
+        for m in h.members:
+            from storage import idnumber
+
+            info = idnumber.parse(m.id_number)
+            out.append(ProbeRecord(m.name, m.id_number, info.sex or "", info.birth_date, "", "stranger", None))
+    return out[:n]
+
+
+def search(rec):
+    from storage.dedup import candidates
+
+    t = time.perf_counter()
+    found = candidates(rec.id_number, name=rec.name, sex=rec.sex, birth_date=rec.birth_date, mother_id_number=rec.mother_id_number)
+    return found, time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--persons", type=int, default=100_000)
+    ap.add_argument("--probes", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    from storage.db import open_db, write_txn
+    from storage.dedup import index_all
+    from storage.households import WARN_SCORE
+    from storage.office import init_office
+    from storage.synth import ERROR_KINDS, inject
+
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "town.sqlite"
+        init_office(db, "130123103")
+        t = time.perf_counter()
+        n = fast_fill(db, args.persons, as_of=AS_OF, seed=args.seed)
+        open_db(db)
+        with write_txn():
+            index_all()
+        print(f"database: {n} persons with name keys, built in {time.perf_counter() - t:.0f} s")
+        pool = list(truths(rng, args.probes * 20))
+        results: dict[str, list[tuple[bool, bool, bool]]] = {}
+        latencies = []
+        name_kinds = ("clean", "homophone", "similar_shape", "given_swapped", "surname_misread")
+        runs = [(k, False) for k in ERROR_KINDS] + [(k, True) for k in name_kinds]  # name errors again on lists without IDs
+        for kind, drop_id in runs:
+            rows = results.setdefault(kind + (", no ID" if drop_id else ""), [])
+            for truth, mother_name in pool:
+                if len(rows) >= args.probes:
+                    break
+                rec = inject(truth, kind, rng, mother_name=mother_name)
+                if rec is None:
+                    continue
+                if drop_id:
+                    rec = dataclasses.replace(rec, id_number="")
+                found, took = search(rec)
+                latencies.append(took)
+                top = found[0] if found and found[0].score >= WARN_SCORE else None
+                rows.append((top is not None and top.person_uid == rec.true_uid, top is not None,
+                             any(c.person_uid == rec.true_uid for c in found[:5])))
+        false_alarms = 0
+        others = strangers(args.probes, args.seed)
+        for rec in others:
+            found, took = search(rec)
+            latencies.append(took)
+            false_alarms += bool(found and found[0].score >= WARN_SCORE)
+        print(f"\n{'error kind':<24}{'n':>5}{'recall@1':>10}{'top5':>7}{'precision':>11}{'F1':>7}")
+        summary = {}
+        for kind, rows in results.items():
+            if not rows:
+                print(f"{kind:<24}{0:>5}  (no record could carry this error)")
+                continue
+            right = sum(r[0] for r in rows)
+            shown = sum(r[1] for r in rows)
+            recall, top5 = right / len(rows), sum(r[2] for r in rows) / len(rows)
+            precision = right / shown if shown else 0.0
+            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            summary[kind] = (recall, precision)
+            print(f"{kind:<24}{len(rows):>5}{recall:>10.3f}{top5:>7.3f}{precision:>11.3f}{f1:>7.3f}")
+        print(f"{'not in database':<24}{len(others):>5}  false warnings: {false_alarms} ({false_alarms / len(others):.3%})")
+        errors = [k for k in summary if k in ERROR_KINDS and k != "clean"]
+        for label, rate in (("clean", 0.005), ("typical", 0.03), ("messy", 0.10)):
+            share = min(rate * len(errors), 1.0)  # records with one error, spread over the kinds
+            recall = (1 - share) * summary["clean"][0] + share * statistics.mean(summary[k][0] for k in errors)
+            precision = (1 - share) * summary["clean"][1] + share * statistics.mean(summary[k][1] for k in errors)
+            print(f"{label} set ({rate:.1%} per field): recall@1 {recall:.3f}, precision {precision:.3f}")
+        latencies.sort()
+        p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
+        print(f"\nsearch latency over {len(latencies)} searches: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms (warm cache)")
+        print("targets (issue 5): top-5 ≥ 0.99 per kind; p99 ≤ 20 ms warm on 1,000,000 persons")
+
+
+if __name__ == "__main__":
+    main()
