@@ -506,8 +506,35 @@ def duplicates_decide(decision: str, a_uid: str, b_uid: str, note: str, db_path:
     if a_uid == b_uid:
         raise HechaError("两个 uid 相同：请给出两个不同的人员")
     decide_pair(a_uid, b_uid, decision, note=note)
-    click.echo({"same": "已判定为同一人（合并尚未实现：请在户列表中删去重复的一条）", "different": "已判定为不同人：这一对不再提示",
+    click.echo({"same": "已判定为同一人：用 hecha duplicates merge 保留uid 删去uid 合并", "different": "已判定为不同人：这一对不再提示",
                 "unsure": "已记为待查"}[decision])
+
+
+@duplicates.command("merge")
+@click.argument("keep_uid")
+@click.argument("drop_uid")
+@click.option("--note", default="", help="说明（记入审计日志）")
+@click.option("--yes", is_flag=True, help="不询问，直接合并")
+@db_option
+@handled
+def duplicates_merge(keep_uid: str, drop_uid: str, note: str, yes: bool, db_path: Path | None) -> None:
+    """同一人登记了两次：把 DROP 并入 KEEP（出生、流动、育龄妇女页随之转移，DROP 注销，留审计记录）。"""
+    from storage.dedup import MergeRefused, merge_persons
+    from storage.models import Person
+
+    open_office_db(db_path)
+    keep, drop = (Person.get_or_none(Person.uid == u) for u in (keep_uid, drop_uid))
+    if keep is None or drop is None:
+        raise HechaError(f"没有 uid 为 {keep_uid if keep is None else drop_uid} 的人员：uid 见 hecha duplicates 的最后两列")
+    if not yes:
+        click.confirm(f"把 {drop.name}（户 {drop.household.household_code}）并入 {keep.name}（户 {keep.household.household_code}），"
+                      f"注销 {drop.name} 这一条？", abort=True)
+    try:
+        done = merge_persons(keep_uid, drop_uid, note=note)
+    except MergeRefused as exc:
+        raise HechaError(str(exc)) from None
+    click.echo(f"已合并：转移 {done.moved} 条记录" + (f"，补上 {'、'.join(done.filled)}" if done.filled else "")
+               + ("；原户已无人，一并注销" if done.household_removed else ""))
 
 
 @cli.group()

@@ -399,3 +399,94 @@ def pairs(*, min_score: int = 65, limit: int = 500) -> list[Pair]:
                 out.append(Pair(p.uid, p.name, p.id_number, p.birth_date, p.household.household_code, c))
     out.sort(key=lambda x: (-x.b.score, x.a_household_code))
     return out[:limit]
+
+
+# ---------------------------------------------------------------------------- merging
+class MergeRefused(Exception):
+    """Two persons cannot be merged as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What :func:`merge_persons` did: the survivor's uid, rows moved to it, fields it took over."""
+
+    keep_uid: str
+    moved: int
+    filled: tuple[str, ...]
+    household_removed: bool
+
+
+FILLABLE = ("id_number", "sex", "birth_date", "ethnicity", "education", "marital_status", "phone", "former_names",
+            "hukou_place_code", "hukou_place_text", "residence_text", "work_unit", "wis_person_code", "gpl_person_code")
+"""Fields the survivor takes from the duplicate where its own are empty."""
+
+
+def merge_persons(keep_uid: str, drop_uid: str, *, operator: str | None = None, note: str = "") -> Merged:
+    """Merge the person ``drop_uid`` (registered twice) into ``keep_uid`` in one transaction.
+
+    Births (as mother, father or child), migration episodes and the woman's page move to the
+    survivor (a page she already has wins; the other is tombstoned); the survivor takes the
+    duplicate's values for its empty fields (:data:`FILLABLE`); the duplicate is tombstoned with the
+    reason, and its household too when it was its only member. Every change goes through
+    :mod:`storage.audit`, so the trail shows where each row came from; the pair is recorded as
+    ``same``. Raises :class:`MergeRefused` for unknown or equal persons, two valid ID numbers or
+    sexes that differ (fix the wrong one first), a duplicate who heads a
+    household with other members (change the head first), or rows another office owns.
+    """
+    from . import audit
+    from .models import Migration, WomanFP
+
+    live = Person.deleted == False  # noqa: E712
+    keep = Person.get_or_none((Person.uid == keep_uid) & live)
+    drop = Person.get_or_none((Person.uid == drop_uid) & live)
+    if keep is None or drop is None:
+        raise MergeRefused(f"没有 uid 为 {keep_uid if keep is None else drop_uid} 的在册人员")
+    if keep.id == drop.id:
+        raise MergeRefused("保留的和删去的是同一条记录")
+    if keep.id_number_18 and drop.id_number_18 and keep.id_number_18 != drop.id_number_18:
+        raise MergeRefused(f"两人的身份证号不同（{keep.id_number} / {drop.id_number}）：先核对号码，改正后再合并")
+    if keep.sex and drop.sex and keep.sex != drop.sex:
+        raise MergeRefused("两人的性别不同：先核对，改正后再合并")
+    others = Person.select().where((Person.household == drop.household) & live & (Person.id != drop.id))
+    if drop.relation_to_head == "02" and others.exists():
+        raise MergeRefused(f"{drop.name} 是户 {drop.household.household_code} 的户主，户里还有别人：请先在户列表中改定户主，再合并")
+    reason = f"重复登记合并：{drop.name}（{drop.uid}）并入 {keep.name}（{keep.uid}）" + (f"；{note}" if note else "")
+    moved, filled = 0, []
+    try:
+        with write_txn():
+            for b in Birth.select().where(((Birth.mother == drop.id) | (Birth.father == drop.id) | (Birth.child == drop.id)) & (Birth.deleted == False)):  # noqa: E712
+                for role in ("mother", "father", "child"):
+                    if getattr(b, f"{role}_id") == drop.id:
+                        setattr(b, role, keep.id)
+                audit.save(b, reason=reason, operator=operator)
+                moved += 1
+            for g in Migration.select().where((Migration.person == drop.id) & (Migration.deleted == False)):  # noqa: E712
+                g.person = keep.id
+                audit.save(g, reason=reason, operator=operator)
+                moved += 1
+            has_page = WomanFP.select().where((WomanFP.person == keep.id) & (WomanFP.deleted == False)).exists()  # noqa: E712
+            for w in WomanFP.select().where((WomanFP.person == drop.id) & (WomanFP.deleted == False)):  # noqa: E712
+                if has_page:
+                    audit.tombstone(w, reason=reason, operator=operator)
+                else:
+                    w.person = keep.id
+                    audit.save(w, reason=reason, operator=operator)
+                    moved += 1
+            for name in FILLABLE:
+                if not getattr(keep, name) and getattr(drop, name):
+                    setattr(keep, name, getattr(drop, name))
+                    filled.append(name)
+            if "id_number" in filled:
+                keep.id_number_18, keep.id_check = drop.id_number_18, drop.id_check
+            if "birth_date" in filled:
+                keep.birth_date_prec = drop.birth_date_prec
+            audit.save(keep, reason=reason, operator=operator)
+            audit.tombstone(drop, reason=reason, operator=operator)
+            household_removed = not others.exists()
+            if household_removed:
+                audit.tombstone(drop.household, reason=reason, operator=operator)
+            index_persons([keep, drop])
+            decide_pair(keep.uid, drop.uid, "same", who=operator or "", note=note or "合并")
+    except audit.NotOwner as exc:
+        raise MergeRefused(f"有记录属于别的单位，不能在本库合并（{exc}）：请发协查由登记单位处理") from None
+    return Merged(keep.uid, moved, tuple(filled), household_removed)

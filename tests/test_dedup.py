@@ -149,3 +149,37 @@ def test_a_child_given_the_mothers_id_ranks_the_child_first(people):
     assert found[0].name == "李晓玲" and found[0].rule == "homophone"
     mother = next(c for c in found if c.name == "王芳")
     assert mother.rule == "same_id" and mother.score < found[0].score  # still listed, below the child
+
+
+def test_merging_a_person_registered_twice(people):
+    from click.testing import CliRunner
+
+    from main import cli
+    from storage.models import AuditLog, Birth, Household, MatchDecision
+
+    # 李晓玲 registered a second time as a child of another mother's household, with her ID number
+    her_id = idnumber.make("130123", dt.date(2015, 3, 7), 8)
+    other = HouseholdInput(VILLAGE, "06", "别处", "", [
+        MemberInput("赵丽", idnumber.make("130123", dt.date(1989, 1, 2), 20), "02"),
+        MemberInput("李小玲", her_id, "30"),
+    ], [BirthInput(mother=1, child=2, birth_order=1)])
+    save_household(other, confirmed_ids=frozenset({her_id, other.members[0].id_number}))
+    keep = Person.get(Person.name == "李晓玲")
+    drop = Person.get(Person.name == "李小玲")
+    runner = CliRunner()
+    db = ["--db", str(people)]
+    res = runner.invoke(cli, ["duplicates", "merge", keep.uid, drop.uid, "--yes", *db])
+    assert res.exit_code == 0 and "转移 1 条" in res.output and "id_number" in res.output, res.output
+    assert Person.get_by_id(drop.id).deleted and not Person.get_by_id(keep.id).deleted
+    assert Person.get_by_id(keep.id).id_number == her_id  # she had none: she takes the duplicate's
+    birth = Birth.get(Birth.mother == Person.get(Person.name == "赵丽").id)
+    assert birth.child_id == keep.id  # the birth follows the survivor
+    assert AuditLog.select().where(AuditLog.uid == birth.uid, AuditLog.reason.contains("重复登记合并")).exists()
+    assert MatchDecision.get().decision == "same"
+    assert dedup.candidates(her_id)[0].person_uid == keep.uid  # the search finds the survivor only
+    assert not Household.get(Household.uid == other.uid).deleted  # 赵丽 is still there
+    # refused: two different valid ID numbers; a head with others in the household
+    res = runner.invoke(cli, ["duplicates", "merge", Person.get(Person.name == "曾敏").uid, Person.get(Person.name == "李强").uid, "--yes", *db])
+    assert res.exit_code == 1 and "身份证号不同" in res.output
+    res = runner.invoke(cli, ["duplicates", "merge", Person.get(Person.name == "李大宝").uid, Person.get(Person.name == "李强").uid, "--yes", *db])
+    assert res.exit_code == 1 and "户主" in res.output
