@@ -373,7 +373,8 @@ def demo(households: int, seed: int, as_of: str | None, office_code: str, start:
         def progress(done: int, total: int) -> None:
             click.echo(f"\r生成演示户 {done}/{total}", nl=done == total, err=True)
 
-        persons = synth.fill(households, as_of=day, seed=seed + Household.select().count(), progress=progress)
+        persons = synth.fill(households, as_of=day, seed=seed + Household.select().count(), progress=progress,
+                             duplicates=max(households // 50, 1))  # about 2 %: something for the duplicate review
         click.echo(f"已加入 {households} 户、{persons} 人（{office.name}）。", err=True)
     if start:
         from storage.db import close_db

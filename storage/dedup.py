@@ -50,6 +50,9 @@ RULE_TEXT = {
     RULE_NAME_YEAR: "姓名相同、出生年份相同",
     RULE_NAME_SIMILAR: "姓名差一字或字序颠倒、出生日期相同",
 }
+RULE_SHORT = {RULE_SAME_ID: "同号", RULE_ID_EDIT: "号差一位", RULE_HOMOPHONE: "同音同生日", RULE_FUZZY: "音近同生日",
+              RULE_MOTHER: "同母亲近生日", RULE_NAME_YEAR: "同名同年", RULE_NAME_SIMILAR: "形近或颠倒"}
+"""Rules in a few characters, for list columns."""
 DAYS_NEAR = 3  # homophone: birth dates this many days apart still match
 DAYS_MOTHER = 5  # same mother: birth dates within 5 days (DESIGN.md §6 rule 4)
 

@@ -200,28 +200,43 @@ class Population:
             yield self.household()
 
 
-def fill(n: int, *, as_of: dt.date, seed: int = 1, progress: Callable[[int, int], None] | None = None) -> int:
-    """Add ``n`` synthetic households to the open database, through the form's own save path.
+def fill(n: int, *, as_of: dt.date, seed: int = 1, progress: Callable[[int, int], None] | None = None,
+         duplicates: int = 0) -> int:
+    """Add ``n`` synthetic households to the open database, through the form's own save path, and
+    ``duplicates`` persons registered a second time (a one-person household elsewhere, the name or
+    birth date keyed with an error of :data:`ERROR_KINDS` and no ID number), as the duplicate
+    review finds them in real offices.
 
     Returns the number of persons written. ``progress(done, n)`` is called every 25 households.
     """
     from .db import write_txn
     from .households import dup_key, save_household
-    from .models import Office
+    from .models import MatchDecision, Office
     from .office import villages
 
     office = Office.get()
     pop = Population(office.county_code, [v.code for v in villages()], as_of, seed)
     persons = 0
+    adults: list[tuple[MemberInput, str]] = []
     with write_txn():
         for i, h in enumerate(pop.households(n), start=1):
             h.serial = None  # let the database number it, as the form does
             save_household(h, reason="演示数据", today=as_of, confirmed_ids=frozenset(dup_key(m) for m in h.members))
             persons += len(h.members)
+            adults.extend((m, h.village_code) for m in h.members if m.relation_to_head == "02")
             if progress and (i % 25 == 0 or i == n):
                 progress(i, n)
+        kinds = ("homophone", "similar_shape", "given_swapped", "surname_misread", "day_month_swap", "clean")
+        for m, village in pop.rng.sample(adults, min(duplicates, len(adults))):
+            info = idnumber.parse(m.id_number)
+            truth = ProbeRecord(m.name, m.id_number, info.sex or "", info.birth_date, "", "clean", None)
+            rec = next((r for r in (inject(truth, k, pop.rng) for k in pop.rng.sample(kinds, len(kinds))) if r), truth)
+            twice = MemberInput(rec.name, "", "02", sex=rec.sex, birth_date=rec.birth_date.strftime("%Y%m%d"))
+            again = HouseholdInput(village, f"{pop.rng.randint(1, 9):02d}", "暂住", "", [twice])
+            save_household(again, reason="演示数据：重复登记", today=as_of, confirmed_ids=frozenset({dup_key(twice)}))
+            MatchDecision.delete().where((MatchDecision.a_uid == twice.uid) | (MatchDecision.b_uid == twice.uid)).execute()  # left open
+            persons += 1
     return persons
-
 
 
 # ---------------------------------------------------------------------------- error injection

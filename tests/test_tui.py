@@ -555,3 +555,37 @@ async def test_a_homophone_without_id_warns_after_the_birth_date(db):
         await pilot.pause()
         warning = str(app.screen.query_one("#dup-warning").render())
         assert "可能重复登记" in warning and "李晓玲" in warning and "同音" in warning, warning
+
+
+async def test_duplicates_review_marks_decides_and_merges(db):
+    """重复登记 by keys: the pairs come from a worker; Space marks, 2 decides 不同人, 1 + Y merges."""
+    from storage.households import HouseholdInput, MemberInput, save_household
+    from storage.models import MatchDecision
+    from tui.screens.duplicates import DuplicatesScreen
+
+    open_db(db)
+    for group, name, born in (("05", "李晓玲", "20150307"), ("06", "李小玲", "20150307"), ("07", "张伟", "19800101"),
+                              ("08", "张玮", "19800101")):
+        save_household(HouseholdInput("130123103203", group, "别处", "", [MemberInput(name, "", "02", sex="2", birth_date=born)]),
+                       confirmed_ids=frozenset({"name:" + name}))
+    MatchDecision.delete().execute()  # saved past the warnings: forget those decisions, both pairs are open
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f9")
+        assert isinstance(app.screen, DuplicatesScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.screen.found) == 2, str(app.screen.query_one("#dup-state").render())
+        first = app.screen.found[0]
+        await pilot.press("space", "2")  # mark the first pair (the cursor moves on), decide the marked
+        await pilot.pause()
+        assert MatchDecision.get().decision == "different"
+        assert {MatchDecision.get().a_uid, MatchDecision.get().b_uid} == {first.a_uid, first.b.person_uid}
+        await pilot.press("1")  # the second pair is the same person: merge, after Y
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        second = app.screen.found[1]
+        assert Person.get(Person.uid == second.b.person_uid).deleted and not Person.get(Person.uid == second.a_uid).deleted
+        assert "已合并" in str(app.screen.query_one("#dup-state").render())

@@ -117,6 +117,11 @@ class HomeScreen(Screen):
 
         self.app.push_screen(RecheckListScreen())
 
+    def action_open_duplicates(self) -> None:
+        from .duplicates import DuplicatesScreen
+
+        self.app.push_screen(DuplicatesScreen())
+
     def action_open_export(self) -> None:
         from .bundles import ExportScreen
 

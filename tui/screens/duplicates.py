@@ -1,0 +1,140 @@
+"""重复登记 review: every open candidate pair of the database (:func:`storage.dedup.pairs`, the same
+list as ``hecha duplicates``), read in a worker; decide the highlighted pair or every marked one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from storage.db import close_db
+from storage.dedup import RULE_SHORT, MergeRefused, Pair, decide_pair, merge_persons, pairs
+
+from ..keys import bindings
+from ..widgets.keyline import KeyLine
+from .dialogs import AskScreen, ConfirmScreen
+
+DECIDED = {"same": "同一人", "different": "不同人", "unsure": "待查"}
+
+
+class DuplicatesScreen(Screen):
+    """Pairs best first. Space marks a pair; 2/F3 不同人 and 3/F4 待查 apply to the marked pairs
+    (or the highlighted one); 1/F2 同一人 merges the highlighted pair (甲 kept) after a Y."""
+
+    BINDINGS = bindings("dups")
+
+    @dataclass
+    class PairsRead(Message):
+        """The pairs, read in a worker thread."""
+
+        found: list[Pair]
+
+    def compose(self) -> ComposeResult:
+        yield Static("重复登记：空格标记；1 同一人（合并，保留甲） 2 不同人 3 待查", classes="title")
+        yield DataTable(id="dup-list", cursor_type="row")
+        yield Static("", id="dup-detail")
+        yield Static("正在查找可能重复的人员...", id="dup-state")
+        yield KeyLine()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, width in (("", 1), ("分", 3), ("人员甲", 16), ("人员乙", 16), ("规则", 14), ("判定", 6)):
+            table.add_column(label, width=width)
+        self.min_score = 65
+        self.found: list[Pair] = []
+        self.marked: set[int] = set()
+        self.decided: dict[int, str] = {}
+        self.read()
+        table.focus()
+
+    @work(thread=True, exclusive=True, group="pairs")
+    def read(self) -> None:
+        try:
+            found = pairs(min_score=self.min_score)
+        finally:
+            close_db()
+        self.post_message(self.PairsRead(found))
+
+    def on_duplicates_screen_pairs_read(self, event: PairsRead) -> None:
+        self.found, self.marked, self.decided = event.found, set(), {}
+        self.refill()
+        self.query_one("#dup-state", Static).update(
+            f"共 {len(self.found)} 对（得分不低于 {self.min_score}；判为不同人的不再列出）" if self.found
+            else f"没有得分不低于 {self.min_score} 的可能重复")
+
+    def refill(self, keep_row: int = 0) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for i, p in enumerate(self.found):
+            table.add_row("*" if i in self.marked else "", str(p.b.score), f"{p.a_name} {p.a_birth_date[:4]}"[:16],
+                          f"{p.b.name} {p.b.birth_date[:4]}"[:16], RULE_SHORT.get(p.b.rule, p.b.rule), DECIDED.get(self.decided.get(i, ""), ""))
+        if self.found:
+            table.move_cursor(row=min(keep_row, len(self.found) - 1))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.found):
+            p = self.found[event.cursor_row]
+            differs = "、".join(p.b.differs) or "无"
+            self.query_one("#dup-detail", Static).update(
+                f"甲 {p.a_name} {p.a_id_number or p.a_birth_date} 户{p.a_household_code}\n"
+                f"乙 {p.b.name} {p.b.id_number or p.b.birth_date} 户{p.b.household_code} {p.b.village_name}\n"
+                f"{p.b.rule_text}；不同之处：{differs}")
+
+    def say(self, message: str) -> None:
+        self.query_one("#dup-state", Static).update(message)
+
+    def action_mark(self) -> None:
+        row = self.query_one(DataTable).cursor_row
+        if 0 <= row < len(self.found):
+            self.marked ^= {row}
+            self.refill(row + 1)
+
+    def action_decide(self, decision: str) -> None:
+        table = self.query_one(DataTable)
+        if not self.found:
+            return
+        rows = sorted(self.marked) or [table.cursor_row]
+        if decision == "same":
+            self.merge(table.cursor_row)
+            return
+        for i in rows:
+            p = self.found[i]
+            decide_pair(p.a_uid, p.b.person_uid, decision, rule=p.b.rule, score=p.b.score, who=self.app.operator)
+            self.decided[i] = decision
+        self.marked = set()
+        self.say(f"{len(rows)} 对判为{DECIDED[decision]}")
+        self.refill(max(rows) + 1)
+
+    def merge(self, row: int) -> None:
+        p = self.found[row]
+
+        def answered(yes: bool) -> None:
+            if not yes:
+                return
+            try:
+                done = merge_persons(p.a_uid, p.b.person_uid, operator=self.app.operator)
+            except MergeRefused as exc:
+                self.say(str(exc))
+                return
+            self.decided[row] = "same"
+            self.say(f"已合并：{p.b.name} 并入 {p.a_name}，转移 {done.moved} 条记录" + ("；原户已无人，一并注销" if done.household_removed else ""))
+            self.refill(row + 1)
+
+        self.app.push_screen(ConfirmScreen("同一人：合并", f"保留甲 {p.a_name}（户 {p.a_household_code}），\n"
+                                                       f"注销乙 {p.b.name}（户 {p.b.household_code}），出生、流动记录转给甲？"), answered)
+
+    def action_min_score(self) -> None:
+        def answered(value: str | None) -> None:
+            if value:
+                self.min_score = min(int(value), 100)
+                self.say("正在查找可能重复的人员...")
+                self.read()
+
+        self.app.push_screen(AskScreen("最低得分", "只列得分不低于（0-100）：", restrict=r"\d*", max_length=3), answered)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
