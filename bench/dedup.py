@@ -1,6 +1,6 @@
 """Duplicate search benchmark: accuracy by error kind and the warning's latency.
 
-    python bench/dedup.py [--persons 100000] [--probes 300] [--seed 1]
+    python bench/dedup.py [--persons 100000] [--probes 300] [--seed 1] [--splink PYTHON]
 
 A township database of about ``--persons`` synthetic persons (bulk inserts, then the name keys);
 for each error kind of :data:`storage.synth.ERROR_KINDS` up to ``--probes`` records of persons in
@@ -12,7 +12,12 @@ warning score, F1; then the search latency p50/p99 (target p99 ≤ 20 ms warm on
 1M reference records; run with ``--persons 1000000`` for that figure), and the mixed figures of
 the clean / typical / messy sets (0.5 %, 3 %, 10 % of records with an error).
 
-Not yet here (issue 5): reference records (issue 6 brings them) and the Splink peer run.
+``--splink PYTHON`` also writes the same persons and records as CSV and runs ``bench/splink_peer.py``
+with that Python (one that has the ``bench`` extra: Splink and DuckDB), and prints Splink's figures
+beside hecha's: F1 per kind, wall time and peak memory. Splink gets the ID number as an exact
+match only (no edit-distance level) and hecha's pinyin as its inputs (see ``bench/splink_settings.py``).
+
+Not yet here (issue 5): reference records (issue 6 brings them).
 """
 
 from __future__ import annotations
@@ -70,11 +75,51 @@ def search(rec):
     return found, time.perf_counter() - t
 
 
+def peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_peer(python: str, folder: Path, records) -> dict:
+    """Write persons and records as CSV and run bench/splink_peer.py with ``python``; its JSON."""
+    import csv
+    import json
+    import subprocess
+
+    from storage.models import Person
+    from storage.names import name_keys
+
+    def fields(name, sex, born, number):
+        keys = name_keys(name)
+        return [keys.simplified, keys.surname_readings[0] if keys.surname_readings else "", keys.given_pinyin,
+                born or "", sex or "", number or ""]
+
+    head = ["unique_id", "name", "surname_pinyin", "given_pinyin", "birth_date", "sex", "id_number"]
+    with open(folder / "persons.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(head)
+        for uid, name, sex, born, number in Person.select(Person.uid, Person.name, Person.sex, Person.birth_date, Person.id_number).tuples():
+            w.writerow([uid, *fields(name, sex, born, number)])
+    with open(folder / "probes.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow([*head, "kind", "true_uid"])
+        for i, (label, r) in enumerate(records):
+            w.writerow([f"p{i}", *fields(r.name, r.sex, r.birth_date.isoformat() if r.birth_date else "", r.id_number), label, r.true_uid or ""])
+    script = Path(__file__).resolve().parent / "splink_peer.py"
+    proc = subprocess.run([python, str(script), str(folder)], capture_output=True, text=True)
+    if proc.returncode:
+        print(f"Splink run failed:\n{proc.stderr[-2000:]}")
+        return {}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--persons", type=int, default=100_000)
     ap.add_argument("--probes", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--splink", default="", help="a Python with Splink and DuckDB: run the peer on the same records")
     args = ap.parse_args()
     from storage.db import open_db, write_txn
     from storage.dedup import index_all
@@ -95,6 +140,7 @@ def main() -> None:
         pool = list(truths(rng, args.probes * 20))
         results: dict[str, list[tuple[bool, bool, bool]]] = {}
         latencies = []
+        records = []  # (label, record) for the peer
         name_kinds = ("clean", "homophone", "similar_shape", "given_swapped", "surname_misread")
         runs = [(k, False) for k in ERROR_KINDS] + [(k, True) for k in name_kinds]  # name errors again on lists without IDs
         for kind, drop_id in runs:
@@ -107,19 +153,28 @@ def main() -> None:
                     continue
                 if drop_id:
                     rec = dataclasses.replace(rec, id_number="")
+                records.append((kind + (", no ID" if drop_id else ""), rec))
                 found, took = search(rec)
                 latencies.append(took)
                 top = found[0] if found and found[0].score >= WARN_SCORE else None
                 rows.append((top is not None and top.person_uid == rec.true_uid, top is not None,
                              any(c.person_uid == rec.true_uid for c in found[:5])))
+        search_seconds = sum(latencies)
         false_alarms = 0
         others = strangers(args.probes, args.seed)
+        records.extend(("not in database", r) for r in others)
         for rec in others:
             found, took = search(rec)
             latencies.append(took)
             false_alarms += bool(found and found[0].score >= WARN_SCORE)
-        print(f"\n{'error kind':<24}{'n':>5}{'recall@1':>10}{'top5':>7}{'precision':>11}{'F1':>7}")
         summary = {}
+        peer = run_peer(args.splink, Path(tmp), records) if args.splink else {}
+        if not peer:
+            print(f"\n{'error kind':<24}{'n':>5}{'recall@1':>10}{'top5':>7}{'precision':>11}{'F1':>7}")
+        else:
+            print(f"\nSplink {peer['seconds']:.0f} s, peak {peer['peak_mb']:.0f} MB (train + predict); "
+                  f"hecha {search_seconds:.1f} s for the searches, peak {peak_mb():.0f} MB (the keys were built with the database)")
+            print(f"{'error kind':<24}{'hecha F1':>10}{'Splink F1':>11}")
         for kind, rows in results.items():
             if not rows:
                 print(f"{kind:<24}{0:>5}  (no record could carry this error)")
@@ -130,8 +185,13 @@ def main() -> None:
             precision = right / shown if shown else 0.0
             f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
             summary[kind] = (recall, precision)
-            print(f"{kind:<24}{len(rows):>5}{recall:>10.3f}{top5:>7.3f}{precision:>11.3f}{f1:>7.3f}")
-        print(f"{'not in database':<24}{len(others):>5}  false warnings: {false_alarms} ({false_alarms / len(others):.3%})")
+            if peer:
+                theirs = peer["kinds"].get(kind, {}).get("f1", float("nan"))
+                print(f"{kind:<24}{f1:>10.3f}{theirs:>11.3f}")
+            else:
+                print(f"{kind:<24}{len(rows):>5}{recall:>10.3f}{top5:>7.3f}{precision:>11.3f}{f1:>7.3f}")
+        print(f"{'not in database':<24}{len(others):>5}  false warnings: {false_alarms} ({false_alarms / len(others):.3%})"
+              + (f"; Splink: {peer['kinds'].get('not in database', {}).get('false', 0)}" if peer else ""))
         errors = [k for k in summary if k in ERROR_KINDS and k != "clean"]
         for label, rate in (("clean", 0.005), ("typical", 0.03), ("messy", 0.10)):
             share = min(rate * len(errors), 1.0)  # records with one error, spread over the kinds

@@ -274,16 +274,21 @@ def candidates(
         rows = (Birth.select(Birth.child, Birth.birth_date, Birth.child_name, Birth.child_sex)
                 .where(Birth.mother.in_(mothers) & Birth.child.is_null(False) & (Birth.deleted == False)  # noqa: E712
                        & (Birth.birth_date >= lo) & (Birth.birth_date <= hi)).tuples())
+        rows = list(rows)
+        same_day = [r for r in rows if r[1] == born.isoformat()]
+        named = keys is not None and any(r[2] and name_keys(r[2]).homophone_keys == keys.homophone_keys for r in same_day)
         for child, theirs, their_name, their_sex in rows:
-            twin = theirs == born.isoformat() and (
-                (keys is not None and their_name and name_keys(their_name).simplified != keys.simplified)
-                or (bool(sex) and bool(their_sex) and sex != their_sex))
+            # twins (two children of the mother that day): the one named as typed is the match, the
+            # other is the twin; another sex on the same day is never the same child
+            other_name = named and len(same_day) > 1 and their_name and name_keys(their_name).homophone_keys != keys.homophone_keys
+            twin = theirs == born.isoformat() and (other_name or (bool(sex) and bool(their_sex) and sex != their_sex))
             if twin:
                 twins.add(child)
             else:
                 hit(child, RULE_MOTHER, 80 if theirs == born.isoformat() else 70)
-    for pid in twins:
-        found.pop(pid, None)
+    for pid in twins:  # unless the ID number says it is this child
+        if pid in found and not ({RULE_SAME_ID, RULE_ID_EDIT} & set(found[pid])):
+            del found[pid]
     if not found:
         return []
     skip = set(exclude_person_uids) | _decided_different(person_uid)
