@@ -371,6 +371,25 @@ def record_of(h: HouseholdInput, f: Finding):
     return None
 
 
+def _adopt(m: MemberInput, seq: int, hh: Household, emptied: list[Household]) -> Person | None:
+    """The live person ``m.uid`` of another household, moved into ``hh`` (the clerk said the line is
+    that person: 同一人), or ``None`` when ``m.uid`` names no such person. Raises
+    :class:`ValidationFailed` for the head of a household that still has other members."""
+    if not m.uid:
+        return None
+    p = Person.get_or_none((Person.uid == m.uid) & (Person.deleted == False))  # noqa: E712
+    if p is None:
+        return None
+    old = p.household
+    others = Person.select().where((Person.household == old) & (Person.deleted == False) & (Person.id != p.id))  # noqa: E712
+    if p.relation_to_head == "02" and others.exists():
+        raise ValidationFailed([Finding("link.head", ERROR, "member", seq - 1, "name",
+                                        f"{p.name} 是户 {old.household_code} 的户主，户里还有别人：先在那一户改定户主，再把此人转入本户")])
+    p.household = hh
+    emptied.append(old)
+    return p
+
+
 def save_household(
     h: HouseholdInput,
     *,
@@ -417,8 +436,9 @@ def save_household(
         kept_fp = {w.uid: w for w in WomanFP.select().where(WomanFP.person.in_([p.id for p in kept_people.values()]) & (WomanFP.deleted == False))}  # noqa: E712
         kept_mig = {g.uid: g for g in Migration.select().where(Migration.person.in_([p.id for p in kept_people.values()]) & (Migration.deleted == False))}  # noqa: E712
         people: list[Person] = []
+        emptied: list[Household] = []
         for seq, m in enumerate(h.members, start=1):
-            p = kept_people.pop(m.uid) if m.uid in kept_people else Person(household=hh)
+            p = kept_people.pop(m.uid) if m.uid in kept_people else _adopt(m, seq, hh, emptied) or Person(household=hh)
             info = idnumber.parse(m.id_number)
             birth_iso, prec, sex = _dates(m)
             p.seq = seq
@@ -471,6 +491,9 @@ def save_household(
             b.uid = row.uid
         for stale in [*kept_births.values(), *kept_fp.values(), *kept_mig.values(), *kept_people.values()]:
             audit.tombstone(stale, reason=reason or "从登记表删除", operator=operator)
+        for old in emptied:
+            if not Person.select().where((Person.household == old) & (Person.deleted == False)).exists():  # noqa: E712
+                audit.tombstone(old, reason="户内人员均已转出（同一人转入他户）", operator=operator)
         index_persons([*people, *kept_people.values()])
     h.uid, h.serial = hh.uid, hh.serial
     return hh

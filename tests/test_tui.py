@@ -589,3 +589,43 @@ async def test_duplicates_review_marks_decides_and_merges(db):
         second = app.screen.found[1]
         assert Person.get(Person.uid == second.b.person_uid).deleted and not Person.get(Person.uid == second.a_uid).deleted
         assert "已合并" in str(app.screen.query_one("#dup-state").render())
+
+
+async def test_same_person_moves_the_registered_record_into_this_household(db):
+    """F11 on a duplicate warning: the line is filled from the registered person, and saving moves
+    that person here instead of registering her twice (her old one-person household goes)."""
+    from storage.households import HouseholdInput, MemberInput, save_household
+
+    open_db(db)
+    old = HouseholdInput("130123103203", "05", "别处", "", [MemberInput("李晓玲", "", "02", sex="2", birth_date="20150307",
+                                                                          education="20")])
+    save_household(old)
+    her = Person.get(Person.name == "李晓玲")
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "13012310320303")
+        await pilot.press("enter", "enter", "f10")
+        await type_text(pilot, "李小玲")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "0201")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "1" + "2" + "20150307")  # the line goes into the table; the warning follows
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("f11")  # 同一人
+        await pilot.pause()
+        screen = app.screen
+        assert screen.value("m_name") == "李晓玲" and screen.value("m_education") == "20"
+        assert "已调出" in str(screen.query_one("#dup-warning").render())
+        await pilot.press("f10")  # the editor's line is kept and the household saved
+        await pilot.pause()
+        if isinstance(app.screen, ConfirmScreen):
+            await pilot.press("y")
+            await pilot.pause()
+    open_db(db)
+    moved = Person.get(Person.uid == her.uid)
+    assert not moved.deleted and moved.household.household_code.startswith("13012310320303")
+    assert Person.select().where(Person.name.in_(["李晓玲", "李小玲"]) & (Person.deleted == False)).count() == 1  # noqa: E712
+    assert Household.get(Household.uid == old.uid).deleted  # her old household had no one else

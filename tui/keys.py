@@ -48,6 +48,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("woman-page", "woman_page", ("f6", "ctrl+w"), "育龄妇女页", "form", "妇女"),
     KeySpec("migration-page", "migration_page", ("f9", "ctrl+r"), "流动人口页", "form", "流动"),
     KeySpec("back", "back", ("escape", "ctrl+x"), "返回", "form"),
+    KeySpec("link-same", "link_same", ("f11", "ctrl+y"), "同一人（调出已登记的）", "form", "同一人"),
     KeySpec("list-back", "back", ("escape", "ctrl+x"), "返回", "list"),
     KeySpec("list-more", "more", ("f8", "ctrl+d"), "下一页/重查", "list"),
     KeySpec("recheck-every", "choose_every", ("f5", "ctrl+e"), "每N份抽1", "recheck"),

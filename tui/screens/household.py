@@ -87,10 +87,12 @@ class HouseholdScreen(Screen):
 
     @dataclass
     class DuplicatesFound(Message):
-        """The duplicate check for the member being typed found existing persons."""
+        """The duplicate check for the member being typed found existing persons; ``line`` is the
+        member's 0-based line in the form (it may have been put into the table meanwhile)."""
 
         id_number: str
         found: list[Candidate]
+        line: int | None = None
 
     @dataclass
     class HouseholdSaved(Message):
@@ -110,6 +112,9 @@ class HouseholdScreen(Screen):
         if form is None and carry:
             self.form.village_code, self.form.group_no, self.form.address_detail = carry
         self.member_index: int | None = None  # the member in the editor (None: a new one)
+        self.link: MemberInput | None = None  # 同一人: the registered person the new line is
+        self.candidates_shown: list[Candidate] = []
+        self.candidates_line: int | None = None
         self.birth_index: int | None = None
         self.last_member: int | None = None  # the member line committed last: the pages' default
         self.last_birth: int | None = None
@@ -390,7 +395,8 @@ class HouseholdScreen(Screen):
             self.say("本户已有人用这个身份证号：请核对")
             return None
         if self.recheck is None:  # a blind second keying must not show the first one
-            self.check_duplicates(number, self.value("m_name"), self.form.uid)
+            line = self.member_index if self.member_index is not None else len(self.form.members)
+            self.check_duplicates(number, self.value("m_name"), self.form.uid, line=line)
         return "m_relation"
 
     def leave_m_relation(self) -> str | None:
@@ -426,7 +432,8 @@ class HouseholdScreen(Screen):
             return None
         if self.recheck is None and not self.value("m_id") and self.value("m_name"):  # no ID: name + birth date
             born = typed_date(self.value("m_birth"))
-            self.check_duplicates("", self.value("m_name"), self.form.uid, born, self.value("m_sex"))
+            line = self.member_index if self.member_index is not None else len(self.form.members)
+            self.check_duplicates("", self.value("m_name"), self.form.uid, born, self.value("m_sex"), line=line)
         return self.commit_member()
 
     def _leave_code(self, name: str, following: str) -> str | None:
@@ -534,7 +541,12 @@ class HouseholdScreen(Screen):
         """The editor's line over the member it edits (its pages and other fields kept)."""
         number = self.value("m_id").upper()
         derived = idnumber.parse(number).ok
-        base = copy.deepcopy(self.form.members[self.member_index]) if self.member_index is not None else MemberInput()
+        if self.link is not None:  # 同一人: the registered person, moved here when the form is saved
+            base = copy.deepcopy(self.link)
+        elif self.member_index is not None:
+            base = copy.deepcopy(self.form.members[self.member_index])
+        else:
+            base = MemberInput()
         base.name = self.value("m_name")
         base.id_number = number
         base.relation_to_head = self.value("m_relation")
@@ -555,6 +567,39 @@ class HouseholdScreen(Screen):
         lines[index] = line
         return index
 
+    def action_link_same(self) -> None:
+        """同一人: the person being typed is the one the warning names; fill the line from that record
+        (its ID number, sex, birth date, ethnicity, marriage, education, its other fields kept) and
+        move the person into this household when it is saved, instead of registering a second one."""
+        found = self.candidates_shown
+        if not found:
+            self.say("没有重复登记提示：同一人只在提示出现后可用")
+            return
+        c = found[0]
+        line = self.candidates_line
+        if line is not None and line < len(self.form.members) and line != self.member_index:
+            self.clear_member(line)  # the warning came after the line was put into the table
+        from storage.households import load_household
+
+        try:
+            registered = load_household(c.household_uid)
+        except Exception:  # the household was removed meanwhile
+            self.say("已登记的这一户已不存在：请照纸表录入")
+            return
+        person = next((m for m in registered.members if m.uid == c.person_uid), None)
+        if person is None:
+            self.say("已登记的这个人已不在原户：请照纸表录入")
+            return
+        self.link = copy.deepcopy(person)
+        self.link.fp, self.link.migrations = None, []  # her pages stay with her record
+        for name, value in (("m_name", person.name), ("m_id", person.id_number), ("m_ethnicity", person.ethnicity),
+                            ("m_marital", person.marital_status), ("m_education", person.education),
+                            ("m_sex", person.sex or registered.member_sex(registered.members.index(person))),
+                            ("m_birth", person.birth_date)):
+            self.field(name).value = value
+        self.query_one("#dup-warning", Static).update(text.LINKED.format(name=person.name, code=c.household_code))
+        self.focus_field("m_relation")
+
     def commit_member(self) -> str:
         self.last_member = self._put(self.form.members, self.member_index, self.member_from_editor())
         self.refresh_tables()
@@ -564,6 +609,7 @@ class HouseholdScreen(Screen):
 
     def clear_member(self, index: int | None = None) -> None:
         self.member_index = index
+        self.link = None  # 同一人 applies to the line it was chosen on
         m = self.form.members[index] if index is not None else MemberInput(ethnicity="", residence_status="")
         info = idnumber.parse(m.id_number)
         values = {
@@ -641,7 +687,7 @@ class HouseholdScreen(Screen):
 
     # ------------------------------------------------------------------ duplicates
     @work(thread=True, exclusive=True, group="duplicates")
-    def check_duplicates(self, number: str, name: str, household_uid: str | None, born=None, sex: str = "") -> None:
+    def check_duplicates(self, number: str, name: str, household_uid: str | None, born=None, sex: str = "", line: int | None = None) -> None:
         """Look the person up (ID number, or name + birth date) in a worker thread (its own
         connection) and post what it finds; typing goes on meanwhile."""
         try:
@@ -649,10 +695,11 @@ class HouseholdScreen(Screen):
                      if c.score >= WARN_SCORE]
         finally:
             close_db()
-        self.post_message(self.DuplicatesFound(number, found))
+        self.post_message(self.DuplicatesFound(number, found, line))
 
     @on(DuplicatesFound)
     def show_duplicates(self, event: DuplicatesFound) -> None:
+        self.candidates_shown, self.candidates_line = event.found, event.line
         warning = self.query_one("#dup-warning", Static)
         if not event.found:
             warning.update("")
