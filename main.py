@@ -410,13 +410,14 @@ def person() -> None:
 @db_option
 @handled
 def person_show(id_number: str, db_path: Path | None) -> None:
-    """显示一个人员的记录。"""
+    """显示一个人员的记录（身份证号，或 hecha duplicates 列出的 uid）。"""
     from storage.households import find_person
+    from storage.models import Person
 
     open_office_db(db_path)
-    p = find_person(id_number)
+    p = find_person(id_number) or Person.get_or_none((Person.uid == id_number) & (Person.deleted == False))  # noqa: E712
     if p is None:
-        raise HechaError(f"没有身份证号为 {id_number} 的人员。")
+        raise HechaError(f"没有身份证号或 uid 为 {id_number} 的在册人员。")
     from storage.codes import code_list
     from storage.models import Migration, WomanFP
 
@@ -481,9 +482,13 @@ def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | N
     if not found:
         click.echo(f"没有得分不低于 {min_score} 的可能重复（已判定为不同人的不再列出）。")
         return
-    table(("得分", "规则", "人员甲", "人员乙", "不同之处", "甲 uid", "乙 uid"),
-          [(p.b.score, p.b.rule_text, f"{p.a_name} {p.a_id_number or p.a_birth_date} 户{p.a_household_code}",
-            f"{p.b.name} {p.b.id_number or p.b.birth_date} 户{p.b.household_code}", "、".join(p.b.differs) or "—", p.a_uid, p.b.person_uid)
+    from storage.dedup import RULE_SHORT
+
+    decided = {"same": "同一人", "unsure": "待查", "": "—"}
+    table(("得分", "规则", "人员甲", "人员乙", "不同之处", "已判定", "甲 uid", "乙 uid"),
+          [(p.b.score, RULE_SHORT.get(p.b.rule, p.b.rule), f"{p.a_name} {p.a_id_number or p.a_birth_date} 户{p.a_household_code}",
+            f"{p.b.name} {p.b.id_number or p.b.birth_date} 户{p.b.household_code}", "、".join(p.b.differs) or "—",
+            decided.get(p.decision, p.decision), p.a_uid, p.b.person_uid)
            for p in found], frozenset({0}))
     click.echo(f"共 {len(found)} 对。判定：hecha duplicates decide different|same|unsure 甲uid 乙uid")
 
@@ -502,12 +507,12 @@ def duplicates_decide(decision: str, a_uid: str, b_uid: str, note: str, db_path:
 
     open_office_db(db_path)
     for uid in (a_uid, b_uid):
-        if not Person.select().where(Person.uid == uid).exists():
-            raise HechaError(f"没有 uid 为 {uid} 的人员：uid 见 hecha duplicates 的最后两列")
+        if not Person.select().where((Person.uid == uid) & (Person.deleted == False)).exists():  # noqa: E712
+            raise HechaError(f"没有 uid 为 {uid} 的在册人员（已合并或删除的不能再判定）：uid 见 hecha duplicates 的最后两列")
     if a_uid == b_uid:
         raise HechaError("两个 uid 相同：请给出两个不同的人员")
     decide_pair(a_uid, b_uid, decision, note=note)
-    click.echo({"same": "已判定为同一人：用 hecha duplicates merge 保留uid 删去uid 合并", "different": "已判定为不同人：这一对不再提示",
+    click.echo({"same": "已判定为同一人（只记下判定，不合并）：合并用 hecha duplicates merge 保留uid 删去uid", "different": "已判定为不同人：这一对不再提示",
                 "unsure": "已记为待查"}[decision])
 
 

@@ -355,11 +355,15 @@ class Pair:
     a_birth_date: str
     a_household_code: str
     b: Candidate
+    decision: str = ""  # an earlier "same" or "unsure" (a "different" pair is not listed)
 
 
 def _blocked_pairs() -> dict[int, set[int]]:
-    """Person id → ids it shares a block with (same ID; same homophone key with birth dates at most
-    a few days apart or day/month swapped; same mother within 5 days), each pair once (a < b)."""
+    """Person id → ids it shares a block with, each pair once (a < b): the same ID; the same
+    homophone key with birth dates at most a few days apart or day/month swapped; the same fuzzy key
+    and birth date; the same birth date with the same first or the same last characters of the name
+    (a name one character off or swapped); the same mother within 5 days. ``id_one_edit`` across the
+    whole database is not blocked here (the form finds it while typing)."""
     db = Person._meta.database
     out: dict[int, set[int]] = {}
     queries = [
@@ -373,6 +377,14 @@ def _blocked_pairs() -> dict[int, set[int]]:
                   OR (substr(pa.birth_date, 1, 4) = substr(pb.birth_date, 1, 4)
                       AND substr(pa.birth_date, 6, 2) = substr(pb.birth_date, 9, 2)
                       AND substr(pa.birth_date, 9, 2) = substr(pb.birth_date, 6, 2)))""",
+        """SELECT ka.person_id, kb.person_id FROM person_key ka
+           JOIN person_key kb ON kb.key = ka.key AND kb.kind = 'f' AND ka.person_id < kb.person_id
+           JOIN person pa ON pa.id = ka.person_id JOIN person pb ON pb.id = kb.person_id
+           WHERE ka.kind = 'f' AND pa.birth_date != '' AND pa.birth_date = pb.birth_date""",
+        """SELECT pa.id, pb.id FROM person pa JOIN person pb ON pb.birth_date = pa.birth_date AND pa.id < pb.id
+           JOIN person_key ka ON ka.person_id = pa.id AND ka.kind = 'n' JOIN person_key kb ON kb.person_id = pb.id AND kb.kind = 'n'
+           WHERE pa.deleted = 0 AND pb.deleted = 0 AND pa.birth_date != '' AND length(ka.key) = length(kb.key) AND length(ka.key) >= 2
+             AND (substr(ka.key, 1, 1) = substr(kb.key, 1, 1) OR substr(ka.key, 2) = substr(kb.key, 2))""",
         f"""SELECT ba.child_id, bb.child_id FROM birth ba JOIN birth bb ON bb.mother_id = ba.mother_id AND ba.child_id < bb.child_id
            WHERE ba.deleted = 0 AND bb.deleted = 0 AND ba.child_id IS NOT NULL AND bb.child_id IS NOT NULL
              AND abs(julianday(ba.birth_date) - julianday(bb.birth_date)) <= {DAYS_MOTHER}""",
@@ -389,6 +401,7 @@ def pairs(*, min_score: int = 65, limit: int = 500) -> list[Pair]:
     "different" left out. ``limit`` bounds the list (a township's review, not a county's batch)."""
     out: list[Pair] = []
     blocks = _blocked_pairs()
+    decisions = {(a, b): d for a, b, d in MatchDecision.select(MatchDecision.a_uid, MatchDecision.b_uid, MatchDecision.decision).tuples()}
     people = {p.id: p for p in Person.select(Person, Household).join(Household).where(Person.id.in_(list(blocks)))} if blocks else {}
     uid_of = dict(Person.select(Person.id, Person.uid).where(Person.id.in_([i for s in blocks.values() for i in s])).tuples()) if blocks else {}
     for pid, others in blocks.items():
@@ -404,7 +417,8 @@ def pairs(*, min_score: int = 65, limit: int = 500) -> list[Pair]:
             if c.household_uid == p.household.uid and c.rule not in (RULE_SAME_ID, RULE_ID_EDIT):
                 continue  # two lines of one household born the same day are twins, not one person twice
             if c.person_uid in wanted and c.score >= min_score:
-                out.append(Pair(p.uid, p.name, p.id_number, p.birth_date, p.household.household_code, c))
+                decision = decisions.get(tuple(sorted((p.uid, c.person_uid))), "")
+                out.append(Pair(p.uid, p.name, p.id_number, p.birth_date, p.household.household_code, c, decision))
     out.sort(key=lambda x: (-x.b.score, x.a_household_code))
     return out[:limit]
 
@@ -463,9 +477,15 @@ def merge_persons(keep_uid: str, drop_uid: str, *, operator: str | None = None, 
     try:
         with write_txn():
             for b in Birth.select().where(((Birth.mother == drop.id) | (Birth.father == drop.id) | (Birth.child == drop.id)) & (Birth.deleted == False)):  # noqa: E712
-                for role in ("mother", "father", "child"):
-                    if getattr(b, f"{role}_id") == drop.id:
-                        setattr(b, role, keep.id)
+                if b.mother_id == drop.id:  # a birth is recorded in the mother's household (section 四)
+                    b.mother, b.household = keep.id, keep.household_id
+                if b.father_id == drop.id:
+                    b.father = keep.id
+                if b.child_id == drop.id:
+                    b.child, b.child_name = keep.id, keep.name
+                if b.father_id and Person.get_by_id(b.father_id).household_id != b.household_id:
+                    father = Person.get_by_id(b.father_id)  # a father outside the household is written by name
+                    b.father, b.father_name, b.father_id_number = None, father.name, father.id_number
                 audit.save(b, reason=reason, operator=operator)
                 moved += 1
             for g in Migration.select().where((Migration.person == drop.id) & (Migration.deleted == False)):  # noqa: E712

@@ -550,9 +550,9 @@ def load_households(households: list[Household]) -> list[HouseholdInput]:
                 mother=pos.get(b.mother_id),
                 child=pos.get(b.child_id) if b.child_id else None,
                 father=pos.get(b.father_id) if b.father_id else None,
-                child_name="" if b.child_id else b.child_name,
-                child_sex="" if b.child_id else b.child_sex,
-                birth_date="" if b.child_id else to_typed(b.birth_date, b.birth_date_prec),
+                child_name="" if b.child_id in pos else b.child_name,  # a child living elsewhere: by name
+                child_sex="" if b.child_id in pos else b.child_sex,
+                birth_date="" if b.child_id in pos else to_typed(b.birth_date, b.birth_date_prec),
                 birth_cert_no=b.birth_cert_no,
             )
             _from_row("birth", b, bi)

@@ -183,3 +183,34 @@ def test_merging_a_person_registered_twice(people):
     assert res.exit_code == 1 and "身份证号不同" in res.output
     res = runner.invoke(cli, ["duplicates", "merge", Person.get(Person.name == "李大宝").uid, Person.get(Person.name == "李强").uid, "--yes", *db])
     assert res.exit_code == 1 and "户主" in res.output
+
+
+def test_the_review_lists_names_one_character_off_and_shows_earlier_decisions(people):
+    for group, name in (("07", "周明帅"), ("08", "周朋帅")):
+        save_household(HouseholdInput(VILLAGE, group, "别处", "", [MemberInput(name, "", "02", sex="1", birth_date="19540513")]),
+                       confirmed_ids=frozenset({"name:" + name}))
+    from storage.models import MatchDecision
+
+    MatchDecision.delete().execute()
+    found = {(p.a_name, p.b.name): p for p in dedup.pairs()}
+    pair = found.get(("周明帅", "周朋帅")) or found.get(("周朋帅", "周明帅"))
+    assert pair is not None and pair.b.rule == "name_similar" and pair.decision == ""
+    dedup.decide_pair(pair.a_uid, pair.b.person_uid, "unsure")
+    again = {(p.a_name, p.b.name): p for p in dedup.pairs()}
+    assert (again.get(("周明帅", "周朋帅")) or again.get(("周朋帅", "周明帅"))).decision == "unsure"
+
+
+def test_merging_a_mother_moves_her_births_to_the_survivors_household(people):
+    from storage.check import check_database
+    from storage.models import Birth, Household
+
+    copy_id = MOTHER_ID  # 王芳 registered again, alone, with her ID: the same person
+    save_household(HouseholdInput(VILLAGE, "09", "娘家", "", [MemberInput("王芳", copy_id, "02")]), confirmed_ids=frozenset({copy_id}))
+    keep = Person.select().join(Household).where((Person.name == "王芳") & (Household.group_no == "09")).get()
+    drop = Person.select().join(Household).where((Person.name == "王芳") & (Household.group_no == "01")).get()
+    dedup.merge_persons(keep.uid, drop.uid)
+    births = list(Birth.select().where(Birth.deleted == False))  # noqa: E712
+    assert births and all(b.mother_id == keep.id and b.household_id == keep.household_id for b in births)
+    assert all(b.father_id is None and b.father_name == "李强" for b in births)  # her husband lives in the other household
+    mother_errors = [f for f in check_database() if "mother" in f.finding.rule or "母亲" in f.finding.message]
+    assert mother_errors == []

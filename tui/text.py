@@ -28,7 +28,8 @@ DUP_WARNING = "！重号：身份证号 {id} 已登记为 {name}\n  {village} �
 DUP_SIMILAR = "！可能重复登记（{rule}）：{name} {id}\n  {village} 户编码 {code}；F11 同一人（调出），保存时须确认"
 LINKED = "已调出已登记的 {name}（户 {code}）：核对后录完这一行，保存时此人转入本户"
 DUP_CONFIRM_TITLE = "以下人员可能已经登记"
-DUP_CONFIRM_BODY = "请核对是否录错号码，或是否同一人重复登记。\n确认不是录入错误、仍要保存吗？"
+DUP_CONFIRM_BODY = ("请核对是否录错，或是否同一人重复登记（同一人：按N返回，在提示出现时按F11调出）。\n"
+                    "Y：是不同的人，保存（记住这一对，以后不再提示；同号的仍列入重复登记待查）")
 WARN_CONFIRM_TITLE = "以下情况需要核实确认"
 WARN_CONFIRM_BODY = "已按原件核实无误、确认保存吗？（确认记入记录，以后不再提示）"
 SAVED = "已保存 户编码 {code}（{n}人，{b}个出生）"

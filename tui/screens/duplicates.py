@@ -62,6 +62,8 @@ class DuplicatesScreen(Screen):
     def on_duplicates_screen_pairs_read(self, event: PairsRead) -> None:
         self.found, self.marked, self.decided = event.found, set(), {}
         self.refill()
+        if not self.found:
+            self.query_one("#dup-detail", Static).update("")
         self.query_one("#dup-state", Static).update(
             f"共 {len(self.found)} 对（得分不低于 {self.min_score}；判为不同人的不再列出）" if self.found
             else f"没有得分不低于 {self.min_score} 的可能重复")
@@ -71,7 +73,8 @@ class DuplicatesScreen(Screen):
         table.clear()
         for i, p in enumerate(self.found):
             table.add_row("*" if i in self.marked else "", str(p.b.score), f"{p.a_name} {p.a_birth_date[:4]}"[:16],
-                          f"{p.b.name} {p.b.birth_date[:4]}"[:16], RULE_SHORT.get(p.b.rule, p.b.rule), DECIDED.get(self.decided.get(i, ""), ""))
+                          f"{p.b.name} {p.b.birth_date[:4]}"[:16], RULE_SHORT.get(p.b.rule, p.b.rule),
+                          DECIDED.get(self.decided.get(i, p.decision), ""))
         if self.found:
             table.move_cursor(row=min(keep_row, len(self.found) - 1))
 
