@@ -6,7 +6,10 @@ ID numbers are valid GB 11643 numbers with the office's real county code (migran
 counties); surnames follow a Zipf-like weighting; women have births in the ten years before
 ``as_of`` with birth certificates, birth orders and the GB/T 4761 relation codes that carry the order.
 
-The duplicate issue extends this generator with error injection and kept truth.
+Twins (two children of one mother on the same day, other names), same-name strangers (few given
+names, Zipf surnames) and old 15-digit ID numbers are in it, as duplicate search must tell them
+apart; :func:`inject` and :data:`ERROR_KINDS` put keying errors into copies of its records, with
+the truth kept, for tests and ``bench/dedup.py``.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ CONTRACEPTIONS = ("03", "03", "03", "02", "06", "05", "04")
 SONS = ("22", "23", "24", "25", "26")
 DAUGHTERS = ("32", "33", "34", "35", "36")
 CERT_LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
+TWIN_RATE = 0.02  # about one birth in 50 is a twin birth (both children registered, plurality 2)
+LEGACY_ID_RATE = 0.05  # persons born before 1975 still registered with a 15-digit number
 
 
 @dataclass
@@ -130,7 +135,8 @@ class Population:
             first = add_years(wife_born, 21)
             born = self._date(first, first + dt.timedelta(days=5 * 365))
             sons = daughters = 0
-            for order in range(1, rng.choice((1, 1, 2, 2, 2, 3)) + 1):
+            order = 0  # the mother's live births so far (twins counted one by one)
+            for _ in range(rng.choice((1, 1, 2, 2, 2, 3))):
                 if born > self.as_of - dt.timedelta(days=30) or (born - wife_born).days > 45 * 365:
                     break
                 sex = rng.choice("12")
@@ -142,16 +148,33 @@ class Population:
                 if rng.random() < 0.08 and (self.as_of - born).days > 18 * 365:
                     child.residence = "2"  # 户在人不在: working elsewhere
                 people.append(child)
+                order += 1
+                twins = [child]
+                if rng.random() < TWIN_RATE:  # 双胞胎: a second child the same day, another name
+                    sex2 = rng.choice("12")
+                    if sex2 == "1":
+                        relation2, sons = SONS[min(sons, 4)], sons + 1
+                    else:
+                        relation2, daughters = DAUGHTERS[min(daughters, 4)], daughters + 1
+                    given = self._given(sex2)
+                    while surname + given == child.name:
+                        given = self._given(sex2)
+                    twins.append(_Person(surname + given, sex2, born, region, relation2, residence, hukou_text))
+                    people.append(twins[-1])
+                    order += 1
                 if born >= window_start:
-                    births.append(
-                        BirthInput(
-                            mother=wife_pos,
-                            child=len(people),
-                            father=1,
-                            birth_order=order,
-                            birth_cert_no=self._cert() if born >= dt.date(1996, 1, 1) and rng.random() < 0.95 else "",
+                    for index, kid in enumerate(twins, start=1):
+                        births.append(
+                            BirthInput(
+                                mother=wife_pos,
+                                child=people.index(kid) + 1,
+                                father=1,
+                                birth_order=order - len(twins) + index,
+                                birth_cert_no=self._cert() if born >= dt.date(1996, 1, 1) and rng.random() < 0.95 else "",
+                                plurality=len(twins),
+                                plurality_index=index,
+                            )
                         )
-                    )
                 born = born + dt.timedelta(days=rng.randint(400, 6 * 365))
         if rng.random() < 0.25 and head_born.year > 1965:
             mother_born = self._date(add_years(head_born, -35), add_years(head_born, -20))
@@ -164,9 +187,12 @@ class Population:
         members = []
         for p in people:
             age = self.as_of.year - p.born.year - ((self.as_of.month, self.as_of.day) < (p.born.month, p.born.day))
+            number = self._id(p)
+            if p.born.year < 1975 and rng.random() < LEGACY_ID_RATE:  # an old 15-digit card never replaced
+                number = number[:6] + number[8:17]
             m = MemberInput(
                 name=p.name,
-                id_number=self._id(p),
+                id_number=number,
                 relation_to_head=p.relation,
                 ethnicity="01" if rng.random() < 0.97 else rng.choice(("03", "11", "06")),
                 residence_status=p.residence,

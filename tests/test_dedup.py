@@ -214,3 +214,39 @@ def test_merging_a_mother_moves_her_births_to_the_survivors_household(people):
     assert all(b.father_id is None and b.father_name == "李强" for b in births)  # her husband lives in the other household
     mother_errors = [f for f in check_database() if "mother" in f.finding.rule or "母亲" in f.finding.message]
     assert mother_errors == []
+
+
+def test_each_injected_error_kind_finds_the_true_person_first(township_db):
+    """The generator's error kinds (issue 5), each on a record that can carry it: the true person
+    is the top candidate. Twins and old 15-digit IDs are in the population."""
+    import random
+
+    from storage import synth
+    from storage.models import Birth
+
+    synth.fill(120, as_of=dt.date(2024, 6, 30), seed=3)
+    pop = synth.Population("130123", [VILLAGE], dt.date(2024, 6, 30), seed=3)
+    births = [b for h in pop.households(400) for b in h.births]
+    twins = [b for b in births if b.plurality == 2]
+    assert twins and len(twins) % 2 == 0 and {b.plurality_index for b in twins} == {1, 2}  # about 2 % of births
+    assert Person.select().where(Person.id_check == "legacy15").exists()
+    rng = random.Random(7)
+    mothers = {b.child_id: b.mother for b in Birth.select()}
+    truths = []
+    for p in Person.select().where(Person.deleted == False).order_by(Person.id):  # noqa: E712
+        mother = mothers.get(p.id)
+        truths.append((synth.ProbeRecord(p.name, p.id_number, p.sex, dt.date.fromisoformat(p.birth_date),
+                                         mother.id_number if mother else "", "clean", p.uid), mother.name if mother else ""))
+    for kind in synth.ERROR_KINDS:
+        done = 0
+        for truth, mother_name in truths:
+            rec = synth.inject(truth, kind, rng, mother_name=mother_name)
+            if rec is None:
+                continue
+            found = dedup.candidates(rec.id_number, name=rec.name, sex=rec.sex, birth_date=rec.birth_date,
+                                     mother_id_number=rec.mother_id_number)
+            assert found and found[0].person_uid == truth.true_uid, (kind, rec, found[:2])
+            done += 1
+            if done == 5:
+                break
+        assert done == 5, kind

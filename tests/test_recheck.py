@@ -21,6 +21,7 @@ def _save_many(n: int, operator: str = "clerk1", seed: int = 5) -> list[str]:
     pop = Population("130123", ["130123103203", "130123103204"], AS_OF, seed=seed)
     uids = []
     for form in pop.households(n):
+        form.serial = None  # numbered by the database, as the form does
         hh = save_household(form, operator=operator, confirmed_ids=frozenset(m.id_number.upper() for m in form.members), today=AS_OF)
         uids.append(hh.uid)
     return uids
