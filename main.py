@@ -543,6 +543,72 @@ def duplicates_merge(keep_uid: str, drop_uid: str, note: str, yes: bool, db_path
                + ("；原户已无人，一并注销" if done.household_removed else ""))
 
 
+@cli.command("import-list")
+@click.option("--source", "source", required=True, help="来源：wis gpl birth_cert delivery vaccination kindergarten school police_hukou police_temporary marriage")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--replace", is_flag=True, help="确认用这一份替换已导入的同来源名单")
+@click.option("--map", "maps", multiple=True, help="表头认不出时指定列的含义：--map 表头=字段 或 --map 第2列=name（字段：name id_number sex birth_date mother_name mother_id_number father_name father_id_number address birth_cert_no）")
+@click.option("--encoding", default=None, help="老 .xls 的编码不对时指定，如 gb18030")
+@click.option("--rejects", "rejects_out", type=click.Path(path_type=Path), default=None, help="把没导入的行写到这个 .xlsx，交原单位改正")
+@db_option
+@handled
+def import_list_cmd(source: str, file: Path, replace: bool, maps: tuple[str, ...], encoding: str | None, rejects_out: Path | None,
+                    db_path: Path | None) -> None:
+    """导入外部名单（.xls .xlsx .csv，或存成 .xls 的网页）：每行导入或列为错误行，整份要么全导入要么不导入。"""
+    from storage.reflists import NeedsReplace, UnknownLayout, import_list
+    from storage.sources import SourceError
+    from storage.sources.profiles import FIELDS
+
+    mapping = {}
+    for item in maps:
+        header, sep, fld = item.partition("=")
+        if not sep or fld.strip() not in FIELDS:
+            raise HechaError(f"--map {item!r} 应写成 表头=字段，字段为 {'、'.join(FIELDS)} 之一")
+        mapping[header.strip()] = fld.strip()
+    open_office_db(db_path)
+    try:
+        report = import_list(file, source, replace=replace, mapping=mapping or None, encoding=encoding,
+                             progress=lambda n: click.echo(f"已读 {n} 行", err=True))
+    except (SourceError, NeedsReplace, ValueError) as exc:
+        raise HechaError(f"{file}：{exc}") from None
+    except UnknownLayout as exc:
+        shown = "\n".join("  " + " | ".join(f"第{i + 1}列 {v}" for i, v in enumerate(r) if v) for r in exc.rows)
+        raise HechaError(f"{file}：{exc}\n前几行：\n{shown}") from None
+    if report.same_file:
+        click.echo(f"{file.name} 已经导入过（同一文件，批次 {report.batch_id}，{report.rows_loaded} 条）：没有改动。")
+        return
+    click.echo(f"已导入 {file.name}：读 {report.rows_read} 行，导入 {report.rows_loaded} 条，错误 {report.rows_rejected} 行，"
+               f"文件内重复 {report.rows_duplicate} 条，校验位不对 {report.warnings} 条" + (f"，替换旧名单 {report.replaced} 条" if report.replaced else ""))
+    for e in report.errors[:10]:
+        click.echo(f"  {e['sheet']} 第{e['row_no']}行 {e['column']}：{e['message']}")
+    if report.rows_rejected > 10:
+        click.echo(f"  ……共 {report.rows_rejected} 行错误" + ("" if rejects_out else "（--rejects 文件.xlsx 导出全部）"))
+    if rejects_out and report.rows_rejected:
+        from storage.reflists import write_rejects
+
+        write_rejects(report.batch_id, rejects_out)
+        click.echo(f"错误行已写到 {rejects_out}")
+
+
+@cli.command("lists")
+@db_option
+@handled
+def lists_cmd(db_path: Path | None) -> None:
+    """已导入的外部名单。"""
+    from storage.models import ImportBatch
+    from storage.sources.profiles import profiles
+
+    open_office_db(db_path)
+    sources, _ = profiles()
+    rows = list(ImportBatch.select().order_by(ImportBatch.id))
+    if not rows:
+        click.echo("还没有导入外部名单（hecha import-list --source 来源 文件）。")
+        return
+    table(("批次", "来源", "文件", "导入时间", "读", "导入", "错误", "状态"),
+          [(b.id, sources.get(b.source, b.source), b.file_name, b.imported_at[:16].replace("T", " "), b.rows_read, b.rows_loaded,
+            b.rows_rejected, "在用" if b.status == "active" else "已替换") for b in rows], frozenset({4, 5, 6}))
+
+
 @cli.group()
 def recheck() -> None:
     """质量复查：抽取登记表、查看差异、判定（复录在全屏界面“质量复查”里做）。"""

@@ -444,6 +444,85 @@ class MatchDecision(BaseModel):
         indexes = ((("a_uid", "b_uid"), True), (("b_uid",), False))
 
 
+class ImportBatch(BaseModel):
+    """One imported reference list (外部名单, DATA.md ImportBatch), local to the office.
+
+    ``source`` is the kind (:data:`storage.sources.SOURCES`); ``sha256`` of the file (the same file
+    twice changes nothing); ``mapping`` the header mapping used (JSON: column header → field);
+    ``status`` ``active`` or ``replaced`` (by a newer list of the same source)."""
+
+    source = pw.CharField(index=True)
+    file_name = pw.CharField()
+    sha256 = pw.CharField(max_length=64, index=True)
+    sheets = pw.CharField(default="")
+    imported_at = pw.CharField()
+    operator = pw.CharField()
+    rows_read = pw.IntegerField(default=0)
+    rows_loaded = pw.IntegerField(default=0)
+    rows_rejected = pw.IntegerField(default=0)
+    rows_duplicate = pw.IntegerField(default=0)
+    mapping = pw.TextField(default="{}")
+    status = pw.CharField(default="active")
+
+
+class RefRecord(BaseModel):
+    """One loaded row of a reference list (DATA.md RefRecord): the raw row (JSON) and its fields as
+    read; ``id_check`` as :mod:`storage.idnumber` says; dates ISO with ``birth_date_prec``."""
+
+    batch = pw.ForeignKeyField(ImportBatch, backref="records", on_delete="CASCADE", index=True)
+    source = pw.CharField()
+    sheet = pw.CharField(default="")
+    row_no = pw.IntegerField()
+    raw = pw.TextField()
+    name = pw.CharField(default="")
+    sex = pw.CharField(default="")
+    birth_date = pw.CharField(default="", index=True)
+    birth_date_prec = pw.CharField(default="D")
+    id_number = pw.CharField(default="", index=True)
+    id_number_18 = pw.CharField(default="", index=True)
+    id_check = pw.CharField(default="missing")
+    mother_name = pw.CharField(default="")
+    mother_id_number = pw.CharField(default="", index=True)
+    father_name = pw.CharField(default="")
+    father_id_number = pw.CharField(default="")
+    address = pw.CharField(default="")
+    birth_cert_no = pw.CharField(default="")
+    extra = pw.TextField(default="{}")
+
+
+class RefKey(BaseModel):
+    """Name keys of a reference record (as :class:`PersonKey` for persons)."""
+
+    record = pw.ForeignKeyField(RefRecord, backref="keys", on_delete="CASCADE", index=True)
+    kind = pw.CharField(max_length=1)
+    key = pw.CharField(index=True)
+
+
+class RowError(BaseModel):
+    """A row of a reference list that was not loaded: where (sheet, row, column), the value, why."""
+
+    batch = pw.ForeignKeyField(ImportBatch, backref="errors", on_delete="CASCADE", index=True)
+    sheet = pw.CharField(default="")
+    row_no = pw.IntegerField()
+    column = pw.CharField(default="")
+    value = pw.TextField(default="")
+    message = pw.TextField()
+    raw = pw.TextField(default="{}")
+
+
+class HeaderMapping(BaseModel):
+    """A header layout an office mapped by hand, recognised the next time (issue 6): the source,
+    the headers as read (JSON list) and the mapping (JSON: header → field)."""
+
+    source = pw.CharField()
+    headers = pw.TextField()
+    mapping = pw.TextField()
+    saved_at = pw.CharField()
+
+    class Meta:
+        indexes = ((("source", "headers"), True),)
+
+
 SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth, WomanFP, Migration)
 """Shared tables in dependency order (a row's references come earlier)."""
 
@@ -467,4 +546,9 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     RecheckDiff,
     PersonKey,
     MatchDecision,
+    ImportBatch,
+    RefRecord,
+    RefKey,
+    RowError,
+    HeaderMapping,
 )

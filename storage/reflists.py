@@ -1,0 +1,303 @@
+"""Loading reference lists (外部名单, issue 6) into :class:`~storage.models.RefRecord` rows.
+
+:func:`import_list` reads a file (:mod:`storage.sources`), finds each sheet's header
+(:mod:`storage.sources.profiles`), and loads every data row as a reference record with its raw
+row kept, or reports it as a :class:`~storage.models.RowError` with sheet, row, column, value and
+reason: nothing is dropped silently. The whole import is one transaction (all or nothing); the
+same file (SHA-256) twice changes nothing and says so; a newer list of a source that already has
+one replaces it only when asked (``replace=True``, the clerk's confirmation).
+
+Rows are refused for: no name and no ID number (and, for a child, no mother's ID); an ID number a
+spreadsheet stored as a number (digits after the 15th lost, DESIGN.md §5); an ID number of the wrong
+shape; a birth date that is not a date. A bad check character is kept with the record as
+``id_check`` (a warning on import, DESIGN.md §5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import idnumber
+from .db import now_iso, write_txn
+from .models import HeaderMapping, ImportBatch, RefKey, RefRecord, RowError
+from .names import name_keys, normalize, unnamed_child
+from .paths import operator_login
+from .sources import SourceError, open_table
+from .sources.profiles import FIELD_NAMES, Header, clean, find_header, profiles
+
+SEX = {"男": "1", "女": "2", "1": "1", "2": "2", "m": "1", "f": "2", "男性": "1", "女性": "2"}
+
+
+class UnknownLayout(Exception):
+    """No header row of the sheet names two known fields: map the columns by hand (``mapping``).
+    ``headers`` are the first rows' cells, for the mapping step."""
+
+    def __init__(self, sheet: str, rows: list[list[str]]):
+        self.sheet, self.rows = sheet, rows
+        super().__init__(f"工作表「{sheet}」的表头认不出（姓名、身份证号、出生日期等至少两列）：请指定列的含义，如 --map 第2列=name")
+
+
+class NeedsReplace(Exception):
+    """A list of this source is already loaded; importing another replaces it, which the clerk must confirm."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did: the batch id (``None`` when nothing changed), rows read, loaded,
+    rejected (with the first errors), duplicates within the file, warnings (bad check characters)."""
+
+    batch_id: int | None
+    source: str
+    file_name: str
+    same_file: bool = False
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    warnings: int = 0
+    replaced: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.strftime("%Y-%m-%d")
+    return str(value).strip()
+
+
+def parse_date(value: Any) -> tuple[str, str] | None:
+    """``(ISO date, precision)`` of a list's date cell: a date, ``20150307``, ``201503``,
+    ``2015-03-07``, ``2015/3/7``, ``2015.3.7``, ``2015年3月7日``; ``None`` when it is not a date."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat(), "D"
+    if isinstance(value, dt.date):
+        return value.isoformat(), "D"
+    text = _text(value).replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
+    try:
+        if text.isdigit() and len(text) == 8:
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat(), "D"
+        if text.isdigit() and len(text) == 6:
+            return dt.date(int(text[:4]), int(text[4:]), 1).isoformat(), "M"
+        parts = [p for p in text.split("-") if p]
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            return dt.date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat(), "D"
+        if len(parts) == 2 and all(p.isdigit() for p in parts):
+            return dt.date(int(parts[0]), int(parts[1]), 1).isoformat(), "M"
+    except ValueError:
+        return None
+    return None
+
+
+def _id(value: Any, column: str) -> tuple[idnumber.IdInfo | None, str | None]:
+    """The ID cell parsed, or a refusal: numbers (a spreadsheet kept 15 significant digits) are refused."""
+    if value is None or _text(value) == "":
+        return None, None
+    if isinstance(value, float) and value >= 1e14:
+        shown = f"{value:.0f}"
+        return None, f"{column}：{shown} 是电子表格存成数字的号码（15位以后的数字已丢失）：请在原表中把该列设为文本、按原件重填"
+    info = idnumber.parse(_text(value).upper())
+    if info.status in (idnumber.BAD_FORMAT, idnumber.BAD_DATE):
+        return None, f"{column}：{_text(value)}：{info.message}"
+    return info, None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str) -> tuple[dict | None, dict | None, bool]:
+    """``(record, error, warning)`` for one data row."""
+    cells = {f: row[i] if i < len(row) else None for i, f in header.columns.items()}
+    raw = {header.headers[i] or f"第{i + 1}列": _text(v) for i, v in enumerate(row) if _text(v)}
+    rec: dict[str, Any] = {"source": source, "sheet": sheet, "row_no": row_no, "raw": json.dumps(raw, ensure_ascii=False)}
+
+    def error(field: str, message: str) -> tuple[None, dict, bool]:
+        column = next((header.headers[i] for i, f in header.columns.items() if f == field), "")
+        return None, {"sheet": sheet, "row_no": row_no, "column": column, "value": _text(cells.get(field)), "message": message,
+                      "raw": rec["raw"]}, False
+
+    warning = False
+    for key in ("id_number", "mother_id_number", "father_id_number"):
+        info, problem = _id(cells.get(key), FIELD_NAMES[key])
+        if problem:
+            return error(key, problem)
+        rec[key] = info.number if info else ""
+        if key == "id_number":
+            rec["id_number_18"] = info.number_18 if info and info.ok else ""
+            rec["id_check"] = info.status if info else "missing"
+            warning = bool(info and info.status == idnumber.BAD_CHECKSUM)
+    rec["name"] = _text(cells.get("name"))
+    if not rec["name"] and not rec["id_number"] and not rec["mother_id_number"]:
+        return error("name", "既没有姓名，也没有身份证号或母亲身份证号：无法与人员比对")
+    born = cells.get("birth_date")
+    if born is not None and _text(born):
+        parsed = parse_date(born)
+        if parsed is None:
+            return error("birth_date", f"出生日期「{_text(born)}」不是日期：写成 2015-03-07 或 20150307")
+        rec["birth_date"], rec["birth_date_prec"] = parsed
+    else:
+        id_born = idnumber.parse(rec["id_number"]).birth_date if rec["id_number"] else None
+        rec["birth_date"], rec["birth_date_prec"] = (id_born.isoformat(), "D") if id_born else ("", "D")
+    sex = _text(cells.get("sex")).lower()
+    rec["sex"] = SEX.get(sex, "") or (idnumber.parse(rec["id_number"]).sex or "" if rec["id_number"] else "")
+    if rec["name"] and not rec["sex"] and (child := unnamed_child(rec["name"])):
+        rec["sex"] = child[1]
+    for key in ("mother_name", "father_name", "address", "birth_cert_no"):
+        rec[key] = _text(cells.get(key))
+    return rec, None, warning
+
+
+def import_list(path: str | Path, source: str, *, replace: bool = False, mapping: dict[str, str] | None = None,
+                encoding: str | None = None, operator: str | None = None,
+                progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Load the list at ``path`` as ``source`` (a kind of :func:`storage.sources.profiles.profiles`).
+
+    ``mapping`` maps column headers (or ``第N列``) to fields for a layout no profile knows; it is
+    kept for the next list of that layout. ``progress(rows)`` is called every 5,000 rows. Raises
+    :class:`SourceError` (unreadable file), :class:`UnknownLayout`, :class:`NeedsReplace`, or
+    ``ValueError`` for an unknown source; nothing is written then.
+    """
+    sources, _ = profiles()
+    if source not in sources:
+        raise ValueError(f"来源「{source}」不对：可用 {'、'.join(f'{k}（{v}）' for k, v in sources.items())}")
+    path = Path(path)
+    digest = _sha256(path)
+    report = ImportReport(None, source, path.name)
+    same = ImportBatch.get_or_none((ImportBatch.sha256 == digest) & (ImportBatch.source == source) & (ImportBatch.status == "active"))
+    if same:
+        report.same_file, report.batch_id = True, same.id
+        report.rows_read, report.rows_loaded, report.rows_rejected = same.rows_read, same.rows_loaded, same.rows_rejected
+        return report
+    older = list(ImportBatch.select().where((ImportBatch.source == source) & (ImportBatch.status == "active")))
+    if older and not replace:
+        names = "、".join(f"{b.file_name}（{b.imported_at[:10]}，{b.rows_loaded} 条）" for b in older)
+        raise NeedsReplace(f"已导入过{sources[source]}：{names}。导入这一份将替换它：请确认（--replace）")
+    sheets = open_table(path, encoding=encoding)
+    records: list[dict] = []
+    errors: list[dict] = []
+    used: dict[str, str] = {}
+    seen: set[tuple] = set()
+    for sheet in sheets:
+        rows = sheet.rows()
+        head_rows: list[list] = []
+        for row in rows:
+            head_rows.append(row)
+            if len(head_rows) == 10:
+                break
+        if not any(any(_text(v) for v in r) for r in head_rows):
+            continue  # an empty sheet
+        header = _header(source, sheet.name, head_rows, mapping)
+        used.update({header.headers[i] or f"第{i + 1}列": f for i, f in header.columns.items()})
+        numbered = list(enumerate(head_rows, start=1))[header.last + 1:]
+
+        def data():
+            yield from numbered
+            yield from enumerate(rows, start=len(head_rows) + 1)
+
+        for row_no, row in data():
+            if not any(_text(v) for v in row):
+                continue
+            report.rows_read += 1
+            rec, err, warned = _row_record(row, header, sheet.name, row_no, source)
+            if err:
+                errors.append(err)
+                continue
+            report.warnings += warned
+            key = (rec["id_number_18"] or rec["id_number"],) if rec["id_number"] else (normalize(rec["name"]), rec["birth_date"], rec["mother_id_number"])
+            if key in seen:
+                report.rows_duplicate += 1
+            seen.add(key)
+            records.append(rec)
+            if progress and report.rows_read % 5000 == 0:
+                progress(report.rows_read)
+    if report.rows_read == 0:
+        raise SourceError(f"{path.name} 只有表头，没有数据行：请确认导出了数据")
+    with write_txn():
+        for old in older:
+            RefRecord.delete().where(RefRecord.batch == old).execute()
+            old.status = "replaced"
+            old.save()
+            report.replaced += old.rows_loaded
+        batch = ImportBatch.create(source=source, file_name=path.name, sha256=digest, sheets="、".join(s.name for s in sheets),
+                                   imported_at=now_iso(), operator=operator or operator_login(), rows_read=report.rows_read,
+                                   rows_loaded=len(records), rows_rejected=len(errors), rows_duplicate=report.rows_duplicate,
+                                   mapping=json.dumps(used, ensure_ascii=False))
+        _insert(batch.id, records)
+        for i in range(0, len(errors), 2000):
+            RowError.insert_many([dict(e, batch=batch.id) for e in errors[i:i + 2000]]).execute()
+        if mapping:
+            HeaderMapping.insert(source=source, headers=json.dumps(sorted(mapping), ensure_ascii=False),
+                                 mapping=json.dumps(mapping, ensure_ascii=False), saved_at=now_iso()).on_conflict_replace().execute()
+    report.batch_id, report.rows_loaded, report.rows_rejected, report.errors = batch.id, len(records), len(errors), errors[:20]
+    return report
+
+
+def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, str] | None) -> Header:
+    """The sheet's header: from the profiles, a mapping given now, or one saved for this layout."""
+    if mapping:
+        by_position = {}
+        for key, fld in mapping.items():
+            if key.startswith("第") and key.endswith("列") and key[1:-1].isdigit():
+                by_position[int(key[1:-1]) - 1] = fld
+        found = find_header(head_rows, saved={k: v for k, v in mapping.items() if not k.startswith("第")})
+        if found is None and by_position:
+            return Header(0, 0, tuple(clean(v) for v in head_rows[0]), by_position)
+        if found is not None:
+            return Header(found.first, found.last, found.headers, {**found.columns, **by_position})
+    found = find_header(head_rows)
+    if found is None:
+        for saved in HeaderMapping.select().where(HeaderMapping.source == source):
+            found = find_header(head_rows, saved=json.loads(saved.mapping))
+            if found is not None:
+                break
+    if found is None or not ({"name", "id_number", "mother_id_number"} & set(found.columns.values())):
+        raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]])
+    return found
+
+
+def _insert(batch_id: int, records: list[dict]) -> None:
+    """Insert the records and their name keys with prepared statements (executemany)."""
+    columns = ["batch_id", "source", "sheet", "row_no", "raw", "name", "sex", "birth_date", "birth_date_prec", "id_number",
+               "id_number_18", "id_check", "mother_name", "mother_id_number", "father_name", "father_id_number", "address",
+               "birth_cert_no", "extra"]
+    con = RefRecord._meta.database.connection()
+    sql = f'INSERT INTO "ref_record" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+    first = (RefRecord.select(RefRecord.id).order_by(RefRecord.id.desc()).scalar() or 0) + 1
+    con.executemany(sql, [(batch_id, *(r.get(c, "") for c in columns[1:-1]), "{}") for r in records])
+    keys = []
+    for rid, rec in enumerate(records, start=first):
+        if rec["name"] and not unnamed_child(rec["name"]):
+            k = name_keys(rec["name"])
+            keys.append((rid, "n", k.simplified))
+            keys.extend((rid, "h", key) for key in k.homophone_keys)
+            keys.extend((rid, "f", key) for key in k.fuzzy_keys)
+    con.executemany(f'INSERT INTO "{RefKey._meta.table_name}" ("record_id", "kind", "key") VALUES (?, ?, ?)', keys)
+
+
+def write_rejects(batch_id: int, out: str | Path) -> Path:
+    """Write the rows of batch ``batch_id`` that were not loaded to an ``.xlsx`` (openpyxl) for the
+    department that sent the list: sheet, row, column, value, reason, then the row as read."""
+    from openpyxl import Workbook
+
+    out = Path(out)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("错误行")
+    sheet.append(["工作表", "行号", "列", "值", "原因", "原行内容"])
+    for e in RowError.select().where(RowError.batch == batch_id).order_by(RowError.id):
+        raw = json.loads(e.raw or "{}")
+        sheet.append([e.sheet, e.row_no, e.column, e.value, e.message, "；".join(f"{k}：{v}" for k, v in raw.items())])
+    book.save(out)
+    return out

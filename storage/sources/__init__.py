@@ -1,0 +1,201 @@
+"""Readers for reference lists (外部名单, issue 6): ``.xls``, ``.xlsx``, ``.csv``/``.txt``, and the
+"``.xls``" files that are really HTML, XML or text.
+
+:func:`open_table` sniffs what a file really is from its first bytes (not its name) and returns its
+sheets; each sheet yields its rows as lists of cell values (``str``, ``float``, ``int``,
+``datetime.date``/``datetime``, or ``None``), one row at a time where the format allows (``.xls``
+and ``.csv`` are streamed; ``.xlsx`` is read per sheet by python-calamine). Raises
+:class:`SourceError` with a Chinese message saying what the file is and what to do.
+
+- ``.xls`` (BIFF): xlrd, dates from the workbook's date mode; ``encoding`` overrides a missing or
+  wrong codepage of old (BIFF5) workbooks (GBK/GB18030 on Chinese machines).
+- ``.xlsx``: python-calamine (measured in the issue: 0.47 s against openpyxl's 5.7 s for 65,536
+  rows × 8 columns).
+- ``.csv``/``.txt``: UTF-8 with or without BOM, else GB18030 (a superset of GBK); comma or tab.
+- HTML tables saved as ``.xls`` (web exports of the national systems) are read; Excel 2003 XML and
+  other text are refused with what they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+Row = list[Any]
+
+
+class SourceError(Exception):
+    """A file that cannot be read as a list; the message says what it is and how to fix it."""
+
+
+@dataclass
+class Sheet:
+    """One sheet: its ``name`` and a callable giving its rows (1-based row numbers are positions)."""
+
+    name: str
+    rows: Callable[[], Iterator[Row]]
+
+
+def sniff(path: Path) -> str:
+    """What the file really is, from its first bytes: ``xls``, ``xlsx``, ``html``, ``xml``, ``csv``
+    (text), ``empty`` or ``binary``."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        return "empty"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head")) or b"<table" in text[:2048]:
+        return "html"
+    if text.startswith(b"<?xml"):
+        return "html" if b"<html" in text else "xml"
+    if b"\x00" in head:
+        return "binary"
+    return "csv"
+
+
+def decode(data: bytes) -> str:
+    """Text of a file: UTF-8 (BOM or not) when it is valid UTF-8, else GB18030 (GBK's superset)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"文件既不是 UTF-8 也不是 GBK/GB18030 文本（第 {exc.start} 字节）：请用 Excel/WPS 另存为 .xlsx 再导入") from None
+
+
+def _xls(path: Path, encoding: str | None) -> list[Sheet]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), encoding_override=encoding, on_demand=True, formatting_info=False)
+    except xlrd.XLRDError as exc:
+        raise SourceError(f"读不出这个 .xls 文件（{exc}）：请用 Excel/WPS 打开后另存为 .xls 或 .xlsx 再导入") from None
+
+    def reader(index: int) -> Callable[[], Iterator[Row]]:
+        def rows() -> Iterator[Row]:
+            sheet = book.sheet_by_index(index)
+            for r in range(sheet.nrows):
+                out = []
+                for cell in sheet.row(r):
+                    if cell.ctype == xlrd.XL_CELL_DATE:
+                        try:
+                            out.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+                        except (ValueError, OverflowError):
+                            out.append(cell.value)
+                    elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                        out.append(None)
+                    else:
+                        out.append(cell.value)
+                yield out
+
+        return rows
+
+    return [Sheet(name, reader(i)) for i, name in enumerate(book.sheet_names())]
+
+
+def _xlsx(path: Path) -> list[Sheet]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types
+        raise SourceError(f"读不出这个 .xlsx 文件（{exc}）：请用 Excel/WPS 打开后另存再导入") from None
+
+    def reader(name: str) -> Callable[[], Iterator[Row]]:
+        def rows() -> Iterator[Row]:
+            for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
+                yield [None if v == "" else v for v in row]
+
+        return rows
+
+    return [Sheet(name, reader(name)) for name in book.sheet_names]
+
+
+def _csv(path: Path) -> list[Sheet]:
+    text = decode(path.read_bytes())
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+
+    def rows() -> Iterator[Row]:
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            yield [v if v.strip() else None for v in row]
+
+    return [Sheet(path.stem, rows)]
+
+
+class _Tables(HTMLParser):
+    """The cells of every <table> in an HTML page (the web "Excel" exports of national systems)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[Row]] = []
+        self.row: Row | None = None
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.row = []
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = []
+            span = dict(attrs).get("colspan")
+            self.span = int(span) if span and span.isdigit() else 1
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None and self.row is not None:
+            value = " ".join("".join(self.cell).split())
+            self.row.extend([value or None] + [None] * (self.span - 1))
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.tables[-1].append(self.row)
+            self.row = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def _html(path: Path) -> list[Sheet]:
+    parser = _Tables()
+    parser.feed(decode(path.read_bytes()))
+    tables = [t for t in parser.tables if t]
+    if not tables:
+        raise SourceError("这个文件是网页（HTML），里面没有表格：请从系统重新导出，或用 Excel 打开后另存为 .xlsx")
+    return [Sheet(f"表{i + 1}", (lambda t=t: iter(t))) for i, t in enumerate(tables)]
+
+
+def open_table(path: str | Path, *, encoding: str | None = None) -> list[Sheet]:
+    """The sheets of the list at ``path``, whatever its name says (see the module text).
+
+    Raises :class:`SourceError` for a missing, empty, binary or XML file, or one its reader refuses.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(f"{path} 不存在或不是文件")
+    kind = sniff(path)
+    if kind == "empty":
+        raise SourceError(f"{path.name} 是空文件：请从原系统重新导出")
+    if kind == "xls":
+        return _xls(path, encoding)
+    if kind == "xlsx":
+        return _xlsx(path)
+    if kind == "html":
+        return _html(path)
+    if kind == "xml":
+        raise SourceError(f"{path.name} 是 Excel 2003 XML 表格（扩展名是 {path.suffix}）：请用 Excel/WPS 打开后另存为 .xls 或 .xlsx 再导入")
+    if kind == "binary":
+        raise SourceError(f"{path.name} 不是表格文件（二进制内容，扩展名 {path.suffix}）：请确认选对了文件")
+    return _csv(path)
