@@ -92,6 +92,7 @@ class Candidate:
     differs: tuple[str, ...]
     score: int = 0
     rules: tuple[str, ...] = field(default=())
+    source: str = ""  # for a reference record: the list it is on (``person_uid`` is then ``ref:<id>``)
 
     @property
     def rule_text(self) -> str:
@@ -518,3 +519,72 @@ def merge_persons(keep_uid: str, drop_uid: str, *, operator: str | None = None, 
     except audit.NotOwner as exc:
         raise MergeRefused(f"有记录属于别的单位，不能在本库合并（{exc}）：请发协查由登记单位处理") from None
     return Merged(keep.uid, moved, tuple(filled), household_removed)
+
+
+# ---------------------------------------------------------------------------- reference records
+def ref_candidates(
+    id_number: str = "",
+    *,
+    name: str = "",
+    sex: str = "",
+    birth_date: dt.date | None = None,
+    mother_id_number: str = "",
+    limit: int = 10,
+) -> list[Candidate]:
+    """Records of the imported reference lists (公安户籍, 出生医学证明 …) that may be the person
+    described, best first: the same ID number, a homophone name with the same (or swapped) birth
+    date, a name one character off on the same day, or the mother's ID number with a birth date
+    within 5 days. A hit here says the person is on an outside list (the form shows it; it does not
+    hold a save). ``person_uid`` is ``ref:<record id>``; ``source`` names the list."""
+    from .models import ImportBatch, RefKey, RefRecord
+    from .sources.profiles import profiles
+
+    info = idnumber.parse(id_number) if id_number else None
+    born = birth_date or (info.birth_date if info and info.birth_date else None)
+    sex = sex or (info.sex if info and info.ok else "")
+    keys = name_keys(name) if name and not unnamed_child(name) else None
+    live = (ImportBatch.status == "active")
+    found: dict[int, dict[str, int]] = {}
+
+    def hit(rid: int, rule: str, score: int) -> None:
+        rules = found.setdefault(rid, {})
+        rules[rule] = max(score, rules.get(rule, 0))
+
+    base = RefRecord.select(RefRecord.id).join(ImportBatch)
+    if info and info.number_18:
+        for (rid,) in base.where((RefRecord.id_number_18 == info.number_18) & live).tuples():
+            hit(rid, RULE_SAME_ID, 100)
+    if keys and born:
+        rows = (RefRecord.select(RefRecord.id, RefRecord.birth_date, RefRecord.name).join(RefKey).switch(RefRecord).join(ImportBatch)
+                .where((RefKey.kind == "h") & RefKey.key.in_(keys.homophone_keys) & live).tuples())
+        for rid, theirs, their_name in rows:
+            close = _date_rule(born, theirs)
+            if close:
+                hit(rid, RULE_HOMOPHONE, close[0] + (5 if name_keys(their_name).simplified == keys.simplified else 0))
+        for rid, their_name in base.select(RefRecord.id, RefRecord.name).where((RefRecord.birth_date == born.isoformat()) & live).tuples():
+            if their_name and _one_char_apart(keys.simplified, name_keys(their_name).simplified):
+                hit(rid, RULE_NAME_SIMILAR, 75)
+    mother = idnumber.parse(mother_id_number) if mother_id_number else None
+    if mother and mother.number and born:
+        lo, hi = (born - dt.timedelta(days=DAYS_MOTHER)).isoformat(), (born + dt.timedelta(days=DAYS_MOTHER)).isoformat()
+        rows = base.select(RefRecord.id).where(RefRecord.mother_id_number.in_({mother.number, mother.number_18} - {""})
+                                               & (RefRecord.birth_date >= lo) & (RefRecord.birth_date <= hi) & live).tuples()
+        for (rid,) in rows:
+            hit(rid, RULE_MOTHER, 75)
+    if not found:
+        return []
+    sources, _ = profiles()
+    out = []
+    for r in RefRecord.select(RefRecord, ImportBatch).join(ImportBatch).where(RefRecord.id.in_(list(found))):
+        if sex and r.sex and r.sex != sex and RULE_SAME_ID not in found[r.id]:
+            continue
+        rules = found[r.id]
+        best = max(rules, key=rules.get)
+        list_name = sources.get(r.source, r.source)
+        out.append(Candidate(
+            person_uid=f"ref:{r.id}", name=r.name, id_number=r.id_number, sex=r.sex, birth_date=r.birth_date,
+            household_code="", household_uid="", village_name=f"{list_name} {r.batch.file_name} 第{r.row_no}行",
+            rule=best, differs=(), score=rules[best], rules=tuple(sorted(rules, key=rules.get, reverse=True)), source=list_name,
+        ))
+    out.sort(key=lambda c: -c.score)
+    return out[:limit]

@@ -137,3 +137,20 @@ def test_import_list_command_and_rejects_sheet(township_db, tmp_path):
 def test_dates_as_lists_write_them():
     assert parse_date("2015年3月7日") == ("2015-03-07", "D") and parse_date("201503") == ("2015-03-01", "M")
     assert parse_date("2015.3.7") == ("2015-03-07", "D") and parse_date("20150230") is None and parse_date("不详") is None
+
+
+def test_a_person_on_a_police_list_is_found_while_typing(township_db, tmp_path):
+    """Duplicate warnings run against reference records too (issue 6 item 5): same ID, homophone
+    with the same birth date, mother's ID for an unnamed newborn; a list that was replaced is not searched."""
+    from storage import dedup
+
+    path = _xls(tmp_path / "户籍.xls", ["姓名", "身份证号", "出生日期", "母亲身份证号"],
+                [["李建国", "130123198503140036", "", ""], ["李小玲", "", "20150307", ""], ["王秀英之女", "", "20170306", CHILD[4]]])
+    import_list(path, "police_hukou")
+    found = dedup.ref_candidates("130123198503140036")
+    assert found[0].name == "李建国" and found[0].rule == "same_id" and "户籍" in found[0].source and "第2行" in found[0].village_name
+    assert [c.name for c in dedup.ref_candidates(name="李晓玲", birth_date=dt.date(2015, 3, 7))] == ["李小玲"]
+    assert [c.rule for c in dedup.ref_candidates(name="李梓涵", mother_id_number=CHILD[4], birth_date=dt.date(2017, 3, 5))] == ["same_mother"]
+    newer = _xls(tmp_path / "户籍2.xls", ["姓名", "身份证号"], [["张三", "130123198609010133"]])
+    import_list(newer, "police_hukou", replace=True)
+    assert dedup.ref_candidates("130123198503140036") == []

@@ -73,6 +73,14 @@ async def key_reference_household(pilot, *, open_form: bool = True, names: dict[
     await pilot.press("enter", "enter")  # a blank birth line saves the household
 
 
+async def open_form_at_members(pilot) -> None:
+    """F2, village and group of the reference household, Enter through address and form number,
+    the household page kept: the cursor on the first member's name."""
+    await pilot.press("f2")
+    await type_text(pilot, "13012310320303")
+    await pilot.press("enter", "enter", "f10")
+
+
 @pytest.fixture
 def db(township_db):
     close_db()
@@ -543,9 +551,7 @@ async def test_a_homophone_without_id_warns_after_the_birth_date(db):
     close_db()
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f2")
-        await type_text(pilot, "13012310320303")
-        await pilot.press("enter", "enter", "f10")  # address, form number, the household page kept
+        await open_form_at_members(pilot)  # address, form number, the household page kept
         await type_text(pilot, "李小玲")
         await pilot.press("enter", "enter")  # no ID number
         await type_text(pilot, "0201")
@@ -604,9 +610,7 @@ async def test_same_person_moves_the_registered_record_into_this_household(db):
     close_db()
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f2")
-        await type_text(pilot, "13012310320303")
-        await pilot.press("enter", "enter", "f10")
+        await open_form_at_members(pilot)
         await type_text(pilot, "李小玲")
         await pilot.press("enter", "enter")
         await type_text(pilot, "0201")
@@ -629,3 +633,30 @@ async def test_same_person_moves_the_registered_record_into_this_household(db):
     assert not moved.deleted and moved.household.household_code.startswith("13012310320303")
     assert Person.select().where(Person.name.in_(["李晓玲", "李小玲"]) & (Person.deleted == False)).count() == 1  # noqa: E712
     assert Household.get(Household.uid == old.uid).deleted  # her old household had no one else
+
+
+async def test_a_person_on_an_imported_list_is_shown_while_typing(db, tmp_path):
+    import xlwt
+
+    from storage.reflists import import_list
+
+    book = xlwt.Workbook(encoding="gbk")
+    sheet = book.add_sheet("户籍")
+    for c, v in enumerate(("姓名", "公民身份号码")):
+        sheet.write(0, c, v)
+    sheet.write(1, 0, "李建国")
+    sheet.write(1, 1, "130123198503140036")
+    book.save(str(tmp_path / "police.xls"))
+    open_db(db)
+    import_list(tmp_path / "police.xls", "police_hukou")
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_form_at_members(pilot)
+        await type_text(pilot, "李建国")
+        await pilot.press("enter")
+        await type_text(pilot, "130123198503140036")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        line = str(app.screen.query_one("#dup-warning").render())
+        assert "外部名单有此人" in line and "户籍" in line and "第2行" in line, line

@@ -27,6 +27,7 @@ EDIT_BIRTH = "修改第{n}个出生"
 DUP_WARNING = "！重号：身份证号 {id} 已登记为 {name}\n  {village} 户编码 {code}；F11 同一人（调出），保存时须确认"
 DUP_SIMILAR = "！可能重复登记（{rule}）：{name} {id}\n  {village} 户编码 {code}；F11 同一人（调出），保存时须确认"
 LINKED = "已调出已登记的 {name}（户 {code}）：核对后录完这一行，保存时此人转入本户"
+ON_LIST = "外部名单有此人（{rule}）：{name}\n  {where}"
 DUP_CONFIRM_TITLE = "以下人员可能已经登记"
 DUP_CONFIRM_BODY = ("请核对是否录错，或是否同一人重复登记（同一人：按N返回，在提示出现时按F11调出）。\n"
                     "Y：是不同的人，保存（记住这一对，以后不再提示；同号的仍列入重复登记待查）")

@@ -23,7 +23,7 @@ from storage import idnumber
 from storage.codes import RELATION_HEAD, code_list
 from storage.dates import DateInputError, parse_typed, typed_date
 from storage.db import close_db, now_iso
-from storage.dedup import Candidate, candidates
+from storage.dedup import Candidate, candidates, ref_candidates
 from storage.divisions import short_name
 from storage.drafts import clear_draft, save_draft
 from storage.households import (
@@ -93,6 +93,7 @@ class HouseholdScreen(Screen):
         id_number: str
         found: list[Candidate]
         line: int | None = None
+        refs: tuple[Candidate, ...] = ()  # the same person on an imported reference list
 
     @dataclass
     class HouseholdSaved(Message):
@@ -693,16 +694,18 @@ class HouseholdScreen(Screen):
         try:
             found = [c for c in candidates(number, name=name, birth_date=born, sex=sex, exclude_household_uid=household_uid)
                      if c.score >= WARN_SCORE]
+            refs = tuple(c for c in ref_candidates(number, name=name, birth_date=born, sex=sex) if c.score >= WARN_SCORE)
         finally:
             close_db()
-        self.post_message(self.DuplicatesFound(number, found, line))
+        self.post_message(self.DuplicatesFound(number, found, line, refs))
 
     @on(DuplicatesFound)
     def show_duplicates(self, event: DuplicatesFound) -> None:
         self.candidates_shown, self.candidates_line = event.found, event.line
         warning = self.query_one("#dup-warning", Static)
         if not event.found:
-            warning.update("")
+            r = event.refs[0] if event.refs else None
+            warning.update(text.ON_LIST.format(name=r.name, where=r.village_name, rule=r.rule_text) if r else "")
         else:
             c = event.found[0]
             more = f" 等{len(event.found)}人" if len(event.found) > 1 else ""
