@@ -65,6 +65,8 @@ class ImportReport:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # the common case first: this runs for every cell
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -121,7 +123,8 @@ def _sha256(path: Path) -> str:
 def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str) -> tuple[dict | None, dict | None, bool]:
     """``(record, error, warning)`` for one data row."""
     cells = {f: row[i] if i < len(row) else None for i, f in header.columns.items()}
-    raw = {header.headers[i] or f"第{i + 1}列": _text(v) for i, v in enumerate(row) if _text(v)}
+    texts = [_text(v) for v in row]
+    raw = {header.headers[i] or f"第{i + 1}列": t for i, t in enumerate(texts) if t}
     rec: dict[str, Any] = {"source": source, "sheet": sheet, "row_no": row_no, "raw": json.dumps(raw, ensure_ascii=False)}
 
     def error(field: str, message: str) -> tuple[None, dict, bool]:
@@ -186,62 +189,69 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
         names = "、".join(f"{b.file_name}（{b.imported_at[:10]}，{b.rows_loaded} 条）" for b in older)
         raise NeedsReplace(f"已导入过{sources[source]}：{names}。导入这一份将替换它：请确认（--replace）")
     sheets = open_table(path, encoding=encoding)
-    records: list[dict] = []
     errors: list[dict] = []
     used: dict[str, str] = {}
     seen: set[tuple] = set()
-    for sheet in sheets:
-        rows = sheet.rows()
-        head_rows: list[list] = []
-        for row in rows:
-            head_rows.append(row)
-            if len(head_rows) == 10:
-                break
-        if not any(any(_text(v) for v in r) for r in head_rows):
-            continue  # an empty sheet
-        header = _header(source, sheet.name, head_rows, mapping)
-        used.update({header.headers[i] or f"第{i + 1}列": f for i, f in header.columns.items()})
-        numbered = list(enumerate(head_rows, start=1))[header.last + 1:]
+    loaded = 0
+    with write_txn():  # all or nothing: the rows go in as they are read, the batch commits whole
+        batch = ImportBatch.create(source=source, file_name=path.name, sha256=digest, sheets="、".join(s.name for s in sheets),
+                                   imported_at=now_iso(), operator=operator or operator_login(), status="loading")
+        chunk: list[dict] = []
+        for sheet in sheets:
+            rows = sheet.rows()
+            head_rows: list[list] = []
+            for row in rows:
+                head_rows.append(row)
+                if len(head_rows) == 10:
+                    break
+            if not any(any(_text(v) for v in r) for r in head_rows):
+                continue  # an empty sheet
+            header = _header(source, sheet.name, head_rows, mapping)
+            used.update({header.headers[i] or f"第{i + 1}列": f for i, f in header.columns.items()})
+            numbered = list(enumerate(head_rows, start=1))[header.last + 1:]
 
-        def data():
-            yield from numbered
-            yield from enumerate(rows, start=len(head_rows) + 1)
+            def data(numbered=numbered, rows=rows, skip=len(head_rows)):
+                yield from numbered
+                yield from enumerate(rows, start=skip + 1)
 
-        for row_no, row in data():
-            if not any(_text(v) for v in row):
-                continue
-            report.rows_read += 1
-            rec, err, warned = _row_record(row, header, sheet.name, row_no, source)
-            if err:
-                errors.append(err)
-                continue
-            report.warnings += warned
-            key = (rec["id_number_18"] or rec["id_number"],) if rec["id_number"] else (normalize(rec["name"]), rec["birth_date"], rec["mother_id_number"])
-            if key in seen:
-                report.rows_duplicate += 1
-            seen.add(key)
-            records.append(rec)
-            if progress and report.rows_read % 5000 == 0:
-                progress(report.rows_read)
-    if report.rows_read == 0:
-        raise SourceError(f"{path.name} 只有表头，没有数据行：请确认导出了数据")
-    with write_txn():
+            for row_no, row in data():
+                if not any(v is not None and _text(v) for v in row):
+                    continue
+                report.rows_read += 1
+                rec, err, warned = _row_record(row, header, sheet.name, row_no, source)
+                if err:
+                    errors.append(err)
+                    continue
+                report.warnings += warned
+                key = (rec["id_number_18"] or rec["id_number"],) if rec["id_number"] else (normalize(rec["name"]), rec["birth_date"], rec["mother_id_number"])
+                if key in seen:
+                    report.rows_duplicate += 1
+                seen.add(key)
+                chunk.append(rec)
+                if len(chunk) == 5000:
+                    _insert(batch.id, chunk)
+                    loaded += len(chunk)
+                    chunk = []
+                if progress and report.rows_read % 5000 == 0:
+                    progress(report.rows_read)
+        _insert(batch.id, chunk)
+        loaded += len(chunk)
+        if report.rows_read == 0:
+            raise SourceError(f"{path.name} 只有表头，没有数据行：请确认导出了数据")
         for old in older:
             RefRecord.delete().where(RefRecord.batch == old).execute()
             old.status = "replaced"
             old.save()
             report.replaced += old.rows_loaded
-        batch = ImportBatch.create(source=source, file_name=path.name, sha256=digest, sheets="、".join(s.name for s in sheets),
-                                   imported_at=now_iso(), operator=operator or operator_login(), rows_read=report.rows_read,
-                                   rows_loaded=len(records), rows_rejected=len(errors), rows_duplicate=report.rows_duplicate,
-                                   mapping=json.dumps(used, ensure_ascii=False))
-        _insert(batch.id, records)
         for i in range(0, len(errors), 2000):
             RowError.insert_many([dict(e, batch=batch.id) for e in errors[i:i + 2000]]).execute()
+        batch.rows_read, batch.rows_loaded, batch.rows_rejected = report.rows_read, loaded, len(errors)
+        batch.rows_duplicate, batch.mapping, batch.status = report.rows_duplicate, json.dumps(used, ensure_ascii=False), "active"
+        batch.save()
         if mapping:
             HeaderMapping.insert(source=source, headers=json.dumps(sorted(mapping), ensure_ascii=False),
                                  mapping=json.dumps(mapping, ensure_ascii=False), saved_at=now_iso()).on_conflict_replace().execute()
-    report.batch_id, report.rows_loaded, report.rows_rejected, report.errors = batch.id, len(records), len(errors), errors[:20]
+    report.batch_id, report.rows_loaded, report.rows_rejected, report.errors = batch.id, loaded, len(errors), errors[:20]
     return report
 
 
@@ -270,6 +280,8 @@ def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, s
 
 def _insert(batch_id: int, records: list[dict]) -> None:
     """Insert the records and their name keys with prepared statements (executemany)."""
+    if not records:
+        return
     columns = ["batch_id", "source", "sheet", "row_no", "raw", "name", "sex", "birth_date", "birth_date_prec", "id_number",
                "id_number_18", "id_check", "mother_name", "mother_id_number", "father_name", "father_id_number", "address",
                "birth_cert_no", "extra"]
