@@ -660,3 +660,43 @@ async def test_a_person_on_an_imported_list_is_shown_while_typing(db, tmp_path):
         await pilot.pause()
         line = str(app.screen.query_one("#dup-warning").render())
         assert "外部名单有此人" in line and "户籍" in line and "第2行" in line, line
+
+
+async def test_import_a_list_from_the_menu(db, tmp_path, monkeypatch):
+    """导入外部名单 by keys: the source, the file from the home folder, the preview, F10, the report, F5."""
+    import xlwt
+
+    from storage.models import RefRecord
+    from tui.screens.lists import ListImportScreen
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    book = xlwt.Workbook(encoding="gbk")
+    sheet = book.add_sheet("接种")
+    for c, v in enumerate(("儿童姓名", "出生日期", "母亲身份证号")):
+        sheet.write(0, c, v)
+    sheet.write(1, 0, "李梓涵")
+    sheet.write(1, 1, "2017-03-06")
+    sheet.write(1, 2, "130123198707220046")
+    sheet.write(2, 1, "2017-03-07")  # no name, no ID: an error row
+    (tmp_path / "lists").mkdir()
+    book.save(str(tmp_path / "lists" / "接种.xls"))
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        assert isinstance(app.screen, ListImportScreen)
+        await pilot.press(*["down"] * 4, "enter")  # vaccination is the fifth source
+        assert app.screen.source == "vaccination"
+        await pilot.press("enter")  # [lists], the first entry after ..
+        await pilot.press("enter")  # 接种.xls
+        await pilot.pause()
+        assert "前几行" in str(app.screen.query_one("#import-state").render())
+        await pilot.press("f10")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        state = str(app.screen.query_one("#import-state").render())
+        assert "导入 1 条" in state and "错误 1 行" in state, state
+        await pilot.press("f5")
+        await pilot.pause()
+        assert (tmp_path / "lists" / "接种-错误行.xlsx").exists()
+    open_db(db)
+    assert RefRecord.get().mother_id_number == "130123198707220046"

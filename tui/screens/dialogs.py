@@ -147,7 +147,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         scopes = {"app": "全局", "home": "主菜单", "form": "登记表", "page": "登记表的页（三、五、详情）", "list": "户列表、审核校验",
-                  "recheck": "质量复查任务", "diff": "复查差异", "dups": "重复登记", "plain": "其他画面"}
+                  "recheck": "质量复查任务", "diff": "复查差异", "dups": "重复登记", "import": "导入外部名单", "plain": "其他画面"}
         lines = []
         for scope, title in scopes.items():
             lines.append(f"【{title}】")

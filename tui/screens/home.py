@@ -117,6 +117,11 @@ class HomeScreen(Screen):
 
         self.app.push_screen(RecheckListScreen())
 
+    def action_open_lists(self) -> None:
+        from .lists import ListImportScreen
+
+        self.app.push_screen(ListImportScreen())
+
     def action_open_duplicates(self) -> None:
         from .duplicates import DuplicatesScreen
 

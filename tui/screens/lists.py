@@ -1,0 +1,196 @@
+"""导入外部名单: pick the source and the file (a simple browser from the home folder), preview the
+first rows with the mapped headers, import in a worker with progress, then the report. The same
+:func:`storage.reflists.import_list` as ``hecha import-list``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, OptionList, Static
+from textual.widgets.option_list import Option
+
+from storage.db import close_db
+from storage.reflists import ImportReport, NeedsReplace, UnknownLayout, import_list, write_rejects
+from storage.sources import SourceError, open_table
+from storage.sources.profiles import FIELD_NAMES, find_header, profiles
+
+from ..keys import bindings
+from ..widgets.keyline import KeyLine
+from .dialogs import ConfirmScreen
+
+SUFFIXES = (".xls", ".xlsx", ".csv", ".txt", ".htm", ".html")
+
+
+class ListImportScreen(Screen):
+    """Step 1: the source (arrows, Enter); step 2: the file (folders open with Enter, ../ goes up);
+    step 3: the preview, F10 imports; then the report (F5 writes the rejected rows beside the file)."""
+
+    BINDINGS = bindings("import")
+
+    @dataclass
+    class Imported(Message):
+        """The import finished (``report``) or failed (``error``)."""
+
+        report: ImportReport | None
+        error: str = ""
+        needs_replace: bool = False
+
+    @dataclass
+    class Progress(Message):
+        rows: int
+
+    def compose(self) -> ComposeResult:
+        yield Static("导入外部名单：先选来源", id="import-title", classes="title")
+        yield OptionList(id="import-choices")
+        yield DataTable(id="import-preview", cursor_type="none")
+        yield Static("", id="import-state")
+        yield KeyLine()
+
+    def on_mount(self) -> None:
+        self.source = ""
+        self.folder = Path.home()
+        self.file: Path | None = None
+        self.report: ImportReport | None = None
+        self.query_one(DataTable).display = False
+        sources, _ = profiles()
+        options = self.query_one(OptionList)
+        options.add_options([Option(f"{name}（{key}）", id=key) for key, name in sources.items()])
+        options.highlighted = 0
+        options.focus()
+
+    def say(self, message: str) -> None:
+        self.query_one("#import-state", Static).update(message)
+
+    def show_folder(self) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        entries = [Option(Text("../（上一级）"), id="..")]
+        try:
+            children = sorted(self.folder.iterdir(), key=lambda p: (not p.is_dir(), p.name))
+        except OSError as exc:
+            self.say(f"打不开文件夹 {self.folder}：{exc.strerror}")
+            children = []
+        for p in children:
+            if p.name.startswith("."):
+                continue
+            if p.is_dir():
+                entries.append(Option(Text(f"{p.name}/"), id=str(p)))  # Text: a name is not markup
+            elif p.suffix.lower() in SUFFIXES:
+                entries.append(Option(Text(p.name), id=str(p)))
+        options.add_options(entries)
+        options.highlighted = 1 if len(entries) > 1 else 0
+        self.query_one("#import-title", Static).update(f"导入{profiles()[0][self.source]}：选文件  {self.folder}")
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        key = event.option.id or ""
+        if not self.source:
+            self.source = key
+            self.show_folder()
+            return
+        if key == "..":
+            self.folder = self.folder.parent
+            self.show_folder()
+            return
+        path = Path(key)
+        if path.is_dir():
+            self.folder = path
+            self.show_folder()
+            return
+        self.preview(path)
+
+    def preview(self, path: Path) -> None:
+        """The first rows with the header as hecha reads it; F10 imports."""
+        try:
+            sheets = open_table(path)
+            rows = []
+            for row in sheets[0].rows():
+                rows.append(row)
+                if len(rows) == 12:
+                    break
+        except (SourceError, OSError) as exc:
+            self.say(f"{path.name}：{exc}")
+            return
+        header = find_header(rows)
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        if header is None:
+            self.say(f"{path.name}：表头认不出（姓名、身份证号、出生日期等）：请用命令 hecha import-list --map 指定列的含义")
+            return
+        columns = sorted(header.columns)
+        for i in columns:
+            table.add_column(f"{FIELD_NAMES[header.columns[i]]}", width=12)
+        for row in rows[header.last + 1:header.last + 8]:
+            table.add_row(*[str(row[i])[:12] if i < len(row) and row[i] is not None else "" for i in columns])
+        table.display = True
+        self.file = path
+        self.say(f"{path.name}：{len(sheets)} 个工作表；上面是前几行（按 hecha 认出的表头）。F10 导入，Esc 返回")
+
+    def action_run(self) -> None:
+        if self.file is None:
+            self.say("先选来源和文件")
+            return
+        self.say("正在导入...")
+        self.run_import(self.file, self.source, False)
+
+    @work(thread=True, exclusive=True, group="import")
+    def run_import(self, path: Path, source: str, replace: bool) -> None:
+        try:
+            report = import_list(path, source, replace=replace, operator=self.app.operator,
+                                 progress=lambda n: self.post_message(self.Progress(n)))
+            self.post_message(self.Imported(report))
+        except NeedsReplace as exc:
+            self.post_message(self.Imported(None, str(exc), needs_replace=True))
+        except (SourceError, UnknownLayout, ValueError, OSError) as exc:
+            self.post_message(self.Imported(None, f"{path.name}：{exc}"))
+        finally:
+            close_db()
+
+    def on_list_import_screen_progress(self, event: Progress) -> None:
+        self.say(f"正在导入：已读 {event.rows} 行...")
+
+    def on_list_import_screen_imported(self, event: Imported) -> None:
+        if event.needs_replace:
+            def answered(yes: bool) -> None:
+                if yes:
+                    self.say("正在导入...")
+                    self.run_import(self.file, self.source, True)
+                else:
+                    self.say("未导入")
+
+            self.app.push_screen(ConfirmScreen("替换已导入的名单", event.error.replace("（--replace）", "") + "\nY 替换  N 不导入"), answered)
+            return
+        if event.report is None:
+            self.say(event.error)
+            return
+        r = self.report = event.report
+        if r.same_file:
+            self.say(f"{r.file_name} 已经导入过（同一文件）：没有改动")
+            return
+        lines = [f"已导入 {r.file_name}：读 {r.rows_read} 行，导入 {r.rows_loaded} 条，错误 {r.rows_rejected} 行，"
+                 f"文件内重复 {r.rows_duplicate} 条" + (f"，替换旧名单 {r.replaced} 条" if r.replaced else "")]
+        lines += [f"  {e['sheet']} 第{e['row_no']}行 {e['column']}：{e['message']}"[:78] for e in r.errors[:3]]
+        if r.rows_rejected:
+            lines.append("F5 把错误行写成 .xlsx（放在名单旁边），交原单位改正")
+        self.say("\n".join(lines))
+
+    def action_rejects(self) -> None:
+        if not (self.report and self.report.rows_rejected and self.file):
+            self.say("没有错误行可导出")
+            return
+        out = self.file.with_name(self.file.stem + "-错误行.xlsx")
+        try:
+            write_rejects(self.report.batch_id, out)
+        except OSError as exc:
+            self.say(f"写不出 {out}：{exc.strerror}")
+            return
+        self.say(f"错误行已写到 {out}")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
