@@ -154,3 +154,28 @@ def test_a_person_on_a_police_list_is_found_while_typing(township_db, tmp_path):
     newer = _xls(tmp_path / "户籍2.xls", ["姓名", "身份证号"], [["张三", "130123198609010133"]])
     import_list(newer, "police_hukou", replace=True)
     assert dedup.ref_candidates("130123198503140036") == []
+
+
+TYPICAL = {  # each kind's usual headers (as the departments' exports name them) and one row
+    "wis": (["姓名", "性别", "公民身份号码", "出生日期", "现居住地"], ["王秀英", "女", "130123198707220046", "1987-07-22", "李家庄村"]),
+    "gpl": (["姓名", "证件号码", "户籍地址", "暂住地址"], ["张伟", "410102199001011237", "河南省郑州市", "新安镇"]),
+    "birth_cert": (["新生儿姓名", "性别", "出生时间", "母亲姓名", "母亲身份证号码", "父亲姓名", "出生医学证明编号"],
+                   ["李梓涵", "女", "2017-03-06", "王秀英", "130123198707220046", "李建国", "M130456789"]),
+    "delivery": (["产妇姓名", "产妇身份证号", "婴儿性别", "出生日期"], ["王秀英", "130123198707220046", "女", "20170306"]),
+    "vaccination": (["儿童姓名", "儿童出生日期", "性别", "母亲姓名", "家庭住址"], ["李梓涵", "2017/3/6", "女", "王秀英", "李家庄村"]),
+    "kindergarten": (["幼儿姓名", "性别", "出生年月", "身份证号", "家长姓名"], ["李梓涵", "女", "2017.03", "130123201703060027", "王秀英"]),
+    "school": (["学生姓名", "性别", "出生日期", "学生身份证号"], ["李浩然", "男", "2012-05-09", "130123201205090012"]),
+    "police_hukou": (["姓名", "公民身份号码", "性别", "出生日期", "住址"], ["李建国", "130123198503140036", "男", "1985-03-14", "李家庄村"]),
+    "police_temporary": (["姓名", "身份证号码", "暂住地址"], ["张伟", "410102199001011237", "新安镇"]),
+    "marriage": (["姓名", "身份证件号码", "性别"], ["李建国", "130123198503140036", "男"]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(TYPICAL))
+def test_each_source_kind_with_its_typical_headers(township_db, tmp_path, kind):
+    header, row = TYPICAL[kind]
+    report = import_list(_xls(tmp_path / f"{kind}.xls", header, [row]), kind)
+    assert (report.rows_loaded, report.rows_rejected) == (1, 0), report.errors
+    rec = RefRecord.get()
+    named = rec.mother_name if kind == "delivery" else rec.name  # a delivery list names the mother (产妇)
+    assert named == row[0] and rec.sex in ("1", "2")
