@@ -290,12 +290,9 @@ def _insert(batch_id: int, records: list[dict]) -> None:
     first = (RefRecord.select(RefRecord.id).order_by(RefRecord.id.desc()).scalar() or 0) + 1
     con.executemany(sql, [(batch_id, *(r.get(c, "") for c in columns[1:-1]), "{}") for r in records])
     keys = []
-    for rid, rec in enumerate(records, start=first):
+    for rid, rec in enumerate(records, start=first):  # the homophone keys: what ref_candidates looks up
         if rec["name"] and not unnamed_child(rec["name"]):
-            k = name_keys(rec["name"])
-            keys.append((rid, "n", k.simplified))
-            keys.extend((rid, "h", key) for key in k.homophone_keys)
-            keys.extend((rid, "f", key) for key in k.fuzzy_keys)
+            keys.extend((rid, "h", key) for key in name_keys(rec["name"]).homophone_keys)
     con.executemany(f'INSERT INTO "{RefKey._meta.table_name}" ("record_id", "kind", "key") VALUES (?, ?, ?)', keys)
 
 
