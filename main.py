@@ -54,7 +54,11 @@ def handled(func):
         from export.bundle import BundleError, ExportBlocked
         from export.keys import KeyError_
         from storage.db import DatabaseError
-        from storage.households import DuplicatesNotConfirmed, ValidationFailed, WarningsNotConfirmed
+        from storage.households import (
+            DuplicatesNotConfirmed,
+            ValidationFailed,
+            WarningsNotConfirmed,
+        )
         from storage.recheck import RecheckError
 
         try:
@@ -565,6 +569,8 @@ def import_list_cmd(source: str, file: Path, replace: bool, maps: tuple[str, ...
         if not sep or fld.strip() not in FIELDS:
             raise HechaError(f"--map {item!r} 应写成 表头=字段，字段为 {'、'.join(FIELDS)} 之一")
         mapping[header.strip()] = fld.strip()
+    if rejects_out and (rejects_out.suffix.lower() != ".xlsx" or rejects_out.is_dir() or not rejects_out.parent.is_dir()):
+        raise HechaError(f"--rejects {rejects_out}：要写到一个已有文件夹里的 .xlsx 文件（如 错误行.xlsx）")
     open_office_db(db_path)
     try:
         report = import_list(file, source, replace=replace, mapping=mapping or None, encoding=encoding,
@@ -579,6 +585,8 @@ def import_list_cmd(source: str, file: Path, replace: bool, maps: tuple[str, ...
         return
     click.echo(f"已导入 {file.name}：读 {report.rows_read} 行，导入 {report.rows_loaded} 条，错误 {report.rows_rejected} 行，"
                f"文件内重复 {report.rows_duplicate} 条，校验位不对 {report.warnings} 条" + (f"，替换旧名单 {report.replaced} 条" if report.replaced else ""))
+    if report.skipped_sheets:
+        click.echo(f"  没有读的工作表（不是名单：表头认不出）：{'、'.join(report.skipped_sheets)}")
     for e in report.errors[:10]:
         click.echo(f"  {e['sheet']} 第{e['row_no']}行 {e['column']}：{e['message']}")
     if report.rows_rejected > 10:

@@ -10,7 +10,13 @@ import json
 from typing import Any
 
 from .db import now_iso, write_txn
-from .households import BirthInput, HouseholdInput, MemberInput, MigrationInput, WomanInput
+from .households import (
+    BirthInput,
+    HouseholdInput,
+    MemberInput,
+    MigrationInput,
+    WomanInput,
+)
 from .models import Draft
 
 KIND = "household"

@@ -39,9 +39,9 @@ from .db import now_iso, write_txn
 from .drafts import form_from_dict, form_to_dict
 from .households import (
     HouseholdInput,
-    WomanInput,
     ValidationFailed,
     WarningsNotConfirmed,
+    WomanInput,
     confirm,
     dup_key,
     load_household,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -30,6 +31,7 @@ from .paths import operator_login
 from .sources import SourceError, open_table
 from .sources.profiles import FIELD_NAMES, Header, clean, find_header, profiles
 
+TOTALS = ("合计", "总计", "小计", "共计")
 SEX = {"男": "1", "女": "2", "1": "1", "2": "2", "m": "1", "f": "2", "男性": "1", "女性": "2"}
 
 
@@ -62,6 +64,12 @@ class ImportReport:
     warnings: int = 0
     replaced: int = 0
     errors: list[dict] = field(default_factory=list)
+    skipped_sheets: list[str] = field(default_factory=list)
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: integral numbers without ".0", dates ISO, strings stripped, None empty."""
+    return _text(value)
 
 
 def _text(value: Any) -> str:
@@ -83,6 +91,11 @@ def parse_date(value: Any) -> tuple[str, str] | None:
         return value.date().isoformat(), "D"
     if isinstance(value, dt.date):
         return value.isoformat(), "D"
+    serial = value if isinstance(value, (int, float)) else None
+    if serial is None and _text(value).isdigit() and len(_text(value)) == 5:
+        serial = int(_text(value))
+    if serial is not None and 20000 <= serial <= 60000:  # an Excel date serial (1954–2064) that lost its date format
+        return (dt.date(1899, 12, 30) + dt.timedelta(days=int(serial))).isoformat(), "D"
     text = _text(value).replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
     try:
         if text.isdigit() and len(text) == 8:
@@ -99,14 +112,28 @@ def parse_date(value: Any) -> tuple[str, str] | None:
     return None
 
 
+PLACEHOLDERS = frozenset({"无", "不详", "暂无", "未知", "空", "-", "—", "/", "0"})
+_ID_JUNK = dict.fromkeys(map(ord, " '\u200b\u200c\u200d\ufeff\t\u3000"), None)
+
+
 def _id(value: Any, column: str) -> tuple[idnumber.IdInfo | None, str | None]:
-    """The ID cell parsed, or a refusal: numbers (a spreadsheet kept 15 significant digits) are refused."""
-    if value is None or _text(value) == "":
+    """The ID cell parsed (full-width digits, spaces, a leading apostrophe and a trailing ".0" are
+    what spreadsheets add and are removed), or a refusal: a number of 16 digits or more (a
+    spreadsheet keeps 15 significant digits, so the rest is lost), a text in scientific notation,
+    a number of the wrong shape. "无", "不详" … count as empty."""
+    if value is None:
         return None, None
-    if isinstance(value, float) and value >= 1e14:
+    if isinstance(value, float) and value >= 1e15:
         shown = f"{value:.0f}"
         return None, f"{column}：{shown} 是电子表格存成数字的号码（15位以后的数字已丢失）：请在原表中把该列设为文本、按原件重填"
-    info = idnumber.parse(_text(value).upper())
+    text = unicodedata.normalize("NFKC", _text(value)).translate(_ID_JUNK).upper()
+    if text in PLACEHOLDERS or not text:
+        return None, None
+    if "E+" in text:
+        return None, f"{column}：{text} 是电子表格存成数字（科学计数法）的号码，后几位已丢失：请按原件重填为文本"
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    info = idnumber.parse(text)
     if info.status in (idnumber.BAD_FORMAT, idnumber.BAD_DATE):
         return None, f"{column}：{_text(value)}：{info.message}"
     return info, None
@@ -184,14 +211,22 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
         report.same_file, report.batch_id = True, same.id
         report.rows_read, report.rows_loaded, report.rows_rejected = same.rows_read, same.rows_loaded, same.rows_rejected
         return report
+    if encoding:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ValueError(f"编码「{encoding}」不认识：老 .xls 一般用 gb18030") from None
+    sheets = open_table(path, encoding=encoding)  # an unreadable file is said before anything else
     older = list(ImportBatch.select().where((ImportBatch.source == source) & (ImportBatch.status == "active")))
     if older and not replace:
         names = "、".join(f"{b.file_name}（{b.imported_at[:10]}，{b.rows_loaded} 条）" for b in older)
         raise NeedsReplace(f"已导入过{sources[source]}：{names}。导入这一份将替换它：请确认（--replace）")
-    sheets = open_table(path, encoding=encoding)
     errors: list[dict] = []
     used: dict[str, str] = {}
     seen: set[tuple] = set()
+    skipped: list[UnknownLayout] = []
     loaded = 0
     with write_txn():  # all or nothing: the rows go in as they are read, the batch commits whole
         batch = ImportBatch.create(source=source, file_name=path.name, sha256=digest, sheets="、".join(s.name for s in sheets),
@@ -206,7 +241,11 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
                     break
             if not any(any(_text(v) for v in r) for r in head_rows):
                 continue  # an empty sheet
-            header = _header(source, sheet.name, head_rows, mapping)
+            try:
+                header = _header(source, sheet.name, head_rows, mapping)
+            except UnknownLayout as exc:
+                skipped.append(exc)  # a note or summary sheet; refused only when no sheet is a list
+                continue
             used.update({header.headers[i] or f"第{i + 1}列": f for i, f in header.columns.items()})
             numbered = list(enumerate(head_rows, start=1))[header.last + 1:]
 
@@ -215,8 +254,9 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
                 yield from enumerate(rows, start=skip + 1)
 
             for row_no, row in data():
-                if not any(v is not None and _text(v) for v in row):
-                    continue
+                texts = [_text(v) for v in row if v is not None and _text(v)]
+                if not texts or texts[0].replace(" ", "").startswith(TOTALS):
+                    continue  # an empty row, or a totals row (合计 12人) that is not a person
                 report.rows_read += 1
                 rec, err, warned = _row_record(row, header, sheet.name, row_no, source)
                 if err:
@@ -236,6 +276,9 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
                     progress(report.rows_read)
         _insert(batch.id, chunk)
         loaded += len(chunk)
+        if skipped and len(skipped) == sum(1 for _ in sheets) - empty_sheets(sheets):
+            raise skipped[0]
+        report.skipped_sheets = [e.sheet for e in skipped]
         if report.rows_read == 0:
             raise SourceError(f"{path.name} 只有表头，没有数据行：请确认导出了数据")
         for old in older:
@@ -259,9 +302,16 @@ def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, s
     """The sheet's header: from the profiles, a mapping given now, or one saved for this layout."""
     if mapping:
         by_position = {}
+        width = max((len(r) for r in head_rows), default=0)
+        present = {clean(v) for r in head_rows for v in r if v is not None}
         for key, fld in mapping.items():
             if key.startswith("第") and key.endswith("列") and key[1:-1].isdigit():
-                by_position[int(key[1:-1]) - 1] = fld
+                column = int(key[1:-1])
+                if not 1 <= column <= width:
+                    raise ValueError(f"--map {key}：工作表「{sheet}」只有 {width} 列")
+                by_position[column - 1] = fld
+            elif clean(key) not in present:
+                raise ValueError(f"--map {key}：工作表「{sheet}」的前几行没有这个表头")
         found = find_header(head_rows, saved={k: v for k, v in mapping.items() if not k.startswith("第")})
         if found is None and by_position:
             return Header(0, 0, tuple(clean(v) for v in head_rows[0]), by_position)
@@ -310,3 +360,15 @@ def write_rejects(batch_id: int, out: str | Path) -> Path:
         sheet.append([e.sheet, e.row_no, e.column, e.value, e.message, "；".join(f"{k}：{v}" for k, v in raw.items())])
     book.save(out)
     return out
+
+
+def empty_sheets(sheets) -> int:
+    """How many sheets have no cell at all (they are skipped, not counted as lists)."""
+    count = 0
+    for sheet in sheets:
+        for row in sheet.rows():
+            if any(_text(v) for v in row):
+                break
+        else:
+            count += 1
+    return count

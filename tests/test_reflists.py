@@ -179,3 +179,54 @@ def test_each_source_kind_with_its_typical_headers(township_db, tmp_path, kind):
     rec = RefRecord.get()
     named = rec.mother_name if kind == "delivery" else rec.name  # a delivery list names the mother (产妇)
     assert named == row[0] and rec.sex in ("1", "2")
+
+
+def test_what_spreadsheets_do_to_lists(township_db, tmp_path):
+    """From a bad-input pass: headers only in the upper row of a two-row header, full-width and
+    apostrophe IDs, placeholders, totals rows, note sheets, 15-digit numbers, Excel serial dates."""
+    book = xlwt.Workbook(encoding="gbk")
+    note = book.add_sheet("说明")
+    note.write(0, 0, "本表由县妇幼保健院导出")
+    note.write(1, 0, "月份")
+    note.write(1, 1, "人数")
+    sheet = book.add_sheet("出生")
+    for c1, text in ((0, "新生儿姓名"), (1, "出生日期")):
+        sheet.write_merge(0, 1, c1, c1, text)  # vertical merges: only the upper row holds these
+    sheet.write_merge(0, 0, 2, 3, "母亲")
+    sheet.write(1, 2, "姓名")
+    sheet.write(1, 3, "身份证号")
+    rows = [["李梓涵", 42800, "王秀英", "１３０１２３１９８７０７２２００４６"],  # full-width digits; an Excel serial date
+            ["李浩然", "2012-05-09", "王秀英", "'130123198707220046"],  # a leading apostrophe
+            ["张三", "2016-01-02", "赵丽", "无"],  # a placeholder: loaded by name
+            ["王五", "2015-02-03", "钱芳", 130123550830541.0],  # a 15-digit number: nothing lost
+            ["合计", "4人", "", ""]]
+    for r, row in enumerate(rows, start=2):
+        for c, v in enumerate(row):
+            sheet.write(r, c, v)
+    book.save(str(tmp_path / "出生.xls"))
+    report = import_list(tmp_path / "出生.xls", "birth_cert")
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (4, 4, 0), report.errors
+    assert report.skipped_sheets == ["说明"]
+    recs = {r.name: r for r in RefRecord.select()}
+    assert recs["李梓涵"].mother_id_number == "130123198707220046" and recs["李梓涵"].birth_date == "2017-03-06"
+    assert recs["李浩然"].mother_id_number == "130123198707220046" and recs["张三"].mother_id_number == ""
+    assert recs["王五"].mother_id_number == "130123550830541" and "合计" not in recs and "4人" not in recs
+
+
+def test_other_text_files_and_mapping_mistakes(township_db, tmp_path):
+    (tmp_path / "semi.csv").write_text("姓名;出生日期;性别\n李浩然;2012-05-09;男\n", encoding="gbk")
+    assert import_list(tmp_path / "semi.csv", "school").rows_loaded == 1
+    (tmp_path / "u16.txt").write_text("姓名\t身份证号\n李建国\t130123198503140036\n", encoding="utf-16")
+    assert import_list(tmp_path / "u16.txt", "police_hukou").rows_loaded == 1
+    (tmp_path / "x.xls").write_text('<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Table/></Workbook>')
+    assert sniff(tmp_path / "x.xls") == "xml"
+    path = _xls(tmp_path / "odd.xls", ["编号", "户主", "号码"], [[1, "李建国", "130123198503140036"]])
+    with pytest.raises(ValueError, match="只有 3 列"):
+        import_list(path, "gpl", mapping={"第99列": "name"})
+    with pytest.raises(ValueError, match="没有这个表头"):
+        import_list(path, "gpl", mapping={"不存在": "name", "号码": "id_number"})
+    with pytest.raises(ValueError, match="编码"):
+        import_list(path, "gpl", encoding="nosuch")
+    res = CliRunner().invoke(cli, ["import-list", "--source", "gpl", str(path), "--map", "户主=name", "--rejects", str(tmp_path / "no" / "r.xlsx"),
+                                   "--db", str(township_db)])
+    assert res.exit_code == 1 and "已有文件夹" in res.output and ImportBatch.select().count() == 2  # nothing imported

@@ -51,11 +51,13 @@ def sniff(path: Path) -> str:
         return "xls"
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "csv"  # UTF-16 text (Excel's "Unicode text")
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<?xml") and b"<html" not in text:
+        return "xml"
     if text.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head")) or b"<table" in text[:2048]:
         return "html"
-    if text.startswith(b"<?xml"):
-        return "html" if b"<html" in text else "xml"
     if b"\x00" in head:
         return "binary"
     return "csv"
@@ -65,6 +67,8 @@ def decode(data: bytes) -> str:
     """Text of a file: UTF-8 (BOM or not) when it is valid UTF-8, else GB18030 (GBK's superset)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -126,7 +130,7 @@ def _xlsx(path: Path) -> list[Sheet]:
 def _csv(path: Path) -> list[Sheet]:
     text = decode(path.read_bytes())
     first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    delimiter = max("\t,;", key=first.count)  # tab, comma or semicolon: whichever the header line uses most
 
     def rows() -> Iterator[Row]:
         for row in csv.reader(io.StringIO(text), delimiter=delimiter):

@@ -16,7 +16,14 @@ from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from storage.db import close_db
-from storage.reflists import ImportReport, NeedsReplace, UnknownLayout, import_list, write_rejects
+from storage.reflists import (
+    ImportReport,
+    NeedsReplace,
+    UnknownLayout,
+    cell_text,
+    import_list,
+    write_rejects,
+)
 from storage.sources import SourceError, open_table
 from storage.sources.profiles import FIELD_NAMES, find_header, profiles
 
@@ -124,10 +131,11 @@ class ListImportScreen(Screen):
             self.say(f"{path.name}：表头认不出（姓名、身份证号、出生日期等）：请用命令 hecha import-list --map 指定列的含义")
             return
         columns = sorted(header.columns)
+        widths = {i: 18 if header.columns[i].endswith("id_number") else 12 for i in columns}
         for i in columns:
-            table.add_column(f"{FIELD_NAMES[header.columns[i]]}", width=12)
+            table.add_column(f"{FIELD_NAMES[header.columns[i]]}", width=widths[i])
         for row in rows[header.last + 1:header.last + 8]:
-            table.add_row(*[str(row[i])[:12] if i < len(row) and row[i] is not None else "" for i in columns])
+            table.add_row(*[cell_text(row[i])[:widths[i]] if i < len(row) else "" for i in columns])
         table.display = True
         self.file = path
         self.say(f"{path.name}：{len(sheets)} 个工作表；上面是前几行（按 hecha 认出的表头）。F10 导入，Esc 返回")
@@ -164,7 +172,7 @@ class ListImportScreen(Screen):
                 else:
                     self.say("未导入")
 
-            self.app.push_screen(ConfirmScreen("替换已导入的名单", event.error.replace("（--replace）", "") + "\nY 替换  N 不导入"), answered)
+            self.app.push_screen(ConfirmScreen("替换已导入的名单", event.error.replace("：请确认（--replace）", "。替换吗？")), answered)
             return
         if event.report is None:
             self.say(event.error)
