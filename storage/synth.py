@@ -98,12 +98,14 @@ class Population:
         return "".join(self.rng.choice(pool) for _ in range(self.rng.choice((1, 2, 2, 2))))
 
     def _id(self, p: _Person) -> str:
-        while True:
+        """A valid ID number not used before; 500 sequence numbers per birth date and sex (GB 11643)."""
+        for _ in range(5000):
             seq = self.rng.randrange(0, 500) * 2 + (1 if p.sex == "1" else 0)  # odd for men (GB 11643)
             number = idnumber.make(p.region, p.born, seq)
             if number not in self.used_ids:
                 self.used_ids.add(number)
                 return number
+        raise ValueError(f"{p.region} {p.born} 的身份证顺序码已用完：同一天出生的人太多")
 
     def _cert(self) -> str:
         while True:
@@ -126,7 +128,8 @@ class Population:
         births: list[BirthInput] = []
         if rng.random() < 0.85:
             wife_born = self._date(head_born + dt.timedelta(days=-3 * 365), head_born + dt.timedelta(days=5 * 365))
-            wife_born = min(wife_born, add_years(self.as_of, -20))
+            if wife_born > add_years(self.as_of, -20):  # at least 20: redrawn, not clamped (a clamp piles
+                wife_born = self._date(add_years(self.as_of, -26), add_years(self.as_of, -20))  # thousands on one day)
             wife = _Person(self._surname() + self._given("2"), "2", wife_born, region, "12", residence, hukou_text, married=True)
             head.married = True
             people.append(wife)
