@@ -135,8 +135,9 @@ class NameKeys:
         return tuple(dict.fromkeys(fuzzy(k) for k in self.homophone_keys))
 
 
+@lru_cache(maxsize=16384)
 def name_keys(name: str) -> NameKeys:
-    """Every key of ``name``. About 2 µs per name after the first call, which builds the table."""
+    """Every key of ``name`` (about 9 µs; cached, as lists and searches repeat names)."""
     simple = simplified(name)
     if not simple:
         return NameKeys("", "", "", "", "", "", (), "")

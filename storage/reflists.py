@@ -147,11 +147,14 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str) -> tuple[dict | None, dict | None, bool]:
-    """``(record, error, warning)`` for one data row."""
-    cells = {f: row[i] if i < len(row) else None for i, f in header.columns.items()}
-    texts = [_text(v) for v in row]
-    raw = {header.headers[i] or f"第{i + 1}列": t for i, t in enumerate(texts) if t}
+def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
+                texts: list[str] | None = None) -> tuple[dict | None, dict | None, bool]:
+    """``(record, error, warning)`` for one data row (``texts``: its cells as text, when known)."""
+    width = len(row)
+    cells = {f: row[i] if i < width else None for i, f in header.columns.items()}
+    texts = texts if texts is not None else [_text(v) for v in row]
+    names = header.headers
+    raw = {names[i] or f"第{i + 1}列": t for i, t in enumerate(texts) if t}
     rec: dict[str, Any] = {"source": source, "sheet": sheet, "row_no": row_no, "raw": json.dumps(raw, ensure_ascii=False)}
 
     def error(field: str, message: str) -> tuple[None, dict, bool]:
@@ -254,11 +257,12 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
                 yield from enumerate(rows, start=skip + 1)
 
             for row_no, row in data():
-                texts = [_text(v) for v in row if v is not None and _text(v)]
-                if not texts or texts[0].replace(" ", "").startswith(TOTALS):
+                texts = [_text(v) for v in row]
+                first = next((t for t in texts if t), "")
+                if not first or first.replace(" ", "").startswith(TOTALS):
                     continue  # an empty row, or a totals row (合计 12人) that is not a person
                 report.rows_read += 1
-                rec, err, warned = _row_record(row, header, sheet.name, row_no, source)
+                rec, err, warned = _row_record(row, header, sheet.name, row_no, source, texts)
                 if err:
                     errors.append(err)
                     continue
