@@ -295,9 +295,11 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
         batch.rows_read, batch.rows_loaded, batch.rows_rejected = report.rows_read, loaded, len(errors)
         batch.rows_duplicate, batch.mapping, batch.status = report.rows_duplicate, json.dumps(used, ensure_ascii=False), "active"
         batch.save()
-        if mapping:
-            HeaderMapping.insert(source=source, headers=json.dumps(sorted(mapping), ensure_ascii=False),
-                                 mapping=json.dumps(mapping, ensure_ascii=False), saved_at=now_iso()).on_conflict_replace().execute()
+        if mapping:  # kept by header text (a column number means nothing in the next list)
+            by_text = {h: f for h, f in used.items() if not (h.startswith("第") and h.endswith("列"))}
+            if by_text:
+                HeaderMapping.insert(source=source, headers=json.dumps(sorted(by_text), ensure_ascii=False),
+                                     mapping=json.dumps(by_text, ensure_ascii=False), saved_at=now_iso()).on_conflict_replace().execute()
     report.batch_id, report.rows_loaded, report.rows_rejected, report.errors = batch.id, loaded, len(errors), errors[:20]
     return report
 

@@ -700,3 +700,52 @@ async def test_import_a_list_from_the_menu(db, tmp_path, monkeypatch):
         assert (tmp_path / "lists" / "接种-错误行.xlsx").exists()
     open_db(db)
     assert RefRecord.get().mother_id_number == "130123198707220046"
+
+
+async def test_an_unknown_layout_is_mapped_in_the_screen_and_recognised_next_time(db, tmp_path, monkeypatch):
+    import xlwt
+
+    from storage.models import RefRecord
+    from tui.screens.dialogs import LookupScreen
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name, person in (("a.xls", ("李建国", "130123198503140036")), ("b.xls", ("王秀英", "130123198707220046"))):
+        book = xlwt.Workbook(encoding="gbk")
+        sheet = book.add_sheet("名单")
+        for c, v in enumerate(("编号", "户主", "号码")):
+            sheet.write(0, c, v)
+        sheet.write(1, 0, 1)
+        sheet.write(1, 1, person[0])
+        sheet.write(1, 2, person[1])
+        book.save(str(tmp_path / name))
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", "down", "enter")  # gpl
+        await pilot.press("enter")  # a.xls (the first entry after ../)
+        await pilot.pause()
+        assert "表头认不出" in str(app.screen.query_one("#import-state").render())
+        await pilot.press("down", "enter")  # 第2列 户主
+        assert isinstance(app.screen, LookupScreen)
+        await type_text(pilot, "xm")  # 姓名 by pinyin initials
+        await pilot.press("enter")
+        await pilot.press("down", "enter")  # 第3列 号码
+        await type_text(pilot, "sfzh")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "第2列=姓名" in str(app.screen.query_one("#import-state").render())
+        await pilot.press("f10")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "导入 1 条" in str(app.screen.query_one("#import-state").render())
+        await pilot.press("escape", "f4", "down", "enter", "down", "enter")  # gpl again, b.xls: recognised
+        await pilot.pause()
+        assert "前几行" in str(app.screen.query_one("#import-state").render())
+        await pilot.press("f10")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # a newer gpl list: replace?
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    open_db(db)
+    assert [r.name for r in RefRecord.select()] == ["王秀英"]

@@ -64,6 +64,9 @@ class ListImportScreen(Screen):
         self.folder = Path.home()
         self.file: Path | None = None
         self.report: ImportReport | None = None
+        self.mapping: dict[int, str] = {}
+        self.map_headers: list[str] | None = None
+        self.last_mapping: dict[str, str] | None = None
         self.query_one(DataTable).display = False
         sources, _ = profiles()
         options = self.query_one(OptionList)
@@ -97,6 +100,9 @@ class ListImportScreen(Screen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         key = event.option.id or ""
+        if key.startswith("col:"):
+            self.pick_field(int(key[4:]))
+            return
         if not self.source:
             self.source = key
             self.show_folder()
@@ -124,12 +130,14 @@ class ListImportScreen(Screen):
         except (SourceError, OSError) as exc:
             self.say(f"{path.name}：{exc}")
             return
-        header = find_header(rows)
+        header = find_header(rows, saved=self.saved_mapping())
         table = self.query_one(DataTable)
         table.clear(columns=True)
+        self.mapping = {}
         if header is None:
-            self.say(f"{path.name}：表头认不出（姓名、身份证号、出生日期等）：请用命令 hecha import-list --map 指定列的含义")
+            self.map_columns(path, rows)
             return
+        self.map_headers = None
         columns = sorted(header.columns)
         widths = {i: 18 if header.columns[i].endswith("id_number") else 12 for i in columns}
         for i in columns:
@@ -140,17 +148,68 @@ class ListImportScreen(Screen):
         self.file = path
         self.say(f"{path.name}：{len(sheets)} 个工作表；上面是前几行（按 hecha 认出的表头）。F10 导入，Esc 返回")
 
+    def saved_mapping(self) -> dict[str, str]:
+        """Header mappings kept from earlier imports of this source (recognised as the CLI does)."""
+        import json
+
+        from storage.models import HeaderMapping
+
+        out: dict[str, str] = {}
+        for m in HeaderMapping.select().where(HeaderMapping.source == self.source):
+            out.update(json.loads(m.mapping))
+        return out
+
+    def map_columns(self, path: Path, rows: list[list]) -> None:
+        """The mapping step: the first row's columns are listed; Enter on one picks its field."""
+        self.mapping_rows = rows
+        self.file = path
+        self.query_one(DataTable).display = False
+        first = next((r for r in rows if any(v is not None for v in r)), [])
+        self.map_headers = [cell_text(v) for v in first]
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for i, h in enumerate(self.map_headers):
+            sample = next((cell_text(r[i]) for r in rows[1:] if i < len(r) and r[i] is not None), "")
+            options.add_option(Option(Text(f"第{i + 1}列 {h[:16]}  例：{sample[:20]}"), id=f"col:{i}"))
+        options.highlighted = 0
+        options.focus()
+        self.show_mapping()
+
+    def show_mapping(self) -> None:
+        chosen = "、".join(f"第{i + 1}列={FIELD_NAMES[f]}" for i, f in sorted(self.mapping.items())) or "还没有"
+        self.say(f"{self.file.name}：表头认不出。回车给一列指定含义（姓名、身份证号 …），F10 按此导入（下次自动认出）\n已指定：{chosen}")
+
+    def pick_field(self, column: int) -> None:
+        from .dialogs import LookupScreen
+
+        def picked(field: str | None) -> None:
+            if field:
+                self.mapping = {i: f for i, f in self.mapping.items() if f != field}
+                self.mapping[column] = field
+            self.show_mapping()
+
+        self.app.push_screen(LookupScreen(f"第{column + 1}列是", [(f, FIELD_NAMES[f]) for f in FIELD_NAMES]), picked)
+
     def action_run(self) -> None:
         if self.file is None:
             self.say("先选来源和文件")
+            return
+        if getattr(self, "map_headers", None) is not None and self.mapping is not None and not self.query_one(DataTable).display:
+            if not self.mapping:
+                self.say("先给姓名或身份证号所在的列指定含义（回车）")
+                return
+            mapping = {(self.map_headers[i] or f"第{i + 1}列"): f for i, f in self.mapping.items()}
+            self.say("正在导入...")
+            self.run_import(self.file, self.source, False, mapping)
             return
         self.say("正在导入...")
         self.run_import(self.file, self.source, False)
 
     @work(thread=True, exclusive=True, group="import")
-    def run_import(self, path: Path, source: str, replace: bool) -> None:
+    def run_import(self, path: Path, source: str, replace: bool, mapping: dict[str, str] | None = None) -> None:
+        self.last_mapping = mapping
         try:
-            report = import_list(path, source, replace=replace, operator=self.app.operator,
+            report = import_list(path, source, replace=replace, operator=self.app.operator, mapping=mapping,
                                  progress=lambda n: self.post_message(self.Progress(n)))
             self.post_message(self.Imported(report))
         except NeedsReplace as exc:
@@ -168,7 +227,7 @@ class ListImportScreen(Screen):
             def answered(yes: bool) -> None:
                 if yes:
                     self.say("正在导入...")
-                    self.run_import(self.file, self.source, True)
+                    self.run_import(self.file, self.source, True, self.last_mapping)
                 else:
                     self.say("未导入")
 
