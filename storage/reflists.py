@@ -91,6 +91,11 @@ def parse_date(value: Any) -> tuple[str, str] | None:
         return value.date().isoformat(), "D"
     if isinstance(value, dt.date):
         return value.isoformat(), "D"
+    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":  # 2015-03-07: the usual case
+        try:
+            return dt.date.fromisoformat(value).isoformat(), "D"
+        except ValueError:
+            pass
     serial = value if isinstance(value, (int, float)) else None
     if serial is None and _text(value).isdigit() and len(_text(value)) == 5:
         serial = int(_text(value))
