@@ -119,6 +119,7 @@ def main() -> None:
     ap.add_argument("--persons", type=int, default=100_000)
     ap.add_argument("--probes", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--db", default="", help="keep the database in this file (built if missing, reused if there)")
     ap.add_argument("--splink", default="", help="a Python with Splink and DuckDB: run the peer on the same records")
     args = ap.parse_args()
     from storage.db import open_db, write_txn
@@ -129,14 +130,18 @@ def main() -> None:
 
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "town.sqlite"
-        init_office(db, "130123103")
-        t = time.perf_counter()
-        n = fast_fill(db, args.persons, as_of=AS_OF, seed=args.seed)
-        open_db(db)
-        with write_txn():
-            index_all()
-        print(f"database: {n} persons with name keys, built in {time.perf_counter() - t:.0f} s")
+        db = Path(args.db) if args.db else Path(tmp) / "town.sqlite"
+        if not db.exists():
+            init_office(db, "130123103")
+            t = time.perf_counter()
+            n = fast_fill(db, args.persons, as_of=AS_OF, seed=args.seed)
+            open_db(db)
+            with write_txn():
+                index_all()
+            print(f"database: {n} persons with name keys, built in {time.perf_counter() - t:.0f} s")
+        else:
+            open_db(db)
+            print(f"database: {db} (kept from an earlier run)")
         pool = list(truths(rng, args.probes * 20))
         results: dict[str, list[tuple[bool, bool, bool]]] = {}
         latencies = []

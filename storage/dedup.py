@@ -248,9 +248,13 @@ def candidates(
             if key in wanted:
                 hit(pid, RULE_ID_EDIT, 90)
     if keys and keys.homophone_keys and born:
+        near = (Person.birth_date >= (born - dt.timedelta(days=DAYS_NEAR)).isoformat()) & (Person.birth_date <= (born + dt.timedelta(days=DAYS_NEAR)).isoformat())
+        swapped = _swapped(born)
+        dates = {"h": near | (Person.birth_date == swapped.isoformat()) if swapped else near, "f": Person.birth_date == born.isoformat()}
         for kind, rule, keyset in (("h", RULE_HOMOPHONE, keys.homophone_keys), ("f", RULE_FUZZY, keys.fuzzy_keys)):
+            # the dates in SQL: a common name (张伟) has thousands of rows under its key, few on the day
             rows = (Person.select(Person.id, Person.birth_date, Person.name).join(PersonKey)
-                    .where((PersonKey.kind == kind) & PersonKey.key.in_(keyset) & live).tuples())
+                    .where((PersonKey.kind == kind) & PersonKey.key.in_(keyset) & live & dates[kind]).tuples())
             for pid, theirs, their_name in rows:
                 close = _date_rule(born, theirs)
                 if close is None or (rule == RULE_FUZZY and close[1] != "same"):
@@ -262,8 +266,9 @@ def candidates(
             if _one_char_apart(keys.simplified, name_keys(their_name).simplified):
                 hit(pid, RULE_NAME_SIMILAR, 75)
     if keys and born:
+        year = (Person.birth_date >= f"{born.year:04d}-01-01") & (Person.birth_date <= f"{born.year:04d}-12-31")
         rows = (Person.select(Person.id, Person.birth_date).join(PersonKey)
-                .where((PersonKey.kind == "n") & (PersonKey.key == keys.simplified) & live).tuples())
+                .where((PersonKey.kind == "n") & (PersonKey.key == keys.simplified) & live & year).tuples())
         for pid, theirs in rows:
             if theirs[:4] == f"{born.year:04d}":
                 hit(pid, RULE_NAME_YEAR, 40)
