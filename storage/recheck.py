@@ -36,7 +36,7 @@ from peewee import JOIN, Case, fn
 from . import idnumber
 from .codes import code_list
 from .db import now_iso, write_txn
-from .drafts import form_from_dict, form_to_dict
+from .drafts import form_to_dict
 from .households import (
     HouseholdInput,
     ValidationFailed,
@@ -325,10 +325,6 @@ def record_second_keying(recheck_id: int, form: HouseholdInput, *, operator: str
         row.save()
     return row
 
-
-def second_form(row: Recheck) -> HouseholdInput:
-    """The second keying of ``row`` as a form (empty before it was keyed)."""
-    return form_from_dict(json.loads(row.second_data)) if row.second_data else HouseholdInput()
 
 
 # ---------------------------------------------------------------------------- decisions

@@ -328,6 +328,16 @@ def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, s
             return Header(0, 0, tuple(clean(v) for v in head_rows[0]), by_position)
         if found is not None:
             return Header(found.first, found.last, found.headers, {**found.columns, **by_position})
+    found = known_header(source, head_rows)
+    if found is None:
+        raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]])
+    return found
+
+
+def known_header(source: str, head_rows: list[list]) -> Header | None:
+    """The header of a sheet's first rows as the profiles or a mapping kept for ``source`` read
+    it, or ``None`` when neither names the person (name, ID number or mother's ID). The import
+    and the import screen's preview both ask this."""
     found = find_header(head_rows)
     if found is None:
         for saved in HeaderMapping.select().where(HeaderMapping.source == source):
@@ -335,7 +345,7 @@ def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, s
             if found is not None:
                 break
     if found is None or not ({"name", "id_number", "mother_id_number"} & set(found.columns.values())):
-        raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]])
+        return None
     return found
 
 

@@ -22,10 +22,11 @@ from storage.reflists import (
     UnknownLayout,
     cell_text,
     import_list,
+    known_header,
     write_rejects,
 )
 from storage.sources import SourceError, open_table
-from storage.sources.profiles import FIELD_NAMES, find_header, profiles
+from storage.sources.profiles import FIELD_NAMES, profiles
 
 from ..keys import bindings
 from ..widgets.keyline import KeyLine
@@ -130,7 +131,7 @@ class ListImportScreen(Screen):
         except (SourceError, OSError) as exc:
             self.say(f"{path.name}：{exc}")
             return
-        header = find_header(rows, saved=self.saved_mapping())
+        header = known_header(self.source, rows)
         table = self.query_one(DataTable)
         table.clear(columns=True)
         self.mapping = {}
@@ -147,17 +148,6 @@ class ListImportScreen(Screen):
         table.display = True
         self.file = path
         self.say(f"{path.name}：{len(sheets)} 个工作表；上面是前几行（按 hecha 认出的表头）。F10 导入，Esc 返回")
-
-    def saved_mapping(self) -> dict[str, str]:
-        """Header mappings kept from earlier imports of this source (recognised as the CLI does)."""
-        import json
-
-        from storage.models import HeaderMapping
-
-        out: dict[str, str] = {}
-        for m in HeaderMapping.select().where(HeaderMapping.source == self.source):
-            out.update(json.loads(m.mapping))
-        return out
 
     def map_columns(self, path: Path, rows: list[list]) -> None:
         """The mapping step: the first row's columns are listed; Enter on one picks its field."""
