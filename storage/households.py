@@ -397,13 +397,16 @@ def save_household(
     reason: str = "",
     operator: str | None = None,
     today: dt.date | None = None,
+    remember_different: bool = True,
 ) -> Household:
     """Validate ``h`` and write it (new or changed) in one transaction; return the household row.
 
     Members, pages and births that were loaded and are no longer on the form are tombstoned. Raises
     :class:`ValidationFailed` when errors remain, :class:`WarningsNotConfirmed` when warnings are not
     confirmed (see :func:`confirm`), and :class:`DuplicatesNotConfirmed` when a member's ID number is
-    held elsewhere and not in ``confirmed_ids`` (as typed). ``h.uid`` and ``h.serial`` are set on
+    held elsewhere and not in ``confirmed_ids`` (as typed; :func:`dup_key`). A confirmed pair is
+    remembered as different persons (never raised again) unless ``remember_different`` is false
+    (the demo's planted duplicates). ``h.uid`` and ``h.serial`` are set on
     success, and each input's ``uid``.
     """
     findings = check_household(h, village_codes(), today)
@@ -456,7 +459,7 @@ def save_household(
             audit.save(p, reason=why, operator=operator)
             m.uid = p.uid
             people.append(p)
-            for c in hits.get(seq - 1, []):  # saved past the warning: this pair is not raised again (but the same ID stays visible)
+            for c in hits.get(seq - 1, []) if remember_different else []:  # saved past the warning: not raised again (the same ID stays 待查)
                 decide_pair(p.uid, c.person_uid, "unsure" if c.rule == RULE_SAME_ID else "different", rule=c.rule, score=c.score,
                             who=operator or "", note="录入时确认保存")
             if m.fp is not None:

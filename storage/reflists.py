@@ -235,6 +235,7 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
     used: dict[str, str] = {}
     seen: set[tuple] = set()
     skipped: list[UnknownLayout] = []
+    lists = 0  # sheets that are lists (not empty, header read)
     loaded = 0
     with write_txn():  # all or nothing: the rows go in as they are read, the batch commits whole
         batch = ImportBatch.create(source=source, file_name=path.name, sha256=digest, sheets="、".join(s.name for s in sheets),
@@ -254,6 +255,7 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
             except UnknownLayout as exc:
                 skipped.append(exc)  # a note or summary sheet; refused only when no sheet is a list
                 continue
+            lists += 1
             used.update({header.headers[i] or f"第{i + 1}列": f for i, f in header.columns.items()})
             numbered = list(enumerate(head_rows, start=1))[header.last + 1:]
 
@@ -285,7 +287,7 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
                     progress(report.rows_read)
         _insert(batch.id, chunk)
         loaded += len(chunk)
-        if skipped and len(skipped) == sum(1 for _ in sheets) - empty_sheets(sheets):
+        if skipped and not lists:
             raise skipped[0]
         report.skipped_sheets = [e.sheet for e in skipped]
         if report.rows_read == 0:
@@ -382,14 +384,3 @@ def write_rejects(batch_id: int, out: str | Path) -> Path:
     book.save(out)
     return out
 
-
-def empty_sheets(sheets) -> int:
-    """How many sheets have no cell at all (they are skipped, not counted as lists)."""
-    count = 0
-    for sheet in sheets:
-        for row in sheet.rows():
-            if any(_text(v) for v in row):
-                break
-        else:
-            count += 1
-    return count

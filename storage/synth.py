@@ -240,7 +240,7 @@ def fill(n: int, *, as_of: dt.date, seed: int = 1, progress: Callable[[int, int]
     """
     from .db import write_txn
     from .households import dup_key, save_household
-    from .models import MatchDecision, Office
+    from .models import Office
     from .office import villages
 
     office = Office.get()
@@ -262,8 +262,8 @@ def fill(n: int, *, as_of: dt.date, seed: int = 1, progress: Callable[[int, int]
             rec = next((r for r in (inject(truth, k, pop.rng) for k in pop.rng.sample(kinds, len(kinds))) if r), truth)
             twice = MemberInput(rec.name, "", "02", sex=rec.sex, birth_date=rec.birth_date.strftime("%Y%m%d"))
             again = HouseholdInput(village, f"{pop.rng.randint(1, 9):02d}", "暂住", "", [twice])
-            save_household(again, reason="演示数据：重复登记", today=as_of, confirmed_ids=frozenset({dup_key(twice)}))
-            MatchDecision.delete().where((MatchDecision.a_uid == twice.uid) | (MatchDecision.b_uid == twice.uid)).execute()  # left open
+            save_household(again, reason="演示数据：重复登记", today=as_of, confirmed_ids=frozenset({dup_key(twice)}),
+                           remember_different=False)  # left open for the review
             persons += 1
     return persons
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from storage import dedup, idnumber
-from storage.households import BirthInput, DuplicatesNotConfirmed, HouseholdInput, MemberInput, save_household
+from storage.households import BirthInput, DuplicatesNotConfirmed, HouseholdInput, MemberInput, dup_key, save_household
 from storage.models import Person
 from storage.names import name_keys, simplified, split, unnamed_child
 
@@ -16,7 +16,7 @@ FATHER_ID = idnumber.make("130123", dt.date(1988, 2, 3), 11)
 
 def _save(group: str, members: list[MemberInput], births=()) -> None:
     h = HouseholdInput(VILLAGE, group, "测试地址", "", members, list(births))
-    save_household(h, confirmed_ids=frozenset(m.id_number.upper() or "name:" + m.name for m in members))
+    save_household(h, confirmed_ids=frozenset(dup_key(m) for m in members))
 
 
 @pytest.fixture
