@@ -533,9 +533,11 @@ def duplicates_merge(keep_uid: str, drop_uid: str, note: str, yes: bool, db_path
     from storage.models import Person
 
     open_office_db(db_path)
-    keep, drop = (Person.get_or_none(Person.uid == u) for u in (keep_uid, drop_uid))
+    keep, drop = (Person.get_or_none((Person.uid == u) & (Person.deleted == False)) for u in (keep_uid, drop_uid))  # noqa: E712
     if keep is None or drop is None:
-        raise HechaError(f"没有 uid 为 {keep_uid if keep is None else drop_uid} 的人员：uid 见 hecha duplicates 的最后两列")
+        raise HechaError(f"没有 uid 为 {keep_uid if keep is None else drop_uid} 的在册人员（已合并或删除？）：uid 见 hecha duplicates 的最后两列")
+    if keep.id == drop.id:
+        raise HechaError("保留的和删去的是同一条记录：请给出两个不同的 uid")
     if not yes:
         click.confirm(f"把 {drop.name}（户 {drop.household.household_code}）并入 {keep.name}（户 {keep.household.household_code}），"
                       f"注销 {drop.name} 这一条？", abort=True)
@@ -659,7 +661,7 @@ def recheck_list(status: str | None, offset: int, limit: int, db_path: Path | No
     open_office_db(db_path)
     rows = list_rechecks(status or "", offset=offset, limit=limit)
     if not rows:
-        click.echo("没有复查任务。")
+        click.echo(f"没有{STATUS_NAMES[status]}的复查任务。" if status else "没有复查任务。")
         return
     table(("任务", "状态", "登记表编号", "户编码", "原录入员", "复录员", "比对项", "差异"),
           [(r.id, STATUS_NAMES[r.status], r.form_no or "—", r.household_code, r.first_operator or "—", r.second_operator or "—",

@@ -288,6 +288,8 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
         _insert(batch.id, chunk)
         loaded += len(chunk)
         if skipped and not lists:
+            if len(skipped) > 1:  # name every sheet, not only the first
+                skipped[0].args = (f"没有一个工作表是名单（表头认不出：{'、'.join(e.sheet for e in skipped)}）：请指定列的含义，如 --map 第2列=name",)
             raise skipped[0]
         report.skipped_sheets = [e.sheet for e in skipped]
         if report.rows_read == 0:

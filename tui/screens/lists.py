@@ -231,7 +231,7 @@ class ListImportScreen(Screen):
             self.say(f"{r.file_name} 已经导入过（同一文件）：没有改动")
             return
         lines = [f"已导入 {r.file_name}：读 {r.rows_read} 行，导入 {r.rows_loaded} 条，错误 {r.rows_rejected} 行，"
-                 f"文件内重复 {r.rows_duplicate} 条" + (f"，替换旧名单 {r.replaced} 条" if r.replaced else "")]
+                 f"文件内重复 {r.rows_duplicate} 条，校验位不对 {r.warnings} 条" + (f"，替换旧名单 {r.replaced} 条" if r.replaced else "")]
         lines += [f"  {e['sheet']} 第{e['row_no']}行 {e['column']}：{e['message']}"[:78] for e in r.errors[:3]]
         if r.rows_rejected:
             lines.append("F5 把错误行写成 .xlsx（放在名单旁边），交原单位改正")
