@@ -476,7 +476,7 @@ def person_set(id_number: str, changes: tuple[str, ...], reason: str, confirm_wa
 @click.pass_context
 @handled
 def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | None) -> None:
-    """可能重复登记的人员对（同号、号码差一位、同音同生日、同母亲相近生日 …），得分高的在前。"""
+    """可能重复登记的人员对（同号、号码差一位、同音同生日、同母亲相近生日 …），以及与外部名单对不上的疑似同一人，得分高的在前。"""
     if ctx.invoked_subcommand:
         return
     from storage.dedup import pairs
@@ -491,7 +491,7 @@ def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | N
     decided = {"same": "同一人", "unsure": "待查", "": "—"}
     table(("得分", "规则", "人员甲", "人员乙", "不同之处", "已判定", "甲 uid", "乙 uid"),
           [(p.b.score, RULE_SHORT.get(p.b.rule, p.b.rule), f"{p.a_name} {p.a_id_number or p.a_birth_date} 户{p.a_household_code}",
-            f"{p.b.name} {p.b.id_number or p.b.birth_date} 户{p.b.household_code}", "、".join(p.b.differs) or "—",
+            f"{p.b.name} {p.b.id_number or p.b.birth_date} {p.b.where}", p.b.differs_text,
             decided.get(p.decision, p.decision), p.a_uid, p.b.person_uid)
            for p in found], frozenset({0}))
     click.echo(f"共 {len(found)} 对。判定：hecha duplicates decide different|same|unsure 甲uid 乙uid")
@@ -505,18 +505,26 @@ def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | N
 @db_option
 @handled
 def duplicates_decide(decision: str, a_uid: str, b_uid: str, note: str, db_path: Path | None) -> None:
-    """判定一对人员：different 不同人（不再提示）、same 同一人（待合并）、unsure 待查。"""
+    """判定一对人员（或人员与外部名单记录 ref:N）：different 不同人（不再提示）、same 同一人（待合并）、unsure 待查。"""
     from storage.dedup import decide_pair
-    from storage.models import Person
+    from storage.models import Person, RefRecord
 
     open_office_db(db_path)
     for uid in (a_uid, b_uid):
-        if not Person.select().where((Person.uid == uid) & (Person.deleted == False)).exists():  # noqa: E712
+        if uid.startswith("ref:"):
+            if a_uid.startswith("ref:") and b_uid.startswith("ref:"):
+                raise HechaError("两个都是外部名单记录：判定的是一个人员和一条名单记录，甲应为人员 uid")
+            rid = uid[4:]
+            if not (rid.isdigit() and int(rid) < 2**63 and RefRecord.select().where(RefRecord.id == int(rid)).exists()):
+                raise HechaError(f"没有 {uid} 这条外部名单记录（名单被替换后旧记录不再有）：见 hecha duplicates 的最后一列")
+        elif not Person.select().where((Person.uid == uid) & (Person.deleted == False)).exists():  # noqa: E712
             raise HechaError(f"没有 uid 为 {uid} 的在册人员（已合并或删除的不能再判定）：uid 见 hecha duplicates 的最后两列")
     if a_uid == b_uid:
         raise HechaError("两个 uid 相同：请给出两个不同的人员")
     decide_pair(a_uid, b_uid, decision, note=note)
-    click.echo({"same": "已判定为同一人（只记下判定，不合并）：合并用 hecha duplicates merge 保留uid 删去uid", "different": "已判定为不同人：这一对不再提示",
+    same = ("已判定为同一人：记下了人员与这条名单记录的对应" if b_uid.startswith("ref:") or a_uid.startswith("ref:")
+            else "已判定为同一人（只记下判定，不合并）：合并用 hecha duplicates merge 保留uid 删去uid")
+    click.echo({"same": same, "different": "已判定为不同人：这一对不再提示",
                 "unsure": "已记为待查"}[decision])
 
 
@@ -533,6 +541,8 @@ def duplicates_merge(keep_uid: str, drop_uid: str, note: str, yes: bool, db_path
     from storage.models import Person
 
     open_office_db(db_path)
+    if keep_uid.startswith("ref:") or drop_uid.startswith("ref:"):
+        raise HechaError("外部名单记录不能合并（它不是本库的人员）：是同一人就用 hecha duplicates decide same 人员uid ref:N 记下")
     keep, drop = (Person.get_or_none((Person.uid == u) & (Person.deleted == False)) for u in (keep_uid, drop_uid))  # noqa: E712
     if keep is None or drop is None:
         raise HechaError(f"没有 uid 为 {keep_uid if keep is None else drop_uid} 的在册人员（已合并或删除？）：uid 见 hecha duplicates 的最后两列")

@@ -32,7 +32,7 @@ from . import idnumber
 from .db import now_iso, write_txn
 from .divisions import short_name
 from .models import AdminDivision, Birth, Household, MatchDecision, Person, PersonKey
-from .names import name_keys, unnamed_child
+from .names import name_keys, normalize, unnamed_child
 
 RULE_SAME_ID = "same_id"
 RULE_ID_EDIT = "id_one_edit"
@@ -99,6 +99,23 @@ class Candidate:
         """The rule in words, for the warning line."""
         return RULE_TEXT.get(self.rule, self.rule)
 
+    @property
+    def differs_text(self) -> str:
+        """The differing fields in words (姓名、出生日期), or 「无」."""
+        from .validate import FIELD_LABELS
+
+        return "、".join(FIELD_LABELS.get(f, f) for f in self.differs) or "无"
+
+    @property
+    def is_record(self) -> bool:
+        """Whether this is a reference record (外部名单) rather than a person of the database."""
+        return self.person_uid.startswith("ref:")
+
+    @property
+    def where(self) -> str:
+        """Where the candidate is: 户 <code> for a person, the list, file and row for a record."""
+        return self.village_name if self.is_record else f"户{self.household_code}"
+
 
 # ---------------------------------------------------------------------------- keys
 def index_persons(people: Iterable[Person]) -> None:
@@ -154,6 +171,15 @@ def id_variants(number: str) -> set[str]:
             out.add(number[:i] + number[i + 1] + number[i] + number[i + 2:])
     out.discard(number)
     return out
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``b`` is one of :func:`id_variants` of ``a`` (one substitution or one adjacent swap),
+    without building the set."""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
 
 
 # ---------------------------------------------------------------------------- search
@@ -242,19 +268,27 @@ def candidates(
     if info and len(info.number) in (15, 18) and keys:
         variants = sorted(id_variants(info.number))
         wanted = {keys.simplified, *keys.homophone_keys}
-        rows = (Person.select(Person.id, PersonKey.key).join(PersonKey)
-                .where((Person.id_number.in_(variants) | Person.id_number_18.in_(variants)) & live & PersonKey.kind.in_(("n", "h"))).tuples())
+        marks = ", ".join("?" * len(variants))  # plain SQL: peewee takes longer to build 400 parameters than SQLite to look them up
+        rows = Person._meta.database.execute_sql(
+            f"""SELECT p.id, k.key FROM person p JOIN person_key k ON k.person_id = p.id AND k.kind IN ('n', 'h')
+                WHERE (p.id_number IN ({marks}) OR p.id_number_18 IN ({marks})) AND p.deleted = 0""", variants + variants)
         for pid, key in rows:
             if key in wanted:
                 hit(pid, RULE_ID_EDIT, 90)
     if keys and keys.homophone_keys and born:
-        near = (Person.birth_date >= (born - dt.timedelta(days=DAYS_NEAR)).isoformat()) & (Person.birth_date <= (born + dt.timedelta(days=DAYS_NEAR)).isoformat())
+        lo, hi = (born - dt.timedelta(days=DAYS_NEAR)).isoformat(), (born + dt.timedelta(days=DAYS_NEAR)).isoformat()
         swapped = _swapped(born)
-        dates = {"h": near | (Person.birth_date == swapped.isoformat()) if swapped else near, "f": Person.birth_date == born.isoformat()}
+        dates = {"h": ("(p.birth_date BETWEEN ? AND ? OR p.birth_date = ?)", [lo, hi, swapped.isoformat() if swapped else lo]),
+                 "f": ("p.birth_date = ?", [born.isoformat()])}
         for kind, rule, keyset in (("h", RULE_HOMOPHONE, keys.homophone_keys), ("f", RULE_FUZZY, keys.fuzzy_keys)):
-            # the dates in SQL: a common name (张伟) has thousands of rows under its key, few on the day
-            rows = (Person.select(Person.id, Person.birth_date, Person.name).join(PersonKey)
-                    .where((PersonKey.kind == kind) & PersonKey.key.in_(keyset) & live & dates[kind]).tuples())
+            # driven from the birth dates (a few hundred persons in a week of a million), not from the
+            # key: a common name (张伟) has thousands of rows under its key, and each would cost a
+            # random read of its person. "+k.key" keeps SQLite from choosing the key's index.
+            where, params = dates[kind]
+            rows = Person._meta.database.execute_sql(
+                f"""SELECT p.id, p.birth_date, p.name FROM person p JOIN person_key k ON k.person_id = p.id
+                    WHERE {where} AND p.deleted = 0 AND k.kind = ? AND +k.key IN ({", ".join("?" * len(keyset))})""",
+                [*params, kind, *keyset])
             for pid, theirs, their_name in rows:
                 close = _date_rule(born, theirs)
                 if close is None or (rule == RULE_FUZZY and close[1] != "same"):
@@ -401,11 +435,13 @@ def _blocked_pairs() -> dict[int, set[int]]:
     return out
 
 
-def pairs(*, min_score: int = 65, limit: int = 500) -> list[Pair]:
+def pairs(*, min_score: int = 65, limit: int = 500, lists: bool = True) -> list[Pair]:
     """Open candidate pairs in this database, best first: every blocked pair scored by
     :func:`candidates` from its first person (so the form and the review agree), pairs decided
-    "different" left out. ``limit`` bounds the list (a township's review, not a county's batch)."""
-    out: list[Pair] = []
+    "different" left out; with ``lists`` also the pairs of a person and a reference record
+    (:func:`ref_pairs`, ``b.person_uid`` ``ref:<id>``). ``limit`` bounds the list (a township's
+    review, not a county's batch)."""
+    out: list[Pair] = ref_pairs(min_score=min_score, limit=limit) if lists else []
     blocks = _blocked_pairs()
     decisions = {(a, b): d for a, b, d in MatchDecision.select(MatchDecision.a_uid, MatchDecision.b_uid, MatchDecision.decision).tuples()}
     people = {p.id: p for p in Person.select(Person, Household).join(Household).where(Person.id.in_(list(blocks)))} if blocks else {}
@@ -534,13 +570,16 @@ def ref_candidates(
     sex: str = "",
     birth_date: dt.date | None = None,
     mother_id_number: str = "",
+    person_uid: str | None = None,
     limit: int = 10,
 ) -> list[Candidate]:
     """Records of the imported reference lists (公安户籍, 出生医学证明 …) that may be the person
     described, best first: the same ID number, a homophone name with the same (or swapped) birth
     date, a name one character off on the same day, or the mother's ID number with a birth date
     within 5 days. A hit here says the person is on an outside list (the form shows it; it does not
-    hold a save). ``person_uid`` is ``ref:<record id>``; ``source`` names the list."""
+    hold a save). A candidate's ``person_uid`` is ``ref:<record id>``, ``source`` names the list and
+    ``differs`` the fields (``name``, ``id_number``, ``birth_date``, ``sex``) that differ from the ones given; records decided
+    "different" from ``person_uid`` (the person searched from) are left out."""
     from .models import ImportBatch, RefKey, RefRecord
     from .sources.profiles import profiles
 
@@ -560,8 +599,14 @@ def ref_candidates(
         for (rid,) in base.where((RefRecord.id_number_18 == info.number_18) & live).tuples():
             hit(rid, RULE_SAME_ID, 100)
     if keys and born:
-        rows = (RefRecord.select(RefRecord.id, RefRecord.birth_date, RefRecord.name).join(RefKey).switch(RefRecord).join(ImportBatch)
-                .where((RefKey.kind == "h") & RefKey.key.in_(keys.homophone_keys) & live).tuples())
+        lo, hi = (born - dt.timedelta(days=DAYS_NEAR)).isoformat(), (born + dt.timedelta(days=DAYS_NEAR)).isoformat()
+        swapped = _swapped(born)
+        rows = RefRecord._meta.database.execute_sql(  # from the dates, not the key: see candidates()
+            f"""SELECT r.id, r.birth_date, r.name FROM ref_record r JOIN ref_key k ON k.record_id = r.id
+                JOIN import_batch b ON b.id = r.batch_id
+                WHERE (r.birth_date BETWEEN ? AND ? OR r.birth_date = ?) AND b.status = 'active'
+                  AND k.kind = 'h' AND +k.key IN ({", ".join("?" * len(keys.homophone_keys))})""",
+            [lo, hi, swapped.isoformat() if swapped else lo, *keys.homophone_keys])
         for rid, theirs, their_name in rows:
             close = _date_rule(born, theirs)
             if close:
@@ -579,17 +624,90 @@ def ref_candidates(
     if not found:
         return []
     sources, _ = profiles()
+    different = _decided_different(person_uid)
     out = []
     for r in RefRecord.select(RefRecord, ImportBatch).join(ImportBatch).where(RefRecord.id.in_(list(found))):
         if sex and r.sex and r.sex != sex and RULE_SAME_ID not in found[r.id]:
             continue
+        if f"ref:{r.id}" in different:
+            continue
         rules = found[r.id]
         best = max(rules, key=rules.get)
         list_name = sources.get(r.source, r.source)
+        differs = []
+        if keys and r.name and name_keys(r.name).simplified != keys.simplified:
+            differs.append("name")
+        if info and info.number_18 and r.id_number and (r.id_number_18 or r.id_number) != info.number_18:
+            differs.append("id_number")
+        if born and r.birth_date and r.birth_date != born.isoformat():
+            differs.append("birth_date")
+        if sex and r.sex and r.sex != sex:
+            differs.append("sex")
         out.append(Candidate(
             person_uid=f"ref:{r.id}", name=r.name, id_number=r.id_number, sex=r.sex, birth_date=r.birth_date,
             household_code="", household_uid="", village_name=f"{list_name} {r.batch.file_name} 第{r.row_no}行",
-            rule=best, differs=(), score=rules[best], rules=tuple(sorted(rules, key=rules.get, reverse=True)), source=list_name,
+            rule=best, differs=tuple(differs), score=rules[best], rules=tuple(sorted(rules, key=rules.get, reverse=True)),
+            source=list_name,
         ))
     out.sort(key=lambda c: -c.score)
+    return out[:limit]
+
+
+def _ref_blocks() -> dict[int, set[int]]:
+    """Person id → ids of reference records that may be the same person but do not agree with it:
+    the same ID number with another name or birth date; a homophone name born within a few days
+    (or day/month swapped) whose ID numbers are not both there and different. A record that agrees
+    on ID, name and date, or on name and date where one side has no ID, is a plain link
+    (reconciliation's, not a question) and is not listed; two different valid ID numbers are two
+    persons unless they are one edit apart."""
+    db = Person._meta.database
+    out: dict[int, set[int]] = {}
+    same_id = """SELECT p.id, r.id, p.name, r.name, p.birth_date, r.birth_date, p.id_number_18, r.id_number_18
+        FROM person p JOIN ref_record r ON r.id_number_18 = p.id_number_18 JOIN import_batch b ON b.id = r.batch_id
+        WHERE p.deleted = 0 AND p.id_number_18 != '' AND b.status = 'active'
+          AND ((r.name != '' AND r.name != p.name) OR (r.birth_date != '' AND r.birth_date != p.birth_date))"""
+    # The homophone pairs: joined on (key, birth date) through a temporary index of the records'
+    # keys and dates, so that a common name (thousands of rows under one key on each side) costs
+    # one index probe per person and not the product of the two counts.
+    db.execute_sql("DROP TABLE IF EXISTS temp.ref_key_born")
+    db.execute_sql("""CREATE TEMP TABLE ref_key_born AS
+        SELECT k.key AS key, r.birth_date AS born, r.id AS rid FROM ref_key k JOIN ref_record r ON r.id = k.record_id
+        JOIN import_batch b ON b.id = r.batch_id WHERE k.kind = 'h' AND b.status = 'active' AND r.birth_date != ''""")
+    db.execute_sql("CREATE INDEX temp.ref_key_born_key ON ref_key_born (key, born)")
+    homophone = [f"""SELECT p.id, r.id, p.name, r.name, p.birth_date, r.birth_date, p.id_number_18, r.id_number_18
+        FROM person_key kp JOIN person p ON p.id = kp.person_id JOIN ref_key_born t ON t.key = kp.key AND {near}
+        JOIN ref_record r ON r.id = t.rid
+        WHERE kp.kind = 'h' AND p.deleted = 0 AND p.birth_date != ''""" for near in (  # two queries: an OR would not use the index's date
+        f"t.born BETWEEN date(p.birth_date, '-{DAYS_NEAR} days') AND date(p.birth_date, '+{DAYS_NEAR} days')",
+        "t.born = substr(p.birth_date, 1, 5) || substr(p.birth_date, 9, 2) || '-' || substr(p.birth_date, 6, 2)")]
+    for sql in (same_id, *homophone):
+        for pid, rid, p_name, r_name, p_born, r_born, p_id, r_id in db.execute_sql(sql):
+            if p_id and r_id and p_id != r_id and not _one_edit(p_id, r_id):
+                continue  # two valid numbers: two persons
+            if (p_id == r_id or not p_id or not r_id) and p_born == r_born and normalize(p_name) == normalize(r_name):
+                continue  # agrees: a link, not a question
+            out.setdefault(pid, set()).add(rid)
+    db.execute_sql("DROP TABLE IF EXISTS temp.ref_key_born")
+    return out
+
+
+def ref_pairs(*, min_score: int = 65, limit: int = 500) -> list[Pair]:
+    """Open pairs of a live person and a reference record that may be the same person but differ
+    (see :func:`_ref_blocks`), best first, scored by :func:`ref_candidates` from the person (as the
+    form scores them); pairs decided "different" left out. ``b.person_uid`` is ``ref:<record id>``."""
+    blocks = _ref_blocks()
+    if not blocks:
+        return []
+    decisions = {(a, b): d for a, b, d in MatchDecision.select(MatchDecision.a_uid, MatchDecision.b_uid, MatchDecision.decision)
+                 .where(MatchDecision.b_uid.startswith("ref:")).tuples()}
+    out: list[Pair] = []
+    ids = list(blocks)
+    for start in range(0, len(ids), 500):
+        for p in Person.select(Person, Household).join(Household).where(Person.id.in_(ids[start:start + 500])):
+            wanted = {f"ref:{r}" for r in blocks[p.id]}
+            for c in ref_candidates(p.id_number, name=p.name, sex=p.sex, birth_date=_date(p.birth_date), person_uid=p.uid, limit=200):
+                if c.person_uid in wanted and c.score >= min_score:
+                    decision = decisions.get(tuple(sorted((p.uid, c.person_uid))), "")
+                    out.append(Pair(p.uid, p.name, p.id_number, p.birth_date, p.household.household_code, c, decision))
+    out.sort(key=lambda x: (-x.b.score, x.a_household_code))
     return out[:limit]

@@ -363,7 +363,7 @@ def _insert(batch_id: int, records: list[dict]) -> None:
     con = RefRecord._meta.database.connection()
     sql = f'INSERT INTO "ref_record" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
     first = (RefRecord.select(RefRecord.id).order_by(RefRecord.id.desc()).scalar() or 0) + 1
-    con.executemany(sql, [(batch_id, *(r.get(c, "") for c in columns[1:-1]), "{}") for r in records])
+    con.executemany(sql, [(batch_id, *(r.get(c, "") for c in columns[1:-1]), r.get("extra", "{}")) for r in records])
     keys = []
     for rid, rec in enumerate(records, start=first):  # the homophone keys: what ref_candidates looks up
         if rec["name"] and not unnamed_child(rec["name"]):

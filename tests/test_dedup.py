@@ -250,3 +250,44 @@ def test_each_injected_error_kind_finds_the_true_person_first(township_db):
             if done == 5:
                 break
         assert done == 5, kind
+
+
+def test_the_review_lists_persons_a_reference_record_may_be(people, tmp_path):
+    """A police register (written as a real CSV, imported) against the persons: a record that agrees
+    is a link, not a question; the same ID under another name, and a homophone name on the same day
+    without an ID, are listed; a homophone with another valid ID is another person. A pair decided
+    different is not listed again; a record decided the same person is recorded, never merged."""
+    from click.testing import CliRunner
+
+    from main import cli
+    from storage.reflists import import_list
+
+    father = Person.get(Person.name == "李强")
+    other = idnumber.make("130123", dt.date(1988, 2, 3), 57)  # the father's birthday, another person's number
+    path = tmp_path / "户籍.csv"
+    path.write_text("姓名,公民身份号码,性别,出生日期\n"
+                    f"王芳,{MOTHER_ID},女,1990-05-06\n"  # agrees: not a question
+                    f"李强国,{FATHER_ID},男,1988-02-03\n"  # the father's ID under another name
+                    "李小玲,,女,2015-03-07\n"  # 李晓玲 on the register as a homophone, no ID
+                    f"李墙,{other},男,1988-02-03\n", encoding="utf-8-sig")  # homophone of 李强, another valid ID
+    import_list(path, "police_hukou")
+    found = [p for p in dedup.pairs() if p.b.is_record]
+    assert sorted((p.a_name, p.b.name) for p in found) == [("李强", "李强国"), ("李晓玲", "李小玲")]
+    by_name = {p.b.name: p for p in found}
+    assert by_name["李强国"].b.rule == "same_id" and by_name["李强国"].b.differs == ("name",) and by_name["李强国"].a_uid == father.uid
+    assert by_name["李小玲"].b.differs_text == "姓名" and "户籍人口登记" in by_name["李小玲"].b.where and "第4行" in by_name["李小玲"].b.where
+    assert not dedup.pairs(lists=False) or all(not p.b.is_record for p in dedup.pairs(lists=False))
+
+    runner, db = CliRunner(), ["--db", str(people)]
+    res = runner.invoke(cli, ["duplicates", *db])
+    assert res.exit_code == 0 and "李强国" in res.output and "第3行" in res.output, res.output
+    ref = by_name["李小玲"].b.person_uid
+    res = runner.invoke(cli, ["duplicates", "decide", "different", by_name["李小玲"].a_uid, ref, *db])
+    assert res.exit_code == 0 and "不再提示" in res.output
+    assert "李小玲" not in runner.invoke(cli, ["duplicates", *db]).output
+    assert dedup.ref_candidates(name="李晓玲", birth_date=dt.date(2015, 3, 7), person_uid=by_name["李小玲"].a_uid) == []
+    res = runner.invoke(cli, ["duplicates", "decide", "same", father.uid, by_name["李强国"].b.person_uid, *db])
+    assert res.exit_code == 0 and "对应" in res.output
+    res = runner.invoke(cli, ["duplicates", "merge", father.uid, by_name["李强国"].b.person_uid, "--yes", *db])
+    assert res.exit_code == 1 and "不能合并" in res.output and Person.get_by_id(father.id).name == "李强"
+    assert runner.invoke(cli, ["duplicates", "decide", "same", father.uid, "ref:999999", *db]).exit_code == 1

@@ -597,6 +597,36 @@ async def test_duplicates_review_marks_decides_and_merges(db):
         assert "已合并" in str(app.screen.query_one("#dup-state").render())
 
 
+async def test_duplicates_review_links_a_reference_record_without_merging(db, tmp_path):
+    """A person and a police-register record that may be her (homophone, same day, no ID on the
+    register): the review lists the record as 名单; 1 records the link, with no merge and no question."""
+    from storage.households import HouseholdInput, MemberInput, save_household
+    from storage.models import MatchDecision
+    from storage.reflists import import_list
+
+    open_db(db)
+    save_household(HouseholdInput("130123103203", "05", "别处", "", [MemberInput("李晓玲", "", "02", sex="2", birth_date="20150307")]))
+    path = tmp_path / "户籍.csv"
+    path.write_text("姓名,性别,出生日期\n李小玲,女,2015-03-07\n", encoding="gbk")
+    import_list(path, "police_hukou")
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f9")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rows = [i for i, p in enumerate(app.screen.found) if p.b.is_record]
+        assert rows, str(app.screen.query_one("#dup-state").render())
+        app.screen.query_one("#dup-list").move_cursor(row=rows[0])
+        await pilot.pause()
+        assert "户籍人口登记" in str(app.screen.query_one("#dup-detail").render())
+        await pilot.press("1")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        decision = MatchDecision.get(MatchDecision.b_uid.startswith("ref:"))
+        assert decision.decision == "same" and "只记下判定" in str(app.screen.query_one("#dup-state").render())
+
+
 async def test_same_person_moves_the_registered_record_into_this_household(db):
     """F11 on a duplicate warning: the line is filled from the registered person, and saving moves
     that person here instead of registering her twice (her old one-person household goes)."""

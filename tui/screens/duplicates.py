@@ -1,5 +1,6 @@
-"""重复登记 review: every open candidate pair of the database (:func:`storage.dedup.pairs`, the same
-list as ``hecha duplicates``), read in a worker; decide the highlighted pair or every marked one."""
+"""重复登记 review: every open candidate pair of the database and of a person with a reference
+record (:func:`storage.dedup.pairs`, the same list as ``hecha duplicates``), read in a worker;
+decide the highlighted pair or every marked one."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ DECIDED = {"same": "同一人", "different": "不同人", "unsure": "待查"}
 
 class DuplicatesScreen(Screen):
     """Pairs best first. Space marks a pair; 2/F3 不同人 and 3/F4 待查 apply to the marked pairs
-    (or the highlighted one); 1/F2 同一人 merges the highlighted pair (甲 kept) after a Y."""
+    (or the highlighted one); 1/F2 同一人 merges the highlighted pair (甲 kept) after a Y, or, when
+    乙 is a reference record, records the link (nothing to merge)."""
 
     BINDINGS = bindings("dups")
 
@@ -73,7 +75,7 @@ class DuplicatesScreen(Screen):
         table.clear()
         for i, p in enumerate(self.found):
             table.add_row("*" if i in self.marked else "", str(p.b.score), f"{p.a_name} {p.a_birth_date[:4]}"[:16],
-                          f"{p.b.name} {p.b.birth_date[:4]}"[:16], RULE_SHORT.get(p.b.rule, p.b.rule),
+                          (f"名单 {p.b.name}" if p.b.is_record else f"{p.b.name} {p.b.birth_date[:4]}")[:16], RULE_SHORT.get(p.b.rule, p.b.rule),
                           DECIDED.get(self.decided.get(i, p.decision), ""))
         if self.found:
             table.move_cursor(row=min(keep_row, len(self.found) - 1))
@@ -81,11 +83,11 @@ class DuplicatesScreen(Screen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if 0 <= event.cursor_row < len(self.found):
             p = self.found[event.cursor_row]
-            differs = "、".join(p.b.differs) or "无"
+            where = p.b.where if p.b.is_record else f"{p.b.where} {p.b.village_name}"
             self.query_one("#dup-detail", Static).update(
                 f"甲 {p.a_name} {p.a_id_number or p.a_birth_date} 户{p.a_household_code}\n"
-                f"乙 {p.b.name} {p.b.id_number or p.b.birth_date} 户{p.b.household_code} {p.b.village_name}\n"
-                f"{p.b.rule_text}；不同之处：{differs}")
+                f"乙 {p.b.name} {p.b.id_number or p.b.birth_date} {where}\n"
+                f"{p.b.rule_text}；不同之处：{p.b.differs_text}")
 
     def say(self, message: str) -> None:
         self.query_one("#dup-state", Static).update(message)
@@ -101,15 +103,17 @@ class DuplicatesScreen(Screen):
         if not self.found:
             return
         rows = sorted(self.marked) or [table.cursor_row]
-        if decision == "same":
+        if decision == "same" and not self.found[table.cursor_row].b.is_record:
             self.merge(table.cursor_row)
             return
+        if decision == "same":  # a reference record: the link is recorded, nothing is merged
+            rows = [table.cursor_row]
         for i in rows:
             p = self.found[i]
             decide_pair(p.a_uid, p.b.person_uid, decision, rule=p.b.rule, score=p.b.score, who=self.app.operator)
             self.decided[i] = decision
         self.marked = set()
-        self.say(f"{len(rows)} 对判为{DECIDED[decision]}")
+        self.say(f"{len(rows)} 对判为{DECIDED[decision]}" + ("（外部名单记录：只记下判定）" if decision == "same" else ""))
         self.refill(max(rows) + 1)
 
     def merge(self, row: int) -> None:
