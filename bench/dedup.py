@@ -101,7 +101,7 @@ def fill_refs(n: int, seed: int) -> int:
     import peewee as pw
 
     from storage.models import Birth, ImportBatch, Person
-    from storage.reflists import _insert
+    from storage.reflists import RecordWriter
     from storage.synth import ERROR_KINDS, ProbeRecord, inject
 
     rng = random.Random(seed + 7)
@@ -116,11 +116,13 @@ def fill_refs(n: int, seed: int) -> int:
         return dict(source="police_hukou", sheet="户籍", row_no=written + 2, raw="{}", name=r.name, sex=r.sex,
                     birth_date=r.birth_date.isoformat() if r.birth_date else "", birth_date_prec="D", id_number=r.id_number,
                     id_number_18=info.number_18 if info and info.ok else "", id_check=info.status if info else "missing",
-                    mother_id_number=r.mother_id_number, extra=json.dumps({"truth": truth}))
+                    mother_id_number=r.mother_id_number, mother_name="", father_name="", father_id_number="", address="",
+                    birth_cert_no="", extra=json.dumps({"truth": truth}))
 
     with write_txn():
         batch = ImportBatch.create(source="police_hukou", file_name="bench.xls", sha256=f"bench{seed}", sheets="户籍",
                                    imported_at=now_iso(), operator="bench", status="active")
+        writer = RecordWriter(batch.id)
         chunk: list[dict] = []
         mother = Person.alias()
         people = (Person.select(Person.uid, Person.name, Person.sex, Person.birth_date, Person.id_number, mother.id_number)
@@ -135,15 +137,15 @@ def fill_refs(n: int, seed: int) -> int:
             chunk.append(record(truth, uid))
             written += 1
             if len(chunk) == 5000:
-                _insert(batch.id, chunk)
+                writer.add(chunk)
                 chunk = []
         for r in strangers(n - written, seed + 50):
             chunk.append(record(r, ""))
             written += 1
             if len(chunk) == 5000:
-                _insert(batch.id, chunk)
+                writer.add(chunk)
                 chunk = []
-        _insert(batch.id, chunk)
+        writer.add(chunk)
         batch.rows_read = batch.rows_loaded = written
         batch.save()
     return written

@@ -14,10 +14,13 @@ county where they were first issued, retired codes included.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import time
 from functools import lru_cache
+from operator import mul
+from typing import NamedTuple
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ZERO = 48 * sum(WEIGHTS)
 CHECK_CHARS = "10X98765432"
 # Province-level codes of GB/T 2260 plus 71 Taiwan, 81 Hong Kong, 82 Macao (residence permits use
 # 810000/820000/830000, so 83 is accepted too).
@@ -42,9 +45,9 @@ MESSAGES = {
 }
 
 
-@dataclass(frozen=True)
-class IdInfo:
-    """What a citizen ID number says.
+class IdInfo(NamedTuple):
+    """What a citizen ID number says (a named tuple: an import builds 200,000 of them, and a frozen
+    dataclass takes four times as long to make).
 
     ``number`` is the input upper-cased and stripped; ``number_18`` the 18-character form (the input,
     or its upgrade from 15 digits; ``""`` when the format is wrong); ``status`` one of ``ok``,
@@ -72,9 +75,11 @@ class IdInfo:
 
 def check_char(first17: str) -> str:
     """The GB 11643 check character for 17 digits. Raises ``ValueError`` on a non-digit."""
-    if len(first17) != 17 or not first17.isdigit():
+    if len(first17) != 17 or not first17.isdigit() or not first17.isascii():
         raise ValueError(f"need 17 digits, got {first17!r}")
-    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
+    # the digits' ASCII codes times the weights, less 48 ("0") times the weights' sum: the same sum
+    # as int(d) * w, without a Python step per digit (imports check every row's numbers)
+    return CHECK_CHARS[(sum(map(mul, first17.encode("ascii"), WEIGHTS)) - _ZERO) % 11]
 
 
 def upgrade15(number15: str) -> str:
@@ -98,7 +103,18 @@ def parse(number: str | None, today: dt.date | None = None) -> IdInfo:
     ``today`` bounds the birth date (default: the real date); a birth date after it is ``bad_date``.
     Never raises. Results are cached (the checks ask about the same number several times).
     """
-    return _parse((number or "").strip().upper(), today or dt.date.today())
+    return _parse((number or "").strip().upper(), today or _today())
+
+
+_TODAY: list = [-1e9, None]  # (monotonic seconds when read, the date)
+
+
+def _today() -> dt.date:
+    """Today's date, read again at most once a minute (an import parses 200,000 numbers)."""
+    now = time.monotonic()
+    if now - _TODAY[0] > 60:
+        _TODAY[:] = [now, dt.date.today()]
+    return _TODAY[1]
 
 
 @lru_cache(maxsize=65536)

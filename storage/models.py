@@ -478,7 +478,7 @@ class RefRecord(BaseModel):
     sex = pw.CharField(default="")
     birth_date = pw.CharField(default="", index=True)
     birth_date_prec = pw.CharField(default="D")
-    id_number = pw.CharField(default="", index=True)
+    id_number = pw.CharField(default="")  # as written; searches use id_number_18 (no index, schema 8)
     id_number_18 = pw.CharField(default="", index=True)
     id_check = pw.CharField(default="missing")
     mother_name = pw.CharField(default="")

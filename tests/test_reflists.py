@@ -77,6 +77,23 @@ def test_xlsx_csv_gbk_and_utf8_bom_and_html_named_xls(township_db, tmp_path):
     assert RefRecord.select().where(RefRecord.name == "李浩然").get().sex == "1"
 
 
+def test_an_xlsx_whose_list_starts_at_c3_keeps_the_files_rows_and_columns(township_db, tmp_path):
+    """calamine reads from the first used cell; row numbers and 第N列 stay those of the file."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active["C3"], book.active["D3"] = "名字", "号码"
+    book.active["C4"], book.active["D4"] = "李建国", "130123198503140036"
+    book.save(tmp_path / "偏移.xlsx")
+    rows = list(open_table(tmp_path / "偏移.xlsx")[0].rows())
+    assert rows[2][2:] == ["名字", "号码"] and rows[3][:2] == [None, None] and len(rows) == 4
+    with pytest.raises(UnknownLayout):
+        import_list(tmp_path / "偏移.xlsx", "police_hukou")
+    report = import_list(tmp_path / "偏移.xlsx", "police_hukou", mapping={"第3列": "name", "第4列": "id_number"})
+    rec = RefRecord.get()
+    assert report.rows_loaded == 1 and (rec.name, rec.id_number, rec.row_no) == ("李建国", "130123198503140036", 4)
+
+
 def test_files_that_are_not_lists(township_db, tmp_path):
     (tmp_path / "empty.xls").write_bytes(b"")
     with pytest.raises(SourceError, match="空文件"):
@@ -89,7 +106,18 @@ def test_files_that_are_not_lists(township_db, tmp_path):
         import_list(path, "wis")
     with pytest.raises(ValueError, match="来源"):
         import_list(path, "nosuch")
+    book = xlwt.Workbook(encoding="gbk")
+    book.add_sheet("Sheet1"), book.add_sheet("Sheet2")
+    book.save(str(tmp_path / "blank.xls"))
+    with pytest.raises(SourceError, match="工作表都是空的"):
+        import_list(tmp_path / "blank.xls", "wis")
     assert ImportBatch.select().count() == 0
+    import_list(_xls(tmp_path / "wis.xls", ["姓名", "身份证号"], [["李建国", "130123198503140036"]]), "wis")
+    notes = _xls(tmp_path / "说明.xls", ["填表说明", "备注"], [["本表由卫生院导出", ""]])
+    with pytest.raises(UnknownLayout):  # not a list: said before asking whether to replace the loaded one
+        import_list(notes, "wis")
+    with pytest.raises(NeedsReplace):
+        import_list(_xls(tmp_path / "wis2.xls", ["姓名", "身份证号"], [["张三", "130123198609010133"]]), "wis")
 
 
 def test_an_unknown_layout_mapped_once_is_recognised_the_second_time(township_db, tmp_path):

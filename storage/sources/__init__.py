@@ -90,19 +90,21 @@ def _xls(path: Path, encoding: str | None) -> list[Sheet]:
     def reader(index: int) -> Callable[[], Iterator[Row]]:
         def rows() -> Iterator[Row]:
             sheet = book.sheet_by_index(index)
-            for r in range(sheet.nrows):
-                out = []
-                for cell in sheet.row(r):
-                    if cell.ctype == xlrd.XL_CELL_DATE:
-                        try:
-                            out.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
-                        except (ValueError, OverflowError):
-                            out.append(cell.value)
-                    elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                        out.append(None)
-                    else:
-                        out.append(cell.value)
-                yield out
+            date, empty = xlrd.XL_CELL_DATE, (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+            try:
+                for r in range(sheet.nrows):
+                    values, types = sheet.row_values(r), sheet.row_types(r)  # no Cell object per cell
+                    for i, kind in enumerate(types):
+                        if kind == date:
+                            try:
+                                values[i] = xlrd.xldate.xldate_as_datetime(values[i], book.datemode)
+                            except (ValueError, OverflowError):
+                                pass
+                        elif kind in empty:
+                            values[i] = None
+                    yield values
+            finally:
+                book.unload_sheet(index)  # a read sheet's cells go before the next sheet is loaded
 
         return rows
 
@@ -119,8 +121,13 @@ def _xlsx(path: Path) -> list[Sheet]:
 
     def reader(name: str) -> Callable[[], Iterator[Row]]:
         def rows() -> Iterator[Row]:
-            for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
-                yield [None if v == "" else v for v in row]
+            # iter_rows: one Python row at a time (to_python builds the whole sheet's lists first: 25 MB
+            # more for 100,000 rows). It starts at the first used column: the columns before it are
+            # put back, so that column numbers (第N列) are those of the file, as with xlrd.
+            sheet = book.get_sheet_by_name(name)
+            pad = [None] * (sheet.start[1] if sheet.start else 0)
+            for row in sheet.iter_rows():
+                yield pad + [None if v == "" else v for v in row]
 
         return rows
 
