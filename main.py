@@ -559,6 +559,148 @@ def duplicates_merge(keep_uid: str, drop_uid: str, note: str, yes: bool, db_path
                + ("；原户已无人，一并注销" if done.household_removed else ""))
 
 
+def _as_of(text: str | None) -> dt.date:
+    """The reference date of ``--as-of`` (YYYYMMDD or YYYY-MM-DD; default today)."""
+    import datetime as dt
+
+    from storage.dates import DateInputError, parse_typed
+
+    if not text:
+        return dt.date.today()
+    try:
+        day = dt.date.fromisoformat(parse_typed(text)[0])
+    except DateInputError as exc:
+        raise HechaError(f"--as-of：{exc}") from None
+    if not dt.date(1990, 1, 1) <= day <= dt.date.today():
+        raise HechaError("--as-of 应在1990年以后、不晚于今天（比对它之前十年的出生）。")
+    return day
+
+
+def _mask_default() -> bool:
+    """Whether work lists mask ID numbers: [worklist] mask_ids in the config (default true)."""
+    from tui.config import load_config
+
+    return load_config().mask_ids
+
+
+@cli.group("reconcile", invoke_without_command=True)
+@click.option("--as-of", "as_of", default=None, help="参考日期 YYYYMMDD（默认今天）：比对此前十年的出生")
+@click.option("--village", default="", help="只列这个村（12位代码，或其开头）")
+@click.option("--kind", type=click.Choice(["omission", "misreport", "false", "elsewhere", "consistent"]), default=None,
+              help="只列一种：omission 疑似漏报、misreport 疑似错报、false 疑似虚报、elsewhere 外地出生、consistent 一致")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="把入户核查表写到这个 .xlsx 或 .xls（每村一张表）")
+@click.option("--mask/--no-mask", default=None, help="核查表里的身份证号只显示后四位（默认按配置 [worklist] mask_ids，缺省为是）")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100_000), help="最多列出几条")
+@db_option
+@click.pass_context
+@handled
+def reconcile_cmd(ctx: click.Context, as_of: str | None, village: str, kind: str | None, out: Path | None, mask: bool | None,
+                  limit: int, db_path: Path | None) -> None:
+    """核查比对：把十年内的每个出生与登记表、人口系统、卫生、教育、公安名单逐一比对，列出疑似漏报、错报、虚报。"""
+    if ctx.invoked_subcommand:
+        return
+    from storage import reconcile
+
+    if out and (out.suffix.lower() not in (".xlsx", ".xls") or out.is_dir() or not out.parent.is_dir()):
+        raise HechaError(f"--out {out}：要写到一个已有文件夹里的 .xlsx 或 .xls 文件（如 入户核查.xlsx）")
+    day = _as_of(as_of)
+    open_office_db(db_path)
+    report = reconcile.run(day, progress=lambda text: click.echo(text, err=True))
+    first, last = reconcile.window(day)
+    counts = "，".join(f"{reconcile.KINDS[k]} {report.kinds.get(k, 0)}" for k in reconcile.KINDS)
+    click.echo(f"比对 {first} 至 {last} 的出生：{report.records} 条记录，{report.births} 个出生（{report.seconds:.1f} 秒）。{counts}")
+    rows = reconcile.findings(village=village, kind=kind or "", limit=limit)
+    if rows:
+        decided = reconcile.CONCLUSIONS
+        table(("村", "疑点", "姓名", "出生日期", "母亲", "出现于", "结论", "核查编号"),
+              [(division_name_short(f.village_code), reconcile.KINDS[f.kind], f.child_name or "（未起名）", f.birth_date, f.mother_name,
+                "、".join(reconcile.GROUP_NAMES[g] for g in f.groups.split()), decided.get(v.conclusion, "") if v else "", f.key)
+               for f, v in rows])
+        click.echo("记录入户结论：hecha reconcile result 核查编号 结论（0 一致 1 漏报 2 瞒报 3 虚报 4 错报 9 待核）")
+    if out:
+        masked = _mask_default() if mask is None else mask
+        try:
+            n = reconcile.write_worklist(out, village=village, masked=masked)
+        except OSError as exc:
+            raise HechaError(f"写不了 {out}：{exc.strerror}") from None
+        click.echo(f"入户核查表已写到 {out}：{n} 个出生待核" + ("（身份证号只显示后四位）" if masked else ""))
+
+
+def division_name_short(code: str) -> str:
+    """A village's short name (李家庄村 rather than the full name), or 村不详."""
+    from storage.divisions import short_name
+    from storage.office import division_name
+
+    return short_name(division_name(code)) if code else "村不详"
+
+
+@reconcile_cmd.command("result")
+@click.argument("key")
+@click.argument("conclusion")
+@click.option("--note", default="", help="核查说明")
+@click.option("--set", "sets", multiple=True, help="错报时更正：--set birth_date=20170307、child_sex=2、birth_order=1、birth_cert_no=…")
+@db_option
+@handled
+def reconcile_result(key: str, conclusion: str, note: str, sets: tuple[str, ...], db_path: Path | None) -> None:
+    """记录入户核查结论：0 一致、1 漏报、2 瞒报、3 虚报、4 错报、9 待核（确认的漏报补录为出生）。"""
+    from storage import reconcile
+
+    corrections = {}
+    for item in sets:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise HechaError(f"--set {item!r} 应写成 字段=值，如 birth_date=20170307")
+        corrections[name.strip()] = value.strip()
+    open_office_db(db_path)
+    try:
+        click.echo(reconcile.record_result(key, conclusion, note=note, corrections=corrections))
+    except reconcile.ResultError as exc:
+        raise HechaError(str(exc)) from None
+
+
+@reconcile_cmd.command("summary")
+@click.option("--village", default="", help="只看这个村（代码或其开头）")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="写到这个 .xlsx")
+@db_option
+@handled
+def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> None:
+    """按村、按统计年度（上年10月1日至当年9月30日）汇总：年报出生、以前已纠正、本次查出的漏报瞒报虚报错报、核实后出生。"""
+    from storage import reconcile
+
+    open_office_db(db_path)
+    rows = reconcile.summary(village=village)
+    if not rows:
+        click.echo("还没有比对结果或年报数：先运行 hecha reconcile，年报数用 hecha reconcile annual 录入。")
+        return
+    table(("村", "年度", "年报", "已纠正", "比对出生", "漏报", "瞒报", "虚报", "错报", "待核", "核实后"),
+          [(division_name_short(r.village_code), r.year, r.reported, r.corrected, r.linked, r.omissions, r.hidden, r.false,
+            r.misreports, r.pending, r.verified) for r in rows], frozenset(range(1, 11)))
+    if out:
+        if out.suffix.lower() != ".xlsx" or not out.parent.is_dir():
+            raise HechaError(f"--out {out}：要写到一个已有文件夹里的 .xlsx 文件")
+        reconcile.write_summary(out, rows)
+        click.echo(f"汇总已写到 {out}")
+
+
+@reconcile_cmd.command("annual")
+@click.argument("village")
+@click.argument("year", type=click.IntRange(1990, 2100))
+@click.option("--reported", type=click.IntRange(0, 100_000), required=True, help="年报的出生数")
+@click.option("--corrected", type=click.IntRange(0, 100_000), default=0, help="以前核查已纠正的出生数")
+@db_option
+@handled
+def reconcile_annual(village: str, year: int, reported: int, corrected: int, db_path: Path | None) -> None:
+    """录入一个村一个统计年度的年报出生数（及以前已纠正数），供汇总比较。"""
+    from storage import reconcile
+    from storage.office import villages
+
+    open_office_db(db_path)
+    if village not in {v.code for v in villages()}:
+        raise HechaError(f"村代码 {village} 不是本乡镇的村：用 12 位村代码（hecha status 可查）")
+    reconcile.set_annual(village, year, reported=reported, corrected=corrected)
+    click.echo(f"已录入 {division_name_short(village)} {year} 年度：年报出生 {reported}，以前已纠正 {corrected}")
+
+
 @cli.command("import-list")
 @click.option("--source", "source", required=True, help="来源：wis gpl birth_cert delivery vaccination kindergarten school police_hukou police_temporary marriage")
 @click.argument("file", type=click.Path(path_type=Path))

@@ -523,6 +523,71 @@ class HeaderMapping(BaseModel):
         indexes = ((("source", "headers"), True),)
 
 
+class ReconcileFinding(BaseModel):
+    """One birth as the last reconciliation saw it across the sources (核查比对, DESIGN.md §7):
+    local and derived, rewritten by :func:`storage.reconcile.run`. ``key`` is stable across runs
+    (the form's birth uid, else the child's ID number, certificate or mother + date), so a visit
+    result (:class:`VisitResult`) finds its birth again. ``kind``: consistent, omission, false,
+    misreport, elsewhere. ``groups``: the source groups present (forms, wis, health, education,
+    police), joined by spaces; ``evidence`` the records (JSON list); ``differences`` (JSON list of
+    ``[field, WIS value, other value, source]``); ``reason`` why a non-match may be legitimate."""
+
+    key = pw.CharField(unique=True)
+    kind = pw.CharField(index=True)
+    village_code = pw.CharField(default="", index=True)
+    birth_date = pw.CharField(default="")
+    child_name = pw.CharField(default="")
+    sex = pw.CharField(default="")
+    mother_name = pw.CharField(default="")
+    mother_id_number = pw.CharField(default="")
+    groups = pw.CharField(default="")
+    evidence = pw.TextField(default="[]")
+    differences = pw.TextField(default="[]")
+    reason = pw.TextField(default="")
+    birth_uid = pw.CharField(default="")
+
+
+class ReconcileRun(BaseModel):
+    """When reconciliation last ran and for which reference date (one row per run, the last one counts)."""
+
+    at = pw.CharField()
+    as_of = pw.CharField()
+    records = pw.IntegerField(default=0)
+    births = pw.IntegerField(default=0)
+    seconds = pw.FloatField(default=0.0)
+
+
+class VisitResult(BaseModel):
+    """The clerk's conclusion after a home visit (DATA.md Birth ``finding``: 0 一致, 1 漏报, 2 瞒报,
+    3 虚报, 4 错报, 9 待核) on the birth ``key`` of a :class:`ReconcileFinding`, kept across runs;
+    ``village_code`` and ``birth_date`` for the summary; ``birth_uid`` the birth it marked or created;
+    ``corrections`` (JSON field → value) applied for a 错报."""
+
+    key = pw.CharField(unique=True)
+    conclusion = pw.CharField(max_length=1)
+    note = pw.TextField(default="")
+    village_code = pw.CharField(default="")
+    birth_date = pw.CharField(default="")
+    kind = pw.CharField(default="")
+    birth_uid = pw.CharField(default="")
+    corrections = pw.TextField(default="{}")
+    who = pw.CharField()
+    at = pw.CharField()
+
+
+class AnnualReport(BaseModel):
+    """Births of a village in a statistical year (1 October to 30 September, DATA.md) as the annual
+    report gave them, and those corrected by earlier verifications, entered by the office."""
+
+    village_code = pw.CharField()
+    year = pw.IntegerField()
+    reported = pw.IntegerField(default=0)
+    corrected = pw.IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("village_code", "year"), True),)
+
+
 SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth, WomanFP, Migration)
 """Shared tables in dependency order (a row's references come earlier)."""
 
@@ -551,4 +616,9 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     RefKey,
     RowError,
     HeaderMapping,
+    ReconcileFinding,
+    ReconcileRun,
+    VisitResult,
+    AnnualReport,
 )
+

@@ -26,6 +26,7 @@ class Config:
     keymap: tuple[tuple[str, str], ...] = ()
     ascii: bool = False
     colors: str = ""
+    mask_ids: bool = True  # [worklist] mask_ids: home-visit lists show only the last four digits of ID numbers
 
 
 class ConfigError(Exception):
@@ -63,6 +64,9 @@ def load_config(path: Path | None = None) -> Config:
         ascii = true     # 边框用 + - |
         colors = 16      # 16 色
 
+        [worklist]
+        mask_ids = false # 入户核查表显示完整身份证号（默认只显示后四位）
+
     Raises :class:`ConfigError` for bad TOML, a value of the wrong kind, or an unknown action id.
     """
     path = path or config_path()
@@ -99,7 +103,10 @@ def load_config(path: Path | None = None) -> Config:
     colors = os.environ.get("HECHA_COLORS", colors).strip()
     if colors and colors not in COLORS:
         raise ConfigError(f"颜色设置 {colors!r} 不对（配置文件 {path} 的 [display] colors 或 HECHA_COLORS）：写 16、256 或 truecolor")
-    return Config(keymap=tuple(sorted(keys.items())), ascii=ascii_, colors=colors)
+    worklist = data.get("worklist", {})
+    if not isinstance(worklist, dict) or set(worklist) - {"mask_ids"} or not isinstance(worklist.get("mask_ids", True), bool):
+        raise ConfigError(f"配置文件 {path}：[worklist] 只有一项 mask_ids = true 或 false")
+    return Config(keymap=tuple(sorted(keys.items())), ascii=ascii_, colors=colors, mask_ids=worklist.get("mask_ids", True))
 
 
 def apply_colors(config: Config) -> None:

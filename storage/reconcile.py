@@ -1,0 +1,742 @@
+"""Reconciliation (核查比对, DESIGN.md §7, issue 7): every birth of the ten-year window linked across
+the sources the office has, and what the links say.
+
+Sources and their groups: the household forms (``forms``: :class:`~storage.models.Birth` rows), the
+population database export (``wis``), health (``birth_cert``, ``delivery``, ``vaccination``),
+education (``kindergarten``, ``school``) and the police register (``police_hukou``); lists of other
+kinds (GPL, temporary residents, marriages) hold no births. A list record is a birth when its birth
+date lies in the window (a delivery list names the mother; its profile maps her to the mother's
+columns).
+
+Linking (:func:`link`) uses the duplicate search's keys, strongest first: the child's ID number (15
+digits upgraded); the birth certificate number; the mother's ID number with a birth date within 5
+days, the same sex and names that agree (homophone keys) or are missing (王芳之女 links through the
+mother); a homophone name born within 3 days or with day and month swapped, mothers not different.
+One cluster holds at most one record of each source (a list lists a child once), which keeps twins
+apart: each twin's records link among themselves, never across.
+
+Findings (:func:`classify`):
+
+- ``omission`` (疑似漏报): on the forms or a health, education or police list, not in WIS;
+- ``false`` (疑似虚报): in WIS only, no other source confirms it;
+- ``misreport`` (疑似错报): in WIS and elsewhere, but the birth date, sex or mother differ;
+- ``consistent`` (一致): in WIS and elsewhere, agreeing;
+- ``elsewhere`` (外地出生): only on a birth certificate or delivery list, the mother neither in
+  this database nor of this county: born in the county's hospital, registered where the mother
+  lives (a birth certificate counts the place of birth, WIS counts the mother's residence).
+
+Each finding says why a non-match may be legitimate (born elsewhere, registered elsewhere, moved
+away, died: a police register drops the dead; a school list only has children of school age).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import peewee as pw
+
+from . import idnumber
+from .dates import add_years
+from .names import name_keys, normalize, unnamed_child
+
+SOURCE_GROUP = {"wis": "wis", "birth_cert": "health", "delivery": "health", "vaccination": "health",
+                "kindergarten": "education", "school": "education", "police_hukou": "police"}
+"""Which group a list kind's births belong to (DESIGN.md §7)."""
+
+GROUP_NAMES = {"forms": "登记表", "wis": "人口系统", "health": "卫生", "education": "教育", "police": "公安"}
+KINDS = {"omission": "疑似漏报", "false": "疑似虚报", "misreport": "疑似错报", "consistent": "一致", "elsewhere": "外地出生"}
+CONCLUSIONS = {"0": "一致", "1": "漏报", "2": "瞒报", "3": "虚报", "4": "错报", "9": "待核"}
+"""A visit's conclusion (DATA.md Birth ``finding``; code list ``finding``)."""
+
+DAYS_MOTHER = 5
+DAYS_NAME = 3
+FIELD_WORDS = {"birth_date": "出生日期", "sex": "性别", "mother": "母亲身份证号"}
+
+
+@dataclass(slots=True)
+class Rec:
+    """One source's record of a birth: ``key`` ``birth:<uid>`` or ``ref:<id>``; ``source`` the
+    list kind or ``forms``; names normalised; ID numbers in 18 characters where valid."""
+
+    key: str
+    source: str
+    group: str
+    child_id: str
+    name: str
+    hkeys: tuple[str, ...]
+    sex: str
+    born: dt.date
+    mother_id: str
+    mother_name: str
+    cert: str
+    village: str
+    where: str
+    dead: bool = False
+    birth_uid: str = ""
+
+
+@dataclass
+class Finding:
+    """A linked birth and what it is (see the module text)."""
+
+    key: str
+    kind: str
+    records: list[Rec]
+    differences: list[tuple[str, str, str, str]] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def groups(self) -> list[str]:
+        """The source groups present, in the order of :data:`GROUP_NAMES`."""
+        present = {r.group for r in self.records}
+        return [g for g in GROUP_NAMES if g in present]
+
+
+def window(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """``(first, last)`` day of the ten years up to ``as_of`` (DESIGN.md §7)."""
+    return add_years(as_of, -10) + dt.timedelta(days=1), as_of
+
+
+def stat_year(day: dt.date) -> int:
+    """The family-planning statistical year of ``day`` (1 October to 30 September; DATA.md Birth):
+    2016-10-01 … 2017-09-30 is 2017."""
+    return day.year + 1 if day.month >= 10 else day.year
+
+
+def _id18(text: str) -> str:
+    if not text:
+        return ""
+    info = idnumber.parse(text)
+    return info.number_18 if info.ok else ""
+
+
+def _name(text: str) -> tuple[str, tuple[str, ...]]:
+    if not text or unnamed_child(text):
+        return "", ()
+    keys = name_keys(text)
+    return keys.simplified, keys.homophone_keys
+
+
+def load_records(first: dt.date, last: dt.date) -> list[Rec]:
+    """Every birth record of the window: the forms' live births (not stillbirths) and the active
+    lists' records of the kinds in :data:`SOURCE_GROUP` born in it."""
+    from .models import Birth, Household, ImportBatch, Person, RefRecord
+
+    out: list[Rec] = []
+    lo, hi = first.isoformat(), last.isoformat()
+    mother, child = Person.alias(), Person.alias()
+    rows = (Birth.select(Birth.uid, Birth.child_name, Birth.child_sex, Birth.birth_date, Birth.birth_cert_no, Birth.child_status,
+                         mother.id_number, mother.name, child.id_number, child.name, child.sex, child.vital_status,
+                         Household.village_code, Household.household_code)
+            .join(mother, on=(Birth.mother == mother.id)).switch(Birth)
+            .join(child, join_type=pw.JOIN.LEFT_OUTER, on=(Birth.child == child.id)).switch(Birth)
+            .join(Household, on=(Birth.household == Household.id))
+            .where((Birth.deleted == False) & (Birth.outcome == "1") & Birth.birth_date.between(lo, hi))  # noqa: E712
+            .tuples())
+    for uid, child_name, child_sex, born, cert, status, m_id, m_name, c_id, c_name, c_sex, vital, village, code in rows.iterator():
+        name, keys = _name(c_name or child_name)
+        out.append(Rec(f"birth:{uid}", "forms", "forms", _id18(c_id or ""), name, keys, c_sex or child_sex or "",
+                       dt.date.fromisoformat(born), _id18(m_id), normalize(m_name), (cert or "").upper(), village,
+                       f"户{code}", dead=status == "2" or vital == "2", birth_uid=uid))
+    rows = (RefRecord.select(RefRecord.id, RefRecord.source, RefRecord.name, RefRecord.sex, RefRecord.birth_date, RefRecord.id_number,
+                             RefRecord.mother_name, RefRecord.mother_id_number, RefRecord.birth_cert_no, RefRecord.row_no,
+                             RefRecord.sheet, ImportBatch.file_name)
+            .join(ImportBatch)
+            .where((ImportBatch.status == "active") & RefRecord.source.in_(list(SOURCE_GROUP))
+                   & RefRecord.birth_date.between(lo, hi))
+            .tuples())
+    for rid, source, r_name, sex, born, number, m_name, m_id, cert, row_no, sheet, file_name in rows.iterator():
+        name, keys = _name(r_name)
+        out.append(Rec(f"ref:{rid}", source, SOURCE_GROUP[source], _id18(number), name, keys, sex or "",
+                       dt.date.fromisoformat(born), _id18(m_id), normalize(m_name), (cert or "").upper(), "",
+                       f"{file_name} 第{row_no}行"))
+    return out
+
+
+# ---------------------------------------------------------------------------- linking
+class _Clusters:
+    """Union-find over records with the one-record-per-source rule."""
+
+    def __init__(self, records: list[Rec]):
+        self.parent = list(range(len(records)))
+        self.sources = [{r.source} for r in records]
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> bool:
+        a, b = self.find(i), self.find(j)
+        if a == b:
+            return True
+        if self.sources[a] & self.sources[b]:
+            return False  # both hold a record of one source: two children (twins), or a list's own duplicate
+        if len(self.sources[a]) < len(self.sources[b]):
+            a, b = b, a
+        self.parent[b] = a
+        self.sources[a] |= self.sources[b]
+        return True
+
+
+def _swapped(day: dt.date) -> dt.date | None:
+    try:
+        return day.replace(month=day.day, day=day.month) if day.day <= 12 and day.day != day.month else None
+    except ValueError:
+        return None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    from .dedup import _one_edit as one_edit
+
+    return one_edit(a, b)
+
+
+def _ids_agree(a: str, b: str) -> bool:
+    return not a or not b or a == b or _one_edit(a, b)
+
+
+def _names_agree(a: Rec, b: Rec) -> bool:
+    return not a.hkeys or not b.hkeys or bool(set(a.hkeys) & set(b.hkeys))
+
+
+def _dates_near(a: dt.date, b: dt.date, days: int) -> bool:
+    return abs((a - b).days) <= days or _swapped(a) == b
+
+
+def link(records: list[Rec]) -> list[list[Rec]]:
+    """Records grouped into births (see the module text), each group in source order."""
+    clusters = _Clusters(records)
+    order = sorted(range(len(records)), key=lambda i: (records[i].source != "forms", records[i].key))
+
+    def block(keyfn: Callable[[Rec], Iterable[str]]) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = defaultdict(list)
+        for i in order:
+            for k in keyfn(records[i]):
+                if k:
+                    out[k].append(i)
+        return out
+
+    def pairs(groups: dict[str, list[int]], ok: Callable[[Rec, Rec], bool]) -> None:
+        for members in groups.values():
+            if len(members) < 2 or len(members) > 500:  # a key shared by hundreds is not a person's
+                continue
+            for x, i in enumerate(members):
+                for j in members[x + 1:]:
+                    if ok(records[i], records[j]):
+                        clusters.union(i, j)
+
+    pairs(block(lambda r: (r.child_id,)), lambda a, b: True)
+    pairs(block(lambda r: (r.cert,)), lambda a, b: _ids_agree(a.child_id, b.child_id))
+    pairs(block(lambda r: (r.mother_id,)),
+          lambda a, b: (_dates_near(a.born, b.born, DAYS_MOTHER) and (not a.sex or not b.sex or a.sex == b.sex)
+                        and _names_agree(a, b) and _ids_agree(a.child_id, b.child_id)))
+    pairs(block(lambda r: r.hkeys),
+          lambda a, b: (_dates_near(a.born, b.born, DAYS_NAME) and (not a.sex or not b.sex or a.sex == b.sex)
+                        and _ids_agree(a.child_id, b.child_id) and _ids_agree(a.mother_id, b.mother_id)))
+    groups: dict[int, list[Rec]] = defaultdict(list)
+    rank = {s: n for n, s in enumerate(["forms", *SOURCE_GROUP])}
+    for i in order:
+        groups[clusters.find(i)].append(records[i])
+    return [sorted(g, key=lambda r: rank.get(r.source, 99)) for g in groups.values()]
+
+
+# ---------------------------------------------------------------------------- findings
+def _common(values: list[str]) -> str:
+    values = [v for v in values if v]
+    return Counter(values).most_common(1)[0][0] if values else ""
+
+
+def classify(cluster: list[Rec], county: str, mothers_here: set[str], as_of: dt.date) -> Finding:
+    """What one linked birth is (see the module text). ``county``: the office's 6-digit county code;
+    ``mothers_here``: ID numbers of the live persons of this database (a mother registered here)."""
+    groups = {r.group for r in cluster}
+    wis = [r for r in cluster if r.group == "wis"]
+    others = [r for r in cluster if r.group != "wis"]
+    key = _key(cluster)
+    dead = any(r.dead for r in cluster)
+    age = (as_of - min(r.born for r in cluster)).days / 365.25
+    notes = []
+    if dead:
+        notes.append("孩子已死亡：公安户籍、学校名单没有是正常的，出生仍应上报")
+    if "education" not in groups and age < 3:
+        notes.append("不满3岁：还没有入园入学")
+    if wis and others:
+        differences = []
+        w = wis[0]
+        born = _common([r.born.isoformat() for r in others])
+        if born and born != w.born.isoformat():
+            differences.append(("birth_date", w.born.isoformat(), born, _sources(others, lambda r: r.born.isoformat() == born)))
+        sex = _common([r.sex for r in others])
+        if sex and w.sex and sex != w.sex:
+            differences.append(("sex", w.sex, sex, _sources(others, lambda r: r.sex == sex)))
+        mother = _common([r.mother_id for r in others])
+        if mother and w.mother_id and mother != w.mother_id:
+            differences.append(("mother", w.mother_id, mother, _sources(others, lambda r: r.mother_id == mother)))
+        if differences:
+            return Finding(key, "misreport", cluster, differences, "；".join(notes))
+        return Finding(key, "consistent", cluster, [], "；".join(notes))
+    if wis:
+        return Finding(key, "false", cluster, [], "；".join(
+            ["只有人口系统有：可能是虚报，也可能已迁出、在外地出生登记或已死亡注销，请入户核实"] + notes))
+    mothers = {r.mother_id for r in cluster if r.mother_id}
+    local = any(m in mothers_here or m[:6] == county for m in mothers) or "forms" in groups or "police" in groups
+    if groups <= {"health"} and not local:
+        where = "、".join(sorted({m[:6] for m in mothers})) or "不详"
+        return Finding(key, "elsewhere", cluster, [], f"只在出生证/住院分娩名单上，母亲不是本县人（户籍地代码 {where}）："
+                                                     "在本地医院出生、在母亲户籍地登记，不计本乡漏报")
+    if "forms" not in groups:
+        notes.insert(0, "登记表也没有：可能瞒报，请入户核实")
+    return Finding(key, "omission", cluster, [], "；".join(notes))
+
+
+def _sources(records: list[Rec], keep: Callable[[Rec], bool]) -> str:
+    return "、".join(dict.fromkeys(GROUP_NAMES[r.group] for r in records if keep(r)))
+
+
+def _key(cluster: list[Rec]) -> str:
+    """The birth's key, stable across runs: its form's birth uid, else the child's ID number,
+    certificate, mother + date + sex (+ name), or name + date."""
+    for r in cluster:
+        if r.birth_uid:
+            return f"birth:{r.birth_uid}"
+    first = cluster[0]
+    child_id = _common([r.child_id for r in cluster])
+    if child_id:
+        return f"id:{child_id}"
+    cert = _common([r.cert for r in cluster])
+    if cert:
+        return f"cert:{cert}"
+    mother = _common([r.mother_id for r in cluster])
+    hkey = _common([r.hkeys[0] for r in cluster if r.hkeys])
+    if mother:
+        return f"mother:{mother}:{first.born.isoformat()}:{first.sex}:{hkey}"
+    return f"name:{hkey or first.name}:{first.born.isoformat()}:{first.mother_name}"
+
+
+# ---------------------------------------------------------------------------- running
+@dataclass
+class RunReport:
+    """What a run found: records read, births (clusters), findings per kind, seconds."""
+
+    as_of: dt.date
+    records: int
+    births: int
+    kinds: dict[str, int]
+    seconds: float
+
+
+def run(as_of: dt.date, *, progress: Callable[[str], None] | None = None) -> RunReport:
+    """Link every birth of the ten years up to ``as_of`` and rewrite the findings
+    (:class:`~storage.models.ReconcileFinding`) in one transaction; visit results stay."""
+    from .db import now_iso, write_txn
+    from .models import Household, Office, Person, ReconcileFinding, ReconcileRun
+
+    started = time.perf_counter()
+    first, last = window(as_of)
+    say = progress or (lambda text: None)
+    say("正在读取各来源的出生记录...")
+    records = load_records(first, last)
+    say(f"已读 {len(records)} 条记录，正在比对...")
+    clusters = link(records)
+    county = Office.get().county_code
+    mothers = {r.mother_id for r in records if r.mother_id}
+    here: dict[str, str] = {}  # mother's ID → her village, for the mothers registered here
+    ids = sorted(mothers)
+    for i in range(0, len(ids), 900):
+        for number, village in (Person.select(Person.id_number_18, Household.village_code).join(Household)
+                                .where(Person.id_number_18.in_(ids[i:i + 900]) & (Person.deleted == False)).tuples()):  # noqa: E712
+            here[number] = village
+    findings = [classify(c, county, set(here), as_of) for c in clusters]
+    seen: Counter = Counter()
+    rows = []
+    for f in findings:
+        seen[f.key] += 1
+        if seen[f.key] > 1:  # two births with the same key (unnamed twins of one sex): keep both
+            f.key = f"{f.key}#{seen[f.key]}"
+        rows.append(_row(f, here))
+    say("正在保存比对结果...")
+    with write_txn():
+        ReconcileFinding.delete().execute()
+        for i in range(0, len(rows), 2000):
+            ReconcileFinding.insert_many(rows[i:i + 2000]).execute()
+        seconds = time.perf_counter() - started
+        ReconcileRun.create(at=now_iso(), as_of=as_of.isoformat(), records=len(records), births=len(findings), seconds=seconds)
+    return RunReport(as_of, len(records), len(findings), dict(Counter(f.kind for f in findings)), seconds)
+
+
+def _row(f: Finding, here: dict[str, str]) -> dict:
+    recs = f.records
+    village = next((r.village for r in recs if r.village), "") or next((here[r.mother_id] for r in recs if r.mother_id in here), "")
+    name = next((r.name for r in recs if r.name), "")
+    evidence = [dict(source=r.source, group=r.group, key=r.key, where=r.where, name=r.name, sex=r.sex, born=r.born.isoformat(),
+                     child_id=r.child_id, mother_id=r.mother_id, mother_name=r.mother_name, cert=r.cert, dead=r.dead) for r in recs]
+    return dict(key=f.key, kind=f.kind, village_code=village, birth_date=_common([r.born.isoformat() for r in recs]),
+                child_name=name, sex=_common([r.sex for r in recs]), mother_name=_common([r.mother_name for r in recs]),
+                mother_id_number=_common([r.mother_id for r in recs]), groups=" ".join(f.groups),
+                evidence=json.dumps(evidence, ensure_ascii=False), differences=json.dumps(f.differences, ensure_ascii=False),
+                reason=f.reason, birth_uid=next((r.birth_uid for r in recs if r.birth_uid), ""))
+
+
+def last_run():
+    """The last :class:`~storage.models.ReconcileRun`, or ``None`` before the first run."""
+    from .models import ReconcileRun
+
+    return ReconcileRun.select().order_by(ReconcileRun.id.desc()).first()
+
+
+def findings(*, village: str = "", kind: str = "", group: str = "", offset: int = 0, limit: int = 200,
+             pending_only: bool = False):
+    """The last run's findings, paged from SQL: not consistent ones unless ``kind`` asks for them,
+    filtered by village (code prefix), kind and source group; each with its visit result (or None).
+    Returns a list of ``(ReconcileFinding, VisitResult | None)``."""
+    from .models import ReconcileFinding, VisitResult
+
+    q = ReconcileFinding.select(ReconcileFinding, VisitResult).join(
+        VisitResult, join_type=pw.JOIN.LEFT_OUTER, on=(VisitResult.key == ReconcileFinding.key))
+    q = q.where(ReconcileFinding.kind == kind) if kind else q.where(ReconcileFinding.kind != "consistent")
+    if village:
+        q = q.where(ReconcileFinding.village_code.startswith(village))
+    if group:
+        q = q.where(ReconcileFinding.groups.contains(group))
+    if pending_only:
+        q = q.where(VisitResult.id.is_null())
+    order = {"omission": 0, "misreport": 1, "false": 2, "elsewhere": 3, "consistent": 4}
+    kind_rank = pw_case(ReconcileFinding.kind, order)
+    q = q.order_by(ReconcileFinding.village_code, kind_rank, ReconcileFinding.birth_date).offset(offset).limit(limit)
+    return [(f, getattr(f, "visitresult", None) if getattr(f, "visitresult", None) and f.visitresult.id else None) for f in q]
+
+
+def pw_case(column, ranks: dict[str, int]):
+    """An SQL ``CASE`` giving each value its rank (for ordering by kind)."""
+    import peewee as pw
+
+    return pw.Case(column, [(k, v) for k, v in ranks.items()], 9)
+
+
+class ResultError(ValueError):
+    """A visit result that cannot be recorded as asked; the message says why and what to do."""
+
+
+CORRECTABLE = {"birth_date": "出生日期", "child_sex": "性别", "birth_order": "孩次", "birth_cert_no": "出生医学证明编号"}
+
+
+def record_result(key: str, conclusion: str, *, note: str = "", corrections: dict[str, str] | None = None,
+                  operator: str | None = None) -> str:
+    """Record the visit's conclusion (``0``–``4``, ``9``; or its name, 漏报 …) on finding ``key``
+    and act on it, all in one transaction with audit rows:
+
+    - on a birth of the forms: its ``finding``, note, evidence and who are set (a 错报 also applies
+      ``corrections``, fields of :data:`CORRECTABLE`, through the form's checks);
+    - 漏报/瞒报 with no birth on the forms: the child and the birth are added to the mother's
+      household (through the form's save, with the evidence), when the mother is registered here;
+    - otherwise (a 虚报 only WIS holds) the result is kept for the summary and the county.
+
+    Returns what was done, in words. Raises :class:`ResultError`."""
+    from .db import now_iso, write_txn
+    from .models import ReconcileFinding, VisitResult
+    from .paths import operator_login
+
+    code = next((c for c, n in CONCLUSIONS.items() if conclusion in (c, n)), None)
+    if code is None:
+        raise ResultError(f"结论「{conclusion}」不对：应为 {'、'.join(f'{c} {n}' for c, n in CONCLUSIONS.items())}")
+    f = ReconcileFinding.get_or_none(ReconcileFinding.key == key)
+    if f is None:
+        raise ResultError(f"没有编号为 {key} 的比对结果：先运行比对（hecha reconcile），编号见其列表")
+    corrections = dict(corrections or {})
+    bad = [k for k in corrections if k not in CORRECTABLE]
+    if bad:
+        raise ResultError(f"不能更正 {'、'.join(bad)}：可更正 {'、'.join(f'{k}（{v}）' for k, v in CORRECTABLE.items())}")
+    if corrections and code != "4":
+        raise ResultError("只有结论为 4 错报 时才更正字段")
+    who = operator or operator_login()
+    evidence = "；".join(f"{GROUP_NAMES.get(e['group'], e['group'])} {e['where']}" for e in json.loads(f.evidence))
+    done = f"已记录结论：{CONCLUSIONS[code]}" + ("（只在人口系统的记录：汇总报县，由县里更正人口系统）" if code == "3" else "")
+    with write_txn():
+        birth_uid = f.birth_uid
+        if birth_uid:
+            done = _mark_birth(birth_uid, code, note, evidence, corrections, who)
+        elif code in ("1", "2"):
+            birth_uid, done = _add_birth(f, code, note, evidence, who)
+        values = dict(conclusion=code, note=note, village_code=f.village_code, birth_date=f.birth_date, kind=f.kind,
+                      birth_uid=birth_uid, corrections=json.dumps(corrections, ensure_ascii=False), who=who, at=now_iso())
+        if birth_uid and not f.birth_uid:  # a birth was added: from now on the birth is known by its uid
+            VisitResult.delete().where(VisitResult.key == key).execute()
+            f.key, f.birth_uid = f"birth:{birth_uid}", birth_uid
+            f.save()
+        VisitResult.insert(key=f.key, **values).on_conflict(conflict_target=[VisitResult.key], update=values).execute()
+    return done
+
+
+def _mark_birth(uid: str, code: str, note: str, evidence: str, corrections: dict[str, str], who: str) -> str:
+    from . import audit
+    from .dates import DateInputError, parse_typed
+    from .models import Birth
+
+    birth = Birth.get(Birth.uid == uid)
+    birth.finding, birth.finding_note, birth.evidence, birth.finding_by = code, note, evidence, who
+    changed = []
+    for name, value in corrections.items():
+        if name == "birth_date":
+            try:
+                birth.birth_date, birth.birth_date_prec = parse_typed(value)
+            except DateInputError as exc:
+                raise ResultError(str(exc)) from None
+        elif name == "child_sex":
+            if value not in ("1", "2"):
+                raise ResultError(f"性别「{value}」应为 1（男）或 2（女）")
+            birth.child_sex = value
+        elif name == "birth_order":
+            if not value.isdigit() or not 1 <= int(value) <= 20:
+                raise ResultError(f"孩次「{value}」应为 1 到 20 的数")
+            birth.birth_order = int(value)
+        else:
+            birth.birth_cert_no = value.strip().upper()
+        changed.append(CORRECTABLE[name])
+    try:
+        audit.save(birth, reason=f"核查结论：{CONCLUSIONS[code]}", operator=who)
+    except audit.NotOwner as exc:
+        raise ResultError(f"这条出生记录属于别的单位（{exc}）：请发协查由登记单位处理") from None
+    return f"已在出生记录上记为{CONCLUSIONS[code]}" + (f"，更正了{'、'.join(changed)}" if changed else "")
+
+
+def _add_birth(f, code: str, note: str, evidence: str, who: str) -> tuple[str, str]:
+    """A confirmed omission without a birth on the forms: add the child and the birth to the
+    mother's household through the form's save (checks, audit); ``("", why not)`` when the mother
+    is not registered here."""
+    from . import audit
+    from .households import (
+        BirthInput,
+        DuplicatesNotConfirmed,
+        MemberInput,
+        ValidationFailed,
+        WarningsNotConfirmed,
+        confirm,
+        dup_key,
+        load_household,
+        save_household,
+    )
+    from .models import Birth, Person
+
+    mother = Person.get_or_none((Person.id_number_18 == f.mother_id_number) & (Person.deleted == False)) if f.mother_id_number else None  # noqa: E712
+    if mother is None:
+        return "", "已记录结论；母亲不在本库，未补录出生：请先录入母亲所在户的登记表，再记录一次"
+    records = json.loads(f.evidence)
+    child_id = next((e["child_id"] for e in records if e["child_id"]), "")
+    cert = next((e["cert"] for e in records if e["cert"]), "")
+    name = f.child_name or f"{mother.name}之{'子' if f.sex == '1' else '女'}"
+    h = load_household(mother.household.uid)
+    position = next(i for i, m in enumerate(h.members, start=1) if m.uid == mother.uid)
+    relation = {"1": "20", "2": "30"}.get(f.sex, "")
+    h.members.append(MemberInput(name=name, id_number=child_id, relation_to_head=relation if mother.relation_to_head in ("02", "10", "12") else "99",
+                                 sex=f.sex, birth_date=f.birth_date.replace("-", "")))
+    h.births.append(BirthInput(mother=position, child=len(h.members), child_name=name, child_sex=f.sex,
+                               birth_date=f.birth_date.replace("-", ""), birth_cert_no=cert))
+    confirmed: frozenset[str] = frozenset({dup_key(h.members[-1])})
+    for _ in range(3):
+        try:
+            hh = save_household(h, confirmed_ids=confirmed, reason=f"核查补录：{CONCLUSIONS[code]}", operator=who)
+            break
+        except WarningsNotConfirmed as exc:  # the evidence is the clerk's confirmation
+            confirm(h, exc.findings)
+        except DuplicatesNotConfirmed:
+            raise ResultError("这个孩子可能已登记在别处（重复登记提示）：请先在重复登记中判定") from None
+        except ValidationFailed as exc:
+            raise ResultError(f"无法自动补录：{exc}；请在登记表中补录该出生") from None
+    else:
+        raise ResultError("无法自动补录（提示未能确认）：请在登记表中补录该出生")
+    birth = Birth.get(Birth.uid == h.births[-1].uid)  # save_household sets each input's uid
+    birth.finding, birth.finding_note, birth.evidence, birth.finding_by = code, note, evidence, who
+    audit.save(birth, reason=f"核查结论：{CONCLUSIONS[code]}", operator=who)
+    return birth.uid, f"已记录{CONCLUSIONS[code]}，并在母亲 {mother.name} 的户 {hh.household_code} 补录了出生"
+
+
+# ---------------------------------------------------------------------------- work lists
+WORKLIST_HEADER = ("序号", "核查编号", "疑点", "孩子姓名", "性别", "出生日期", "母亲姓名", "母亲身份证号", "孩子身份证号",
+                   "出现于", "不一致", "说明", "核查结论", "备注", "核查人", "核查日期")
+
+
+def mask(number: str) -> str:
+    """An ID number with all but its last four characters hidden (``**************0046``)."""
+    return "*" * (len(number) - 4) + number[-4:] if len(number) > 4 else number
+
+
+def worklist_rows(*, village: str = "", masked: bool = True, kinds: tuple[str, ...] = ("omission", "misreport", "false")):
+    """``{village code: [row, …]}``: the births to visit (not yet concluded), rows as
+    :data:`WORKLIST_HEADER` with the result columns empty; IDs masked unless ``masked`` is false."""
+    from .models import ReconcileFinding, VisitResult
+
+    q = (ReconcileFinding.select().join(VisitResult, pw.JOIN.LEFT_OUTER, on=(VisitResult.key == ReconcileFinding.key))
+         .where(ReconcileFinding.kind.in_(kinds) & VisitResult.id.is_null())
+         .order_by(ReconcileFinding.village_code, ReconcileFinding.kind, ReconcileFinding.birth_date))
+    if village:
+        q = q.where(ReconcileFinding.village_code.startswith(village))
+    out: dict[str, list[list]] = defaultdict(list)
+    hide = mask if masked else (lambda x: x)
+    for f in q.iterator():
+        evidence = json.loads(f.evidence)
+        child_id = _common([e["child_id"] for e in evidence])
+        rows = out[f.village_code]
+        differs = "；".join(f"{FIELD_WORDS.get(d[0], d[0])}：人口系统 {_shown(d[0], d[1], hide)}，{d[3]} {_shown(d[0], d[2], hide)}"
+                           for d in json.loads(f.differences))
+        rows.append([len(rows) + 1, f.key, KINDS[f.kind], f.child_name, {"1": "男", "2": "女"}.get(f.sex, ""), f.birth_date,
+                     f.mother_name, hide(f.mother_id_number), hide(child_id),
+                     "、".join(f"{GROUP_NAMES[e['group']]}（{e['where']}）" for e in evidence), differs, f.reason, "", "", "", ""])
+    return dict(out)
+
+
+def _shown(name: str, value: str, hide: Callable[[str], str]) -> str:
+    if name == "sex":
+        return {"1": "男", "2": "女"}.get(value, value)
+    return hide(value) if name == "mother" else value
+
+
+def write_worklist(path, *, village: str = "", masked: bool = True) -> int:
+    """Write the home-visit lists, one sheet per village, to ``path`` (``.xlsx`` with openpyxl,
+    ``.xls`` with xlwt for old office software); returns the number of births listed.
+    Raises ``ValueError`` for another suffix."""
+    from pathlib import Path
+
+    from .office import division_name
+
+    path = Path(path)
+    lists = worklist_rows(village=village, masked=masked)
+    names = {}
+    for code in lists:
+        title = (division_name(code) if code else "村不详") or code
+        title = title[-28:]
+        while title in names.values():
+            title = title[:-1] + "*"
+        names[code] = title.replace("/", "-")
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        for code, rows in lists.items() or {"": []}.items():
+            sheet = book.create_sheet(names.get(code, "入户核查"))
+            sheet.append(list(WORKLIST_HEADER))
+            for row in rows:
+                sheet.append(row)
+        book.save(path)
+    elif path.suffix.lower() == ".xls":
+        import xlwt
+
+        book = xlwt.Workbook(encoding="utf-8")
+        for code, rows in lists.items() or {"": []}.items():
+            sheet = book.add_sheet(names.get(code, "入户核查")[:31])
+            for c, h in enumerate(WORKLIST_HEADER):
+                sheet.write(0, c, h)
+            for r, row in enumerate(rows, start=1):
+                for c, v in enumerate(row):
+                    sheet.write(r, c, v)
+        book.save(str(path))
+    else:
+        raise ValueError(f"{path.name}：入户核查表写成 .xlsx 或 .xls")
+    return sum(len(r) for r in lists.values())
+
+
+# ---------------------------------------------------------------------------- summary
+SUMMARY_HEADER = ("村", "统计年度", "年报出生", "以前已纠正", "本次比对出生", "新查出漏报", "新查出瞒报", "新查出虚报", "新查出错报",
+                  "待核", "核实后出生")
+
+
+@dataclass
+class SummaryRow:
+    """One village's year (statistical year, :func:`stat_year`): the annual report's births and
+    earlier corrections (:class:`~storage.models.AnnualReport`), the births the last run linked
+    (not counting births elsewhere or WIS-only records), the visits' conclusions, the findings still
+    open, and the births after the verification: reported + corrected + omissions found − false found."""
+
+    village_code: str
+    year: int
+    reported: int = 0
+    corrected: int = 0
+    linked: int = 0
+    omissions: int = 0
+    hidden: int = 0
+    false: int = 0
+    misreports: int = 0
+    pending: int = 0
+
+    @property
+    def verified(self) -> int:
+        """Births after the verification: the report, its earlier corrections, what this one found."""
+        return self.reported + self.corrected + self.omissions + self.hidden - self.false
+
+
+def summary(*, village: str = "") -> list[SummaryRow]:
+    """Per village and statistical year, villages in code order, years ascending (see :class:`SummaryRow`)."""
+    from .models import AnnualReport, ReconcileFinding, VisitResult
+
+    rows: dict[tuple[str, int], SummaryRow] = {}
+
+    def row(code: str, day: str) -> SummaryRow | None:
+        if not day or (village and not code.startswith(village)):
+            return None
+        year = stat_year(dt.date.fromisoformat(day))
+        return rows.setdefault((code, year), SummaryRow(code, year))
+
+    for a in AnnualReport.select():
+        r = rows.setdefault((a.village_code, a.year), SummaryRow(a.village_code, a.year)) if not village or a.village_code.startswith(village) else None
+        if r:
+            r.reported, r.corrected = a.reported, a.corrected
+    concluded = {}
+    for v in VisitResult.select():
+        concluded[v.key] = v.conclusion
+        r = row(v.village_code, v.birth_date)
+        if r:
+            if v.conclusion == "1":
+                r.omissions += 1
+            elif v.conclusion == "2":
+                r.hidden += 1
+            elif v.conclusion == "3":
+                r.false += 1
+            elif v.conclusion == "4":
+                r.misreports += 1
+    for key, kind, code, day in ReconcileFinding.select(ReconcileFinding.key, ReconcileFinding.kind, ReconcileFinding.village_code,
+                                                        ReconcileFinding.birth_date).tuples().iterator():
+        r = row(code, day)
+        if r is None:
+            continue
+        if kind not in ("elsewhere", "false"):
+            r.linked += 1
+        if kind in ("omission", "false", "misreport") and key not in concluded:
+            r.pending += 1
+    return [rows[k] for k in sorted(rows)]
+
+
+def set_annual(village_code: str, year: int, *, reported: int, corrected: int = 0) -> None:
+    """Enter a village's births of a statistical year as the annual report gave them, and the
+    births corrected by earlier verifications."""
+    from .db import write_txn
+    from .models import AnnualReport
+
+    if reported < 0 or corrected < 0:
+        raise ValueError("出生数不能为负")
+    with write_txn():
+        AnnualReport.insert(village_code=village_code, year=year, reported=reported, corrected=corrected).on_conflict(
+            conflict_target=[AnnualReport.village_code, AnnualReport.year],
+            update=dict(reported=reported, corrected=corrected)).execute()
+
+
+def write_summary(path, rows: list[SummaryRow]) -> None:
+    """The summary as an ``.xlsx`` (openpyxl), with a totals row."""
+    from openpyxl import Workbook
+
+    from .office import division_name
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("核查汇总")
+    sheet.append(list(SUMMARY_HEADER))
+    for r in rows:
+        sheet.append([division_name(r.village_code) or r.village_code or "村不详", r.year, r.reported, r.corrected, r.linked,
+                      r.omissions, r.hidden, r.false, r.misreports, r.pending, r.verified])
+    total = [sum(getattr(r, a) for r in rows) for a in ("reported", "corrected", "linked", "omissions", "hidden", "false", "misreports", "pending", "verified")]
+    sheet.append(["合计", "", *total])
+    book.save(path)

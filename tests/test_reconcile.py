@@ -1,0 +1,162 @@
+"""Reconciliation (issue 7): births linked across the forms and real lists written by the tests,
+and the expected finding for each designed case."""
+
+import datetime as dt
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from main import cli
+from storage import idnumber, reconcile
+from storage.households import BirthInput, HouseholdInput, MemberInput, dup_key, save_household
+from storage.models import Birth, Person, ReconcileFinding, VisitResult
+from storage.reflists import import_list
+
+AS_OF = dt.date(2026, 6, 30)
+VILLAGE = "130123103203"
+MOTHER = idnumber.make("130123", dt.date(1990, 5, 6), 22)
+FATHER = idnumber.make("130123", dt.date(1988, 2, 3), 11)
+MOTHER2 = idnumber.make("130123", dt.date(1992, 8, 9), 42)
+OUTSIDER = idnumber.make("410102", dt.date(1995, 1, 2), 62)  # 河南省郑州市中原区
+TWIN1 = idnumber.make("130123", dt.date(2019, 9, 1), 13)
+TWIN2 = idnumber.make("130123", dt.date(2019, 9, 1), 15)
+
+
+def _save(group, members, births=()):
+    h = HouseholdInput(VILLAGE, group, "测试地址", "", members, list(births))
+    save_household(h, confirmed_ids=frozenset(dup_key(m) for m in members), today=AS_OF)
+
+
+def _csv(path, header, rows):
+    path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="gbk")
+    return path
+
+
+@pytest.fixture
+def town(township_db, tmp_path):
+    """Two families on the forms and five lists: see the test names for what each case is."""
+    _save("01", [
+        MemberInput("李强", FATHER, "02"),
+        MemberInput("王芳", MOTHER, "10"),
+        MemberInput("李大宝", TWIN1, "20"),
+        MemberInput("李二宝", TWIN2, "20"),
+        MemberInput("李晓玲", "", "30", sex="2", birth_date="20170307"),
+    ], [BirthInput(mother=2, child=3, father=1, birth_order=2, plurality=2, plurality_index=1),
+        BirthInput(mother=2, child=4, father=1, birth_order=3, plurality=2, plurality_index=2),
+        BirthInput(mother=2, child=5, father=1, birth_order=1)])
+    _save("02", [
+        MemberInput("张丽", MOTHER2, "02"),
+        MemberInput("赵小明", "", "20", sex="1", birth_date="20180520", vital_status="2", vital_date="20190101"),
+    ], [BirthInput(mother=1, child=2, birth_order=1, child_status="2")])
+    head = ["姓名", "性别", "出生日期", "身份证号", "母亲姓名", "母亲身份证号"]
+    import_list(_csv(tmp_path / "wis.csv", head, [
+        ["李大宝", "男", "2019-09-01", TWIN1, "王芳", MOTHER],
+        ["李二宝", "男", "2019-09-01", TWIN2, "王芳", MOTHER],
+        ["李晓玲", "女", "2017-07-03", "", "王芳", MOTHER],  # day and month swapped in WIS
+        ["赵小明", "男", "2018-05-20", "", "张丽", MOTHER2],  # died, but reported
+        ["钱多多", "女", "2017-01-01", "", "孙红", idnumber.make("130123", dt.date(1991, 3, 3), 82)],  # WIS only
+    ]), "wis")
+    import_list(_csv(tmp_path / "cert.csv", ["新生儿姓名", "性别", "出生日期", "母亲姓名", "母亲身份证号", "出生医学证明编号"], [
+        ["李大宝", "男", "2019-09-01", "王芳", MOTHER, "M130000001"],
+        ["李二宝", "男", "2019-09-01", "王芳", MOTHER, "M130000002"],
+        ["李小玲", "女", "2017-03-07", "王芳", MOTHER, "M130000003"],  # a homophone on the certificate
+        ["赵小明", "男", "2018-05-20", "张丽", MOTHER2, "M130000004"],
+        ["孙悟", "男", "2020-02-02", "刘梅", OUTSIDER, "M130000005"],  # born in the county hospital, mother from Henan
+    ]), "birth_cert")
+    import_list(_csv(tmp_path / "delivery.csv", ["产妇姓名", "产妇身份证号", "婴儿性别", "出生日期"], [
+        ["王芳", MOTHER, "女", "2026-05-03"],  # a newborn neither on the forms nor in WIS, no name yet
+    ]), "delivery")
+    import_list(_csv(tmp_path / "vacc.csv", ["儿童姓名", "儿童出生日期", "性别", "母亲姓名", "母亲身份证号"], [
+        ["王芳之女", "2026/5/4", "女", "王芳", MOTHER],  # the same newborn, a day off, named after her mother
+    ]), "vaccination")
+    import_list(_csv(tmp_path / "police.csv", ["姓名", "公民身份号码", "性别", "出生日期"], [
+        ["李大宝", TWIN1, "男", "2019-09-01"],
+        ["李二宝", TWIN2, "男", "2019-09-01"],
+        ["李晓玲", "", "女", "2017-03-07"],
+    ]), "police_hukou")
+    return township_db
+
+
+def _by_name(name):
+    return next(f for f in ReconcileFinding.select() if f.child_name == name)
+
+
+def test_each_designed_case_gets_its_finding(town):
+    report = reconcile.run(AS_OF)
+    assert report.births == 7, [(f.child_name, f.kind, f.groups) for f in ReconcileFinding.select()]
+    # twins stay two births, each consistent across forms, WIS, health and police
+    twins = [f for f in ReconcileFinding.select() if f.child_name in ("李大宝", "李二宝")]
+    assert len(twins) == 2 and {f.kind for f in twins} == {"consistent"}
+    assert all(f.groups == "forms wis health police" for f in twins) and twins[0].key != twins[1].key
+    # a day/month swap in WIS is a misreport of the birth date
+    swap = _by_name("李晓玲")
+    assert swap.kind == "misreport" and json.loads(swap.differences)[0][:3] == ["birth_date", "2017-07-03", "2017-03-07"]
+    # a child who died: in WIS and health, not on the police register, which is legitimate
+    died = _by_name("赵小明")
+    assert died.kind == "consistent" and "死亡" in died.reason and "police" not in died.groups
+    # an unnamed newborn links through the mother: on two health lists, nowhere else
+    newborn = ReconcileFinding.get(ReconcileFinding.birth_date.startswith("2026-05"))
+    assert newborn.kind == "omission" and newborn.groups == "health" and len(json.loads(newborn.evidence)) == 2
+    assert newborn.village_code == VILLAGE and "登记表也没有" in newborn.reason
+    # born in the county hospital, registered elsewhere: not an omission of this township
+    outside = _by_name("孙悟")
+    assert outside.kind == "elsewhere" and "410102" in outside.reason
+    assert _by_name("钱多多").kind == "false"
+    assert report.kinds == {"consistent": 3, "misreport": 1, "omission": 1, "elsewhere": 1, "false": 1}
+
+
+def test_a_confirmed_omission_becomes_a_birth_and_the_next_run_keeps_the_result(town):
+    reconcile.run(AS_OF)
+    newborn = ReconcileFinding.get(ReconcileFinding.kind == "omission")
+    done = reconcile.record_result(newborn.key, "漏报", note="入户核实：2026年5月3日县医院出生")
+    assert "补录" in done
+    birth = Birth.get(Birth.birth_date == "2026-05-03")
+    assert birth.finding == "1" and birth.mother.name == "王芳" and "住院分娩" not in birth.evidence and "delivery.csv" in birth.evidence
+    assert Person.get(Person.id == birth.child_id).name == "王芳之女"
+    reconcile.run(AS_OF)  # the birth is on the forms now, still not in WIS: the result stays with it
+    again = ReconcileFinding.get(ReconcileFinding.birth_uid == birth.uid)
+    assert again.kind == "omission" and "forms" in again.groups
+    assert VisitResult.get(VisitResult.key == again.key).conclusion == "1"
+
+
+def test_a_misreport_is_corrected_field_by_field_with_audit(town):
+    from storage.models import AuditLog
+
+    reconcile.run(AS_OF)
+    swap = _by_name("李晓玲")
+    with pytest.raises(reconcile.ResultError, match="只有结论为 4"):
+        reconcile.record_result(swap.key, "1", corrections={"birth_order": "2"})
+    with pytest.raises(reconcile.ResultError, match="结论"):
+        reconcile.record_result(swap.key, "对")
+    with pytest.raises(reconcile.ResultError, match="孩次"):
+        reconcile.record_result(swap.key, "错报", corrections={"birth_order": "x"})
+    done = reconcile.record_result(swap.key, "错报", note="人口系统生日录反了", corrections={"birth_order": "1"})
+    assert "记为错报" in done
+    birth = Birth.get(Birth.uid == swap.birth_uid)
+    assert birth.finding == "4" and birth.finding_note == "人口系统生日录反了"
+    assert AuditLog.select().where((AuditLog.uid == birth.uid) & (AuditLog.field == "finding")).get().reason == "核查结论：错报"
+
+
+def test_hecha_reconcile_lists_writes_work_lists_and_records(town, tmp_path):
+    runner, db = CliRunner(), ["--db", str(town)]
+    res = runner.invoke(cli, ["reconcile", "--as-of", "2026-06-30", *db])
+    assert res.exit_code == 0, res.output
+    assert "疑似漏报 1" in res.output and "疑似错报 1" in res.output and "李晓玲" in res.output and "李大宝" not in res.output
+    out = tmp_path / "入户核查.xlsx"
+    res = runner.invoke(cli, ["reconcile", "--as-of", "2026-06-30", "--out", str(out), *db])
+    assert res.exit_code == 0 and out.exists(), res.output
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out).worksheets[0]
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    header = rows[0]
+    assert "核查结论" in header and "备注" in header
+    mother_ids = [r[header.index("母亲身份证号")] for r in rows[1:] if r[header.index("母亲身份证号")]]
+    assert mother_ids and all(m.startswith("*") and len(m) == 18 for m in mother_ids)  # masked but the last four
+    key = next(f.key for f in ReconcileFinding.select() if f.child_name == "钱多多")
+    res = runner.invoke(cli, ["reconcile", "result", key, "3", "--note", "查无此人", *db])
+    assert res.exit_code == 0 and "虚报" in res.output, res.output
+    res = runner.invoke(cli, ["reconcile", "summary", *db])
+    assert res.exit_code == 0 and "虚报" in res.output, res.output
+    assert runner.invoke(cli, ["reconcile", "result", "nosuch", "3", *db]).exit_code == 1
