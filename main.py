@@ -380,6 +380,13 @@ def demo(households: int, seed: int, as_of: str | None, office_code: str, start:
         persons = synth.fill(households, as_of=day, seed=seed + Household.select().count(), progress=progress,
                              duplicates=max(households // 50, 1))  # about 2 %: something for the duplicate review
         click.echo(f"已加入 {households} 户、{persons} 人（{office.name}）。", err=True)
+        from storage import reconcile
+
+        made = synth.reference_lists(day, seed=seed)  # something for reconciliation: lists made from these births
+        click.echo("已加入演示名单：" + "，".join(f"{k} {n} 条" for k, n in made.rows.items()), err=True)
+        report = reconcile.run(day)
+        synth.annual_reports_from_wis()  # the annual report as WIS held it, for the summary to compare
+        click.echo(f"已比对：{report.births} 个出生，" + "，".join(f"{reconcile.KINDS[k]} {n}" for k, n in report.kinds.items()), err=True)
     if start:
         from storage.db import close_db
 
@@ -494,7 +501,8 @@ def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | N
             f"{p.b.name} {p.b.id_number or p.b.birth_date} {p.b.where}", p.b.differs_text,
             decided.get(p.decision, p.decision), p.a_uid, p.b.person_uid)
            for p in found], frozenset({0}))
-    click.echo(f"共 {len(found)} 对。判定：hecha duplicates decide different|same|unsure 甲uid 乙uid")
+    more = "（只列前 --limit 对，可能还有）" if len(found) >= limit else ""
+    click.echo(f"共 {len(found)} 对{more}。判定：hecha duplicates decide different|same|unsure 甲uid 乙uid")
 
 
 @duplicates.command("decide")
@@ -506,6 +514,9 @@ def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | N
 @handled
 def duplicates_decide(decision: str, a_uid: str, b_uid: str, note: str, db_path: Path | None) -> None:
     """判定一对人员（或人员与外部名单记录 ref:N）：different 不同人（不再提示）、same 同一人（待合并）、unsure 待查。"""
+    import unicodedata
+
+    a_uid, b_uid = (unicodedata.normalize("NFKC", u).strip() for u in (a_uid, b_uid))  # ｒｅｆ：４ typed by an input method
     from storage.dedup import decide_pair
     from storage.models import Person, RefRecord
 
@@ -664,7 +675,7 @@ def reconcile_result(key: str, conclusion: str, note: str, sets: tuple[str, ...]
 @db_option
 @handled
 def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> None:
-    """按村、按统计年度（上年10月1日至当年9月30日）汇总：年报出生、以前已纠正、本次查出的漏报瞒报虚报错报、核实后出生。"""
+    """按村、按统计年度（上年10月1日至当年9月30日）汇总：年报出生、以前已纠正、核查出生、本次查出的漏报瞒报虚报错报、差额、漏报率。"""
     from storage import reconcile
 
     open_office_db(db_path)
@@ -672,9 +683,9 @@ def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> N
     if not rows:
         click.echo("还没有比对结果或年报数：先运行 hecha reconcile，年报数用 hecha reconcile annual 录入。")
         return
-    table(("村", "年度", "年报", "已纠正", "比对出生", "漏报", "瞒报", "虚报", "错报", "待核", "核实后"),
+    table(("村", "年度", "年报", "已纠正", "核查出生", "漏报", "瞒报", "虚报", "错报", "待核", "差额", "漏报率"),
           [(division_name_short(r.village_code), r.year, r.reported, r.corrected, r.linked, r.omissions, r.hidden, r.false,
-            r.misreports, r.pending, r.verified) for r in rows], frozenset(range(1, 11)))
+            r.misreports, r.pending, r.gap, f"{r.omission_rate:.1%}") for r in rows], frozenset(range(1, 12)))
     if out:
         if out.suffix.lower() != ".xlsx" or not out.parent.is_dir():
             raise HechaError(f"--out {out}：要写到一个已有文件夹里的 .xlsx 文件")
@@ -723,33 +734,46 @@ def import_list_cmd(source: str, file: Path, replace: bool, maps: tuple[str, ...
         if not sep or fld.strip() not in FIELDS:
             raise HechaError(f"--map {item!r} 应写成 表头=字段，字段为 {'、'.join(FIELDS)} 之一")
         mapping[header.strip()] = fld.strip()
-    if rejects_out and (rejects_out.suffix.lower() != ".xlsx" or rejects_out.is_dir() or not rejects_out.parent.is_dir()):
-        raise HechaError(f"--rejects {rejects_out}：要写到一个已有文件夹里的 .xlsx 文件（如 错误行.xlsx）")
+    if rejects_out and (rejects_out.suffix.lower() != ".xlsx" or rejects_out.is_dir() or not rejects_out.parent.is_dir()
+                        or not os.access(rejects_out.parent, os.W_OK)):
+        raise HechaError(f"--rejects {rejects_out}：要写到一个已有文件夹（可写）里的 .xlsx 文件（如 错误行.xlsx）")
     open_office_db(db_path)
     try:
         report = import_list(file, source, replace=replace, mapping=mapping or None, encoding=encoding,
                              progress=lambda n: click.echo(f"已读 {n} 行", err=True))
     except (SourceError, NeedsReplace, ValueError) as exc:
-        raise HechaError(f"{file}：{exc}") from None
+        raise HechaError(str(exc) if str(exc).startswith(file.name) else f"{file}：{exc}") from None
     except UnknownLayout as exc:
         shown = "\n".join("  " + " | ".join(f"第{i + 1}列 {v}" for i, v in enumerate(r) if v) for r in exc.rows)
         raise HechaError(f"{file}：{exc}\n前几行：\n{shown}") from None
     if report.same_file:
         click.echo(f"{file.name} 已经导入过（同一文件，批次 {report.batch_id}，{report.rows_loaded} 条）：没有改动。")
-        return
+    else:
+        _import_report(file, report, rejects_out)
+    if rejects_out:
+        from storage.reflists import write_rejects
+
+        if not report.rows_rejected:
+            click.echo("没有错误行：不写错误行文件。")
+            return
+        try:
+            write_rejects(report.batch_id, rejects_out)
+        except OSError as exc:
+            raise HechaError(f"名单已导入，但错误行写不到 {rejects_out}（{exc.strerror}）：换个文件夹，再运行同一命令导出") from None
+        click.echo(f"错误行已写到 {rejects_out}")
+
+
+def _import_report(file: Path, report, rejects_out: Path | None) -> None:
+    """Echo what an import did (counts, skipped sheets, the first errors)."""
     click.echo(f"已导入 {file.name}：读 {report.rows_read} 行，导入 {report.rows_loaded} 条，错误 {report.rows_rejected} 行，"
                f"文件内重复 {report.rows_duplicate} 条，校验位不对 {report.warnings} 条" + (f"，替换旧名单 {report.replaced} 条" if report.replaced else ""))
     if report.skipped_sheets:
-        click.echo(f"  没有读的工作表（不是名单：表头认不出）：{'、'.join(report.skipped_sheets)}")
+        click.echo(f"  没有读的工作表（表头认不出，看来不是名单）：{'、'.join(report.skipped_sheets)}。"
+                   "其中若有名单：用 --map 指定列，加 --replace 重新导入这个文件")
     for e in report.errors[:10]:
         click.echo(f"  {e['sheet']} 第{e['row_no']}行 {e['column']}：{e['message']}")
     if report.rows_rejected > 10:
         click.echo(f"  ……共 {report.rows_rejected} 行错误" + ("" if rejects_out else "（--rejects 文件.xlsx 导出全部）"))
-    if rejects_out and report.rows_rejected:
-        from storage.reflists import write_rejects
-
-        write_rejects(report.batch_id, rejects_out)
-        click.echo(f"错误行已写到 {rejects_out}")
 
 
 @cli.command("lists")

@@ -36,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import fast_fill
+from common import township
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -202,23 +202,18 @@ def main() -> None:
     from storage.db import open_db, write_txn
     from storage.dedup import index_all
     from storage.households import WARN_SCORE
-    from storage.office import init_office
     from storage.synth import ERROR_KINDS, inject
 
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "town.sqlite"
-        if not db.exists():
-            init_office(db, "130123103")
+        built = township(db, args.persons, as_of=AS_OF, seed=args.seed)
+        open_db(db)
+        if built:
             t = time.perf_counter()
-            n = fast_fill(db, args.persons, as_of=AS_OF, seed=args.seed)
-            open_db(db)
             with write_txn():
                 index_all()
-            print(f"database: {n} persons with name keys, built in {time.perf_counter() - t:.0f} s")
-        else:
-            open_db(db)
-            print(f"database: {db} (kept from an earlier run)")
+            print(f"name keys built in {time.perf_counter() - t:.0f} s")
         from storage.models import ImportBatch, Person, RefRecord
 
         wanted = Person.select().count() if args.refs < 0 else args.refs

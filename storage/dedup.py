@@ -32,7 +32,7 @@ from . import idnumber
 from .db import now_iso, write_txn
 from .divisions import short_name
 from .models import AdminDivision, Birth, Household, MatchDecision, Person, PersonKey
-from .names import name_keys, normalize, unnamed_child
+from .names import name_keys, simplified, unnamed_child
 
 RULE_SAME_ID = "same_id"
 RULE_ID_EDIT = "id_one_edit"
@@ -596,8 +596,12 @@ def ref_candidates(
 
     base = RefRecord.select(RefRecord.id).join(ImportBatch)
     if info and info.number_18:
-        for (rid,) in base.where((RefRecord.id_number_18 == info.number_18) & live).tuples():
-            hit(rid, RULE_SAME_ID, 100)
+        for rid, their_name, theirs in base.select(RefRecord.id, RefRecord.name, RefRecord.birth_date).where(
+                (RefRecord.id_number_18 == info.number_18) & live).tuples():
+            # as for persons: another name and another birth date is most often a child given a parent's number
+            other = keys and their_name and name_keys(their_name).homophone_keys != keys.homophone_keys and born and theirs \
+                and theirs != born.isoformat()
+            hit(rid, RULE_SAME_ID, 60 if other else 100)
     if keys and born:
         lo, hi = (born - dt.timedelta(days=DAYS_NEAR)).isoformat(), (born + dt.timedelta(days=DAYS_NEAR)).isoformat()
         swapped = _swapped(born)
@@ -684,7 +688,7 @@ def _ref_blocks() -> dict[int, set[int]]:
         for pid, rid, p_name, r_name, p_born, r_born, p_id, r_id in db.execute_sql(sql):
             if p_id and r_id and p_id != r_id and not _one_edit(p_id, r_id):
                 continue  # two valid numbers: two persons
-            if (p_id == r_id or not p_id or not r_id) and p_born == r_born and normalize(p_name) == normalize(r_name):
+            if (p_id == r_id or not p_id or not r_id) and p_born == r_born and simplified(p_name) == simplified(r_name):
                 continue  # agrees: a link, not a question
             out.setdefault(pid, set()).add(rid)
     db.execute_sql("DROP TABLE IF EXISTS temp.ref_key_born")

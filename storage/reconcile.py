@@ -11,7 +11,9 @@ columns).
 Linking (:func:`link`) uses the duplicate search's keys, strongest first: the child's ID number (15
 digits upgraded); the birth certificate number; the mother's ID number with a birth date within 5
 days, the same sex and names that agree (homophone keys) or are missing (王芳之女 links through the
-mother); a homophone name born within 3 days or with day and month swapped, mothers not different.
+mother); a homophone name born within 3 days or with day and month swapped, mothers not different;
+the mother's name and a birth date within 3 days, with child names that agree or are one character
+apart (a list with no ID numbers and the child's name miswritten).
 One cluster holds at most one record of each source (a list lists a child once), which keeps twins
 apart: each twin's records link among themselves, never across.
 
@@ -21,8 +23,8 @@ Findings (:func:`classify`):
 - ``false`` (疑似虚报): in WIS only, no other source confirms it;
 - ``misreport`` (疑似错报): in WIS and elsewhere, but the birth date, sex or mother differ;
 - ``consistent`` (一致): in WIS and elsewhere, agreeing;
-- ``elsewhere`` (外地出生): only on a birth certificate or delivery list, the mother neither in
-  this database nor of this county: born in the county's hospital, registered where the mother
+- ``elsewhere`` (外地出生): only on a birth certificate or delivery list, the mother's ID number
+  neither of a person in this database nor of this county: born in the county's hospital, registered where the mother
   lives (a birth certificate counts the place of birth, WIS counts the mother's residence).
 
 Each finding says why a non-match may be legitimate (born elsewhere, registered elsewhere, moved
@@ -49,6 +51,10 @@ SOURCE_GROUP = {"wis": "wis", "birth_cert": "health", "delivery": "health", "vac
 """Which group a list kind's births belong to (DESIGN.md §7)."""
 
 GROUP_NAMES = {"forms": "登记表", "wis": "人口系统", "health": "卫生", "education": "教育", "police": "公安"}
+GROUP_SHORT = {"forms": "登记", "wis": "系统", "health": "卫生", "education": "教育", "police": "公安"}
+"""Two-character names for an 80-column list (登记 = the household forms, 系统 = WIS)."""
+SOURCE_NAMES = {"forms": "登记表", "wis": "人口系统", "birth_cert": "出生证", "delivery": "住院分娩", "vaccination": "预防接种",
+                "kindergarten": "幼儿园", "school": "学校", "police_hukou": "公安户籍"}
 KINDS = {"omission": "疑似漏报", "false": "疑似虚报", "misreport": "疑似错报", "consistent": "一致", "elsewhere": "外地出生"}
 CONCLUSIONS = {"0": "一致", "1": "漏报", "2": "瞒报", "3": "虚报", "4": "错报", "9": "待核"}
 """A visit's conclusion (DATA.md Birth ``finding``; code list ``finding``)."""
@@ -206,8 +212,27 @@ def _names_agree(a: Rec, b: Rec) -> bool:
     return not a.hkeys or not b.hkeys or bool(set(a.hkeys) & set(b.hkeys))
 
 
+def _names_close(a: Rec, b: Rec) -> bool:
+    """Names that agree (:func:`_names_agree`) or differ in one character (形近字), or a name missing."""
+    from .dedup import _one_char_apart
+
+    return not a.name or not b.name or _names_agree(a, b) or _one_char_apart(a.name, b.name)
+
+
 def _dates_near(a: dt.date, b: dt.date, days: int) -> bool:
     return abs((a - b).days) <= days or _swapped(a) == b
+
+
+def _buckets(day: dt.date) -> tuple[int, ...]:
+    """Date buckets of 4 days for blocking: a day's bucket and the next, and the same for its
+    day/month swap, so two dates at most 3 days apart (or swapped) share a bucket while a common
+    name's records born years apart do not meet (a million persons hold thousands of 王浩)."""
+    n = day.toordinal() // 4
+    swapped = _swapped(day)
+    if swapped is None:
+        return (n, n + 1)
+    m = swapped.toordinal() // 4
+    return (n, n + 1, m, m + 1)
 
 
 def link(records: list[Rec]) -> list[list[Rec]]:
@@ -237,9 +262,14 @@ def link(records: list[Rec]) -> list[list[Rec]]:
     pairs(block(lambda r: (r.mother_id,)),
           lambda a, b: (_dates_near(a.born, b.born, DAYS_MOTHER) and (not a.sex or not b.sex or a.sex == b.sex)
                         and _names_agree(a, b) and _ids_agree(a.child_id, b.child_id)))
-    pairs(block(lambda r: r.hkeys),
+    pairs(block(lambda r: [f"{k}|{b}" for k in r.hkeys for b in _buckets(r.born)]),
           lambda a, b: (_dates_near(a.born, b.born, DAYS_NAME) and (not a.sex or not b.sex or a.sex == b.sex)
                         and _ids_agree(a.child_id, b.child_id) and _ids_agree(a.mother_id, b.mother_id)))
+    # the mother's name and the same day: a list with neither the child's nor the mother's ID number
+    # and the child's name written with an error (王强 / 玉强 on a kindergarten roll)
+    pairs(block(lambda r: [f"{r.mother_name}|{b}" for b in _buckets(r.born)] if r.mother_name else ()),
+          lambda a, b: (_dates_near(a.born, b.born, DAYS_NAME) and (not a.sex or not b.sex or a.sex == b.sex)
+                        and _ids_agree(a.child_id, b.child_id) and _ids_agree(a.mother_id, b.mother_id) and _names_close(a, b)))
     groups: dict[int, list[Rec]] = defaultdict(list)
     rank = {s: n for n, s in enumerate(["forms", *SOURCE_GROUP])}
     for i in order:
@@ -287,7 +317,7 @@ def classify(cluster: list[Rec], county: str, mothers_here: set[str], as_of: dt.
             ["只有人口系统有：可能是虚报，也可能已迁出、在外地出生登记或已死亡注销，请入户核实"] + notes))
     mothers = {r.mother_id for r in cluster if r.mother_id}
     local = any(m in mothers_here or m[:6] == county for m in mothers) or "forms" in groups or "police" in groups
-    if groups <= {"health"} and not local:
+    if groups <= {"health"} and mothers and not local:  # elsewhere only on evidence: the mother's ID number
         where = "、".join(sorted({m[:6] for m in mothers})) or "不详"
         return Finding(key, "elsewhere", cluster, [], f"只在出生证/住院分娩名单上，母亲不是本县人（户籍地代码 {where}）："
                                                      "在本地医院出生、在母亲户籍地登记，不计本乡漏报")
@@ -353,7 +383,8 @@ def run(as_of: dt.date, *, progress: Callable[[str], None] | None = None) -> Run
         for number, village in (Person.select(Person.id_number_18, Household.village_code).join(Household)
                                 .where(Person.id_number_18.in_(ids[i:i + 900]) & (Person.deleted == False)).tuples()):  # noqa: E712
             here[number] = village
-    findings = [classify(c, county, set(here), as_of) for c in clusters]
+    registered = set(here)
+    findings = [classify(c, county, registered, as_of) for c in clusters]
     seen: Counter = Counter()
     rows = []
     for f in findings:
@@ -362,10 +393,13 @@ def run(as_of: dt.date, *, progress: Callable[[str], None] | None = None) -> Run
             f.key = f"{f.key}#{seen[f.key]}"
         rows.append(_row(f, here))
     say("正在保存比对结果...")
+    columns = list(rows[0]) if rows else []
+    sql = f'INSERT INTO "reconcile_finding" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
     with write_txn():
         ReconcileFinding.delete().execute()
-        for i in range(0, len(rows), 2000):
-            ReconcileFinding.insert_many(rows[i:i + 2000]).execute()
+        con = ReconcileFinding._meta.database.connection()
+        for i in range(0, len(rows), 5000):  # plain executemany: peewee takes longer to build the statement than SQLite to run it
+            con.executemany(sql, [tuple(r.values()) for r in rows[i:i + 5000]])
         seconds = time.perf_counter() - started
         ReconcileRun.create(at=now_iso(), as_of=as_of.isoformat(), records=len(records), births=len(findings), seconds=seconds)
     return RunReport(as_of, len(records), len(findings), dict(Counter(f.kind for f in findings)), seconds)
@@ -430,7 +464,7 @@ CORRECTABLE = {"birth_date": "出生日期", "child_sex": "性别", "birth_order
 def record_result(key: str, conclusion: str, *, note: str = "", corrections: dict[str, str] | None = None,
                   operator: str | None = None) -> str:
     """Record the visit's conclusion (``0``–``4``, ``9``; or its name, 漏报 …) on finding ``key``
-    and act on it, all in one transaction with audit rows:
+    (or the first 8 or more characters of one key) and act on it, all in one transaction with audit rows:
 
     - on a birth of the forms: its ``finding``, note, evidence and who are set (a 错报 also applies
       ``corrections``, fields of :data:`CORRECTABLE`, through the form's checks);
@@ -447,8 +481,11 @@ def record_result(key: str, conclusion: str, *, note: str = "", corrections: dic
     if code is None:
         raise ResultError(f"结论「{conclusion}」不对：应为 {'、'.join(f'{c} {n}' for c, n in CONCLUSIONS.items())}")
     f = ReconcileFinding.get_or_none(ReconcileFinding.key == key)
+    if f is None and len(key) >= 8:  # the first characters of a key are enough when only one key starts so
+        some = list(ReconcileFinding.select().where(ReconcileFinding.key.startswith(key)).limit(2))
+        f = some[0] if len(some) == 1 else None
     if f is None:
-        raise ResultError(f"没有编号为 {key} 的比对结果：先运行比对（hecha reconcile），编号见其列表")
+        raise ResultError(f"没有编号为 {key} 的比对结果（或有多条以它开头）：先运行比对（hecha reconcile），编号见其列表最后一列")
     corrections = dict(corrections or {})
     bad = [k for k in corrections if k not in CORRECTABLE]
     if bad:
@@ -467,7 +504,7 @@ def record_result(key: str, conclusion: str, *, note: str = "", corrections: dic
         values = dict(conclusion=code, note=note, village_code=f.village_code, birth_date=f.birth_date, kind=f.kind,
                       birth_uid=birth_uid, corrections=json.dumps(corrections, ensure_ascii=False), who=who, at=now_iso())
         if birth_uid and not f.birth_uid:  # a birth was added: from now on the birth is known by its uid
-            VisitResult.delete().where(VisitResult.key == key).execute()
+            VisitResult.delete().where(VisitResult.key == f.key).execute()
             f.key, f.birth_uid = f"birth:{birth_uid}", birth_uid
             f.save()
         VisitResult.insert(key=f.key, **values).on_conflict(conflict_target=[VisitResult.key], update=values).execute()
@@ -642,16 +679,16 @@ def write_worklist(path, *, village: str = "", masked: bool = True) -> int:
 
 
 # ---------------------------------------------------------------------------- summary
-SUMMARY_HEADER = ("村", "统计年度", "年报出生", "以前已纠正", "本次比对出生", "新查出漏报", "新查出瞒报", "新查出虚报", "新查出错报",
-                  "待核", "核实后出生")
+SUMMARY_HEADER = ("村", "统计年度", "年报出生", "以前已纠正", "核查出生", "新查出漏报", "新查出瞒报", "新查出虚报", "新查出错报",
+                  "待核", "差额", "漏报率")
 
 
 @dataclass
 class SummaryRow:
     """One village's year (statistical year, :func:`stat_year`): the annual report's births and
-    earlier corrections (:class:`~storage.models.AnnualReport`), the births the last run linked
-    (not counting births elsewhere or WIS-only records), the visits' conclusions, the findings still
-    open, and the births after the verification: reported + corrected + omissions found − false found."""
+    earlier corrections (:class:`~storage.models.AnnualReport`), the births this verification
+    found (the last run's linked births, not counting births elsewhere or WIS-only records), the
+    visits' conclusions and the findings still open."""
 
     village_code: str
     year: int
@@ -665,9 +702,14 @@ class SummaryRow:
     pending: int = 0
 
     @property
-    def verified(self) -> int:
-        """Births after the verification: the report, its earlier corrections, what this one found."""
-        return self.reported + self.corrected + self.omissions + self.hidden - self.false
+    def gap(self) -> int:
+        """Births found less births reported (with earlier corrections): what the report misses."""
+        return self.linked - self.reported - self.corrected
+
+    @property
+    def omission_rate(self) -> float:
+        """Confirmed omissions (漏报 + 瞒报) per birth found (0 when none were found)."""
+        return (self.omissions + self.hidden) / self.linked if self.linked else 0.0
 
 
 def summary(*, village: str = "") -> list[SummaryRow]:
@@ -736,7 +778,9 @@ def write_summary(path, rows: list[SummaryRow]) -> None:
     sheet.append(list(SUMMARY_HEADER))
     for r in rows:
         sheet.append([division_name(r.village_code) or r.village_code or "村不详", r.year, r.reported, r.corrected, r.linked,
-                      r.omissions, r.hidden, r.false, r.misreports, r.pending, r.verified])
-    total = [sum(getattr(r, a) for r in rows) for a in ("reported", "corrected", "linked", "omissions", "hidden", "false", "misreports", "pending", "verified")]
-    sheet.append(["合计", "", *total])
+                      r.omissions, r.hidden, r.false, r.misreports, r.pending, r.gap, round(r.omission_rate, 4)])
+    total = SummaryRow("", 0, **{a: sum(getattr(r, a) for r in rows) for a in
+                                 ("reported", "corrected", "linked", "omissions", "hidden", "false", "misreports", "pending")})
+    sheet.append(["合计", "", total.reported, total.corrected, total.linked, total.omissions, total.hidden, total.false,
+                  total.misreports, total.pending, total.gap, round(total.omission_rate, 4)])
     book.save(path)

@@ -41,8 +41,8 @@ class UnknownLayout(Exception):
     """No header row of the sheet names two known fields: map the columns by hand (``mapping``).
     ``headers`` are the first rows' cells, for the mapping step."""
 
-    def __init__(self, sheet: str, rows: list[list[str]]):
-        self.sheet, self.rows = sheet, rows
+    def __init__(self, sheet: str, rows: list[list[str]], problem: str = ""):
+        self.sheet, self.rows, self.problem = sheet, rows, problem  # problem: why a mapping given does not fit this sheet
         super().__init__(f"工作表「{sheet}」的表头认不出（姓名、身份证号、出生日期等至少两列）：请指定列的含义，如 --map 第2列=name")
 
 
@@ -103,7 +103,10 @@ def parse_date(value: Any) -> tuple[str, str] | None:
         serial = int(_text(value))
     if serial is not None and 20000 <= serial <= 60000:  # an Excel date serial (1954–2064) that lost its date format
         return (dt.date(1899, 12, 30) + dt.timedelta(days=int(serial))).isoformat(), "D"
-    text = _text(value).replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
+    text = _text(value)
+    if " " in text and ":" in text.split(" ", 1)[1]:  # 1988/03/03 00:00:00: a date with its time of day
+        text = text.split(" ", 1)[0]
+    text = text.replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
     try:
         if text.isdigit() and len(text) == 8:
             return dt.date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat(), "D"
@@ -133,21 +136,21 @@ def _id(value: Any, column: str) -> tuple[idnumber.IdInfo | None, str | None]:
     if type(value) is str and len(value) == 18 and value.isascii() and value[:17].isdigit():  # the usual clean cell
         info = idnumber.parse(value)
         if info.status in (idnumber.BAD_FORMAT, idnumber.BAD_DATE):
-            return None, f"{column}：{value}：{info.message}"
+            return None, f"{value}：{info.message}"
         return info, None
     if isinstance(value, float) and value >= 1e15:
         shown = f"{value:.0f}"
-        return None, f"{column}：{shown} 是电子表格存成数字的号码（15位以后的数字已丢失）：请在原表中把该列设为文本、按原件重填"
+        return None, f"{shown} 是电子表格存成数字的号码（15位以后的数字已丢失）：请在原表中把该列设为文本、按原件重填"
     text = unicodedata.normalize("NFKC", _text(value)).translate(_ID_JUNK).upper()
     if text in PLACEHOLDERS or not text:
         return None, None
     if "E+" in text:
-        return None, f"{column}：{text} 是电子表格存成数字（科学计数法）的号码，后几位已丢失：请按原件重填为文本"
+        return None, f"{text} 是电子表格存成数字（科学计数法）的号码，后几位已丢失：请按原件重填为文本"
     if text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2]
     info = idnumber.parse(text)
     if info.status in (idnumber.BAD_FORMAT, idnumber.BAD_DATE):
-        return None, f"{column}：{_text(value)}：{info.message}"
+        return None, f"{_text(value)}：{info.message}"
     return info, None
 
 
@@ -187,13 +190,17 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
             rec["id_check"] = info.status if info else "missing"
             warning = bool(info and info.status == idnumber.BAD_CHECKSUM)
     rec["name"] = _text(cells.get("name"))
+    if rec["name"] in PLACEHOLDERS:  # 无, 不详 … is no name
+        rec["name"] = ""
     if not rec["name"] and not rec["id_number"] and not rec["mother_id_number"]:
         return error("name", "既没有姓名，也没有身份证号或母亲身份证号：无法与人员比对")
     born = cells.get("birth_date")
     if born is not None and _text(born):
         parsed = parse_date(born)
         if parsed is None:
-            return error("birth_date", f"出生日期「{_text(born)}」不是日期：写成 2015-03-07 或 20150307")
+            return error("birth_date", f"出生日期「{_text(born)}」认不出：应为日期，如 2015-03-07 或 20150307")
+        if not "1900-01-01" <= parsed[0] <= idnumber._today().isoformat():
+            return error("birth_date", f"出生日期「{_text(born)}」不合理（早于1900年或晚于今天）：请按原件核对")
         rec["birth_date"], rec["birth_date_prec"] = parsed
     else:
         id_born = own.birth_date if own else None
@@ -225,7 +232,7 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
     digest = _sha256(path)
     report = ImportReport(None, source, path.name)
     same = ImportBatch.get_or_none((ImportBatch.sha256 == digest) & (ImportBatch.source == source) & (ImportBatch.status == "active"))
-    if same:
+    if same and not mapping:  # with a mapping the same file is read again (a sheet skipped before), replacing the batch
         report.same_file, report.batch_id = True, same.id
         report.rows_read, report.rows_loaded, report.rows_rejected = same.rows_read, same.rows_loaded, same.rows_rejected
         return report
@@ -284,6 +291,8 @@ def _no_list(skipped: list[UnknownLayout]) -> None:
     """Raise for a file none of whose sheets is a list: every sheet empty, or none with a known header."""
     if not skipped:
         raise SourceError("文件里没有数据（工作表都是空的）：请确认导出了名单")
+    if all(e.problem for e in skipped):  # a mapping was given and fits no sheet: say why for each
+        raise ValueError("指定的列对不上：" + "；".join(e.problem for e in skipped))
     if len(skipped) > 1:  # name every sheet, not only the first
         skipped[0].args = (f"没有一个工作表是名单（表头认不出：{'、'.join(e.sheet for e in skipped)}）：请指定列的含义，如 --map 第2列=name",)
     raise skipped[0]
@@ -340,6 +349,11 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
             continue
         lists += 1
         used.update({header.headers[i] or f"第{i + 1}列": f for i, f in header.columns.items()})
+        header_columns = sorted(header.columns)
+        header_texts = [_text(head_rows[header.last][i]) if i < len(head_rows[header.last]) else "" for i in header_columns] \
+            if header.last < len(head_rows) else []
+        if not any(header_texts):
+            header_texts = []
         numbered = list(enumerate(head_rows, start=1))[header.last + 1:]
 
         def data(numbered=numbered, rows=rows, skip=len(head_rows)):
@@ -349,8 +363,10 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
         for row_no, row in data():
             texts = [_text(v) for v in row]
             first = next((t for t in texts if t), "")
-            if not first or first.replace(" ", "").startswith(TOTALS):
-                continue  # an empty row, or a totals row (合计 12人) that is not a person
+            if not first or any(t.replace(" ", "").startswith(TOTALS) for t in texts[:3]):
+                continue  # an empty row, or a totals row (合计 12人, or 8 | 合计 after a 序号) that is not a person
+            if header_texts and [texts[i] if i < len(texts) else "" for i in header_columns] == header_texts:
+                continue  # the header again (a list printed page by page repeats it)
             report.rows_read += 1
             rec, err, warned = _row_record(row, header, sheet.name, row_no, source, texts)
             if err:
@@ -381,11 +397,12 @@ def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, s
         for key, fld in mapping.items():
             if key.startswith("第") and key.endswith("列") and key[1:-1].isdigit():
                 column = int(key[1:-1])
-                if not 1 <= column <= width:
-                    raise ValueError(f"--map {key}：工作表「{sheet}」只有 {width} 列")
+                if not 1 <= column <= width:  # this sheet is not the one mapped (a note sheet): skipped
+                    raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]],
+                                        f"{key}：工作表「{sheet}」只有 {width} 列（第1列到第{width}列）")
                 by_position[column - 1] = fld
             elif clean(key) not in present:
-                raise ValueError(f"--map {key}：工作表「{sheet}」的前几行没有这个表头")
+                raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]], f"{key}：工作表「{sheet}」的前几行没有这个表头")
         found = find_header(head_rows, saved={k: v for k, v in mapping.items() if not k.startswith("第")})
         if found is None and by_position:
             return Header(0, 0, tuple(clean(v) for v in head_rows[0]), by_position)

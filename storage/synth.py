@@ -372,3 +372,195 @@ def inject(truth: ProbeRecord, kind: str, rng: random.Random, *, mother_name: st
         raise ValueError(f"unknown error kind {kind!r}")
     return ProbeRecord(name, number, truth.sex, born, truth.mother_id_number, kind, truth.true_uid)
 
+
+
+# ---------------------------------------------------------------------------- reference lists for reconciliation
+LIST_KINDS = ("wis", "birth_cert", "delivery", "vaccination", "kindergarten", "school", "police_hukou")
+TRUTHS = ("consistent", "omission", "false", "misreport", "elsewhere")
+"""What a synthetic birth really is (issue 7): in WIS and right; missing from WIS (漏报, also 瞒报:
+missing from the forms too); in WIS only and not real (虚报); in WIS with a wrong date, sex or
+mother (错报); born in the county to a mother from elsewhere (not this township's)."""
+
+
+@dataclass
+class ListRates:
+    """How often each thing happens in :func:`reference_lists` (shares of the forms' births)."""
+
+    omission: float = 0.03  # a birth on the forms missing from WIS
+    hidden: float = 0.01  # a birth on neither the forms nor WIS (瞒报), but on health and police lists
+    misreport: float = 0.02  # WIS holds a wrong date, sex or mother
+    false: float = 0.01  # WIS holds a child that does not exist
+    elsewhere: float = 0.02  # a birth certificate of a child whose mother lives in another county
+    name_error: float = 0.03  # a list writes the child's name with an error (homophone, similar shape)
+
+
+@dataclass
+class MadeLists:
+    """What :func:`reference_lists` loaded: rows per list kind, and the truth (:data:`TRUTHS`) of
+    each of the forms' births by uid (the lists' records carry theirs in ``extra``)."""
+
+    rows: dict[str, int]
+    form_truths: dict[str, str]
+
+
+def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = None,
+                    progress: Callable[[str], None] | None = None) -> MadeLists:
+    """Load the seven birth-bearing lists of a township (WIS, birth certificates, deliveries,
+    vaccinations, kindergarten, school, police register) made from the births on the forms of the
+    open database, as import batches (one per kind, file names 演示-…), with the truth of each
+    record in its ``extra`` (``{"t": truth id, "k": one of TRUTHS}``; the forms' births' truths are
+    returned). Health lists hold 90–95 % of births, school and kindergarten the children of their
+    age, the police register the living. Seeded; an active list of a kind is marked replaced."""
+    from .db import now_iso, write_txn
+    from .models import Birth, Household, ImportBatch, Office, Person
+    from .reflists import RecordWriter
+
+    rates = rates or ListRates()
+    rng = random.Random(seed * 7919 + 17)
+    first = add_years(as_of, -10) + dt.timedelta(days=1)
+    mother, child = Person.alias(), Person.alias()
+    births = list(Birth.select(Birth.uid, Birth.child_sex, Birth.birth_date, Birth.birth_cert_no, Birth.child_status,
+                               child.name, child.id_number, mother.name, mother.id_number, Household.address_detail)
+                  .join(mother, on=(Birth.mother == mother.id)).switch(Birth)
+                  .join(child, on=(Birth.child == child.id)).switch(Birth).join(Household)
+                  .where((Birth.deleted == False) & (Birth.birth_date >= first.isoformat()) & (Birth.birth_date <= as_of.isoformat()))  # noqa: E712
+                  .order_by(Birth.id).tuples())
+    mothers = [(m_name, m_id) for *_, m_name, m_id, _ in births]
+    county = Office.get().county_code
+    out: dict[str, list[dict]] = {k: [] for k in LIST_KINDS}
+    certs: set[str] = {b[3] for b in births if b[3]}
+
+    def cert() -> str:
+        while True:
+            c = rng.choice(CERT_LETTERS) + f"{rng.randrange(10**9):09d}"
+            if c not in certs:
+                certs.add(c)
+                return c
+
+    def name_of(name: str) -> str:
+        if rng.random() < rates.name_error:
+            wrong = inject(ProbeRecord(name, "", "", None, "", "clean", None), rng.choice(("homophone", "similar_shape")), rng)
+            return wrong.name if wrong else name
+        return name
+
+    def add(kind: str, tid: str, truth: str, *, name: str = "", sex: str = "", born: dt.date, child_id: str = "",
+            mother_name: str = "", mother_id: str = "", cert_no: str = "", address: str = "") -> None:
+        out[kind].append(dict(source=kind, sheet="Sheet1", row_no=len(out[kind]) + 2, raw="{}", name=name, sex=sex,
+                              birth_date=born.isoformat(), birth_date_prec="D", id_number=child_id,
+                              id_number_18=child_id, id_check="ok" if child_id else "missing", mother_name=mother_name,
+                              mother_id_number=mother_id, father_name="", father_id_number="", address=address,
+                              birth_cert_no=cert_no, extra=f'{{"t": "{tid}", "k": "{truth}"}}'))
+
+    def others(tid: str, truth: str, name: str, sex: str, born: dt.date, child_id: str, m_name: str, m_id: str,
+               cert_no: str, dead: bool, address: str) -> None:
+        """The health, education and police records of one child."""
+        age = (as_of - born).days / 365.25
+        if rng.random() < 0.95:
+            add("birth_cert", tid, truth, name=name_of(name) if rng.random() < 0.7 else "", sex=sex, born=born,
+                mother_name=m_name, mother_id=m_id, cert_no=cert_no or cert())
+        if rng.random() < 0.9:
+            add("delivery", tid, truth, sex=sex, born=born, mother_name=m_name, mother_id=m_id)
+        if rng.random() < 0.95 and not (dead and rng.random() < 0.5):
+            shift = dt.timedelta(days=rng.choice((0, 0, 0, 0, 1, -1)))  # vaccination lists often take the day of the first shot
+            add("vaccination", tid, truth, name=name_of(name), sex=sex, born=born + shift, mother_name=m_name,
+                mother_id=m_id if rng.random() < 0.6 else "", address=address)
+        if 3 <= age < 6.5 and not dead and rng.random() < 0.8:
+            add("kindergarten", tid, truth, name=name_of(name), sex=sex, born=born, child_id=child_id if rng.random() < 0.5 else "",
+                mother_name=m_name)
+        if age >= 6.5 and not dead and rng.random() < 0.85:
+            add("school", tid, truth, name=name_of(name), sex=sex, born=born, child_id=child_id)
+        if not dead and rng.random() < 0.97:
+            add("police_hukou", tid, truth, name=name_of(name), sex=sex, born=born, child_id=child_id, address=address)
+
+    say = progress or (lambda text: None)
+    say(f"正在生成 {len(births)} 个出生的各来源名单...")
+    truths: dict[str, str] = {}
+    for uid, sex, born_iso, cert_no, status, c_name, c_id, m_name, m_id, address in births:
+        born = dt.date.fromisoformat(born_iso)
+        c_id18 = idnumber.parse(c_id).number_18 if c_id else ""
+        m_id18 = idnumber.parse(m_id).number_18 if m_id else ""
+        dead = status == "2"
+        r = rng.random()
+        truth = "omission" if r < rates.omission else "misreport" if r < rates.omission + rates.misreport else "consistent"
+        truths[uid] = truth
+        if truth != "omission":
+            w_born, w_sex, w_mother = born, sex, m_id18
+            if truth == "misreport":
+                what = rng.choice(("date", "swap", "sex", "mother"))
+                swapped = born.replace(month=born.day, day=born.month) if born.day <= 12 and born.day != born.month else None
+                if what == "swap" and swapped:
+                    w_born = swapped
+                elif what in ("date", "swap"):
+                    w_born = born + dt.timedelta(days=rng.choice((-1, 1)) * rng.randint(20, 200))
+                elif what == "sex":
+                    w_sex = "1" if sex == "2" else "2"
+                else:
+                    w_mother = rng.choice(mothers)[1]
+                    w_mother = idnumber.parse(w_mother).number_18 if w_mother != m_id else ""
+            add("wis", uid, truth, name=name_of(c_name), sex=w_sex, born=w_born, child_id=c_id18, mother_name=m_name,
+                mother_id=w_mother)
+        others(uid, truth, c_name, sex, born, c_id18, m_name, m_id18, cert_no, dead, address)
+    days = (as_of - first).days
+    n = len(births)
+    pop = Population(county, ["000000000000"], as_of, seed + 99)
+    for i in range(int(n * rates.hidden)):  # 瞒报: a child of a mother here, on neither the forms nor WIS
+        m_name, m_id = rng.choice(mothers)
+        sex = rng.choice("12")
+        born = first + dt.timedelta(days=rng.randrange(days))
+        surname = rng.choice(SURNAMES)
+        kid = _Person(surname + pop._given(sex), sex, born, county, "20")
+        others(f"hidden{i}", "omission", kid.name, sex, born, pop._id(kid) if rng.random() < 0.5 else "", m_name,
+               idnumber.parse(m_id).number_18, "", False, "")
+    for i in range(int(n * rates.false)):  # 虚报: a child WIS holds that was never born
+        m_name, m_id = rng.choice(mothers)
+        sex = rng.choice("12")
+        born = first + dt.timedelta(days=rng.randrange(days))
+        kid = _Person(rng.choice(SURNAMES) + pop._given(sex), sex, born, county, "20")
+        add("wis", f"false{i}", "false", name=kid.name, sex=sex, born=born, child_id=pop._id(kid) if rng.random() < 0.5 else "",
+            mother_name=m_name, mother_id=idnumber.parse(m_id).number_18)
+    for i in range(int(n * rates.elsewhere)):  # born here, mother from another county
+        region = rng.choice(MIGRANT_ORIGINS)[0]
+        sex = rng.choice("12")
+        born = first + dt.timedelta(days=rng.randrange(days))
+        mum = _Person(rng.choice(SURNAMES) + pop._given("2"), "2", add_years(born, -rng.randint(20, 38)), region, "10")
+        m_id = pop._id(mum)
+        add("birth_cert", f"elsewhere{i}", "elsewhere", sex=sex, born=born, mother_name=mum.name, mother_id=m_id, cert_no=cert())
+        if rng.random() < 0.8:
+            add("delivery", f"elsewhere{i}", "elsewhere", sex=sex, born=born, mother_name=mum.name, mother_id=m_id)
+    names = {"wis": "人口系统导出", "birth_cert": "出生医学证明", "delivery": "住院分娩", "vaccination": "预防接种",
+             "kindergarten": "幼儿园花名册", "school": "学校花名册", "police_hukou": "户籍人口"}
+    with write_txn():
+        for kind, rows in out.items():
+            rows.sort(key=lambda r: r["birth_date"])  # a list is in its own order, not in the forms'
+            for row_no, row in enumerate(rows, start=2):
+                row["row_no"] = row_no
+            old = ImportBatch.select().where((ImportBatch.source == kind) & (ImportBatch.status == "active"))
+            for b in old:
+                b.status = "replaced"
+                b.save()
+            batch = ImportBatch.create(source=kind, file_name=f"演示-{names[kind]}.xls", sha256=f"synthetic-{kind}-{seed}-{as_of}",
+                                       sheets="Sheet1", imported_at=now_iso(), operator="demo", status="active",
+                                       rows_read=len(rows), rows_loaded=len(rows))
+            writer = RecordWriter(batch.id)
+            for i in range(0, len(rows), 5000):
+                writer.add(rows[i:i + 5000])
+    return MadeLists({k: len(v) for k, v in out.items()}, truths)
+
+
+def annual_reports_from_wis() -> int:
+    """Enter, for the demo, each village's annual-report births as WIS held them in the last
+    reconciliation (births with a WIS record, not those born elsewhere): what an office's annual
+    report would say before the verification. Returns the rows entered."""
+    from collections import Counter
+
+    from .models import ReconcileFinding
+    from .reconcile import set_annual, stat_year
+
+    counts: Counter = Counter()
+    for kind, village, born, groups in ReconcileFinding.select(ReconcileFinding.kind, ReconcileFinding.village_code,
+                                                               ReconcileFinding.birth_date, ReconcileFinding.groups).tuples():
+        if village and "wis" in groups.split() and kind != "elsewhere":
+            counts[(village, stat_year(dt.date.fromisoformat(born)))] += 1
+    for (village, year), n in counts.items():
+        set_annual(village, year, reported=n)
+    return len(counts)

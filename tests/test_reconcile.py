@@ -155,8 +155,70 @@ def test_hecha_reconcile_lists_writes_work_lists_and_records(town, tmp_path):
     mother_ids = [r[header.index("母亲身份证号")] for r in rows[1:] if r[header.index("母亲身份证号")]]
     assert mother_ids and all(m.startswith("*") and len(m) == 18 for m in mother_ids)  # masked but the last four
     key = next(f.key for f in ReconcileFinding.select() if f.child_name == "钱多多")
-    res = runner.invoke(cli, ["reconcile", "result", key, "3", "--note", "查无此人", *db])
+    res = runner.invoke(cli, ["reconcile", "result", key[:30], "3", "--note", "查无此人", *db])  # a key's first characters do
     assert res.exit_code == 0 and "虚报" in res.output, res.output
     res = runner.invoke(cli, ["reconcile", "summary", *db])
     assert res.exit_code == 0 and "虚报" in res.output, res.output
     assert runner.invoke(cli, ["reconcile", "result", "nosuch", "3", *db]).exit_code == 1
+    assert runner.invoke(cli, ["reconcile", "result", "birth:", "3", *db]).exit_code == 1  # too short: not one key
+    assert runner.invoke(cli, ["reconcile", "--as-of", "20991231", *db]).exit_code == 1
+    res = runner.invoke(cli, ["reconcile", "annual", VILLAGE, "2017", "--reported", "5", *db])
+    assert res.exit_code == 0 and "年报出生 5" in res.output
+    res = runner.invoke(cli, ["reconcile", "summary", "--out", str(tmp_path / "汇总.xlsx"), *db])
+    assert res.exit_code == 0 and (tmp_path / "汇总.xlsx").exists()
+    xls = tmp_path / "入户核查.xls"
+    assert runner.invoke(cli, ["reconcile", "--out", str(xls), "--no-mask", *db]).exit_code == 0
+    import xlrd
+
+    sheet = xlrd.open_workbook(str(xls)).sheet_by_index(0)
+    assert sheet.cell_value(0, 0) == "序号" and any(MOTHER == sheet.cell_value(r, 7) for r in range(1, sheet.nrows))
+
+
+async def test_tui_findings_to_a_recorded_visit_and_the_summary_changes(town):
+    """Key-driven: F10 from the menu runs the reconciliation, the omission is highlighted, Enter
+    shows the evidence, 1 + a note records 漏报 (the birth is added), F7's summary counts it."""
+    from storage.db import close_db
+    from tests.test_tui import SIZE, make_app
+    from tui.screens.reconcile import EvidenceScreen, ReconcileScreen, SummaryScreen
+
+    reconcile.run(AS_OF)
+    close_db()
+    app = make_app(town)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f10")
+        assert isinstance(app.screen, ReconcileScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        kinds = [f.kind for f, _ in screen.rows]
+        assert "consistent" not in kinds and kinds.count("omission") == 1, kinds
+        await pilot.press("f7")
+        assert isinstance(app.screen, SummaryScreen)
+        before = {(r.village_code, r.year): r for r in reconcile.summary()}
+        await pilot.press("escape")
+        row = kinds.index("omission")
+        screen.query_one("#recon-list").move_cursor(row=row)
+        await pilot.pause()
+        await pilot.press("enter")
+        assert isinstance(app.screen, EvidenceScreen)
+        evidence = app.screen.query_one("#evidence")
+        assert evidence.row_count == 9 and len(evidence.columns) == 3  # the field names, the delivery list, the vaccination list
+        await pilot.press("1")
+        await pilot.pause()
+        for ch in "县医院":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ReconcileScreen)
+        assert "补录" in str(app.screen.query_one("#recon-state").render())
+        result = VisitResult.get()
+        assert result.conclusion == "1" and result.note == "县医院"
+        await pilot.press("f7")
+        await pilot.pause()
+        after = {(r.village_code, r.year): r for r in reconcile.summary()}
+        key = (VILLAGE, reconcile.stat_year(dt.date(2026, 5, 3)))
+        assert after[key].omissions == before.get(key, reconcile.SummaryRow(*key)).omissions + 1
+        table = app.screen.query_one("#summary")
+        assert any(str(table.get_row_at(i)[5]) == "1" for i in range(table.row_count))

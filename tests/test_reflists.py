@@ -43,7 +43,7 @@ def test_an_xls_in_gbk_with_dates_and_an_id_stored_as_a_number(township_db, tmp_
     assert (rec.name, rec.sex, rec.birth_date, rec.mother_id_number, rec.birth_cert_no) == ("李梓涵", "2", "2017-03-06", CHILD[4], CHILD[5])
     errors = {e.row_no: e for e in RowError.select()}
     assert "存成数字" in errors[3].message and errors[3].column == "母亲身份证号" and errors[3].sheet == "名单"
-    assert "不是日期" in errors[4].message and errors[4].value == "不详"
+    assert "认不出" in errors[4].message and errors[4].value == "不详"
     again = import_list(path, "birth_cert")  # the same file: nothing changes
     assert again.same_file and RefRecord.select().count() == 1 and ImportBatch.select().count() == 1
 
@@ -258,3 +258,56 @@ def test_other_text_files_and_mapping_mistakes(township_db, tmp_path):
     res = CliRunner().invoke(cli, ["import-list", "--source", "gpl", str(path), "--map", "户主=name", "--rejects", str(tmp_path / "no" / "r.xlsx"),
                                    "--db", str(township_db)])
     assert res.exit_code == 1 and "已有文件夹" in res.output and ImportBatch.select().count() == 2  # nothing imported
+
+
+def test_damaged_renamed_and_mixed_workbooks(township_db, tmp_path):
+    """From a bad-input pass: a cut-off .xls is refused in words; a .xlsx named .xls is read; a
+    mapping applies to the sheet it fits and a note sheet is skipped; the same file again with a
+    mapping rescues a sheet skipped the first time (after the replace confirmation)."""
+    from openpyxl import Workbook
+
+    whole = _xls(tmp_path / "whole.xls", ["姓名", "身份证号"], [["李建国", "130123198503140036"]] * 50)
+    (tmp_path / "cut.xls").write_bytes(whole.read_bytes()[:2000])
+    with pytest.raises(SourceError, match="读不出"):
+        import_list(tmp_path / "cut.xls", "wis")
+    book = Workbook()
+    book.active.title = "说明"
+    book.active.append(["本表由派出所导出"])
+    data = book.create_sheet("一组")
+    data.append(["甲列", "乙列"])
+    data.append(["李建国", "130123198503140036"])
+    data.append(["王秀英", "130123198707220046"])
+    book.save(tmp_path / "mixed.xls")  # a .xlsx under an .xls name
+    with pytest.raises(UnknownLayout):
+        import_list(tmp_path / "mixed.xls", "police_hukou")
+    report = import_list(tmp_path / "mixed.xls", "police_hukou", mapping={"甲列": "name", "乙列": "id_number"})
+    assert report.rows_loaded == 2 and report.skipped_sheets == ["说明"]
+    with pytest.raises(ValueError, match="对不上"):
+        import_list(tmp_path / "mixed.xls", "police_hukou", mapping={"丙列": "name"}, replace=True)
+    # the same file with a mapping is read again (a sheet skipped before), replacing the batch
+    with pytest.raises(NeedsReplace):
+        import_list(tmp_path / "mixed.xls", "police_hukou", mapping={"第1列": "name", "第2列": "id_number"})
+
+
+def test_rows_a_clerk_would_not_load(township_db, tmp_path):
+    """Dates outside 1900..today, a date with a time of day, the header repeated on each printed page,
+    a totals row after a 序号, a name 无."""
+    path = _csv(tmp_path / "l.csv", ["序号", "姓名", "出生日期", "身份证号"], [
+        ["1", "李浩然", "2099-01-01", ""],
+        ["2", "王秀英", "1988/03/03 00:00:00", ""],
+        ["序号", "姓名", "出生日期", "身份证号"],
+        ["3", "无", "2015-01-01", ""],
+        ["8", "合计", "", ""],
+    ])
+    report = import_list(path, "wis")
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (3, 1, 2)
+    assert RefRecord.get().birth_date == "1988-03-03"
+    messages = sorted(e.message for e in RowError.select())
+    assert "不合理" in messages[0] or "不合理" in messages[1]
+    assert any("既没有姓名" in m for m in messages)
+
+
+def _csv(path, header, rows):
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    return path

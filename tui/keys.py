@@ -25,7 +25,7 @@ class KeySpec:
     action: str
     keys: tuple[str, ...]
     label: str
-    scope: str  # "app", "home", "form", "list", "recheck", "diff", "plain", "page"
+    scope: str  # "app", "home", "form", "list", "recheck", "diff", "dups", "import", "recon", "plain", "page"
     short: str = ""
 
 
@@ -40,6 +40,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("open-recheck", "open_recheck", ("f8", "6"), "质量复查", "home", "复查"),
     KeySpec("open-duplicates", "open_duplicates", ("f9", "7"), "重复登记", "home", "重复"),
     KeySpec("open-lists", "open_lists", ("f4", "8"), "导入外部名单", "home", "名单"),
+    KeySpec("open-reconcile", "open_reconcile", ("f10", "9"), "核查比对", "home", "比对"),
     KeySpec("quit-home", "app.quit_app", ("0",), "退出", "home"),
     KeySpec("save-household", "save_household", ("f10", "ctrl+s"), "保存本户", "form", "保存"),
     KeySpec("lookup", "lookup", ("f4", "ctrl+l"), "代码表", "form"),
@@ -68,6 +69,15 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("dup-mark", "mark", ("f5", "ctrl+e", "space"), "标记", "dups"),
     KeySpec("dup-min-score", "min_score", ("f6", "ctrl+t"), "最低得分", "dups", "得分"),
     KeySpec("dup-back", "back", ("escape", "ctrl+x"), "返回", "dups"),
+    KeySpec("recon-result", "result", ("f2", "ctrl+o"), "记录结论", "recon", "结论"),
+    KeySpec("recon-evidence", "evidence", ("enter",), "证据对照", "recon", "证据"),
+    KeySpec("recon-village", "filter_village", ("f3", "ctrl+v"), "按村筛选", "recon", "村"),
+    KeySpec("recon-kind", "filter_kind", ("f4", "ctrl+k"), "按疑点筛选", "recon", "疑点"),
+    KeySpec("recon-source", "filter_source", ("f6", "ctrl+t"), "按来源筛选", "recon", "来源"),
+    KeySpec("recon-run", "run", ("f5", "ctrl+e"), "重新比对", "recon", "比对"),
+    KeySpec("recon-summary", "summary", ("f7", "ctrl+w"), "汇总", "recon"),
+    KeySpec("recon-worklist", "worklist", ("f8", "ctrl+d"), "导出入户核查表", "recon", "核查表"),
+    KeySpec("recon-back", "back", ("escape", "ctrl+x"), "返回", "recon"),
     KeySpec("import-run", "run", ("f10", "ctrl+s"), "导入", "import"),
     KeySpec("import-rejects", "rejects", ("f5", "ctrl+e"), "错误行", "import"),
     KeySpec("import-back", "back", ("escape", "ctrl+x"), "返回", "import"),

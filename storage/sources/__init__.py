@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -82,14 +83,20 @@ def decode(data: bytes) -> str:
 def _xls(path: Path, encoding: str | None) -> list[Sheet]:
     import xlrd
 
+    quiet = open(os.devnull, "w")  # xlrd writes its "WARNING *** file size" lines to stdout otherwise
     try:
-        book = xlrd.open_workbook(str(path), encoding_override=encoding, on_demand=True, formatting_info=False)
-    except xlrd.XLRDError as exc:
-        raise SourceError(f"读不出这个 .xls 文件（{exc}）：请用 Excel/WPS 打开后另存为 .xls 或 .xlsx 再导入") from None
+        book = xlrd.open_workbook(str(path), encoding_override=encoding, on_demand=True, formatting_info=False, logfile=quiet)
+    except Exception as exc:  # a damaged or cut-off file raises anything from xlrd's internals (IndexError, CompDocError …)
+        raise SourceError(f"{path.name} 读不出（文件不完整或已损坏：{type(exc).__name__}）：请重新拷贝或从原系统重新导出；"
+                          "能用 Excel/WPS 打开的，另存为 .xlsx 再导入") from None
 
     def reader(index: int) -> Callable[[], Iterator[Row]]:
         def rows() -> Iterator[Row]:
-            sheet = book.sheet_by_index(index)
+            try:
+                sheet = book.sheet_by_index(index)
+            except Exception as exc:  # the sheet's records are read only now: a damaged one fails here
+                raise SourceError(f"{path.name} 的工作表「{book.sheet_names()[index]}」读不出（文件不完整或已损坏：{type(exc).__name__}）："
+                                  "请重新拷贝或从原系统重新导出") from None
             date, empty = xlrd.XL_CELL_DATE, (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
             try:
                 for r in range(sheet.nrows):
@@ -115,7 +122,8 @@ def _xlsx(path: Path) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        with open(path, "rb") as fh:  # from the content: a .xlsx renamed .xls is still read (from_path goes by the name)
+            book = CalamineWorkbook.from_filelike(fh)
     except Exception as exc:  # calamine raises its own error types
         raise SourceError(f"读不出这个 .xlsx 文件（{exc}）：请用 Excel/WPS 打开后另存再导入") from None
 

@@ -36,7 +36,7 @@ class DuplicatesScreen(Screen):
         found: list[Pair]
 
     def compose(self) -> ComposeResult:
-        yield Static("重复登记：空格标记；1 同一人（合并，保留甲） 2 不同人 3 待查", classes="title")
+        yield Static("重复登记：空格标记；1 同一人（合并保留甲；名单记录只记对应） 2 不同人 3 待查", classes="title")
         yield DataTable(id="dup-list", cursor_type="row")
         yield Static("", id="dup-detail")
         yield Static("正在查找可能重复的人员...", id="dup-state")

@@ -122,6 +122,11 @@ class HomeScreen(Screen):
 
         self.app.push_screen(ListImportScreen())
 
+    def action_open_reconcile(self) -> None:
+        from .reconcile import ReconcileScreen
+
+        self.app.push_screen(ReconcileScreen())
+
     def action_open_duplicates(self) -> None:
         from .duplicates import DuplicatesScreen
 

@@ -123,15 +123,26 @@ class ListImportScreen(Screen):
         """The first rows with the header as hecha reads it; F10 imports."""
         try:
             sheets = open_table(path)
-            rows = []
-            for row in sheets[0].rows():
-                rows.append(row)
-                if len(rows) == 12:
+            rows, header = [], None  # the first sheet that is a list; else the first with something in it
+            for sheet in sheets:
+                head = []
+                for row in sheet.rows():
+                    head.append(row)
+                    if len(head) == 12:
+                        break
+                if not any(any(cell_text(v) for v in r) for r in head):
+                    continue
+                found = known_header(self.source, head)
+                if found is not None:
+                    rows, header = head, found
                     break
+                rows = rows or head
         except (SourceError, OSError) as exc:
-            self.say(f"{path.name}：{exc}")
+            self.say(str(exc) if str(exc).startswith(path.name) else f"{path.name}：{exc}")
             return
-        header = known_header(self.source, rows)
+        if not rows:
+            self.say(f"{path.name}：文件里没有数据（工作表都是空的）：请确认导出了名单")
+            return
         table = self.query_one(DataTable)
         table.clear(columns=True)
         self.mapping = {}

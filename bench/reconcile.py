@@ -1,0 +1,105 @@
+"""Reconciliation benchmark (issue 7): precision and recall per finding kind, wall time, peak memory.
+
+    python bench/reconcile.py [--persons 100000] [--seed 1] [--db FILE]
+
+A township of about ``--persons`` synthetic persons (bulk inserts; births in the ten years before
+2026-06-30 on the forms), then the seven birth-bearing lists made from them by
+:func:`storage.synth.reference_lists` with known omissions (on the forms, not in WIS), hidden
+births (on neither), misreports (WIS with a wrong date, sex or mother), false WIS records and
+births of mothers from other counties, each record with its truth. :func:`storage.reconcile.run`
+links and classifies them; each finding is scored against the truth of the records it holds.
+
+Printed per kind: findings, true ones, precision, recall (of the births of that truth, how many a
+finding of that kind covers), F1; records per second and peak memory (VmHWM) of the run, which
+goes in a process of its own as ``hecha reconcile`` does. Targets (issue 7):
+omissions recall ≥ 0.98 and precision ≥ 0.95, false records precision ≥ 0.90, misreports F1 ≥ 0.95,
+≥ 10,000 records per second. ``--persons 1000000 --db FILE`` keeps a county database between runs
+(the lists are made again each run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from common import ROOT, township
+
+import datetime as dt
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--persons", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--db", default="", help="keep the database in this file (built if missing, reused if there)")
+    args = ap.parse_args()
+    from storage import reconcile, synth
+    from storage.db import open_db
+    from storage.models import Birth, ImportBatch, ReconcileFinding, RefRecord
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(args.db) if args.db else Path(tmp) / "town.sqlite"
+        township(db, args.persons, as_of=AS_OF, seed=args.seed)
+        open_db(db)
+        first = reconcile.window(AS_OF)[0].isoformat()
+        print(f"births on the forms in the window: {Birth.select().where(Birth.birth_date >= first).count()}")
+        t = time.perf_counter()
+        made = synth.reference_lists(AS_OF, seed=args.seed)
+        print(f"lists made in {time.perf_counter() - t:.0f} s: " + ", ".join(f"{k} {v}" for k, v in made.rows.items()))
+        # the run in a process of its own, as `hecha reconcile` runs: its own peak memory, not the generator's
+        from storage.db import close_db
+
+        close_db()
+        code = (f"import sys, time, datetime as dt; sys.path.insert(0, {str(ROOT)!r})\n"
+                "from storage.db import open_db\nfrom storage import reconcile\n"
+                f"open_db({str(db)!r}); t = time.perf_counter(); r = reconcile.run(dt.date.fromisoformat({AS_OF.isoformat()!r}))\n"
+                "hwm = next(int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM'))\n"
+                "print('RUN', r.records, r.births, time.perf_counter() - t, hwm / 1024)")
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+        _, records, births, seconds, peak = next(x for x in out.splitlines() if x.startswith("RUN")).split()
+        records, births, seconds = int(records), int(births), float(seconds)
+        print(f"reconcile: {records} records, {births} births in {seconds:.1f} s ({records / seconds:,.0f} records/s), "
+              f"peak {float(peak):.0f} MB (its own process)")
+        open_db(db)
+
+        # the truth of every record: the forms' births from the generator, the lists' from extra
+        live = [b.id for b in ImportBatch.select().where(ImportBatch.status == "active")]
+        truth_of: dict[str, tuple[str, str]] = {f"birth:{uid}": (uid, k) for uid, k in made.form_truths.items()}
+        for rid, extra in RefRecord.select(RefRecord.id, RefRecord.extra).where(RefRecord.batch.in_(live)).tuples().iterator():
+            data = json.loads(extra)
+            if "k" in data:
+                truth_of[f"ref:{rid}"] = (data["t"], data["k"])
+        births: dict[str, str] = dict(truth_of.values())  # truth id → kind
+        found: dict[str, Counter] = {k: Counter() for k in reconcile.KINDS}
+        covered: dict[str, set[str]] = {k: set() for k in reconcile.KINDS}
+        for kind, evidence in ReconcileFinding.select(ReconcileFinding.kind, ReconcileFinding.evidence).tuples().iterator():
+            labels = [truth_of[e["key"]] for e in json.loads(evidence) if e["key"] in truth_of]
+            if not labels:
+                continue
+            tid, truth = Counter(labels).most_common(1)[0][0]
+            found[kind]["all"] += 1
+            if truth == kind and tid not in covered[kind]:
+                found[kind]["right"] += 1
+                covered[kind].add(tid)
+        wanted = Counter(births.values())
+        print(f"\n{'finding':<12}{'found':>8}{'true':>8}{'births':>8}{'precision':>11}{'recall':>8}{'F1':>7}")
+        for kind in ("omission", "false", "misreport", "consistent", "elsewhere"):
+            n, right, total = found[kind]["all"], found[kind]["right"], wanted[kind]
+            precision = right / n if n else 0.0
+            recall = len(covered[kind]) / total if total else 0.0
+            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            print(f"{kind:<12}{n:>8}{right:>8}{total:>8}{precision:>11.3f}{recall:>8.3f}{f1:>7.3f}")
+        print("targets (issue 7): omission recall ≥ 0.98, precision ≥ 0.95; false precision ≥ 0.90; misreport F1 ≥ 0.95; "
+              "≥ 10,000 records/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,352 @@
+"""核查比对 (issue 7): the findings of the last reconciliation, filtered by village, kind and source;
+Enter shows a birth's records side by side; a visit's conclusion is recorded with its code (0 一致,
+1 漏报, 2 瞒报, 3 虚报, 4 错报, 9 待核); the summary per village and statistical year."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from storage import reconcile
+from storage.db import close_db
+
+from ..keys import bindings
+from ..widgets.keyline import KeyLine
+from .dialogs import AskScreen
+
+SEX = {"1": "男", "2": "女"}
+CONCLUSION_KEYS = [Binding(code, f"conclude('{code}')", name, show=False) for code, name in reconcile.CONCLUSIONS.items()]
+"""The conclusion's code as its key (the same digits as on the paper result column)."""
+PAGE = 1000
+
+
+def _village(code: str) -> str:
+    from storage.divisions import short_name
+    from storage.office import division_name
+
+    return short_name(division_name(code)) if code else "村不详"
+
+
+class ReconcileScreen(Screen):
+    """Findings best first per village (omissions, misreports, false records, born elsewhere)."""
+
+    BINDINGS = bindings("recon") + CONCLUSION_KEYS
+
+    @dataclass
+    class Read(Message):
+        """Findings read (and, when asked, a run made) in a worker thread."""
+
+        rows: list
+        note: str
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.village, self.kind, self.group = "", "", ""
+        self.rows: list = []
+        self.keep = 0  # the row to come back to after a reread
+        self.done = ""  # what the last conclusion did, said after the reread
+
+    def compose(self) -> ComposeResult:
+        yield Static("核查比对  入户结论：0一致 1漏报 2瞒报 3虚报 4错报 9待核  回车看证据", classes="title")
+        yield DataTable(id="recon-list", cursor_type="row")
+        yield Static("", id="recon-detail")
+        yield Static("正在读取比对结果...", id="recon-state")
+        yield KeyLine()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, width in (("村", 8), ("疑点", 8), ("姓名", 8), ("出生日期", 10), ("母亲", 6), ("来源", 19), ("结论", 4)):
+            table.add_column(label, width=width)
+        self.read(run_first=reconcile_last_run() is None)
+        table.focus()
+
+    @work(thread=True, exclusive=True, group="reconcile")
+    def read(self, run_first: bool = False) -> None:
+        note = ""
+        try:
+            if run_first:
+                last = reconcile_last_run()
+                day = dt.date.fromisoformat(last.as_of) if last else dt.date.today()
+                self.app.call_from_thread(self.say, f"正在比对 {day} 之前十年的出生...")
+                report = reconcile.run(day, progress=lambda text: self.app.call_from_thread(self.say, text))
+                note = f"比对了 {report.records} 条记录、{report.births} 个出生（{report.seconds:.1f} 秒）。"
+            rows = reconcile.findings(village=self.village, kind=self.kind, group=self.group, limit=PAGE)
+        finally:
+            close_db()
+        self.post_message(self.Read(rows, note))
+
+    def say(self, text: str) -> None:
+        self.query_one("#recon-state", Static).update(text)
+
+    def on_reconcile_screen_read(self, event: Read) -> None:
+        self.rows = event.rows
+        self.refill(self.keep)
+        self.keep = 0
+        if self.done:
+            event.note, self.done = self.done + "。", ""
+        last = reconcile_last_run()
+        filters = "、".join(x for x in (_village(self.village) if self.village else "", reconcile.KINDS.get(self.kind, ""),
+                                        reconcile.GROUP_NAMES.get(self.group, "")) if x)
+        basis = f"参考日期 {last.as_of}（来源：登记=登记表 系统=人口系统）" if last else ""
+        shown = f"共 {len(self.rows)} 条" + ("（只显示前 1000 条：按村筛选）" if len(self.rows) >= PAGE else "")
+        self.say(f"{event.note}{basis}，{shown}" + (f"；筛选：{filters}" if filters else "") if self.rows else
+                 f"{event.note}{basis}：没有要核实的出生" + (f"（筛选：{filters}）" if filters else ""))
+
+    def refill(self, keep_row: int = 0) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for f, v in self.rows:
+            table.add_row(_village(f.village_code), reconcile.KINDS[f.kind], f.child_name or "未起名", f.birth_date, f.mother_name,
+                          " ".join(reconcile.GROUP_SHORT[g] for g in f.groups.split()), reconcile.CONCLUSIONS.get(v.conclusion, "") if v else "")
+        if self.rows:
+            table.move_cursor(row=min(keep_row, len(self.rows) - 1))
+
+    def current(self):
+        row = self.query_one(DataTable).cursor_row
+        return self.rows[row] if 0 <= row < len(self.rows) else (None, None)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        f, v = self.current()
+        if f is None:
+            return
+        differs = "；".join(f"{reconcile.FIELD_WORDS.get(d[0], d[0])} 人口系统 {d[1]}，{d[3]} {d[2]}" for d in json.loads(f.differences))
+        done = f"  已核：{reconcile.CONCLUSIONS[v.conclusion]} {v.note}" if v else ""
+        self.query_one("#recon-detail", Static).update(
+            f"{f.child_name or '未起名'} {SEX.get(f.sex, '')} {f.birth_date} 母亲 {f.mother_name} {f.mother_id_number}{done}\n"
+            + (differs + "\n" if differs else "") + (f.reason or ""))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_evidence()  # Enter on a row: the table takes the key and says which row
+
+    def action_evidence(self) -> None:
+        f, v = self.current()
+        if f is not None:
+            self.app.push_screen(EvidenceScreen(f, v), lambda done: self.reread(done) if done else None)
+
+    def action_result(self) -> None:
+        if self.current()[0] is None:
+            return
+
+        def answered(code: str | None) -> None:
+            if code:
+                self.action_conclude(code)
+
+        choices = " ".join(f"{c} {n}" for c, n in reconcile.CONCLUSIONS.items())
+        self.app.push_screen(AskScreen("记录入户结论", f"结论（{choices}）：", restrict=r"[012349]?", max_length=1), answered)
+
+    def action_conclude(self, code: str) -> None:
+        f, _ = self.current()
+        if f is None:
+            return
+        ask_conclusion(self, f, code, self.reread)
+
+    def reread(self, done: str = "") -> None:
+        """Read the findings again after a conclusion (``done`` says what it did; shown after the read)."""
+        self.keep = self.query_one(DataTable).cursor_row
+        self.done = done
+        self.read()
+
+    def action_filter_village(self) -> None:
+        def answered(value: str | None) -> None:
+            if value is not None:
+                from storage.office import villages
+
+                found = [v for v in villages() if value and (v.code.endswith(value) or value in v.name)]
+                if value and not found:
+                    self.say(f"没有村名或代码含「{value}」的村")
+                    return
+                self.village = found[0].code if value else ""
+                self.read()
+
+        self.app.push_screen(AskScreen("按村筛选", "村名或村代码的后三位（空：全部村）："), answered)
+
+    def action_filter_kind(self) -> None:
+        kinds = ["", "omission", "misreport", "false", "elsewhere", "consistent"]
+        self.kind = kinds[(kinds.index(self.kind) + 1) % len(kinds)]
+        self.read()
+
+    def action_filter_source(self) -> None:
+        groups = ["", *reconcile.GROUP_NAMES]
+        self.group = groups[(groups.index(self.group) + 1) % len(groups)]
+        self.read()
+
+    def action_run(self) -> None:
+        def answered(value: str | None) -> None:
+            if value is None:
+                return
+            from storage.dates import DateInputError, parse_typed
+
+            try:
+                day = dt.date.fromisoformat(parse_typed(value)[0]) if value else dt.date.today()
+            except DateInputError as exc:
+                self.say(str(exc))
+                return
+            if day > dt.date.today():
+                self.say("参考日期不能晚于今天")
+                return
+            self.run_at(day)
+
+        self.app.push_screen(AskScreen("重新比对", "参考日期 YYYYMMDD（空：今天）；比对此前十年的出生：", restrict=r"\d*", max_length=8),
+                             answered)
+
+    @work(thread=True, exclusive=True, group="reconcile")
+    def run_at(self, day: dt.date) -> None:
+        try:
+            report = reconcile.run(day, progress=lambda text: self.app.call_from_thread(self.say, text))
+            rows = reconcile.findings(village=self.village, kind=self.kind, group=self.group, limit=PAGE)
+        finally:
+            close_db()
+        self.post_message(self.Read(rows, f"比对了 {report.records} 条记录、{report.births} 个出生（{report.seconds:.1f} 秒）。"))
+
+    def action_summary(self) -> None:
+        self.app.push_screen(SummaryScreen(self.village))
+
+    def action_worklist(self) -> None:
+        from pathlib import Path
+
+        from tui.config import load_config
+
+        default = str(Path.home() / f"入户核查表-{dt.date.today():%Y%m%d}.xlsx")
+
+        def answered(value: str | None) -> None:
+            if value is None:
+                return
+            path = Path(value or default).expanduser()
+            if path.suffix.lower() not in (".xlsx", ".xls") or not path.parent.is_dir():
+                self.say(f"{path}：要写到一个已有文件夹里的 .xlsx 或 .xls 文件")
+                return
+            try:
+                n = reconcile.write_worklist(path, village=self.village, masked=load_config().mask_ids)
+            except OSError as exc:
+                self.say(f"写不了 {path}：{exc.strerror}")
+                return
+            self.say(f"入户核查表已写到 {path}：{n} 个出生待核（每村一张表）")
+
+        self.app.push_screen(AskScreen("导出入户核查表", f"文件（.xlsx 或 .xls；空：{default}）："), answered)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def reconcile_last_run():
+    """The last run, or ``None`` (a module function, so the screen can ask from a worker)."""
+    return reconcile.last_run()
+
+
+def ask_conclusion(screen: Screen, f, code: str, after) -> None:
+    """Ask for the note of conclusion ``code`` on finding ``f``, record it, say what was done."""
+
+    def answered(note: str | None) -> None:
+        if note is None:
+            return
+        try:
+            done = reconcile.record_result(f.key, code, note=note, operator=screen.app.operator)
+        except reconcile.ResultError as exc:
+            screen.say(str(exc))
+            return
+        screen.say(done)
+        after(done)
+
+    name = reconcile.CONCLUSIONS[code]
+    extra = "（确认的漏报补录到母亲户内）" if code in ("1", "2") and not f.birth_uid else ""
+    screen.app.push_screen(AskScreen(f"结论：{name}{extra}", f"{f.child_name or '未起名'} {f.birth_date}：说明（可空，回车确认）："), answered)
+
+
+class EvidenceScreen(Screen):
+    """One birth's records side by side: a column per source, a row per field; digits conclude."""
+
+    BINDINGS = [Binding("escape,ctrl+x", "back", "返回", id="evidence-back")] + CONCLUSION_KEYS
+
+    def __init__(self, finding, result) -> None:
+        super().__init__()
+        self.finding, self.result = finding, result
+
+    def compose(self) -> ComposeResult:
+        f = self.finding
+        yield Static(f"证据对照：{reconcile.KINDS[f.kind]}  {f.child_name or '未起名'} {f.birth_date}（{_village(f.village_code)}）", classes="title")
+        yield DataTable(id="evidence", cursor_type="row")
+        yield Static("", id="evidence-field")
+        yield Static("", id="recon-state")
+        yield KeyLine()
+
+    def on_mount(self) -> None:
+        f = self.finding
+        records = json.loads(f.evidence)
+        table = self.query_one(DataTable)
+        table.add_column("", width=8)
+        for e in records:
+            table.add_column(reconcile.SOURCE_NAMES.get(e["source"], e["source"]), width=max(12, 64 // max(len(records), 1)))
+        self.fields = fields = (("姓名", lambda e: e["name"] or "未起名"), ("性别", lambda e: SEX.get(e["sex"], "")), ("出生日期", lambda e: e["born"]),
+                  ("身份证号", lambda e: e["child_id"]), ("母亲", lambda e: e["mother_name"]), ("母亲证号", lambda e: e["mother_id"]),
+                  ("出生证", lambda e: e["cert"]), ("位置", lambda e: e["where"]), ("死亡", lambda e: "是" if e["dead"] else ""))
+        for label, value in fields:
+            table.add_row(label, *[value(e) for e in records])
+        self.records = records
+        differs = "；".join(f"{reconcile.FIELD_WORDS.get(d[0], d[0])} 人口系统 {d[1]}，{d[3]} {d[2]}" for d in json.loads(f.differences))
+        done = f"已核：{reconcile.CONCLUSIONS[self.result.conclusion]} {self.result.note}；" if self.result else ""
+        self.say(done + "；".join(x for x in (differs, f.reason) if x) + "  数字键记录结论：0一致 1漏报 2瞒报 3虚报 4错报 9待核")
+        table.focus()
+
+    def say(self, text: str) -> None:
+        self.query_one("#recon-state", Static).update(text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted field's values in full (an 18-digit number does not fit a column)."""
+        if 0 <= event.cursor_row < len(self.fields):
+            label, value = self.fields[event.cursor_row]
+            values = "；".join(f"{reconcile.SOURCE_NAMES.get(e['source'], e['source'])} {value(e) or '-'}" for e in self.records)
+            self.query_one("#evidence-field", Static).update(f"{label}：{values}")
+
+    def action_conclude(self, code: str) -> None:
+        ask_conclusion(self, self.finding, code, self.dismiss)
+
+    def action_back(self) -> None:
+        self.dismiss("")
+
+
+class SummaryScreen(Screen):
+    """Per village and statistical year, and a bar per year of the births after verification."""
+
+    BINDINGS = bindings("plain")
+
+    def __init__(self, village: str = "") -> None:
+        super().__init__()
+        self.village = village
+
+    def compose(self) -> ComposeResult:
+        yield Static("核查汇总（统计年度：上年10月1日至当年9月30日）", classes="title")
+        yield DataTable(id="summary", cursor_type="row")
+        yield Static("", id="summary-chart")
+        yield KeyLine()
+
+    def on_mount(self) -> None:
+        rows = reconcile.summary(village=self.village)
+        table = self.query_one(DataTable)
+        for label, width in (("村", 8), ("年度", 4), ("年报", 4), ("已纠正", 6), ("核查", 4), ("漏报", 4), ("瞒报", 4), ("虚报", 4),
+                             ("错报", 4), ("待核", 4), ("差额", 4)):
+            table.add_column(label, width=width)
+        for r in rows:
+            table.add_row(_village(r.village_code), str(r.year), str(r.reported), str(r.corrected), str(r.linked), str(r.omissions),
+                          str(r.hidden), str(r.false), str(r.misreports), str(r.pending), str(r.gap))
+        years: dict[int, list[int]] = {}
+        for r in rows:
+            y = years.setdefault(r.year, [0, 0, 0])
+            y[0] += r.linked
+            y[1] += r.reported + r.corrected
+            y[2] += r.omissions + r.hidden
+        most = max((max(v[0], v[1]) for v in years.values()), default=0) or 1
+        lines = [f"{year} {'=' * round(24 * found / most):<24} 核查{found:>5} 年报{reported:>5} 漏报{missed:>4}"
+                 for year, (found, reported, missed) in sorted(years.items())]
+        self.query_one("#summary-chart", Static).update("\n".join(lines) if lines else "还没有比对结果：按 Esc 返回，F5 比对")
+        table.focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
