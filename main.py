@@ -729,11 +729,18 @@ def import_list_cmd(source: str, file: Path, replace: bool, maps: tuple[str, ...
     from storage.sources.profiles import FIELDS
 
     mapping = {}
+    from storage.sources.profiles import FIELD_NAMES
+
+    by_name = {name: key for key, name in FIELD_NAMES.items()}  # 姓名 as well as name, as the import screen offers them
+    source = source.strip().lower()
     for item in maps:
         header, sep, fld = item.partition("=")
-        if not sep or fld.strip() not in FIELDS:
-            raise HechaError(f"--map {item!r} 应写成 表头=字段，字段为 {'、'.join(FIELDS)} 之一")
-        mapping[header.strip()] = fld.strip()
+        fld = by_name.get(fld.strip(), fld.strip())
+        if not sep or fld not in FIELDS:
+            raise HechaError(f"--map {item!r} 应写成 表头=字段，字段为 {'、'.join(f'{k}（{v}）' for k, v in FIELD_NAMES.items())} 之一")
+        if header.strip() in mapping and mapping[header.strip()] != fld:
+            raise HechaError(f"--map：{header.strip()} 指定了两次（{FIELD_NAMES[mapping[header.strip()]]}、{FIELD_NAMES[fld]}）：只留一个")
+        mapping[header.strip()] = fld
     if rejects_out and (rejects_out.suffix.lower() != ".xlsx" or rejects_out.is_dir() or not rejects_out.parent.is_dir()
                         or not os.access(rejects_out.parent, os.W_OK)):
         raise HechaError(f"--rejects {rejects_out}：要写到一个已有文件夹（可写）里的 .xlsx 文件（如 错误行.xlsx）")

@@ -258,6 +258,12 @@ def test_other_text_files_and_mapping_mistakes(township_db, tmp_path):
     res = CliRunner().invoke(cli, ["import-list", "--source", "gpl", str(path), "--map", "户主=name", "--rejects", str(tmp_path / "no" / "r.xlsx"),
                                    "--db", str(township_db)])
     assert res.exit_code == 1 and "已有文件夹" in res.output and ImportBatch.select().count() == 2  # nothing imported
+    res = CliRunner().invoke(cli, ["import-list", "--source", "gpl", str(path), "--map", "户主=name", "--map", "户主=id_number",
+                                   "--db", str(township_db)])
+    assert res.exit_code == 1 and "指定了两次" in res.output
+    res = CliRunner().invoke(cli, ["import-list", "--source", "GPL", str(path), "--map", "户主=姓名", "--map", "号码=身份证号",
+                                   "--db", str(township_db)])  # field names in Chinese, the kind in capitals
+    assert res.exit_code == 0 and "导入 1 条" in res.output, res.output
 
 
 def test_damaged_renamed_and_mixed_workbooks(township_db, tmp_path):
