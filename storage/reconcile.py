@@ -66,10 +66,12 @@ FIELD_WORDS = {"birth_date": "出生日期", "sex": "性别", "mother": "母亲�
 
 @dataclass(slots=True)
 class Rec:
-    """One source's record of a birth: ``key`` ``birth:<uid>`` or ``ref:<id>``; ``source`` the
-    list kind or ``forms``; names normalised; ID numbers in 18 characters where valid."""
+    """One source's record of a birth: ``rid`` the reference record's id (0 for a form's birth,
+    whose uid is ``birth_uid``); ``source`` the list kind or ``forms``; names normalised; ID numbers
+    in 18 characters where valid; ``place`` the file name (with ``row``) or 户 + household code.
+    Repeated strings are shared (a county holds half a million records: 400 bytes each matter)."""
 
-    key: str
+    rid: int
     source: str
     group: str
     child_id: str
@@ -81,9 +83,20 @@ class Rec:
     mother_name: str
     cert: str
     village: str
-    where: str
+    place: str
+    row: int = 0
     dead: bool = False
     birth_uid: str = ""
+
+    @property
+    def key(self) -> str:
+        """``birth:<uid>`` or ``ref:<id>``."""
+        return f"birth:{self.birth_uid}" if self.birth_uid else f"ref:{self.rid}"
+
+    @property
+    def where(self) -> str:
+        """Where the record is: 户<code>, or the file and its row."""
+        return f"{self.place} 第{self.row}行" if self.row else self.place
 
 
 @dataclass
@@ -144,11 +157,13 @@ def load_records(first: dt.date, last: dt.date) -> list[Rec]:
             .join(Household, on=(Birth.household == Household.id))
             .where((Birth.deleted == False) & (Birth.outcome == "1") & Birth.birth_date.between(lo, hi))  # noqa: E712
             .tuples())
+    pool: dict = {}
+    share = pool.setdefault  # one string object for a name or number that several lists repeat
     for uid, child_name, child_sex, born, cert, status, m_id, m_name, c_id, c_name, c_sex, vital, village, code in rows.iterator():
         name, keys = _name(c_name or child_name)
-        out.append(Rec(f"birth:{uid}", "forms", "forms", _id18(c_id or ""), name, keys, c_sex or child_sex or "",
-                       dt.date.fromisoformat(born), _id18(m_id), normalize(m_name), (cert or "").upper(), village,
-                       f"户{code}", dead=status == "2" or vital == "2", birth_uid=uid))
+        out.append(Rec(0, "forms", "forms", share(x := _id18(c_id or ""), x), share(name, name), share(keys, keys), share(g := c_sex or child_sex or "", g),
+                       dt.date.fromisoformat(born), share(y := _id18(m_id), y), share(z := normalize(m_name), z),
+                       (cert or "").upper(), share(village, village), f"户{code}", dead=status == "2" or vital == "2", birth_uid=uid))
     rows = (RefRecord.select(RefRecord.id, RefRecord.source, RefRecord.name, RefRecord.sex, RefRecord.birth_date, RefRecord.id_number,
                              RefRecord.mother_name, RefRecord.mother_id_number, RefRecord.birth_cert_no, RefRecord.row_no,
                              RefRecord.sheet, ImportBatch.file_name)
@@ -158,9 +173,10 @@ def load_records(first: dt.date, last: dt.date) -> list[Rec]:
             .tuples())
     for rid, source, r_name, sex, born, number, m_name, m_id, cert, row_no, sheet, file_name in rows.iterator():
         name, keys = _name(r_name)
-        out.append(Rec(f"ref:{rid}", source, SOURCE_GROUP[source], _id18(number), name, keys, sex or "",
-                       dt.date.fromisoformat(born), _id18(m_id), normalize(m_name), (cert or "").upper(), "",
-                       f"{file_name} 第{row_no}行"))
+        out.append(Rec(rid, share(source, source), SOURCE_GROUP[source], share(x := _id18(number), x), share(name, name), share(keys, keys),
+                       share(g := sex or "", g),
+                       dt.date.fromisoformat(born), share(y := _id18(m_id), y), share(z := normalize(m_name), z),
+                       share(c := (cert or "").upper(), c), "", share(file_name, file_name), row_no))
     return out
 
 
@@ -223,18 +239,6 @@ def _dates_near(a: dt.date, b: dt.date, days: int) -> bool:
     return abs((a - b).days) <= days or _swapped(a) == b
 
 
-def _buckets(day: dt.date) -> tuple[int, ...]:
-    """Date buckets of 4 days for blocking: a day's bucket and the next, and the same for its
-    day/month swap, so two dates at most 3 days apart (or swapped) share a bucket while a common
-    name's records born years apart do not meet (a million persons hold thousands of 王浩)."""
-    n = day.toordinal() // 4
-    swapped = _swapped(day)
-    if swapped is None:
-        return (n, n + 1)
-    m = swapped.toordinal() // 4
-    return (n, n + 1, m, m + 1)
-
-
 def link(records: list[Rec]) -> list[list[Rec]]:
     """Records grouped into births (see the module text), each group in source order."""
     clusters = _Clusters(records)
@@ -250,26 +254,46 @@ def link(records: list[Rec]) -> list[list[Rec]]:
 
     def pairs(groups: dict[str, list[int]], ok: Callable[[Rec, Rec], bool]) -> None:
         for members in groups.values():
-            if len(members) < 2 or len(members) > 500:  # a key shared by hundreds is not a person's
+            if len(members) < 2 or len(members) > 500:  # an ID shared by hundreds is not a person's (a placeholder)
                 continue
             for x, i in enumerate(members):
                 for j in members[x + 1:]:
                     if ok(records[i], records[j]):
                         clusters.union(i, j)
 
+    def near(groups: dict[str, list[int]], ok: Callable[[Rec, Rec], bool]) -> None:
+        """Within each block, only records born at most DAYS_NAME days apart or day/month swapped
+        are compared: a common name's block holds thousands of records at county scale, and the
+        blocks are keyed by the name alone so that they cost one list entry per record."""
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            by_day: dict[int, list[int]] = defaultdict(list)
+            for i in members:
+                by_day[records[i].born.toordinal()].append(i)
+            for i in members:
+                a = records[i]
+                day = a.born.toordinal()
+                swapped = _swapped(a.born)
+                days = [*range(day, day + DAYS_NAME + 1), *([swapped.toordinal()] if swapped and swapped > a.born else [])]
+                for d in days:
+                    for j in by_day.get(d, ()):
+                        if j != i and (d != day or j > i) and ok(a, records[j]):
+                            clusters.union(i, j)
+
     pairs(block(lambda r: (r.child_id,)), lambda a, b: True)
     pairs(block(lambda r: (r.cert,)), lambda a, b: _ids_agree(a.child_id, b.child_id))
     pairs(block(lambda r: (r.mother_id,)),
           lambda a, b: (_dates_near(a.born, b.born, DAYS_MOTHER) and (not a.sex or not b.sex or a.sex == b.sex)
                         and _names_agree(a, b) and _ids_agree(a.child_id, b.child_id)))
-    pairs(block(lambda r: [f"{k}|{b}" for k in r.hkeys for b in _buckets(r.born)]),
-          lambda a, b: (_dates_near(a.born, b.born, DAYS_NAME) and (not a.sex or not b.sex or a.sex == b.sex)
-                        and _ids_agree(a.child_id, b.child_id) and _ids_agree(a.mother_id, b.mother_id)))
-    # the mother's name and the same day: a list with neither the child's nor the mother's ID number
-    # and the child's name written with an error (王强 / 玉强 on a kindergarten roll)
-    pairs(block(lambda r: [f"{r.mother_name}|{b}" for b in _buckets(r.born)] if r.mother_name else ()),
-          lambda a, b: (_dates_near(a.born, b.born, DAYS_NAME) and (not a.sex or not b.sex or a.sex == b.sex)
-                        and _ids_agree(a.child_id, b.child_id) and _ids_agree(a.mother_id, b.mother_id) and _names_close(a, b)))
+    near(block(lambda r: r.hkeys),
+         lambda a, b: ((not a.sex or not b.sex or a.sex == b.sex) and _ids_agree(a.child_id, b.child_id)
+                       and _ids_agree(a.mother_id, b.mother_id)))
+    # the mother's name and a date within 3 days: a list with neither the child's nor the mother's
+    # ID number and the child's name written with an error (王强 / 玉强 on a kindergarten roll)
+    near(block(lambda r: (r.mother_name,)),
+         lambda a, b: ((not a.sex or not b.sex or a.sex == b.sex) and _ids_agree(a.child_id, b.child_id)
+                       and _ids_agree(a.mother_id, b.mother_id) and _names_close(a, b)))
     groups: dict[int, list[Rec]] = defaultdict(list)
     rank = {s: n for n, s in enumerate(["forms", *SOURCE_GROUP])}
     for i in order:
@@ -384,25 +408,33 @@ def run(as_of: dt.date, *, progress: Callable[[str], None] | None = None) -> Run
                                 .where(Person.id_number_18.in_(ids[i:i + 900]) & (Person.deleted == False)).tuples()):  # noqa: E712
             here[number] = village
     registered = set(here)
-    findings = [classify(c, county, registered, as_of) for c in clusters]
-    seen: Counter = Counter()
-    rows = []
-    for f in findings:
-        seen[f.key] += 1
-        if seen[f.key] > 1:  # two births with the same key (unnamed twins of one sex): keep both
-            f.key = f"{f.key}#{seen[f.key]}"
-        rows.append(_row(f, here))
+    n_records, n_births = len(records), len(clusters)
+    del records  # the clusters hold them
     say("正在保存比对结果...")
-    columns = list(rows[0]) if rows else []
+    seen: Counter = Counter()
+    kinds: Counter = Counter()
+    columns = ("key", "kind", "village_code", "birth_date", "child_name", "sex", "mother_name", "mother_id_number", "groups",
+               "evidence", "differences", "reason", "birth_uid")
     sql = f'INSERT INTO "reconcile_finding" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
-    with write_txn():
+    with write_txn():  # the findings are made as they are written: a county's would not all fit in memory at once
         ReconcileFinding.delete().execute()
         con = ReconcileFinding._meta.database.connection()
-        for i in range(0, len(rows), 5000):  # plain executemany: peewee takes longer to build the statement than SQLite to run it
-            con.executemany(sql, [tuple(r.values()) for r in rows[i:i + 5000]])
+        chunk: list[tuple] = []
+        for c in clusters:
+            f = classify(c, county, registered, as_of)
+            kinds[f.kind] += 1
+            seen[f.key] += 1
+            if seen[f.key] > 1:  # two births with the same key (unnamed twins of one sex): keep both
+                f.key = f"{f.key}#{seen[f.key]}"
+            row = _row(f, here)
+            chunk.append(tuple(row[k] for k in columns))
+            if len(chunk) == 5000:  # plain executemany: peewee takes longer to build the statement than SQLite to run it
+                con.executemany(sql, chunk)
+                chunk = []
+        con.executemany(sql, chunk)
         seconds = time.perf_counter() - started
-        ReconcileRun.create(at=now_iso(), as_of=as_of.isoformat(), records=len(records), births=len(findings), seconds=seconds)
-    return RunReport(as_of, len(records), len(findings), dict(Counter(f.kind for f in findings)), seconds)
+        ReconcileRun.create(at=now_iso(), as_of=as_of.isoformat(), records=n_records, births=n_births, seconds=seconds)
+    return RunReport(as_of, n_records, n_births, dict(kinds), seconds)
 
 
 def _row(f: Finding, here: dict[str, str]) -> dict:
