@@ -578,6 +578,8 @@ def _as_of(text: str | None) -> dt.date:
 
     if not text:
         return dt.date.today()
+    if len(text.replace("-", "")) != 8:
+        raise HechaError(f"--as-of {text}：写8位年月日，如 20261130")
     try:
         day = dt.date.fromisoformat(parse_typed(text)[0])
     except DateInputError as exc:
@@ -589,14 +591,17 @@ def _as_of(text: str | None) -> dt.date:
 
 def _mask_default() -> bool:
     """Whether work lists mask ID numbers: [worklist] mask_ids in the config (default true)."""
-    from tui.config import load_config
+    from tui.config import ConfigError, load_config
 
-    return load_config().mask_ids
+    try:
+        return load_config().mask_ids
+    except ConfigError as exc:
+        raise HechaError(str(exc)) from None
 
 
 @cli.group("reconcile", invoke_without_command=True)
 @click.option("--as-of", "as_of", default=None, help="参考日期 YYYYMMDD（默认今天）：比对此前十年的出生")
-@click.option("--village", default="", help="只列这个村（12位代码，或其开头）")
+@click.option("--village", default="", help="只列这个村（村代码、其后三位或村名）")
 @click.option("--kind", type=click.Choice(["omission", "misreport", "false", "elsewhere", "consistent"]), default=None,
               help="只列一种：omission 疑似漏报、misreport 疑似错报、false 疑似虚报、elsewhere 外地出生、consistent 一致")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="把入户核查表写到这个 .xlsx 或 .xls（每村一张表）")
@@ -612,31 +617,54 @@ def reconcile_cmd(ctx: click.Context, as_of: str | None, village: str, kind: str
         return
     from storage import reconcile
 
-    if out and (out.suffix.lower() not in (".xlsx", ".xls") or out.is_dir() or not out.parent.is_dir()):
-        raise HechaError(f"--out {out}：要写到一个已有文件夹里的 .xlsx 或 .xls 文件（如 入户核查.xlsx）")
+    _check_out(out, (".xlsx", ".xls"), "入户核查.xlsx")
+    masked = _mask_default() if mask is None else mask
     day = _as_of(as_of)
     open_office_db(db_path)
+    village = _village_code(village) if village else ""
     report = reconcile.run(day, progress=lambda text: click.echo(text, err=True))
     first, last = reconcile.window(day)
     counts = "，".join(f"{reconcile.KINDS[k]} {report.kinds.get(k, 0)}" for k in reconcile.KINDS)
     click.echo(f"比对 {first} 至 {last} 的出生：{report.records} 条记录，{report.births} 个出生（{report.seconds:.1f} 秒）。{counts}")
+    if report.warning:
+        click.echo(f"注意：{report.warning}")
     rows = reconcile.findings(village=village, kind=kind or "", limit=limit)
     if rows:
         decided = reconcile.CONCLUSIONS
         table(("村", "疑点", "姓名", "出生日期", "母亲", "出现于", "结论", "核查编号"),
               [(division_name_short(f.village_code), reconcile.KINDS[f.kind], f.child_name or "（未起名）", f.birth_date, f.mother_name,
-                "、".join(reconcile.GROUP_NAMES[g] for g in f.groups.split()), decided.get(v.conclusion, "") if v else "", f.key)
+                "、".join(reconcile.GROUP_NAMES[g] for g in f.groups.split()), decided.get(v.conclusion, "") if v else "", f.code)
                for f, v in rows])
-        click.echo("记录入户结论：hecha reconcile result 核查编号 结论（0 一致 1 漏报 2 瞒报 3 虚报 4 错报 9 待核）")
+        more = f"（只列前 {limit} 条，--limit 可放宽）" if len(rows) >= limit else ""
+        click.echo(f"共列出 {len(rows)} 条{more}。记录入户结论：hecha reconcile result 核查编号 结论（0 一致 1 漏报 2 瞒报 3 虚报 4 错报 9 待核）")
+    else:
+        click.echo("没有" + (reconcile.KINDS[kind] if kind else "要核实") + "的出生" + (f"（{division_name_short(village)}）" if village else "") + "。")
     if out:
-        masked = _mask_default() if mask is None else mask
         try:
-            n = reconcile.write_worklist(out, village=village, masked=masked)
+            n = reconcile.write_worklist(out, village=village, masked=masked,
+                                         kinds=(kind,) if kind else ("omission", "misreport", "false"))
         except OSError as exc:
             raise HechaError(f"写不了 {out}：{exc.strerror}") from None
         click.echo(f"入户核查表已写到 {out}：{n} 个出生待核" + ("（身份证号只显示后四位）" if masked else ""))
 
 
+def _check_out(out: Path | None, suffixes: tuple[str, ...], example: str) -> None:
+    """Refuse an ``--out`` that cannot be written before any work is done."""
+    if out and (out.suffix.lower() not in suffixes or out.is_dir() or not out.parent.is_dir() or not os.access(out.parent, os.W_OK)):
+        raise HechaError(f"--out {out}：要写到一个已有文件夹（可写）里的 {' 或 '.join(suffixes)} 文件（如 {example}）")
+
+
+def _village_code(text: str) -> str:
+    """The village code that ``text`` names (its 12 digits, its last digits, or its name), or an
+    error listing the villages of this township."""
+    from storage.divisions import short_name
+    from storage.office import villages
+
+    found = [v for v in villages() if text in (v.code, short_name(v.name), v.name) or (text.isdigit() and v.code.endswith(text))]
+    if len(found) == 1:
+        return found[0].code
+    shown = "、".join(f"{v.code[-3:]} {short_name(v.name)}" for v in villages()[:40])
+    raise HechaError(f"--village {text}：{'有几个村都对得上' if found else '本乡镇没有这个村'}。本乡镇的村（代码后三位 村名）：{shown}")
 def division_name_short(code: str) -> str:
     """A village's short name (李家庄村 rather than the full name), or 村不详."""
     from storage.divisions import short_name
@@ -670,7 +698,7 @@ def reconcile_result(key: str, conclusion: str, note: str, sets: tuple[str, ...]
 
 
 @reconcile_cmd.command("summary")
-@click.option("--village", default="", help="只看这个村（代码或其开头）")
+@click.option("--village", default="", help="只看这个村（村代码、其后三位或村名）")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="写到这个 .xlsx")
 @db_option
 @handled
@@ -678,18 +706,27 @@ def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> N
     """按村、按统计年度（上年10月1日至当年9月30日）汇总：年报出生、以前已纠正、核查出生、本次查出的漏报瞒报虚报错报、差额、漏报率。"""
     from storage import reconcile
 
+    _check_out(out, (".xlsx",), "汇总.xlsx")
     open_office_db(db_path)
+    village = _village_code(village) if village else ""
     rows = reconcile.summary(village=village)
     if not rows:
-        click.echo("还没有比对结果或年报数：先运行 hecha reconcile，年报数用 hecha reconcile annual 录入。")
-        return
+        raise HechaError("还没有比对结果或年报数：先运行 hecha reconcile，年报数用 hecha reconcile annual 录入。")
+    last = reconcile.last_run()
+    if last:
+        click.echo(f"按 {last.at[:10]} 的比对（参考日期 {last.as_of}）；核查出生不含外地出生和只在人口系统的记录")
+    t = reconcile.total(rows)
     table(("村", "年度", "年报", "已纠正", "核查出生", "漏报", "瞒报", "虚报", "错报", "待核", "差额", "漏报率"),
           [(division_name_short(r.village_code), r.year, r.reported, r.corrected, r.linked, r.omissions, r.hidden, r.false,
-            r.misreports, r.pending, r.gap, f"{r.omission_rate:.1%}") for r in rows], frozenset(range(1, 12)))
+            r.misreports, r.pending, r.gap, f"{r.omission_rate:.1%}") for r in rows]
+          + [("合计", "", t.reported, t.corrected, t.linked, t.omissions, t.hidden, t.false, t.misreports, t.pending, t.gap,
+              f"{t.omission_rate:.1%}")], frozenset(range(1, 12)))
+    click.echo("差额 = 核查出生 − 年报出生 − 以前已纠正；漏报率 = （漏报 + 瞒报）÷ 核查出生")
     if out:
-        if out.suffix.lower() != ".xlsx" or not out.parent.is_dir():
-            raise HechaError(f"--out {out}：要写到一个已有文件夹里的 .xlsx 文件")
-        reconcile.write_summary(out, rows)
+        try:
+            reconcile.write_summary(out, rows)
+        except OSError as exc:
+            raise HechaError(f"写不了 {out}：{exc.strerror}") from None
         click.echo(f"汇总已写到 {out}")
 
 
@@ -701,13 +738,13 @@ def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> N
 @db_option
 @handled
 def reconcile_annual(village: str, year: int, reported: int, corrected: int, db_path: Path | None) -> None:
-    """录入一个村一个统计年度的年报出生数（及以前已纠正数），供汇总比较。"""
+    """录入一个村一个统计年度的年报出生数（及以前已纠正数），供汇总比较（VILLAGE：村代码、其后三位或村名）。"""
     from storage import reconcile
-    from storage.office import villages
 
-    open_office_db(db_path)
-    if village not in {v.code for v in villages()}:
-        raise HechaError(f"村代码 {village} 不是本乡镇的村：用 12 位村代码（hecha status 可查）")
+    office = open_office_db(db_path)
+    if office.level != "township":
+        raise HechaError("年报出生数由乡镇录入：这是县级数据库")
+    village = _village_code(village)
     reconcile.set_annual(village, year, reported=reported, corrected=corrected)
     click.echo(f"已录入 {division_name_short(village)} {year} 年度：年报出生 {reported}，以前已纠正 {corrected}")
 

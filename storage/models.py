@@ -545,6 +545,7 @@ class ReconcileFinding(BaseModel):
     differences = pw.TextField(default="[]")
     reason = pw.TextField(default="")
     birth_uid = pw.CharField(default="")
+    code = pw.CharField(default="", index=True)  # short code for work lists and clerks (schema 10)
 
 
 class ReconcileRun(BaseModel):
@@ -561,7 +562,8 @@ class VisitResult(BaseModel):
     """The clerk's conclusion after a home visit (DATA.md Birth ``finding``: 0 一致, 1 漏报, 2 瞒报,
     3 虚报, 4 错报, 9 待核) on the birth ``key`` of a :class:`ReconcileFinding`, kept across runs;
     ``village_code`` and ``birth_date`` for the summary; ``birth_uid`` the birth it marked or created;
-    ``corrections`` (JSON field → value) applied for a 错报."""
+    ``corrections`` (JSON field → value) applied for a 错报; ``records`` the records it was given on,
+    by which a later run finds its birth again when the birth's key changed."""
 
     key = pw.CharField(unique=True)
     conclusion = pw.CharField(max_length=1)
@@ -573,6 +575,7 @@ class VisitResult(BaseModel):
     corrections = pw.TextField(default="{}")
     who = pw.CharField()
     at = pw.CharField()
+    records = pw.TextField(default="[]")  # the records' keys (ref:N, birth:uid) it was given on (schema 10)
 
 
 class AnnualReport(BaseModel):

@@ -34,6 +34,7 @@ away, died: a police register drops the dead; a school list only has children of
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import time
 from collections import Counter, defaultdict
@@ -51,8 +52,8 @@ SOURCE_GROUP = {"wis": "wis", "birth_cert": "health", "delivery": "health", "vac
 """Which group a list kind's births belong to (DESIGN.md §7)."""
 
 GROUP_NAMES = {"forms": "登记表", "wis": "人口系统", "health": "卫生", "education": "教育", "police": "公安"}
-GROUP_SHORT = {"forms": "登记", "wis": "系统", "health": "卫生", "education": "教育", "police": "公安"}
-"""Two-character names for an 80-column list (登记 = the household forms, 系统 = WIS)."""
+GROUP_SHORT = {"forms": "登", "wis": "系", "health": "卫", "education": "教", "police": "公"}
+"""One-character names for an 80-column list (登 the household forms, 系 WIS, 卫 health, 教 education, 公 police)."""
 SOURCE_NAMES = {"forms": "登记表", "wis": "人口系统", "birth_cert": "出生证", "delivery": "住院分娩", "vaccination": "预防接种",
                 "kindergarten": "幼儿园", "school": "学校", "police_hukou": "公安户籍"}
 KINDS = {"omission": "疑似漏报", "false": "疑似虚报", "misreport": "疑似错报", "consistent": "一致", "elsewhere": "外地出生"}
@@ -87,6 +88,7 @@ class Rec:
     row: int = 0
     dead: bool = False
     birth_uid: str = ""
+    address: str = ""
 
     @property
     def key(self) -> str:
@@ -151,7 +153,7 @@ def load_records(first: dt.date, last: dt.date) -> list[Rec]:
     mother, child = Person.alias(), Person.alias()
     rows = (Birth.select(Birth.uid, Birth.child_name, Birth.child_sex, Birth.birth_date, Birth.birth_cert_no, Birth.child_status,
                          mother.id_number, mother.name, child.id_number, child.name, child.sex, child.vital_status,
-                         Household.village_code, Household.household_code)
+                         Household.village_code, Household.household_code, Household.address_detail)
             .join(mother, on=(Birth.mother == mother.id)).switch(Birth)
             .join(child, join_type=pw.JOIN.LEFT_OUTER, on=(Birth.child == child.id)).switch(Birth)
             .join(Household, on=(Birth.household == Household.id))
@@ -159,24 +161,25 @@ def load_records(first: dt.date, last: dt.date) -> list[Rec]:
             .tuples())
     pool: dict = {}
     share = pool.setdefault  # one string object for a name or number that several lists repeat
-    for uid, child_name, child_sex, born, cert, status, m_id, m_name, c_id, c_name, c_sex, vital, village, code in rows.iterator():
+    for uid, child_name, child_sex, born, cert, status, m_id, m_name, c_id, c_name, c_sex, vital, village, code, address in rows.iterator():
         name, keys = _name(c_name or child_name)
         out.append(Rec(0, "forms", "forms", share(x := _id18(c_id or ""), x), share(name, name), share(keys, keys), share(g := c_sex or child_sex or "", g),
                        dt.date.fromisoformat(born), share(y := _id18(m_id), y), share(z := normalize(m_name), z),
-                       (cert or "").upper(), share(village, village), f"户{code}", dead=status == "2" or vital == "2", birth_uid=uid))
+                       (cert or "").upper(), share(village, village), f"户{code}", dead=status == "2" or vital == "2", birth_uid=uid,
+                       address=address or ""))
     rows = (RefRecord.select(RefRecord.id, RefRecord.source, RefRecord.name, RefRecord.sex, RefRecord.birth_date, RefRecord.id_number,
                              RefRecord.mother_name, RefRecord.mother_id_number, RefRecord.birth_cert_no, RefRecord.row_no,
-                             RefRecord.sheet, ImportBatch.file_name)
+                             RefRecord.address, ImportBatch.file_name)
             .join(ImportBatch)
             .where((ImportBatch.status == "active") & RefRecord.source.in_(list(SOURCE_GROUP))
                    & RefRecord.birth_date.between(lo, hi))
             .tuples())
-    for rid, source, r_name, sex, born, number, m_name, m_id, cert, row_no, sheet, file_name in rows.iterator():
+    for rid, source, r_name, sex, born, number, m_name, m_id, cert, row_no, address, file_name in rows.iterator():
         name, keys = _name(r_name)
         out.append(Rec(rid, share(source, source), SOURCE_GROUP[source], share(x := _id18(number), x), share(name, name), share(keys, keys),
                        share(g := sex or "", g),
                        dt.date.fromisoformat(born), share(y := _id18(m_id), y), share(z := normalize(m_name), z),
-                       share(c := (cert or "").upper(), c), "", share(file_name, file_name), row_no))
+                       share(c := (cert or "").upper(), c), "", share(file_name, file_name), row_no, address=share(address, address)))
     return out
 
 
@@ -377,24 +380,38 @@ def _key(cluster: list[Rec]) -> str:
 # ---------------------------------------------------------------------------- running
 @dataclass
 class RunReport:
-    """What a run found: records read, births (clusters), findings per kind, seconds."""
+    """What a run found: records read, births (clusters), findings per kind, seconds, and the
+    source groups that have no list loaded."""
 
     as_of: dt.date
     records: int
     births: int
     kinds: dict[str, int]
     seconds: float
+    missing: list[str] = field(default_factory=list)  # source groups with no list loaded
+
+    @property
+    def warning(self) -> str:
+        """What the findings cannot say for want of a list (Chinese), or ``""``."""
+        if "wis" in self.missing:
+            return "还没有导入人口系统（WIS）名单：不在人口系统的出生都会显示为疑似漏报，请先导入（菜单 8，来源 wis）"
+        if self.missing:
+            return "还没有导入" + "、".join(GROUP_NAMES[g] for g in self.missing) + "的名单：这些来源的证据缺失"
+        return ""
 
 
 def run(as_of: dt.date, *, progress: Callable[[str], None] | None = None) -> RunReport:
     """Link every birth of the ten years up to ``as_of`` and rewrite the findings
     (:class:`~storage.models.ReconcileFinding`) in one transaction; visit results stay."""
     from .db import now_iso, write_txn
-    from .models import Household, Office, Person, ReconcileFinding, ReconcileRun
+    from .models import Household, ImportBatch, Office, Person, ReconcileFinding, ReconcileRun, VisitResult
 
     started = time.perf_counter()
     first, last = window(as_of)
     say = progress or (lambda text: None)
+    loaded = {SOURCE_GROUP[k] for (k,) in ImportBatch.select(ImportBatch.source).where(
+        (ImportBatch.status == "active") & ImportBatch.source.in_(list(SOURCE_GROUP))).tuples()}
+    missing = [g for g in ("wis", "health", "education", "police") if g not in loaded]
     say("正在读取各来源的出生记录...")
     records = load_records(first, last)
     say(f"已读 {len(records)} 条记录，正在比对...")
@@ -413,8 +430,12 @@ def run(as_of: dt.date, *, progress: Callable[[str], None] | None = None) -> Run
     say("正在保存比对结果...")
     seen: Counter = Counter()
     kinds: Counter = Counter()
+    codes: set[str] = set()
+    results = {key: json.loads(records) for key, records in VisitResult.select(VisitResult.key, VisitResult.records).tuples()}
+    by_record = {rk: key for key, records in results.items() for rk in records}  # a concluded birth's records
+    moved: dict[str, str] = {}  # a result's old key → the key its birth has now
     columns = ("key", "kind", "village_code", "birth_date", "child_name", "sex", "mother_name", "mother_id_number", "groups",
-               "evidence", "differences", "reason", "birth_uid")
+               "evidence", "differences", "reason", "birth_uid", "code")
     sql = f'INSERT INTO "reconcile_finding" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
     with write_txn():  # the findings are made as they are written: a county's would not all fit in memory at once
         ReconcileFinding.delete().execute()
@@ -426,15 +447,34 @@ def run(as_of: dt.date, *, progress: Callable[[str], None] | None = None) -> Run
             seen[f.key] += 1
             if seen[f.key] > 1:  # two births with the same key (unnamed twins of one sex): keep both
                 f.key = f"{f.key}#{seen[f.key]}"
+            if f.key not in results:  # a birth concluded under another key (a list gave the child a name since)
+                old = next((by_record[r.key] for r in c if r.key in by_record), None)
+                if old and old not in moved and old not in seen:
+                    moved[old] = f.key
             row = _row(f, here)
+            row["code"] = code = short_code(f.key, codes)
+            codes.add(code)
             chunk.append(tuple(row[k] for k in columns))
             if len(chunk) == 5000:  # plain executemany: peewee takes longer to build the statement than SQLite to run it
                 con.executemany(sql, chunk)
                 chunk = []
         con.executemany(sql, chunk)
+        for old, new in moved.items():
+            if new not in results and old not in seen:
+                VisitResult.update(key=new).where(VisitResult.key == old).execute()
         seconds = time.perf_counter() - started
         ReconcileRun.create(at=now_iso(), as_of=as_of.isoformat(), records=n_records, births=n_births, seconds=seconds)
-    return RunReport(as_of, n_records, n_births, dict(kinds), seconds)
+    return RunReport(as_of, n_records, n_births, dict(kinds), seconds, missing)
+
+
+def short_code(key: str, taken: set[str]) -> str:
+    """A finding's code for work lists and clerks: 8 characters of the key's SHA-1 in upper case
+    (no ID number in it, unlike the key), longer when another birth of the run has it already."""
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest().upper()
+    for n in range(8, 41):
+        if digest[:n] not in taken:
+            return digest[:n]
+    return digest
 
 
 def _row(f: Finding, here: dict[str, str]) -> dict:
@@ -442,7 +482,8 @@ def _row(f: Finding, here: dict[str, str]) -> dict:
     village = next((r.village for r in recs if r.village), "") or next((here[r.mother_id] for r in recs if r.mother_id in here), "")
     name = next((r.name for r in recs if r.name), "")
     evidence = [dict(source=r.source, group=r.group, key=r.key, where=r.where, name=r.name, sex=r.sex, born=r.born.isoformat(),
-                     child_id=r.child_id, mother_id=r.mother_id, mother_name=r.mother_name, cert=r.cert, dead=r.dead) for r in recs]
+                     child_id=r.child_id, mother_id=r.mother_id, mother_name=r.mother_name, cert=r.cert, dead=r.dead,
+                     address=r.address) for r in recs]
     return dict(key=f.key, kind=f.kind, village_code=village, birth_date=_common([r.born.isoformat() for r in recs]),
                 child_name=name, sex=_common([r.sex for r in recs]), mother_name=_common([r.mother_name for r in recs]),
                 mother_id_number=_common([r.mother_id for r in recs]), groups=" ".join(f.groups),
@@ -493,39 +534,76 @@ class ResultError(ValueError):
 CORRECTABLE = {"birth_date": "出生日期", "child_sex": "性别", "birth_order": "孩次", "birth_cert_no": "出生医学证明编号"}
 
 
+def find(key: str):
+    """The last run's finding by its code (8 or more characters, any case), its key, or the first
+    characters of one key (``birth:3a50``; a bare birth uid is taken as ``birth:<uid>``). Raises
+    :class:`ResultError` naming the candidates when several match, or saying none does."""
+    from .models import ReconcileFinding
+
+    text = key.strip()
+    f = (ReconcileFinding.get_or_none(ReconcileFinding.code == text.upper())
+         or ReconcileFinding.get_or_none(ReconcileFinding.key == text))
+    if f is not None:
+        return f
+    some = []
+    if len(text) >= 6:
+        for prefix in (text, f"birth:{text}"):
+            some = list(ReconcileFinding.select().where(ReconcileFinding.key.startswith(prefix)).limit(6))
+            if some:
+                break
+    if len(some) == 1:
+        return some[0]
+    if some:
+        shown = "、".join(f"{x.code}（{x.child_name or '未起名'} {x.birth_date}）" for x in some[:5])
+        raise ResultError(f"以 {text} 开头的有 {len(some)}{'+' if len(some) > 5 else ''} 条：{shown}：请用编号")
+    raise ResultError(f"没有编号为 {text} 的比对结果：编号见 hecha reconcile 列表最后一列或入户核查表（先运行比对）")
+
+
+ALLOWED = {  # a conclusion must fit what the sources show (DESIGN.md §7)
+    "3": lambda groups: "wis" in groups,  # 虚报: a record WIS holds
+    "1": lambda groups: "wis" not in groups,  # 漏报 / 瞒报: not reported, so not in WIS
+    "2": lambda groups: "wis" not in groups,
+    "4": lambda groups: "wis" in groups,  # 错报: WIS holds it wrongly
+}
+REFUSED = {"3": "虚报只能记在人口系统有的出生上", "1": "人口系统已有这个出生，不是漏报", "2": "人口系统已有这个出生，不是瞒报",
+           "4": "错报指人口系统记错了：这个出生人口系统没有"}
+
+
 def record_result(key: str, conclusion: str, *, note: str = "", corrections: dict[str, str] | None = None,
                   operator: str | None = None) -> str:
-    """Record the visit's conclusion (``0``–``4``, ``9``; or its name, 漏报 …) on finding ``key``
-    (or the first 8 or more characters of one key) and act on it, all in one transaction with audit rows:
+    """Record the visit's conclusion (``0``–``4``, ``9``; or its name, 漏报 …) on the finding
+    ``key`` (see :func:`find`) and act on it, all in one transaction with audit rows:
 
-    - on a birth of the forms: its ``finding``, note, evidence and who are set (a 错报 also applies
-      ``corrections``, fields of :data:`CORRECTABLE`, through the form's checks);
+    - on a birth of the forms: its ``finding``, note, evidence and who are set; a 错报 also applies
+      ``corrections`` (fields of :data:`CORRECTABLE`) through the form's save and its checks;
     - 漏报/瞒报 with no birth on the forms: the child and the birth are added to the mother's
       household (through the form's save, with the evidence), when the mother is registered here;
     - otherwise (a 虚报 only WIS holds) the result is kept for the summary and the county.
 
-    Returns what was done, in words. Raises :class:`ResultError`."""
+    The conclusion must fit the sources (:data:`ALLOWED`: no 虚报 or 错报 without a WIS record,
+    no 漏报 with one). Returns what was done, in words. Raises :class:`ResultError`."""
     from .db import now_iso, write_txn
-    from .models import ReconcileFinding, VisitResult
+    from .models import VisitResult
     from .paths import operator_login
 
-    code = next((c for c, n in CONCLUSIONS.items() if conclusion in (c, n)), None)
+    code = next((c for c, n in CONCLUSIONS.items() if conclusion.strip() in (c, n)), None)
     if code is None:
         raise ResultError(f"结论「{conclusion}」不对：应为 {'、'.join(f'{c} {n}' for c, n in CONCLUSIONS.items())}")
-    f = ReconcileFinding.get_or_none(ReconcileFinding.key == key)
-    if f is None and len(key) >= 8:  # the first characters of a key are enough when only one key starts so
-        some = list(ReconcileFinding.select().where(ReconcileFinding.key.startswith(key)).limit(2))
-        f = some[0] if len(some) == 1 else None
-    if f is None:
-        raise ResultError(f"没有编号为 {key} 的比对结果（或有多条以它开头）：先运行比对（hecha reconcile），编号见其列表最后一列")
-    corrections = dict(corrections or {})
+    f = find(key)
+    if code in ALLOWED and not ALLOWED[code](f.groups.split()):
+        raise ResultError(f"{REFUSED[code]}（出现于：{'、'.join(GROUP_NAMES[g] for g in f.groups.split())}）")
+    corrections = {k: v.strip() for k, v in (corrections or {}).items()}
     bad = [k for k in corrections if k not in CORRECTABLE]
     if bad:
         raise ResultError(f"不能更正 {'、'.join(bad)}：可更正 {'、'.join(f'{k}（{v}）' for k, v in CORRECTABLE.items())}")
     if corrections and code != "4":
         raise ResultError("只有结论为 4 错报 时才更正字段")
+    if corrections and not f.birth_uid:
+        raise ResultError("这个出生不在登记表上：更正只改登记表的出生记录（人口系统的错由县里更正）")
     who = operator or operator_login()
-    evidence = "；".join(f"{GROUP_NAMES.get(e['group'], e['group'])} {e['where']}" for e in json.loads(f.evidence))
+    records = json.loads(f.evidence)
+    evidence = "；".join(f"{GROUP_NAMES.get(e['group'], e['group'])} {e['where']}" for e in records)
+    earlier = VisitResult.get_or_none(VisitResult.key == f.key)
     done = f"已记录结论：{CONCLUSIONS[code]}" + ("（只在人口系统的记录：汇总报县，由县里更正人口系统）" if code == "3" else "")
     with write_txn():
         birth_uid = f.birth_uid
@@ -533,8 +611,11 @@ def record_result(key: str, conclusion: str, *, note: str = "", corrections: dic
             done = _mark_birth(birth_uid, code, note, evidence, corrections, who)
         elif code in ("1", "2"):
             birth_uid, done = _add_birth(f, code, note, evidence, who)
+        if earlier and earlier.conclusion in ("1", "2") and code not in ("1", "2") and earlier.birth_uid:
+            done += "；之前按漏报补录的出生仍在户内：如不该有，请在登记表中删去"
         values = dict(conclusion=code, note=note, village_code=f.village_code, birth_date=f.birth_date, kind=f.kind,
-                      birth_uid=birth_uid, corrections=json.dumps(corrections, ensure_ascii=False), who=who, at=now_iso())
+                      birth_uid=birth_uid, corrections=json.dumps(corrections, ensure_ascii=False), who=who, at=now_iso(),
+                      records=json.dumps([e["key"] for e in records]))
         if birth_uid and not f.birth_uid:  # a birth was added: from now on the birth is known by its uid
             VisitResult.delete().where(VisitResult.key == f.key).execute()
             f.key, f.birth_uid = f"birth:{birth_uid}", birth_uid
@@ -544,30 +625,46 @@ def record_result(key: str, conclusion: str, *, note: str = "", corrections: dic
 
 
 def _mark_birth(uid: str, code: str, note: str, evidence: str, corrections: dict[str, str], who: str) -> str:
+    """Write the conclusion on the form's birth ``uid``; a 错报's corrections go through the
+    household form's save (its checks: a date in the future, before the mother's birth, a
+    certificate number of the wrong shape … are refused as on the form)."""
     from . import audit
-    from .dates import DateInputError, parse_typed
+    from .households import ValidationFailed, WarningsNotConfirmed, load_household, save_household
     from .models import Birth
 
     birth = Birth.get(Birth.uid == uid)
-    birth.finding, birth.finding_note, birth.evidence, birth.finding_by = code, note, evidence, who
     changed = []
-    for name, value in corrections.items():
-        if name == "birth_date":
+    if corrections:
+        h = load_household(birth.household.uid)
+        b = next(x for x in h.births if x.uid == uid)
+        for name, value in corrections.items():
+            if name == "birth_date":
+                if len(value.replace("-", "")) != 8 or not value.replace("-", "").isdigit():
+                    raise ResultError(f"出生日期「{value}」应为8位年月日，如 20170307")
+                new = value.replace("-", "")
+                old = birth.birth_date.replace("-", "")
+            elif name == "child_sex":
+                if value not in ("1", "2"):
+                    raise ResultError(f"性别「{value}」应为 1（男）或 2（女）")
+                new, old = value, birth.child_sex
+            elif name == "birth_order":
+                if not value.isdigit() or not 1 <= int(value) <= 20:
+                    raise ResultError(f"孩次「{value}」应为 1 到 20 的数")
+                new, old = int(value), birth.birth_order
+            else:
+                new, old = value.upper(), birth.birth_cert_no
+            if new != old:
+                setattr(b, name, new)
+                changed.append(CORRECTABLE[name])
+        if changed:
             try:
-                birth.birth_date, birth.birth_date_prec = parse_typed(value)
-            except DateInputError as exc:
-                raise ResultError(str(exc)) from None
-        elif name == "child_sex":
-            if value not in ("1", "2"):
-                raise ResultError(f"性别「{value}」应为 1（男）或 2（女）")
-            birth.child_sex = value
-        elif name == "birth_order":
-            if not value.isdigit() or not 1 <= int(value) <= 20:
-                raise ResultError(f"孩次「{value}」应为 1 到 20 的数")
-            birth.birth_order = int(value)
-        else:
-            birth.birth_cert_no = value.strip().upper()
-        changed.append(CORRECTABLE[name])
+                save_household(h, reason="核查结论：错报更正", operator=who, confirmed_ids=frozenset())
+            except ValidationFailed as exc:
+                raise ResultError(f"更正没有通过登记表的检查：{exc}") from None
+            except WarningsNotConfirmed as exc:
+                raise ResultError(f"更正引出需要核实的提示：{exc}；请在登记表中改") from None
+            birth = Birth.get(Birth.uid == uid)
+    birth.finding, birth.finding_note, birth.evidence, birth.finding_by = code, note, evidence, who
     try:
         audit.save(birth, reason=f"核查结论：{CONCLUSIONS[code]}", operator=who)
     except audit.NotOwner as exc:
@@ -577,8 +674,9 @@ def _mark_birth(uid: str, code: str, note: str, evidence: str, corrections: dict
 
 def _add_birth(f, code: str, note: str, evidence: str, who: str) -> tuple[str, str]:
     """A confirmed omission without a birth on the forms: add the child and the birth to the
-    mother's household through the form's save (checks, audit); ``("", why not)`` when the mother
-    is not registered here."""
+    mother's household through the form's save (checks, audit): the father is her husband in the
+    household, the birth order follows her births before it; ``("", why not)`` when the mother is
+    not registered here or the lists carry no ID number of hers."""
     from . import audit
     from .households import (
         BirthInput,
@@ -593,7 +691,10 @@ def _add_birth(f, code: str, note: str, evidence: str, who: str) -> tuple[str, s
     )
     from .models import Birth, Person
 
-    mother = Person.get_or_none((Person.id_number_18 == f.mother_id_number) & (Person.deleted == False)) if f.mother_id_number else None  # noqa: E712
+    if not f.mother_id_number:
+        return "", (f"已记录结论；名单上没有母亲（{f.mother_name or '姓名不详'}）的身份证号，认不出是本库哪位：未补录出生，"
+                    "请在母亲所在户的登记表中补录")
+    mother = Person.get_or_none((Person.id_number_18 == f.mother_id_number) & (Person.deleted == False))  # noqa: E712
     if mother is None:
         return "", "已记录结论；母亲不在本库，未补录出生：请先录入母亲所在户的登记表，再记录一次"
     records = json.loads(f.evidence)
@@ -602,11 +703,17 @@ def _add_birth(f, code: str, note: str, evidence: str, who: str) -> tuple[str, s
     name = f.child_name or f"{mother.name}之{'子' if f.sex == '1' else '女'}"
     h = load_household(mother.household.uid)
     position = next(i for i, m in enumerate(h.members, start=1) if m.uid == mother.uid)
+    spouses = ("10", "11", "12")
+    if mother.relation_to_head in spouses:
+        father = 1 if h.members[0].sex != "2" else None  # the head is her husband
+    else:
+        father = next((i for i, m in enumerate(h.members, start=1) if m.relation_to_head in spouses and m.uid != mother.uid), None)
+    earlier = sum(1 for b in h.births if b.mother == position and b.birth_date.replace("-", "") < f.birth_date.replace("-", ""))
     relation = {"1": "20", "2": "30"}.get(f.sex, "")
-    h.members.append(MemberInput(name=name, id_number=child_id, relation_to_head=relation if mother.relation_to_head in ("02", "10", "12") else "99",
+    h.members.append(MemberInput(name=name, id_number=child_id, relation_to_head=relation if mother.relation_to_head in ("02", *spouses) else "99",
                                  sex=f.sex, birth_date=f.birth_date.replace("-", "")))
-    h.births.append(BirthInput(mother=position, child=len(h.members), child_name=name, child_sex=f.sex,
-                               birth_date=f.birth_date.replace("-", ""), birth_cert_no=cert))
+    h.births.append(BirthInput(mother=position, child=len(h.members), father=father, child_name=name, child_sex=f.sex,
+                               birth_date=f.birth_date.replace("-", ""), birth_cert_no=cert, birth_order=earlier + 1))
     confirmed: frozenset[str] = frozenset({dup_key(h.members[-1])})
     for _ in range(3):
         try:
@@ -623,12 +730,14 @@ def _add_birth(f, code: str, note: str, evidence: str, who: str) -> tuple[str, s
     birth = Birth.get(Birth.uid == h.births[-1].uid)  # save_household sets each input's uid
     birth.finding, birth.finding_note, birth.evidence, birth.finding_by = code, note, evidence, who
     audit.save(birth, reason=f"核查结论：{CONCLUSIONS[code]}", operator=who)
-    return birth.uid, f"已记录{CONCLUSIONS[code]}，并在母亲 {mother.name} 的户 {hh.household_code} 补录了出生"
+    named = "" if f.child_name else f"（暂名 {name}，起名后在登记表中改）"
+    return birth.uid, f"已记录{CONCLUSIONS[code]}，并在母亲 {mother.name} 的户 {hh.household_code} 补录了出生{named}"
 
 
 # ---------------------------------------------------------------------------- work lists
 WORKLIST_HEADER = ("序号", "核查编号", "疑点", "孩子姓名", "性别", "出生日期", "母亲姓名", "母亲身份证号", "孩子身份证号",
-                   "出现于", "不一致", "说明", "核查结论", "备注", "核查人", "核查日期")
+                   "户编码/住址", "出现于", "不一致", "说明", "核查结论", "备注", "核查人", "核查日期")
+WORKLIST_WIDTHS = (5, 10, 9, 9, 5, 11, 9, 20, 20, 24, 40, 36, 36, 9, 20, 8, 10)
 
 
 def mask(number: str) -> str:
@@ -637,12 +746,13 @@ def mask(number: str) -> str:
 
 
 def worklist_rows(*, village: str = "", masked: bool = True, kinds: tuple[str, ...] = ("omission", "misreport", "false")):
-    """``{village code: [row, …]}``: the births to visit (not yet concluded), rows as
-    :data:`WORKLIST_HEADER` with the result columns empty; IDs masked unless ``masked`` is false."""
+    """``{village code: [row, …]}``: the births to visit (no conclusion yet, or 待核), rows as
+    :data:`WORKLIST_HEADER` with the result columns empty; IDs masked unless ``masked`` is false
+    (the 核查编号 is the finding's code, which holds no ID number)."""
     from .models import ReconcileFinding, VisitResult
 
     q = (ReconcileFinding.select().join(VisitResult, pw.JOIN.LEFT_OUTER, on=(VisitResult.key == ReconcileFinding.key))
-         .where(ReconcileFinding.kind.in_(kinds) & VisitResult.id.is_null())
+         .where(ReconcileFinding.kind.in_(kinds) & (VisitResult.id.is_null() | (VisitResult.conclusion == "9")))
          .order_by(ReconcileFinding.village_code, ReconcileFinding.kind, ReconcileFinding.birth_date))
     if village:
         q = q.where(ReconcileFinding.village_code.startswith(village))
@@ -651,11 +761,13 @@ def worklist_rows(*, village: str = "", masked: bool = True, kinds: tuple[str, .
     for f in q.iterator():
         evidence = json.loads(f.evidence)
         child_id = _common([e["child_id"] for e in evidence])
+        home = next((e["where"] for e in evidence if e["source"] == "forms"), "")
+        address = next((e.get("address", "") for e in evidence if e.get("address")), "")
         rows = out[f.village_code]
         differs = "；".join(f"{FIELD_WORDS.get(d[0], d[0])}：人口系统 {_shown(d[0], d[1], hide)}，{d[3]} {_shown(d[0], d[2], hide)}"
                            for d in json.loads(f.differences))
-        rows.append([len(rows) + 1, f.key, KINDS[f.kind], f.child_name, {"1": "男", "2": "女"}.get(f.sex, ""), f.birth_date,
-                     f.mother_name, hide(f.mother_id_number), hide(child_id),
+        rows.append([len(rows) + 1, f.code, KINDS[f.kind], f.child_name or "未起名", {"1": "男", "2": "女"}.get(f.sex, ""), f.birth_date,
+                     f.mother_name, hide(f.mother_id_number), hide(child_id), " ".join(x for x in (home, address) if x),
                      "、".join(f"{GROUP_NAMES[e['group']]}（{e['where']}）" for e in evidence), differs, f.reason, "", "", "", ""])
     return dict(out)
 
@@ -666,29 +778,39 @@ def _shown(name: str, value: str, hide: Callable[[str], str]) -> str:
     return hide(value) if name == "mother" else value
 
 
-def write_worklist(path, *, village: str = "", masked: bool = True) -> int:
+def write_worklist(path, *, village: str = "", masked: bool = True,
+                   kinds: tuple[str, ...] = ("omission", "misreport", "false")) -> int:
     """Write the home-visit lists, one sheet per village, to ``path`` (``.xlsx`` with openpyxl,
-    ``.xls`` with xlwt for old office software); returns the number of births listed.
-    Raises ``ValueError`` for another suffix."""
+    ``.xls`` with xlwt for old office software): columns sized, the header row frozen and repeated
+    on every printed page, landscape. Returns the number of births listed. Raises ``ValueError``
+    for another suffix, ``OSError`` when the file cannot be written."""
     from pathlib import Path
 
     from .office import division_name
 
     path = Path(path)
-    lists = worklist_rows(village=village, masked=masked)
-    names = {}
+    lists = worklist_rows(village=village, masked=masked, kinds=kinds) or {"": []}
+    names: dict[str, str] = {}
     for code in lists:
-        title = (division_name(code) if code else "村不详") or code
-        title = title[-28:]
+        title = ((division_name(code) if code else "村不详") or code)[-25:]
+        for char in "[]:*?/\\":  # not allowed in a sheet name
+            title = title.replace(char, "-")
+        n, base = 2, title
         while title in names.values():
-            title = title[:-1] + "*"
-        names[code] = title.replace("/", "-")
+            title, n = f"{base}({n})", n + 1
+        names[code] = title
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
+        from openpyxl.utils import get_column_letter
 
         book = Workbook(write_only=True)
-        for code, rows in lists.items() or {"": []}.items():
-            sheet = book.create_sheet(names.get(code, "入户核查"))
+        for code, rows in lists.items():
+            sheet = book.create_sheet(names[code])
+            for c, width in enumerate(WORKLIST_WIDTHS, start=1):
+                sheet.column_dimensions[get_column_letter(c)].width = width
+            sheet.freeze_panes = "A2"
+            sheet.print_title_rows = "1:1"
+            sheet.page_setup.orientation = "landscape"
             sheet.append(list(WORKLIST_HEADER))
             for row in rows:
                 sheet.append(row)
@@ -697,8 +819,13 @@ def write_worklist(path, *, village: str = "", masked: bool = True) -> int:
         import xlwt
 
         book = xlwt.Workbook(encoding="utf-8")
-        for code, rows in lists.items() or {"": []}.items():
-            sheet = book.add_sheet(names.get(code, "入户核查")[:31])
+        for code, rows in lists.items():
+            sheet = book.add_sheet(names[code][:31])
+            sheet.portrait = False
+            sheet.set_panes_frozen(True)
+            sheet.set_horz_split_pos(1)
+            for c, width in enumerate(WORKLIST_WIDTHS):
+                sheet.col(c).width = 256 * width
             for c, h in enumerate(WORKLIST_HEADER):
                 sheet.write(0, c, h)
             for r, row in enumerate(rows, start=1):
@@ -745,7 +872,8 @@ class SummaryRow:
 
 
 def summary(*, village: str = "") -> list[SummaryRow]:
-    """Per village and statistical year, villages in code order, years ascending (see :class:`SummaryRow`)."""
+    """Per village and statistical year, villages in code order, years ascending (see
+    :class:`SummaryRow`); conclusions count only for births of the last run."""
     from .models import AnnualReport, ReconcileFinding, VisitResult
 
     rows: dict[tuple[str, int], SummaryRow] = {}
@@ -761,7 +889,10 @@ def summary(*, village: str = "") -> list[SummaryRow]:
         if r:
             r.reported, r.corrected = a.reported, a.corrected
     concluded = {}
+    current = {k for (k,) in ReconcileFinding.select(ReconcileFinding.key).tuples()}
     for v in VisitResult.select():
+        if v.key not in current:  # its birth is not in the last run (another reference date, a list replaced)
+            continue
         concluded[v.key] = v.conclusion
         r = row(v.village_code, v.birth_date)
         if r:
@@ -811,8 +942,13 @@ def write_summary(path, rows: list[SummaryRow]) -> None:
     for r in rows:
         sheet.append([division_name(r.village_code) or r.village_code or "村不详", r.year, r.reported, r.corrected, r.linked,
                       r.omissions, r.hidden, r.false, r.misreports, r.pending, r.gap, round(r.omission_rate, 4)])
-    total = SummaryRow("", 0, **{a: sum(getattr(r, a) for r in rows) for a in
-                                 ("reported", "corrected", "linked", "omissions", "hidden", "false", "misreports", "pending")})
-    sheet.append(["合计", "", total.reported, total.corrected, total.linked, total.omissions, total.hidden, total.false,
-                  total.misreports, total.pending, total.gap, round(total.omission_rate, 4)])
+    t = total(rows)
+    sheet.append(["合计", "", t.reported, t.corrected, t.linked, t.omissions, t.hidden, t.false, t.misreports, t.pending, t.gap,
+                  round(t.omission_rate, 4)])
     book.save(path)
+
+
+def total(rows: list[SummaryRow]) -> SummaryRow:
+    """The sum of ``rows`` (village code ``""``, year 0): the 合计 line."""
+    return SummaryRow("", 0, **{a: sum(getattr(r, a) for r in rows) for a in
+                                ("reported", "corrected", "linked", "omissions", "hidden", "false", "misreports", "pending")})

@@ -394,6 +394,11 @@ class ListRates:
     name_error: float = 0.03  # a list writes the child's name with an error (homophone, similar shape)
 
 
+def _some(n: int, rate: float) -> int:
+    """``n × rate`` births, at least one when the rate is not zero (a demo of 80 births still shows each case)."""
+    return max(1, round(n * rate)) if rate and n else 0
+
+
 @dataclass
 class MadeLists:
     """What :func:`reference_lists` loaded: rows per list kind, and the truth (:data:`TRUTHS`) of
@@ -503,7 +508,7 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
     days = (as_of - first).days
     n = len(births)
     pop = Population(county, ["000000000000"], as_of, seed + 99)
-    for i in range(int(n * rates.hidden)):  # 瞒报: a child of a mother here, on neither the forms nor WIS
+    for i in range(_some(n, rates.hidden)):  # 瞒报: a child of a mother here, on neither the forms nor WIS
         m_name, m_id = rng.choice(mothers)
         sex = rng.choice("12")
         born = first + dt.timedelta(days=rng.randrange(days))
@@ -511,14 +516,14 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
         kid = _Person(surname + pop._given(sex), sex, born, county, "20")
         others(f"hidden{i}", "omission", kid.name, sex, born, pop._id(kid) if rng.random() < 0.5 else "", m_name,
                idnumber.parse(m_id).number_18, "", False, "")
-    for i in range(int(n * rates.false)):  # 虚报: a child WIS holds that was never born
+    for i in range(_some(n, rates.false)):  # 虚报: a child WIS holds that was never born
         m_name, m_id = rng.choice(mothers)
         sex = rng.choice("12")
         born = first + dt.timedelta(days=rng.randrange(days))
         kid = _Person(rng.choice(SURNAMES) + pop._given(sex), sex, born, county, "20")
         add("wis", f"false{i}", "false", name=kid.name, sex=sex, born=born, child_id=pop._id(kid) if rng.random() < 0.5 else "",
             mother_name=m_name, mother_id=idnumber.parse(m_id).number_18)
-    for i in range(int(n * rates.elsewhere)):  # born here, mother from another county
+    for i in range(_some(n, rates.elsewhere)):  # born here, mother from another county
         region = rng.choice(MIGRANT_ORIGINS)[0]
         sex = rng.choice("12")
         born = first + dt.timedelta(days=rng.randrange(days))

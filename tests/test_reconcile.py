@@ -126,13 +126,24 @@ def test_a_misreport_is_corrected_field_by_field_with_audit(town):
     reconcile.run(AS_OF)
     swap = _by_name("李晓玲")
     with pytest.raises(reconcile.ResultError, match="只有结论为 4"):
-        reconcile.record_result(swap.key, "1", corrections={"birth_order": "2"})
+        reconcile.record_result(swap.key, "0", corrections={"birth_order": "2"})
+    with pytest.raises(reconcile.ResultError, match="不是漏报"):  # WIS holds it: reported
+        reconcile.record_result(swap.key, "1")
+    with pytest.raises(reconcile.ResultError, match="没有通过登记表的检查"):  # as on the form: no birth in the future
+        reconcile.record_result(swap.key, "4", corrections={"birth_date": "20300101"})
+    with pytest.raises(reconcile.ResultError, match="没有通过登记表的检查"):
+        reconcile.record_result(swap.key, "4", corrections={"birth_cert_no": "123"})
+    assert Birth.get(Birth.uid == swap.birth_uid).birth_date == "2017-03-07"  # nothing changed
+    assert "更正" not in reconcile.record_result(swap.key, "4", corrections={"birth_order": "1"})  # the value it has
     with pytest.raises(reconcile.ResultError, match="结论"):
         reconcile.record_result(swap.key, "对")
     with pytest.raises(reconcile.ResultError, match="孩次"):
         reconcile.record_result(swap.key, "错报", corrections={"birth_order": "x"})
-    done = reconcile.record_result(swap.key, "错报", note="人口系统生日录反了", corrections={"birth_order": "1"})
-    assert "记为错报" in done
+    with pytest.raises(reconcile.ResultError, match="需要核实"):  # a second child before the twins: the order warns
+        reconcile.record_result(swap.key, "4", corrections={"birth_order": "2"})
+    done = reconcile.record_result(swap.key, "错报", note="人口系统生日录反了", corrections={"birth_cert_no": "m130000009"})
+    assert "记为错报" in done and "更正了出生医学证明编号" in done
+    assert Birth.get(Birth.uid == swap.birth_uid).birth_cert_no == "M130000009"
     birth = Birth.get(Birth.uid == swap.birth_uid)
     assert birth.finding == "4" and birth.finding_note == "人口系统生日录反了"
     assert AuditLog.select().where((AuditLog.uid == birth.uid) & (AuditLog.field == "finding")).get().reason == "核查结论：错报"
@@ -202,7 +213,7 @@ async def test_tui_findings_to_a_recorded_visit_and_the_summary_changes(town):
         await pilot.press("enter")
         assert isinstance(app.screen, EvidenceScreen)
         evidence = app.screen.query_one("#evidence")
-        assert evidence.row_count == 9 and len(evidence.columns) == 3  # the field names, the delivery list, the vaccination list
+        assert evidence.row_count == 2  # a row per record: the delivery list and the vaccination list
         await pilot.press("1")
         await pilot.pause()
         for ch in "县医院":
@@ -222,3 +233,25 @@ async def test_tui_findings_to_a_recorded_visit_and_the_summary_changes(town):
         assert after[key].omissions == before.get(key, reconcile.SummaryRow(*key)).omissions + 1
         table = app.screen.query_one("#summary")
         assert any(str(table.get_row_at(i)[5]) == "1" for i in range(table.row_count))
+
+
+def test_a_conclusion_follows_its_birth_when_a_later_list_names_the_child(town, tmp_path):
+    """An unnamed newborn concluded under a key made of the mother and date keeps its conclusion
+    when a newer list names the child (the key changes); the work list shows codes, not keys with
+    ID numbers; a conclusion that does not fit the sources is refused."""
+    reconcile.run(AS_OF)
+    outside = _by_name("孙悟")
+    with pytest.raises(reconcile.ResultError, match="虚报只能"):
+        reconcile.record_result(outside.code, "3")
+    newborn = ReconcileFinding.get(ReconcileFinding.kind == "omission")
+    reconcile.record_result(newborn.code.lower(), "9", note="约好下周再去")  # the code, in any case
+    import_list(_csv(tmp_path / "vacc2.csv", ["儿童姓名", "儿童出生日期", "性别", "母亲姓名", "母亲身份证号"], [
+        ["李小雨", "2026/5/4", "女", "王芳", MOTHER],
+    ]), "vaccination", replace=True)
+    reconcile.run(AS_OF)
+    again = ReconcileFinding.get(ReconcileFinding.birth_date.startswith("2026-05"))
+    assert again.key != newborn.key and again.child_name == "李小雨"
+    assert VisitResult.get().key == again.key and VisitResult.select().count() == 1
+    rows = reconcile.worklist_rows(masked=True)
+    cells = [str(c) for rs in rows.values() for r in rs for c in r]
+    assert not any(MOTHER in c for c in cells) and any(again.code == c for c in cells)

@@ -12,7 +12,7 @@ HOME_ENTRIES = (
     ("6", "F8", "质量复查（复录、判定）", "open_recheck"),
     ("7", "F9", "重复登记（查找、合并）", "open_duplicates"),
     ("8", "F4", "导入外部名单", "open_lists"),
-    ("9", "F10", "核查比对（漏报、错报、虚报）", "open_reconcile"),
+    ("9", "F10", "核查比对（漏报错报虚报）", "open_reconcile"),
     ("0", "F12", "退出", "app.quit_app"),
 )
 

@@ -63,7 +63,7 @@ class ReconcileScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, width in (("村", 8), ("疑点", 8), ("姓名", 8), ("出生日期", 10), ("母亲", 6), ("来源", 19), ("结论", 4)):
+        for label, width in (("村", 8), ("疑点", 8), ("姓名", 8), ("出生日期", 10), ("母亲", 8), ("来源", 10), ("结论", 4), ("编号", 8)):
             table.add_column(label, width=width)
         self.read(run_first=reconcile_last_run() is None)
         table.focus()
@@ -77,7 +77,7 @@ class ReconcileScreen(Screen):
                 day = dt.date.fromisoformat(last.as_of) if last else dt.date.today()
                 self.app.call_from_thread(self.say, f"正在比对 {day} 之前十年的出生...")
                 report = reconcile.run(day, progress=lambda text: self.app.call_from_thread(self.say, text))
-                note = f"比对了 {report.records} 条记录、{report.births} 个出生（{report.seconds:.1f} 秒）。"
+                note = f"比对了 {report.records} 条记录、{report.births} 个出生（{report.seconds:.1f} 秒）。{report.warning}"
             rows = reconcile.findings(village=self.village, kind=self.kind, group=self.group, limit=PAGE)
         finally:
             close_db()
@@ -95,7 +95,7 @@ class ReconcileScreen(Screen):
         last = reconcile_last_run()
         filters = "、".join(x for x in (_village(self.village) if self.village else "", reconcile.KINDS.get(self.kind, ""),
                                         reconcile.GROUP_NAMES.get(self.group, "")) if x)
-        basis = f"参考日期 {last.as_of}（来源：登记=登记表 系统=人口系统）" if last else ""
+        basis = f"参考日期 {last.as_of}（来源：登=登记表 系=人口系统 卫=卫生 教=教育 公=公安）" if last else ""
         shown = f"共 {len(self.rows)} 条" + ("（只显示前 1000 条：按村筛选）" if len(self.rows) >= PAGE else "")
         self.say(f"{event.note}{basis}，{shown}" + (f"；筛选：{filters}" if filters else "") if self.rows else
                  f"{event.note}{basis}：没有要核实的出生" + (f"（筛选：{filters}）" if filters else ""))
@@ -105,7 +105,8 @@ class ReconcileScreen(Screen):
         table.clear()
         for f, v in self.rows:
             table.add_row(_village(f.village_code), reconcile.KINDS[f.kind], f.child_name or "未起名", f.birth_date, f.mother_name,
-                          " ".join(reconcile.GROUP_SHORT[g] for g in f.groups.split()), reconcile.CONCLUSIONS.get(v.conclusion, "") if v else "")
+                          "".join(reconcile.GROUP_SHORT[g] for g in f.groups.split()), reconcile.CONCLUSIONS.get(v.conclusion, "") if v else "",
+                          f.code)
         if self.rows:
             table.move_cursor(row=min(keep_row, len(self.rows) - 1))
 
@@ -184,13 +185,16 @@ class ReconcileScreen(Screen):
                 return
             from storage.dates import DateInputError, parse_typed
 
+            if value and len(value) != 8:
+                self.say("参考日期写8位年月日，如 20261130")
+                return
             try:
                 day = dt.date.fromisoformat(parse_typed(value)[0]) if value else dt.date.today()
             except DateInputError as exc:
                 self.say(str(exc))
                 return
-            if day > dt.date.today():
-                self.say("参考日期不能晚于今天")
+            if not dt.date(1990, 1, 1) <= day <= dt.date.today():
+                self.say("参考日期应在1990年以后、不晚于今天")
                 return
             self.run_at(day)
 
@@ -204,7 +208,7 @@ class ReconcileScreen(Screen):
             rows = reconcile.findings(village=self.village, kind=self.kind, group=self.group, limit=PAGE)
         finally:
             close_db()
-        self.post_message(self.Read(rows, f"比对了 {report.records} 条记录、{report.births} 个出生（{report.seconds:.1f} 秒）。"))
+        self.post_message(self.Read(rows, f"比对了 {report.records} 条记录、{report.births} 个出生（{report.seconds:.1f} 秒）。{report.warning}"))
 
     def action_summary(self) -> None:
         self.app.push_screen(SummaryScreen(self.village))
@@ -256,7 +260,7 @@ def ask_conclusion(screen: Screen, f, code: str, after) -> None:
         after(done)
 
     name = reconcile.CONCLUSIONS[code]
-    extra = "（确认的漏报补录到母亲户内）" if code in ("1", "2") and not f.birth_uid else ""
+    extra = f"（确认的{reconcile.CONCLUSIONS[code]}补录到母亲户内）" if code in ("1", "2") and not f.birth_uid else ""
     screen.app.push_screen(AskScreen(f"结论：{name}{extra}", f"{f.child_name or '未起名'} {f.birth_date}：说明（可空，回车确认）："), answered)
 
 
@@ -279,17 +283,13 @@ class EvidenceScreen(Screen):
 
     def on_mount(self) -> None:
         f = self.finding
-        records = json.loads(f.evidence)
+        self.records = records = json.loads(f.evidence)
         table = self.query_one(DataTable)
-        table.add_column("", width=8)
+        for label, width in (("来源", 8), ("姓名", 8), ("性", 2), ("出生日期", 10), ("身份证号", 18), ("母亲证号", 18)):
+            table.add_column(label, width=width)
         for e in records:
-            table.add_column(reconcile.SOURCE_NAMES.get(e["source"], e["source"]), width=max(12, 64 // max(len(records), 1)))
-        self.fields = fields = (("姓名", lambda e: e["name"] or "未起名"), ("性别", lambda e: SEX.get(e["sex"], "")), ("出生日期", lambda e: e["born"]),
-                  ("身份证号", lambda e: e["child_id"]), ("母亲", lambda e: e["mother_name"]), ("母亲证号", lambda e: e["mother_id"]),
-                  ("出生证", lambda e: e["cert"]), ("位置", lambda e: e["where"]), ("死亡", lambda e: "是" if e["dead"] else ""))
-        for label, value in fields:
-            table.add_row(label, *[value(e) for e in records])
-        self.records = records
+            table.add_row(reconcile.SOURCE_NAMES.get(e["source"], e["source"]), e["name"] or "未起名", SEX.get(e["sex"], ""), e["born"],
+                          e["child_id"], e["mother_id"])
         differs = "；".join(f"{reconcile.FIELD_WORDS.get(d[0], d[0])} 人口系统 {d[1]}，{d[3]} {d[2]}" for d in json.loads(f.differences))
         done = f"已核：{reconcile.CONCLUSIONS[self.result.conclusion]} {self.result.note}；" if self.result else ""
         self.say(done + "；".join(x for x in (differs, f.reason) if x) + "  数字键记录结论：0一致 1漏报 2瞒报 3虚报 4错报 9待核")
@@ -299,11 +299,12 @@ class EvidenceScreen(Screen):
         self.query_one("#recon-state", Static).update(text)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """The highlighted field's values in full (an 18-digit number does not fit a column)."""
-        if 0 <= event.cursor_row < len(self.fields):
-            label, value = self.fields[event.cursor_row]
-            values = "；".join(f"{reconcile.SOURCE_NAMES.get(e['source'], e['source'])} {value(e) or '-'}" for e in self.records)
-            self.query_one("#evidence-field", Static).update(f"{label}：{values}")
+        """The highlighted record's other fields: mother's name, certificate, where it is, address."""
+        if 0 <= event.cursor_row < len(self.records):
+            e = self.records[event.cursor_row]
+            parts = [f"母亲 {e['mother_name'] or '-'}", f"出生证 {e['cert']}" if e["cert"] else "", e["where"],
+                     e.get("address", ""), "已死亡" if e["dead"] else ""]
+            self.query_one("#evidence-field", Static).update("  ".join(x for x in parts if x))
 
     def action_conclude(self, code: str) -> None:
         ask_conclusion(self, self.finding, code, self.dismiss)
@@ -333,9 +334,9 @@ class SummaryScreen(Screen):
         for label, width in (("村", 8), ("年度", 4), ("年报", 4), ("已纠正", 6), ("核查", 4), ("漏报", 4), ("瞒报", 4), ("虚报", 4),
                              ("错报", 4), ("待核", 4), ("差额", 4)):
             table.add_column(label, width=width)
-        for r in rows:
-            table.add_row(_village(r.village_code), str(r.year), str(r.reported), str(r.corrected), str(r.linked), str(r.omissions),
-                          str(r.hidden), str(r.false), str(r.misreports), str(r.pending), str(r.gap))
+        for r in [*rows, reconcile.total(rows)] if rows else []:
+            table.add_row(_village(r.village_code) if r.year else "合计", str(r.year or ""), str(r.reported), str(r.corrected),
+                          str(r.linked), str(r.omissions), str(r.hidden), str(r.false), str(r.misreports), str(r.pending), str(r.gap))
         years: dict[int, list[int]] = {}
         for r in rows:
             y = years.setdefault(r.year, [0, 0, 0])
@@ -345,7 +346,9 @@ class SummaryScreen(Screen):
         most = max((max(v[0], v[1]) for v in years.values()), default=0) or 1
         lines = [f"{year} {'=' * round(24 * found / most):<24} 核查{found:>5} 年报{reported:>5} 漏报{missed:>4}"
                  for year, (found, reported, missed) in sorted(years.items())]
-        self.query_one("#summary-chart", Static).update("\n".join(lines) if lines else "还没有比对结果：按 Esc 返回，F5 比对")
+        last = reconcile.last_run()
+        basis = f"按参考日期 {last.as_of} 的比对；差额 = 核查 − 年报 − 已纠正；= 核查出生" if last else ""
+        self.query_one("#summary-chart", Static).update("\n".join([basis, *lines]) if lines else "还没有比对结果：按 Esc 返回，F5 比对")
         table.focus()
 
     def action_back(self) -> None:
