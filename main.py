@@ -664,7 +664,7 @@ def _village_code(text: str) -> str:
     if len(found) == 1:
         return found[0].code
     shown = "、".join(f"{v.code[-3:]} {short_name(v.name)}" for v in villages()[:40])
-    raise HechaError(f"--village {text}：{'有几个村都对得上' if found else '本乡镇没有这个村'}。本乡镇的村（代码后三位 村名）：{shown}")
+    raise HechaError(f"村「{text}」：{'有几个村都对得上' if found else '本乡镇没有这个村'}。本乡镇的村（代码后三位 村名）：{shown}")
 def division_name_short(code: str) -> str:
     """A village's short name (李家庄村 rather than the full name), or 村不详."""
     from storage.divisions import short_name
@@ -745,8 +745,9 @@ def reconcile_annual(village: str, year: int, reported: int, corrected: int, db_
     if office.level != "township":
         raise HechaError("年报出生数由乡镇录入：这是县级数据库")
     village = _village_code(village)
-    reconcile.set_annual(village, year, reported=reported, corrected=corrected)
-    click.echo(f"已录入 {division_name_short(village)} {year} 年度：年报出生 {reported}，以前已纠正 {corrected}")
+    before = reconcile.set_annual(village, year, reported=reported, corrected=corrected)
+    was = f"（替换原来的年报出生 {before[0]}、以前已纠正 {before[1]}）" if before else ""
+    click.echo(f"已录入 {division_name_short(village)} {year} 年度：年报出生 {reported}，以前已纠正 {corrected}{was}")
 
 
 @cli.command("import-list")

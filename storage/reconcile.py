@@ -916,18 +916,20 @@ def summary(*, village: str = "") -> list[SummaryRow]:
     return [rows[k] for k in sorted(rows)]
 
 
-def set_annual(village_code: str, year: int, *, reported: int, corrected: int = 0) -> None:
+def set_annual(village_code: str, year: int, *, reported: int, corrected: int = 0) -> tuple[int, int] | None:
     """Enter a village's births of a statistical year as the annual report gave them, and the
-    births corrected by earlier verifications."""
+    births corrected by earlier verifications; returns the figures it replaced, if any."""
     from .db import write_txn
     from .models import AnnualReport
 
     if reported < 0 or corrected < 0:
         raise ValueError("出生数不能为负")
+    before = AnnualReport.get_or_none((AnnualReport.village_code == village_code) & (AnnualReport.year == year))
     with write_txn():
         AnnualReport.insert(village_code=village_code, year=year, reported=reported, corrected=corrected).on_conflict(
             conflict_target=[AnnualReport.village_code, AnnualReport.year],
             update=dict(reported=reported, corrected=corrected)).execute()
+    return (before.reported, before.corrected) if before else None
 
 
 def write_summary(path, rows: list[SummaryRow]) -> None:
