@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable
 
 from . import idnumber
@@ -182,6 +183,14 @@ def _one_edit(a: str, b: str) -> bool:
     return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
 
 
+@lru_cache(maxsize=4096)
+def _village_name(code: str) -> str:
+    """A village's short name (or its code when this database does not hold it); villages do not
+    change while hecha runs, and a search names the village of each candidate."""
+    village = AdminDivision.get_or_none(AdminDivision.code == code)
+    return short_name(village.name) if village else code
+
+
 # ---------------------------------------------------------------------------- search
 def _date(iso: str) -> dt.date | None:
     try:
@@ -222,9 +231,10 @@ def _one_char_apart(a: str, b: str) -> bool:
 def _decided_different(person_uid: str | None) -> set[str]:
     if not person_uid:
         return set()
-    q = MatchDecision.select(MatchDecision.a_uid, MatchDecision.b_uid).where(
-        ((MatchDecision.a_uid == person_uid) | (MatchDecision.b_uid == person_uid)) & (MatchDecision.decision == "different"))
-    return {b if a == person_uid else a for a, b in q.tuples()}
+    rows = MatchDecision._meta.database.execute_sql(
+        """SELECT a_uid, b_uid FROM match_decision WHERE decision = 'different' AND a_uid = ?
+           UNION ALL SELECT a_uid, b_uid FROM match_decision WHERE decision = 'different' AND b_uid = ?""", (person_uid, person_uid))
+    return {b if a == person_uid else a for a, b in rows}
 
 
 def candidates(
@@ -257,9 +267,11 @@ def candidates(
         rules = found.setdefault(pid, {})
         rules[rule] = max(score, rules.get(rule, 0))
 
-    live = Person.deleted == False  # noqa: E712
+    # every lookup in plain SQL: peewee took longer to build each statement than SQLite to run it,
+    # and the review runs this search for thousands of persons
+    sql = Person._meta.database.execute_sql
     if info and info.number_18:
-        rows = Person.select(Person.id, Person.name, Person.birth_date).where((Person.id_number_18 == info.number_18) & live).tuples()
+        rows = sql("SELECT id, name, birth_date FROM person WHERE id_number_18 = ? AND deleted = 0", (info.number_18,))
         for pid, their_name, theirs in rows:
             # the same ID on someone of another name and another birth date: most often a child
             # given a parent's number on a list, so it stays a candidate but below a real match
@@ -269,7 +281,7 @@ def candidates(
         variants = sorted(id_variants(info.number))
         wanted = {keys.simplified, *keys.homophone_keys}
         marks = ", ".join("?" * len(variants))  # plain SQL: peewee takes longer to build 400 parameters than SQLite to look them up
-        rows = Person._meta.database.execute_sql(
+        rows = sql(
             f"""SELECT p.id, k.key FROM person p JOIN person_key k ON k.person_id = p.id AND k.kind IN ('n', 'h')
                 WHERE (p.id_number IN ({marks}) OR p.id_number_18 IN ({marks})) AND p.deleted = 0""", variants + variants)
         for pid, key in rows:
@@ -285,7 +297,7 @@ def candidates(
             # key: a common name (张伟) has thousands of rows under its key, and each would cost a
             # random read of its person. "+k.key" keeps SQLite from choosing the key's index.
             where, params = dates[kind]
-            rows = Person._meta.database.execute_sql(
+            rows = sql(
                 f"""SELECT p.id, p.birth_date, p.name FROM person p JOIN person_key k ON k.person_id = p.id
                     WHERE {where} AND p.deleted = 0 AND k.kind = ? AND +k.key IN ({", ".join("?" * len(keyset))})""",
                 [*params, kind, *keyset])
@@ -296,25 +308,24 @@ def candidates(
                 score = close[0] + (5 if name_keys(their_name).simplified == keys.simplified else 0)
                 hit(pid, rule, score - (25 if rule == RULE_FUZZY else 0))
     if keys and born and len(keys.simplified) >= 2:
-        for pid, their_name in Person.select(Person.id, Person.name).where((Person.birth_date == born.isoformat()) & live).tuples():
+        for pid, their_name in sql("SELECT id, name FROM person WHERE birth_date = ? AND deleted = 0", (born.isoformat(),)):
             if _one_char_apart(keys.simplified, name_keys(their_name).simplified):
                 hit(pid, RULE_NAME_SIMILAR, 75)
     if keys and born:
-        year = (Person.birth_date >= f"{born.year:04d}-01-01") & (Person.birth_date <= f"{born.year:04d}-12-31")
-        rows = (Person.select(Person.id, Person.birth_date).join(PersonKey)
-                .where((PersonKey.kind == "n") & (PersonKey.key == keys.simplified) & live & year).tuples())
+        rows = sql("""SELECT p.id, p.birth_date FROM person p JOIN person_key k ON k.person_id = p.id
+                      WHERE k.kind = 'n' AND k.key = ? AND p.deleted = 0 AND p.birth_date BETWEEN ? AND ?""",
+                   (keys.simplified, f"{born.year:04d}-01-01", f"{born.year:04d}-12-31"))
         for pid, theirs in rows:
             if theirs[:4] == f"{born.year:04d}":
                 hit(pid, RULE_NAME_YEAR, 40)
     twins: set[int] = set()  # the same mother, the same day, another name or sex: never a duplicate
     mother = idnumber.parse(mother_id_number) if mother_id_number else None
     if mother and mother.number_18 and born:
-        mothers = Person.select(Person.id).where((Person.id_number_18 == mother.number_18) & live)
         lo, hi = (born - dt.timedelta(days=DAYS_MOTHER)).isoformat(), (born + dt.timedelta(days=DAYS_MOTHER)).isoformat()
-        rows = (Birth.select(Birth.child, Birth.birth_date, Birth.child_name, Birth.child_sex)
-                .where(Birth.mother.in_(mothers) & Birth.child.is_null(False) & (Birth.deleted == False)  # noqa: E712
-                       & (Birth.birth_date >= lo) & (Birth.birth_date <= hi)).tuples())
-        rows = list(rows)
+        rows = list(sql("""SELECT b.child_id, b.birth_date, b.child_name, b.child_sex FROM birth b
+                           WHERE b.mother_id IN (SELECT id FROM person WHERE id_number_18 = ? AND deleted = 0)
+                             AND b.child_id IS NOT NULL AND b.deleted = 0 AND b.birth_date BETWEEN ? AND ?""",
+                        (mother.number_18, lo, hi)))
         same_day = [r for r in rows if r[1] == born.isoformat()]
         named = keys is not None and any(r[2] and name_keys(r[2]).homophone_keys == keys.homophone_keys for r in same_day)
         for child, theirs, their_name, their_sex in rows:
@@ -332,35 +343,33 @@ def candidates(
     if not found:
         return []
     skip = set(exclude_person_uids) | _decided_different(person_uid)
-    rows = Person.select(Person, Household).join(Household).where(Person.id.in_(list(found)))
-    if exclude_household_uid:
-        rows = rows.where(Household.uid != exclude_household_uid)
-    villages: dict[str, str] = {}
+    ids = list(found)
+    # plain SQL with the columns needed: peewee built a statement of every Person and Household
+    # column for each search, which took longer than running it (the review runs thousands)
+    rows = Person._meta.database.execute_sql(
+        f"""SELECT p.id, p.uid, p.name, p.id_number, p.id_number_18, p.sex, p.birth_date, h.village_code, h.household_code, h.uid
+            FROM person p JOIN household h ON h.id = p.household_id WHERE p.id IN ({", ".join("?" * len(ids))})""", ids)
     out = []
-    for p in rows:
-        if p.uid in skip or p.uid == person_uid:
+    for pid, uid, their_name, number, number_18, their_sex, their_born, code, household_code, household_uid in rows:
+        if uid in skip or uid == person_uid or household_uid == exclude_household_uid:
             continue
-        rules = found[p.id]
+        rules = found[pid]
         id_rule = RULE_SAME_ID in rules or RULE_ID_EDIT in rules
-        if sex and p.sex and p.sex != sex and not id_rule:
+        if sex and their_sex and their_sex != sex and not id_rule:
             continue  # another sex is another person, unless the ID number says otherwise
         best = max(rules, key=rules.get)
         differs = []
-        if name and keys and name_keys(p.name).simplified != keys.simplified:
+        if name and keys and name_keys(their_name).simplified != keys.simplified:
             differs.append("name")
-        if info and info.number and p.id_number and (p.id_number_18 or p.id_number) != (info.number_18 or info.number):
+        if info and info.number and number and (number_18 or number) != (info.number_18 or info.number):
             differs.append("id_number")
-        if born and p.birth_date and p.birth_date != born.isoformat():
+        if born and their_born and their_born != born.isoformat():
             differs.append("birth_date")
-        if sex and p.sex and p.sex != sex:
+        if sex and their_sex and their_sex != sex:
             differs.append("sex")
-        code = p.household.village_code
-        if code not in villages:
-            village = AdminDivision.get_or_none(AdminDivision.code == code)
-            villages[code] = short_name(village.name) if village else code
         out.append(Candidate(
-            person_uid=p.uid, name=p.name, id_number=p.id_number, sex=p.sex, birth_date=p.birth_date,
-            household_code=p.household.household_code, household_uid=p.household.uid, village_name=villages[code],
+            person_uid=uid, name=their_name, id_number=number, sex=their_sex, birth_date=their_born,
+            household_code=household_code, household_uid=household_uid, village_name=_village_name(code),
             rule=best, differs=tuple(differs), score=rules[best], rules=tuple(sorted(rules, key=rules.get, reverse=True)),
         ))
     out.sort(key=lambda c: (-c.score, c.household_code, c.name))
@@ -451,8 +460,9 @@ def pairs(*, min_score: int = 65, limit: int = 500, lists: bool = True) -> list[
         if p is None or p.deleted:
             continue
         wanted = {uid_of[o] for o in others if o in uid_of}
-        mother = Birth.select(Person.id_number).join(Person, on=(Birth.mother == Person.id)).where(
-            (Birth.child == p.id) & (Birth.deleted == False)).scalar()  # noqa: E712
+        mother = next(iter(Person._meta.database.execute_sql(
+            "SELECT m.id_number FROM birth b JOIN person m ON m.id = b.mother_id WHERE b.child_id = ? AND b.deleted = 0 LIMIT 1",
+            (p.id,))), ("",))[0]
         found = candidates(p.id_number, name=p.name, sex=p.sex, birth_date=_date(p.birth_date),
                            mother_id_number=mother or "", person_uid=p.uid, limit=200)
         for c in found:
@@ -630,26 +640,30 @@ def ref_candidates(
     sources, _ = profiles()
     different = _decided_different(person_uid)
     out = []
-    for r in RefRecord.select(RefRecord, ImportBatch).join(ImportBatch).where(RefRecord.id.in_(list(found))):
-        if sex and r.sex and r.sex != sex and RULE_SAME_ID not in found[r.id]:
+    ids = list(found)
+    rows = RefRecord._meta.database.execute_sql(  # the columns needed, in plain SQL (see candidates())
+        f"""SELECT r.id, r.source, r.name, r.id_number, r.id_number_18, r.sex, r.birth_date, r.row_no, b.file_name
+            FROM ref_record r JOIN import_batch b ON b.id = r.batch_id WHERE r.id IN ({", ".join("?" * len(ids))})""", ids)
+    for rid, source, their_name, number, number_18, their_sex, their_born, row_no, file_name in rows:
+        if sex and their_sex and their_sex != sex and RULE_SAME_ID not in found[rid]:
             continue
-        if f"ref:{r.id}" in different:
+        if f"ref:{rid}" in different:
             continue
-        rules = found[r.id]
+        rules = found[rid]
         best = max(rules, key=rules.get)
-        list_name = sources.get(r.source, r.source)
+        list_name = sources.get(source, source)
         differs = []
-        if keys and r.name and name_keys(r.name).simplified != keys.simplified:
+        if keys and their_name and name_keys(their_name).simplified != keys.simplified:
             differs.append("name")
-        if info and info.number_18 and r.id_number and (r.id_number_18 or r.id_number) != info.number_18:
+        if info and info.number_18 and number and (number_18 or number) != info.number_18:
             differs.append("id_number")
-        if born and r.birth_date and r.birth_date != born.isoformat():
+        if born and their_born and their_born != born.isoformat():
             differs.append("birth_date")
-        if sex and r.sex and r.sex != sex:
+        if sex and their_sex and their_sex != sex:
             differs.append("sex")
         out.append(Candidate(
-            person_uid=f"ref:{r.id}", name=r.name, id_number=r.id_number, sex=r.sex, birth_date=r.birth_date,
-            household_code="", household_uid="", village_name=f"{list_name} {r.batch.file_name} 第{r.row_no}行",
+            person_uid=f"ref:{rid}", name=their_name, id_number=number, sex=their_sex, birth_date=their_born,
+            household_code="", household_uid="", village_name=f"{list_name} {file_name} 第{row_no}行",
             rule=best, differs=tuple(differs), score=rules[best], rules=tuple(sorted(rules, key=rules.get, reverse=True)),
             source=list_name,
         ))
