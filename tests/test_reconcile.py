@@ -233,6 +233,14 @@ async def test_tui_findings_to_a_recorded_visit_and_the_summary_changes(town):
         assert after[key].omissions == before.get(key, reconcile.SummaryRow(*key)).omissions + 1
         table = app.screen.query_one("#summary")
         assert any(str(table.get_row_at(i)[5]) == "1" for i in range(table.row_count))
+        await pilot.press("escape", "f3")  # the village filter takes pinyin initials
+        for ch in "ljz":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ReconcileScreen) and app.screen.village == VILLAGE
+        assert all(f.village_code == VILLAGE for f, _ in app.screen.rows)
 
 
 def test_a_conclusion_follows_its_birth_when_a_later_list_names_the_child(town, tmp_path):

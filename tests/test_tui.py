@@ -720,6 +720,13 @@ async def test_import_a_list_from_the_menu(db, tmp_path, monkeypatch):
         await pilot.press("enter")  # 接种.xls
         await pilot.pause()
         assert "前几行" in str(app.screen.query_one("#import-state").render())
+        await pilot.press("escape")  # one step back: the folder, not the menu
+        assert isinstance(app.screen, ListImportScreen) and app.screen.file is None and app.screen.source == "vaccination"
+        await pilot.press("escape")  # the kinds of list
+        assert isinstance(app.screen, ListImportScreen) and app.screen.source == ""
+        await pilot.press(*["down"] * 4, "enter", "enter", "enter")  # vaccination, [lists], 接种.xls again
+        await pilot.pause()
+        assert "前几行" in str(app.screen.query_one("#import-state").render())
         await pilot.press("f10")
         await app.workers.wait_for_complete()
         await pilot.pause()

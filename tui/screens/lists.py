@@ -261,4 +261,20 @@ class ListImportScreen(Screen):
         self.say(f"错误行已写到 {out}")
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        """One step back: from a file (its preview or mapping) to its folder, from the folder to the
+        kinds of list, from there to the menu."""
+        if self.file is not None and self.report is None:
+            self.file, self.mapping, self.map_headers = None, {}, None
+            self.query_one(DataTable).display = False
+            self.say("")
+            self.show_folder()
+        elif self.source and self.report is None:
+            self.source = ""
+            self.query_one("#import-title", Static).update("导入外部名单：先选来源")
+            options = self.query_one(OptionList)
+            options.clear_options()
+            options.add_options([Option(f"{name}（{key}）", id=key) for key, name in profiles()[0].items()])
+            options.highlighted = 0
+            options.focus()
+        else:
+            self.app.pop_screen()

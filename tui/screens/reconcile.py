@@ -160,14 +160,20 @@ class ReconcileScreen(Screen):
             if value is not None:
                 from storage.office import villages
 
-                found = [v for v in villages() if value and (v.code.endswith(value) or value in v.name)]
+                from storage.names import pinyin
+
+                def initials(name: str) -> str:
+                    return "".join(pinyin(c)[:1] for c in name)
+
+                found = [v for v in villages() if value and (v.code.endswith(value) or value in v.name
+                                                             or initials(v.name).startswith(value.lower()))]
                 if value and not found:
                     self.say(f"没有村名或代码含「{value}」的村")
                     return
                 self.village = found[0].code if value else ""
                 self.read()
 
-        self.app.push_screen(AskScreen("按村筛选", "村名或村代码的后三位（空：全部村）："), answered)
+        self.app.push_screen(AskScreen("按村筛选", "村名、拼音首字母（ljz）或村代码的后三位（空：全部村）："), answered)
 
     def action_filter_kind(self) -> None:
         kinds = ["", "omission", "misreport", "false", "elsewhere", "consistent"]
