@@ -489,7 +489,7 @@ def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | N
     from storage.dedup import pairs
 
     open_office_db(db_path)
-    found = pairs(min_score=min_score, limit=limit)
+    found = pairs(min_score=min_score, limit=limit, progress=lambda done, total: click.echo(f"已比 {done}/{total} 人", err=True))
     if not found:
         click.echo(f"没有得分不低于 {min_score} 的可能重复（已判定为不同人的不再列出）。")
         return

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable
 
 from . import idnumber
 from .db import now_iso, write_txn
@@ -444,33 +444,42 @@ def _blocked_pairs() -> dict[int, set[int]]:
     return out
 
 
-def pairs(*, min_score: int = 65, limit: int = 500, lists: bool = True) -> list[Pair]:
+def pairs(*, min_score: int = 65, limit: int = 500, lists: bool = True,
+          progress: Callable[[int, int], None] | None = None) -> list[Pair]:
     """Open candidate pairs in this database, best first: every blocked pair scored by
     :func:`candidates` from its first person (so the form and the review agree), pairs decided
     "different" left out; with ``lists`` also the pairs of a person and a reference record
     (:func:`ref_pairs`, ``b.person_uid`` ``ref:<id>``). ``limit`` bounds the list (a township's
-    review, not a county's batch)."""
+    review, not a county's batch); ``progress(done, total)`` is called every 500 persons scored."""
     out: list[Pair] = ref_pairs(min_score=min_score, limit=limit) if lists else []
     blocks = _blocked_pairs()
     decisions = {(a, b): d for a, b, d in MatchDecision.select(MatchDecision.a_uid, MatchDecision.b_uid, MatchDecision.decision).tuples()}
-    people = {p.id: p for p in Person.select(Person, Household).join(Household).where(Person.id.in_(list(blocks)))} if blocks else {}
-    uid_of = dict(Person.select(Person.id, Person.uid).where(Person.id.in_([i for s in blocks.values() for i in s])).tuples()) if blocks else {}
-    for pid, others in blocks.items():
-        p = people.get(pid)
-        if p is None or p.deleted:
-            continue
-        wanted = {uid_of[o] for o in others if o in uid_of}
-        mother = next(iter(Person._meta.database.execute_sql(
-            "SELECT m.id_number FROM birth b JOIN person m ON m.id = b.mother_id WHERE b.child_id = ? AND b.deleted = 0 LIMIT 1",
-            (p.id,))), ("",))[0]
-        found = candidates(p.id_number, name=p.name, sex=p.sex, birth_date=_date(p.birth_date),
-                           mother_id_number=mother or "", person_uid=p.uid, limit=200)
-        for c in found:
-            if c.household_uid == p.household.uid and c.rule not in (RULE_SAME_ID, RULE_ID_EDIT):
-                continue  # two lines of one household born the same day are twins, not one person twice
-            if c.person_uid in wanted and c.score >= min_score:
-                decision = decisions.get(tuple(sorted((p.uid, c.person_uid))), "")
-                out.append(Pair(p.uid, p.name, p.id_number, p.birth_date, p.household.household_code, c, decision))
+    ids = list(blocks)
+    sql = Person._meta.database.execute_sql
+    for start in range(0, len(ids), 500):  # in chunks: a county's blocks hold more persons than SQLite takes parameters
+        chunk = ids[start:start + 500]
+        people = {p.id: p for p in Person.select(Person, Household).join(Household).where(Person.id.in_(chunk))}
+        partners = sorted({o for pid in chunk for o in blocks[pid]})
+        uid_of = {}
+        for i in range(0, len(partners), 500):
+            uid_of.update(Person.select(Person.id, Person.uid).where(Person.id.in_(partners[i:i + 500])).tuples())
+        for pid in chunk:
+            p = people.get(pid)
+            if p is None or p.deleted:
+                continue
+            wanted = {uid_of[o] for o in blocks[pid] if o in uid_of}
+            mother = next(iter(sql("SELECT m.id_number FROM birth b JOIN person m ON m.id = b.mother_id "
+                                   "WHERE b.child_id = ? AND b.deleted = 0 LIMIT 1", (p.id,))), ("",))[0]
+            found = candidates(p.id_number, name=p.name, sex=p.sex, birth_date=_date(p.birth_date),
+                               mother_id_number=mother or "", person_uid=p.uid, limit=200)
+            for c in found:
+                if c.household_uid == p.household.uid and c.rule not in (RULE_SAME_ID, RULE_ID_EDIT):
+                    continue  # two lines of one household born the same day are twins, not one person twice
+                if c.person_uid in wanted and c.score >= min_score:
+                    decision = decisions.get(tuple(sorted((p.uid, c.person_uid))), "")
+                    out.append(Pair(p.uid, p.name, p.id_number, p.birth_date, p.household.household_code, c, decision))
+        if progress:
+            progress(min(start + 500, len(ids)), len(ids))
     out.sort(key=lambda x: (-x.b.score, x.a_household_code))
     return out[:limit]
 

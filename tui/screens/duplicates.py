@@ -55,8 +55,11 @@ class DuplicatesScreen(Screen):
 
     @work(thread=True, exclusive=True, group="pairs")
     def read(self) -> None:
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self.say, f"正在查找可能重复的人员：已比 {done}/{total} 人...")
+
         try:
-            found = pairs(min_score=self.min_score)
+            found = pairs(min_score=self.min_score, progress=progress)
         finally:
             close_db()
         self.post_message(self.PairsRead(found))
