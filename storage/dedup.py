@@ -174,7 +174,7 @@ def id_variants(number: str) -> set[str]:
     return out
 
 
-def _one_edit(a: str, b: str) -> bool:
+def one_edit(a: str, b: str) -> bool:
     """Whether ``b`` is one of :func:`id_variants` of ``a`` (one substitution or one adjacent swap),
     without building the set."""
     if len(a) != len(b) or a == b:
@@ -199,7 +199,9 @@ def _date(iso: str) -> dt.date | None:
         return None
 
 
-def _swapped(day: dt.date) -> dt.date | None:
+def swapped(day: dt.date) -> dt.date | None:
+    """``day`` with day and month exchanged (2017-07-03 for 2017-03-07), or ``None`` when that is
+    no date or the same one: a date keyed the other way round."""
     try:
         return day.replace(month=day.day, day=day.month) if day.day <= 12 and day.day != day.month else None
     except ValueError:
@@ -213,14 +215,14 @@ def _date_rule(born: dt.date | None, other: str) -> tuple[int, str] | None:
         return None
     if born == theirs:
         return 85, "same"
-    if _swapped(born) == theirs:
+    if swapped(born) == theirs:
         return 70, "swap"
     if abs((born - theirs).days) <= DAYS_NEAR:
         return 65, "near"
     return None
 
 
-def _one_char_apart(a: str, b: str) -> bool:
+def one_char_apart(a: str, b: str) -> bool:
     """Two names of the same length that differ in one character (形近字: 王/玉, 伟/纬) or hold the same
     characters in another order (晓玲/玲晓)."""
     if a == b or len(a) != len(b):
@@ -289,8 +291,8 @@ def candidates(
                 hit(pid, RULE_ID_EDIT, 90)
     if keys and keys.homophone_keys and born:
         lo, hi = (born - dt.timedelta(days=DAYS_NEAR)).isoformat(), (born + dt.timedelta(days=DAYS_NEAR)).isoformat()
-        swapped = _swapped(born)
-        dates = {"h": ("(p.birth_date BETWEEN ? AND ? OR p.birth_date = ?)", [lo, hi, swapped.isoformat() if swapped else lo]),
+        other_way = swapped(born)
+        dates = {"h": ("(p.birth_date BETWEEN ? AND ? OR p.birth_date = ?)", [lo, hi, other_way.isoformat() if other_way else lo]),
                  "f": ("p.birth_date = ?", [born.isoformat()])}
         for kind, rule, keyset in (("h", RULE_HOMOPHONE, keys.homophone_keys), ("f", RULE_FUZZY, keys.fuzzy_keys)):
             # driven from the birth dates (a few hundred persons in a week of a million), not from the
@@ -309,7 +311,7 @@ def candidates(
                 hit(pid, rule, score - (25 if rule == RULE_FUZZY else 0))
     if keys and born and len(keys.simplified) >= 2:
         for pid, their_name in sql("SELECT id, name FROM person WHERE birth_date = ? AND deleted = 0", (born.isoformat(),)):
-            if _one_char_apart(keys.simplified, name_keys(their_name).simplified):
+            if one_char_apart(keys.simplified, name_keys(their_name).simplified):
                 hit(pid, RULE_NAME_SIMILAR, 75)
     if keys and born:
         rows = sql("""SELECT p.id, p.birth_date FROM person p JOIN person_key k ON k.person_id = p.id
@@ -623,19 +625,19 @@ def ref_candidates(
             hit(rid, RULE_SAME_ID, 60 if other else 100)
     if keys and born:
         lo, hi = (born - dt.timedelta(days=DAYS_NEAR)).isoformat(), (born + dt.timedelta(days=DAYS_NEAR)).isoformat()
-        swapped = _swapped(born)
+        other_way = swapped(born)
         rows = RefRecord._meta.database.execute_sql(  # from the dates, not the key: see candidates()
             f"""SELECT r.id, r.birth_date, r.name FROM ref_record r JOIN ref_key k ON k.record_id = r.id
                 JOIN import_batch b ON b.id = r.batch_id
                 WHERE (r.birth_date BETWEEN ? AND ? OR r.birth_date = ?) AND b.status = 'active'
                   AND k.kind = 'h' AND +k.key IN ({", ".join("?" * len(keys.homophone_keys))})""",
-            [lo, hi, swapped.isoformat() if swapped else lo, *keys.homophone_keys])
+            [lo, hi, other_way.isoformat() if other_way else lo, *keys.homophone_keys])
         for rid, theirs, their_name in rows:
             close = _date_rule(born, theirs)
             if close:
                 hit(rid, RULE_HOMOPHONE, close[0] + (5 if name_keys(their_name).simplified == keys.simplified else 0))
         for rid, their_name in base.select(RefRecord.id, RefRecord.name).where((RefRecord.birth_date == born.isoformat()) & live).tuples():
-            if their_name and _one_char_apart(keys.simplified, name_keys(their_name).simplified):
+            if their_name and one_char_apart(keys.simplified, name_keys(their_name).simplified):
                 hit(rid, RULE_NAME_SIMILAR, 75)
     mother = idnumber.parse(mother_id_number) if mother_id_number else None
     if mother and mother.number and born:
@@ -709,7 +711,7 @@ def _ref_blocks() -> dict[int, set[int]]:
         "t.born = substr(p.birth_date, 1, 5) || substr(p.birth_date, 9, 2) || '-' || substr(p.birth_date, 6, 2)")]
     for sql in (same_id, *homophone):
         for pid, rid, p_name, r_name, p_born, r_born, p_id, r_id in db.execute_sql(sql):
-            if p_id and r_id and p_id != r_id and not _one_edit(p_id, r_id):
+            if p_id and r_id and p_id != r_id and not one_edit(p_id, r_id):
                 continue  # two valid numbers: two persons
             if (p_id == r_id or not p_id or not r_id) and p_born == r_born and simplified(p_name) == simplified(r_name):
                 continue  # agrees: a link, not a question

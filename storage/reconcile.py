@@ -45,6 +45,7 @@ import peewee as pw
 
 from . import idnumber
 from .dates import add_years
+from .dedup import one_char_apart, one_edit, swapped
 from .names import name_keys, normalize, unnamed_child
 
 SOURCE_GROUP = {"wis": "wis", "birth_cert": "health", "delivery": "health", "vaccination": "health",
@@ -210,21 +211,8 @@ class _Clusters:
         return True
 
 
-def _swapped(day: dt.date) -> dt.date | None:
-    try:
-        return day.replace(month=day.day, day=day.month) if day.day <= 12 and day.day != day.month else None
-    except ValueError:
-        return None
-
-
-def _one_edit(a: str, b: str) -> bool:
-    from .dedup import _one_edit as one_edit
-
-    return one_edit(a, b)
-
-
 def _ids_agree(a: str, b: str) -> bool:
-    return not a or not b or a == b or _one_edit(a, b)
+    return not a or not b or a == b or one_edit(a, b)
 
 
 def _names_agree(a: Rec, b: Rec) -> bool:
@@ -233,13 +221,11 @@ def _names_agree(a: Rec, b: Rec) -> bool:
 
 def _names_close(a: Rec, b: Rec) -> bool:
     """Names that agree (:func:`_names_agree`) or differ in one character (形近字), or a name missing."""
-    from .dedup import _one_char_apart
-
-    return not a.name or not b.name or _names_agree(a, b) or _one_char_apart(a.name, b.name)
+    return not a.name or not b.name or _names_agree(a, b) or one_char_apart(a.name, b.name)
 
 
 def _dates_near(a: dt.date, b: dt.date, days: int) -> bool:
-    return abs((a - b).days) <= days or _swapped(a) == b
+    return abs((a - b).days) <= days or swapped(a) == b
 
 
 def link(records: list[Rec]) -> list[list[Rec]]:
@@ -277,8 +263,8 @@ def link(records: list[Rec]) -> list[list[Rec]]:
             for i in members:
                 a = records[i]
                 day = a.born.toordinal()
-                swapped = _swapped(a.born)
-                days = [*range(day, day + DAYS_NAME + 1), *([swapped.toordinal()] if swapped and swapped > a.born else [])]
+                other_way = swapped(a.born)
+                days = [*range(day, day + DAYS_NAME + 1), *([other_way.toordinal()] if other_way and other_way > a.born else [])]
                 for d in days:
                     for j in by_day.get(d, ()):
                         if j != i and (d != day or j > i) and ok(a, records[j]):

@@ -356,9 +356,11 @@ def inject(truth: ProbeRecord, kind: str, rng: random.Random, *, mother_name: st
             i = rng.choice(spots)
             number = number[:i] + number[i + 1] + number[i] + number[i + 2:]
     elif kind == "day_month_swap":
-        if born is None or born.day > 12 or born.day == born.month:
+        from .dedup import swapped
+
+        born = swapped(born) if born else None
+        if born is None:
             return None
-        born = born.replace(month=born.day, day=born.month)
         number = ""  # a list that holds a date holds no ID (the ID would carry the right date)
     elif kind == "mother_id":
         if not truth.mother_id_number:
@@ -417,6 +419,7 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
     returned). Health lists hold 90–95 % of births, school and kindergarten the children of their
     age, the police register the living. Seeded; an active list of a kind is marked replaced."""
     from .db import now_iso, write_txn
+    from .dedup import swapped
     from .models import Birth, Household, ImportBatch, Office, Person
     from .reflists import RecordWriter
 
@@ -492,9 +495,9 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
             w_born, w_sex, w_mother = born, sex, m_id18
             if truth == "misreport":
                 what = rng.choice(("date", "swap", "sex", "mother"))
-                swapped = born.replace(month=born.day, day=born.month) if born.day <= 12 and born.day != born.month else None
-                if what == "swap" and swapped:
-                    w_born = swapped
+                other_way = swapped(born)
+                if what == "swap" and other_way:
+                    w_born = other_way
                 elif what in ("date", "swap"):
                     w_born = born + dt.timedelta(days=rng.choice((-1, 1)) * rng.randint(20, 200))
                 elif what == "sex":
