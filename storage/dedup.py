@@ -33,7 +33,7 @@ from . import idnumber
 from .db import now_iso, write_txn
 from .divisions import short_name
 from .models import AdminDivision, Birth, Household, MatchDecision, Person, PersonKey
-from .names import name_keys, simplified, unnamed_child
+from .names import NameKeys, name_keys, simplified, unnamed_child
 
 RULE_SAME_ID = "same_id"
 RULE_ID_EDIT = "id_one_edit"
@@ -230,6 +230,22 @@ def one_char_apart(a: str, b: str) -> bool:
     return sum(x != y for x, y in zip(a, b)) == 1 or sorted(a) == sorted(b)
 
 
+def _differs(keys: NameKeys | None, info: idnumber.IdInfo | None, born: dt.date | None, sex: str, their_name: str,
+             number: str, number_18: str, their_born: str, their_sex: str) -> tuple[str, ...]:
+    """The fields of a found person or record that differ from those searched with (``name``,
+    ``id_number``, ``birth_date``, ``sex``); a field empty on either side does not differ."""
+    differs = []
+    if keys and their_name and name_keys(their_name).simplified != keys.simplified:
+        differs.append("name")
+    if info and info.number and number and (number_18 or number) != (info.number_18 or info.number):
+        differs.append("id_number")
+    if born and their_born and their_born != born.isoformat():
+        differs.append("birth_date")
+    if sex and their_sex and their_sex != sex:
+        differs.append("sex")
+    return tuple(differs)
+
+
 def _decided_different(person_uid: str | None) -> set[str]:
     if not person_uid:
         return set()
@@ -360,19 +376,11 @@ def candidates(
         if sex and their_sex and their_sex != sex and not id_rule:
             continue  # another sex is another person, unless the ID number says otherwise
         best = max(rules, key=rules.get)
-        differs = []
-        if name and keys and name_keys(their_name).simplified != keys.simplified:
-            differs.append("name")
-        if info and info.number and number and (number_18 or number) != (info.number_18 or info.number):
-            differs.append("id_number")
-        if born and their_born and their_born != born.isoformat():
-            differs.append("birth_date")
-        if sex and their_sex and their_sex != sex:
-            differs.append("sex")
+        differs = _differs(keys, info, born, sex, their_name, number, number_18, their_born, their_sex)
         out.append(Candidate(
             person_uid=uid, name=their_name, id_number=number, sex=their_sex, birth_date=their_born,
             household_code=household_code, household_uid=household_uid, village_name=_village_name(code),
-            rule=best, differs=tuple(differs), score=rules[best], rules=tuple(sorted(rules, key=rules.get, reverse=True)),
+            rule=best, differs=differs, score=rules[best], rules=tuple(sorted(rules, key=rules.get, reverse=True)),
         ))
     out.sort(key=lambda c: (-c.score, c.household_code, c.name))
     return out[:limit]
@@ -663,19 +671,11 @@ def ref_candidates(
         rules = found[rid]
         best = max(rules, key=rules.get)
         list_name = sources.get(source, source)
-        differs = []
-        if keys and their_name and name_keys(their_name).simplified != keys.simplified:
-            differs.append("name")
-        if info and info.number_18 and number and (number_18 or number) != info.number_18:
-            differs.append("id_number")
-        if born and their_born and their_born != born.isoformat():
-            differs.append("birth_date")
-        if sex and their_sex and their_sex != sex:
-            differs.append("sex")
+        differs = _differs(keys, info, born, sex, their_name, number, number_18, their_born, their_sex)
         out.append(Candidate(
             person_uid=f"ref:{rid}", name=their_name, id_number=number, sex=their_sex, birth_date=their_born,
             household_code="", household_uid="", village_name=f"{list_name} {file_name} 第{row_no}行",
-            rule=best, differs=tuple(differs), score=rules[best], rules=tuple(sorted(rules, key=rules.get, reverse=True)),
+            rule=best, differs=differs, score=rules[best], rules=tuple(sorted(rules, key=rules.get, reverse=True)),
             source=list_name,
         ))
     out.sort(key=lambda c: -c.score)
