@@ -341,10 +341,7 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
 @handled
 def demo(households: int, seed: int, as_of: str | None, office_code: str, start: bool, db_path: Path | None) -> None:
     """建立或填充一个演示乡镇数据库（合成人口，身份证号有效，不是真实人员）。"""
-    import datetime as dt
-
     from storage import synth
-    from storage.dates import DateInputError, parse_typed
     from storage.models import Household
     from storage.office import init_office
 
@@ -361,12 +358,7 @@ def demo(households: int, seed: int, as_of: str | None, office_code: str, start:
     if has_data and start:
         click.echo("演示数据库已有数据，直接启动。", err=True)
     else:
-        try:
-            day = dt.date.fromisoformat(parse_typed(as_of)[0]) if as_of else dt.date.today()
-        except DateInputError as exc:
-            raise HechaError(f"--as-of：{exc}") from None
-        if not dt.date(1990, 1, 1) <= day <= dt.date.today():
-            raise HechaError("--as-of 应在1990年以后、不晚于今天（出生落在它之前的十年）。")
+        day = _as_of(as_of)
         if not office.is_demo:
             from storage.db import write_txn
             from storage.models import Office
@@ -571,22 +563,13 @@ def duplicates_merge(keep_uid: str, drop_uid: str, note: str, yes: bool, db_path
 
 
 def _as_of(text: str | None) -> dt.date:
-    """The reference date of ``--as-of`` (YYYYMMDD or YYYY-MM-DD; default today)."""
-    import datetime as dt
+    """The reference date of ``--as-of`` (:func:`storage.reconcile.reference_date`; default today)."""
+    from storage.reconcile import reference_date
 
-    from storage.dates import DateInputError, parse_typed
-
-    if not text:
-        return dt.date.today()
-    if len(text.replace("-", "")) != 8:
-        raise HechaError(f"--as-of {text}：写8位年月日，如 20261130")
     try:
-        day = dt.date.fromisoformat(parse_typed(text)[0])
-    except DateInputError as exc:
+        return reference_date(text or "")
+    except ValueError as exc:
         raise HechaError(f"--as-of：{exc}") from None
-    if not dt.date(1990, 1, 1) <= day <= dt.date.today():
-        raise HechaError("--as-of 应在1990年以后、不晚于今天（比对它之前十年的出生）。")
-    return day
 
 
 def _mask_default() -> bool:
@@ -616,6 +599,7 @@ def reconcile_cmd(ctx: click.Context, as_of: str | None, village: str, kind: str
     if ctx.invoked_subcommand:
         return
     from storage import reconcile
+    from storage.office import village_label
 
     _check_out(out, (".xlsx", ".xls"), "入户核查.xlsx")
     masked = _mask_default() if mask is None else mask
@@ -632,13 +616,13 @@ def reconcile_cmd(ctx: click.Context, as_of: str | None, village: str, kind: str
     if rows:
         decided = reconcile.CONCLUSIONS
         table(("村", "疑点", "姓名", "出生日期", "母亲", "出现于", "结论", "核查编号"),
-              [(division_name_short(f.village_code), reconcile.KINDS[f.kind], f.child_name or "（未起名）", f.birth_date, f.mother_name,
+              [(village_label(f.village_code), reconcile.KINDS[f.kind], f.child_name or "（未起名）", f.birth_date, f.mother_name,
                 "、".join(reconcile.GROUP_NAMES[g] for g in f.groups.split()), decided.get(v.conclusion, "") if v else "", f.code)
                for f, v in rows])
         more = f"（只列前 {limit} 条，--limit 可放宽）" if len(rows) >= limit else ""
         click.echo(f"共列出 {len(rows)} 条{more}。记录入户结论：hecha reconcile result 核查编号 结论（0 一致 1 漏报 2 瞒报 3 虚报 4 错报 9 待核）")
     else:
-        click.echo("没有" + (reconcile.KINDS[kind] if kind else "要核实") + "的出生" + (f"（{division_name_short(village)}）" if village else "") + "。")
+        click.echo("没有" + (reconcile.KINDS[kind] if kind else "要核实") + "的出生" + (f"（{village_label(village)}）" if village else "") + "。")
     if out:
         try:
             n = reconcile.write_worklist(out, village=village, masked=masked,
@@ -655,22 +639,48 @@ def _check_out(out: Path | None, suffixes: tuple[str, ...], example: str) -> Non
 
 
 def _village_code(text: str) -> str:
-    """The village code that ``text`` names (its 12 digits, its last digits, or its name), or an
-    error listing the villages of this township."""
-    from storage.divisions import short_name
-    from storage.office import villages
+    """The village code that ``text`` names (:func:`storage.office.find_villages`), or an error
+    listing the villages of this township."""
+    from storage.office import find_villages, village_label, villages
 
-    found = [v for v in villages() if text in (v.code, short_name(v.name), v.name) or (text.isdigit() and v.code.endswith(text))]
+    found = find_villages(text)
     if len(found) == 1:
         return found[0].code
-    shown = "、".join(f"{v.code[-3:]} {short_name(v.name)}" for v in villages()[:40])
+    shown = "、".join(f"{v.code[-3:]} {village_label(v.code)}" for v in (found or villages())[:40])
     raise HechaError(f"村「{text}」：{'有几个村都对得上' if found else '本乡镇没有这个村'}。本乡镇的村（代码后三位 村名）：{shown}")
-def division_name_short(code: str) -> str:
-    """A village's short name (李家庄村 rather than the full name), or 村不详."""
-    from storage.divisions import short_name
-    from storage.office import division_name
 
-    return short_name(division_name(code)) if code else "村不详"
+
+@reconcile_cmd.command("show")
+@click.argument("key")
+@db_option
+@handled
+def reconcile_show(key: str, db_path: Path | None) -> None:
+    """一个出生在各来源的记录（证据对照，与界面上回车看到的相同）：编号见 hecha reconcile 列表。"""
+    import json
+
+    from storage import reconcile
+    from storage.office import village_label
+
+    open_office_db(db_path)
+    try:
+        f = reconcile.find(key)
+    except reconcile.ResultError as exc:
+        raise HechaError(str(exc)) from None
+    click.echo(f"{f.code}  {reconcile.KINDS[f.kind]}  {f.child_name or '未起名'} {f.birth_date}  {village_label(f.village_code)}")
+    sexes = {"1": "男", "2": "女"}
+    table(("来源", "姓名", "性别", "出生日期", "身份证号", "母亲", "母亲身份证号", "出生证", "位置"),
+          [(reconcile.SOURCE_NAMES.get(e["source"], e["source"]), e["name"] or "未起名", sexes.get(e["sex"], ""), e["born"],
+            e["child_id"] or "-", e["mother_name"] or "-", e["mother_id"] or "-", e["cert"] or "-", e["where"])
+           for e in json.loads(f.evidence)])
+    for d in json.loads(f.differences):
+        click.echo(f"不一致：{reconcile.FIELD_WORDS.get(d[0], d[0])} 人口系统 {d[1]}，{d[3]} {d[2]}")
+    if f.reason:
+        click.echo(f"说明：{f.reason}")
+    from storage.models import VisitResult
+
+    done = VisitResult.get_or_none(VisitResult.key == f.key)
+    if done:
+        click.echo(f"已核：{reconcile.CONCLUSIONS[done.conclusion]} {done.note}（{done.who} {done.at[:10]}）")
 
 
 @reconcile_cmd.command("result")
@@ -705,6 +715,7 @@ def reconcile_result(key: str, conclusion: str, note: str, sets: tuple[str, ...]
 def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> None:
     """按村、按统计年度（上年10月1日至当年9月30日）汇总：年报出生、以前已纠正、核查出生、本次查出的漏报瞒报虚报错报、差额、漏报率。"""
     from storage import reconcile
+    from storage.office import village_label
 
     _check_out(out, (".xlsx",), "汇总.xlsx")
     open_office_db(db_path)
@@ -717,7 +728,7 @@ def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> N
         click.echo(f"按 {last.at[:10]} 的比对（参考日期 {last.as_of}）；核查出生不含外地出生和只在人口系统的记录")
     t = reconcile.total(rows)
     table(("村", "年度", "年报", "已纠正", "核查出生", "漏报", "瞒报", "虚报", "错报", "待核", "差额", "漏报率"),
-          [(division_name_short(r.village_code), r.year, r.reported, r.corrected, r.linked, r.omissions, r.hidden, r.false,
+          [(village_label(r.village_code), r.year, r.reported, r.corrected, r.linked, r.omissions, r.hidden, r.false,
             r.misreports, r.pending, r.gap, f"{r.omission_rate:.1%}") for r in rows]
           + [("合计", "", t.reported, t.corrected, t.linked, t.omissions, t.hidden, t.false, t.misreports, t.pending, t.gap,
               f"{t.omission_rate:.1%}")], frozenset(range(1, 12)))
@@ -740,6 +751,7 @@ def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> N
 def reconcile_annual(village: str, year: int, reported: int, corrected: int, db_path: Path | None) -> None:
     """录入一个村一个统计年度的年报出生数（及以前已纠正数），供汇总比较（VILLAGE：村代码、其后三位或村名）。"""
     from storage import reconcile
+    from storage.office import village_label
 
     office = open_office_db(db_path)
     if office.level != "township":
@@ -747,7 +759,7 @@ def reconcile_annual(village: str, year: int, reported: int, corrected: int, db_
     village = _village_code(village)
     before = reconcile.set_annual(village, year, reported=reported, corrected=corrected)
     was = f"（替换原来的年报出生 {before[0]}、以前已纠正 {before[1]}）" if before else ""
-    click.echo(f"已录入 {division_name_short(village)} {year} 年度：年报出生 {reported}，以前已纠正 {corrected}{was}")
+    click.echo(f"已录入 {village_label(village)} {year} 年度：年报出生 {reported}，以前已纠正 {corrected}{was}")
 
 
 @cli.command("import-list")

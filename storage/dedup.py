@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Callable, Iterable
 
 from . import idnumber
 from .db import now_iso, write_txn
-from .divisions import short_name
-from .models import AdminDivision, Birth, Household, MatchDecision, Person, PersonKey
+from .models import Birth, Household, MatchDecision, Person, PersonKey
 from .names import NameKeys, name_keys, simplified, unnamed_child
+from .office import village_label
 
 RULE_SAME_ID = "same_id"
 RULE_ID_EDIT = "id_one_edit"
@@ -181,14 +180,6 @@ def one_edit(a: str, b: str) -> bool:
         return False
     diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
     return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
-
-
-@lru_cache(maxsize=4096)
-def _village_name(code: str) -> str:
-    """A village's short name (or its code when this database does not hold it); villages do not
-    change while hecha runs, and a search names the village of each candidate."""
-    village = AdminDivision.get_or_none(AdminDivision.code == code)
-    return short_name(village.name) if village else code
 
 
 # ---------------------------------------------------------------------------- search
@@ -379,7 +370,7 @@ def candidates(
         differs = _differs(keys, info, born, sex, their_name, number, number_18, their_born, their_sex)
         out.append(Candidate(
             person_uid=uid, name=their_name, id_number=number, sex=their_sex, birth_date=their_born,
-            household_code=household_code, household_uid=household_uid, village_name=_village_name(code),
+            household_code=household_code, household_uid=household_uid, village_name=village_label(code),
             rule=best, differs=differs, score=rules[best], rules=tuple(sorted(rules, key=rules.get, reverse=True)),
         ))
     out.sort(key=lambda c: (-c.score, c.household_code, c.name))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
 from . import divisions
+from .divisions import short_name
 from .db import DatabaseError, now_iso, open_db, write_txn
 from .models import AdminDivision, Office, Operator
 from .paths import operator_login
@@ -78,6 +80,34 @@ def division_name(code: str) -> str:
     """The name of a division held in this database, or ``""``."""
     row = AdminDivision.get_or_none(AdminDivision.code == code)
     return row.name if row else ""
+
+
+@lru_cache(maxsize=4096)
+def village_label(code: str) -> str:
+    """A village's short name for lists (李家庄村 rather than its full name; divisions do not change
+    while hecha runs), its code when this database does not hold it, 村不详 for no code."""
+    if not code:
+        return "村不详"
+    name = division_name(code)
+    return short_name(name) if name else code
+
+
+def find_villages(text: str) -> list[AdminDivision]:
+    """The office's villages that ``text`` names: the 12-digit code, its last digits, the name,
+    the short name, or the start of the name's pinyin initials (ljz for 李家庄村)."""
+    from .names import pinyin
+
+    text = text.strip()
+    if not text:
+        return []
+    found = []
+    for v in villages():
+        initials = "".join(pinyin(c)[:1] for c in v.name)
+        if (v.code == text or (text.isdigit() and v.code.endswith(text)) or text in v.name
+                or (text.isascii() and text.isalpha() and initials.startswith(text.lower()))):
+            found.append(v)
+    exact = [v for v in found if text in (v.code, v.name, short_name(v.name))]
+    return exact or found
 
 
 def live_counts() -> dict[str, int]:

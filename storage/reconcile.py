@@ -119,6 +119,27 @@ class Finding:
         return [g for g in GROUP_NAMES if g in present]
 
 
+def reference_date(text: str, *, today: dt.date | None = None) -> dt.date:
+    """The reference date a clerk typed (YYYYMMDD or YYYY-MM-DD; empty: today), 1990-01-01 up to
+    today (the births of the ten years before it are reconciled). Raises ``ValueError`` with a
+    Chinese message saying the form expected."""
+    from .dates import DateInputError, parse_typed
+
+    today = today or dt.date.today()
+    text = (text or "").strip()
+    if not text:
+        return today
+    if len(text.replace("-", "")) != 8:
+        raise ValueError(f"参考日期「{text}」写8位年月日，如 {today:%Y%m%d}")
+    try:
+        day = dt.date.fromisoformat(parse_typed(text)[0])
+    except DateInputError as exc:
+        raise ValueError(str(exc)) from None
+    if not dt.date(1990, 1, 1) <= day <= today:
+        raise ValueError("参考日期应在1990年以后、不晚于今天（比对它之前十年的出生）")
+    return day
+
+
 def window(as_of: dt.date) -> tuple[dt.date, dt.date]:
     """``(first, last)`` day of the ten years up to ``as_of`` (DESIGN.md §7)."""
     return add_years(as_of, -10) + dt.timedelta(days=1), as_of
@@ -484,33 +505,22 @@ def last_run():
     return ReconcileRun.select().order_by(ReconcileRun.id.desc()).first()
 
 
-def findings(*, village: str = "", kind: str = "", group: str = "", offset: int = 0, limit: int = 200,
-             pending_only: bool = False):
+def findings(*, village: str = "", kind: str = "", group: str = "", offset: int = 0, limit: int = 200):
     """The last run's findings, paged from SQL: not consistent ones unless ``kind`` asks for them,
-    filtered by village (code prefix), kind and source group; each with its visit result (or None).
-    Returns a list of ``(ReconcileFinding, VisitResult | None)``."""
+    filtered by village (code prefix), kind and source group, by village, kind (omissions first)
+    and date. Returns a list of ``(ReconcileFinding, VisitResult | None)``."""
     from .models import ReconcileFinding, VisitResult
 
-    q = ReconcileFinding.select(ReconcileFinding, VisitResult).join(
-        VisitResult, join_type=pw.JOIN.LEFT_OUTER, on=(VisitResult.key == ReconcileFinding.key))
+    q = (ReconcileFinding.select(ReconcileFinding, VisitResult)
+         .join(VisitResult, pw.JOIN.LEFT_OUTER, on=(VisitResult.key == ReconcileFinding.key), attr="result"))
     q = q.where(ReconcileFinding.kind == kind) if kind else q.where(ReconcileFinding.kind != "consistent")
     if village:
         q = q.where(ReconcileFinding.village_code.startswith(village))
     if group:
         q = q.where(ReconcileFinding.groups.contains(group))
-    if pending_only:
-        q = q.where(VisitResult.id.is_null())
-    order = {"omission": 0, "misreport": 1, "false": 2, "elsewhere": 3, "consistent": 4}
-    kind_rank = pw_case(ReconcileFinding.kind, order)
-    q = q.order_by(ReconcileFinding.village_code, kind_rank, ReconcileFinding.birth_date).offset(offset).limit(limit)
-    return [(f, getattr(f, "visitresult", None) if getattr(f, "visitresult", None) and f.visitresult.id else None) for f in q]
-
-
-def pw_case(column, ranks: dict[str, int]):
-    """An SQL ``CASE`` giving each value its rank (for ordering by kind)."""
-    import peewee as pw
-
-    return pw.Case(column, [(k, v) for k, v in ranks.items()], 9)
+    rank = pw.Case(ReconcileFinding.kind, [(k, n) for n, k in enumerate(("omission", "misreport", "false", "elsewhere"))], 9)
+    q = q.order_by(ReconcileFinding.village_code, rank, ReconcileFinding.birth_date).offset(offset).limit(limit)
+    return [(f, f.result if f.result is not None and f.result.id else None) for f in q]  # no result: None or an empty row
 
 
 class ResultError(ValueError):
@@ -545,14 +555,12 @@ def find(key: str):
     raise ResultError(f"没有编号为 {text} 的比对结果：编号见 hecha reconcile 列表最后一列或入户核查表（先运行比对）")
 
 
-ALLOWED = {  # a conclusion must fit what the sources show (DESIGN.md §7)
-    "3": lambda groups: "wis" in groups,  # 虚报: a record WIS holds
-    "1": lambda groups: "wis" not in groups,  # 漏报 / 瞒报: not reported, so not in WIS
-    "2": lambda groups: "wis" not in groups,
-    "4": lambda groups: "wis" in groups,  # 错报: WIS holds it wrongly
+FITS = {  # a conclusion must fit what the sources show (DESIGN.md §7): (in WIS?, why not otherwise)
+    "1": (False, "人口系统已有这个出生，不是漏报"),
+    "2": (False, "人口系统已有这个出生，不是瞒报"),
+    "3": (True, "虚报只能记在人口系统有的出生上"),
+    "4": (True, "错报指人口系统记错了：这个出生人口系统没有"),
 }
-REFUSED = {"3": "虚报只能记在人口系统有的出生上", "1": "人口系统已有这个出生，不是漏报", "2": "人口系统已有这个出生，不是瞒报",
-           "4": "错报指人口系统记错了：这个出生人口系统没有"}
 
 
 def record_result(key: str, conclusion: str, *, note: str = "", corrections: dict[str, str] | None = None,
@@ -566,7 +574,7 @@ def record_result(key: str, conclusion: str, *, note: str = "", corrections: dic
       household (through the form's save, with the evidence), when the mother is registered here;
     - otherwise (a 虚报 only WIS holds) the result is kept for the summary and the county.
 
-    The conclusion must fit the sources (:data:`ALLOWED`: no 虚报 or 错报 without a WIS record,
+    The conclusion must fit the sources (:data:`FITS`: no 虚报 or 错报 without a WIS record,
     no 漏报 with one). Returns what was done, in words. Raises :class:`ResultError`."""
     from .db import now_iso, write_txn
     from .models import VisitResult
@@ -576,8 +584,8 @@ def record_result(key: str, conclusion: str, *, note: str = "", corrections: dic
     if code is None:
         raise ResultError(f"结论「{conclusion}」不对：应为 {'、'.join(f'{c} {n}' for c, n in CONCLUSIONS.items())}")
     f = find(key)
-    if code in ALLOWED and not ALLOWED[code](f.groups.split()):
-        raise ResultError(f"{REFUSED[code]}（出现于：{'、'.join(GROUP_NAMES[g] for g in f.groups.split())}）")
+    if code in FITS and ("wis" in f.groups.split()) != FITS[code][0]:
+        raise ResultError(f"{FITS[code][1]}（出现于：{'、'.join(GROUP_NAMES[g] for g in f.groups.split())}）")
     corrections = {k: v.strip() for k, v in (corrections or {}).items()}
     bad = [k for k in corrections if k not in CORRECTABLE]
     if bad:
@@ -936,7 +944,12 @@ def write_summary(path, rows: list[SummaryRow]) -> None:
     book.save(path)
 
 
-def total(rows: list[SummaryRow]) -> SummaryRow:
-    """The sum of ``rows`` (village code ``""``, year 0): the 合计 line."""
-    return SummaryRow("", 0, **{a: sum(getattr(r, a) for r in rows) for a in
-                                ("reported", "corrected", "linked", "omissions", "hidden", "false", "misreports", "pending")})
+def total(rows: list[SummaryRow], year: int = 0) -> SummaryRow:
+    """The sum of ``rows`` (village code ``""``; ``year`` 0 for the 合计 line)."""
+    return SummaryRow("", year, **{a: sum(getattr(r, a) for r in rows) for a in
+                                   ("reported", "corrected", "linked", "omissions", "hidden", "false", "misreports", "pending")})
+
+
+def by_year(rows: list[SummaryRow]) -> list[SummaryRow]:
+    """The villages' rows summed per statistical year, years ascending (the summary's bars)."""
+    return [total([r for r in rows if r.year == year], year) for year in sorted({r.year for r in rows})]

@@ -170,6 +170,8 @@ def test_hecha_reconcile_lists_writes_work_lists_and_records(town, tmp_path):
     assert res.exit_code == 0 and "虚报" in res.output, res.output
     res = runner.invoke(cli, ["reconcile", "summary", *db])
     assert res.exit_code == 0 and "虚报" in res.output, res.output
+    res = runner.invoke(cli, ["reconcile", "show", key[:30], *db])  # the evidence, as the screen's Enter shows it
+    assert res.exit_code == 0 and "钱多多" in res.output and "人口系统" in res.output and "已核：虚报" in res.output, res.output
     assert runner.invoke(cli, ["reconcile", "result", "nosuch", "3", *db]).exit_code == 1
     assert runner.invoke(cli, ["reconcile", "result", "birth:", "3", *db]).exit_code == 1  # too short: not one key
     assert runner.invoke(cli, ["reconcile", "--as-of", "20991231", *db]).exit_code == 1

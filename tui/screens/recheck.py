@@ -11,8 +11,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from storage.divisions import short_name
-from storage.office import division_name
+from storage.office import village_label
 from storage.recheck import (
     DECISIONS,
     SECOND,
@@ -63,9 +62,8 @@ class RecheckListScreen(Screen):
         table = self.query_one(DataTable)
         table.clear()
         rows = list_rechecks(offset=self.page_start, limit=PAGE)
-        names: dict[str, str] = {}
         for r in rows:
-            village = names.setdefault(r.village_code, short_name(division_name(r.village_code)))
+            village = village_label(r.village_code)
             diffs = str(r.differences) if r.status != "pending" else ""
             table.add_row(str(r.id), STATUS_NAMES[r.status], r.form_no or "-", village[:6], r.first_operator[:8] or "-",
                           r.second_operator[:8] or "-", diffs, key=str(r.id))

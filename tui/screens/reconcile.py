@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 
 from storage import reconcile
 from storage.db import close_db
+from storage.office import find_villages, village_label
 
 from ..keys import bindings
 from ..widgets.keyline import KeyLine
@@ -26,13 +27,6 @@ SEX = {"1": "男", "2": "女"}
 CONCLUSION_KEYS = [Binding(code, f"conclude('{code}')", name, show=False) for code, name in reconcile.CONCLUSIONS.items()]
 """The conclusion's code as its key (the same digits as on the paper result column)."""
 PAGE = 1000
-
-
-def _village(code: str) -> str:
-    from storage.divisions import short_name
-    from storage.office import division_name
-
-    return short_name(division_name(code)) if code else "村不详"
 
 
 class ReconcileScreen(Screen):
@@ -65,18 +59,17 @@ class ReconcileScreen(Screen):
         table = self.query_one(DataTable)
         for label, width in (("村", 8), ("疑点", 8), ("姓名", 8), ("出生日期", 10), ("母亲", 8), ("来源", 10), ("结论", 4), ("编号", 8)):
             table.add_column(label, width=width)
-        self.read(run_first=reconcile_last_run() is None)
+        self.read(run_at=dt.date.today() if reconcile.last_run() is None else None)  # the first visit runs one
         table.focus()
 
     @work(thread=True, exclusive=True, group="reconcile")
-    def read(self, run_first: bool = False) -> None:
+    def read(self, run_at: dt.date | None = None) -> None:
+        """Read the findings (filtered), after a reconciliation at ``run_at`` when one is given."""
         note = ""
         try:
-            if run_first:
-                last = reconcile_last_run()
-                day = dt.date.fromisoformat(last.as_of) if last else dt.date.today()
-                self.app.call_from_thread(self.say, f"正在比对 {day} 之前十年的出生...")
-                report = reconcile.run(day, progress=lambda text: self.app.call_from_thread(self.say, text))
+            if run_at is not None:
+                self.app.call_from_thread(self.say, f"正在比对 {run_at} 之前十年的出生...")
+                report = reconcile.run(run_at, progress=lambda text: self.app.call_from_thread(self.say, text))
                 note = f"比对了 {report.records} 条记录、{report.births} 个出生（{report.seconds:.1f} 秒）。{report.warning}"
             rows = reconcile.findings(village=self.village, kind=self.kind, group=self.group, limit=PAGE)
         finally:
@@ -92,8 +85,8 @@ class ReconcileScreen(Screen):
         self.keep = 0
         if self.done:
             event.note, self.done = self.done + "。", ""
-        last = reconcile_last_run()
-        filters = "、".join(x for x in (_village(self.village) if self.village else "", reconcile.KINDS.get(self.kind, ""),
+        last = reconcile.last_run()
+        filters = "、".join(x for x in (village_label(self.village) if self.village else "", reconcile.KINDS.get(self.kind, ""),
                                         reconcile.GROUP_NAMES.get(self.group, "")) if x)
         basis = f"参考日期 {last.as_of}（来源：登=登记表 系=人口系统 卫=卫生 教=教育 公=公安）" if last else ""
         shown = f"共 {len(self.rows)} 条" + ("（只显示前 1000 条：按村筛选）" if len(self.rows) >= PAGE else "")
@@ -104,7 +97,7 @@ class ReconcileScreen(Screen):
         table = self.query_one(DataTable)
         table.clear()
         for f, v in self.rows:
-            table.add_row(_village(f.village_code), reconcile.KINDS[f.kind], f.child_name or "未起名", f.birth_date, f.mother_name,
+            table.add_row(village_label(f.village_code), reconcile.KINDS[f.kind], f.child_name or "未起名", f.birth_date, f.mother_name,
                           "".join(reconcile.GROUP_SHORT[g] for g in f.groups.split()), reconcile.CONCLUSIONS.get(v.conclusion, "") if v else "",
                           f.code)
         if self.rows:
@@ -158,17 +151,10 @@ class ReconcileScreen(Screen):
     def action_filter_village(self) -> None:
         def answered(value: str | None) -> None:
             if value is not None:
-                from storage.office import villages
-
-                from storage.names import pinyin
-
-                def initials(name: str) -> str:
-                    return "".join(pinyin(c)[:1] for c in name)
-
-                found = [v for v in villages() if value and (v.code.endswith(value) or value in v.name
-                                                             or initials(v.name).startswith(value.lower()))]
-                if value and not found:
-                    self.say(f"没有村名或代码含「{value}」的村")
+                found = find_villages(value)
+                if value and len(found) != 1:
+                    shown = "、".join(village_label(v.code) for v in found[:8])
+                    self.say(f"有几个村对得上「{value}」：{shown}" if found else f"没有村名、拼音首字母或代码对得上「{value}」")
                     return
                 self.village = found[0].code if value else ""
                 self.read()
@@ -189,32 +175,15 @@ class ReconcileScreen(Screen):
         def answered(value: str | None) -> None:
             if value is None:
                 return
-            from storage.dates import DateInputError, parse_typed
-
-            if value and len(value) != 8:
-                self.say("参考日期写8位年月日，如 20261130")
-                return
             try:
-                day = dt.date.fromisoformat(parse_typed(value)[0]) if value else dt.date.today()
-            except DateInputError as exc:
+                day = reconcile.reference_date(value)
+            except ValueError as exc:
                 self.say(str(exc))
                 return
-            if not dt.date(1990, 1, 1) <= day <= dt.date.today():
-                self.say("参考日期应在1990年以后、不晚于今天")
-                return
-            self.run_at(day)
+            self.read(run_at=day)
 
         self.app.push_screen(AskScreen("重新比对", "参考日期 YYYYMMDD（空：今天）；比对此前十年的出生：", restrict=r"\d*", max_length=8),
                              answered)
-
-    @work(thread=True, exclusive=True, group="reconcile")
-    def run_at(self, day: dt.date) -> None:
-        try:
-            report = reconcile.run(day, progress=lambda text: self.app.call_from_thread(self.say, text))
-            rows = reconcile.findings(village=self.village, kind=self.kind, group=self.group, limit=PAGE)
-        finally:
-            close_db()
-        self.post_message(self.Read(rows, f"比对了 {report.records} 条记录、{report.births} 个出生（{report.seconds:.1f} 秒）。{report.warning}"))
 
     def action_summary(self) -> None:
         self.app.push_screen(SummaryScreen(self.village))
@@ -244,11 +213,6 @@ class ReconcileScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-
-def reconcile_last_run():
-    """The last run, or ``None`` (a module function, so the screen can ask from a worker)."""
-    return reconcile.last_run()
 
 
 def ask_conclusion(screen: Screen, f, code: str, after) -> None:
@@ -281,7 +245,7 @@ class EvidenceScreen(Screen):
 
     def compose(self) -> ComposeResult:
         f = self.finding
-        yield Static(f"证据对照：{reconcile.KINDS[f.kind]}  {f.child_name or '未起名'} {f.birth_date}（{_village(f.village_code)}）", classes="title")
+        yield Static(f"证据对照：{reconcile.KINDS[f.kind]}  {f.child_name or '未起名'} {f.birth_date}（{village_label(f.village_code)}）", classes="title")
         yield DataTable(id="evidence", cursor_type="row")
         yield Static("", id="evidence-field")
         yield Static("", id="recon-state")
@@ -341,17 +305,12 @@ class SummaryScreen(Screen):
                              ("错报", 4), ("待核", 4), ("差额", 4)):
             table.add_column(label, width=width)
         for r in [*rows, reconcile.total(rows)] if rows else []:
-            table.add_row(_village(r.village_code) if r.year else "合计", str(r.year or ""), str(r.reported), str(r.corrected),
+            table.add_row(village_label(r.village_code) if r.year else "合计", str(r.year or ""), str(r.reported), str(r.corrected),
                           str(r.linked), str(r.omissions), str(r.hidden), str(r.false), str(r.misreports), str(r.pending), str(r.gap))
-        years: dict[int, list[int]] = {}
-        for r in rows:
-            y = years.setdefault(r.year, [0, 0, 0])
-            y[0] += r.linked
-            y[1] += r.reported + r.corrected
-            y[2] += r.omissions + r.hidden
-        most = max((max(v[0], v[1]) for v in years.values()), default=0) or 1
-        lines = [f"{year} {'=' * round(24 * found / most):<24} 核查{found:>5} 年报{reported:>5} 漏报{missed:>4}"
-                 for year, (found, reported, missed) in sorted(years.items())]
+        years = reconcile.by_year(rows)
+        most = max((max(y.linked, y.reported + y.corrected) for y in years), default=0) or 1
+        lines = [f"{y.year} {'=' * round(24 * y.linked / most):<24} 核查{y.linked:>5} 年报{y.reported + y.corrected:>5} "
+                 f"漏报{y.omissions + y.hidden:>4}" for y in years]
         last = reconcile.last_run()
         basis = f"按参考日期 {last.as_of} 的比对；差额 = 核查 − 年报 − 已纠正；= 核查出生" if last else ""
         self.query_one("#summary-chart", Static).update("\n".join([basis, *lines]) if lines else "还没有比对结果：按 Esc 返回，F5 比对")
