@@ -799,7 +799,7 @@ def import_list_cmd(source: str, file: Path, replace: bool, maps: tuple[str, ...
         report = import_list(file, source, replace=replace, mapping=mapping or None, encoding=encoding,
                              progress=lambda n: click.echo(f"已读 {n} 行", err=True))
     except (SourceError, NeedsReplace, ValueError) as exc:
-        raise HechaError(str(exc) if str(exc).startswith(file.name) else f"{file}：{exc}") from None
+        raise HechaError(f"{file}：{exc}") from None
     except UnknownLayout as exc:
         shown = "\n".join("  " + " | ".join(f"第{i + 1}列 {v}" for i, v in enumerate(r) if v) for r in exc.rows)
         raise HechaError(f"{file}：{exc}\n前几行：\n{shown}") from None

@@ -311,7 +311,7 @@ def _load(path, source, sheets, digest, report, older, replace, mapping, operato
             _no_list(skipped)
         report.skipped_sheets = [e.sheet for e in skipped]
         if report.rows_read == 0:
-            raise SourceError(f"{path.name} 只有表头，没有数据行：请确认导出了数据")
+            raise SourceError("只有表头，没有数据行：请确认导出了数据")
         for old in older:
             RefRecord.delete().where(RefRecord.batch == old).execute()
             old.status = "replaced"

@@ -30,7 +30,8 @@ Row = list[Any]
 
 
 class SourceError(Exception):
-    """A file that cannot be read as a list; the message says what it is and how to fix it."""
+    """A file that cannot be read as a list; the message says what it is and how to fix it, but
+    not which file: the caller names it (the command line with its path, the screen with its name)."""
 
 
 @dataclass
@@ -87,7 +88,7 @@ def _xls(path: Path, encoding: str | None) -> list[Sheet]:
     try:
         book = xlrd.open_workbook(str(path), encoding_override=encoding, on_demand=True, formatting_info=False, logfile=quiet)
     except Exception as exc:  # a damaged or cut-off file raises anything from xlrd's internals (IndexError, CompDocError …)
-        raise SourceError(f"{path.name} 读不出（文件不完整或已损坏：{type(exc).__name__}）：请重新拷贝或从原系统重新导出；"
+        raise SourceError(f"读不出（文件不完整或已损坏：{type(exc).__name__}）：请重新拷贝或从原系统重新导出；"
                           "能用 Excel/WPS 打开的，另存为 .xlsx 再导入") from None
 
     def reader(index: int) -> Callable[[], Iterator[Row]]:
@@ -95,7 +96,7 @@ def _xls(path: Path, encoding: str | None) -> list[Sheet]:
             try:
                 sheet = book.sheet_by_index(index)
             except Exception as exc:  # the sheet's records are read only now: a damaged one fails here
-                raise SourceError(f"{path.name} 的工作表「{book.sheet_names()[index]}」读不出（文件不完整或已损坏：{type(exc).__name__}）："
+                raise SourceError(f"工作表「{book.sheet_names()[index]}」读不出（文件不完整或已损坏：{type(exc).__name__}）："
                                   "请重新拷贝或从原系统重新导出") from None
             date, empty = xlrd.XL_CELL_DATE, (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
             try:
@@ -203,10 +204,10 @@ def open_table(path: str | Path, *, encoding: str | None = None) -> list[Sheet]:
     """
     path = Path(path)
     if not path.is_file():
-        raise SourceError(f"{path} 不存在或不是文件")
+        raise SourceError("不存在或不是文件：请检查路径")
     kind = sniff(path)
     if kind == "empty":
-        raise SourceError(f"{path.name} 是空文件：请从原系统重新导出")
+        raise SourceError("空文件：请从原系统重新导出")
     if kind == "xls":
         return _xls(path, encoding)
     if kind == "xlsx":
@@ -214,7 +215,7 @@ def open_table(path: str | Path, *, encoding: str | None = None) -> list[Sheet]:
     if kind == "html":
         return _html(path)
     if kind == "xml":
-        raise SourceError(f"{path.name} 是 Excel 2003 XML 表格（扩展名是 {path.suffix}）：请用 Excel/WPS 打开后另存为 .xls 或 .xlsx 再导入")
+        raise SourceError(f"这是 Excel 2003 XML 表格（扩展名是 {path.suffix}）：请用 Excel/WPS 打开后另存为 .xls 或 .xlsx 再导入")
     if kind == "binary":
-        raise SourceError(f"{path.name} 不是表格文件（二进制内容，扩展名 {path.suffix}）：请确认选对了文件")
+        raise SourceError(f"不是表格文件（二进制内容，扩展名 {path.suffix}）：请确认选对了文件")
     return _csv(path)

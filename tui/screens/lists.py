@@ -138,7 +138,7 @@ class ListImportScreen(Screen):
                     break
                 rows = rows or head
         except (SourceError, OSError) as exc:
-            self.say(str(exc) if str(exc).startswith(path.name) else f"{path.name}：{exc}")
+            self.say(f"{path.name}：{exc}")
             return
         if not rows:
             self.say(f"{path.name}：文件里没有数据（工作表都是空的）：请确认导出了名单")
