@@ -10,19 +10,15 @@ peak RSS ≤ 150 MB for 50,000 changed persons.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, fast_fill
+from common import child, fast_fill
 
 CHILD = r"""
-import json, resource, sys, time
+import json, time
 t0 = time.perf_counter()
-sys.path.insert(0, {root!r})
 from storage.db import open_db
 from export import keys
 open_db({db!r})
@@ -38,15 +34,14 @@ else:
     result = import_bundle({out!r}, unlocked)
     what = result.message
 t3 = time.perf_counter()
-print(json.dumps(dict(open=t1 - t0, unlock=t2 - t1, work=t3 - t2, total=t3 - t0,
-                      rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, what=what)))
+print(json.dumps(dict(open=t1 - t0, unlock=t2 - t1, work=t3 - t2, total=t3 - t0, what=what)))
 """
 
 
-def child(mode: str, db: Path, passphrase: str, out: str) -> dict:
-    code = CHILD.format(root=str(ROOT), db=str(db), passphrase=passphrase, mode=mode, out=out)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def run(mode: str, db: Path, passphrase: str, out: str) -> dict:
+    """Export or import in a fresh process: its timings, with its peak memory as ``rss_mb``."""
+    result, peak = child(CHILD.format(db=str(db), passphrase=passphrase, mode=mode, out=out))
+    return dict(result, rss_mb=peak)
 
 
 def main() -> None:
@@ -76,12 +71,12 @@ def main() -> None:
         n = fast_fill(town, args.persons)
         close_db()
         print(f"filled township: {n} persons in {time.perf_counter() - t:.1f} s")
-        ex = child("export", town, "bench-town", str(tmp / "out"))
+        ex = run("export", town, "bench-town", str(tmp / "out"))
         path = ex["what"]
         size = Path(path).stat().st_size
         print(f"export: {ex['total']:.2f} s total (unlock {ex['unlock']:.2f} s, bundle {ex['work']:.2f} s), "
               f"peak RSS {ex['rss_mb']:.0f} MB, bundle {size / 1e6:.1f} MB")
-        im = child("import", county, "bench-county", path)
+        im = run("import", county, "bench-county", path)
         print(f"import: {im['total']:.2f} s total (unlock {im['unlock']:.2f} s, merge {im['work']:.2f} s), "
               f"peak RSS {im['rss_mb']:.0f} MB — {im['what']}")
         print("budget: export ≤ 5 s, import ≤ 5 s, peak RSS ≤ 150 MB (DESIGN.md §11)")

@@ -93,3 +93,21 @@ def township(db: Path, persons: int, *, as_of: dt.date, seed: int = 1) -> int:
     n = fast_fill(db, persons, as_of=as_of, seed=seed)
     print(f"database: {n} persons, built in {time.perf_counter() - t:.0f} s")
     return n
+
+
+def child(code: str) -> tuple[dict, float]:
+    """Run ``code`` (Python, with the project on its path) in a fresh process; it ends by printing
+    one JSON object. Returns that object and the process's peak memory in MB, read from its
+    VmHWM: getrusage's ru_maxrss is kept across execve on Linux, so a child would report its
+    parent's peak (a benchmark that built a big file first) whenever that is higher."""
+    import json
+    import subprocess
+
+    tail = ("\nimport json as _json\n_hwm = next(int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM'))\n"
+            "print('PEAK', _hwm / 1024)")
+    head = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+    out = subprocess.run([sys.executable, "-c", head + code + tail], check=True, capture_output=True, text=True).stdout
+    lines = out.splitlines()
+    peak = float(next(x for x in lines if x.startswith("PEAK")).split()[1])
+    result = json.loads(next(x for x in reversed(lines) if x.startswith("{")))
+    return result, peak

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT
+from common import ROOT, child
 
 HEADER = ["姓名", "性别", "出生日期", "身份证号", "母亲姓名", "母亲身份证号", "住址", "出生医学证明编号"]
 
@@ -92,17 +92,11 @@ def bare(path: Path) -> float:
 def load(path: Path, tmp: Path) -> tuple[float, float]:
     db = tmp / f"{path.suffix[1:]}.sqlite"
     subprocess.run([sys.executable, str(ROOT / "main.py"), "init", "--office", "130123103", "--db", str(db)], check=True, capture_output=True)
-    # the peak is VmHWM, not getrusage's ru_maxrss: Linux keeps ru_maxrss across execve, so the
-    # child would report this process's peak (writing the test file with xlwt) when it is higher
-    code = (f"import sys, time; sys.path.insert(0, {str(ROOT)!r}); sys.argv = ['hecha', 'import-list', '--source', 'birth_cert', "
-            f"{str(path)!r}, '--db', {str(db)!r}]; t = time.perf_counter()\n"
-            "import main\ntry:\n    main.cli()\nexcept SystemExit:\n    pass\n"
-            "hwm = next(int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM'))\n"
-            "print('TIME', time.perf_counter() - t, hwm / 1024)")
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
-    line = next(x for x in out.splitlines() if x.startswith("TIME"))
-    _, seconds, peak = line.split()
-    return float(seconds), float(peak)
+    code = (f"import sys, time, json; sys.argv = ['hecha', 'import-list', '--source', 'birth_cert', {str(path)!r}, '--db', {str(db)!r}]\n"
+            "t = time.perf_counter()\nimport main\ntry:\n    main.cli()\nexcept SystemExit:\n    pass\n"
+            "print(json.dumps({'seconds': time.perf_counter() - t}))")
+    result, peak = child(code)
+    return result["seconds"], peak
 
 
 def main() -> None:

@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from common import ROOT, township
+from common import child, township
 
 import datetime as dt
 
@@ -58,14 +56,11 @@ def main() -> None:
         from storage.db import close_db
 
         close_db()
-        code = (f"import sys, time, datetime as dt; sys.path.insert(0, {str(ROOT)!r})\n"
-                "from storage.db import open_db\nfrom storage import reconcile\n"
+        code = ("import time, json, datetime as dt\nfrom storage.db import open_db\nfrom storage import reconcile\n"
                 f"open_db({str(db)!r}); t = time.perf_counter(); r = reconcile.run(dt.date.fromisoformat({AS_OF.isoformat()!r}))\n"
-                "hwm = next(int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM'))\n"
-                "print('RUN', r.records, r.births, time.perf_counter() - t, hwm / 1024)")
-        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
-        _, records, births, seconds, peak = next(x for x in out.splitlines() if x.startswith("RUN")).split()
-        records, births, seconds = int(records), int(births), float(seconds)
+                "print(json.dumps({'records': r.records, 'births': r.births, 'seconds': time.perf_counter() - t}))")
+        result, peak = child(code)
+        records, births, seconds = result["records"], result["births"], result["seconds"]
         print(f"reconcile: {records} records, {births} births in {seconds:.1f} s ({records / seconds:,.0f} records/s), "
               f"peak {float(peak):.0f} MB (its own process)")
         open_db(db)
