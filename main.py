@@ -587,14 +587,16 @@ def _mask_default() -> bool:
 @click.option("--village", default="", help="只列这个村（村代码、其后三位或村名）")
 @click.option("--kind", type=click.Choice(["omission", "misreport", "false", "elsewhere", "consistent"]), default=None,
               help="只列一种：omission 疑似漏报、misreport 疑似错报、false 疑似虚报、elsewhere 外地出生、consistent 一致")
+@click.option("--source", "group", type=click.Choice(["forms", "wis", "health", "education", "police"]), default=None,
+              help="只列出现于这一来源的：forms 登记表、wis 人口系统、health 卫生、education 教育、police 公安")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="把入户核查表写到这个 .xlsx 或 .xls（每村一张表）")
 @click.option("--mask/--no-mask", default=None, help="核查表里的身份证号只显示后四位（默认按配置 [worklist] mask_ids，缺省为是）")
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100_000), help="最多列出几条")
 @db_option
 @click.pass_context
 @handled
-def reconcile_cmd(ctx: click.Context, as_of: str | None, village: str, kind: str | None, out: Path | None, mask: bool | None,
-                  limit: int, db_path: Path | None) -> None:
+def reconcile_cmd(ctx: click.Context, as_of: str | None, village: str, kind: str | None, group: str | None, out: Path | None,
+                  mask: bool | None, limit: int, db_path: Path | None) -> None:
     """核查比对：把十年内的每个出生与登记表、人口系统、卫生、教育、公安名单逐一比对，列出疑似漏报、错报、虚报。"""
     if ctx.invoked_subcommand:
         return
@@ -612,7 +614,7 @@ def reconcile_cmd(ctx: click.Context, as_of: str | None, village: str, kind: str
     click.echo(f"比对 {first} 至 {last} 的出生：{report.records} 条记录，{report.births} 个出生（{report.seconds:.1f} 秒）。{counts}")
     if report.warning:
         click.echo(f"注意：{report.warning}")
-    rows = reconcile.findings(village=village, kind=kind or "", limit=limit)
+    rows = reconcile.findings(village=village, kind=kind or "", group=group or "", limit=limit)
     if rows:
         decided = reconcile.CONCLUSIONS
         table(("村", "疑点", "姓名", "出生日期", "母亲", "出现于", "结论", "核查编号"),
@@ -632,10 +634,10 @@ def reconcile_cmd(ctx: click.Context, as_of: str | None, village: str, kind: str
         click.echo(f"入户核查表已写到 {out}：{n} 个出生待核" + ("（身份证号只显示后四位）" if masked else ""))
 
 
-def _check_out(out: Path | None, suffixes: tuple[str, ...], example: str) -> None:
-    """Refuse an ``--out`` that cannot be written before any work is done."""
+def _check_out(out: Path | None, suffixes: tuple[str, ...], example: str, option: str = "--out") -> None:
+    """Refuse a file to write (``--out``, ``--rejects``) that cannot be written, before any work is done."""
     if out and (out.suffix.lower() not in suffixes or out.is_dir() or not out.parent.is_dir() or not os.access(out.parent, os.W_OK)):
-        raise HechaError(f"--out {out}：要写到一个已有文件夹（可写）里的 {' 或 '.join(suffixes)} 文件（如 {example}）")
+        raise HechaError(f"{option} {out}：要写到一个已有文件夹（可写）里的 {' 或 '.join(suffixes)} 文件（如 {example}）")
 
 
 def _village_code(text: str) -> str:
@@ -791,9 +793,7 @@ def import_list_cmd(source: str, file: Path, replace: bool, maps: tuple[str, ...
         if header.strip() in mapping and mapping[header.strip()] != fld:
             raise HechaError(f"--map：{header.strip()} 指定了两次（{FIELD_NAMES[mapping[header.strip()]]}、{FIELD_NAMES[fld]}）：只留一个")
         mapping[header.strip()] = fld
-    if rejects_out and (rejects_out.suffix.lower() != ".xlsx" or rejects_out.is_dir() or not rejects_out.parent.is_dir()
-                        or not os.access(rejects_out.parent, os.W_OK)):
-        raise HechaError(f"--rejects {rejects_out}：要写到一个已有文件夹（可写）里的 .xlsx 文件（如 错误行.xlsx）")
+    _check_out(rejects_out, (".xlsx",), "错误行.xlsx", "--rejects")
     open_office_db(db_path)
     try:
         report = import_list(file, source, replace=replace, mapping=mapping or None, encoding=encoding,

@@ -154,6 +154,8 @@ def test_hecha_reconcile_lists_writes_work_lists_and_records(town, tmp_path):
     res = runner.invoke(cli, ["reconcile", "--as-of", "2026-06-30", *db])
     assert res.exit_code == 0, res.output
     assert "疑似漏报 1" in res.output and "疑似错报 1" in res.output and "李晓玲" in res.output and "李大宝" not in res.output
+    res = runner.invoke(cli, ["reconcile", "--as-of", "2026-06-30", "--source", "police", *db])  # as F6 on the screen
+    assert res.exit_code == 0 and "李晓玲" in res.output and "孙悟" not in res.output, res.output
     out = tmp_path / "入户核查.xlsx"
     res = runner.invoke(cli, ["reconcile", "--as-of", "2026-06-30", "--out", str(out), *db])
     assert res.exit_code == 0 and out.exists(), res.output
