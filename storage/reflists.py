@@ -258,33 +258,63 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
         con.execute(f"PRAGMA cache_size = {cache}")
 
 
-def _head(sheet) -> tuple[Iterator[list], list[list]]:
-    """A sheet's row iterator and its first 10 rows (read from it)."""
-    rows = sheet.rows()
-    head_rows: list[list] = []
-    for row in rows:
-        head_rows.append(row)
-        if len(head_rows) == 10:
-            break
-    return rows, head_rows
+def _heads(sheets, n: int = 10) -> Iterator[tuple[Any, Iterator[list], list[list]]]:
+    """``(sheet, its row iterator, its first n rows)`` for every sheet with something in its first
+    rows (empty sheets are passed over); the iterator goes on after those rows."""
+    for sheet in sheets:
+        rows = sheet.rows()
+        head_rows: list[list] = []
+        for row in rows:
+            head_rows.append(row)
+            if len(head_rows) == n:
+                break
+        if any(any(_text(v) for v in r) for r in head_rows):
+            yield sheet, rows, head_rows
+        elif hasattr(rows, "close"):
+            rows.close()
 
 
 def _any_list(sheets, source: str, mapping: dict[str, str] | None) -> None:
     """Raise what the import would raise when no sheet is a list (:class:`UnknownLayout`, or
     :class:`SourceError` when every sheet is empty); only the first rows of each sheet are read."""
     skipped = []
-    for sheet in sheets:
-        rows, head_rows = _head(sheet)
+    for sheet, rows, head_rows in _heads(sheets):
         if hasattr(rows, "close"):
             rows.close()
-        if not any(any(_text(v) for v in r) for r in head_rows):
-            continue
         try:
             _header(source, sheet.name, head_rows, mapping)
             return
         except UnknownLayout as exc:
             skipped.append(exc)
     _no_list(skipped)
+
+
+@dataclass
+class Preview:
+    """What the import screen shows before importing: the number of sheets, the first rows of the
+    first sheet that is a list (else of the first sheet with something in it), and its header as
+    the profiles or a kept mapping read it (``None``: the mapping step is needed)."""
+
+    sheets: int
+    rows: list[list]
+    header: Header | None
+
+
+def preview_list(path: str | Path, source: str, *, n: int = 12) -> Preview:
+    """The :class:`Preview` of the list at ``path`` as ``source``. Raises :class:`SourceError` for
+    an unreadable file or one whose sheets are all empty."""
+    sheets = open_table(path)
+    first: list[list] = []
+    for sheet, rows, head_rows in _heads(sheets, n):
+        if hasattr(rows, "close"):
+            rows.close()
+        header = known_header(source, head_rows)
+        if header is not None:
+            return Preview(len(sheets), head_rows, header)
+        first = first or head_rows
+    if not first:
+        _no_list([])
+    return Preview(len(sheets), first, None)
 
 
 def _no_list(skipped: list[UnknownLayout]) -> None:
@@ -338,10 +368,7 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
     seen: set[tuple] = set()
     loaded = lists = 0
     chunk: list[dict] = []
-    for sheet in sheets:
-        rows, head_rows = _head(sheet)
-        if not any(any(_text(v) for v in r) for r in head_rows):
-            continue  # an empty sheet
+    for sheet, rows, head_rows in _heads(sheets):
         try:
             header = _header(source, sheet.name, head_rows, mapping)
         except UnknownLayout as exc:

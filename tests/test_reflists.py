@@ -111,6 +111,10 @@ def test_files_that_are_not_lists(township_db, tmp_path):
     book.save(str(tmp_path / "blank.xls"))
     with pytest.raises(SourceError, match="工作表都是空的"):
         import_list(tmp_path / "blank.xls", "wis")
+    from storage.reflists import preview_list
+
+    with pytest.raises(SourceError, match="工作表都是空的"):
+        preview_list(tmp_path / "blank.xls", "wis")
     assert ImportBatch.select().count() == 0
     import_list(_xls(tmp_path / "wis.xls", ["姓名", "身份证号"], [["李建国", "130123198503140036"]]), "wis")
     notes = _xls(tmp_path / "说明.xls", ["填表说明", "备注"], [["本表由卫生院导出", ""]])
@@ -286,6 +290,12 @@ def test_damaged_renamed_and_mixed_workbooks(township_db, tmp_path):
     book.save(tmp_path / "mixed.xls")  # a .xlsx under an .xls name
     with pytest.raises(UnknownLayout):
         import_list(tmp_path / "mixed.xls", "police_hukou")
+    from storage.reflists import preview_list
+
+    seen = preview_list(tmp_path / "mixed.xls", "police_hukou")  # the screen's preview: the first sheet with rows
+    assert seen.sheets == 2 and seen.header is None and seen.rows[0] == ["本表由派出所导出"]
+    whole_seen = preview_list(whole, "wis")
+    assert whole_seen.header is not None and whole_seen.rows[1][0] == "李建国"
     report = import_list(tmp_path / "mixed.xls", "police_hukou", mapping={"甲列": "name", "乙列": "id_number"})
     assert report.rows_loaded == 2 and report.skipped_sheets == ["说明"]
     with pytest.raises(ValueError, match="对不上"):

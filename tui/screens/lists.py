@@ -22,10 +22,10 @@ from storage.reflists import (
     UnknownLayout,
     cell_text,
     import_list,
-    known_header,
+    preview_list,
     write_rejects,
 )
-from storage.sources import SourceError, open_table
+from storage.sources import SourceError
 from storage.sources.profiles import FIELD_NAMES, profiles
 
 from ..keys import bindings
@@ -122,27 +122,11 @@ class ListImportScreen(Screen):
     def preview(self, path: Path) -> None:
         """The first rows with the header as hecha reads it; F10 imports."""
         try:
-            sheets = open_table(path)
-            rows, header = [], None  # the first sheet that is a list; else the first with something in it
-            for sheet in sheets:
-                head = []
-                for row in sheet.rows():
-                    head.append(row)
-                    if len(head) == 12:
-                        break
-                if not any(any(cell_text(v) for v in r) for r in head):
-                    continue
-                found = known_header(self.source, head)
-                if found is not None:
-                    rows, header = head, found
-                    break
-                rows = rows or head
+            seen = preview_list(path, self.source)
         except (SourceError, OSError) as exc:
             self.say(f"{path.name}：{exc}")
             return
-        if not rows:
-            self.say(f"{path.name}：文件里没有数据（工作表都是空的）：请确认导出了名单")
-            return
+        rows, header = seen.rows, seen.header
         table = self.query_one(DataTable)
         table.clear(columns=True)
         self.mapping = {}
@@ -158,7 +142,7 @@ class ListImportScreen(Screen):
             table.add_row(*[cell_text(row[i])[:widths[i]] if i < len(row) else "" for i in columns])
         table.display = True
         self.file = path
-        self.say(f"{path.name}：{len(sheets)} 个工作表；上面是前几行（按 hecha 认出的表头）。F10 导入，Esc 返回")
+        self.say(f"{path.name}：{seen.sheets} 个工作表；上面是前几行（按 hecha 认出的表头）。F10 导入，Esc 返回")
 
     def map_columns(self, path: Path, rows: list[list]) -> None:
         """The mapping step: the first row's columns are listed; Enter on one picks its field."""
