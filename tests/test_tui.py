@@ -204,6 +204,14 @@ async def test_escape_asks_before_discarding_and_menu_keys_work(db):
     assert app.return_code in (0, None)
 
 
+def test_every_key_scope_has_a_place_in_the_help():
+    """F1 lists the keys scope by scope: a scope without a title (the reconciliation screen's had
+    none) would leave its keys out of the help."""
+    from tui.keys import SCOPES, TABLE
+
+    assert {spec.scope for spec in TABLE} <= set(SCOPES)
+
+
 async def test_lookup_picks_a_code(db):
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:

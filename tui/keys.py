@@ -89,6 +89,12 @@ TABLE: tuple[KeySpec, ...] = (
 )
 
 
+SCOPES = {"app": "全局", "home": "主菜单", "form": "登记表", "page": "登记表的页（三、五、详情）", "list": "户列表、审核校验",
+          "recheck": "质量复查任务", "diff": "复查差异", "dups": "重复登记", "import": "导入外部名单",
+          "recon": "核查比对（数字键 0 一致 1 漏报 2 瞒报 3 虚报 4 错报 9 待核 记录结论，证据画面同样）", "plain": "其他画面"}
+"""Each scope of :data:`TABLE` with its title in the help (F1), in the order shown."""
+
+
 def bindings(scope: str) -> list[Binding]:
     """Textual bindings for one scope: one binding per action, all its keys, its id the spec's (so a
     site's keymap, ``[keys]`` in the config file, replaces them by id); the first key in the footer."""

@@ -10,7 +10,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import text
-from ..keys import TABLE, keys_text
+from ..keys import SCOPES, TABLE, keys_text
 from ..widgets.fields import PlainInput
 
 
@@ -146,10 +146,8 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "close", "关闭", id="help-close")]
 
     def compose(self) -> ComposeResult:
-        scopes = {"app": "全局", "home": "主菜单", "form": "登记表", "page": "登记表的页（三、五、详情）", "list": "户列表、审核校验",
-                  "recheck": "质量复查任务", "diff": "复查差异", "dups": "重复登记", "import": "导入外部名单", "plain": "其他画面"}
         lines = []
-        for scope, title in scopes.items():
+        for scope, title in SCOPES.items():
             lines.append(f"【{title}】")
             keymap = getattr(self.app, "_keymap", {}) or {}
             lines += [f"  {keys_text(s, keymap.get(s.id)):<22}{s.label}" for s in TABLE if s.scope == scope]
