@@ -11,7 +11,7 @@ columns).
 Linking (:func:`link`) uses the duplicate search's keys, strongest first: the child's ID number (15
 digits upgraded); the birth certificate number; the mother's ID number with a birth date within 5
 days, the same sex and names that agree (homophone keys) or are missing (王芳之女 links through the
-mother); a homophone name born within 3 days or with day and month swapped, mothers not different;
+mother), or with the same name at any date (a roll with a wrong birth date); a homophone name born within 3 days or with day and month swapped, mothers not different;
 the mother's name and a birth date within 3 days, with child names that agree or are one character
 apart (a list with no ID numbers and the child's name miswritten).
 One cluster holds at most one record of each source (a list lists a child once), which keeps twins
@@ -293,9 +293,12 @@ def link(records: list[Rec]) -> list[list[Rec]]:
 
     pairs(block(lambda r: (r.child_id,)), lambda a, b: True)
     pairs(block(lambda r: (r.cert,)), lambda a, b: _ids_agree(a.child_id, b.child_id))
+    # the mother's ID: a birth date within 5 days and names that agree or are missing, or the same
+    # name at any date (a mother does not give two children one name: a roll with a wrong date)
     pairs(block(lambda r: (r.mother_id,)),
-          lambda a, b: (_dates_near(a.born, b.born, DAYS_MOTHER) and (not a.sex or not b.sex or a.sex == b.sex)
-                        and _names_agree(a, b) and _ids_agree(a.child_id, b.child_id)))
+          lambda a, b: ((not a.sex or not b.sex or a.sex == b.sex) and _ids_agree(a.child_id, b.child_id)
+                        and ((_dates_near(a.born, b.born, DAYS_MOTHER) and _names_agree(a, b))
+                             or (bool(a.hkeys) and bool(b.hkeys) and _names_agree(a, b)))))
     near(block(lambda r: r.hkeys),
          lambda a, b: ((not a.sex or not b.sex or a.sex == b.sex) and _ids_agree(a.child_id, b.child_id)
                        and _ids_agree(a.mother_id, b.mother_id)))

@@ -267,3 +267,16 @@ def test_a_conclusion_follows_its_birth_when_a_later_list_names_the_child(town, 
     rows = reconcile.worklist_rows(masked=True)
     cells = [str(c) for rs in rows.values() for r in rs for c in r]
     assert not any(MOTHER in c for c in cells) and any(again.code == c for c in cells)
+
+
+def test_a_roll_with_a_wrong_birth_date_links_through_the_mother_and_name(town, tmp_path):
+    """A kindergarten roll writes 李晓玲's birth date wrong: the same mother's ID and the same name
+    still make her one child (no 疑似漏报 to add a second 李晓玲 to the household), and a confirmed
+    omission is not added where the mother already has a child of that name."""
+    import_list(_csv(tmp_path / "园.csv", ["幼儿姓名", "性别", "出生日期", "母亲身份证号"], [
+        ["李晓玲", "女", "2018-12-16", MOTHER],
+    ]), "kindergarten")
+    reconcile.run(AS_OF)
+    swap = _by_name("李晓玲")
+    assert "education" in swap.groups.split() and swap.kind == "misreport"
+    assert [f.child_name for f in ReconcileFinding.select() if f.kind == "omission"] == [""]  # only the newborn
