@@ -576,6 +576,7 @@ class VisitResult(BaseModel):
     who = pw.CharField()
     at = pw.CharField()
     records = pw.TextField(default="[]")  # the records' keys (ref:N, birth:uid) it was given on (schema 10)
+    code = pw.CharField(default="")  # the 编号 it was given under, kept for its birth (schema 11)
 
 
 class AnnualReport(BaseModel):

@@ -97,7 +97,7 @@ def find_villages(text: str) -> list[AdminDivision]:
     the short name, or the start of the name's pinyin initials (ljz for 李家庄村)."""
     from .names import pinyin
 
-    text = text.strip()
+    text = unicodedata.normalize("NFKC", text).strip()  # ２０３, ＬＪＺ as an input method types them
     if not text:
         return []
     found = []

@@ -37,6 +37,7 @@ import datetime as dt
 import hashlib
 import json
 import time
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -47,6 +48,7 @@ from . import idnumber
 from .dates import add_years
 from .dedup import one_char_apart, one_edit, swapped
 from .names import name_keys, normalize, unnamed_child
+from .sources import save_xlsx
 
 SOURCE_GROUP = {"wis": "wis", "birth_cert": "health", "delivery": "health", "vaccination": "health",
                 "kindergarten": "education", "school": "education", "police_hukou": "police"}
@@ -442,6 +444,7 @@ def run(as_of: dt.date, *, progress: Callable[[str], None] | None = None) -> Run
     kinds: Counter = Counter()
     codes: set[str] = set()
     results = {key: json.loads(records) for key, records in VisitResult.select(VisitResult.key, VisitResult.records).tuples()}
+    kept_codes = {key: code for key, code in VisitResult.select(VisitResult.key, VisitResult.code).tuples() if code}
     by_record = {rk: key for key, records in results.items() for rk in records}  # a concluded birth's records
     moved: dict[str, str] = {}  # a result's old key → the key its birth has now
     columns = ("key", "kind", "village_code", "birth_date", "child_name", "sex", "mother_name", "mother_id_number", "groups",
@@ -462,7 +465,10 @@ def run(as_of: dt.date, *, progress: Callable[[str], None] | None = None) -> Run
                 if old and old not in moved and old not in seen:
                     moved[old] = f.key
             row = _row(f, here)
-            row["code"] = code = short_code(f.key, codes)
+            # a concluded birth keeps the code it was concluded under (the work lists printed it)
+            old_key = f.key if f.key in kept_codes else next((k for k, v in moved.items() if v == f.key), None)
+            code = kept_codes.get(old_key or "") if old_key else None
+            row["code"] = code = code if code and code not in codes else short_code(f.key, codes)
             codes.add(code)
             chunk.append(tuple(row[k] for k in columns))
             if len(chunk) == 5000:  # plain executemany: peewee takes longer to build the statement than SQLite to run it
@@ -539,10 +545,15 @@ def find(key: str):
     :class:`ResultError` naming the candidates when several match, or saying none does."""
     from .models import ReconcileFinding
 
-    text = key.strip()
+    from .models import VisitResult
+
+    text = unicodedata.normalize("NFKC", key).strip()
     f = (ReconcileFinding.get_or_none(ReconcileFinding.code == text.upper())
          or ReconcileFinding.get_or_none(ReconcileFinding.key == text))
     if f is not None:
+        return f
+    concluded = VisitResult.get_or_none(VisitResult.code == text.upper())  # a code printed before its birth's key changed
+    if concluded is not None and (f := ReconcileFinding.get_or_none(ReconcileFinding.key == concluded.key)) is not None:
         return f
     some = []
     if len(text) >= 6:
@@ -566,6 +577,25 @@ FITS = {  # a conclusion must fit what the sources show (DESIGN.md §7): (in WIS
 }
 
 
+def conclusion_code(text: str) -> str:
+    """The code of a conclusion typed as its code or its name (full-width digits too). Raises
+    :class:`ResultError`."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    code = next((c for c, n in CONCLUSIONS.items() if text in (c, n)), None)
+    if code is None:
+        raise ResultError(f"结论「{text}」不对：应为 {'、'.join(f'{c} {n}' for c, n in CONCLUSIONS.items())}")
+    return code
+
+
+def check_fits(f, code: str) -> None:
+    """Raise :class:`ResultError` when conclusion ``code`` does not fit finding ``f``'s sources
+    (:data:`FITS`), or is 漏报/瞒报 for a birth elsewhere (the mother is not of this county)."""
+    if code in ("1", "2") and f.kind == "elsewhere":
+        raise ResultError("外地出生：母亲不是本县人，出生在母亲户籍地登记，不计本乡漏报；若核实她家住在本乡，请先录入她家的登记表，再比对")
+    if code in FITS and ("wis" in f.groups.split()) != FITS[code][0]:
+        raise ResultError(f"{FITS[code][1]}（出现于：{'、'.join(GROUP_NAMES[g] for g in f.groups.split())}）")
+
+
 def record_result(key: str, conclusion: str, *, note: str = "", corrections: dict[str, str] | None = None,
                   operator: str | None = None) -> str:
     """Record the visit's conclusion (``0``–``4``, ``9``; or its name, 漏报 …) on the finding
@@ -583,12 +613,9 @@ def record_result(key: str, conclusion: str, *, note: str = "", corrections: dic
     from .models import VisitResult
     from .paths import operator_login
 
-    code = next((c for c, n in CONCLUSIONS.items() if conclusion.strip() in (c, n)), None)
-    if code is None:
-        raise ResultError(f"结论「{conclusion}」不对：应为 {'、'.join(f'{c} {n}' for c, n in CONCLUSIONS.items())}")
+    code = conclusion_code(conclusion)
     f = find(key)
-    if code in FITS and ("wis" in f.groups.split()) != FITS[code][0]:
-        raise ResultError(f"{FITS[code][1]}（出现于：{'、'.join(GROUP_NAMES[g] for g in f.groups.split())}）")
+    check_fits(f, code)
     corrections = {k: v.strip() for k, v in (corrections or {}).items()}
     bad = [k for k in corrections if k not in CORRECTABLE]
     if bad:
@@ -609,10 +636,10 @@ def record_result(key: str, conclusion: str, *, note: str = "", corrections: dic
         elif code in ("1", "2"):
             birth_uid, done = _add_birth(f, code, note, evidence, who)
         if earlier and earlier.conclusion in ("1", "2") and code not in ("1", "2") and earlier.birth_uid:
-            done += "；之前按漏报补录的出生仍在户内：如不该有，请在登记表中删去"
+            done += f"；之前按{CONCLUSIONS[earlier.conclusion]}补录的出生仍在户内：如不该有，请在登记表中删去"
         values = dict(conclusion=code, note=note, village_code=f.village_code, birth_date=f.birth_date, kind=f.kind,
                       birth_uid=birth_uid, corrections=json.dumps(corrections, ensure_ascii=False), who=who, at=now_iso(),
-                      records=json.dumps([e["key"] for e in records]))
+                      records=json.dumps([e["key"] for e in records]), code=f.code)
         if birth_uid and not f.birth_uid:  # a birth was added: from now on the birth is known by its uid
             VisitResult.delete().where(VisitResult.key == f.key).execute()
             f.key, f.birth_uid = f"birth:{birth_uid}", birth_uid
@@ -811,7 +838,7 @@ def write_worklist(path, *, village: str = "", masked: bool = True,
             sheet.append(list(WORKLIST_HEADER))
             for row in rows:
                 sheet.append(row)
-        book.save(path)
+        save_xlsx(book, path)
     elif path.suffix.lower() == ".xls":
         import xlwt
 
@@ -944,7 +971,7 @@ def write_summary(path, rows: list[SummaryRow]) -> None:
     t = total(rows)
     sheet.append(["合计", "", t.reported, t.corrected, t.linked, t.omissions, t.hidden, t.false, t.misreports, t.pending, t.gap,
                   round(t.omission_rate, 4)])
-    book.save(path)
+    save_xlsx(book, path)
 
 
 def total(rows: list[SummaryRow], year: int = 0) -> SummaryRow:

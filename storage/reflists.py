@@ -29,7 +29,7 @@ from .db import now_iso, write_txn
 from .models import HeaderMapping, ImportBatch, RefKey, RefRecord, RowError
 from .names import name_keys, normalize, unnamed_child
 from .paths import operator_login
-from .sources import SourceError, open_table
+from .sources import SourceError, open_table, save_xlsx
 from .sources.profiles import FIELD_NAMES, Header, clean, find_header, profiles
 
 TOTALS = ("合计", "总计", "小计", "共计")
@@ -507,6 +507,6 @@ def write_rejects(batch_id: int, out: str | Path) -> Path:
     for e in RowError.select().where(RowError.batch == batch_id).order_by(RowError.id):
         raw = json.loads(e.raw or "{}")
         sheet.append([e.sheet, e.row_no, e.column, e.value, e.message, "；".join(f"{k}：{v}" for k, v in raw.items())])
-    book.save(out)
+    save_xlsx(book, out)
     return out
 

@@ -117,6 +117,11 @@ def test_a_confirmed_omission_becomes_a_birth_and_the_next_run_keeps_the_result(
     reconcile.run(AS_OF)  # the birth is on the forms now, still not in WIS: the result stays with it
     again = ReconcileFinding.get(ReconcileFinding.birth_uid == birth.uid)
     assert again.kind == "omission" and "forms" in again.groups
+    assert again.code == newborn.code and reconcile.find(newborn.code).key == again.key  # the printed 编号 still finds it
+    outside = _by_name("孙悟")
+    with pytest.raises(reconcile.ResultError, match="不计本乡漏报"):  # born elsewhere: not this township's omission
+        reconcile.record_result(outside.code, "1")
+    assert reconcile.conclusion_code("１") == "1"  # full-width, as an input method types it
     assert VisitResult.get(VisitResult.key == again.key).conclusion == "1"
 
 

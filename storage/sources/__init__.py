@@ -219,3 +219,12 @@ def open_table(path: str | Path, *, encoding: str | None = None) -> list[Sheet]:
     if kind == "binary":
         raise SourceError(f"不是表格文件（二进制内容，扩展名 {path.suffix}）：请确认选对了文件")
     return _csv(path)
+
+
+def save_xlsx(book, path: str | Path) -> None:
+    """Save an openpyxl workbook to ``path`` whole or not at all: built in memory, then written in
+    one go, so a path that cannot be written raises a plain ``OSError`` (openpyxl writing straight
+    to it left a half-open zip behind that printed tracebacks when collected)."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    Path(path).write_bytes(buffer.getvalue())

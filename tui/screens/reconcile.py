@@ -229,6 +229,11 @@ def ask_conclusion(screen: Screen, f, code: str, after) -> None:
         screen.say(done)
         after(done)
 
+    try:
+        reconcile.check_fits(f, code)  # before the note is typed, not after
+    except reconcile.ResultError as exc:
+        screen.say(str(exc))
+        return
     name = reconcile.CONCLUSIONS[code]
     extra = f"（确认的{reconcile.CONCLUSIONS[code]}补录到母亲户内）" if code in ("1", "2") and not f.birth_uid else ""
     screen.app.push_screen(AskScreen(f"结论：{name}{extra}", f"{f.child_name or '未起名'} {f.birth_date}：说明（可空，回车确认）："), answered)
