@@ -431,10 +431,22 @@ def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, s
             elif clean(key) not in present:
                 raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]], f"{key}：工作表「{sheet}」的前几行没有这个表头")
         found = find_header(head_rows, saved={k: v for k, v in mapping.items() if not k.startswith("第")})
-        if found is None and by_position:
-            return Header(0, 0, tuple(clean(v) for v in head_rows[0]), by_position)
+        base = known_header(source, head_rows)  # what the profiles or a kept mapping already read: kept where not remapped
+        by_text: dict[int, str] = {}
+        row_at = 0
+        if found is None:  # fewer named columns than a header needs: name them on the row that holds them
+            texts = {clean(k): f for k, f in mapping.items() if not (k.startswith("第") and k.endswith("列"))}
+            row_at = base.last if base is not None else next(
+                (n for n, r in enumerate(head_rows) if texts.keys() & {clean(v) for v in r if v is not None}), 0)
+            by_text = {i: texts[clean(v)] for i, v in enumerate(head_rows[row_at]) if v is not None and clean(v) in texts}
+        if found is None and (by_position or by_text):
+            found = base or Header(row_at, row_at, tuple(clean(v) for v in head_rows[row_at]), {})
+            found = Header(found.first, found.last, found.headers, by_text)
         if found is not None:
-            return Header(found.first, found.last, found.headers, {**found.columns, **by_position})
+            given = {**found.columns, **by_position}
+            kept = {i: f for i, f in base.columns.items() if i not in given and f not in given.values()} \
+                if base is not None and base.last == found.last else {}
+            return Header(found.first, found.last, found.headers, {**kept, **given})
     found = known_header(source, head_rows)
     if found is None:
         raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]])

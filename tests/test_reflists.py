@@ -136,6 +136,13 @@ def test_an_unknown_layout_mapped_once_is_recognised_the_second_time(township_db
     report = import_list(second, "gpl", replace=True)  # recognised without a mapping; the old list replaced
     assert report.rows_loaded == 2 and report.replaced == 1
     assert {r.name for r in RefRecord.select()} == {"王秀英", "李浩然"}
+    third = _xls(tmp_path / "c.xls", header, [[1, "张三", "130123198609010133"]])
+    import_list(third, "gpl", replace=True, mapping={"编号": "birth_cert_no"})
+    rec = RefRecord.get()  # a mapping given for one column keeps what the kept mapping reads of the others
+    assert (rec.name, rec.id_number, rec.birth_cert_no) == ("张三", "130123198609010133", "1")
+    fresh = _xls(tmp_path / "d.xls", ["序", "某人"], [[1, "李四"]])
+    report = import_list(fresh, "school", mapping={"某人": "name"})  # one column named, as the screen allows
+    assert report.rows_loaded == 1 and RefRecord.get(RefRecord.source == "school").name == "李四"
 
 
 def test_a_full_xls_sheet_of_65536_rows(township_db, tmp_path):
