@@ -337,9 +337,11 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
 @click.option("--as-of", "as_of", default=None, help="参考日期 YYYYMMDD（默认今天）：出生落在此前十年内")
 @click.option("--office", "office_code", default="130123103", show_default=True, help="数据库不存在时用此乡镇代码建立")
 @click.option("--start", is_flag=True, help="填好后启动全屏界面；演示库已有数据时直接启动")
+@click.option("--lists/--no-lists", default=True, show_default=True,
+              help="同时生成演示名单并比对（--no-lists：只生成登记表，名单自己导入）")
 @db_option
 @handled
-def demo(households: int, seed: int, as_of: str | None, office_code: str, start: bool, db_path: Path | None) -> None:
+def demo(households: int, seed: int, as_of: str | None, office_code: str, start: bool, lists: bool, db_path: Path | None) -> None:
     """建立或填充一个演示乡镇数据库（合成人口，身份证号有效，不是真实人员）。"""
     from storage import synth
     from storage.models import Household
@@ -372,18 +374,26 @@ def demo(households: int, seed: int, as_of: str | None, office_code: str, start:
         persons = synth.fill(households, as_of=day, seed=seed + Household.select().count(), progress=progress,
                              duplicates=max(households // 50, 1))  # about 2 %: something for the duplicate review
         click.echo(f"已加入 {households} 户、{persons} 人（{office.name}）。", err=True)
-        from storage import reconcile
-
-        made = synth.reference_lists(day, seed=seed)  # something for reconciliation: lists made from these births
-        click.echo("已加入演示名单：" + "，".join(f"{k} {n} 条" for k, n in made.rows.items()), err=True)
-        report = reconcile.run(day)
-        synth.annual_reports_from_wis()  # the annual report as WIS held it, for the summary to compare
-        click.echo(f"已比对：{report.births} 个出生，" + "，".join(f"{reconcile.KINDS[k]} {n}" for k, n in report.kinds.items()), err=True)
+        if not lists:
+            click.echo("未生成名单（--no-lists）：用 hecha import-list 导入名单后再 hecha reconcile。", err=True)
+        else:
+            _demo_lists(day, seed)
     if start:
         from storage.db import close_db
 
         close_db()
         run_tui(path)
+
+
+def _demo_lists(day, seed: int) -> None:
+    """The demo's reference lists, their reconciliation and annual report figures."""
+    from storage import reconcile, synth
+
+    made = synth.reference_lists(day, seed=seed)  # something for reconciliation: lists made from these births
+    click.echo("已加入演示名单：" + "，".join(f"{k} {n} 条" for k, n in made.rows.items()), err=True)
+    report = reconcile.run(day)
+    synth.annual_reports_from_wis()  # the annual report as WIS held it, for the summary to compare
+    click.echo(f"已比对：{report.births} 个出生，" + "，".join(f"{reconcile.KINDS[k]} {n}" for k, n in report.kinds.items()), err=True)
 
 
 @cli.command()
@@ -768,7 +778,7 @@ def reconcile_annual(village: str, year: int, reported: int, corrected: int, db_
 @click.option("--source", "source", required=True, help="来源：wis gpl birth_cert delivery vaccination kindergarten school police_hukou police_temporary marriage")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True, help="确认用这一份替换已导入的同来源名单")
-@click.option("--map", "maps", multiple=True, help="表头认不出时指定列的含义：--map 表头=字段 或 --map 第2列=name（字段：name id_number sex birth_date mother_name mother_id_number father_name father_id_number address birth_cert_no）")
+@click.option("--map", "maps", multiple=True, help="表头认不出时指定列的含义：--map 表头=字段 或 --map 第2列=name（字段：name id_number sex birth_date mother_name mother_id_number father_name father_id_number address birth_cert_no birth_order village parent_name household_no relation）")
 @click.option("--encoding", default=None, help="老 .xls 的编码不对时指定，如 gb18030")
 @click.option("--rejects", "rejects_out", type=click.Path(path_type=Path), default=None, help="把没导入的行写到这个 .xlsx，交原单位改正")
 @db_option
@@ -810,7 +820,7 @@ def import_list_cmd(source: str, file: Path, replace: bool, maps: tuple[str, ...
     if rejects_out:
         from storage.reflists import write_rejects
 
-        if not report.rows_rejected:
+        if not report.rows_rejected and not report.rows_warned:
             click.echo("没有错误行：不写错误行文件。")
             return
         try:
@@ -821,14 +831,16 @@ def import_list_cmd(source: str, file: Path, replace: bool, maps: tuple[str, ...
 
 
 def _import_report(file: Path, report, rejects_out: Path | None) -> None:
-    """Echo what an import did (counts, skipped sheets, the first errors)."""
-    click.echo(f"已导入 {file.name}：读 {report.rows_read} 行，导入 {report.rows_loaded} 条，错误 {report.rows_rejected} 行，"
-               f"文件内重复 {report.rows_duplicate} 条，校验位不对 {report.warnings} 条" + (f"，替换旧名单 {report.replaced} 条" if report.replaced else ""))
+    """Echo what an import did (counts, layout, unused columns, skipped sheets, the first errors)."""
+    from storage.reflists import report_lines
+
+    lines = report_lines(report)
+    click.echo(lines[0])
     if report.skipped_sheets:
         click.echo(f"  没有读的工作表（表头认不出，看来不是名单）：{'、'.join(report.skipped_sheets)}。"
                    "其中若有名单：用 --map 指定列，加 --replace 重新导入这个文件")
-    for e in report.errors[:10]:
-        click.echo(f"  {e['sheet']} 第{e['row_no']}行 {e['column']}：{e['message']}")
+    for line in lines[1:]:
+        click.echo(line)
     if report.rows_rejected > 10:
         click.echo(f"  ……共 {report.rows_rejected} 行错误" + ("" if rejects_out else "（--rejects 文件.xlsx 导出全部）"))
 
@@ -847,9 +859,15 @@ def lists_cmd(db_path: Path | None) -> None:
     if not rows:
         click.echo("还没有导入外部名单（hecha import-list --source 来源 文件）。")
         return
-    table(("批次", "来源", "文件", "导入时间", "读", "导入", "错误", "状态"),
+    table(("批次", "来源", "文件", "导入时间", "读", "导入", "错误", "号码未用", "状态"),
           [(b.id, sources.get(b.source, b.source), b.file_name, b.imported_at[:16].replace("T", " "), b.rows_read, b.rows_loaded,
-            b.rows_rejected, "在用" if b.status == "active" else "已替换") for b in rows], frozenset({4, 5, 6}))
+            b.rows_rejected, b.rows_warned, "在用" if b.status == "active" else "已替换") for b in rows], frozenset({4, 5, 6, 7}))
+    import json
+
+    for b in rows:
+        unused = json.loads(b.unused_columns or "[]")
+        if unused and b.status == "active":
+            click.echo(f"批次 {b.id} 未使用的列：{'、'.join(unused)}")
 
 
 @cli.group()

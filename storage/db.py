@@ -23,7 +23,7 @@ import peewee as pw
 from . import models
 from .paths import backup_dir
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -213,6 +213,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (9, _sql_file("0009_reconcile.sql")),
     (10, _sql_file("0010_reconcile_codes.sql")),
     (11, _sql_file("0011_visit_result_code.sql")),
+    (12, _sql_file("0012_list_fields.sql")),
 ]
 
 

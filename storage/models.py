@@ -463,6 +463,8 @@ class ImportBatch(BaseModel):
     rows_duplicate = pw.IntegerField(default=0)
     mapping = pw.TextField(default="{}")
     status = pw.CharField(default="active")
+    unused_columns = pw.TextField(default="[]")  # JSON list of the headers not used ("第N列 表头"), schema 12
+    rows_warned = pw.IntegerField(default=0)  # rows loaded with a field left out (an unusable ID number), schema 12
 
 
 class RefRecord(BaseModel):
@@ -488,6 +490,12 @@ class RefRecord(BaseModel):
     address = pw.CharField(default="")
     birth_cert_no = pw.CharField(default="")
     extra = pw.TextField(default="{}")
+    birth_order = pw.IntegerField(default=0)  # 孩次 as the list gives it, 0 unknown (schema 12)
+    village = pw.CharField(default="")  # the village as written (村(居)委会)
+    village_code = pw.CharField(default="")  # resolved against the office's villages, "" when not one of them
+    parent_name = pw.CharField(default="")  # 家长姓名: a parent the list does not say is mother or father
+    household_no = pw.CharField(default="")  # 户号 of a police register
+    relation = pw.CharField(default="")  # 与户主关系 as written
 
 
 class RefKey(BaseModel):
@@ -499,7 +507,8 @@ class RefKey(BaseModel):
 
 
 class RowError(BaseModel):
-    """A row of a reference list that was not loaded: where (sheet, row, column), the value, why."""
+    """A row of a reference list that was not loaded (``level`` ``rejected``), or was loaded without
+    one of its fields (``warning``: an unusable ID number): where (sheet, row, column), the value, why."""
 
     batch = pw.ForeignKeyField(ImportBatch, backref="errors", on_delete="CASCADE", index=True)
     sheet = pw.CharField(default="")
@@ -508,6 +517,7 @@ class RowError(BaseModel):
     value = pw.TextField(default="")
     message = pw.TextField()
     raw = pw.TextField(default="{}")
+    level = pw.CharField(default="rejected")  # schema 12
 
 
 class HeaderMapping(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from . import divisions
 from .divisions import short_name
@@ -108,6 +109,42 @@ def find_villages(text: str) -> list[AdminDivision]:
             found.append(v)
     exact = [v for v in found if text in (v.code, v.name, short_name(v.name))]
     return exact or found
+
+
+def village_resolver() -> Callable[[str], str]:
+    """A function giving the 12-digit code of the office's village that a list's village cell names
+    (its code, its name with or without 村民委员会/村委会/居委会, or the name without 村 or 社区),
+    ``""`` when it names none or several. Built once per import: it holds the office's villages."""
+    def core(name: str) -> str:
+        base = short_name(name)
+        for tail in ("社区", "村", "居"):
+            if base.endswith(tail) and len(base) > len(tail) + 1:
+                return base[: -len(tail)]
+        return base
+
+    by_code: dict[str, str] = {}
+    by_name: dict[str, set[str]] = {}
+    for v in villages():
+        by_code[v.code] = v.code
+        for key in {v.name, short_name(v.name), core(v.name)}:
+            by_name.setdefault(key, set()).add(v.code)
+    seen: dict[str, str] = {}
+
+    def resolve(text: str) -> str:
+        if text in seen:
+            return seen[text]
+        clean = "".join(unicodedata.normalize("NFKC", text).split())
+        code = by_code.get(clean, "")
+        if not code:
+            for key in (clean, short_name(clean), core(clean)):
+                found = by_name.get(key, set())
+                if len(found) == 1:
+                    code = next(iter(found))
+                    break
+        seen[text] = code
+        return code
+
+    return resolve
 
 
 def live_counts() -> dict[str, int]:

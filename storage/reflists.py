@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from . import idnumber
+from .dates import add_years
 from .db import now_iso, write_txn
 from .models import HeaderMapping, ImportBatch, RefKey, RefRecord, RowError
 from .names import name_keys, normalize, unnamed_child
@@ -53,7 +54,9 @@ class NeedsReplace(Exception):
 @dataclass
 class ImportReport:
     """What an import did: the batch id (``None`` when nothing changed), rows read, loaded,
-    rejected (with the first errors), duplicates within the file, warnings (bad check characters)."""
+    rejected (with the first errors), duplicates within the file, warnings (bad check characters),
+    rows loaded with an unusable ID number left out, the columns no field took (issue 12: nothing
+    dropped without a word) and the export layout recognised."""
 
     batch_id: int | None
     source: str
@@ -67,6 +70,35 @@ class ImportReport:
     replaced: int = 0
     errors: list[dict] = field(default_factory=list)
     skipped_sheets: list[str] = field(default_factory=list)
+    rows_warned: int = 0  # rows loaded without an unusable field (an ID number), reported
+    warned: list[dict] = field(default_factory=list)  # the first of them
+    unused_columns: list[str] = field(default_factory=list)  # "第N列 表头" of the columns no field took
+    layouts: list[str] = field(default_factory=list)  # the export layouts recognised (the P&WIS export by woman …)
+    parents_found: int = 0  # children of a police register given their mother or father through 户号
+
+
+def report_lines(report: ImportReport, *, errors: int = 10, width: int = 0) -> list[str]:
+    """What an import did, in Chinese lines for the command line and the import screen: counts, the
+    layout recognised, the columns not used (with the ``--map`` that would use one), rows loaded
+    without an unusable ID number, the first errors. ``width`` cuts each detail line (0: whole)."""
+    r = report
+    cut = (lambda t: t[:width]) if width else (lambda t: t)
+    lines = [f"已导入 {r.file_name}：读 {r.rows_read} 行，导入 {r.rows_loaded} 条，错误 {r.rows_rejected} 行，"
+             f"文件内重复 {r.rows_duplicate} 条，校验位不对 {r.warnings} 条" + (f"，替换旧名单 {r.replaced} 条" if r.replaced else "")]
+    if r.layouts:
+        lines.append(f"  认出的格式：{'、'.join(r.layouts)}")
+    if r.unused_columns:
+        lines.append(cut(f"  未使用的列：{'、'.join(r.unused_columns)}"))
+        lines.append(cut("  其中若有需要比对的（如母亲身份证号、孩次、村）：用 --map 表头=字段 指定后加 --replace 重新导入"))
+    if r.rows_warned:
+        lines.append(cut(f"  {r.rows_warned} 行有号码不能用（电子表格存成数字、格式不对或不是本人的）：其余内容已导入，该号码不参加比对"))
+        for e in r.warned[:min(errors, 3)]:
+            lines.append(cut(f"    {e['sheet']} 第{e['row_no']}行 {e['column']}：{e['message']}"))
+    if r.parents_found:
+        lines.append(f"  按户号和与户主关系给 {r.parents_found} 个孩子找到了父母")
+    for e in r.errors[:errors]:
+        lines.append(cut(f"  {e['sheet']} 第{e['row_no']}行 {e['column']}：{e['message']}"))
+    return lines
 
 
 def cell_text(value: Any) -> str:
@@ -162,57 +194,172 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+ORDERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+PARENT_YEARS = 15  # a child's ID whose birth date is this many years before the row's birth date is a parent's
+MOTHER_MIN_YEARS = 12  # a mother's ID whose birth date is less than this before the child's is not hers
+
+
+def birth_order(value: Any) -> int:
+    """孩次 of a list's cell: ``2``, ``2.0``, ``二``, ``二孩``, ``第2孩``, ``2孩``; 0 when it is none."""
+    text = unicodedata.normalize("NFKC", _text(value)).replace("第", "").replace("孩", "").replace("胎", "").strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    n = int(text) if text.isdigit() else ORDERS.get(text, 0)
+    return n if 1 <= n <= 20 else 0
+
+
+@dataclass
+class SheetChecks:
+    """Per sheet: rows whose child ID number is a parent's by its birth date, and rows whose
+    mother's ID number cannot be the mother's, out of the rows where both could be compared; the
+    first such row of each, for the message when most rows are so (the column is mapped wrong)."""
+
+    child_checked: int = 0
+    child_parent: int = 0
+    child_example: str = ""
+    mother_checked: int = 0
+    mother_wrong: int = 0
+    mother_example: str = ""
+
+
+class ColumnMismatch(ValueError):
+    """A mapped column whose content contradicts its meaning in most rows (the mother's ID number
+    under the child's field): the message names the column and the ``--map`` that fixes it."""
+
+
 def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
-                texts: list[str] | None = None) -> tuple[dict | None, dict | None, bool]:
-    """``(record, error, warning)`` for one data row (``texts``: its cells as text, when known)."""
+                texts: list[str] | None = None, village_of: Callable[[str], str] | None = None,
+                checks: SheetChecks | None = None) -> tuple[dict | None, dict | None, list[dict]]:
+    """``(record, error, warnings)`` for one data row (``texts``: its cells as text, when known).
+
+    A row is refused (``error``) only when nothing in it names a person or its date is no date; an
+    ID number that cannot be used (stored by a spreadsheet as a number, of the wrong shape, or
+    by its birth date not the person's) is left out of the record and reported in ``warnings``,
+    the rest of the row loaded (issue 12). A valid child ID number's birth date is the row's birth
+    date (DESIGN.md §5: derived fields)."""
     width = len(row)
     cells = {f: row[i] if i < width else None for i, f in header.columns.items()}
     texts = texts if texts is not None else [_text(v) for v in row]
     names = header.headers
     raw = {names[i] or f"第{i + 1}列": t for i, t in enumerate(texts) if t}
     rec: dict[str, Any] = {"source": source, "sheet": sheet, "row_no": row_no, "raw": json.dumps(raw, ensure_ascii=False)}
+    warnings: list[dict] = []
 
-    def error(field: str, message: str) -> tuple[None, dict, bool]:
-        column = next((header.headers[i] for i, f in header.columns.items() if f == field), "")
-        return None, {"sheet": sheet, "row_no": row_no, "column": column, "value": _text(cells.get(field)), "message": message,
-                      "raw": rec["raw"]}, False
+    def problem(field: str, message: str, level: str) -> dict:
+        column = next((f"第{i + 1}列 {header.headers[i]}".strip() for i, f in header.columns.items() if f == field), "")
+        return {"sheet": sheet, "row_no": row_no, "column": column, "value": _text(cells.get(field)), "message": message,
+                "raw": rec["raw"], "level": level}
 
-    warning = False
-    own = None
+    def error(field: str, message: str) -> tuple[None, dict, list]:
+        return None, problem(field, message, "rejected"), []
+
+    infos: dict[str, idnumber.IdInfo | None] = {}
+    lost_date = ""
+    own_unusable = False
     for key in ("id_number", "mother_id_number", "father_id_number"):
-        info, problem = _id(cells.get(key), FIELD_NAMES[key])
-        if problem:
-            return error(key, problem)
-        rec[key] = info.number if info else ""
-        if key == "id_number":
-            own = info
-            rec["id_number_18"] = info.number_18 if info and info.ok else ""
-            rec["id_check"] = info.status if info else "missing"
-            warning = bool(info and info.status == idnumber.BAD_CHECKSUM)
+        info, bad = _id(cells.get(key), FIELD_NAMES[key])
+        if bad:
+            own_unusable = own_unusable or key == "id_number"
+            warnings.append(problem(key, bad + "；已导入这一行的其他内容，这个号码不参加比对", "warning"))
+            value = cells.get(key)
+            if key == "id_number" and isinstance(value, float) and value >= 1e15:  # the first 15 digits are intact
+                lost_date = f"{value:.0f}"[6:14]
+        infos[key] = info
     rec["name"] = _text(cells.get("name"))
     if rec["name"] in PLACEHOLDERS:  # 无, 不详 … is no name
         rec["name"] = ""
-    if not rec["name"] and not rec["id_number"] and not rec["mother_id_number"]:
+    for key in ("mother_name", "father_name", "parent_name"):
+        rec[key] = _text(cells.get(key))
+        if rec[key] in PLACEHOLDERS:
+            rec[key] = ""
+    if not rec["name"] and not infos["id_number"] and not infos["mother_id_number"] and not rec["mother_name"]:
+        if warnings:  # only an unusable number named the person
+            return None, dict(warnings[0], level="rejected", message=warnings[0]["message"].split("；")[0]
+                              + "；这一行没有别的能认出人的内容（姓名、母亲），未导入"), []
         return error("name", "既没有姓名，也没有身份证号或母亲身份证号：无法与人员比对")
     born = cells.get("birth_date")
+    written: tuple[str, str] | None = None
     if born is not None and _text(born):
-        parsed = parse_date(born)
-        if parsed is None:
-            return error("birth_date", f"出生日期「{_text(born)}」认不出：应为日期，如 2015-03-07 或 20150307")
-        if not "1900-01-01" <= parsed[0] <= idnumber._today().isoformat():
+        written = parse_date(born)
+        if written is None:
+            return error("birth_date", f"出生日期「{_text(born)}」认不出：应为日期，如 2015-03-07 或 20150307（只有年月写 201503）")
+        if not "1900-01-01" <= written[0] <= idnumber._today().isoformat():
             return error("birth_date", f"出生日期「{_text(born)}」不合理（早于1900年或晚于今天）：请按原件核对")
-        rec["birth_date"], rec["birth_date_prec"] = parsed
+    own, mother = infos["id_number"], infos["mother_id_number"]
+    row_day = dt.date.fromisoformat(written[0]) if written else None
+    if own is not None and own.birth_date and row_day:
+        if checks is not None:
+            checks.child_checked += 1
+        if own.birth_date <= add_years(row_day, -PARENT_YEARS):
+            if checks is not None:
+                checks.child_parent += 1
+                checks.child_example = checks.child_example or f"第{row_no}行 {own.number}（{own.birth_date}）与出生日期 {written[0]}"
+            warnings.append(problem("id_number", f"号码里的出生日期 {own.birth_date} 比本行的出生日期 {written[0]} 早{PARENT_YEARS}年以上："
+                                    "不是本人的号码（可能是母亲或父亲的）；已导入这一行的其他内容，这个号码不参加比对", "warning"))
+            own, own_unusable = None, True
+    if mother is not None and mother.birth_date:
+        child_day = (own.birth_date if own and own.ok else None) or row_day
+        if child_day:
+            if checks is not None:
+                checks.mother_checked += 1
+            if mother.birth_date > add_years(child_day, -MOTHER_MIN_YEARS):
+                if checks is not None:
+                    checks.mother_wrong += 1
+                    checks.mother_example = checks.mother_example or f"第{row_no}行 {mother.number}（{mother.birth_date}）与出生日期 {child_day}"
+                warnings.append(problem("mother_id_number", f"母亲的号码里的出生日期 {mother.birth_date} 离孩子出生不到{MOTHER_MIN_YEARS}年："
+                                        "不是母亲的号码；已导入这一行的其他内容，这个号码不参加比对", "warning"))
+                mother = None
+    rec["id_number"] = own.number if own else ""
+    rec["id_number_18"] = own.number_18 if own and own.ok else ""
+    rec["id_check"] = own.status if own else ("unusable" if own_unusable else "missing")
+    rec["mother_id_number"] = mother.number if mother else ""
+    father = infos["father_id_number"]
+    rec["father_id_number"] = father.number if father else ""
+    if own is not None and own.ok and own.birth_date:  # the ID's date is the row's date (a roll's 201809 becomes the day)
+        rec["birth_date"], rec["birth_date_prec"] = own.birth_date.isoformat(), "D"
+    elif written:
+        rec["birth_date"], rec["birth_date_prec"] = written
+    elif own is not None and own.birth_date:
+        rec["birth_date"], rec["birth_date_prec"] = own.birth_date.isoformat(), "D"
+    elif lost_date and (day := idnumber._date(lost_date)):
+        rec["birth_date"], rec["birth_date_prec"] = day.isoformat(), "D"
     else:
-        id_born = own.birth_date if own else None
-        rec["birth_date"], rec["birth_date_prec"] = (id_born.isoformat(), "D") if id_born else ("", "D")
+        rec["birth_date"], rec["birth_date_prec"] = "", "D"
+    extra = {}
+    if written and rec["birth_date"] and written[0][:7 if written[1] == "M" else 10] != rec["birth_date"][:7 if written[1] == "M" else 10]:
+        extra["date_written"] = written[0] if written[1] == "D" else written[0][:7]  # the date column, where the ID's date won
     sex = _text(cells.get("sex")).lower()
     rec["sex"] = SEX.get(sex, "") or (own.sex or "" if own else "")
     if rec["name"] and not rec["sex"] and (child := unnamed_child(rec["name"])):
         rec["sex"] = child[1]
-    for key in ("mother_name", "father_name", "address", "birth_cert_no"):
+    for key in ("address", "birth_cert_no", "household_no", "relation"):
         rec[key] = _text(cells.get(key))
-    rec["extra"] = "{}"
-    return rec, None, warning
+    rec["birth_order"] = birth_order(cells.get("birth_order"))
+    if cells.get("birth_order") is not None and _text(cells.get("birth_order")) and not rec["birth_order"]:
+        warnings.append(problem("birth_order", f"孩次「{_text(cells.get('birth_order'))}」认不出（应为 1、2、3 …）：未用", "warning"))
+    rec["village"] = _text(cells.get("village"))
+    rec["village_code"] = village_of(rec["village"]) if rec["village"] and village_of else ""
+    rec["extra"] = json.dumps(extra, ensure_ascii=False) if extra else "{}"
+    return rec, None, warnings
+
+
+def _check_columns(checks: SheetChecks, header: Header, sheet: str) -> None:
+    """Refuse a sheet where most rows say a mapped ID column is not what it is mapped as
+    (:class:`ColumnMismatch` with the ``--map`` that fixes it)."""
+    def column(field: str) -> str:
+        return next((header.headers[i] or f"第{i + 1}列" for i, f in header.columns.items() if f == field), field)
+
+    if checks.child_checked >= 3 and checks.child_parent * 2 > checks.child_checked:
+        name = column("id_number")
+        raise ColumnMismatch(
+            f"工作表「{sheet}」的「{name}」列不是孩子本人的身份证号：{checks.child_parent}/{checks.child_checked} 行号码里的出生日期"
+            f"比该行出生日期早{PARENT_YEARS}年以上（如{checks.child_example}），是母亲（或父亲）的号码。"
+            f"请指定：--map {name}=mother_id_number（界面：导入时把这一列选为母亲身份证号）")
+    if checks.mother_checked >= 3 and checks.mother_wrong * 2 > checks.mother_checked:
+        name = column("mother_id_number")
+        raise ColumnMismatch(
+            f"工作表「{sheet}」的「{name}」列不是母亲的身份证号：{checks.mother_wrong}/{checks.mother_checked} 行号码里的出生日期"
+            f"离孩子出生不到{MOTHER_MIN_YEARS}年（如{checks.mother_example}）。请指定这一列的含义，如 --map {name}=id_number")
 
 
 def import_list(path: str | Path, source: str, *, replace: bool = False, mapping: dict[str, str] | None = None,
@@ -349,15 +496,20 @@ def _load(path, source, sheets, digest, report, older, replace, mapping, operato
             report.replaced += old.rows_loaded
         for i in range(0, len(errors), 2000):
             RowError.insert_many([dict(e, batch=batch.id) for e in errors[i:i + 2000]]).execute()
-        batch.rows_read, batch.rows_loaded, batch.rows_rejected = report.rows_read, loaded, len(errors)
+        rejected = [e for e in errors if e["level"] == "rejected"]
+        batch.rows_read, batch.rows_loaded, batch.rows_rejected = report.rows_read, loaded, len(rejected)
         batch.rows_duplicate, batch.mapping, batch.status = report.rows_duplicate, json.dumps(used, ensure_ascii=False), "active"
+        batch.rows_warned, batch.unused_columns = report.rows_warned, json.dumps(report.unused_columns, ensure_ascii=False)
         batch.save()
+        if "household_no" in used.values() and "relation" in used.values():
+            report.parents_found = derive_parents(batch.id)
         if mapping:  # kept by header text (a column number means nothing in the next list)
             by_text = {h: f for h, f in used.items() if not (h.startswith("第") and h.endswith("列"))}
             if by_text:
                 HeaderMapping.insert(source=source, headers=json.dumps(sorted(by_text), ensure_ascii=False),
                                      mapping=json.dumps(by_text, ensure_ascii=False), saved_at=now_iso()).on_conflict_replace().execute()
-    report.batch_id, report.rows_loaded, report.rows_rejected, report.errors = batch.id, loaded, len(errors), errors[:20]
+    report.batch_id, report.rows_loaded, report.rows_rejected, report.errors = batch.id, loaded, len(rejected), rejected[:20]
+    report.warned = [e for e in errors if e["level"] == "warning"][:20]
     return report
 
 
@@ -365,9 +517,12 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
                  skipped: list[UnknownLayout], progress) -> tuple[int, int]:
     """Read every sheet's rows into ``writer`` (records) and ``errors``; ``(records added, sheets
     that are lists)``."""
+    from .office import village_resolver
+
     seen: set[tuple] = set()
     loaded = lists = 0
     chunk: list[dict] = []
+    village_of = village_resolver()
     for sheet, rows, head_rows in _heads(sheets):
         try:
             header = _header(source, sheet.name, head_rows, mapping)
@@ -376,12 +531,18 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
             continue
         lists += 1
         used.update({header.headers[i] or f"第{i + 1}列": f for i, f in header.columns.items()})
+        prefix = f"{sheet.name}：" if len(sheets) > 1 else ""
+        report.unused_columns.extend(prefix + c for c in header.unused())
+        if header.layout and header.layout not in report.layouts:
+            report.layouts.append(header.layout)
+        checks = SheetChecks()
         header_columns = sorted(header.columns)
         header_texts = [_text(head_rows[header.last][i]) if i < len(head_rows[header.last]) else "" for i in header_columns] \
             if header.last < len(head_rows) else []
         if not any(header_texts):
             header_texts = []
         numbered = list(enumerate(head_rows, start=1))[header.last + 1:]
+        id_columns = [i for i, f in header.columns.items() if f.endswith("id_number")]
 
         def data(numbered=numbered, rows=rows, skip=len(head_rows)):
             yield from numbered
@@ -394,12 +555,18 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
                 continue  # an empty row, or a totals row (合计 12人, or 8 | 合计 after a 序号) that is not a person
             if header_texts and [texts[i] if i < len(texts) else "" for i in header_columns] == header_texts:
                 continue  # the header again (a list printed page by page repeats it)
+            if id_columns and all(i < len(texts) and len(texts[i]) >= 2 and texts[i] not in PLACEHOLDERS
+                                  and not any(c.isdigit() for c in texts[i]) for i in id_columns):
+                continue  # a header row where the ID numbers should be (号码, 身份证号): columns mapped by number
             report.rows_read += 1
-            rec, err, warned = _row_record(row, header, sheet.name, row_no, source, texts)
+            rec, err, warned = _row_record(row, header, sheet.name, row_no, source, texts, village_of, checks)
             if err:
                 errors.append(err)
                 continue
-            report.warnings += warned
+            report.warnings += rec["id_check"] == idnumber.BAD_CHECKSUM
+            if warned:
+                report.rows_warned += 1
+                errors.extend(warned)
             key = (rec["id_number_18"] or rec["id_number"],) if rec["id_number"] else (normalize(rec["name"]), rec["birth_date"], rec["mother_id_number"])
             if key in seen:
                 report.rows_duplicate += 1
@@ -411,6 +578,7 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
                 chunk = []
             if progress and report.rows_read % 5000 == 0:
                 progress(report.rows_read)
+        _check_columns(checks, header, sheet.name)  # a column mapped wrong: the whole import is refused (rolled back)
     writer.add(chunk)
     return loaded + len(chunk), lists
 
@@ -441,12 +609,12 @@ def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, s
             by_text = {i: texts[clean(v)] for i, v in enumerate(head_rows[row_at]) if v is not None and clean(v) in texts}
         if found is None and (by_position or by_text):
             found = base or Header(row_at, row_at, tuple(clean(v) for v in head_rows[row_at]), {})
-            found = Header(found.first, found.last, found.headers, by_text)
+            found = Header(found.first, found.last, found.headers, by_text, found.layout)
         if found is not None:
             given = {**found.columns, **by_position}
             kept = {i: f for i, f in base.columns.items() if i not in given and f not in given.values()} \
                 if base is not None and base.last == found.last else {}
-            return Header(found.first, found.last, found.headers, {**kept, **given})
+            return Header(found.first, found.last, found.headers, {**kept, **given}, found.layout)
     found = known_header(source, head_rows)
     if found is None:
         raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]])
@@ -470,7 +638,11 @@ def known_header(source: str, head_rows: list[list]) -> Header | None:
 
 COLUMNS = ("id", "batch_id", "source", "sheet", "row_no", "raw", "name", "sex", "birth_date", "birth_date_prec", "id_number",
            "id_number_18", "id_check", "mother_name", "mother_id_number", "father_name", "father_id_number", "address",
-           "birth_cert_no", "extra")
+           "birth_cert_no", "extra", "birth_order", "village", "village_code", "parent_name", "household_no", "relation")
+
+
+OPTIONAL = {"birth_order": 0, "village": "", "village_code": "", "parent_name": "", "household_no": "", "relation": ""}
+"""Columns a record may leave out (schema 12): a writer fills them with these."""
 
 
 class RecordWriter:
@@ -497,6 +669,8 @@ class RecordWriter:
             return
         rows, keys, rid = [], [], self.next_id
         for rec in records:
+            for key, value in OPTIONAL.items():
+                rec.setdefault(key, value)
             rows.append((rid, self.batch_id, *self.values(rec)))
             name = rec["name"]
             if name and not unnamed_child(name):
@@ -507,18 +681,72 @@ class RecordWriter:
         self.next_id = rid
 
 
+HEAD = frozenset({"户主", "本人", "01", "02"})
+SPOUSE = frozenset({"妻", "妻子", "夫", "丈夫", "配偶", "10", "11", "12"})
+CHILD_WORDS = ("子", "女")
+NOT_CHILD = ("女婿", "儿媳", "媳", "孙", "侄", "甥", "外", "婿", "兄", "弟", "姐", "妹", "父", "母")
+
+
+def _is_child(relation: str) -> bool:
+    """Whether a relationship to the head (GB/T 4761 code or its words) makes the person the
+    head's son or daughter: 子, 女, 长子, 次女, 养子 … (codes 20–27, 29–37, 39), not 女婿, 儿媳, 孙子."""
+    text = relation.strip()
+    if text.isdigit() and len(text) == 2:
+        return 20 <= int(text) <= 39 and text not in ("28", "38")
+    return any(w in text for w in CHILD_WORDS) and not any(w in text for w in NOT_CHILD)
+
+
+def derive_parents(batch_id: int) -> int:
+    """Give the children of a police register (户号 and 与户主关系) their mother and father from
+    their household: the woman among the head and the head's spouse is the mother of the head's
+    children, the man their father (GB/T 4761 codes or words). Only empty fields are filled; the
+    record's ``extra`` says ``parents_from: 户号``. Returns the children given a parent. Runs in
+    the import's transaction."""
+    con = RefRecord._meta.database.connection()
+    homes: dict[str, list[tuple]] = {}
+    for row in con.execute('SELECT id, household_no, relation, sex, name, id_number, mother_name, mother_id_number, '
+                           'father_name, father_id_number, extra FROM ref_record WHERE batch_id = ? AND household_no != ""',
+                           (batch_id,)):
+        homes.setdefault(row[1], []).append(row)
+    updates = []
+    for members in homes.values():
+        adults = [m for m in members if m[2].strip() in HEAD or m[2].strip() in SPOUSE]
+        mothers = [m for m in adults if m[3] == "2"]
+        fathers = [m for m in adults if m[3] == "1"]
+        mother = mothers[0] if len(mothers) == 1 else None
+        father = fathers[0] if len(fathers) == 1 else None
+        if mother is None and father is None:
+            continue
+        for m in members:
+            if not _is_child(m[2]):
+                continue
+            rid, m_name, m_id, f_name, f_id = m[0], m[6], m[7], m[8], m[9]
+            new = (m_name or (mother[4] if mother else ""), m_id or (mother[5] if mother else ""),
+                   f_name or (father[4] if father else ""), f_id or (father[5] if father else ""))
+            if new != (m_name, m_id, f_name, f_id):
+                extra = json.loads(m[10] or "{}")
+                extra["parents_from"] = "户号"
+                updates.append((*new, json.dumps(extra, ensure_ascii=False), rid))
+    con.executemany("UPDATE ref_record SET mother_name = ?, mother_id_number = ?, father_name = ?, father_id_number = ?, "
+                    "extra = ? WHERE id = ?", updates)
+    return len(updates)
+
+
 def write_rejects(batch_id: int, out: str | Path) -> Path:
-    """Write the rows of batch ``batch_id`` that were not loaded to an ``.xlsx`` (openpyxl) for the
-    department that sent the list: sheet, row, column, value, reason, then the row as read."""
+    """Write the rows of batch ``batch_id`` that were not loaded, and those loaded without a field
+    (an unusable ID number), to an ``.xlsx`` (openpyxl) for the department that sent the list:
+    sheet, row, what was done, column, value, reason, then the row as read."""
     from openpyxl import Workbook
 
     out = Path(out)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("错误行")
-    sheet.append(["工作表", "行号", "列", "值", "原因", "原行内容"])
-    for e in RowError.select().where(RowError.batch == batch_id).order_by(RowError.id):
+    sheet.append(["工作表", "行号", "处理", "列", "值", "原因", "原行内容"])
+    done = {"rejected": "未导入", "warning": "已导入，此项未用"}
+    for e in RowError.select().where(RowError.batch == batch_id).order_by(RowError.level, RowError.id):
         raw = json.loads(e.raw or "{}")
-        sheet.append([e.sheet, e.row_no, e.column, e.value, e.message, "；".join(f"{k}：{v}" for k, v in raw.items())])
+        sheet.append([e.sheet, e.row_no, done.get(e.level, e.level), e.column, e.value, e.message,
+                      "；".join(f"{k}：{v}" for k, v in raw.items())])
     save_xlsx(book, out)
     return out
 

@@ -38,14 +38,18 @@ def test_an_xls_in_gbk_with_dates_and_an_id_stored_as_a_number(township_db, tmp_
     rows = [[1, *CHILD], [2, "王芳之子", "男", "2019/9/1", "王芳", 130123199005060229.0, ""], [3, "张三", "", "不详", "", "", ""]]
     path = _xls(tmp_path / "出生证.xls", header, rows)
     report = import_list(path, "birth_cert")
-    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (3, 1, 2)
-    rec = RefRecord.get()
+    # the row whose mother's ID a spreadsheet stored as a number is loaded without it, and reported (issue 12)
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected, report.rows_warned) == (3, 2, 1, 1)
+    rec = RefRecord.get(RefRecord.row_no == 2)
     assert (rec.name, rec.sex, rec.birth_date, rec.mother_id_number, rec.birth_cert_no) == ("李梓涵", "2", "2017-03-06", CHILD[4], CHILD[5])
+    kept = RefRecord.get(RefRecord.row_no == 3)
+    assert (kept.name, kept.mother_name, kept.mother_id_number, kept.birth_date) == ("王芳之子", "王芳", "", "2019-09-01")
     errors = {e.row_no: e for e in RowError.select()}
-    assert "存成数字" in errors[3].message and errors[3].column == "母亲身份证号" and errors[3].sheet == "名单"
-    assert "认不出" in errors[4].message and errors[4].value == "不详"
+    assert "存成数字" in errors[3].message and errors[3].column == "第6列 母亲身份证号" and errors[3].sheet == "名单"
+    assert errors[3].level == "warning" and "已导入" in errors[3].message
+    assert "认不出" in errors[4].message and errors[4].value == "不详" and errors[4].level == "rejected"
     again = import_list(path, "birth_cert")  # the same file: nothing changes
-    assert again.same_file and RefRecord.select().count() == 1 and ImportBatch.select().count() == 1
+    assert again.same_file and RefRecord.select().count() == 2 and ImportBatch.select().count() == 1
 
 
 def test_merged_group_headers(township_db, tmp_path):
@@ -166,7 +170,7 @@ def test_import_list_command_and_rejects_sheet(township_db, tmp_path):
     from python_calamine import CalamineWorkbook
 
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("错误行").to_python()
-    assert rows[1][1] == 3 and "姓名" in rows[1][4]
+    assert rows[1][1] == 3 and rows[1][2] == "未导入" and "姓名" in rows[1][5]
     res = CliRunner().invoke(cli, ["import-list", "--source", "delivery", str(path), "--db", str(township_db)])
     assert "已经导入过" in res.output
     res = CliRunner().invoke(cli, ["lists", "--db", str(township_db)])

@@ -20,16 +20,33 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "profiles.toml"
 FIELDS = ("name", "id_number", "sex", "birth_date", "mother_name", "mother_id_number", "father_name", "father_id_number",
-          "address", "birth_cert_no")
+          "address", "birth_cert_no", "birth_order", "village", "parent_name", "household_no", "relation")
 FIELD_NAMES = {"name": "姓名", "id_number": "身份证号", "sex": "性别", "birth_date": "出生日期", "mother_name": "母亲姓名",
                "mother_id_number": "母亲身份证号", "father_name": "父亲姓名", "father_id_number": "父亲身份证号", "address": "住址",
-               "birth_cert_no": "出生医学证明编号"}
-_MARKS = re.compile(r"[\s*＊:：]|（必填）|\(必填\)")
+               "birth_cert_no": "出生医学证明编号", "birth_order": "孩次", "village": "村（居）委会", "parent_name": "家长姓名",
+               "household_no": "户号", "relation": "与户主关系"}
+_MARKS = re.compile(r"（必填）|\(必填\)|[\s*＊:：()（）]")
 
 
 def clean(header) -> str:
-    """A header as compared: text, spaces, line breaks, ``*`` and ``（必填）`` removed."""
+    """A header as compared: text, spaces, line breaks, brackets, ``*`` and ``（必填）`` removed
+    (村(居)委会 and 村（居）委会 compare as 村居委会)."""
     return _MARKS.sub("", str(header or ""))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The layout of a whole export in which headers mean something else than in other lists (the
+    P&WIS export by woman: 身份证号 is the mother's). It applies when the header holds, for each
+    group of ``when``, one of the group's headers (cleaned); ``columns`` then win."""
+
+    name: str
+    when: tuple[frozenset[str], ...]
+    columns: dict[str, str]
+
+    def applies(self, headers: set[str]) -> bool:
+        """Whether a header row of these cleaned ``headers`` is of this layout."""
+        return all(group & headers for group in self.when)
 
 
 def _load(path: Path) -> dict:
@@ -40,6 +57,33 @@ def _load(path: Path) -> dict:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
+def _layouts(data: dict, where: Path) -> list[Layout]:
+    out = []
+    for n, item in enumerate(data.get("layouts", []), start=1):
+        try:
+            columns = {clean(h): f for h, f in item["columns"].items()}
+            layout = Layout(str(item["name"]), tuple(frozenset(clean(h) for h in group) for group in item["when"]), columns)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"{where}：第{n}个 [[layouts]] 不完整（{exc}）：要有 name、when、columns") from None
+        bad = sorted(set(columns.values()) - set(FIELDS))
+        if bad:
+            raise ValueError(f"{where}：[[layouts]]「{layout.name}」没有字段 {'、'.join(bad)}（可用：{'、'.join(FIELDS)}）")
+        out.append(layout)
+    return out
+
+
+@lru_cache(maxsize=1)
+def layouts() -> tuple[Layout, ...]:
+    """The known export layouts: the office's own first (they win), then the project's."""
+    office = _office_file()
+    own = _layouts(_load(office), office) if office.is_file() else []
+    return tuple(own + _layouts(_load(DATA), DATA))
+
+
+def _office_file() -> Path:
+    return Path(os.environ.get("HECHA_PROFILES") or Path.home() / ".config" / "hecha" / "profiles.toml")
+
+
 @lru_cache(maxsize=1)
 def profiles() -> tuple[dict[str, str], dict[str, str]]:
     """``(sources, synonyms)``: source kind → its name; cleaned header → field. The office's own
@@ -47,7 +91,7 @@ def profiles() -> tuple[dict[str, str], dict[str, str]]:
     data = _load(DATA)
     sources = dict(data["sources"])
     synonyms = {clean(h): field for field, headers in data["fields"].items() for h in headers}
-    office = Path(os.environ.get("HECHA_PROFILES") or Path.home() / ".config" / "hecha" / "profiles.toml")
+    office = _office_file()
     if office.is_file():
         try:
             extra = _load(office)
@@ -70,35 +114,51 @@ class Header:
     last: int
     headers: tuple[str, ...]
     columns: dict[int, str]
+    layout: str = ""  # the export layout recognised (:class:`Layout`), "" for plain synonyms
+
+    def unused(self) -> list[str]:
+        """The columns with a header that no field takes, as ``第N列 表头`` (what the import reports)."""
+        return [f"第{i + 1}列 {h}" for i, h in enumerate(self.headers) if h and i not in self.columns and h not in ROW_NUMBERS]
 
 
-def _map(headers: list[str], synonyms: dict[str, str]) -> dict[int, str]:
+ROW_NUMBERS = frozenset({"序号", "编号", "行号", "序"})
+"""Headers of a row-number column, which holds no data and is not reported as unused."""
+
+
+def _map(headers: list[str], synonyms: dict[str, str], saved: dict[str, str] | None = None) -> tuple[dict[int, str], str]:
+    """Column index → field for a header row, and the layout that applied (``""``): a saved hand
+    mapping wins over a layout, a layout over the synonyms."""
+    present = {clean(h) for h in headers if h}
+    layout = next((lay for lay in layouts() if lay.applies(present)), None)
+    if layout is not None:
+        synonyms = {**synonyms, **layout.columns}
+    if saved:
+        synonyms = {**synonyms, **saved}
     out: dict[int, str] = {}
     for i, h in enumerate(headers):
         field = synonyms.get(clean(h))
         if field and field not in out.values():
             out[i] = field
-    return out
+    return out, layout.name if layout else ""
 
 
 def find_header(rows: list[list], saved: dict[str, str] | None = None, look: int = 10) -> Header | None:
     """The header among the first ``look`` rows (see the module text), or ``None`` when no row
     names two fields. ``saved`` (header → field) is a hand mapping kept from an earlier import."""
     _, synonyms = profiles()
-    if saved:
-        synonyms = {**synonyms, **{clean(h): f for h, f in saved.items()}}
+    saved = {clean(h): f for h, f in saved.items()} if saved else None
     best: Header | None = None
     for r, row in enumerate(rows[:look]):
         headers = [clean(v) for v in row]
-        mapped = _map(headers, synonyms)
-        candidates = [Header(r, r, tuple(headers), mapped)]
+        mapped, layout = _map(headers, synonyms, saved)
+        candidates = [Header(r, r, tuple(headers), mapped, layout)]
         if r > 0:  # a merged group title above: fill it rightwards and join it to the row below
             above, group = [], ""
             for v in rows[r - 1] + [None] * max(len(row) - len(rows[r - 1]), 0):
                 group = clean(v) or group
                 above.append(group)
             joined = [(a + h if a not in h else h) if a and h else (h or a) for a, h in zip(above, headers)]
-            candidates.append(Header(r - 1, r, tuple(joined), _map(joined, synonyms)))
+            candidates.append(Header(r - 1, r, tuple(joined), *_map(joined, synonyms, saved)))
         for c in candidates:
             if len(c.columns) >= 2 and (best is None or len(c.columns) > len(best.columns)):
                 best = c

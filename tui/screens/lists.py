@@ -23,6 +23,7 @@ from storage.reflists import (
     cell_text,
     import_list,
     preview_list,
+    report_lines,
     write_rejects,
 )
 from storage.sources import SourceError
@@ -225,15 +226,13 @@ class ListImportScreen(Screen):
         if r.same_file:
             self.say(f"{r.file_name} 已经导入过（同一文件）：没有改动")
             return
-        lines = [f"已导入 {r.file_name}：读 {r.rows_read} 行，导入 {r.rows_loaded} 条，错误 {r.rows_rejected} 行，"
-                 f"文件内重复 {r.rows_duplicate} 条，校验位不对 {r.warnings} 条" + (f"，替换旧名单 {r.replaced} 条" if r.replaced else "")]
-        lines += [f"  {e['sheet']} 第{e['row_no']}行 {e['column']}：{e['message']}"[:78] for e in r.errors[:3]]
-        if r.rows_rejected:
+        lines = report_lines(r, errors=3, width=78)
+        if r.rows_rejected or r.rows_warned:
             lines.append("F5 把错误行写成 .xlsx（放在名单旁边），交原单位改正")
         self.say("\n".join(lines))
 
     def action_rejects(self) -> None:
-        if not (self.report and self.report.rows_rejected and self.file):
+        if not (self.report and (self.report.rows_rejected or self.report.rows_warned) and self.file):
             self.say("没有错误行可导出")
             return
         out = self.file.with_name(self.file.stem + "-错误行.xlsx")
