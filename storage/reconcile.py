@@ -40,6 +40,7 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterable
 
 import peewee as pw
@@ -65,7 +66,7 @@ CONCLUSIONS = {"0": "一致", "1": "漏报", "2": "瞒报", "3": "虚报", "4": 
 
 DAYS_MOTHER = 5
 DAYS_NAME = 3
-FIELD_WORDS = {"birth_date": "出生日期", "sex": "性别", "mother": "母亲身份证号"}
+FIELD_WORDS = {"birth_date": "出生日期", "sex": "性别", "mother": "母亲身份证号", "birth_order": "孩次"}
 
 
 @dataclass(slots=True)
@@ -92,6 +93,18 @@ class Rec:
     dead: bool = False
     birth_uid: str = ""
     address: str = ""
+    prec: str = "D"  # the birth date's precision: D a day, M a month (born is its first day), Y a year
+    order: int = 0  # 孩次, 0 unknown
+    parents: tuple[str, ...] = ()  # normalised names of the parents the record names (mother, father, 家长)
+
+    @property
+    def last(self) -> dt.date:
+        """The last day the birth date may be: ``born`` for a day, the month's or year's last day."""
+        if self.prec == "M":
+            return (self.born.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        if self.prec == "Y":
+            return self.born.replace(month=12, day=31)
+        return self.born
 
     @property
     def key(self) -> str:
@@ -175,36 +188,51 @@ def load_records(first: dt.date, last: dt.date) -> list[Rec]:
     out: list[Rec] = []
     lo, hi = first.isoformat(), last.isoformat()
     mother, child = Person.alias(), Person.alias()
+    father = Person.alias()
     rows = (Birth.select(Birth.uid, Birth.child_name, Birth.child_sex, Birth.birth_date, Birth.birth_cert_no, Birth.child_status,
                          mother.id_number, mother.name, child.id_number, child.name, child.sex, child.vital_status,
-                         Household.village_code, Household.household_code, Household.address_detail)
+                         Household.village_code, Household.household_code, Household.address_detail, Birth.birth_date_prec,
+                         Birth.birth_order, pw.fn.COALESCE(father.name, Birth.father_name))
             .join(mother, on=(Birth.mother == mother.id)).switch(Birth)
             .join(child, join_type=pw.JOIN.LEFT_OUTER, on=(Birth.child == child.id)).switch(Birth)
+            .join(father, join_type=pw.JOIN.LEFT_OUTER, on=(Birth.father == father.id)).switch(Birth)
             .join(Household, on=(Birth.household == Household.id))
             .where((Birth.deleted == False) & (Birth.outcome == "1") & Birth.birth_date.between(lo, hi))  # noqa: E712
             .tuples())
     pool: dict = {}
     share = pool.setdefault  # one string object for a name or number that several lists repeat
-    for uid, child_name, child_sex, born, cert, status, m_id, m_name, c_id, c_name, c_sex, vital, village, code, address in rows.iterator():
+    for (uid, child_name, child_sex, born, cert, status, m_id, m_name, c_id, c_name, c_sex, vital, village, code, address, prec,
+         order, f_name) in rows.iterator():
         name, keys = _name(c_name or child_name)
+        z = normalize(m_name)
         out.append(Rec(0, "forms", "forms", share(x := _id18(c_id or ""), x), share(name, name), share(keys, keys), share(g := c_sex or child_sex or "", g),
-                       dt.date.fromisoformat(born), share(y := _id18(m_id), y), share(z := normalize(m_name), z),
+                       dt.date.fromisoformat(born), share(y := _id18(m_id), y), share(z, z),
                        (cert or "").upper(), share(village, village), f"户{code}", dead=status == "2" or vital == "2", birth_uid=uid,
-                       address=address or ""))
-    rows = (RefRecord.select(RefRecord.id, RefRecord.source, RefRecord.name, RefRecord.sex, RefRecord.birth_date, RefRecord.id_number,
+                       address=address or "", prec=prec or "D", order=order or 0, parents=_parents(share, z, f_name or "")))
+    rows = (RefRecord.select(RefRecord.id, RefRecord.source, RefRecord.name, RefRecord.sex, RefRecord.birth_date, RefRecord.id_number_18,
                              RefRecord.mother_name, RefRecord.mother_id_number, RefRecord.birth_cert_no, RefRecord.row_no,
-                             RefRecord.address, ImportBatch.file_name)
+                             RefRecord.address, ImportBatch.file_name, RefRecord.birth_date_prec, RefRecord.birth_order,
+                             RefRecord.village_code, RefRecord.father_name, RefRecord.parent_name)
             .join(ImportBatch)
             .where((ImportBatch.status == "active") & RefRecord.source.in_(list(SOURCE_GROUP))
                    & RefRecord.birth_date.between(lo, hi))
             .tuples())
-    for rid, source, r_name, sex, born, number, m_name, m_id, cert, row_no, address, file_name in rows.iterator():
+    for (rid, source, r_name, sex, born, number, m_name, m_id, cert, row_no, address, file_name, prec, order, village, f_name,
+         p_name) in rows.iterator():
         name, keys = _name(r_name)
+        z = normalize(m_name)
         out.append(Rec(rid, share(source, source), SOURCE_GROUP[source], share(x := _id18(number), x), share(name, name), share(keys, keys),
                        share(g := sex or "", g),
-                       dt.date.fromisoformat(born), share(y := _id18(m_id), y), share(z := normalize(m_name), z),
-                       share(c := (cert or "").upper(), c), "", share(file_name, file_name), row_no, address=share(address, address)))
+                       dt.date.fromisoformat(born), share(y := _id18(m_id), y), share(z, z),
+                       share(c := (cert or "").upper(), c), share(village, village), share(file_name, file_name), row_no,
+                       address=share(address, address), prec=prec or "D", order=order or 0, parents=_parents(share, z, f_name, p_name)))
     return out
+
+
+def _parents(share, *names: str) -> tuple[str, ...]:
+    """The normalised parent names of a record (mother first), shared between records."""
+    out = tuple(dict.fromkeys(n for n in (normalize(x) if x else "" for x in names) if n and len(n) >= 2))
+    return share(out, out)
 
 
 # ---------------------------------------------------------------------------- linking
@@ -242,17 +270,84 @@ def _names_agree(a: Rec, b: Rec) -> bool:
     return not a.hkeys or not b.hkeys or bool(set(a.hkeys) & set(b.hkeys))
 
 
+def _dropped(a: str, b: str) -> bool:
+    """``b`` is ``a`` with one character left out (李艳勇 → 李艳, 欧阳明轩 → 欧明轩), two characters at least."""
+    if len(a) < len(b):
+        a, b = b, a
+    return len(a) == len(b) + 1 and len(b) >= 2 and any(a[:i] + a[i + 1:] == b for i in range(len(a)))
+
+
 def _names_close(a: Rec, b: Rec) -> bool:
-    """Names that agree (:func:`_names_agree`) or differ in one character (形近字), or a name missing."""
-    return not a.name or not b.name or _names_agree(a, b) or one_char_apart(a.name, b.name)
+    """Names that agree (:func:`_names_agree`), differ in one character (形近字), or one lost a
+    character; or a name missing."""
+    return (not a.name or not b.name or _names_agree(a, b) or one_char_apart(a.name, b.name)
+            or _dropped(a.name, b.name))
 
 
-def _dates_near(a: dt.date, b: dt.date, days: int) -> bool:
-    return abs((a - b).days) <= days or swapped(a) == b
+def _both_named_close(a: Rec, b: Rec) -> bool:
+    return bool(a.name) and bool(b.name) and _names_close(a, b)
+
+
+def _sex_ok(a: Rec, b: Rec) -> bool:
+    return not a.sex or not b.sex or a.sex == b.sex
+
+
+def _gap(a: Rec, b: Rec) -> int:
+    """Days between two birth dates, each the span its precision allows (a month date is any day of
+    its month): 0 when the spans meet."""
+    return max(0, (max(a.born, b.born) - min(a.last, b.last)).days)
+
+
+def _near(a: Rec, b: Rec, days: int) -> bool:
+    """Birth dates at most ``days`` apart (spans, :func:`_gap`), or two day dates with day and month swapped."""
+    return _gap(a, b) <= days or (a.prec == "D" == b.prec and swapped(a.born) == b.born)
+
+
+@lru_cache(maxsize=65536)
+def lunar_as_solar(day: dt.date) -> dt.date | None:
+    """``day``'s date in the Chinese lunar calendar read as a solar date (农历 2018-08-05 for
+    2018-09-14): what a lunar birthday keyed as a solar one gives; ``None`` where there is no such
+    solar date (a 30th of February) or the year is outside lunardate's table (1900–2099)."""
+    from lunardate import LunarDate
+
+    try:
+        lunar = LunarDate.from_solar_date(day.year, day.month, day.day) if hasattr(LunarDate, "from_solar_date") \
+            else LunarDate.fromSolarDate(day.year, day.month, day.day)
+        return dt.date(lunar.year, lunar.month, lunar.day)
+    except (ValueError, IndexError, OverflowError):
+        return None
+
+
+def date_slip(a: Rec, b: Rec) -> str:
+    """How two birth dates of one child differ by a typical keying error, or ``""``: ``near``
+    (within 5 days, or spans that meet), ``swap`` (day and month exchanged), ``year`` (one year
+    off, same month and day), ``month`` (same year and day, another month), ``lunar`` (the lunar
+    calendar's date keyed as a solar one). A month or year date slips by its year or month."""
+    if _gap(a, b) <= DAYS_MOTHER:
+        return "near"
+    x, y = a.born, b.born
+    if a.prec == "D" == b.prec:
+        if swapped(x) == y:
+            return "swap"
+        if (x.month, x.day) == (y.month, y.day) and abs(x.year - y.year) == 1:
+            return "year"
+        if x.year == y.year and x.day == y.day:
+            return "month"
+        if lunar_as_solar(x) == y or lunar_as_solar(y) == x:
+            return "lunar"
+        return ""
+    if "Y" in (a.prec, b.prec):
+        return "year" if abs(x.year - y.year) <= 1 else ""
+    if x.year == y.year:
+        return "month"
+    return "year" if x.month == y.month and abs(x.year - y.year) == 1 else ""
 
 
 def link(records: list[Rec]) -> list[list[Rec]]:
-    """Records grouped into births (see the module text), each group in source order."""
+    """Records grouped into births (see the module text), each group in source order.
+
+    Strongest rules first: the one-record-per-source rule then keeps a looser rule from joining a
+    record to another child's cluster (twins, siblings with names one character apart)."""
     clusters = _Clusters(records)
     order = sorted(range(len(records)), key=lambda i: (records[i].source != "forms", records[i].key))
 
@@ -273,42 +368,73 @@ def link(records: list[Rec]) -> list[list[Rec]]:
                     if ok(records[i], records[j]):
                         clusters.union(i, j)
 
-    def near(groups: dict[str, list[int]], ok: Callable[[Rec, Rec], bool]) -> None:
-        """Within each block, only records born at most DAYS_NAME days apart or day/month swapped
-        are compared: a common name's block holds thousands of records at county scale, and the
-        blocks are keyed by the name alone so that they cost one list entry per record."""
+    def near(groups: dict[str, list[int]], ok: Callable[[Rec, Rec], bool], days: int = DAYS_NAME, swap: bool = True) -> None:
+        """Within each block, only records whose dates are at most ``days`` apart (a month date:
+        any day of its month) or day/month swapped are compared: a common name's block holds
+        thousands of records at county scale, and the blocks are keyed by the name alone so that
+        they cost one list entry per record."""
         for members in groups.values():
             if len(members) < 2:
                 continue
             by_day: dict[int, list[int]] = defaultdict(list)
+            by_month: dict[int, list[int]] = defaultdict(list)
+            years: list[int] = []
             for i in members:
-                by_day[records[i].born.toordinal()].append(i)
+                r = records[i]
+                if r.prec == "D":
+                    by_day[r.born.toordinal()].append(i)
+                elif r.prec == "M":
+                    by_month[r.born.year * 12 + r.born.month].append(i)
+                else:
+                    years.append(i)
             for i in members:
                 a = records[i]
-                day = a.born.toordinal()
-                other_way = swapped(a.born)
-                days = [*range(day, day + DAYS_NAME + 1), *([other_way.toordinal()] if other_way and other_way > a.born else [])]
-                for d in days:
+                if a.prec == "D":
+                    day = a.born.toordinal()
+                    other_way = swapped(a.born) if swap else None
+                    want = [*range(day, day + days + 1), *([other_way.toordinal()] if other_way and other_way > a.born else [])]
+                    for d in want:
+                        for j in by_day.get(d, ()):
+                            if j != i and (d != day or j > i) and ok(a, records[j]):
+                                clusters.union(i, j)
+                    continue
+                # a month or year date: the day dates inside its span (± days), then the other wide dates
+                for d in range(a.born.toordinal() - days, a.last.toordinal() + days + 1):
                     for j in by_day.get(d, ()):
-                        if j != i and (d != day or j > i) and ok(a, records[j]):
+                        if ok(a, records[j]):
                             clusters.union(i, j)
+                month = a.born.year * 12 + a.born.month
+                others = [j for m in (range(month - 1, month + 2) if a.prec == "M" else ()) for j in by_month.get(m, ())]
+                for j in [*others, *years]:
+                    if j > i and _gap(a, records[j]) <= days and ok(a, records[j]):
+                        clusters.union(i, j)
 
     pairs(block(lambda r: (r.child_id,)), lambda a, b: True)
     pairs(block(lambda r: (r.cert,)), lambda a, b: _ids_agree(a.child_id, b.child_id))
     # the mother's ID: a birth date within 5 days and names that agree or are missing, or the same
     # name at any date (a mother does not give two children one name: a roll with a wrong date)
     pairs(block(lambda r: (r.mother_id,)),
-          lambda a, b: ((not a.sex or not b.sex or a.sex == b.sex) and _ids_agree(a.child_id, b.child_id)
-                        and ((_dates_near(a.born, b.born, DAYS_MOTHER) and _names_agree(a, b))
+          lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id)
+                        and ((_near(a, b, DAYS_MOTHER) and _names_agree(a, b))
                              or (bool(a.hkeys) and bool(b.hkeys) and _names_agree(a, b)))))
     near(block(lambda r: r.hkeys),
-         lambda a, b: ((not a.sex or not b.sex or a.sex == b.sex) and _ids_agree(a.child_id, b.child_id)
-                       and _ids_agree(a.mother_id, b.mother_id)))
-    # the mother's name and a date within 3 days: a list with neither the child's nor the mother's
-    # ID number and the child's name written with an error (王强 / 玉强 on a kindergarten roll)
-    near(block(lambda r: (r.mother_name,)),
-         lambda a, b: ((not a.sex or not b.sex or a.sex == b.sex) and _ids_agree(a.child_id, b.child_id)
+         lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _ids_agree(a.mother_id, b.mother_id)))
+    # a parent's name and a date within 3 days: a list with neither the child's nor the mother's
+    # ID number and the child's name written with an error (王强 / 玉强 on a kindergarten roll);
+    # a school roll's 家长姓名 may be the mother or the father
+    near(block(lambda r: r.parents),
+         lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id)
                        and _ids_agree(a.mother_id, b.mother_id) and _names_close(a, b)))
+    # one key field wrong (issue 12): the mother's ID with a name that agrees or is one character
+    # off and a date within 5 days links across a differing sex; with the same sex, across a date
+    # keyed with a typical error (a year, a month, day/month swapped, a lunar date)
+    pairs(block(lambda r: (r.mother_id,)),
+          lambda a, b: (_ids_agree(a.child_id, b.child_id) and _both_named_close(a, b)
+                        and (_near(a, b, DAYS_MOTHER) or (_sex_ok(a, b) and bool(date_slip(a, b))))))
+    # the mother misreported: the same name (homophones), sex and day, whatever the mothers' IDs
+    near(block(lambda r: r.hkeys if len(r.name) >= 2 else ()),
+         lambda a, b: (a.sex == b.sex != "" and a.prec == "D" == b.prec and _ids_agree(a.child_id, b.child_id)),
+         days=0, swap=False)
     groups: dict[int, list[Rec]] = defaultdict(list)
     rank = {s: n for n, s in enumerate(["forms", *SOURCE_GROUP])}
     for i in order:
@@ -337,17 +463,7 @@ def classify(cluster: list[Rec], county: str, mothers_here: set[str], as_of: dt.
     if "education" not in groups and age < 3:
         notes.append("不满3岁：还没有入园入学")
     if wis and others:
-        differences = []
-        w = wis[0]
-        born = _common([r.born.isoformat() for r in others])
-        if born and born != w.born.isoformat():
-            differences.append(("birth_date", w.born.isoformat(), born, _sources(others, lambda r: r.born.isoformat() == born)))
-        sex = _common([r.sex for r in others])
-        if sex and w.sex and sex != w.sex:
-            differences.append(("sex", w.sex, sex, _sources(others, lambda r: r.sex == sex)))
-        mother = _common([r.mother_id for r in others])
-        if mother and w.mother_id and mother != w.mother_id:
-            differences.append(("mother", w.mother_id, mother, _sources(others, lambda r: r.mother_id == mother)))
+        differences = compare(wis[0], others)
         if differences:
             return Finding(key, "misreport", cluster, differences, "；".join(notes))
         return Finding(key, "consistent", cluster, [], "；".join(notes))
@@ -363,6 +479,48 @@ def classify(cluster: list[Rec], county: str, mothers_here: set[str], as_of: dt.
     if "forms" not in groups:
         notes.insert(0, "登记表也没有：可能瞒报，请入户核实")
     return Finding(key, "omission", cluster, [], "；".join(notes))
+
+
+DAY_SOURCES = frozenset({"forms", "birth_cert", "delivery", "police_hukou"})
+"""Sources that record the day of birth itself; a vaccination list often has the day of the first
+shot, a roll what a parent said: a difference of a few days needs one of these."""
+
+
+def shown_date(r: Rec) -> str:
+    """A record's birth date as its precision allows: 2018-09-14, 2018-09, 2018."""
+    return r.born.isoformat()[:{"M": 7, "Y": 4}.get(r.prec, 10)]
+
+
+def compare(w: Rec, others: list[Rec]) -> list[tuple[str, str, str, str]]:
+    """The key fields in which the WIS record ``w`` differs from what the other sources say
+    (``[field, WIS value, other value, the sources that say it]``), field ``birth_date``, ``sex``,
+    ``mother`` or ``birth_order`` (issue 12):
+
+    - the date the other sources' day dates give most; a month or year date never decides alone
+      (WIS's month holding the others' day agrees; a roll's month alone makes no difference), and
+      a difference of 1–3 days needs a source that records the day of birth (:data:`DAY_SOURCES`);
+    - the sex and the mother's ID number most other records give;
+    - 孩次 where WIS and another source both carry it.
+    """
+    differences = []
+    days = [r for r in others if r.prec == "D"]
+    born = _common([r.born.isoformat() for r in days])
+    if born:
+        b = dt.date.fromisoformat(born)
+        backing = [r for r in days if r.born == b]
+        gap = min(abs((b - w.born).days), abs((b - w.last).days))
+        if not w.born <= b <= w.last and (gap > DAYS_NAME or any(r.source in DAY_SOURCES for r in backing)):
+            differences.append(("birth_date", shown_date(w), born, _sources(backing, lambda r: True)))
+    sex = _common([r.sex for r in others])
+    if sex and w.sex and sex != w.sex:
+        differences.append(("sex", w.sex, sex, _sources(others, lambda r: r.sex == sex)))
+    mother = _common([r.mother_id for r in others])
+    if mother and w.mother_id and mother != w.mother_id:
+        differences.append(("mother", w.mother_id, mother, _sources(others, lambda r: r.mother_id == mother)))
+    order = _common([str(r.order) for r in others if r.order])
+    if order and w.order and order != str(w.order):
+        differences.append(("birth_order", str(w.order), order, _sources(others, lambda r: str(r.order) == order)))
+    return differences
 
 
 def _sources(records: list[Rec], keep: Callable[[Rec], bool]) -> str:
@@ -495,12 +653,16 @@ def short_code(key: str, taken: set[str]) -> str:
 
 def _row(f: Finding, here: dict[str, str]) -> dict:
     recs = f.records
-    village = next((r.village for r in recs if r.village), "") or next((here[r.mother_id] for r in recs if r.mother_id in here), "")
+    # the village: the household form's, else the mother's household's here, else a list's (村(居)委会)
+    village = (next((r.village for r in recs if r.village and r.source == "forms"), "")
+               or next((here[r.mother_id] for r in recs if r.mother_id in here), "")
+               or _common([r.village for r in recs if r.village]))
     name = next((r.name for r in recs if r.name), "")
-    evidence = [dict(source=r.source, group=r.group, key=r.key, where=r.where, name=r.name, sex=r.sex, born=r.born.isoformat(),
+    evidence = [dict(source=r.source, group=r.group, key=r.key, where=r.where, name=r.name, sex=r.sex, born=shown_date(r),
                      child_id=r.child_id, mother_id=r.mother_id, mother_name=r.mother_name, cert=r.cert, dead=r.dead,
-                     address=r.address) for r in recs]
-    return dict(key=f.key, kind=f.kind, village_code=village, birth_date=_common([r.born.isoformat() for r in recs]),
+                     address=r.address, order=r.order) for r in recs]
+    born = _common([r.born.isoformat() for r in recs if r.prec == "D"]) or _common([r.born.isoformat() for r in recs])
+    return dict(key=f.key, kind=f.kind, village_code=village, birth_date=born,
                 child_name=name, sex=_common([r.sex for r in recs]), mother_name=_common([r.mother_name for r in recs]),
                 mother_id_number=_common([r.mother_id for r in recs]), groups=" ".join(f.groups),
                 evidence=json.dumps(evidence, ensure_ascii=False), differences=json.dumps(f.differences, ensure_ascii=False),
