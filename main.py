@@ -377,7 +377,7 @@ def demo(households: int, seed: int, as_of: str | None, office_code: str, start:
         if not lists:
             click.echo("未生成名单（--no-lists）：用 hecha import-list 导入名单后再 hecha reconcile。", err=True)
         else:
-            _demo_lists(day, seed)
+            _demo_lists(day, seed, path.parent / "演示名单")
     if start:
         from storage.db import close_db
 
@@ -385,12 +385,13 @@ def demo(households: int, seed: int, as_of: str | None, office_code: str, start:
         run_tui(path)
 
 
-def _demo_lists(day, seed: int) -> None:
-    """The demo's reference lists, their reconciliation and annual report figures."""
+def _demo_lists(day, seed: int, folder: Path) -> None:
+    """The demo's reference lists (written as files into ``folder`` and imported), their
+    reconciliation and annual report figures."""
     from storage import reconcile, synth
 
-    made = synth.reference_lists(day, seed=seed)  # something for reconciliation: lists made from these births
-    click.echo("已加入演示名单：" + "，".join(f"{k} {n} 条" for k, n in made.rows.items()), err=True)
+    made = synth.reference_lists(day, seed=seed, folder=folder)  # something for reconciliation: lists made from these births
+    click.echo("已导入演示名单：" + "，".join(f"{k} {n} 行" for k, n in made.rows.items()) + f"（文件在 {folder}）", err=True)
     report = reconcile.run(day)
     synth.annual_reports_from_wis()  # the annual report as WIS held it, for the summary to compare
     click.echo(f"已比对：{report.births} 个出生，" + "，".join(f"{reconcile.KINDS[k]} {n}" for k, n in report.kinds.items()), err=True)

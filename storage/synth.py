@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterator
 
@@ -380,8 +380,25 @@ def inject(truth: ProbeRecord, kind: str, rng: random.Random, *, mother_name: st
 LIST_KINDS = ("wis", "birth_cert", "delivery", "vaccination", "kindergarten", "school", "police_hukou")
 TRUTHS = ("consistent", "omission", "false", "misreport", "elsewhere")
 """What a synthetic birth really is (issue 7): in WIS and right; missing from WIS (漏报, also 瞒报:
-missing from the forms too); in WIS only and not real (虚报); in WIS with a wrong date, sex or
-mother (错报); born in the county to a mother from elsewhere (not this township's)."""
+missing from the forms too); in WIS only and not real (虚报); in WIS with a wrong date, sex, birth
+order or mother (错报); born in the county to a mother from elsewhere (not this township's)."""
+MISREPORTS = ("date_days", "date_year", "date_month", "date_swap", "date_lunar", "date_far", "sex", "birth_order", "mother")
+"""What a misreport puts wrong in WIS (issue 12): the date a few days off, a year off, another month,
+day and month swapped, the lunar calendar's date, far off; the sex; 孩次; the mother."""
+RELATION_WORDS = {"02": "户主", "10": "配偶", "11": "夫", "12": "妻", "20": "子", "22": "长子", "23": "次子", "24": "三子",
+                  "30": "女", "32": "长女", "33": "次女", "34": "三女", "50": "父母", "51": "父亲", "52": "母亲", "99": "其他"}
+LIST_FILES = {"wis": "人口系统育龄妇女导出.xls", "birth_cert": "出生医学证明.xlsx", "delivery": "住院分娩登记.csv",
+              "vaccination": "预防接种花名册.xls", "kindergarten": "幼儿园花名册.xls", "school": "学生花名册.xlsx",
+              "police_hukou": "户籍人口登记.xls"}
+LIST_HEADERS = {
+    "wis": ("序号", "村(居)委会", "育龄妇女姓名", "身份证号", "婚姻状况", "丈夫姓名", "子女姓名", "子女性别", "子女出生日期", "孩次", "节育措施"),
+    "birth_cert": ("新生儿姓名", "性别", "出生日期", "助产机构", "母亲姓名", "母亲身份证件号码", "父亲姓名", "父亲身份证件号码", "出生医学证明编号"),
+    "delivery": ("住院号", "姓名", "身份证号", "分娩日期", "婴儿性别", "分娩方式", "联系电话"),
+    "vaccination": ("儿童姓名", "性别", "出生日期", "母亲姓名", "现住址", "联系电话", "接种单位"),
+    "kindergarten": ("幼儿姓名", "性别", "出生年月", "家长姓名", "班级"),
+    "school": ("学籍号", "学生姓名", "性别", "出生年月", "身份证号", "家长姓名", "年级"),
+    "police_hukou": ("户号", "姓名", "与户主关系", "性别", "民族", "出生日期", "公民身份号码", "住址"),
+}
 
 
 @dataclass
@@ -389,11 +406,12 @@ class ListRates:
     """How often each thing happens in :func:`reference_lists` (shares of the forms' births)."""
 
     omission: float = 0.03  # a birth on the forms missing from WIS
-    hidden: float = 0.01  # a birth on neither the forms nor WIS (瞒报), but on health and police lists
-    misreport: float = 0.02  # WIS holds a wrong date, sex or mother
+    hidden: float = 0.01  # a birth on neither the forms nor WIS (瞒报), but on health and education lists
+    misreport: float = 0.03  # WIS holds a wrong date, sex, birth order or mother (MISREPORTS)
     false: float = 0.01  # WIS holds a child that does not exist
     elsewhere: float = 0.02  # a birth certificate of a child whose mother lives in another county
-    name_error: float = 0.03  # a list writes the child's name with an error (homophone, similar shape)
+    name_error: float = 0.04  # the child's name miswritten (homophone, similar shape, a character dropped), in several lists
+    id_as_number: float = 0.02  # a police row whose ID number a spreadsheet stored as a number
 
 
 def _some(n: int, rate: float) -> int:
@@ -403,40 +421,122 @@ def _some(n: int, rate: float) -> int:
 
 @dataclass
 class MadeLists:
-    """What :func:`reference_lists` loaded: rows per list kind, and the truth (:data:`TRUTHS`) of
-    each of the forms' births by uid (the lists' records carry theirs in ``extra``)."""
+    """What :func:`reference_lists` wrote and imported: rows per list kind, the files, the truth
+    (:data:`TRUTHS`) of each of the forms' births by uid, and of each list row by ``(kind, row
+    number)`` as ``(truth id, truth, what was planted)`` (planted: a :data:`MISREPORTS` item,
+    ``name_variant``, ``month_date``, ``id_as_number``, ``unnamed`` … joined by ``+``)."""
 
     rows: dict[str, int]
     form_truths: dict[str, str]
+    files: list = field(default_factory=list)
+    row_truths: dict[tuple[str, int], tuple[str, str, str]] = field(default_factory=dict)
+    planted: dict[str, str] = field(default_factory=dict)  # truth id → what its WIS record got wrong
 
 
-def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = None,
+def _variant(name: str, rng: random.Random) -> str:
+    """``name`` miswritten as lists do: a homophone, a similar shape, or a character of the given name dropped."""
+    kind = rng.choice(("homophone", "similar_shape", "dropped"))
+    if kind == "dropped":
+        return name[:-1] if len(name) >= 3 else name
+    wrong = inject(ProbeRecord(name, "", "", None, "", "clean", None), kind, random.Random(rng.random()))
+    return wrong.name if wrong else name
+
+
+def _write_list(path, header: tuple[str, ...], rows: list[list]) -> "Path":
+    """Write a list as offices get it: ``.xls`` (xlwt, GBK; dates as text, numbers as numbers),
+    ``.xlsx`` (openpyxl) or a GBK ``.csv``; an ``.xls`` of more rows than BIFF holds becomes ``.xlsx``."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.suffix == ".xls" and len(rows) >= 65535:
+        path = path.with_suffix(".xlsx")
+    if path.suffix == ".xls":
+        import xlwt
+
+        book = xlwt.Workbook(encoding="gbk")
+        sheet = book.add_sheet("Sheet1")
+        for c, h in enumerate(header):
+            sheet.write(0, c, h)
+        for r, row in enumerate(rows, start=1):
+            for c, v in enumerate(row):
+                if v not in (None, ""):
+                    sheet.write(r, c, v)
+        book.save(str(path))
+    elif path.suffix == ".xlsx":
+        from openpyxl import Workbook
+
+        from .sources import save_xlsx
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Sheet1")
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append([None if v == "" else v for v in row])
+        save_xlsx(book, path)
+    else:
+        import csv
+        import io
+
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+        path.write_bytes(out.getvalue().encode("gb18030"))
+    return path
+
+
+def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = None, folder=None,
                     progress: Callable[[str], None] | None = None) -> MadeLists:
-    """Load the seven birth-bearing lists of a township (WIS, birth certificates, deliveries,
-    vaccinations, kindergarten, school, police register) made from the births on the forms of the
-    open database, as import batches (one per kind, file names 演示-…), with the truth of each
-    record in its ``extra`` (``{"t": truth id, "k": one of TRUTHS}``; the forms' births' truths are
-    returned). Health lists hold 90–95 % of births, school and kindergarten the children of their
-    age, the police register the living. Seeded; an active list of a kind is marked replaced."""
-    from .db import now_iso, write_txn
+    """Write the seven birth-bearing lists of a township as offices get them (issue 12) from the
+    births on the forms of the open database, into ``folder`` (a temporary one when ``None``), and
+    import each with :func:`storage.reflists.import_list` (replacing a list of its kind), no
+    mapping given:
+
+    - WIS: the P&WIS export by woman, one row per child (村(居)委会, the woman's 身份证号, 丈夫姓名,
+      子女…, 孩次, columns hecha does not use), GBK ``.xls``;
+    - birth certificates with 母亲身份证件号码 (``.xlsx``, most newborns unnamed or 王芳之女), the
+      delivery register by mother (GBK ``.csv``), vaccinations with the day of the first shot
+      sometimes (``.xls``, no ID numbers), kindergarten and school rolls with 出生年月 to the month
+      and 家长姓名 (mother or father), the police register of whole households with 户号 and
+      与户主关系, a few ID numbers stored as numbers;
+    - planted: omissions, hidden births, false WIS records, misreports (:data:`MISREPORTS`), births
+      to mothers of other counties, a child's name miswritten the same way in several lists.
+
+    Seeded. Returns :class:`MadeLists` with the truth of every forms birth and list row."""
+    import tempfile
+    from pathlib import Path
+
     from .dedup import swapped
-    from .models import Birth, Household, ImportBatch, Office, Person
-    from .reflists import RecordWriter
+    from .models import Birth, Household, Office, Person
+    from .office import division_name
+    from .reflists import import_list
+    from .divisions import short_name
 
     rates = rates or ListRates()
     rng = random.Random(seed * 7919 + 17)
     first = add_years(as_of, -10) + dt.timedelta(days=1)
-    mother, child = Person.alias(), Person.alias()
+    mother, child, father = Person.alias(), Person.alias(), Person.alias()
     births = list(Birth.select(Birth.uid, Birth.child_sex, Birth.birth_date, Birth.birth_cert_no, Birth.child_status,
-                               child.name, child.id_number, mother.name, mother.id_number, Household.address_detail)
+                               child.name, child.id_number, mother.name, mother.id_number, Household.address_detail,
+                               Birth.birth_order, father.name, father.id_number, Household.village_code, Household.id)
                   .join(mother, on=(Birth.mother == mother.id)).switch(Birth)
-                  .join(child, on=(Birth.child == child.id)).switch(Birth).join(Household)
+                  .join(child, on=(Birth.child == child.id)).switch(Birth)
+                  .join(father, pw_join_left(), on=(Birth.father == father.id)).switch(Birth).join(Household)
                   .where((Birth.deleted == False) & (Birth.birth_date >= first.isoformat()) & (Birth.birth_date <= as_of.isoformat()))  # noqa: E712
                   .order_by(Birth.id).tuples())
-    mothers = [(m_name, m_id) for *_, m_name, m_id, _ in births]
+    mothers = sorted({(b[7], b[8], b[13]) for b in births})
     county = Office.get().county_code
-    out: dict[str, list[dict]] = {k: [] for k in LIST_KINDS}
+    out: dict[str, list[list]] = {k: [] for k in LIST_KINDS}
+    truth_rows: dict[str, list[tuple[str, str, str]]] = {k: [] for k in LIST_KINDS}
     certs: set[str] = {b[3] for b in births if b[3]}
+    villages: dict[str, str] = {}
+    planted: dict[str, str] = {}
+
+    def village_name(code: str) -> str:
+        if code not in villages:
+            name = short_name(division_name(code) or "")
+            villages[code] = rng.choice((name, name + "委会", division_name(code) or name)) if name else ""
+        return villages[code]
 
     def cert() -> str:
         while True:
@@ -445,45 +545,60 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
                 certs.add(c)
                 return c
 
-    def name_of(name: str) -> str:
-        if rng.random() < rates.name_error:
-            wrong = inject(ProbeRecord(name, "", "", None, "", "clean", None), rng.choice(("homophone", "similar_shape")), rng)
-            return wrong.name if wrong else name
-        return name
+    def add(kind: str, row: list, tid: str, truth: str, mark: str = "") -> None:
+        out[kind].append(row)
+        truth_rows[kind].append((tid, truth, mark))
 
-    def add(kind: str, tid: str, truth: str, *, name: str = "", sex: str = "", born: dt.date, child_id: str = "",
-            mother_name: str = "", mother_id: str = "", cert_no: str = "", address: str = "") -> None:
-        out[kind].append(dict(source=kind, sheet="Sheet1", row_no=len(out[kind]) + 2, raw="{}", name=name, sex=sex,
-                              birth_date=born.isoformat(), birth_date_prec="D", id_number=child_id,
-                              id_number_18=child_id, id_check="ok" if child_id else "missing", mother_name=mother_name,
-                              mother_id_number=mother_id, father_name="", father_id_number="", address=address,
-                              birth_cert_no=cert_no, extra=f'{{"t": "{tid}", "k": "{truth}"}}'))
+    def shown(day: dt.date, how: str = "D") -> str:
+        return f"{day:%Y%m}" if how == "M6" else f"{day:%Y.%m}" if how == "M." else day.isoformat()
 
     def others(tid: str, truth: str, name: str, sex: str, born: dt.date, child_id: str, m_name: str, m_id: str,
-               cert_no: str, dead: bool, address: str) -> None:
-        """The health, education and police records of one child."""
+               f_name: str, f_id: str, cert_no: str, dead: bool, address: str, variant: str) -> None:
+        """The health and education records of one child (the police register is written per household)."""
         age = (as_of - born).days / 365.25
+        sex_word = {"1": "男", "2": "女"}[sex]
+
+        def called(mark: list[str]) -> str:
+            if variant and rng.random() < 0.7:  # the same wrong name in several lists
+                mark.append("name_variant")
+                return variant
+            return name
+
         if rng.random() < 0.95:
-            add("birth_cert", tid, truth, name=name_of(name) if rng.random() < 0.7 else "", sex=sex, born=born,
-                mother_name=m_name, mother_id=m_id, cert_no=cert_no or cert())
+            mark: list[str] = []
+            baby = called(mark) if rng.random() < 0.3 else rng.choice(("", f"{m_name}之{'子' if sex == '1' else '女'}"))
+            if not baby or baby.endswith(("之子", "之女")):
+                mark.append("unnamed")
+            add("birth_cert", [baby, sex_word, born.isoformat(), "县医院", m_name, m_id, f_name, f_id, cert_no or cert()], tid, truth, "+".join(mark))
         if rng.random() < 0.9:
-            add("delivery", tid, truth, sex=sex, born=born, mother_name=m_name, mother_id=m_id)
+            add("delivery", [f"Z{rng.randrange(10**6):06d}", m_name, m_id, born.strftime("%Y/%m/%d"), sex_word,
+                             rng.choice(("顺产", "剖宫产")), f"13{rng.randrange(10**9):09d}"], tid, truth)
         if rng.random() < 0.95 and not (dead and rng.random() < 0.5):
-            shift = dt.timedelta(days=rng.choice((0, 0, 0, 0, 1, -1)))  # vaccination lists often take the day of the first shot
-            add("vaccination", tid, truth, name=name_of(name), sex=sex, born=born + shift, mother_name=m_name,
-                mother_id=m_id if rng.random() < 0.6 else "", address=address)
+            mark = []
+            shift = rng.choice((0, 0, 0, 0, 1, -1))  # vaccination lists often take the day of the first shot
+            if shift:
+                mark.append("shot_day")
+            add("vaccination", [called(mark), sex_word, (born + dt.timedelta(days=shift)).strftime("%Y%m%d"), m_name, address,
+                                "", "乡卫生院"], tid, truth, "+".join(mark))
         if 3 <= age < 6.5 and not dead and rng.random() < 0.8:
-            add("kindergarten", tid, truth, name=name_of(name), sex=sex, born=born, child_id=child_id if rng.random() < 0.5 else "",
-                mother_name=m_name)
+            mark = ["month_date"]
+            parent = m_name if rng.random() < 0.7 else (f_name or m_name)
+            add("kindergarten", [called(mark), sex_word, shown(born, "M6"), parent, rng.choice(("小班", "中班", "大班"))],
+                tid, truth, "+".join(mark))
         if age >= 6.5 and not dead and rng.random() < 0.85:
-            add("school", tid, truth, name=name_of(name), sex=sex, born=born, child_id=child_id)
-        if not dead and rng.random() < 0.97:
-            add("police_hukou", tid, truth, name=name_of(name), sex=sex, born=born, child_id=child_id, address=address)
+            mark = ["month_date"]
+            parent = m_name if rng.random() < 0.6 else (f_name or m_name)
+            number = child_id if rng.random() < 0.5 else ""
+            add("school", [f"G{child_id[:6] if child_id else '000000'}{rng.randrange(10**6):06d}", called(mark), sex_word,
+                           shown(born, rng.choice(("M6", "M."))), number, parent, f"{int(age) - 5}年级"], tid, truth, "+".join(mark))
 
     say = progress or (lambda text: None)
     say(f"正在生成 {len(births)} 个出生的各来源名单...")
     truths: dict[str, str] = {}
-    for uid, sex, born_iso, cert_no, status, c_name, c_id, m_name, m_id, address in births:
+    births_of: dict[int, list] = {}  # household id → its births' (uid, truth) for the police register
+    wis_rows: list[tuple] = []
+    for (uid, sex, born_iso, cert_no, status, c_name, c_id, m_name, m_id, address, order, f_name, f_id, village,
+         hh) in births:
         born = dt.date.fromisoformat(born_iso)
         c_id18 = idnumber.parse(c_id).number_18 if c_id else ""
         m_id18 = idnumber.parse(m_id).number_18 if m_id else ""
@@ -491,68 +606,137 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
         r = rng.random()
         truth = "omission" if r < rates.omission else "misreport" if r < rates.omission + rates.misreport else "consistent"
         truths[uid] = truth
+        variant = _variant(c_name, rng) if rng.random() < rates.name_error else ""
         if truth != "omission":
-            w_born, w_sex, w_mother = born, sex, m_id18
+            w_born, w_sex, w_order, w_mother = born, sex, order or 0, (m_name, m_id18, village, f_name or "")
+            what = ""
             if truth == "misreport":
-                what = rng.choice(("date", "swap", "sex", "mother"))
-                other_way = swapped(born)
-                if what == "swap" and other_way:
-                    w_born = other_way
-                elif what in ("date", "swap"):
-                    w_born = born + dt.timedelta(days=rng.choice((-1, 1)) * rng.randint(20, 200))
+                what = rng.choice(MISREPORTS)
+                if what == "date_days":
+                    w_born = born + dt.timedelta(days=rng.choice((-1, 1)) * rng.randint(4, 9))
+                elif what == "date_year":
+                    w_born = add_years(born, rng.choice((-1, 1)))
+                elif what == "date_month":
+                    w_born = _month_off(born, rng)
+                elif what == "date_swap" and swapped(born):
+                    w_born = swapped(born)
+                elif what == "date_lunar":
+                    from .reconcile import lunar_as_solar
+
+                    w_born = lunar_as_solar(born) or born
+                elif what in ("date_far", "date_swap"):
+                    what = "date_far"
+                    w_born = born + dt.timedelta(days=rng.choice((-1, 1)) * rng.randint(40, 200))
                 elif what == "sex":
                     w_sex = "1" if sex == "2" else "2"
+                elif what == "birth_order":
+                    w_order = (order or 1) + rng.choice((1, -1)) if (order or 1) > 1 else 2
                 else:
-                    w_mother = rng.choice(mothers)[1]
-                    w_mother = idnumber.parse(w_mother).number_18 if w_mother != m_id else ""
-            add("wis", uid, truth, name=name_of(c_name), sex=w_sex, born=w_born, child_id=c_id18, mother_name=m_name,
-                mother_id=w_mother)
-        others(uid, truth, c_name, sex, born, c_id18, m_name, m_id18, cert_no, dead, address)
+                    other = rng.choice([m for m in mothers if m[1] != m_id])
+                    w_mother = (other[0], idnumber.parse(other[1]).number_18, other[2], "")
+                if w_born > as_of or w_born < first:
+                    w_born, what = born, "sex"
+                    w_sex = "1" if sex == "2" else "2"
+                planted[uid] = what
+            name_w = variant if variant and rng.random() < 0.5 else c_name
+            wis_rows.append((w_mother, name_w, w_sex, w_born, w_order, uid, truth, "+".join(x for x in (what, "name_variant" if name_w != c_name else "") if x)))
+        others(uid, truth, c_name, sex, born, c_id18, m_name, m_id18, f_name or "", idnumber.parse(f_id).number_18 if f_id else "",
+               cert_no, dead, address, variant)
+        births_of.setdefault(hh, []).append((c_id, uid, truth))
     days = (as_of - first).days
     n = len(births)
     pop = Population(county, ["000000000000"], as_of, seed + 99)
     for i in range(_some(n, rates.hidden)):  # 瞒报: a child of a mother here, on neither the forms nor WIS
-        m_name, m_id = rng.choice(mothers)
-        sex = rng.choice("12")
-        born = first + dt.timedelta(days=rng.randrange(days))
-        surname = rng.choice(SURNAMES)
-        kid = _Person(surname + pop._given(sex), sex, born, county, "20")
-        others(f"hidden{i}", "omission", kid.name, sex, born, pop._id(kid) if rng.random() < 0.5 else "", m_name,
-               idnumber.parse(m_id).number_18, "", False, "")
-    for i in range(_some(n, rates.false)):  # 虚报: a child WIS holds that was never born
-        m_name, m_id = rng.choice(mothers)
+        m_name, m_id, _ = rng.choice(mothers)
         sex = rng.choice("12")
         born = first + dt.timedelta(days=rng.randrange(days))
         kid = _Person(rng.choice(SURNAMES) + pop._given(sex), sex, born, county, "20")
-        add("wis", f"false{i}", "false", name=kid.name, sex=sex, born=born, child_id=pop._id(kid) if rng.random() < 0.5 else "",
-            mother_name=m_name, mother_id=idnumber.parse(m_id).number_18)
+        others(f"hidden{i}", "omission", kid.name, sex, born, pop._id(kid) if rng.random() < 0.5 else "", m_name,
+               idnumber.parse(m_id).number_18, "", "", "", False, "", "")
+    for i in range(_some(n, rates.false)):  # 虚报: a child WIS holds that was never born
+        m_name, m_id, village = rng.choice(mothers)
+        sex = rng.choice("12")
+        born = first + dt.timedelta(days=rng.randrange(days))
+        kid = _Person(rng.choice(SURNAMES) + pop._given(sex), sex, born, county, "20")
+        wis_rows.append(((m_name, idnumber.parse(m_id).number_18, village, ""), kid.name, sex, born, rng.randint(1, 3), f"false{i}", "false", ""))
     for i in range(_some(n, rates.elsewhere)):  # born here, mother from another county
         region = rng.choice(MIGRANT_ORIGINS)[0]
         sex = rng.choice("12")
         born = first + dt.timedelta(days=rng.randrange(days))
         mum = _Person(rng.choice(SURNAMES) + pop._given("2"), "2", add_years(born, -rng.randint(20, 38)), region, "10")
         m_id = pop._id(mum)
-        add("birth_cert", f"elsewhere{i}", "elsewhere", sex=sex, born=born, mother_name=mum.name, mother_id=m_id, cert_no=cert())
+        sex_word = {"1": "男", "2": "女"}[sex]
+        add("birth_cert", ["", sex_word, born.isoformat(), "县医院", mum.name, m_id, "", "", cert()], f"elsewhere{i}", "elsewhere", "unnamed")
         if rng.random() < 0.8:
-            add("delivery", f"elsewhere{i}", "elsewhere", sex=sex, born=born, mother_name=mum.name, mother_id=m_id)
-    names = {"wis": "人口系统导出", "birth_cert": "出生医学证明", "delivery": "住院分娩", "vaccination": "预防接种",
-             "kindergarten": "幼儿园花名册", "school": "学校花名册", "police_hukou": "户籍人口"}
-    with write_txn():
-        for kind, rows in out.items():
-            rows.sort(key=lambda r: r["birth_date"])  # a list is in its own order, not in the forms'
-            for row_no, row in enumerate(rows, start=2):
-                row["row_no"] = row_no
-            old = ImportBatch.select().where((ImportBatch.source == kind) & (ImportBatch.status == "active"))
-            for b in old:
-                b.status = "replaced"
-                b.save()
-            batch = ImportBatch.create(source=kind, file_name=f"演示-{names[kind]}.xls", sha256=f"synthetic-{kind}-{seed}-{as_of}",
-                                       sheets="Sheet1", imported_at=now_iso(), operator="demo", status="active",
-                                       rows_read=len(rows), rows_loaded=len(rows))
-            writer = RecordWriter(batch.id)
-            for i in range(0, len(rows), 5000):
-                writer.add(rows[i:i + 5000])
-    return MadeLists({k: len(v) for k, v in out.items()}, truths)
+            add("delivery", [f"Z{rng.randrange(10**6):06d}", mum.name, m_id, born.strftime("%Y/%m/%d"), sex_word, "顺产", ""],
+                f"elsewhere{i}", "elsewhere")
+    # WIS: by woman, in the woman's order; the woman's columns repeat on each of her children's rows
+    wis_rows.sort(key=lambda w: (w[0][2], w[0][1], w[3]))
+    for w_mother, name_w, w_sex, w_born, w_order, tid, truth, mark in wis_rows:
+        (m_name, m_id, village, f_name) = w_mother
+        add("wis", [len(out["wis"]) + 1, village_name(village), m_name, m_id, "初婚", f_name, name_w, {"1": "男", "2": "女"}[w_sex],
+                    w_born.isoformat(), w_order or "", rng.choice(("宫内节育器", "皮下埋植", "未避孕"))], tid, truth, mark)
+    _police(out, truth_rows, births_of, rates, rng)
+    say("正在导入生成的名单...")
+    keep = tempfile.TemporaryDirectory() if folder is None else None
+    where = Path(keep.name if keep else folder)
+    where.mkdir(parents=True, exist_ok=True)
+    files, row_truths = [], {}
+    try:
+        for kind in LIST_KINDS:
+            path = _write_list(where / LIST_FILES[kind], LIST_HEADERS[kind], out[kind])
+            files.append(path)
+            for row_no, t in enumerate(truth_rows[kind], start=2):
+                row_truths[(kind, row_no)] = t
+            import_list(path, kind, replace=True, operator="demo")
+    finally:
+        if keep:
+            keep.cleanup()
+    return MadeLists({k: len(v) for k, v in out.items()}, truths, files if folder is not None else [], row_truths, planted)
+
+
+def pw_join_left():
+    """peewee's LEFT OUTER join type (imported here: the generator's module stays light to import)."""
+    import peewee
+
+    return peewee.JOIN.LEFT_OUTER
+
+
+def _month_off(day: dt.date, rng: random.Random) -> dt.date:
+    """``day`` in another month of its year (a month keyed wrong), the day kept where it exists."""
+    for _ in range(20):
+        month = rng.choice([m for m in range(1, 13) if m != day.month])
+        try:
+            return day.replace(month=month)
+        except ValueError:
+            continue
+    return day
+
+
+def _police(out: dict, truth_rows: dict, births_of: dict, rates: ListRates, rng: random.Random) -> None:
+    """The police register (户籍) of every household with a birth on the forms: every living member
+    with 户号 and 与户主关系, a few ID numbers stored by the spreadsheet as numbers."""
+    from .models import Household, Person
+
+    by_child = {c_id: (uid, truth) for home in births_of.values() for c_id, uid, truth in home if c_id}
+    ids = sorted(births_of)
+    for i in range(0, len(ids), 500):
+        people = (Person.select(Person.household, Person.name, Person.relation_to_head, Person.sex, Person.birth_date,
+                                Person.id_number, Household.household_code, Household.address_detail)
+                  .join(Household).where(Person.household.in_(ids[i:i + 500]) & (Person.deleted == False)  # noqa: E712
+                                         & (Person.vital_status != "2"))
+                  .order_by(Person.household, Person.id).tuples())
+        for hh, name, relation, sex, born, number, code, address in people:
+            if rng.random() > 0.97 or not number:
+                continue
+            uid, truth = by_child.get(number, ("", ""))
+            cell: object = number
+            mark = ""
+            if uid and rng.random() < rates.id_as_number and len(number) == 18 and number.isdigit():
+                cell, mark = float(number), "id_as_number"
+            out["police_hukou"].append([code, name, RELATION_WORDS.get(relation or "", relation or ""),
+                                        {"1": "男", "2": "女"}.get(sex, ""), "汉族", (born or "").replace("-", ""), cell, address])
+            truth_rows["police_hukou"].append((uid or f"adult:{number}", truth or "adult", mark))
 
 
 def annual_reports_from_wis() -> int:
