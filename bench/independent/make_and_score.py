@@ -130,6 +130,16 @@ def make_id(rng, area, birth, sex):
     raise RuntimeError("id space")
 
 
+def typo(rng, idn):
+    """One digit of an ID number keyed wrong (the check character no longer fits)."""
+    while True:
+        i = rng.randrange(6, 17)
+        c = str((int(idn[i]) + rng.randrange(1, 10)) % 10)
+        if (i == 10 and c not in "01") or (i == 12 and c not in "012"):  # keep month/day plausible
+            continue
+        return idn[:i] + c + idn[i + 1:]
+
+
 def rand_date(rng, a, b):
     return a + dt.timedelta(days=rng.randrange((b - a).days + 1))
 
@@ -635,7 +645,13 @@ def coverage(w, rng, scenario):
                                                  "birth_cert")]
             if not cand:
                 continue
-            vn, vt = variant(rng, b["name"])
+            sibs = [x["name"] for x in w.births if x["mother"]["key"] == b["mother"]["key"] and x is not b]
+            for _ in range(10):
+                vn, vt = variant(rng, b["name"])
+                if vn not in sibs:
+                    break
+            else:
+                continue
             k = min(len(cand), rng.choice([1, 2, 2, 3]))
             chosen = rng.sample(cand, k)
             for c in chosen:
@@ -651,8 +667,8 @@ class Sheet:
         self.name = name
         self.rows = []  # list of (cells, truth tid or None, tag)
 
-    def add(self, cells, tid=None, tag="data"):
-        self.rows.append((cells, tid, tag))
+    def add(self, cells, tid=None, tag="data", plants=None):
+        self.rows.append((cells, tid, tag, list(dict.fromkeys(plants or []))))
 
 
 class Num(float):
@@ -663,7 +679,7 @@ def write_xls(path, sheets):
     wb = xlwt.Workbook(encoding="gbk")
     for sh in sheets:
         ws = wb.add_sheet(sh.name)
-        for r, (cells, _, _) in enumerate(sh.rows):
+        for r, (cells, *_) in enumerate(sh.rows):
             for c, v in enumerate(cells):
                 if v is None or v == "":
                     continue
@@ -679,7 +695,7 @@ def write_xlsx(path, sheets, merge_title=None):
     wb.remove(wb.active)
     for sh in sheets:
         ws = wb.create_sheet(sh.name)
-        for cells, _, _ in sh.rows:
+        for cells, *_ in sh.rows:
             ws.append([float(v) if isinstance(v, Num) else (None if v == "" else v) for v in cells])
         if merge_title:
             ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=merge_title)
@@ -689,7 +705,7 @@ def write_xlsx(path, sheets, merge_title=None):
 def write_csv(path, sheet):
     with open(path, "w", encoding="gbk", newline="") as f:
         wr = csv.writer(f)
-        for cells, _, _ in sheet.rows:
+        for cells, *_ in sheet.rows:
             wr.writerow(["" if v is None else v for v in cells])
 
 
@@ -750,8 +766,12 @@ def build_lists(w, rng, outdir):
             d = b.get("wis_date") or b["date"]
             sex = b.get("wis_sex") or b["sex"]
             order = b.get("wis_order") or b["order"] or (kids.index(b) + 1)
+            pl = (["name-variant"] if "wis" in b["names"] else []) + (["twin"] if b["plural"] > 1 else [])
+            if b["cat"] == "misreport":
+                pl.append(f"wis-wrong-{b['mis']}" + (f"-{b['date_err']}" if b["mis"] == "birth_date" else ""))
             sh.add([seq, vn, m["name"], m["id"], common["mar"], hus["name"] if hus else "", nm(b, "wis"), sx(sex),
-                    iso(d), order, common["jy"], common["hj"], m["phone"]], b["tid"], "child")
+                    iso(d), order, common["jy"], common["hj"], m["phone"]], b["tid"],
+                   "child" if b["cat"] != "outside" else "child-outside-window", pl)
     files.append(("wis", outdir / "新安镇育龄妇女信息_按子女.xls", [sh], "xls"))
 
     # ---- birth certificates: county hospitals, title row, issue date, 合计
@@ -765,26 +785,33 @@ def build_lists(w, rng, outdir):
         if not b["cert_no"]:
             b["cert_no"] = w.new_cert()
         r = rng.random()
+        pl = ["twin"] if b["plural"] > 1 else []
         if b["names"].get("birth_cert"):
             name = b["names"]["birth_cert"]
+            pl.append("name-variant")
         elif r < 0.35:
             name = ""
-            b["flags"].append("cert-unnamed-empty")
+            pl.append("cert-unnamed-empty")
         elif r < 0.60:
             name = unnamed(b["mother"], b["sex"])
-            b["flags"].append("cert-unnamed-zhi")
+            pl.append("cert-unnamed-zhi")
         elif r < 0.63:
             name = b["name"][0] + given_name(rng, b["sex"])
-            b["flags"].append("cert-renamed-later")
+            pl.append("cert-renamed-later")
         else:
             name = b["name"]
+        b["flags"] += [x for x in pl if x.startswith("cert-")]
+        mid = b["mother"]["id"]
+        if rng.random() < 0.01:
+            mid = typo(rng, mid)
+            pl.append("mother-id-typo")
         t = dt.datetime.combine(b["date"], dt.time(rng.randrange(24), rng.randrange(60)))
         f = b["father"]
         issue = b["date"] + dt.timedelta(days=rng.randrange(1, 40))
         org = rng.choice(orgs)
-        sh.add([i, b["cert_no"], name, sx(b["sex"]), t, "医院", org, b["mother"]["name"], b["mother"]["id"],
+        sh.add([i, b["cert_no"], name, sx(b["sex"]), t, "医院", org, b["mother"]["name"], mid,
                 f["name"] if f else "", f["id"] if f and rng.random() < 0.85 else "",
-                min(issue, ASOF)], b["tid"], "row")
+                min(issue, ASOF)], b["tid"], "row", pl)
     sh.add([""] * 12, None, "junk-blank")
     sh.add(["合计", f"{len(bc)}条", *[""] * 10], None, "junk-total")
     files.append(("birth_cert", outdir / "出生医学证明签发登记_新安镇.xlsx", [sh], "xlsx"))
@@ -810,11 +837,17 @@ def build_lists(w, rng, outdir):
             addr = w.households[b["hh"]]["address"] if b.get("hh") in w.households else \
                 f"河北省正定县新安镇{short_village(w.vname.get(b['village'], ''))}"
         age = (b["date"] - m["birth"]).days // 365
+        pl = ["twin"] if b["plural"] > 1 else []
+        mid = m["id"]
+        if rng.random() < 0.015:
+            mid = typo(rng, mid)
+            pl.append("mother-id-typo")
+            b["flags"].append("mother-id-typo")
         adm = b["date"] - dt.timedelta(days=rng.choice([0, 1, 1, 2, 3]))
-        sh.add([f"{b['date']:%y}{rng.randrange(100000, 999999)}", m["name"], age, m["id"], addr,
+        sh.add([f"{b['date']:%y}{rng.randrange(100000, 999999)}", m["name"], age, mid, addr,
                 f"{adm.year}/{adm.month}/{adm.day}", f"{b['date'].year}/{b['date'].month}/{b['date'].day}",
                 rng.choice(["顺产", "顺产", "剖宫产"]), f"{rng.randrange(37, 42)}+{rng.randrange(7)}",
-                b["plural"], sx(b["sex"]), rng.randrange(2400, 4300), rng.choice(orgs)], b["tid"], "row")
+                b["plural"], sx(b["sex"]), rng.randrange(2400, 4300), rng.choice(orgs)], b["tid"], "row", pl)
     sh.add([f"{rng.randrange(10**7, 10**8)}", *[""] * 12], None, "junk-only-number")
     files.append(("delivery", outdir / "住院分娩登记.csv", [sh], "csv"))
 
@@ -824,17 +857,22 @@ def build_lists(w, rng, outdir):
     vl = sorted([b for b in B if "vaccination" in b["on"]], key=lambda b: (b["village"] or "", b["date"], b["tid"]))
     for b in vl:
         d = b["date"]
+        pl = ["twin"] if b["plural"] > 1 else []
         if rng.random() < 0.12:
             d = d + dt.timedelta(days=rng.choice([-2, -1, 1, 2]))
             b["flags"].append("vacc-date-off")
+            pl.append("vacc-date-off")
         name = nm(b, "vaccination")
+        if "vaccination" in b["names"]:
+            pl.append("name-variant")
         r = rng.random()
         if "vaccination" not in b["names"] and r < 0.03:
             name = unnamed(b["mother"], b["sex"])
             b["flags"].append("vacc-unnamed")
+            pl.append("vacc-unnamed")
         vn = short_village(w.vname.get(b["village"], ""))
         sh.add([name, sx(b["sex"]), iso(d), b["mother"]["name"], b["mother"]["phone"],
-                f"新安镇{vn}{rng.randrange(1, 9)}组", "新安镇卫生院预防接种门诊"], b["tid"], "row")
+                f"新安镇{vn}{rng.randrange(1, 9)}组", "新安镇卫生院预防接种门诊"], b["tid"], "row", pl)
     sh.add(["制表人：赵医生", "", "制表日期：2026-07-02", "", "", "", ""], None, "junk-footer")
     files.append(("vaccination", outdir / "预防接种儿童名单.xls", [sh], "xls"))
 
@@ -852,16 +890,23 @@ def build_lists(w, rng, outdir):
     for b in kl:
         cls = {2020: "大班", 2021: "中班", 2022: "中班", 2023: "小班"}.get(b["date"].year, "大班")
         pn, pk = parent(b)
+        pl = ["twin"] if b["plural"] > 1 else []
+        if "kindergarten" in b["names"]:
+            pl.append("name-variant")
         if pk == "father":
             b["flags"].append("roll-parent-is-father")
+            pl.append("roll-parent-is-father")
         b["flags"].append("month-precision")
         if rng.random() < 0.6:
             s1.add([len(s1.rows), nm(b, "kindergarten"), sx(b["sex"]), f"{b['date']:%Y%m}", pn, b["mother"]["phone"],
-                    cls + rng.choice("一二"), f"YE{b['date']:%Y}{rng.randrange(10**5, 10**6)}"], b["tid"], "row")
+                    cls + rng.choice("一二"), f"YE{b['date']:%Y}{rng.randrange(10**5, 10**6)}"], b["tid"], "row",
+                   pl + ["month-text-YYYYMM", "no-child-id"])
         else:
+            cid = b["child_id"] if rng.random() < 0.7 else ""
             s2.add([len(s2.rows), nm(b, "kindergarten"), sx(b["sex"]), f"{b['date']:%Y.%m}",
-                    b["child_id"] if rng.random() < 0.7 else "", pn, b["mother"]["phone"], cls,
-                    f"YE{b['date']:%Y}{rng.randrange(10**5, 10**6)}"], b["tid"], "row")
+                    cid, pn, b["mother"]["phone"], cls,
+                    f"YE{b['date']:%Y}{rng.randrange(10**5, 10**6)}"], b["tid"], "row",
+                   pl + ["month-text-YYYY.MM"] + ([] if cid else ["no-child-id"]))
     files.append(("kindergarten", outdir / "幼儿园花名册.xlsx", [s1, s2], "xlsx"))
 
     # ---- school: two schools, 出生年月 typed as a number (2018.09 -> 2018.1 for October), 学籍号 = G + ID
@@ -894,21 +939,32 @@ def build_lists(w, rng, outdir):
             last = g
             cnt += 1
             pn, pk = parent(b)
+            pl = ["twin"] if b["plural"] > 1 else []
+            if "school" in b["names"]:
+                pl.append("name-variant")
             if pk == "father":
                 b["flags"].append("roll-parent-is-father")
+                pl.append("roll-parent-is-father")
             b["flags"].append("month-precision")
             xj = "G" + b["child_id"] if b["child_id"] else f"L{rng.randrange(10**15, 10**16)}"
             if no == 1:
                 ym = Num(float(f"{b['date']:%Y.%m}"))  # 2018.10 is stored as 2018.1
+                pl.append("month-number-YYYY.MM")
                 if b["date"].month == 10:
                     b["flags"].append("month-as-number-oct")
+                    pl.append("month-number-oct-2018.1")
                 idc = b["child_id"]
                 if idc and idc[-1] != "X" and rng.random() < 0.05:
                     idc = Num(float(idc))
                     b["flags"].append("id-as-number")
-                sheet.add([xj, nm(b, "school"), sx(b["sex"]), ym, idc, pn, cls], b["tid"], "row")
+                    pl.append("id-as-number")
+                if not idc:
+                    pl.append("no-child-id")
+                sheet.add([xj, nm(b, "school"), sx(b["sex"]), ym, idc, pn, cls], b["tid"],
+                          "row" if b["in_window"] else "row-outside-window", pl)
             else:
-                sheet.add([xj, nm(b, "school"), sx(b["sex"]), int(f"{b['date']:%Y%m}"), pn, cls], b["tid"], "row")
+                sheet.add([xj, nm(b, "school"), sx(b["sex"]), int(f"{b['date']:%Y%m}"), pn, cls], b["tid"],
+                          "row" if b["in_window"] else "row-outside-window", pl + ["month-int-YYYYMM", "no-child-id"])
     files.append(("school", outdir / "小学学籍花名册.xls", [s1, s2], "xls"))
 
     # ---- police hukou register: whole households, some IDs stored as numbers
@@ -933,13 +989,17 @@ def build_lists(w, rng, outdir):
             if p["birth"] >= dt.date(2007, 1, 1) and b is None:
                 continue  # a child the police list does not hold (not registered yet, or not on it)
             name = nm(b, "police_hukou") if b else p["name"]
+            pl = (["name-variant"] if b and "police_hukou" in b["names"] else []) + \
+                (["twin"] if b and b["plural"] > 1 else [])
             idv = p["id"]
             if idv[-1] != "X" and rng.random() < 0.04:
                 idv = Num(float(idv))
+                pl.append("id-as-number")
                 if b:
                     b["flags"].append("id-as-number")
+            tag = "adult" if not b else ("child" if b["in_window"] else "child-outside-window")
             sh.add([h["police_no"], name, rel, sx(p["sex"]), "汉族" if rng.random() < 0.97 else "回族",
-                    d8(p["birth"]), idv, h["address"]], b["tid"] if b else None, "child" if b else "adult")
+                    d8(p["birth"]), idv, h["address"]], b["tid"] if b else None, tag, pl)
     sh.add(["以下空白", *[""] * 7], None, "junk-footer")
     files.append(("police_hukou", outdir / "户籍人口登记_新安镇.xlsx", [sh], "xlsx"))
 
@@ -961,30 +1021,41 @@ KINDS = ["omission", "false", "misreport", "consistent", "elsewhere"]
 GOALS = {"omission": "P>=0.95 R>=0.98", "false": "P>=0.90", "misreport": "F1>=0.95"}
 
 
-def score(w, files, db, imports, out, dump=None):
+def score(w, files, db, imports, out, dump=None, scenario="forms"):
     con = sqlite3.connect(db)
     con.row_factory = sqlite3.Row
     reg = {}
     for kind, path, sheets, fmt in files:
         for sh in sheets:
-            for i, (cells, tid, tag) in enumerate(sh.rows, 1):
-                reg[(path.name, sh.name, i)] = (tid, tag, cells)
+            for i, (cells, tid, tag, plants) in enumerate(sh.rows, 1):
+                reg[(path.name, sh.name, i)] = (tid, tag, cells, plants)
     nsheets = {path.name: len(sheets) for _, path, sheets, _ in files}
     sheet_names = {path.name: sheets[0].name for _, path, sheets, _ in files}
-    refmap, unmapped = {}, 0
+    refmap, refinfo, unmapped = {}, {}, 0
     ref_tags = Counter()
+
+    def regkey(fn, sheet, row_no):
+        key = (fn, sheet, row_no)
+        if key not in reg and nsheets.get(fn) == 1:
+            key = (fn, sheet_names[fn], row_no)
+        return key
+
     for r in con.execute("select r.id, r.sheet, r.row_no, r.name, r.source, b.file_name from ref_record r "
                          "join import_batch b on b.id=r.batch_id where b.status='active'"):
-        fn = Path(r["file_name"]).name
-        key = (fn, r["sheet"], r["row_no"])
-        if key not in reg and nsheets.get(fn) == 1:
-            key = (fn, sheet_names[fn], r["row_no"])
+        key = regkey(Path(r["file_name"]).name, r["sheet"], r["row_no"])
         if key in reg:
             refmap[r["id"]] = reg[key][0]
+            refinfo[r["id"]] = (r["source"], key, reg[key])
             ref_tags[(r["source"], reg[key][1])] += 1
         else:
             unmapped += 1
             ref_tags[(r["source"], "UNMAPPED")] += 1
+    loaded_keys = {v[1] for v in refinfo.values()}
+    errors = []
+    for r in con.execute("select e.sheet, e.row_no, e.\"column\", e.message, b.file_name, b.source from row_error e "
+                         "join import_batch b on b.id=e.batch_id where b.status='active'"):
+        key = regkey(Path(r["file_name"]).name, r["sheet"], r["row_no"])
+        errors.append((r["source"], key, reg.get(key), r["message"], key in loaded_keys))
     uid2tid = {b["uid"]: b["tid"] for b in w.births if b["uid"]}
     T = {b["tid"]: b for b in w.births}
     findings = []
@@ -1004,8 +1075,10 @@ def score(w, files, db, imports, out, dump=None):
         real_votes = Counter({k: v for k, v in votes.items() if k})
         tid = real_votes.most_common(1)[0][0] if real_votes else None
         fields = [d[0] for d in diffs if d]
-        findings.append(dict(kind=f["kind"], tid=tid, fields=fields, n_ev=len(ev),
-                             mixed=len(real_votes) > 1, key=f["key"], diffs=diffs))
+        refs = [int(e["key"][4:]) for e in ev if isinstance(e, dict) and str(e.get("key", "")).startswith("ref:")]
+        findings.append(dict(kind=f["kind"], tid=tid, fields=fields, n_ev=len(ev), refs=refs,
+                             mixed=len(real_votes) > 1, key=f["key"], diffs=diffs,
+                             votes=sum(v for k, v in real_votes.items() if k == tid)))
     by_tid = defaultdict(list)
     for f in findings:
         by_tid[f["tid"]].append(f)
@@ -1025,9 +1098,8 @@ def score(w, files, db, imports, out, dump=None):
       f"list records mapped {len(refmap)}, unmapped {unmapped}")
     P("")
     P(f"{'kind':<11}{'findings':>9}{'true':>7}{'truth':>7}{'prec':>8}{'recall':>8}{'F1':>8}   goal")
-    for k in KINDS:
-        fk = [f for f in findings if f["kind"] == k]
-        truth_k = [b for b in truth_in if EXPECT[b["cat"]] == k]
+
+    def line(label, k, fk, truth_k):
         hit_t = set()
         for f in fk:
             b = T.get(f["tid"])
@@ -1037,7 +1109,19 @@ def score(w, files, db, imports, out, dump=None):
         p = tp / len(fk) if fk else float("nan")
         r = tp / len(truth_k) if truth_k else float("nan")
         f1 = 2 * p * r / (p + r) if fk and truth_k and (p + r) else float("nan")
-        P(f"{k:<11}{len(fk):>9}{tp:>7}{len(truth_k):>7}{p:>8.3f}{r:>8.3f}{f1:>8.3f}   {GOALS.get(k, '')}")
+        goal = GOALS.get(k, "")
+        met = {"omission": p >= 0.95 and r >= 0.98, "false": p >= 0.90, "misreport": f1 >= 0.95}.get(k)
+        P(f"{label:<11}{len(fk):>9}{tp:>7}{len(truth_k):>7}{p:>8.3f}{r:>8.3f}{f1:>8.3f}   {goal}"
+          + ("" if met is None else ("  met" if met else "  NOT MET")))
+
+    for k in KINDS:
+        line(k, k, [f for f in findings if f["kind"] == k], [b for b in truth_in if EXPECT[b["cat"]] == k])
+    if scenario == "noforms":
+        bo = {b["tid"] for b in truth_in if b["cat"] == "misreport" and b["mis"] == "birth_order"}
+        P("  (noforms: no list besides WIS carries 孩次, so a wrong birth order in WIS cannot be seen; without "
+          f"those {len(bo)} plants:)")
+        line("misreport*", "misreport", [f for f in findings if f["kind"] == "misreport" and f["tid"] not in bo],
+             [b for b in truth_in if b["cat"] == "misreport" and b["tid"] not in bo])
     # confusion
     P("")
     P("truth category x finding kind (a birth with several findings counts in each; '-' = no finding)")
@@ -1131,7 +1215,57 @@ def score(w, files, db, imports, out, dump=None):
     P("")
     P(f"births with more than one finding: {len(multi)}"
       + (f" (by truth category: {dict(Counter(T[t]['cat'] for t in multi))})" if multi else ""))
-    P(f"findings mixing records of several truth births: {sum(1 for f in findings if f['mixed'])}")
+    mixed = [f for f in findings if f["mixed"]]
+    P(f"findings mixing records of several truth births: {len(mixed)}"
+      + (f" (of which on twins: {sum(1 for f in mixed if T[f['tid']]['plural'] > 1)})" if mixed else ""))
+    # row level: is each planted row in its own birth's main finding?
+    main = {}
+    for t, fs in by_tid.items():
+        if t:
+            main[t] = max(fs, key=lambda f: (f["votes"], f["n_ev"]))["key"]
+    where = defaultdict(list)
+    for f in findings:
+        for rid in f["refs"]:
+            where[rid].append(f)
+    stats = defaultdict(Counter)
+    for rid, (src, key, (tid, tag, cells, plants)) in refinfo.items():
+        b = T.get(tid)
+        if not b or b["cat"] not in EXPECT:
+            continue
+        fs = where.get(rid, [])
+        if not fs:
+            res = "in no finding"
+        elif any(f["key"] == main.get(tid) for f in fs):
+            res = "linked"
+        elif any(f["tid"] == tid for f in fs):
+            res = "split off"
+        else:
+            res = "in another birth's finding"
+        for pl in plants + [f"(all {src} rows)"]:
+            stats[(src, pl)][res] += 1
+    for src, key, ent, msg, loaded in errors:
+        if ent and not loaded and T.get(ent[0]) and T[ent[0]]["cat"] in EXPECT:
+            for pl in ent[3] + [f"(all {src} rows)"]:
+                stats[(src, pl)]["refused"] += 1
+    P("")
+    P("list rows of window births: linked into their birth's main finding (row-level plants)")
+    cols = ["linked", "split off", "in another birth's finding", "in no finding", "refused"]
+    P(f"  {'source':<13}{'row plant':<26}{'rows':>6}" + "".join(f"{c[:14]:>16}" for c in cols))
+    for (src, pl), c in sorted(stats.items(), key=lambda kv: (kv[0][0], not kv[0][1].startswith("("), kv[0][1])):
+        n = sum(c.values())
+        P(f"  {src:<13}{pl:<26}{n:>6}" + "".join(f"{c[k]:>16}" for k in cols))
+    P("")
+    P("rows hecha reported (row_error), by what the row is:")
+    ec = Counter()
+    for src, key, ent, msg, loaded in errors:
+        what = ent[1] if ent else "UNMAPPED"
+        if ent and ent[3]:
+            what += "[" + ",".join(x for x in ent[3] if x in ("id-as-number", "mother-id-typo", "vacc-unnamed",
+                                                               "cert-unnamed-empty")) + "]"
+        short = re.sub(r"[0-9X]{15,18}|「[^」]*」", "…", msg)[:46]
+        ec[(src, what, "loaded" if loaded else "REFUSED", short)] += 1
+    for (src, what, st, short), n in sorted(ec.items()):
+        P(f"  {src:<13}{what:<28}{st:<8}{n:>5}  {short}")
     P("")
     P("list records loaded, by what the row is (source, row kind: n)")
     for (src, tag), n in sorted(ref_tags.items()):
@@ -1202,7 +1336,7 @@ def main():
     with open(work / "rows.jsonl", "w", encoding="utf-8") as f:
         for kind, path, sheets, fmt in files:
             for sh in sheets:
-                for i, (cells, tid, tag) in enumerate(sh.rows, 1):
+                for i, (cells, tid, tag, plants) in enumerate(sh.rows, 1):
                     f.write(json.dumps(dict(file=path.name, sheet=sh.name, row=i, tid=tid, tag=tag,
                                             cells=[str(c) for c in cells]), ensure_ascii=False) + "\n")
 
@@ -1234,7 +1368,7 @@ def main():
     print("hecha reconcile (first lines of its output):")
     for line in (p.stdout + p.stderr).strip().splitlines()[:12]:
         print(f"   | {line}")
-    score(w, files, db, imports, None, dump=work / "findings_scored.jsonl")
+    score(w, files, db, imports, None, dump=work / "findings_scored.jsonl", scenario=a.scenario)
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
 
