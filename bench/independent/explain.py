@@ -16,6 +16,7 @@ T = {}
 for line in open(a.dir / "truth.jsonl", encoding="utf-8"):
     r = json.loads(line)
     T[r["tid"]] = r
+UID = {r["uid"]: t for t, r in T.items() if r.get("uid")}
 F = [json.loads(line) for line in open(a.dir / "findings_scored.jsonl", encoding="utf-8")]
 con = sqlite3.connect(a.dir / "township.sqlite")
 rows = {}
@@ -40,7 +41,7 @@ for f in F:
     ev, diff, reason = con.execute("select evidence, differences, reason from reconcile_finding where key=?",
                                    (f["key"],)).fetchone()
     for e in json.loads(ev):
-        tid = None
+        tid = UID.get(e["key"][6:]) if e["key"].startswith("birth:") else None
         if e["key"].startswith("ref:"):
             r = con.execute("select r.sheet, r.row_no, b.file_name from ref_record r join import_batch b "
                             "on b.id=r.batch_id where r.id=?", (int(e["key"][4:]),)).fetchone()

@@ -1337,7 +1337,7 @@ def main():
         for kind, path, sheets, fmt in files:
             for sh in sheets:
                 for i, (cells, tid, tag, plants) in enumerate(sh.rows, 1):
-                    f.write(json.dumps(dict(file=path.name, sheet=sh.name, row=i, tid=tid, tag=tag,
+                    f.write(json.dumps(dict(file=path.name, sheet=sh.name, row=i, tid=tid, tag=tag, plants=plants,
                                             cells=[str(c) for c in cells]), ensure_ascii=False) + "\n")
 
     imports = []
