@@ -343,6 +343,77 @@ def date_slip(a: Rec, b: Rec) -> str:
     return "year" if x.month == y.month and abs(x.year - y.year) == 1 else ""
 
 
+def _join_clusters(records: list[Rec], clusters: _Clusters) -> None:
+    """The last pass, over births already linked (issue 12, lists hecha did not make): two births
+    of one mother's ID number are one when their key fields come from different records of each —
+    the mother's ID from an unnamed certificate, the name from a vaccination list —
+
+    - a name in each that agrees or is one character off, and a date within 5 days (the sex may
+      differ) or, with the same sex, a date slipped by a typical error (:func:`date_slip`);
+    - or one of them is only a certificate or delivery record (the child renamed since, 于敏佳 →
+      于悦欣) and the other is the only birth of that mother, day and sex without such a record.
+
+    The one-record-per-source rule still holds, so twins stay two births."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(records)):
+        members[clusters.find(i)].append(i)
+    by_mother: dict[str, set[int]] = defaultdict(set)
+    for root, idx in members.items():
+        for i in idx:
+            if records[i].mother_id:
+                by_mother[records[i].mother_id].add(root)
+    for roots in by_mother.values():
+        if len(roots) < 2 or len(roots) > 50:
+            continue
+        roots_list = sorted(roots)
+        for x, a in enumerate(roots_list):
+            for b in roots_list[x + 1:]:
+                ra, rb = clusters.find(a), clusters.find(b)
+                if ra == rb or clusters.sources[ra] & clusters.sources[rb]:
+                    continue
+                A, B = [records[i] for i in members[a]], [records[i] for i in members[b]]
+                if _same_birth(A, B) or _renamed(A, B, roots_list, members, records, clusters):
+                    clusters.union(ra, rb)
+
+
+def _cluster_sex(recs: list[Rec]) -> str:
+    return _common([r.sex for r in recs])
+
+
+def _same_birth(A: list[Rec], B: list[Rec]) -> bool:
+    named = [(a, b) for a in A if a.name for b in B if b.name and _names_close(a, b)]
+    if not named:
+        return False
+    if any(_near(x, y, DAYS_MOTHER) for x in A for y in B):
+        return True
+    sa, sb = _cluster_sex(A), _cluster_sex(B)
+    return (not sa or not sb or sa == sb) and any(date_slip(x, y) for x in A for y in B if x.prec == "D" == y.prec)
+
+
+HEALTH_ONLY = frozenset({"birth_cert", "delivery"})
+
+
+def _renamed(A: list[Rec], B: list[Rec], roots: list[int], members, records, clusters: _Clusters) -> bool:
+    """``A`` or ``B`` is only a certificate/delivery record and the other the one birth of that
+    mother, day and sex that has none of its sources (see :func:`_join_clusters`)."""
+    for lone, other in ((A, B), (B, A)):
+        if not {r.source for r in lone} <= HEALTH_ONLY or {r.source for r in other} <= HEALTH_ONLY:
+            continue
+        day, sex = lone[0].born, _cluster_sex(lone)
+        if lone[0].prec != "D" or not sex:
+            continue
+        fits = 0
+        for root in roots:
+            recs = [records[i] for i in members[root]]
+            if recs is lone or {r.source for r in recs} & {r.source for r in lone} or {r.source for r in recs} <= HEALTH_ONLY:
+                continue
+            if _cluster_sex(recs) == sex and any(r.prec == "D" and r.born == day for r in recs):
+                fits += 1
+        if fits == 1 and _cluster_sex(other) == sex and any(r.prec == "D" and r.born == day for r in other):
+            return True
+    return False
+
+
 def link(records: list[Rec]) -> list[list[Rec]]:
     """Records grouped into births (see the module text), each group in source order.
 
@@ -435,6 +506,7 @@ def link(records: list[Rec]) -> list[list[Rec]]:
     near(block(lambda r: r.hkeys if len(r.name) >= 2 else ()),
          lambda a, b: (a.sex == b.sex != "" and a.prec == "D" == b.prec and _ids_agree(a.child_id, b.child_id)),
          days=0, swap=False)
+    _join_clusters(records, clusters)
     groups: dict[int, list[Rec]] = defaultdict(list)
     rank = {s: n for n, s in enumerate(["forms", *SOURCE_GROUP])}
     for i in order:
@@ -527,6 +599,19 @@ def _sources(records: list[Rec], keep: Callable[[Rec], bool]) -> str:
     return "、".join(dict.fromkeys(GROUP_NAMES[r.group] for r in records if keep(r)))
 
 
+MARGIN_DAYS = 366
+
+
+def birth_day(cluster: list[Rec]) -> dt.date:
+    """The date a linked birth is counted at: the day most records other than WIS give (WIS may be
+    the one wrong), else the day most records give, else the earliest date."""
+    for recs in ([r for r in cluster if r.group != "wis" and r.prec == "D"], [r for r in cluster if r.prec == "D"]):
+        day = _common([r.born.isoformat() for r in recs])
+        if day:
+            return dt.date.fromisoformat(day)
+    return min(r.born for r in cluster)
+
+
 def _key(cluster: list[Rec]) -> str:
     """The birth's key, stable across runs: its form's birth uid, else the child's ID number,
     certificate, mother + date + sex (+ name), or name + date."""
@@ -583,9 +668,11 @@ def run(as_of: dt.date, *, progress: Callable[[str], None] | None = None) -> Run
         (ImportBatch.status == "active") & ImportBatch.source.in_(list(SOURCE_GROUP))).tuples()}
     missing = [g for g in ("wis", "health", "education", "police") if g not in loaded]
     say("正在读取各来源的出生记录...")
-    records = load_records(first, last)
+    # a year's margin before the window: a WIS date a year off, a vaccination a day late, still
+    # link to their birth; births the other sources date before the window are then left out
+    records = load_records(first - dt.timedelta(days=MARGIN_DAYS), last)
     say(f"已读 {len(records)} 条记录，正在比对...")
-    clusters = link(records)
+    clusters = [c for c in link(records) if birth_day(c) >= first]
     county = Office.get().county_code
     mothers = {r.mother_id for r in records if r.mother_id}
     here: dict[str, str] = {}  # mother's ID → her village, for the mothers registered here
@@ -661,8 +748,7 @@ def _row(f: Finding, here: dict[str, str]) -> dict:
     evidence = [dict(source=r.source, group=r.group, key=r.key, where=r.where, name=r.name, sex=r.sex, born=shown_date(r),
                      child_id=r.child_id, mother_id=r.mother_id, mother_name=r.mother_name, cert=r.cert, dead=r.dead,
                      address=r.address, order=r.order) for r in recs]
-    born = _common([r.born.isoformat() for r in recs if r.prec == "D"]) or _common([r.born.isoformat() for r in recs])
-    return dict(key=f.key, kind=f.kind, village_code=village, birth_date=born,
+    return dict(key=f.key, kind=f.kind, village_code=village, birth_date=birth_day(recs).isoformat(),
                 child_name=name, sex=_common([r.sex for r in recs]), mother_name=_common([r.mother_name for r in recs]),
                 mother_id_number=_common([r.mother_id for r in recs]), groups=" ".join(f.groups),
                 evidence=json.dumps(evidence, ensure_ascii=False), differences=json.dumps(f.differences, ensure_ascii=False),

@@ -130,6 +130,8 @@ def parse_date(value: Any) -> tuple[str, str] | None:
             return dt.date.fromisoformat(value).isoformat(), "D"
         except ValueError:
             pass
+    if isinstance(value, float) and 1900 < value < 2100 and not value.is_integer():
+        value = f"{value:.2f}"  # 2018.1 is 2018.10 whose last zero the spreadsheet dropped (October, not January)
     serial = value if isinstance(value, (int, float)) else None
     if serial is None and _text(value).isdigit() and len(_text(value)) == 5:
         serial = int(_text(value))
