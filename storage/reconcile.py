@@ -520,9 +520,11 @@ def _common(values: list[str]) -> str:
     return Counter(values).most_common(1)[0][0] if values else ""
 
 
-def classify(cluster: list[Rec], county: str, mothers_here: set[str], as_of: dt.date) -> Finding:
+def classify(cluster: list[Rec], county: str, mothers_here: set[str], as_of: dt.date,
+             orders: BirthOrders | None = None) -> Finding:
     """What one linked birth is (see the module text). ``county``: the office's 6-digit county code;
-    ``mothers_here``: ID numbers of the live persons of this database (a mother registered here)."""
+    ``mothers_here``: ID numbers of the live persons of this database (a mother registered here);
+    ``orders``: the mothers' births in date order, for WIS's 孩次 when no other source carries one."""
     groups = {r.group for r in cluster}
     wis = [r for r in cluster if r.group == "wis"]
     others = [r for r in cluster if r.group != "wis"]
@@ -536,6 +538,10 @@ def classify(cluster: list[Rec], county: str, mothers_here: set[str], as_of: dt.
         notes.append("不满3岁：还没有入园入学")
     if wis and others:
         differences = compare(wis[0], others)
+        if orders is not None and wis[0].order and not any(r.order for r in others):
+            derived = orders.order_of(cluster)
+            if derived and derived != wis[0].order:
+                differences.append(("birth_order", str(wis[0].order), str(derived), "各来源的出生先后"))
         if differences:
             return Finding(key, "misreport", cluster, differences, "；".join(notes))
         return Finding(key, "consistent", cluster, [], "；".join(notes))
@@ -602,10 +608,63 @@ def _sources(records: list[Rec], keep: Callable[[Rec], bool]) -> str:
 MARGIN_DAYS = 366
 
 
+class BirthOrders:
+    """Each mother's births in date order, to check WIS's 孩次 where no other source carries one (an
+    office with no forms keyed yet, issue 12). A birth counts for the mother another source gives
+    it (WIS may hold it under the wrong woman), else WIS's; WIS-only records count only before the
+    window (in it they may be false: they are 疑似虚报), and WIS's births of her older children
+    before the records read are added. The order of a birth is 1 + her births before it; ``0`` (not judged)
+    when another birth of hers lies within 5 days (twins, a date a few days off) or she is unknown."""
+
+    def __init__(self, clusters: list[list[Rec]], older: dict[str, int], first: dt.date):
+        self.days: dict[str, list[dt.date]] = defaultdict(list)
+        self.older = older
+        for c in clusters:
+            day = birth_day(c)
+            if day >= first and all(r.group == "wis" for r in c):
+                continue
+            mother = self.mother(c)
+            if mother:
+                self.days[mother].append(day)
+
+    @staticmethod
+    def mother(cluster: list[Rec]) -> str:
+        """The mother's ID number the sources other than WIS give, else WIS's."""
+        return _common([r.mother_id for r in cluster if r.group != "wis"]) or _common([r.mother_id for r in cluster])
+
+    def order_of(self, cluster: list[Rec]) -> int:
+        """The birth order (孩次) of ``cluster`` by the mother's births, or 0."""
+        mother = self.mother(cluster)
+        if not mother or mother not in self.days:
+            return 0
+        day = birth_day(cluster)
+        days = self.days[mother]
+        if sum(1 for d in days if abs((d - day).days) <= DAYS_MOTHER) != 1:
+            return 0
+        return 1 + self.older.get(mother, 0) + sum(1 for d in days if d < day)
+
+
+def older_wis_births(before: dt.date) -> dict[str, int]:
+    """Per mother's ID number (18 characters), the births the active WIS list gives her before
+    ``before``: her older children, which the window leaves out."""
+    from .models import ImportBatch, RefRecord
+
+    out: dict[str, int] = defaultdict(int)
+    rows = (RefRecord.select(RefRecord.mother_id_number).join(ImportBatch)
+            .where((ImportBatch.status == "active") & (RefRecord.source == "wis") & (RefRecord.birth_date < before.isoformat())
+                   & (RefRecord.birth_date != "") & (RefRecord.mother_id_number != "")).tuples())
+    for (number,) in rows.iterator():
+        if (m := _id18(number)):
+            out[m] += 1
+    return dict(out)
+
+
 def birth_day(cluster: list[Rec]) -> dt.date:
-    """The date a linked birth is counted at: the day most records other than WIS give (WIS may be
-    the one wrong), else the day most records give, else the earliest date."""
-    for recs in ([r for r in cluster if r.group != "wis" and r.prec == "D"], [r for r in cluster if r.prec == "D"]):
+    """The date a linked birth is counted at: the day most records of the sources that record the
+    day of birth give (:data:`DAY_SOURCES`), else most records other than WIS (WIS may be the one
+    wrong), else most records, else the earliest date."""
+    for recs in ([r for r in cluster if r.source in DAY_SOURCES and r.prec == "D"],
+                 [r for r in cluster if r.group != "wis" and r.prec == "D"], [r for r in cluster if r.prec == "D"]):
         day = _common([r.born.isoformat() for r in recs])
         if day:
             return dt.date.fromisoformat(day)
@@ -672,7 +731,10 @@ def run(as_of: dt.date, *, progress: Callable[[str], None] | None = None) -> Run
     # link to their birth; births the other sources date before the window are then left out
     records = load_records(first - dt.timedelta(days=MARGIN_DAYS), last)
     say(f"已读 {len(records)} 条记录，正在比对...")
-    clusters = [c for c in link(records) if birth_day(c) >= first]
+    linked = link(records)
+    orders = BirthOrders(linked, older_wis_births(first - dt.timedelta(days=MARGIN_DAYS)), first)
+    clusters = [c for c in linked if birth_day(c) >= first]
+    del linked
     county = Office.get().county_code
     mothers = {r.mother_id for r in records if r.mother_id}
     here: dict[str, str] = {}  # mother's ID → her village, for the mothers registered here
@@ -700,7 +762,7 @@ def run(as_of: dt.date, *, progress: Callable[[str], None] | None = None) -> Run
         con = ReconcileFinding._meta.database.connection()
         chunk: list[tuple] = []
         for c in clusters:
-            f = classify(c, county, registered, as_of)
+            f = classify(c, county, registered, as_of, orders)
             kinds[f.kind] += 1
             seen[f.key] += 1
             if seen[f.key] > 1:  # two births with the same key (unnamed twins of one sex): keep both
