@@ -11,9 +11,17 @@ columns).
 Linking (:func:`link`) uses the duplicate search's keys, strongest first: the child's ID number (15
 digits upgraded); the birth certificate number; the mother's ID number with a birth date within 5
 days, the same sex and names that agree (homophone keys) or are missing (王芳之女 links through the
-mother), or with the same name at any date (a roll with a wrong birth date); a homophone name born within 3 days or with day and month swapped, mothers not different;
-the mother's name and a birth date within 3 days, with child names that agree or are one character
-apart (a list with no ID numbers and the child's name miswritten).
+mother), or with the same name at any date (a roll with a wrong birth date); a homophone name born
+within 3 days or with day and month swapped, mothers not different; a parent's name (mother,
+father, a roll's 家长姓名) and a birth date within 3 days, with child names that agree, are one
+character apart or one character short. Then the rules that survive one wrong key field (issue
+12): the mother's ID with names that agree or are one character off and a date within 5 days,
+across a differing sex, or with the same sex across a typical date slip (:func:`date_slip`: a
+year, a month, day/month swapped, the lunar date keyed as solar); the same name, sex and day across
+different mothers (WIS listing the child under another woman); last, births already linked are
+joined when the mother's ID, the name and the date come from different records of each, and a
+certificate of a renamed child joins the one birth of that mother, day and sex
+(:func:`_join_clusters`). A date to the month or year (a roll's 出生年月) is any day of its span.
 One cluster holds at most one record of each source (a list lists a child once), which keeps twins
 apart: each twin's records link among themselves, never across.
 
@@ -21,7 +29,9 @@ Findings (:func:`classify`):
 
 - ``omission`` (疑似漏报): on the forms or a health, education or police list, not in WIS;
 - ``false`` (疑似虚报): in WIS only, no other source confirms it;
-- ``misreport`` (疑似错报): in WIS and elsewhere, but the birth date, sex or mother differ;
+- ``misreport`` (疑似错报): in WIS and elsewhere, but the birth date, sex, mother or 孩次 differ
+  (:func:`compare`; 孩次 against the mother's births in date order when no other source carries
+  it, :class:`BirthOrders`);
 - ``consistent`` (一致): in WIS and elsewhere, agreeing;
 - ``elsewhere`` (外地出生): only on a birth certificate or delivery list, the mother's ID number
   neither of a person in this database nor of this county: born in the county's hospital, registered where the mother
