@@ -190,6 +190,20 @@ def _name(text: str) -> tuple[str, tuple[str, ...]]:
     return keys.simplified, keys.homophone_keys
 
 
+def _memo(fn: Callable) -> Callable:
+    """``fn`` remembered per argument for one load (a child's name stands in five lists)."""
+    seen: dict = {}
+
+    def call(arg):
+        try:
+            return seen[arg]
+        except KeyError:
+            seen[arg] = value = fn(arg)
+            return value
+
+    return call
+
+
 def load_records(first: dt.date, last: dt.date) -> list[Rec]:
     """Every birth record of the window: the forms' live births (not stillbirths) and the active
     lists' records of the kinds in :data:`SOURCE_GROUP` born in it."""
@@ -211,14 +225,17 @@ def load_records(first: dt.date, last: dt.date) -> list[Rec]:
             .tuples())
     pool: dict = {}
     share = pool.setdefault  # one string object for a name or number that several lists repeat
+    name_of, norm, id18 = _memo(_name), _memo(normalize), _memo(_id18)
+    con = Birth._meta.database.connection()
+    rows = con.execute(*rows.sql())  # plain rows: peewee's conversion of each value cost more than the query
     for (uid, child_name, child_sex, born, cert, status, m_id, m_name, c_id, c_name, c_sex, vital, village, code, address, prec,
-         order, f_name) in rows.iterator():
-        name, keys = _name(c_name or child_name)
-        z = normalize(m_name)
-        out.append(Rec(0, "forms", "forms", share(x := _id18(c_id or ""), x), share(name, name), share(keys, keys), share(g := c_sex or child_sex or "", g),
-                       dt.date.fromisoformat(born), share(y := _id18(m_id), y), share(z, z),
+         order, f_name) in rows:
+        name, keys = name_of(c_name or child_name)
+        z = norm(m_name)
+        out.append(Rec(0, "forms", "forms", share(x := id18(c_id or ""), x), share(name, name), share(keys, keys), share(g := c_sex or child_sex or "", g),
+                       dt.date.fromisoformat(born), share(y := id18(m_id), y), share(z, z),
                        (cert or "").upper(), share(village, village), f"户{code}", dead=status == "2" or vital == "2", birth_uid=uid,
-                       address=address or "", prec=prec or "D", order=order or 0, parents=_parents(share, z, f_name or "")))
+                       address=address or "", prec=prec or "D", order=order or 0, parents=_parents(share, norm, z, f_name or "")))
     rows = (RefRecord.select(RefRecord.id, RefRecord.source, RefRecord.name, RefRecord.sex, RefRecord.birth_date, RefRecord.id_number_18,
                              RefRecord.mother_name, RefRecord.mother_id_number, RefRecord.birth_cert_no, RefRecord.row_no,
                              RefRecord.address, ImportBatch.file_name, RefRecord.birth_date_prec, RefRecord.birth_order,
@@ -228,20 +245,20 @@ def load_records(first: dt.date, last: dt.date) -> list[Rec]:
                    & RefRecord.birth_date.between(lo, hi))
             .tuples())
     for (rid, source, r_name, sex, born, number, m_name, m_id, cert, row_no, address, file_name, prec, order, village, f_name,
-         p_name) in rows.iterator():
-        name, keys = _name(r_name)
-        z = normalize(m_name)
-        out.append(Rec(rid, share(source, source), SOURCE_GROUP[source], share(x := _id18(number), x), share(name, name), share(keys, keys),
+         p_name) in con.execute(*rows.sql()):
+        name, keys = name_of(r_name)
+        z = norm(m_name)
+        out.append(Rec(rid, share(source, source), SOURCE_GROUP[source], share(x := id18(number), x), share(name, name), share(keys, keys),
                        share(g := sex or "", g),
-                       dt.date.fromisoformat(born), share(y := _id18(m_id), y), share(z, z),
+                       dt.date.fromisoformat(born), share(y := id18(m_id), y), share(z, z),
                        share(c := (cert or "").upper(), c), share(village, village), share(file_name, file_name), row_no,
-                       address=share(address, address), prec=prec or "D", order=order or 0, parents=_parents(share, z, f_name, p_name)))
+                       address=share(address, address), prec=prec or "D", order=order or 0, parents=_parents(share, norm, z, f_name, p_name)))
     return out
 
 
-def _parents(share, *names: str) -> tuple[str, ...]:
+def _parents(share, norm, *names: str) -> tuple[str, ...]:
     """The normalised parent names of a record (mother first), shared between records."""
-    out = tuple(dict.fromkeys(n for n in (normalize(x) if x else "" for x in names) if n and len(n) >= 2))
+    out = tuple(dict.fromkeys(n for n in (norm(x) if x else "" for x in names) if n and len(n) >= 2))
     return share(out, out)
 
 
@@ -446,7 +463,7 @@ def link(records: list[Rec]) -> list[list[Rec]]:
                 continue
             for x, i in enumerate(members):
                 for j in members[x + 1:]:
-                    if ok(records[i], records[j]):
+                    if clusters.find(i) != clusters.find(j) and ok(records[i], records[j]):
                         clusters.union(i, j)
 
     def near(groups: dict[str, list[int]], ok: Callable[[Rec, Rec], bool], days: int = DAYS_NAME, swap: bool = True) -> None:
@@ -476,18 +493,18 @@ def link(records: list[Rec]) -> list[list[Rec]]:
                     want = [*range(day, day + days + 1), *([other_way.toordinal()] if other_way and other_way > a.born else [])]
                     for d in want:
                         for j in by_day.get(d, ()):
-                            if j != i and (d != day or j > i) and ok(a, records[j]):
+                            if j != i and (d != day or j > i) and clusters.find(i) != clusters.find(j) and ok(a, records[j]):
                                 clusters.union(i, j)
                     continue
                 # a month or year date: the day dates inside its span (± days), then the other wide dates
                 for d in range(a.born.toordinal() - days, a.last.toordinal() + days + 1):
                     for j in by_day.get(d, ()):
-                        if ok(a, records[j]):
+                        if clusters.find(i) != clusters.find(j) and ok(a, records[j]):
                             clusters.union(i, j)
                 month = a.born.year * 12 + a.born.month
                 others = [j for m in (range(month - 1, month + 2) if a.prec == "M" else ()) for j in by_month.get(m, ())]
                 for j in [*others, *years]:
-                    if j > i and _gap(a, records[j]) <= days and ok(a, records[j]):
+                    if j > i and _gap(a, records[j]) <= days and clusters.find(i) != clusters.find(j) and ok(a, records[j]):
                         clusters.union(i, j)
 
     pairs(block(lambda r: (r.child_id,)), lambda a, b: True)
@@ -526,8 +543,14 @@ def link(records: list[Rec]) -> list[list[Rec]]:
 
 # ---------------------------------------------------------------------------- findings
 def _common(values: list[str]) -> str:
+    """The value given most (the first of equals), ignoring empty ones; ``""`` when none."""
     values = [v for v in values if v]
-    return Counter(values).most_common(1)[0][0] if values else ""
+    if not values:
+        return ""
+    first = values[0]
+    if all(v == first for v in values):  # the usual case: the sources agree
+        return first
+    return Counter(values).most_common(1)[0][0]
 
 
 def classify(cluster: list[Rec], county: str, mothers_here: set[str], as_of: dt.date,
