@@ -95,6 +95,7 @@ def report(truth_of: dict[str, tuple[str, str]], marks_of: dict[str, str], plant
             if mark:
                 marked.setdefault(mark, set()).add(tid)
     right_kind: dict[str, str] = {}  # truth id → the kind of a finding that got it right
+    wrong: list[str] = []  # the first findings that are not what the birth is, to look at
     for kind, evidence, differences in ReconcileFinding.select(ReconcileFinding.kind, ReconcileFinding.evidence,
                                                                ReconcileFinding.differences).tuples().iterator():
         labels = [truth_of[e["key"]] for e in json.loads(evidence) if e["key"] in truth_of]
@@ -109,6 +110,9 @@ def report(truth_of: dict[str, tuple[str, str]], marks_of: dict[str, str], plant
             found[kind]["right"] += 1
             covered[kind].add(tid)
             right_kind[tid] = kind
+        elif kind in ("omission", "false", "misreport") and len(wrong) < 8:
+            wrong.append(f"{kind} of a {truth} birth ({planted.get(tid, '') or '-'}): differences {sorted(fields) or '-'}, "
+                         f"records {', '.join(e['source'] + ' ' + e['name'] + ' ' + e['born'] for e in json.loads(evidence))}")
     wanted = Counter(births.values())
     print(f"\n{'finding':<12}{'found':>8}{'true':>8}{'births':>8}{'precision':>11}{'recall':>8}{'F1':>7}")
     for kind in ("omission", "false", "misreport", "consistent", "elsewhere"):
@@ -118,6 +122,8 @@ def report(truth_of: dict[str, tuple[str, str]], marks_of: dict[str, str], plant
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         print(f"{kind:<12}{n:>8}{right:>8}{total:>8}{precision:>11.3f}{recall:>8.3f}{f1:>7.3f}")
     print(f"\nbirths with more than one finding: {sum(1 for n in findings_of.values() if n > 1)}")
+    for line in wrong:
+        print("  wrong: " + line)
     print(f"\n{'planted':<16}{'births':>8}{'found right':>13}")
     for what in sorted(set(planted.values())):
         tids = [t for t, w in planted.items() if w == what]

@@ -511,10 +511,12 @@ def link(records: list[Rec]) -> list[list[Rec]]:
     pairs(block(lambda r: (r.cert,)), lambda a, b: _ids_agree(a.child_id, b.child_id))
     # the mother's ID: a birth date within 5 days and names that agree or are missing, or the same
     # name at any date (a mother does not give two children one name: a roll with a wrong date)
-    pairs(block(lambda r: (r.mother_id,)),
-          lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id)
-                        and ((_near(a, b, DAYS_MOTHER) and _names_agree(a, b))
-                             or (bool(a.hkeys) and bool(b.hkeys) and _names_agree(a, b)))))
+    # (the dates first: siblings given homophone names, 李明 and 李铭, link each to their own day)
+    mothers = block(lambda r: (r.mother_id,))
+    pairs(mothers, lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _near(a, b, DAYS_MOTHER)
+                                 and _names_agree(a, b)))
+    pairs(mothers, lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id)
+                                 and bool(a.hkeys) and bool(b.hkeys) and _names_agree(a, b)))
     near(block(lambda r: r.hkeys),
          lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _ids_agree(a.mother_id, b.mother_id)))
     # a parent's name and a date within 3 days: a list with neither the child's nor the mother's
@@ -526,7 +528,7 @@ def link(records: list[Rec]) -> list[list[Rec]]:
     # one key field wrong (issue 12): the mother's ID with a name that agrees or is one character
     # off and a date within 5 days links across a differing sex; with the same sex, across a date
     # keyed with a typical error (a year, a month, day/month swapped, a lunar date)
-    pairs(block(lambda r: (r.mother_id,)),
+    pairs(mothers,
           lambda a, b: (_ids_agree(a.child_id, b.child_id) and _both_named_close(a, b)
                         and (_near(a, b, DAYS_MOTHER) or (_sex_ok(a, b) and bool(date_slip(a, b))))))
     # the mother misreported: the same name (homophones), sex and day, whatever the mothers' IDs
