@@ -17,7 +17,7 @@ father, a roll's 家长姓名) and a birth date within 3 days, with child names 
 character apart or one character short. Then the rules that survive one wrong key field (issue
 12): the mother's ID with names that agree or are one character off and a date within 5 days,
 across a differing sex, or with the same sex across a typical date slip (:func:`date_slip`: a
-year, a month, day/month swapped, the lunar date keyed as solar); the same name, sex and day across
+year, a month, a day of the same month, day/month swapped, a lunar date); the same name, sex and day across
 different mothers (WIS listing the child under another woman); last, births already linked are
 joined when the mother's ID, the name and the date come from different records of each, and a
 certificate of a renamed child joins the one birth of that mother, day and sex
@@ -345,11 +345,28 @@ def lunar_as_solar(day: dt.date) -> dt.date | None:
         return None
 
 
+@lru_cache(maxsize=65536)
+def solar_of_lunar(day: dt.date) -> dt.date | None:
+    """The solar date of the lunar date written with ``day``'s numbers (a solar birthday taken for a
+    lunar one and converted: 2020-05-31 → 农历五月三十 → 2020-07-20); a 31st is taken as the
+    month's last day (a lunar month has 29 or 30). ``None`` outside lunardate's table."""
+    from lunardate import LunarDate
+
+    for d in (min(day.day, 30), 29):
+        try:
+            lunar = LunarDate(day.year, day.month, d)
+            return lunar.to_solar_date() if hasattr(lunar, "to_solar_date") else lunar.toSolarDate()
+        except (ValueError, IndexError, OverflowError):
+            continue
+    return None
+
+
 def date_slip(a: Rec, b: Rec) -> str:
     """How two birth dates of one child differ by a typical keying error, or ``""``: ``near``
     (within 5 days, or spans that meet), ``swap`` (day and month exchanged), ``year`` (one year
-    off, same month and day), ``month`` (same year and day, another month), ``lunar`` (the lunar
-    calendar's date keyed as a solar one). A month or year date slips by its year or month."""
+    off, same month and day), ``month`` (same year and day, another month), ``day`` (same year and
+    month, another day), ``lunar`` (the lunar calendar's date keyed as a solar one, or a solar date
+    taken for a lunar one and converted). A month or year date slips by its year or month."""
     if _gap(a, b) <= DAYS_MOTHER:
         return "near"
     x, y = a.born, b.born
@@ -360,7 +377,9 @@ def date_slip(a: Rec, b: Rec) -> str:
             return "year"
         if x.year == y.year and x.day == y.day:
             return "month"
-        if lunar_as_solar(x) == y or lunar_as_solar(y) == x:
+        if x.year == y.year and x.month == y.month:
+            return "day"
+        if lunar_as_solar(x) == y or lunar_as_solar(y) == x or solar_of_lunar(x) == y or solar_of_lunar(y) == x:
             return "lunar"
         return ""
     if "Y" in (a.prec, b.prec):
