@@ -1146,10 +1146,11 @@ def worklist_rows(*, village: str = "", masked: bool = True, kinds: tuple[str, .
         q = q.where(ReconcileFinding.village_code.startswith(village))
     out: dict[str, list[list]] = defaultdict(list)
     hide = mask if masked else (lambda x: x)
+    homes = _mothers_homes()
     for f in q.iterator():
         evidence = json.loads(f.evidence)
         child_id = _common([e["child_id"] for e in evidence])
-        home = next((e["where"] for e in evidence if e["source"] == "forms"), "")
+        home = next((e["where"] for e in evidence if e["source"] == "forms"), "") or homes(f.mother_id_number)
         address = next((e.get("address", "") for e in evidence if e.get("address")), "")
         rows = out[f.village_code]
         differs = "；".join(f"{FIELD_WORDS.get(d[0], d[0])}：人口系统 {_shown(d[0], d[1], hide)}，{d[3]} {_shown(d[0], d[2], hide)}"
@@ -1158,6 +1159,25 @@ def worklist_rows(*, village: str = "", masked: bool = True, kinds: tuple[str, .
                      f.mother_name, hide(f.mother_id_number), hide(child_id), " ".join(x for x in (home, address) if x),
                      "、".join(f"{GROUP_NAMES[e['group']]}（{e['where']}）" for e in evidence), differs, f.reason, "", "", "", ""])
     return dict(out)
+
+
+def _mothers_homes() -> Callable[[str], str]:
+    """``户<code>`` of the household of the live person with an ID number (18 characters), ``""``
+    when nobody here has it: where to visit a birth no form holds but whose mother lives here."""
+    from .models import Household, Person
+
+    seen: dict[str, str] = {}
+
+    def home(number: str) -> str:
+        if not number:
+            return ""
+        if number not in seen:
+            code = (Person.select(Household.household_code).join(Household)
+                    .where((Person.id_number_18 == number) & (Person.deleted == False)).scalar())  # noqa: E712
+            seen[number] = f"户{code}（母亲）" if code else ""
+        return seen[number]
+
+    return home
 
 
 def _shown(name: str, value: str, hide: Callable[[str], str]) -> str:

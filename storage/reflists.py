@@ -34,6 +34,9 @@ from .sources import SourceError, open_table, save_xlsx
 from .sources.profiles import FIELD_NAMES, Header, clean, find_header, profiles
 
 TOTALS = ("合计", "总计", "小计", "共计")
+FOOTERS = ("合计", "总计", "本页小计", "小计：", "小计:", "共计", "审核人", "审核：", "审核:", "制表人", "制表：", "制表:", "制表日期",
+           "填表人", "填报人", "填报单位", "负责人", "单位负责人", "统计人", "以下空白", "以下无数据")
+"""Words a footer cell of a printed list starts with, anywhere in the row (审核人：李四 under the names)."""
 IMPORT_CACHE_KB = 16384  # SQLite's page cache during an import (the default is 2 MB)
 SEX = {"男": "1", "女": "2", "1": "1", "2": "2", "m": "1", "f": "2", "男性": "1", "女性": "2"}
 
@@ -75,6 +78,8 @@ class ImportReport:
     unused_columns: list[str] = field(default_factory=list)  # "第N列 表头" of the columns no field took
     layouts: list[str] = field(default_factory=list)  # the export layouts recognised (the P&WIS export by woman …)
     parents_found: int = 0  # children of a police register given their mother or father through 户号
+    rows_filled: int = 0  # rows given the woman's cells of the row above (merged cells of an export by woman)
+    villages_unknown: dict[str, int] = field(default_factory=dict)  # village names that are none of the office's, with their rows
 
 
 def report_lines(report: ImportReport, *, errors: int = 10, width: int = 0) -> list[str]:
@@ -87,13 +92,21 @@ def report_lines(report: ImportReport, *, errors: int = 10, width: int = 0) -> l
              f"文件内重复 {r.rows_duplicate} 条，校验位不对 {r.warnings} 条" + (f"，替换旧名单 {r.replaced} 条" if r.replaced else "")]
     if r.layouts:
         lines.append(f"  认出的格式：{'、'.join(r.layouts)}")
+    if r.rows_filled:
+        lines.append(f"  {r.rows_filled} 行的育龄妇女信息为空（合并单元格）：已按上一行补全")
     if r.unused_columns:
         lines.append(cut(f"  未使用的列：{'、'.join(r.unused_columns)}"))
-        lines.append(cut("  其中若有需要比对的（如母亲身份证号、孩次、村）：用 --map 表头=字段 指定后加 --replace 重新导入"))
+        lines.append(cut("  其中若有需要比对的：--map 表头=字段 后加 --replace 重新导入（字段如 mother_id_number 母亲身份证号、"
+                         "birth_order 孩次、village 村、parent_name 家长姓名）"))
     if r.rows_warned:
-        lines.append(cut(f"  {r.rows_warned} 行有号码不能用（电子表格存成数字、格式不对或不是本人的）：其余内容已导入，该号码不参加比对"))
+        lines.append(cut(f"  {r.rows_warned} 行有一项内容未用（号码存成数字或不是本人的、孩次认不出等）：其余内容已导入"))
         for e in r.warned[:min(errors, 3)]:
             lines.append(cut(f"    {e['sheet']} 第{e['row_no']}行 {e['column']}：{e['message']}"))
+        if r.rows_warned > 3:
+            lines.append(cut("    ……全部见 --rejects 文件.xlsx（界面：F5）"))
+    if r.villages_unknown:
+        names = "、".join(f"{v}（{n} 行）" for v, n in sorted(r.villages_unknown.items(), key=lambda x: -x[1])[:5])
+        lines.append(cut(f"  不是本乡镇的村（居）委会：{names}：这些行的村未用，比对结果列在「村不详」"))
     if r.parents_found:
         lines.append(f"  按户号和与户主关系给 {r.parents_found} 个孩子找到了父母")
     for e in r.errors[:errors]:
@@ -119,8 +132,10 @@ def _text(value: Any) -> str:
 
 
 def parse_date(value: Any) -> tuple[str, str] | None:
-    """``(ISO date, precision)`` of a list's date cell: a date, ``20150307``, ``201503``,
-    ``2015-03-07``, ``2015/3/7``, ``2015.3.7``, ``2015年3月7日``; ``None`` when it is not a date."""
+    """``(ISO date, precision)`` of a list's date cell: a date, ``20150307`` (also ``20150307.0``),
+    ``201503``, ``2015-03-07``, ``2015/3/7``, ``2015.3.7``, ``2015年3月7日``; ``None`` when it is not
+    a date. A number ``2018.1`` is October (a spreadsheet drops the last zero of 2018.10); the text
+    ``2018.1`` may be January typed or October exported, so it is the year (precision ``Y``)."""
     if isinstance(value, dt.datetime):
         return value.date().isoformat(), "D"
     if isinstance(value, dt.date):
@@ -138,6 +153,10 @@ def parse_date(value: Any) -> tuple[str, str] | None:
     if serial is not None and 20000 <= serial <= 60000:  # an Excel date serial (1954–2064) that lost its date format
         return (dt.date(1899, 12, 30) + dt.timedelta(days=int(serial))).isoformat(), "D"
     text = _text(value)
+    if text.endswith(".0") and text[:-2].isdigit():  # 20150307.0: a number exported as text
+        text = text[:-2]
+    if len(text) == 6 and text[4] == "." and text[:4].isdigit() and text[5] == "1":
+        return f"{text[:4]}-01-01", "Y"
     if " " in text and ":" in text.split(" ", 1)[1]:  # 1988/03/03 00:00:00: a date with its time of day
         text = text.split(" ", 1)[0]
     text = text.replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
@@ -174,6 +193,7 @@ def _id(value: Any, column: str) -> tuple[idnumber.IdInfo | None, str | None]:
         return info, None
     if isinstance(value, float) and value >= 1e15:
         shown = f"{value:.0f}"
+        shown = shown[:15] + "?" * (len(shown) - 15)  # what is left of it: the 15 significant digits a spreadsheet keeps
         return None, f"{shown} 是电子表格存成数字的号码（15位以后的数字已丢失）：请在原表中把该列设为文本、按原件重填"
     text = unicodedata.normalize("NFKC", _text(value)).translate(_ID_JUNK).upper()
     if text in PLACEHOLDERS or not text:
@@ -287,6 +307,8 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
             return error("birth_date", f"出生日期「{_text(born)}」认不出：应为日期，如 2015-03-07 或 20150307（只有年月写 201503）")
         if not "1900-01-01" <= written[0] <= idnumber._today().isoformat():
             return error("birth_date", f"出生日期「{_text(born)}」不合理（早于1900年或晚于今天）：请按原件核对")
+        if header.month_date and written[1] == "D" and written[0].endswith("-01"):
+            written = (written[0], "M")  # 出生年月: a date cell formatted yyyy-mm holds the 1st of its month
     own, mother = infos["id_number"], infos["mother_id_number"]
     row_day = dt.date.fromisoformat(written[0]) if written else None
     if own is not None and own.birth_date and row_day:
@@ -337,15 +359,23 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
     for key in ("address", "birth_cert_no", "household_no", "relation"):
         rec[key] = _text(cells.get(key))
     rec["birth_order"] = birth_order(cells.get("birth_order"))
-    if cells.get("birth_order") is not None and _text(cells.get("birth_order")) and not rec["birth_order"]:
+    if _text(cells.get("birth_order")) not in ("", "0") and not rec["birth_order"]:
         warnings.append(problem("birth_order", f"孩次「{_text(cells.get('birth_order'))}」认不出（应为 1、2、3 …）：未用", "warning"))
     rec["village"] = _text(cells.get("village"))
     rec["village_code"] = village_of(rec["village"]) if rec["village"] and village_of else ""
+    household = cells.get("household_no")
+    if isinstance(household, float) and household >= 1e15:
+        warnings.append(problem("household_no", f"户号 {household:.0f} 是电子表格存成数字的（15位以后已丢失）：未用，"
+                                "请在原表中把该列设为文本", "warning"))
+        rec["household_no"] = ""
+    relation = rec["relation"]
+    if relation.isdigit() and len(relation) == 1:
+        rec["relation"] = "0" + relation  # GB/T 4761 code 02 read from a number cell as 2
     rec["extra"] = json.dumps(extra, ensure_ascii=False) if extra else "{}"
     return rec, None, warnings
 
 
-def _check_columns(checks: SheetChecks, header: Header, sheet: str) -> None:
+def _check_columns(checks: SheetChecks, header: Header, sheet: str, sheets: int = 1) -> None:
     """Refuse a sheet where most rows say a mapped ID column is not what it is mapped as
     (:class:`ColumnMismatch` with the ``--map`` that fixes it)."""
     def column(field: str) -> str:
@@ -356,12 +386,14 @@ def _check_columns(checks: SheetChecks, header: Header, sheet: str) -> None:
         raise ColumnMismatch(
             f"工作表「{sheet}」的「{name}」列不是孩子本人的身份证号：{checks.child_parent}/{checks.child_checked} 行号码里的出生日期"
             f"比该行出生日期早{PARENT_YEARS}年以上（如{checks.child_example}），是母亲（或父亲）的号码。"
-            f"请指定：--map {name}=mother_id_number（界面：导入时把这一列选为母亲身份证号）")
+            f"请指定：--map {name}=mother_id_number（界面：导入时把这一列选为母亲身份证号）"
+            + ("。指定对所有工作表都有效：若别的工作表这一列是对的，请把这个工作表另存为一个文件单独导入" if sheets > 1 else ""))
     if checks.mother_checked >= 3 and checks.mother_wrong * 2 > checks.mother_checked:
         name = column("mother_id_number")
         raise ColumnMismatch(
             f"工作表「{sheet}」的「{name}」列不是母亲的身份证号：{checks.mother_wrong}/{checks.mother_checked} 行号码里的出生日期"
-            f"离孩子出生不到{MOTHER_MIN_YEARS}年（如{checks.mother_example}）。请指定这一列的含义，如 --map {name}=id_number")
+            f"离孩子出生不到{MOTHER_MIN_YEARS}年（如{checks.mother_example}）。请指定这一列的含义，如 --map {name}=id_number"
+            + ("。指定对所有工作表都有效：若别的工作表这一列是对的，请把这个工作表另存为一个文件单独导入" if sheets > 1 else ""))
 
 
 def import_list(path: str | Path, source: str, *, replace: bool = False, mapping: dict[str, str] | None = None,
@@ -384,6 +416,7 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
     if same and not mapping:  # with a mapping the same file is read again (a sheet skipped before), replacing the batch
         report.same_file, report.batch_id = True, same.id
         report.rows_read, report.rows_loaded, report.rows_rejected = same.rows_read, same.rows_loaded, same.rows_rejected
+        report.rows_warned = same.rows_warned
         return report
     if encoding:
         import codecs
@@ -491,6 +524,10 @@ def _load(path, source, sheets, digest, report, older, replace, mapping, operato
         report.skipped_sheets = [e.sheet for e in skipped]
         if report.rows_read == 0:
             raise SourceError("只有表头，没有数据行：请确认导出了数据")
+        if loaded == 0:
+            first = next((e for e in errors if e["level"] == "rejected"), None)
+            example = f"（如 {first['sheet']} 第{first['row_no']}行 {first['column']}：{first['message']}）" if first else ""
+            raise SourceError(f"{report.rows_read} 行没有一行能导入{example}：没有导入，已导入的名单不变。请改正后再导入")
         for old in older:
             RefRecord.delete().where(RefRecord.batch == old).execute()
             old.status = "replaced"
@@ -545,6 +582,8 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
             header_texts = []
         numbered = list(enumerate(head_rows, start=1))[header.last + 1:]
         id_columns = [i for i, f in header.columns.items() if f.endswith("id_number")]
+        fill = [i for i, f in header.columns.items() if f in header.fill_down]
+        above: list = []
 
         def data(numbered=numbered, rows=rows, skip=len(head_rows)):
             yield from numbered
@@ -553,8 +592,18 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
         for row_no, row in data():
             texts = [_text(v) for v in row]
             first = next((t for t in texts if t), "")
-            if not first or any(t.replace(" ", "").startswith(TOTALS) for t in texts[:3]):
-                continue  # an empty row, or a totals row (合计 12人, or 8 | 合计 after a 序号) that is not a person
+            if not first or any(t.replace(" ", "").startswith(TOTALS) for t in texts[:3]) or any(
+                    t.replace(" ", "").startswith(FOOTERS) for t in texts if t):
+                continue  # an empty row, a totals row (合计 12人, or 8 | 合计 after a 序号) or a footer (审核人：…) that is not a person
+            if fill:
+                if all(i >= len(texts) or not texts[i] for i in fill) and above:
+                    row = list(row) + [None] * max(0, max(fill) + 1 - len(row))
+                    for i in fill:
+                        row[i] = above[i] if i < len(above) else None
+                    texts = [_text(v) for v in row]
+                    report.rows_filled += 1
+                elif any(i < len(texts) and texts[i] for i in fill):
+                    above = list(row)
             if header_texts and [texts[i] if i < len(texts) else "" for i in header_columns] == header_texts:
                 continue  # the header again (a list printed page by page repeats it)
             if id_columns and all(i < len(texts) and len(texts[i]) >= 2 and texts[i] not in PLACEHOLDERS
@@ -569,6 +618,8 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
             if warned:
                 report.rows_warned += 1
                 errors.extend(warned)
+            if rec["village"] and not rec["village_code"]:
+                report.villages_unknown[rec["village"]] = report.villages_unknown.get(rec["village"], 0) + 1
             key = (rec["id_number_18"] or rec["id_number"],) if rec["id_number"] else (normalize(rec["name"]), rec["birth_date"], rec["mother_id_number"])
             if key in seen:
                 report.rows_duplicate += 1
@@ -580,7 +631,7 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
                 chunk = []
             if progress and report.rows_read % 5000 == 0:
                 progress(report.rows_read)
-        _check_columns(checks, header, sheet.name)  # a column mapped wrong: the whole import is refused (rolled back)
+        _check_columns(checks, header, sheet.name, len(sheets))  # a column mapped wrong: the whole import is refused (rolled back)
     writer.add(chunk)
     return loaded + len(chunk), lists
 
@@ -611,12 +662,12 @@ def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, s
             by_text = {i: texts[clean(v)] for i, v in enumerate(head_rows[row_at]) if v is not None and clean(v) in texts}
         if found is None and (by_position or by_text):
             found = base or Header(row_at, row_at, tuple(clean(v) for v in head_rows[row_at]), {})
-            found = Header(found.first, found.last, found.headers, by_text, found.layout)
+            found = Header(found.first, found.last, found.headers, by_text, found.layout, found.fill_down)
         if found is not None:
             given = {**found.columns, **by_position}
             kept = {i: f for i, f in base.columns.items() if i not in given and f not in given.values()} \
                 if base is not None and base.last == found.last else {}
-            return Header(found.first, found.last, found.headers, {**kept, **given}, found.layout)
+            return Header(found.first, found.last, found.headers, {**kept, **given}, found.layout, found.fill_down)
     found = known_header(source, head_rows)
     if found is None:
         raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]])
@@ -628,11 +679,15 @@ def known_header(source: str, head_rows: list[list]) -> Header | None:
     it, or ``None`` when neither names the person (name, ID number or mother's ID). The import
     and the import screen's preview both ask this."""
     found = find_header(head_rows)
-    if found is None:
-        for saved in HeaderMapping.select().where(HeaderMapping.source == source):
-            found = find_header(head_rows, saved=json.loads(saved.mapping))
-            if found is not None:
-                break
+    present = {clean(v) for r in head_rows for v in r if v is not None}
+    for saved in HeaderMapping.select().where(HeaderMapping.source == source):
+        mapping = json.loads(saved.mapping)
+        if found is not None and not all(clean(h) in present for h in mapping):
+            continue  # a mapping kept for another layout
+        with_saved = find_header(head_rows, saved=mapping)
+        if with_saved is not None and (found is None or len(with_saved.columns) >= len(found.columns)):
+            found = with_saved  # the hand mapping kept for this layout (used even where the profiles read the rest)
+            break
     if found is None or not ({"name", "id_number", "mother_id_number"} & set(found.columns.values())):
         return None
     return found
@@ -685,25 +740,25 @@ class RecordWriter:
 
 HEAD = frozenset({"户主", "本人", "01", "02"})
 SPOUSE = frozenset({"妻", "妻子", "夫", "丈夫", "配偶", "10", "11", "12"})
-CHILD_WORDS = ("子", "女")
-NOT_CHILD = ("女婿", "儿媳", "媳", "孙", "侄", "甥", "外", "婿", "兄", "弟", "姐", "妹", "父", "母")
+CHILDREN = frozenset({"子", "女", "儿子", "女儿", "长子", "次子", "三子", "四子", "五子", "长女", "次女", "三女", "四女", "五女",
+                      "独生子", "独生女", "养子", "养女", "继子", "继女", "养子或继子", "养女或继女", "其他儿子", "其他女儿"})
 
 
 def _is_child(relation: str) -> bool:
     """Whether a relationship to the head (GB/T 4761 code or its words) makes the person the
-    head's son or daughter: 子, 女, 长子, 次女, 养子 … (codes 20–27, 29–37, 39), not 女婿, 儿媳, 孙子."""
+    head's son or daughter: 子, 女, 长子, 次女, 养子 … (codes 20–27, 29–37, 39), not 女婿, 儿媳, 孙子, 妻子."""
     text = relation.strip()
     if text.isdigit() and len(text) == 2:
         return 20 <= int(text) <= 39 and text not in ("28", "38")
-    return any(w in text for w in CHILD_WORDS) and not any(w in text for w in NOT_CHILD)
+    return text in CHILDREN
 
 
 def derive_parents(batch_id: int) -> int:
     """Give the children of a police register (户号 and 与户主关系) their mother and father from
     their household: the woman among the head and the head's spouse is the mother of the head's
-    children, the man their father (GB/T 4761 codes or words). Only empty fields are filled; the
-    record's ``extra`` says ``parents_from: 户号``. Returns the children given a parent. Runs in
-    the import's transaction."""
+    children, the man their father (GB/T 4761 codes or words). A 户号 with no head or two heads
+    (two families) is left alone. Only empty fields are filled; the record's ``extra`` says
+    ``parents_from: 户号``. Returns the children given a parent. Runs in the import's transaction."""
     con = RefRecord._meta.database.connection()
     homes: dict[str, list[tuple]] = {}
     for row in con.execute('SELECT id, household_no, relation, sex, name, id_number, mother_name, mother_id_number, '
@@ -712,6 +767,8 @@ def derive_parents(batch_id: int) -> int:
         homes.setdefault(row[1], []).append(row)
     updates = []
     for members in homes.values():
+        if sum(1 for m in members if m[2].strip() in HEAD) != 1:
+            continue  # no head, or two families under one 户号: whose child is whose cannot be said
         adults = [m for m in members if m[2].strip() in HEAD or m[2].strip() in SPOUSE]
         mothers = [m for m in adults if m[3] == "2"]
         fathers = [m for m in adults if m[3] == "1"]

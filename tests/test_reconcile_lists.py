@@ -257,3 +257,108 @@ def test_a_delivery_register_by_mother_is_read_as_the_babys_record(township_db, 
     rec = RefRecord.get()
     assert (rec.name, rec.mother_name, rec.mother_id_number, rec.id_number, rec.birth_date, rec.sex) == (
         "", "王芳", MUM, "", "2019-09-14", "2")
+
+
+# ---------------------------------------------------------------------------- lists a newcomer broke (issue 12 review)
+def test_a_month_column_of_date_cells_is_months(township_db, tmp_path):
+    """出生年月 as Excel date cells formatted yyyy-mm hold the 1st: months, not days (no false omissions)."""
+    book = xlwt.Workbook(encoding="gbk")
+    sheet = book.add_sheet("花名册")
+    month = xlwt.easyxf(num_format_str="yyyy-mm")
+    for c, h in enumerate(["幼儿姓名", "性别", "出生年月", "家长姓名"]):
+        sheet.write(0, c, h)
+    for c, v in enumerate(["李浩然", "男", dt.date(2017, 4, 1), "王芳"]):
+        sheet.write(1, c, v, month) if isinstance(v, dt.date) else sheet.write(1, c, v)
+    book.save(str(tmp_path / "kg.xls"))
+    import_list(tmp_path / "kg.xls", "kindergarten")
+    rec = RefRecord.get()
+    assert (rec.birth_date, rec.birth_date_prec) == ("2017-04-01", "M")
+
+
+def test_footer_rows_are_not_people(township_db, tmp_path):
+    report = _wis(tmp_path, [[1, "李家庄村", "王芳", MUM, "李强", "李浩然", "男", "2017-04-12", "1", "", ""],
+                             ["", "", "", "", "", "审核人：李四", "", "2026-06-30", "", "", ""],
+                             ["", "", "", "", "", "", "", "", "", "", "本页小计：1人"]])
+    assert (report.rows_read, report.rows_loaded) == (1, 1) and RefRecord.get().name == "李浩然"
+
+
+def test_a_womans_merged_cells_are_carried_down_to_her_children(township_db, tmp_path):
+    """The P&WIS export by woman printed with her cells merged over her children's rows."""
+    report = _wis(tmp_path, [[1, "李家庄村", "王芳", MUM, "李强", "李浩然", "男", "2017-04-12", "1", "", ""],
+                             [2, "", "", "", "", "李思琪", "女", "2019-09-14", "2", "", ""]])
+    from storage.reflists import report_lines
+
+    assert report.rows_filled == 1 and any("合并单元格" in line for line in report_lines(report))
+    kid = RefRecord.get(RefRecord.name == "李思琪")
+    assert (kid.mother_name, kid.mother_id_number, kid.father_name, kid.village_code) == ("王芳", MUM, "李强", VILLAGE)
+
+
+def test_a_file_of_which_no_row_loads_replaces_nothing(township_db, tmp_path):
+    from storage.sources import SourceError
+
+    _wis(tmp_path, [[1, "李家庄村", "王芳", MUM, "李强", "李浩然", "男", "2017-04-12", "1", "", ""]])
+    bad = _xls(tmp_path / "bad.xls", WIS_HEAD, [[1, "李家庄村", "", "", "", "", "男", "2017年13月", "1", "", ""]])
+    with pytest.raises(SourceError, match="没有一行能导入"):
+        import_list(bad, "wis", replace=True)
+    assert ImportBatch.get().status == "active" and RefRecord.select().count() == 1
+
+
+def test_text_dates_as_numbers_exported(township_db, tmp_path):
+    from storage.reflists import parse_date
+
+    assert parse_date("20180914.0") == ("2018-09-14", "D")
+    assert parse_date(2018.1) == ("2018-10-01", "M")  # a number: October whose last zero was dropped
+    assert parse_date("2018.1") == ("2018-01-01", "Y")  # text: January typed, or October exported: the year
+
+
+def test_a_kept_mapping_is_used_where_the_profiles_read_the_other_columns(township_db, tmp_path):
+    head = [*WIS_HEAD]
+    head[3] = "育妇证件号"  # a header no profile knows, beside headers they do
+    rows = [[1, "李家庄村", "王芳", MUM, "李强", "李浩然", "男", "2017-04-12", "1", "", ""]]
+    import_list(_xls(tmp_path / "a.xls", head, rows), "wis", mapping={"育妇证件号": "mother_id_number"})
+    import_list(_xls(tmp_path / "b.xls", head, rows + [[2, "李家庄村", "王芳", MUM, "李强", "李思琪", "女", "2019-09-14", "2", "", ""]]),
+                "wis", replace=True)
+    assert {r.mother_id_number for r in RefRecord.select()} == {MUM}
+
+
+def test_police_relations_as_codes_wives_and_two_families_in_one_household(township_db, tmp_path):
+    head = ["户号", "姓名", "与户主关系", "性别", "出生日期", "公民身份号码"]
+    report = import_list(_xls(tmp_path / "police.xls", head, [
+        ["0012", "李强", 2.0, "男", "19880203", DAD], ["0012", "王芳", "妻子", "女", "19900506", MUM],
+        ["0012", "李浩然", 20.0, "男", "20170412", KID1],  # codes read from number cells: 2 is 02 户主, 20 子
+        ["0013", "张三", "户主", "男", "19800101", ""], ["0013", "赵四", "户主", "男", "19820101", ""],
+        ["0013", "张小", "子", "男", "20180101", ""],  # two heads under one 户号: whose child is not known
+        [130123103203010001.0, "钱五", "子", "男", "20180202", ""]]), "police_hukou")
+    assert report.parents_found == 1
+    kid = RefRecord.get(RefRecord.name == "李浩然")
+    assert (kid.mother_id_number, kid.father_name) == (MUM, "李强")
+    assert RefRecord.get(RefRecord.name == "王芳").mother_name == ""  # a wife is not her own child
+    assert RefRecord.get(RefRecord.name == "张小").father_name == ""
+    assert RefRecord.get(RefRecord.name == "钱五").household_no == "" and report.rows_warned == 1
+
+
+def test_villages_of_another_township_are_reported(township_db, tmp_path):
+    report = _wis(tmp_path, [[1, "城关村", "王芳", MUM, "李强", "李浩然", "男", "2017-04-12", "1", "", ""]])
+    assert report.villages_unknown == {"城关村": 1}
+    from storage.reflists import report_lines
+
+    assert any("不是本乡镇的村（居）委会：城关村（1 行）" in line for line in report_lines(report))
+
+
+def test_rejects_of_the_same_file_again_include_rows_loaded_with_a_field_left_out(township_db, tmp_path):
+    path = _xls(tmp_path / "police.xls", ["姓名", "性别", "出生日期", "公民身份号码"], [["李浩然", "男", "20170412", float(KID1)]])
+    db = ["--db", str(township_db)]
+    assert CliRunner().invoke(cli, ["import-list", "--source", "police_hukou", str(path), *db]).exit_code == 0
+    out = tmp_path / "r.xlsx"
+    res = CliRunner().invoke(cli, ["import-list", "--source", "police_hukou", str(path), "--rejects", str(out), *db])
+    assert res.exit_code == 0 and out.exists(), res.output
+
+
+def test_a_work_list_gives_the_mothers_household_for_a_birth_no_form_holds(township_db, tmp_path):
+    _family(with_second=False)
+    _wis(tmp_path, [[1, "李家庄村", "王芳", MUM, "李强", "李浩然", "男", "2017-04-12", "1", "", ""]])
+    import_list(_csv(tmp_path / "cert.csv", ["新生儿姓名", "性别", "出生日期", "母亲姓名", "母亲身份证件号码"],
+                     [["王芳之女", "女", "2025-03-01", "王芳", MUM]]), "birth_cert")
+    reconcile.run(AS_OF)
+    rows = [r for rows in reconcile.worklist_rows(masked=False).values() for r in rows]
+    assert len(rows) == 1 and rows[0][2] == "疑似漏报" and rows[0][9].startswith("户130123103203")

@@ -43,6 +43,7 @@ class Layout:
     name: str
     when: tuple[frozenset[str], ...]
     columns: dict[str, str]
+    fill_down: tuple[str, ...] = ()
 
     def applies(self, headers: set[str]) -> bool:
         """Whether a header row of these cleaned ``headers`` is of this layout."""
@@ -62,10 +63,11 @@ def _layouts(data: dict, where: Path) -> list[Layout]:
     for n, item in enumerate(data.get("layouts", []), start=1):
         try:
             columns = {clean(h): f for h, f in item["columns"].items()}
-            layout = Layout(str(item["name"]), tuple(frozenset(clean(h) for h in group) for group in item["when"]), columns)
+            layout = Layout(str(item["name"]), tuple(frozenset(clean(h) for h in group) for group in item["when"]), columns,
+                            tuple(item.get("fill_down", ())))
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{where}：第{n}个 [[layouts]] 不完整（{exc}）：要有 name、when、columns") from None
-        bad = sorted(set(columns.values()) - set(FIELDS))
+        bad = sorted((set(columns.values()) | set(layout.fill_down)) - set(FIELDS))
         if bad:
             raise ValueError(f"{where}：[[layouts]]「{layout.name}」没有字段 {'、'.join(bad)}（可用：{'、'.join(FIELDS)}）")
         out.append(layout)
@@ -115,6 +117,14 @@ class Header:
     headers: tuple[str, ...]
     columns: dict[int, str]
     layout: str = ""  # the export layout recognised (:class:`Layout`), "" for plain synonyms
+    fill_down: tuple[str, ...] = ()  # fields a layout carries down from the row above when a row leaves them all empty
+
+    @property
+    def month_date(self) -> bool:
+        """Whether the birth date column is named as a month (出生年月, not 出生年月日): its dates on
+        the 1st are months (a date cell formatted yyyy-mm)."""
+        name = next((self.headers[i] for i, f in self.columns.items() if f == "birth_date"), "")
+        return "年月" in name and "日" not in name
 
     def unused(self) -> list[str]:
         """The columns with a header that no field takes, as ``第N列 表头`` (what the import reports)."""
@@ -125,21 +135,30 @@ ROW_NUMBERS = frozenset({"序号", "编号", "行号", "序"})
 """Headers of a row-number column, which holds no data and is not reported as unused."""
 
 
-def _map(headers: list[str], synonyms: dict[str, str], saved: dict[str, str] | None = None) -> tuple[dict[int, str], str]:
-    """Column index → field for a header row, and the layout that applied (``""``): a saved hand
-    mapping wins over a layout, a layout over the synonyms."""
+def _map(headers: list[str], synonyms: dict[str, str], saved: dict[str, str] | None = None) -> tuple[dict[int, str], Layout | None]:
+    """Column index → field for a header row, and the layout that applied: a saved hand mapping
+    wins over a layout, a layout over the synonyms; a header mapped by hand takes its field before
+    any other column does (丈夫姓名 mapped to mother_name wins over 育龄妇女姓名)."""
     present = {clean(h) for h in headers if h}
     layout = next((lay for lay in layouts() if lay.applies(present)), None)
     if layout is not None:
         synonyms = {**synonyms, **layout.columns}
-    if saved:
-        synonyms = {**synonyms, **saved}
     out: dict[int, str] = {}
+    if saved:
+        for i, h in enumerate(headers):
+            field = saved.get(clean(h))
+            if field and field not in out.values():
+                out[i] = field
+        synonyms = {**synonyms, **saved}
     for i, h in enumerate(headers):
         field = synonyms.get(clean(h))
-        if field and field not in out.values():
+        if i not in out and field and field not in out.values():
             out[i] = field
-    return out, layout.name if layout else ""
+    return out, layout
+
+
+def _header(first: int, last: int, headers: list[str], columns: dict[int, str], layout: Layout | None) -> Header:
+    return Header(first, last, tuple(headers), columns, layout.name if layout else "", layout.fill_down if layout else ())
 
 
 def find_header(rows: list[list], saved: dict[str, str] | None = None, look: int = 10) -> Header | None:
@@ -151,14 +170,14 @@ def find_header(rows: list[list], saved: dict[str, str] | None = None, look: int
     for r, row in enumerate(rows[:look]):
         headers = [clean(v) for v in row]
         mapped, layout = _map(headers, synonyms, saved)
-        candidates = [Header(r, r, tuple(headers), mapped, layout)]
+        candidates = [_header(r, r, headers, mapped, layout)]
         if r > 0:  # a merged group title above: fill it rightwards and join it to the row below
             above, group = [], ""
             for v in rows[r - 1] + [None] * max(len(row) - len(rows[r - 1]), 0):
                 group = clean(v) or group
                 above.append(group)
             joined = [(a + h if a not in h else h) if a and h else (h or a) for a, h in zip(above, headers)]
-            candidates.append(Header(r - 1, r, tuple(joined), *_map(joined, synonyms, saved)))
+            candidates.append(_header(r - 1, r, joined, *_map(joined, synonyms, saved)))
         for c in candidates:
             if len(c.columns) >= 2 and (best is None or len(c.columns) > len(best.columns)):
                 best = c
