@@ -531,7 +531,10 @@ def link(records: list[Rec]) -> list[list[Rec]]:
     # the mother's ID: a birth date within 5 days and names that agree or are missing, or the same
     # name at any date (a mother does not give two children one name: a roll with a wrong date)
     # (the dates first: siblings given homophone names, 李明 and 李铭, link each to their own day)
+    # (named records first: an unnamed 王芳之女 could be either twin, a named one only her own)
     mothers = block(lambda r: (r.mother_id,))
+    pairs(mothers, lambda a, b: (bool(a.hkeys) and bool(b.hkeys) and _sex_ok(a, b) and _ids_agree(a.child_id, b.child_id)
+                                 and _near(a, b, DAYS_MOTHER) and _names_agree(a, b)))
     pairs(mothers, lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _near(a, b, DAYS_MOTHER)
                                  and _names_agree(a, b)))
     pairs(mothers, lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id)
@@ -930,7 +933,9 @@ def find(key: str):
     if some:
         shown = "、".join(f"{x.code}（{x.child_name or '未起名'} {x.birth_date}）" for x in some[:5])
         raise ResultError(f"以 {text} 开头的有 {len(some)}{'+' if len(some) > 5 else ''} 条：{shown}：请用编号")
-    raise ResultError(f"没有编号为 {text} 的比对结果：编号见 hecha reconcile 列表最后一列或入户核查表（先运行比对）")
+    run = last_run()
+    when = f"最近一次比对的参考日期是 {run.as_of}；编号来自另一参考日期或另一批名单时，请用那次的参考日期再比对" if run else "还没有运行比对"
+    raise ResultError(f"没有编号为 {text} 的比对结果：编号见 hecha reconcile 列表或入户核查表的核查编号列（{when}）")
 
 
 FITS = {  # a conclusion must fit what the sources show (DESIGN.md §7): (in WIS?, why not otherwise)

@@ -362,3 +362,19 @@ def test_a_work_list_gives_the_mothers_household_for_a_birth_no_form_holds(towns
     reconcile.run(AS_OF)
     rows = [r for rows in reconcile.worklist_rows(masked=False).values() for r in rows]
     assert len(rows) == 1 and rows[0][2] == "疑似漏报" and rows[0][9].startswith("户130123103203")
+
+
+def test_twins_one_missing_from_wis_unnamed_certificates(township_db, tmp_path):
+    """Twin girls 李慧 (in WIS) and 李丽芳 (omitted), both on the police register and on unnamed
+    certificates: WIS's 李慧 links to her own records by name, not to her sister's unnamed
+    certificate, so the omission is 李丽芳's."""
+    t1, t2 = idnumber.make("130123", dt.date(2018, 8, 30), 24), idnumber.make("130123", dt.date(2018, 8, 30), 26)
+    import_list(_csv(tmp_path / "cert.csv", ["新生儿姓名", "性别", "出生日期", "母亲姓名", "母亲身份证件号码"],
+                     [["王芳之女", "女", "2018-08-30", "王芳", MUM], ["王芳之女", "女", "2018-08-30", "王芳", MUM]]), "birth_cert")
+    import_list(_xls(tmp_path / "police.xls", ["户号", "姓名", "与户主关系", "性别", "出生日期", "公民身份号码"], [
+        ["0012", "李强", "户主", "男", "19880203", DAD], ["0012", "王芳", "妻", "女", "19900506", MUM],
+        ["0012", "李丽芳", "长女", "女", "20180830", t1], ["0012", "李慧", "次女", "女", "20180830", t2]]), "police_hukou")
+    _wis(tmp_path, [[1, "李家庄村", "王芳", MUM, "李强", "李慧", "女", "2018-08-30", "2", "", ""]])
+    found = _findings()
+    assert sorted(f.kind for f in found) == ["consistent", "omission"]
+    assert _only(found, "omission").child_name == "李丽芳" and _only(found, "consistent").child_name == "李慧"
