@@ -192,16 +192,7 @@ def _name(text: str) -> tuple[str, tuple[str, ...]]:
 
 def _memo(fn: Callable) -> Callable:
     """``fn`` remembered per argument for one load (a child's name stands in five lists)."""
-    seen: dict = {}
-
-    def call(arg):
-        try:
-            return seen[arg]
-        except KeyError:
-            seen[arg] = value = fn(arg)
-            return value
-
-    return call
+    return lru_cache(maxsize=None)(fn)
 
 
 def load_records(first: dt.date, last: dt.date) -> list[Rec]:
@@ -309,10 +300,6 @@ def _names_close(a: Rec, b: Rec) -> bool:
     character; or a name missing."""
     return (not a.name or not b.name or _names_agree(a, b) or one_char_apart(a.name, b.name)
             or _dropped(a.name, b.name))
-
-
-def _both_named_close(a: Rec, b: Rec) -> bool:
-    return bool(a.name) and bool(b.name) and _names_close(a, b)
 
 
 def _sex_ok(a: Rec, b: Rec) -> bool:
@@ -476,14 +463,20 @@ def link(records: list[Rec]) -> list[list[Rec]]:
                     out[k].append(i)
         return out
 
-    def pairs(groups: dict[str, list[int]], ok: Callable[[Rec, Rec], bool]) -> None:
+    def pairs(groups: dict[str, list[int]], ok: Callable[[Rec, Rec], bool], keep: Callable[[Rec], bool] | None = None) -> None:
+        """Every two records of a block that ``ok`` accepts are linked; ``keep`` first narrows each
+        block to the records a rule can take (named ones), which saves most comparisons."""
         for members in groups.values():
             if len(members) < 2 or len(members) > 500:  # an ID shared by hundreds is not a person's (a placeholder)
                 continue
+            if keep is not None:
+                members = [i for i in members if keep(records[i])]
+            find = clusters.find
             for x, i in enumerate(members):
+                root = find(i)
                 for j in members[x + 1:]:
-                    if clusters.find(i) != clusters.find(j) and ok(records[i], records[j]):
-                        clusters.union(i, j)
+                    if find(j) != root and ok(records[i], records[j]) and clusters.union(i, j):
+                        root = find(i)
 
     def near(groups: dict[str, list[int]], ok: Callable[[Rec, Rec], bool], days: int = DAYS_NAME, swap: bool = True) -> None:
         """Within each block, only records whose dates are at most ``days`` apart (a month date:
@@ -533,12 +526,12 @@ def link(records: list[Rec]) -> list[list[Rec]]:
     # (the dates first: siblings given homophone names, 李明 and 李铭, link each to their own day)
     # (named records first: an unnamed 王芳之女 could be either twin, a named one only her own)
     mothers = block(lambda r: (r.mother_id,))
-    pairs(mothers, lambda a, b: (bool(a.hkeys) and bool(b.hkeys) and _sex_ok(a, b) and _ids_agree(a.child_id, b.child_id)
-                                 and _near(a, b, DAYS_MOTHER) and _names_agree(a, b)))
+    named = lambda r: bool(r.hkeys)  # noqa: E731
+    pairs(mothers, lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _near(a, b, DAYS_MOTHER)
+                                 and _names_agree(a, b)), named)
     pairs(mothers, lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _near(a, b, DAYS_MOTHER)
                                  and _names_agree(a, b)))
-    pairs(mothers, lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id)
-                                 and bool(a.hkeys) and bool(b.hkeys) and _names_agree(a, b)))
+    pairs(mothers, lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _names_agree(a, b)), named)
     near(block(lambda r: r.hkeys),
          lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _ids_agree(a.mother_id, b.mother_id)))
     # a parent's name and a date within 3 days: a list with neither the child's nor the mother's
@@ -551,12 +544,11 @@ def link(records: list[Rec]) -> list[list[Rec]]:
     # off and a date within 5 days links across a differing sex; with the same sex, across a date
     # keyed with a typical error (a year, a month, day/month swapped, a lunar date)
     pairs(mothers,
-          lambda a, b: (_ids_agree(a.child_id, b.child_id) and _both_named_close(a, b)
-                        and (_near(a, b, DAYS_MOTHER) or (_sex_ok(a, b) and bool(date_slip(a, b))))))
+          lambda a, b: (_ids_agree(a.child_id, b.child_id) and _names_close(a, b)
+                        and (_near(a, b, DAYS_MOTHER) or (_sex_ok(a, b) and bool(date_slip(a, b))))), lambda r: bool(r.name))
     # the mother misreported: the same name (homophones), sex and day, whatever the mothers' IDs
-    near(block(lambda r: r.hkeys if len(r.name) >= 2 else ()),
-         lambda a, b: (a.sex == b.sex != "" and a.prec == "D" == b.prec and _ids_agree(a.child_id, b.child_id)),
-         days=0, swap=False)
+    pairs(block(lambda r: [f"{k}|{r.born}" for k in r.hkeys] if r.prec == "D" and len(r.name) >= 2 else ()),
+          lambda a, b: a.sex == b.sex != "" and _ids_agree(a.child_id, b.child_id))
     _join_clusters(records, clusters)
     groups: dict[int, list[Rec]] = defaultdict(list)
     rank = {s: n for n, s in enumerate(["forms", *SOURCE_GROUP])}
