@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dfield
 
 import lunardate
 
@@ -73,12 +73,12 @@ class Birth:
     expected: str = "consistent"
     sub: str = ""               # the planted error, e.g. misreport:birth_date:lunar
     field: str = ""             # misreport: the field planted
-    features: set = field(default_factory=set)
+    features: set = dfield(default_factory=set)
     alias: str = ""
-    alias_lists: set = field(default_factory=set)
+    alias_lists: set = dfield(default_factory=set)
     old_name: str = ""
     wis: dict | None = None
-    rec: dict = field(default_factory=dict)   # list kind -> what that list says
+    rec: dict = dfield(default_factory=dict)   # list kind -> what that list says
 
     @property
     def in_window(self):
