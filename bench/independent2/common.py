@@ -103,12 +103,14 @@ HOMO_GROUPS = [
     "悦月越", "琪琦淇祺奇", "慧惠", "晨辰宸琛", "飞菲霏", "鹏朋", "涛韬", "阳洋扬杨",
     "磊蕾", "华花", "国果", "辉晖徽", "兰岚", "霞侠", "红虹宏鸿", "秀绣", "敏闵", "雪学",
     "强蔷", "军君", "东冬", "亮靓", "康慷", "林琳霖", "露璐路", "彤桐童", "瑶遥尧",
-    "诗诗", "冉然", "蕊锐", "诺娜", "航杭", "峰锋丰枫", "旭序", "斌彬", "帅率",
+    "冉然", "蕊锐", "航杭", "峰锋丰枫", "旭序", "斌彬", "帅率",
 ]
 HOMO = {}
 for g in HOMO_GROUPS:
     for c in g:
-        HOMO.setdefault(c, [x for x in g if x != c])
+        alt = [x for x in g if x != c]
+        if alt:
+            HOMO.setdefault(c, alt)
 
 # characters that look alike (misread from handwriting or a poor copy)
 SIMILAR = {

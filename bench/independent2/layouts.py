@@ -44,6 +44,7 @@ class Book:
     variant: str
     clerk_map: dict              # header -> field: what a clerk maps when the file is refused
     notes: str = ""
+    aliases: list = field(default_factory=list)   # the same workbook saved again under another name
 
 
 def NUM(x):
@@ -100,6 +101,28 @@ def with_page_headers(sh: Sheet, header, body, every, rng):
         sh.add(row, tag)
 
 
+def pad(name: str, rng, b: Birth | None = None) -> str:
+    """Two-character names padded with a full-width space, as printed rolls align them."""
+    if len(name) == 2 and rng.random() < 0.3:
+        if b is not None:
+            b.features.add("name_padded")
+        return name[0] + "\u3000" + name[1]
+    return name
+
+
+def wis_id(pop: Pop, w) -> str:
+    """The woman's ID as WIS holds it: an old 15-digit number for some women born before 1985."""
+    if getattr(w, "wis_id15", False):
+        return w.idno[:6] + w.idno[8:17]
+    return w.idno
+
+
+def parent_of(w, rng, p_mother=0.6):
+    if w.grand and rng.random() < 0.15:
+        return w.grand[0]          # the grandfather brings the child
+    return w.name if (rng.random() < p_mother or not w.hus) else w.hus
+
+
 def order_key(pop: Pop, b: Birth):
     w = pop.women[b.wid]
     return (w.vcode, w.hh, w.name, b.date, b.tidx)
@@ -134,7 +157,7 @@ def _wis_by_woman_merged(pop, rng, by_w, wids):
     for i, wid in enumerate(wids, 1):
         w = pop.women[wid]
         kids = sorted(by_w[wid], key=lambda b: (b.wis["date"], b.tidx))
-        wcells = [str(i), w.vname, w.name, w.idno, w.bdate.isoformat(), w.hus]
+        wcells = [str(i), w.vname, w.name, wis_id(pop, w), w.bdate.isoformat(), w.hus]
         if not kids:
             sh.add(wcells + ["", "", "", "", w.addr], "childless")
             continue
@@ -168,7 +191,7 @@ def _wis_by_woman_grouped(pop, rng, by_w, wids):
     for wid in wids:
         w = pop.women[wid]
         kids = sorted(by_w[wid], key=lambda b: (b.wis["date"], b.tidx))
-        wc = [w.vname, w.name, w.idno, f"{w.bdate:%Y%m%d}", w.hus, w.hus_id]
+        wc = [w.vname, w.name, wis_id(pop, w), f"{w.bdate:%Y%m%d}", w.hus, w.hus_id]
         if not kids:
             i += 1
             sh.add([str(i)] + wc + ["", "", "", "", ""], "childless")
@@ -194,13 +217,13 @@ def _wis_by_child(pop, rng):
     for i, b in enumerate(bs, 1):
         r = b.wis
         w = pop.women[r["wid"]]
-        sh.add([str(i), w.vname, r["name"], SEX[r["sex"]], fdate(r["date"], "slash"), str(r["order"]),
-                "\t" + r["cid"] if r["cid"] else "", w.name, "\t" + w.idno, w.hus, w.addr], b.tid)
+        sh.add([str(i), w.vname, r["name"], r["sex"], fdate(r["date"], "slash"), str(r["order"]),
+                "\t" + r["cid"] if r["cid"] else "", w.name, "\t" + wis_id(pop, w), w.hus, w.addr], b.tid)
     cm = {"所在村": "village", "姓名": "name", "性别": "sex", "出生日期": "birth_date", "孩次": "birth_order",
           "公民身份号码": "id_number", "母亲姓名": "mother_name", "母亲公民身份号码": "mother_id_number",
           "父亲姓名": "father_name", "现居住地址": "address"}
     return Book("wis", "wis_出生人口导出.csv", "csv", [sh], "by_child_csv", cm,
-                "P&WIS births export, one row per child, GBK csv, ID cells prefixed with a tab")
+                "P&WIS births export, one row per child, sex as GB/T 2261.1 codes 1/2, GBK csv, ID cells prefixed with a tab")
 
 
 # ====================================================================== birth certificates
@@ -215,9 +238,10 @@ def make_birth_cert(pop: Pop, rng, variant: str) -> Book:
         sh.add(header, "header")
         for b in bs:
             w, r = pop.women[b.wid], b.rec["birth_cert"]
+            mid = w.idno.lower() if rng.random() < 0.5 else w.idno
             sh.add([b.cert, r["name"], SEX[r["sex"]], ftime(rng, r["date"], "iso"), str(rng.randint(37, 41)),
                     str(rng.randint(2600, 4100)), "医院", w.name, str(max(16, r["date"].year - w.bdate.year)),
-                    "汉族", w.idno, w.hus, w.hus_id, w.addr,
+                    "汉族", mid, w.hus, w.hus_id, w.addr,
                     (r["date"] + dt.timedelta(days=rng.randint(1, 40))).isoformat(), rng.choice(orgs)], b.tid)
         cm = {"出生医学证明编号": "birth_cert_no", "新生儿姓名": "name", "性别": "sex", "出生时间": "birth_date",
               "母亲姓名": "mother_name", "母亲有效身份证件号码": "mother_id_number", "父亲姓名": "father_name",
@@ -267,8 +291,12 @@ def make_delivery(pop: Pop, rng, variant: str) -> Book:
         for b in bs:
             w, r = pop.women[b.wid], b.rec["delivery"]
             p = parity.get((b.wid, b.date), 1)
+            mid = w.idno
+            if rng.random() < 0.03:
+                mid = ""                 # she came without her ID card
+                b.features.add("delivery_no_mother_id")
             body.append(([f"{r['date'].year}{rng.randrange(100000):05d}", w.name,
-                          NUM(r["date"].year - w.bdate.year), w.idno, w.addr,
+                          NUM(r["date"].year - w.bdate.year), mid, w.addr,
                           fdate(r["date"] - dt.timedelta(days=rng.randint(0, 2)), "iso"),
                           fdate(r["date"], "iso"), rng.choice(["顺产", "顺产", "剖宫产"]),
                           f"{rng.randint(37, 41)}+{rng.randint(0, 6)}", NUM(p + rng.choice([0, 0, 1])), NUM(p),
@@ -286,7 +314,11 @@ def make_delivery(pop: Pop, rng, variant: str) -> Book:
     for b in bs:
         w, r = pop.women[b.wid], b.rec["delivery"]
         nm = r["name"] if rng.random() < 0.3 else ""
-        sh.add([w.name, w.idno, w.addr, ftime(rng, r["date"], "iso"), str(b.plural), SEX[r["sex"]], nm,
+        mid = w.idno
+        if rng.random() < 0.03:
+            mid = ""
+            b.features.add("delivery_no_mother_id")
+        sh.add([w.name, mid, w.addr, ftime(rng, r["date"], "iso"), str(b.plural), SEX[r["sex"]], nm,
                 str(parity.get((b.wid, b.date), 1)), rng.choice(["正定县人民医院", "正定县妇幼保健院"])], b.tid)
     cm = {"产妇姓名": "mother_name", "产妇身份证": "mother_id_number", "户籍地址": "address",
           "分娩时间": "birth_date", "新生儿性别": "sex", "新生儿姓名": "name"}
@@ -360,8 +392,8 @@ def make_kindergarten(pop: Pop, rng, variant: str) -> Book:
                     x = rng.random()
                     ym = NUM(float(f"{d.year}.{d.month:02d}")) if x < 0.6 else (
                         f"{d.year}.{d.month:02d}" if x < 0.8 else f"{d.year}{d.month:02d}")
-                parent = w.name if (rng.random() < 0.6 or not w.hus) else w.hus
-                sh.add([NUM(i), klass(d), r["name"], SEX[r["sex"]], ym, parent, w.phone, w.addr], b.tid)
+                sh.add([NUM(i), klass(d), pad(r["name"], rng, b), SEX[r["sex"]], ym, parent_of(w, rng), w.phone,
+                        w.addr], b.tid)
             junk_tail(sh, 8, rng, len(group), who="园长")
             sheets.append(sh)
         sheets.append(note)
@@ -380,8 +412,8 @@ def make_kindergarten(pop: Pop, rng, variant: str) -> Book:
         if cid and cid[-1] != "X" and rng.random() < 0.3:
             cid = id_as_number(cid)
             b.features.add("id_as_number")
-        parent = w.name if (rng.random() < 0.5 or not w.hus) else w.hus
-        sh.add([r["name"], SEX[r["sex"]], cid, fdate(r["date"], "compact"), parent, w.phone, w.vname], b.tid)
+        sh.add([pad(r["name"], rng, b), SEX[r["sex"]], cid, fdate(r["date"], "compact"), parent_of(w, rng, 0.5),
+                w.phone, w.vname], b.tid)
     for _ in range(3):
         sh.add([""] * 7, "junk")
     cm = {"姓名": "name", "性别": "sex", "身份证号": "id_number", "出生日期": "birth_date",
@@ -410,9 +442,9 @@ def make_school(pop: Pop, rng, variant: str) -> Book:
             if cid and cid[-1] != "X" and rng.random() < 0.15:
                 cid = id_as_number(cid)
                 b.features.add("id_as_number")
-            s1.add([("G" + b.cid) if b.cid else f"L{rng.randrange(10**12):012d}", r["name"], SEX[r["sex"]], cid,
-                    DATE(r["date"]), grade(r["date"]), f"{rng.randint(1, 3)}班",
-                    w.name if rng.random() < 0.5 or not w.hus else w.hus, w.addr], b.tid)
+            s1.add([("G" + b.cid) if b.cid else f"L{rng.randrange(10**12):012d}", pad(r["name"], rng, b),
+                    SEX[r["sex"]], cid, DATE(r["date"]), grade(r["date"]), f"{rng.randint(1, 3)}班",
+                    parent_of(w, rng, 0.5), w.addr], b.tid)
         s2 = Sheet("七吉小学")
         h2 = ["学籍号", "学生姓名", "性别", "出生日期", "年级", "家长姓名", "联系电话"]
         s2.add(["七吉小学2025-2026学年学生名册"] + [""] * 6, "title")
@@ -420,9 +452,8 @@ def make_school(pop: Pop, rng, variant: str) -> Book:
         for b in c:
             w, r = pop.women[b.wid], b.rec["school"]
             b.features.add("school_id_only_in_xjh")
-            s2.add([("G" + b.cid) if b.cid else f"L{rng.randrange(10**12):012d}", r["name"], SEX[r["sex"]],
-                    fdate(r["date"], "dot"), grade(r["date"]),
-                    w.name if rng.random() < 0.5 or not w.hus else w.hus, w.phone], b.tid)
+            s2.add([("G" + b.cid) if b.cid else f"L{rng.randrange(10**12):012d}", pad(r["name"], rng, b),
+                    SEX[r["sex"]], fdate(r["date"], "dot"), grade(r["date"]), parent_of(w, rng, 0.5), w.phone], b.tid)
         junk_tail(s2, 7, rng, len(c), who="教务处")
         cm = {"姓名": "name", "学生姓名": "name", "性别": "sex", "身份证件号": "id_number", "出生日期": "birth_date",
               "监护人": "parent_name", "家长姓名": "parent_name", "家庭住址": "address"}
@@ -439,8 +470,8 @@ def make_school(pop: Pop, rng, variant: str) -> Book:
         if cid and cid[-1] != "X" and rng.random() < 0.2:
             cid = id_as_number(cid)
             b.features.add("id_as_number")
-        body.append(([NUM(i), r["name"], SEX[r["sex"]], DATE(r["date"], "yyyy/m/d"), cid, grade(r["date"]),
-                      w.name if rng.random() < 0.5 or not w.hus else w.hus, w.addr], b.tid))
+        body.append(([NUM(i), pad(r["name"], rng, b), SEX[r["sex"]], DATE(r["date"], "yyyy/m/d"), cid,
+                      grade(r["date"]), parent_of(w, rng, 0.5), w.addr], b.tid))
     with_page_headers(sh, header, body, 50, rng)
     junk_tail(sh, 8, rng, len(bs), who="学区办")
     cm = {"学生姓名": "name", "性别": "sex", "出生日期": "birth_date", "身份证号": "id_number",
@@ -487,7 +518,9 @@ def make_police(pop: Pop, rng, variant: str) -> Book:
                     rel = "孙子" if b.sex == "1" else "孙女"
                 else:
                     rel = ORD[min(4, cnt[b.sex] - 1)] + ("子" if b.sex == "1" else "女")
-                rows.append(([hn, b.rec["police_hukou"]["name"], rel, b.cid, SEX[b.sex], "汉族",
+                cid = b.cid.lower() if rng.random() < 0.3 else b.cid
+                cid = cid + " " if rng.random() < 0.05 else cid
+                rows.append(([hn, b.rec["police_hukou"]["name"], rel, cid, SEX[b.sex], "汉族",
                               fdate(b.date, "compact"), w.addr, "正常"], b.tid))
             for row, tag in rows:
                 if tag == "adult" and not row[6]:
@@ -615,6 +648,22 @@ def _write_xlsx(book, path):
         for r1, r2, c1, c2 in sh.merges:
             ws.merge_cells(start_row=r1 + 1, end_row=r2 + 1, start_column=c1 + 1, end_column=c2 + 1)
     wb.save(str(path))
+    fix_zip_times(path)
+
+
+def fix_zip_times(path):
+    """Byte-identical output per seed: fixed zip entry times and document dates."""
+    import re
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        items = [(i, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in items:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>2026-10-15T09:00:00Z", data)
+            zi = zipfile.ZipInfo(info.filename, date_time=(2026, 10, 15, 9, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(zi, data)
 
 
 def _cell_text(v):

@@ -316,6 +316,7 @@ def plant(pop: Pop, rng, scenario: str):
         for w in women.values():
             w.phone = _phone(rng)
     for w in women.values():
+        w.wis_id15 = w.bdate.year < 1985 and rng.random() < 0.25
         if rng.random() < 0.15:
             w.grand = (w.hus[0] + given_name(rng, "1") if w.hus else full_name(rng, "1"),
                        make_id(COUNTY, w.bdate - dt.timedelta(days=rng.randint(9000, 11000)), "1",
@@ -340,10 +341,27 @@ def plant(pop: Pop, rng, scenario: str):
     rng.shuffle(rest)
     n_mis = round(0.03 * nW)
     mis = rest[:n_mis]
-    kinds = rng.choices(["birth_date", "sex", "birth_order", "mother"], [40, 20, 20, 20], k=len(mis))
+    # spread evenly: 40 % the date, 20 % each the sex, 孩次 and the mother
+    nd, ns, no = round(0.4 * len(mis)), round(0.2 * len(mis)), round(0.2 * len(mis))
+    kinds = ["birth_date"] * nd + ["sex"] * ns + ["birth_order"] * no + ["mother"] * (len(mis) - nd - ns - no)
+    rng.shuffle(kinds)
+    # and the date's mistakes over their kinds, in proportion
+    total = sum(w for _, w in DATE_KINDS)
+    pop.date_kinds = [k for k, w in DATE_KINDS for _ in range(max(1, round(nd * w / total)))]
+    rng.shuffle(pop.date_kinds)
     for b, k in zip(mis, kinds):
         b.expected, b.field = "misreport", k
         b.sub = f"misreport:{k}"
+    # a day-month swap needs a day of 12 or less: give those kinds to the births that allow them
+    dated = [b for b in mis if b.field == "birth_date"]
+    swaps = [k for k in pop.date_kinds if k == "swap"]
+    others = [k for k in pop.date_kinds if k != "swap"]
+    ok = [b for b in dated if b.date.day <= 12 and b.date.day != b.date.month]
+    for b in ok[:len(swaps)]:
+        b.date_kind = "swap"
+    for b in dated:
+        if not hasattr(b, "date_kind"):
+            b.date_kind = others.pop() if others else None
 
     # --- hidden births (neither forms nor WIS) and births after the window, to known mothers
     def next_birth(w_id, lo, hi):
@@ -473,6 +491,8 @@ def plant(pop: Pop, rng, scenario: str):
             b.features.add("twin")
         if w.res in ("inflow", "outflow"):
             b.features.add(w.res)
+        if getattr(w, "wis_id15", False):
+            b.features.add("wis_mother_id15")
         if not b.cid:
             b.features.add("no_child_id")
         if b.date.year >= 2005 and not b.cert:
@@ -521,6 +541,9 @@ def plant(pop: Pop, rng, scenario: str):
             b.features.add("only_in_wis")     # real, but no source confirms it: looks false
         if b.expected == "omission" and not others:
             b.features.add("no_source")       # not knowable
+        if b.expected == "omission" and others and others <= {"birth_cert", "delivery"} \
+                and not pop.women[b.wid].idno.startswith(COUNTY):
+            b.features.add("looks_elsewhere")  # only on the hospital's lists, mother's ID of another county
     pop.stats.update({
         "omission (forms/lists)": len(omitted), "hidden (no forms, no WIS)": len(hidden),
         "misreport": sum(b.expected == "misreport" for b in pop.births),
@@ -604,8 +627,10 @@ def _wis_record(pop, b, rng):
     if b.expected == "misreport":
         f = b.field
         if f == "birth_date":
-            for _ in range(30):
-                k = rng.choices([k for k, _ in DATE_KINDS], [x for _, x in DATE_KINDS])[0]
+            want = getattr(b, "date_kind", None)
+            for i in range(30):
+                k = want if (want and i < 10) else rng.choices([k for k, _ in DATE_KINDS],
+                                                               [x for _, x in DATE_KINDS])[0]
                 x = wrong_date(rng, b.date, k)
                 if x:
                     rec["date"], b.sub = x, f"misreport:birth_date:{k}"

@@ -70,6 +70,30 @@ def clerk_retry_maps(msg: str, book) -> list[str]:
     return out
 
 
+def careful_maps(msg: str, book, by_column=False) -> list[str]:
+    out = []
+    for line in msg.splitlines():
+        if "未使用的列：" not in line:
+            continue
+        for item in line.split("未使用的列：", 1)[1].split("、"):
+            m = re.search(r"第(\d+)列\s*(.*)$", item.strip())
+            if not m:
+                continue
+            col, head = m.group(1), m.group(2).strip()
+            if head in book.clerk_map:
+                out += ["--map", f"第{col}列={book.clerk_map[head]}" if by_column else f"{head}={book.clerk_map[head]}"]
+    return out
+
+
+def lost_sheets(before: str, after: str, book) -> list[str]:
+    """Sheets of the book with births that the later import names as not read and the earlier did not."""
+    def unread(msg):
+        m = re.search(r"没有读的工作表[^：]*：([^。\n]+)", msg)
+        return set(x.strip() for x in m.group(1).split("、")) if m else set()
+    with_rows = {s.name for s in book.sheets if any(isinstance(t, int) for t in s.tags)}
+    return sorted((unread(after) - unread(before)) & with_rows)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", choices=["forms", "noforms"], default="forms")
@@ -79,6 +103,9 @@ def main():
     ap.add_argument("--births", type=int, default=1600, help="noforms: births in the window")
     ap.add_argument("--layout", action="append", default=[],
                     help="force a layout: KIND=VARIANT (default: chosen by the seed)")
+    ap.add_argument("--no-careful", dest="careful", action="store_false",
+                    help="do not re-import a list whose report names an unused column the clerk knows "
+                         "(the report's own advice: --map 表头=字段 --replace)")
     args = ap.parse_args()
 
     t0 = time.time()
@@ -134,6 +161,53 @@ def main():
             tried.add(key)
             cmd = [HECHA, "import-list", "--source", book.kind, str(path)] + extra + ["--db", db]
         rec["loaded"] = p.returncode == 0
+        if rec["loaded"] and args.careful:
+            # the report names the columns no field took and says: --map 表头=字段 and --replace.
+            # The clerk does so for the columns she knows are the list's key fields.
+            report = p.stdout + p.stderr
+            for by_column in (False, True):
+                extra = careful_maps(report, book, by_column)
+                if not extra:
+                    break
+                cmd = [HECHA, "import-list", "--source", book.kind, str(path), "--replace"] + extra + ["--db", db]
+                p = sh(cmd, log)
+                rec["attempts"].append({"args": cmd[4:-2][1:], "rc": p.returncode, "out": p.stdout.strip(),
+                                        "err": p.stderr.strip(),
+                                        "careful": "the report's advice for unused columns"
+                                        + (", by column number" if by_column else "")})
+                # refused because the header as the report printed it is not one --map takes:
+                # the clerk names the column by its number instead
+                if p.returncode == 0 or "表头" not in (p.stdout + p.stderr):
+                    break
+            lost = lost_sheets(report, p.stdout + p.stderr, book) if p.returncode == 0 else []
+            if lost:
+                # the mapped re-import left a sheet of the list unread: the clerk maps that sheet's
+                # columns too, as the report says ...
+                extra2 = list(extra)
+                for sh_ in book.sheets:
+                    if sh_.name in lost:
+                        heads = next((r for r, t in zip(sh_.rows, sh_.tags) if t == "header"), [])
+                        for h in heads:
+                            if isinstance(h, str) and h in book.clerk_map and f"{h}={book.clerk_map[h]}" not in extra2:
+                                extra2 += ["--map", f"{h}={book.clerk_map[h]}"]
+                cmd = [HECHA, "import-list", "--source", book.kind, str(path), "--replace"] + extra2 + ["--db", db]
+                p = sh(cmd, log)
+                rec["attempts"].append({"args": cmd[4:-2][1:], "rc": p.returncode, "out": p.stdout.strip(),
+                                        "err": p.stderr.strip(), "careful": "the unread sheet's columns too"})
+                if p.returncode != 0 and path.suffix == ".xlsx":
+                    # ... and when that is refused too, saves the workbook again under another name and
+                    # imports it without --map (the same file again would be "没有改动")
+                    import openpyxl
+                    copy = path.with_name(path.stem + "(另存)" + path.suffix)
+                    openpyxl.load_workbook(path).save(copy)
+                    from layouts import fix_zip_times
+                    fix_zip_times(copy)
+                    book.aliases.append(copy.name)
+                    cmd = [HECHA, "import-list", "--source", book.kind, str(copy), "--replace", "--db", db]
+                    p = sh(cmd, log)
+                    rec["attempts"].append({"args": [copy.name, "--replace"], "rc": p.returncode,
+                                            "out": p.stdout.strip(), "err": p.stderr.strip(),
+                                            "careful": "the workbook saved again, no --map"})
         imports.append(rec)
     t_imp = time.time() - t0 - t_pop
 

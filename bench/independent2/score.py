@@ -20,14 +20,15 @@ def score(db, pop, books):
     single = {}
     book_of = {}
     for book, path in books:
-        book_of[path.name] = book
-        for s in book.sheets:
-            for i, t in enumerate(s.tags):
-                rowtag[(path.name, s.name, i + 1)] = t
-        if len(book.sheets) == 1:
-            s = book.sheets[0]
-            for i, t in enumerate(s.tags):
-                single[(path.name, i + 1)] = t
+        for fname in [path.name] + book.aliases:
+            book_of[fname] = book
+            for s in book.sheets:
+                for i, t in enumerate(s.tags):
+                    rowtag[(fname, s.name, i + 1)] = t
+            if len(book.sheets) == 1:
+                s = book.sheets[0]
+                for i, t in enumerate(s.tags):
+                    single[(fname, i + 1)] = t
     con = sqlite3.connect(db)
     ref = {}
     src = {}
@@ -155,6 +156,11 @@ def print_report(hdr, pop, res, imports, recon_out):
     if nosrc:
         out(f"  note: {len(nosrc)} omitted births are on no source at all (not knowable); "
             f"omission recall without them {res['table']['omission'][1] / (res['table']['omission'][2] - len(nosrc)):.3f}")
+    lk = [b for b in pop.births if expected(b) == "omission" and "looks_elsewhere" in b.features]
+    if lk:
+        got = sum(any(f["kind"] == "elsewhere" for f in per_tid.get(b.tid, [])) for b in lk)
+        out(f"  note: {len(lk)} omitted births of mothers with an ID of another county are only on the hospital's "
+            f"lists (indistinguishable from a birth elsewhere); {got} found as elsewhere")
     outside = [f for f in res["findings"] if f["tid"] is not None and expected(births[f["tid"]]) == "none"]
     if outside:
         c = Counter((births[f["tid"]].period, f["kind"]) for f in outside)
@@ -165,11 +171,22 @@ def print_report(hdr, pop, res, imports, recon_out):
         c = Counter(f["kind"] for f in unass)
         out("  findings with no record of a truth birth (junk/adult rows): "
             + ", ".join(f"{k} {n}" for k, n in sorted(c.items())))
-    mixed = [f for f in res["findings"] if f["mixed"]]
+    def twins_only(f):
+        ts = [births[t] for t in {t for t in f["mapped"] if isinstance(t, int)}]
+        return len({(b.wid, b.date) for b in ts}) == 1 and all(b.plural > 1 for b in ts)
+    mixed = [f for f in res["findings"] if f["mixed"] and not twins_only(f)]
+    tw = [f for f in res["findings"] if f["mixed"] and twins_only(f)]
     if mixed:
         c = Counter(f["kind"] for f in mixed)
         out(f"  findings whose records belong to two or more truth births (wrong links): {len(mixed)} ("
             + ", ".join(f"{k} {n}" for k, n in sorted(c.items())) + ")")
+    if tw:
+        out(f"  findings holding a row of the other twin (same mother and day; rows without a name): {len(tw)}")
+    wrong_mis = [f for f in res["findings"] if f["kind"] == "misreport" and not correct(f)]
+    if wrong_mis:
+        c = Counter(f"{d[0]} ({d[3] if len(d) > 3 else ''})" for f in wrong_mis for d in f["diffs"])
+        out("  wrong misreports, by the difference they name (field (other source)): "
+            + "; ".join(f"{k} {n}" for k, n in c.most_common(6)))
 
     out("")
     out("recall per planted kind (and what the births got instead)")
@@ -223,7 +240,8 @@ def print_report(hdr, pop, res, imports, recon_out):
         out(f"- {rec['kind']}: {rec['file']} [{rec['variant']}: {rec['notes']}]")
         for i, a in enumerate(rec["attempts"], 1):
             args = " ".join(a["args"])
-            out(f"    attempt {i}{(' ' + args) if args else ' (no --map)'}: exit {a['rc']}")
+            label = f"re-import ({a['careful']})" if a.get("careful") else f"attempt {i}"
+            out(f"    {label}{(' ' + args) if args else ' (no --map)'}: exit {a['rc']}")
             text = "\n".join(x for x in (a["out"], a["err"]) if x)
             tl = text.splitlines()
             for ln in tl[:14]:
