@@ -30,8 +30,8 @@ Findings (:func:`classify`):
 - ``omission`` (疑似漏报): on the forms or a health, education or police list, not in WIS;
 - ``false`` (疑似虚报): in WIS only, no other source confirms it;
 - ``misreport`` (疑似错报): in WIS and elsewhere, but the birth date, sex, mother or 孩次 differ
-  (:func:`compare`; 孩次 against the mother's births in date order when no other source carries
-  it, :class:`BirthOrders`);
+  (:func:`compare`; where no other source carries 孩次, WIS's is questioned when it is lower than
+  the mother's births before this one that the sources show, :class:`BirthOrders`);
 - ``consistent`` (一致): in WIS and elsewhere, agreeing;
 - ``elsewhere`` (外地出生): only on a birth certificate or delivery list, the mother's ID number
   neither of a person in this database nor of this county: born in the county's hospital, registered where the mother
@@ -588,9 +588,9 @@ def classify(cluster: list[Rec], county: str, mothers_here: set[str], as_of: dt.
     if wis and others:
         differences = compare(wis[0], others)
         if orders is not None and wis[0].order and not any(r.order for r in others):
-            derived = orders.order_of(cluster)
-            if derived and derived != wis[0].order:
-                differences.append(("birth_order", str(wis[0].order), str(derived), "各来源的出生先后"))
+            derived = orders.order_of(cluster)  # at least this: older children may be on no list
+            if derived and wis[0].order < derived:
+                differences.append(("birth_order", str(wis[0].order), f"至少{derived}", "各来源的出生先后"))
         if differences:
             return Finding(key, "misreport", cluster, differences, "；".join(notes))
         return Finding(key, "consistent", cluster, [], "；".join(notes))
@@ -659,7 +659,8 @@ MARGIN_DAYS = 366
 
 class BirthOrders:
     """Each mother's births in date order, to check WIS's 孩次 where no other source carries one (an
-    office with no forms keyed yet, issue 12). A birth counts for the mother another source gives
+    office with no forms keyed yet, issue 12). What it gives is a lower bound (her older children
+    may be on no list and WIS may not hold them): WIS's 孩次 is questioned only when it is lower. A birth counts for the mother another source gives
     it (WIS may hold it under the wrong woman), else WIS's; WIS-only records count only before the
     window (in it they may be false: they are 疑似虚报), and WIS's births of her older children
     before the records read are added. The order of a birth is 1 + her births before it; ``0`` (not judged)

@@ -242,6 +242,7 @@ class SheetChecks:
     mother_checked: int = 0
     mother_wrong: int = 0
     mother_example: str = ""
+    mother_same_day: int = 0  # of mother_wrong: her number's date is the row's date (the date column is hers)
 
 
 class ColumnMismatch(ValueError):
@@ -258,7 +259,8 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
     ID number that cannot be used (stored by a spreadsheet as a number, of the wrong shape, or
     by its birth date not the person's) is left out of the record and reported in ``warnings``,
     the rest of the row loaded (issue 12). A valid child ID number's birth date is the row's birth
-    date (DESIGN.md §5: derived fields)."""
+    date where the row writes only a month or a year, or none (DESIGN.md §5: derived fields); a
+    full date written on the row is kept as the list says it."""
     width = len(row)
     cells = {f: row[i] if i < width else None for i, f in header.columns.items()}
     texts = texts if texts is not None else [_text(v) for v in row]
@@ -329,6 +331,7 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
             if mother.birth_date > add_years(child_day, -MOTHER_MIN_YEARS):
                 if checks is not None:
                     checks.mother_wrong += 1
+                    checks.mother_same_day += mother.birth_date == child_day
                     checks.mother_example = checks.mother_example or f"第{row_no}行 {mother.number}（{mother.birth_date}）与出生日期 {child_day}"
                 warnings.append(problem("mother_id_number", f"母亲的号码里的出生日期 {mother.birth_date} 离孩子出生不到{MOTHER_MIN_YEARS}年："
                                         "不是母亲的号码；已导入这一行的其他内容，这个号码不参加比对", "warning"))
@@ -339,7 +342,12 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
     rec["mother_id_number"] = mother.number if mother else ""
     father = infos["father_id_number"]
     rec["father_id_number"] = father.number if father else ""
-    if own is not None and own.ok and own.birth_date:  # the ID's date is the row's date (a roll's 201809 becomes the day)
+    # the date a row gives: a full date written on it as the list says it (a WIS date keyed wrong is
+    # a 错报 even where the child's ID holds the right day); a valid ID's day where the row gives only
+    # a month or a year, or no date (a roll's 201809 becomes the day)
+    if written and written[1] == "D":
+        rec["birth_date"], rec["birth_date_prec"] = written
+    elif own is not None and own.ok and own.birth_date:
         rec["birth_date"], rec["birth_date_prec"] = own.birth_date.isoformat(), "D"
     elif written:
         rec["birth_date"], rec["birth_date_prec"] = written
@@ -350,8 +358,8 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
     else:
         rec["birth_date"], rec["birth_date_prec"] = "", "D"
     extra = {}
-    if written and rec["birth_date"] and written[0][:7 if written[1] == "M" else 10] != rec["birth_date"][:7 if written[1] == "M" else 10]:
-        extra["date_written"] = written[0] if written[1] == "D" else written[0][:7]  # the date column, where the ID's date won
+    if written and written[1] != "D" and rec["birth_date"] and not rec["birth_date"].startswith(written[0][:7 if written[1] == "M" else 4]):
+        extra["date_written"] = written[0][:7 if written[1] == "M" else 4]  # the month written, where the ID's day is in another
     sex = _text(cells.get("sex")).lower()
     rec["sex"] = SEX.get(sex, "") or (own.sex or "" if own else "")
     if rec["name"] and not rec["sex"] and (child := unnamed_child(rec["name"])):
@@ -388,6 +396,13 @@ def _check_columns(checks: SheetChecks, header: Header, sheet: str, sheets: int 
             f"比该行出生日期早{PARENT_YEARS}年以上（如{checks.child_example}），是母亲（或父亲）的号码。"
             f"请指定：--map {name}=mother_id_number（界面：导入时把这一列选为母亲身份证号）"
             + ("。指定对所有工作表都有效：若别的工作表这一列是对的，请把这个工作表另存为一个文件单独导入" if sheets > 1 else ""))
+    if checks.mother_checked >= 3 and checks.mother_wrong * 2 > checks.mother_checked and checks.mother_same_day * 2 > checks.mother_wrong:
+        date = column("birth_date")
+        children = [h for h in header.headers if h and h != date and "出生" in h and any(w in h for w in ("子女", "孩子", "儿童", "婴儿", "新生儿"))]
+        fix = f"--map {children[0]}=birth_date" if children else "--map 孩子出生日期的表头=birth_date"
+        raise ColumnMismatch(
+            f"工作表「{sheet}」的「{date}」列是母亲本人的出生日期，不是孩子的：{checks.mother_same_day}/{checks.mother_checked} 行"
+            f"与母亲身份证号里的出生日期相同（如{checks.mother_example}）。请指定孩子的出生日期列：{fix}")
     if checks.mother_checked >= 3 and checks.mother_wrong * 2 > checks.mother_checked:
         name = column("mother_id_number")
         raise ColumnMismatch(
@@ -642,6 +657,9 @@ def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, s
         by_position = {}
         width = max((len(r) for r in head_rows), default=0)
         present = {clean(v) for r in head_rows for v in r if v is not None}
+        base = known_header(source, head_rows)  # what the profiles or a kept mapping already read: kept where not remapped
+        if base is not None:
+            present |= set(base.headers)  # headers joined from a group title (配偶 over 姓名: 配偶姓名) as the report names them
         for key, fld in mapping.items():
             if key.startswith("第") and key.endswith("列") and key[1:-1].isdigit():
                 column = int(key[1:-1])
@@ -652,7 +670,6 @@ def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, s
             elif clean(key) not in present:
                 raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]], f"{key}：工作表「{sheet}」的前几行没有这个表头")
         found = find_header(head_rows, saved={k: v for k, v in mapping.items() if not k.startswith("第")})
-        base = known_header(source, head_rows)  # what the profiles or a kept mapping already read: kept where not remapped
         by_text: dict[int, str] = {}
         row_at = 0
         if found is None:  # fewer named columns than a header needs: name them on the row that holds them

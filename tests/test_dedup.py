@@ -295,9 +295,9 @@ def test_the_review_lists_persons_a_reference_record_may_be(people, tmp_path):
 
 def test_list_records_in_traditional_characters_or_with_a_parents_number(people, tmp_path):
     """A register row that agrees but in traditional characters is a link, not a question; a row
-    under the father's number with another name is a question (the ID's date is the row's date,
-    issue 12); a child listed under the father's number (born 30 years after him) is loaded
-    without it and reported; a record uid typed with full-width digits is understood."""
+    under the father's number with another name and date ranks below a real match (60); a child
+    listed under the father's number (born 30 years after him) is loaded without it and reported
+    (issue 12); a record uid typed with full-width digits is understood."""
     from click.testing import CliRunner
 
     from main import cli
@@ -313,8 +313,9 @@ def test_list_records_in_traditional_characters_or_with_a_parents_number(people,
     listed = [(p.a_name, p.b.name) for p in dedup.pairs() if p.b.is_record]
     assert ("李强", "李強") not in listed
     found = {c.name: c.score for c in dedup.ref_candidates(FATHER_ID, name="李强", birth_date=dt.date(1988, 2, 3))}
-    assert found == {"李強": 100, "李小宝": 100}  # 李小明 carries no ID number now
-    pair = next(p for p in dedup.pairs() if p.b.is_record and p.b.name == "李小宝")
+    assert found == {"李強": 100, "李小宝": 60}  # 李小明 carries no ID number
+    assert not any(p.b.name == "李小宝" for p in dedup.pairs())  # 60 is below the warning score
+    pair = next(p for p in dedup.pairs(min_score=50) if p.b.is_record and p.b.name == "李小宝")
     rid = pair.b.person_uid[4:]
     wide = "ｒｅｆ：" + "".join(chr(ord(c) + 0xFEE0) for c in rid)
     res = CliRunner().invoke(cli, ["duplicates", "decide", "different", pair.a_uid, wide, "--db", str(people)])

@@ -378,3 +378,56 @@ def test_twins_one_missing_from_wis_unnamed_certificates(township_db, tmp_path):
     found = _findings()
     assert sorted(f.kind for f in found) == ["consistent", "omission"]
     assert _only(found, "omission").child_name == "李丽芳" and _only(found, "consistent").child_name == "李慧"
+
+
+# ---------------------------------------------------------------------------- from the second independent set (issue 12 review)
+def test_the_womans_own_birth_date_beside_her_childs_is_not_the_childs(township_db, tmp_path):
+    head = ["村(居)委会", "育龄妇女姓名", "身份证号", "出生日期", "性别", "配偶姓名", "子女姓名", "子女性别", "子女出生日期", "孩次"]
+    report = import_list(_xls(tmp_path / "wis.xls", head, [["李家庄村", "王芳", MUM, "1990-05-06", "女", "李强", "李浩然", "男",
+                                                              "2017-04-12", "1"]]), "wis")
+    rec = RefRecord.get()
+    assert (rec.birth_date, rec.sex, rec.mother_id_number, rec.father_name) == ("2017-04-12", "1", MUM, "李强")
+    assert "第4列 出生日期" in report.unused_columns
+
+
+def test_a_date_column_that_is_the_mothers_own_is_refused_with_the_childs_column_as_the_fix(township_db, tmp_path):
+    head = ["母亲姓名", "母亲身份证号", "出生日期", "婴儿出生日期", "婴儿性别"]
+    mothers = [idnumber.make("130123", dt.date(1990 + i, 5, 6), 22 + 2 * i) for i in range(3)]
+    rows = [["王芳", m, f"{1990 + i}-05-06", "2020-01-0" + str(i + 1), "女"] for i, m in enumerate(mothers)]
+    with pytest.raises(ColumnMismatch, match="--map 婴儿出生日期=birth_date"):
+        import_list(_xls(tmp_path / "d.xls", head, rows), "delivery")
+    import_list(tmp_path / "d.xls", "delivery", mapping={"婴儿出生日期": "birth_date"})
+    assert {r.birth_date for r in RefRecord.select()} == {"2020-01-01", "2020-01-02", "2020-01-03"}
+
+
+def test_a_wis_date_keyed_wrong_beside_the_childs_id_is_a_misreport(township_db, tmp_path):
+    """The child's ID holds the right day; the date WIS keyed is what WIS reports: 错报 of the date."""
+    _family()
+    head = [*WIS_HEAD, "子女身份证号"]
+    import_list(_xls(tmp_path / "wis.xls", head, [
+        [1, "李家庄村", "王芳", MUM, "李强", "李浩然", "男", "2017-04-12", "1", "", "", KID1],
+        [2, "李家庄村", "王芳", MUM, "李强", "李思琪", "女", "2019-11-09", "2", "", "", KID2]]), "wis")  # keyed 11-09, born 09-14
+    f = _only(_findings(), "misreport")
+    assert json.loads(f.differences)[0][:3] == ["birth_date", "2019-11-09", "2019-09-14"]
+
+
+def test_wis_birth_order_lower_than_the_births_seen_is_questioned_not_a_higher_one(township_db, tmp_path):
+    """No forms keyed: WIS's 孩次 1 for a second child the police register shows is a 错报 (至少2);
+    孩次 3 for a first child seen is not judged (older children may be on no list)."""
+    _wis(tmp_path, [[1, "李家庄村", "王芳", MUM, "李强", "李浩然", "男", "2017-04-12", "3", "", ""],
+                    [2, "李家庄村", "王芳", MUM, "李强", "李思琪", "女", "2019-09-14", "1", "", ""]])
+    import_list(_xls(tmp_path / "police.xls", ["户号", "姓名", "与户主关系", "性别", "出生日期", "公民身份号码"], [
+        ["0012", "李强", "户主", "男", "19880203", DAD], ["0012", "王芳", "妻", "女", "19900506", MUM],
+        ["0012", "李浩然", "长子", "男", "20170412", KID1], ["0012", "李思琪", "长女", "女", "20190914", KID2]]), "police_hukou")
+    found = _findings()
+    f = _only(found, "misreport")
+    assert f.child_name == "李思琪" and json.loads(f.differences)[0][:3] == ["birth_order", "1", "至少2"]
+
+
+def test_a_column_named_from_a_group_title_can_be_mapped_by_that_name(township_db, tmp_path):
+    from tests.test_reflists import _xls as grouped
+
+    path = grouped(tmp_path / "接种.xls", ["姓名", "出生日期", "姓名", "证号"], [["李浩然", dt.date(2017, 4, 12), "王芳", MUM]],
+                   merged=[(0, 1, "儿童"), (2, 3, "母亲")])
+    import_list(path, "vaccination", mapping={"母亲证号": "mother_id_number"})
+    assert RefRecord.get().mother_id_number == MUM

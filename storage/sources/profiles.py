@@ -34,6 +34,11 @@ def clean(header) -> str:
     return _MARKS.sub("", str(header or ""))
 
 
+NOT_A_FIELD = "-"
+"""A layout's column that is none of the fields although its header is a synonym of one (the woman's
+own 出生日期 in the P&WIS export by woman, beside 子女出生日期)."""
+
+
 @dataclass(frozen=True)
 class Layout:
     """The layout of a whole export in which headers mean something else than in other lists (the
@@ -67,7 +72,7 @@ def _layouts(data: dict, where: Path) -> list[Layout]:
                             tuple(item.get("fill_down", ())))
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{where}：第{n}个 [[layouts]] 不完整（{exc}）：要有 name、when、columns") from None
-        bad = sorted((set(columns.values()) | set(layout.fill_down)) - set(FIELDS))
+        bad = sorted((set(columns.values()) | set(layout.fill_down)) - set(FIELDS) - {NOT_A_FIELD})
         if bad:
             raise ValueError(f"{where}：[[layouts]]「{layout.name}」没有字段 {'、'.join(bad)}（可用：{'、'.join(FIELDS)}）")
         out.append(layout)
@@ -152,7 +157,7 @@ def _map(headers: list[str], synonyms: dict[str, str], saved: dict[str, str] | N
         synonyms = {**synonyms, **saved}
     for i, h in enumerate(headers):
         field = synonyms.get(clean(h))
-        if i not in out and field and field not in out.values():
+        if i not in out and field and field != NOT_A_FIELD and field not in out.values():
             out[i] = field
     return out, layout
 
