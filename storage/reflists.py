@@ -577,6 +577,7 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
     loaded = lists = 0
     chunk: list[dict] = []
     village_of = village_resolver()
+    mapped = False
     for sheet, rows, head_rows in _heads(sheets):
         try:
             header = _header(source, sheet.name, head_rows, mapping)
@@ -647,12 +648,17 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
             if progress and report.rows_read % 5000 == 0:
                 progress(report.rows_read)
         _check_columns(checks, header, sheet.name, len(sheets))  # a column mapped wrong: the whole import is refused (rolled back)
+        mapped = mapped or header.by_hand
+    if mapping and lists and not mapped:  # read as the profiles read it, but the mapping given fits no sheet: a typing error
+        raise ValueError("指定的列对不上：" + "、".join(mapping) + " 不是任何工作表的表头（表头要与文件中的一字不差，或写 第N列）")
     writer.add(chunk)
     return loaded + len(chunk), lists
 
 
 def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, str] | None) -> Header:
-    """The sheet's header: from the profiles, a mapping given now, or one saved for this layout."""
+    """The sheet's header: from the profiles, a mapping given now, or one saved for this layout. A
+    mapping by header text applies to the sheets that have those headers; another sheet the
+    profiles can read is read as they read it (two schools' rolls, one with a header of its own)."""
     if mapping:
         by_position = {}
         width = max((len(r) for r in head_rows), default=0)
@@ -668,6 +674,8 @@ def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, s
                                         f"{key}：工作表「{sheet}」只有 {width} 列（第1列到第{width}列）")
                 by_position[column - 1] = fld
             elif clean(key) not in present:
+                if base is not None and not any(k.startswith("第") for k in mapping):
+                    return base  # a mapping names the headers of another sheet: this one is read as the profiles read it
                 raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]], f"{key}：工作表「{sheet}」的前几行没有这个表头")
         found = find_header(head_rows, saved={k: v for k, v in mapping.items() if not k.startswith("第")})
         by_text: dict[int, str] = {}
@@ -684,7 +692,7 @@ def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, s
             given = {**found.columns, **by_position}
             kept = {i: f for i, f in base.columns.items() if i not in given and f not in given.values()} \
                 if base is not None and base.last == found.last else {}
-            return Header(found.first, found.last, found.headers, {**kept, **given}, found.layout, found.fill_down)
+            return Header(found.first, found.last, found.headers, {**kept, **given}, found.layout, found.fill_down, True)
     found = known_header(source, head_rows)
     if found is None:
         raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]])

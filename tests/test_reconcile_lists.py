@@ -431,3 +431,22 @@ def test_a_column_named_from_a_group_title_can_be_mapped_by_that_name(township_d
                    merged=[(0, 1, "儿童"), (2, 3, "母亲")])
     import_list(path, "vaccination", mapping={"母亲证号": "mother_id_number"})
     assert RefRecord.get().mother_id_number == MUM
+
+
+def test_a_mapping_for_one_sheet_leaves_the_other_sheet_as_the_profiles_read_it(township_db, tmp_path):
+    """Two schools' rolls in one workbook, one with a header no profile knows: mapping it keeps the
+    other school's sheet (it was skipped, and the list replaced with half its rows)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    one = book.active
+    one.title = "中心小学"
+    one.append(["学生姓名", "性别", "出生年月", "身份证号"])
+    one.append(["李浩然", "男", "201704", KID1])
+    two = book.create_sheet("李家庄小学")
+    two.append(["学生姓名", "性别", "出生年月", "学生证件号"])
+    two.append(["李思琪", "女", "201909", KID2])
+    book.save(tmp_path / "rolls.xlsx")
+    report = import_list(tmp_path / "rolls.xlsx", "school", mapping={"学生证件号": "id_number"})
+    assert report.rows_loaded == 2 and not report.skipped_sheets
+    assert {r.name: r.id_number for r in RefRecord.select()} == {"李浩然": KID1, "李思琪": KID2}

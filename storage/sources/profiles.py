@@ -123,6 +123,7 @@ class Header:
     columns: dict[int, str]
     layout: str = ""  # the export layout recognised (:class:`Layout`), "" for plain synonyms
     fill_down: tuple[str, ...] = ()  # fields a layout carries down from the row above when a row leaves them all empty
+    by_hand: bool = False  # a mapping given with the import was applied to this sheet
 
     @property
     def month_date(self) -> bool:
