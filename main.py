@@ -8,8 +8,12 @@ import functools
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:  # annotations only: main.py imports click alone at start (DESIGN.md §3)
+    import datetime as dt
 
 PASSPHRASE_ENV = "HECHA_PASSPHRASE_FILE"
 ROW_ID = click.IntRange(1, 2**63 - 1)  # a row number: SQLite's INTEGER range
@@ -51,20 +55,11 @@ def handled(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from export.bundle import BundleError, ExportBlocked
-        from export.keys import KeyError_
-        from storage.db import DatabaseError
-        from storage.households import (
-            DuplicatesNotConfirmed,
-            ValidationFailed,
-            WarningsNotConfirmed,
-        )
-        from storage.recheck import RecheckError
+        from storage.errors import OperatorError
 
         try:
             return func(*args, **kwargs)
-        except (DatabaseError, KeyError_, BundleError, ExportBlocked, ValidationFailed, DuplicatesNotConfirmed, WarningsNotConfirmed,
-                RecheckError) as exc:
+        except OperatorError as exc:  # every refusal of the core (storage/errors.py): its message says what to do
             raise HechaError(str(exc)) from None
         except click.Abort:
             raise HechaError("已取消。") from None
@@ -137,6 +132,7 @@ def read_passphrase(prompt: str = "本单位口令", *, confirm: bool = False) -
 
 
 @click.group(invoke_without_command=True)
+@click.version_option(package_name="hecha", prog_name="hecha", message="%(prog)s %(version)s")
 @db_option
 @click.pass_context
 def cli(ctx: click.Context, db_path: Path | None) -> None:

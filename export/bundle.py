@@ -41,6 +41,7 @@ from peewee import fn
 
 from storage.dates import iso_week
 from storage.db import write_txn
+from storage.errors import OperatorError
 from storage.models import SHARED_MODELS, BundleLog, Office, PeerOffice, database
 from storage.office import ensure_operator
 from storage.paths import operator_login
@@ -100,7 +101,7 @@ CODES = {
 }
 
 
-class ExportBlocked(Exception):
+class ExportBlocked(OperatorError):
     """The export is refused while validation errors remain (DESIGN.md §5); the message says how many
     and where."""
 
@@ -135,7 +136,7 @@ def check_before_export(office_code: str, since: int) -> None:
         raise ExportBlocked(f"还有 {count} 处错误，不能导出：{where}{' …' if count > 5 else ''}。请运行 hecha check 或在“审核校验”中逐条修正。")
 
 
-class BundleError(Exception):
+class BundleError(OperatorError):
     """A bundle was refused: ``code`` (see :data:`CODES`), Chinese ``message``, ``detail`` for logs."""
 
     def __init__(self, code: str, detail: str = "", path: str | Path | None = None):

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from storage.db import now_iso, write_txn
+from storage.errors import OperatorError
 from storage.models import AdminDivision, Office, OwnKey, PeerOffice
 from storage.office import COUNTY, TOWNSHIP
 from storage.paths import operator_login
@@ -39,7 +40,7 @@ SIGN_NAMESPACE = "hecha-bundle"
 MIN_PASSPHRASE = 8
 
 
-class KeyError_(Exception):
+class KeyError_(OperatorError):
     """A key problem the operator can fix; the message (Chinese) says what and how."""
 
 

@@ -23,13 +23,14 @@ import peewee as pw
 
 from storage.db import now_iso
 from storage.dedup import index_uids
+from storage.errors import OperatorError
 from storage.models import SHARED_MODELS, AuditLog, MergeConflict, Person, SharedModel
 
 CHUNK = 500
 TABLES: dict[str, type[SharedModel]] = {m._meta.table_name: m for m in SHARED_MODELS}
 
 
-class SchemaError(Exception):
+class SchemaError(OperatorError):
     """A record that does not fit this program's tables; the message says which and why."""
 
 

@@ -18,13 +18,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from storage.errors import OperatorError
+
 MAGIC = b"SSHSIG"
 BEGIN = "-----BEGIN SSH SIGNATURE-----"
 END = "-----END SSH SIGNATURE-----"
 KEY_TYPE = b"ssh-ed25519"
 
 
-class SignatureError(Exception):
+class SignatureError(OperatorError):
     """The signature is malformed, for another namespace, by another key, or does not verify."""
 
 

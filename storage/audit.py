@@ -15,13 +15,14 @@ from typing import Any
 import peewee as pw
 
 from .db import now_iso
+from .errors import OperatorError
 from .models import AuditLog, Office, SharedModel
 from .paths import operator_login
 
 STAMP_FIELDS = frozenset({"id", "uid", "origin", "version", "updated_at", "updated_by"})
 
 
-class NotOwner(Exception):
+class NotOwner(OperatorError):
     """A row may be changed only by its origin office (DESIGN.md §4)."""
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .errors import OperatorError
 
-class DateInputError(ValueError):
+
+class DateInputError(OperatorError, ValueError):
     """A typed date that is not a real date; the message is Chinese and says the expected form."""
 
 

@@ -21,6 +21,7 @@ from typing import Callable, Iterator
 import peewee as pw
 
 from . import models
+from .errors import OperatorError
 from .paths import backup_dir
 
 SCHEMA_VERSION = 12
@@ -36,7 +37,7 @@ PRAGMAS = [
 ]
 
 
-class DatabaseError(Exception):
+class DatabaseError(OperatorError):
     """The database cannot be used as it is; the message (Chinese) says why and what to do."""
 
 

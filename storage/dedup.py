@@ -30,6 +30,7 @@ from typing import Callable, Iterable
 
 from . import idnumber
 from .db import now_iso, write_txn
+from .errors import OperatorError
 from .models import Birth, Household, MatchDecision, Person, PersonKey
 from .names import NameKeys, name_keys, simplified, unnamed_child
 from .office import village_label
@@ -486,7 +487,7 @@ def pairs(*, min_score: int = 65, limit: int = 500, lists: bool = True,
 
 
 # ---------------------------------------------------------------------------- merging
-class MergeRefused(Exception):
+class MergeRefused(OperatorError):
     """Two persons cannot be merged as asked; the message says why and what to do."""
 
 

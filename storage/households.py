@@ -17,6 +17,7 @@ from . import audit, idnumber
 from .dates import parse_typed, to_typed, typed_date
 from .db import write_txn
 from .dedup import RULE_SAME_ID, Candidate, candidates, decide_pair, index_persons
+from .errors import OperatorError
 from .models import AdminDivision, Birth, Household, Migration, Person, WomanFP
 from .names import normalize
 from .validate import ERROR, Finding, check_household, confirmation
@@ -247,7 +248,7 @@ def _from_row(table: str, row, target) -> None:
     target.uid = row.uid
 
 
-class ValidationFailed(Exception):
+class ValidationFailed(OperatorError):
     """The form has errors; ``findings`` lists them (all levels)."""
 
     def __init__(self, findings: list[Finding]):
@@ -256,7 +257,7 @@ class ValidationFailed(Exception):
         super().__init__("；".join(f"{f.where()}：{f.message}" for f in errors[:5]))
 
 
-class DuplicatesNotConfirmed(Exception):
+class DuplicatesNotConfirmed(OperatorError):
     """Some members' ID numbers exist already; ``hits`` maps member index → candidates. Save again
     with their ID numbers in ``confirmed_ids`` once the clerk has seen the warning."""
 
@@ -337,7 +338,7 @@ def _dates(m: MemberInput) -> tuple[str, str, str]:
     return iso, prec, m.sex or (info.sex or "")
 
 
-class WarningsNotConfirmed(Exception):
+class WarningsNotConfirmed(OperatorError):
     """Warnings that need the clerk's confirmation (DESIGN.md §5); ``findings`` lists them. Confirm
     with :func:`confirm` and save again: the confirmation is stored with each record."""
 

@@ -37,6 +37,7 @@ from . import idnumber
 from .codes import code_list
 from .db import now_iso, write_txn
 from .drafts import form_to_dict
+from .errors import OperatorError
 from .households import (
     HouseholdInput,
     ValidationFailed,
@@ -69,7 +70,7 @@ WHOLE_LINE = "*"
 SKIP = frozenset({"uid", "confirmed", "serial", "members", "births", "fp", "migrations"})
 
 
-class RecheckError(Exception):
+class RecheckError(OperatorError):
     """A recheck step that cannot be done; the message says why and what to do."""
 
 

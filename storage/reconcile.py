@@ -58,6 +58,7 @@ import peewee as pw
 from . import idnumber
 from .dates import add_years
 from .dedup import one_char_apart, one_edit, swapped
+from .errors import OperatorError
 from .names import name_keys, normalize, unnamed_child
 from .sources import save_xlsx
 
@@ -907,7 +908,7 @@ def findings(*, village: str = "", kind: str = "", group: str = "", offset: int 
     return [(f, f.result if f.result is not None and f.result.id else None) for f in q]  # no result: None or an empty row
 
 
-class ResultError(ValueError):
+class ResultError(OperatorError, ValueError):
     """A visit result that cannot be recorded as asked; the message says why and what to do."""
 
 
@@ -918,9 +919,7 @@ def find(key: str):
     """The last run's finding by its code (8 or more characters, any case), its key, or the first
     characters of one key (``birth:3a50``; a bare birth uid is taken as ``birth:<uid>``). Raises
     :class:`ResultError` naming the candidates when several match, or saying none does."""
-    from .models import ReconcileFinding
-
-    from .models import VisitResult
+    from .models import ReconcileFinding, VisitResult
 
     text = unicodedata.normalize("NFKC", key).strip()
     f = (ReconcileFinding.get_or_none(ReconcileFinding.code == text.upper())

@@ -19,14 +19,15 @@ import datetime as dt
 import hashlib
 import json
 import unicodedata
-from operator import itemgetter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from . import idnumber
 from .dates import add_years
 from .db import now_iso, write_txn
+from .errors import OperatorError
 from .models import HeaderMapping, ImportBatch, RefKey, RefRecord, RowError
 from .names import name_keys, normalize, unnamed_child
 from .paths import operator_login
@@ -41,7 +42,7 @@ IMPORT_CACHE_KB = 16384  # SQLite's page cache during an import (the default is 
 SEX = {"男": "1", "女": "2", "1": "1", "2": "2", "m": "1", "f": "2", "男性": "1", "女性": "2"}
 
 
-class UnknownLayout(Exception):
+class UnknownLayout(OperatorError):
     """No header row of the sheet names two known fields: map the columns by hand (``mapping``).
     ``headers`` are the first rows' cells, for the mapping step."""
 
@@ -50,7 +51,7 @@ class UnknownLayout(Exception):
         super().__init__(f"工作表「{sheet}」的表头认不出（姓名、身份证号、出生日期等至少两列）：请指定列的含义，如 --map 第2列=name")
 
 
-class NeedsReplace(Exception):
+class NeedsReplace(OperatorError):
     """A list of this source is already loaded; importing another replaces it, which the clerk must confirm."""
 
 
@@ -245,7 +246,7 @@ class SheetChecks:
     mother_same_day: int = 0  # of mother_wrong: her number's date is the row's date (the date column is hers)
 
 
-class ColumnMismatch(ValueError):
+class ColumnMismatch(OperatorError, ValueError):
     """A mapped column whose content contradicts its meaning in most rows (the mother's ID number
     under the child's field): the message names the column and the ``--map`` that fixes it."""
 

@@ -796,3 +796,43 @@ async def test_an_unknown_layout_is_mapped_in_the_screen_and_recognised_next_tim
         await pilot.pause()
     open_db(db)
     assert [r.name for r in RefRecord.select()] == ["王秀英"]
+
+
+async def test_an_export_refused_for_an_error_in_the_database_says_so_and_the_app_stays_up(offices, tmp_path):
+    """导出本周数据包 with a validation error in the database: the refusal's message on the screen
+    and in a note, the app still running (it ended with WorkerFailed: ExportBlocked, issue 13)."""
+    import sqlite3
+
+    from textual.widgets import Input, Static
+
+    from storage.households import save_household
+    from tui.screens.bundles import ExportScreen
+    from tui.screens.dialogs import PassphraseScreen
+
+    from .conftest import reference_input
+
+    offices.use_township()
+    save_household(reference_input())
+    close_db()
+    con = sqlite3.connect(str(offices.township_db))
+    con.execute("update person set residence_status = '2' where name = '李浩然'")  # 流出 without its episode
+    con.commit()
+    con.close()
+    app = make_app(offices.township_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        assert isinstance(app.screen, ExportScreen)
+        app.screen.query_one("#out-dir", Input).value = str(tmp_path / "out")
+        await pilot.press("enter")
+        assert isinstance(app.screen, PassphraseScreen)
+        await type_text(pilot, "township-passphrase")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ExportScreen)
+        result = str(app.screen.query_one("#bundle-result", Static).render())
+        assert "导出失败：还有 1 处错误，不能导出" in result, result
+        assert not app.screen.query_one("#busy", Static).display
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ExportScreen)  # a way back
+    assert not (tmp_path / "out").exists()

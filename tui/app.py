@@ -51,6 +51,16 @@ class HechaApp(App):
         ScrollBar.renderer = AsciiScrollBarRender
         self.add_class("-ascii")
 
+    def core_failed(self, node, message: str) -> None:
+        """A core call in a worker (:func:`tui.workers.core_work`) failed: say so, and hand the
+        message to the screen that ran it (``core_failed(message)``, to clear its busy line). The
+        app stays up whatever the core raised."""
+        screen = node if hasattr(node, "core_failed") else getattr(node, "screen", None)
+        handler = getattr(screen, "core_failed", None)
+        if handler is not None and handler is not self.core_failed:
+            handler(message)
+        self.notify(message, title=text.NOT_DONE, severity="error", timeout=15)
+
     def on_mount(self) -> None:
         open_db(self.db_path)
         self.office = current_office()

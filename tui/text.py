@@ -48,3 +48,6 @@ IMPORTING = "正在导入..."
 RECHECK_FORM_TITLE = "质量复查 盲录 任务{n} 登记表{form_no}：照纸表从头录入 "
 RECHECK_SAVED = "已复录登记表 {form_no}：比对 {n} 项，差异 {d} 项"
 BUSY = "正在处理，请稍候..."  # Textual's LoadingIndicator says "Loading..." with animations off
+
+NOT_DONE = "未完成"
+"""The title of the note that a core call failed (tui.workers.core_work)."""

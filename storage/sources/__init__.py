@@ -26,10 +26,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..errors import OperatorError
+
 Row = list[Any]
 
 
-class SourceError(Exception):
+class SourceError(OperatorError):
     """A file that cannot be read as a list; the message says what it is and how to fix it, but
     not which file: the caller names it (the command line with its path, the screen with its name)."""
 

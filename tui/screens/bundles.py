@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
@@ -22,6 +22,7 @@ from .. import text
 from ..keys import bindings
 from ..widgets.fields import PlainInput
 from ..widgets.keyline import KeyLine
+from ..workers import core_work
 from .dialogs import PassphraseScreen
 
 
@@ -35,6 +36,10 @@ class _BundleScreen(Screen):
     def busy(self, on_: bool, message: str = "") -> None:
         self.query_one("#busy", Static).display = on_
         self.query_one("#bundle-result", Static).update(message)
+
+    def core_failed(self, message: str) -> None:
+        """A core call of this screen failed (:func:`tui.workers.core_work`): the message in place of the busy line."""
+        self.busy(False, message)
 
 
 class ExportScreen(_BundleScreen):
@@ -93,20 +98,22 @@ class ExportScreen(_BundleScreen):
 
         self.app.push_screen(PassphraseScreen("导出数据包需要本单位口令"), got)
 
-    @work(thread=True, exclusive=True, group="bundle")
+    @core_work("bundle")
     def write(self, passphrase: str, out: Path) -> None:
         from export.bundle import export_bundle
-        from export.keys import KeyError_, unlock
+        from export.keys import unlock
         from export.merge import TABLE_LABELS
 
         try:
             result = export_bundle(unlock(passphrase), out)
             summary = "空包（本周没有变动）" if result.empty else "，".join(f"{TABLE_LABELS[k]} {v}" for k, v in result.counts.items() if v)
             self.post_message(self.BundleWritten(str(result.path), f"第{result.sequence}号：{summary}"))
-        except (KeyError_, OSError) as exc:
+        except OSError as exc:
             self.post_message(self.BundleFailed(str(exc)))
-        finally:
-            close_db()
+
+    def core_failed(self, message: str) -> None:
+        """The export was refused (:class:`export.bundle.ExportBlocked`, a wrong passphrase …)."""
+        self.busy(False, f"导出失败：{message}")
 
     def on_export_screen_bundle_written(self, event: BundleWritten) -> None:
         self.busy(False, f"已导出 {event.summary}\n{event.path}\n请把这个文件交给县人口委。")
@@ -155,7 +162,7 @@ class ImportScreen(_BundleScreen):
 
         self.app.push_screen(PassphraseScreen("导入数据包需要本单位口令"), got)
 
-    @work(thread=True, exclusive=True, group="bundle")
+    @core_work("bundle")
     def read(self, passphrase: str, files: list[Path]) -> None:
         from export.bundle import BundleError, import_bundle
         from export.keys import KeyError_, unlock

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
@@ -17,6 +16,7 @@ from storage.dedup import RULE_SHORT, MergeRefused, Pair, decide_pair, merge_per
 
 from ..keys import bindings
 from ..widgets.keyline import KeyLine
+from ..workers import core_work
 from .dialogs import AskScreen, ConfirmScreen
 
 DECIDED = {"same": "同一人", "different": "不同人", "unsure": "待查"}
@@ -53,7 +53,7 @@ class DuplicatesScreen(Screen):
         self.read()
         table.focus()
 
-    @work(thread=True, exclusive=True, group="pairs")
+    @core_work("pairs")
     def read(self) -> None:
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self.say, f"正在查找可能重复的人员：已比 {done}/{total} 人...")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
@@ -19,6 +19,7 @@ from storage.households import load_household
 from ..keys import bindings
 from ..widgets.fields import Label, PlainInput, Row
 from ..widgets.keyline import KeyLine
+from ..workers import core_work
 
 LEVELS = {"error": "错误", "warning": "提示"}
 
@@ -60,7 +61,7 @@ class ValidationScreen(Screen):
     def on_screen_resume(self) -> None:
         self.read()
 
-    @work(thread=True, exclusive=True, group="findings")
+    @core_work("findings")
     def read(self) -> None:
         try:
             found = list(check_database())

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.cells import cell_len
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -18,6 +17,7 @@ from storage.office import live_counts
 from .. import text
 from ..keys import bindings
 from ..widgets.keyline import KeyLine
+from ..workers import core_work
 
 
 def pad(label: str, width: int) -> str:
@@ -84,7 +84,7 @@ class HomeScreen(Screen):
     def on_screen_resume(self) -> None:
         self.read_counts()
 
-    @work(thread=True, exclusive=True, group="counts")
+    @core_work("counts")
     def read_counts(self) -> None:
         """Count in a worker: on a large database a full scan must not delay the menu."""
         try:

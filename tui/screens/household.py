@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
@@ -52,6 +52,7 @@ from ..keys import bindings
 from ..widgets.fields import FieldInput, Label, Meaning, Row, code_field
 from ..widgets.keyline import KeyLine
 from .dialogs import ConfirmScreen, LookupScreen
+from ..workers import core_work
 from .page import (
     BIRTH_PAGE,
     HOUSEHOLD_PAGE,
@@ -687,7 +688,7 @@ class HouseholdScreen(Screen):
         self.focus_field("b_child")
 
     # ------------------------------------------------------------------ duplicates
-    @work(thread=True, exclusive=True, group="duplicates")
+    @core_work("duplicates")
     def check_duplicates(self, number: str, name: str, household_uid: str | None, born=None, sex: str = "", line: int | None = None) -> None:
         """Look the person up (ID number, or name + birth date) in a worker thread (its own
         connection) and post what it finds; typing goes on meanwhile."""

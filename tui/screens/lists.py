@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
@@ -31,6 +30,7 @@ from storage.sources.profiles import FIELD_NAMES, profiles
 
 from ..keys import bindings
 from ..widgets.keyline import KeyLine
+from ..workers import core_work
 from .dialogs import ConfirmScreen
 
 SUFFIXES = (".xls", ".xlsx", ".csv", ".txt", ".htm", ".html")
@@ -191,7 +191,7 @@ class ListImportScreen(Screen):
         self.say("正在导入...")
         self.run_import(self.file, self.source, False)
 
-    @work(thread=True, exclusive=True, group="import")
+    @core_work("import")
     def run_import(self, path: Path, source: str, replace: bool, mapping: dict[str, str] | None = None) -> None:
         self.last_mapping = mapping
         try:

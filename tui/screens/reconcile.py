@@ -8,7 +8,6 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -21,6 +20,7 @@ from storage.office import find_villages, village_label
 
 from ..keys import bindings
 from ..widgets.keyline import KeyLine
+from ..workers import core_work
 from .dialogs import AskScreen
 
 SEX = {"1": "男", "2": "女"}
@@ -62,7 +62,7 @@ class ReconcileScreen(Screen):
         self.read(run_at=dt.date.today() if reconcile.last_run() is None else None)  # the first visit runs one
         table.focus()
 
-    @work(thread=True, exclusive=True, group="reconcile")
+    @core_work("reconcile")
     def read(self, run_at: dt.date | None = None) -> None:
         """Read the findings (filtered), after a reconciliation at ``run_at`` when one is given."""
         note = ""
