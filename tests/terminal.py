@@ -49,6 +49,18 @@ class Tmux:
                 raise AssertionError(f"{needle!r} did not appear on screen:\n{text}")
             time.sleep(0.1)
 
+    def wait_until(self, done, what: str, timeout: float = 15.0) -> str:
+        """The screen once ``done(screen text)`` holds (polled, with a deadline); ``what`` names the
+        state for the failure message."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if done(text):
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} did not happen:\n{text}")
+            time.sleep(0.1)
+
     def close(self) -> None:
         subprocess.run([*self.tmux, "kill-server"], capture_output=True)
 

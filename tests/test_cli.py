@@ -117,10 +117,15 @@ def test_hecha_db_environment_variable(tmp_path, monkeypatch):
     assert res.exit_code == 0 and (tmp_path / "env.sqlite").exists()
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["keys", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["keys", "--help"], ["--version"]])
 def test_start_up_imports_click_only(argv):
-    code = "import sys, main; assert 'textual' not in sys.modules and 'peewee' not in sys.modules, sorted(sys.modules)"
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+    """Importing main and answering ``argv`` loads neither Textual nor peewee (DESIGN.md §3)."""
+    code = ("import sys, main\n"
+            f"sys.argv = ['hecha', *{argv!r}]\n"
+            "try:\n    main.cli()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+            "assert 'textual' not in sys.modules and 'peewee' not in sys.modules, sorted(sys.modules)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert res.returncode == 0 and ("Usage" in res.stdout or res.stdout.startswith("hecha ")), res.stdout + res.stderr
 
 
 def test_backup_command(tmp_path):

@@ -205,13 +205,15 @@ def test_long_minority_names_keep_the_member_table_aligned(township_db):
         t.wait_for("一、户的情况（续）")
         t.keys("F10")
         t.wait_for("二、户内人员")
-        for name, number, relation in members:
+        for index, (name, number, relation) in enumerate(members, start=1):
             t.type(name)
             t.keys("Enter")
             t.type(number + relation + "01")
             t.keys("Enter", "Enter")
             t.type("1")
-            t.wait_for(number)
+            # the member's row in the table (its 序 first), not the number the editor line already shows
+            t.wait_until(lambda text, i=index, n=number: any(line.split()[:1] == [str(i)] and n in line for line in text.splitlines()),
+                         f"member {index}'s row in the table")
         screen = t.screen()
     lines = screen.splitlines()
     header = next(line for line in lines if "身份证号" in line and "序" in line)
