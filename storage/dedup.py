@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from . import idnumber
+from .codes import RELATION_HEAD
 from .db import now_iso, write_txn
 from .errors import OperatorError
 from .models import Birth, Household, MatchDecision, Person, PersonKey
@@ -54,6 +55,10 @@ RULE_TEXT = {
 RULE_SHORT = {RULE_SAME_ID: "同号", RULE_ID_EDIT: "号差一位", RULE_HOMOPHONE: "同音同生日", RULE_FUZZY: "音近同生日",
               RULE_MOTHER: "同母亲近生日", RULE_NAME_YEAR: "同名同年", RULE_NAME_SIMILAR: "形近或颠倒"}
 """Rules in a few characters, for list columns."""
+WARN_SCORE = 65
+"""Candidates scoring this or more are warned of: they hold a form's save until the clerk confirms,
+and the review (菜单 7, ``hecha duplicates``) lists them by default (the strong rules of DESIGN.md §6;
+``name_year`` alone only shows below it)."""
 DAYS_NEAR = 3  # homophone: birth dates this many days apart still match
 DAYS_MOTHER = 5  # same mother: birth dates within 5 days (DESIGN.md §6 rule 4)
 
@@ -446,7 +451,7 @@ def _blocked_pairs() -> dict[int, set[int]]:
     return out
 
 
-def pairs(*, min_score: int = 65, limit: int = 500, lists: bool = True,
+def pairs(*, min_score: int = WARN_SCORE, limit: int = 500, lists: bool = True,
           progress: Callable[[int, int], None] | None = None) -> list[Pair]:
     """Open candidate pairs in this database, best first: every blocked pair scored by
     :func:`candidates` from its first person (so the form and the review agree), pairs decided
@@ -533,7 +538,7 @@ def merge_persons(keep_uid: str, drop_uid: str, *, operator: str | None = None, 
     if keep.sex and drop.sex and keep.sex != drop.sex:
         raise MergeRefused("两人的性别不同：先核对，改正后再合并")
     others = Person.select().where((Person.household == drop.household) & live & (Person.id != drop.id))
-    if drop.relation_to_head == "02" and others.exists():
+    if drop.relation_to_head == RELATION_HEAD and others.exists():
         raise MergeRefused(f"{drop.name} 是户 {drop.household.household_code} 的户主，户里还有别人：请先在户列表中改定户主，再合并")
     reason = f"重复登记合并：{drop.name}（{drop.uid}）并入 {keep.name}（{keep.uid}）" + (f"；{note}" if note else "")
     moved, filled = 0, []
@@ -712,7 +717,7 @@ def _ref_blocks() -> dict[int, set[int]]:
     return out
 
 
-def ref_pairs(*, min_score: int = 65, limit: int = 500) -> list[Pair]:
+def ref_pairs(*, min_score: int = WARN_SCORE, limit: int = 500) -> list[Pair]:
     """Open pairs of a live person and a reference record that may be the same person but differ
     (see :func:`_ref_blocks`), best first, scored by :func:`ref_candidates` from the person (as the
     form scores them); pairs decided "different" left out. ``b.person_uid`` is ``ref:<record id>``."""

@@ -14,9 +14,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from . import audit, idnumber
+from .codes import RELATION_HEAD
 from .dates import parse_typed, to_typed, typed_date
 from .db import write_txn
-from .dedup import RULE_SAME_ID, Candidate, candidates, decide_pair, index_persons
+from .dedup import RULE_SAME_ID, WARN_SCORE, Candidate, candidates, decide_pair, index_persons
 from .errors import OperatorError
 from .models import AdminDivision, Birth, Household, Migration, Person, WomanFP
 from .names import normalize
@@ -302,9 +303,6 @@ def village_codes() -> set[str]:
     return {d.code for d in AdminDivision.select(AdminDivision.code).where(AdminDivision.level == 5)}
 
 
-WARN_SCORE = 65
-"""Candidates scoring this or more hold a save until the clerk confirms (the strong rules of
-DESIGN.md §6; ``name_year`` alone only shows in the review)."""
 
 
 def dup_key(m: MemberInput) -> str:
@@ -383,7 +381,7 @@ def _adopt(m: MemberInput, seq: int, hh: Household, emptied: list[Household]) ->
         return None
     old = p.household
     others = Person.select().where((Person.household == old) & (Person.deleted == False) & (Person.id != p.id))  # noqa: E712
-    if p.relation_to_head == "02" and others.exists():
+    if p.relation_to_head == RELATION_HEAD and others.exists():
         raise ValidationFailed([Finding("link.head", ERROR, "member", seq - 1, "name",
                                         f"{p.name} 是户 {old.household_code} 的户主，户里还有别人：先在那一户改定户主，再把此人转入本户")])
     p.household = hh
@@ -641,6 +639,6 @@ def list_households(prefix: str = "", *, offset: int = 0, limit: int = 200) -> l
     rows = list(query.order_by(Household.household_code).offset(offset).limit(limit))
     ids = [h.id for h in rows]
     live = Person.household.in_(ids) & (Person.deleted == False)  # noqa: E712
-    heads = {p.household_id: p.name for p in Person.select(Person.household, Person.name).where(live & (Person.relation_to_head == "02"))}
+    heads = {p.household_id: p.name for p in Person.select(Person.household, Person.name).where(live & (Person.relation_to_head == RELATION_HEAD))}
     counts = dict(Person.select(Person.household, fn.COUNT(Person.id)).where(live).group_by(Person.household).tuples())
     return [HouseholdRow(h.uid, h.household_code, heads.get(h.id, ""), counts.get(h.id, 0), h.address_detail) for h in rows]

@@ -321,3 +321,12 @@ def test_list_records_in_traditional_characters_or_with_a_parents_number(people,
     res = CliRunner().invoke(cli, ["duplicates", "decide", "different", pair.a_uid, wide, "--db", str(people)])
     assert res.exit_code == 0, res.output
     assert not any(p.b.name == "李小宝" for p in dedup.pairs(min_score=50))
+
+
+def test_the_warning_score_is_one_fact():
+    """main.py (which imports click only) repeats the warning score as --min-score's default: it
+    must be storage.dedup.WARN_SCORE."""
+    from main import cli
+
+    option = next(p for p in cli.commands["duplicates"].params if p.name == "min_score")
+    assert option.default == dedup.WARN_SCORE

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from storage.db import close_db
-from storage.dedup import RULE_SHORT, MergeRefused, Pair, decide_pair, merge_persons, pairs
+from storage.dedup import RULE_SHORT, WARN_SCORE, MergeRefused, Pair, decide_pair, merge_persons, pairs
 
 from ..keys import bindings
 from ..widgets.keyline import KeyLine
@@ -46,7 +46,7 @@ class DuplicatesScreen(Screen):
         table = self.query_one(DataTable)
         for label, width in (("", 1), ("分", 3), ("人员甲", 16), ("人员乙", 16), ("规则", 14), ("判定", 6)):
             table.add_column(label, width=width)
-        self.min_score = 65
+        self.min_score = WARN_SCORE
         self.found: list[Pair] = []
         self.marked: set[int] = set()
         self.decided: dict[int, str] = {}

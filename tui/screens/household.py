@@ -23,11 +23,10 @@ from storage import idnumber
 from storage.codes import RELATION_HEAD, code_list
 from storage.dates import DateInputError, parse_typed, typed_date
 from storage.db import close_db, now_iso
-from storage.dedup import Candidate, candidates, ref_candidates
+from storage.dedup import WARN_SCORE, Candidate, candidates, ref_candidates
 from storage.divisions import short_name
 from storage.drafts import clear_draft, save_draft
 from storage.households import (
-    WARN_SCORE,
     BirthInput,
     DuplicatesNotConfirmed,
     HouseholdInput,
