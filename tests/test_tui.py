@@ -836,3 +836,21 @@ async def test_an_export_refused_for_an_error_in_the_database_says_so_and_the_ap
         await pilot.press("escape")
         assert not isinstance(app.screen, ExportScreen)  # a way back
     assert not (tmp_path / "out").exists()
+
+
+async def test_the_menu_shows_the_keys_as_the_site_remapped_them(db):
+    """The home menu draws its keys from the binding table after the config's remapping (it was a
+    copy that a remapped key left wrong, issue 13)."""
+    from textual.widgets import Static
+
+    from tui.app import Config
+
+    app = make_app(db, Config(keymap=(("open-export", "f11,3"),)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        menu = str(app.screen.query_one("#home-menu", Static).render())
+        export = next(line for line in menu.splitlines() if "导出本周数据包" in line)
+        assert export.split()[0] == "3" and export.rstrip().endswith("F11"), export
+        form = next(line for line in menu.splitlines() if "录入核查登记表" in line)
+        assert form.split()[0] == "1" and form.rstrip().endswith("F2"), form
+        assert next(line for line in menu.splitlines() if "退出" in line).rstrip().endswith("F12")

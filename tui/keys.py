@@ -95,6 +95,17 @@ SCOPES = {"app": "全局", "home": "主菜单", "form": "登记表", "page": "�
 """Each scope of :data:`TABLE` with its title in the help (F1), in the order shown."""
 
 
+def keys_of(action: str, scopes: tuple[str, ...], keymap: dict[str, str] | None = None) -> list[str]:
+    """The keys that run ``action`` in ``scopes``, in table order, after the site's remapping
+    (``keymap``: binding id → ``"f10,ctrl+s"``, :class:`tui.config.Config`). What menus show."""
+    keymap = keymap or {}
+    out: list[str] = []
+    for spec in TABLE:
+        if spec.action == action and spec.scope in scopes:
+            out += [k.strip() for k in keymap.get(spec.id, ",".join(spec.keys)).split(",") if k.strip()]
+    return out
+
+
 def bindings(scope: str) -> list[Binding]:
     """Textual bindings for one scope: one binding per action, all its keys, its id the spec's (so a
     site's keymap, ``[keys]`` in the config file, replaces them by id); the first key in the footer."""

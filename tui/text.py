@@ -4,17 +4,19 @@ APP_TITLE = "hecha 核查"
 DEMO_TAG = "【演示数据库】"
 
 HOME_ENTRIES = (
-    ("1", "F2", "录入核查登记表", "open_form"),
-    ("2", "F3", "户列表（查看、修改）", "open_list"),
-    ("3", "F5", "导出本周数据包（乡镇）", "open_export"),
-    ("4", "F6", "导入数据包（县级）", "open_import"),
-    ("5", "F7", "审核校验", "open_check"),
-    ("6", "F8", "质量复查（复录、判定）", "open_recheck"),
-    ("7", "F9", "重复登记（查找、合并）", "open_duplicates"),
-    ("8", "F4", "导入外部名单", "open_lists"),
-    ("9", "F10", "核查比对（漏报错报虚报）", "open_reconcile"),
-    ("0", "F12", "退出", "app.quit_app"),
+    ("录入核查登记表", "open_form"),
+    ("户列表（查看、修改）", "open_list"),
+    ("导出本周数据包（乡镇）", "open_export"),
+    ("导入数据包（县级）", "open_import"),
+    ("审核校验", "open_check"),
+    ("质量复查（复录、判定）", "open_recheck"),
+    ("重复登记（查找、合并）", "open_duplicates"),
+    ("导入外部名单", "open_lists"),
+    ("核查比对（漏报错报虚报）", "open_reconcile"),
+    ("退出", "app.quit_app"),
 )
+"""The home menu: each entry's label and action; its keys are drawn from the binding table
+(:func:`tui.keys.keys_of`, after the site's remapping)."""
 
 FORM_TITLE = "核查登记表"
 SEC_HOUSEHOLD = "一、户的情况"

@@ -15,7 +15,7 @@ from storage.db import close_db
 from storage.office import live_counts
 
 from .. import text
-from ..keys import bindings
+from ..keys import bindings, keys_of
 from ..widgets.keyline import KeyLine
 from ..workers import core_work
 
@@ -34,9 +34,21 @@ class HomeScreen(Screen):
         with Vertical(id="home"):
             yield Static("", id="home-office", classes="title")
             yield Static("", id="home-counts")
-            yield Static("\n".join(f"  {n}  {pad(label, 26)}{fkey}" for n, fkey, label, _ in text.HOME_ENTRIES), id="home-menu")
+            yield Static("\n".join(self.menu_lines()), id="home-menu")
             yield Static("按数字或功能键选择；F1 帮助", classes="hint")
         yield KeyLine()
+
+    def menu_lines(self) -> list[str]:
+        """The menu: each entry's digit, label and function key from the binding table, as this
+        site remapped them (a remapped key shows as it is)."""
+        keymap = dict(self.app.config.keymap)
+        lines = []
+        for label, action in text.HOME_ENTRIES:
+            keys = keys_of(action, ("home", "app"), keymap)
+            digit = next((k for k in keys if len(k) == 1 and k.isdigit()), " ")
+            fkey = next((k.upper() for k in keys if k.startswith("f") and k[1:].isdigit()), "")
+            lines.append(f"  {digit}  {pad(label, 26)}{fkey}")
+        return lines
 
     @dataclass
     class CountsRead(Message):
