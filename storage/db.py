@@ -189,7 +189,7 @@ def _sql_file(name: str) -> Callable[[pw.SqliteDatabase], None]:
 
 def _index_all_names(db: pw.SqliteDatabase) -> None:
     """Schema 6's data step: name keys for every live person already in the database."""
-    from .dedup import index_all
+    from .namekeys import index_all
 
     index_all()
 

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable
 
 from . import idnumber
 from .codes import RELATION_HEAD
 from .db import now_iso, write_txn
 from .errors import OperatorError
-from .models import Birth, Household, MatchDecision, Person, PersonKey
+from .models import Birth, Household, MatchDecision, Person
+from .namekeys import index_all, index_persons, index_uids  # noqa: F401 - the callers' names for them
 from .names import NameKeys, name_keys, simplified, unnamed_child
 from .office import village_label
 
@@ -123,47 +124,6 @@ class Candidate:
         return self.village_name if self.is_record else f"户{self.household_code}"
 
 
-# ---------------------------------------------------------------------------- keys
-def index_persons(people: Iterable[Person]) -> None:
-    """(Re)write the name keys of ``people`` (inside the caller's transaction); a tombstoned person
-    keeps none."""
-    people = list(people)
-    if not people:
-        return
-    PersonKey.delete().where(PersonKey.person.in_([p.id for p in people])).execute()
-    rows = []
-    for p in people:
-        if p.deleted or not p.name:
-            continue
-        keys = name_keys(p.name)
-        rows.append((p.id, "n", keys.simplified))
-        rows.extend((p.id, "h", k) for k in keys.homophone_keys)
-        rows.extend((p.id, "f", k) for k in keys.fuzzy_keys)
-    if rows:
-        PersonKey._meta.database.connection().executemany(
-            'INSERT INTO "person_key" ("person_id", "kind", "key") VALUES (?, ?, ?)', rows)
-
-
-def index_uids(uids: Iterable[str]) -> None:
-    """Name keys for the persons with these uids (the county merge calls it for what it wrote)."""
-    uids = list(uids)
-    for i in range(0, len(uids), 5000):
-        index_persons(Person.select().where(Person.uid.in_(uids[i:i + 5000])))
-
-
-def index_all(page: int = 5000) -> int:
-    """Name keys for every live person, in pages (schema 6's migration); returns how many."""
-    done, last = 0, 0
-    while True:
-        people = list(Person.select().where((Person.id > last) & (Person.deleted == False)).order_by(Person.id).limit(page))  # noqa: E712
-        if not people:
-            return done
-        index_persons(people)
-        done += len(people)
-        last = people[-1].id
-
-
-# ---------------------------------------------------------------------------- ID variants
 def id_variants(number: str) -> set[str]:
     """ID numbers one substitution or one adjacent swap away from ``number`` (upper case; 15 or
     18 characters; the check character may be X). ``number`` itself is not included."""
@@ -606,7 +566,7 @@ def ref_candidates(
     hold a save). A candidate's ``person_uid`` is ``ref:<record id>``, ``source`` names the list and
     ``differs`` the fields (``name``, ``id_number``, ``birth_date``, ``sex``) that differ from the ones given; records decided
     "different" from ``person_uid`` (the person searched from) are left out."""
-    from .models import ImportBatch, RefKey, RefRecord
+    from .models import ImportBatch, RefRecord
     from .sources.profiles import profiles
 
     info = idnumber.parse(id_number) if id_number else None

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Callable
 
 from . import divisions
-from .divisions import short_name
 from .db import DatabaseError, now_iso, open_db, write_txn
+from .divisions import short_name
 from .models import AdminDivision, Office, Operator
 from .paths import operator_login
 

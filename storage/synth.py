@@ -442,9 +442,10 @@ def _variant(name: str, rng: random.Random) -> str:
     return wrong.name if wrong else name
 
 
-def _write_list(path, header: tuple[str, ...], rows: list[list]) -> "Path":
+def _write_list(path, header: tuple[str, ...], rows: list[list]):
     """Write a list as offices get it: ``.xls`` (xlwt, GBK; dates as text, numbers as numbers),
-    ``.xlsx`` (openpyxl) or a GBK ``.csv``; an ``.xls`` of more rows than BIFF holds becomes ``.xlsx``."""
+    ``.xlsx`` (openpyxl) or a GBK ``.csv``; an ``.xls`` of more rows than BIFF holds becomes ``.xlsx``.
+    Returns the path written (a ``pathlib.Path``)."""
     from pathlib import Path
 
     path = Path(path)
@@ -507,10 +508,10 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
     from pathlib import Path
 
     from .dedup import swapped
+    from .divisions import short_name
     from .models import Birth, Household, Office, Person
     from .office import division_name
     from .reflists import import_list
-    from .divisions import short_name
 
     rates = rates or ListRates()
     rng = random.Random(seed * 7919 + 17)

@@ -21,7 +21,7 @@ from .codes import RELATION_HEAD, SEX_FEMALE, SEX_MALE, code_list
 from .dates import DateInputError, add_years, parse_typed, typed_date
 
 if TYPE_CHECKING:
-    from .households import HouseholdInput
+    from .forms import HouseholdInput
 
 ERROR = "error"
 WARNING = "warning"

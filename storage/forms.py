@@ -1,0 +1,217 @@
+"""The household form (核查登记表) as plain data: what the TUI and the CLI hand to
+:func:`storage.households.save_household`, and what :mod:`storage.validate` checks.
+
+A leaf of the storage package (it imports no module that imports it), so validation and saving
+both use it without an import circle (issue 13). :data:`COPY` says which fields of each input go
+to which table's columns as they are, and which are typed dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from . import idnumber
+from .dates import typed_date
+
+
+@dataclass
+class WomanInput:
+    """Section 三, one woman aged 15–49 (育龄妇女). Dates as typed (YYYYMMDD or YYYYMM)."""
+
+    contraception: str = ""
+    contraception_start: str = ""
+    contraception_org_type: str = ""
+    contraception_end: str = ""
+    no_contraception_reason: str = ""
+    pregnancy_status: str = ""
+    pregnancy_date: str = ""
+    boys: int | None = None
+    girls: int | None = None
+    birth_permit_no: str = ""
+    uid: str | None = None
+    confirmed: set[str] = field(default_factory=set)
+
+
+@dataclass
+class MigrationInput:
+    """Section 五, one inflow (``direction`` 1) or outflow (2) episode of a member."""
+
+    direction: str = ""
+    move_date: str = ""
+    reason: str = ""
+    current_address: str = ""
+    hukou_place_code: str = ""
+    from_code: str = ""
+    to_code: str = ""
+    return_date: str = ""
+    category: str = ""
+    work_unit: str = ""
+    housing: str = ""
+    mb_cert_no: str = ""
+    mb_cert_date: str = ""
+    mb_cert_issuer: str = ""
+    cert_status: str = ""
+    contraception: str = ""
+    pregnancy_status: str = ""
+    children_count: int | None = None
+    youngest_child_birth_date: str = ""
+    gpl_record_id: str = ""
+    closed_date: str = ""
+    close_reason: str = ""
+    uid: str | None = None
+    confirmed: set[str] = field(default_factory=set)
+
+
+@dataclass
+class MemberInput:
+    """One line of section 二. ``birth_date`` as typed (YYYYMMDD or YYYYMM); ``sex`` GB/T 2261.1.
+
+    ``sex`` and ``birth_date`` may stay empty when a valid ID number gives them. ``fp`` is the
+    woman's family-planning page (section 三), ``migrations`` her or his episodes (section 五).
+    ``confirmed`` holds the ids of warnings the clerk confirmed for this person. ``uid`` is set for a
+    member loaded from the database.
+    """
+
+    name: str = ""
+    id_number: str = ""
+    relation_to_head: str = ""
+    ethnicity: str = "01"
+    sex: str = ""
+    birth_date: str = ""
+    marital_status: str = ""
+    education: str = ""
+    residence_status: str = "1"
+    hukou_place_text: str = ""
+    hukou_place_code: str = ""
+    residence_text: str = ""
+    residence_code: str = ""
+    work_unit: str = ""
+    is_staff: bool = False
+    vital_status: str = "1"
+    vital_date: str = ""
+    exit_reason: str = ""
+    first_marriage_date: str = ""
+    marital_change_date: str = ""
+    former_names: str = ""
+    id_type: str = "01"
+    hukou_type: str = ""
+    spouse_name: str = ""
+    spouse_id_number: str = ""
+    phone: str = ""
+    only_child_cert_no: str = ""
+    only_child_cert_date: str = ""
+    wis_person_code: str = ""
+    gpl_person_code: str = ""
+    fp: WomanInput | None = None
+    migrations: list[MigrationInput] = field(default_factory=list)
+    uid: str | None = None
+    confirmed: set[str] = field(default_factory=set)
+
+
+@dataclass
+class BirthInput:
+    """One line of section 四. ``mother``/``father``/``child`` are member positions (1-based) or None.
+
+    Twins are two lines with the same date, ``plurality`` 2 and ``plurality_index`` 1 and 2.
+    """
+
+    mother: int | None = None
+    child: int | None = None
+    father: int | None = None
+    child_name: str = ""
+    child_sex: str = ""
+    birth_date: str = ""
+    birth_order: int | None = None
+    birth_cert_no: str = ""
+    outcome: str = "1"
+    birth_place_kind: str = ""
+    policy_attribute: str = ""
+    plurality: int = 1
+    plurality_index: int = 1
+    hukou_registered: str = ""
+    vaccination_card_no: str = ""
+    school_name: str = ""
+    child_status: str = "1"
+    father_name: str = ""
+    father_id_number: str = ""
+    birth_time: str = ""
+    delivery_org: str = ""
+    birth_order_couple: int | None = None
+    policy_basis: str = ""
+    adopted: bool = False
+    health_status: str = ""
+    hukou_date: str = ""
+    wis_reported: str = ""
+    wis_report_period: str = ""
+    finding: str = ""
+    finding_note: str = ""
+    evidence: str = ""
+    finding_by: str = ""
+    uid: str | None = None
+    confirmed: set[str] = field(default_factory=set)
+
+
+@dataclass
+class HouseholdInput:
+    """Section 一 plus its members and births. ``uid``/``serial`` are set for a saved household."""
+
+    village_code: str = ""
+    group_no: str = ""
+    address_detail: str = ""
+    form_no: str = ""
+    members: list[MemberInput] = field(default_factory=list)
+    births: list[BirthInput] = field(default_factory=list)
+    household_kind: str = "1"
+    hukou_type: str = ""
+    police_hukou_no: str = ""
+    phone: str = ""
+    surveyor: str = ""
+    survey_date: str = ""
+    respondent: str = ""
+    uid: str | None = None
+    serial: int | None = None
+    confirmed: set[str] = field(default_factory=set)
+
+    def member_sex(self, i: int) -> str:
+        """Sex of member ``i`` (0-based): as typed, else from the ID number."""
+        m = self.members[i]
+        return m.sex or idnumber.parse(m.id_number).sex or ""
+
+    def member_birth_date(self, i: int) -> dt.date | None:
+        """Birth date of member ``i`` (0-based): as typed, else from the ID number."""
+        m = self.members[i]
+        if m.birth_date:
+            return typed_date(m.birth_date)
+        return idnumber.parse(m.id_number).birth_date
+
+
+# How input fields map to columns. Plain fields copy as they are; dates go from the typed form to an
+# ISO date plus a ``<name>_prec`` column. A test checks that these cover every column of the models.
+COPY = {
+    "household": (("household_kind", "hukou_type", "police_hukou_no", "phone", "surveyor", "respondent"), ("survey_date",)),
+    "person": (
+        ("relation_to_head", "ethnicity", "residence_status", "hukou_place_text", "former_names", "id_type", "education",
+         "marital_status", "hukou_type", "hukou_place_code", "residence_code", "residence_text", "spouse_name",
+         "spouse_id_number", "work_unit", "is_staff", "phone", "only_child_cert_no", "vital_status", "exit_reason",
+         "wis_person_code", "gpl_person_code"),
+        ("first_marriage_date", "marital_change_date", "only_child_cert_date", "vital_date"),
+    ),
+    "woman_fp": (
+        ("contraception", "contraception_org_type", "no_contraception_reason", "pregnancy_status", "boys", "girls", "birth_permit_no"),
+        ("contraception_start", "contraception_end", "pregnancy_date"),
+    ),
+    "birth": (
+        ("birth_order", "outcome", "birth_place_kind", "policy_attribute", "plurality", "plurality_index", "hukou_registered",
+         "vaccination_card_no", "school_name", "child_status", "father_name", "father_id_number", "birth_time", "delivery_org",
+         "birth_order_couple", "policy_basis", "adopted", "health_status", "wis_reported", "wis_report_period", "finding",
+         "finding_note", "evidence", "finding_by"),
+        ("hukou_date",),
+    ),
+    "migration": (
+        ("direction", "hukou_place_code", "from_code", "to_code", "current_address", "reason", "category", "work_unit", "housing",
+         "mb_cert_no", "mb_cert_issuer", "cert_status", "contraception", "pregnancy_status", "children_count", "gpl_record_id",
+         "close_reason"),
+        ("move_date", "return_date", "mb_cert_date", "youngest_child_birth_date", "closed_date"),
+    ),
+}
