@@ -634,8 +634,9 @@ def reconcile_cmd(ctx: click.Context, as_of: str | None, village: str, kind: str
         click.echo("没有" + (reconcile.KINDS[kind] if kind else "要核实") + "的出生" + (f"（{village_label(village)}）" if village else "") + "。")
     if out:
         try:
-            n = reconcile.write_worklist(out, village=village, masked=masked,
-                                         kinds=(kind,) if kind else ("omission", "misreport", "false"))
+            from export.sheets import write_worklist
+
+            n = write_worklist(out, village=village, masked=masked, kinds=(kind,) if kind else ("omission", "misreport", "false"))
         except OSError as exc:
             raise HechaError(f"写不了 {out}：{exc.strerror}") from None
         click.echo(f"入户核查表已写到 {out}：{n} 个出生待核" + ("（身份证号只显示后四位）" if masked else ""))
@@ -744,7 +745,9 @@ def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> N
     click.echo("差额 = 核查出生 − 年报出生 − 以前已纠正；漏报率 = （漏报 + 瞒报）÷ 核查出生")
     if out:
         try:
-            reconcile.write_summary(out, rows)
+            from export.sheets import write_summary
+
+            write_summary(out, rows)
         except OSError as exc:
             raise HechaError(f"写不了 {out}：{exc.strerror}") from None
         click.echo(f"汇总已写到 {out}")
@@ -815,7 +818,7 @@ def import_list_cmd(source: str, file: Path, replace: bool, maps: tuple[str, ...
     else:
         _import_report(file, report, rejects_out)
     if rejects_out:
-        from storage.reflists import write_rejects
+        from export.sheets import write_rejects
 
         if not report.rows_rejected and not report.rows_warned:
             click.echo("没有错误行：不写错误行文件。")

@@ -60,7 +60,6 @@ from .dates import add_years
 from .dedup import one_char_apart, one_edit, swapped
 from .errors import OperatorError
 from .names import name_keys, normalize, unnamed_child
-from .sources import save_xlsx
 
 SOURCE_GROUP = {"wis": "wis", "birth_cert": "health", "delivery": "health", "vaccination": "health",
                 "kindergarten": "education", "school": "education", "police_hukou": "police"}
@@ -1137,7 +1136,6 @@ def _add_birth(f, code: str, note: str, evidence: str, who: str) -> tuple[str, s
 # ---------------------------------------------------------------------------- work lists
 WORKLIST_HEADER = ("序号", "核查编号", "疑点", "孩子姓名", "性别", "出生日期", "母亲姓名", "母亲身份证号", "孩子身份证号",
                    "户编码/住址", "出现于", "不一致", "说明", "核查结论", "备注", "核查人", "核查日期")
-WORKLIST_WIDTHS = (5, 10, 9, 9, 5, 11, 9, 20, 20, 24, 40, 36, 36, 9, 20, 8, 10)
 
 
 def mask(number: str) -> str:
@@ -1198,69 +1196,7 @@ def _shown(name: str, value: str, hide: Callable[[str], str]) -> str:
     return hide(value) if name == "mother" else value
 
 
-def write_worklist(path, *, village: str = "", masked: bool = True,
-                   kinds: tuple[str, ...] = ("omission", "misreport", "false")) -> int:
-    """Write the home-visit lists, one sheet per village, to ``path`` (``.xlsx`` with openpyxl,
-    ``.xls`` with xlwt for old office software): columns sized, the header row frozen and repeated
-    on every printed page, landscape. Returns the number of births listed. Raises ``ValueError``
-    for another suffix, ``OSError`` when the file cannot be written."""
-    from pathlib import Path
-
-    from .office import division_name
-
-    path = Path(path)
-    lists = worklist_rows(village=village, masked=masked, kinds=kinds) or {"": []}
-    names: dict[str, str] = {}
-    for code in lists:
-        title = ((division_name(code) if code else "村不详") or code)[-25:]
-        for char in "[]:*?/\\":  # not allowed in a sheet name
-            title = title.replace(char, "-")
-        n, base = 2, title
-        while title in names.values():
-            title, n = f"{base}({n})", n + 1
-        names[code] = title
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-        from openpyxl.utils import get_column_letter
-
-        book = Workbook(write_only=True)
-        for code, rows in lists.items():
-            sheet = book.create_sheet(names[code])
-            for c, width in enumerate(WORKLIST_WIDTHS, start=1):
-                sheet.column_dimensions[get_column_letter(c)].width = width
-            sheet.freeze_panes = "A2"
-            sheet.print_title_rows = "1:1"
-            sheet.page_setup.orientation = "landscape"
-            sheet.append(list(WORKLIST_HEADER))
-            for row in rows:
-                sheet.append(row)
-        save_xlsx(book, path)
-    elif path.suffix.lower() == ".xls":
-        import xlwt
-
-        book = xlwt.Workbook(encoding="utf-8")
-        for code, rows in lists.items():
-            sheet = book.add_sheet(names[code][:31])
-            sheet.portrait = False
-            sheet.set_panes_frozen(True)
-            sheet.set_horz_split_pos(1)
-            for c, width in enumerate(WORKLIST_WIDTHS):
-                sheet.col(c).width = 256 * width
-            for c, h in enumerate(WORKLIST_HEADER):
-                sheet.write(0, c, h)
-            for r, row in enumerate(rows, start=1):
-                for c, v in enumerate(row):
-                    sheet.write(r, c, v)
-        book.save(str(path))
-    else:
-        raise ValueError(f"{path.name}：入户核查表写成 .xlsx 或 .xls")
-    return sum(len(r) for r in lists.values())
-
-
 # ---------------------------------------------------------------------------- summary
-SUMMARY_HEADER = ("村", "统计年度", "年报出生", "以前已纠正", "核查出生", "新查出漏报", "新查出瞒报", "新查出虚报", "新查出错报",
-                  "待核", "差额", "漏报率")
-
 
 @dataclass
 class SummaryRow:
@@ -1350,24 +1286,6 @@ def set_annual(village_code: str, year: int, *, reported: int, corrected: int = 
             conflict_target=[AnnualReport.village_code, AnnualReport.year],
             update=dict(reported=reported, corrected=corrected)).execute()
     return (before.reported, before.corrected) if before else None
-
-
-def write_summary(path, rows: list[SummaryRow]) -> None:
-    """The summary as an ``.xlsx`` (openpyxl), with a totals row."""
-    from openpyxl import Workbook
-
-    from .office import division_name
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("核查汇总")
-    sheet.append(list(SUMMARY_HEADER))
-    for r in rows:
-        sheet.append([division_name(r.village_code) or r.village_code or "村不详", r.year, r.reported, r.corrected, r.linked,
-                      r.omissions, r.hidden, r.false, r.misreports, r.pending, r.gap, round(r.omission_rate, 4)])
-    t = total(rows)
-    sheet.append(["合计", "", t.reported, t.corrected, t.linked, t.omissions, t.hidden, t.false, t.misreports, t.pending, t.gap,
-                  round(t.omission_rate, 4)])
-    save_xlsx(book, path)
 
 
 def total(rows: list[SummaryRow], year: int = 0) -> SummaryRow:

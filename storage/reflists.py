@@ -31,7 +31,7 @@ from .errors import OperatorError
 from .models import HeaderMapping, ImportBatch, RefKey, RefRecord, RowError
 from .names import name_keys, normalize, unnamed_child
 from .paths import operator_login
-from .sources import SourceError, open_table, save_xlsx
+from .sources import SourceError, open_table
 from .sources.profiles import FIELD_NAMES, Header, clean, find_header, profiles
 
 TOTALS = ("合计", "总计", "小计", "共计")
@@ -815,23 +815,3 @@ def derive_parents(batch_id: int) -> int:
     con.executemany("UPDATE ref_record SET mother_name = ?, mother_id_number = ?, father_name = ?, father_id_number = ?, "
                     "extra = ? WHERE id = ?", updates)
     return len(updates)
-
-
-def write_rejects(batch_id: int, out: str | Path) -> Path:
-    """Write the rows of batch ``batch_id`` that were not loaded, and those loaded without a field
-    (an unusable ID number), to an ``.xlsx`` (openpyxl) for the department that sent the list:
-    sheet, row, what was done, column, value, reason, then the row as read."""
-    from openpyxl import Workbook
-
-    out = Path(out)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("错误行")
-    sheet.append(["工作表", "行号", "处理", "列", "值", "原因", "原行内容"])
-    done = {"rejected": "未导入", "warning": "已导入，此项未用"}
-    for e in RowError.select().where(RowError.batch == batch_id).order_by(RowError.level, RowError.id):
-        raw = json.loads(e.raw or "{}")
-        sheet.append([e.sheet, e.row_no, done.get(e.level, e.level), e.column, e.value, e.message,
-                      "；".join(f"{k}：{v}" for k, v in raw.items())])
-    save_xlsx(book, out)
-    return out
-

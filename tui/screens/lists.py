@@ -23,7 +23,6 @@ from storage.reflists import (
     import_list,
     preview_list,
     report_lines,
-    write_rejects,
 )
 from storage.sources import SourceError
 from storage.sources.profiles import FIELD_NAMES, profiles
@@ -237,6 +236,8 @@ class ListImportScreen(Screen):
             return
         out = self.file.with_name(self.file.stem + "-错误行.xlsx")
         try:
+            from export.sheets import write_rejects
+
             write_rejects(self.report.batch_id, out)
         except OSError as exc:
             self.say(f"写不出 {out}：{exc.strerror}")

@@ -203,7 +203,9 @@ class ReconcileScreen(Screen):
                 self.say(f"{path}：要写到一个已有文件夹里的 .xlsx 或 .xls 文件")
                 return
             try:
-                n = reconcile.write_worklist(path, village=self.village, masked=load_config().mask_ids)
+                from export.sheets import write_worklist
+
+                n = write_worklist(path, village=self.village, masked=load_config().mask_ids)
             except OSError as exc:
                 self.say(f"写不了 {path}：{exc.strerror}")
                 return
