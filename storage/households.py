@@ -205,8 +205,10 @@ def save_household(
     held elsewhere and not in ``confirmed_ids`` (as typed; :func:`dup_key`). A confirmed pair is
     remembered as different persons (never raised again) unless ``remember_different`` is false
     (the demo's planted duplicates). ``h.uid`` and ``h.serial`` are set on
-    success, and each input's ``uid``.
+    success, and each input's ``uid``. Twins' 胎数 are derived first (:func:`fill_twins`), for every
+    caller, not only the form's screen.
     """
+    fill_twins(h)
     findings = check_household(h, village_codes(), today)
     if any(f.level == ERROR for f in findings):
         raise ValidationFailed(findings)

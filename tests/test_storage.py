@@ -284,3 +284,20 @@ def test_free_text_and_codes_are_checked(township_db):
 def test_full_width_office_code(tmp_path):
     office = init_office(tmp_path / "fw.sqlite", "１３０１２３１０３")
     assert office.code == "130123103"
+
+
+def test_save_household_derives_twins_for_every_caller(township_db):
+    """Two births of one mother on one day get 胎数 2 (1 and 2) from save_household itself, not
+    only from the form's screen (issue 13: the CLI and a confirmed omission skipped it)."""
+    import datetime as dt
+
+    from storage import idnumber
+    from storage.households import BirthInput, HouseholdInput, MemberInput, dup_key, save_household
+
+    mum = idnumber.make("130123", dt.date(1990, 5, 6), 22)
+    kids = [idnumber.make("130123", dt.date(2020, 2, 2), n) for n in (13, 15)]
+    members = [MemberInput("王芳", mum, "02"), MemberInput("李大宝", kids[0], "20"), MemberInput("李二宝", kids[1], "20")]
+    h = HouseholdInput("130123103203", "01", "", "", members,
+                       [BirthInput(mother=1, child=2, birth_order=1), BirthInput(mother=1, child=3, birth_order=2)])
+    save_household(h, confirmed_ids=frozenset(dup_key(m) for m in members), today=dt.date(2026, 6, 30))
+    assert sorted((b.plurality, b.plurality_index) for b in Birth.select()) == [(2, 1), (2, 2)]

@@ -853,8 +853,8 @@ class HouseholdScreen(Screen):
         self.save()
 
     def save(self) -> None:
-        fill_twins(self.form)
         if self.recheck is not None:
+            fill_twins(self.form)  # as save_household does: the second keying is compared with the first
             self.save_recheck()
             return
         try:
