@@ -411,6 +411,71 @@ def households(prefix: str, offset: int, limit: int, db_path: Path | None) -> No
 
 
 @cli.group()
+def household() -> None:
+    """登记表（一户）：打印、录入、修改，格式为 JSON，与界面同一保存和检查。"""
+
+
+@household.command("show")
+@click.argument("code")
+@db_option
+@handled
+def household_show(code: str, db_path: Path | None) -> None:
+    """打印一户的登记表（JSON）：户编码或 uid。改好后用 hecha household edit 保存。"""
+    import json
+
+    from storage.forms import form_to_dict
+    from storage.households import load_household
+    from storage.models import Household
+
+    open_office_db(db_path)
+    hh = Household.get_or_none(((Household.household_code == code) | (Household.uid == code)) & (Household.deleted == False))  # noqa: E712
+    if hh is None:
+        raise HechaError(f"没有户编码或 uid 为 {code} 的户：户编码见 hecha households")
+    click.echo(json.dumps(form_to_dict(load_household(hh.uid)), ensure_ascii=False, indent=1))
+
+
+def _save_form(file: Path, new: bool, confirm: bool, confirm_duplicates: bool, db_path: Path | None) -> None:
+    import json
+
+    from storage.households import DuplicatesNotConfirmed, WarningsNotConfirmed, save_form
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise HechaError(f"{file} 读不出登记表（{exc}）：应为 hecha household show 打印的 JSON（UTF-8）") from None
+    open_office_db(db_path)
+    try:
+        hh = save_form(data, new=new, confirm_warnings=confirm, confirm_duplicates=confirm_duplicates)
+    except WarningsNotConfirmed as exc:
+        raise HechaError(f"需要确认的提示：{exc}。核实无误后加 --confirm 保存（确认记在各条记录上）") from None
+    except DuplicatesNotConfirmed as exc:
+        raise HechaError(f"{exc}：先用 hecha duplicates 核实；确实是不同的人，加 --confirm-duplicates 保存") from None
+    click.echo(f"已保存 户 {hh.household_code}（uid {hh.uid}）")
+
+
+@household.command("add")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--confirm", is_flag=True, help="确认表中的提示（记在各条记录上）")
+@click.option("--confirm-duplicates", is_flag=True, help="身份证号别处已有的，核实为不同的人后保存")
+@db_option
+@handled
+def household_add(file: Path, confirm: bool, confirm_duplicates: bool, db_path: Path | None) -> None:
+    """录入一户（JSON 登记表，无 uid），与界面保存同样检查。"""
+    _save_form(file, True, confirm, confirm_duplicates, db_path)
+
+
+@household.command("edit")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--confirm", is_flag=True, help="确认表中的提示（记在各条记录上）")
+@click.option("--confirm-duplicates", is_flag=True, help="身份证号别处已有的，核实为不同的人后保存")
+@db_option
+@handled
+def household_edit(file: Path, confirm: bool, confirm_duplicates: bool, db_path: Path | None) -> None:
+    """修改已登记的一户（hecha household show 打印、改过的 JSON，带 uid）。"""
+    _save_form(file, False, confirm, confirm_duplicates, db_path)
+
+
+@cli.group()
 def person() -> None:
     """查看或修改人员（按身份证号）。"""
 

@@ -5,51 +5,14 @@ the next start offers to continue it. One draft per operator."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
 from .db import now_iso, write_txn
-from .households import (
-    BirthInput,
-    HouseholdInput,
-    MemberInput,
-    MigrationInput,
-    WomanInput,
-)
+from .forms import HouseholdInput, _plain, form_from_dict, form_to_dict  # noqa: F401 - the callers' names for them
 from .models import Draft
 
 KIND = "household"
-
-
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, set):
-        return sorted(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _member(d: dict) -> MemberInput:
-    d = dict(d, confirmed=set(d.get("confirmed", [])))
-    d["fp"] = WomanInput(**dict(d["fp"], confirmed=set(d["fp"].get("confirmed", [])))) if d.get("fp") else None
-    d["migrations"] = [MigrationInput(**dict(g, confirmed=set(g.get("confirmed", [])))) for g in d.get("migrations", [])]
-    return MemberInput(**d)
-
-
-def form_to_dict(form: HouseholdInput) -> dict[str, Any]:
-    """``form`` as plain JSON-ready data (sets become sorted lists); :func:`form_from_dict` reverses it."""
-    return _plain(form)
-
-
-def form_from_dict(d: dict) -> HouseholdInput:
-    """A :class:`HouseholdInput` back from :func:`save_draft`'s JSON."""
-    d = dict(d, confirmed=set(d.get("confirmed", [])))
-    d["members"] = [_member(m) for m in d.get("members", [])]
-    d["births"] = [BirthInput(**dict(b, confirmed=set(b.get("confirmed", [])))) for b in d.get("births", [])]
-    return HouseholdInput(**d)
 
 
 def save_draft(operator: str, form: HouseholdInput, state: dict[str, Any]) -> None:

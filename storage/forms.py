@@ -8,8 +8,10 @@ to which table's columns as they are, and which are typed dates.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import idnumber
 from .dates import typed_date
@@ -215,3 +217,34 @@ COPY = {
         ("move_date", "return_date", "mb_cert_date", "youngest_child_birth_date", "closed_date"),
     ),
 }
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, set):
+        return sorted(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _member(d: dict) -> MemberInput:
+    d = dict(d, confirmed=set(d.get("confirmed", [])))
+    d["fp"] = WomanInput(**dict(d["fp"], confirmed=set(d["fp"].get("confirmed", [])))) if d.get("fp") else None
+    d["migrations"] = [MigrationInput(**dict(g, confirmed=set(g.get("confirmed", [])))) for g in d.get("migrations", [])]
+    return MemberInput(**d)
+
+
+def form_to_dict(form: HouseholdInput) -> dict[str, Any]:
+    """``form`` as plain JSON-ready data (sets become sorted lists); :func:`form_from_dict` reverses it."""
+    return _plain(form)
+
+
+def form_from_dict(d: dict) -> HouseholdInput:
+    """A :class:`HouseholdInput` back from :func:`form_to_dict`'s data (a draft, ``hecha household show``).
+    Raises ``TypeError`` for a field the form does not have."""
+    d = dict(d, confirmed=set(d.get("confirmed", [])))
+    d["members"] = [_member(m) for m in d.get("members", [])]
+    d["births"] = [BirthInput(**dict(b, confirmed=set(b.get("confirmed", [])))) for b in d.get("births", [])]
+    return HouseholdInput(**d)

@@ -302,6 +302,41 @@ def save_household(
     return hh
 
 
+class FormRefused(OperatorError):
+    """A form given as data (``hecha household add|edit``) that cannot be saved as asked: the
+    message says what, where and how to go on."""
+
+
+def save_form(data: dict, *, new: bool, confirm_warnings: bool = False, confirm_duplicates: bool = False,
+              operator: str | None = None, today: dt.date | None = None) -> Household:
+    """Save a form given as :func:`storage.forms.form_to_dict`'s data (what ``hecha household show``
+    prints) through :func:`save_household`, as the form's screen saves it: the same checks, the
+    warnings confirmed only when ``confirm_warnings`` (recorded on each record, as the screen's Y
+    does), members whose ID is held elsewhere saved only when ``confirm_duplicates`` (different
+    persons, remembered). ``new``: the form must have no ``uid`` (add) or must have one that exists
+    (edit). Raises :class:`FormRefused`, :class:`ValidationFailed`, :class:`WarningsNotConfirmed`
+    or :class:`DuplicatesNotConfirmed` (messages saying how to go on)."""
+    from .forms import form_from_dict
+
+    try:
+        h = form_from_dict(data)
+    except (TypeError, KeyError, AttributeError) as exc:
+        raise FormRefused(f"登记表的内容不对（{exc}）：请以 hecha household show 打印的格式为准") from None
+    if new and h.uid:
+        raise FormRefused(f"这张表已有 uid {h.uid}（已登记的户）：修改用 hecha household edit")
+    if not new and not (h.uid and Household.select().where((Household.uid == h.uid) & (Household.deleted == False)).exists()):  # noqa: E712
+        raise FormRefused("修改需要已登记户的 uid：先用 hecha household show 户编码 取出这张表")
+    confirmed = frozenset(dup_key(m) for m in h.members) if confirm_duplicates else frozenset()
+    for _ in range(2):
+        try:
+            return save_household(h, confirmed_ids=confirmed, operator=operator, today=today)
+        except WarningsNotConfirmed as exc:
+            if not confirm_warnings:
+                raise WarningsNotConfirmed(exc.findings) from None
+            confirm(h, exc.findings)
+    return save_household(h, confirmed_ids=confirmed, operator=operator, today=today)
+
+
 def load_household(uid: str) -> HouseholdInput:
     """The saved household ``uid`` as a form to edit. Raises ``Household.DoesNotExist``."""
     hh = Household.get((Household.uid == uid) & (Household.deleted == False))  # noqa: E712

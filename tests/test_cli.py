@@ -278,3 +278,43 @@ def test_recheck_commands_choose_show_decide_and_report(township_db):
                  ["choose", "--every", "2", "--seed", "5"], ["choose", "--per-village", "1", "--village", "abc"]):
         res = runner.invoke(cli, ["recheck", *args, *db])
         assert res.exit_code in (1, 2) and not isinstance(res.exception, OverflowError) and "Traceback" not in res.output, (args, res.output)
+
+
+def test_household_add_show_edit_through_the_forms_save(township_db, tmp_path):
+    """The CLI twin of keying a form (issue 13): add from JSON, show as JSON, edit it back; the same
+    checks as the screen (an error refused with where, warnings confirmed only when asked)."""
+    import json
+
+    from storage.forms import form_to_dict
+
+    from .conftest import reference_input
+
+    db = ["--db", str(township_db)]
+    runner = CliRunner()
+    form = tmp_path / "h.json"
+    data = form_to_dict(reference_input())
+    bad = json.loads(json.dumps(data))
+    bad["members"][0]["id_number"] = "13012319850314003"  # 17 characters
+    form.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
+    res = runner.invoke(cli, ["household", "add", str(form), *db])
+    assert res.exit_code == 1 and "错误：" in res.output and "第1人" in res.output, res.output
+    form.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    res = runner.invoke(cli, ["household", "add", str(form), "--confirm", *db])
+    assert res.exit_code == 0 and "已保存 户 " in res.output, res.output
+    code = res.output.split("户 ")[1].split("（")[0]
+    res = runner.invoke(cli, ["household", "show", code, *db])
+    assert res.exit_code == 0, res.output
+    shown = json.loads(res.output)
+    assert shown["uid"] and [m["name"] for m in shown["members"]] == [m["name"] for m in data["members"]]
+    assert runner.invoke(cli, ["household", "add", str(_write(tmp_path / "again.json", shown)), *db]).exit_code == 1  # has a uid
+    shown["address_detail"] = "李家庄村三组21号"
+    res = runner.invoke(cli, ["household", "edit", str(_write(tmp_path / "e.json", shown)), "--confirm", *db])
+    assert res.exit_code == 0, res.output
+    assert json.loads(runner.invoke(cli, ["household", "show", code, *db]).output)["address_detail"] == "李家庄村三组21号"
+
+
+def _write(path, data):
+    import json
+
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
