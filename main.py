@@ -1007,6 +1007,27 @@ def recheck_show(recheck_id: int, db_path: Path | None) -> None:
                 DECISIONS.get(d.decision, "待判定")) for d in diffs])
 
 
+@recheck.command("key")
+@click.argument("recheck_id", type=ROW_ID)
+@click.argument("file", type=click.Path(path_type=Path))
+@db_option
+@handled
+def recheck_key(recheck_id: int, file: Path, db_path: Path | None) -> None:
+    """复录：把照纸质登记表另行录入的一户（JSON，格式同 hecha household show）与原录入比对。"""
+    import json
+
+    from storage.forms import form_from_dict
+    from storage.recheck import record_second_keying
+
+    try:
+        form = form_from_dict(json.loads(file.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise HechaError(f"{file} 读不出登记表（{exc}）：应为与 hecha household show 同格式的 JSON（UTF-8）") from None
+    open_office_db(db_path)
+    row = record_second_keying(recheck_id, form)
+    click.echo(f"复录已比对：{row.fields_compared} 项，差异 {row.differences} 项" + ("（hecha recheck show 查看、decide 判定）" if row.differences else ""))
+
+
 @recheck.command("decide")
 @click.argument("decision", type=click.Choice(["first", "second", "neither"]))
 @click.argument("diff_ids", nargs=-1, required=True, type=ROW_ID)

@@ -186,3 +186,25 @@ def test_a_correction_returns_the_warnings_it_confirms(township_db):
     done = recheck.decide(d.id, "second")
     assert done.corrected and "育龄妇女页" in " ".join(done.confirmed)
     assert Person.get(Person.seq == 2).marital_status == "20"
+
+
+def test_the_second_keying_from_a_json_file(township_db, tmp_path):
+    """The CLI twin of the recheck's second keying (issue 13): a form keyed apart as JSON."""
+    import json
+
+    from click.testing import CliRunner
+
+    from main import cli
+    from storage.forms import form_to_dict
+
+    _keyed_reference()
+    (row,) = recheck.choose_every(1)
+    second = reference_input()
+    second.members[1].name = "王秀云"
+    path = tmp_path / "second.json"
+    path.write_text(json.dumps(form_to_dict(second), ensure_ascii=False), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["recheck", "key", str(row.id), str(path), "--db", str(township_db)])
+    assert res.exit_code == 0 and "差异 1 项" in res.output, res.output
+    assert [d.second_value for d in RecheckDiff.select()] == ["王秀云"]
+    res = CliRunner().invoke(cli, ["recheck", "key", str(row.id), str(path), "--db", str(township_db)])
+    assert res.exit_code == 1 and "已经复录" in res.output
