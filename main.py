@@ -281,7 +281,7 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
 
     退出状态：0 全部导入（或已导入过），1 有数据包被拒绝，3 有数据包因缺号暂存。
     """
-    from export.bundle import BundleError, open_bundle
+    from export.bundle import BundleError, import_order
     from export.bundle import import_bundle as import_one
     from export.keys import unlock
 
@@ -300,16 +300,9 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
     if not paths:
         raise HechaError(f"{', '.join(map(str, files))} 中没有 .zip 数据包。")
 
-    def order(path: Path):
-        try:
-            m = open_bundle(path).manifest
-            return (1, m["sender"], m["epoch"], m["sequence"], str(path))
-        except BundleError:
-            return (0, "", 0, 0, str(path))  # unreadable ones first: reported before the rest
-
     keys_ = unlock(read_passphrase())
     refused = held = 0
-    for path in sorted(paths, key=order):
+    for path in import_order(paths):
         try:
             result = import_one(path, keys_)
         except BundleError as exc:

@@ -390,3 +390,20 @@ def test_pages_and_episodes_travel(offices):
     result = county_import(offices, township_export(offices).path)
     assert result.stats.inserted["woman_fp"] == 1 and result.stats.inserted["migration"] == 1
     assert WomanFP.get().person.name == "王秀英" and Migration.get().current_address == "北京市朝阳区十八里店乡吕家营村"
+
+
+def test_bundles_are_imported_in_sequence_order_whatever_their_names(offices, first, tmp_path):
+    """import_order (the command line's and the import screen's): the second bundle named to sort
+    first still comes after the first, so nothing is held; an unreadable file comes first."""
+    from pathlib import Path
+
+    from export.bundle import import_order
+
+    offices.use_township()
+    update_person("130123198707220046", {"name": "王秀瑛"})
+    second = township_export(offices, "out2")
+    a = shutil.copy(second.path, tmp_path / "a.zip")
+    z = shutil.copy(first.path, tmp_path / "z.zip")
+    junk = tmp_path / "m.zip"
+    junk.write_bytes(b"not a zip")
+    assert import_order([Path(a), Path(z), junk]) == [junk, Path(z), Path(a)]

@@ -164,13 +164,13 @@ class ImportScreen(_BundleScreen):
 
     @core_work("bundle")
     def read(self, passphrase: str, files: list[Path]) -> None:
-        from export.bundle import BundleError, import_bundle
+        from export.bundle import BundleError, import_bundle, import_order
         from export.keys import KeyError_, unlock
 
         lines: list[str] = []
         try:
             keys = unlock(passphrase)
-            for f in files:
+            for f in import_order(files):  # in sequence order, as the command line imports them
                 try:
                     result = import_bundle(f, keys)
                     lines += [f"{f.name}：{r.message}" for r in (result, *result.also_imported)]
