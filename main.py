@@ -605,24 +605,14 @@ def duplicates_decide(decision: str, a_uid: str, b_uid: str, note: str, db_path:
 @handled
 def duplicates_merge(keep_uid: str, drop_uid: str, note: str, yes: bool, db_path: Path | None) -> None:
     """同一人登记了两次：把 DROP 并入 KEEP（出生、流动、育龄妇女页随之转移，DROP 注销，留审计记录）。"""
-    from storage.dedup import MergeRefused, merge_persons
-    from storage.models import Person
+    from storage.dedup import merge_check, merge_persons
 
     open_office_db(db_path)
-    if keep_uid.startswith("ref:") or drop_uid.startswith("ref:"):
-        raise HechaError("外部名单记录不能合并（它不是本库的人员）：是同一人就用 hecha duplicates decide same 人员uid ref:N 记下")
-    keep, drop = (Person.get_or_none((Person.uid == u) & (Person.deleted == False)) for u in (keep_uid, drop_uid))  # noqa: E712
-    if keep is None or drop is None:
-        raise HechaError(f"没有 uid 为 {keep_uid if keep is None else drop_uid} 的在册人员（已合并或删除？）：uid 见 hecha duplicates 的最后两列")
-    if keep.id == drop.id:
-        raise HechaError("保留的和删去的是同一条记录：请给出两个不同的 uid")
+    keep, drop = merge_check(keep_uid, drop_uid)  # refused before the question, not after it
     if not yes:
         click.confirm(f"把 {drop.name}（户 {drop.household.household_code}）并入 {keep.name}（户 {keep.household.household_code}），"
                       f"注销 {drop.name} 这一条？", abort=True)
-    try:
-        done = merge_persons(keep_uid, drop_uid, note=note)
-    except MergeRefused as exc:
-        raise HechaError(str(exc)) from None
+    done = merge_persons(keep_uid, drop_uid, note=note)
     click.echo(f"已合并：转移 {done.moved} 条记录" + (f"，补上 {'、'.join(done.filled)}" if done.filled else "")
                + ("；原户已无人，一并注销" if done.household_removed else ""))
 

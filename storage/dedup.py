@@ -471,6 +471,31 @@ FILLABLE = ("id_number", "sex", "birth_date", "ethnicity", "education", "marital
 """Fields the survivor takes from the duplicate where its own are empty."""
 
 
+def merge_check(keep_uid: str, drop_uid: str) -> tuple[Person, Person]:
+    """The two live persons a merge of ``drop_uid`` into ``keep_uid`` would join, or
+    :class:`MergeRefused` saying why it may not (what the command line asks before its confirmation
+    and :func:`merge_persons` checks again): a list record (``ref:N``), an unknown or the same
+    person, two valid ID numbers or sexes that differ, a duplicate who heads a household with
+    other members."""
+    if keep_uid.startswith("ref:") or drop_uid.startswith("ref:"):
+        raise MergeRefused("外部名单记录不能合并（它不是本库的人员）：是同一人就用 hecha duplicates decide same 人员uid ref:N 记下")
+    live = Person.deleted == False  # noqa: E712
+    keep = Person.get_or_none((Person.uid == keep_uid) & live)
+    drop = Person.get_or_none((Person.uid == drop_uid) & live)
+    if keep is None or drop is None:
+        raise MergeRefused(f"没有 uid 为 {keep_uid if keep is None else drop_uid} 的在册人员（已合并或删除？）：uid 见 hecha duplicates 的最后两列")
+    if keep.id == drop.id:
+        raise MergeRefused("保留的和删去的是同一条记录：请给出两个不同的 uid")
+    if keep.id_number_18 and drop.id_number_18 and keep.id_number_18 != drop.id_number_18:
+        raise MergeRefused(f"两人的身份证号不同（{keep.id_number} / {drop.id_number}）：先核对号码，改正后再合并")
+    if keep.sex and drop.sex and keep.sex != drop.sex:
+        raise MergeRefused("两人的性别不同：先核对，改正后再合并")
+    others = Person.select().where((Person.household == drop.household) & live & (Person.id != drop.id))
+    if drop.relation_to_head == RELATION_HEAD and others.exists():
+        raise MergeRefused(f"{drop.name} 是户 {drop.household.household_code} 的户主，户里还有别人：请先在户列表中改定户主，再合并")
+    return keep, drop
+
+
 def merge_persons(keep_uid: str, drop_uid: str, *, operator: str | None = None, note: str = "") -> Merged:
     """Merge the person ``drop_uid`` (registered twice) into ``keep_uid`` in one transaction.
 
@@ -487,19 +512,8 @@ def merge_persons(keep_uid: str, drop_uid: str, *, operator: str | None = None, 
     from .models import Migration, WomanFP
 
     live = Person.deleted == False  # noqa: E712
-    keep = Person.get_or_none((Person.uid == keep_uid) & live)
-    drop = Person.get_or_none((Person.uid == drop_uid) & live)
-    if keep is None or drop is None:
-        raise MergeRefused(f"没有 uid 为 {keep_uid if keep is None else drop_uid} 的在册人员")
-    if keep.id == drop.id:
-        raise MergeRefused("保留的和删去的是同一条记录")
-    if keep.id_number_18 and drop.id_number_18 and keep.id_number_18 != drop.id_number_18:
-        raise MergeRefused(f"两人的身份证号不同（{keep.id_number} / {drop.id_number}）：先核对号码，改正后再合并")
-    if keep.sex and drop.sex and keep.sex != drop.sex:
-        raise MergeRefused("两人的性别不同：先核对，改正后再合并")
+    keep, drop = merge_check(keep_uid, drop_uid)
     others = Person.select().where((Person.household == drop.household) & live & (Person.id != drop.id))
-    if drop.relation_to_head == RELATION_HEAD and others.exists():
-        raise MergeRefused(f"{drop.name} 是户 {drop.household.household_code} 的户主，户里还有别人：请先在户列表中改定户主，再合并")
     reason = f"重复登记合并：{drop.name}（{drop.uid}）并入 {keep.name}（{keep.uid}）" + (f"；{note}" if note else "")
     moved, filled = 0, []
     try:
