@@ -479,29 +479,11 @@ def person() -> None:
 @handled
 def person_show(id_number: str, db_path: Path | None) -> None:
     """显示一个人员的记录（身份证号，或 hecha duplicates 列出的 uid）。"""
-    from storage.households import find_person
-    from storage.models import Person
+    from storage.households import person_card
 
     open_office_db(db_path)
-    p = find_person(id_number) or Person.get_or_none((Person.uid == id_number) & (Person.deleted == False))  # noqa: E712
-    if p is None:
-        raise HechaError(f"没有身份证号或 uid 为 {id_number} 的在册人员。")
-    from storage.codes import code_list
-    from storage.models import Migration, WomanFP
-
-    def named(list_id: str, code: str) -> str:
-        return f"{code} {code_list(list_id).name(code)}".strip() if code else "—"
-
-    click.echo(f"{p.name}  {p.id_number}  户编码 {p.household.household_code}  第{p.seq}人  版本 {p.version}")
-    click.echo(f"  性别 {named('sex', p.sex)}  出生 {p.birth_date.replace('-', '')}  关系 {named('relation', p.relation_to_head)}  民族 {named('ethnicity', p.ethnicity)}")
-    click.echo(f"  婚姻 {named('marital_status', p.marital_status)}  文化 {named('education', p.education)}  居住 {named('residence_status', p.residence_status)}  现状 {named('vital_status', p.vital_status)}")
-    for label, value in (("户籍地", p.hukou_place_text), ("现居住地", p.residence_text), ("工作单位", p.work_unit), ("初婚日期", p.first_marriage_date.replace("-", ""))):
-        if value:
-            click.echo(f"  {label} {value}")
-    for w in WomanFP.select().where((WomanFP.person == p) & (WomanFP.deleted == False)):  # noqa: E712
-        click.echo(f"  育龄妇女：节育措施 {named('contraception', w.contraception)}  措施日期 {w.contraception_start.replace('-', '') or '—'}")
-    for g in Migration.select().where((Migration.person == p) & (Migration.deleted == False)):  # noqa: E712
-        click.echo(f"  流动：{named('migration_direction', g.direction)}  {g.move_date.replace('-', '')[:6]}  {g.current_address}")
+    for line in person_card(id_number):
+        click.echo(line)
 
 
 @person.command("set")

@@ -337,6 +337,40 @@ def save_form(data: dict, *, new: bool, confirm_warnings: bool = False, confirm_
     return save_household(h, confirmed_ids=confirmed, operator=operator, today=today)
 
 
+class PersonUnknown(OperatorError):
+    """No live person has the ID number or uid asked for."""
+
+
+def person_card(id_or_uid: str) -> list[str]:
+    """A person's record as lines to print (``hecha person show``): name, ID, household and place,
+    the coded fields with their meanings, places and dates, the woman's page and the migration
+    episodes. ``id_or_uid``: an ID number (15 or 18 characters) or a uid from ``hecha duplicates``.
+    Raises :class:`PersonUnknown`."""
+    from .codes import code_list
+
+    p = find_person(id_or_uid) or Person.get_or_none((Person.uid == id_or_uid) & (Person.deleted == False))  # noqa: E712
+    if p is None:
+        raise PersonUnknown(f"没有身份证号或 uid 为 {id_or_uid} 的在册人员。")
+
+    def named(list_id: str, code: str) -> str:
+        return f"{code} {code_list(list_id).name(code)}".strip() if code else "—"
+
+    lines = [f"{p.name}  {p.id_number}  户编码 {p.household.household_code}  第{p.seq}人  版本 {p.version}",
+             f"  性别 {named('sex', p.sex)}  出生 {p.birth_date.replace('-', '')}  关系 {named('relation', p.relation_to_head)}  "
+             f"民族 {named('ethnicity', p.ethnicity)}",
+             f"  婚姻 {named('marital_status', p.marital_status)}  文化 {named('education', p.education)}  "
+             f"居住 {named('residence_status', p.residence_status)}  现状 {named('vital_status', p.vital_status)}"]
+    for label, value in (("户籍地", p.hukou_place_text), ("现居住地", p.residence_text), ("工作单位", p.work_unit),
+                         ("初婚日期", p.first_marriage_date.replace("-", ""))):
+        if value:
+            lines.append(f"  {label} {value}")
+    for w in WomanFP.select().where((WomanFP.person == p) & (WomanFP.deleted == False)):  # noqa: E712
+        lines.append(f"  育龄妇女：节育措施 {named('contraception', w.contraception)}  措施日期 {w.contraception_start.replace('-', '') or '—'}")
+    for g in Migration.select().where((Migration.person == p) & (Migration.deleted == False)):  # noqa: E712
+        lines.append(f"  流动：{named('migration_direction', g.direction)}  {g.move_date.replace('-', '')[:6]}  {g.current_address}")
+    return lines
+
+
 def load_household(uid: str) -> HouseholdInput:
     """The saved household ``uid`` as a form to edit. Raises ``Household.DoesNotExist``."""
     hh = Household.get((Household.uid == uid) & (Household.deleted == False))  # noqa: E712

@@ -318,3 +318,21 @@ def _write(path, data):
 
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def test_person_show_prints_the_card_from_the_core(township_db):
+    """hecha person show: the card storage.households.person_card builds (issue 13: it was built in main.py)."""
+    from storage.db import close_db, open_db
+    from storage.households import save_household
+
+    from .conftest import reference_input
+
+    open_db(township_db)
+    h = reference_input()
+    save_household(h, confirmed_ids=frozenset(m.id_number.upper() for m in h.members))
+    close_db()
+    number = h.members[0].id_number
+    res = CliRunner().invoke(cli, ["person", "show", number, "--db", str(township_db)])
+    assert res.exit_code == 0 and res.output.startswith(h.members[0].name) and "户编码" in res.output and "性别 " in res.output, res.output
+    res = CliRunner().invoke(cli, ["person", "show", "130123199901010000", "--db", str(township_db)])
+    assert res.exit_code == 1 and "没有身份证号或 uid 为" in res.output
