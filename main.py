@@ -340,50 +340,20 @@ def demo(households: int, seed: int, as_of: str | None, office_code: str, start:
     if not path.exists():
         init_office(path, office_code, demo=True)
         click.echo(f"已建立演示数据库：{path}", err=True)
-    office = open_office_db(path)
-    if office.level != "township":
-        raise HechaError("演示数据只能填入乡镇数据库。")
-    has_data = Household.select().exists()
-    if has_data and not office.is_demo:
-        raise HechaError(f"{path} 是正式数据库（{office.name}），不能填入演示数据。请用 --db 指定另一个文件。")
-    if has_data and start:
+    open_office_db(path)
+    if start and Household.select().exists():
+        synth.demo_check()  # a real database is refused even here
         click.echo("演示数据库已有数据，直接启动。", err=True)
     else:
-        day = _as_of(as_of)
-        if not office.is_demo:
-            from storage.db import write_txn
-            from storage.models import Office
+        def say(line: str, *, end: bool = True) -> None:
+            click.echo(line, nl=end, err=True)
 
-            with write_txn():
-                Office.update(is_demo=True).execute()
-
-        def progress(done: int, total: int) -> None:
-            click.echo(f"\r生成演示户 {done}/{total}", nl=done == total, err=True)
-
-        persons = synth.fill(households, as_of=day, seed=seed + Household.select().count(), progress=progress,
-                             duplicates=max(households // 50, 1))  # about 2 %: something for the duplicate review
-        click.echo(f"已加入 {households} 户、{persons} 人（{office.name}）。", err=True)
-        if not lists:
-            click.echo("未生成名单（--no-lists）：用 hecha import-list 导入名单后再 hecha reconcile。", err=True)
-        else:
-            _demo_lists(day, seed, path.parent / "演示名单")
+        synth.demo(households, as_of=_as_of(as_of), seed=seed, lists_folder=path.parent / "演示名单" if lists else None, say=say)
     if start:
         from storage.db import close_db
 
         close_db()
         run_tui(path)
-
-
-def _demo_lists(day, seed: int, folder: Path) -> None:
-    """The demo's reference lists (written as files into ``folder`` and imported), their
-    reconciliation and annual report figures."""
-    from storage import reconcile, synth
-
-    made = synth.reference_lists(day, seed=seed, folder=folder)  # something for reconciliation: lists made from these births
-    click.echo("已导入演示名单：" + "，".join(f"{k} {n} 行" for k, n in made.rows.items()) + f"（文件在 {folder}）", err=True)
-    report = reconcile.run(day)
-    synth.annual_reports_from_wis()  # the annual report as WIS held it, for the summary to compare
-    click.echo(f"已比对：{report.births} 个出生，" + "，".join(f"{reconcile.KINDS[k]} {n}" for k, n in report.kinds.items()), err=True)
 
 
 @cli.command()
@@ -430,7 +400,11 @@ def household_show(code: str, db_path: Path | None) -> None:
 def _save_form(file: Path, new: bool, confirm: bool, confirm_duplicates: bool, db_path: Path | None) -> None:
     import json
 
-    from storage.households import DuplicatesNotConfirmed, WarningsNotConfirmed, save_form
+    from storage.households import (
+        DuplicatesNotConfirmed,
+        WarningsNotConfirmed,
+        save_form,
+    )
 
     try:
         data = json.loads(file.read_text(encoding="utf-8"))

@@ -22,6 +22,7 @@ from typing import Callable, Iterator
 
 from . import idnumber
 from .dates import add_years
+from .errors import OperatorError
 from .households import (
     BirthInput,
     HouseholdInput,
@@ -738,6 +739,58 @@ def _police(out: dict, truth_rows: dict, births_of: dict, rates: ListRates, rng:
             out["police_hukou"].append([code, name, RELATION_WORDS.get(relation or "", relation or ""),
                                         {"1": "男", "2": "女"}.get(sex, ""), "汉族", (born or "").replace("-", ""), cell, address])
             truth_rows["police_hukou"].append((uid or f"adult:{number}", truth or "adult", mark))
+
+
+class NotADemo(OperatorError):
+    """Demo data asked for in a database that is not a demo township's."""
+
+
+def demo_check():
+    """The open office, if it may take demo data: a township whose database is a demo or holds no
+    households yet. Raises :class:`NotADemo` with what to do."""
+    from .models import Household
+    from .office import current_office
+
+    office = current_office()
+    if office.level != "township":
+        raise NotADemo("演示数据只能填入乡镇数据库。")
+    if Household.select().exists() and not office.is_demo:
+        raise NotADemo(f"这是正式数据库（{office.name}），不能填入演示数据。请用 --db 指定另一个文件。")
+    return office
+
+
+def demo(households: int, *, as_of: dt.date, seed: int = 1, lists_folder=None,
+         say: Callable[..., None] | None = None) -> None:
+    """The demo recipe (``hecha demo``, ``bash dev.sh run``) on the open database: ``households``
+    synthetic households (about 2 % registering someone a second time, for the duplicate review);
+    then, unless ``lists_folder`` is ``None``, the seven reference lists written there and imported
+    (:func:`reference_lists`), a reconciliation at ``as_of`` and the annual report as WIS held it.
+    ``say(text, end=True)`` reports progress in Chinese. Raises :class:`NotADemo`."""
+    from .db import write_txn
+    from .models import Household, Office
+
+    say = say or (lambda text, end=True: None)
+    office = demo_check()
+    if not office.is_demo:
+        with write_txn():
+            Office.update(is_demo=True).execute()
+
+    def progress(done: int, total: int) -> None:
+        say(f"\r生成演示户 {done}/{total}", end=done == total)
+
+    persons = fill(households, as_of=as_of, seed=seed + Household.select().count(), progress=progress,
+                   duplicates=max(households // 50, 1))
+    say(f"已加入 {households} 户、{persons} 人（{office.name}）。")
+    if lists_folder is None:
+        say("未生成名单（--no-lists）：用 hecha import-list 导入名单后再 hecha reconcile。")
+        return
+    from . import reconcile
+
+    made = reference_lists(as_of, seed=seed, folder=lists_folder)
+    say("已导入演示名单：" + "，".join(f"{k} {n} 行" for k, n in made.rows.items()) + f"（文件在 {lists_folder}）")
+    report = reconcile.run(as_of)
+    annual_reports_from_wis()  # the annual report as WIS held it, for the summary to compare
+    say(f"已比对：{report.births} 个出生，" + "，".join(f"{reconcile.KINDS[k]} {n}" for k, n in report.kinds.items()))
 
 
 def annual_reports_from_wis() -> int:

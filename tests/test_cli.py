@@ -109,6 +109,12 @@ def test_demo_refuses_a_real_database(tmp_path):
     save_household(reference_input())
     res = runner.invoke(cli, ["demo", "--households", "3", "--db", db])
     assert res.exit_code == 1 and "正式数据库" in res.output
+    res = runner.invoke(cli, ["demo", "--start", "--db", db])  # not even to start on it
+    assert res.exit_code == 1 and "正式数据库" in res.output
+    county = str(tmp_path / "county.sqlite")
+    assert runner.invoke(cli, ["init", "--office", "130123", "--db", county]).exit_code == 0
+    res = runner.invoke(cli, ["demo", "--db", county])
+    assert res.exit_code == 1 and "只能填入乡镇数据库" in res.output
 
 
 def test_hecha_db_environment_variable(tmp_path, monkeypatch):
