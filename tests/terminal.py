@@ -71,6 +71,35 @@ class Tmux:
         self.close()
 
 
+def wait_for_state(done, what: str, timeout: float = 15.0):
+    """Poll ``done()`` until it returns something true, with a deadline (never a bare sleep: the
+    suite must pass on a loaded machine); returns that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = done()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+        time.sleep(0.05)
+
+
+def hecha_running(db: str) -> list[str]:
+    """The pids of hecha processes on ``db`` (not the tmux pane's shell that started one: its
+    command line names hecha too, and it stays a while after hecha ends)."""
+    pids = subprocess.run(["pgrep", "-f", f"hecha --db {db}"], capture_output=True, text=True).stdout.split()
+    out = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if b"sleep 30" in fh.read():
+                    continue
+        except OSError:  # gone meanwhile
+            continue
+        out.append(pid)
+    return out
+
+
 def hecha_command(db: str) -> str:
     """The shell command that starts the TUI from this virtual environment on ``db``."""
     import sys

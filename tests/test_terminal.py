@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 
 import pytest
 from rich.cells import cell_len
@@ -12,7 +11,7 @@ from storage.db import close_db, open_db
 from storage.models import Birth, Person, WomanFP
 
 from .conftest import reference_household, require_tool
-from .terminal import Tmux, hecha_command
+from .terminal import Tmux, hecha_command, hecha_running, wait_for_state
 
 pytestmark = pytest.mark.terminal
 
@@ -46,7 +45,7 @@ def test_key_the_reference_household_in_tmux(township_db):
             if n == 0:  # a typo fixed inside one burst: Backspace must act between the characters
                 burst = [f["name"][:-1] + "果", "BSpace", f["name"][-1]]  # one write, as over SSH
                 subprocess.run([*t.tmux, "send-keys", "-t", t.name, *burst], check=True)
-                time.sleep(0.15)
+                t.wait_for(f["name"])  # the burst taken, the typo mended, before the next keys
             else:
                 t.type(f["name"])
             t.keys("Enter")
@@ -88,7 +87,7 @@ def test_key_the_reference_household_in_tmux(township_db):
         t.keys("F12")
         t.wait_for("放弃已录的内容吗")
         t.type("y")
-        time.sleep(0.5)
+        wait_for_state(lambda: not hecha_running(str(township_db)), "hecha leaving after 放弃")
     open_db(township_db)
     assert {p.name for p in Person.select()} == {"李建国", "王秀英", "李浩然", "李梓涵"}
     assert Birth.get().birth_cert_no == "M130456789" and Birth.get().policy_attribute == "1"
@@ -143,12 +142,11 @@ def test_sighup_mid_form_then_resume(township_db):
         t.wait_for("130123198503140036")
         t.type("王秀英")
         t.keys("Enter")
-        time.sleep(0.5)
-        pid = subprocess.run(["pgrep", "-f", f"hecha --db {township_db}"], capture_output=True, text=True).stdout.split()
+        wait_for_state(lambda: _draft_holds(township_db, "王秀英"), "the draft holding 王秀英 (the field left)")
+        pid = hecha_running(str(township_db))
         assert pid, "hecha is not running"
         subprocess.run(["kill", "-HUP", *pid], check=True)
-        time.sleep(1)
-        assert not subprocess.run(["pgrep", "-f", f"hecha --db {township_db}"], capture_output=True).stdout
+        wait_for_state(lambda: not hecha_running(str(township_db)), "hecha ending on SIGHUP")
     with Tmux(command, term="xterm") as t:
         t.wait_for("继续未完成的登记表")
         t.type("y")
@@ -175,7 +173,7 @@ def test_ascii_borders_and_16_colours(township_db, tmp_path):
         screens.append(t.wait_for("李家庄村"))
         codes = t.screen_with_codes()
         t.keys("Escape")
-        time.sleep(0.5)
+        t.wait_until(lambda text: "李家庄村" not in text, "the lookup closed")
         t.keys("F1")
         screens.append(t.wait_for("【登记表】"))
         codes += t.screen_with_codes()
@@ -222,3 +220,16 @@ def test_long_minority_names_keep_the_member_table_aligned(township_db):
         row = next(line for line in lines if number in line and name in line)
         assert cell_len(row[: row.index(number)]) == column, (row, header)
         assert all(cell_len(line) <= 80 for line in lines)
+
+
+def _draft_holds(db, text: str) -> bool:
+    """Whether the database's draft of an unfinished form holds ``text`` (read-only, its own connection)."""
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return any(text in data for (data,) in con.execute("SELECT data FROM draft"))
+    except sqlite3.OperationalError:  # locked for a moment by the writer: ask again
+        return False
+    finally:
+        con.close()
