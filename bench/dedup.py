@@ -97,9 +97,9 @@ def fill_refs(n: int, seed: int) -> int:
     database (3 % with one keying error), 10 % strangers; the person's uid kept in ``extra``."""
     import json
 
-    from storage.db import now_iso, write_txn
     import peewee as pw
 
+    from storage.db import now_iso, write_txn
     from storage.models import Birth, ImportBatch, Person
     from storage.reflists import RecordWriter
     from storage.synth import ERROR_KINDS, ProbeRecord, inject
@@ -200,8 +200,8 @@ def main() -> None:
     ap.add_argument("--splink", default="", help="a Python with Splink and DuckDB: run the peer on the same records")
     args = ap.parse_args()
     from storage.db import open_db, write_txn
-    from storage.dedup import index_all
     from storage.households import WARN_SCORE
+    from storage.namekeys import index_all
     from storage.synth import ERROR_KINDS, inject
 
     rng = random.Random(args.seed)

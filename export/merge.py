@@ -22,9 +22,9 @@ from typing import Any, Iterable, Iterator
 import peewee as pw
 
 from storage.db import now_iso
-from storage.dedup import index_uids
 from storage.errors import OperatorError
 from storage.models import SHARED_MODELS, AuditLog, MergeConflict, Person, SharedModel
+from storage.namekeys import index_uids
 
 CHUNK = 500
 TABLES: dict[str, type[SharedModel]] = {m._meta.table_name: m for m in SHARED_MODELS}

@@ -33,7 +33,7 @@ from .codes import RELATION_HEAD
 from .db import now_iso, write_txn
 from .errors import OperatorError
 from .models import Birth, Household, MatchDecision, Person
-from .namekeys import index_all, index_persons, index_uids  # noqa: F401 - the callers' names for them
+from .namekeys import index_persons
 from .names import NameKeys, name_keys, simplified, unnamed_child
 from .office import village_label
 

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from .db import now_iso, write_txn
-from .forms import HouseholdInput, _plain, form_from_dict, form_to_dict  # noqa: F401 - the callers' names for them
+from .forms import HouseholdInput, form_from_dict, form_to_dict
 from .models import Draft
 
 KIND = "household"
@@ -17,7 +17,7 @@ KIND = "household"
 
 def save_draft(operator: str, form: HouseholdInput, state: dict[str, Any]) -> None:
     """Write ``operator``'s draft: the form and the screen ``state`` (editor values, focus …)."""
-    data = json.dumps({"form": _plain(form), "state": state}, ensure_ascii=False)
+    data = json.dumps({"form": form_to_dict(form), "state": state}, ensure_ascii=False)
     with write_txn():
         Draft.insert(operator=operator, kind=KIND, data=data, updated_at=now_iso()).on_conflict(
             conflict_target=[Draft.operator, Draft.kind], update={Draft.data: data, Draft.updated_at: now_iso()}

@@ -17,10 +17,18 @@ from . import audit, idnumber
 from .codes import RELATION_HEAD
 from .dates import parse_typed, to_typed
 from .db import write_txn
-from .dedup import RULE_SAME_ID, WARN_SCORE, Candidate, candidates, decide_pair, index_persons
+from .dedup import RULE_SAME_ID, WARN_SCORE, Candidate, candidates, decide_pair
 from .errors import OperatorError
-from .forms import COPY, BirthInput, HouseholdInput, MemberInput, MigrationInput, WomanInput
+from .forms import (
+    COPY,
+    BirthInput,
+    HouseholdInput,
+    MemberInput,
+    MigrationInput,
+    WomanInput,
+)
 from .models import AdminDivision, Birth, Household, Migration, Person, WomanFP
+from .namekeys import index_persons
 from .names import normalize
 from .validate import ERROR, Finding, check_household, confirmation
 

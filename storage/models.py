@@ -417,7 +417,7 @@ class RecheckDiff(BaseModel):
 
 class PersonKey(BaseModel):
     """Name keys of a live person for duplicate search (local, derived: never in a bundle; rebuilt
-    by :func:`storage.dedup.index_persons` whenever a person is saved or merged). ``kind``: ``h``
+    by :func:`storage.namekeys.index_persons` whenever a person is saved or merged). ``kind``: ``h``
     (surname reading + given-name pinyin, :attr:`storage.names.NameKeys.homophone_keys`), ``f`` (the
     same with dictated-name confusions merged), ``n`` (the simplified name)."""
 

@@ -36,8 +36,8 @@ from peewee import JOIN, Case, fn
 from . import idnumber
 from .codes import code_list
 from .db import now_iso, write_txn
-from .drafts import form_to_dict
 from .errors import OperatorError
+from .forms import form_to_dict
 from .households import (
     HouseholdInput,
     ValidationFailed,

@@ -508,6 +508,8 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
     import tempfile
     from pathlib import Path
 
+    import peewee
+
     from .dedup import swapped
     from .divisions import short_name
     from .models import Birth, Household, Office, Person
@@ -523,7 +525,7 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
                                Birth.birth_order, father.name, father.id_number, Household.village_code, Household.id)
                   .join(mother, on=(Birth.mother == mother.id)).switch(Birth)
                   .join(child, on=(Birth.child == child.id)).switch(Birth)
-                  .join(father, pw_join_left(), on=(Birth.father == father.id)).switch(Birth).join(Household)
+                  .join(father, peewee.JOIN.LEFT_OUTER, on=(Birth.father == father.id)).switch(Birth).join(Household)
                   .where((Birth.deleted == False) & (Birth.birth_date >= first.isoformat()) & (Birth.birth_date <= as_of.isoformat()))  # noqa: E712
                   .order_by(Birth.id).tuples())
     mothers = sorted({(b[7], b[8], b[13]) for b in births})
@@ -695,13 +697,6 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
         if keep:
             keep.cleanup()
     return MadeLists({k: len(v) for k, v in out.items()}, truths, files if folder is not None else [], row_truths, planted)
-
-
-def pw_join_left():
-    """peewee's LEFT OUTER join type (imported here: the generator's module stays light to import)."""
-    import peewee
-
-    return peewee.JOIN.LEFT_OUTER
 
 
 def _month_off(day: dt.date, rng: random.Random) -> dt.date:

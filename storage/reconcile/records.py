@@ -9,7 +9,6 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
 
 import peewee as pw
 
@@ -146,11 +145,6 @@ def _name(text: str) -> tuple[str, tuple[str, ...]]:
     return keys.simplified, keys.homophone_keys
 
 
-def _memo(fn: Callable) -> Callable:
-    """``fn`` remembered per argument for one load (a child's name stands in five lists)."""
-    return lru_cache(maxsize=None)(fn)
-
-
 def load_records(first: dt.date, last: dt.date) -> list[Rec]:
     """Every birth record of the window: the forms' live births (not stillbirths) and the active
     lists' records of the kinds in :data:`SOURCE_GROUP` born in it."""
@@ -172,7 +166,8 @@ def load_records(first: dt.date, last: dt.date) -> list[Rec]:
             .tuples())
     pool: dict = {}
     share = pool.setdefault  # one string object for a name or number that several lists repeat
-    name_of, norm, id18 = _memo(_name), _memo(normalize), _memo(_id18)
+    # each remembered for this load: a child's name stands in five lists
+    name_of, norm, id18 = (lru_cache(maxsize=None)(f) for f in (_name, normalize, _id18))
     con = Birth._meta.database.connection()
     rows = con.execute(*rows.sql())  # plain rows: peewee's conversion of each value cost more than the query
     for (uid, child_name, child_sex, born, cert, status, m_id, m_name, c_id, c_name, c_sex, vital, village, code, address, prec,

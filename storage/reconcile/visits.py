@@ -134,7 +134,12 @@ def _mark_birth(uid: str, code: str, note: str, evidence: str, corrections: dict
     household form's save (its checks: a date in the future, before the mother's birth, a
     certificate number of the wrong shape … are refused as on the form)."""
     from .. import audit
-    from ..households import ValidationFailed, WarningsNotConfirmed, load_household, save_household
+    from ..households import (
+        ValidationFailed,
+        WarningsNotConfirmed,
+        load_household,
+        save_household,
+    )
     from ..models import Birth
 
     birth = Birth.get(Birth.uid == uid)

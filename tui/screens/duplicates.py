@@ -12,7 +12,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from storage.db import close_db
-from storage.dedup import RULE_SHORT, WARN_SCORE, MergeRefused, Pair, decide_pair, merge_persons, pairs
+from storage.dedup import (
+    RULE_SHORT,
+    WARN_SCORE,
+    MergeRefused,
+    Pair,
+    decide_pair,
+    merge_persons,
+    pairs,
+)
 
 from ..keys import bindings
 from ..widgets.keyline import KeyLine

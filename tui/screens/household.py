@@ -50,8 +50,8 @@ from .. import text
 from ..keys import bindings
 from ..widgets.fields import FieldInput, Label, Meaning, Row, code_field
 from ..widgets.keyline import KeyLine
-from .dialogs import ConfirmScreen, LookupScreen
 from ..workers import core_work
+from .dialogs import ConfirmScreen, LookupScreen
 from .page import (
     BIRTH_PAGE,
     HOUSEHOLD_PAGE,
