@@ -959,9 +959,10 @@ def recheck_key(recheck_id: int, file: Path, db_path: Path | None) -> None:
     from storage.recheck import record_second_keying
 
     try:
-        form = form_from_dict(json.loads(file.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise HechaError(f"{file} 读不出登记表（{exc}）：应为与 hecha household show 同格式的 JSON（UTF-8）") from None
+    form = form_from_dict(data)  # a field of the wrong shape is named (FormDataError)
     open_office_db(db_path)
     row = record_second_keying(recheck_id, form)
     click.echo(f"复录已比对：{row.fields_compared} 项，差异 {row.differences} 项" + ("（hecha recheck show 查看、decide 判定）" if row.differences else ""))

@@ -15,6 +15,7 @@ from typing import Any
 
 from . import idnumber
 from .dates import typed_date
+from .errors import OperatorError
 
 
 @dataclass
@@ -229,11 +230,55 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _member(d: dict) -> MemberInput:
-    d = dict(d, confirmed=set(d.get("confirmed", [])))
-    d["fp"] = WomanInput(**dict(d["fp"], confirmed=set(d["fp"].get("confirmed", [])))) if d.get("fp") else None
-    d["migrations"] = [MigrationInput(**dict(g, confirmed=set(g.get("confirmed", [])))) for g in d.get("migrations", [])]
-    return MemberInput(**d)
+class FormDataError(OperatorError, TypeError):
+    """Form data (a JSON file, a draft) of the wrong shape: the message names the field by its path
+    (``members[0].name``) and what it should be."""
+
+
+_SCALARS = {"str": (str,), "int": (int,), "bool": (bool,), "int | None": (int, type(None)), "str | None": (str, type(None))}
+_WORDS = {"str": "文字", "int": "整数", "bool": "true 或 false", "int | None": "整数或 null", "str | None": "文字或 null"}
+
+
+def _build(cls, d: Any, path: str):
+    """``cls`` (one of the form's dataclasses) from plain data, each field checked against its
+    annotation (text, integer, true/false, a list of records, a record or null); raises
+    :class:`FormDataError` naming the field's path."""
+    if not isinstance(d, dict):
+        raise FormDataError(f"{path or '登记表'} 应为一个对象（{{…}}），不是 {type(d).__name__}")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(d) - set(known))
+    if unknown:
+        raise FormDataError(f"{path or '登记表'} 没有这些字段：{'、'.join(unknown)}（以 hecha household show 打印的为准）")
+    values: dict[str, Any] = {}
+    for name, value in d.items():
+        kind = str(known[name].type)
+        where = f"{path}.{name}" if path else name
+        if kind in _SCALARS:
+            if not isinstance(value, _SCALARS[kind]) or (isinstance(value, bool) and "bool" not in kind):
+                raise FormDataError(f"{where} 应为{_WORDS[kind]}，不是 {json_repr(value)}")
+            values[name] = value
+        elif kind == "set[str]":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise FormDataError(f"{where} 应为文字的列表")
+            values[name] = set(value)
+        elif kind.startswith("list["):
+            item = {"list[MemberInput]": MemberInput, "list[BirthInput]": BirthInput, "list[MigrationInput]": MigrationInput}.get(kind)
+            if item is None or not isinstance(value, list):
+                raise FormDataError(f"{where} 应为列表")
+            values[name] = [_build(item, v, f"{where}[{i}]") for i, v in enumerate(value)]
+        elif kind == "WomanInput | None":
+            values[name] = None if value is None else _build(WomanInput, value, where)
+        else:
+            values[name] = value
+    return cls(**values)
+
+
+def json_repr(value: Any) -> str:
+    """A value as it stood in the JSON, cut to 30 characters for a message."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 30 else text[:30] + "…"
 
 
 def form_to_dict(form: HouseholdInput) -> dict[str, Any]:
@@ -241,10 +286,8 @@ def form_to_dict(form: HouseholdInput) -> dict[str, Any]:
     return _plain(form)
 
 
-def form_from_dict(d: dict) -> HouseholdInput:
-    """A :class:`HouseholdInput` back from :func:`form_to_dict`'s data (a draft, ``hecha household show``).
-    Raises ``TypeError`` for a field the form does not have."""
-    d = dict(d, confirmed=set(d.get("confirmed", [])))
-    d["members"] = [_member(m) for m in d.get("members", [])]
-    d["births"] = [BirthInput(**dict(b, confirmed=set(b.get("confirmed", [])))) for b in d.get("births", [])]
-    return HouseholdInput(**d)
+def form_from_dict(d: Any) -> HouseholdInput:
+    """A :class:`HouseholdInput` back from :func:`form_to_dict`'s data (a draft, ``hecha household
+    show``), every field checked against its type. Raises :class:`FormDataError` naming the field
+    (``births[1].mother 应为整数``)."""
+    return _build(HouseholdInput, d, "")

@@ -326,14 +326,13 @@ def save_form(data: dict, *, new: bool, confirm_warnings: bool = False, confirm_
     or :class:`DuplicatesNotConfirmed` (messages saying how to go on)."""
     from .forms import form_from_dict
 
-    try:
-        h = form_from_dict(data)
-    except (TypeError, KeyError, AttributeError) as exc:
-        raise FormRefused(f"登记表的内容不对（{exc}）：请以 hecha household show 打印的格式为准") from None
+    h = form_from_dict(data)  # FormDataError names a field of the wrong shape
     if new and h.uid:
         raise FormRefused(f"这张表已有 uid {h.uid}（已登记的户）：修改用 hecha household edit")
-    if not new and not (h.uid and Household.select().where((Household.uid == h.uid) & (Household.deleted == False)).exists()):  # noqa: E712
+    if not new and not h.uid:
         raise FormRefused("修改需要已登记户的 uid：先用 hecha household show 户编码 取出这张表")
+    if not new and not Household.select().where((Household.uid == h.uid) & (Household.deleted == False)).exists():  # noqa: E712
+        raise FormRefused(f"没有 uid 为 {h.uid} 的在册户（已删除，或表来自别的数据库）：用 hecha household show 户编码 重新取出")
     confirmed = frozenset(dup_key(m) for m in h.members) if confirm_duplicates else frozenset()
     for _ in range(2):
         try:

@@ -305,6 +305,9 @@ def record_second_keying(recheck_id: int, form: HouseholdInput, *, operator: str
     or whose household was removed, :class:`~storage.households.ValidationFailed` for errors.
     """
     row = pending(recheck_id)
+    if form.uid and form.uid != row.household_uid:
+        raise RecheckError(f"这张表是另一户的（uid {form.uid}）：复查任务 {recheck_id} 是登记表 {row.form_no or '—'}、户 {row.household_code}，"
+                           "请照那张纸质表录入")
     errors = [f for f in check_household(form, village_codes()) if f.level == ERROR]
     if errors:
         raise ValidationFailed(errors)

@@ -342,3 +342,20 @@ def test_person_show_prints_the_card_from_the_core(township_db):
     assert res.exit_code == 0 and res.output.startswith(h.members[0].name) and "户编码" in res.output and "性别 " in res.output, res.output
     res = CliRunner().invoke(cli, ["person", "show", "130123199901010000", "--db", str(township_db)])
     assert res.exit_code == 1 and "没有身份证号或 uid 为" in res.output
+
+
+def test_household_files_of_the_wrong_shape_name_the_field(township_db, tmp_path):
+    """From a bad-input pass: a member's name as a number or a birth's mother as text ended in a
+    traceback; an unknown uid got the wrong advice."""
+    import json
+
+    db = ["--db", str(township_db)]
+    runner = CliRunner()
+    cases = {"types": ({"members": [{"name": 123}]}, "members[0].name 应为文字"),
+             "mother": ({"members": [], "births": [{"mother": "二"}]}, "births[0].mother 应为整数"),
+             "list": ([], "应为一个对象"), "unknown": ({"bogus": 1}, "没有这些字段：bogus")}
+    for name, (data, said) in cases.items():
+        res = runner.invoke(cli, ["household", "add", str(_write(tmp_path / f"{name}.json", data)), *db])
+        assert res.exit_code == 1 and said in res.output and "Traceback" not in res.output, (name, res.output)
+    res = runner.invoke(cli, ["household", "edit", str(_write(tmp_path / "uid.json", {"uid": "0" * 32})), *db])
+    assert res.exit_code == 1 and f"没有 uid 为 {'0' * 32} 的在册户" in res.output, res.output

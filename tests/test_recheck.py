@@ -208,3 +208,15 @@ def test_the_second_keying_from_a_json_file(township_db, tmp_path):
     assert [d.second_value for d in RecheckDiff.select()] == ["王秀云"]
     res = CliRunner().invoke(cli, ["recheck", "key", str(row.id), str(path), "--db", str(township_db)])
     assert res.exit_code == 1 and "已经复录" in res.output
+
+
+def test_a_second_keying_of_another_household_is_refused(township_db):
+    """From a bad-input pass: a file of another household was compared with the task's form and
+    spoiled the task (17 false differences, then 已经复录)."""
+    _keyed_reference()
+    (row,) = recheck.choose_every(1)
+    other = reference_input()
+    other.uid = "f" * 32
+    with pytest.raises(recheck.RecheckError, match="是另一户的"):
+        recheck.record_second_keying(row.id, other)
+    assert recheck.record_second_keying(row.id, reference_input()).status == "decided"  # the task is untouched
