@@ -106,7 +106,7 @@ def report_lines(report: ImportReport, *, errors: int = 10, width: int = 0) -> l
         if r.rows_warned > 3:
             lines.append(cut("    ……全部见 --rejects 文件.xlsx（界面：F5）"))
     if r.villages_unknown:
-        names = "、".join(f"{v}（{n} 行）" for v, n in sorted(r.villages_unknown.items(), key=lambda x: -x[1])[:5])
+        names = "、".join(f"{_short(v, 20)}（{n} 行）" for v, n in sorted(r.villages_unknown.items(), key=lambda x: -x[1])[:5])
         lines.append(cut(f"  不是本乡镇的村（居）委会：{names}：这些行的村未用，比对结果列在「村不详」"))
     if r.parents_found:
         lines.append(f"  按户号和与户主关系给 {r.parents_found} 个孩子找到了父母")
@@ -190,7 +190,7 @@ def _id(value: Any, column: str) -> tuple[idnumber.IdInfo | None, str | None]:
     if type(value) is str and len(value) == 18 and value.isascii() and value[:17].isdigit():  # the usual clean cell
         info = idnumber.parse(value)
         if info.status in (idnumber.BAD_FORMAT, idnumber.BAD_DATE):
-            return None, f"{value}：{info.message}"
+            return None, f"{_short(value)}：{info.message}"
         return info, None
     if isinstance(value, float) and value >= 1e15:
         shown = f"{value:.0f}"
@@ -200,13 +200,18 @@ def _id(value: Any, column: str) -> tuple[idnumber.IdInfo | None, str | None]:
     if text in PLACEHOLDERS or not text:
         return None, None
     if "E+" in text:
-        return None, f"{text} 是电子表格存成数字（科学计数法）的号码，后几位已丢失：请按原件重填为文本"
+        return None, f"{_short(text)} 是电子表格存成数字（科学计数法）的号码，后几位已丢失：请按原件重填为文本"
     if text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2]
     info = idnumber.parse(text)
     if info.status in (idnumber.BAD_FORMAT, idnumber.BAD_DATE):
-        return None, f"{_text(value)}：{info.message}"
+        return None, f"{_short(_text(value))}：{info.message}"
     return info, None
+
+
+def _short(text: str, n: int = 30) -> str:
+    """``text`` cut to ``n`` characters for a message (a 5,000-digit cell is not repeated whole)."""
+    return text if len(text) <= n else text[:n] + "…"
 
 
 def _sha256(path: Path) -> str:
@@ -621,6 +626,11 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
                     report.rows_filled += 1
                 elif any(i < len(texts) and texts[i] for i in fill):
                     above = list(row)
+                elif not above:  # the woman's cells empty and no row above to take them from
+                    errors.append({"sheet": sheet.name, "row_no": row_no, "column": "", "value": "", "level": "warning",
+                                   "raw": "{}", "message": "育龄妇女的信息（姓名、身份证号、村）是空的，上面也没有她的行："
+                                   "已导入孩子，母亲不详；请在原表中补上"})
+                    report.rows_warned += 1
             if header_texts and [texts[i] if i < len(texts) else "" for i in header_columns] == header_texts:
                 continue  # the header again (a list printed page by page repeats it)
             if id_columns and all(i < len(texts) and len(texts[i]) >= 2 and texts[i] not in PLACEHOLDERS

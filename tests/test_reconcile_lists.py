@@ -450,3 +450,11 @@ def test_a_mapping_for_one_sheet_leaves_the_other_sheet_as_the_profiles_read_it(
     report = import_list(tmp_path / "rolls.xlsx", "school", mapping={"学生证件号": "id_number"})
     assert report.rows_loaded == 2 and not report.skipped_sheets
     assert {r.name: r.id_number for r in RefRecord.select()} == {"李浩然": KID1, "李思琪": KID2}
+
+
+def test_a_child_with_no_woman_above_is_reported(township_db, tmp_path):
+    """From a bad-input pass: the first child row of an export by woman with her cells empty (nothing
+    to carry down) was loaded without a mother and without a word."""
+    report = _wis(tmp_path, [[1, "", "", "", "", "张小一", "男", "2017-04-12", "1", "", ""],
+                             [2, "李家庄村", "王芳", MUM, "李强", "李浩然", "男", "2018-04-12", "1", "", ""]])
+    assert report.rows_loaded == 2 and report.rows_warned == 1 and "母亲不详" in report.warned[0]["message"]
