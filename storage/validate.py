@@ -87,6 +87,7 @@ RULES: dict[str, tuple[str, str]] = {
     "birth.interval": (WARNING, "同一母亲两次生育相隔不少于270天，除非双（多）胞胎"),
     "birth.twins": (WARNING, "同一母亲同日出生的是双（多）胞胎：胎数一致"),
     "birth.cert_no": (ERROR, "出生医学证明编号为1个字母加9位数字"),
+    "birth.sex_missing": (ERROR, "不在本户的孩子填性别"),
     "birth.cert_before_1996": (WARNING, "出生医学证明1996年起签发"),
     "birth.text": (ERROR, "出生文字项不含控制字符、不超长"),
     "person.two_households": (ERROR, "一人只在一户登记，除非一处已注明流出、流入或迁出"),
@@ -299,8 +300,156 @@ def _age(born: dt.date | None, on: dt.date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+@dataclass(frozen=True)
+class FieldCheck:
+    """What :func:`check_field` says about one field: ``value`` as it is to be kept (a code found by
+    its name or without its leading zero, a one-digit group padded, an ID number or a certificate
+    number in capitals, text stripped) and the ``finding`` that stops the clerk there, or ``None``."""
+
+    value: str
+    finding: Finding | None = None
+
+
+SECTION_CODES = {"household": HOUSEHOLD_CODES, "member": MEMBER_CODES, "woman": WOMAN_CODES, "migration": MIGRATION_CODES,
+                 "birth": BIRTH_CODES}
+SECTION_DATES = {"household": ("survey_date",), "member": ("birth_date", *MEMBER_DATES), "woman": WOMAN_DATES,
+                 "migration": MIGRATION_DATES, "birth": ("birth_date", "hukou_date")}
+SECTION_TEXTS = {"household": ("address_detail", "form_no"), "member": ("name", "hukou_place_text", "residence_text", "work_unit"),
+                 "migration": ("current_address",), "birth": ("child_name",)}
+TEXT_RULE = {"household": "household.text", "member": "member.text", "migration": "member.text", "birth": "birth.text"}
+REQUIRED_CODES = frozenset({("member", "relation_to_head"), ("member", "ethnicity"), ("member", "residence_status")})
+LINE_REFS = {  # birth fields that hold a member's line number: (rule, message)
+    "mother": ("birth.mother", "母亲应填本户人员的序号（1–{n}）"),
+    "father": ("birth.father", "父亲应填本户人员的序号（1–{n}），不在本户的留空"),
+    "child": ("birth.child", "孩子应填本户人员的序号（1–{n}），不在本户的留空并填姓名"),
+}
+MAX_BIRTH_ORDER = 15  # 孩次 1–15 (DATA.md Birth)
+
+
+def check_field(section: str, field: str, value: str, *, form: HouseholdInput | None = None, index: int = -1,
+                line=None, sub: int = -1, villages=frozenset(), today: dt.date | None = None,
+                stored: bool = False) -> FieldCheck:
+    """The rules about one field, in one place: the form screen applies them as the clerk leaves a
+    field, :func:`check_household` to every field on save, in ``hecha check``, the CLI and imports
+    (issue 13). Rules that relate several fields (sex against the ID number, the mother's age …)
+    stay in :func:`check_household`.
+
+    ``section``: household / member / woman / migration / birth; ``field``: the input attribute
+    (:data:`FIELD_LABELS`); ``value``: the text. ``form`` is the household for the rules that look
+    at its lines (line numbers, an ID number twice, the mother's sex); ``index`` is the 0-based line
+    (``len(form.members)`` for a line not yet in the form), ``sub`` the migration episode; ``line``
+    is the record the field belongs to (a member whose valid ID number makes sex and birth date
+    optional, a birth whose child is in the household). ``villages``: the office's village codes.
+    ``stored`` checks a value as saved rather than as typed: a code and the group must be exact (no
+    look-up by name, no padding) and an ID number is compared with the earlier lines only, so a
+    pair is reported once. Never raises; returns :class:`FieldCheck`.
+    """
+    today = today or dt.date.today()
+    raw = "" if value is None else str(value)
+    v = raw.strip()
+    label = FIELD_LABELS.get(field, field)
+
+    def stop(rule: str, message: str, keep: str = v, at: str = field) -> FieldCheck:
+        return FieldCheck(keep, Finding(rule, RULES[rule][0], section, index, at, message, sub))
+
+    if section == "household" and field == "village_code":
+        if not v:
+            return stop("household.village", "村(居)委会必填：输入12位代码或按F4选择")
+        if v not in villages:
+            return stop("household.village", f"村(居)委会代码“{v}”不是本乡镇的村：按F4选择或核对12位代码")
+        return FieldCheck(v)
+    if section == "household" and field == "group_no":
+        if not stored and len(v) == 1 and v.isdigit():
+            v = v.zfill(2)
+        if not (len(v) == 2 and v.isdigit() and v != "00"):
+            return stop("household.group", "村民小组应为2位数字（01–99）", v)
+        return FieldCheck(v)
+    if field in SECTION_TEXTS.get(section, ()):
+        if section == "member" and field == "name" and not v:
+            return stop("member.name", "姓名不能为空")
+        if section == "birth" and field == "child_name" and not v and line is not None and not line.child:
+            return stop("birth.child_name", "不在本户的孩子要填姓名（未取名的写“某某之子/之女”）", at="child")
+        why = bad_text(raw, field)
+        return stop(TEXT_RULE[section], f"{label}{why}") if why else FieldCheck(v)
+    if section == "member" and field == "id_number":
+        number = v.upper()
+        if not number:
+            return FieldCheck("")
+        damage = id_damage(number)
+        if damage:
+            return stop("id.damaged", damage, number)
+        info = idnumber.parse(number, today)
+        if not info.ok:
+            return stop(f"id.{info.status}", info.message, number)
+        others = (form.members[:index] if stored else form.members) if form is not None else []
+        for j, other in enumerate(others):
+            if j != index and other.id_number and idnumber.parse(other.id_number).number_18 == info.number_18:
+                return stop("member.id_repeated", f"与第{j + 1}人的身份证号相同：请核对", number)
+        return FieldCheck(number)
+    if section == "birth" and field in LINE_REFS:
+        rule, message = LINE_REFS[field]
+        n = len(form.members) if form is not None else 0
+        if not v:
+            return stop(rule, message.format(n=n)) if field == "mother" else FieldCheck("")
+        k = int(v) if v.isdigit() else 0
+        if not 1 <= k <= n:
+            return stop(rule, message.format(n=n))
+        if field == "mother" and form is not None and form.member_sex(k - 1) not in ("", SEX_FEMALE):
+            return stop("birth.mother_sex", f"第{k}人不是女性，不能作母亲")
+        return FieldCheck(str(k))
+    if section == "birth" and field == "birth_order":
+        if v and not (v.isdigit() and 1 <= int(v) <= MAX_BIRTH_ORDER):
+            return stop("birth.order", f"孩次应为1–{MAX_BIRTH_ORDER}")
+        return FieldCheck(v)
+    if section == "birth" and field == "birth_cert_no":
+        cert = v.upper()
+        if cert and not CERT_RE.match(cert):
+            return stop("birth.cert_no", "出生医学证明编号应为1个大写字母加9位数字（如M130456789）", cert)
+        return FieldCheck(cert)
+    codes = SECTION_CODES.get(section, {})
+    if section == "migration" and field == "direction":
+        return FieldCheck(v) if v in ("1", "2") else stop("migration.direction", "流动方向：1 流入，2 流出")
+    if field in codes:
+        if not v:
+            if (section, field) in REQUIRED_CODES:
+                return stop("member.required", f"{label}必填：按F4查看代码")
+            if section == "member" and field == "sex" and line is not None and not idnumber.parse(line.id_number).ok:
+                return stop("member.sex_missing", "没有有效身份证号时必须填性别")
+            if section == "birth" and field == "child_sex" and line is not None and not line.child:
+                return stop("birth.sex_missing", "不在本户的孩子要填性别")
+            return FieldCheck("")
+        table = code_list(codes[field])
+        code = (v if v in table.items else None) if stored else table.lookup(v)
+        if code is None:
+            return stop(f"{section}.code", f"{label}代码“{v}”不在代码表中：按F4查看")
+        return FieldCheck(code)
+    if field in SECTION_DATES.get(section, ()):
+        if not v:
+            if section == "member" and field == "birth_date" and line is not None and not idnumber.parse(line.id_number).ok:
+                return stop("member.birth_missing", "没有有效身份证号时必须填出生日期")
+            if section == "birth" and field == "birth_date" and line is not None and _child_born(form, line) is None:
+                return stop("birth.date_missing", "出生日期必填（孩子在本户且有身份证号的可不填）")
+            return FieldCheck("")
+        try:
+            day = dt.date.fromisoformat(parse_typed(v)[0])
+        except DateInputError as exc:
+            return stop(f"{section}.date", f"{label}：{exc}")
+        if day > today:
+            return stop(f"{section}.date", f"{label}晚于今天：请核对")
+        return FieldCheck(v)
+    return FieldCheck(v)
+
+
+def _child_born(form: HouseholdInput | None, birth) -> dt.date | None:
+    """The birth date of a birth's child when the child is a member of ``form`` (typed or from the ID)."""
+    if form is None or not birth.child or not 1 <= birth.child <= len(form.members):
+        return None
+    return form.member_birth_date(birth.child - 1)
+
+
 class _Checker:
-    """Collects findings for one household form."""
+    """Collects findings for one household form: every field through :func:`check_field`, then the
+    rules that relate fields, lines and pages."""
 
     def __init__(self, h: HouseholdInput, village_codes: set[str], today: dt.date):
         self.h = h
@@ -329,33 +478,16 @@ class _Checker:
             return m.migrations[sub] if 0 <= sub < len(m.migrations) else None
         return m
 
-    def text(self, rule: str, section: str, index: int, field: str, value: str, sub: int = -1) -> None:
-        why = bad_text(value or "", field)
-        if why:
-            self.add(rule, section, index, field, f"{FIELD_LABELS.get(field, field)}{why}", sub)
-
-    def codes(self, rule: str, section: str, index: int, record, fields: dict[str, str], sub: int = -1) -> None:
-        for name, list_id in fields.items():
-            value = getattr(record, name) or ""
-            if value and value not in code_list(list_id).items:
-                self.add(rule, section, index, name, f"{FIELD_LABELS.get(name, name)}代码“{value}”不在代码表中：按F4查看", sub)
-
-    def date(self, rule: str, section: str, index: int, name: str, value: str, sub: int = -1) -> dt.date | None:
-        """A typed date checked (a real date, not after today); the date, or ``None``."""
-        if not value:
-            return None
-        try:
-            day = dt.date.fromisoformat(parse_typed(value)[0])
-        except DateInputError as exc:
-            self.add(rule, section, index, name, f"{FIELD_LABELS.get(name, name)}：{exc}", sub)
-            return None
-        if day > self.today:
-            self.add(rule, section, index, name, f"{FIELD_LABELS.get(name, name)}晚于今天：请核对", sub)
-        return day
-
-    def dates(self, rule: str, section: str, index: int, record, fields, sub: int = -1) -> None:
-        for name in fields:
-            self.date(rule, section, index, name, getattr(record, name) or "", sub)
+    def fields(self, section: str, index: int, record, names, sub: int = -1, line=None) -> None:
+        """Each of ``names`` of ``record`` through :func:`check_field`, as stored."""
+        for name in names:
+            value = getattr(record, name)
+            result = check_field(section, name, "" if value is None else str(value), form=self.h, index=index,
+                                 line=record if line is None else line, sub=sub, villages=self.villages,
+                                 today=self.today, stored=True)
+            f = result.finding
+            if f is not None:
+                self.add(f.rule, section, index, f.field, f.message, sub)
 
     # --------------------------------------------------------------------------------------------
     def run(self) -> list[Finding]:
@@ -367,57 +499,25 @@ class _Checker:
 
     def household(self) -> None:
         h = self.h
-        if h.village_code not in self.villages:
-            self.add("household.village", "household", -1, "village_code", f"村(居)委会代码“{h.village_code}”不是本乡镇的村：按F4选择或核对12位代码")
-        if not (len(h.group_no) == 2 and h.group_no.isdigit() and h.group_no != "00"):
-            self.add("household.group", "household", -1, "group_no", "村民小组应为2位数字（01–99）")
+        self.fields("household", -1, h, ("village_code", "group_no", *HOUSEHOLD_CODES, *SECTION_DATES["household"],
+                                         *SECTION_TEXTS["household"]))
         if not h.members:
             self.add("household.members", "household", -1, "members", "每户至少登记一人（户主写在第一行）")
         heads = [k for k, m in enumerate(h.members) if m.relation_to_head == RELATION_HEAD]
         if h.members and len(heads) != 1:
             at = heads[1] if len(heads) > 1 else 0  # the second head, or the first line, to fix
             self.add("household.head", "member", at, "relation_to_head", f"每户应有且只有一名户主（关系代码02），现有{len(heads)}名：核对与户主关系")
-        self.codes("household.code", "household", -1, h, HOUSEHOLD_CODES)
-        self.dates("household.date", "household", -1, h, ("survey_date",))
-        for name in ("address_detail", "form_no"):
-            self.text("household.text", "household", -1, name, getattr(h, name))
 
     def member(self, i: int, m) -> None:
         h, today = self.h, self.today
-        if not m.name.strip():
-            self.add("member.name", "member", i, "name", "姓名不能为空")
-        for name in ("name", "hukou_place_text", "residence_text", "work_unit"):
-            self.text("member.text", "member", i, name, getattr(m, name))
-        damage = id_damage(m.id_number)
+        self.fields("member", i, m, ("name", "id_number", *MEMBER_CODES, *SECTION_DATES["member"], *SECTION_TEXTS["member"][1:]))
         info = idnumber.parse(m.id_number, today)
-        if damage:
-            self.add("id.damaged", "member", i, "id_number", damage)
-        elif m.id_number and not info.ok:
-            self.add(f"id.{info.status}", "member", i, "id_number", info.message)
-        elif info.ok:
-            for j, other in enumerate(h.members[:i]):
-                if idnumber.parse(other.id_number).number_18 == info.number_18:
-                    self.add("member.id_repeated", "member", i, "id_number", f"与第{j + 1}人的身份证号相同")
-                    break
-        for name, label in (("relation_to_head", "与户主关系"), ("ethnicity", "民族"), ("residence_status", "居住状况")):
-            if not getattr(m, name):
-                self.add("member.required", "member", i, name, f"{label}必填：按F4查看代码")
-        self.codes("member.code", "member", i, m, MEMBER_CODES)
         sex = m.sex or (info.sex if info.ok else "")
         if info.ok and m.sex and info.sex != m.sex:
             self.add("member.id_sex", "member", i, "sex", "性别与身份证号第17位不符：核对性别或号码")
-        if not info.ok and not m.sex:
-            self.add("member.sex_missing", "member", i, "sex", "没有有效身份证号时必须填性别")
-        born = None
-        if m.birth_date:
-            born = self.date("member.date", "member", i, "birth_date", m.birth_date)
-            if info.ok and born and len(m.birth_date.replace("-", "")) == 8 and born != info.birth_date:
-                self.add("member.id_birth", "member", i, "birth_date", "出生日期与身份证号第7–14位不符：核对日期或号码")
-        elif info.ok:
-            born = info.birth_date
-        else:
-            self.add("member.birth_missing", "member", i, "birth_date", "没有有效身份证号时必须填出生日期")
-        self.dates("member.date", "member", i, m, MEMBER_DATES)
+        born = typed_date(m.birth_date) if m.birth_date else (info.birth_date if info.ok else None)
+        if info.ok and born and m.birth_date and len(m.birth_date.replace("-", "")) == 8 and born != info.birth_date:
+            self.add("member.id_birth", "member", i, "birth_date", "出生日期与身份证号第7–14位不符：核对日期或号码")
         age = _age(born, today)
 
         rel = m.relation_to_head
@@ -450,45 +550,25 @@ class _Checker:
         if fp is not None:
             if sex != SEX_FEMALE or age is None or not 15 <= age <= 49:
                 self.add("woman.eligible", "woman", i, "contraception", "育龄妇女页只填15–49岁的女性：请删去此页（F6 页内 Ctrl+D）")
-            self.codes("woman.code", "woman", i, fp, WOMAN_CODES)
-            self.dates("woman.date", "woman", i, fp, WOMAN_DATES)
+            self.fields("woman", i, fp, (*WOMAN_CODES, *WOMAN_DATES))
             if fp.contraception == "00" and not fp.no_contraception_reason:
                 self.add("woman.no_reason", "woman", i, "no_contraception_reason", "未避孕（00）的请填未避孕原因")
         elif sex == SEX_FEMALE and age is not None and 15 <= age <= 49 and m.marital_status in MARRIED - {"30", "40"}:
             self.add("woman.missing", "member", i, "marital_status", "15–49岁已婚女性：按F6填育龄妇女页（节育措施）")
         for k, g in enumerate(m.migrations):
-            if g.direction not in ("1", "2"):
-                self.add("migration.direction", "migration", i, "direction", "流动方向：1 流入，2 流出", k)
-            self.codes("migration.code", "migration", i, g, {n: c for n, c in MIGRATION_CODES.items() if n != "direction"}, k)
-            self.dates("migration.date", "migration", i, g, MIGRATION_DATES, k)
+            self.fields("migration", i, g, (*MIGRATION_CODES, *MIGRATION_DATES, *SECTION_TEXTS["migration"]), k)
             if g.direction == "2" and not g.current_address.strip():
                 self.add("migration.address", "migration", i, "current_address", "流出的必须填详细现居住地址（省市县乡村门牌）", k)
-            self.text("member.text", "migration", i, "current_address", g.current_address, k)
 
     def births(self) -> None:
         h = self.h
         n = len(h.members)
         dates: list[dt.date | None] = []
         for j, b in enumerate(h.births):
+            self.fields("birth", j, b, (*LINE_REFS, "child_name", *BIRTH_CODES, *SECTION_DATES["birth"], "birth_order",
+                                        "birth_cert_no"))
             mother = h.members[b.mother - 1] if b.mother and 1 <= b.mother <= n else None
-            if mother is None:
-                self.add("birth.mother", "birth", j, "mother", "母亲应填本户人员的序号")
-            elif h.member_sex(b.mother - 1) not in ("", SEX_FEMALE):
-                self.add("birth.mother_sex", "birth", j, "mother", f"第{b.mother}人不是女性，不能作母亲")
-            if b.father and not 1 <= b.father <= n:
-                self.add("birth.father", "birth", j, "father", "父亲应填本户人员的序号或留空")
-            if b.child and not 1 <= b.child <= n:
-                self.add("birth.child", "birth", j, "child", "孩子应填本户人员的序号，不在本户的留空并填姓名")
-            if not b.child and not b.child_name.strip():
-                self.add("birth.child_name", "birth", j, "child", "不在本户的孩子要填姓名（未取名的写“某某之子/之女”）")
-            self.text("birth.text", "birth", j, "child_name", b.child_name)
-            born = None
-            if b.birth_date:
-                born = self.date("birth.date", "birth", j, "birth_date", b.birth_date)
-            elif b.child and 1 <= b.child <= n:
-                born = h.member_birth_date(b.child - 1)
-            if born is None and not b.birth_date:
-                self.add("birth.date_missing", "birth", j, "birth_date", "出生日期必填（孩子在本户且有身份证号的可不填）")
+            born = typed_date(b.birth_date) if b.birth_date else _child_born(h, b)
             dates.append(born)
             if born and mother is not None:
                 mother_born = h.member_birth_date(b.mother - 1)
@@ -501,15 +581,8 @@ class _Checker:
                 died = typed_date(mother.vital_date) if mother.vital_status == "2" else None
                 if died and born > died:
                     self.add("birth.after_mother_death", "birth", j, "birth_date", "孩子出生晚于母亲死亡日期：请核对")
-            self.codes("birth.code", "birth", j, b, BIRTH_CODES)
-            self.dates("birth.date", "birth", j, b, ("hukou_date",))
-            if b.birth_order is not None and not 1 <= b.birth_order <= 15:
-                self.add("birth.order", "birth", j, "birth_order", "孩次应为1–15")
-            if b.birth_cert_no:
-                if not CERT_RE.match(b.birth_cert_no.upper()):
-                    self.add("birth.cert_no", "birth", j, "birth_cert_no", "出生医学证明编号应为1个大写字母加9位数字（如M130456789）")
-                elif born and born < CERT_SINCE:
-                    self.add("birth.cert_before_1996", "birth", j, "birth_cert_no", "1996年以前出生的没有出生医学证明：核实后确认")
+            if b.birth_cert_no and CERT_RE.match(b.birth_cert_no.upper()) and born and born < CERT_SINCE:
+                self.add("birth.cert_before_1996", "birth", j, "birth_cert_no", "1996年以前出生的没有出生医学证明：核实后确认")
         self.per_mother(dates)
 
     def per_mother(self, dates: list[dt.date | None]) -> None:
@@ -551,13 +624,6 @@ def check_household(h: HouseholdInput, village_codes: set[str], today: dt.date |
 
 
 def check_id_number(text: str, today: dt.date | None = None) -> Finding | None:
-    """The field rule for a typed ID number (damage, then GB 11643-1999); ``None`` if fine."""
-    if not text:
-        return None
-    damage = id_damage(text)
-    if damage:
-        return Finding("id.damaged", ERROR, "member", -1, "id_number", damage)
-    info = idnumber.parse(text, today)
-    if info.ok:
-        return None
-    return Finding(f"id.{info.status}", ERROR, "member", -1, "id_number", info.message)
+    """The field rule for a typed ID number alone (damage, then GB 11643-1999); ``None`` if fine.
+    A shorthand for :func:`check_field` on a member's ``id_number`` without its household."""
+    return check_field("member", "id_number", text, today=today).finding

@@ -107,6 +107,7 @@ CASES = {
     "birth.cert_no": lambda h: _set(h.births[0], birth_cert_no="M13045678"),
     "birth.cert_before_1996": lambda h: (h.members.append(MemberInput("李大姐", "130123199001010021", "32")),
                                          h.births.append(BirthInput(mother=2, child=5, birth_cert_no="M130456780"))),
+    "birth.sex_missing": lambda h: _set(h.births[0], child=None, child_name="某某之女", birth_date="20170306", child_sex=""),
     "birth.text": lambda h: _set(h.births[0], child=None, child_name="王\x07", birth_date="20170306"),
 }
 
