@@ -10,7 +10,10 @@ Births refer to members by their 1-based position on the form (序号), as the p
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 
 from . import audit, idnumber
@@ -26,11 +29,19 @@ from .forms import (
     MemberInput,
     MigrationInput,
     WomanInput,
+    form_to_dict,
 )
 from .models import AdminDivision, Birth, Household, Migration, Person, WomanFP
 from .namekeys import index_persons
 from .names import normalize
-from .validate import ERROR, Finding, check_household, confirmation
+from .validate import (
+    ERROR,
+    Finding,
+    check_household,
+    confirmation,
+    is_confirmed,
+    record_of,
+)
 
 
 def _to_row(table: str, source, row) -> None:
@@ -65,12 +76,40 @@ class ValidationFailed(OperatorError):
         super().__init__("；".join(f"{f.where()}：{f.message}" for f in errors[:5]))
 
 
+@dataclass
+class Precheck:
+    """What a save found for a form as it stood: ``findings`` of :func:`check_household` and, once
+    searched, the duplicate ``hits``. :class:`WarningsNotConfirmed` and :class:`DuplicatesNotConfirmed`
+    carry it; handed back to :func:`save_household` with the clerk's answers, it spares a second
+    validation and a second search while the form is unchanged (``key``, its fingerprint without
+    the confirmations) (issue 13)."""
+
+    key: str
+    findings: list[Finding]
+    hits: dict[int, list[Candidate]] | None = None
+
+
+def fingerprint(h: HouseholdInput) -> str:
+    """A digest of the form's content, confirmations left out (they change as the clerk answers)."""
+
+    def strip(x):
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if k != "confirmed"}
+        if isinstance(x, list):
+            return [strip(v) for v in x]
+        return x
+
+    return hashlib.sha256(json.dumps(strip(form_to_dict(h)), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
 class DuplicatesNotConfirmed(OperatorError):
     """Some members' ID numbers exist already; ``hits`` maps member index → candidates. Save again
-    with their ID numbers in ``confirmed_ids`` once the clerk has seen the warning."""
+    with their ID numbers in ``confirmed_ids`` once the clerk has seen the warning (and ``precheck``
+    handed back)."""
 
-    def __init__(self, hits: dict[int, list[Candidate]]):
+    def __init__(self, hits: dict[int, list[Candidate]], precheck: Precheck | None = None):
         self.hits = hits
+        self.precheck = precheck
         super().__init__("、".join(f"第{i + 1}人" for i in hits) + " 的身份证号已有人登记")
 
 
@@ -147,8 +186,9 @@ class WarningsNotConfirmed(OperatorError):
     """Warnings that need the clerk's confirmation (DESIGN.md §5); ``findings`` lists them. Confirm
     with :func:`confirm` and save again: the confirmation is stored with each record."""
 
-    def __init__(self, findings: list[Finding]):
+    def __init__(self, findings: list[Finding], precheck: Precheck | None = None):
         self.findings = findings
+        self.precheck = precheck
         super().__init__("；".join(f"{f.where()}：{f.message}" for f in findings[:5]))
 
 
@@ -158,23 +198,6 @@ def confirm(h: HouseholdInput, findings: list[Finding]) -> None:
         target = record_of(h, f)
         if target is not None:
             target.confirmed.add(confirmation(f.rule, f.message))
-
-
-def record_of(h: HouseholdInput, f: Finding):
-    """The input record a finding is about: the household, a member, a woman's page, a migration
-    episode or a birth."""
-    if f.section == "household":
-        return h
-    if f.section == "birth" and 0 <= f.index < len(h.births):
-        return h.births[f.index]
-    if f.section in ("member", "woman", "migration") and 0 <= f.index < len(h.members):
-        m = h.members[f.index]
-        if f.section == "woman":
-            return m.fp
-        if f.section == "migration":
-            return m.migrations[f.sub] if 0 <= f.sub < len(m.migrations) else None
-        return m
-    return None
 
 
 def _adopt(m: MemberInput, seq: int, hh: Household, emptied: list[Household]) -> Person | None:
@@ -204,6 +227,7 @@ def save_household(
     operator: str | None = None,
     today: dt.date | None = None,
     remember_different: bool = True,
+    precheck: Precheck | None = None,
 ) -> Household:
     """Validate ``h`` and write it (new or changed) in one transaction; return the household row.
 
@@ -214,19 +238,25 @@ def save_household(
     remembered as different persons (never raised again) unless ``remember_different`` is false
     (the demo's planted duplicates). ``h.uid`` and ``h.serial`` are set on
     success, and each input's ``uid``. Twins' 胎数 are derived first (:func:`fill_twins`), for every
-    caller, not only the form's screen.
+    caller, not only the form's screen. ``precheck``: the one the last refusal carried; while the
+    form is unchanged its findings and hits are used instead of validating and searching again.
     """
     fill_twins(h)
-    findings = check_household(h, village_codes(), today)
+    key = fingerprint(h)
+    if precheck is None or precheck.key != key:
+        precheck = Precheck(key, check_household(h, village_codes(), today))
+    findings = [dataclasses.replace(f, confirmed=is_confirmed(h, f)) for f in precheck.findings]
     if any(f.level == ERROR for f in findings):
         raise ValidationFailed(findings)
     open_warnings = [f for f in findings if not f.confirmed]
     if open_warnings:
-        raise WarningsNotConfirmed(open_warnings)
-    hits = duplicate_hits(h)
+        raise WarningsNotConfirmed(open_warnings, precheck)
+    if precheck.hits is None:
+        precheck.hits = duplicate_hits(h)
+    hits = precheck.hits
     unconfirmed = {i: c for i, c in hits.items() if dup_key(h.members[i]) not in confirmed_ids}
     if unconfirmed:
-        raise DuplicatesNotConfirmed(unconfirmed)
+        raise DuplicatesNotConfirmed(unconfirmed, precheck)
     with write_txn():
         if h.uid:
             hh = Household.get(Household.uid == h.uid)

@@ -9,6 +9,7 @@ the loader and the CLI share; :func:`check_database` adds the rules that span ho
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -266,6 +267,29 @@ def confirmation(rule: str, message: str) -> str:
     return f"{rule}#{hashlib.sha256(message.encode()).hexdigest()[:8]}"
 
 
+def record_of(h: HouseholdInput, f: Finding):
+    """The input record a finding is about: the household, a member, a woman's page, a migration
+    episode or a birth; ``None`` when the form has no such record (any more)."""
+    if f.section == "household":
+        return h
+    if f.section == "birth":
+        return h.births[f.index] if 0 <= f.index < len(h.births) else None
+    m = h.members[f.index] if 0 <= f.index < len(h.members) else None
+    if m is None:
+        return None
+    if f.section == "woman":
+        return m.fp
+    if f.section == "migration":
+        return m.migrations[f.sub] if 0 <= f.sub < len(m.migrations) else None
+    return m
+
+
+def is_confirmed(h: HouseholdInput, f: Finding) -> bool:
+    """Whether the warning ``f`` carries the clerk's confirmation on its record (:func:`confirmation`)."""
+    record = record_of(h, f)
+    return f.level == WARNING and record is not None and confirmation(f.rule, f.message) in record.confirmed
+
+
 def bad_text(value: str, field: str) -> str | None:
     """Why a free-text value cannot be stored (control characters, too long), or ``None``.
 
@@ -458,25 +482,8 @@ class _Checker:
         self.out: list[Finding] = []
 
     def add(self, rule: str, section: str, index: int, field: str, message: str, sub: int = -1) -> None:
-        level = RULES[rule][0]
-        record = self._record(section, index, sub)
-        confirmed = level == WARNING and record is not None and confirmation(rule, message) in record.confirmed
-        self.out.append(Finding(rule, level, section, index, field, message, sub, confirmed))
-
-    def _record(self, section: str, index: int, sub: int):
-        h = self.h
-        if section == "household":
-            return h
-        if section == "birth":
-            return h.births[index] if 0 <= index < len(h.births) else None
-        m = h.members[index] if 0 <= index < len(h.members) else None
-        if m is None:
-            return None
-        if section == "woman":
-            return m.fp
-        if section == "migration":
-            return m.migrations[sub] if 0 <= sub < len(m.migrations) else None
-        return m
+        f = Finding(rule, RULES[rule][0], section, index, field, message, sub)
+        self.out.append(dataclasses.replace(f, confirmed=is_confirmed(self.h, f)))
 
     def fields(self, section: str, index: int, record, names, sub: int = -1, line=None) -> None:
         """Each of ``names`` of ``record`` through :func:`check_field`, as stored."""
