@@ -178,8 +178,7 @@ class HouseholdInput:
 
     def member_sex(self, i: int) -> str:
         """Sex of member ``i`` (0-based): as typed, else from the ID number."""
-        m = self.members[i]
-        return m.sex or idnumber.parse(m.id_number).sex or ""
+        return shown_facts(self.members[i])[0]
 
     def member_birth_date(self, i: int) -> dt.date | None:
         """Birth date of member ``i`` (0-based): as typed, else from the ID number."""
@@ -187,6 +186,16 @@ class HouseholdInput:
         if m.birth_date:
             return typed_date(m.birth_date)
         return idnumber.parse(m.id_number).birth_date
+
+
+def shown_facts(m: MemberInput) -> tuple[str, str]:
+    """A member's sex (GB/T 2261.1 code) and birth date as typed (YYYYMMDD or YYYYMM): as keyed,
+    else what the ID number says (GB 11643-1999: digits 7–14 the date, the 17th odd for men);
+    ``""`` where neither says. The one place the form derives them (issue 13)."""
+    info = idnumber.parse(m.id_number) if m.id_number else None
+    sex = m.sex or (info.sex if info is not None else "") or ""
+    born = m.birth_date or (info.birth_date.strftime("%Y%m%d") if info is not None and info.birth_date else "")
+    return sex, born
 
 
 # How input fields map to columns. Plain fields copy as they are; dates go from the typed form to an

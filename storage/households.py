@@ -414,6 +414,25 @@ def load_household(uid: str) -> HouseholdInput:
     return load_households([hh])[0]
 
 
+class NotRegistered(OperatorError):
+    """The registered person a line was to be linked to (同一人) is gone or moved meanwhile."""
+
+
+def registered_member(household_uid: str, person_uid: str) -> MemberInput:
+    """The registered person ``person_uid`` of household ``household_uid`` as a member line to link
+    (同一人): the line's fields as saved, sex and birth date as keyed, her woman's and migration pages
+    left with her record (they move with her when the form is saved). Raises :class:`NotRegistered`
+    when the household or the person in it is no longer there."""
+    hh = Household.get_or_none((Household.uid == household_uid) & (Household.deleted == False))  # noqa: E712
+    if hh is None:
+        raise NotRegistered("已登记的这一户已不存在：请照纸表录入")
+    person = next((m for m in load_households([hh])[0].members if m.uid == person_uid), None)
+    if person is None:
+        raise NotRegistered("已登记的这个人已不在原户：请照纸表录入")
+    person.fp, person.migrations = None, []
+    return person
+
+
 def load_households(households: list[Household]) -> list[HouseholdInput]:
     """Saved households as forms, with four queries for the whole list (members, pages, episodes,
     births), so a check of 50,000 households does not run a query per household."""

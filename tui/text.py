@@ -32,6 +32,23 @@ DUP_WARNING = "！重号：身份证号 {id} 已登记为 {name}\n  {village} �
 DUP_SIMILAR = "！可能重复登记（{rule}）：{name} {id}\n  {village} 户编码 {code}；F11 同一人（调出），保存时须确认"
 LINKED = "已调出已登记的 {name}（户 {code}）：核对后录完这一行，保存时此人转入本户"
 ON_LIST = "外部名单有此人（{rule}）：{name}\n  {where}"
+
+
+def duplicate_warning(found, refs) -> str:
+    """The warning under the member being typed: the first registered person the duplicate check
+    found (and how many), else the first reference-list record, else nothing. ``found`` and
+    ``refs`` are :class:`storage.dedup.Candidate` sequences."""
+    if not found:
+        r = refs[0] if refs else None
+        return ON_LIST.format(name=r.name, where=r.village_name, rule=r.rule_text) if r else ""
+    c = found[0]
+    more = f" 等{len(found)}人" if len(found) > 1 else ""
+    if c.rule == "same_id":
+        return DUP_WARNING.format(id=c.id_number, name=c.name, village=c.village_name, code=c.household_code) + more
+    return DUP_SIMILAR.format(rule=c.rule_text, name=c.name, id=c.id_number or c.birth_date.replace("-", ""),
+                              village=c.village_name, code=c.household_code) + more
+
+
 DUP_CONFIRM_TITLE = "以下人员可能已经登记"
 DUP_CONFIRM_BODY = ("请核对是否录错，或是否同一人重复登记（同一人：按N返回，在提示出现时按F11调出）。\n"
                     "Y：是不同的人，保存（记住这一对，以后不再提示；同号的仍列入重复登记待查）")
