@@ -112,6 +112,41 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("section, field, value, line, rule", [
+    ("household", "group_no", "0", None, "household.group"),
+    ("member", "id_number", "130123198707220047", 1, "id.bad_checksum"),
+    ("member", "ethnicity", "99", 2, "member.code"),
+    ("birth", "birth_order", "16", 0, "birth.order"),
+    ("birth", "birth_cert_no", "m13045678", 0, "birth.cert_no"),
+    ("birth", "mother", "1", 0, "birth.mother_sex"),
+])
+def test_a_field_left_in_the_form_meets_the_rule_the_save_applies(section, field, value, line, rule):
+    """check_field (the form, as a field is left) and check_household (the save) say the same."""
+    from storage.validate import check_field
+
+    h = base()
+    if section == "household":
+        setattr(h, field, value)
+        record = None
+    else:
+        record = (h.members if section == "member" else h.births)[line]
+        setattr(record, field, int(value) if field in ("birth_order", "mother") else value)
+    saved = next(f for f in check_household(h, VILLAGES, TODAY) if f.rule == rule)
+    left = check_field(section, field, value, form=h, index=-1 if line is None else line, line=record, villages=VILLAGES,
+                       today=TODAY).finding
+    assert left is not None and (left.rule, left.message, left.field) == (saved.rule, saved.message, saved.field)
+
+
+def test_a_field_as_typed_is_kept_as_the_core_spells_it():
+    from storage.validate import check_field
+
+    assert check_field("household", "group_no", "3").value == "03"
+    assert check_field("member", "ethnicity", "1").value == "01"  # GB 3304 by its number without the zero
+    assert check_field("member", "id_number", "11010519491231002x").value == "11010519491231002X"
+    assert check_field("birth", "birth_cert_no", "m130456789").value == "M130456789"
+    assert check_field("household", "group_no", "3", stored=True).finding is not None  # a saved value must be exact
+
+
 def test_every_rule_has_a_case():
     assert set(CASES) == set(RULES) - {"person.two_households"}  # that one spans households: test_check
 

@@ -186,6 +186,42 @@ def test_duplicate_id_must_be_confirmed(township_db):
     assert "重号警告已确认" in AuditLog.select().where(AuditLog.uid == row.uid).first().reason
 
 
+def test_a_save_with_a_warning_and_a_duplicate_validates_once_and_searches_once(township_db, monkeypatch):
+    import storage.households as households
+
+    save_household(reference_input())
+    calls = {"check": 0, "search": 0}
+    check, search = households.check_household, households.duplicate_hits
+
+    def counted(name, real):
+        def run(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return run
+
+    monkeypatch.setattr(households, "check_household", counted("check", check))
+    monkeypatch.setattr(households, "duplicate_hits", counted("search", search))
+    other = reference_input()
+    other.group_no, other.births = "04", []
+    other.members = [MemberInput("李建国", "130123198503140036", "02", marital_status="20")]  # married at 40: fine
+    other.members.append(MemberInput("李小芳", "", "30", sex="2", birth_date="20100101", marital_status="20"))  # married at 16
+    on = dt.date(2026, 11, 29)
+    with pytest.raises(households.WarningsNotConfirmed) as warned:
+        save_household(other, today=on)
+    households.confirm(other, warned.value.findings)
+    with pytest.raises(DuplicatesNotConfirmed) as dup:
+        save_household(other, precheck=warned.value.precheck, today=on)
+    save_household(other, confirmed_ids=frozenset({"130123198503140036"}), precheck=dup.value.precheck, today=on)
+    assert calls == {"check": 1, "search": 1}
+    assert Person.select().where(Person.name == "李小芳").count() == 1
+
+    changed = reference_input()  # a precheck of another form's content is not used
+    changed.group_no, changed.births = "05", []
+    changed.members = [MemberInput("赵六", "", "02", sex="1", birth_date="19700101")]
+    save_household(changed, precheck=dup.value.precheck, today=on)
+    assert calls["check"] == 2
+
+
 def test_validation_names_field_and_fix(township_db):
     h = reference_input()
     h.members[1].id_number = "130123198707220047"  # bad check character

@@ -184,6 +184,25 @@ async def test_a_bad_id_number_stops_the_cursor_with_a_message(db):
         assert "校验位" in str(app.screen.query_one("#message").render())
 
 
+async def test_a_field_left_says_the_cores_rule_for_it(db):
+    """The form applies storage.validate.check_field as a field is left: the same words as the save."""
+    from storage.validate import check_field
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "130123103203")
+        await type_text(pilot, "00")
+        await pilot.pause()
+        assert app.focused.id == "group_no"
+        expected = check_field("household", "group_no", "00").finding.message
+        assert str(app.screen.query_one("#message").render()) == expected
+        await type_text(pilot, "3")  # one digit, padded by the core's rule
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused.id == "address_detail" and app.screen.value("group_no") == "03"
+
+
 async def test_escape_asks_before_discarding_and_menu_keys_work(db):
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
