@@ -71,7 +71,11 @@ def handled(func):
             from storage.db import os_reason
 
             where = exc.filename or ""
-            detail = exc.strerror if exc.errno == errno.EEXIST and exc.strerror and not exc.strerror.isascii() else os_reason(exc)
+            detail = (
+                exc.strerror
+                if exc.errno == errno.EEXIST and exc.strerror and not exc.strerror.isascii()
+                else os_reason(exc)
+            )
             raise HechaError(f"{where}：{detail}。请检查路径和权限，或换一个文件夹。") from None
 
     return wrapper
@@ -165,8 +169,12 @@ def keys() -> None:
 
 
 @keys.command("new")
-@click.option("--recovery-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="县级恢复密钥写到此文件（默认：当前目录 hecha-recovery-县代码.txt）")
+@click.option(
+    "--recovery-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="县级恢复密钥写到此文件（默认：当前目录 hecha-recovery-县代码.txt）",
+)
 @db_option
 @handled
 def keys_new(recovery_out: Path | None, db_path: Path | None) -> None:
@@ -242,12 +250,15 @@ def keys_add(file: Path, expected: str | None, yes: bool, db_path: Path | None) 
         if not click.confirm("与对方电话或当面读出的指纹一致吗？", default=False):
             raise HechaError("未登记。")
     row, created = register_peer(keys_)
-    click.echo(f"已登记 {row.name}（{row.code}）的公钥。" if created else f"{row.name}（{row.code}）的公钥已登记过，无变化。")
+    click.echo(
+        f"已登记 {row.name}（{row.code}）的公钥。" if created else f"{row.name}（{row.code}）的公钥已登记过，无变化。"
+    )
 
 
 @cli.command()
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="数据包写到此目录（默认：~/hecha-bundles）")
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=None, help="数据包写到此目录（默认：~/hecha-bundles）"
+)
 @db_option
 @handled
 def export(out_dir: Path, db_path: Path | None) -> None:
@@ -267,7 +278,11 @@ def export(out_dir: Path, db_path: Path | None) -> None:
     result = export_bundle(keys_, out_dir or default_bundle_dir())
     from export.merge import TABLE_LABELS
 
-    summary = "空包（本周没有变动）" if result.empty else "，".join(f"{TABLE_LABELS.get(k, k)} {v}" for k, v in result.counts.items() if v)
+    summary = (
+        "空包（本周没有变动）"
+        if result.empty
+        else "，".join(f"{TABLE_LABELS.get(k, k)} {v}" for k, v in result.counts.items() if v)
+    )
     click.echo(f"第{result.sequence}号数据包：{summary}", err=True)
     click.echo(str(result.path))
 
@@ -321,16 +336,24 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--households", default=300, show_default=True, type=click.IntRange(1, 100_000), help="演示户数（1–100000）")
+@click.option(
+    "--households", default=300, show_default=True, type=click.IntRange(1, 100_000), help="演示户数（1–100000）"
+)
 @click.option("--seed", default=1, show_default=True, help="随机种子（相同种子得到相同人口）")
 @click.option("--as-of", "as_of", default=None, help="参考日期 YYYYMMDD（默认今天）：出生落在此前十年内")
 @click.option("--office", "office_code", default="130123103", show_default=True, help="数据库不存在时用此乡镇代码建立")
 @click.option("--start", is_flag=True, help="填好后启动全屏界面；演示库已有数据时直接启动")
-@click.option("--lists/--no-lists", default=True, show_default=True,
-              help="同时生成演示名单并比对（--no-lists：只生成登记表，名单自己导入）")
+@click.option(
+    "--lists/--no-lists",
+    default=True,
+    show_default=True,
+    help="同时生成演示名单并比对（--no-lists：只生成登记表，名单自己导入）",
+)
 @db_option
 @handled
-def demo(households: int, seed: int, as_of: str | None, office_code: str, start: bool, lists: bool, db_path: Path | None) -> None:
+def demo(
+    households: int, seed: int, as_of: str | None, office_code: str, start: bool, lists: bool, db_path: Path | None
+) -> None:
     """建立或填充一个演示乡镇数据库（合成人口，身份证号有效，不是真实人员）。"""
     from storage import synth
     from storage.models import Household
@@ -345,10 +368,17 @@ def demo(households: int, seed: int, as_of: str | None, office_code: str, start:
         synth.demo_check()  # a real database is refused even here
         click.echo("演示数据库已有数据，直接启动。", err=True)
     else:
+
         def say(line: str, *, end: bool = True) -> None:
             click.echo(line, nl=end, err=True)
 
-        synth.demo(households, as_of=_as_of(as_of), seed=seed, lists_folder=path.parent / "演示名单" if lists else None, say=say)
+        synth.demo(
+            households,
+            as_of=_as_of(as_of),
+            seed=seed,
+            lists_folder=path.parent / "演示名单" if lists else None,
+            say=say,
+        )
     if start:
         from storage.db import close_db
 
@@ -391,7 +421,9 @@ def household_show(code: str, db_path: Path | None) -> None:
     from storage.models import Household
 
     open_office_db(db_path)
-    hh = Household.get_or_none(((Household.household_code == code) | (Household.uid == code)) & (Household.deleted == False))  # noqa: E712
+    hh = Household.get_or_none(
+        ((Household.household_code == code) | (Household.uid == code)) & (Household.deleted == False)
+    )
     if hh is None:
         raise HechaError(f"没有户编码或 uid 为 {code} 的户：户编码见 hecha households")
     click.echo(json.dumps(form_to_dict(load_household(hh.uid)), ensure_ascii=False, indent=1))
@@ -467,7 +499,9 @@ def person_show(id_number: str, db_path: Path | None) -> None:
 @click.option("--confirm", "confirm_warnings", is_flag=True, help="确认修改引起的提示（记入记录）")
 @db_option
 @handled
-def person_set(id_number: str, changes: tuple[str, ...], reason: str, confirm_warnings: bool, db_path: Path | None) -> None:
+def person_set(
+    id_number: str, changes: tuple[str, ...], reason: str, confirm_warnings: bool, db_path: Path | None
+) -> None:
     """修改人员字段：hecha person set 身份证号 name=王秀瑛 [字段=值 …]"""
     from storage.households import update_person
 
@@ -490,7 +524,9 @@ def person_set(id_number: str, changes: tuple[str, ...], reason: str, confirm_wa
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--min-score", default=65, show_default=True, type=click.IntRange(0, 100), help="只列得分不低于此值的（0–100）")
+@click.option(
+    "--min-score", default=65, show_default=True, type=click.IntRange(0, 100), help="只列得分不低于此值的（0–100）"
+)
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000), help="最多列出几对")
 @db_option
 @click.pass_context
@@ -502,18 +538,32 @@ def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | N
     from storage.dedup import pairs
 
     open_office_db(db_path)
-    found = pairs(min_score=min_score, limit=limit, progress=lambda done, total: click.echo(f"已比 {done}/{total} 人", err=True))
+    found = pairs(
+        min_score=min_score, limit=limit, progress=lambda done, total: click.echo(f"已比 {done}/{total} 人", err=True)
+    )
     if not found:
         click.echo(f"没有得分不低于 {min_score} 的可能重复（已判定为不同人的不再列出）。")
         return
     from storage.dedup import RULE_SHORT
 
     decided = {"same": "同一人", "unsure": "待查", "": "—"}
-    table(("得分", "规则", "人员甲", "人员乙", "不同之处", "已判定", "甲 uid", "乙 uid"),
-          [(p.b.score, RULE_SHORT.get(p.b.rule, p.b.rule), f"{p.a_name} {p.a_id_number or p.a_birth_date} 户{p.a_household_code}",
-            f"{p.b.name} {p.b.id_number or p.b.birth_date} {p.b.where}", p.b.differs_text,
-            decided.get(p.decision, p.decision), p.a_uid, p.b.person_uid)
-           for p in found], frozenset({0}))
+    table(
+        ("得分", "规则", "人员甲", "人员乙", "不同之处", "已判定", "甲 uid", "乙 uid"),
+        [
+            (
+                p.b.score,
+                RULE_SHORT.get(p.b.rule, p.b.rule),
+                f"{p.a_name} {p.a_id_number or p.a_birth_date} 户{p.a_household_code}",
+                f"{p.b.name} {p.b.id_number or p.b.birth_date} {p.b.where}",
+                p.b.differs_text,
+                decided.get(p.decision, p.decision),
+                p.a_uid,
+                p.b.person_uid,
+            )
+            for p in found
+        ],
+        frozenset({0}),
+    )
     more = "（只列前 --limit 对，可能还有）" if len(found) >= limit else ""
     click.echo(f"共 {len(found)} 对{more}。判定：hecha duplicates decide different|same|unsure 甲uid 乙uid")
 
@@ -529,7 +579,9 @@ def duplicates_decide(decision: str, a_uid: str, b_uid: str, note: str, db_path:
     """判定一对人员（或人员与外部名单记录 ref:N）：different 不同人（不再提示）、same 同一人（待合并）、unsure 待查。"""
     import unicodedata
 
-    a_uid, b_uid = (unicodedata.normalize("NFKC", u).strip() for u in (a_uid, b_uid))  # ｒｅｆ：４ typed by an input method
+    a_uid, b_uid = (
+        unicodedata.normalize("NFKC", u).strip() for u in (a_uid, b_uid)
+    )  # ｒｅｆ：４ typed by an input method
     from storage.dedup import decide_pair
     from storage.models import Person, RefRecord
 
@@ -540,16 +592,22 @@ def duplicates_decide(decision: str, a_uid: str, b_uid: str, note: str, db_path:
                 raise HechaError("两个都是外部名单记录：判定的是一个人员和一条名单记录，甲应为人员 uid")
             rid = uid[4:]
             if not (rid.isdigit() and int(rid) < 2**63 and RefRecord.select().where(RefRecord.id == int(rid)).exists()):
-                raise HechaError(f"没有 {uid} 这条外部名单记录（名单被替换后旧记录不再有）：见 hecha duplicates 的最后一列")
-        elif not Person.select().where((Person.uid == uid) & (Person.deleted == False)).exists():  # noqa: E712
-            raise HechaError(f"没有 uid 为 {uid} 的在册人员（已合并或删除的不能再判定）：uid 见 hecha duplicates 的最后两列")
+                raise HechaError(
+                    f"没有 {uid} 这条外部名单记录（名单被替换后旧记录不再有）：见 hecha duplicates 的最后一列"
+                )
+        elif not Person.select().where((Person.uid == uid) & (Person.deleted == False)).exists():
+            raise HechaError(
+                f"没有 uid 为 {uid} 的在册人员（已合并或删除的不能再判定）：uid 见 hecha duplicates 的最后两列"
+            )
     if a_uid == b_uid:
         raise HechaError("两个 uid 相同：请给出两个不同的人员")
     decide_pair(a_uid, b_uid, decision, note=note)
-    same = ("已判定为同一人：记下了人员与这条名单记录的对应" if b_uid.startswith("ref:") or a_uid.startswith("ref:")
-            else "已判定为同一人（只记下判定，不合并）：合并用 hecha duplicates merge 保留uid 删去uid")
-    click.echo({"same": same, "different": "已判定为不同人：这一对不再提示",
-                "unsure": "已记为待查"}[decision])
+    same = (
+        "已判定为同一人：记下了人员与这条名单记录的对应"
+        if b_uid.startswith("ref:") or a_uid.startswith("ref:")
+        else "已判定为同一人（只记下判定，不合并）：合并用 hecha duplicates merge 保留uid 删去uid"
+    )
+    click.echo({"same": same, "different": "已判定为不同人：这一对不再提示", "unsure": "已记为待查"}[decision])
 
 
 @duplicates.command("merge")
@@ -566,11 +624,17 @@ def duplicates_merge(keep_uid: str, drop_uid: str, note: str, yes: bool, db_path
     open_office_db(db_path)
     keep, drop = merge_check(keep_uid, drop_uid)  # refused before the question, not after it
     if not yes:
-        click.confirm(f"把 {drop.name}（户 {drop.household.household_code}）并入 {keep.name}（户 {keep.household.household_code}），"
-                      f"注销 {drop.name} 这一条？", abort=True)
+        click.confirm(
+            f"把 {drop.name}（户 {drop.household.household_code}）并入 {keep.name}（户 {keep.household.household_code}），"
+            f"注销 {drop.name} 这一条？",
+            abort=True,
+        )
     done = merge_persons(keep_uid, drop_uid, note=note)
-    click.echo(f"已合并：转移 {done.moved} 条记录" + (f"，补上 {'、'.join(done.filled)}" if done.filled else "")
-               + ("；原户已无人，一并注销" if done.household_removed else ""))
+    click.echo(
+        f"已合并：转移 {done.moved} 条记录"
+        + (f"，补上 {'、'.join(done.filled)}" if done.filled else "")
+        + ("；原户已无人，一并注销" if done.household_removed else "")
+    )
 
 
 def _as_of(text: str | None) -> dt.date:
@@ -596,18 +660,44 @@ def _mask_default() -> bool:
 @cli.group("reconcile", invoke_without_command=True)
 @click.option("--as-of", "as_of", default=None, help="参考日期 YYYYMMDD（默认今天）：比对此前十年的出生")
 @click.option("--village", default="", help="只列这个村（村代码、其后三位或村名）")
-@click.option("--kind", type=click.Choice(["omission", "misreport", "false", "elsewhere", "consistent"]), default=None,
-              help="只列一种：omission 疑似漏报、misreport 疑似错报、false 疑似虚报、elsewhere 外地出生、consistent 一致")
-@click.option("--source", "group", type=click.Choice(["forms", "wis", "health", "education", "police"]), default=None,
-              help="只列出现于这一来源的：forms 登记表、wis 人口系统、health 卫生、education 教育、police 公安")
-@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="把入户核查表写到这个 .xlsx 或 .xls（每村一张表）")
-@click.option("--mask/--no-mask", default=None, help="核查表里的身份证号只显示后四位（默认按配置 [worklist] mask_ids，缺省为是）")
+@click.option(
+    "--kind",
+    type=click.Choice(["omission", "misreport", "false", "elsewhere", "consistent"]),
+    default=None,
+    help="只列一种：omission 疑似漏报、misreport 疑似错报、false 疑似虚报、elsewhere 外地出生、consistent 一致",
+)
+@click.option(
+    "--source",
+    "group",
+    type=click.Choice(["forms", "wis", "health", "education", "police"]),
+    default=None,
+    help="只列出现于这一来源的：forms 登记表、wis 人口系统、health 卫生、education 教育、police 公安",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="把入户核查表写到这个 .xlsx 或 .xls（每村一张表）",
+)
+@click.option(
+    "--mask/--no-mask", default=None, help="核查表里的身份证号只显示后四位（默认按配置 [worklist] mask_ids，缺省为是）"
+)
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100_000), help="最多列出几条")
 @db_option
 @click.pass_context
 @handled
-def reconcile_cmd(ctx: click.Context, as_of: str | None, village: str, kind: str | None, group: str | None, out: Path | None,
-                  mask: bool | None, limit: int, db_path: Path | None) -> None:
+def reconcile_cmd(
+    ctx: click.Context,
+    as_of: str | None,
+    village: str,
+    kind: str | None,
+    group: str | None,
+    out: Path | None,
+    mask: bool | None,
+    limit: int,
+    db_path: Path | None,
+) -> None:
     """核查比对：把十年内的每个出生与登记表、人口系统、卫生、教育、公安名单逐一比对，列出疑似漏报、错报、虚报。"""
     if ctx.invoked_subcommand:
         return
@@ -622,25 +712,49 @@ def reconcile_cmd(ctx: click.Context, as_of: str | None, village: str, kind: str
     report = reconcile.run(day, progress=lambda text: click.echo(text, err=True))
     first, last = reconcile.window(day)
     counts = "，".join(f"{reconcile.KINDS[k]} {report.kinds.get(k, 0)}" for k in reconcile.KINDS)
-    click.echo(f"比对 {first} 至 {last} 的出生：{report.records} 条记录，{report.births} 个出生（{report.seconds:.1f} 秒）。{counts}")
+    click.echo(
+        f"比对 {first} 至 {last} 的出生：{report.records} 条记录，{report.births} 个出生（{report.seconds:.1f} 秒）。{counts}"
+    )
     if report.warning:
         click.echo(f"注意：{report.warning}")
     rows = reconcile.findings(village=village, kind=kind or "", group=group or "", limit=limit)
     if rows:
         decided = reconcile.CONCLUSIONS
-        table(("村", "疑点", "姓名", "出生日期", "母亲", "出现于", "结论", "核查编号"),
-              [(village_label(f.village_code), reconcile.KINDS[f.kind], f.child_name or "（未起名）", f.birth_date, f.mother_name,
-                "、".join(reconcile.GROUP_NAMES[g] for g in f.groups.split()), decided.get(v.conclusion, "") if v else "", f.code)
-               for f, v in rows])
+        table(
+            ("村", "疑点", "姓名", "出生日期", "母亲", "出现于", "结论", "核查编号"),
+            [
+                (
+                    village_label(f.village_code),
+                    reconcile.KINDS[f.kind],
+                    f.child_name or "（未起名）",
+                    f.birth_date,
+                    f.mother_name,
+                    "、".join(reconcile.GROUP_NAMES[g] for g in f.groups.split()),
+                    decided.get(v.conclusion, "") if v else "",
+                    f.code,
+                )
+                for f, v in rows
+            ],
+        )
         more = f"（只列前 {limit} 条，--limit 可放宽）" if len(rows) >= limit else ""
-        click.echo(f"共列出 {len(rows)} 条{more}。记录入户结论：hecha reconcile result 核查编号 结论（0 一致 1 漏报 2 瞒报 3 虚报 4 错报 9 待核）")
+        click.echo(
+            f"共列出 {len(rows)} 条{more}。记录入户结论：hecha reconcile result 核查编号 结论（0 一致 1 漏报 2 瞒报 3 虚报 4 错报 9 待核）"
+        )
     else:
-        click.echo("没有" + (reconcile.KINDS[kind] if kind else "要核实") + "的出生" + (f"（{village_label(village)}）" if village else "") + "。")
+        click.echo(
+            "没有"
+            + (reconcile.KINDS[kind] if kind else "要核实")
+            + "的出生"
+            + (f"（{village_label(village)}）" if village else "")
+            + "。"
+        )
     if out:
         try:
             from export.sheets import write_worklist
 
-            n = write_worklist(out, village=village, masked=masked, kinds=(kind,) if kind else ("omission", "misreport", "false"))
+            n = write_worklist(
+                out, village=village, masked=masked, kinds=(kind,) if kind else ("omission", "misreport", "false")
+            )
         except OSError as exc:
             raise HechaError(f"写不了 {out}：{exc.strerror}") from None
         click.echo(f"入户核查表已写到 {out}：{n} 个出生待核" + ("（身份证号只显示后四位）" if masked else ""))
@@ -648,8 +762,15 @@ def reconcile_cmd(ctx: click.Context, as_of: str | None, village: str, kind: str
 
 def _check_out(out: Path | None, suffixes: tuple[str, ...], example: str, option: str = "--out") -> None:
     """Refuse a file to write (``--out``, ``--rejects``) that cannot be written, before any work is done."""
-    if out and (out.suffix.lower() not in suffixes or out.is_dir() or not out.parent.is_dir() or not os.access(out.parent, os.W_OK)):
-        raise HechaError(f"{option} {out}：要写到一个已有文件夹（可写）里的 {' 或 '.join(suffixes)} 文件（如 {example}）")
+    if out and (
+        out.suffix.lower() not in suffixes
+        or out.is_dir()
+        or not out.parent.is_dir()
+        or not os.access(out.parent, os.W_OK)
+    ):
+        raise HechaError(
+            f"{option} {out}：要写到一个已有文件夹（可写）里的 {' 或 '.join(suffixes)} 文件（如 {example}）"
+        )
 
 
 def _village_code(text: str) -> str:
@@ -661,7 +782,9 @@ def _village_code(text: str) -> str:
     if len(found) == 1:
         return found[0].code
     shown = "、".join(f"{v.code[-3:]} {village_label(v.code)}" for v in (found or villages())[:40])
-    raise HechaError(f"村「{text}」：{'有几个村都对得上' if found else '本乡镇没有这个村'}。本乡镇的村（代码后三位 村名）：{shown}")
+    raise HechaError(
+        f"村「{text}」：{'有几个村都对得上' if found else '本乡镇没有这个村'}。本乡镇的村（代码后三位 村名）：{shown}"
+    )
 
 
 @reconcile_cmd.command("show")
@@ -680,12 +803,27 @@ def reconcile_show(key: str, db_path: Path | None) -> None:
         f = reconcile.find(key)
     except reconcile.ResultError as exc:
         raise HechaError(str(exc)) from None
-    click.echo(f"{f.code}  {reconcile.KINDS[f.kind]}  {f.child_name or '未起名'} {f.birth_date}  {village_label(f.village_code)}")
+    click.echo(
+        f"{f.code}  {reconcile.KINDS[f.kind]}  {f.child_name or '未起名'} {f.birth_date}  {village_label(f.village_code)}"
+    )
     sexes = {"1": "男", "2": "女"}
-    table(("来源", "姓名", "性别", "出生日期", "身份证号", "母亲", "母亲身份证号", "出生证", "位置"),
-          [(reconcile.SOURCE_NAMES.get(e["source"], e["source"]), e["name"] or "未起名", sexes.get(e["sex"], ""), e["born"],
-            e["child_id"] or "-", e["mother_name"] or "-", e["mother_id"] or "-", e["cert"] or "-", e["where"])
-           for e in json.loads(f.evidence)])
+    table(
+        ("来源", "姓名", "性别", "出生日期", "身份证号", "母亲", "母亲身份证号", "出生证", "位置"),
+        [
+            (
+                reconcile.SOURCE_NAMES.get(e["source"], e["source"]),
+                e["name"] or "未起名",
+                sexes.get(e["sex"], ""),
+                e["born"],
+                e["child_id"] or "-",
+                e["mother_name"] or "-",
+                e["mother_id"] or "-",
+                e["cert"] or "-",
+                e["where"],
+            )
+            for e in json.loads(f.evidence)
+        ],
+    )
     for d in json.loads(f.differences):
         click.echo(f"不一致：{reconcile.FIELD_WORDS.get(d[0], d[0])} 人口系统 {d[1]}，{d[3]} {d[2]}")
     if f.reason:
@@ -701,7 +839,12 @@ def reconcile_show(key: str, db_path: Path | None) -> None:
 @click.argument("key")
 @click.argument("conclusion")
 @click.option("--note", default="", help="核查说明")
-@click.option("--set", "sets", multiple=True, help="错报时更正：--set birth_date=20170307、child_sex=2、birth_order=1、birth_cert_no=…")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    help="错报时更正：--set birth_date=20170307、child_sex=2、birth_order=1、birth_cert_no=…",
+)
 @db_option
 @handled
 def reconcile_result(key: str, conclusion: str, note: str, sets: tuple[str, ...], db_path: Path | None) -> None:
@@ -741,11 +884,43 @@ def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> N
     if last:
         click.echo(f"按 {last.at[:10]} 的比对（参考日期 {last.as_of}）；核查出生不含外地出生和只在人口系统的记录")
     t = reconcile.total(rows)
-    table(("村", "年度", "年报", "已纠正", "核查出生", "漏报", "瞒报", "虚报", "错报", "待核", "差额", "漏报率"),
-          [(village_label(r.village_code), r.year, r.reported, r.corrected, r.linked, r.omissions, r.hidden, r.false,
-            r.misreports, r.pending, r.gap, f"{r.omission_rate:.1%}") for r in rows]
-          + [("合计", "", t.reported, t.corrected, t.linked, t.omissions, t.hidden, t.false, t.misreports, t.pending, t.gap,
-              f"{t.omission_rate:.1%}")], frozenset(range(1, 12)))
+    table(
+        ("村", "年度", "年报", "已纠正", "核查出生", "漏报", "瞒报", "虚报", "错报", "待核", "差额", "漏报率"),
+        [
+            (
+                village_label(r.village_code),
+                r.year,
+                r.reported,
+                r.corrected,
+                r.linked,
+                r.omissions,
+                r.hidden,
+                r.false,
+                r.misreports,
+                r.pending,
+                r.gap,
+                f"{r.omission_rate:.1%}",
+            )
+            for r in rows
+        ]
+        + [
+            (
+                "合计",
+                "",
+                t.reported,
+                t.corrected,
+                t.linked,
+                t.omissions,
+                t.hidden,
+                t.false,
+                t.misreports,
+                t.pending,
+                t.gap,
+                f"{t.omission_rate:.1%}",
+            )
+        ],
+        frozenset(range(1, 12)),
+    )
     click.echo("差额 = 核查出生 − 年报出生 − 以前已纠正；漏报率 = （漏报 + 瞒报）÷ 核查出生")
     if out:
         try:
@@ -779,16 +954,39 @@ def reconcile_annual(village: str, year: int, reported: int, corrected: int, db_
 
 
 @cli.command("import-list")
-@click.option("--source", "source", required=True, help="来源：wis gpl birth_cert delivery vaccination kindergarten school police_hukou police_temporary marriage")
+@click.option(
+    "--source",
+    "source",
+    required=True,
+    help="来源：wis gpl birth_cert delivery vaccination kindergarten school police_hukou police_temporary marriage",
+)
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True, help="确认用这一份替换已导入的同来源名单")
-@click.option("--map", "maps", multiple=True, help="表头认不出时指定列的含义：--map 表头=字段 或 --map 第2列=name（字段：name id_number sex birth_date mother_name mother_id_number father_name father_id_number address birth_cert_no birth_order village parent_name household_no relation）")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    help="表头认不出时指定列的含义：--map 表头=字段 或 --map 第2列=name（字段：name id_number sex birth_date mother_name mother_id_number father_name father_id_number address birth_cert_no birth_order village parent_name household_no relation）",
+)
 @click.option("--encoding", default=None, help="老 .xls 的编码不对时指定，如 gb18030")
-@click.option("--rejects", "rejects_out", type=click.Path(path_type=Path), default=None, help="把没导入的行写到这个 .xlsx，交原单位改正")
+@click.option(
+    "--rejects",
+    "rejects_out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="把没导入的行写到这个 .xlsx，交原单位改正",
+)
 @db_option
 @handled
-def import_list_cmd(source: str, file: Path, replace: bool, maps: tuple[str, ...], encoding: str | None, rejects_out: Path | None,
-                    db_path: Path | None) -> None:
+def import_list_cmd(
+    source: str,
+    file: Path,
+    replace: bool,
+    maps: tuple[str, ...],
+    encoding: str | None,
+    rejects_out: Path | None,
+    db_path: Path | None,
+) -> None:
     """导入外部名单（.xls .xlsx .csv，或存成 .xls 的网页）：每行导入或列为错误行，整份要么全导入要么不导入。"""
     from storage.reflists import NeedsReplace, UnknownLayout, import_list
     from storage.sources import SourceError
@@ -803,15 +1001,25 @@ def import_list_cmd(source: str, file: Path, replace: bool, maps: tuple[str, ...
         header, sep, fld = item.partition("=")
         fld = by_name.get(fld.strip(), fld.strip())
         if not sep or fld not in FIELDS:
-            raise HechaError(f"--map {item!r} 应写成 表头=字段，字段为 {'、'.join(f'{k}（{v}）' for k, v in FIELD_NAMES.items())} 之一")
+            raise HechaError(
+                f"--map {item!r} 应写成 表头=字段，字段为 {'、'.join(f'{k}（{v}）' for k, v in FIELD_NAMES.items())} 之一"
+            )
         if header.strip() in mapping and mapping[header.strip()] != fld:
-            raise HechaError(f"--map：{header.strip()} 指定了两次（{FIELD_NAMES[mapping[header.strip()]]}、{FIELD_NAMES[fld]}）：只留一个")
+            raise HechaError(
+                f"--map：{header.strip()} 指定了两次（{FIELD_NAMES[mapping[header.strip()]]}、{FIELD_NAMES[fld]}）：只留一个"
+            )
         mapping[header.strip()] = fld
     _check_out(rejects_out, (".xlsx",), "错误行.xlsx", "--rejects")
     open_office_db(db_path)
     try:
-        report = import_list(file, source, replace=replace, mapping=mapping or None, encoding=encoding,
-                             progress=lambda n: click.echo(f"已读 {n} 行", err=True))
+        report = import_list(
+            file,
+            source,
+            replace=replace,
+            mapping=mapping or None,
+            encoding=encoding,
+            progress=lambda n: click.echo(f"已读 {n} 行", err=True),
+        )
     except (SourceError, NeedsReplace, ValueError) as exc:
         raise HechaError(f"{file}：{exc}") from None
     except UnknownLayout as exc:
@@ -830,7 +1038,9 @@ def import_list_cmd(source: str, file: Path, replace: bool, maps: tuple[str, ...
         try:
             write_rejects(report.batch_id, rejects_out)
         except OSError as exc:
-            raise HechaError(f"名单已导入，但错误行写不到 {rejects_out}（{exc.strerror}）：换个文件夹，再运行同一命令导出") from None
+            raise HechaError(
+                f"名单已导入，但错误行写不到 {rejects_out}（{exc.strerror}）：换个文件夹，再运行同一命令导出"
+            ) from None
         click.echo(f"错误行已写到 {rejects_out}")
 
 
@@ -841,12 +1051,16 @@ def _import_report(file: Path, report, rejects_out: Path | None) -> None:
     lines = report_lines(report)
     click.echo(lines[0])
     if report.skipped_sheets:
-        click.echo(f"  没有读的工作表（表头认不出，看来不是名单）：{'、'.join(report.skipped_sheets)}。"
-                   "其中若有名单：用 --map 指定列，加 --replace 重新导入这个文件")
+        click.echo(
+            f"  没有读的工作表（表头认不出，看来不是名单）：{'、'.join(report.skipped_sheets)}。"
+            "其中若有名单：用 --map 指定列，加 --replace 重新导入这个文件"
+        )
     for line in lines[1:]:
         click.echo(line)
     if report.rows_rejected > 10:
-        click.echo(f"  ……共 {report.rows_rejected} 行错误" + ("" if rejects_out else "（--rejects 文件.xlsx 导出全部）"))
+        click.echo(
+            f"  ……共 {report.rows_rejected} 行错误" + ("" if rejects_out else "（--rejects 文件.xlsx 导出全部）")
+        )
 
 
 @cli.command("lists")
@@ -863,9 +1077,24 @@ def lists_cmd(db_path: Path | None) -> None:
     if not rows:
         click.echo("还没有导入外部名单（hecha import-list --source 来源 文件）。")
         return
-    table(("批次", "来源", "文件", "导入时间", "读", "导入", "错误", "号码未用", "状态"),
-          [(b.id, sources.get(b.source, b.source), b.file_name, b.imported_at[:16].replace("T", " "), b.rows_read, b.rows_loaded,
-            b.rows_rejected, b.rows_warned, "在用" if b.status == "active" else "已替换") for b in rows], frozenset({4, 5, 6, 7}))
+    table(
+        ("批次", "来源", "文件", "导入时间", "读", "导入", "错误", "号码未用", "状态"),
+        [
+            (
+                b.id,
+                sources.get(b.source, b.source),
+                b.file_name,
+                b.imported_at[:16].replace("T", " "),
+                b.rows_read,
+                b.rows_loaded,
+                b.rows_rejected,
+                b.rows_warned,
+                "在用" if b.status == "active" else "已替换",
+            )
+            for b in rows
+        ],
+        frozenset({4, 5, 6, 7}),
+    )
     import json
 
     for b in rows:
@@ -880,13 +1109,17 @@ def recheck() -> None:
 
 
 @recheck.command("choose")
-@click.option("--every", type=click.IntRange(1, 1_000_000), default=None, help="按录入顺序每隔 N 份抽 1 份（第 N、2N … 份）")
+@click.option(
+    "--every", type=click.IntRange(1, 1_000_000), default=None, help="按录入顺序每隔 N 份抽 1 份（第 N、2N … 份）"
+)
 @click.option("--per-village", type=click.IntRange(1, 1_000_000), default=None, help="每个村随机抽 K 份")
 @click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=None, help="随机抽样的种子（不给则随机产生并记下）")
 @click.option("--village", default="", help="只抽一个村（12位代码）或代码前缀")
 @db_option
 @handled
-def recheck_choose(every: int | None, per_village: int | None, seed: int | None, village: str, db_path: Path | None) -> None:
+def recheck_choose(
+    every: int | None, per_village: int | None, seed: int | None, village: str, db_path: Path | None
+) -> None:
     """抽取要复录的登记表：--every N 或 --per-village K（二选一）。"""
     from storage.recheck import choose_every, choose_sample, nothing_to_choose
 
@@ -895,12 +1128,19 @@ def recheck_choose(every: int | None, per_village: int | None, seed: int | None,
     if seed is not None and every is not None:
         raise HechaError("--seed 只用于 --per-village（随机抽样）；--every 按录入顺序抽，不用种子。")
     open_office_db(db_path)
-    rows = choose_every(every, village=village) if every is not None else choose_sample(per_village, seed=seed, village=village)
+    rows = (
+        choose_every(every, village=village)
+        if every is not None
+        else choose_sample(per_village, seed=seed, village=village)
+    )
     if not rows:
         click.echo(nothing_to_choose() + "。")
         return
     click.echo(f"已抽取 {len(rows)} 份登记表待复录（方案 {rows[0].plan}）：")
-    table(("任务", "登记表编号", "户编码", "原录入员"), [(r.id, r.form_no or "—", r.household_code, r.first_operator or "—") for r in rows])
+    table(
+        ("任务", "登记表编号", "户编码", "原录入员"),
+        [(r.id, r.form_no or "—", r.household_code, r.first_operator or "—") for r in rows],
+    )
 
 
 @recheck.command("list")
@@ -918,9 +1158,23 @@ def recheck_list(status: str | None, offset: int, limit: int, db_path: Path | No
     if not rows:
         click.echo(f"没有{STATUS_NAMES[status]}的复查任务。" if status else "没有复查任务。")
         return
-    table(("任务", "状态", "登记表编号", "户编码", "原录入员", "复录员", "比对项", "差异"),
-          [(r.id, STATUS_NAMES[r.status], r.form_no or "—", r.household_code, r.first_operator or "—", r.second_operator or "—",
-            r.fields_compared, r.differences) for r in rows], frozenset({6, 7}))
+    table(
+        ("任务", "状态", "登记表编号", "户编码", "原录入员", "复录员", "比对项", "差异"),
+        [
+            (
+                r.id,
+                STATUS_NAMES[r.status],
+                r.form_no or "—",
+                r.household_code,
+                r.first_operator or "—",
+                r.second_operator or "—",
+                r.fields_compared,
+                r.differences,
+            )
+            for r in rows
+        ],
+        frozenset({6, 7}),
+    )
 
 
 @recheck.command("show")
@@ -936,14 +1190,26 @@ def recheck_show(recheck_id: int, db_path: Path | None) -> None:
     row = Recheck.get_or_none(Recheck.id == recheck_id)
     if row is None:
         raise RecheckError(f"没有编号为 {recheck_id} 的复查任务：用 hecha recheck list 查看")
-    click.echo(f"复查任务 {row.id}：登记表 {row.form_no or '—'}  户 {row.household_code}  {STATUS_NAMES[row.status]}  "
-               f"原录入 {row.first_operator or '—'}  复录 {row.second_operator or '—'}  比对 {row.fields_compared} 项，差异 {row.differences} 项"
-               f"  抽取 {row.chosen_at[:10]} {row.chosen_by}（方案 {row.plan}）")
+    click.echo(
+        f"复查任务 {row.id}：登记表 {row.form_no or '—'}  户 {row.household_code}  {STATUS_NAMES[row.status]}  "
+        f"原录入 {row.first_operator or '—'}  复录 {row.second_operator or '—'}  比对 {row.fields_compared} 项，差异 {row.differences} 项"
+        f"  抽取 {row.chosen_at[:10]} {row.chosen_by}（方案 {row.plan}）"
+    )
     diffs = list(RecheckDiff.select().where(RecheckDiff.recheck == row).order_by(RecheckDiff.id))
     if diffs:
-        table(("差异", "位置", "原录入", "复录", "判定"),
-              [(d.id, d.label, shown(d.section, d.field, d.first_value), shown(d.section, d.field, d.second_value),
-                DECISIONS.get(d.decision, "待判定")) for d in diffs])
+        table(
+            ("差异", "位置", "原录入", "复录", "判定"),
+            [
+                (
+                    d.id,
+                    d.label,
+                    shown(d.section, d.field, d.first_value),
+                    shown(d.section, d.field, d.second_value),
+                    DECISIONS.get(d.decision, "待判定"),
+                )
+                for d in diffs
+            ],
+        )
 
 
 @recheck.command("key")
@@ -965,7 +1231,10 @@ def recheck_key(recheck_id: int, file: Path, db_path: Path | None) -> None:
     form = form_from_dict(data)  # a field of the wrong shape is named (FormDataError)
     open_office_db(db_path)
     row = record_second_keying(recheck_id, form)
-    click.echo(f"复录已比对：{row.fields_compared} 项，差异 {row.differences} 项" + ("（hecha recheck show 查看、decide 判定）" if row.differences else ""))
+    click.echo(
+        f"复录已比对：{row.fields_compared} 项，差异 {row.differences} 项"
+        + ("（hecha recheck show 查看、decide 判定）" if row.differences else "")
+    )
 
 
 @recheck.command("decide")
@@ -1034,7 +1303,9 @@ def status(db_path: Path | None) -> None:
     click.echo(f"已登记单位：{', '.join(p.code for p in PeerOffice.select()) or '无'}")
     states = {"exported": "已导出", "imported": "已导入", "held": "暂存（等缺号）"}
     for b in BundleLog.select().order_by(BundleLog.id.desc()).limit(5):
-        click.echo(f"{'导出' if b.direction == 'out' else '导入'} {b.sender}→{b.recipient} 第{b.sequence}号 {states.get(b.status, b.status)} {b.at.replace('T', ' ').replace('Z', ' UTC')}")
+        click.echo(
+            f"{'导出' if b.direction == 'out' else '导入'} {b.sender}→{b.recipient} 第{b.sequence}号 {states.get(b.status, b.status)} {b.at.replace('T', ' ').replace('Z', ' UTC')}"
+        )
 
 
 @cli.command()
@@ -1049,11 +1320,16 @@ def check(village: str | None, household: str | None, include_confirmed: bool, d
     from storage.models import Household
 
     open_office_db(db_path)
-    for option, value, column in (("--village", village, Household.village_code), ("--household", household, Household.household_code)):
-        if value and not Household.select().where(column.startswith(value) & (Household.deleted == False)).exists():  # noqa: E712
+    for option, value, column in (
+        ("--village", village, Household.village_code),
+        ("--household", household, Household.household_code),
+    ):
+        if value and not Household.select().where(column.startswith(value) & (Household.deleted == False)).exists():
             raise HechaError(f"{option} {value}：没有这样的户（村代码可只写开头，户编码写18位或开头）。")
-    found = sorted(check_database(village=village, household=household, include_confirmed=include_confirmed),
-                   key=lambda x: (x.level != "error", x.household_code, x.finding.index))
+    found = sorted(
+        check_database(village=village, household=household, include_confirmed=include_confirmed),
+        key=lambda x: (x.level != "error", x.household_code, x.finding.index),
+    )
     errors = [x for x in found if x.level == "error"]
     warnings = [x for x in found if x.level != "error"]
     for x in errors + warnings:
@@ -1077,8 +1353,11 @@ def clerks(days: int, db_path: Path | None) -> None:
     open_office_db(db_path)
     rows = clerk_days(dt.date.today() - dt.timedelta(days=days))
     if rows:
-        table(("日期", "录入员", "新录户", "人数", "平均每户(秒)", "修改户"),
-              [(r.day, r.operator, r.forms, r.persons, f"{r.average_seconds:.0f}", r.edits) for r in rows], frozenset({2, 3, 4, 5}))
+        table(
+            ("日期", "录入员", "新录户", "人数", "平均每户(秒)", "修改户"),
+            [(r.day, r.operator, r.forms, r.persons, f"{r.average_seconds:.0f}", r.edits) for r in rows],
+            frozenset({2, 3, 4, 5}),
+        )
     else:
         click.echo(f"最近{days}天没有在全屏界面保存过登记表。")
     echo_rates(clerk_rates())
@@ -1090,9 +1369,23 @@ def echo_rates(rates) -> None:
         click.echo("还没有完成复录的质量复查（hecha recheck choose 抽取登记表）。")
         return
     click.echo("\n质量复查（差错率 = 判定为录入差错的项 / 比对项）：")
-    table(("录入员", "被复查表", "比对项", "差错", "差错率", "待判定", "复录表", "复录差错"),
-          [(r.operator or "（不明）", r.forms, r.fields, r.errors, f"{r.rate:.2%}", r.undecided, r.rechecked, r.recheck_errors) for r in rates],
-          frozenset(range(1, 8)))
+    table(
+        ("录入员", "被复查表", "比对项", "差错", "差错率", "待判定", "复录表", "复录差错"),
+        [
+            (
+                r.operator or "（不明）",
+                r.forms,
+                r.fields,
+                r.errors,
+                f"{r.rate:.2%}",
+                r.undecided,
+                r.rechecked,
+                r.recheck_errors,
+            )
+            for r in rates
+        ],
+        frozenset(range(1, 8)),
+    )
 
 
 @cli.command()
@@ -1121,7 +1414,9 @@ def run_tui(path: Path) -> None:
     from storage.db import DatabaseError, open_db
 
     if not path.exists():
-        raise DatabaseError(f"数据库文件不存在：{path}。先运行 hecha init --office 代码（或 hecha demo --start 试用）。")
+        raise DatabaseError(
+            f"数据库文件不存在：{path}。先运行 hecha init --office 代码（或 hecha demo --start 试用）。"
+        )
     open_db(path).close()
     from tui.config import ConfigError, apply_colors, load_config
 

@@ -74,11 +74,15 @@ def main() -> None:
         ex = run("export", town, "bench-town", str(tmp / "out"))
         path = ex["what"]
         size = Path(path).stat().st_size
-        print(f"export: {ex['total']:.2f} s total (unlock {ex['unlock']:.2f} s, bundle {ex['work']:.2f} s), "
-              f"peak RSS {ex['rss_mb']:.0f} MB, bundle {size / 1e6:.1f} MB")
+        print(
+            f"export: {ex['total']:.2f} s total (unlock {ex['unlock']:.2f} s, bundle {ex['work']:.2f} s), "
+            f"peak RSS {ex['rss_mb']:.0f} MB, bundle {size / 1e6:.1f} MB"
+        )
         im = run("import", county, "bench-county", path)
-        print(f"import: {im['total']:.2f} s total (unlock {im['unlock']:.2f} s, merge {im['work']:.2f} s), "
-              f"peak RSS {im['rss_mb']:.0f} MB — {im['what']}")
+        print(
+            f"import: {im['total']:.2f} s total (unlock {im['unlock']:.2f} s, merge {im['work']:.2f} s), "
+            f"peak RSS {im['rss_mb']:.0f} MB — {im['what']}"
+        )
         print("budget: export ≤ 5 s, import ≤ 5 s, peak RSS ≤ 150 MB (DESIGN.md §11)")
 
 

@@ -68,11 +68,13 @@ def main() -> None:
             drain(fd, quiet=0.5)
             total = 0
             for n in range(args.chars):
-                os.write(fd, "甲乙丙丁戊己庚辛壬癸".encode()[3 * (n % 10): 3 * (n % 10) + 3] if n % 2 else b"a")
+                os.write(fd, "甲乙丙丁戊己庚辛壬癸".encode()[3 * (n % 10) : 3 * (n % 10) + 3] if n % 2 else b"a")
                 total += len(drain(fd, quiet=0.15))
             idle = len(drain(fd, quiet=2.0))
-            print(f"first screen: {len(start)} bytes; typing {args.chars} characters (ASCII and Chinese): "
-                  f"{total} bytes, {total / args.chars:.0f} bytes per character; idle 2 s afterwards: {idle} bytes")
+            print(
+                f"first screen: {len(start)} bytes; typing {args.chars} characters (ASCII and Chinese): "
+                f"{total} bytes, {total / args.chars:.0f} bytes per character; idle 2 s afterwards: {idle} bytes"
+            )
             print("budget: ≤ 300 bytes per character typed (DESIGN.md §11)")
         finally:
             os.kill(pid, 9)

@@ -36,7 +36,9 @@ def main() -> None:
             t = time.perf_counter()
             found = list(check_database())
             took = time.perf_counter() - t
-            print(f"{households} households: check {took:.2f} s ({households / took:.0f} households/s), {len(found)} findings")
+            print(
+                f"{households} households: check {took:.2f} s ({households / took:.0f} households/s), {len(found)} findings"
+            )
             close_db()
     print("budget: under 2 s for 1,000 households (issue 3)")
 

@@ -36,17 +36,39 @@ def fast_fill(db: Path, persons: int, *, as_of: dt.date = dt.date(2026, 11, 29),
             serials[key] = serials.get(key, 0) + 1
             version += 1
             stamp = dict(origin=office.code, updated_at=now, updated_by="bench", deleted=False)
-            hh = Household.create(household_code=f"{h.village_code}{h.group_no}{serials[key]:04d}", village_code=h.village_code,
-                                  group_no=h.group_no, serial=serials[key], address_detail=h.address_detail, form_no=h.form_no,
-                                  version=version, **stamp)
+            hh = Household.create(
+                household_code=f"{h.village_code}{h.group_no}{serials[key]:04d}",
+                village_code=h.village_code,
+                group_no=h.group_no,
+                serial=serials[key],
+                address_detail=h.address_detail,
+                form_no=h.form_no,
+                version=version,
+                **stamp,
+            )
             rows = []
             for seq, m in enumerate(h.members, start=1):
                 version += 1
                 info = idnumber.parse(m.id_number, as_of)
-                rows.append(dict(household=hh.id, seq=seq, name=m.name, name_norm=normalize(m.name), id_number=m.id_number,
-                                 id_number_18=info.number_18, id_check=info.status, sex=info.sex, birth_date=info.birth_date.isoformat(),
-                                 relation_to_head=m.relation_to_head, ethnicity=m.ethnicity, residence_status=m.residence_status,
-                                 hukou_place_text=m.hukou_place_text, version=version, **stamp))
+                rows.append(
+                    dict(
+                        household=hh.id,
+                        seq=seq,
+                        name=m.name,
+                        name_norm=normalize(m.name),
+                        id_number=m.id_number,
+                        id_number_18=info.number_18,
+                        id_check=info.status,
+                        sex=info.sex,
+                        birth_date=info.birth_date.isoformat(),
+                        relation_to_head=m.relation_to_head,
+                        ethnicity=m.ethnicity,
+                        residence_status=m.residence_status,
+                        hukou_place_text=m.hukou_place_text,
+                        version=version,
+                        **stamp,
+                    )
+                )
             from storage.models import new_uid
 
             for r in rows:
@@ -59,7 +81,10 @@ def fast_fill(db: Path, persons: int, *, as_of: dt.date = dt.date(2026, 11, 29),
                     extra[name] = getattr(m, name)
                 if extra:
                     Person.update(**extra).where(Person.id == pid).execute()
-                for page, model, table in ((m.fp, WomanFP, "woman_fp"), *((g, Migration, "migration") for g in m.migrations)):
+                for page, model, table in (
+                    (m.fp, WomanFP, "woman_fp"),
+                    *((g, Migration, "migration") for g in m.migrations),
+                ):
                     if page is None:
                         continue
                     version += 1
@@ -69,9 +94,19 @@ def fast_fill(db: Path, persons: int, *, as_of: dt.date = dt.date(2026, 11, 29),
             for b in h.births:
                 version += 1
                 child = rows[b.child - 1]
-                Birth.create(household=hh.id, mother=ids[b.mother - 1], father=ids[0], child=ids[b.child - 1], child_name=child["name"],
-                             child_sex=child["sex"], birth_date=child["birth_date"], birth_order=b.birth_order,
-                             birth_cert_no=b.birth_cert_no, version=version, **stamp)
+                Birth.create(
+                    household=hh.id,
+                    mother=ids[b.mother - 1],
+                    father=ids[0],
+                    child=ids[b.child - 1],
+                    child_name=child["name"],
+                    child_sex=child["sex"],
+                    birth_date=child["birth_date"],
+                    birth_order=b.birth_order,
+                    birth_cert_no=b.birth_cert_no,
+                    version=version,
+                    **stamp,
+                )
             written += len(rows)
         Office.update(version_counter=version).execute()
     return written
@@ -103,8 +138,10 @@ def child(code: str) -> tuple[dict, float]:
     import json
     import subprocess
 
-    tail = ("\nimport json as _json\n_hwm = next(int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM'))\n"
-            "print('PEAK', _hwm / 1024)")
+    tail = (
+        "\nimport json as _json\n_hwm = next(int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM'))\n"
+        "print('PEAK', _hwm / 1024)"
+    )
     head = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
     out = subprocess.run([sys.executable, "-c", head + code + tail], check=True, capture_output=True, text=True).stdout
     lines = out.splitlines()

@@ -48,8 +48,12 @@ def truths(rng: random.Random, n: int):
     total = Person.select().count()
     ids = rng.sample(range(1, total + 1), min(n, total))
     mothers = {}
-    for child, mid, mname in (Birth.select(Birth.child, Person.id_number, Person.name).join(Person, on=(Birth.mother == Person.id))
-                              .where(Birth.child.in_(ids)).tuples()):
+    for child, mid, mname in (
+        Birth.select(Birth.child, Person.id_number, Person.name)
+        .join(Person, on=(Birth.mother == Person.id))
+        .where(Birth.child.in_(ids))
+        .tuples()
+    ):
         mothers[child] = (mid, mname)
     for p in Person.select().where(Person.id.in_(ids)):
         mid, mname = mothers.get(p.id, ("", ""))
@@ -77,8 +81,12 @@ def search(rec):
     from storage.dedup import candidates, ref_candidates
 
     t = time.perf_counter()
-    found = candidates(rec.id_number, name=rec.name, sex=rec.sex, birth_date=rec.birth_date, mother_id_number=rec.mother_id_number)
-    refs = ref_candidates(rec.id_number, name=rec.name, sex=rec.sex, birth_date=rec.birth_date, mother_id_number=rec.mother_id_number)
+    found = candidates(
+        rec.id_number, name=rec.name, sex=rec.sex, birth_date=rec.birth_date, mother_id_number=rec.mother_id_number
+    )
+    refs = ref_candidates(
+        rec.id_number, name=rec.name, sex=rec.sex, birth_date=rec.birth_date, mother_id_number=rec.mother_id_number
+    )
     return found, refs, time.perf_counter() - t
 
 
@@ -89,7 +97,14 @@ def _truths(found) -> set[str]:
     from storage.models import RefRecord
 
     ids = [int(c.person_uid[4:]) for c in found]
-    return {json.loads(x).get("truth", "") for (x,) in RefRecord.select(RefRecord.extra).where(RefRecord.id.in_(ids)).tuples()} if ids else set()
+    return (
+        {
+            json.loads(x).get("truth", "")
+            for (x,) in RefRecord.select(RefRecord.extra).where(RefRecord.id.in_(ids)).tuples()
+        }
+        if ids
+        else set()
+    )
 
 
 def fill_refs(n: int, seed: int) -> int:
@@ -113,25 +128,53 @@ def fill_refs(n: int, seed: int) -> int:
         from storage import idnumber
 
         info = idnumber.parse(r.id_number) if r.id_number else None
-        return dict(source="police_hukou", sheet="户籍", row_no=written + 2, raw="{}", name=r.name, sex=r.sex,
-                    birth_date=r.birth_date.isoformat() if r.birth_date else "", birth_date_prec="D", id_number=r.id_number,
-                    id_number_18=info.number_18 if info and info.ok else "", id_check=info.status if info else "missing",
-                    mother_id_number=r.mother_id_number, mother_name="", father_name="", father_id_number="", address="",
-                    birth_cert_no="", extra=json.dumps({"truth": truth}))
+        return dict(
+            source="police_hukou",
+            sheet="户籍",
+            row_no=written + 2,
+            raw="{}",
+            name=r.name,
+            sex=r.sex,
+            birth_date=r.birth_date.isoformat() if r.birth_date else "",
+            birth_date_prec="D",
+            id_number=r.id_number,
+            id_number_18=info.number_18 if info and info.ok else "",
+            id_check=info.status if info else "missing",
+            mother_id_number=r.mother_id_number,
+            mother_name="",
+            father_name="",
+            father_id_number="",
+            address="",
+            birth_cert_no="",
+            extra=json.dumps({"truth": truth}),
+        )
 
     with write_txn():
-        batch = ImportBatch.create(source="police_hukou", file_name="bench.xls", sha256=f"bench{seed}", sheets="户籍",
-                                   imported_at=now_iso(), operator="bench", status="active")
+        batch = ImportBatch.create(
+            source="police_hukou",
+            file_name="bench.xls",
+            sha256=f"bench{seed}",
+            sheets="户籍",
+            imported_at=now_iso(),
+            operator="bench",
+            status="active",
+        )
         writer = RecordWriter(batch.id)
         chunk: list[dict] = []
         mother = Person.alias()
-        people = (Person.select(Person.uid, Person.name, Person.sex, Person.birth_date, Person.id_number, mother.id_number)
-                  .join(Birth, pw.JOIN.LEFT_OUTER, on=(Birth.child == Person.id))
-                  .join(mother, pw.JOIN.LEFT_OUTER, on=(Birth.mother == mother.id)).order_by(Person.id).tuples())
+        people = (
+            Person.select(Person.uid, Person.name, Person.sex, Person.birth_date, Person.id_number, mother.id_number)
+            .join(Birth, pw.JOIN.LEFT_OUTER, on=(Birth.child == Person.id))
+            .join(mother, pw.JOIN.LEFT_OUTER, on=(Birth.mother == mother.id))
+            .order_by(Person.id)
+            .tuples()
+        )
         for uid, name, sex, born, number, mother_number in people.iterator():
             if rng.random() >= share:
                 continue
-            truth = ProbeRecord(name, number, sex, dt.date.fromisoformat(born) if born else None, mother_number or "", "clean", uid)
+            truth = ProbeRecord(
+                name, number, sex, dt.date.fromisoformat(born) if born else None, mother_number or "", "clean", uid
+            )
             if rng.random() < 0.03:
                 truth = inject(truth, rng.choice(ERROR_KINDS[1:]), rng) or truth
             chunk.append(record(truth, uid))
@@ -168,20 +211,35 @@ def run_peer(python: str, folder: Path, records) -> dict:
 
     def fields(name, sex, born, number):
         keys = name_keys(name)
-        return [keys.simplified, keys.surname_readings[0] if keys.surname_readings else "", keys.given_pinyin,
-                born or "", sex or "", number or ""]
+        return [
+            keys.simplified,
+            keys.surname_readings[0] if keys.surname_readings else "",
+            keys.given_pinyin,
+            born or "",
+            sex or "",
+            number or "",
+        ]
 
     head = ["unique_id", "name", "surname_pinyin", "given_pinyin", "birth_date", "sex", "id_number"]
     with open(folder / "persons.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(head)
-        for uid, name, sex, born, number in Person.select(Person.uid, Person.name, Person.sex, Person.birth_date, Person.id_number).tuples():
+        for uid, name, sex, born, number in Person.select(
+            Person.uid, Person.name, Person.sex, Person.birth_date, Person.id_number
+        ).tuples():
             w.writerow([uid, *fields(name, sex, born, number)])
     with open(folder / "probes.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow([*head, "kind", "true_uid"])
         for i, (label, r) in enumerate(records):
-            w.writerow([f"p{i}", *fields(r.name, r.sex, r.birth_date.isoformat() if r.birth_date else "", r.id_number), label, r.true_uid or ""])
+            w.writerow(
+                [
+                    f"p{i}",
+                    *fields(r.name, r.sex, r.birth_date.isoformat() if r.birth_date else "", r.id_number),
+                    label,
+                    r.true_uid or "",
+                ]
+            )
     script = Path(__file__).resolve().parent / "splink_peer.py"
     proc = subprocess.run([python, str(script), str(folder)], capture_output=True, text=True)
     if proc.returncode:
@@ -224,15 +282,25 @@ def main() -> None:
         refs_total = RefRecord.select().count()
         print(f"searching {Person.select().count()} persons and {refs_total} reference records")
         pool = list(truths(rng, args.probes * 20))
-        on_register = {t for (t,) in RefRecord.select(RefRecord.extra).where(
-            RefRecord.extra.in_([f'{{"truth": "{r.true_uid}"}}' for r, _ in pool])).tuples()} if refs_total else set()
-        on_register = {t[len('{"truth": "'):-2] for t in on_register}
+        on_register = (
+            {
+                t
+                for (t,) in RefRecord.select(RefRecord.extra)
+                .where(RefRecord.extra.in_([f'{{"truth": "{r.true_uid}"}}' for r, _ in pool]))
+                .tuples()
+            }
+            if refs_total
+            else set()
+        )
+        on_register = {t[len('{"truth": "') : -2] for t in on_register}
         ref_top5: dict[str, list[bool]] = {}
         results: dict[str, list[tuple[bool, bool, bool]]] = {}
         latencies = []
         records = []  # (label, record) for the peer
         name_kinds = ("clean", "homophone", "similar_shape", "given_swapped", "surname_misread")
-        runs = [(k, False) for k in ERROR_KINDS] + [(k, True) for k in name_kinds]  # name errors again on lists without IDs
+        runs = [(k, False) for k in ERROR_KINDS] + [
+            (k, True) for k in name_kinds
+        ]  # name errors again on lists without IDs
         for kind, drop_id in runs:
             rows = results.setdefault(kind + (", no ID" if drop_id else ""), [])
             for truth, mother_name in pool:
@@ -247,10 +315,17 @@ def main() -> None:
                 found, refs, took = search(rec)
                 latencies.append(took)
                 if rec.true_uid in on_register:
-                    ref_top5.setdefault(kind + (", no ID" if drop_id else ""), []).append(rec.true_uid in _truths(refs[:5]))
+                    ref_top5.setdefault(kind + (", no ID" if drop_id else ""), []).append(
+                        rec.true_uid in _truths(refs[:5])
+                    )
                 top = found[0] if found and found[0].score >= WARN_SCORE else None
-                rows.append((top is not None and top.person_uid == rec.true_uid, top is not None,
-                             any(c.person_uid == rec.true_uid for c in found[:5])))
+                rows.append(
+                    (
+                        top is not None and top.person_uid == rec.true_uid,
+                        top is not None,
+                        any(c.person_uid == rec.true_uid for c in found[:5]),
+                    )
+                )
         search_seconds = sum(latencies)
         false_alarms = 0
         others = strangers(args.probes, args.seed)
@@ -264,8 +339,10 @@ def main() -> None:
         if not peer:
             print(f"\n{'error kind':<24}{'n':>5}{'recall@1':>10}{'top5':>7}{'precision':>11}{'F1':>7}")
         else:
-            print(f"\nSplink {peer['seconds']:.0f} s, peak {peer['peak_mb']:.0f} MB (train + predict); "
-                  f"hecha {search_seconds:.1f} s for the searches, peak {peak_mb():.0f} MB (the keys were built with the database)")
+            print(
+                f"\nSplink {peer['seconds']:.0f} s, peak {peer['peak_mb']:.0f} MB (train + predict); "
+                f"hecha {search_seconds:.1f} s for the searches, peak {peak_mb():.0f} MB (the keys were built with the database)"
+            )
             print(f"{'error kind':<24}{'hecha F1':>10}{'Splink F1':>11}")
         for kind, rows in results.items():
             if not rows:
@@ -282,8 +359,10 @@ def main() -> None:
                 print(f"{kind:<24}{f1:>10.3f}{theirs:>11.3f}")
             else:
                 print(f"{kind:<24}{len(rows):>5}{recall:>10.3f}{top5:>7.3f}{precision:>11.3f}{f1:>7.3f}")
-        print(f"{'not in database':<24}{len(others):>5}  false warnings: {false_alarms} ({false_alarms / len(others):.3%})"
-              + (f"; Splink: {peer['kinds'].get('not in database', {}).get('false', 0)}" if peer else ""))
+        print(
+            f"{'not in database':<24}{len(others):>5}  false warnings: {false_alarms} ({false_alarms / len(others):.3%})"
+            + (f"; Splink: {peer['kinds'].get('not in database', {}).get('false', 0)}" if peer else "")
+        )
         errors = [k for k in summary if k in ERROR_KINDS and k != "clean"]
         for label, rate in (("clean", 0.005), ("typical", 0.03), ("messy", 0.10)):
             share = min(rate * len(errors), 1.0)  # records with one error, spread over the kinds
@@ -291,12 +370,16 @@ def main() -> None:
             precision = (1 - share) * summary["clean"][1] + share * statistics.mean(summary[k][1] for k in errors)
             print(f"{label} set ({rate:.1%} per field): recall@1 {recall:.3f}, precision {precision:.3f}")
         if ref_top5:
-            print("\nthe person's own record on the register among ref_candidates' top 5 "
-                  "(3 % of register records carry an error of their own):")
+            print(
+                "\nthe person's own record on the register among ref_candidates' top 5 "
+                "(3 % of register records carry an error of their own):"
+            )
             print("  " + ", ".join(f"{k} {sum(v) / len(v):.3f}" for k, v in ref_top5.items()))
         latencies.sort()
         p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
-        print(f"\nsearch latency over {len(latencies)} searches: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms (warm cache; persons and reference records)")
+        print(
+            f"\nsearch latency over {len(latencies)} searches: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms (warm cache; persons and reference records)"
+        )
         from storage.db import close_db
 
         cold = []
@@ -305,9 +388,13 @@ def main() -> None:
             open_db(db)
             cold.append(search(rec)[2])
         cold.sort()
-        print(f"first search on a new connection ({len(cold)} times): p50 {cold[len(cold) // 2] * 1000:.1f} ms, "
-              f"max {cold[-1] * 1000:.1f} ms (target ≤ 50 ms cold)")
-        print("targets (issue 5): top-5 ≥ 0.99 per kind; p99 ≤ 20 ms warm on 1,000,000 persons + 1,000,000 reference records")
+        print(
+            f"first search on a new connection ({len(cold)} times): p50 {cold[len(cold) // 2] * 1000:.1f} ms, "
+            f"max {cold[-1] * 1000:.1f} ms (target ≤ 50 ms cold)"
+        )
+        print(
+            "targets (issue 5): top-5 ≥ 0.99 per kind; p99 ≤ 20 ms warm on 1,000,000 persons + 1,000,000 reference records"
+        )
 
 
 if __name__ == "__main__":

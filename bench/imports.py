@@ -35,11 +35,16 @@ def rows(n: int, seed: int = 1):
         sex = rng.choice("12")
         born = dt.date(2012, 1, 1) + dt.timedelta(days=rng.randrange(3650))
         mother_born = born - dt.timedelta(days=rng.randrange(20 * 365, 35 * 365))
-        yield [rng.choice(SURNAMES) + rng.choice(GIVEN_MALE if sex == "1" else GIVEN_FEMALE) + rng.choice(GIVEN_FEMALE),
-               "男" if sex == "1" else "女", born.strftime("%Y-%m-%d"),
-               idnumber.make("130123", born, rng.randrange(500) * 2 + (1 if sex == "1" else 0)),
-               rng.choice(SURNAMES) + rng.choice(GIVEN_FEMALE), idnumber.make("130123", mother_born, rng.randrange(500) * 2),
-               f"新安镇{rng.randrange(1, 20)}村{rng.randrange(1, 200)}号", f"M{rng.randrange(10**9):09d}"]
+        yield [
+            rng.choice(SURNAMES) + rng.choice(GIVEN_MALE if sex == "1" else GIVEN_FEMALE) + rng.choice(GIVEN_FEMALE),
+            "男" if sex == "1" else "女",
+            born.strftime("%Y-%m-%d"),
+            idnumber.make("130123", born, rng.randrange(500) * 2 + (1 if sex == "1" else 0)),
+            rng.choice(SURNAMES) + rng.choice(GIVEN_FEMALE),
+            idnumber.make("130123", mother_born, rng.randrange(500) * 2),
+            f"新安镇{rng.randrange(1, 20)}村{rng.randrange(1, 200)}号",
+            f"M{rng.randrange(10**9):09d}",
+        ]
 
 
 def write_xls(path: Path, n: int) -> None:
@@ -91,10 +96,16 @@ def bare(path: Path) -> float:
 
 def load(path: Path, tmp: Path) -> tuple[float, float]:
     db = tmp / f"{path.suffix[1:]}.sqlite"
-    subprocess.run([sys.executable, str(ROOT / "main.py"), "init", "--office", "130123103", "--db", str(db)], check=True, capture_output=True)
-    code = (f"import sys, time, json; sys.argv = ['hecha', 'import-list', '--source', 'birth_cert', {str(path)!r}, '--db', {str(db)!r}]\n"
-            "t = time.perf_counter()\nimport main\ntry:\n    main.cli()\nexcept SystemExit:\n    pass\n"
-            "print(json.dumps({'seconds': time.perf_counter() - t}))")
+    subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "init", "--office", "130123103", "--db", str(db)],
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        f"import sys, time, json; sys.argv = ['hecha', 'import-list', '--source', 'birth_cert', {str(path)!r}, '--db', {str(db)!r}]\n"
+        "t = time.perf_counter()\nimport main\ntry:\n    main.cli()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps({'seconds': time.perf_counter() - t}))"
+    )
     result, peak = child(code)
     return result["seconds"], peak
 
@@ -110,9 +121,11 @@ def main() -> None:
             writer(path, args.rows)
             parse = bare(path)
             seconds, peak = load(path, tmp)
-            print(f"{suffix:<6} {args.rows} rows, {path.stat().st_size / 1e6:.1f} MB: bare parse {args.rows / parse:,.0f} rows/s; "
-                  f"hecha import-list {args.rows / seconds:,.0f} rows/s ({seconds:.1f} s, {parse / seconds:.2f}× the bare parse), "
-                  f"peak RSS {peak:.0f} MB")
+            print(
+                f"{suffix:<6} {args.rows} rows, {path.stat().st_size / 1e6:.1f} MB: bare parse {args.rows / parse:,.0f} rows/s; "
+                f"hecha import-list {args.rows / seconds:,.0f} rows/s ({seconds:.1f} s, {parse / seconds:.2f}× the bare parse), "
+                f"peak RSS {peak:.0f} MB"
+            )
     print("budget: ≥ 20,000 rows/s for .xls, peak ≤ 200 MB (DESIGN.md §11)")
 
 

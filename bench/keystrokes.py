@@ -41,11 +41,22 @@ def sequence(ref: dict) -> list[str]:
             keys += list(t[code]) if code in t else ["enter"]
         keys += list(t["residence_status"])
         if "contraception" in t:
-            keys += ["f6"] + list(t["first_marriage_date"]) + list(t["contraception"]) + list(t["contraception_start"]) + ["f10"]
+            keys += (
+                ["f6"]
+                + list(t["first_marriage_date"])
+                + list(t["contraception"])
+                + list(t["contraception_start"])
+                + ["f10"]
+            )
     keys += ["enter"]
     for b in ref["births"]:
         t = b["typed"]
-        keys += list(str(names.index(t["child"]) + 1)) + ["enter"] + list(str(names.index(t["mother"]) + 1)) + ["enter", "enter"]
+        keys += (
+            list(str(names.index(t["child"]) + 1))
+            + ["enter"]
+            + list(str(names.index(t["mother"]) + 1))
+            + ["enter", "enter"]
+        )
         keys += list(t["birth_order"]) + ["enter"] + list(t["outcome"]) + list(t["birth_place_kind"])
         keys += list(t["birth_cert_no"]) + list(t["policy_attribute"])
     keys += ["enter", "enter"]  # a blank birth line saves
@@ -78,8 +89,10 @@ def main() -> None:
         saved = (Person.select().count(), Birth.select().count(), WomanFP.select().count())
     assert saved == (4, 1, 1), f"the household was not saved as expected: {saved}"
     least = minimum(ref)
-    print(f"reference household: {len(keys) - 1} keys typed (plus F2 to open the form) against the minimum {least}: "
-          f"{(len(keys) - 1) / least:.2f}×")
+    print(
+        f"reference household: {len(keys) - 1} keys typed (plus F2 to open the form) against the minimum {least}: "
+        f"{(len(keys) - 1) / least:.2f}×"
+    )
     print("budget: ≤ 1.15× the minimum (DESIGN.md §11)")
 
 

@@ -20,6 +20,7 @@ omissions recall ≥ 0.98 and precision ≥ 0.95, false records precision ≥ 0.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import tempfile
 import time
@@ -27,8 +28,6 @@ from collections import Counter
 from pathlib import Path
 
 from common import child, township
-
-import datetime as dt
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -41,7 +40,7 @@ def main() -> None:
     args = ap.parse_args()
     from storage import reconcile, synth
     from storage.db import open_db
-    from storage.models import Birth, ImportBatch, ReconcileFinding, RefRecord
+    from storage.models import Birth, ImportBatch, RefRecord
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "town.sqlite"
@@ -56,21 +55,29 @@ def main() -> None:
         from storage.db import close_db
 
         close_db()
-        code = ("import time, json, datetime as dt\nfrom storage.db import open_db\nfrom storage import reconcile\n"
-                f"open_db({str(db)!r}); t = time.perf_counter(); r = reconcile.run(dt.date.fromisoformat({AS_OF.isoformat()!r}))\n"
-                "print(json.dumps({'records': r.records, 'births': r.births, 'seconds': time.perf_counter() - t}))")
+        code = (
+            "import time, json, datetime as dt\nfrom storage.db import open_db\nfrom storage import reconcile\n"
+            f"open_db({str(db)!r}); t = time.perf_counter(); r = reconcile.run(dt.date.fromisoformat({AS_OF.isoformat()!r}))\n"
+            "print(json.dumps({'records': r.records, 'births': r.births, 'seconds': time.perf_counter() - t}))"
+        )
         result, peak = child(code)
         records, births, seconds = result["records"], result["births"], result["seconds"]
-        print(f"reconcile: {records} records, {births} births in {seconds:.1f} s ({records / seconds:,.0f} records/s), "
-              f"peak {float(peak):.0f} MB (its own process)")
+        print(
+            f"reconcile: {records} records, {births} births in {seconds:.1f} s ({records / seconds:,.0f} records/s), "
+            f"peak {float(peak):.0f} MB (its own process)"
+        )
         open_db(db)
 
         # the truth of every record: the forms' births from the generator, the lists' rows by (kind, row)
         live = [b.id for b in ImportBatch.select().where(ImportBatch.status == "active")]
         truth_of: dict[str, tuple[str, str]] = {f"birth:{uid}": (uid, k) for uid, k in made.form_truths.items()}
         marks_of: dict[str, str] = {}
-        for rid, source, row_no in RefRecord.select(RefRecord.id, RefRecord.source, RefRecord.row_no).where(
-                RefRecord.batch.in_(live)).tuples().iterator():
+        for rid, source, row_no in (
+            RefRecord.select(RefRecord.id, RefRecord.source, RefRecord.row_no)
+            .where(RefRecord.batch.in_(live))
+            .tuples()
+            .iterator()
+        ):
             t = made.row_truths.get((source, row_no))
             if t and t[1] != "adult":
                 truth_of[f"ref:{rid}"] = (t[0], t[1])
@@ -96,8 +103,11 @@ def report(truth_of: dict[str, tuple[str, str]], marks_of: dict[str, str], plant
                 marked.setdefault(mark, set()).add(tid)
     right_kind: dict[str, str] = {}  # truth id → the kind of a finding that got it right
     wrong: list[str] = []  # the first findings that are not what the birth is, to look at
-    for kind, evidence, differences in ReconcileFinding.select(ReconcileFinding.kind, ReconcileFinding.evidence,
-                                                               ReconcileFinding.differences).tuples().iterator():
+    for kind, evidence, differences in (
+        ReconcileFinding.select(ReconcileFinding.kind, ReconcileFinding.evidence, ReconcileFinding.differences)
+        .tuples()
+        .iterator()
+    ):
         labels = [truth_of[e["key"]] for e in json.loads(evidence) if e["key"] in truth_of]
         if not labels:
             continue
@@ -111,8 +121,10 @@ def report(truth_of: dict[str, tuple[str, str]], marks_of: dict[str, str], plant
             covered[kind].add(tid)
             right_kind[tid] = kind
         elif kind in ("omission", "false", "misreport") and len(wrong) < 8:
-            wrong.append(f"{kind} of a {truth} birth ({planted.get(tid, '') or '-'}): differences {sorted(fields) or '-'}, "
-                         f"records {', '.join(e['source'] + ' ' + e['name'] + ' ' + e['born'] for e in json.loads(evidence))}")
+            wrong.append(
+                f"{kind} of a {truth} birth ({planted.get(tid, '') or '-'}): differences {sorted(fields) or '-'}, "
+                f"records {', '.join(e['source'] + ' ' + e['name'] + ' ' + e['born'] for e in json.loads(evidence))}"
+            )
     wanted = Counter(births.values())
     print(f"\n{'finding':<12}{'found':>8}{'true':>8}{'births':>8}{'precision':>11}{'recall':>8}{'F1':>7}")
     for kind in ("omission", "false", "misreport", "consistent", "elsewhere"):
@@ -132,12 +144,23 @@ def report(truth_of: dict[str, tuple[str, str]], marks_of: dict[str, str], plant
         if mark in FIELD_OF:  # the misreports, listed above
             continue
         print(f"{mark:<26}{len(tids):>8}{sum(1 for t in tids if t in right_kind):>13}")
-    print("targets (issue 12): omission recall ≥ 0.98, precision ≥ 0.95; false precision ≥ 0.90; misreport F1 ≥ 0.95; "
-          "≥ 10,000 records/s")
+    print(
+        "targets (issue 12): omission recall ≥ 0.98, precision ≥ 0.95; false precision ≥ 0.90; misreport F1 ≥ 0.95; "
+        "≥ 10,000 records/s"
+    )
 
 
-FIELD_OF = {"date_days": "birth_date", "date_year": "birth_date", "date_month": "birth_date", "date_swap": "birth_date",
-            "date_lunar": "birth_date", "date_far": "birth_date", "sex": "sex", "birth_order": "birth_order", "mother": "mother"}
+FIELD_OF = {
+    "date_days": "birth_date",
+    "date_year": "birth_date",
+    "date_month": "birth_date",
+    "date_swap": "birth_date",
+    "date_lunar": "birth_date",
+    "date_far": "birth_date",
+    "sex": "sex",
+    "birth_order": "birth_order",
+    "mother": "mother",
+}
 """The difference field a planted misreport (:data:`storage.synth.MISREPORTS`) must be found under."""
 
 

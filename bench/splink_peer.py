@@ -50,7 +50,9 @@ def main() -> None:
         weight = r["match_weight"]
         if probe not in best or weight > best[probe][0]:
             best[probe] = (weight, person)
-    truth = {pid: (kind, uid) for pid, kind, uid in con.execute("select unique_id, kind, true_uid from probes").fetchall()}
+    truth = {
+        pid: (kind, uid) for pid, kind, uid in con.execute("select unique_id, kind, true_uid from probes").fetchall()
+    }
     per_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # right, answered, with a true match
     for pid, (kind, uid) in truth.items():
         answer = best.get(pid, (0, None))[1]
@@ -62,8 +64,12 @@ def main() -> None:
     for kind, (right, answered, real) in per_kind.items():
         recall = right / real if real else 0.0
         precision = right / answered if answered else 0.0
-        out[kind] = dict(recall=recall, precision=precision, f1=2 * recall * precision / (recall + precision) if recall + precision else 0.0,
-                         false=answered if not real else 0)
+        out[kind] = dict(
+            recall=recall,
+            precision=precision,
+            f1=2 * recall * precision / (recall + precision) if recall + precision else 0.0,
+            false=answered if not real else 0,
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"kinds": out, "seconds": time.perf_counter() - t0, "peak_mb": peak}))
 

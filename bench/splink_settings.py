@@ -24,7 +24,9 @@ def settings():
             cl.ExactMatch("name").configure(term_frequency_adjustments=True),
             cl.ExactMatch("surname_pinyin"),
             cl.JaroWinklerAtThresholds("given_pinyin", [0.95, 0.88]),
-            cl.DateOfBirthComparison("birth_date", input_is_string=True, datetime_metrics=["month", "year"], datetime_thresholds=[1, 1]),
+            cl.DateOfBirthComparison(
+                "birth_date", input_is_string=True, datetime_metrics=["month", "year"], datetime_thresholds=[1, 1]
+            ),
             cl.ExactMatch("sex"),
             cl.ExactMatch("id_number"),
         ],

@@ -57,7 +57,15 @@ def encrypt_passphrase(plaintext: bytes, passphrase: str, *, log_n: int = LOG_N)
     lines = [body_b64[i : i + 64] for i in range(0, len(body_b64), 64)] or [b""]
     if len(lines[-1]) == 64:
         lines.append(b"")  # a full last line is followed by an empty one (age spec)
-    header = b"age-encryption.org/v1\n-> scrypt " + _b64(salt) + b" " + str(log_n).encode() + b"\n" + b"\n".join(lines) + b"\n---"
+    header = (
+        b"age-encryption.org/v1\n-> scrypt "
+        + _b64(salt)
+        + b" "
+        + str(log_n).encode()
+        + b"\n"
+        + b"\n".join(lines)
+        + b"\n---"
+    )
     mac = hmac.new(_hkdf(file_key, b"", b"header"), header, hashlib.sha256).digest()
     nonce = os.urandom(16)
     aead = ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))

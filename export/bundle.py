@@ -32,9 +32,10 @@ import struct
 import uuid
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pyrage
 from peewee import fn
@@ -139,7 +140,9 @@ def check_before_export(office_code: str, since: int) -> None:
         return
     count, where = error_summary(check_database(household_uids=changed))
     if count:
-        raise ExportBlocked(f"还有 {count} 处错误，不能导出：{where}{' …' if count > 5 else ''}。请运行 hecha check 或在“审核校验”中逐条修正。")
+        raise ExportBlocked(
+            f"还有 {count} 处错误，不能导出：{where}{' …' if count > 5 else ''}。请运行 hecha check 或在“审核校验”中逐条修正。"
+        )
 
 
 class BundleError(OperatorError):
@@ -266,7 +269,14 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
                 counts[model._meta.table_name] = model.select(fn.COUNT(model.id)).where(selection(model)).scalar()
             body = io.BytesIO()
             with gzip.GzipFile(fileobj=body, mode="wb", mtime=0, compresslevel=6) as gz:
-                header = dict(bundle_id=bundle_id, sender=me.code, recipient=peer.code, epoch=EPOCH, sequence=sequence, counts=counts)
+                header = dict(
+                    bundle_id=bundle_id,
+                    sender=me.code,
+                    recipient=peer.code,
+                    epoch=EPOCH,
+                    sequence=sequence,
+                    counts=counts,
+                )
                 gz.write(json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
                 for model in SHARED_MODELS:
                     for rec in merge.dump(model, selection(model)):
@@ -306,7 +316,9 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
             name = f"hecha-{me.code}-{peer.code}-{manifest['iso_week']}-{sequence:06d}.zip"
             if (out_dir / name).exists():
                 raise FileExistsError(
-                    errno.EEXIST, f"{out_dir / name} 已存在（可能是从备份恢复数据库之前导出的同号数据包）：请先把它移走再导出", str(out_dir / name)
+                    errno.EEXIST,
+                    f"{out_dir / name} 已存在（可能是从备份恢复数据库之前导出的同号数据包）：请先把它移走再导出",
+                    str(out_dir / name),
                 )
             final = out_dir / name
             tmp = out_dir / f".{name}.{uuid.uuid4().hex[:8]}.part"
@@ -402,8 +414,25 @@ def read_zip(raw: bytes, path: str | Path) -> dict[str, bytes]:
     for name in NAMES:
         if pos + _CDIR.size > len(raw) - _EOCD.size:
             raise bad("zip 目录不完整")
-        (c_sig, _made, need, flags, method, mtime, mdate, crc, csize, usize, nlen, elen, clen, _dstart, _iattr, eattr,
-         offset) = _CDIR.unpack_from(raw, pos)
+        (
+            c_sig,
+            _made,
+            need,
+            flags,
+            method,
+            mtime,
+            mdate,
+            crc,
+            csize,
+            usize,
+            nlen,
+            elen,
+            clen,
+            _dstart,
+            _iattr,
+            eattr,
+            offset,
+        ) = _CDIR.unpack_from(raw, pos)
         c_name = raw[pos + _CDIR.size : pos + _CDIR.size + nlen]
         pos += _CDIR.size + nlen + elen + clen
         if c_sig != b"PK\x01\x02":
@@ -593,6 +622,7 @@ def import_order(paths: list[Path]) -> list[Path]:
     is said before the rest), then by sender, epoch and sequence, so a bundle that comes before
     another in its stream is imported before it instead of the later one being held. The command
     line and the import screen both use it."""
+
     def order(path: Path):
         try:
             m = open_bundle(path).manifest
@@ -621,7 +651,9 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
     m = b.manifest
     base = dict(path=b.path, sender=peer.code, sequence=m["sequence"])
     seen = BundleLog.get_or_none(
-        (BundleLog.direction == "in") & (BundleLog.status == "imported") & (BundleLog.manifest_sha256 == b.manifest_sha256)
+        (BundleLog.direction == "in")
+        & (BundleLog.status == "imported")
+        & (BundleLog.manifest_sha256 == b.manifest_sha256)
     )
     if seen:
         return ImportResult(status="already", code="I07", **base)
@@ -629,9 +661,11 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
     last_seq = last.sequence if last else 0
     if m["sequence"] <= last_seq:
         raise BundleError("B08", f"第{m['sequence']}号已导入过内容不同的数据包", b.path)
-    newer_epoch = BundleLog.select().where(
-        (BundleLog.direction == "in") & (BundleLog.sender == m["sender"]) & (BundleLog.epoch > m["epoch"])
-    ).exists()
+    newer_epoch = (
+        BundleLog.select()
+        .where((BundleLog.direction == "in") & (BundleLog.sender == m["sender"]) & (BundleLog.epoch > m["epoch"]))
+        .exists()
+    )
     if newer_epoch:
         raise BundleError("B08", f"纪元 {m['epoch']} 已被更新的纪元取代", b.path)
     if m["sequence"] > last_seq + 1:
@@ -652,7 +686,9 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
                 raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {records.counts} 不符", b.path)
             ensure_operator(who)
             BundleLog.delete().where(
-                (BundleLog.direction == "in") & (BundleLog.status == "held") & (BundleLog.manifest_sha256 == b.manifest_sha256)
+                (BundleLog.direction == "in")
+                & (BundleLog.status == "held")
+                & (BundleLog.manifest_sha256 == b.manifest_sha256)
             ).execute()
             _log_in(b, "imported", who, counts=json.dumps(header["counts"]))
     except merge.SchemaError as exc:
@@ -665,7 +701,11 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
 
 
 def _hold(b: Opened, who: str) -> None:
-    if BundleLog.select().where((BundleLog.status == "held") & (BundleLog.manifest_sha256 == b.manifest_sha256)).exists():
+    if (
+        BundleLog.select()
+        .where((BundleLog.status == "held") & (BundleLog.manifest_sha256 == b.manifest_sha256))
+        .exists()
+    ):
         return
     with write_txn():
         _log_in(b, "held", who, data=b.raw)
@@ -712,7 +752,16 @@ def _import_held(m: dict[str, Any], keys: UnlockedKeys, who: str) -> list[Import
             result = _import_opened(open_bundle(held.file_name, bytes(held.data)), keys, who)
         except BundleError as exc:
             # the bundle before it is committed already: report this one, keep it held
-            done.append(ImportResult(path=held.file_name, status="refused", sender=held.sender, sequence=held.sequence, code=exc.code, error=exc))
+            done.append(
+                ImportResult(
+                    path=held.file_name,
+                    status="refused",
+                    sender=held.sender,
+                    sequence=held.sequence,
+                    code=exc.code,
+                    error=exc,
+                )
+            )
             return done
         done.append(result)
         seq += 1

@@ -71,7 +71,18 @@ class PublicKeys:
     def fingerprint(self) -> str:
         """32 hex digits in groups of four, over the office code, name, level and every key: read it
         out to check."""
-        canon = "\n".join([FORMAT, self.office, self.name, self.level, self.sign.split()[0], self.sign.split()[1], self.encrypt, self.recovery])
+        canon = "\n".join(
+            [
+                FORMAT,
+                self.office,
+                self.name,
+                self.level,
+                self.sign.split()[0],
+                self.sign.split()[1],
+                self.encrypt,
+                self.recovery,
+            ]
+        )
         digest = hashlib.sha256(canon.encode()).hexdigest().upper()[:32]
         return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
 
@@ -98,7 +109,9 @@ class PublicKeys:
     def parse(cls, text: str, source: str = "公钥文件") -> PublicKeys:
         """Read a key file written by :meth:`to_text`. Raises :class:`KeyError_` naming the line."""
         if FORMAT not in (line.strip().lstrip("\ufeff") for line in text.splitlines()):
-            raise KeyError_(f"{source} 不是 hecha 公钥文件（缺少 {FORMAT} 行）。请让对方用 hecha keys show > 文件 导出。")
+            raise KeyError_(
+                f"{source} 不是 hecha 公钥文件（缺少 {FORMAT} 行）。请让对方用 hecha keys show > 文件 导出。"
+            )
         fields: dict[str, str] = {}
         for no, raw in enumerate(text.splitlines(), start=1):
             line = raw.strip().lstrip("\ufeff")
@@ -158,7 +171,7 @@ def check_new_passphrase(passphrase: str) -> None:
 
 def has_keys() -> bool:
     """Whether this office has made its keys."""
-    return OwnKey.select().where(OwnKey.active == True).exists()  # noqa: E712
+    return OwnKey.select().where(OwnKey.active == True).exists()
 
 
 def create_keys(passphrase: str) -> str | None:
@@ -208,7 +221,7 @@ def create_keys(passphrase: str) -> str | None:
 
 
 def _own(kind: str) -> OwnKey | None:
-    return OwnKey.get_or_none((OwnKey.kind == kind) & (OwnKey.active == True))  # noqa: E712
+    return OwnKey.get_or_none((OwnKey.kind == kind) & (OwnKey.active == True))
 
 
 def own_public() -> PublicKeys:
@@ -222,7 +235,9 @@ def own_public() -> PublicKeys:
 
 def own_encrypt_fingerprints() -> set[str]:
     """Fingerprints of the encryption keys whose private part this database holds."""
-    return {k.fingerprint for k in OwnKey.select().where((OwnKey.kind == "encrypt") & OwnKey.private_age.is_null(False))}
+    return {
+        k.fingerprint for k in OwnKey.select().where((OwnKey.kind == "encrypt") & OwnKey.private_age.is_null(False))
+    }
 
 
 def unlock(passphrase: str) -> UnlockedKeys:
@@ -255,10 +270,14 @@ def register_peer(keys: PublicKeys, *, operator: str | None = None) -> tuple[Pee
         if keys.level != TOWNSHIP or len(keys.office) != 9 or not keys.office.startswith(me.code):
             raise KeyError_(f"{keys.name}（{keys.office}）不是本县（{me.code}）的乡镇，县里只登记本县乡镇的公钥。")
         if not AdminDivision.select().where((AdminDivision.code == keys.office) & (AdminDivision.level == 4)).exists():
-            raise KeyError_(f"{keys.office} 不在本县的乡镇名单（国家统计局2023年统计用区划代码）中：请与对方核对单位代码。")
+            raise KeyError_(
+                f"{keys.office} 不在本县的乡镇名单（国家统计局2023年统计用区划代码）中：请与对方核对单位代码。"
+            )
     else:
         if keys.level != COUNTY or keys.office != me.county_code:
-            raise KeyError_(f"{keys.name}（{keys.office}）不是本乡镇所属的县（{me.county_code}），乡镇只登记本县的公钥。")
+            raise KeyError_(
+                f"{keys.name}（{keys.office}）不是本乡镇所属的县（{me.county_code}），乡镇只登记本县的公钥。"
+            )
         if not keys.recovery:
             raise KeyError_("县级公钥文件缺少恢复公钥（recovery 行）：请县里用 hecha keys show 重新导出。")
     existing = PeerOffice.get_or_none(PeerOffice.code == keys.office)

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Iterable, Iterator
+from functools import cache
+from typing import Any
 
 import peewee as pw
 
@@ -34,7 +35,7 @@ class SchemaError(OperatorError):
     """A record that does not fit this program's tables; the message says which and why."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fields(model: type[SharedModel]) -> tuple[pw.Field, ...]:
     return tuple(f for f in model._meta.sorted_fields if f.name != "id")
 
@@ -52,7 +53,7 @@ class _Col:
     kind: type | None  # the Python type a value must have (None for a reference)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _columns(model: type[SharedModel]) -> tuple[_Col, ...]:
     def kind(f: pw.Field) -> type | None:
         if isinstance(f, pw.ForeignKeyField):
@@ -63,9 +64,7 @@ def _columns(model: type[SharedModel]) -> tuple[_Col, ...]:
             return int
         return str
 
-    return tuple(
-        _Col(_key(f), f.column_name, f, isinstance(f, pw.ForeignKeyField), kind(f)) for f in _fields(model)
-    )
+    return tuple(_Col(_key(f), f.column_name, f, isinstance(f, pw.ForeignKeyField), kind(f)) for f in _fields(model))
 
 
 def dump(model: type[SharedModel], where: pw.Expression) -> Iterator[dict[str, Any]]:
@@ -81,7 +80,10 @@ def dump(model: type[SharedModel], where: pw.Expression) -> Iterator[dict[str, A
             if c.fk:
                 maps[i] = _uids_by_id(c.field.rel_model, {r[i] for r in batch if r[i] is not None})
         for r in batch:
-            yield {"t": table, "r": {c.key: (maps[i].get(r[i]) if c.fk and r[i] is not None else r[i]) for i, c in enumerate(cols)}}
+            yield {
+                "t": table,
+                "r": {c.key: (maps[i].get(r[i]) if c.fk and r[i] is not None else r[i]) for i, c in enumerate(cols)},
+            }
         batch.clear()
 
     for r in query:
@@ -96,7 +98,9 @@ def _uids_by_id(model: type[SharedModel], ids: set[int]) -> dict[int, str]:
     ids_list = list(ids)
     for i in range(0, len(ids_list), CHUNK):
         part = ids_list[i : i + CHUNK]
-        out.update({row_id: uid for row_id, uid in model.select(model.id, model.uid).where(model.id.in_(part)).tuples()})
+        out.update(
+            {row_id: uid for row_id, uid in model.select(model.id, model.uid).where(model.id.in_(part)).tuples()}
+        )
     return out
 
 
@@ -153,10 +157,24 @@ class MergeStats:
 
     def summary(self) -> str:
         """Chinese one-line summary: 新增 户12 人48 …"""
+
         def part(label: str, c: Counter) -> str:
             items = [f"{TABLE_LABELS.get(t, t)}{n}" for t, n in c.items() if n]
             return f"{label} " + " ".join(items) if items else ""
-        return "；".join(p for p in (part("新增", self.inserted), part("更新", self.updated), part("无变化", self.unchanged), part("冲突待处理", self.conflicts)) if p) or "没有记录"
+
+        return (
+            "；".join(
+                p
+                for p in (
+                    part("新增", self.inserted),
+                    part("更新", self.updated),
+                    part("无变化", self.unchanged),
+                    part("冲突待处理", self.conflicts),
+                )
+                if p
+            )
+            or "没有记录"
+        )
 
 
 TABLE_LABELS = {"household": "户", "person": "人", "birth": "出生", "woman_fp": "育龄妇女", "migration": "流动"}
@@ -228,16 +246,48 @@ def apply(records: Iterable[dict[str, Any]], *, sender: str, bundle_id: str, ope
                 else:
                     model.update(values).where(model.id == row_id).execute()
                     stats.updated[table] += 1
-                    audits.append(dict(at=at, operator=operator, table=table, uid=r["uid"], field="*", old=str(version), new=str(r["version"]), reason=f"数据包 {bundle_id} 更新"))
+                    audits.append(
+                        dict(
+                            at=at,
+                            operator=operator,
+                            table=table,
+                            uid=r["uid"],
+                            field="*",
+                            old=str(version),
+                            new=str(r["version"]),
+                            reason=f"数据包 {bundle_id} 更新",
+                        )
+                    )
                     continue
             if reason:
                 conflicted.add(r["uid"])
-                conflicts.append(dict(bundle_id=bundle_id, table=table, uid=r["uid"], reason=reason, row_json=json.dumps(r, ensure_ascii=False), at=at, status="open"))
+                conflicts.append(
+                    dict(
+                        bundle_id=bundle_id,
+                        table=table,
+                        uid=r["uid"],
+                        reason=reason,
+                        row_json=json.dumps(r, ensure_ascii=False),
+                        at=at,
+                        status="open",
+                    )
+                )
                 stats.conflicts[table] += 1
                 continue
             inserts.append(values)
             held[r["uid"]] = (-1, r["origin"], r["version"])
-            audits.append(dict(at=at, operator=operator, table=table, uid=r["uid"], field="*", old=None, new="imported", reason=f"数据包 {bundle_id} 新增"))
+            audits.append(
+                dict(
+                    at=at,
+                    operator=operator,
+                    table=table,
+                    uid=r["uid"],
+                    field="*",
+                    old=None,
+                    new="imported",
+                    reason=f"数据包 {bundle_id} 新增",
+                )
+            )
         _insert(model, inserts)
         stats.inserted[table] += len(inserts)
         if model is Person:  # the county searches what it merged: name keys for new and changed persons

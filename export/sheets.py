@@ -14,12 +14,25 @@ from storage.reconcile import WORKLIST_HEADER, SummaryRow, total, worklist_rows
 from storage.sources import save_xlsx
 
 WORKLIST_WIDTHS = (5, 10, 9, 9, 5, 11, 9, 20, 20, 24, 40, 36, 36, 9, 20, 8, 10)
-SUMMARY_HEADER = ("村", "统计年度", "年报出生", "以前已纠正", "核查出生", "新查出漏报", "新查出瞒报", "新查出虚报", "新查出错报",
-                  "待核", "差额", "漏报率")
+SUMMARY_HEADER = (
+    "村",
+    "统计年度",
+    "年报出生",
+    "以前已纠正",
+    "核查出生",
+    "新查出漏报",
+    "新查出瞒报",
+    "新查出虚报",
+    "新查出错报",
+    "待核",
+    "差额",
+    "漏报率",
+)
 
 
-def write_worklist(path, *, village: str = "", masked: bool = True,
-                   kinds: tuple[str, ...] = ("omission", "misreport", "false")) -> int:
+def write_worklist(
+    path, *, village: str = "", masked: bool = True, kinds: tuple[str, ...] = ("omission", "misreport", "false")
+) -> int:
     """Write the home-visit lists, one sheet per village, to ``path`` (``.xlsx`` with openpyxl,
     ``.xls`` with xlwt for old office software): columns sized, the header row frozen and repeated
     on every printed page, landscape. Returns the number of births listed. Raises ``ValueError``
@@ -87,11 +100,39 @@ def write_summary(path, rows: list[SummaryRow]) -> None:
     sheet = book.create_sheet("核查汇总")
     sheet.append(list(SUMMARY_HEADER))
     for r in rows:
-        sheet.append([division_name(r.village_code) or r.village_code or "村不详", r.year, r.reported, r.corrected, r.linked,
-                      r.omissions, r.hidden, r.false, r.misreports, r.pending, r.gap, round(r.omission_rate, 4)])
+        sheet.append(
+            [
+                division_name(r.village_code) or r.village_code or "村不详",
+                r.year,
+                r.reported,
+                r.corrected,
+                r.linked,
+                r.omissions,
+                r.hidden,
+                r.false,
+                r.misreports,
+                r.pending,
+                r.gap,
+                round(r.omission_rate, 4),
+            ]
+        )
     t = total(rows)
-    sheet.append(["合计", "", t.reported, t.corrected, t.linked, t.omissions, t.hidden, t.false, t.misreports, t.pending, t.gap,
-                  round(t.omission_rate, 4)])
+    sheet.append(
+        [
+            "合计",
+            "",
+            t.reported,
+            t.corrected,
+            t.linked,
+            t.omissions,
+            t.hidden,
+            t.false,
+            t.misreports,
+            t.pending,
+            t.gap,
+            round(t.omission_rate, 4),
+        ]
+    )
     save_xlsx(book, path)
 
 
@@ -108,8 +149,16 @@ def write_rejects(batch_id: int, out: str | Path) -> Path:
     done = {"rejected": "未导入", "warning": "已导入，此项未用"}
     for e in RowError.select().where(RowError.batch == batch_id).order_by(RowError.level, RowError.id):
         raw = json.loads(e.raw or "{}")
-        sheet.append([e.sheet, e.row_no, done.get(e.level, e.level), e.column, e.value, e.message,
-                      "；".join(f"{k}：{v}" for k, v in raw.items())])
+        sheet.append(
+            [
+                e.sheet,
+                e.row_no,
+                done.get(e.level, e.level),
+                e.column,
+                e.value,
+                e.message,
+                "；".join(f"{k}：{v}" for k, v in raw.items()),
+            ]
+        )
     save_xlsx(book, out)
     return out
-

@@ -91,7 +91,9 @@ def save(row: SharedModel, *, reason: str = "", operator: str | None = None) -> 
     table = type(row)._meta.table_name
     AuditLog.insert_many(
         [
-            dict(at=at, operator=who, table=table, uid=row.uid, field=name, old=_text(old), new=_text(new), reason=reason)
+            dict(
+                at=at, operator=who, table=table, uid=row.uid, field=name, old=_text(old), new=_text(new), reason=reason
+            )
             for name, old, new in changes
             if not (old_values == {} and new in (None, "", False))  # a new row: log what it holds
         ]

@@ -9,8 +9,8 @@ Confirmed warnings are not reported again.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from .households import load_households, village_codes
 from .models import Household, Person
@@ -41,7 +41,7 @@ class Located:
 
 
 def _households(village: str | None, household: str | None):
-    query = Household.select().where(Household.deleted == False)  # noqa: E712
+    query = Household.select().where(Household.deleted == False)
     if village:
         query = query.where(Household.village_code.startswith(village))
     if household:
@@ -74,15 +74,26 @@ def check_database(
             for f in check_household(form, villages, today):
                 if f.confirmed and not include_confirmed:
                     continue
-                person = form.members[f.index].name if f.section in ("member", "woman", "migration") and 0 <= f.index < len(form.members) else ""
+                person = (
+                    form.members[f.index].name
+                    if f.section in ("member", "woman", "migration") and 0 <= f.index < len(form.members)
+                    else ""
+                )
                 yield Located(hh.household_code, hh.uid, person, f)
     yield from two_households(village=village, household=household, household_uids=wanted)
 
 
-def two_households(*, village: str | None = None, household: str | None = None, household_uids=None) -> Iterator[Located]:
+def two_households(
+    *, village: str | None = None, household: str | None = None, household_uids=None
+) -> Iterator[Located]:
     """Persons whose ID number is live in two households where neither copy is marked as moved
     (居住状况 2 流出 / 3 流入, or 现状 迁出): rule ``person.two_households``."""
-    settled = (Person.deleted == False) & (Person.id_number_18 != "") & Person.residence_status.not_in(["2", "3"]) & (Person.vital_status != "3")  # noqa: E712
+    settled = (
+        (Person.deleted == False)
+        & (Person.id_number_18 != "")
+        & Person.residence_status.not_in(["2", "3"])
+        & (Person.vital_status != "3")
+    )
     from peewee import fn
 
     twice = (
@@ -94,7 +105,7 @@ def two_households(*, village: str | None = None, household: str | None = None, 
     rows = (
         Person.select(Person, Household)
         .join(Household)
-        .where(settled & Person.id_number_18.in_(twice) & (Household.deleted == False))  # noqa: E712
+        .where(settled & Person.id_number_18.in_(twice) & (Household.deleted == False))
         .order_by(Person.id_number_18, Household.household_code)
     )
     found: dict[str, list[Person]] = {}
@@ -103,13 +114,24 @@ def two_households(*, village: str | None = None, household: str | None = None, 
     for copies in found.values():
         for p in copies:
             hh = p.household
-            if village and not hh.village_code.startswith(village) or household and not hh.household_code.startswith(household):
+            if (
+                village
+                and not hh.village_code.startswith(village)
+                or household
+                and not hh.household_code.startswith(household)
+            ):
                 continue
             if household_uids is not None and hh.uid not in household_uids:
                 continue
             others = "、".join(o.household.household_code for o in copies if o.id != p.id)
-            f = Finding("person.two_households", RULES["person.two_households"][0], "member", p.seq - 1, "id_number",
-                        f"同一人还登记在户 {others}：一处应注明流出/流入或迁出，或删去重复的一处")
+            f = Finding(
+                "person.two_households",
+                RULES["person.two_households"][0],
+                "member",
+                p.seq - 1,
+                "id_number",
+                f"同一人还登记在户 {others}：一处应注明流出/流入或迁出，或删去重复的一处",
+            )
             yield Located(hh.household_code, hh.uid, p.name, f)
 
 

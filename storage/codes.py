@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "codes"
@@ -46,7 +46,7 @@ class CodeList:
         return max(len(c) for c in self.items)
 
 
-@lru_cache(maxsize=None)
+@cache
 def code_list(list_id: str) -> CodeList:
     """Load the list ``list_id`` (file ``data/codes/<list_id>.csv``).
 

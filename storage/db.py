@@ -14,9 +14,9 @@ import datetime as dt
 import errno
 import os
 import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import peewee as pw
 
@@ -63,7 +63,9 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
     except OSError as exc:
         raise DatabaseError(f"不能建立文件夹 {path.parent}（{os_reason(exc)}）：请换一个 --db 路径。") from None
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise DatabaseError(f"没有权限写入 {path}（SQLite 还要在同一文件夹写 -wal 文件）：请检查文件夹权限或换一个 --db 路径。")
+        raise DatabaseError(
+            f"没有权限写入 {path}（SQLite 还要在同一文件夹写 -wal 文件）：请检查文件夹权限或换一个 --db 路径。"
+        )
     db = models.database
     if not db.is_closed():
         db.close()
@@ -73,9 +75,7 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
     except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
         raise DatabaseError(f"打不开数据库 {path}（{exc}）。请检查文件和文件夹的权限。") from exc
     if version > SCHEMA_VERSION:
-        raise DatabaseError(
-            f"{path} 的结构版本是 {version}，本程序只认到 {SCHEMA_VERSION}：请升级 hecha 后再打开。"
-        )
+        raise DatabaseError(f"{path} 的结构版本是 {version}，本程序只认到 {SCHEMA_VERSION}：请升级 hecha 后再打开。")
     if migrate and version < SCHEMA_VERSION:
         if version > 0:
             backup(path, reason=f"pre-migration-{version}-to-{SCHEMA_VERSION}")
@@ -126,7 +126,9 @@ def _inspect(path: Path, create: bool) -> int:
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path} 不是可用的 SQLite 数据库（{exc}）。请用 --db 指定 hecha 的数据库文件。") from None
     if version == 0 and tables:
-        raise DatabaseError(f"{path} 是别的程序的 SQLite 数据库（含表 {', '.join(sorted(tables)[:3])}），hecha 不会改动它：请换一个 --db 文件。")
+        raise DatabaseError(
+            f"{path} 是别的程序的 SQLite 数据库（含表 {', '.join(sorted(tables)[:3])}），hecha 不会改动它：请换一个 --db 文件。"
+        )
     if version == 0 and not create:
         raise DatabaseError(f"{path} 还不是 hecha 数据库：请先运行 hecha init --office 代码。")
     if version > 0 and "office" not in tables:

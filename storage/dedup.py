@@ -25,8 +25,8 @@ child of the same mother born the same day with another name. Pairs a clerk deci
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from . import idnumber
 from .codes import RELATION_HEAD
@@ -53,8 +53,15 @@ RULE_TEXT = {
     RULE_NAME_YEAR: "姓名相同、出生年份相同",
     RULE_NAME_SIMILAR: "姓名差一字或字序颠倒、出生日期相同",
 }
-RULE_SHORT = {RULE_SAME_ID: "同号", RULE_ID_EDIT: "号差一位", RULE_HOMOPHONE: "同音同生日", RULE_FUZZY: "音近同生日",
-              RULE_MOTHER: "同母亲近生日", RULE_NAME_YEAR: "同名同年", RULE_NAME_SIMILAR: "形近或颠倒"}
+RULE_SHORT = {
+    RULE_SAME_ID: "同号",
+    RULE_ID_EDIT: "号差一位",
+    RULE_HOMOPHONE: "同音同生日",
+    RULE_FUZZY: "音近同生日",
+    RULE_MOTHER: "同母亲近生日",
+    RULE_NAME_YEAR: "同名同年",
+    RULE_NAME_SIMILAR: "形近或颠倒",
+}
 """Rules in a few characters, for list columns."""
 WARN_SCORE = 65
 """Candidates scoring this or more are warned of: they hold a form's save until the clerk confirms,
@@ -131,10 +138,10 @@ def id_variants(number: str) -> set[str]:
     out: set[str] = set()
     for i, c in enumerate(number):
         alphabet = "0123456789X" if i == 17 else "0123456789"
-        out.update(number[:i] + d + number[i + 1:] for d in alphabet if d != c)
+        out.update(number[:i] + d + number[i + 1 :] for d in alphabet if d != c)
     for i in range(len(number) - 1):
         if number[i] != number[i + 1]:
-            out.add(number[:i] + number[i + 1] + number[i] + number[i + 2:])
+            out.add(number[:i] + number[i + 1] + number[i] + number[i + 2 :])
     out.discard(number)
     return out
 
@@ -145,7 +152,9 @@ def one_edit(a: str, b: str) -> bool:
     if len(a) != len(b) or a == b:
         return False
     diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
-    return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    return len(diff) == 1 or (
+        len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    )
 
 
 # ---------------------------------------------------------------------------- search
@@ -187,8 +196,17 @@ def one_char_apart(a: str, b: str) -> bool:
     return sum(x != y for x, y in zip(a, b)) == 1 or sorted(a) == sorted(b)
 
 
-def _differs(keys: NameKeys | None, info: idnumber.IdInfo | None, born: dt.date | None, sex: str, their_name: str,
-             number: str, number_18: str, their_born: str, their_sex: str) -> tuple[str, ...]:
+def _differs(
+    keys: NameKeys | None,
+    info: idnumber.IdInfo | None,
+    born: dt.date | None,
+    sex: str,
+    their_name: str,
+    number: str,
+    number_18: str,
+    their_born: str,
+    their_sex: str,
+) -> tuple[str, ...]:
     """The fields of a found person or record that differ from those searched with (``name``,
     ``id_number``, ``birth_date``, ``sex``); a field empty on either side does not differ."""
     differs = []
@@ -208,7 +226,9 @@ def _decided_different(person_uid: str | None) -> set[str]:
         return set()
     rows = MatchDecision._meta.database.execute_sql(
         """SELECT a_uid, b_uid FROM match_decision WHERE decision = 'different' AND a_uid = ?
-           UNION ALL SELECT a_uid, b_uid FROM match_decision WHERE decision = 'different' AND b_uid = ?""", (person_uid, person_uid))
+           UNION ALL SELECT a_uid, b_uid FROM match_decision WHERE decision = 'different' AND b_uid = ?""",
+        (person_uid, person_uid),
+    )
     return {b if a == person_uid else a for a, b in rows}
 
 
@@ -250,23 +270,38 @@ def candidates(
         for pid, their_name, theirs in rows:
             # the same ID on someone of another name and another birth date: most often a child
             # given a parent's number on a list, so it stays a candidate but below a real match
-            other = keys and name_keys(their_name).homophone_keys != keys.homophone_keys and born and theirs and theirs != born.isoformat()
+            other = (
+                keys
+                and name_keys(their_name).homophone_keys != keys.homophone_keys
+                and born
+                and theirs
+                and theirs != born.isoformat()
+            )
             hit(pid, RULE_SAME_ID, 60 if other else 100)
     if info and len(info.number) in (15, 18) and keys:
         variants = sorted(id_variants(info.number))
         wanted = {keys.simplified, *keys.homophone_keys}
-        marks = ", ".join("?" * len(variants))  # plain SQL: peewee takes longer to build 400 parameters than SQLite to look them up
+        marks = ", ".join(
+            "?" * len(variants)
+        )  # plain SQL: peewee takes longer to build 400 parameters than SQLite to look them up
         rows = sql(
             f"""SELECT p.id, k.key FROM person p JOIN person_key k ON k.person_id = p.id AND k.kind IN ('n', 'h')
-                WHERE (p.id_number IN ({marks}) OR p.id_number_18 IN ({marks})) AND p.deleted = 0""", variants + variants)
+                WHERE (p.id_number IN ({marks}) OR p.id_number_18 IN ({marks})) AND p.deleted = 0""",
+            variants + variants,
+        )
         for pid, key in rows:
             if key in wanted:
                 hit(pid, RULE_ID_EDIT, 90)
     if keys and keys.homophone_keys and born:
         lo, hi = (born - dt.timedelta(days=DAYS_NEAR)).isoformat(), (born + dt.timedelta(days=DAYS_NEAR)).isoformat()
         other_way = swapped(born)
-        dates = {"h": ("(p.birth_date BETWEEN ? AND ? OR p.birth_date = ?)", [lo, hi, other_way.isoformat() if other_way else lo]),
-                 "f": ("p.birth_date = ?", [born.isoformat()])}
+        dates = {
+            "h": (
+                "(p.birth_date BETWEEN ? AND ? OR p.birth_date = ?)",
+                [lo, hi, other_way.isoformat() if other_way else lo],
+            ),
+            "f": ("p.birth_date = ?", [born.isoformat()]),
+        }
         for kind, rule, keyset in (("h", RULE_HOMOPHONE, keys.homophone_keys), ("f", RULE_FUZZY, keys.fuzzy_keys)):
             # driven from the birth dates (a few hundred persons in a week of a million), not from the
             # key: a common name (张伟) has thousands of rows under its key, and each would cost a
@@ -275,7 +310,8 @@ def candidates(
             rows = sql(
                 f"""SELECT p.id, p.birth_date, p.name FROM person p JOIN person_key k ON k.person_id = p.id
                     WHERE {where} AND p.deleted = 0 AND k.kind = ? AND +k.key IN ({", ".join("?" * len(keyset))})""",
-                [*params, kind, *keyset])
+                [*params, kind, *keyset],
+            )
             for pid, theirs, their_name in rows:
                 close = _date_rule(born, theirs)
                 if close is None or (rule == RULE_FUZZY and close[1] != "same"):
@@ -283,30 +319,48 @@ def candidates(
                 score = close[0] + (5 if name_keys(their_name).simplified == keys.simplified else 0)
                 hit(pid, rule, score - (25 if rule == RULE_FUZZY else 0))
     if keys and born and len(keys.simplified) >= 2:
-        for pid, their_name in sql("SELECT id, name FROM person WHERE birth_date = ? AND deleted = 0", (born.isoformat(),)):
+        for pid, their_name in sql(
+            "SELECT id, name FROM person WHERE birth_date = ? AND deleted = 0", (born.isoformat(),)
+        ):
             if one_char_apart(keys.simplified, name_keys(their_name).simplified):
                 hit(pid, RULE_NAME_SIMILAR, 75)
     if keys and born:
-        rows = sql("""SELECT p.id, p.birth_date FROM person p JOIN person_key k ON k.person_id = p.id
+        rows = sql(
+            """SELECT p.id, p.birth_date FROM person p JOIN person_key k ON k.person_id = p.id
                       WHERE k.kind = 'n' AND k.key = ? AND p.deleted = 0 AND p.birth_date BETWEEN ? AND ?""",
-                   (keys.simplified, f"{born.year:04d}-01-01", f"{born.year:04d}-12-31"))
+            (keys.simplified, f"{born.year:04d}-01-01", f"{born.year:04d}-12-31"),
+        )
         for pid, theirs in rows:
             if theirs[:4] == f"{born.year:04d}":
                 hit(pid, RULE_NAME_YEAR, 40)
     twins: set[int] = set()  # the same mother, the same day, another name or sex: never a duplicate
     mother = idnumber.parse(mother_id_number) if mother_id_number else None
     if mother and mother.number_18 and born:
-        lo, hi = (born - dt.timedelta(days=DAYS_MOTHER)).isoformat(), (born + dt.timedelta(days=DAYS_MOTHER)).isoformat()
-        rows = list(sql("""SELECT b.child_id, b.birth_date, b.child_name, b.child_sex FROM birth b
+        lo, hi = (
+            (born - dt.timedelta(days=DAYS_MOTHER)).isoformat(),
+            (born + dt.timedelta(days=DAYS_MOTHER)).isoformat(),
+        )
+        rows = list(
+            sql(
+                """SELECT b.child_id, b.birth_date, b.child_name, b.child_sex FROM birth b
                            WHERE b.mother_id IN (SELECT id FROM person WHERE id_number_18 = ? AND deleted = 0)
                              AND b.child_id IS NOT NULL AND b.deleted = 0 AND b.birth_date BETWEEN ? AND ?""",
-                        (mother.number_18, lo, hi)))
+                (mother.number_18, lo, hi),
+            )
+        )
         same_day = [r for r in rows if r[1] == born.isoformat()]
-        named = keys is not None and any(r[2] and name_keys(r[2]).homophone_keys == keys.homophone_keys for r in same_day)
+        named = keys is not None and any(
+            r[2] and name_keys(r[2]).homophone_keys == keys.homophone_keys for r in same_day
+        )
         for child, theirs, their_name, their_sex in rows:
             # twins (two children of the mother that day): the one named as typed is the match, the
             # other is the twin; another sex on the same day is never the same child
-            other_name = named and len(same_day) > 1 and their_name and name_keys(their_name).homophone_keys != keys.homophone_keys
+            other_name = (
+                named
+                and len(same_day) > 1
+                and their_name
+                and name_keys(their_name).homophone_keys != keys.homophone_keys
+            )
             twin = theirs == born.isoformat() and (other_name or (bool(sex) and bool(their_sex) and sex != their_sex))
             if twin:
                 twins.add(child)
@@ -323,7 +377,9 @@ def candidates(
     # column for each search, which took longer than running it (the review runs thousands)
     rows = Person._meta.database.execute_sql(
         f"""SELECT p.id, p.uid, p.name, p.id_number, p.id_number_18, p.sex, p.birth_date, h.village_code, h.household_code, h.uid
-            FROM person p JOIN household h ON h.id = p.household_id WHERE p.id IN ({", ".join("?" * len(ids))})""", ids)
+            FROM person p JOIN household h ON h.id = p.household_id WHERE p.id IN ({", ".join("?" * len(ids))})""",
+        ids,
+    )
     out = []
     for pid, uid, their_name, number, number_18, their_sex, their_born, code, household_code, household_uid in rows:
         if uid in skip or uid == person_uid or household_uid == exclude_household_uid:
@@ -334,17 +390,30 @@ def candidates(
             continue  # another sex is another person, unless the ID number says otherwise
         best = max(rules, key=rules.get)
         differs = _differs(keys, info, born, sex, their_name, number, number_18, their_born, their_sex)
-        out.append(Candidate(
-            person_uid=uid, name=their_name, id_number=number, sex=their_sex, birth_date=their_born,
-            household_code=household_code, household_uid=household_uid, village_name=village_label(code),
-            rule=best, differs=differs, score=rules[best], rules=tuple(sorted(rules, key=rules.get, reverse=True)),
-        ))
+        out.append(
+            Candidate(
+                person_uid=uid,
+                name=their_name,
+                id_number=number,
+                sex=their_sex,
+                birth_date=their_born,
+                household_code=household_code,
+                household_uid=household_uid,
+                village_name=village_label(code),
+                rule=best,
+                differs=differs,
+                score=rules[best],
+                rules=tuple(sorted(rules, key=rules.get, reverse=True)),
+            )
+        )
     out.sort(key=lambda c: (-c.score, c.household_code, c.name))
     return out[:limit]
 
 
 # ---------------------------------------------------------------------------- decisions
-def decide_pair(a_uid: str, b_uid: str, decision: str, *, rule: str = "", score: int = 0, who: str = "", note: str = "") -> None:
+def decide_pair(
+    a_uid: str, b_uid: str, decision: str, *, rule: str = "", score: int = 0, who: str = "", note: str = ""
+) -> None:
     """Record a decision on a pair of persons (``same`` / ``different`` / ``unsure``), replacing an
     earlier one; a ``different`` pair is never raised again. Must run inside a write transaction
     or opens one."""
@@ -356,7 +425,8 @@ def decide_pair(a_uid: str, b_uid: str, decision: str, *, rule: str = "", score:
     values = dict(decision=decision, rule=rule, score=score, who=who or operator_login(), at=now_iso(), note=note)
     with write_txn():
         MatchDecision.insert(a_uid=a, b_uid=b, **values).on_conflict(
-            conflict_target=[MatchDecision.a_uid, MatchDecision.b_uid], update=values).execute()
+            conflict_target=[MatchDecision.a_uid, MatchDecision.b_uid], update=values
+        ).execute()
 
 
 # ---------------------------------------------------------------------------- review
@@ -411,8 +481,13 @@ def _blocked_pairs() -> dict[int, set[int]]:
     return out
 
 
-def pairs(*, min_score: int = WARN_SCORE, limit: int = 500, lists: bool = True,
-          progress: Callable[[int, int], None] | None = None) -> list[Pair]:
+def pairs(
+    *,
+    min_score: int = WARN_SCORE,
+    limit: int = 500,
+    lists: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Pair]:
     """Open candidate pairs in this database, best first: every blocked pair scored by
     :func:`candidates` from its first person (so the form and the review agree), pairs decided
     "different" left out; with ``lists`` also the pairs of a person and a reference record
@@ -420,25 +495,43 @@ def pairs(*, min_score: int = WARN_SCORE, limit: int = 500, lists: bool = True,
     review, not a county's batch); ``progress(done, total)`` is called every 500 persons scored."""
     out: list[Pair] = ref_pairs(min_score=min_score, limit=limit) if lists else []
     blocks = _blocked_pairs()
-    decisions = {(a, b): d for a, b, d in MatchDecision.select(MatchDecision.a_uid, MatchDecision.b_uid, MatchDecision.decision).tuples()}
+    decisions = {
+        (a, b): d
+        for a, b, d in MatchDecision.select(MatchDecision.a_uid, MatchDecision.b_uid, MatchDecision.decision).tuples()
+    }
     ids = list(blocks)
     sql = Person._meta.database.execute_sql
     for start in range(0, len(ids), 500):  # in chunks: a county's blocks hold more persons than SQLite takes parameters
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         people = {p.id: p for p in Person.select(Person, Household).join(Household).where(Person.id.in_(chunk))}
         partners = sorted({o for pid in chunk for o in blocks[pid]})
         uid_of = {}
         for i in range(0, len(partners), 500):
-            uid_of.update(Person.select(Person.id, Person.uid).where(Person.id.in_(partners[i:i + 500])).tuples())
+            uid_of.update(Person.select(Person.id, Person.uid).where(Person.id.in_(partners[i : i + 500])).tuples())
         for pid in chunk:
             p = people.get(pid)
             if p is None or p.deleted:
                 continue
             wanted = {uid_of[o] for o in blocks[pid] if o in uid_of}
-            mother = next(iter(sql("SELECT m.id_number FROM birth b JOIN person m ON m.id = b.mother_id "
-                                   "WHERE b.child_id = ? AND b.deleted = 0 LIMIT 1", (p.id,))), ("",))[0]
-            found = candidates(p.id_number, name=p.name, sex=p.sex, birth_date=_date(p.birth_date),
-                               mother_id_number=mother or "", person_uid=p.uid, limit=200)
+            mother = next(
+                iter(
+                    sql(
+                        "SELECT m.id_number FROM birth b JOIN person m ON m.id = b.mother_id "
+                        "WHERE b.child_id = ? AND b.deleted = 0 LIMIT 1",
+                        (p.id,),
+                    )
+                ),
+                ("",),
+            )[0]
+            found = candidates(
+                p.id_number,
+                name=p.name,
+                sex=p.sex,
+                birth_date=_date(p.birth_date),
+                mother_id_number=mother or "",
+                person_uid=p.uid,
+                limit=200,
+            )
             for c in found:
                 if c.household_uid == p.household.uid and c.rule not in (RULE_SAME_ID, RULE_ID_EDIT):
                     continue  # two lines of one household born the same day are twins, not one person twice
@@ -466,8 +559,22 @@ class Merged:
     household_removed: bool
 
 
-FILLABLE = ("id_number", "sex", "birth_date", "ethnicity", "education", "marital_status", "phone", "former_names",
-            "hukou_place_code", "hukou_place_text", "residence_text", "work_unit", "wis_person_code", "gpl_person_code")
+FILLABLE = (
+    "id_number",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "education",
+    "marital_status",
+    "phone",
+    "former_names",
+    "hukou_place_code",
+    "hukou_place_text",
+    "residence_text",
+    "work_unit",
+    "wis_person_code",
+    "gpl_person_code",
+)
 """Fields the survivor takes from the duplicate where its own are empty."""
 
 
@@ -478,12 +585,16 @@ def merge_check(keep_uid: str, drop_uid: str) -> tuple[Person, Person]:
     person, two valid ID numbers or sexes that differ, a duplicate who heads a household with
     other members."""
     if keep_uid.startswith("ref:") or drop_uid.startswith("ref:"):
-        raise MergeRefused("外部名单记录不能合并（它不是本库的人员）：是同一人就用 hecha duplicates decide same 人员uid ref:N 记下")
-    live = Person.deleted == False  # noqa: E712
+        raise MergeRefused(
+            "外部名单记录不能合并（它不是本库的人员）：是同一人就用 hecha duplicates decide same 人员uid ref:N 记下"
+        )
+    live = Person.deleted == False
     keep = Person.get_or_none((Person.uid == keep_uid) & live)
     drop = Person.get_or_none((Person.uid == drop_uid) & live)
     if keep is None or drop is None:
-        raise MergeRefused(f"没有 uid 为 {keep_uid if keep is None else drop_uid} 的在册人员（已合并或删除？）：uid 见 hecha duplicates 的最后两列")
+        raise MergeRefused(
+            f"没有 uid 为 {keep_uid if keep is None else drop_uid} 的在册人员（已合并或删除？）：uid 见 hecha duplicates 的最后两列"
+        )
     if keep.id == drop.id:
         raise MergeRefused("保留的和删去的是同一条记录：请给出两个不同的 uid")
     if keep.id_number_18 and drop.id_number_18 and keep.id_number_18 != drop.id_number_18:
@@ -492,7 +603,9 @@ def merge_check(keep_uid: str, drop_uid: str) -> tuple[Person, Person]:
         raise MergeRefused("两人的性别不同：先核对，改正后再合并")
     others = Person.select().where((Person.household == drop.household) & live & (Person.id != drop.id))
     if drop.relation_to_head == RELATION_HEAD and others.exists():
-        raise MergeRefused(f"{drop.name} 是户 {drop.household.household_code} 的户主，户里还有别人：请先在户列表中改定户主，再合并")
+        raise MergeRefused(
+            f"{drop.name} 是户 {drop.household.household_code} 的户主，户里还有别人：请先在户列表中改定户主，再合并"
+        )
     return keep, drop
 
 
@@ -511,14 +624,17 @@ def merge_persons(keep_uid: str, drop_uid: str, *, operator: str | None = None, 
     from . import audit
     from .models import Migration, WomanFP
 
-    live = Person.deleted == False  # noqa: E712
+    live = Person.deleted == False
     keep, drop = merge_check(keep_uid, drop_uid)
     others = Person.select().where((Person.household == drop.household) & live & (Person.id != drop.id))
     reason = f"重复登记合并：{drop.name}（{drop.uid}）并入 {keep.name}（{keep.uid}）" + (f"；{note}" if note else "")
     moved, filled = 0, []
     try:
         with write_txn():
-            for b in Birth.select().where(((Birth.mother == drop.id) | (Birth.father == drop.id) | (Birth.child == drop.id)) & (Birth.deleted == False)):  # noqa: E712
+            for b in Birth.select().where(
+                ((Birth.mother == drop.id) | (Birth.father == drop.id) | (Birth.child == drop.id))
+                & (Birth.deleted == False)
+            ):
                 if b.mother_id == drop.id:  # a birth is recorded in the mother's household (section 四)
                     b.mother, b.household = keep.id, keep.household_id
                 if b.father_id == drop.id:
@@ -530,12 +646,12 @@ def merge_persons(keep_uid: str, drop_uid: str, *, operator: str | None = None, 
                     b.father, b.father_name, b.father_id_number = None, father.name, father.id_number
                 audit.save(b, reason=reason, operator=operator)
                 moved += 1
-            for g in Migration.select().where((Migration.person == drop.id) & (Migration.deleted == False)):  # noqa: E712
+            for g in Migration.select().where((Migration.person == drop.id) & (Migration.deleted == False)):
                 g.person = keep.id
                 audit.save(g, reason=reason, operator=operator)
                 moved += 1
-            has_page = WomanFP.select().where((WomanFP.person == keep.id) & (WomanFP.deleted == False)).exists()  # noqa: E712
-            for w in WomanFP.select().where((WomanFP.person == drop.id) & (WomanFP.deleted == False)):  # noqa: E712
+            has_page = WomanFP.select().where((WomanFP.person == keep.id) & (WomanFP.deleted == False)).exists()
+            for w in WomanFP.select().where((WomanFP.person == drop.id) & (WomanFP.deleted == False)):
                 if has_page:
                     audit.tombstone(w, reason=reason, operator=operator)
                 else:
@@ -587,7 +703,7 @@ def ref_candidates(
     born = birth_date or (info.birth_date if info and info.birth_date else None)
     sex = sex or (info.sex if info and info.ok else "")
     keys = name_keys(name) if name and not unnamed_child(name) else None
-    live = (ImportBatch.status == "active")
+    live = ImportBatch.status == "active"
     found: dict[int, dict[str, int]] = {}
 
     def hit(rid: int, rule: str, score: int) -> None:
@@ -596,11 +712,20 @@ def ref_candidates(
 
     base = RefRecord.select(RefRecord.id).join(ImportBatch)
     if info and info.number_18:
-        for rid, their_name, theirs in base.select(RefRecord.id, RefRecord.name, RefRecord.birth_date).where(
-                (RefRecord.id_number_18 == info.number_18) & live).tuples():
+        for rid, their_name, theirs in (
+            base.select(RefRecord.id, RefRecord.name, RefRecord.birth_date)
+            .where((RefRecord.id_number_18 == info.number_18) & live)
+            .tuples()
+        ):
             # as for persons: another name and another birth date is most often a child given a parent's number
-            other = keys and their_name and name_keys(their_name).homophone_keys != keys.homophone_keys and born and theirs \
+            other = (
+                keys
+                and their_name
+                and name_keys(their_name).homophone_keys != keys.homophone_keys
+                and born
+                and theirs
                 and theirs != born.isoformat()
+            )
             hit(rid, RULE_SAME_ID, 60 if other else 100)
     if keys and born:
         lo, hi = (born - dt.timedelta(days=DAYS_NEAR)).isoformat(), (born + dt.timedelta(days=DAYS_NEAR)).isoformat()
@@ -610,19 +735,33 @@ def ref_candidates(
                 JOIN import_batch b ON b.id = r.batch_id
                 WHERE (r.birth_date BETWEEN ? AND ? OR r.birth_date = ?) AND b.status = 'active'
                   AND k.kind = 'h' AND +k.key IN ({", ".join("?" * len(keys.homophone_keys))})""",
-            [lo, hi, other_way.isoformat() if other_way else lo, *keys.homophone_keys])
+            [lo, hi, other_way.isoformat() if other_way else lo, *keys.homophone_keys],
+        )
         for rid, theirs, their_name in rows:
             close = _date_rule(born, theirs)
             if close:
                 hit(rid, RULE_HOMOPHONE, close[0] + (5 if name_keys(their_name).simplified == keys.simplified else 0))
-        for rid, their_name in base.select(RefRecord.id, RefRecord.name).where((RefRecord.birth_date == born.isoformat()) & live).tuples():
+        for rid, their_name in (
+            base.select(RefRecord.id, RefRecord.name).where((RefRecord.birth_date == born.isoformat()) & live).tuples()
+        ):
             if their_name and one_char_apart(keys.simplified, name_keys(their_name).simplified):
                 hit(rid, RULE_NAME_SIMILAR, 75)
     mother = idnumber.parse(mother_id_number) if mother_id_number else None
     if mother and mother.number and born:
-        lo, hi = (born - dt.timedelta(days=DAYS_MOTHER)).isoformat(), (born + dt.timedelta(days=DAYS_MOTHER)).isoformat()
-        rows = base.select(RefRecord.id).where(RefRecord.mother_id_number.in_({mother.number, mother.number_18} - {""})
-                                               & (RefRecord.birth_date >= lo) & (RefRecord.birth_date <= hi) & live).tuples()
+        lo, hi = (
+            (born - dt.timedelta(days=DAYS_MOTHER)).isoformat(),
+            (born + dt.timedelta(days=DAYS_MOTHER)).isoformat(),
+        )
+        rows = (
+            base.select(RefRecord.id)
+            .where(
+                RefRecord.mother_id_number.in_({mother.number, mother.number_18} - {""})
+                & (RefRecord.birth_date >= lo)
+                & (RefRecord.birth_date <= hi)
+                & live
+            )
+            .tuples()
+        )
         for (rid,) in rows:
             hit(rid, RULE_MOTHER, 75)
     if not found:
@@ -633,7 +772,9 @@ def ref_candidates(
     ids = list(found)
     rows = RefRecord._meta.database.execute_sql(  # the columns needed, in plain SQL (see candidates())
         f"""SELECT r.id, r.source, r.name, r.id_number, r.id_number_18, r.sex, r.birth_date, r.row_no, b.file_name
-            FROM ref_record r JOIN import_batch b ON b.id = r.batch_id WHERE r.id IN ({", ".join("?" * len(ids))})""", ids)
+            FROM ref_record r JOIN import_batch b ON b.id = r.batch_id WHERE r.id IN ({", ".join("?" * len(ids))})""",
+        ids,
+    )
     for rid, source, their_name, number, number_18, their_sex, their_born, row_no, file_name in rows:
         if sex and their_sex and their_sex != sex and RULE_SAME_ID not in found[rid]:
             continue
@@ -643,12 +784,23 @@ def ref_candidates(
         best = max(rules, key=rules.get)
         list_name = sources.get(source, source)
         differs = _differs(keys, info, born, sex, their_name, number, number_18, their_born, their_sex)
-        out.append(Candidate(
-            person_uid=f"ref:{rid}", name=their_name, id_number=number, sex=their_sex, birth_date=their_born,
-            household_code="", household_uid="", village_name=f"{list_name} {file_name} 第{row_no}行",
-            rule=best, differs=differs, score=rules[best], rules=tuple(sorted(rules, key=rules.get, reverse=True)),
-            source=list_name,
-        ))
+        out.append(
+            Candidate(
+                person_uid=f"ref:{rid}",
+                name=their_name,
+                id_number=number,
+                sex=their_sex,
+                birth_date=their_born,
+                household_code="",
+                household_uid="",
+                village_name=f"{list_name} {file_name} 第{row_no}行",
+                rule=best,
+                differs=differs,
+                score=rules[best],
+                rules=tuple(sorted(rules, key=rules.get, reverse=True)),
+                source=list_name,
+            )
+        )
     out.sort(key=lambda c: -c.score)
     return out[:limit]
 
@@ -674,12 +826,16 @@ def _ref_blocks() -> dict[int, set[int]]:
         SELECT k.key AS key, r.birth_date AS born, r.id AS rid FROM ref_key k JOIN ref_record r ON r.id = k.record_id
         JOIN import_batch b ON b.id = r.batch_id WHERE k.kind = 'h' AND b.status = 'active' AND r.birth_date != ''""")
     db.execute_sql("CREATE INDEX temp.ref_key_born_key ON ref_key_born (key, born)")
-    homophone = [f"""SELECT p.id, r.id, p.name, r.name, p.birth_date, r.birth_date, p.id_number_18, r.id_number_18
+    homophone = [
+        f"""SELECT p.id, r.id, p.name, r.name, p.birth_date, r.birth_date, p.id_number_18, r.id_number_18
         FROM person_key kp JOIN person p ON p.id = kp.person_id JOIN ref_key_born t ON t.key = kp.key AND {near}
         JOIN ref_record r ON r.id = t.rid
-        WHERE kp.kind = 'h' AND p.deleted = 0 AND p.birth_date != ''""" for near in (  # two queries: an OR would not use the index's date
-        f"t.born BETWEEN date(p.birth_date, '-{DAYS_NEAR} days') AND date(p.birth_date, '+{DAYS_NEAR} days')",
-        "t.born = substr(p.birth_date, 1, 5) || substr(p.birth_date, 9, 2) || '-' || substr(p.birth_date, 6, 2)")]
+        WHERE kp.kind = 'h' AND p.deleted = 0 AND p.birth_date != ''"""
+        for near in (  # two queries: an OR would not use the index's date
+            f"t.born BETWEEN date(p.birth_date, '-{DAYS_NEAR} days') AND date(p.birth_date, '+{DAYS_NEAR} days')",
+            "t.born = substr(p.birth_date, 1, 5) || substr(p.birth_date, 9, 2) || '-' || substr(p.birth_date, 6, 2)",
+        )
+    ]
     for sql in (same_id, *homophone):
         for pid, rid, p_name, r_name, p_born, r_born, p_id, r_id in db.execute_sql(sql):
             if p_id and r_id and p_id != r_id and not one_edit(p_id, r_id):
@@ -698,14 +854,20 @@ def ref_pairs(*, min_score: int = WARN_SCORE, limit: int = 500) -> list[Pair]:
     blocks = _ref_blocks()
     if not blocks:
         return []
-    decisions = {(a, b): d for a, b, d in MatchDecision.select(MatchDecision.a_uid, MatchDecision.b_uid, MatchDecision.decision)
-                 .where(MatchDecision.b_uid.startswith("ref:")).tuples()}
+    decisions = {
+        (a, b): d
+        for a, b, d in MatchDecision.select(MatchDecision.a_uid, MatchDecision.b_uid, MatchDecision.decision)
+        .where(MatchDecision.b_uid.startswith("ref:"))
+        .tuples()
+    }
     out: list[Pair] = []
     ids = list(blocks)
     for start in range(0, len(ids), 500):
-        for p in Person.select(Person, Household).join(Household).where(Person.id.in_(ids[start:start + 500])):
+        for p in Person.select(Person, Household).join(Household).where(Person.id.in_(ids[start : start + 500])):
             wanted = {f"ref:{r}" for r in blocks[p.id]}
-            for c in ref_candidates(p.id_number, name=p.name, sex=p.sex, birth_date=_date(p.birth_date), person_uid=p.uid, limit=200):
+            for c in ref_candidates(
+                p.id_number, name=p.name, sex=p.sex, birth_date=_date(p.birth_date), person_uid=p.uid, limit=200
+            ):
                 if c.person_uid in wanted and c.score >= min_score:
                     decision = decisions.get(tuple(sorted((p.uid, c.person_uid))), "")
                     out.append(Pair(p.uid, p.name, p.id_number, p.birth_date, p.household.household_code, c, decision))

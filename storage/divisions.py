@@ -9,9 +9,9 @@ in NBS usage; here they are kept short, as in GB/T 2260.
 from __future__ import annotations
 
 import lzma
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "divisions-nbs-2023.tsv.xz"
 SOURCE = "NBS 统计用区划代码 2023"

@@ -201,29 +201,98 @@ def shown_facts(m: MemberInput) -> tuple[str, str]:
 # How input fields map to columns. Plain fields copy as they are; dates go from the typed form to an
 # ISO date plus a ``<name>_prec`` column. A test checks that these cover every column of the models.
 COPY = {
-    "household": (("household_kind", "hukou_type", "police_hukou_no", "phone", "surveyor", "respondent"), ("survey_date",)),
+    "household": (
+        ("household_kind", "hukou_type", "police_hukou_no", "phone", "surveyor", "respondent"),
+        ("survey_date",),
+    ),
     "person": (
-        ("relation_to_head", "ethnicity", "residence_status", "hukou_place_text", "former_names", "id_type", "education",
-         "marital_status", "hukou_type", "hukou_place_code", "residence_code", "residence_text", "spouse_name",
-         "spouse_id_number", "work_unit", "is_staff", "phone", "only_child_cert_no", "vital_status", "exit_reason",
-         "wis_person_code", "gpl_person_code"),
+        (
+            "relation_to_head",
+            "ethnicity",
+            "residence_status",
+            "hukou_place_text",
+            "former_names",
+            "id_type",
+            "education",
+            "marital_status",
+            "hukou_type",
+            "hukou_place_code",
+            "residence_code",
+            "residence_text",
+            "spouse_name",
+            "spouse_id_number",
+            "work_unit",
+            "is_staff",
+            "phone",
+            "only_child_cert_no",
+            "vital_status",
+            "exit_reason",
+            "wis_person_code",
+            "gpl_person_code",
+        ),
         ("first_marriage_date", "marital_change_date", "only_child_cert_date", "vital_date"),
     ),
     "woman_fp": (
-        ("contraception", "contraception_org_type", "no_contraception_reason", "pregnancy_status", "boys", "girls", "birth_permit_no"),
+        (
+            "contraception",
+            "contraception_org_type",
+            "no_contraception_reason",
+            "pregnancy_status",
+            "boys",
+            "girls",
+            "birth_permit_no",
+        ),
         ("contraception_start", "contraception_end", "pregnancy_date"),
     ),
     "birth": (
-        ("birth_order", "outcome", "birth_place_kind", "policy_attribute", "plurality", "plurality_index", "hukou_registered",
-         "vaccination_card_no", "school_name", "child_status", "father_name", "father_id_number", "birth_time", "delivery_org",
-         "birth_order_couple", "policy_basis", "adopted", "health_status", "wis_reported", "wis_report_period", "finding",
-         "finding_note", "evidence", "finding_by"),
+        (
+            "birth_order",
+            "outcome",
+            "birth_place_kind",
+            "policy_attribute",
+            "plurality",
+            "plurality_index",
+            "hukou_registered",
+            "vaccination_card_no",
+            "school_name",
+            "child_status",
+            "father_name",
+            "father_id_number",
+            "birth_time",
+            "delivery_org",
+            "birth_order_couple",
+            "policy_basis",
+            "adopted",
+            "health_status",
+            "wis_reported",
+            "wis_report_period",
+            "finding",
+            "finding_note",
+            "evidence",
+            "finding_by",
+        ),
         ("hukou_date",),
     ),
     "migration": (
-        ("direction", "hukou_place_code", "from_code", "to_code", "current_address", "reason", "category", "work_unit", "housing",
-         "mb_cert_no", "mb_cert_issuer", "cert_status", "contraception", "pregnancy_status", "children_count", "gpl_record_id",
-         "close_reason"),
+        (
+            "direction",
+            "hukou_place_code",
+            "from_code",
+            "to_code",
+            "current_address",
+            "reason",
+            "category",
+            "work_unit",
+            "housing",
+            "mb_cert_no",
+            "mb_cert_issuer",
+            "cert_status",
+            "contraception",
+            "pregnancy_status",
+            "children_count",
+            "gpl_record_id",
+            "close_reason",
+        ),
         ("move_date", "return_date", "mb_cert_date", "youngest_child_birth_date", "closed_date"),
     ),
 }
@@ -244,8 +313,20 @@ class FormDataError(OperatorError, TypeError):
     (``members[0].name``) and what it should be."""
 
 
-_SCALARS = {"str": (str,), "int": (int,), "bool": (bool,), "int | None": (int, type(None)), "str | None": (str, type(None))}
-_WORDS = {"str": "文字", "int": "整数", "bool": "true 或 false", "int | None": "整数或 null", "str | None": "文字或 null"}
+_SCALARS = {
+    "str": (str,),
+    "int": (int,),
+    "bool": (bool,),
+    "int | None": (int, type(None)),
+    "str | None": (str, type(None)),
+}
+_WORDS = {
+    "str": "文字",
+    "int": "整数",
+    "bool": "true 或 false",
+    "int | None": "整数或 null",
+    "str | None": "文字或 null",
+}
 
 
 def _build(cls, d: Any, path: str):
@@ -257,7 +338,9 @@ def _build(cls, d: Any, path: str):
     known = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(d) - set(known))
     if unknown:
-        raise FormDataError(f"{path or '登记表'} 没有这些字段：{'、'.join(unknown)}（以 hecha household show 打印的为准）")
+        raise FormDataError(
+            f"{path or '登记表'} 没有这些字段：{'、'.join(unknown)}（以 hecha household show 打印的为准）"
+        )
     values: dict[str, Any] = {}
     for name, value in d.items():
         kind = str(known[name].type)
@@ -271,7 +354,11 @@ def _build(cls, d: Any, path: str):
                 raise FormDataError(f"{where} 应为文字的列表")
             values[name] = set(value)
         elif kind.startswith("list["):
-            item = {"list[MemberInput]": MemberInput, "list[BirthInput]": BirthInput, "list[MigrationInput]": MigrationInput}.get(kind)
+            item = {
+                "list[MemberInput]": MemberInput,
+                "list[BirthInput]": BirthInput,
+                "list[MigrationInput]": MigrationInput,
+            }.get(kind)
             if item is None or not isinstance(value, list):
                 raise FormDataError(f"{where} 应为列表")
             values[name] = [_build(item, v, f"{where}[{i}]") for i, v in enumerate(value)]

@@ -149,8 +149,6 @@ def village_codes() -> set[str]:
     return {d.code for d in AdminDivision.select(AdminDivision.code).where(AdminDivision.level == 5)}
 
 
-
-
 def dup_key(m: MemberInput) -> str:
     """What a duplicate confirmation is kept under for a member: the ID number, else the name."""
     return m.id_number.strip().upper() or "name:" + normalize(m.name)
@@ -164,8 +162,18 @@ def duplicate_hits(h: HouseholdInput) -> dict[int, list[Candidate]]:
         if not (m.id_number or m.name):
             continue
         born = h.member_birth_date(i) if (m.birth_date or m.id_number) else None
-        found = [c for c in candidates(m.id_number, name=m.name, sex=h.member_sex(i), birth_date=born, person_uid=m.uid,
-                                       exclude_household_uid=h.uid) if c.score >= WARN_SCORE]
+        found = [
+            c
+            for c in candidates(
+                m.id_number,
+                name=m.name,
+                sex=h.member_sex(i),
+                birth_date=born,
+                person_uid=m.uid,
+                exclude_household_uid=h.uid,
+            )
+            if c.score >= WARN_SCORE
+        ]
         if found:
             out[i] = found
     return out
@@ -206,14 +214,24 @@ def _adopt(m: MemberInput, seq: int, hh: Household, emptied: list[Household]) ->
     :class:`ValidationFailed` for the head of a household that still has other members."""
     if not m.uid:
         return None
-    p = Person.get_or_none((Person.uid == m.uid) & (Person.deleted == False))  # noqa: E712
+    p = Person.get_or_none((Person.uid == m.uid) & (Person.deleted == False))
     if p is None:
         return None
     old = p.household
-    others = Person.select().where((Person.household == old) & (Person.deleted == False) & (Person.id != p.id))  # noqa: E712
+    others = Person.select().where((Person.household == old) & (Person.deleted == False) & (Person.id != p.id))
     if p.relation_to_head == RELATION_HEAD and others.exists():
-        raise ValidationFailed([Finding("link.head", ERROR, "member", seq - 1, "name",
-                                        f"{p.name} 是户 {old.household_code} 的户主，户里还有别人：先在那一户改定户主，再把此人转入本户")])
+        raise ValidationFailed(
+            [
+                Finding(
+                    "link.head",
+                    ERROR,
+                    "member",
+                    seq - 1,
+                    "name",
+                    f"{p.name} 是户 {old.household_code} 的户主，户里还有别人：先在那一户改定户主，再把此人转入本户",
+                )
+            ]
+        )
     p.household = hh
     emptied.append(old)
     return p
@@ -273,9 +291,19 @@ def save_household(
         _to_row("household", h, hh)
         audit.save(hh, reason=reason, operator=operator)
 
-        kept_people = {p.uid: p for p in hh.members.where(Person.deleted == False)} if hh.id else {}  # noqa: E712
-        kept_fp = {w.uid: w for w in WomanFP.select().where(WomanFP.person.in_([p.id for p in kept_people.values()]) & (WomanFP.deleted == False))}  # noqa: E712
-        kept_mig = {g.uid: g for g in Migration.select().where(Migration.person.in_([p.id for p in kept_people.values()]) & (Migration.deleted == False))}  # noqa: E712
+        kept_people = {p.uid: p for p in hh.members.where(Person.deleted == False)} if hh.id else {}
+        kept_fp = {
+            w.uid: w
+            for w in WomanFP.select().where(
+                WomanFP.person.in_([p.id for p in kept_people.values()]) & (WomanFP.deleted == False)
+            )
+        }
+        kept_mig = {
+            g.uid: g
+            for g in Migration.select().where(
+                Migration.person.in_([p.id for p in kept_people.values()]) & (Migration.deleted == False)
+            )
+        }
         people: list[Person] = []
         emptied: list[Household] = []
         for seq, m in enumerate(h.members, start=1):
@@ -293,13 +321,26 @@ def save_household(
             _to_row("person", m, p)
             why = reason
             if i_hits := hits.get(seq - 1):
-                why = (reason + "；" if reason else "") + "重号警告已确认：" + "、".join(f"{c.person_uid}（{c.rule_text}）" for c in i_hits)
+                why = (
+                    (reason + "；" if reason else "")
+                    + "重号警告已确认："
+                    + "、".join(f"{c.person_uid}（{c.rule_text}）" for c in i_hits)
+                )
             audit.save(p, reason=why, operator=operator)
             m.uid = p.uid
             people.append(p)
-            for c in hits.get(seq - 1, []) if remember_different else []:  # saved past the warning: not raised again (the same ID stays 待查)
-                decide_pair(p.uid, c.person_uid, "unsure" if c.rule == RULE_SAME_ID else "different", rule=c.rule, score=c.score,
-                            who=operator or "", note="录入时确认保存")
+            for c in (
+                hits.get(seq - 1, []) if remember_different else []
+            ):  # saved past the warning: not raised again (the same ID stays 待查)
+                decide_pair(
+                    p.uid,
+                    c.person_uid,
+                    "unsure" if c.rule == RULE_SAME_ID else "different",
+                    rule=c.rule,
+                    score=c.score,
+                    who=operator or "",
+                    note="录入时确认保存",
+                )
             if m.fp is not None:
                 w = kept_fp.pop(m.fp.uid) if m.fp.uid in kept_fp else WomanFP(person=p)
                 w.person = p
@@ -313,7 +354,7 @@ def save_household(
                 audit.save(row, reason=reason, operator=operator)
                 g.uid = row.uid
 
-        kept_births = {b.uid: b for b in hh.births.where(Birth.deleted == False)} if hh.id else {}  # noqa: E712
+        kept_births = {b.uid: b for b in hh.births.where(Birth.deleted == False)} if hh.id else {}
         for b in h.births:
             row = kept_births.pop(b.uid) if b.uid in kept_births else Birth(household=hh)
             row.mother = people[b.mother - 1]
@@ -333,7 +374,7 @@ def save_household(
         for stale in [*kept_births.values(), *kept_fp.values(), *kept_mig.values(), *kept_people.values()]:
             audit.tombstone(stale, reason=reason or "从登记表删除", operator=operator)
         for old in emptied:
-            if not Person.select().where((Person.household == old) & (Person.deleted == False)).exists():  # noqa: E712
+            if not Person.select().where((Person.household == old) & (Person.deleted == False)).exists():
                 audit.tombstone(old, reason="户内人员均已转出（同一人转入他户）", operator=operator)
         index_persons([*people, *kept_people.values()])
     h.uid, h.serial = hh.uid, hh.serial
@@ -345,8 +386,15 @@ class FormRefused(OperatorError):
     message says what, where and how to go on."""
 
 
-def save_form(data: dict, *, new: bool, confirm_warnings: bool = False, confirm_duplicates: bool = False,
-              operator: str | None = None, today: dt.date | None = None) -> Household:
+def save_form(
+    data: dict,
+    *,
+    new: bool,
+    confirm_warnings: bool = False,
+    confirm_duplicates: bool = False,
+    operator: str | None = None,
+    today: dt.date | None = None,
+) -> Household:
     """Save a form given as :func:`storage.forms.form_to_dict`'s data (what ``hecha household show``
     prints) through :func:`save_household`, as the form's screen saves it: the same checks, the
     warnings confirmed only when ``confirm_warnings`` (recorded on each record, as the screen's Y
@@ -361,8 +409,10 @@ def save_form(data: dict, *, new: bool, confirm_warnings: bool = False, confirm_
         raise FormRefused(f"这张表已有 uid {h.uid}（已登记的户）：修改用 hecha household edit")
     if not new and not h.uid:
         raise FormRefused("修改需要已登记户的 uid：先用 hecha household show 户编码 取出这张表")
-    if not new and not Household.select().where((Household.uid == h.uid) & (Household.deleted == False)).exists():  # noqa: E712
-        raise FormRefused(f"没有 uid 为 {h.uid} 的在册户（已删除，或表来自别的数据库）：用 hecha household show 户编码 重新取出")
+    if not new and not Household.select().where((Household.uid == h.uid) & (Household.deleted == False)).exists():
+        raise FormRefused(
+            f"没有 uid 为 {h.uid} 的在册户（已删除，或表来自别的数据库）：用 hecha household show 户编码 重新取出"
+        )
     confirmed = frozenset(dup_key(m) for m in h.members) if confirm_duplicates else frozenset()
     for _ in range(2):
         try:
@@ -385,32 +435,42 @@ def person_card(id_or_uid: str) -> list[str]:
     Raises :class:`PersonUnknown`."""
     from .codes import code_list
 
-    p = find_person(id_or_uid) or Person.get_or_none((Person.uid == id_or_uid) & (Person.deleted == False))  # noqa: E712
+    p = find_person(id_or_uid) or Person.get_or_none((Person.uid == id_or_uid) & (Person.deleted == False))
     if p is None:
         raise PersonUnknown(f"没有身份证号或 uid 为 {id_or_uid} 的在册人员。")
 
     def named(list_id: str, code: str) -> str:
         return f"{code} {code_list(list_id).name(code)}".strip() if code else "—"
 
-    lines = [f"{p.name}  {p.id_number}  户编码 {p.household.household_code}  第{p.seq}人  版本 {p.version}",
-             f"  性别 {named('sex', p.sex)}  出生 {p.birth_date.replace('-', '')}  关系 {named('relation', p.relation_to_head)}  "
-             f"民族 {named('ethnicity', p.ethnicity)}",
-             f"  婚姻 {named('marital_status', p.marital_status)}  文化 {named('education', p.education)}  "
-             f"居住 {named('residence_status', p.residence_status)}  现状 {named('vital_status', p.vital_status)}"]
-    for label, value in (("户籍地", p.hukou_place_text), ("现居住地", p.residence_text), ("工作单位", p.work_unit),
-                         ("初婚日期", p.first_marriage_date.replace("-", ""))):
+    lines = [
+        f"{p.name}  {p.id_number}  户编码 {p.household.household_code}  第{p.seq}人  版本 {p.version}",
+        f"  性别 {named('sex', p.sex)}  出生 {p.birth_date.replace('-', '')}  关系 {named('relation', p.relation_to_head)}  "
+        f"民族 {named('ethnicity', p.ethnicity)}",
+        f"  婚姻 {named('marital_status', p.marital_status)}  文化 {named('education', p.education)}  "
+        f"居住 {named('residence_status', p.residence_status)}  现状 {named('vital_status', p.vital_status)}",
+    ]
+    for label, value in (
+        ("户籍地", p.hukou_place_text),
+        ("现居住地", p.residence_text),
+        ("工作单位", p.work_unit),
+        ("初婚日期", p.first_marriage_date.replace("-", "")),
+    ):
         if value:
             lines.append(f"  {label} {value}")
-    for w in WomanFP.select().where((WomanFP.person == p) & (WomanFP.deleted == False)):  # noqa: E712
-        lines.append(f"  育龄妇女：节育措施 {named('contraception', w.contraception)}  措施日期 {w.contraception_start.replace('-', '') or '—'}")
-    for g in Migration.select().where((Migration.person == p) & (Migration.deleted == False)):  # noqa: E712
-        lines.append(f"  流动：{named('migration_direction', g.direction)}  {g.move_date.replace('-', '')[:6]}  {g.current_address}")
+    for w in WomanFP.select().where((WomanFP.person == p) & (WomanFP.deleted == False)):
+        lines.append(
+            f"  育龄妇女：节育措施 {named('contraception', w.contraception)}  措施日期 {w.contraception_start.replace('-', '') or '—'}"
+        )
+    for g in Migration.select().where((Migration.person == p) & (Migration.deleted == False)):
+        lines.append(
+            f"  流动：{named('migration_direction', g.direction)}  {g.move_date.replace('-', '')[:6]}  {g.current_address}"
+        )
     return lines
 
 
 def load_household(uid: str) -> HouseholdInput:
     """The saved household ``uid`` as a form to edit. Raises ``Household.DoesNotExist``."""
-    hh = Household.get((Household.uid == uid) & (Household.deleted == False))  # noqa: E712
+    hh = Household.get((Household.uid == uid) & (Household.deleted == False))
     return load_households([hh])[0]
 
 
@@ -423,7 +483,7 @@ def registered_member(household_uid: str, person_uid: str) -> MemberInput:
     (同一人): the line's fields as saved, sex and birth date as keyed, her woman's and migration pages
     left with her record (they move with her when the form is saved). Raises :class:`NotRegistered`
     when the household or the person in it is no longer there."""
-    hh = Household.get_or_none((Household.uid == household_uid) & (Household.deleted == False))  # noqa: E712
+    hh = Household.get_or_none((Household.uid == household_uid) & (Household.deleted == False))
     if hh is None:
         raise NotRegistered("已登记的这一户已不存在：请照纸表录入")
     person = next((m for m in load_households([hh])[0].members if m.uid == person_uid), None)
@@ -437,15 +497,23 @@ def load_households(households: list[Household]) -> list[HouseholdInput]:
     """Saved households as forms, with four queries for the whole list (members, pages, episodes,
     births), so a check of 50,000 households does not run a query per household."""
     ids = [hh.id for hh in households]
-    live = Person.deleted == False  # noqa: E712
+    live = Person.deleted == False
     people = list(Person.select().where(Person.household.in_(ids) & live).order_by(Person.household, Person.seq))
     person_ids = [p.id for p in people]
-    fps = {w.person_id: w for w in WomanFP.select().where(WomanFP.person.in_(person_ids) & (WomanFP.deleted == False))}  # noqa: E712
+    fps = {w.person_id: w for w in WomanFP.select().where(WomanFP.person.in_(person_ids) & (WomanFP.deleted == False))}
     migs: dict[int, list[Migration]] = {}
-    for g in Migration.select().where(Migration.person.in_(person_ids) & (Migration.deleted == False)).order_by(Migration.move_date):  # noqa: E712
+    for g in (
+        Migration.select()
+        .where(Migration.person.in_(person_ids) & (Migration.deleted == False))
+        .order_by(Migration.move_date)
+    ):
         migs.setdefault(g.person_id, []).append(g)
     births: dict[int, list[Birth]] = {}
-    for b in Birth.select().where(Birth.household.in_(ids) & (Birth.deleted == False)).order_by(Birth.birth_date, Birth.plurality_index):  # noqa: E712
+    for b in (
+        Birth.select()
+        .where(Birth.household.in_(ids) & (Birth.deleted == False))
+        .order_by(Birth.birth_date, Birth.plurality_index)
+    ):
         births.setdefault(b.household_id, []).append(b)
     by_household: dict[int, list[Person]] = {}
     for p in people:
@@ -505,17 +573,35 @@ def find_person(id_number: str) -> Person | None:
     key = info.number_18 or info.number
     return (
         Person.select()
-        .where(((Person.id_number_18 == key) | (Person.id_number == info.number)) & (Person.deleted == False))  # noqa: E712
+        .where(((Person.id_number_18 == key) | (Person.id_number == info.number)) & (Person.deleted == False))
         .first()
     )
 
 
-EDITABLE_PERSON_FIELDS = ("name", "relation_to_head", "ethnicity", "residence_status", "hukou_place_text", "marital_status",
-                          "education", "work_unit", "residence_text", "vital_status", "vital_date", "first_marriage_date", "phone")
+EDITABLE_PERSON_FIELDS = (
+    "name",
+    "relation_to_head",
+    "ethnicity",
+    "residence_status",
+    "hukou_place_text",
+    "marital_status",
+    "education",
+    "work_unit",
+    "residence_text",
+    "vital_status",
+    "vital_date",
+    "first_marriage_date",
+    "phone",
+)
 
 
 def update_person(
-    id_number: str, changes: dict[str, str], *, reason: str = "", operator: str | None = None, confirm_warnings: bool = False
+    id_number: str,
+    changes: dict[str, str],
+    *,
+    reason: str = "",
+    operator: str | None = None,
+    confirm_warnings: bool = False,
 ) -> Person:
     """Change fields of the person with ``id_number`` through the household form's validation.
 
@@ -559,12 +645,17 @@ def list_households(prefix: str = "", *, offset: int = 0, limit: int = 200) -> l
     """Live households whose code starts with ``prefix``, in code order, one page from SQL."""
     from peewee import fn
 
-    query = Household.select().where(Household.deleted == False)  # noqa: E712
+    query = Household.select().where(Household.deleted == False)
     if prefix:
         query = query.where(Household.household_code.startswith(prefix))
     rows = list(query.order_by(Household.household_code).offset(offset).limit(limit))
     ids = [h.id for h in rows]
-    live = Person.household.in_(ids) & (Person.deleted == False)  # noqa: E712
-    heads = {p.household_id: p.name for p in Person.select(Person.household, Person.name).where(live & (Person.relation_to_head == RELATION_HEAD))}
+    live = Person.household.in_(ids) & (Person.deleted == False)
+    heads = {
+        p.household_id: p.name
+        for p in Person.select(Person.household, Person.name).where(live & (Person.relation_to_head == RELATION_HEAD))
+    }
     counts = dict(Person.select(Person.household, fn.COUNT(Person.id)).where(live).group_by(Person.household).tuples())
-    return [HouseholdRow(h.uid, h.household_code, heads.get(h.id, ""), counts.get(h.id, 0), h.address_detail) for h in rows]
+    return [
+        HouseholdRow(h.uid, h.household_code, heads.get(h.id, ""), counts.get(h.id, 0), h.address_detail) for h in rows
+    ]

@@ -25,8 +25,7 @@ CHECK_CHARS = "10X98765432"
 # Province-level codes of GB/T 2260 plus 71 Taiwan, 81 Hong Kong, 82 Macao (residence permits use
 # 810000/820000/830000, so 83 is accepted too).
 PROVINCES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65"
-    " 71 81 82 83".split()
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
 )
 
 OK = "ok"

@@ -635,4 +635,3 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     VisitResult,
     AnnualReport,
 )
-

@@ -7,7 +7,7 @@ without an import circle through the duplicate search (issue 13).
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .models import Person, PersonKey
 from .names import name_keys
@@ -30,21 +30,24 @@ def index_persons(people: Iterable[Person]) -> None:
         rows.extend((p.id, "f", k) for k in keys.fuzzy_keys)
     if rows:
         PersonKey._meta.database.connection().executemany(
-            'INSERT INTO "person_key" ("person_id", "kind", "key") VALUES (?, ?, ?)', rows)
+            'INSERT INTO "person_key" ("person_id", "kind", "key") VALUES (?, ?, ?)', rows
+        )
 
 
 def index_uids(uids: Iterable[str]) -> None:
     """Name keys for the persons with these uids (the county merge calls it for what it wrote)."""
     uids = list(uids)
     for i in range(0, len(uids), 5000):
-        index_persons(Person.select().where(Person.uid.in_(uids[i:i + 5000])))
+        index_persons(Person.select().where(Person.uid.in_(uids[i : i + 5000])))
 
 
 def index_all(page: int = 5000) -> int:
     """Name keys for every live person, in pages (schema 6's migration); returns how many."""
     done, last = 0, 0
     while True:
-        people = list(Person.select().where((Person.id > last) & (Person.deleted == False)).order_by(Person.id).limit(page))  # noqa: E712
+        people = list(
+            Person.select().where((Person.id > last) & (Person.deleted == False)).order_by(Person.id).limit(page)
+        )
         if not people:
             return done
         index_persons(people)

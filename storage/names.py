@@ -32,12 +32,38 @@ COMPOUND_SURNAMES = frozenset(
 """Two-character surnames (《百家姓》 and the common ones in registers), simplified and traditional."""
 
 SURNAME_READINGS: dict[str, tuple[str, ...]] = {
-    "单": ("shan", "dan", "chan"), "曾": ("zeng", "ceng"), "解": ("xie", "jie"), "仇": ("qiu", "chou"),
-    "区": ("ou", "qu"), "朴": ("piao", "pu"), "查": ("zha", "cha"), "覃": ("qin", "tan"), "缪": ("miao", "mou", "miu"),
-    "盖": ("ge", "gai"), "乐": ("yue", "le"), "尉迟": ("yuchi", "weichi"), "万俟": ("moqi", "wanqi"), "长孙": ("zhangsun",),
-    "单于": ("chanyu", "shanyu"), "秘": ("bi", "mi"), "种": ("chong", "zhong"), "繁": ("po", "fan"), "员": ("yun", "yuan"),
-    "纪": ("ji",), "任": ("ren",), "华": ("hua",), "燕": ("yan",), "宁": ("ning",), "沈": ("shen",), "薄": ("bo",),
-    "重": ("chong", "zhong"), "卜": ("bu",), "句": ("gou", "ju"), "过": ("guo",), "翟": ("zhai", "di"), "隗": ("wei", "kui"),
+    "单": ("shan", "dan", "chan"),
+    "曾": ("zeng", "ceng"),
+    "解": ("xie", "jie"),
+    "仇": ("qiu", "chou"),
+    "区": ("ou", "qu"),
+    "朴": ("piao", "pu"),
+    "查": ("zha", "cha"),
+    "覃": ("qin", "tan"),
+    "缪": ("miao", "mou", "miu"),
+    "盖": ("ge", "gai"),
+    "乐": ("yue", "le"),
+    "尉迟": ("yuchi", "weichi"),
+    "万俟": ("moqi", "wanqi"),
+    "长孙": ("zhangsun",),
+    "单于": ("chanyu", "shanyu"),
+    "秘": ("bi", "mi"),
+    "种": ("chong", "zhong"),
+    "繁": ("po", "fan"),
+    "员": ("yun", "yuan"),
+    "纪": ("ji",),
+    "任": ("ren",),
+    "华": ("hua",),
+    "燕": ("yan",),
+    "宁": ("ning",),
+    "沈": ("shen",),
+    "薄": ("bo",),
+    "重": ("chong", "zhong"),
+    "卜": ("bu",),
+    "句": ("gou", "ju"),
+    "过": ("guo",),
+    "翟": ("zhai", "di"),
+    "隗": ("wei", "kui"),
 }
 """Readings of surnames whose pinyin as a surname differs from the character's usual (first) reading,
 the correct one first, then the readings a clerk may have heard (DATA.md "Names")."""
@@ -104,7 +130,9 @@ def _table() -> dict[str, str]:
     out = {}
     for code, readings in pinyin_dict.items():
         first = readings.split(",", 1)[0]
-        decomposed = unicodedata.normalize("NFD", first).replace("u\u0308", "v")  # ü (lǚ) → v, as pinyin input methods type it
+        decomposed = unicodedata.normalize("NFD", first).replace(
+            "u\u0308", "v"
+        )  # ü (lǚ) → v, as pinyin input methods type it
         out[chr(code)] = "".join(c for c in decomposed if not unicodedata.combining(c))
     return out
 
@@ -166,7 +194,7 @@ def name_keys(name: str) -> NameKeys:
         syllables = [readings[0], *given_syllables]
     else:
         syllables = [table.get(c) or c.lower() for c in surname] + given_syllables
-        readings = readings or ("".join(syllables[:len(surname)]),)
+        readings = readings or ("".join(syllables[: len(surname)]),)
     return NameKeys(
         norm=simple if simple == name else normalize(name),
         simplified=simple,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 from . import divisions
 from .db import DatabaseError, now_iso, open_db, write_txn
@@ -104,8 +104,12 @@ def find_villages(text: str) -> list[AdminDivision]:
     found = []
     for v in villages():
         initials = "".join(pinyin(c)[:1] for c in v.name)
-        if (v.code == text or (text.isdigit() and v.code.endswith(text)) or text in v.name
-                or (text.isascii() and text.isalpha() and initials.startswith(text.lower()))):
+        if (
+            v.code == text
+            or (text.isdigit() and v.code.endswith(text))
+            or text in v.name
+            or (text.isascii() and text.isalpha() and initials.startswith(text.lower()))
+        ):
             found.append(v)
     exact = [v for v in found if text in (v.code, v.name, short_name(v.name))]
     return exact or found
@@ -115,6 +119,7 @@ def village_resolver() -> Callable[[str], str]:
     """A function giving the 12-digit code of the office's village that a list's village cell names
     (its code, its name with or without 村民委员会/村委会/居委会, or the name without 村 or 社区),
     ``""`` when it names none or several. Built once per import: it holds the office's villages."""
+
     def core(name: str) -> str:
         base = short_name(name)
         for tail in ("社区", "村", "居"):

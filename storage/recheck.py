@@ -77,17 +77,26 @@ class RecheckError(OperatorError):
 # ---------------------------------------------------------------------------- choosing forms
 def _own_households():
     office = Office.get()
-    return Household.select().where((Household.deleted == False) & (Household.origin == office.code))  # noqa: E712
+    return Household.select().where((Household.deleted == False) & (Household.origin == office.code))
 
 
 def first_operator(household_uid: str) -> str:
     """Who keyed the household first: the first new-form entry in the keying log, else the first
     audit row of the household, else ``""``."""
-    entry = (EntryLog.select(EntryLog.operator).where((EntryLog.household_uid == household_uid) & (EntryLog.new_form == True))  # noqa: E712
-             .order_by(EntryLog.saved_at).first())
+    entry = (
+        EntryLog.select(EntryLog.operator)
+        .where((EntryLog.household_uid == household_uid) & (EntryLog.new_form == True))
+        .order_by(EntryLog.saved_at)
+        .first()
+    )
     if entry:
         return entry.operator
-    audit = AuditLog.select(AuditLog.operator).where((AuditLog.table == "household") & (AuditLog.uid == household_uid)).order_by(AuditLog.id).first()
+    audit = (
+        AuditLog.select(AuditLog.operator)
+        .where((AuditLog.table == "household") & (AuditLog.uid == household_uid))
+        .order_by(AuditLog.id)
+        .first()
+    )
     return audit.operator if audit else ""
 
 
@@ -96,9 +105,18 @@ def _choose(households: list[Household], plan: str, operator: str | None) -> lis
     rows = []
     with write_txn():
         for hh in households:
-            rows.append(Recheck.create(household_uid=hh.uid, form_no=hh.form_no, household_code=hh.household_code,
-                                       village_code=hh.village_code, first_operator=first_operator(hh.uid),
-                                       plan=plan, chosen_at=at, chosen_by=who))
+            rows.append(
+                Recheck.create(
+                    household_uid=hh.uid,
+                    form_no=hh.form_no,
+                    household_code=hh.household_code,
+                    village_code=hh.village_code,
+                    first_operator=first_operator(hh.uid),
+                    plan=plan,
+                    chosen_at=at,
+                    chosen_by=who,
+                )
+            )
     return rows
 
 
@@ -140,7 +158,9 @@ def nothing_to_choose() -> str:
     return "没有新的登记表可抽（抽过的不会再抽）"
 
 
-def choose_sample(per_village: int, *, seed: int | None = None, village: str = "", operator: str | None = None) -> list[Recheck]:
+def choose_sample(
+    per_village: int, *, seed: int | None = None, village: str = "", operator: str | None = None
+) -> list[Recheck]:
     """Choose ``per_village`` random forms in each village (all of them where a village has fewer),
     among forms not chosen before. The ``seed`` (drawn when not given) is kept in the plan
     (``sample:K:SEED``), so the same sample can be drawn again to check it. Raises
@@ -241,7 +261,13 @@ class Difference:
         return where_words(self.section, self.line, self.sub, name)
 
 
-CODED = {"household": HOUSEHOLD_CODES, "member": MEMBER_CODES, "woman": WOMAN_CODES, "migration": MIGRATION_CODES, "birth": BIRTH_CODES}
+CODED = {
+    "household": HOUSEHOLD_CODES,
+    "member": MEMBER_CODES,
+    "woman": WOMAN_CODES,
+    "migration": MIGRATION_CODES,
+    "birth": BIRTH_CODES,
+}
 
 
 def shown(section: str, field: str, value: str) -> str:
@@ -266,14 +292,31 @@ def compare(first: HouseholdInput, second: HouseholdInput) -> tuple[list[Differe
     diffs: list[Difference] = []
     compared = 0
     seen_lines: set[tuple[str, int, int]] = set()
-    for key in sorted(position, key=lambda k: (order[k[0]], k[1], sections[k[0]], k[2], k[3] != WHOLE_LINE, position[k])):
+    for key in sorted(
+        position, key=lambda k: (order[k[0]], k[1], sections[k[0]], k[2], k[3] != WHOLE_LINE, position[k])
+    ):
         section, line, sub, name = key
-        owner = (section, line, sub) if section in ("member", "migration", "birth") else ("member", line, 0) if section == "woman" else None
+        owner = (
+            (section, line, sub)
+            if section in ("member", "migration", "birth")
+            else ("member", line, 0)
+            if section == "woman"
+            else None
+        )
         if owner and (owner in lines_a) != (owner in lines_b):  # a whole line on one side only
             if owner not in seen_lines:
                 seen_lines.add(owner)
                 compared += 1
-                diffs.append(Difference(owner[0], owner[1], owner[2], WHOLE_LINE, a.get((*owner, WHOLE_LINE), ""), b.get((*owner, WHOLE_LINE), "")))
+                diffs.append(
+                    Difference(
+                        owner[0],
+                        owner[1],
+                        owner[2],
+                        WHOLE_LINE,
+                        a.get((*owner, WHOLE_LINE), ""),
+                        b.get((*owner, WHOLE_LINE), ""),
+                    )
+                )
             continue
         if name == WHOLE_LINE:
             continue
@@ -306,8 +349,10 @@ def record_second_keying(recheck_id: int, form: HouseholdInput, *, operator: str
     """
     row = pending(recheck_id)
     if form.uid and form.uid != row.household_uid:
-        raise RecheckError(f"这张表是另一户的（uid {form.uid}）：复查任务 {recheck_id} 是登记表 {row.form_no or '—'}、户 {row.household_code}，"
-                           "请照那张纸质表录入")
+        raise RecheckError(
+            f"这张表是另一户的（uid {form.uid}）：复查任务 {recheck_id} 是登记表 {row.form_no or '—'}、户 {row.household_code}，"
+            "请照那张纸质表录入"
+        )
     errors = [f for f in check_household(form, village_codes()) if f.level == ERROR]
     if errors:
         raise ValidationFailed(errors)
@@ -318,8 +363,16 @@ def record_second_keying(recheck_id: int, form: HouseholdInput, *, operator: str
     diffs, compared = compare(first, form)
     with write_txn():
         for d in diffs:
-            RecheckDiff.create(recheck=row, section=d.section, line=d.line, sub=d.sub, field=d.field, label=d.label,
-                               first_value=d.first, second_value=d.second)
+            RecheckDiff.create(
+                recheck=row,
+                section=d.section,
+                line=d.line,
+                sub=d.sub,
+                field=d.field,
+                label=d.label,
+                first_value=d.first,
+                second_value=d.second,
+            )
         row.second_operator = operator or operator_login()
         row.second_data = json.dumps(form_to_dict(form), ensure_ascii=False)
         row.keyed_at = now_iso()
@@ -328,7 +381,6 @@ def record_second_keying(recheck_id: int, form: HouseholdInput, *, operator: str
         row.status = "keyed" if diffs else "decided"
         row.save()
     return row
-
 
 
 # ---------------------------------------------------------------------------- decisions
@@ -368,7 +420,9 @@ def _apply(row: Recheck, d: RecheckDiff, operator: str) -> list[str]:
     try:
         target = _target(form, d)
     except IndexError:
-        raise RecheckError(f"{d.label}：户记录中已没有这一行（登记表改过）：请在户列表中打开该户直接修改，再判定为“两次都错”") from None
+        raise RecheckError(
+            f"{d.label}：户记录中已没有这一行（登记表改过）：请在户列表中打开该户直接修改，再判定为“两次都错”"
+        ) from None
     current = flatten(form).get((d.section, d.line, d.sub, d.field), "")
     if current != d.first_value:
         raise RecheckError(f"{d.label}：户记录现在是“{current}”，不再是原录入的“{d.first_value}”：请在登记表中核对")
@@ -485,12 +539,28 @@ class ClerkRate:
 def clerk_rates() -> list[ClerkRate]:
     """Recheck figures per clerk (as first keyer and as second keyer), by operator name."""
     done = Recheck.status != "pending"
-    first = {r.first_operator: r for r in Recheck.select(
-        Recheck.first_operator, fn.COUNT(Recheck.id).alias("forms"), fn.SUM(Recheck.fields_compared).alias("fields")
-    ).where(done).group_by(Recheck.first_operator)}
-    second = dict(Recheck.select(Recheck.second_operator, fn.COUNT(Recheck.id)).where(done).group_by(Recheck.second_operator).tuples())
-    query = (RecheckDiff.select(Recheck.first_operator, Recheck.second_operator, RecheckDiff.decision, fn.COUNT(RecheckDiff.id))
-             .join(Recheck).group_by(Recheck.first_operator, Recheck.second_operator, RecheckDiff.decision).tuples())
+    first = {
+        r.first_operator: r
+        for r in Recheck.select(
+            Recheck.first_operator, fn.COUNT(Recheck.id).alias("forms"), fn.SUM(Recheck.fields_compared).alias("fields")
+        )
+        .where(done)
+        .group_by(Recheck.first_operator)
+    }
+    second = dict(
+        Recheck.select(Recheck.second_operator, fn.COUNT(Recheck.id))
+        .where(done)
+        .group_by(Recheck.second_operator)
+        .tuples()
+    )
+    query = (
+        RecheckDiff.select(
+            Recheck.first_operator, Recheck.second_operator, RecheckDiff.decision, fn.COUNT(RecheckDiff.id)
+        )
+        .join(Recheck)
+        .group_by(Recheck.first_operator, Recheck.second_operator, RecheckDiff.decision)
+        .tuples()
+    )
     errors: dict[str, int] = {}
     undecided: dict[str, int] = {}
     recheck_errors: dict[str, int] = {}
@@ -503,7 +573,14 @@ def clerk_rates() -> list[ClerkRate]:
             undecided[who_first] = undecided.get(who_first, 0) + count
     people = sorted(set(first) | set(second))
     return [
-        ClerkRate(p, first[p].forms if p in first else 0, (first[p].fields or 0) if p in first else 0, errors.get(p, 0),
-                  undecided.get(p, 0), second.get(p, 0), recheck_errors.get(p, 0))
+        ClerkRate(
+            p,
+            first[p].forms if p in first else 0,
+            (first[p].fields or 0) if p in first else 0,
+            errors.get(p, 0),
+            undecided.get(p, 0),
+            second.get(p, 0),
+            recheck_errors.get(p, 0),
+        )
         for p in people
     ]

@@ -19,10 +19,11 @@ import datetime as dt
 import hashlib
 import json
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from . import idnumber
 from .dates import add_years
@@ -35,8 +36,29 @@ from .sources import SourceError, open_table
 from .sources.profiles import FIELD_NAMES, Header, clean, find_header, profiles
 
 TOTALS = ("合计", "总计", "小计", "共计")
-FOOTERS = ("合计", "总计", "本页小计", "小计：", "小计:", "共计", "审核人", "审核：", "审核:", "制表人", "制表：", "制表:", "制表日期",
-           "填表人", "填报人", "填报单位", "负责人", "单位负责人", "统计人", "以下空白", "以下无数据")
+FOOTERS = (
+    "合计",
+    "总计",
+    "本页小计",
+    "小计：",
+    "小计:",
+    "共计",
+    "审核人",
+    "审核：",
+    "审核:",
+    "制表人",
+    "制表：",
+    "制表:",
+    "制表日期",
+    "填表人",
+    "填报人",
+    "填报单位",
+    "负责人",
+    "单位负责人",
+    "统计人",
+    "以下空白",
+    "以下无数据",
+)
 """Words a footer cell of a printed list starts with, anywhere in the row (审核人：李四 under the names)."""
 IMPORT_CACHE_KB = 16384  # SQLite's page cache during an import (the default is 2 MB)
 SEX = {"男": "1", "女": "2", "1": "1", "2": "2", "m": "1", "f": "2", "男性": "1", "女性": "2"}
@@ -47,8 +69,14 @@ class UnknownLayout(OperatorError):
     ``headers`` are the first rows' cells, for the mapping step."""
 
     def __init__(self, sheet: str, rows: list[list[str]], problem: str = ""):
-        self.sheet, self.rows, self.problem = sheet, rows, problem  # problem: why a mapping given does not fit this sheet
-        super().__init__(f"工作表「{sheet}」的表头认不出（姓名、身份证号、出生日期等至少两列）：请指定列的含义，如 --map 第2列=name")
+        self.sheet, self.rows, self.problem = (
+            sheet,
+            rows,
+            problem,
+        )  # problem: why a mapping given does not fit this sheet
+        super().__init__(
+            f"工作表「{sheet}」的表头认不出（姓名、身份证号、出生日期等至少两列）：请指定列的含义，如 --map 第2列=name"
+        )
 
 
 class NeedsReplace(OperatorError):
@@ -80,7 +108,9 @@ class ImportReport:
     layouts: list[str] = field(default_factory=list)  # the export layouts recognised (the P&WIS export by woman …)
     parents_found: int = 0  # children of a police register given their mother or father through 户号
     rows_filled: int = 0  # rows given the woman's cells of the row above (merged cells of an export by woman)
-    villages_unknown: dict[str, int] = field(default_factory=dict)  # village names that are none of the office's, with their rows
+    villages_unknown: dict[str, int] = field(
+        default_factory=dict
+    )  # village names that are none of the office's, with their rows
 
 
 def report_lines(report: ImportReport, *, errors: int = 10, width: int = 0) -> list[str]:
@@ -89,24 +119,35 @@ def report_lines(report: ImportReport, *, errors: int = 10, width: int = 0) -> l
     without an unusable ID number, the first errors. ``width`` cuts each detail line (0: whole)."""
     r = report
     cut = (lambda t: t[:width]) if width else (lambda t: t)
-    lines = [f"已导入 {r.file_name}：读 {r.rows_read} 行，导入 {r.rows_loaded} 条，错误 {r.rows_rejected} 行，"
-             f"文件内重复 {r.rows_duplicate} 条，校验位不对 {r.warnings} 条" + (f"，替换旧名单 {r.replaced} 条" if r.replaced else "")]
+    lines = [
+        f"已导入 {r.file_name}：读 {r.rows_read} 行，导入 {r.rows_loaded} 条，错误 {r.rows_rejected} 行，"
+        f"文件内重复 {r.rows_duplicate} 条，校验位不对 {r.warnings} 条"
+        + (f"，替换旧名单 {r.replaced} 条" if r.replaced else "")
+    ]
     if r.layouts:
         lines.append(f"  认出的格式：{'、'.join(r.layouts)}")
     if r.rows_filled:
         lines.append(f"  {r.rows_filled} 行的育龄妇女信息为空（合并单元格）：已按上一行补全")
     if r.unused_columns:
         lines.append(cut(f"  未使用的列：{'、'.join(r.unused_columns)}"))
-        lines.append(cut("  其中若有需要比对的：--map 表头=字段 后加 --replace 重新导入（字段如 mother_id_number 母亲身份证号、"
-                         "birth_order 孩次、village 村、parent_name 家长姓名）"))
+        lines.append(
+            cut(
+                "  其中若有需要比对的：--map 表头=字段 后加 --replace 重新导入（字段如 mother_id_number 母亲身份证号、"
+                "birth_order 孩次、village 村、parent_name 家长姓名）"
+            )
+        )
     if r.rows_warned:
-        lines.append(cut(f"  {r.rows_warned} 行有一项内容未用（号码存成数字或不是本人的、孩次认不出等）：其余内容已导入"))
-        for e in r.warned[:min(errors, 3)]:
+        lines.append(
+            cut(f"  {r.rows_warned} 行有一项内容未用（号码存成数字或不是本人的、孩次认不出等）：其余内容已导入")
+        )
+        for e in r.warned[: min(errors, 3)]:
             lines.append(cut(f"    {e['sheet']} 第{e['row_no']}行 {e['column']}：{e['message']}"))
         if r.rows_warned > 3:
             lines.append(cut("    ……全部见 --rejects 文件.xlsx（界面：F5）"))
     if r.villages_unknown:
-        names = "、".join(f"{_short(v, 20)}（{n} 行）" for v, n in sorted(r.villages_unknown.items(), key=lambda x: -x[1])[:5])
+        names = "、".join(
+            f"{_short(v, 20)}（{n} 行）" for v, n in sorted(r.villages_unknown.items(), key=lambda x: -x[1])[:5]
+        )
         lines.append(cut(f"  不是本乡镇的村（居）委会：{names}：这些行的村未用，比对结果列在「村不详」"))
     if r.parents_found:
         lines.append(f"  按户号和与户主关系给 {r.parents_found} 个孩子找到了父母")
@@ -194,7 +235,9 @@ def _id(value: Any, column: str) -> tuple[idnumber.IdInfo | None, str | None]:
         return info, None
     if isinstance(value, float) and value >= 1e15:
         shown = f"{value:.0f}"
-        shown = shown[:15] + "?" * (len(shown) - 15)  # what is left of it: the 15 significant digits a spreadsheet keeps
+        shown = shown[:15] + "?" * (
+            len(shown) - 15
+        )  # what is left of it: the 15 significant digits a spreadsheet keeps
         return None, f"{shown} 是电子表格存成数字的号码（15位以后的数字已丢失）：请在原表中把该列设为文本、按原件重填"
     text = unicodedata.normalize("NFKC", _text(value)).translate(_ID_JUNK).upper()
     if text in PLACEHOLDERS or not text:
@@ -256,9 +299,16 @@ class ColumnMismatch(OperatorError, ValueError):
     under the child's field): the message names the column and the ``--map`` that fixes it."""
 
 
-def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
-                texts: list[str] | None = None, village_of: Callable[[str], str] | None = None,
-                checks: SheetChecks | None = None) -> tuple[dict | None, dict | None, list[dict]]:
+def _row_record(
+    row: list,
+    header: Header,
+    sheet: str,
+    row_no: int,
+    source: str,
+    texts: list[str] | None = None,
+    village_of: Callable[[str], str] | None = None,
+    checks: SheetChecks | None = None,
+) -> tuple[dict | None, dict | None, list[dict]]:
     """``(record, error, warnings)`` for one data row (``texts``: its cells as text, when known).
 
     A row is refused (``error``) only when nothing in it names a person or its date is no date; an
@@ -272,13 +322,25 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
     texts = texts if texts is not None else [_text(v) for v in row]
     names = header.headers
     raw = {names[i] or f"第{i + 1}列": t for i, t in enumerate(texts) if t}
-    rec: dict[str, Any] = {"source": source, "sheet": sheet, "row_no": row_no, "raw": json.dumps(raw, ensure_ascii=False)}
+    rec: dict[str, Any] = {
+        "source": source,
+        "sheet": sheet,
+        "row_no": row_no,
+        "raw": json.dumps(raw, ensure_ascii=False),
+    }
     warnings: list[dict] = []
 
     def problem(field: str, message: str, level: str) -> dict:
         column = next((f"第{i + 1}列 {header.headers[i]}".strip() for i, f in header.columns.items() if f == field), "")
-        return {"sheet": sheet, "row_no": row_no, "column": column, "value": _text(cells.get(field)), "message": message,
-                "raw": rec["raw"], "level": level}
+        return {
+            "sheet": sheet,
+            "row_no": row_no,
+            "column": column,
+            "value": _text(cells.get(field)),
+            "message": message,
+            "raw": rec["raw"],
+            "level": level,
+        }
 
     def error(field: str, message: str) -> tuple[None, dict, list]:
         return None, problem(field, message, "rejected"), []
@@ -304,15 +366,26 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
             rec[key] = ""
     if not rec["name"] and not infos["id_number"] and not infos["mother_id_number"] and not rec["mother_name"]:
         if warnings:  # only an unusable number named the person
-            return None, dict(warnings[0], level="rejected", message=warnings[0]["message"].split("；")[0]
-                              + "；这一行没有别的能认出人的内容（姓名、母亲），未导入"), []
+            return (
+                None,
+                dict(
+                    warnings[0],
+                    level="rejected",
+                    message=warnings[0]["message"].split("；")[0]
+                    + "；这一行没有别的能认出人的内容（姓名、母亲），未导入",
+                ),
+                [],
+            )
         return error("name", "既没有姓名，也没有身份证号或母亲身份证号：无法与人员比对")
     born = cells.get("birth_date")
     written: tuple[str, str] | None = None
     if born is not None and _text(born):
         written = parse_date(born)
         if written is None:
-            return error("birth_date", f"出生日期「{_text(born)}」认不出：应为日期，如 2015-03-07 或 20150307（只有年月写 201503）")
+            return error(
+                "birth_date",
+                f"出生日期「{_text(born)}」认不出：应为日期，如 2015-03-07 或 20150307（只有年月写 201503）",
+            )
         if not "1900-01-01" <= written[0] <= idnumber._today().isoformat():
             return error("birth_date", f"出生日期「{_text(born)}」不合理（早于1900年或晚于今天）：请按原件核对")
         if header.month_date and written[1] == "D" and written[0].endswith("-01"):
@@ -325,9 +398,17 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
         if own.birth_date <= add_years(row_day, -PARENT_YEARS):
             if checks is not None:
                 checks.child_parent += 1
-                checks.child_example = checks.child_example or f"第{row_no}行 {own.number}（{own.birth_date}）与出生日期 {written[0]}"
-            warnings.append(problem("id_number", f"号码里的出生日期 {own.birth_date} 比本行的出生日期 {written[0]} 早{PARENT_YEARS}年以上："
-                                    "不是本人的号码（可能是母亲或父亲的）；已导入这一行的其他内容，这个号码不参加比对", "warning"))
+                checks.child_example = (
+                    checks.child_example or f"第{row_no}行 {own.number}（{own.birth_date}）与出生日期 {written[0]}"
+                )
+            warnings.append(
+                problem(
+                    "id_number",
+                    f"号码里的出生日期 {own.birth_date} 比本行的出生日期 {written[0]} 早{PARENT_YEARS}年以上："
+                    "不是本人的号码（可能是母亲或父亲的）；已导入这一行的其他内容，这个号码不参加比对",
+                    "warning",
+                )
+            )
             own, own_unusable = None, True
     if mother is not None and mother.birth_date:
         child_day = (own.birth_date if own and own.ok else None) or row_day
@@ -338,9 +419,18 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
                 if checks is not None:
                     checks.mother_wrong += 1
                     checks.mother_same_day += mother.birth_date == child_day
-                    checks.mother_example = checks.mother_example or f"第{row_no}行 {mother.number}（{mother.birth_date}）与出生日期 {child_day}"
-                warnings.append(problem("mother_id_number", f"母亲的号码里的出生日期 {mother.birth_date} 离孩子出生不到{MOTHER_MIN_YEARS}年："
-                                        "不是母亲的号码；已导入这一行的其他内容，这个号码不参加比对", "warning"))
+                    checks.mother_example = (
+                        checks.mother_example
+                        or f"第{row_no}行 {mother.number}（{mother.birth_date}）与出生日期 {child_day}"
+                    )
+                warnings.append(
+                    problem(
+                        "mother_id_number",
+                        f"母亲的号码里的出生日期 {mother.birth_date} 离孩子出生不到{MOTHER_MIN_YEARS}年："
+                        "不是母亲的号码；已导入这一行的其他内容，这个号码不参加比对",
+                        "warning",
+                    )
+                )
                 mother = None
     rec["id_number"] = own.number if own else ""
     rec["id_number_18"] = own.number_18 if own and own.ok else ""
@@ -364,8 +454,15 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
     else:
         rec["birth_date"], rec["birth_date_prec"] = "", "D"
     extra = {}
-    if written and written[1] != "D" and rec["birth_date"] and not rec["birth_date"].startswith(written[0][:7 if written[1] == "M" else 4]):
-        extra["date_written"] = written[0][:7 if written[1] == "M" else 4]  # the month written, where the ID's day is in another
+    if (
+        written
+        and written[1] != "D"
+        and rec["birth_date"]
+        and not rec["birth_date"].startswith(written[0][: 7 if written[1] == "M" else 4])
+    ):
+        extra["date_written"] = written[0][
+            : 7 if written[1] == "M" else 4
+        ]  # the month written, where the ID's day is in another
     sex = _text(cells.get("sex")).lower()
     rec["sex"] = SEX.get(sex, "") or (own.sex or "" if own else "")
     if rec["name"] and not rec["sex"] and (child := unnamed_child(rec["name"])):
@@ -374,13 +471,22 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
         rec[key] = _text(cells.get(key))
     rec["birth_order"] = birth_order(cells.get("birth_order"))
     if _text(cells.get("birth_order")) not in ("", "0") and not rec["birth_order"]:
-        warnings.append(problem("birth_order", f"孩次「{_text(cells.get('birth_order'))}」认不出（应为 1、2、3 …）：未用", "warning"))
+        warnings.append(
+            problem(
+                "birth_order", f"孩次「{_text(cells.get('birth_order'))}」认不出（应为 1、2、3 …）：未用", "warning"
+            )
+        )
     rec["village"] = _text(cells.get("village"))
     rec["village_code"] = village_of(rec["village"]) if rec["village"] and village_of else ""
     household = cells.get("household_no")
     if isinstance(household, float) and household >= 1e15:
-        warnings.append(problem("household_no", f"户号 {household:.0f} 是电子表格存成数字的（15位以后已丢失）：未用，"
-                                "请在原表中把该列设为文本", "warning"))
+        warnings.append(
+            problem(
+                "household_no",
+                f"户号 {household:.0f} 是电子表格存成数字的（15位以后已丢失）：未用，请在原表中把该列设为文本",
+                "warning",
+            )
+        )
         rec["household_no"] = ""
     relation = rec["relation"]
     if relation.isdigit() and len(relation) == 1:
@@ -392,6 +498,7 @@ def _row_record(row: list, header: Header, sheet: str, row_no: int, source: str,
 def _check_columns(checks: SheetChecks, header: Header, sheet: str, sheets: int = 1) -> None:
     """Refuse a sheet where most rows say a mapped ID column is not what it is mapped as
     (:class:`ColumnMismatch` with the ``--map`` that fixes it)."""
+
     def column(field: str) -> str:
         return next((header.headers[i] or f"第{i + 1}列" for i, f in header.columns.items() if f == field), field)
 
@@ -401,25 +508,51 @@ def _check_columns(checks: SheetChecks, header: Header, sheet: str, sheets: int 
             f"工作表「{sheet}」的「{name}」列不是孩子本人的身份证号：{checks.child_parent}/{checks.child_checked} 行号码里的出生日期"
             f"比该行出生日期早{PARENT_YEARS}年以上（如{checks.child_example}），是母亲（或父亲）的号码。"
             f"请指定：--map {name}=mother_id_number（界面：导入时把这一列选为母亲身份证号）"
-            + ("。指定对所有工作表都有效：若别的工作表这一列是对的，请把这个工作表另存为一个文件单独导入" if sheets > 1 else ""))
-    if checks.mother_checked >= 3 and checks.mother_wrong * 2 > checks.mother_checked and checks.mother_same_day * 2 > checks.mother_wrong:
+            + (
+                "。指定对所有工作表都有效：若别的工作表这一列是对的，请把这个工作表另存为一个文件单独导入"
+                if sheets > 1
+                else ""
+            )
+        )
+    if (
+        checks.mother_checked >= 3
+        and checks.mother_wrong * 2 > checks.mother_checked
+        and checks.mother_same_day * 2 > checks.mother_wrong
+    ):
         date = column("birth_date")
-        children = [h for h in header.headers if h and h != date and "出生" in h and any(w in h for w in ("子女", "孩子", "儿童", "婴儿", "新生儿"))]
+        children = [
+            h
+            for h in header.headers
+            if h and h != date and "出生" in h and any(w in h for w in ("子女", "孩子", "儿童", "婴儿", "新生儿"))
+        ]
         fix = f"--map {children[0]}=birth_date" if children else "--map 孩子出生日期的表头=birth_date"
         raise ColumnMismatch(
             f"工作表「{sheet}」的「{date}」列是母亲本人的出生日期，不是孩子的：{checks.mother_same_day}/{checks.mother_checked} 行"
-            f"与母亲身份证号里的出生日期相同（如{checks.mother_example}）。请指定孩子的出生日期列：{fix}")
+            f"与母亲身份证号里的出生日期相同（如{checks.mother_example}）。请指定孩子的出生日期列：{fix}"
+        )
     if checks.mother_checked >= 3 and checks.mother_wrong * 2 > checks.mother_checked:
         name = column("mother_id_number")
         raise ColumnMismatch(
             f"工作表「{sheet}」的「{name}」列不是母亲的身份证号：{checks.mother_wrong}/{checks.mother_checked} 行号码里的出生日期"
             f"离孩子出生不到{MOTHER_MIN_YEARS}年（如{checks.mother_example}）。请指定这一列的含义，如 --map {name}=id_number"
-            + ("。指定对所有工作表都有效：若别的工作表这一列是对的，请把这个工作表另存为一个文件单独导入" if sheets > 1 else ""))
+            + (
+                "。指定对所有工作表都有效：若别的工作表这一列是对的，请把这个工作表另存为一个文件单独导入"
+                if sheets > 1
+                else ""
+            )
+        )
 
 
-def import_list(path: str | Path, source: str, *, replace: bool = False, mapping: dict[str, str] | None = None,
-                encoding: str | None = None, operator: str | None = None,
-                progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_list(
+    path: str | Path,
+    source: str,
+    *,
+    replace: bool = False,
+    mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
+    operator: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
     """Load the list at ``path`` as ``source`` (a kind of :func:`storage.sources.profiles.profiles`).
 
     ``mapping`` maps column headers (or ``第N列``) to fields for a layout no profile knows; it is
@@ -433,10 +566,16 @@ def import_list(path: str | Path, source: str, *, replace: bool = False, mapping
     path = Path(path)
     digest = _sha256(path)
     report = ImportReport(None, source, path.name)
-    same = ImportBatch.get_or_none((ImportBatch.sha256 == digest) & (ImportBatch.source == source) & (ImportBatch.status == "active"))
+    same = ImportBatch.get_or_none(
+        (ImportBatch.sha256 == digest) & (ImportBatch.source == source) & (ImportBatch.status == "active")
+    )
     if same and not mapping:  # with a mapping the same file is read again (a sheet skipped before), replacing the batch
         report.same_file, report.batch_id = True, same.id
-        report.rows_read, report.rows_loaded, report.rows_rejected = same.rows_read, same.rows_loaded, same.rows_rejected
+        report.rows_read, report.rows_loaded, report.rows_rejected = (
+            same.rows_read,
+            same.rows_loaded,
+            same.rows_rejected,
+        )
         report.rows_warned = same.rows_warned
         return report
     if encoding:
@@ -527,7 +666,9 @@ def _no_list(skipped: list[UnknownLayout]) -> None:
     if all(e.problem for e in skipped):  # a mapping was given and fits no sheet: say why for each
         raise ValueError("指定的列对不上：" + "；".join(e.problem for e in skipped))
     if len(skipped) > 1:  # name every sheet, not only the first
-        skipped[0].args = (f"没有一个工作表是名单（表头认不出：{'、'.join(e.sheet for e in skipped)}）：请指定列的含义，如 --map 第2列=name",)
+        skipped[0].args = (
+            f"没有一个工作表是名单（表头认不出：{'、'.join(e.sheet for e in skipped)}）：请指定列的含义，如 --map 第2列=name",
+        )
     raise skipped[0]
 
 
@@ -537,9 +678,18 @@ def _load(path, source, sheets, digest, report, older, replace, mapping, operato
     used: dict[str, str] = {}
     skipped: list[UnknownLayout] = []
     with write_txn():  # all or nothing: the rows go in as they are read, the batch commits whole
-        batch = ImportBatch.create(source=source, file_name=path.name, sha256=digest, sheets="、".join(s.name for s in sheets),
-                                   imported_at=now_iso(), operator=operator or operator_login(), status="loading")
-        loaded, lists = _read_sheets(sheets, source, mapping, RecordWriter(batch.id), report, errors, used, skipped, progress)
+        batch = ImportBatch.create(
+            source=source,
+            file_name=path.name,
+            sha256=digest,
+            sheets="、".join(s.name for s in sheets),
+            imported_at=now_iso(),
+            operator=operator or operator_login(),
+            status="loading",
+        )
+        loaded, lists = _read_sheets(
+            sheets, source, mapping, RecordWriter(batch.id), report, errors, used, skipped, progress
+        )
         if not lists:
             _no_list(skipped)
         report.skipped_sheets = [e.sheet for e in skipped]
@@ -547,34 +697,63 @@ def _load(path, source, sheets, digest, report, older, replace, mapping, operato
             raise SourceError("只有表头，没有数据行：请确认导出了数据")
         if loaded == 0:
             first = next((e for e in errors if e["level"] == "rejected"), None)
-            example = f"（如 {first['sheet']} 第{first['row_no']}行 {first['column']}：{first['message']}）" if first else ""
-            raise SourceError(f"{report.rows_read} 行没有一行能导入{example}：没有导入，已导入的名单不变。请改正后再导入")
+            example = (
+                f"（如 {first['sheet']} 第{first['row_no']}行 {first['column']}：{first['message']}）" if first else ""
+            )
+            raise SourceError(
+                f"{report.rows_read} 行没有一行能导入{example}：没有导入，已导入的名单不变。请改正后再导入"
+            )
         for old in older:
             RefRecord.delete().where(RefRecord.batch == old).execute()
             old.status = "replaced"
             old.save()
             report.replaced += old.rows_loaded
         for i in range(0, len(errors), 2000):
-            RowError.insert_many([dict(e, batch=batch.id) for e in errors[i:i + 2000]]).execute()
+            RowError.insert_many([dict(e, batch=batch.id) for e in errors[i : i + 2000]]).execute()
         rejected = [e for e in errors if e["level"] == "rejected"]
         batch.rows_read, batch.rows_loaded, batch.rows_rejected = report.rows_read, loaded, len(rejected)
-        batch.rows_duplicate, batch.mapping, batch.status = report.rows_duplicate, json.dumps(used, ensure_ascii=False), "active"
-        batch.rows_warned, batch.unused_columns = report.rows_warned, json.dumps(report.unused_columns, ensure_ascii=False)
+        batch.rows_duplicate, batch.mapping, batch.status = (
+            report.rows_duplicate,
+            json.dumps(used, ensure_ascii=False),
+            "active",
+        )
+        batch.rows_warned, batch.unused_columns = (
+            report.rows_warned,
+            json.dumps(report.unused_columns, ensure_ascii=False),
+        )
         batch.save()
         if "household_no" in used.values() and "relation" in used.values():
             report.parents_found = derive_parents(batch.id)
         if mapping:  # kept by header text (a column number means nothing in the next list)
             by_text = {h: f for h, f in used.items() if not (h.startswith("第") and h.endswith("列"))}
             if by_text:
-                HeaderMapping.insert(source=source, headers=json.dumps(sorted(by_text), ensure_ascii=False),
-                                     mapping=json.dumps(by_text, ensure_ascii=False), saved_at=now_iso()).on_conflict_replace().execute()
-    report.batch_id, report.rows_loaded, report.rows_rejected, report.errors = batch.id, loaded, len(rejected), rejected[:20]
+                HeaderMapping.insert(
+                    source=source,
+                    headers=json.dumps(sorted(by_text), ensure_ascii=False),
+                    mapping=json.dumps(by_text, ensure_ascii=False),
+                    saved_at=now_iso(),
+                ).on_conflict_replace().execute()
+    report.batch_id, report.rows_loaded, report.rows_rejected, report.errors = (
+        batch.id,
+        loaded,
+        len(rejected),
+        rejected[:20],
+    )
     report.warned = [e for e in errors if e["level"] == "warning"][:20]
     return report
 
 
-def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportReport, errors: list[dict], used: dict[str, str],
-                 skipped: list[UnknownLayout], progress) -> tuple[int, int]:
+def _read_sheets(
+    sheets,
+    source,
+    mapping,
+    writer: RecordWriter,
+    report: ImportReport,
+    errors: list[dict],
+    used: dict[str, str],
+    skipped: list[UnknownLayout],
+    progress,
+) -> tuple[int, int]:
     """Read every sheet's rows into ``writer`` (records) and ``errors``; ``(records added, sheets
     that are lists)``."""
     from .office import village_resolver
@@ -598,11 +777,14 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
             report.layouts.append(header.layout)
         checks = SheetChecks()
         header_columns = sorted(header.columns)
-        header_texts = [_text(head_rows[header.last][i]) if i < len(head_rows[header.last]) else "" for i in header_columns] \
-            if header.last < len(head_rows) else []
+        header_texts = (
+            [_text(head_rows[header.last][i]) if i < len(head_rows[header.last]) else "" for i in header_columns]
+            if header.last < len(head_rows)
+            else []
+        )
         if not any(header_texts):
             header_texts = []
-        numbered = list(enumerate(head_rows, start=1))[header.last + 1:]
+        numbered = list(enumerate(head_rows, start=1))[header.last + 1 :]
         id_columns = [i for i, f in header.columns.items() if f.endswith("id_number")]
         fill = [i for i, f in header.columns.items() if f in header.fill_down]
         above: list = []
@@ -614,8 +796,11 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
         for row_no, row in data():
             texts = [_text(v) for v in row]
             first = next((t for t in texts if t), "")
-            if not first or any(t.replace(" ", "").startswith(TOTALS) for t in texts[:3]) or any(
-                    t.replace(" ", "").startswith(FOOTERS) for t in texts if t):
+            if (
+                not first
+                or any(t.replace(" ", "").startswith(TOTALS) for t in texts[:3])
+                or any(t.replace(" ", "").startswith(FOOTERS) for t in texts if t)
+            ):
                 continue  # an empty row, a totals row (合计 12人, or 8 | 合计 after a 序号) or a footer (审核人：…) that is not a person
             if fill:
                 if all(i >= len(texts) or not texts[i] for i in fill) and above:
@@ -627,14 +812,28 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
                 elif any(i < len(texts) and texts[i] for i in fill):
                     above = list(row)
                 elif not above:  # the woman's cells empty and no row above to take them from
-                    errors.append({"sheet": sheet.name, "row_no": row_no, "column": "", "value": "", "level": "warning",
-                                   "raw": "{}", "message": "育龄妇女的信息（姓名、身份证号、村）是空的，上面也没有她的行："
-                                   "已导入孩子，母亲不详；请在原表中补上"})
+                    errors.append(
+                        {
+                            "sheet": sheet.name,
+                            "row_no": row_no,
+                            "column": "",
+                            "value": "",
+                            "level": "warning",
+                            "raw": "{}",
+                            "message": "育龄妇女的信息（姓名、身份证号、村）是空的，上面也没有她的行："
+                            "已导入孩子，母亲不详；请在原表中补上",
+                        }
+                    )
                     report.rows_warned += 1
             if header_texts and [texts[i] if i < len(texts) else "" for i in header_columns] == header_texts:
                 continue  # the header again (a list printed page by page repeats it)
-            if id_columns and all(i < len(texts) and len(texts[i]) >= 2 and texts[i] not in PLACEHOLDERS
-                                  and not any(c.isdigit() for c in texts[i]) for i in id_columns):
+            if id_columns and all(
+                i < len(texts)
+                and len(texts[i]) >= 2
+                and texts[i] not in PLACEHOLDERS
+                and not any(c.isdigit() for c in texts[i])
+                for i in id_columns
+            ):
                 continue  # a header row where the ID numbers should be (号码, 身份证号): columns mapped by number
             report.rows_read += 1
             rec, err, warned = _row_record(row, header, sheet.name, row_no, source, texts, village_of, checks)
@@ -647,7 +846,11 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
                 errors.extend(warned)
             if rec["village"] and not rec["village_code"]:
                 report.villages_unknown[rec["village"]] = report.villages_unknown.get(rec["village"], 0) + 1
-            key = (rec["id_number_18"] or rec["id_number"],) if rec["id_number"] else (normalize(rec["name"]), rec["birth_date"], rec["mother_id_number"])
+            key = (
+                (rec["id_number_18"] or rec["id_number"],)
+                if rec["id_number"]
+                else (normalize(rec["name"]), rec["birth_date"], rec["mother_id_number"])
+            )
             if key in seen:
                 report.rows_duplicate += 1
             seen.add(key)
@@ -658,10 +861,16 @@ def _read_sheets(sheets, source, mapping, writer: RecordWriter, report: ImportRe
                 chunk = []
             if progress and report.rows_read % 5000 == 0:
                 progress(report.rows_read)
-        _check_columns(checks, header, sheet.name, len(sheets))  # a column mapped wrong: the whole import is refused (rolled back)
+        _check_columns(
+            checks, header, sheet.name, len(sheets)
+        )  # a column mapped wrong: the whole import is refused (rolled back)
         mapped = mapped or header.by_hand
-    if mapping and lists and not mapped:  # read as the profiles read it, but the mapping given fits no sheet: a typing error
-        raise ValueError("指定的列对不上：" + "、".join(mapping) + " 不是任何工作表的表头（表头要与文件中的一字不差，或写 第N列）")
+    if (
+        mapping and lists and not mapped
+    ):  # read as the profiles read it, but the mapping given fits no sheet: a typing error
+        raise ValueError(
+            "指定的列对不上：" + "、".join(mapping) + " 不是任何工作表的表头（表头要与文件中的一字不差，或写 第N列）"
+        )
     writer.add(chunk)
     return loaded + len(chunk), lists
 
@@ -674,36 +883,61 @@ def _header(source: str, sheet: str, head_rows: list[list], mapping: dict[str, s
         by_position = {}
         width = max((len(r) for r in head_rows), default=0)
         present = {clean(v) for r in head_rows for v in r if v is not None}
-        base = known_header(source, head_rows)  # what the profiles or a kept mapping already read: kept where not remapped
+        base = known_header(
+            source, head_rows
+        )  # what the profiles or a kept mapping already read: kept where not remapped
         if base is not None:
-            present |= set(base.headers)  # headers joined from a group title (配偶 over 姓名: 配偶姓名) as the report names them
+            present |= set(
+                base.headers
+            )  # headers joined from a group title (配偶 over 姓名: 配偶姓名) as the report names them
         for key, fld in mapping.items():
             if key.startswith("第") and key.endswith("列") and key[1:-1].isdigit():
                 column = int(key[1:-1])
                 if not 1 <= column <= width:  # this sheet is not the one mapped (a note sheet): skipped
-                    raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]],
-                                        f"{key}：工作表「{sheet}」只有 {width} 列（第1列到第{width}列）")
+                    raise UnknownLayout(
+                        sheet,
+                        [[_text(v) for v in r] for r in head_rows[:3]],
+                        f"{key}：工作表「{sheet}」只有 {width} 列（第1列到第{width}列）",
+                    )
                 by_position[column - 1] = fld
             elif clean(key) not in present:
                 if base is not None and not any(k.startswith("第") for k in mapping):
-                    return base  # a mapping names the headers of another sheet: this one is read as the profiles read it
-                raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]], f"{key}：工作表「{sheet}」的前几行没有这个表头")
+                    return (
+                        base  # a mapping names the headers of another sheet: this one is read as the profiles read it
+                    )
+                raise UnknownLayout(
+                    sheet,
+                    [[_text(v) for v in r] for r in head_rows[:3]],
+                    f"{key}：工作表「{sheet}」的前几行没有这个表头",
+                )
         found = find_header(head_rows, saved={k: v for k, v in mapping.items() if not k.startswith("第")})
         by_text: dict[int, str] = {}
         row_at = 0
         if found is None:  # fewer named columns than a header needs: name them on the row that holds them
             texts = {clean(k): f for k, f in mapping.items() if not (k.startswith("第") and k.endswith("列"))}
-            row_at = base.last if base is not None else next(
-                (n for n, r in enumerate(head_rows) if texts.keys() & {clean(v) for v in r if v is not None}), 0)
-            by_text = {i: texts[clean(v)] for i, v in enumerate(head_rows[row_at]) if v is not None and clean(v) in texts}
+            row_at = (
+                base.last
+                if base is not None
+                else next(
+                    (n for n, r in enumerate(head_rows) if texts.keys() & {clean(v) for v in r if v is not None}), 0
+                )
+            )
+            by_text = {
+                i: texts[clean(v)] for i, v in enumerate(head_rows[row_at]) if v is not None and clean(v) in texts
+            }
         if found is None and (by_position or by_text):
             found = base or Header(row_at, row_at, tuple(clean(v) for v in head_rows[row_at]), {})
             found = Header(found.first, found.last, found.headers, by_text, found.layout, found.fill_down)
         if found is not None:
             given = {**found.columns, **by_position}
-            kept = {i: f for i, f in base.columns.items() if i not in given and f not in given.values()} \
-                if base is not None and base.last == found.last else {}
-            return Header(found.first, found.last, found.headers, {**kept, **given}, found.layout, found.fill_down, True)
+            kept = (
+                {i: f for i, f in base.columns.items() if i not in given and f not in given.values()}
+                if base is not None and base.last == found.last
+                else {}
+            )
+            return Header(
+                found.first, found.last, found.headers, {**kept, **given}, found.layout, found.fill_down, True
+            )
     found = known_header(source, head_rows)
     if found is None:
         raise UnknownLayout(sheet, [[_text(v) for v in r] for r in head_rows[:3]])
@@ -729,9 +963,34 @@ def known_header(source: str, head_rows: list[list]) -> Header | None:
     return found
 
 
-COLUMNS = ("id", "batch_id", "source", "sheet", "row_no", "raw", "name", "sex", "birth_date", "birth_date_prec", "id_number",
-           "id_number_18", "id_check", "mother_name", "mother_id_number", "father_name", "father_id_number", "address",
-           "birth_cert_no", "extra", "birth_order", "village", "village_code", "parent_name", "household_no", "relation")
+COLUMNS = (
+    "id",
+    "batch_id",
+    "source",
+    "sheet",
+    "row_no",
+    "raw",
+    "name",
+    "sex",
+    "birth_date",
+    "birth_date_prec",
+    "id_number",
+    "id_number_18",
+    "id_check",
+    "mother_name",
+    "mother_id_number",
+    "father_name",
+    "father_id_number",
+    "address",
+    "birth_cert_no",
+    "extra",
+    "birth_order",
+    "village",
+    "village_code",
+    "parent_name",
+    "household_no",
+    "relation",
+)
 
 
 OPTIONAL = {"birth_order": 0, "village": "", "village_code": "", "parent_name": "", "household_no": "", "relation": ""}
@@ -776,8 +1035,34 @@ class RecordWriter:
 
 HEAD = frozenset({"户主", "本人", "01", "02"})
 SPOUSE = frozenset({"妻", "妻子", "夫", "丈夫", "配偶", "10", "11", "12"})
-CHILDREN = frozenset({"子", "女", "儿子", "女儿", "长子", "次子", "三子", "四子", "五子", "长女", "次女", "三女", "四女", "五女",
-                      "独生子", "独生女", "养子", "养女", "继子", "继女", "养子或继子", "养女或继女", "其他儿子", "其他女儿"})
+CHILDREN = frozenset(
+    {
+        "子",
+        "女",
+        "儿子",
+        "女儿",
+        "长子",
+        "次子",
+        "三子",
+        "四子",
+        "五子",
+        "长女",
+        "次女",
+        "三女",
+        "四女",
+        "五女",
+        "独生子",
+        "独生女",
+        "养子",
+        "养女",
+        "继子",
+        "继女",
+        "养子或继子",
+        "养女或继女",
+        "其他儿子",
+        "其他女儿",
+    }
+)
 
 
 def _is_child(relation: str) -> bool:
@@ -797,9 +1082,11 @@ def derive_parents(batch_id: int) -> int:
     ``parents_from: 户号``. Returns the children given a parent. Runs in the import's transaction."""
     con = RefRecord._meta.database.connection()
     homes: dict[str, list[tuple]] = {}
-    for row in con.execute('SELECT id, household_no, relation, sex, name, id_number, mother_name, mother_id_number, '
-                           'father_name, father_id_number, extra FROM ref_record WHERE batch_id = ? AND household_no != ""',
-                           (batch_id,)):
+    for row in con.execute(
+        "SELECT id, household_no, relation, sex, name, id_number, mother_name, mother_id_number, "
+        'father_name, father_id_number, extra FROM ref_record WHERE batch_id = ? AND household_no != ""',
+        (batch_id,),
+    ):
         homes.setdefault(row[1], []).append(row)
     updates = []
     for members in homes.values():
@@ -816,12 +1103,19 @@ def derive_parents(batch_id: int) -> int:
             if not _is_child(m[2]):
                 continue
             rid, m_name, m_id, f_name, f_id = m[0], m[6], m[7], m[8], m[9]
-            new = (m_name or (mother[4] if mother else ""), m_id or (mother[5] if mother else ""),
-                   f_name or (father[4] if father else ""), f_id or (father[5] if father else ""))
+            new = (
+                m_name or (mother[4] if mother else ""),
+                m_id or (mother[5] if mother else ""),
+                f_name or (father[4] if father else ""),
+                f_id or (father[5] if father else ""),
+            )
             if new != (m_name, m_id, f_name, f_id):
                 extra = json.loads(m[10] or "{}")
                 extra["parents_from"] = "户号"
                 updates.append((*new, json.dumps(extra, ensure_ascii=False), rid))
-    con.executemany("UPDATE ref_record SET mother_name = ?, mother_id_number = ?, father_name = ?, father_id_number = ?, "
-                    "extra = ? WHERE id = ?", updates)
+    con.executemany(
+        "UPDATE ref_record SET mother_name = ?, mother_id_number = ?, father_name = ?, father_id_number = ?, "
+        "extra = ? WHERE id = ?",
+        updates,
+    )
     return len(updates)

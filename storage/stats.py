@@ -34,24 +34,42 @@ def log_entry(operator: str, household_uid: str, started_at: str, persons: int, 
     start = dt.datetime.fromisoformat(started_at.replace("Z", "+00:00"))
     seconds = max(int((dt.datetime.fromisoformat(saved.replace("Z", "+00:00")) - start).total_seconds()), 0)
     with write_txn():
-        EntryLog.create(operator=operator, household_uid=household_uid, started_at=started_at, saved_at=saved,
-                        seconds=seconds, persons=persons, new_form=new_form)
+        EntryLog.create(
+            operator=operator,
+            household_uid=household_uid,
+            started_at=started_at,
+            saved_at=saved,
+            seconds=seconds,
+            persons=persons,
+            new_form=new_form,
+        )
 
 
 def clerk_days(since: dt.date | None = None) -> list[ClerkDay]:
     """Figures per operator and day, oldest first (from ``since`` on, when given)."""
     day = fn.substr(EntryLog.saved_at, 1, 10)
-    query = EntryLog.select(
-        EntryLog.operator,
-        day.alias("day"),
-        fn.SUM(EntryLog.new_form).alias("forms"),
-        fn.SUM(1 - EntryLog.new_form).alias("edits"),
-        fn.SUM(EntryLog.persons * EntryLog.new_form).alias("persons"),
-        fn.SUM(EntryLog.seconds * EntryLog.new_form).alias("seconds"),
-    ).group_by(EntryLog.operator, day).order_by(day, EntryLog.operator)
+    query = (
+        EntryLog.select(
+            EntryLog.operator,
+            day.alias("day"),
+            fn.SUM(EntryLog.new_form).alias("forms"),
+            fn.SUM(1 - EntryLog.new_form).alias("edits"),
+            fn.SUM(EntryLog.persons * EntryLog.new_form).alias("persons"),
+            fn.SUM(EntryLog.seconds * EntryLog.new_form).alias("seconds"),
+        )
+        .group_by(EntryLog.operator, day)
+        .order_by(day, EntryLog.operator)
+    )
     if since:
         query = query.where(EntryLog.saved_at >= since.isoformat())
     return [
-        ClerkDay(r.operator, r.day, r.forms or 0, r.edits or 0, r.persons or 0, (r.seconds or 0) / r.forms if r.forms else 0.0)
+        ClerkDay(
+            r.operator,
+            r.day,
+            r.forms or 0,
+            r.edits or 0,
+            r.persons or 0,
+            (r.seconds or 0) / r.forms if r.forms else 0.0,
+        )
         for r in query
     ]

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterator
 
 from . import idnumber
 from .dates import add_years
@@ -46,8 +46,13 @@ MIGRANT_ORIGINS = (
     ("130102", "河北省石家庄市长安区"),
     ("110105", "北京市朝阳区"),
 )
-OUTFLOW_PLACES = ("广东省东莞市长安镇上沙社区振安路18号", "北京市朝阳区十八里店乡吕家营村", "天津市滨海新区塘沽街道新华路6号",
-                  "浙江省义乌市稠城街道宾王路102号", "河北省石家庄市长安区建北街道中山东路55号")
+OUTFLOW_PLACES = (
+    "广东省东莞市长安镇上沙社区振安路18号",
+    "北京市朝阳区十八里店乡吕家营村",
+    "天津市滨海新区塘沽街道新华路6号",
+    "浙江省义乌市稠城街道宾王路102号",
+    "河北省石家庄市长安区建北街道中山东路55号",
+)
 CONTRACEPTIONS = ("03", "03", "03", "02", "06", "05", "04")
 SONS = ("22", "23", "24", "25", "26")
 DAUGHTERS = ("32", "33", "34", "35", "36")
@@ -119,7 +124,7 @@ class Population:
         """One household: a head, usually a wife, children, sometimes a parent; births in the window."""
         rng = self.rng
         migrant = rng.random() < 0.04
-        region, hukou_text = (rng.choice(MIGRANT_ORIGINS) if migrant else (self.county, ""))
+        region, hukou_text = rng.choice(MIGRANT_ORIGINS) if migrant else (self.county, "")
         residence = "3" if migrant else "1"
         surname = self._surname()
         head_born = self._date(dt.date(1950, 1, 1), add_years(self.as_of, -22))
@@ -131,7 +136,9 @@ class Population:
             wife_born = self._date(head_born + dt.timedelta(days=-3 * 365), head_born + dt.timedelta(days=5 * 365))
             if wife_born > add_years(self.as_of, -20):  # at least 20: redrawn, not clamped (a clamp piles
                 wife_born = self._date(add_years(self.as_of, -26), add_years(self.as_of, -20))  # thousands on one day)
-            wife = _Person(self._surname() + self._given("2"), "2", wife_born, region, "12", residence, hukou_text, married=True)
+            wife = _Person(
+                self._surname() + self._given("2"), "2", wife_born, region, "12", residence, hukou_text, married=True
+            )
             head.married = True
             people.append(wife)
             wife_pos = len(people)
@@ -174,7 +181,9 @@ class Population:
                                 child=people.index(kid) + 1,
                                 father=1,
                                 birth_order=order - len(twins) + index,
-                                birth_cert_no=self._cert() if born >= dt.date(1996, 1, 1) and rng.random() < 0.95 else "",
+                                birth_cert_no=self._cert()
+                                if born >= dt.date(1996, 1, 1) and rng.random() < 0.95
+                                else "",
                                 plurality=len(twins),
                                 plurality_index=index,
                             )
@@ -182,7 +191,9 @@ class Population:
                 born = born + dt.timedelta(days=rng.randint(400, 6 * 365))
         if rng.random() < 0.25 and head_born.year > 1965:
             mother_born = self._date(add_years(head_born, -35), add_years(head_born, -20))
-            people.append(_Person(self._surname() + self._given("2"), "2", mother_born, region, "52", residence, hukou_text))
+            people.append(
+                _Person(self._surname() + self._given("2"), "2", mother_born, region, "52", residence, hukou_text)
+            )
         village = rng.choice(self.villages)
         group = f"{rng.randint(1, 8):02d}"
         key = (village, group)
@@ -206,13 +217,28 @@ class Population:
             )
             if p.married and p.sex == "2" and 15 <= age <= 49:
                 method = rng.choice(CONTRACEPTIONS)
-                m.fp = WomanInput(contraception=method, contraception_start=f"{min(max(p.born.year + 23, self.as_of.year - 12), self.as_of.year - 1)}0601")
+                m.fp = WomanInput(
+                    contraception=method,
+                    contraception_start=f"{min(max(p.born.year + 23, self.as_of.year - 12), self.as_of.year - 1)}0601",
+                )
             if p.residence == "2":
-                m.migrations.append(MigrationInput(direction="2", move_date=self._date(add_years(self.as_of, -5), self.as_of).strftime("%Y%m"),
-                                                   reason="001", current_address=rng.choice(OUTFLOW_PLACES)))
+                m.migrations.append(
+                    MigrationInput(
+                        direction="2",
+                        move_date=self._date(add_years(self.as_of, -5), self.as_of).strftime("%Y%m"),
+                        reason="001",
+                        current_address=rng.choice(OUTFLOW_PLACES),
+                    )
+                )
             if p.residence == "3":
-                m.migrations.append(MigrationInput(direction="1", move_date=self._date(add_years(self.as_of, -6), self.as_of).strftime("%Y%m"),
-                                                   reason=rng.choice(("001", "002")), hukou_place_code=p.region))
+                m.migrations.append(
+                    MigrationInput(
+                        direction="1",
+                        move_date=self._date(add_years(self.as_of, -6), self.as_of).strftime("%Y%m"),
+                        reason=rng.choice(("001", "002")),
+                        hukou_place_code=p.region,
+                    )
+                )
             members.append(m)
         return HouseholdInput(
             village_code=village,
@@ -230,8 +256,9 @@ class Population:
             yield self.household()
 
 
-def fill(n: int, *, as_of: dt.date, seed: int = 1, progress: Callable[[int, int], None] | None = None,
-         duplicates: int = 0) -> int:
+def fill(
+    n: int, *, as_of: dt.date, seed: int = 1, progress: Callable[[int, int], None] | None = None, duplicates: int = 0
+) -> int:
     """Add ``n`` synthetic households to the open database, through the form's own save path, and
     ``duplicates`` persons registered a second time (a one-person household elsewhere, the name or
     birth date keyed with an error of :data:`ERROR_KINDS` and no ID number), as the duplicate
@@ -263,15 +290,30 @@ def fill(n: int, *, as_of: dt.date, seed: int = 1, progress: Callable[[int, int]
             rec = next((r for r in (inject(truth, k, pop.rng) for k in pop.rng.sample(kinds, len(kinds))) if r), truth)
             twice = MemberInput(rec.name, "", "02", sex=rec.sex, birth_date=rec.birth_date.strftime("%Y%m%d"))
             again = HouseholdInput(village, f"{pop.rng.randint(1, 9):02d}", "暂住", "", [twice])
-            save_household(again, reason="演示数据：重复登记", today=as_of, confirmed_ids=frozenset({dup_key(twice)}),
-                           remember_different=False)  # left open for the review
+            save_household(
+                again,
+                reason="演示数据：重复登记",
+                today=as_of,
+                confirmed_ids=frozenset({dup_key(twice)}),
+                remember_different=False,
+            )  # left open for the review
             persons += 1
     return persons
 
 
 # ---------------------------------------------------------------------------- error injection
-ERROR_KINDS = ("clean", "homophone", "similar_shape", "given_swapped", "surname_misread", "id_digit", "id_swap",
-               "day_month_swap", "mother_id", "missing_name")
+ERROR_KINDS = (
+    "clean",
+    "homophone",
+    "similar_shape",
+    "given_swapped",
+    "surname_misread",
+    "id_digit",
+    "id_swap",
+    "day_month_swap",
+    "mother_id",
+    "missing_name",
+)
 """What a second record of the same person may get wrong (issue 5): a homophone in the given name,
 a character of similar shape, the given name's two characters swapped, the surname read another
 way, one wrong ID digit, two adjacent ID digits swapped, day and month swapped, a child given its
@@ -280,14 +322,63 @@ mother's ID number, no name (某某之女)."""
 RATES = {"clean": 0.005, "typical": 0.03, "messy": 0.10}
 """Per-field error rates of the three data sets (issue 5)."""
 
-SIMILAR_SHAPE = {"王": "玉", "玉": "王", "己": "已", "已": "己", "未": "末", "末": "未", "刁": "刀", "宫": "官", "官": "宫",
-                 "戊": "戌", "萧": "肖", "肖": "萧", "阎": "闫", "闫": "阎", "傅": "付", "付": "傅", "侯": "候", "钟": "锺",
-                 "浩": "皓", "睿": "叡", "晨": "辰", "婷": "亭", "琳": "淋", "娟": "绢", "霞": "瑕", "梅": "海", "杰": "傑",
-                 "伟": "纬", "敏": "繁", "明": "朋", "丽": "俪", "玲": "伶", "芳": "方", "红": "虹", "英": "瑛", "平": "苹"}
+SIMILAR_SHAPE = {
+    "王": "玉",
+    "玉": "王",
+    "己": "已",
+    "已": "己",
+    "未": "末",
+    "末": "未",
+    "刁": "刀",
+    "宫": "官",
+    "官": "宫",
+    "戊": "戌",
+    "萧": "肖",
+    "肖": "萧",
+    "阎": "闫",
+    "闫": "阎",
+    "傅": "付",
+    "付": "傅",
+    "侯": "候",
+    "钟": "锺",
+    "浩": "皓",
+    "睿": "叡",
+    "晨": "辰",
+    "婷": "亭",
+    "琳": "淋",
+    "娟": "绢",
+    "霞": "瑕",
+    "梅": "海",
+    "杰": "傑",
+    "伟": "纬",
+    "敏": "繁",
+    "明": "朋",
+    "丽": "俪",
+    "玲": "伶",
+    "芳": "方",
+    "红": "虹",
+    "英": "瑛",
+    "平": "苹",
+}
 """Characters clerks and scanners confuse by shape (形近字, DATA.md "Names"), with some common name characters."""
 
-SURNAME_MISREAD = {"曾": "增", "单": "丹", "解": "谢", "仇": "邱", "区": "欧", "朴": "瓢", "查": "扎", "覃": "秦", "缪": "苗",
-                   "盖": "葛", "乐": "岳", "萧": "肖", "阎": "闫", "于": "余", "吕": "律"}
+SURNAME_MISREAD = {
+    "曾": "增",
+    "单": "丹",
+    "解": "谢",
+    "仇": "邱",
+    "区": "欧",
+    "朴": "瓢",
+    "查": "扎",
+    "覃": "秦",
+    "缪": "苗",
+    "盖": "葛",
+    "乐": "岳",
+    "萧": "肖",
+    "阎": "闫",
+    "于": "余",
+    "吕": "律",
+}
 """A surname written from how it was heard: the right reading, another character (曾 zeng → 增)."""
 
 
@@ -309,7 +400,9 @@ class ProbeRecord:
 def _homophone_table() -> dict[str, list[str]]:
     from .names import pinyin
 
-    pool = set("".join(GIVEN_MALE + GIVEN_FEMALE)) | set("晓小萧潇筱笑孝效肖玲灵凌铃龄伶羚琳林麟霖临磊蕾雷垒泪伟维卫玮炜薇蔚微威娜纳那钠敏民闽珉悯")
+    pool = set("".join(GIVEN_MALE + GIVEN_FEMALE)) | set(
+        "晓小萧潇筱笑孝效肖玲灵凌铃龄伶羚琳林麟霖临磊蕾雷垒泪伟维卫玮炜薇蔚微威娜纳那钠敏民闽珉悯"
+    )
     by_sound: dict[str, list[str]] = {}
     for c in sorted(pool):
         by_sound.setdefault(pinyin(c), []).append(c)
@@ -331,13 +424,13 @@ def inject(truth: ProbeRecord, kind: str, rng: random.Random, *, mother_name: st
         if not spots:
             return None
         i = rng.choice(spots)
-        name = surname + given[:i] + rng.choice(table[given[i]]) + given[i + 1:]
+        name = surname + given[:i] + rng.choice(table[given[i]]) + given[i + 1 :]
     elif kind == "similar_shape":
         spots = [i for i, c in enumerate(name) if c in SIMILAR_SHAPE]
         if not spots:
             return None
         i = rng.choice(spots)
-        name = name[:i] + SIMILAR_SHAPE[name[i]] + name[i + 1:]
+        name = name[:i] + SIMILAR_SHAPE[name[i]] + name[i + 1 :]
     elif kind == "given_swapped":
         if len(given) != 2 or given[0] == given[1]:
             return None
@@ -351,11 +444,11 @@ def inject(truth: ProbeRecord, kind: str, rng: random.Random, *, mother_name: st
             return None
         if kind == "id_digit":
             i = rng.randrange(17)
-            number = number[:i] + rng.choice([d for d in "0123456789" if d != number[i]]) + number[i + 1:]
+            number = number[:i] + rng.choice([d for d in "0123456789" if d != number[i]]) + number[i + 1 :]
         else:
             spots = [i for i in range(17) if number[i] != number[i + 1]]
             i = rng.choice(spots)
-            number = number[:i] + number[i + 1] + number[i] + number[i + 2:]
+            number = number[:i] + number[i + 1] + number[i] + number[i + 2 :]
     elif kind == "day_month_swap":
         from .dedup import swapped
 
@@ -376,24 +469,77 @@ def inject(truth: ProbeRecord, kind: str, rng: random.Random, *, mother_name: st
     return ProbeRecord(name, number, truth.sex, born, truth.mother_id_number, kind, truth.true_uid)
 
 
-
 # ---------------------------------------------------------------------------- reference lists for reconciliation
 LIST_KINDS = ("wis", "birth_cert", "delivery", "vaccination", "kindergarten", "school", "police_hukou")
 TRUTHS = ("consistent", "omission", "false", "misreport", "elsewhere")
 """What a synthetic birth really is (issue 7): in WIS and right; missing from WIS (漏报, also 瞒报:
 missing from the forms too); in WIS only and not real (虚报); in WIS with a wrong date, sex, birth
 order or mother (错报); born in the county to a mother from elsewhere (not this township's)."""
-MISREPORTS = ("date_days", "date_year", "date_month", "date_swap", "date_lunar", "date_far", "sex", "birth_order", "mother")
+MISREPORTS = (
+    "date_days",
+    "date_year",
+    "date_month",
+    "date_swap",
+    "date_lunar",
+    "date_far",
+    "sex",
+    "birth_order",
+    "mother",
+)
 """What a misreport puts wrong in WIS (issue 12): the date a few days off, a year off, another month,
 day and month swapped, the lunar calendar's date, far off; the sex; 孩次; the mother."""
-RELATION_WORDS = {"02": "户主", "10": "配偶", "11": "夫", "12": "妻", "20": "子", "22": "长子", "23": "次子", "24": "三子",
-                  "30": "女", "32": "长女", "33": "次女", "34": "三女", "50": "父母", "51": "父亲", "52": "母亲", "99": "其他"}
-LIST_FILES = {"wis": "人口系统育龄妇女导出.xls", "birth_cert": "出生医学证明.xlsx", "delivery": "住院分娩登记.csv",
-              "vaccination": "预防接种花名册.xls", "kindergarten": "幼儿园花名册.xls", "school": "学生花名册.xlsx",
-              "police_hukou": "户籍人口登记.xls"}
+RELATION_WORDS = {
+    "02": "户主",
+    "10": "配偶",
+    "11": "夫",
+    "12": "妻",
+    "20": "子",
+    "22": "长子",
+    "23": "次子",
+    "24": "三子",
+    "30": "女",
+    "32": "长女",
+    "33": "次女",
+    "34": "三女",
+    "50": "父母",
+    "51": "父亲",
+    "52": "母亲",
+    "99": "其他",
+}
+LIST_FILES = {
+    "wis": "人口系统育龄妇女导出.xls",
+    "birth_cert": "出生医学证明.xlsx",
+    "delivery": "住院分娩登记.csv",
+    "vaccination": "预防接种花名册.xls",
+    "kindergarten": "幼儿园花名册.xls",
+    "school": "学生花名册.xlsx",
+    "police_hukou": "户籍人口登记.xls",
+}
 LIST_HEADERS = {
-    "wis": ("序号", "村(居)委会", "育龄妇女姓名", "身份证号", "婚姻状况", "丈夫姓名", "子女姓名", "子女性别", "子女出生日期", "孩次", "节育措施"),
-    "birth_cert": ("新生儿姓名", "性别", "出生日期", "助产机构", "母亲姓名", "母亲身份证件号码", "父亲姓名", "父亲身份证件号码", "出生医学证明编号"),
+    "wis": (
+        "序号",
+        "村(居)委会",
+        "育龄妇女姓名",
+        "身份证号",
+        "婚姻状况",
+        "丈夫姓名",
+        "子女姓名",
+        "子女性别",
+        "子女出生日期",
+        "孩次",
+        "节育措施",
+    ),
+    "birth_cert": (
+        "新生儿姓名",
+        "性别",
+        "出生日期",
+        "助产机构",
+        "母亲姓名",
+        "母亲身份证件号码",
+        "父亲姓名",
+        "父亲身份证件号码",
+        "出生医学证明编号",
+    ),
     "delivery": ("住院号", "姓名", "身份证号", "分娩日期", "婴儿性别", "分娩方式", "联系电话"),
     "vaccination": ("儿童姓名", "性别", "出生日期", "母亲姓名", "现住址", "联系电话", "接种单位"),
     "kindergarten": ("幼儿姓名", "性别", "出生年月", "家长姓名", "班级"),
@@ -411,7 +557,9 @@ class ListRates:
     misreport: float = 0.03  # WIS holds a wrong date, sex, birth order or mother (MISREPORTS)
     false: float = 0.01  # WIS holds a child that does not exist
     elsewhere: float = 0.02  # a birth certificate of a child whose mother lives in another county
-    name_error: float = 0.04  # the child's name miswritten (homophone, similar shape, a character dropped), in several lists
+    name_error: float = (
+        0.04  # the child's name miswritten (homophone, similar shape, a character dropped), in several lists
+    )
     id_as_number: float = 0.02  # a police row whose ID number a spreadsheet stored as a number
 
 
@@ -487,8 +635,14 @@ def _write_list(path, header: tuple[str, ...], rows: list[list]):
     return path
 
 
-def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = None, folder=None,
-                    progress: Callable[[str], None] | None = None) -> MadeLists:
+def reference_lists(
+    as_of: dt.date,
+    *,
+    seed: int = 1,
+    rates: ListRates | None = None,
+    folder=None,
+    progress: Callable[[str], None] | None = None,
+) -> MadeLists:
     """Write the seven birth-bearing lists of a township as offices get them (issue 12) from the
     births on the forms of the open database, into ``folder`` (a temporary one when ``None``), and
     import each with :func:`storage.reflists.import_list` (replacing a list of its kind), no
@@ -520,14 +674,37 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
     rng = random.Random(seed * 7919 + 17)
     first = add_years(as_of, -10) + dt.timedelta(days=1)
     mother, child, father = Person.alias(), Person.alias(), Person.alias()
-    births = list(Birth.select(Birth.uid, Birth.child_sex, Birth.birth_date, Birth.birth_cert_no, Birth.child_status,
-                               child.name, child.id_number, mother.name, mother.id_number, Household.address_detail,
-                               Birth.birth_order, father.name, father.id_number, Household.village_code, Household.id)
-                  .join(mother, on=(Birth.mother == mother.id)).switch(Birth)
-                  .join(child, on=(Birth.child == child.id)).switch(Birth)
-                  .join(father, peewee.JOIN.LEFT_OUTER, on=(Birth.father == father.id)).switch(Birth).join(Household)
-                  .where((Birth.deleted == False) & (Birth.birth_date >= first.isoformat()) & (Birth.birth_date <= as_of.isoformat()))  # noqa: E712
-                  .order_by(Birth.id).tuples())
+    births = list(
+        Birth.select(
+            Birth.uid,
+            Birth.child_sex,
+            Birth.birth_date,
+            Birth.birth_cert_no,
+            Birth.child_status,
+            child.name,
+            child.id_number,
+            mother.name,
+            mother.id_number,
+            Household.address_detail,
+            Birth.birth_order,
+            father.name,
+            father.id_number,
+            Household.village_code,
+            Household.id,
+        )
+        .join(mother, on=(Birth.mother == mother.id))
+        .switch(Birth)
+        .join(child, on=(Birth.child == child.id))
+        .switch(Birth)
+        .join(father, peewee.JOIN.LEFT_OUTER, on=(Birth.father == father.id))
+        .switch(Birth)
+        .join(Household)
+        .where(
+            (Birth.deleted == False) & (Birth.birth_date >= first.isoformat()) & (Birth.birth_date <= as_of.isoformat())
+        )
+        .order_by(Birth.id)
+        .tuples()
+    )
     mothers = sorted({(b[7], b[8], b[13]) for b in births})
     county = Office.get().county_code
     out: dict[str, list[list]] = {k: [] for k in LIST_KINDS}
@@ -556,8 +733,22 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
     def shown(day: dt.date, how: str = "D") -> str:
         return f"{day:%Y%m}" if how == "M6" else f"{day:%Y.%m}" if how == "M." else day.isoformat()
 
-    def others(tid: str, truth: str, name: str, sex: str, born: dt.date, child_id: str, m_name: str, m_id: str,
-               f_name: str, f_id: str, cert_no: str, dead: bool, address: str, variant: str) -> None:
+    def others(
+        tid: str,
+        truth: str,
+        name: str,
+        sex: str,
+        born: dt.date,
+        child_id: str,
+        m_name: str,
+        m_id: str,
+        f_name: str,
+        f_id: str,
+        cert_no: str,
+        dead: bool,
+        address: str,
+        variant: str,
+    ) -> None:
         """The health and education records of one child (the police register is written per household)."""
         age = (as_of - born).days / 365.25
         sex_word = {"1": "男", "2": "女"}[sex]
@@ -573,42 +764,108 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
             baby = called(mark) if rng.random() < 0.3 else rng.choice(("", f"{m_name}之{'子' if sex == '1' else '女'}"))
             if not baby or baby.endswith(("之子", "之女")):
                 mark.append("unnamed")
-            add("birth_cert", [baby, sex_word, born.isoformat(), "县医院", m_name, m_id, f_name, f_id, cert_no or cert()], tid, truth, "+".join(mark))
+            add(
+                "birth_cert",
+                [baby, sex_word, born.isoformat(), "县医院", m_name, m_id, f_name, f_id, cert_no or cert()],
+                tid,
+                truth,
+                "+".join(mark),
+            )
         if rng.random() < 0.9:
-            add("delivery", [f"Z{rng.randrange(10**6):06d}", m_name, m_id, born.strftime("%Y/%m/%d"), sex_word,
-                             rng.choice(("顺产", "剖宫产")), f"13{rng.randrange(10**9):09d}"], tid, truth)
+            add(
+                "delivery",
+                [
+                    f"Z{rng.randrange(10**6):06d}",
+                    m_name,
+                    m_id,
+                    born.strftime("%Y/%m/%d"),
+                    sex_word,
+                    rng.choice(("顺产", "剖宫产")),
+                    f"13{rng.randrange(10**9):09d}",
+                ],
+                tid,
+                truth,
+            )
         if rng.random() < 0.95 and not (dead and rng.random() < 0.5):
             mark = []
             shift = rng.choice((0, 0, 0, 0, 1, -1))  # vaccination lists often take the day of the first shot
             if shift:
                 mark.append("shot_day")
-            add("vaccination", [called(mark), sex_word, (born + dt.timedelta(days=shift)).strftime("%Y%m%d"), m_name, address,
-                                "", "乡卫生院"], tid, truth, "+".join(mark))
+            add(
+                "vaccination",
+                [
+                    called(mark),
+                    sex_word,
+                    (born + dt.timedelta(days=shift)).strftime("%Y%m%d"),
+                    m_name,
+                    address,
+                    "",
+                    "乡卫生院",
+                ],
+                tid,
+                truth,
+                "+".join(mark),
+            )
         if 3 <= age < 6.5 and not dead and rng.random() < 0.8:
             mark = ["month_date"]
             parent = m_name if rng.random() < 0.7 else (f_name or m_name)
-            add("kindergarten", [called(mark), sex_word, shown(born, "M6"), parent, rng.choice(("小班", "中班", "大班"))],
-                tid, truth, "+".join(mark))
+            add(
+                "kindergarten",
+                [called(mark), sex_word, shown(born, "M6"), parent, rng.choice(("小班", "中班", "大班"))],
+                tid,
+                truth,
+                "+".join(mark),
+            )
         if age >= 6.5 and not dead and rng.random() < 0.85:
             mark = ["month_date"]
             parent = m_name if rng.random() < 0.6 else (f_name or m_name)
             number = child_id if rng.random() < 0.5 else ""
-            add("school", [f"G{child_id[:6] if child_id else '000000'}{rng.randrange(10**6):06d}", called(mark), sex_word,
-                           shown(born, rng.choice(("M6", "M."))), number, parent, f"{int(age) - 5}年级"], tid, truth, "+".join(mark))
+            add(
+                "school",
+                [
+                    f"G{child_id[:6] if child_id else '000000'}{rng.randrange(10**6):06d}",
+                    called(mark),
+                    sex_word,
+                    shown(born, rng.choice(("M6", "M."))),
+                    number,
+                    parent,
+                    f"{int(age) - 5}年级",
+                ],
+                tid,
+                truth,
+                "+".join(mark),
+            )
 
     say = progress or (lambda text: None)
     say(f"正在生成 {len(births)} 个出生的各来源名单...")
     truths: dict[str, str] = {}
     births_of: dict[int, list] = {}  # household id → its births' (uid, truth) for the police register
     wis_rows: list[tuple] = []
-    for (uid, sex, born_iso, cert_no, status, c_name, c_id, m_name, m_id, address, order, f_name, f_id, village,
-         hh) in births:
+    for (
+        uid,
+        sex,
+        born_iso,
+        cert_no,
+        status,
+        c_name,
+        c_id,
+        m_name,
+        m_id,
+        address,
+        order,
+        f_name,
+        f_id,
+        village,
+        hh,
+    ) in births:
         born = dt.date.fromisoformat(born_iso)
         c_id18 = idnumber.parse(c_id).number_18 if c_id else ""
         m_id18 = idnumber.parse(m_id).number_18 if m_id else ""
         dead = status == "2"
         r = rng.random()
-        truth = "omission" if r < rates.omission else "misreport" if r < rates.omission + rates.misreport else "consistent"
+        truth = (
+            "omission" if r < rates.omission else "misreport" if r < rates.omission + rates.misreport else "consistent"
+        )
         truths[uid] = truth
         variant = _variant(c_name, rng) if rng.random() < rates.name_error else ""
         if truth != "omission":
@@ -643,9 +900,34 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
                     w_sex = "1" if sex == "2" else "2"
                 planted[uid] = what
             name_w = variant if variant and rng.random() < 0.5 else c_name
-            wis_rows.append((w_mother, name_w, w_sex, w_born, w_order, uid, truth, "+".join(x for x in (what, "name_variant" if name_w != c_name else "") if x)))
-        others(uid, truth, c_name, sex, born, c_id18, m_name, m_id18, f_name or "", idnumber.parse(f_id).number_18 if f_id else "",
-               cert_no, dead, address, variant)
+            wis_rows.append(
+                (
+                    w_mother,
+                    name_w,
+                    w_sex,
+                    w_born,
+                    w_order,
+                    uid,
+                    truth,
+                    "+".join(x for x in (what, "name_variant" if name_w != c_name else "") if x),
+                )
+            )
+        others(
+            uid,
+            truth,
+            c_name,
+            sex,
+            born,
+            c_id18,
+            m_name,
+            m_id18,
+            f_name or "",
+            idnumber.parse(f_id).number_18 if f_id else "",
+            cert_no,
+            dead,
+            address,
+            variant,
+        )
         births_of.setdefault(hh, []).append((c_id, uid, truth))
     days = (as_of - first).days
     n = len(births)
@@ -655,14 +937,39 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
         sex = rng.choice("12")
         born = first + dt.timedelta(days=rng.randrange(days))
         kid = _Person(rng.choice(SURNAMES) + pop._given(sex), sex, born, county, "20")
-        others(f"hidden{i}", "omission", kid.name, sex, born, pop._id(kid) if rng.random() < 0.5 else "", m_name,
-               idnumber.parse(m_id).number_18, "", "", "", False, "", "")
+        others(
+            f"hidden{i}",
+            "omission",
+            kid.name,
+            sex,
+            born,
+            pop._id(kid) if rng.random() < 0.5 else "",
+            m_name,
+            idnumber.parse(m_id).number_18,
+            "",
+            "",
+            "",
+            False,
+            "",
+            "",
+        )
     for i in range(_some(n, rates.false)):  # 虚报: a child WIS holds that was never born
         m_name, m_id, village = rng.choice(mothers)
         sex = rng.choice("12")
         born = first + dt.timedelta(days=rng.randrange(days))
         kid = _Person(rng.choice(SURNAMES) + pop._given(sex), sex, born, county, "20")
-        wis_rows.append(((m_name, idnumber.parse(m_id).number_18, village, ""), kid.name, sex, born, rng.randint(1, 3), f"false{i}", "false", ""))
+        wis_rows.append(
+            (
+                (m_name, idnumber.parse(m_id).number_18, village, ""),
+                kid.name,
+                sex,
+                born,
+                rng.randint(1, 3),
+                f"false{i}",
+                "false",
+                "",
+            )
+        )
     for i in range(_some(n, rates.elsewhere)):  # born here, mother from another county
         region = rng.choice(MIGRANT_ORIGINS)[0]
         sex = rng.choice("12")
@@ -670,16 +977,43 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
         mum = _Person(rng.choice(SURNAMES) + pop._given("2"), "2", add_years(born, -rng.randint(20, 38)), region, "10")
         m_id = pop._id(mum)
         sex_word = {"1": "男", "2": "女"}[sex]
-        add("birth_cert", ["", sex_word, born.isoformat(), "县医院", mum.name, m_id, "", "", cert()], f"elsewhere{i}", "elsewhere", "unnamed")
+        add(
+            "birth_cert",
+            ["", sex_word, born.isoformat(), "县医院", mum.name, m_id, "", "", cert()],
+            f"elsewhere{i}",
+            "elsewhere",
+            "unnamed",
+        )
         if rng.random() < 0.8:
-            add("delivery", [f"Z{rng.randrange(10**6):06d}", mum.name, m_id, born.strftime("%Y/%m/%d"), sex_word, "顺产", ""],
-                f"elsewhere{i}", "elsewhere")
+            add(
+                "delivery",
+                [f"Z{rng.randrange(10**6):06d}", mum.name, m_id, born.strftime("%Y/%m/%d"), sex_word, "顺产", ""],
+                f"elsewhere{i}",
+                "elsewhere",
+            )
     # WIS: by woman, in the woman's order; the woman's columns repeat on each of her children's rows
     wis_rows.sort(key=lambda w: (w[0][2], w[0][1], w[3]))
     for w_mother, name_w, w_sex, w_born, w_order, tid, truth, mark in wis_rows:
         (m_name, m_id, village, f_name) = w_mother
-        add("wis", [len(out["wis"]) + 1, village_name(village), m_name, m_id, "初婚", f_name, name_w, {"1": "男", "2": "女"}[w_sex],
-                    w_born.isoformat(), w_order or "", rng.choice(("宫内节育器", "皮下埋植", "未避孕"))], tid, truth, mark)
+        add(
+            "wis",
+            [
+                len(out["wis"]) + 1,
+                village_name(village),
+                m_name,
+                m_id,
+                "初婚",
+                f_name,
+                name_w,
+                {"1": "男", "2": "女"}[w_sex],
+                w_born.isoformat(),
+                w_order or "",
+                rng.choice(("宫内节育器", "皮下埋植", "未避孕")),
+            ],
+            tid,
+            truth,
+            mark,
+        )
     _police(out, truth_rows, births_of, rates, rng)
     say("正在导入生成的名单...")
     keep = tempfile.TemporaryDirectory() if folder is None else None
@@ -696,7 +1030,9 @@ def reference_lists(as_of: dt.date, *, seed: int = 1, rates: ListRates | None = 
     finally:
         if keep:
             keep.cleanup()
-    return MadeLists({k: len(v) for k, v in out.items()}, truths, files if folder is not None else [], row_truths, planted)
+    return MadeLists(
+        {k: len(v) for k, v in out.items()}, truths, files if folder is not None else [], row_truths, planted
+    )
 
 
 def _month_off(day: dt.date, rng: random.Random) -> dt.date:
@@ -718,11 +1054,22 @@ def _police(out: dict, truth_rows: dict, births_of: dict, rates: ListRates, rng:
     by_child = {c_id: (uid, truth) for home in births_of.values() for c_id, uid, truth in home if c_id}
     ids = sorted(births_of)
     for i in range(0, len(ids), 500):
-        people = (Person.select(Person.household, Person.name, Person.relation_to_head, Person.sex, Person.birth_date,
-                                Person.id_number, Household.household_code, Household.address_detail)
-                  .join(Household).where(Person.household.in_(ids[i:i + 500]) & (Person.deleted == False)  # noqa: E712
-                                         & (Person.vital_status != "2"))
-                  .order_by(Person.household, Person.id).tuples())
+        people = (
+            Person.select(
+                Person.household,
+                Person.name,
+                Person.relation_to_head,
+                Person.sex,
+                Person.birth_date,
+                Person.id_number,
+                Household.household_code,
+                Household.address_detail,
+            )
+            .join(Household)
+            .where(Person.household.in_(ids[i : i + 500]) & (Person.deleted == False) & (Person.vital_status != "2"))
+            .order_by(Person.household, Person.id)
+            .tuples()
+        )
         for hh, name, relation, sex, born, number, code, address in people:
             if rng.random() > 0.97 or not number:
                 continue
@@ -731,8 +1078,18 @@ def _police(out: dict, truth_rows: dict, births_of: dict, rates: ListRates, rng:
             mark = ""
             if uid and rng.random() < rates.id_as_number and len(number) == 18 and number.isdigit():
                 cell, mark = float(number), "id_as_number"
-            out["police_hukou"].append([code, name, RELATION_WORDS.get(relation or "", relation or ""),
-                                        {"1": "男", "2": "女"}.get(sex, ""), "汉族", (born or "").replace("-", ""), cell, address])
+            out["police_hukou"].append(
+                [
+                    code,
+                    name,
+                    RELATION_WORDS.get(relation or "", relation or ""),
+                    {"1": "男", "2": "女"}.get(sex, ""),
+                    "汉族",
+                    (born or "").replace("-", ""),
+                    cell,
+                    address,
+                ]
+            )
             truth_rows["police_hukou"].append((uid or f"adult:{number}", truth or "adult", mark))
 
 
@@ -754,8 +1111,9 @@ def demo_check():
     return office
 
 
-def demo(households: int, *, as_of: dt.date, seed: int = 1, lists_folder=None,
-         say: Callable[..., None] | None = None) -> None:
+def demo(
+    households: int, *, as_of: dt.date, seed: int = 1, lists_folder=None, say: Callable[..., None] | None = None
+) -> None:
     """The demo recipe (``hecha demo``, ``bash dev.sh run``) on the open database: ``households``
     synthetic households (about 2 % registering someone a second time, for the duplicate review);
     then, unless ``lists_folder`` is ``None``, the seven reference lists written there and imported
@@ -773,8 +1131,13 @@ def demo(households: int, *, as_of: dt.date, seed: int = 1, lists_folder=None,
     def progress(done: int, total: int) -> None:
         say(f"\r生成演示户 {done}/{total}", end=done == total)
 
-    persons = fill(households, as_of=as_of, seed=seed + Household.select().count(), progress=progress,
-                   duplicates=max(households // 50, 1))
+    persons = fill(
+        households,
+        as_of=as_of,
+        seed=seed + Household.select().count(),
+        progress=progress,
+        duplicates=max(households // 50, 1),
+    )
     say(f"已加入 {households} 户、{persons} 人（{office.name}）。")
     if lists_folder is None:
         say("未生成名单（--no-lists）：用 hecha import-list 导入名单后再 hecha reconcile。")
@@ -798,8 +1161,9 @@ def annual_reports_from_wis() -> int:
     from .reconcile import set_annual, stat_year
 
     counts: Counter = Counter()
-    for kind, village, born, groups in ReconcileFinding.select(ReconcileFinding.kind, ReconcileFinding.village_code,
-                                                               ReconcileFinding.birth_date, ReconcileFinding.groups).tuples():
+    for kind, village, born, groups in ReconcileFinding.select(
+        ReconcileFinding.kind, ReconcileFinding.village_code, ReconcileFinding.birth_date, ReconcileFinding.groups
+    ).tuples():
         if village and "wis" in groups.split() and kind != "elsewhere":
             counts[(village, stat_year(dt.date.fromisoformat(born)))] += 1
     for (village, year), n in counts.items():

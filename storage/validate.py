@@ -231,29 +231,70 @@ FIELD_LABELS = {
     "finding_by": "核查人",
 }
 
-MAX_LENGTHS = {"name": 30, "child_name": 30, "address_detail": 100, "form_no": 20, "hukou_place_text": 100,
-               "residence_text": 100, "work_unit": 60, "current_address": 100, "delivery_org": 60, "school_name": 60}
+MAX_LENGTHS = {
+    "name": 30,
+    "child_name": 30,
+    "address_detail": 100,
+    "form_no": 20,
+    "hukou_place_text": 100,
+    "residence_text": 100,
+    "work_unit": 60,
+    "current_address": 100,
+    "delivery_org": 60,
+    "school_name": 60,
+}
 
 # Coded fields per section: field → code list (storage/data/codes/<list>.csv). Required ones are
 # checked by their own rules; an empty optional code is fine.
 HOUSEHOLD_CODES = {"household_kind": "household_kind", "hukou_type": "hukou_type"}
-MEMBER_CODES = {"relation_to_head": "relation", "ethnicity": "ethnicity", "sex": "sex", "marital_status": "marital_status",
-                "education": "education", "residence_status": "residence_status", "id_type": "id_type",
-                "hukou_type": "hukou_type", "vital_status": "vital_status", "exit_reason": "exit_reason"}
-WOMAN_CODES = {"contraception": "contraception", "contraception_org_type": "contraception_org_type",
-               "no_contraception_reason": "no_contraception_reason", "pregnancy_status": "pregnancy_status"}
-MIGRATION_CODES = {"direction": "migration_direction", "reason": "migration_reason", "category": "migration_category",
-                   "housing": "housing", "cert_status": "cert_status", "contraception": "contraception",
-                   "pregnancy_status": "pregnancy_status"}
-BIRTH_CODES = {"child_sex": "sex", "outcome": "outcome", "birth_place_kind": "birth_place_kind",
-               "policy_attribute": "policy_attribute", "health_status": "health_status", "child_status": "child_status",
-               "hukou_registered": "yes_no", "wis_reported": "yes_no", "finding": "finding"}
+MEMBER_CODES = {
+    "relation_to_head": "relation",
+    "ethnicity": "ethnicity",
+    "sex": "sex",
+    "marital_status": "marital_status",
+    "education": "education",
+    "residence_status": "residence_status",
+    "id_type": "id_type",
+    "hukou_type": "hukou_type",
+    "vital_status": "vital_status",
+    "exit_reason": "exit_reason",
+}
+WOMAN_CODES = {
+    "contraception": "contraception",
+    "contraception_org_type": "contraception_org_type",
+    "no_contraception_reason": "no_contraception_reason",
+    "pregnancy_status": "pregnancy_status",
+}
+MIGRATION_CODES = {
+    "direction": "migration_direction",
+    "reason": "migration_reason",
+    "category": "migration_category",
+    "housing": "housing",
+    "cert_status": "cert_status",
+    "contraception": "contraception",
+    "pregnancy_status": "pregnancy_status",
+}
+BIRTH_CODES = {
+    "child_sex": "sex",
+    "outcome": "outcome",
+    "birth_place_kind": "birth_place_kind",
+    "policy_attribute": "policy_attribute",
+    "health_status": "health_status",
+    "child_status": "child_status",
+    "hukou_registered": "yes_no",
+    "wis_reported": "yes_no",
+    "finding": "finding",
+}
 MEMBER_DATES = ("first_marriage_date", "marital_change_date", "only_child_cert_date", "vital_date")
 WOMAN_DATES = ("contraception_start", "contraception_end", "pregnancy_date")
 MIGRATION_DATES = ("move_date", "return_date", "mb_cert_date", "youngest_child_birth_date", "closed_date")
 
-MALE_RELATIONS = frozenset("11 20 21 22 23 24 25 26 27 28 29 41 43 46 47 51 53 55 57 61 63 66 71 73 76 78 81 83 85 87 89 93 95".split())
-FEMALE_RELATIONS = frozenset("12 30 31 32 33 34 35 36 37 38 39 42 44 45 48 52 54 56 58 62 64 67 72 74 75 77 82 84 86 88 90 94 96".split())
+MALE_RELATIONS = frozenset(
+    "11 20 21 22 23 24 25 26 27 28 29 41 43 46 47 51 53 55 57 61 63 66 71 73 76 78 81 83 85 87 89 93 95".split()
+)
+FEMALE_RELATIONS = frozenset(
+    "12 30 31 32 33 34 35 36 37 38 39 42 44 45 48 52 54 56 58 62 64 67 72 74 75 77 82 84 86 88 90 94 96".split()
+)
 CHILD_RELATIONS = frozenset("20 21 22 23 24 25 26 27 29 30 31 32 33 34 35 36 37 39".split())
 ELDER_RELATIONS = frozenset("50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 69".split())
 MARRIED = frozenset({"20", "21", "22", "23", "30", "40"})  # 已婚、初婚、再婚、复婚、丧偶、离婚: ever married
@@ -334,12 +375,26 @@ class FieldCheck:
     finding: Finding | None = None
 
 
-SECTION_CODES = {"household": HOUSEHOLD_CODES, "member": MEMBER_CODES, "woman": WOMAN_CODES, "migration": MIGRATION_CODES,
-                 "birth": BIRTH_CODES}
-SECTION_DATES = {"household": ("survey_date",), "member": ("birth_date", *MEMBER_DATES), "woman": WOMAN_DATES,
-                 "migration": MIGRATION_DATES, "birth": ("birth_date", "hukou_date")}
-SECTION_TEXTS = {"household": ("address_detail", "form_no"), "member": ("name", "hukou_place_text", "residence_text", "work_unit"),
-                 "migration": ("current_address",), "birth": ("child_name",)}
+SECTION_CODES = {
+    "household": HOUSEHOLD_CODES,
+    "member": MEMBER_CODES,
+    "woman": WOMAN_CODES,
+    "migration": MIGRATION_CODES,
+    "birth": BIRTH_CODES,
+}
+SECTION_DATES = {
+    "household": ("survey_date",),
+    "member": ("birth_date", *MEMBER_DATES),
+    "woman": WOMAN_DATES,
+    "migration": MIGRATION_DATES,
+    "birth": ("birth_date", "hukou_date"),
+}
+SECTION_TEXTS = {
+    "household": ("address_detail", "form_no"),
+    "member": ("name", "hukou_place_text", "residence_text", "work_unit"),
+    "migration": ("current_address",),
+    "birth": ("child_name",),
+}
 TEXT_RULE = {"household": "household.text", "member": "member.text", "migration": "member.text", "birth": "birth.text"}
 REQUIRED_CODES = frozenset({("member", "relation_to_head"), ("member", "ethnicity"), ("member", "residence_status")})
 LINE_REFS = {  # birth fields that hold a member's line number: (rule, message)
@@ -350,9 +405,19 @@ LINE_REFS = {  # birth fields that hold a member's line number: (rule, message)
 MAX_BIRTH_ORDER = 15  # 孩次 1–15 (DATA.md Birth)
 
 
-def check_field(section: str, field: str, value: str, *, form: HouseholdInput | None = None, index: int = -1,
-                line=None, sub: int = -1, villages=frozenset(), today: dt.date | None = None,
-                stored: bool = False) -> FieldCheck:
+def check_field(
+    section: str,
+    field: str,
+    value: str,
+    *,
+    form: HouseholdInput | None = None,
+    index: int = -1,
+    line=None,
+    sub: int = -1,
+    villages=frozenset(),
+    today: dt.date | None = None,
+    stored: bool = False,
+) -> FieldCheck:
     """The rules about one field, in one place: the form screen applies them as the clerk leaves a
     field, :func:`check_household` to every field on save, in ``hecha check``, the CLI and imports
     (issue 13). Rules that relate several fields (sex against the ID number, the mother's age …)
@@ -449,7 +514,12 @@ def check_field(section: str, field: str, value: str, *, form: HouseholdInput | 
         return FieldCheck(code)
     if field in SECTION_DATES.get(section, ()):
         if not v:
-            if section == "member" and field == "birth_date" and line is not None and not idnumber.parse(line.id_number).ok:
+            if (
+                section == "member"
+                and field == "birth_date"
+                and line is not None
+                and not idnumber.parse(line.id_number).ok
+            ):
                 return stop("member.birth_missing", "没有有效身份证号时必须填出生日期")
             if section == "birth" and field == "birth_date" and line is not None and _child_born(form, line) is None:
                 return stop("birth.date_missing", "出生日期必填（孩子在本户且有身份证号的可不填）")
@@ -489,9 +559,18 @@ class _Checker:
         """Each of ``names`` of ``record`` through :func:`check_field`, as stored."""
         for name in names:
             value = getattr(record, name)
-            result = check_field(section, name, "" if value is None else str(value), form=self.h, index=index,
-                                 line=record if line is None else line, sub=sub, villages=self.villages,
-                                 today=self.today, stored=True)
+            result = check_field(
+                section,
+                name,
+                "" if value is None else str(value),
+                form=self.h,
+                index=index,
+                line=record if line is None else line,
+                sub=sub,
+                villages=self.villages,
+                today=self.today,
+                stored=True,
+            )
             f = result.finding
             if f is not None:
                 self.add(f.rule, section, index, f.field, f.message, sub)
@@ -506,18 +585,30 @@ class _Checker:
 
     def household(self) -> None:
         h = self.h
-        self.fields("household", -1, h, ("village_code", "group_no", *HOUSEHOLD_CODES, *SECTION_DATES["household"],
-                                         *SECTION_TEXTS["household"]))
+        self.fields(
+            "household",
+            -1,
+            h,
+            ("village_code", "group_no", *HOUSEHOLD_CODES, *SECTION_DATES["household"], *SECTION_TEXTS["household"]),
+        )
         if not h.members:
             self.add("household.members", "household", -1, "members", "每户至少登记一人（户主写在第一行）")
         heads = [k for k, m in enumerate(h.members) if m.relation_to_head == RELATION_HEAD]
         if h.members and len(heads) != 1:
             at = heads[1] if len(heads) > 1 else 0  # the second head, or the first line, to fix
-            self.add("household.head", "member", at, "relation_to_head", f"每户应有且只有一名户主（关系代码02），现有{len(heads)}名：核对与户主关系")
+            self.add(
+                "household.head",
+                "member",
+                at,
+                "relation_to_head",
+                f"每户应有且只有一名户主（关系代码02），现有{len(heads)}名：核对与户主关系",
+            )
 
     def member(self, i: int, m) -> None:
         h, today = self.h, self.today
-        self.fields("member", i, m, ("name", "id_number", *MEMBER_CODES, *SECTION_DATES["member"], *SECTION_TEXTS["member"][1:]))
+        self.fields(
+            "member", i, m, ("name", "id_number", *MEMBER_CODES, *SECTION_DATES["member"], *SECTION_TEXTS["member"][1:])
+        )
         info = idnumber.parse(m.id_number, today)
         sex = m.sex or (info.sex if info.ok else "")
         if info.ok and m.sex and info.sex != m.sex:
@@ -536,18 +627,48 @@ class _Checker:
             head_born = h.member_birth_date(head)
             if head_born is not None:
                 if rel in CHILD_RELATIONS and born < add_years(head_born, MIN_GENERATION_GAP):
-                    self.add("member.relation_age", "member", i, "relation_to_head", f"子女应比户主小{MIN_GENERATION_GAP}岁以上：核对关系或出生日期")
+                    self.add(
+                        "member.relation_age",
+                        "member",
+                        i,
+                        "relation_to_head",
+                        f"子女应比户主小{MIN_GENERATION_GAP}岁以上：核对关系或出生日期",
+                    )
                 if rel in ELDER_RELATIONS and born > add_years(head_born, -MIN_GENERATION_GAP):
-                    self.add("member.relation_age", "member", i, "relation_to_head", f"父母、祖父母应比户主大{MIN_GENERATION_GAP}岁以上：核对关系或出生日期")
+                    self.add(
+                        "member.relation_age",
+                        "member",
+                        i,
+                        "relation_to_head",
+                        f"父母、祖父母应比户主大{MIN_GENERATION_GAP}岁以上：核对关系或出生日期",
+                    )
         if m.marital_status in MARRIED and age is not None:
             if age < 15:
-                self.add("member.marital_child", "member", i, "marital_status", f"{age}岁不能是已婚、离婚或丧偶：核对婚姻状况或出生日期")
+                self.add(
+                    "member.marital_child",
+                    "member",
+                    i,
+                    "marital_status",
+                    f"{age}岁不能是已婚、离婚或丧偶：核对婚姻状况或出生日期",
+                )
             elif sex in MARRIAGE_AGE and age < MARRIAGE_AGE[sex]:
-                self.add("member.marital_age", "member", i, "marital_status", f"{age}岁未到法定婚龄（男22、女20）：核实后确认")
+                self.add(
+                    "member.marital_age",
+                    "member",
+                    i,
+                    "marital_status",
+                    f"{age}岁未到法定婚龄（男22、女20）：核实后确认",
+                )
         if m.residence_status == OUTFLOW:
             outflows = [g for g in m.migrations if g.direction == "2"]
             if not outflows or not any(g.current_address.strip() for g in outflows):
-                self.add("member.outflow", "member", i, "residence_status", "户在人不在（流出）：按F9在流动页登记流出及详细现居住地址")
+                self.add(
+                    "member.outflow",
+                    "member",
+                    i,
+                    "residence_status",
+                    "户在人不在（流出）：按F9在流动页登记流出及详细现居住地址",
+                )
         if m.residence_status == INFLOW and not (m.hukou_place_text.strip() or m.hukou_place_code.strip()):
             self.add("member.inflow", "member", i, "hukou_place_text", "人在户不在（流入）：请填户籍地")
         if m.vital_status in ("2", "3") and not m.vital_date:
@@ -556,7 +677,13 @@ class _Checker:
         fp = m.fp
         if fp is not None:
             if sex != SEX_FEMALE or age is None or not 15 <= age <= 49:
-                self.add("woman.eligible", "woman", i, "contraception", "育龄妇女页只填15–49岁的女性：请删去此页（F6 页内 Ctrl+D）")
+                self.add(
+                    "woman.eligible",
+                    "woman",
+                    i,
+                    "contraception",
+                    "育龄妇女页只填15–49岁的女性：请删去此页（F6 页内 Ctrl+D）",
+                )
             self.fields("woman", i, fp, (*WOMAN_CODES, *WOMAN_DATES))
             if fp.contraception == "00" and not fp.no_contraception_reason:
                 self.add("woman.no_reason", "woman", i, "no_contraception_reason", "未避孕（00）的请填未避孕原因")
@@ -565,15 +692,26 @@ class _Checker:
         for k, g in enumerate(m.migrations):
             self.fields("migration", i, g, (*MIGRATION_CODES, *MIGRATION_DATES, *SECTION_TEXTS["migration"]), k)
             if g.direction == "2" and not g.current_address.strip():
-                self.add("migration.address", "migration", i, "current_address", "流出的必须填详细现居住地址（省市县乡村门牌）", k)
+                self.add(
+                    "migration.address",
+                    "migration",
+                    i,
+                    "current_address",
+                    "流出的必须填详细现居住地址（省市县乡村门牌）",
+                    k,
+                )
 
     def births(self) -> None:
         h = self.h
         n = len(h.members)
         dates: list[dt.date | None] = []
         for j, b in enumerate(h.births):
-            self.fields("birth", j, b, (*LINE_REFS, "child_name", *BIRTH_CODES, *SECTION_DATES["birth"], "birth_order",
-                                        "birth_cert_no"))
+            self.fields(
+                "birth",
+                j,
+                b,
+                (*LINE_REFS, "child_name", *BIRTH_CODES, *SECTION_DATES["birth"], "birth_order", "birth_cert_no"),
+            )
             mother = h.members[b.mother - 1] if b.mother and 1 <= b.mother <= n else None
             born = typed_date(b.birth_date) if b.birth_date else _child_born(h, b)
             dates.append(born)
@@ -584,12 +722,24 @@ class _Checker:
                 elif mother_born:
                     age = _age(mother_born, born)
                     if not 15 <= age <= 55:
-                        self.add("birth.mother_age", "birth", j, "birth_date", f"生育时母亲{age}岁（应在15–55岁）：核实后确认")
+                        self.add(
+                            "birth.mother_age",
+                            "birth",
+                            j,
+                            "birth_date",
+                            f"生育时母亲{age}岁（应在15–55岁）：核实后确认",
+                        )
                 died = typed_date(mother.vital_date) if mother.vital_status == "2" else None
                 if died and born > died:
                     self.add("birth.after_mother_death", "birth", j, "birth_date", "孩子出生晚于母亲死亡日期：请核对")
             if b.birth_cert_no and CERT_RE.match(b.birth_cert_no.upper()) and born and born < CERT_SINCE:
-                self.add("birth.cert_before_1996", "birth", j, "birth_cert_no", "1996年以前出生的没有出生医学证明：核实后确认")
+                self.add(
+                    "birth.cert_before_1996",
+                    "birth",
+                    j,
+                    "birth_cert_no",
+                    "1996年以前出生的没有出生医学证明：核实后确认",
+                )
         self.per_mother(dates)
 
     def per_mother(self, dates: list[dt.date | None]) -> None:
@@ -606,12 +756,23 @@ class _Checker:
             for a, c in zip(live, live[1:]):
                 expected = self.h.births[a].birth_order + 1
                 if self.h.births[c].birth_order != expected:
-                    self.add("birth.order_sequence", "birth", c, "birth_order",
-                             f"该母亲上一个孩子是第{self.h.births[a].birth_order}孩，这个应为第{expected}孩（双胞胎逐个计）：核实后确认")
+                    self.add(
+                        "birth.order_sequence",
+                        "birth",
+                        c,
+                        "birth_order",
+                        f"该母亲上一个孩子是第{self.h.births[a].birth_order}孩，这个应为第{expected}孩（双胞胎逐个计）：核实后确认",
+                    )
             for a, c in zip(js, js[1:]):
                 gap = (dates[c] - dates[a]).days
                 if 0 < gap < TWIN_GAP_DAYS:
-                    self.add("birth.interval", "birth", c, "birth_date", f"与同一母亲的上一次生育只隔{gap}天（不足270天）：核实后确认")
+                    self.add(
+                        "birth.interval",
+                        "birth",
+                        c,
+                        "birth_date",
+                        f"与同一母亲的上一次生育只隔{gap}天（不足270天）：核实后确认",
+                    )
             same_day: dict[dt.date, list[int]] = {}
             for j in js:
                 same_day.setdefault(dates[j], []).append(j)
@@ -619,7 +780,13 @@ class _Checker:
                 if len(group) > 1:
                     for j in group:
                         if self.h.births[j].plurality != len(group):
-                            self.add("birth.twins", "birth", j, "plurality", f"同一母亲同日出生{len(group)}个孩子：胎数应为{len(group)}")
+                            self.add(
+                                "birth.twins",
+                                "birth",
+                                j,
+                                "plurality",
+                                f"同一母亲同日出生{len(group)}个孩子：胎数应为{len(group)}",
+                            )
 
 
 def check_household(h: HouseholdInput, village_codes: set[str], today: dt.date | None = None) -> list[Finding]:

@@ -65,7 +65,9 @@ def reference_input(complete: bool = False) -> HouseholdInput:
         for b in ref["births"]
     ]
     extra = {k: hh[k] for k in ("household_kind", "hukou_type", "phone")} if complete else {}
-    return HouseholdInput(hh["village_code"], hh["group_no"], hh["address_detail"], hh["form_no"], members, births, **extra)
+    return HouseholdInput(
+        hh["village_code"], hh["group_no"], hh["address_detail"], hh["form_no"], members, births, **extra
+    )
 
 
 def dump_db(path: Path) -> str:
@@ -116,8 +118,16 @@ def office_templates(tmp_path_factory):
         con = sqlite3.connect(str(db))
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         con.close()
-    return dict(base=base, county_db=county_db, township_db=township_db, county_keys=county_keys,
-                township_keys=township_keys, recovery=recovery, county_pub=county_pub, township_pub=township_pub)
+    return dict(
+        base=base,
+        county_db=county_db,
+        township_db=township_db,
+        county_keys=county_keys,
+        township_keys=township_keys,
+        recovery=recovery,
+        county_pub=county_pub,
+        township_pub=township_pub,
+    )
 
 
 @pytest.fixture

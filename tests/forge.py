@@ -43,7 +43,9 @@ def seal(lines: list[dict], recipients: list[str]) -> bytes:
     return pyrage.encrypt(body, [pyrage.x25519.Recipient.from_str(r) for r in recipients])
 
 
-def rebuild(path: Path, out: Path, sign_key, *, manifest_edit=None, lines_edit=None, identity=None, recipients=None) -> Path:
+def rebuild(
+    path: Path, out: Path, sign_key, *, manifest_edit=None, lines_edit=None, identity=None, recipients=None
+) -> Path:
     """Rewrite the bundle at ``path``: optionally edit its decrypted lines (re-encrypting to
     ``recipients``) and its manifest, then sign with ``sign_key`` and zip to ``out``."""
     parts = read_parts(path)

@@ -18,8 +18,18 @@ class Tmux:
         self.tmux = ["tmux", "-L", self.name, "-f", "/dev/null"]
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in {"TERM": term, "LANG": "C.UTF-8", **(env or {})}.items())
         subprocess.run(
-            [*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(size[0]), "-y", str(size[1]),
-             f"env {exports} {command}; sleep 30"],
+            [
+                *self.tmux,
+                "new-session",
+                "-d",
+                "-s",
+                self.name,
+                "-x",
+                str(size[0]),
+                "-y",
+                str(size[1]),
+                f"env {exports} {command}; sleep 30",
+            ],
             check=True,
         )
 
@@ -33,11 +43,15 @@ class Tmux:
         time.sleep(pause)
 
     def screen(self) -> str:
-        return subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.name], check=True, capture_output=True, text=True).stdout
+        return subprocess.run(
+            [*self.tmux, "capture-pane", "-p", "-t", self.name], check=True, capture_output=True, text=True
+        ).stdout
 
     def screen_with_codes(self) -> str:
         """The screen with its SGR escape sequences (colours, reverse video)."""
-        return subprocess.run([*self.tmux, "capture-pane", "-p", "-e", "-t", self.name], check=True, capture_output=True, text=True).stdout
+        return subprocess.run(
+            [*self.tmux, "capture-pane", "-p", "-e", "-t", self.name], check=True, capture_output=True, text=True
+        ).stdout
 
     def wait_for(self, needle: str, timeout: float = 15.0) -> str:
         deadline = time.monotonic() + timeout

@@ -99,6 +99,7 @@ def test_tombstones_travel(offices, first):
     county_import(offices, first.path)
     offices.use_township()
     from storage.households import load_household
+
     form = load_household(Person.get(Person.name == "李浩然").household.uid)
     form.members.pop(2)
     form.births[0].child = 3  # 李梓涵 moves up a place
@@ -119,7 +120,9 @@ def test_wrong_structure(offices, first, tmp_path):
     parts = read_parts(first.path)
     extra = write_zip(tmp_path / "extra.zip", [*parts.items(), ("evil.sh", b"rm -rf /")])
     refused(offices, extra, "B01")
-    order = write_zip(tmp_path / "order.zip", [(n, parts[n]) for n in ("payload.age", "manifest.json", "manifest.json.sig")])
+    order = write_zip(
+        tmp_path / "order.zip", [(n, parts[n]) for n in ("payload.age", "manifest.json", "manifest.json.sig")]
+    )
     refused(offices, order, "B01")
     deflated = write_zip(tmp_path / "deflated.zip", list(parts.items()), compress=True)
     refused(offices, deflated, "B01")
@@ -134,9 +137,18 @@ def test_wrong_structure(offices, first, tmp_path):
 
 def test_bad_manifest(offices, first, tmp_path):
     parts = read_parts(first.path)
-    bad = write_zip(tmp_path / "m.zip", [("manifest.json", b"{not json"), ("manifest.json.sig", parts["manifest.json.sig"]), ("payload.age", parts["payload.age"])])
+    bad = write_zip(
+        tmp_path / "m.zip",
+        [
+            ("manifest.json", b"{not json"),
+            ("manifest.json.sig", parts["manifest.json.sig"]),
+            ("payload.age", parts["payload.age"]),
+        ],
+    )
     refused(offices, bad, "B02")
-    no_seq = rebuild(first.path, tmp_path / "m2.zip", offices.township_keys.sign, manifest_edit=lambda m: m.pop("sequence"))
+    no_seq = rebuild(
+        first.path, tmp_path / "m2.zip", offices.township_keys.sign, manifest_edit=lambda m: m.pop("sequence")
+    )
     refused(offices, no_seq, "B02")
 
 
@@ -144,24 +156,45 @@ def test_tampered_payload(offices, first, tmp_path):
     parts = read_parts(first.path)
     payload = bytearray(parts["payload.age"])
     payload[-10] ^= 0xFF
-    tampered = write_zip(tmp_path / "t.zip", [("manifest.json", parts["manifest.json"]), ("manifest.json.sig", parts["manifest.json.sig"]), ("payload.age", bytes(payload))])
+    tampered = write_zip(
+        tmp_path / "t.zip",
+        [
+            ("manifest.json", parts["manifest.json"]),
+            ("manifest.json.sig", parts["manifest.json.sig"]),
+            ("payload.age", bytes(payload)),
+        ],
+    )
     refused(offices, tampered, "B06")
 
 
 def test_tampered_manifest_breaks_the_signature(offices, first, tmp_path):
     parts = read_parts(first.path)
     manifest = parts["manifest.json"].replace(b'"sequence": 1', b'"sequence": 2')
-    tampered = write_zip(tmp_path / "t.zip", [("manifest.json", manifest), ("manifest.json.sig", parts["manifest.json.sig"]), ("payload.age", parts["payload.age"])])
+    tampered = write_zip(
+        tmp_path / "t.zip",
+        [
+            ("manifest.json", manifest),
+            ("manifest.json.sig", parts["manifest.json.sig"]),
+            ("payload.age", parts["payload.age"]),
+        ],
+    )
     refused(offices, tampered, "B05")
 
 
 def test_wrong_recipient(offices, first, tmp_path):
-    other = rebuild(first.path, tmp_path / "r.zip", offices.township_keys.sign, manifest_edit=lambda m: m.update(recipient="130124"))
+    other = rebuild(
+        first.path, tmp_path / "r.zip", offices.township_keys.sign, manifest_edit=lambda m: m.update(recipient="130124")
+    )
     refused(offices, other, "B03")
 
 
 def test_unregistered_sender(offices, first, tmp_path):
-    other = rebuild(first.path, tmp_path / "s.zip", offices.township_keys.sign, manifest_edit=lambda m: m.update(sender="130123104", stream="130123104>130123"))
+    other = rebuild(
+        first.path,
+        tmp_path / "s.zip",
+        offices.township_keys.sign,
+        manifest_edit=lambda m: m.update(sender="130123104", stream="130123104>130123"),
+    )
     refused(offices, other, "B04")
 
 
@@ -181,22 +214,47 @@ def test_encrypted_to_a_key_we_do_not_hold(offices, first, tmp_path, office_temp
     def swap(m):
         m["recipient_keys"] = [keymod.age_fingerprint(recipient)]
 
-    forged = rebuild(first.path, tmp_path / "e.zip", offices.township_keys.sign, manifest_edit=swap,
-                     lines_edit=lambda lines: None, identity=offices.county_keys.identity, recipients=[recipient])
+    forged = rebuild(
+        first.path,
+        tmp_path / "e.zip",
+        offices.township_keys.sign,
+        manifest_edit=swap,
+        lines_edit=lambda lines: None,
+        identity=offices.county_keys.identity,
+        recipients=[recipient],
+    )
     refused(offices, forged, "B11")
     # a manifest that claims our key while the payload is for someone else fails at decryption
-    lying = rebuild(first.path, tmp_path / "d.zip", offices.township_keys.sign,
-                    lines_edit=lambda lines: None, identity=offices.county_keys.identity, recipients=[recipient])
+    lying = rebuild(
+        first.path,
+        tmp_path / "d.zip",
+        offices.township_keys.sign,
+        lines_edit=lambda lines: None,
+        identity=offices.county_keys.identity,
+        recipients=[recipient],
+    )
     refused(offices, lying, "B12")
 
 
 def test_inner_header_must_equal_the_manifest(offices, first, tmp_path):
     recipients = _county_recipients(offices)
-    forged = rebuild(first.path, tmp_path / "h.zip", offices.township_keys.sign,
-                     lines_edit=lambda lines: lines[0].update(sequence=7), identity=offices.county_keys.identity, recipients=recipients)
+    forged = rebuild(
+        first.path,
+        tmp_path / "h.zip",
+        offices.township_keys.sign,
+        lines_edit=lambda lines: lines[0].update(sequence=7),
+        identity=offices.county_keys.identity,
+        recipients=recipients,
+    )
     refused(offices, forged, "B13")
-    dropped = rebuild(first.path, tmp_path / "h2.zip", offices.township_keys.sign,
-                      lines_edit=lambda lines: lines.pop(), identity=offices.county_keys.identity, recipients=recipients)
+    dropped = rebuild(
+        first.path,
+        tmp_path / "h2.zip",
+        offices.township_keys.sign,
+        lines_edit=lambda lines: lines.pop(),
+        identity=offices.county_keys.identity,
+        recipients=recipients,
+    )
     refused(offices, dropped, "B13")
 
 
@@ -207,17 +265,31 @@ def test_schema_errors(offices, first, tmp_path):
         lines.append({"t": "secret", "r": {}})
         lines[0]["counts"]["secret"] = 1
 
-    forged = rebuild(first.path, tmp_path / "x.zip", offices.township_keys.sign, lines_edit=unknown_table,
-                     identity=offices.county_keys.identity, recipients=recipients)
+    forged = rebuild(
+        first.path,
+        tmp_path / "x.zip",
+        offices.township_keys.sign,
+        lines_edit=unknown_table,
+        identity=offices.county_keys.identity,
+        recipients=recipients,
+    )
     refused(offices, forged, "B14")
 
     def bad_type(lines):
         lines[2]["r"]["version"] = "many"
 
-    forged = rebuild(first.path, tmp_path / "y.zip", offices.township_keys.sign, lines_edit=bad_type,
-                     identity=offices.county_keys.identity, recipients=recipients)
+    forged = rebuild(
+        first.path,
+        tmp_path / "y.zip",
+        offices.township_keys.sign,
+        lines_edit=bad_type,
+        identity=offices.county_keys.identity,
+        recipients=recipients,
+    )
     refused(offices, forged, "B14")
-    newer = rebuild(first.path, tmp_path / "z.zip", offices.township_keys.sign, manifest_edit=lambda m: m.update(schema_version=99))
+    newer = rebuild(
+        first.path, tmp_path / "z.zip", offices.township_keys.sign, manifest_edit=lambda m: m.update(schema_version=99)
+    )
     refused(offices, newer, "B14")
 
 
@@ -229,7 +301,12 @@ def _county_recipients(offices):
 
 def test_replay_of_a_used_sequence(offices, first, tmp_path):
     county_import(offices, first.path)
-    replay = rebuild(first.path, tmp_path / "replay.zip", offices.township_keys.sign, manifest_edit=lambda m: m.update(bundle_id="00000000-0000-4000-8000-000000000000"))
+    replay = rebuild(
+        first.path,
+        tmp_path / "replay.zip",
+        offices.township_keys.sign,
+        manifest_edit=lambda m: m.update(bundle_id="00000000-0000-4000-8000-000000000000"),
+    )
     refused(offices, replay, "B08")
 
 
@@ -250,11 +327,13 @@ def test_chain_broken_after_a_restored_backup(offices, first):
     restored = offices.tmp / "restored.sqlite"
     offices.use_township()
     from storage.db import close_db
+
     close_db()
     shutil.copy(offices.township_db, restored)
     county_import(offices, first.path)
     # the township loses its database and restores a backup taken before bundle 1 was logged
     from storage.db import open_db
+
     open_db(restored)
     BundleLog.delete().execute()
     a = export_bundle(offices.township_keys, offices.tmp / "r1")
@@ -269,8 +348,14 @@ def test_rows_from_another_origin_become_conflicts(offices, first, tmp_path):
     def foreign(lines):
         lines[2]["r"]["origin"] = "130123104"
 
-    forged = rebuild(first.path, tmp_path / "o.zip", offices.township_keys.sign, lines_edit=foreign,
-                     identity=offices.county_keys.identity, recipients=recipients)
+    forged = rebuild(
+        first.path,
+        tmp_path / "o.zip",
+        offices.township_keys.sign,
+        lines_edit=foreign,
+        identity=offices.county_keys.identity,
+        recipients=recipients,
+    )
     result = county_import(offices, forged)
     assert result.stats.conflicts["person"] == 1 and result.stats.inserted["person"] == 3
     # the birth that names the held-back person waits with it instead of failing the bundle
@@ -289,16 +374,39 @@ def test_standard_tools_open_the_bundle(offices, first, tmp_path, office_templat
     sign_line = " ".join(office_templates["township_pub"].sign.split()[:2])
     (tmp_path / "allowed").write_text(f'{TOWNSHIP} namespaces="hecha-bundle" {sign_line}\n')
     with open(tmp_path / "manifest.json", "rb") as fh:
-        out = subprocess.run([ssh_keygen, "-Y", "verify", "-f", str(tmp_path / "allowed"), "-I", TOWNSHIP,
-                              "-n", "hecha-bundle", "-s", str(tmp_path / "manifest.json.sig")], stdin=fh,
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [
+                ssh_keygen,
+                "-Y",
+                "verify",
+                "-f",
+                str(tmp_path / "allowed"),
+                "-I",
+                TOWNSHIP,
+                "-n",
+                "hecha-bundle",
+                "-s",
+                str(tmp_path / "manifest.json.sig"),
+            ],
+            stdin=fh,
+            capture_output=True,
+            text=True,
+        )
     assert out.returncode == 0, out.stderr
     assert "Good" in out.stdout + out.stderr
     # the offline recovery key, as the county keeps it on paper, opens the payload with age(1)
     from export.recovery import recovery_sheet
-    (tmp_path / "recovery.txt").write_text(recovery_sheet(COUNTY, "正定县", office_templates["recovery"], "age1…"), encoding="utf-8")
-    plain = subprocess.run([age, "-d", "-i", str(tmp_path / "recovery.txt"), str(tmp_path / "payload.age")], capture_output=True, check=True).stdout
+
+    (tmp_path / "recovery.txt").write_text(
+        recovery_sheet(COUNTY, "正定县", office_templates["recovery"], "age1…"), encoding="utf-8"
+    )
+    plain = subprocess.run(
+        [age, "-d", "-i", str(tmp_path / "recovery.txt"), str(tmp_path / "payload.age")],
+        capture_output=True,
+        check=True,
+    ).stdout
     import gzip
+
     header = json.loads(gzip.decompress(plain).splitlines()[0])
     assert header["sender"] == TOWNSHIP and header["counts"]["person"] == 4
 
@@ -336,6 +444,7 @@ def test_a_held_bundle_refused_later_is_reported_not_raised(offices, first):
     # bundle 2 and 3 from a township database restored from a backup (another chain), 3 arrives first
     other = offices.tmp / "restored.sqlite"
     from storage.db import close_db, open_db
+
     close_db()
     shutil.copy(offices.township_db, other)
     open_db(other)
@@ -385,7 +494,9 @@ def test_pages_and_episodes_travel(offices):
     h.members[0].marital_status = h.members[1].marital_status = "20"
     h.members[1].fp = WomanInput(contraception="03", contraception_start="20170601")
     h.members[0].residence_status = "2"
-    h.members[0].migrations.append(MigrationInput(direction="2", move_date="202401", current_address="北京市朝阳区十八里店乡吕家营村"))
+    h.members[0].migrations.append(
+        MigrationInput(direction="2", move_date="202401", current_address="北京市朝阳区十八里店乡吕家营村")
+    )
     save_household(h)
     result = county_import(offices, township_export(offices).path)
     assert result.stats.inserted["woman_fp"] == 1 and result.stats.inserted["migration"] == 1

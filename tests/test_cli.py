@@ -126,10 +126,12 @@ def test_hecha_db_environment_variable(tmp_path, monkeypatch):
 @pytest.mark.parametrize("argv", [["--help"], ["keys", "--help"], ["--version"]])
 def test_start_up_imports_click_only(argv):
     """Importing main and answering ``argv`` loads neither Textual nor peewee (DESIGN.md §3)."""
-    code = ("import sys, main\n"
-            f"sys.argv = ['hecha', *{argv!r}]\n"
-            "try:\n    main.cli()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
-            "assert 'textual' not in sys.modules and 'peewee' not in sys.modules, sorted(sys.modules)")
+    code = (
+        "import sys, main\n"
+        f"sys.argv = ['hecha', *{argv!r}]\n"
+        "try:\n    main.cli()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "assert 'textual' not in sys.modules and 'peewee' not in sys.modules, sorted(sys.modules)"
+    )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
     assert res.returncode == 0 and ("Usage" in res.stdout or res.stdout.startswith("hecha ")), res.stdout + res.stderr
 
@@ -209,7 +211,9 @@ def test_check_reports_and_export_refuses_while_errors_remain(offices, tmp_path,
     res = runner.invoke(cli, ["export", "--out", str(tmp_path / "out"), "--db", str(offices.township_db)])
     assert res.exit_code == 1 and "还有 1 处错误，不能导出" in res.output and "130123103203030001 第3人" in res.output
     assert not (tmp_path / "out").exists()
-    res = runner.invoke(cli, ["person", "set", "130123201205090012", "residence_status=1", "--db", str(offices.township_db)])
+    res = runner.invoke(
+        cli, ["person", "set", "130123201205090012", "residence_status=1", "--db", str(offices.township_db)]
+    )
     assert res.exit_code == 0, res.output
     res = runner.invoke(cli, ["export", "--out", str(tmp_path / "out"), "--db", str(offices.township_db)])
     assert res.exit_code == 0, res.output
@@ -280,10 +284,16 @@ def test_recheck_commands_choose_show_decide_and_report(township_db):
     assert lines["clerk1"][3] == "0" and lines["clerk2"][7] == "1", res.output  # the second keyer erred
     res = runner.invoke(cli, ["recheck", "withdraw", "1", *db])  # refused before it asks
     assert res.exit_code == 1 and "已有判定" in res.output and "撤销复查任务 1" not in res.output
-    for args in (["show", "99999999999999999999"], ["list", "--offset", "99999999999999999999"],
-                 ["choose", "--every", "2", "--seed", "5"], ["choose", "--per-village", "1", "--village", "abc"]):
+    for args in (
+        ["show", "99999999999999999999"],
+        ["list", "--offset", "99999999999999999999"],
+        ["choose", "--every", "2", "--seed", "5"],
+        ["choose", "--per-village", "1", "--village", "abc"],
+    ):
         res = runner.invoke(cli, ["recheck", *args, *db])
-        assert res.exit_code in (1, 2) and not isinstance(res.exception, OverflowError) and "Traceback" not in res.output, (args, res.output)
+        assert (
+            res.exit_code in (1, 2) and not isinstance(res.exception, OverflowError) and "Traceback" not in res.output
+        ), (args, res.output)
 
 
 def test_household_add_show_edit_through_the_forms_save(township_db, tmp_path):
@@ -312,11 +322,15 @@ def test_household_add_show_edit_through_the_forms_save(township_db, tmp_path):
     assert res.exit_code == 0, res.output
     shown = json.loads(res.output)
     assert shown["uid"] and [m["name"] for m in shown["members"]] == [m["name"] for m in data["members"]]
-    assert runner.invoke(cli, ["household", "add", str(_write(tmp_path / "again.json", shown)), *db]).exit_code == 1  # has a uid
+    assert (
+        runner.invoke(cli, ["household", "add", str(_write(tmp_path / "again.json", shown)), *db]).exit_code == 1
+    )  # has a uid
     shown["address_detail"] = "李家庄村三组21号"
     res = runner.invoke(cli, ["household", "edit", str(_write(tmp_path / "e.json", shown)), "--confirm", *db])
     assert res.exit_code == 0, res.output
-    assert json.loads(runner.invoke(cli, ["household", "show", code, *db]).output)["address_detail"] == "李家庄村三组21号"
+    assert (
+        json.loads(runner.invoke(cli, ["household", "show", code, *db]).output)["address_detail"] == "李家庄村三组21号"
+    )
 
 
 def _write(path, data):
@@ -339,7 +353,12 @@ def test_person_show_prints_the_card_from_the_core(township_db):
     close_db()
     number = h.members[0].id_number
     res = CliRunner().invoke(cli, ["person", "show", number, "--db", str(township_db)])
-    assert res.exit_code == 0 and res.output.startswith(h.members[0].name) and "户编码" in res.output and "性别 " in res.output, res.output
+    assert (
+        res.exit_code == 0
+        and res.output.startswith(h.members[0].name)
+        and "户编码" in res.output
+        and "性别 " in res.output
+    ), res.output
     res = CliRunner().invoke(cli, ["person", "show", "130123199901010000", "--db", str(township_db)])
     assert res.exit_code == 1 and "没有身份证号或 uid 为" in res.output
 
@@ -347,13 +366,15 @@ def test_person_show_prints_the_card_from_the_core(township_db):
 def test_household_files_of_the_wrong_shape_name_the_field(township_db, tmp_path):
     """From a bad-input pass: a member's name as a number or a birth's mother as text ended in a
     traceback; an unknown uid got the wrong advice."""
-    import json
 
     db = ["--db", str(township_db)]
     runner = CliRunner()
-    cases = {"types": ({"members": [{"name": 123}]}, "members[0].name 应为文字"),
-             "mother": ({"members": [], "births": [{"mother": "二"}]}, "births[0].mother 应为整数"),
-             "list": ([], "应为一个对象"), "unknown": ({"bogus": 1}, "没有这些字段：bogus")}
+    cases = {
+        "types": ({"members": [{"name": 123}]}, "members[0].name 应为文字"),
+        "mother": ({"members": [], "births": [{"mother": "二"}]}, "births[0].mother 应为整数"),
+        "list": ([], "应为一个对象"),
+        "unknown": ({"bogus": 1}, "没有这些字段：bogus"),
+    }
     for name, (data, said) in cases.items():
         res = runner.invoke(cli, ["household", "add", str(_write(tmp_path / f"{name}.json", data)), *db])
         assert res.exit_code == 1 and said in res.output and "Traceback" not in res.output, (name, res.output)

@@ -22,14 +22,20 @@ def _save(group: str, members: list[MemberInput], births=()) -> None:
 @pytest.fixture
 def people(township_db):
     """One family with twins (李大宝, 李二宝, same day) and a daughter 李晓玲; and 曾敏 elsewhere."""
-    _save("01", [
-        MemberInput("李强", FATHER_ID, "02"),
-        MemberInput("王芳", MOTHER_ID, "10"),
-        MemberInput("李晓玲", "", "30", sex="2", birth_date="20150307"),
-        MemberInput("李大宝", "", "20", sex="1", birth_date="20190901"),
-        MemberInput("李二宝", "", "20", sex="1", birth_date="20190901"),
-    ], [BirthInput(mother=2, child=4, father=1, birth_order=2, plurality=2, plurality_index=1),
-        BirthInput(mother=2, child=5, father=1, birth_order=3, plurality=2, plurality_index=2)])
+    _save(
+        "01",
+        [
+            MemberInput("李强", FATHER_ID, "02"),
+            MemberInput("王芳", MOTHER_ID, "10"),
+            MemberInput("李晓玲", "", "30", sex="2", birth_date="20150307"),
+            MemberInput("李大宝", "", "20", sex="1", birth_date="20190901"),
+            MemberInput("李二宝", "", "20", sex="1", birth_date="20190901"),
+        ],
+        [
+            BirthInput(mother=2, child=4, father=1, birth_order=2, plurality=2, plurality_index=1),
+            BirthInput(mother=2, child=5, father=1, birth_order=3, plurality=2, plurality_index=2),
+        ],
+    )
     _save("02", [MemberInput("曾敏", idnumber.make("130123", dt.date(1980, 1, 15), 33), "02")])
     return township_db
 
@@ -89,18 +95,33 @@ def test_a_child_found_through_the_mother_and_twins_kept_apart(people):
 
 def test_a_pair_decided_different_is_not_raised_again(people):
     a = Person.get(Person.name == "李大宝")
-    found = dedup.candidates(name="李大宝", birth_date=dt.date(2019, 9, 1), sex="1", exclude_person_uids=frozenset({a.uid}))
+    found = dedup.candidates(
+        name="李大宝", birth_date=dt.date(2019, 9, 1), sex="1", exclude_person_uids=frozenset({a.uid})
+    )
     assert [c.name for c in found] == ["李二宝"]  # without the mother, a twin one character apart is a candidate
-    assert dedup.candidates(name="李大宝", birth_date=dt.date(2019, 9, 1), sex="1", mother_id_number=MOTHER_ID,
-                            exclude_person_uids=frozenset({a.uid})) == []  # with her, he is his twin
-    stranger = HouseholdInput(VILLAGE, "03", "别处", "", [MemberInput("李小玲", "", "02", sex="2", birth_date="20150307")])
+    assert (
+        dedup.candidates(
+            name="李大宝",
+            birth_date=dt.date(2019, 9, 1),
+            sex="1",
+            mother_id_number=MOTHER_ID,
+            exclude_person_uids=frozenset({a.uid}),
+        )
+        == []
+    )  # with her, he is his twin
+    stranger = HouseholdInput(
+        VILLAGE, "03", "别处", "", [MemberInput("李小玲", "", "02", sex="2", birth_date="20150307")]
+    )
     with pytest.raises(DuplicatesNotConfirmed) as err:
         save_household(stranger)
     assert err.value.hits[0][0].name == "李晓玲"
     save_household(stranger, confirmed_ids=frozenset({"name:李小玲"}))  # the clerk says: someone else
     new = Person.get(Person.name == "李小玲")
     assert dedup.candidates(name="李小玲", birth_date=dt.date(2015, 3, 7), person_uid=new.uid) == []
-    assert _rules(dedup.candidates(name="李小玲", birth_date=dt.date(2015, 3, 7))) == {"李晓玲": "homophone", "李小玲": "homophone"}
+    assert _rules(dedup.candidates(name="李小玲", birth_date=dt.date(2015, 3, 7))) == {
+        "李晓玲": "homophone",
+        "李小玲": "homophone",
+    }
 
 
 def test_same_id_is_the_strongest_and_scores_are_not_summed(people):
@@ -115,10 +136,17 @@ def test_hecha_duplicates_lists_and_decides_pairs(people):
 
     from main import cli
 
-    stranger = HouseholdInput(VILLAGE, "04", "别处", "", [MemberInput("李小玲", "", "02", sex="2", birth_date="20150703")])
+    stranger = HouseholdInput(
+        VILLAGE, "04", "别处", "", [MemberInput("李小玲", "", "02", sex="2", birth_date="20150703")]
+    )
     save_household(stranger, confirmed_ids=frozenset({"name:李小玲"}))  # saved past the warning: decided different
-    twin = HouseholdInput(VILLAGE, "05", "别处", "", [MemberInput("曾敏", "", "02", sex=Person.get(Person.name == "曾敏").sex,
-                                                                   birth_date="19800115")])
+    twin = HouseholdInput(
+        VILLAGE,
+        "05",
+        "别处",
+        "",
+        [MemberInput("曾敏", "", "02", sex=Person.get(Person.name == "曾敏").sex, birth_date="19800115")],
+    )
     save_household(twin, confirmed_ids=frozenset({"name:曾敏"}))
     from storage.models import MatchDecision
 
@@ -138,9 +166,13 @@ def test_hecha_duplicates_lists_and_decides_pairs(people):
 
 def test_a_name_one_character_off_or_swapped_on_the_same_day(people):
     born = dt.date(2015, 3, 7)
-    assert _rules(dedup.candidates(name="李玲晓", birth_date=born, sex="2")) == {"李晓玲": "name_similar"}  # characters swapped
+    assert _rules(dedup.candidates(name="李玲晓", birth_date=born, sex="2")) == {
+        "李晓玲": "name_similar"
+    }  # characters swapped
     mother_born = dt.date(1990, 5, 6)
-    assert _rules(dedup.candidates(name="玉芳", birth_date=mother_born, sex="2")) == {"王芳": "name_similar"}  # 王/玉 by shape
+    assert _rules(dedup.candidates(name="玉芳", birth_date=mother_born, sex="2")) == {
+        "王芳": "name_similar"
+    }  # 王/玉 by shape
     assert dedup.candidates(name="玉芳", birth_date=mother_born + dt.timedelta(days=1), sex="2") == []
 
 
@@ -159,10 +191,17 @@ def test_merging_a_person_registered_twice(people):
 
     # 李晓玲 registered a second time as a child of another mother's household, with her ID number
     her_id = idnumber.make("130123", dt.date(2015, 3, 7), 8)
-    other = HouseholdInput(VILLAGE, "06", "别处", "", [
-        MemberInput("赵丽", idnumber.make("130123", dt.date(1989, 1, 2), 20), "02"),
-        MemberInput("李小玲", her_id, "30"),
-    ], [BirthInput(mother=1, child=2, birth_order=1)])
+    other = HouseholdInput(
+        VILLAGE,
+        "06",
+        "别处",
+        "",
+        [
+            MemberInput("赵丽", idnumber.make("130123", dt.date(1989, 1, 2), 20), "02"),
+            MemberInput("李小玲", her_id, "30"),
+        ],
+        [BirthInput(mother=1, child=2, birth_order=1)],
+    )
     save_household(other, confirmed_ids=frozenset({her_id, other.members[0].id_number}))
     keep = Person.get(Person.name == "李晓玲")
     drop = Person.get(Person.name == "李小玲")
@@ -179,16 +218,38 @@ def test_merging_a_person_registered_twice(people):
     assert dedup.candidates(her_id)[0].person_uid == keep.uid  # the search finds the survivor only
     assert not Household.get(Household.uid == other.uid).deleted  # 赵丽 is still there
     # refused: two different valid ID numbers; a head with others in the household
-    res = runner.invoke(cli, ["duplicates", "merge", Person.get(Person.name == "曾敏").uid, Person.get(Person.name == "李强").uid, "--yes", *db])
+    res = runner.invoke(
+        cli,
+        [
+            "duplicates",
+            "merge",
+            Person.get(Person.name == "曾敏").uid,
+            Person.get(Person.name == "李强").uid,
+            "--yes",
+            *db,
+        ],
+    )
     assert res.exit_code == 1 and "身份证号不同" in res.output
-    res = runner.invoke(cli, ["duplicates", "merge", Person.get(Person.name == "李大宝").uid, Person.get(Person.name == "李强").uid, "--yes", *db])
+    res = runner.invoke(
+        cli,
+        [
+            "duplicates",
+            "merge",
+            Person.get(Person.name == "李大宝").uid,
+            Person.get(Person.name == "李强").uid,
+            "--yes",
+            *db,
+        ],
+    )
     assert res.exit_code == 1 and "户主" in res.output
 
 
 def test_the_review_lists_names_one_character_off_and_shows_earlier_decisions(people):
     for group, name in (("07", "周明帅"), ("08", "周朋帅")):
-        save_household(HouseholdInput(VILLAGE, group, "别处", "", [MemberInput(name, "", "02", sex="1", birth_date="19540513")]),
-                       confirmed_ids=frozenset({"name:" + name}))
+        save_household(
+            HouseholdInput(VILLAGE, group, "别处", "", [MemberInput(name, "", "02", sex="1", birth_date="19540513")]),
+            confirmed_ids=frozenset({"name:" + name}),
+        )
     from storage.models import MatchDecision
 
     MatchDecision.delete().execute()
@@ -205,13 +266,18 @@ def test_merging_a_mother_moves_her_births_to_the_survivors_household(people):
     from storage.models import Birth, Household
 
     copy_id = MOTHER_ID  # 王芳 registered again, alone, with her ID: the same person
-    save_household(HouseholdInput(VILLAGE, "09", "娘家", "", [MemberInput("王芳", copy_id, "02")]), confirmed_ids=frozenset({copy_id}))
+    save_household(
+        HouseholdInput(VILLAGE, "09", "娘家", "", [MemberInput("王芳", copy_id, "02")]),
+        confirmed_ids=frozenset({copy_id}),
+    )
     keep = Person.select().join(Household).where((Person.name == "王芳") & (Household.group_no == "09")).get()
     drop = Person.select().join(Household).where((Person.name == "王芳") & (Household.group_no == "01")).get()
     dedup.merge_persons(keep.uid, drop.uid)
-    births = list(Birth.select().where(Birth.deleted == False))  # noqa: E712
+    births = list(Birth.select().where(Birth.deleted == False))
     assert births and all(b.mother_id == keep.id and b.household_id == keep.household_id for b in births)
-    assert all(b.father_id is None and b.father_name == "李强" for b in births)  # her husband lives in the other household
+    assert all(
+        b.father_id is None and b.father_name == "李强" for b in births
+    )  # her husband lives in the other household
     mother_errors = [f for f in check_database() if "mother" in f.finding.rule or "母亲" in f.finding.message]
     assert mother_errors == []
 
@@ -233,18 +299,35 @@ def test_each_injected_error_kind_finds_the_true_person_first(township_db):
     rng = random.Random(7)
     mothers = {b.child_id: b.mother for b in Birth.select()}
     truths = []
-    for p in Person.select().where(Person.deleted == False).order_by(Person.id):  # noqa: E712
+    for p in Person.select().where(Person.deleted == False).order_by(Person.id):
         mother = mothers.get(p.id)
-        truths.append((synth.ProbeRecord(p.name, p.id_number, p.sex, dt.date.fromisoformat(p.birth_date),
-                                         mother.id_number if mother else "", "clean", p.uid), mother.name if mother else ""))
+        truths.append(
+            (
+                synth.ProbeRecord(
+                    p.name,
+                    p.id_number,
+                    p.sex,
+                    dt.date.fromisoformat(p.birth_date),
+                    mother.id_number if mother else "",
+                    "clean",
+                    p.uid,
+                ),
+                mother.name if mother else "",
+            )
+        )
     for kind in synth.ERROR_KINDS:
         done = 0
         for truth, mother_name in truths:
             rec = synth.inject(truth, kind, rng, mother_name=mother_name)
             if rec is None:
                 continue
-            found = dedup.candidates(rec.id_number, name=rec.name, sex=rec.sex, birth_date=rec.birth_date,
-                                     mother_id_number=rec.mother_id_number)
+            found = dedup.candidates(
+                rec.id_number,
+                name=rec.name,
+                sex=rec.sex,
+                birth_date=rec.birth_date,
+                mother_id_number=rec.mother_id_number,
+            )
             assert found and found[0].person_uid == truth.true_uid, (kind, rec, found[:2])
             done += 1
             if done == 5:
@@ -265,17 +348,28 @@ def test_the_review_lists_persons_a_reference_record_may_be(people, tmp_path):
     father = Person.get(Person.name == "李强")
     other = idnumber.make("130123", dt.date(1988, 2, 3), 57)  # the father's birthday, another person's number
     path = tmp_path / "户籍.csv"
-    path.write_text("姓名,公民身份号码,性别,出生日期\n"
-                    f"王芳,{MOTHER_ID},女,1990-05-06\n"  # agrees: not a question
-                    f"李强国,{FATHER_ID},男,1988-02-03\n"  # the father's ID under another name
-                    "李小玲,,女,2015-03-07\n"  # 李晓玲 on the register as a homophone, no ID
-                    f"李墙,{other},男,1988-02-03\n", encoding="utf-8-sig")  # homophone of 李强, another valid ID
+    path.write_text(
+        "姓名,公民身份号码,性别,出生日期\n"
+        f"王芳,{MOTHER_ID},女,1990-05-06\n"  # agrees: not a question
+        f"李强国,{FATHER_ID},男,1988-02-03\n"  # the father's ID under another name
+        "李小玲,,女,2015-03-07\n"  # 李晓玲 on the register as a homophone, no ID
+        f"李墙,{other},男,1988-02-03\n",
+        encoding="utf-8-sig",
+    )  # homophone of 李强, another valid ID
     import_list(path, "police_hukou")
     found = [p for p in dedup.pairs() if p.b.is_record]
     assert sorted((p.a_name, p.b.name) for p in found) == [("李强", "李强国"), ("李晓玲", "李小玲")]
     by_name = {p.b.name: p for p in found}
-    assert by_name["李强国"].b.rule == "same_id" and by_name["李强国"].b.differs == ("name",) and by_name["李强国"].a_uid == father.uid
-    assert by_name["李小玲"].b.differs_text == "姓名" and "户籍人口登记" in by_name["李小玲"].b.where and "第4行" in by_name["李小玲"].b.where
+    assert (
+        by_name["李强国"].b.rule == "same_id"
+        and by_name["李强国"].b.differs == ("name",)
+        and by_name["李强国"].a_uid == father.uid
+    )
+    assert (
+        by_name["李小玲"].b.differs_text == "姓名"
+        and "户籍人口登记" in by_name["李小玲"].b.where
+        and "第4行" in by_name["李小玲"].b.where
+    )
     assert not dedup.pairs(lists=False) or all(not p.b.is_record for p in dedup.pairs(lists=False))
 
     runner, db = CliRunner(), ["--db", str(people)]
@@ -304,10 +398,13 @@ def test_list_records_in_traditional_characters_or_with_a_parents_number(people,
     from storage.reflists import import_list
 
     path = tmp_path / "户籍.csv"
-    path.write_text("姓名,公民身份号码,性别,出生日期\n"
-                    f"李強,{FATHER_ID},男,1988-02-03\n"  # 李强 in traditional characters
-                    f"李小宝,{FATHER_ID},男,1990-02-03\n"  # another name and date under his number
-                    f"李小明,{FATHER_ID},男,2019-09-01\n", encoding="utf-8")  # a child under the father's number
+    path.write_text(
+        "姓名,公民身份号码,性别,出生日期\n"
+        f"李強,{FATHER_ID},男,1988-02-03\n"  # 李强 in traditional characters
+        f"李小宝,{FATHER_ID},男,1990-02-03\n"  # another name and date under his number
+        f"李小明,{FATHER_ID},男,2019-09-01\n",
+        encoding="utf-8",
+    )  # a child under the father's number
     report = import_list(path, "police_hukou")
     assert report.rows_warned == 1 and "不是本人的号码" in report.warned[0]["message"]
     listed = [(p.a_name, p.b.name) for p in dedup.pairs() if p.b.is_record]

@@ -46,21 +46,41 @@ def test_key_file_round_trip_and_tampering(office_templates):
     with pytest.raises(keymod.KeyError_, match="不是 hecha 公钥文件"):
         keymod.PublicKeys.parse("ssh-ed25519 AAAA")
     with pytest.raises(keymod.KeyError_, match="sign 行"):
-        keymod.PublicKeys.parse(text.replace("sign ssh-ed25519 AAAA", "sign ssh-ed25519 BBBB").replace(f"fingerprint {pub.fingerprint()}\n", ""))
+        keymod.PublicKeys.parse(
+            text.replace("sign ssh-ed25519 AAAA", "sign ssh-ed25519 BBBB").replace(
+                f"fingerprint {pub.fingerprint()}\n", ""
+            )
+        )
 
 
 def test_pinning_rules(offices, office_templates):
     offices.use_township()
-    other_county = keymod.PublicKeys("130124", "x", "county", office_templates["county_pub"].sign, office_templates["county_pub"].encrypt, office_templates["county_pub"].recovery)
+    other_county = keymod.PublicKeys(
+        "130124",
+        "x",
+        "county",
+        office_templates["county_pub"].sign,
+        office_templates["county_pub"].encrypt,
+        office_templates["county_pub"].recovery,
+    )
     with pytest.raises(keymod.KeyError_, match="不是本乡镇所属的县"):
         keymod.register_peer(other_county)
     again, created = keymod.register_peer(office_templates["county_pub"])
     assert not created
-    changed = keymod.PublicKeys("130123", "正定县", "county", office_templates["township_pub"].sign, office_templates["county_pub"].encrypt, office_templates["county_pub"].recovery)
+    changed = keymod.PublicKeys(
+        "130123",
+        "正定县",
+        "county",
+        office_templates["township_pub"].sign,
+        office_templates["county_pub"].encrypt,
+        office_templates["county_pub"].recovery,
+    )
     with pytest.raises(keymod.KeyError_, match="已登记了另一组公钥"):
         keymod.register_peer(changed)
     offices.use_county()
-    stranger = keymod.PublicKeys("130102001", "y", "township", office_templates["township_pub"].sign, office_templates["township_pub"].encrypt)
+    stranger = keymod.PublicKeys(
+        "130102001", "y", "township", office_templates["township_pub"].sign, office_templates["township_pub"].encrypt
+    )
     with pytest.raises(keymod.KeyError_, match="不是本县"):
         keymod.register_peer(stranger)
     with pytest.raises(keymod.KeyError_, match="自己的公钥"):

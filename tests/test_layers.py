@@ -9,7 +9,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _modules() -> dict[str, Path]:
     out = {}
-    for path in [*ROOT.glob("storage/**/*.py"), *ROOT.glob("export/**/*.py"), *ROOT.glob("tui/**/*.py"), ROOT / "main.py"]:
+    for path in [
+        *ROOT.glob("storage/**/*.py"),
+        *ROOT.glob("export/**/*.py"),
+        *ROOT.glob("tui/**/*.py"),
+        ROOT / "main.py",
+    ]:
         parts = path.relative_to(ROOT).with_suffix("").parts
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         out[name] = path

@@ -6,8 +6,7 @@ import datetime as dt
 import pytest
 
 from storage import recheck
-from storage.households import ValidationFailed, load_household, save_household
-from storage.households import WomanInput
+from storage.households import ValidationFailed, WomanInput, load_household, save_household
 from storage.models import AuditLog, Person, Recheck, RecheckDiff, WomanFP
 from storage.stats import log_entry
 from storage.synth import Population
@@ -22,7 +21,9 @@ def _save_many(n: int, operator: str = "clerk1", seed: int = 5) -> list[str]:
     uids = []
     for form in pop.households(n):
         form.serial = None  # numbered by the database, as the form does
-        hh = save_household(form, operator=operator, confirmed_ids=frozenset(m.id_number.upper() for m in form.members), today=AS_OF)
+        hh = save_household(
+            form, operator=operator, confirmed_ids=frozenset(m.id_number.upper() for m in form.members), today=AS_OF
+        )
         uids.append(hh.uid)
     return uids
 
@@ -43,7 +44,9 @@ def test_sample_per_village_is_reproducible_from_its_seed(township_db):
     _save_many(12)
     first = recheck.choose_sample(2, seed=42)
     villages = [r.village_code for r in first]
-    assert sorted(set(villages)) == ["130123103203", "130123103204"] and all(villages.count(v) == 2 for v in set(villages))
+    assert sorted(set(villages)) == ["130123103203", "130123103204"] and all(
+        villages.count(v) == 2 for v in set(villages)
+    )
     assert first[0].plan == "sample:2:42"
     picked = {r.household_uid for r in first}
     for r in first:
@@ -86,7 +89,11 @@ def test_differences_field_by_field_and_one_id_digit_is_one_difference(township_
     diffs = {(d.section, d.line, d.field): (d.first_value, d.second_value) for d in done.diffs}
     assert diffs[("member", 2, "name")] == ("王秀英", "王秀云")
     assert ("member", 3, "id_number") in diffs
-    assert ("member", 3, "birth_date") not in diffs and ("member", 3, "sex") not in diffs  # from the ID: not counted again
+    assert ("member", 3, "birth_date") not in diffs and (
+        "member",
+        3,
+        "sex",
+    ) not in diffs  # from the ID: not counted again
     assert ("household", 0, "address_detail") in diffs
     assert diffs[("birth", 1, "*")][1] == ""  # the missing birth line is one difference
     assert done.differences == 4 and done.status == "keyed"
@@ -106,7 +113,10 @@ def test_decisions_correct_the_record_and_give_rates(township_db):
     before = AuditLog.select().count()
     recheck.decide(name_diff.id, "second", operator="head")
     assert Person.get(Person.seq == 2).name == "王秀云"  # corrected through the form's save
-    assert AuditLog.select().where(AuditLog.reason.contains("质量复查更正")).count() >= 1 and AuditLog.select().count() > before
+    assert (
+        AuditLog.select().where(AuditLog.reason.contains("质量复查更正")).count() >= 1
+        and AuditLog.select().count() > before
+    )
     assert Recheck.get_by_id(row.id).status == "keyed"  # one still open
     (rate,) = [r for r in recheck.clerk_rates() if r.operator == "clerk1"]
     assert (rate.forms, rate.errors, rate.undecided) == (1, 1, 1)
@@ -114,7 +124,9 @@ def test_decisions_correct_the_record_and_give_rates(township_db):
     assert Person.get(Person.seq == 1).ethnicity == "01"  # unchanged
     assert Recheck.get_by_id(row.id).status == "decided"
     rates = {r.operator: r for r in recheck.clerk_rates()}
-    assert rates["clerk1"].errors == 1 and rates["clerk1"].rate == pytest.approx(1 / Recheck.get_by_id(row.id).fields_compared)
+    assert rates["clerk1"].errors == 1 and rates["clerk1"].rate == pytest.approx(
+        1 / Recheck.get_by_id(row.id).fields_compared
+    )
     assert rates["clerk2"].rechecked == 1 and rates["clerk2"].recheck_errors == 1
     with pytest.raises(recheck.RecheckError, match="已按复查值更正"):
         recheck.decide(name_diff.id, "first")
@@ -140,7 +152,9 @@ def test_the_second_keying_must_pass_the_field_checks(township_db):
     _keyed_reference()
     (row,) = recheck.choose_every(1)
     second = reference_input()
-    second.members[0].id_number = second.members[0].id_number[:17] + ("0" if second.members[0].id_number[17] != "0" else "1")
+    second.members[0].id_number = second.members[0].id_number[:17] + (
+        "0" if second.members[0].id_number[17] != "0" else "1"
+    )
     with pytest.raises(ValidationFailed):
         recheck.record_second_keying(row.id, second)
     assert Recheck.get_by_id(row.id).status == "pending" and RecheckDiff.select().count() == 0
@@ -173,7 +187,7 @@ def test_a_page_only_the_second_keying_has_and_a_missing_line(township_db):
     line = RecheckDiff.get((RecheckDiff.section == "member") & (RecheckDiff.field == "*"))
     done = recheck.decide(line.id, "second")
     assert not done.corrected and "补录或删去第4人" in done.todo
-    assert Person.select().where(Person.deleted == False).count() == 4  # noqa: E712  (a whole line is fixed by hand)
+    assert Person.select().where(Person.deleted == False).count() == 4  # a whole line is fixed by hand
 
 
 def test_a_correction_returns_the_warnings_it_confirms(township_db):

@@ -36,45 +36,104 @@ def _csv(path, header, rows):
 @pytest.fixture
 def town(township_db, tmp_path):
     """Two families on the forms and five lists: see the test names for what each case is."""
-    _save("01", [
-        MemberInput("李强", FATHER, "02"),
-        MemberInput("王芳", MOTHER, "10"),
-        MemberInput("李大宝", TWIN1, "20"),
-        MemberInput("李二宝", TWIN2, "20"),
-        MemberInput("李晓玲", "", "30", sex="2", birth_date="20170307"),
-    ], [BirthInput(mother=2, child=3, father=1, birth_order=2, plurality=2, plurality_index=1),
-        BirthInput(mother=2, child=4, father=1, birth_order=3, plurality=2, plurality_index=2),
-        BirthInput(mother=2, child=5, father=1, birth_order=1)])
-    _save("02", [
-        MemberInput("张丽", MOTHER2, "02"),
-        MemberInput("赵小明", "", "20", sex="1", birth_date="20180520", vital_status="2", vital_date="20190101"),
-    ], [BirthInput(mother=1, child=2, birth_order=1, child_status="2")])
+    _save(
+        "01",
+        [
+            MemberInput("李强", FATHER, "02"),
+            MemberInput("王芳", MOTHER, "10"),
+            MemberInput("李大宝", TWIN1, "20"),
+            MemberInput("李二宝", TWIN2, "20"),
+            MemberInput("李晓玲", "", "30", sex="2", birth_date="20170307"),
+        ],
+        [
+            BirthInput(mother=2, child=3, father=1, birth_order=2, plurality=2, plurality_index=1),
+            BirthInput(mother=2, child=4, father=1, birth_order=3, plurality=2, plurality_index=2),
+            BirthInput(mother=2, child=5, father=1, birth_order=1),
+        ],
+    )
+    _save(
+        "02",
+        [
+            MemberInput("张丽", MOTHER2, "02"),
+            MemberInput("赵小明", "", "20", sex="1", birth_date="20180520", vital_status="2", vital_date="20190101"),
+        ],
+        [BirthInput(mother=1, child=2, birth_order=1, child_status="2")],
+    )
     head = ["姓名", "性别", "出生日期", "身份证号", "母亲姓名", "母亲身份证号"]
-    import_list(_csv(tmp_path / "wis.csv", head, [
-        ["李大宝", "男", "2019-09-01", TWIN1, "王芳", MOTHER],
-        ["李二宝", "男", "2019-09-01", TWIN2, "王芳", MOTHER],
-        ["李晓玲", "女", "2017-07-03", "", "王芳", MOTHER],  # day and month swapped in WIS
-        ["赵小明", "男", "2018-05-20", "", "张丽", MOTHER2],  # died, but reported
-        ["钱多多", "女", "2017-01-01", "", "孙红", idnumber.make("130123", dt.date(1991, 3, 3), 82)],  # WIS only
-    ]), "wis")
-    import_list(_csv(tmp_path / "cert.csv", ["新生儿姓名", "性别", "出生日期", "母亲姓名", "母亲身份证号", "出生医学证明编号"], [
-        ["李大宝", "男", "2019-09-01", "王芳", MOTHER, "M130000001"],
-        ["李二宝", "男", "2019-09-01", "王芳", MOTHER, "M130000002"],
-        ["李小玲", "女", "2017-03-07", "王芳", MOTHER, "M130000003"],  # a homophone on the certificate
-        ["赵小明", "男", "2018-05-20", "张丽", MOTHER2, "M130000004"],
-        ["孙悟", "男", "2020-02-02", "刘梅", OUTSIDER, "M130000005"],  # born in the county hospital, mother from Henan
-    ]), "birth_cert")
-    import_list(_csv(tmp_path / "delivery.csv", ["产妇姓名", "产妇身份证号", "婴儿性别", "出生日期"], [
-        ["王芳", MOTHER, "女", "2026-05-03"],  # a newborn neither on the forms nor in WIS, no name yet
-    ]), "delivery")
-    import_list(_csv(tmp_path / "vacc.csv", ["儿童姓名", "儿童出生日期", "性别", "母亲姓名", "母亲身份证号"], [
-        ["王芳之女", "2026/5/4", "女", "王芳", MOTHER],  # the same newborn, a day off, named after her mother
-    ]), "vaccination")
-    import_list(_csv(tmp_path / "police.csv", ["姓名", "公民身份号码", "性别", "出生日期"], [
-        ["李大宝", TWIN1, "男", "2019-09-01"],
-        ["李二宝", TWIN2, "男", "2019-09-01"],
-        ["李晓玲", "", "女", "2017-03-07"],
-    ]), "police_hukou")
+    import_list(
+        _csv(
+            tmp_path / "wis.csv",
+            head,
+            [
+                ["李大宝", "男", "2019-09-01", TWIN1, "王芳", MOTHER],
+                ["李二宝", "男", "2019-09-01", TWIN2, "王芳", MOTHER],
+                ["李晓玲", "女", "2017-07-03", "", "王芳", MOTHER],  # day and month swapped in WIS
+                ["赵小明", "男", "2018-05-20", "", "张丽", MOTHER2],  # died, but reported
+                [
+                    "钱多多",
+                    "女",
+                    "2017-01-01",
+                    "",
+                    "孙红",
+                    idnumber.make("130123", dt.date(1991, 3, 3), 82),
+                ],  # WIS only
+            ],
+        ),
+        "wis",
+    )
+    import_list(
+        _csv(
+            tmp_path / "cert.csv",
+            ["新生儿姓名", "性别", "出生日期", "母亲姓名", "母亲身份证号", "出生医学证明编号"],
+            [
+                ["李大宝", "男", "2019-09-01", "王芳", MOTHER, "M130000001"],
+                ["李二宝", "男", "2019-09-01", "王芳", MOTHER, "M130000002"],
+                ["李小玲", "女", "2017-03-07", "王芳", MOTHER, "M130000003"],  # a homophone on the certificate
+                ["赵小明", "男", "2018-05-20", "张丽", MOTHER2, "M130000004"],
+                [
+                    "孙悟",
+                    "男",
+                    "2020-02-02",
+                    "刘梅",
+                    OUTSIDER,
+                    "M130000005",
+                ],  # born in the county hospital, mother from Henan
+            ],
+        ),
+        "birth_cert",
+    )
+    import_list(
+        _csv(
+            tmp_path / "delivery.csv",
+            ["产妇姓名", "产妇身份证号", "婴儿性别", "出生日期"],
+            [
+                ["王芳", MOTHER, "女", "2026-05-03"],  # a newborn neither on the forms nor in WIS, no name yet
+            ],
+        ),
+        "delivery",
+    )
+    import_list(
+        _csv(
+            tmp_path / "vacc.csv",
+            ["儿童姓名", "儿童出生日期", "性别", "母亲姓名", "母亲身份证号"],
+            [
+                ["王芳之女", "2026/5/4", "女", "王芳", MOTHER],  # the same newborn, a day off, named after her mother
+            ],
+        ),
+        "vaccination",
+    )
+    import_list(
+        _csv(
+            tmp_path / "police.csv",
+            ["姓名", "公民身份号码", "性别", "出生日期"],
+            [
+                ["李大宝", TWIN1, "男", "2019-09-01"],
+                ["李二宝", TWIN2, "男", "2019-09-01"],
+                ["李晓玲", "", "女", "2017-03-07"],
+            ],
+        ),
+        "police_hukou",
+    )
     return township_db
 
 
@@ -91,7 +150,11 @@ def test_each_designed_case_gets_its_finding(town):
     assert all(f.groups == "forms wis health police" for f in twins) and twins[0].key != twins[1].key
     # a day/month swap in WIS is a misreport of the birth date
     swap = _by_name("李晓玲")
-    assert swap.kind == "misreport" and json.loads(swap.differences)[0][:3] == ["birth_date", "2017-07-03", "2017-03-07"]
+    assert swap.kind == "misreport" and json.loads(swap.differences)[0][:3] == [
+        "birth_date",
+        "2017-07-03",
+        "2017-03-07",
+    ]
     # a child who died: in WIS and health, not on the police register, which is legitimate
     died = _by_name("赵小明")
     assert died.kind == "consistent" and "死亡" in died.reason and "police" not in died.groups
@@ -112,12 +175,19 @@ def test_a_confirmed_omission_becomes_a_birth_and_the_next_run_keeps_the_result(
     done = reconcile.record_result(newborn.key, "漏报", note="入户核实：2026年5月3日县医院出生")
     assert "补录" in done
     birth = Birth.get(Birth.birth_date == "2026-05-03")
-    assert birth.finding == "1" and birth.mother.name == "王芳" and "住院分娩" not in birth.evidence and "delivery.csv" in birth.evidence
+    assert (
+        birth.finding == "1"
+        and birth.mother.name == "王芳"
+        and "住院分娩" not in birth.evidence
+        and "delivery.csv" in birth.evidence
+    )
     assert Person.get(Person.id == birth.child_id).name == "王芳之女"
     reconcile.run(AS_OF)  # the birth is on the forms now, still not in WIS: the result stays with it
     again = ReconcileFinding.get(ReconcileFinding.birth_uid == birth.uid)
     assert again.kind == "omission" and "forms" in again.groups
-    assert again.code == newborn.code and reconcile.find(newborn.code).key == again.key  # the printed 编号 still finds it
+    assert (
+        again.code == newborn.code and reconcile.find(newborn.code).key == again.key
+    )  # the printed 编号 still finds it
     outside = _by_name("孙悟")
     with pytest.raises(reconcile.ResultError, match="不计本乡漏报"):  # born elsewhere: not this township's omission
         reconcile.record_result(outside.code, "1")
@@ -146,19 +216,29 @@ def test_a_misreport_is_corrected_field_by_field_with_audit(town):
         reconcile.record_result(swap.key, "错报", corrections={"birth_order": "x"})
     with pytest.raises(reconcile.ResultError, match="需要核实"):  # a second child before the twins: the order warns
         reconcile.record_result(swap.key, "4", corrections={"birth_order": "2"})
-    done = reconcile.record_result(swap.key, "错报", note="人口系统生日录反了", corrections={"birth_cert_no": "m130000009"})
+    done = reconcile.record_result(
+        swap.key, "错报", note="人口系统生日录反了", corrections={"birth_cert_no": "m130000009"}
+    )
     assert "记为错报" in done and "更正了出生医学证明编号" in done
     assert Birth.get(Birth.uid == swap.birth_uid).birth_cert_no == "M130000009"
     birth = Birth.get(Birth.uid == swap.birth_uid)
     assert birth.finding == "4" and birth.finding_note == "人口系统生日录反了"
-    assert AuditLog.select().where((AuditLog.uid == birth.uid) & (AuditLog.field == "finding")).get().reason == "核查结论：错报"
+    assert (
+        AuditLog.select().where((AuditLog.uid == birth.uid) & (AuditLog.field == "finding")).get().reason
+        == "核查结论：错报"
+    )
 
 
 def test_hecha_reconcile_lists_writes_work_lists_and_records(town, tmp_path):
     runner, db = CliRunner(), ["--db", str(town)]
     res = runner.invoke(cli, ["reconcile", "--as-of", "2026-06-30", *db])
     assert res.exit_code == 0, res.output
-    assert "疑似漏报 1" in res.output and "疑似错报 1" in res.output and "李晓玲" in res.output and "李大宝" not in res.output
+    assert (
+        "疑似漏报 1" in res.output
+        and "疑似错报 1" in res.output
+        and "李晓玲" in res.output
+        and "李大宝" not in res.output
+    )
     res = runner.invoke(cli, ["reconcile", "--as-of", "2026-06-30", "--source", "police", *db])  # as F6 on the screen
     assert res.exit_code == 0 and "李晓玲" in res.output and "孙悟" not in res.output, res.output
     out = tmp_path / "入户核查.xlsx"
@@ -173,12 +253,16 @@ def test_hecha_reconcile_lists_writes_work_lists_and_records(town, tmp_path):
     mother_ids = [r[header.index("母亲身份证号")] for r in rows[1:] if r[header.index("母亲身份证号")]]
     assert mother_ids and all(m.startswith("*") and len(m) == 18 for m in mother_ids)  # masked but the last four
     key = next(f.key for f in ReconcileFinding.select() if f.child_name == "钱多多")
-    res = runner.invoke(cli, ["reconcile", "result", key[:30], "3", "--note", "查无此人", *db])  # a key's first characters do
+    res = runner.invoke(
+        cli, ["reconcile", "result", key[:30], "3", "--note", "查无此人", *db]
+    )  # a key's first characters do
     assert res.exit_code == 0 and "虚报" in res.output, res.output
     res = runner.invoke(cli, ["reconcile", "summary", *db])
     assert res.exit_code == 0 and "虚报" in res.output, res.output
     res = runner.invoke(cli, ["reconcile", "show", key[:30], *db])  # the evidence, as the screen's Enter shows it
-    assert res.exit_code == 0 and "钱多多" in res.output and "人口系统" in res.output and "已核：虚报" in res.output, res.output
+    assert res.exit_code == 0 and "钱多多" in res.output and "人口系统" in res.output and "已核：虚报" in res.output, (
+        res.output
+    )
     assert runner.invoke(cli, ["reconcile", "result", "nosuch", "3", *db]).exit_code == 1
     assert runner.invoke(cli, ["reconcile", "result", "birth:", "3", *db]).exit_code == 1  # too short: not one key
     assert runner.invoke(cli, ["reconcile", "--as-of", "20991231", *db]).exit_code == 1
@@ -262,9 +346,17 @@ def test_a_conclusion_follows_its_birth_when_a_later_list_names_the_child(town, 
         reconcile.record_result(outside.code, "3")
     newborn = ReconcileFinding.get(ReconcileFinding.kind == "omission")
     reconcile.record_result(newborn.code.lower(), "9", note="约好下周再去")  # the code, in any case
-    import_list(_csv(tmp_path / "vacc2.csv", ["儿童姓名", "儿童出生日期", "性别", "母亲姓名", "母亲身份证号"], [
-        ["李小雨", "2026/5/4", "女", "王芳", MOTHER],
-    ]), "vaccination", replace=True)
+    import_list(
+        _csv(
+            tmp_path / "vacc2.csv",
+            ["儿童姓名", "儿童出生日期", "性别", "母亲姓名", "母亲身份证号"],
+            [
+                ["李小雨", "2026/5/4", "女", "王芳", MOTHER],
+            ],
+        ),
+        "vaccination",
+        replace=True,
+    )
     reconcile.run(AS_OF)
     again = ReconcileFinding.get(ReconcileFinding.birth_date.startswith("2026-05"))
     assert again.key != newborn.key and again.child_name == "李小雨"
@@ -278,9 +370,16 @@ def test_a_roll_with_a_wrong_birth_date_links_through_the_mother_and_name(town, 
     """A kindergarten roll writes 李晓玲's birth date wrong: the same mother's ID and the same name
     still make her one child (no 疑似漏报 to add a second 李晓玲 to the household), and a confirmed
     omission is not added where the mother already has a child of that name."""
-    import_list(_csv(tmp_path / "园.csv", ["幼儿姓名", "性别", "出生日期", "母亲身份证号"], [
-        ["李晓玲", "女", "2018-12-16", MOTHER],
-    ]), "kindergarten")
+    import_list(
+        _csv(
+            tmp_path / "园.csv",
+            ["幼儿姓名", "性别", "出生日期", "母亲身份证号"],
+            [
+                ["李晓玲", "女", "2018-12-16", MOTHER],
+            ],
+        ),
+        "kindergarten",
+    )
     reconcile.run(AS_OF)
     swap = _by_name("李晓玲")
     assert "education" in swap.groups.split() and swap.kind == "misreport"

@@ -35,15 +35,30 @@ def _xls(path, header, rows, *, merged=None, encoding="gbk"):
 
 def test_an_xls_in_gbk_with_dates_and_an_id_stored_as_a_number(township_db, tmp_path):
     header = ["序号", "新生儿姓名", "性别", "出生日期", "母亲姓名", "母亲身份证号", "出生医学证明编号"]
-    rows = [[1, *CHILD], [2, "王芳之子", "男", "2019/9/1", "王芳", 130123199005060229.0, ""], [3, "张三", "", "不详", "", "", ""]]
+    rows = [
+        [1, *CHILD],
+        [2, "王芳之子", "男", "2019/9/1", "王芳", 130123199005060229.0, ""],
+        [3, "张三", "", "不详", "", "", ""],
+    ]
     path = _xls(tmp_path / "出生证.xls", header, rows)
     report = import_list(path, "birth_cert")
     # the row whose mother's ID a spreadsheet stored as a number is loaded without it, and reported (issue 12)
     assert (report.rows_read, report.rows_loaded, report.rows_rejected, report.rows_warned) == (3, 2, 1, 1)
     rec = RefRecord.get(RefRecord.row_no == 2)
-    assert (rec.name, rec.sex, rec.birth_date, rec.mother_id_number, rec.birth_cert_no) == ("李梓涵", "2", "2017-03-06", CHILD[4], CHILD[5])
+    assert (rec.name, rec.sex, rec.birth_date, rec.mother_id_number, rec.birth_cert_no) == (
+        "李梓涵",
+        "2",
+        "2017-03-06",
+        CHILD[4],
+        CHILD[5],
+    )
     kept = RefRecord.get(RefRecord.row_no == 3)
-    assert (kept.name, kept.mother_name, kept.mother_id_number, kept.birth_date) == ("王芳之子", "王芳", "", "2019-09-01")
+    assert (kept.name, kept.mother_name, kept.mother_id_number, kept.birth_date) == (
+        "王芳之子",
+        "王芳",
+        "",
+        "2019-09-01",
+    )
     errors = {e.row_no: e for e in RowError.select()}
     assert "存成数字" in errors[3].message and errors[3].column == "第6列 母亲身份证号" and errors[3].sheet == "名单"
     assert errors[3].level == "warning" and "已导入" in errors[3].message
@@ -54,10 +69,20 @@ def test_an_xls_in_gbk_with_dates_and_an_id_stored_as_a_number(township_db, tmp_
 
 def test_merged_group_headers(township_db, tmp_path):
     header = ["姓名", "出生日期", "姓名", "身份证号"]
-    path = _xls(tmp_path / "接种.xls", header, [["李梓涵", dt.date(2017, 3, 6), "王秀英", CHILD[4]]], merged=[(0, 1, "儿童"), (2, 3, "母亲")])
+    path = _xls(
+        tmp_path / "接种.xls",
+        header,
+        [["李梓涵", dt.date(2017, 3, 6), "王秀英", CHILD[4]]],
+        merged=[(0, 1, "儿童"), (2, 3, "母亲")],
+    )
     import_list(path, "vaccination")
     rec = RefRecord.get()
-    assert (rec.name, rec.mother_name, rec.mother_id_number, rec.birth_date) == ("李梓涵", "王秀英", CHILD[4], "2017-03-06")
+    assert (rec.name, rec.mother_name, rec.mother_id_number, rec.birth_date) == (
+        "李梓涵",
+        "王秀英",
+        CHILD[4],
+        "2017-03-06",
+    )
 
 
 def test_xlsx_csv_gbk_and_utf8_bom_and_html_named_xls(township_db, tmp_path):
@@ -102,7 +127,9 @@ def test_files_that_are_not_lists(township_db, tmp_path):
     (tmp_path / "empty.xls").write_bytes(b"")
     with pytest.raises(SourceError, match="空文件"):
         import_list(tmp_path / "empty.xls", "wis")
-    (tmp_path / "x.xls").write_text('<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>')
+    (tmp_path / "x.xls").write_text(
+        '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>'
+    )
     with pytest.raises(SourceError, match="XML"):
         import_list(tmp_path / "x.xls", "wis")
     path = _xls(tmp_path / "only-header.xls", ["姓名", "身份证号"], [])
@@ -134,7 +161,9 @@ def test_an_unknown_layout_mapped_once_is_recognised_the_second_time(township_db
     with pytest.raises(UnknownLayout):
         import_list(first, "gpl")
     import_list(first, "gpl", mapping={"户主": "name", "号码": "id_number"})
-    second = _xls(tmp_path / "b.xls", header, [[1, "王秀英", "130123198707220046"], [2, "李浩然", "130123201205090012"]])
+    second = _xls(
+        tmp_path / "b.xls", header, [[1, "王秀英", "130123198707220046"], [2, "李浩然", "130123201205090012"]]
+    )
     with pytest.raises(NeedsReplace):
         import_list(second, "gpl")
     report = import_list(second, "gpl", replace=True)  # recognised without a mapping; the old list replaced
@@ -165,7 +194,9 @@ def test_a_full_xls_sheet_of_65536_rows(township_db, tmp_path):
 def test_import_list_command_and_rejects_sheet(township_db, tmp_path):
     path = _xls(tmp_path / "list.xls", ["姓名", "出生日期"], [["李梓涵", "20170306"], ["", "2017"]])
     out = tmp_path / "rejects.xlsx"
-    res = CliRunner().invoke(cli, ["import-list", "--source", "delivery", str(path), "--rejects", str(out), "--db", str(township_db)])
+    res = CliRunner().invoke(
+        cli, ["import-list", "--source", "delivery", str(path), "--rejects", str(out), "--db", str(township_db)]
+    )
     assert res.exit_code == 0 and "导入 1 条" in res.output and "错误 1 行" in res.output, res.output
     from python_calamine import CalamineWorkbook
 
@@ -179,7 +210,9 @@ def test_import_list_command_and_rejects_sheet(township_db, tmp_path):
 
 def test_dates_as_lists_write_them():
     assert parse_date("2015年3月7日") == ("2015-03-07", "D") and parse_date("201503") == ("2015-03-01", "M")
-    assert parse_date("2015.3.7") == ("2015-03-07", "D") and parse_date("20150230") is None and parse_date("不详") is None
+    assert (
+        parse_date("2015.3.7") == ("2015-03-07", "D") and parse_date("20150230") is None and parse_date("不详") is None
+    )
 
 
 def test_a_person_on_a_police_list_is_found_while_typing(township_db, tmp_path):
@@ -187,28 +220,59 @@ def test_a_person_on_a_police_list_is_found_while_typing(township_db, tmp_path):
     with the same birth date, mother's ID for an unnamed newborn; a list that was replaced is not searched."""
     from storage import dedup
 
-    path = _xls(tmp_path / "户籍.xls", ["姓名", "身份证号", "出生日期", "母亲身份证号"],
-                [["李建国", "130123198503140036", "", ""], ["李小玲", "", "20150307", ""], ["王秀英之女", "", "20170306", CHILD[4]]])
+    path = _xls(
+        tmp_path / "户籍.xls",
+        ["姓名", "身份证号", "出生日期", "母亲身份证号"],
+        [
+            ["李建国", "130123198503140036", "", ""],
+            ["李小玲", "", "20150307", ""],
+            ["王秀英之女", "", "20170306", CHILD[4]],
+        ],
+    )
     import_list(path, "police_hukou")
     found = dedup.ref_candidates("130123198503140036")
-    assert found[0].name == "李建国" and found[0].rule == "same_id" and "户籍" in found[0].source and "第2行" in found[0].village_name
+    assert (
+        found[0].name == "李建国"
+        and found[0].rule == "same_id"
+        and "户籍" in found[0].source
+        and "第2行" in found[0].village_name
+    )
     assert [c.name for c in dedup.ref_candidates(name="李晓玲", birth_date=dt.date(2015, 3, 7))] == ["李小玲"]
-    assert [c.rule for c in dedup.ref_candidates(name="李梓涵", mother_id_number=CHILD[4], birth_date=dt.date(2017, 3, 5))] == ["same_mother"]
+    assert [
+        c.rule for c in dedup.ref_candidates(name="李梓涵", mother_id_number=CHILD[4], birth_date=dt.date(2017, 3, 5))
+    ] == ["same_mother"]
     newer = _xls(tmp_path / "户籍2.xls", ["姓名", "身份证号"], [["张三", "130123198609010133"]])
     import_list(newer, "police_hukou", replace=True)
     assert dedup.ref_candidates("130123198503140036") == []
 
 
 TYPICAL = {  # each kind's usual headers (as the departments' exports name them) and one row
-    "wis": (["姓名", "性别", "公民身份号码", "出生日期", "现居住地"], ["王秀英", "女", "130123198707220046", "1987-07-22", "李家庄村"]),
+    "wis": (
+        ["姓名", "性别", "公民身份号码", "出生日期", "现居住地"],
+        ["王秀英", "女", "130123198707220046", "1987-07-22", "李家庄村"],
+    ),
     "gpl": (["姓名", "证件号码", "户籍地址", "暂住地址"], ["张伟", "410102199001011237", "河南省郑州市", "新安镇"]),
-    "birth_cert": (["新生儿姓名", "性别", "出生时间", "母亲姓名", "母亲身份证号码", "父亲姓名", "出生医学证明编号"],
-                   ["李梓涵", "女", "2017-03-06", "王秀英", "130123198707220046", "李建国", "M130456789"]),
-    "delivery": (["产妇姓名", "产妇身份证号", "婴儿性别", "出生日期"], ["王秀英", "130123198707220046", "女", "20170306"]),
-    "vaccination": (["儿童姓名", "儿童出生日期", "性别", "母亲姓名", "家庭住址"], ["李梓涵", "2017/3/6", "女", "王秀英", "李家庄村"]),
-    "kindergarten": (["幼儿姓名", "性别", "出生年月", "身份证号", "家长姓名"], ["李梓涵", "女", "2017.03", "130123201703060027", "王秀英"]),
+    "birth_cert": (
+        ["新生儿姓名", "性别", "出生时间", "母亲姓名", "母亲身份证号码", "父亲姓名", "出生医学证明编号"],
+        ["李梓涵", "女", "2017-03-06", "王秀英", "130123198707220046", "李建国", "M130456789"],
+    ),
+    "delivery": (
+        ["产妇姓名", "产妇身份证号", "婴儿性别", "出生日期"],
+        ["王秀英", "130123198707220046", "女", "20170306"],
+    ),
+    "vaccination": (
+        ["儿童姓名", "儿童出生日期", "性别", "母亲姓名", "家庭住址"],
+        ["李梓涵", "2017/3/6", "女", "王秀英", "李家庄村"],
+    ),
+    "kindergarten": (
+        ["幼儿姓名", "性别", "出生年月", "身份证号", "家长姓名"],
+        ["李梓涵", "女", "2017.03", "130123201703060027", "王秀英"],
+    ),
     "school": (["学生姓名", "性别", "出生日期", "学生身份证号"], ["李浩然", "男", "2012-05-09", "130123201205090012"]),
-    "police_hukou": (["姓名", "公民身份号码", "性别", "出生日期", "住址"], ["李建国", "130123198503140036", "男", "1985-03-14", "李家庄村"]),
+    "police_hukou": (
+        ["姓名", "公民身份号码", "性别", "出生日期", "住址"],
+        ["李建国", "130123198503140036", "男", "1985-03-14", "李家庄村"],
+    ),
     "police_temporary": (["姓名", "身份证号码", "暂住地址"], ["张伟", "410102199001011237", "新安镇"]),
     "marriage": (["姓名", "身份证件号码", "性别"], ["李建国", "130123198503140036", "男"]),
 }
@@ -238,11 +302,13 @@ def test_what_spreadsheets_do_to_lists(township_db, tmp_path):
     sheet.write_merge(0, 0, 2, 3, "母亲")
     sheet.write(1, 2, "姓名")
     sheet.write(1, 3, "身份证号")
-    rows = [["李梓涵", 42800, "王秀英", "１３０１２３１９８７０７２２００４６"],  # full-width digits; an Excel serial date
-            ["李浩然", "2012-05-09", "王秀英", "'130123198707220046"],  # a leading apostrophe
-            ["张三", "2016-01-02", "赵丽", "无"],  # a placeholder: loaded by name
-            ["王五", "2015-02-03", "钱芳", 130123550830541.0],  # a 15-digit number: nothing lost
-            ["合计", "4人", "", ""]]
+    rows = [
+        ["李梓涵", 42800, "王秀英", "１３０１２３１９８７０７２２００４６"],  # full-width digits; an Excel serial date
+        ["李浩然", "2012-05-09", "王秀英", "'130123198707220046"],  # a leading apostrophe
+        ["张三", "2016-01-02", "赵丽", "无"],  # a placeholder: loaded by name
+        ["王五", "2015-02-03", "钱芳", 130123550830541.0],  # a 15-digit number: nothing lost
+        ["合计", "4人", "", ""],
+    ]
     for r, row in enumerate(rows, start=2):
         for c, v in enumerate(row):
             sheet.write(r, c, v)
@@ -261,7 +327,9 @@ def test_other_text_files_and_mapping_mistakes(township_db, tmp_path):
     assert import_list(tmp_path / "semi.csv", "school").rows_loaded == 1
     (tmp_path / "u16.txt").write_text("姓名\t身份证号\n李建国\t130123198503140036\n", encoding="utf-16")
     assert import_list(tmp_path / "u16.txt", "police_hukou").rows_loaded == 1
-    (tmp_path / "x.xls").write_text('<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Table/></Workbook>')
+    (tmp_path / "x.xls").write_text(
+        '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Table/></Workbook>'
+    )
     assert sniff(tmp_path / "x.xls") == "xml"
     path = _xls(tmp_path / "odd.xls", ["编号", "户主", "号码"], [[1, "李建国", "130123198503140036"]])
     with pytest.raises(ValueError, match="只有 3 列"):
@@ -270,14 +338,53 @@ def test_other_text_files_and_mapping_mistakes(township_db, tmp_path):
         import_list(path, "gpl", mapping={"不存在": "name", "号码": "id_number"})
     with pytest.raises(ValueError, match="编码"):
         import_list(path, "gpl", encoding="nosuch")
-    res = CliRunner().invoke(cli, ["import-list", "--source", "gpl", str(path), "--map", "户主=name", "--rejects", str(tmp_path / "no" / "r.xlsx"),
-                                   "--db", str(township_db)])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "import-list",
+            "--source",
+            "gpl",
+            str(path),
+            "--map",
+            "户主=name",
+            "--rejects",
+            str(tmp_path / "no" / "r.xlsx"),
+            "--db",
+            str(township_db),
+        ],
+    )
     assert res.exit_code == 1 and "已有文件夹" in res.output and ImportBatch.select().count() == 2  # nothing imported
-    res = CliRunner().invoke(cli, ["import-list", "--source", "gpl", str(path), "--map", "户主=name", "--map", "户主=id_number",
-                                   "--db", str(township_db)])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "import-list",
+            "--source",
+            "gpl",
+            str(path),
+            "--map",
+            "户主=name",
+            "--map",
+            "户主=id_number",
+            "--db",
+            str(township_db),
+        ],
+    )
     assert res.exit_code == 1 and "指定了两次" in res.output
-    res = CliRunner().invoke(cli, ["import-list", "--source", "GPL", str(path), "--map", "户主=姓名", "--map", "号码=身份证号",
-                                   "--db", str(township_db)])  # field names in Chinese, the kind in capitals
+    res = CliRunner().invoke(
+        cli,
+        [
+            "import-list",
+            "--source",
+            "GPL",
+            str(path),
+            "--map",
+            "户主=姓名",
+            "--map",
+            "号码=身份证号",
+            "--db",
+            str(township_db),
+        ],
+    )  # field names in Chinese, the kind in capitals
     assert res.exit_code == 0 and "导入 1 条" in res.output, res.output
 
 
@@ -319,13 +426,17 @@ def test_damaged_renamed_and_mixed_workbooks(township_db, tmp_path):
 def test_rows_a_clerk_would_not_load(township_db, tmp_path):
     """Dates outside 1900..today, a date with a time of day, the header repeated on each printed page,
     a totals row after a 序号, a name 无."""
-    path = _csv(tmp_path / "l.csv", ["序号", "姓名", "出生日期", "身份证号"], [
-        ["1", "李浩然", "2099-01-01", ""],
-        ["2", "王秀英", "1988/03/03 00:00:00", ""],
+    path = _csv(
+        tmp_path / "l.csv",
         ["序号", "姓名", "出生日期", "身份证号"],
-        ["3", "无", "2015-01-01", ""],
-        ["8", "合计", "", ""],
-    ])
+        [
+            ["1", "李浩然", "2099-01-01", ""],
+            ["2", "王秀英", "1988/03/03 00:00:00", ""],
+            ["序号", "姓名", "出生日期", "身份证号"],
+            ["3", "无", "2015-01-01", ""],
+            ["8", "合计", "", ""],
+        ],
+    )
     report = import_list(path, "wis")
     assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (3, 1, 2)
     assert RefRecord.get().birth_date == "1988-03-03"

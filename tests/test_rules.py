@@ -44,9 +44,25 @@ def add_twins(h, gap_days=0, plurality=1):
     first = dt.date(2019, 6, 1)
     second = first + dt.timedelta(days=gap_days)
     h.births += [
-        BirthInput(mother=2, father=1, child_name="王秀英之子", child_sex="1", birth_date=f"{first:%Y%m%d}", birth_order=3, plurality=plurality),
-        BirthInput(mother=2, father=1, child_name="王秀英之女", child_sex="2", birth_date=f"{second:%Y%m%d}", birth_order=4,
-                   plurality=plurality, plurality_index=2 if plurality > 1 else 1),
+        BirthInput(
+            mother=2,
+            father=1,
+            child_name="王秀英之子",
+            child_sex="1",
+            birth_date=f"{first:%Y%m%d}",
+            birth_order=3,
+            plurality=plurality,
+        ),
+        BirthInput(
+            mother=2,
+            father=1,
+            child_name="王秀英之女",
+            child_sex="2",
+            birth_date=f"{second:%Y%m%d}",
+            birth_order=4,
+            plurality=plurality,
+            plurality_index=2 if plurality > 1 else 1,
+        ),
     ]
 
 
@@ -75,7 +91,9 @@ CASES = {
     "member.date": lambda h: _set(h.members[1], first_marriage_date="20100231"),
     "member.relation_sex": lambda h: _set(h.members[2], relation_to_head="32"),  # 长女 for a boy
     "member.relation_age": lambda h: h.members.append(MemberInput("李老太", "", "52", sex="2", birth_date="19900101")),
-    "member.marital_age": lambda h: h.members.append(MemberInput("李小芳", idnumber.make("130123", dt.date(2007, 7, 22), 4), "38", marital_status="20")),
+    "member.marital_age": lambda h: h.members.append(
+        MemberInput("李小芳", idnumber.make("130123", dt.date(2007, 7, 22), 4), "38", marital_status="20")
+    ),
     "member.marital_child": lambda h: _set(h.members[2], marital_status="20"),
     "member.outflow": lambda h: _set(h.members[0], residence_status="2"),
     "member.inflow": lambda h: _set(h.members[0], residence_status="3"),
@@ -98,28 +116,37 @@ CASES = {
     "birth.date_missing": lambda h: _set(h.births[0], child=None, child_name="某某之女"),
     "birth.before_mother": lambda h: _set(h.births[0], child=None, child_name="某某之女", birth_date="19800101"),
     "birth.after_mother_death": lambda h: _set(h.members[1], vital_status="2", vital_date="20160101"),
-    "birth.mother_age": lambda h: _set(h.births[0], child=None, child_name="某某之女", birth_date="20010101", birth_order=1),
+    "birth.mother_age": lambda h: _set(
+        h.births[0], child=None, child_name="某某之女", birth_date="20010101", birth_order=1
+    ),
     "birth.code": lambda h: _set(h.births[0], outcome="8"),
     "birth.order": lambda h: _set(h.births[0], birth_order=16),
     "birth.order_sequence": lambda h: (add_twins(h), _set(h.births[2], birth_order=5)),
     "birth.interval": lambda h: add_twins(h, gap_days=200),
-    "birth.twins": lambda h: (add_twins(h, plurality=1)),
+    "birth.twins": lambda h: add_twins(h, plurality=1),
     "birth.cert_no": lambda h: _set(h.births[0], birth_cert_no="M13045678"),
-    "birth.cert_before_1996": lambda h: (h.members.append(MemberInput("李大姐", "130123199001010021", "32")),
-                                         h.births.append(BirthInput(mother=2, child=5, birth_cert_no="M130456780"))),
-    "birth.sex_missing": lambda h: _set(h.births[0], child=None, child_name="某某之女", birth_date="20170306", child_sex=""),
+    "birth.cert_before_1996": lambda h: (
+        h.members.append(MemberInput("李大姐", "130123199001010021", "32")),
+        h.births.append(BirthInput(mother=2, child=5, birth_cert_no="M130456780")),
+    ),
+    "birth.sex_missing": lambda h: _set(
+        h.births[0], child=None, child_name="某某之女", birth_date="20170306", child_sex=""
+    ),
     "birth.text": lambda h: _set(h.births[0], child=None, child_name="王\x07", birth_date="20170306"),
 }
 
 
-@pytest.mark.parametrize("section, field, value, line, rule", [
-    ("household", "group_no", "0", None, "household.group"),
-    ("member", "id_number", "130123198707220047", 1, "id.bad_checksum"),
-    ("member", "ethnicity", "99", 2, "member.code"),
-    ("birth", "birth_order", "16", 0, "birth.order"),
-    ("birth", "birth_cert_no", "m13045678", 0, "birth.cert_no"),
-    ("birth", "mother", "1", 0, "birth.mother_sex"),
-])
+@pytest.mark.parametrize(
+    "section, field, value, line, rule",
+    [
+        ("household", "group_no", "0", None, "household.group"),
+        ("member", "id_number", "130123198707220047", 1, "id.bad_checksum"),
+        ("member", "ethnicity", "99", 2, "member.code"),
+        ("birth", "birth_order", "16", 0, "birth.order"),
+        ("birth", "birth_cert_no", "m13045678", 0, "birth.cert_no"),
+        ("birth", "mother", "1", 0, "birth.mother_sex"),
+    ],
+)
 def test_a_field_left_in_the_form_meets_the_rule_the_save_applies(section, field, value, line, rule):
     """check_field (the form, as a field is left) and check_household (the save) say the same."""
     from storage.validate import check_field
@@ -132,8 +159,9 @@ def test_a_field_left_in_the_form_meets_the_rule_the_save_applies(section, field
         record = (h.members if section == "member" else h.births)[line]
         setattr(record, field, int(value) if field in ("birth_order", "mother") else value)
     saved = next(f for f in check_household(h, VILLAGES, TODAY) if f.rule == rule)
-    left = check_field(section, field, value, form=h, index=-1 if line is None else line, line=record, villages=VILLAGES,
-                       today=TODAY).finding
+    left = check_field(
+        section, field, value, form=h, index=-1 if line is None else line, line=record, villages=VILLAGES, today=TODAY
+    ).finding
     assert left is not None and (left.rule, left.message, left.field) == (saved.rule, saved.message, saved.field)
 
 
@@ -195,7 +223,11 @@ def test_twins_are_not_an_interval_problem_and_confirmed_warnings_stay_quiet():
 def test_an_outflow_with_its_episode_and_address_is_fine():
     h = base()
     h.members[2].residence_status = "2"
-    h.members[2].migrations.append(MigrationInput(direction="2", move_date="202401", reason="001", current_address="广东省东莞市长安镇上沙社区18号"))
+    h.members[2].migrations.append(
+        MigrationInput(
+            direction="2", move_date="202401", reason="001", current_address="广东省东莞市长安镇上沙社区18号"
+        )
+    )
     assert rules_of(h) == set()
 
 
@@ -215,7 +247,9 @@ def test_two_households_spans_the_database(township_db):
 
     form = load_household(found[1].household_uid)
     form.members[0].residence_status = "2"
-    form.members[0].migrations.append(MigrationInput(direction="2", move_date="202401", current_address="北京市朝阳区十八里店乡吕家营村"))
+    form.members[0].migrations.append(
+        MigrationInput(direction="2", move_date="202401", current_address="北京市朝阳区十八里店乡吕家营村")
+    )
     save_household(form, confirmed_ids=frozenset({"130123198503140036"}))
     assert not [x for x in check_database() if x.finding.rule == "person.two_households"]
 

@@ -124,7 +124,9 @@ def test_a_skeleton_database_migrates_and_keeps_every_row(tmp_path):
 
     def schema(path):
         con = sqlite3.connect(str(path))
-        names = [r[0] for r in con.execute("select name from sqlite_master where type='table' and name not like 'sqlite_%'")]
+        names = [
+            r[0] for r in con.execute("select name from sqlite_master where type='table' and name not like 'sqlite_%'")
+        ]
         cols = {n: sorted((r[1], r[2], r[3]) for r in con.execute(f'pragma table_info("{n}")')) for n in names}
         idx = sorted(r[0] for r in con.execute("select name from sqlite_master where type='index' and sql is not null"))
         return cols, idx
@@ -155,7 +157,11 @@ def test_edit_writes_only_what_changed(township_db):
     p = update_person("130123198707220046", {"name": "王秀瑛"}, reason="核对户口簿", operator="clerk2")
     after = {q.uid: q.version for q in Person.select()}
     assert [u for u in after if after[u] != before[u]] == [p.uid]
-    log = AuditLog.select().where((AuditLog.uid == p.uid) & (AuditLog.field == "name") & (AuditLog.old.is_null(False))).get()
+    log = (
+        AuditLog.select()
+        .where((AuditLog.uid == p.uid) & (AuditLog.field == "name") & (AuditLog.old.is_null(False)))
+        .get()
+    )
     assert (log.old, log.new, log.operator, log.reason) == ("王秀英", "王秀瑛", "clerk2", "核对户口簿")
     assert Household.get().version == 1  # household untouched
 
@@ -197,6 +203,7 @@ def test_a_save_with_a_warning_and_a_duplicate_validates_once_and_searches_once(
         def run(*args, **kwargs):
             calls[name] += 1
             return real(*args, **kwargs)
+
         return run
 
     monkeypatch.setattr(households, "check_household", counted("check", check))
@@ -204,7 +211,9 @@ def test_a_save_with_a_warning_and_a_duplicate_validates_once_and_searches_once(
     other = reference_input()
     other.group_no, other.births = "04", []
     other.members = [MemberInput("李建国", "130123198503140036", "02", marital_status="20")]  # married at 40: fine
-    other.members.append(MemberInput("李小芳", "", "30", sex="2", birth_date="20100101", marital_status="20"))  # married at 16
+    other.members.append(
+        MemberInput("李小芳", "", "30", sex="2", birth_date="20100101", marital_status="20")
+    )  # married at 16
     on = dt.date(2026, 11, 29)
     with pytest.raises(households.WarningsNotConfirmed) as warned:
         save_household(other, today=on)
@@ -332,8 +341,18 @@ def test_save_household_derives_twins_for_every_caller(township_db):
 
     mum = idnumber.make("130123", dt.date(1990, 5, 6), 22)
     kids = [idnumber.make("130123", dt.date(2020, 2, 2), n) for n in (13, 15)]
-    members = [MemberInput("王芳", mum, "02"), MemberInput("李大宝", kids[0], "20"), MemberInput("李二宝", kids[1], "20")]
-    h = HouseholdInput("130123103203", "01", "", "", members,
-                       [BirthInput(mother=1, child=2, birth_order=1), BirthInput(mother=1, child=3, birth_order=2)])
+    members = [
+        MemberInput("王芳", mum, "02"),
+        MemberInput("李大宝", kids[0], "20"),
+        MemberInput("李二宝", kids[1], "20"),
+    ]
+    h = HouseholdInput(
+        "130123103203",
+        "01",
+        "",
+        "",
+        members,
+        [BirthInput(mother=1, child=2, birth_order=1), BirthInput(mother=1, child=3, birth_order=2)],
+    )
     save_household(h, confirmed_ids=frozenset(dup_key(m) for m in members), today=dt.date(2026, 6, 30))
     assert sorted((b.plurality, b.plurality_index) for b in Birth.select()) == [(2, 1), (2, 2)]

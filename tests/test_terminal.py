@@ -210,8 +210,12 @@ def test_long_minority_names_keep_the_member_table_aligned(township_db):
             t.keys("Enter", "Enter")
             t.type("1")
             # the member's row in the table (its 序 first), not the number the editor line already shows
-            t.wait_until(lambda text, i=index, n=number: any(line.split()[:1] == [str(i)] and n in line for line in text.splitlines()),
-                         f"member {index}'s row in the table")
+            t.wait_until(
+                lambda text, i=index, n=number: any(
+                    line.split()[:1] == [str(i)] and n in line for line in text.splitlines()
+                ),
+                f"member {index}'s row in the table",
+            )
         screen = t.screen()
     lines = screen.splitlines()
     header = next(line for line in lines if "身份证号" in line and "序" in line)

@@ -120,24 +120,43 @@ async def test_key_in_the_reference_household_then_a_repeated_id(db):
         await pilot.pause()
         assert Person.select().count() == 5
     open_db(db)
-    assert [h.household_code for h in Household.select().order_by(Household.id)] == ["130123103203030001", "130123103203030002"]
+    assert [h.household_code for h in Household.select().order_by(Household.id)] == [
+        "130123103203030001",
+        "130123103203030002",
+    ]
     people = {p.name: p for p in Person.select().where(Person.household == 1)}
     assert set(people) == {"李建国", "王秀英", "李浩然", "李梓涵"}
     assert people["李梓涵"].sex == "2" and people["李梓涵"].birth_date == "2017-03-06"
     wife = people["王秀英"]
-    assert (wife.relation_to_head, wife.ethnicity, wife.marital_status, wife.education, wife.residence_status) == ("12", "01", "20", "71", "1")
+    assert (wife.relation_to_head, wife.ethnicity, wife.marital_status, wife.education, wife.residence_status) == (
+        "12",
+        "01",
+        "20",
+        "71",
+        "1",
+    )
     assert wife.first_marriage_date == "2010-05-01"
     fp = WomanFP.get(WomanFP.person == wife)
     assert (fp.contraception, fp.contraception_start) == ("03", "2017-06-01")
     assert people["李浩然"].marital_status == "" and people["李浩然"].residence_status == "1"
     birth = Birth.get()
     assert (birth.mother.name, birth.child.name, birth.father.name) == ("王秀英", "李梓涵", "李建国")
-    assert (birth.birth_order, birth.birth_cert_no, birth.birth_date, birth.child_sex) == (2, "M130456789", "2017-03-06", "2")
+    assert (birth.birth_order, birth.birth_cert_no, birth.birth_date, birth.child_sex) == (
+        2,
+        "M130456789",
+        "2017-03-06",
+        "2",
+    )
     assert (birth.outcome, birth.birth_place_kind, birth.policy_attribute) == ("1", "1", "1")
     second = Person.get(Person.household == 2)
     assert "重号警告已确认" in AuditLog.select().where(AuditLog.uid == second.uid).first().reason
     first = Household.get(Household.id == 1)
-    assert (first.address_detail, first.household_kind, first.hukou_type, first.phone) == ("李家庄村三组18号", "1", "2", "13831100000")
+    assert (first.address_detail, first.household_kind, first.hukou_type, first.phone) == (
+        "李家庄村三组18号",
+        "1",
+        "2",
+        "13831100000",
+    )
 
 
 async def test_declining_the_duplicate_saves_nothing(db):
@@ -280,9 +299,10 @@ async def test_a_whole_form_hits_each_kind_of_rule_is_fixed_and_saved(db):
     """A married woman with her contraception, two births of which one is a twin pair, an outflow
     member: a field rule (ID check character), a cross-field rule (relation vs sex), a cross-record
     warning (two births 200 days apart) are hit, fixed, and the household saved."""
+    import datetime as dt
+
     from storage import idnumber
     from storage.models import Migration
-    import datetime as dt
 
     brother = idnumber.make("130123", dt.date(1990, 2, 3), 11)
     app = make_app(db)
@@ -334,7 +354,10 @@ async def test_a_whole_form_hits_each_kind_of_rule_is_fixed_and_saved(db):
         await type_text(pilot, "2")
         await pilot.press("enter")
         await type_text(pilot, "11" + "M130456789" + "1")
-        for name, sex, day, order, cert in (("王秀英之子", "1", "20190601", "3", "M130456790"), ("王秀英之女", "2", "20191218", "4", "M130456791")):
+        for name, sex, day, order, cert in (
+            ("王秀英之子", "1", "20190601", "3", "M130456790"),
+            ("王秀英之女", "2", "20191218", "4", "M130456791"),
+        ):
             await pilot.press("enter")  # no child number: the name
             await type_text(pilot, name)
             await pilot.press("enter")
@@ -352,7 +375,9 @@ async def test_a_whole_form_hits_each_kind_of_rule_is_fixed_and_saved(db):
             await pilot.press("enter")  # ethnicity, marriage, education, residence as they are
         await pilot.press("f10")  # the line in the editor is kept before saving
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen), str(app.screen.query_one("#message").render())  # the 200-day warning asks
+        assert isinstance(app.screen, ConfirmScreen), str(
+            app.screen.query_one("#message").render()
+        )  # the 200-day warning asks
         assert "270" in str(app.screen.query_one("#confirm-body").render())
         await pilot.press("n")
         await pilot.pause()
@@ -368,10 +393,17 @@ async def test_a_whole_form_hits_each_kind_of_rule_is_fixed_and_saved(db):
     assert wife.relation_to_head == "12" and wife.id_number == "130123198707220046"
     assert WomanFP.get(WomanFP.person == wife).contraception == "03"
     away = Migration.get()
-    assert (away.person.name, away.direction, away.move_date, away.current_address) == ("李建军", "2", "2024-01-01", "广东省东莞市长安镇上沙社区振安路18号")
+    assert (away.person.name, away.direction, away.move_date, away.current_address) == (
+        "李建军",
+        "2",
+        "2024-01-01",
+        "广东省东莞市长安镇上沙社区振安路18号",
+    )
     twins = list(Birth.select().where(Birth.child.is_null()).order_by(Birth.plurality_index))
     assert [(b.child_name, b.birth_date, b.plurality, b.plurality_index) for b in twins] == [
-        ("王秀英之子", "2019-06-01", 2, 1), ("王秀英之女", "2019-06-01", 2, 2)]
+        ("王秀英之子", "2019-06-01", 2, 1),
+        ("王秀英之女", "2019-06-01", 2, 2),
+    ]
 
 
 async def test_an_unfinished_form_is_offered_back_where_it_stopped(db):
@@ -480,7 +512,7 @@ def test_display_settings_from_the_config_and_the_environment(tmp_path, monkeypa
     path.write_text("[display]\ncolour = 16\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="没有 colour 这一项"):
         load_config(path)
-    path.write_text("[display]\nascii = \"yes\"\n", encoding="utf-8")
+    path.write_text('[display]\nascii = "yes"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="ascii 写 true 或 false"):
         load_config(path)
 
@@ -521,11 +553,10 @@ async def test_clerk_figures_come_from_the_forms_saved(db):
 
 async def test_recheck_blind_second_keying_and_decisions(db, monkeypatch):
     """质量复查 by keys only: choose every form, key it blind with one name wrong, decide, see the rate."""
-    from storage.models import Recheck, RecheckDiff
-    from tui.screens.recheck import RecheckDiffScreen, RecheckListScreen, RecheckRatesScreen
-
     from storage.households import save_household
+    from storage.models import Recheck, RecheckDiff
     from storage.stats import log_entry
+    from tui.screens.recheck import RecheckDiffScreen, RecheckListScreen, RecheckRatesScreen
 
     from .conftest import reference_input
 
@@ -574,7 +605,11 @@ async def test_a_homophone_without_id_warns_after_the_birth_date(db):
     from storage.households import HouseholdInput, MemberInput, save_household
 
     open_db(db)
-    save_household(HouseholdInput("130123103203", "05", "别处", "", [MemberInput("李晓玲", "", "02", sex="2", birth_date="20150307")]))
+    save_household(
+        HouseholdInput(
+            "130123103203", "05", "别处", "", [MemberInput("李晓玲", "", "02", sex="2", birth_date="20150307")]
+        )
+    )
     close_db()
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
@@ -597,10 +632,16 @@ async def test_duplicates_review_marks_decides_and_merges(db):
     from tui.screens.duplicates import DuplicatesScreen
 
     open_db(db)
-    for group, name, born in (("05", "李晓玲", "20150307"), ("06", "李小玲", "20150307"), ("07", "张伟", "19800101"),
-                              ("08", "张玮", "19800101")):
-        save_household(HouseholdInput("130123103203", group, "别处", "", [MemberInput(name, "", "02", sex="2", birth_date=born)]),
-                       confirmed_ids=frozenset({"name:" + name}))
+    for group, name, born in (
+        ("05", "李晓玲", "20150307"),
+        ("06", "李小玲", "20150307"),
+        ("07", "张伟", "19800101"),
+        ("08", "张玮", "19800101"),
+    ):
+        save_household(
+            HouseholdInput("130123103203", group, "别处", "", [MemberInput(name, "", "02", sex="2", birth_date=born)]),
+            confirmed_ids=frozenset({"name:" + name}),
+        )
     MatchDecision.delete().execute()  # saved past the warnings: forget those decisions, both pairs are open
     close_db()
     app = make_app(db)
@@ -620,7 +661,9 @@ async def test_duplicates_review_marks_decides_and_merges(db):
         await pilot.press("y")
         await pilot.pause()
         second = app.screen.found[1]
-        assert Person.get(Person.uid == second.b.person_uid).deleted and not Person.get(Person.uid == second.a_uid).deleted
+        assert (
+            Person.get(Person.uid == second.b.person_uid).deleted and not Person.get(Person.uid == second.a_uid).deleted
+        )
         assert "已合并" in str(app.screen.query_one("#dup-state").render())
 
 
@@ -632,7 +675,11 @@ async def test_duplicates_review_links_a_reference_record_without_merging(db, tm
     from storage.reflists import import_list
 
     open_db(db)
-    save_household(HouseholdInput("130123103203", "05", "别处", "", [MemberInput("李晓玲", "", "02", sex="2", birth_date="20150307")]))
+    save_household(
+        HouseholdInput(
+            "130123103203", "05", "别处", "", [MemberInput("李晓玲", "", "02", sex="2", birth_date="20150307")]
+        )
+    )
     path = tmp_path / "户籍.csv"
     path.write_text("姓名,性别,出生日期\n李小玲,女,2015-03-07\n", encoding="gbk")
     import_list(path, "police_hukou")
@@ -660,8 +707,13 @@ async def test_same_person_moves_the_registered_record_into_this_household(db):
     from storage.households import HouseholdInput, MemberInput, save_household
 
     open_db(db)
-    old = HouseholdInput("130123103203", "05", "别处", "", [MemberInput("李晓玲", "", "02", sex="2", birth_date="20150307",
-                                                                          education="20")])
+    old = HouseholdInput(
+        "130123103203",
+        "05",
+        "别处",
+        "",
+        [MemberInput("李晓玲", "", "02", sex="2", birth_date="20150307", education="20")],
+    )
     save_household(old)
     her = Person.get(Person.name == "李晓玲")
     close_db()
@@ -688,7 +740,7 @@ async def test_same_person_moves_the_registered_record_into_this_household(db):
     open_db(db)
     moved = Person.get(Person.uid == her.uid)
     assert not moved.deleted and moved.household.household_code.startswith("13012310320303")
-    assert Person.select().where(Person.name.in_(["李晓玲", "李小玲"]) & (Person.deleted == False)).count() == 1  # noqa: E712
+    assert Person.select().where(Person.name.in_(["李晓玲", "李小玲"]) & (Person.deleted == False)).count() == 1
     assert Household.get(Household.uid == old.uid).deleted  # her old household had no one else
 
 
@@ -749,7 +801,9 @@ async def test_import_a_list_from_the_menu(db, tmp_path, monkeypatch):
         await pilot.pause()
         assert "前几行" in str(app.screen.query_one("#import-state").render())
         await pilot.press("escape")  # one step back: the folder, not the menu
-        assert isinstance(app.screen, ListImportScreen) and app.screen.file is None and app.screen.source == "vaccination"
+        assert (
+            isinstance(app.screen, ListImportScreen) and app.screen.file is None and app.screen.source == "vaccination"
+        )
         await pilot.press("escape")  # the kinds of list
         assert isinstance(app.screen, ListImportScreen) and app.screen.source == ""
         await pilot.press(*["down"] * 4, "enter", "enter", "enter")  # vaccination, [lists], 接种.xls again

@@ -79,10 +79,12 @@ def load_config(path: Path | None = None) -> Config:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"配置文件 {path} 的 TOML 格式不对（{exc}）：检查方括号、引号和等号，改好后再启动") from None
+            raise ConfigError(
+                f"配置文件 {path} 的 TOML 格式不对（{exc}）：检查方括号、引号和等号，改好后再启动"
+            ) from None
     keys = data.get("keys", {})
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
-        raise ConfigError(f"配置文件 {path}：[keys] 下每项写成 操作 = \"键1,键2\"")
+        raise ConfigError(f'配置文件 {path}：[keys] 下每项写成 操作 = "键1,键2"')
     from .keys import keymap_problems
 
     problems = keymap_problems(keys)
@@ -102,11 +104,19 @@ def load_config(path: Path | None = None) -> Config:
         ascii_ = _flag(os.environ["HECHA_ASCII"], "HECHA_ASCII")
     colors = os.environ.get("HECHA_COLORS", colors).strip()
     if colors and colors not in COLORS:
-        raise ConfigError(f"颜色设置 {colors!r} 不对（配置文件 {path} 的 [display] colors 或 HECHA_COLORS）：写 16、256 或 truecolor")
+        raise ConfigError(
+            f"颜色设置 {colors!r} 不对（配置文件 {path} 的 [display] colors 或 HECHA_COLORS）：写 16、256 或 truecolor"
+        )
     worklist = data.get("worklist", {})
-    if not isinstance(worklist, dict) or set(worklist) - {"mask_ids"} or not isinstance(worklist.get("mask_ids", True), bool):
+    if (
+        not isinstance(worklist, dict)
+        or set(worklist) - {"mask_ids"}
+        or not isinstance(worklist.get("mask_ids", True), bool)
+    ):
         raise ConfigError(f"配置文件 {path}：[worklist] 只有一项 mask_ids = true 或 false")
-    return Config(keymap=tuple(sorted(keys.items())), ascii=ascii_, colors=colors, mask_ids=worklist.get("mask_ids", True))
+    return Config(
+        keymap=tuple(sorted(keys.items())), ascii=ascii_, colors=colors, mask_ids=worklist.get("mask_ids", True)
+    )
 
 
 def apply_colors(config: Config) -> None:

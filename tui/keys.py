@@ -89,9 +89,19 @@ TABLE: tuple[KeySpec, ...] = (
 )
 
 
-SCOPES = {"app": "全局", "home": "主菜单", "form": "登记表", "page": "登记表的页（三、五、详情）", "list": "户列表、审核校验",
-          "recheck": "质量复查任务", "diff": "复查差异", "dups": "重复登记", "import": "导入外部名单",
-          "recon": "核查比对（数字键 0 一致 1 漏报 2 瞒报 3 虚报 4 错报 9 待核 记录结论，证据画面同样）", "plain": "其他画面"}
+SCOPES = {
+    "app": "全局",
+    "home": "主菜单",
+    "form": "登记表",
+    "page": "登记表的页（三、五、详情）",
+    "list": "户列表、审核校验",
+    "recheck": "质量复查任务",
+    "diff": "复查差异",
+    "dups": "重复登记",
+    "import": "导入外部名单",
+    "recon": "核查比对（数字键 0 一致 1 漏报 2 瞒报 3 虚报 4 错报 9 待核 记录结论，证据画面同样）",
+    "plain": "其他画面",
+}
 """Each scope of :data:`TABLE` with its title in the help (F1), in the order shown."""
 
 
@@ -112,8 +122,14 @@ def bindings(scope: str) -> list[Binding]:
     from textual.binding import Binding
 
     return [
-        Binding(",".join(spec.keys), spec.action, spec.short or spec.label, key_display=key_label(spec.keys[0]), id=spec.id,
-                priority=scope == "app")
+        Binding(
+            ",".join(spec.keys),
+            spec.action,
+            spec.short or spec.label,
+            key_display=key_label(spec.keys[0]),
+            id=spec.id,
+            priority=scope == "app",
+        )
         for spec in TABLE
         if spec.scope == scope
     ]
@@ -136,7 +152,9 @@ def keymap_problems(keymap: dict[str, str]) -> list[str]:
         bad = [k for k in items if not KEY_NAME.fullmatch(k)]
         if not keys.strip() or bad:
             shown = "、".join(repr(k) for k in bad) or "空"
-            problems.append(f"[keys] {name}：{shown} 不是可用的键（写成 \"f10,ctrl+s\"：F1～F24、ctrl+字母、escape、字母或数字）")
+            problems.append(
+                f'[keys] {name}：{shown} 不是可用的键（写成 "f10,ctrl+s"：F1～F24、ctrl+字母、escape、字母或数字）'
+            )
     return problems
 
 

@@ -45,13 +45,23 @@ def duplicate_warning(found, refs) -> str:
     more = f" 等{len(found)}人" if len(found) > 1 else ""
     if c.rule == "same_id":
         return DUP_WARNING.format(id=c.id_number, name=c.name, village=c.village_name, code=c.household_code) + more
-    return DUP_SIMILAR.format(rule=c.rule_text, name=c.name, id=c.id_number or c.birth_date.replace("-", ""),
-                              village=c.village_name, code=c.household_code) + more
+    return (
+        DUP_SIMILAR.format(
+            rule=c.rule_text,
+            name=c.name,
+            id=c.id_number or c.birth_date.replace("-", ""),
+            village=c.village_name,
+            code=c.household_code,
+        )
+        + more
+    )
 
 
 DUP_CONFIRM_TITLE = "以下人员可能已经登记"
-DUP_CONFIRM_BODY = ("请核对是否录错，或是否同一人重复登记（同一人：按N返回，在提示出现时按F11调出）。\n"
-                    "Y：是不同的人，保存（记住这一对，以后不再提示；同号的仍列入重复登记待查）")
+DUP_CONFIRM_BODY = (
+    "请核对是否录错，或是否同一人重复登记（同一人：按N返回，在提示出现时按F11调出）。\n"
+    "Y：是不同的人，保存（记住这一对，以后不再提示；同号的仍列入重复登记待查）"
+)
 WARN_CONFIRM_TITLE = "以下情况需要核实确认"
 WARN_CONFIRM_BODY = "已按原件核实无误、确认保存吗？（确认记入记录，以后不再提示）"
 SAVED = "已保存 户编码 {code}（{n}人，{b}个出生）"

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 from .records import DAYS_MOTHER, DAYS_NAME, GROUP_NAMES, Finding, Rec, _common, _id18
 
 # ---------------------------------------------------------------------------- findings
 
-def classify(cluster: list[Rec], county: str, mothers_here: set[str], as_of: dt.date,
-             orders: BirthOrders | None = None) -> Finding:
+
+def classify(
+    cluster: list[Rec], county: str, mothers_here: set[str], as_of: dt.date, orders: BirthOrders | None = None
+) -> Finding:
     """What one linked birth is (see the module text). ``county``: the office's 6-digit county code;
     ``mothers_here``: ID numbers of the live persons of this database (a mother registered here);
     ``orders``: the mothers' births in date order, for WIS's 孩次 when no other source carries one."""
@@ -39,14 +41,25 @@ def classify(cluster: list[Rec], county: str, mothers_here: set[str], as_of: dt.
             return Finding(key, "misreport", cluster, differences, "；".join(notes))
         return Finding(key, "consistent", cluster, [], "；".join(notes))
     if wis:
-        return Finding(key, "false", cluster, [], "；".join(
-            ["只有人口系统有：可能是虚报，也可能已迁出、在外地出生登记或已死亡注销，请入户核实"] + notes))
+        return Finding(
+            key,
+            "false",
+            cluster,
+            [],
+            "；".join(["只有人口系统有：可能是虚报，也可能已迁出、在外地出生登记或已死亡注销，请入户核实"] + notes),
+        )
     mothers = {r.mother_id for r in cluster if r.mother_id}
     local = any(m in mothers_here or m[:6] == county for m in mothers) or "forms" in groups or "police" in groups
     if groups <= {"health"} and mothers and not local:  # elsewhere only on evidence: the mother's ID number
         where = "、".join(sorted({m[:6] for m in mothers})) or "不详"
-        return Finding(key, "elsewhere", cluster, [], f"只在出生证/住院分娩名单上，母亲不是本县人（户籍地代码 {where}）："
-                                                     "在本地医院出生、在母亲户籍地登记，不计本乡漏报")
+        return Finding(
+            key,
+            "elsewhere",
+            cluster,
+            [],
+            f"只在出生证/住院分娩名单上，母亲不是本县人（户籍地代码 {where}）："
+            "在本地医院出生、在母亲户籍地登记，不计本乡漏报",
+        )
     if "forms" not in groups:
         notes.insert(0, "登记表也没有：可能瞒报，请入户核实")
     return Finding(key, "omission", cluster, [], "；".join(notes))
@@ -59,7 +72,7 @@ shot, a roll what a parent said: a difference of a few days needs one of these."
 
 def shown_date(r: Rec) -> str:
     """A record's birth date as its precision allows: 2018-09-14, 2018-09, 2018."""
-    return r.born.isoformat()[:{"M": 7, "Y": 4}.get(r.prec, 10)]
+    return r.born.isoformat()[: {"M": 7, "Y": 4}.get(r.prec, 10)]
 
 
 def compare(w: Rec, others: list[Rec]) -> list[tuple[str, str, str, str]]:
@@ -144,11 +157,20 @@ def older_wis_births(before: dt.date) -> dict[str, int]:
     from ..models import ImportBatch, RefRecord
 
     out: dict[str, int] = defaultdict(int)
-    rows = (RefRecord.select(RefRecord.mother_id_number).join(ImportBatch)
-            .where((ImportBatch.status == "active") & (RefRecord.source == "wis") & (RefRecord.birth_date < before.isoformat())
-                   & (RefRecord.birth_date != "") & (RefRecord.mother_id_number != "")).tuples())
+    rows = (
+        RefRecord.select(RefRecord.mother_id_number)
+        .join(ImportBatch)
+        .where(
+            (ImportBatch.status == "active")
+            & (RefRecord.source == "wis")
+            & (RefRecord.birth_date < before.isoformat())
+            & (RefRecord.birth_date != "")
+            & (RefRecord.mother_id_number != "")
+        )
+        .tuples()
+    )
     for (number,) in rows.iterator():
-        if (m := _id18(number)):
+        if m := _id18(number):
             out[m] += 1
     return dict(out)
 
@@ -157,8 +179,11 @@ def birth_day(cluster: list[Rec]) -> dt.date:
     """The date a linked birth is counted at: the day most records of the sources that record the
     day of birth give (:data:`DAY_SOURCES`), else most records other than WIS (WIS may be the one
     wrong), else most records, else the earliest date."""
-    for recs in ([r for r in cluster if r.source in DAY_SOURCES and r.prec == "D"],
-                 [r for r in cluster if r.group != "wis" and r.prec == "D"], [r for r in cluster if r.prec == "D"]):
+    for recs in (
+        [r for r in cluster if r.source in DAY_SOURCES and r.prec == "D"],
+        [r for r in cluster if r.group != "wis" and r.prec == "D"],
+        [r for r in cluster if r.prec == "D"],
+    ):
         day = _common([r.born.isoformat() for r in recs])
         if day:
             return dt.date.fromisoformat(day)

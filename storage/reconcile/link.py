@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Callable, Iterable
 
 from ..dedup import one_char_apart, one_edit, swapped
 from .records import DAYS_MOTHER, DAYS_NAME, SOURCE_GROUP, Rec, _common
@@ -53,14 +53,13 @@ def _dropped(a: str, b: str) -> bool:
     """``b`` is ``a`` with one character left out (李艳勇 → 李艳, 欧阳明轩 → 欧明轩), two characters at least."""
     if len(a) < len(b):
         a, b = b, a
-    return len(a) == len(b) + 1 and len(b) >= 2 and any(a[:i] + a[i + 1:] == b for i in range(len(a)))
+    return len(a) == len(b) + 1 and len(b) >= 2 and any(a[:i] + a[i + 1 :] == b for i in range(len(a)))
 
 
 def _names_close(a: Rec, b: Rec) -> bool:
     """Names that agree (:func:`_names_agree`), differ in one character (形近字), or one lost a
     character; or a name missing."""
-    return (not a.name or not b.name or _names_agree(a, b) or one_char_apart(a.name, b.name)
-            or _dropped(a.name, b.name))
+    return not a.name or not b.name or _names_agree(a, b) or one_char_apart(a.name, b.name) or _dropped(a.name, b.name)
 
 
 def _sex_ok(a: Rec, b: Rec) -> bool:
@@ -86,8 +85,11 @@ def lunar_as_solar(day: dt.date) -> dt.date | None:
     from lunardate import LunarDate
 
     try:
-        lunar = LunarDate.from_solar_date(day.year, day.month, day.day) if hasattr(LunarDate, "from_solar_date") \
+        lunar = (
+            LunarDate.from_solar_date(day.year, day.month, day.day)
+            if hasattr(LunarDate, "from_solar_date")
             else LunarDate.fromSolarDate(day.year, day.month, day.day)
+        )
         return dt.date(lunar.year, lunar.month, lunar.day)
     except (ValueError, IndexError, OverflowError):
         return None
@@ -161,7 +163,7 @@ def _join_clusters(records: list[Rec], clusters: _Clusters) -> None:
             continue
         roots_list = sorted(roots)
         for x, a in enumerate(roots_list):
-            for b in roots_list[x + 1:]:
+            for b in roots_list[x + 1 :]:
                 ra, rb = clusters.find(a), clusters.find(b)
                 if ra == rb or clusters.sources[ra] & clusters.sources[rb]:
                     continue
@@ -199,7 +201,11 @@ def _renamed(A: list[Rec], B: list[Rec], roots: list[int], members, records, clu
         fits = 0
         for root in roots:
             recs = [records[i] for i in members[root]]
-            if recs is lone or {r.source for r in recs} & {r.source for r in lone} or {r.source for r in recs} <= HEALTH_ONLY:
+            if (
+                recs is lone
+                or {r.source for r in recs} & {r.source for r in lone}
+                or {r.source for r in recs} <= HEALTH_ONLY
+            ):
                 continue
             if _cluster_sex(recs) == sex and any(r.prec == "D" and r.born == day for r in recs):
                 fits += 1
@@ -224,7 +230,9 @@ def link(records: list[Rec]) -> list[list[Rec]]:
                     out[k].append(i)
         return out
 
-    def pairs(groups: dict[str, list[int]], ok: Callable[[Rec, Rec], bool], keep: Callable[[Rec], bool] | None = None) -> None:
+    def pairs(
+        groups: dict[str, list[int]], ok: Callable[[Rec, Rec], bool], keep: Callable[[Rec], bool] | None = None
+    ) -> None:
         """Every two records of a block that ``ok`` accepts are linked; ``keep`` first narrows each
         block to the records a rule can take (named ones), which saves most comparisons."""
         for members in groups.values():
@@ -235,11 +243,13 @@ def link(records: list[Rec]) -> list[list[Rec]]:
             find = clusters.find
             for x, i in enumerate(members):
                 root = find(i)
-                for j in members[x + 1:]:
+                for j in members[x + 1 :]:
                     if find(j) != root and ok(records[i], records[j]) and clusters.union(i, j):
                         root = find(i)
 
-    def near(groups: dict[str, list[int]], ok: Callable[[Rec, Rec], bool], days: int = DAYS_NAME, swap: bool = True) -> None:
+    def near(
+        groups: dict[str, list[int]], ok: Callable[[Rec, Rec], bool], days: int = DAYS_NAME, swap: bool = True
+    ) -> None:
         """Within each block, only records whose dates are at most ``days`` apart (a month date:
         any day of its month) or day/month swapped are compared: a common name's block holds
         thousands of records at county scale, and the blocks are keyed by the name alone so that
@@ -263,10 +273,18 @@ def link(records: list[Rec]) -> list[list[Rec]]:
                 if a.prec == "D":
                     day = a.born.toordinal()
                     other_way = swapped(a.born) if swap else None
-                    want = [*range(day, day + days + 1), *([other_way.toordinal()] if other_way and other_way > a.born else [])]
+                    want = [
+                        *range(day, day + days + 1),
+                        *([other_way.toordinal()] if other_way and other_way > a.born else []),
+                    ]
                     for d in want:
                         for j in by_day.get(d, ()):
-                            if j != i and (d != day or j > i) and clusters.find(i) != clusters.find(j) and ok(a, records[j]):
+                            if (
+                                j != i
+                                and (d != day or j > i)
+                                and clusters.find(i) != clusters.find(j)
+                                and ok(a, records[j])
+                            ):
                                 clusters.union(i, j)
                     continue
                 # a month or year date: the day dates inside its span (± days), then the other wide dates
@@ -275,9 +293,16 @@ def link(records: list[Rec]) -> list[list[Rec]]:
                         if clusters.find(i) != clusters.find(j) and ok(a, records[j]):
                             clusters.union(i, j)
                 month = a.born.year * 12 + a.born.month
-                others = [j for m in (range(month - 1, month + 2) if a.prec == "M" else ()) for j in by_month.get(m, ())]
+                others = [
+                    j for m in (range(month - 1, month + 2) if a.prec == "M" else ()) for j in by_month.get(m, ())
+                ]
                 for j in [*others, *years]:
-                    if j > i and _gap(a, records[j]) <= days and clusters.find(i) != clusters.find(j) and ok(a, records[j]):
+                    if (
+                        j > i
+                        and _gap(a, records[j]) <= days
+                        and clusters.find(i) != clusters.find(j)
+                        and ok(a, records[j])
+                    ):
                         clusters.union(i, j)
 
     pairs(block(lambda r: (r.child_id,)), lambda a, b: True)
@@ -288,28 +313,53 @@ def link(records: list[Rec]) -> list[list[Rec]]:
     # (named records first: an unnamed 王芳之女 could be either twin, a named one only her own)
     mothers = block(lambda r: (r.mother_id,))
     named = lambda r: bool(r.hkeys)  # noqa: E731
-    pairs(mothers, lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _near(a, b, DAYS_MOTHER)
-                                 and _names_agree(a, b)), named)
-    pairs(mothers, lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _near(a, b, DAYS_MOTHER)
-                                 and _names_agree(a, b)))
-    pairs(mothers, lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _names_agree(a, b)), named)
-    near(block(lambda r: r.hkeys),
-         lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _ids_agree(a.mother_id, b.mother_id)))
+    pairs(
+        mothers,
+        lambda a, b: (
+            _sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _near(a, b, DAYS_MOTHER) and _names_agree(a, b)
+        ),
+        named,
+    )
+    pairs(
+        mothers,
+        lambda a, b: (
+            _sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _near(a, b, DAYS_MOTHER) and _names_agree(a, b)
+        ),
+    )
+    pairs(mothers, lambda a, b: _sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _names_agree(a, b), named)
+    near(
+        block(lambda r: r.hkeys),
+        lambda a, b: _sex_ok(a, b) and _ids_agree(a.child_id, b.child_id) and _ids_agree(a.mother_id, b.mother_id),
+    )
     # a parent's name and a date within 3 days: a list with neither the child's nor the mother's
     # ID number and the child's name written with an error (王强 / 玉强 on a kindergarten roll);
     # a school roll's 家长姓名 may be the mother or the father
-    near(block(lambda r: r.parents),
-         lambda a, b: (_sex_ok(a, b) and _ids_agree(a.child_id, b.child_id)
-                       and _ids_agree(a.mother_id, b.mother_id) and _names_close(a, b)))
+    near(
+        block(lambda r: r.parents),
+        lambda a, b: (
+            _sex_ok(a, b)
+            and _ids_agree(a.child_id, b.child_id)
+            and _ids_agree(a.mother_id, b.mother_id)
+            and _names_close(a, b)
+        ),
+    )
     # one key field wrong (issue 12): the mother's ID with a name that agrees or is one character
     # off and a date within 5 days links across a differing sex; with the same sex, across a date
     # keyed with a typical error (a year, a month, day/month swapped, a lunar date)
-    pairs(mothers,
-          lambda a, b: (_ids_agree(a.child_id, b.child_id) and _names_close(a, b)
-                        and (_near(a, b, DAYS_MOTHER) or (_sex_ok(a, b) and bool(date_slip(a, b))))), lambda r: bool(r.name))
+    pairs(
+        mothers,
+        lambda a, b: (
+            _ids_agree(a.child_id, b.child_id)
+            and _names_close(a, b)
+            and (_near(a, b, DAYS_MOTHER) or (_sex_ok(a, b) and bool(date_slip(a, b))))
+        ),
+        lambda r: bool(r.name),
+    )
     # the mother misreported: the same name (homophones), sex and day, whatever the mothers' IDs
-    pairs(block(lambda r: [f"{k}|{r.born}" for k in r.hkeys] if r.prec == "D" and len(r.name) >= 2 else ()),
-          lambda a, b: a.sex == b.sex != "" and _ids_agree(a.child_id, b.child_id))
+    pairs(
+        block(lambda r: [f"{k}|{r.born}" for k in r.hkeys] if r.prec == "D" and len(r.name) >= 2 else ()),
+        lambda a, b: a.sex == b.sex != "" and _ids_agree(a.child_id, b.child_id),
+    )
     _join_clusters(records, clusters)
     groups: dict[int, list[Rec]] = defaultdict(list)
     rank = {s: n for n, s in enumerate(["forms", *SOURCE_GROUP])}

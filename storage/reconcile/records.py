@@ -16,16 +16,37 @@ from .. import idnumber
 from ..dates import add_years
 from ..names import name_keys, normalize, unnamed_child
 
-SOURCE_GROUP = {"wis": "wis", "birth_cert": "health", "delivery": "health", "vaccination": "health",
-                "kindergarten": "education", "school": "education", "police_hukou": "police"}
+SOURCE_GROUP = {
+    "wis": "wis",
+    "birth_cert": "health",
+    "delivery": "health",
+    "vaccination": "health",
+    "kindergarten": "education",
+    "school": "education",
+    "police_hukou": "police",
+}
 """Which group a list kind's births belong to (DESIGN.md §7)."""
 
 GROUP_NAMES = {"forms": "登记表", "wis": "人口系统", "health": "卫生", "education": "教育", "police": "公安"}
 GROUP_SHORT = {"forms": "登", "wis": "系", "health": "卫", "education": "教", "police": "公"}
 """One-character names for an 80-column list (登 the household forms, 系 WIS, 卫 health, 教 education, 公 police)."""
-SOURCE_NAMES = {"forms": "登记表", "wis": "人口系统", "birth_cert": "出生证", "delivery": "住院分娩", "vaccination": "预防接种",
-                "kindergarten": "幼儿园", "school": "学校", "police_hukou": "公安户籍"}
-KINDS = {"omission": "疑似漏报", "false": "疑似虚报", "misreport": "疑似错报", "consistent": "一致", "elsewhere": "外地出生"}
+SOURCE_NAMES = {
+    "forms": "登记表",
+    "wis": "人口系统",
+    "birth_cert": "出生证",
+    "delivery": "住院分娩",
+    "vaccination": "预防接种",
+    "kindergarten": "幼儿园",
+    "school": "学校",
+    "police_hukou": "公安户籍",
+}
+KINDS = {
+    "omission": "疑似漏报",
+    "false": "疑似虚报",
+    "misreport": "疑似错报",
+    "consistent": "一致",
+    "elsewhere": "外地出生",
+}
 CONCLUSIONS = {"0": "一致", "1": "漏报", "2": "瞒报", "3": "虚报", "4": "错报", "9": "待核"}
 """A visit's conclusion (DATA.md Birth ``finding``; code list ``finding``)."""
 
@@ -154,47 +175,159 @@ def load_records(first: dt.date, last: dt.date) -> list[Rec]:
     lo, hi = first.isoformat(), last.isoformat()
     mother, child = Person.alias(), Person.alias()
     father = Person.alias()
-    rows = (Birth.select(Birth.uid, Birth.child_name, Birth.child_sex, Birth.birth_date, Birth.birth_cert_no, Birth.child_status,
-                         mother.id_number, mother.name, child.id_number, child.name, child.sex, child.vital_status,
-                         Household.village_code, Household.household_code, Household.address_detail, Birth.birth_date_prec,
-                         Birth.birth_order, pw.fn.COALESCE(father.name, Birth.father_name))
-            .join(mother, on=(Birth.mother == mother.id)).switch(Birth)
-            .join(child, join_type=pw.JOIN.LEFT_OUTER, on=(Birth.child == child.id)).switch(Birth)
-            .join(father, join_type=pw.JOIN.LEFT_OUTER, on=(Birth.father == father.id)).switch(Birth)
-            .join(Household, on=(Birth.household == Household.id))
-            .where((Birth.deleted == False) & (Birth.outcome == "1") & Birth.birth_date.between(lo, hi))  # noqa: E712
-            .tuples())
+    rows = (
+        Birth.select(
+            Birth.uid,
+            Birth.child_name,
+            Birth.child_sex,
+            Birth.birth_date,
+            Birth.birth_cert_no,
+            Birth.child_status,
+            mother.id_number,
+            mother.name,
+            child.id_number,
+            child.name,
+            child.sex,
+            child.vital_status,
+            Household.village_code,
+            Household.household_code,
+            Household.address_detail,
+            Birth.birth_date_prec,
+            Birth.birth_order,
+            pw.fn.COALESCE(father.name, Birth.father_name),
+        )
+        .join(mother, on=(Birth.mother == mother.id))
+        .switch(Birth)
+        .join(child, join_type=pw.JOIN.LEFT_OUTER, on=(Birth.child == child.id))
+        .switch(Birth)
+        .join(father, join_type=pw.JOIN.LEFT_OUTER, on=(Birth.father == father.id))
+        .switch(Birth)
+        .join(Household, on=(Birth.household == Household.id))
+        .where((Birth.deleted == False) & (Birth.outcome == "1") & Birth.birth_date.between(lo, hi))
+        .tuples()
+    )
     pool: dict = {}
     share = pool.setdefault  # one string object for a name or number that several lists repeat
     # each remembered for this load: a child's name stands in five lists
     name_of, norm, id18 = (lru_cache(maxsize=None)(f) for f in (_name, normalize, _id18))
     con = Birth._meta.database.connection()
     rows = con.execute(*rows.sql())  # plain rows: peewee's conversion of each value cost more than the query
-    for (uid, child_name, child_sex, born, cert, status, m_id, m_name, c_id, c_name, c_sex, vital, village, code, address, prec,
-         order, f_name) in rows:
+    for (
+        uid,
+        child_name,
+        child_sex,
+        born,
+        cert,
+        status,
+        m_id,
+        m_name,
+        c_id,
+        c_name,
+        c_sex,
+        vital,
+        village,
+        code,
+        address,
+        prec,
+        order,
+        f_name,
+    ) in rows:
         name, keys = name_of(c_name or child_name)
         z = norm(m_name)
-        out.append(Rec(0, "forms", "forms", share(x := id18(c_id or ""), x), share(name, name), share(keys, keys), share(g := c_sex or child_sex or "", g),
-                       dt.date.fromisoformat(born), share(y := id18(m_id), y), share(z, z),
-                       (cert or "").upper(), share(village, village), f"户{code}", dead=status == "2" or vital == "2", birth_uid=uid,
-                       address=address or "", prec=prec or "D", order=order or 0, parents=_parents(share, norm, z, f_name or "")))
-    rows = (RefRecord.select(RefRecord.id, RefRecord.source, RefRecord.name, RefRecord.sex, RefRecord.birth_date, RefRecord.id_number_18,
-                             RefRecord.mother_name, RefRecord.mother_id_number, RefRecord.birth_cert_no, RefRecord.row_no,
-                             RefRecord.address, ImportBatch.file_name, RefRecord.birth_date_prec, RefRecord.birth_order,
-                             RefRecord.village_code, RefRecord.father_name, RefRecord.parent_name)
-            .join(ImportBatch)
-            .where((ImportBatch.status == "active") & RefRecord.source.in_(list(SOURCE_GROUP))
-                   & RefRecord.birth_date.between(lo, hi))
-            .tuples())
-    for (rid, source, r_name, sex, born, number, m_name, m_id, cert, row_no, address, file_name, prec, order, village, f_name,
-         p_name) in con.execute(*rows.sql()):
+        out.append(
+            Rec(
+                0,
+                "forms",
+                "forms",
+                share(x := id18(c_id or ""), x),
+                share(name, name),
+                share(keys, keys),
+                share(g := c_sex or child_sex or "", g),
+                dt.date.fromisoformat(born),
+                share(y := id18(m_id), y),
+                share(z, z),
+                (cert or "").upper(),
+                share(village, village),
+                f"户{code}",
+                dead=status == "2" or vital == "2",
+                birth_uid=uid,
+                address=address or "",
+                prec=prec or "D",
+                order=order or 0,
+                parents=_parents(share, norm, z, f_name or ""),
+            )
+        )
+    rows = (
+        RefRecord.select(
+            RefRecord.id,
+            RefRecord.source,
+            RefRecord.name,
+            RefRecord.sex,
+            RefRecord.birth_date,
+            RefRecord.id_number_18,
+            RefRecord.mother_name,
+            RefRecord.mother_id_number,
+            RefRecord.birth_cert_no,
+            RefRecord.row_no,
+            RefRecord.address,
+            ImportBatch.file_name,
+            RefRecord.birth_date_prec,
+            RefRecord.birth_order,
+            RefRecord.village_code,
+            RefRecord.father_name,
+            RefRecord.parent_name,
+        )
+        .join(ImportBatch)
+        .where(
+            (ImportBatch.status == "active")
+            & RefRecord.source.in_(list(SOURCE_GROUP))
+            & RefRecord.birth_date.between(lo, hi)
+        )
+        .tuples()
+    )
+    for (
+        rid,
+        source,
+        r_name,
+        sex,
+        born,
+        number,
+        m_name,
+        m_id,
+        cert,
+        row_no,
+        address,
+        file_name,
+        prec,
+        order,
+        village,
+        f_name,
+        p_name,
+    ) in con.execute(*rows.sql()):
         name, keys = name_of(r_name)
         z = norm(m_name)
-        out.append(Rec(rid, share(source, source), SOURCE_GROUP[source], share(x := id18(number), x), share(name, name), share(keys, keys),
-                       share(g := sex or "", g),
-                       dt.date.fromisoformat(born), share(y := id18(m_id), y), share(z, z),
-                       share(c := (cert or "").upper(), c), share(village, village), share(file_name, file_name), row_no,
-                       address=share(address, address), prec=prec or "D", order=order or 0, parents=_parents(share, norm, z, f_name, p_name)))
+        out.append(
+            Rec(
+                rid,
+                share(source, source),
+                SOURCE_GROUP[source],
+                share(x := id18(number), x),
+                share(name, name),
+                share(keys, keys),
+                share(g := sex or "", g),
+                dt.date.fromisoformat(born),
+                share(y := id18(m_id), y),
+                share(z, z),
+                share(c := (cert or "").upper(), c),
+                share(village, village),
+                share(file_name, file_name),
+                row_no,
+                address=share(address, address),
+                prec=prec or "D",
+                order=order or 0,
+                parents=_parents(share, norm, z, f_name, p_name),
+            )
+        )
     return out
 
 

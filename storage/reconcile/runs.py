@@ -10,8 +10,8 @@ import hashlib
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import peewee as pw
 
@@ -82,8 +82,12 @@ def _run(as_of: dt.date, progress: Callable[[str], None] | None) -> RunReport:
     started = time.perf_counter()
     first, last = window(as_of)
     say = progress or (lambda text: None)
-    loaded = {SOURCE_GROUP[k] for (k,) in ImportBatch.select(ImportBatch.source).where(
-        (ImportBatch.status == "active") & ImportBatch.source.in_(list(SOURCE_GROUP))).tuples()}
+    loaded = {
+        SOURCE_GROUP[k]
+        for (k,) in ImportBatch.select(ImportBatch.source)
+        .where((ImportBatch.status == "active") & ImportBatch.source.in_(list(SOURCE_GROUP)))
+        .tuples()
+    }
     missing = [g for g in ("wis", "health", "education", "police") if g not in loaded]
     say("正在读取各来源的出生记录...")
     # a year's margin before the window: a WIS date a year off, a vaccination a day late, still
@@ -99,8 +103,12 @@ def _run(as_of: dt.date, progress: Callable[[str], None] | None) -> RunReport:
     here: dict[str, str] = {}  # mother's ID → her village, for the mothers registered here
     ids = sorted(mothers)
     for i in range(0, len(ids), 900):
-        for number, village in (Person.select(Person.id_number_18, Household.village_code).join(Household)
-                                .where(Person.id_number_18.in_(ids[i:i + 900]) & (Person.deleted == False)).tuples()):  # noqa: E712
+        for number, village in (
+            Person.select(Person.id_number_18, Household.village_code)
+            .join(Household)
+            .where(Person.id_number_18.in_(ids[i : i + 900]) & (Person.deleted == False))
+            .tuples()
+        ):
             here[number] = village
     registered = set(here)
     n_records, n_births = len(records), len(clusters)
@@ -109,12 +117,28 @@ def _run(as_of: dt.date, progress: Callable[[str], None] | None) -> RunReport:
     seen: Counter = Counter()
     kinds: Counter = Counter()
     codes: set[str] = set()
-    results = {key: json.loads(records) for key, records in VisitResult.select(VisitResult.key, VisitResult.records).tuples()}
+    results = {
+        key: json.loads(records) for key, records in VisitResult.select(VisitResult.key, VisitResult.records).tuples()
+    }
     kept_codes = {key: code for key, code in VisitResult.select(VisitResult.key, VisitResult.code).tuples() if code}
     by_record = {rk: key for key, records in results.items() for rk in records}  # a concluded birth's records
     moved: dict[str, str] = {}  # a result's old key → the key its birth has now
-    columns = ("key", "kind", "village_code", "birth_date", "child_name", "sex", "mother_name", "mother_id_number", "groups",
-               "evidence", "differences", "reason", "birth_uid", "code")
+    columns = (
+        "key",
+        "kind",
+        "village_code",
+        "birth_date",
+        "child_name",
+        "sex",
+        "mother_name",
+        "mother_id_number",
+        "groups",
+        "evidence",
+        "differences",
+        "reason",
+        "birth_uid",
+        "code",
+    )
     sql = f'INSERT INTO "reconcile_finding" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
     with write_txn():  # the findings are made as they are written: a county's would not all fit in memory at once
         ReconcileFinding.delete().execute()
@@ -137,7 +161,9 @@ def _run(as_of: dt.date, progress: Callable[[str], None] | None) -> RunReport:
             row["code"] = code = code if code and code not in codes else short_code(f.key, codes)
             codes.add(code)
             chunk.append(tuple(row[k] for k in columns))
-            if len(chunk) == 5000:  # plain executemany: peewee takes longer to build the statement than SQLite to run it
+            if (
+                len(chunk) == 5000
+            ):  # plain executemany: peewee takes longer to build the statement than SQLite to run it
                 con.executemany(sql, chunk)
                 chunk = []
         con.executemany(sql, chunk)
@@ -162,18 +188,46 @@ def short_code(key: str, taken: set[str]) -> str:
 def _row(f: Finding, here: dict[str, str]) -> dict:
     recs = f.records
     # the village: the household form's, else the mother's household's here, else a list's (村(居)委会)
-    village = (next((r.village for r in recs if r.village and r.source == "forms"), "")
-               or next((here[r.mother_id] for r in recs if r.mother_id in here), "")
-               or _common([r.village for r in recs if r.village]))
+    village = (
+        next((r.village for r in recs if r.village and r.source == "forms"), "")
+        or next((here[r.mother_id] for r in recs if r.mother_id in here), "")
+        or _common([r.village for r in recs if r.village])
+    )
     name = next((r.name for r in recs if r.name), "")
-    evidence = [dict(source=r.source, group=r.group, key=r.key, where=r.where, name=r.name, sex=r.sex, born=shown_date(r),
-                     child_id=r.child_id, mother_id=r.mother_id, mother_name=r.mother_name, cert=r.cert, dead=r.dead,
-                     address=r.address, order=r.order) for r in recs]
-    return dict(key=f.key, kind=f.kind, village_code=village, birth_date=birth_day(recs).isoformat(),
-                child_name=name, sex=_common([r.sex for r in recs]), mother_name=_common([r.mother_name for r in recs]),
-                mother_id_number=_common([r.mother_id for r in recs]), groups=" ".join(f.groups),
-                evidence=json.dumps(evidence, ensure_ascii=False), differences=json.dumps(f.differences, ensure_ascii=False),
-                reason=f.reason, birth_uid=next((r.birth_uid for r in recs if r.birth_uid), ""))
+    evidence = [
+        dict(
+            source=r.source,
+            group=r.group,
+            key=r.key,
+            where=r.where,
+            name=r.name,
+            sex=r.sex,
+            born=shown_date(r),
+            child_id=r.child_id,
+            mother_id=r.mother_id,
+            mother_name=r.mother_name,
+            cert=r.cert,
+            dead=r.dead,
+            address=r.address,
+            order=r.order,
+        )
+        for r in recs
+    ]
+    return dict(
+        key=f.key,
+        kind=f.kind,
+        village_code=village,
+        birth_date=birth_day(recs).isoformat(),
+        child_name=name,
+        sex=_common([r.sex for r in recs]),
+        mother_name=_common([r.mother_name for r in recs]),
+        mother_id_number=_common([r.mother_id for r in recs]),
+        groups=" ".join(f.groups),
+        evidence=json.dumps(evidence, ensure_ascii=False),
+        differences=json.dumps(f.differences, ensure_ascii=False),
+        reason=f.reason,
+        birth_uid=next((r.birth_uid for r in recs if r.birth_uid), ""),
+    )
 
 
 def last_run():
@@ -189,13 +243,18 @@ def findings(*, village: str = "", kind: str = "", group: str = "", offset: int 
     and date. Returns a list of ``(ReconcileFinding, VisitResult | None)``."""
     from ..models import ReconcileFinding, VisitResult
 
-    q = (ReconcileFinding.select(ReconcileFinding, VisitResult)
-         .join(VisitResult, pw.JOIN.LEFT_OUTER, on=(VisitResult.key == ReconcileFinding.key), attr="result"))
+    q = ReconcileFinding.select(ReconcileFinding, VisitResult).join(
+        VisitResult, pw.JOIN.LEFT_OUTER, on=(VisitResult.key == ReconcileFinding.key), attr="result"
+    )
     q = q.where(ReconcileFinding.kind == kind) if kind else q.where(ReconcileFinding.kind != "consistent")
     if village:
         q = q.where(ReconcileFinding.village_code.startswith(village))
     if group:
         q = q.where(ReconcileFinding.groups.contains(group))
-    rank = pw.Case(ReconcileFinding.kind, [(k, n) for n, k in enumerate(("omission", "misreport", "false", "elsewhere"))], 9)
+    rank = pw.Case(
+        ReconcileFinding.kind, [(k, n) for n, k in enumerate(("omission", "misreport", "false", "elsewhere"))], 9
+    )
     q = q.order_by(ReconcileFinding.village_code, rank, ReconcileFinding.birth_date).offset(offset).limit(limit)
-    return [(f, f.result if f.result is not None and f.result.id else None) for f in q]  # no result: None or an empty row
+    return [
+        (f, f.result if f.result is not None and f.result.id else None) for f in q
+    ]  # no result: None or an empty row

@@ -12,6 +12,7 @@ from .records import stat_year
 
 # ---------------------------------------------------------------------------- summary
 
+
 @dataclass
 class SummaryRow:
     """One village's year (statistical year, :func:`stat_year`): the annual report's births and
@@ -55,7 +56,11 @@ def summary(*, village: str = "") -> list[SummaryRow]:
         return rows.setdefault((code, year), SummaryRow(code, year))
 
     for a in AnnualReport.select():
-        r = rows.setdefault((a.village_code, a.year), SummaryRow(a.village_code, a.year)) if not village or a.village_code.startswith(village) else None
+        r = (
+            rows.setdefault((a.village_code, a.year), SummaryRow(a.village_code, a.year))
+            if not village or a.village_code.startswith(village)
+            else None
+        )
         if r:
             r.reported, r.corrected = a.reported, a.corrected
     concluded = {}
@@ -74,8 +79,13 @@ def summary(*, village: str = "") -> list[SummaryRow]:
                 r.false += 1
             elif v.conclusion == "4":
                 r.misreports += 1
-    for key, kind, code, day in ReconcileFinding.select(ReconcileFinding.key, ReconcileFinding.kind, ReconcileFinding.village_code,
-                                                        ReconcileFinding.birth_date).tuples().iterator():
+    for key, kind, code, day in (
+        ReconcileFinding.select(
+            ReconcileFinding.key, ReconcileFinding.kind, ReconcileFinding.village_code, ReconcileFinding.birth_date
+        )
+        .tuples()
+        .iterator()
+    ):
         r = row(code, day)
         if r is None:
             continue
@@ -98,14 +108,21 @@ def set_annual(village_code: str, year: int, *, reported: int, corrected: int = 
     with write_txn():
         AnnualReport.insert(village_code=village_code, year=year, reported=reported, corrected=corrected).on_conflict(
             conflict_target=[AnnualReport.village_code, AnnualReport.year],
-            update=dict(reported=reported, corrected=corrected)).execute()
+            update=dict(reported=reported, corrected=corrected),
+        ).execute()
     return (before.reported, before.corrected) if before else None
 
 
 def total(rows: list[SummaryRow], year: int = 0) -> SummaryRow:
     """The sum of ``rows`` (village code ``""``; ``year`` 0 for the 合计 line)."""
-    return SummaryRow("", year, **{a: sum(getattr(r, a) for r in rows) for a in
-                                   ("reported", "corrected", "linked", "omissions", "hidden", "false", "misreports", "pending")})
+    return SummaryRow(
+        "",
+        year,
+        **{
+            a: sum(getattr(r, a) for r in rows)
+            for a in ("reported", "corrected", "linked", "omissions", "hidden", "false", "misreports", "pending")
+        },
+    )
 
 
 def by_year(rows: list[SummaryRow]) -> list[SummaryRow]:

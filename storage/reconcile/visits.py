@@ -17,7 +17,12 @@ class ResultError(OperatorError, ValueError):
     """A visit result that cannot be recorded as asked; the message says why and what to do."""
 
 
-CORRECTABLE = {"birth_date": "出生日期", "child_sex": "性别", "birth_order": "孩次", "birth_cert_no": "出生医学证明编号"}
+CORRECTABLE = {
+    "birth_date": "出生日期",
+    "child_sex": "性别",
+    "birth_order": "孩次",
+    "birth_cert_no": "出生医学证明编号",
+}
 
 
 def find(key: str):
@@ -27,11 +32,14 @@ def find(key: str):
     from ..models import ReconcileFinding, VisitResult
 
     text = unicodedata.normalize("NFKC", key).strip()
-    f = (ReconcileFinding.get_or_none(ReconcileFinding.code == text.upper())
-         or ReconcileFinding.get_or_none(ReconcileFinding.key == text))
+    f = ReconcileFinding.get_or_none(ReconcileFinding.code == text.upper()) or ReconcileFinding.get_or_none(
+        ReconcileFinding.key == text
+    )
     if f is not None:
         return f
-    concluded = VisitResult.get_or_none(VisitResult.code == text.upper())  # a code printed before its birth's key changed
+    concluded = VisitResult.get_or_none(
+        VisitResult.code == text.upper()
+    )  # a code printed before its birth's key changed
     if concluded is not None and (f := ReconcileFinding.get_or_none(ReconcileFinding.key == concluded.key)) is not None:
         return f
     some = []
@@ -46,7 +54,11 @@ def find(key: str):
         shown = "、".join(f"{x.code}（{x.child_name or '未起名'} {x.birth_date}）" for x in some[:5])
         raise ResultError(f"以 {text} 开头的有 {len(some)}{'+' if len(some) > 5 else ''} 条：{shown}：请用编号")
     run = last_run()
-    when = f"最近一次比对的参考日期是 {run.as_of}；编号来自另一参考日期或另一批名单时，请用那次的参考日期再比对" if run else "还没有运行比对"
+    when = (
+        f"最近一次比对的参考日期是 {run.as_of}；编号来自另一参考日期或另一批名单时，请用那次的参考日期再比对"
+        if run
+        else "还没有运行比对"
+    )
     raise ResultError(f"没有编号为 {text} 的比对结果：编号见 hecha reconcile 列表或入户核查表的核查编号列（{when}）")
 
 
@@ -72,13 +84,16 @@ def check_fits(f, code: str) -> None:
     """Raise :class:`ResultError` when conclusion ``code`` does not fit finding ``f``'s sources
     (:data:`FITS`), or is 漏报/瞒报 for a birth elsewhere (the mother is not of this county)."""
     if code in ("1", "2") and f.kind == "elsewhere":
-        raise ResultError("外地出生：母亲不是本县人，出生在母亲户籍地登记，不计本乡漏报；若核实她家住在本乡，请先录入她家的登记表，再比对")
+        raise ResultError(
+            "外地出生：母亲不是本县人，出生在母亲户籍地登记，不计本乡漏报；若核实她家住在本乡，请先录入她家的登记表，再比对"
+        )
     if code in FITS and ("wis" in f.groups.split()) != FITS[code][0]:
         raise ResultError(f"{FITS[code][1]}（出现于：{'、'.join(GROUP_NAMES[g] for g in f.groups.split())}）")
 
 
-def record_result(key: str, conclusion: str, *, note: str = "", corrections: dict[str, str] | None = None,
-                  operator: str | None = None) -> str:
+def record_result(
+    key: str, conclusion: str, *, note: str = "", corrections: dict[str, str] | None = None, operator: str | None = None
+) -> str:
     """Record the visit's conclusion (``0``–``4``, ``9``; or its name, 漏报 …) on the finding
     ``key`` (see :func:`find`) and act on it, all in one transaction with audit rows:
 
@@ -100,7 +115,9 @@ def record_result(key: str, conclusion: str, *, note: str = "", corrections: dic
     corrections = {k: v.strip() for k, v in (corrections or {}).items()}
     bad = [k for k in corrections if k not in CORRECTABLE]
     if bad:
-        raise ResultError(f"不能更正 {'、'.join(bad)}：可更正 {'、'.join(f'{k}（{v}）' for k, v in CORRECTABLE.items())}")
+        raise ResultError(
+            f"不能更正 {'、'.join(bad)}：可更正 {'、'.join(f'{k}（{v}）' for k, v in CORRECTABLE.items())}"
+        )
     if corrections and code != "4":
         raise ResultError("只有结论为 4 错报 时才更正字段")
     if corrections and not f.birth_uid:
@@ -109,7 +126,9 @@ def record_result(key: str, conclusion: str, *, note: str = "", corrections: dic
     records = json.loads(f.evidence)
     evidence = "；".join(f"{GROUP_NAMES.get(e['group'], e['group'])} {e['where']}" for e in records)
     earlier = VisitResult.get_or_none(VisitResult.key == f.key)
-    done = f"已记录结论：{CONCLUSIONS[code]}" + ("（只在人口系统的记录：汇总报县，由县里更正人口系统）" if code == "3" else "")
+    done = f"已记录结论：{CONCLUSIONS[code]}" + (
+        "（只在人口系统的记录：汇总报县，由县里更正人口系统）" if code == "3" else ""
+    )
     with write_txn():
         birth_uid = f.birth_uid
         if birth_uid:
@@ -118,9 +137,19 @@ def record_result(key: str, conclusion: str, *, note: str = "", corrections: dic
             birth_uid, done = _add_birth(f, code, note, evidence, who)
         if earlier and earlier.conclusion in ("1", "2") and code not in ("1", "2") and earlier.birth_uid:
             done += f"；之前按{CONCLUSIONS[earlier.conclusion]}补录的出生仍在户内：如不该有，请在登记表中删去"
-        values = dict(conclusion=code, note=note, village_code=f.village_code, birth_date=f.birth_date, kind=f.kind,
-                      birth_uid=birth_uid, corrections=json.dumps(corrections, ensure_ascii=False), who=who, at=now_iso(),
-                      records=json.dumps([e["key"] for e in records]), code=f.code)
+        values = dict(
+            conclusion=code,
+            note=note,
+            village_code=f.village_code,
+            birth_date=f.birth_date,
+            kind=f.kind,
+            birth_uid=birth_uid,
+            corrections=json.dumps(corrections, ensure_ascii=False),
+            who=who,
+            at=now_iso(),
+            records=json.dumps([e["key"] for e in records]),
+            code=f.code,
+        )
         if birth_uid and not f.birth_uid:  # a birth was added: from now on the birth is known by its uid
             VisitResult.delete().where(VisitResult.key == f.key).execute()
             f.key, f.birth_uid = f"birth:{birth_uid}", birth_uid
@@ -202,9 +231,11 @@ def _add_birth(f, code: str, note: str, evidence: str, who: str) -> tuple[str, s
     from ..models import Birth, Person
 
     if not f.mother_id_number:
-        return "", (f"已记录结论；名单上没有母亲（{f.mother_name or '姓名不详'}）的身份证号，认不出是本库哪位：未补录出生，"
-                    "请在母亲所在户的登记表中补录")
-    mother = Person.get_or_none((Person.id_number_18 == f.mother_id_number) & (Person.deleted == False))  # noqa: E712
+        return "", (
+            f"已记录结论；名单上没有母亲（{f.mother_name or '姓名不详'}）的身份证号，认不出是本库哪位：未补录出生，"
+            "请在母亲所在户的登记表中补录"
+        )
+    mother = Person.get_or_none((Person.id_number_18 == f.mother_id_number) & (Person.deleted == False))
     if mother is None:
         return "", "已记录结论；母亲不在本库，未补录出生：请先录入母亲所在户的登记表，再记录一次"
     records = json.loads(f.evidence)
@@ -217,13 +248,34 @@ def _add_birth(f, code: str, note: str, evidence: str, who: str) -> tuple[str, s
     if mother.relation_to_head in spouses:
         father = 1 if h.members[0].sex != "2" else None  # the head is her husband
     else:
-        father = next((i for i, m in enumerate(h.members, start=1) if m.relation_to_head in spouses and m.uid != mother.uid), None)
-    earlier = sum(1 for b in h.births if b.mother == position and b.birth_date.replace("-", "") < f.birth_date.replace("-", ""))
+        father = next(
+            (i for i, m in enumerate(h.members, start=1) if m.relation_to_head in spouses and m.uid != mother.uid), None
+        )
+    earlier = sum(
+        1 for b in h.births if b.mother == position and b.birth_date.replace("-", "") < f.birth_date.replace("-", "")
+    )
     relation = {"1": "20", "2": "30"}.get(f.sex, "")
-    h.members.append(MemberInput(name=name, id_number=child_id, relation_to_head=relation if mother.relation_to_head in ("02", *spouses) else "99",
-                                 sex=f.sex, birth_date=f.birth_date.replace("-", "")))
-    h.births.append(BirthInput(mother=position, child=len(h.members), father=father, child_name=name, child_sex=f.sex,
-                               birth_date=f.birth_date.replace("-", ""), birth_cert_no=cert, birth_order=earlier + 1))
+    h.members.append(
+        MemberInput(
+            name=name,
+            id_number=child_id,
+            relation_to_head=relation if mother.relation_to_head in ("02", *spouses) else "99",
+            sex=f.sex,
+            birth_date=f.birth_date.replace("-", ""),
+        )
+    )
+    h.births.append(
+        BirthInput(
+            mother=position,
+            child=len(h.members),
+            father=father,
+            child_name=name,
+            child_sex=f.sex,
+            birth_date=f.birth_date.replace("-", ""),
+            birth_cert_no=cert,
+            birth_order=earlier + 1,
+        )
+    )
     confirmed: frozenset[str] = frozenset({dup_key(h.members[-1])})
     for _ in range(3):
         try:

@@ -21,10 +21,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..errors import OperatorError
 
@@ -80,7 +81,9 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise SourceError(f"文件既不是 UTF-8 也不是 GBK/GB18030 文本（第 {exc.start} 字节）：请用 Excel/WPS 另存为 .xlsx 再导入") from None
+        raise SourceError(
+            f"文件既不是 UTF-8 也不是 GBK/GB18030 文本（第 {exc.start} 字节）：请用 Excel/WPS 另存为 .xlsx 再导入"
+        ) from None
 
 
 def _xls(path: Path, encoding: str | None) -> list[Sheet]:
@@ -88,18 +91,26 @@ def _xls(path: Path, encoding: str | None) -> list[Sheet]:
 
     quiet = open(os.devnull, "w")  # xlrd writes its "WARNING *** file size" lines to stdout otherwise
     try:
-        book = xlrd.open_workbook(str(path), encoding_override=encoding, on_demand=True, formatting_info=False, logfile=quiet)
-    except Exception as exc:  # a damaged or cut-off file raises anything from xlrd's internals (IndexError, CompDocError …)
-        raise SourceError(f"读不出（文件不完整或已损坏：{type(exc).__name__}）：请重新拷贝或从原系统重新导出；"
-                          "能用 Excel/WPS 打开的，另存为 .xlsx 再导入") from None
+        book = xlrd.open_workbook(
+            str(path), encoding_override=encoding, on_demand=True, formatting_info=False, logfile=quiet
+        )
+    except (
+        Exception
+    ) as exc:  # a damaged or cut-off file raises anything from xlrd's internals (IndexError, CompDocError …)
+        raise SourceError(
+            f"读不出（文件不完整或已损坏：{type(exc).__name__}）：请重新拷贝或从原系统重新导出；"
+            "能用 Excel/WPS 打开的，另存为 .xlsx 再导入"
+        ) from None
 
     def reader(index: int) -> Callable[[], Iterator[Row]]:
         def rows() -> Iterator[Row]:
             try:
                 sheet = book.sheet_by_index(index)
             except Exception as exc:  # the sheet's records are read only now: a damaged one fails here
-                raise SourceError(f"工作表「{book.sheet_names()[index]}」读不出（文件不完整或已损坏：{type(exc).__name__}）："
-                                  "请重新拷贝或从原系统重新导出") from None
+                raise SourceError(
+                    f"工作表「{book.sheet_names()[index]}」读不出（文件不完整或已损坏：{type(exc).__name__}）："
+                    "请重新拷贝或从原系统重新导出"
+                ) from None
             date, empty = xlrd.XL_CELL_DATE, (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
             try:
                 for r in range(sheet.nrows):
@@ -125,7 +136,9 @@ def _xlsx(path: Path) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
     try:
-        with open(path, "rb") as fh:  # from the content: a .xlsx renamed .xls is still read (from_path goes by the name)
+        with open(
+            path, "rb"
+        ) as fh:  # from the content: a .xlsx renamed .xls is still read (from_path goes by the name)
             book = CalamineWorkbook.from_filelike(fh)
     except Exception as exc:  # calamine raises its own error types
         raise SourceError(f"读不出这个 .xlsx 文件（{exc}）：请用 Excel/WPS 打开后另存再导入") from None
@@ -217,7 +230,9 @@ def open_table(path: str | Path, *, encoding: str | None = None) -> list[Sheet]:
     if kind == "html":
         return _html(path)
     if kind == "xml":
-        raise SourceError(f"这是 Excel 2003 XML 表格（扩展名是 {path.suffix}）：请用 Excel/WPS 打开后另存为 .xls 或 .xlsx 再导入")
+        raise SourceError(
+            f"这是 Excel 2003 XML 表格（扩展名是 {path.suffix}）：请用 Excel/WPS 打开后另存为 .xls 或 .xlsx 再导入"
+        )
     if kind == "binary":
         raise SourceError(f"不是表格文件（二进制内容，扩展名 {path.suffix}）：请确认选对了文件")
     return _csv(path)

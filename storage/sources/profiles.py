@@ -19,12 +19,40 @@ from functools import lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "profiles.toml"
-FIELDS = ("name", "id_number", "sex", "birth_date", "mother_name", "mother_id_number", "father_name", "father_id_number",
-          "address", "birth_cert_no", "birth_order", "village", "parent_name", "household_no", "relation")
-FIELD_NAMES = {"name": "姓名", "id_number": "身份证号", "sex": "性别", "birth_date": "出生日期", "mother_name": "母亲姓名",
-               "mother_id_number": "母亲身份证号", "father_name": "父亲姓名", "father_id_number": "父亲身份证号", "address": "住址",
-               "birth_cert_no": "出生医学证明编号", "birth_order": "孩次", "village": "村（居）委会", "parent_name": "家长姓名",
-               "household_no": "户号", "relation": "与户主关系"}
+FIELDS = (
+    "name",
+    "id_number",
+    "sex",
+    "birth_date",
+    "mother_name",
+    "mother_id_number",
+    "father_name",
+    "father_id_number",
+    "address",
+    "birth_cert_no",
+    "birth_order",
+    "village",
+    "parent_name",
+    "household_no",
+    "relation",
+)
+FIELD_NAMES = {
+    "name": "姓名",
+    "id_number": "身份证号",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "mother_name": "母亲姓名",
+    "mother_id_number": "母亲身份证号",
+    "father_name": "父亲姓名",
+    "father_id_number": "父亲身份证号",
+    "address": "住址",
+    "birth_cert_no": "出生医学证明编号",
+    "birth_order": "孩次",
+    "village": "村（居）委会",
+    "parent_name": "家长姓名",
+    "household_no": "户号",
+    "relation": "与户主关系",
+}
 _MARKS = re.compile(r"（必填）|\(必填\)|[\s*＊:：()（）]")
 
 
@@ -68,13 +96,19 @@ def _layouts(data: dict, where: Path) -> list[Layout]:
     for n, item in enumerate(data.get("layouts", []), start=1):
         try:
             columns = {clean(h): f for h, f in item["columns"].items()}
-            layout = Layout(str(item["name"]), tuple(frozenset(clean(h) for h in group) for group in item["when"]), columns,
-                            tuple(item.get("fill_down", ())))
+            layout = Layout(
+                str(item["name"]),
+                tuple(frozenset(clean(h) for h in group) for group in item["when"]),
+                columns,
+                tuple(item.get("fill_down", ())),
+            )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{where}：第{n}个 [[layouts]] 不完整（{exc}）：要有 name、when、columns") from None
         bad = sorted((set(columns.values()) | set(layout.fill_down)) - set(FIELDS) - {NOT_A_FIELD})
         if bad:
-            raise ValueError(f"{where}：[[layouts]]「{layout.name}」没有字段 {'、'.join(bad)}（可用：{'、'.join(FIELDS)}）")
+            raise ValueError(
+                f"{where}：[[layouts]]「{layout.name}」没有字段 {'、'.join(bad)}（可用：{'、'.join(FIELDS)}）"
+            )
         out.append(layout)
     return out
 
@@ -134,14 +168,20 @@ class Header:
 
     def unused(self) -> list[str]:
         """The columns with a header that no field takes, as ``第N列 表头`` (what the import reports)."""
-        return [f"第{i + 1}列 {h}" for i, h in enumerate(self.headers) if h and i not in self.columns and h not in ROW_NUMBERS]
+        return [
+            f"第{i + 1}列 {h}"
+            for i, h in enumerate(self.headers)
+            if h and i not in self.columns and h not in ROW_NUMBERS
+        ]
 
 
 ROW_NUMBERS = frozenset({"序号", "编号", "行号", "序"})
 """Headers of a row-number column, which holds no data and is not reported as unused."""
 
 
-def _map(headers: list[str], synonyms: dict[str, str], saved: dict[str, str] | None = None) -> tuple[dict[int, str], Layout | None]:
+def _map(
+    headers: list[str], synonyms: dict[str, str], saved: dict[str, str] | None = None
+) -> tuple[dict[int, str], Layout | None]:
     """Column index → field for a header row, and the layout that applied: a saved hand mapping
     wins over a layout, a layout over the synonyms; a header mapped by hand takes its field before
     any other column does (丈夫姓名 mapped to mother_name wins over 育龄妇女姓名)."""
@@ -164,7 +204,9 @@ def _map(headers: list[str], synonyms: dict[str, str], saved: dict[str, str] | N
 
 
 def _header(first: int, last: int, headers: list[str], columns: dict[int, str], layout: Layout | None) -> Header:
-    return Header(first, last, tuple(headers), columns, layout.name if layout else "", layout.fill_down if layout else ())
+    return Header(
+        first, last, tuple(headers), columns, layout.name if layout else "", layout.fill_down if layout else ()
+    )
 
 
 def find_header(rows: list[list], saved: dict[str, str] | None = None, look: int = 10) -> Header | None:

@@ -106,7 +106,11 @@ class ExportScreen(_BundleScreen):
 
         try:
             result = export_bundle(unlock(passphrase), out)
-            summary = "空包（本周没有变动）" if result.empty else "，".join(f"{TABLE_LABELS[k]} {v}" for k, v in result.counts.items() if v)
+            summary = (
+                "空包（本周没有变动）"
+                if result.empty
+                else "，".join(f"{TABLE_LABELS[k]} {v}" for k, v in result.counts.items() if v)
+            )
             self.post_message(self.BundleWritten(str(result.path), f"第{result.sequence}号：{summary}"))
         except OSError as exc:
             self.post_message(self.BundleFailed(str(exc)))

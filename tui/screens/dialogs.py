@@ -110,7 +110,11 @@ class LookupScreen(ModalScreen[str | None]):
 
     def _options(self, needle: str) -> list[Option]:
         key = needle.lower()
-        return [Option(f"{code} {name}", id=code) for code, name, abbr in self.items if needle in code or needle in name or key in abbr]
+        return [
+            Option(f"{code} {name}", id=code)
+            for code, name, abbr in self.items
+            if needle in code or needle in name or key in abbr
+        ]
 
     def on_input_changed(self, event: Input.Changed) -> None:
         options = self.query_one(OptionList)

@@ -78,16 +78,23 @@ class DuplicatesScreen(Screen):
         if not self.found:
             self.query_one("#dup-detail", Static).update("")
         self.query_one("#dup-state", Static).update(
-            f"共 {len(self.found)} 对（得分不低于 {self.min_score}；判为不同人的不再列出）" if self.found
-            else f"没有得分不低于 {self.min_score} 的可能重复")
+            f"共 {len(self.found)} 对（得分不低于 {self.min_score}；判为不同人的不再列出）"
+            if self.found
+            else f"没有得分不低于 {self.min_score} 的可能重复"
+        )
 
     def refill(self, keep_row: int = 0) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for i, p in enumerate(self.found):
-            table.add_row("*" if i in self.marked else "", str(p.b.score), f"{p.a_name} {p.a_birth_date[:4]}"[:16],
-                          (f"名单 {p.b.name}" if p.b.is_record else f"{p.b.name} {p.b.birth_date[:4]}")[:16], RULE_SHORT.get(p.b.rule, p.b.rule),
-                          DECIDED.get(self.decided.get(i, p.decision), ""))
+            table.add_row(
+                "*" if i in self.marked else "",
+                str(p.b.score),
+                f"{p.a_name} {p.a_birth_date[:4]}"[:16],
+                (f"名单 {p.b.name}" if p.b.is_record else f"{p.b.name} {p.b.birth_date[:4]}")[:16],
+                RULE_SHORT.get(p.b.rule, p.b.rule),
+                DECIDED.get(self.decided.get(i, p.decision), ""),
+            )
         if self.found:
             table.move_cursor(row=min(keep_row, len(self.found) - 1))
 
@@ -98,7 +105,8 @@ class DuplicatesScreen(Screen):
             self.query_one("#dup-detail", Static).update(
                 f"甲 {p.a_name} {p.a_id_number or p.a_birth_date} 户{p.a_household_code}\n"
                 f"乙 {p.b.name} {p.b.id_number or p.b.birth_date} {where}\n"
-                f"{p.b.rule_text}；不同之处：{p.b.differs_text}")
+                f"{p.b.rule_text}；不同之处：{p.b.differs_text}"
+            )
 
     def say(self, message: str) -> None:
         self.query_one("#dup-state", Static).update(message)
@@ -124,7 +132,9 @@ class DuplicatesScreen(Screen):
             decide_pair(p.a_uid, p.b.person_uid, decision, rule=p.b.rule, score=p.b.score, who=self.app.operator)
             self.decided[i] = decision
         self.marked = set()
-        self.say(f"{len(rows)} 对判为{DECIDED[decision]}" + ("（外部名单记录：只记下判定）" if decision == "same" else ""))
+        self.say(
+            f"{len(rows)} 对判为{DECIDED[decision]}" + ("（外部名单记录：只记下判定）" if decision == "same" else "")
+        )
         self.refill(max(rows) + 1)
 
     def merge(self, row: int) -> None:
@@ -139,11 +149,20 @@ class DuplicatesScreen(Screen):
                 self.say(str(exc))
                 return
             self.decided[row] = "same"
-            self.say(f"已合并：{p.b.name} 并入 {p.a_name}，转移 {done.moved} 条记录" + ("；原户已无人，一并注销" if done.household_removed else ""))
+            self.say(
+                f"已合并：{p.b.name} 并入 {p.a_name}，转移 {done.moved} 条记录"
+                + ("；原户已无人，一并注销" if done.household_removed else "")
+            )
             self.refill(row + 1)
 
-        self.app.push_screen(ConfirmScreen("同一人：合并", f"保留甲 {p.a_name}（户 {p.a_household_code}），\n"
-                                                       f"注销乙 {p.b.name}（户 {p.b.household_code}），出生、流动记录转给甲？"), answered)
+        self.app.push_screen(
+            ConfirmScreen(
+                "同一人：合并",
+                f"保留甲 {p.a_name}（户 {p.a_household_code}），\n"
+                f"注销乙 {p.b.name}（户 {p.b.household_code}），出生、流动记录转给甲？",
+            ),
+            answered,
+        )
 
     def action_min_score(self) -> None:
         def answered(value: str | None) -> None:
@@ -152,7 +171,9 @@ class DuplicatesScreen(Screen):
                 self.say("正在查找可能重复的人员...")
                 self.read()
 
-        self.app.push_screen(AskScreen("最低得分", "只列得分不低于（0-100）：", restrict=r"\d*", max_length=3), answered)
+        self.app.push_screen(
+            AskScreen("最低得分", "只列得分不低于（0-100）：", restrict=r"\d*", max_length=3), answered
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -82,7 +82,8 @@ class ValidationScreen(Screen):
         level = {"e": "error", "w": "warning"}.get(self.query_one("#f-level", PlainInput).value.strip().lower(), "")
         rule = self.query_one("#f-rule", PlainInput).value.strip()
         self.shown = [
-            x for x in self.found
+            x
+            for x in self.found
             if x.household_code.startswith(village) and (not level or x.level == level) and rule in x.finding.rule
         ]
         table = self.query_one(DataTable)
@@ -90,10 +91,14 @@ class ValidationScreen(Screen):
         self.query_one("#finding-detail", Static).update("")
         for n, x in enumerate(self.shown[:2000]):
             f = x.finding
-            table.add_row(x.household_code, x.person, LEVELS.get(f.level, f.level), f"{f.where()}：{f.message}", key=str(n))
+            table.add_row(
+                x.household_code, x.person, LEVELS.get(f.level, f.level), f"{f.where()}：{f.message}", key=str(n)
+            )
         errors = sum(x.level == "error" for x in self.shown)
         more = "（只列出前2000条）" if len(self.shown) > 2000 else ""
-        self.query_one("#findings-state", Static).update(f"共 {len(self.shown)} 条：错误 {errors}，提示 {len(self.shown) - errors}{more}")
+        self.query_one("#findings-state", Static).update(
+            f"共 {len(self.shown)} 条：错误 {errors}，提示 {len(self.shown) - errors}{more}"
+        )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """The whole message of the highlighted line, with its rule id, under the list."""

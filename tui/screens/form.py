@@ -72,8 +72,13 @@ class FormField:
     def widgets(self) -> ComposeResult:
         """Its label, its input, and the code's meaning and state line where it has them."""
         yield Label(self.label)
-        yield FieldInput(self.id, self.width, auto_advance=self.auto, max_length=self.width if self.restrict else 0,
-                         restrict=self.restrict)
+        yield FieldInput(
+            self.id,
+            self.width,
+            auto_advance=self.auto,
+            max_length=self.width if self.restrict else 0,
+            restrict=self.restrict,
+        )
         if self.meaning is not None:
             meaning = Meaning("", id=f"{self.id}-meaning")
             if self.meaning:
@@ -186,7 +191,9 @@ class FormScreen(Screen):
             for meaning in self.query(f"#{name}-meaning"):
                 text_ = code_list(self.BY_ID[name].codes).name(event.value.strip())
                 room = max(int(meaning.styles.min_width.value) // 2, 1) if meaning.styles.min_width else 4
-                meaning.update(text_ if len(text_) <= room else text_[: room - 1] + "..")  # ".." is two cells, one character
+                meaning.update(
+                    text_ if len(text_) <= room else text_[: room - 1] + ".."
+                )  # ".." is two cells, one character
         self.changed(name, event.value.strip())
 
     def changed(self, name: str, value: str) -> None:
@@ -221,8 +228,15 @@ class FormScreen(Screen):
     def check(self, spec: FormField) -> FieldCheck:
         """The core's verdict on one field as typed, in the context of its line and the form."""
         index, line = self.context(spec.section)
-        return check_field(spec.section, spec.attr, self.field(spec.id).value, form=getattr(self, "form", None), index=index,
-                           line=line, villages=self.villages())
+        return check_field(
+            spec.section,
+            spec.attr,
+            self.field(spec.id).value,
+            form=getattr(self, "form", None),
+            index=index,
+            line=line,
+            villages=self.villages(),
+        )
 
     def context(self, section: str) -> tuple[int, Any]:
         """The 0-based line being keyed in ``section`` and its record as the editor holds it (-1, None)."""
@@ -243,8 +257,10 @@ class FormScreen(Screen):
     def screen_state(self) -> dict:
         """The editor as a draft keeps it: every field, the lines being edited, the cursor."""
         focused = self.focused
-        state = {"editor": {f.field: f.value for f in self.query(FieldInput)},
-                 "focus": focused.field if isinstance(focused, FieldInput) else self.FIELDS[0].id}
+        state = {
+            "editor": {f.field: f.value for f in self.query(FieldInput)},
+            "focus": focused.field if isinstance(focused, FieldInput) else self.FIELDS[0].id,
+        }
         return state | {f"{s}_index": i for s, i in self.index.items()}
 
     def write_draft(self) -> None:
@@ -457,7 +473,9 @@ class FormScreen(Screen):
             else:
                 self.show_findings(ValidationFailed(exc.findings))
 
-        self.app.push_screen(ConfirmScreen(text.WARN_CONFIRM_TITLE, "\n".join(lines) + more + "\n\n" + text.WARN_CONFIRM_BODY), answered)
+        self.app.push_screen(
+            ConfirmScreen(text.WARN_CONFIRM_TITLE, "\n".join(lines) + more + "\n\n" + text.WARN_CONFIRM_BODY), answered
+        )
 
     def ask_duplicates(self, exc: DuplicatesNotConfirmed) -> None:
         """Show who may be registered already; Y saves them as other persons, N goes to the first."""
@@ -465,8 +483,10 @@ class FormScreen(Screen):
         for i, found in exc.hits.items():
             m = self.form.members[i]
             for c in found[:3]:
-                lines.append(f"第{i + 1}人 {m.name} {m.id_number}\n  已登记：{c.name} {c.id_number or c.birth_date} {c.village_name} "
-                             f"户{c.household_code}（{c.rule_text}）")
+                lines.append(
+                    f"第{i + 1}人 {m.name} {m.id_number}\n  已登记：{c.name} {c.id_number or c.birth_date} {c.village_name} "
+                    f"户{c.household_code}（{c.rule_text}）"
+                )
         ids = {dup_key(self.form.members[i]) for i in exc.hits}
 
         def answered(yes: bool) -> None:
@@ -479,4 +499,6 @@ class FormScreen(Screen):
                 self.call_after_refresh(self.field("m_id").select_all)
                 self.say("未保存：请核对重号人员的身份证号", field="m_id")
 
-        self.app.push_screen(ConfirmScreen(text.DUP_CONFIRM_TITLE, "\n".join(lines) + "\n\n" + text.DUP_CONFIRM_BODY), answered)
+        self.app.push_screen(
+            ConfirmScreen(text.DUP_CONFIRM_TITLE, "\n".join(lines) + "\n\n" + text.DUP_CONFIRM_BODY), answered
+        )

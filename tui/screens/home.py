@@ -60,7 +60,9 @@ class HomeScreen(Screen):
         office = self.app.office
         tag = text.DEMO_TAG if office.is_demo else ""
         level = "乡镇" if office.level == "township" else "县级"
-        self.query_one("#home-office", Static).update(f"{text.APP_TITLE}  {office.full_name}（{office.code}，{level}） 操作员 {self.app.operator} {tag}")
+        self.query_one("#home-office", Static).update(
+            f"{text.APP_TITLE}  {office.full_name}（{office.code}，{level}） 操作员 {self.app.operator} {tag}"
+        )
         self.call_after_refresh(self.read_counts)  # after the menu is drawn: a full scan on a big database
         self.call_after_refresh(self.offer_draft)
 
@@ -78,10 +80,14 @@ class HomeScreen(Screen):
         form, state, at = draft
         names = "、".join(m.name for m in form.members[:3])
         typing = state.get("editor", {}).get("m_name", "")
-        people = f"已录 {len(form.members)} 人{('：' + names) if names else ''}" + (f"，正在录入 {typing}" if typing else "")
-        body = (f"上次（{at.replace('T', ' ').replace('Z', ' UTC')}）的登记表没有保存完：\n"
-                f"村 {form.village_code or '-'} 组 {form.group_no or '-'}，{people}\n\n"
-                "Y 从中断处继续    N 以后再说（下次启动还会问）")
+        people = f"已录 {len(form.members)} 人{('：' + names) if names else ''}" + (
+            f"，正在录入 {typing}" if typing else ""
+        )
+        body = (
+            f"上次（{at.replace('T', ' ').replace('Z', ' UTC')}）的登记表没有保存完：\n"
+            f"村 {form.village_code or '-'} 组 {form.group_no or '-'}，{people}\n\n"
+            "Y 从中断处继续    N 以后再说（下次启动还会问）"
+        )
 
         def answered(yes: bool) -> None:
             if yes:
@@ -107,7 +113,9 @@ class HomeScreen(Screen):
 
     def on_home_screen_counts_read(self, event: CountsRead) -> None:
         c = event.counts
-        self.query_one("#home-counts", Static).update(f"  已录入：{c['household']} 户  {c['person']} 人  {c['birth']} 个出生")
+        self.query_one("#home-counts", Static).update(
+            f"  已录入：{c['household']} 户  {c['person']} 人  {c['birth']} 个出生"
+        )
 
     def action_open_form(self) -> None:
         from .household import HouseholdScreen

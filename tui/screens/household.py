@@ -100,8 +100,10 @@ class HouseholdScreen(FormScreen):
 
     BINDINGS = bindings("form")
     FIELDS = FIELDS
-    LINES = {"member": Lines("members", "members", "member-state", text.NEW_MEMBER, text.EDIT_MEMBER),
-             "birth": Lines("births", "births", "birth-state", text.NEW_BIRTH, text.EDIT_BIRTH)}
+    LINES = {
+        "member": Lines("members", "members", "member-state", text.NEW_MEMBER, text.EDIT_MEMBER),
+        "birth": Lines("births", "births", "birth-state", text.NEW_BIRTH, text.EDIT_BIRTH),
+    }
     PAGE_SECTIONS = {"woman": "member", "migration": "member"}
     NOT_KEYED = ("m_ethnicity",)
 
@@ -121,8 +123,14 @@ class HouseholdScreen(FormScreen):
 
         code: str
 
-    def __init__(self, form: HouseholdInput | None = None, carry: tuple[str, str, str] | None = None, focus_on=None,
-                 resume: dict | None = None, recheck: int | None = None):
+    def __init__(
+        self,
+        form: HouseholdInput | None = None,
+        carry: tuple[str, str, str] | None = None,
+        focus_on=None,
+        resume: dict | None = None,
+        recheck: int | None = None,
+    ):
         self.recheck = recheck if resume is None else resume.get("recheck")
         editing = (form is not None or self.recheck is not None) if resume is None else resume.get("editing", False)
         if form is None:
@@ -144,10 +152,16 @@ class HouseholdScreen(FormScreen):
         yield Static(text.SEC_HOUSEHOLD, classes="section")
         yield from self.rows("household")
         yield Static(text.SEC_MEMBERS, classes="section")
-        yield self.table("members", (("序", 2), ("姓名", 16), ("身份证号", 18), ("关系", 8), ("民族", 6), ("性别", 4), ("出生日期", 8)))
+        yield self.table(
+            "members",
+            (("序", 2), ("姓名", 16), ("身份证号", 18), ("关系", 8), ("民族", 6), ("性别", 4), ("出生日期", 8)),
+        )
         yield from self.rows("member")
         yield Static(text.SEC_BIRTHS, classes="section")
-        yield self.table("births", (("孩子", 10), ("母亲", 10), ("父亲", 10), ("出生日期", 8), ("性别", 4), ("孩次", 4), ("出生医学证明", 12)))
+        yield self.table(
+            "births",
+            (("孩子", 10), ("母亲", 10), ("父亲", 10), ("出生日期", 8), ("性别", 4), ("孩次", 4), ("出生医学证明", 12)),
+        )
         yield from self.rows("birth")
         yield Static("", id="message", classes="message")
         yield Static("", id="dup-warning", classes="warning")
@@ -186,7 +200,9 @@ class HouseholdScreen(FormScreen):
             code = household_code(village, group, next_serial(village, group)) + text.CODE_PENDING
         tag = text.DEMO_TAG if getattr(self.app, "is_demo", False) else ""
         if self.recheck is not None:
-            self.query_one("#form-title", Static).update(text.RECHECK_FORM_TITLE.format(n=self.recheck, form_no=self.form.form_no) + tag)
+            self.query_one("#form-title", Static).update(
+                text.RECHECK_FORM_TITLE.format(n=self.recheck, form_no=self.form.form_no) + tag
+            )
             return
         self.query_one("#form-title", Static).update(f"{text.FORM_TITLE}［{state}］ 户编码 {code} {tag}")
 
@@ -196,7 +212,15 @@ class HouseholdScreen(FormScreen):
         relations, ethnicities, sexes = code_list("relation"), code_list("ethnicity"), code_list("sex")
         for i, m in enumerate(self.form.members, start=1):
             sex, born = shown_facts(m)
-            table.add_row(str(i), m.name, m.id_number, relations.name(m.relation_to_head)[:4], ethnicities.name(m.ethnicity)[:3], sexes.name(sex), born)
+            table.add_row(
+                str(i),
+                m.name,
+                m.id_number,
+                relations.name(m.relation_to_head)[:4],
+                ethnicities.name(m.ethnicity)[:3],
+                sexes.name(sex),
+                born,
+            )
         births, members = self.query_one("#births", DataTable), self.form.members
         births.clear()
 
@@ -206,8 +230,15 @@ class HouseholdScreen(FormScreen):
         for b in self.form.births:
             child, mother, father = who(b.child), who(b.mother), who(b.father)
             child_sex = b.child_sex or (shown_facts(child)[0] if child else "")
-            births.add_row(child.name if child else b.child_name, mother.name if mother else "", father.name if father else "",
-                           b.birth_date or "(同孩子)", sexes.name(child_sex), str(b.birth_order or ""), b.birth_cert_no)
+            births.add_row(
+                child.name if child else b.child_name,
+                mother.name if mother else "",
+                father.name if father else "",
+                b.birth_date or "(同孩子)",
+                sexes.name(child_sex),
+                str(b.birth_order or ""),
+                b.birth_cert_no,
+            )
         for t in (table, births):  # the newest line in view; the cursor stays for picking a line
             t.call_after_refresh(t.scroll_end, animate=False)
 
@@ -261,8 +292,14 @@ class HouseholdScreen(FormScreen):
 
     def after_m_birth(self) -> str:
         if self.recheck is None and not self.value("m_id") and self.value("m_name"):  # no ID: name + birth date
-            self.check_duplicates("", self.value("m_name"), self.form.uid, typed_date(self.value("m_birth")), self.value("m_sex"),
-                                  line=self.line_no("member"))
+            self.check_duplicates(
+                "",
+                self.value("m_name"),
+                self.form.uid,
+                typed_date(self.value("m_birth")),
+                self.value("m_sex"),
+                line=self.line_no("member"),
+            )
         return self.commit_line("member")
 
     def after_b_child(self) -> str:
@@ -280,8 +317,16 @@ class HouseholdScreen(FormScreen):
         return self.commit_line("birth")
 
     BEFORE = {"m_name": before_m_name, "b_child_name": before_b_child_name}
-    HOOKS = {"form_no": after_form_no, "m_id": after_m_id, "m_residence": after_m_residence, "m_birth": after_m_birth,
-             "b_child": after_b_child, "b_mother": after_b_mother, "b_father": after_b_father, "b_policy": after_b_policy}
+    HOOKS = {
+        "form_no": after_form_no,
+        "m_id": after_m_id,
+        "m_residence": after_m_residence,
+        "m_birth": after_m_birth,
+        "b_child": after_b_child,
+        "b_mother": after_b_mother,
+        "b_father": after_b_father,
+        "b_policy": after_b_policy,
+    }
 
     def husband_of(self, pos: int) -> str:
         """The father a birth defaults to: the head for the head's wife, the head's husband for a
@@ -296,7 +341,11 @@ class HouseholdScreen(FormScreen):
         return ""
 
     def screen_state(self) -> dict:
-        return super().screen_state() | {"editing": self.editing, "recheck": self.recheck, "started_at": self.started_at}
+        return super().screen_state() | {
+            "editing": self.editing,
+            "recheck": self.recheck,
+            "started_at": self.started_at,
+        }
 
     # ------------------------------------------------------------------ lines
     def blank(self, section: str) -> MemberInput | BirthInput:
@@ -364,13 +413,20 @@ class HouseholdScreen(FormScreen):
 
     # ------------------------------------------------------------------ duplicates
     @core_work("duplicates")
-    def check_duplicates(self, number: str, name: str, household_uid: str | None, born=None, sex: str = "", line: int | None = None) -> None:
+    def check_duplicates(
+        self, number: str, name: str, household_uid: str | None, born=None, sex: str = "", line: int | None = None
+    ) -> None:
         """Look the person up (ID number, or name + birth date) in a worker thread (its own
         connection) and post what it finds; typing goes on meanwhile."""
         try:
-            found = [c for c in candidates(number, name=name, birth_date=born, sex=sex, exclude_household_uid=household_uid)
-                     if c.score >= WARN_SCORE]
-            refs = tuple(c for c in ref_candidates(number, name=name, birth_date=born, sex=sex) if c.score >= WARN_SCORE)
+            found = [
+                c
+                for c in candidates(number, name=name, birth_date=born, sex=sex, exclude_household_uid=household_uid)
+                if c.score >= WARN_SCORE
+            ]
+            refs = tuple(
+                c for c in ref_candidates(number, name=name, birth_date=born, sex=sex) if c.score >= WARN_SCORE
+            )
         finally:
             close_db()
         self.post_message(self.DuplicatesFound(number, found, line, refs))
@@ -453,14 +509,20 @@ class HouseholdScreen(FormScreen):
         def done(kept: bool | None) -> None:
             m.fp = None if kept is None else page if kept else m.fp
 
-        self.open_page(f"三、育龄妇女 第{index + 1}人 {m.name}", WOMAN_PAGE, page, done, removable=True, extra={"person": m})
+        self.open_page(
+            f"三、育龄妇女 第{index + 1}人 {m.name}", WOMAN_PAGE, page, done, removable=True, extra={"person": m}
+        )
 
     def action_migration_page(self) -> None:
         index = self.page_line("member")
         if index is None:
             return
         m = self.form.members[index]
-        episode = m.migrations[-1] if m.migrations else MigrationInput(direction={"2": "2", "3": "1"}.get(m.residence_status, ""))
+        episode = (
+            m.migrations[-1]
+            if m.migrations
+            else MigrationInput(direction={"2": "2", "3": "1"}.get(m.residence_status, ""))
+        )
 
         def done(kept: bool | None) -> None:
             if kept is None and episode in m.migrations:
@@ -483,12 +545,16 @@ class HouseholdScreen(FormScreen):
 
     def stored(self, result) -> None:
         if self.recheck is not None:
-            self.app.notify(text.RECHECK_SAVED.format(form_no=result.form_no, n=result.fields_compared, d=result.differences))
+            self.app.notify(
+                text.RECHECK_SAVED.format(form_no=result.form_no, n=result.fields_compared, d=result.differences)
+            )
             self.app.pop_screen()
             return
         log_entry(self.app.operator, result.uid, self.started_at, len(self.form.members), new_form=not self.editing)
         self.post_message(self.HouseholdSaved(result.household_code))
-        self.app.notify(text.SAVED.format(code=result.household_code, n=len(self.form.members), b=len(self.form.births)))
+        self.app.notify(
+            text.SAVED.format(code=result.household_code, n=len(self.form.members), b=len(self.form.births))
+        )
         carry = (self.form.village_code, self.form.group_no, self.form.address_detail)
         self.app.last_carry = carry  # the menu's next F2 starts from here too
         if self.editing:

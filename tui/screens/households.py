@@ -43,7 +43,9 @@ class HouseholdListScreen(Screen):
         rows = list_households(prefix, offset=self.page_start, limit=PAGE)
         for h in rows:
             table.add_row(h.household_code, h.head_name, str(h.members), h.address_detail, key=h.uid)
-        self.query_one("#list-state", Static).update(f"第 {self.page_start + 1}～{self.page_start + len(rows)} 户" if rows else "没有符合的户")
+        self.query_one("#list-state", Static).update(
+            f"第 {self.page_start + 1}～{self.page_start + len(rows)} 户" if rows else "没有符合的户"
+        )
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.page_start = 0

@@ -138,8 +138,8 @@ class ListImportScreen(Screen):
         widths = {i: 18 if header.columns[i].endswith("id_number") else 12 for i in columns}
         for i in columns:
             table.add_column(f"{FIELD_NAMES[header.columns[i]]}", width=widths[i])
-        for row in rows[header.last + 1:header.last + 8]:
-            table.add_row(*[cell_text(row[i])[:widths[i]] if i < len(row) else "" for i in columns])
+        for row in rows[header.last + 1 : header.last + 8]:
+            table.add_row(*[cell_text(row[i])[: widths[i]] if i < len(row) else "" for i in columns])
         table.display = True
         self.file = path
         self.say(f"{path.name}：{seen.sheets} 个工作表；上面是前几行（按 hecha 认出的表头）。F10 导入，Esc 返回")
@@ -162,7 +162,9 @@ class ListImportScreen(Screen):
 
     def show_mapping(self) -> None:
         chosen = "、".join(f"第{i + 1}列={FIELD_NAMES[f]}" for i, f in sorted(self.mapping.items())) or "还没有"
-        self.say(f"{self.file.name}：表头认不出。回车给一列指定含义（姓名、身份证号 …），F10 按此导入（下次自动认出）\n已指定：{chosen}")
+        self.say(
+            f"{self.file.name}：表头认不出。回车给一列指定含义（姓名、身份证号 …），F10 按此导入（下次自动认出）\n已指定：{chosen}"
+        )
 
     def pick_field(self, column: int) -> None:
         from .dialogs import LookupScreen
@@ -179,7 +181,11 @@ class ListImportScreen(Screen):
         if self.file is None:
             self.say("先选来源和文件")
             return
-        if getattr(self, "map_headers", None) is not None and self.mapping is not None and not self.query_one(DataTable).display:
+        if (
+            getattr(self, "map_headers", None) is not None
+            and self.mapping is not None
+            and not self.query_one(DataTable).display
+        ):
             if not self.mapping:
                 self.say("先给姓名或身份证号所在的列指定含义（回车）")
                 return
@@ -194,8 +200,14 @@ class ListImportScreen(Screen):
     def run_import(self, path: Path, source: str, replace: bool, mapping: dict[str, str] | None = None) -> None:
         self.last_mapping = mapping
         try:
-            report = import_list(path, source, replace=replace, operator=self.app.operator, mapping=mapping,
-                                 progress=lambda n: self.post_message(self.Progress(n)))
+            report = import_list(
+                path,
+                source,
+                replace=replace,
+                operator=self.app.operator,
+                mapping=mapping,
+                progress=lambda n: self.post_message(self.Progress(n)),
+            )
             self.post_message(self.Imported(report))
         except NeedsReplace as exc:
             self.post_message(self.Imported(None, str(exc), needs_replace=True))
@@ -209,6 +221,7 @@ class ListImportScreen(Screen):
 
     def on_list_import_screen_imported(self, event: Imported) -> None:
         if event.needs_replace:
+
             def answered(yes: bool) -> None:
                 if yes:
                     self.say("正在导入...")
@@ -216,7 +229,9 @@ class ListImportScreen(Screen):
                 else:
                     self.say("未导入")
 
-            self.app.push_screen(ConfirmScreen("替换已导入的名单", event.error.replace("：请确认（--replace）", "。替换吗？")), answered)
+            self.app.push_screen(
+                ConfirmScreen("替换已导入的名单", event.error.replace("：请确认（--replace）", "。替换吗？")), answered
+            )
             return
         if event.report is None:
             self.say(event.error)

@@ -145,7 +145,9 @@ class PageScreen(Screen[bool]):
 
     BINDINGS = bindings("page")
 
-    def __init__(self, title: str, specs: tuple[Spec, ...], record, *, removable: bool = False, extra: dict | None = None):
+    def __init__(
+        self, title: str, specs: tuple[Spec, ...], record, *, removable: bool = False, extra: dict | None = None
+    ):
         super().__init__()
         self.title_text = title
         self.specs = specs
@@ -166,10 +168,18 @@ class PageScreen(Screen[bool]):
                     yield label
                     restrict = r"\d*" if spec.kind in ("date", "int", "digits", "bool") or spec.codes else None
                     fixed = spec.kind in ("date", "bool", "digits") or bool(spec.codes)
-                    yield FieldInput(f"p_{spec.field}", spec.width, auto_advance=fixed, max_length=spec.width if fixed else 0,
-                                     restrict=restrict, value=to_text(spec, self.get(spec)))
+                    yield FieldInput(
+                        f"p_{spec.field}",
+                        spec.width,
+                        auto_advance=fixed,
+                        max_length=spec.width if fixed else 0,
+                        restrict=restrict,
+                        value=to_text(spec, self.get(spec)),
+                    )
                     if spec.codes:
-                        yield Meaning(code_list(spec.codes).name(to_text(spec, self.get(spec))), id=f"p_{spec.field}-meaning")
+                        yield Meaning(
+                            code_list(spec.codes).name(to_text(spec, self.get(spec))), id=f"p_{spec.field}-meaning"
+                        )
         yield Static("", id="page-message", classes="message")
         yield KeyLine()
 
@@ -200,7 +210,9 @@ class PageScreen(Screen[bool]):
         if isinstance(event.input, FieldInput):
             spec = self.spec_of(event.input.field)
             if spec.codes:
-                self.query_one(f"#{event.input.field}-meaning", Meaning).update(code_list(spec.codes).name(event.value.strip()))
+                self.query_one(f"#{event.input.field}-meaning", Meaning).update(
+                    code_list(spec.codes).name(event.value.strip())
+                )
 
     def action_keep(self) -> None:
         try:
@@ -214,7 +226,9 @@ class PageScreen(Screen[bool]):
 
     def changed(self) -> bool:
         """Whether a field differs from the record (what leaving without keeping would lose)."""
-        return any(self.query_one(f"#p_{s.field}", FieldInput).value.strip() != to_text(s, self.get(s)) for s in self.specs)
+        return any(
+            self.query_one(f"#p_{s.field}", FieldInput).value.strip() != to_text(s, self.get(s)) for s in self.specs
+        )
 
     def action_cancel(self) -> None:
         if not self.changed():

@@ -65,9 +65,21 @@ class RecheckListScreen(Screen):
         for r in rows:
             village = village_label(r.village_code)
             diffs = str(r.differences) if r.status != "pending" else ""
-            table.add_row(str(r.id), STATUS_NAMES[r.status], r.form_no or "-", village[:6], r.first_operator[:8] or "-",
-                          r.second_operator[:8] or "-", diffs, key=str(r.id))
-        state = f"第 {self.page_start + 1}～{self.page_start + len(rows)} 条" if rows else "还没有复查任务：F5 按录入顺序每N份抽1份，F6 每村随机抽"
+            table.add_row(
+                str(r.id),
+                STATUS_NAMES[r.status],
+                r.form_no or "-",
+                village[:6],
+                r.first_operator[:8] or "-",
+                r.second_operator[:8] or "-",
+                diffs,
+                key=str(r.id),
+            )
+        state = (
+            f"第 {self.page_start + 1}～{self.page_start + len(rows)} 条"
+            if rows
+            else "还没有复查任务：F5 按录入顺序每N份抽1份，F6 每村随机抽"
+        )
         self.query_one("#recheck-state", Static).update(state)
 
     def say(self, message: str) -> None:
@@ -79,7 +91,9 @@ class RecheckListScreen(Screen):
             return None
         from storage.models import Recheck
 
-        return Recheck.get_or_none(Recheck.id == int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+        return Recheck.get_or_none(
+            Recheck.id == int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         row = self.current()
@@ -97,8 +111,14 @@ class RecheckListScreen(Screen):
                 self.app.push_screen(HouseholdScreen(form=HouseholdInput(form_no=row.form_no), recheck=row.id))
 
         if row.first_operator and row.first_operator == self.app.operator:
-            self.app.push_screen(ConfirmScreen("质量复查", f"登记表 {row.form_no} 是您（{row.first_operator}）录入的。\n"
-                                                     "复查应由另一人照纸表盲录。仍由您复录吗？"), start)
+            self.app.push_screen(
+                ConfirmScreen(
+                    "质量复查",
+                    f"登记表 {row.form_no} 是您（{row.first_operator}）录入的。\n"
+                    "复查应由另一人照纸表盲录。仍由您复录吗？",
+                ),
+                start,
+            )
         else:
             start()
 
@@ -118,8 +138,11 @@ class RecheckListScreen(Screen):
         self.app.push_screen(AskScreen(title, prompt, restrict=r"\d*", max_length=4), answered)
 
     def action_choose_every(self) -> None:
-        self._choose("按录入顺序抽取", "每隔几份抽1份（如 10：抽第10、20、30...份）：",
-                     lambda n: choose_every(n, operator=self.app.operator))
+        self._choose(
+            "按录入顺序抽取",
+            "每隔几份抽1份（如 10：抽第10、20、30...份）：",
+            lambda n: choose_every(n, operator=self.app.operator),
+        )
 
     def action_choose_sample(self) -> None:
         self._choose("每村随机抽取", "每个村随机抽几份：", lambda k: choose_sample(k, operator=self.app.operator))
@@ -147,7 +170,9 @@ class RecheckListScreen(Screen):
                 self.say(f"已撤销任务 {row.id}")
                 self.load()
 
-        self.app.push_screen(ConfirmScreen("撤销复查任务", f"撤销任务 {row.id}（登记表 {row.form_no}）？复录内容一并删除。"), answered)
+        self.app.push_screen(
+            ConfirmScreen("撤销复查任务", f"撤销任务 {row.id}（登记表 {row.form_no}）？复录内容一并删除。"), answered
+        )
 
     def action_more(self) -> None:
         self.page_start = self.page_start + PAGE if self.query_one(DataTable).row_count == PAGE else 0
@@ -184,13 +209,19 @@ class RecheckDiffScreen(Screen):
         row = Recheck.get_by_id(self.recheck_id)
         self.query_one("#diff-title", Static).update(
             f"任务{row.id} 登记表{row.form_no} {STATUS_NAMES[row.status]}：比对{row.fields_compared}项 差异{row.differences}项"
-            f"（原录入 {row.first_operator or '-'}，复录 {row.second_operator or '-'}）")
+            f"（原录入 {row.first_operator or '-'}，复录 {row.second_operator or '-'}）"
+        )
         table = self.query_one(DataTable)
         table.clear()
         self.diffs = list(RecheckDiff.select().where(RecheckDiff.recheck == row).order_by(RecheckDiff.id))
         for d in self.diffs:
-            table.add_row(d.label[:14], shown(d.section, d.field, d.first_value)[:20], shown(d.section, d.field, d.second_value)[:20],
-                          DECISIONS.get(d.decision, "待判定"), key=str(d.id))
+            table.add_row(
+                d.label[:14],
+                shown(d.section, d.field, d.first_value)[:20],
+                shown(d.section, d.field, d.second_value)[:20],
+                DECISIONS.get(d.decision, "待判定"),
+                key=str(d.id),
+            )
         if self.diffs:
             table.move_cursor(row=min(keep_row, len(self.diffs) - 1))
 
@@ -216,7 +247,13 @@ class RecheckDiffScreen(Screen):
             self.load(index + 1)
 
         if decision == SECOND and d.field != WHOLE_LINE:
-            self.app.push_screen(ConfirmScreen("按复查值更正", f"{d.label}\n由「{shown(d.section, d.field, d.first_value)}」改为「{shown(d.section, d.field, d.second_value)}」？"), run)
+            self.app.push_screen(
+                ConfirmScreen(
+                    "按复查值更正",
+                    f"{d.label}\n由「{shown(d.section, d.field, d.first_value)}」改为「{shown(d.section, d.field, d.second_value)}」？",
+                ),
+                run,
+            )
         else:
             run()
 
@@ -240,10 +277,20 @@ class RecheckRatesScreen(Screen):
         table.add_columns("录入员", "被复查", "比对项", "差错", "差错率", "待判定", "复录", "复录差错")
         rates = clerk_rates()
         if not rates:
-            self.query_one("#rates-state", Static).update("还没有完成复录的质量复查：先在质量复查画面抽取登记表（F5、F6），再复录、判定")
+            self.query_one("#rates-state", Static).update(
+                "还没有完成复录的质量复查：先在质量复查画面抽取登记表（F5、F6），再复录、判定"
+            )
         for r in rates:
-            table.add_row(r.operator[:10] or "（不明）", str(r.forms), str(r.fields), str(r.errors), f"{r.rate:.2%}", str(r.undecided),
-                          str(r.rechecked), str(r.recheck_errors))
+            table.add_row(
+                r.operator[:10] or "（不明）",
+                str(r.forms),
+                str(r.fields),
+                str(r.errors),
+                f"{r.rate:.2%}",
+                str(r.undecided),
+                str(r.rechecked),
+                str(r.recheck_errors),
+            )
         table.focus()
 
     def action_back(self) -> None:

@@ -24,7 +24,9 @@ from ..workers import core_work
 from .dialogs import AskScreen
 
 SEX = {"1": "男", "2": "女"}
-CONCLUSION_KEYS = [Binding(code, f"conclude('{code}')", name, show=False) for code, name in reconcile.CONCLUSIONS.items()]
+CONCLUSION_KEYS = [
+    Binding(code, f"conclude('{code}')", name, show=False) for code, name in reconcile.CONCLUSIONS.items()
+]
 """The conclusion's code as its key (the same digits as on the paper result column)."""
 PAGE = 1000
 
@@ -57,7 +59,16 @@ class ReconcileScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, width in (("村", 8), ("疑点", 8), ("姓名", 8), ("出生日期", 10), ("母亲", 8), ("来源", 10), ("结论", 4), ("编号", 8)):
+        for label, width in (
+            ("村", 8),
+            ("疑点", 8),
+            ("姓名", 8),
+            ("出生日期", 10),
+            ("母亲", 8),
+            ("来源", 10),
+            ("结论", 4),
+            ("编号", 8),
+        ):
             table.add_column(label, width=width)
         self.read(run_at=dt.date.today() if reconcile.last_run() is None else None)  # the first visit runs one
         table.focus()
@@ -86,20 +97,37 @@ class ReconcileScreen(Screen):
         if self.done:
             event.note, self.done = self.done + "。", ""
         last = reconcile.last_run()
-        filters = "、".join(x for x in (village_label(self.village) if self.village else "", reconcile.KINDS.get(self.kind, ""),
-                                        reconcile.GROUP_NAMES.get(self.group, "")) if x)
+        filters = "、".join(
+            x
+            for x in (
+                village_label(self.village) if self.village else "",
+                reconcile.KINDS.get(self.kind, ""),
+                reconcile.GROUP_NAMES.get(self.group, ""),
+            )
+            if x
+        )
         basis = f"参考日期 {last.as_of}（来源：登=登记表 系=人口系统 卫=卫生 教=教育 公=公安）" if last else ""
         shown = f"共 {len(self.rows)} 条" + ("（只显示前 1000 条：按村筛选）" if len(self.rows) >= PAGE else "")
-        self.say(f"{event.note}{basis}，{shown}" + (f"；筛选：{filters}" if filters else "") if self.rows else
-                 f"{event.note}{basis}：没有要核实的出生" + (f"（筛选：{filters}）" if filters else ""))
+        self.say(
+            f"{event.note}{basis}，{shown}" + (f"；筛选：{filters}" if filters else "")
+            if self.rows
+            else f"{event.note}{basis}：没有要核实的出生" + (f"（筛选：{filters}）" if filters else "")
+        )
 
     def refill(self, keep_row: int = 0) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for f, v in self.rows:
-            table.add_row(village_label(f.village_code), reconcile.KINDS[f.kind], f.child_name or "未起名", f.birth_date, f.mother_name,
-                          "".join(reconcile.GROUP_SHORT[g] for g in f.groups.split()), reconcile.CONCLUSIONS.get(v.conclusion, "") if v else "",
-                          f.code)
+            table.add_row(
+                village_label(f.village_code),
+                reconcile.KINDS[f.kind],
+                f.child_name or "未起名",
+                f.birth_date,
+                f.mother_name,
+                "".join(reconcile.GROUP_SHORT[g] for g in f.groups.split()),
+                reconcile.CONCLUSIONS.get(v.conclusion, "") if v else "",
+                f.code,
+            )
         if self.rows:
             table.move_cursor(row=min(keep_row, len(self.rows) - 1))
 
@@ -111,11 +139,15 @@ class ReconcileScreen(Screen):
         f, v = self.current()
         if f is None:
             return
-        differs = "；".join(f"{reconcile.FIELD_WORDS.get(d[0], d[0])} 人口系统 {d[1]}，{d[3]} {d[2]}" for d in json.loads(f.differences))
+        differs = "；".join(
+            f"{reconcile.FIELD_WORDS.get(d[0], d[0])} 人口系统 {d[1]}，{d[3]} {d[2]}" for d in json.loads(f.differences)
+        )
         done = f"  已核：{reconcile.CONCLUSIONS[v.conclusion]} {v.note}" if v else ""
         self.query_one("#recon-detail", Static).update(
             f"{f.child_name or '未起名'} {SEX.get(f.sex, '')} {f.birth_date} 母亲 {f.mother_name} {f.mother_id_number}{done}\n"
-            + (differs + "\n" if differs else "") + (f.reason or ""))
+            + (differs + "\n" if differs else "")
+            + (f.reason or "")
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_evidence()  # Enter on a row: the table takes the key and says which row
@@ -134,7 +166,9 @@ class ReconcileScreen(Screen):
                 self.action_conclude(code)
 
         choices = " ".join(f"{c} {n}" for c, n in reconcile.CONCLUSIONS.items())
-        self.app.push_screen(AskScreen("记录入户结论", f"结论（{choices}）：", restrict=r"[012349]?", max_length=1), answered)
+        self.app.push_screen(
+            AskScreen("记录入户结论", f"结论（{choices}）：", restrict=r"[012349]?", max_length=1), answered
+        )
 
     def action_conclude(self, code: str) -> None:
         f, _ = self.current()
@@ -154,7 +188,11 @@ class ReconcileScreen(Screen):
                 found = find_villages(value)
                 if value and len(found) != 1:
                     shown = "、".join(village_label(v.code) for v in found[:8])
-                    self.say(f"有几个村对得上「{value}」：{shown}" if found else f"没有村名、拼音首字母或代码对得上「{value}」")
+                    self.say(
+                        f"有几个村对得上「{value}」：{shown}"
+                        if found
+                        else f"没有村名、拼音首字母或代码对得上「{value}」"
+                    )
                     return
                 self.village = found[0].code if value else ""
                 self.read()
@@ -182,8 +220,10 @@ class ReconcileScreen(Screen):
                 return
             self.read(run_at=day)
 
-        self.app.push_screen(AskScreen("重新比对", "参考日期 YYYYMMDD（空：今天）；比对此前十年的出生：", restrict=r"\d*", max_length=8),
-                             answered)
+        self.app.push_screen(
+            AskScreen("重新比对", "参考日期 YYYYMMDD（空：今天）；比对此前十年的出生：", restrict=r"\d*", max_length=8),
+            answered,
+        )
 
     def action_summary(self) -> None:
         self.app.push_screen(SummaryScreen(self.village))
@@ -238,7 +278,10 @@ def ask_conclusion(screen: Screen, f, code: str, after) -> None:
         return
     name = reconcile.CONCLUSIONS[code]
     extra = f"（确认的{reconcile.CONCLUSIONS[code]}补录到母亲户内）" if code in ("1", "2") and not f.birth_uid else ""
-    screen.app.push_screen(AskScreen(f"结论：{name}{extra}", f"{f.child_name or '未起名'} {f.birth_date}：说明（可空，回车确认）："), answered)
+    screen.app.push_screen(
+        AskScreen(f"结论：{name}{extra}", f"{f.child_name or '未起名'} {f.birth_date}：说明（可空，回车确认）："),
+        answered,
+    )
 
 
 class EvidenceScreen(Screen):
@@ -252,7 +295,10 @@ class EvidenceScreen(Screen):
 
     def compose(self) -> ComposeResult:
         f = self.finding
-        yield Static(f"证据对照：{reconcile.KINDS[f.kind]}  {f.child_name or '未起名'} {f.birth_date}（{village_label(f.village_code)}）", classes="title")
+        yield Static(
+            f"证据对照：{reconcile.KINDS[f.kind]}  {f.child_name or '未起名'} {f.birth_date}（{village_label(f.village_code)}）",
+            classes="title",
+        )
         yield DataTable(id="evidence", cursor_type="row")
         yield Static("", id="evidence-field")
         yield Static("", id="recon-state")
@@ -265,11 +311,23 @@ class EvidenceScreen(Screen):
         for label, width in (("来源", 8), ("姓名", 8), ("性", 2), ("出生日期", 10), ("身份证号", 18), ("母亲证号", 18)):
             table.add_column(label, width=width)
         for e in records:
-            table.add_row(reconcile.SOURCE_NAMES.get(e["source"], e["source"]), e["name"] or "未起名", SEX.get(e["sex"], ""), e["born"],
-                          e["child_id"], e["mother_id"])
-        differs = "；".join(f"{reconcile.FIELD_WORDS.get(d[0], d[0])} 人口系统 {d[1]}，{d[3]} {d[2]}" for d in json.loads(f.differences))
+            table.add_row(
+                reconcile.SOURCE_NAMES.get(e["source"], e["source"]),
+                e["name"] or "未起名",
+                SEX.get(e["sex"], ""),
+                e["born"],
+                e["child_id"],
+                e["mother_id"],
+            )
+        differs = "；".join(
+            f"{reconcile.FIELD_WORDS.get(d[0], d[0])} 人口系统 {d[1]}，{d[3]} {d[2]}" for d in json.loads(f.differences)
+        )
         done = f"已核：{reconcile.CONCLUSIONS[self.result.conclusion]} {self.result.note}；" if self.result else ""
-        self.say(done + "；".join(x for x in (differs, f.reason) if x) + "  数字键记录结论：0一致 1漏报 2瞒报 3虚报 4错报 9待核")
+        self.say(
+            done
+            + "；".join(x for x in (differs, f.reason) if x)
+            + "  数字键记录结论：0一致 1漏报 2瞒报 3虚报 4错报 9待核"
+        )
         table.focus()
 
     def say(self, text: str) -> None:
@@ -279,8 +337,13 @@ class EvidenceScreen(Screen):
         """The highlighted record's other fields: mother's name, certificate, where it is, address."""
         if 0 <= event.cursor_row < len(self.records):
             e = self.records[event.cursor_row]
-            parts = [f"母亲 {e['mother_name'] or '-'}", f"出生证 {e['cert']}" if e["cert"] else "", e["where"],
-                     e.get("address", ""), "已死亡" if e["dead"] else ""]
+            parts = [
+                f"母亲 {e['mother_name'] or '-'}",
+                f"出生证 {e['cert']}" if e["cert"] else "",
+                e["where"],
+                e.get("address", ""),
+                "已死亡" if e["dead"] else "",
+            ]
             self.query_one("#evidence-field", Static).update("  ".join(x for x in parts if x))
 
     def action_conclude(self, code: str) -> None:
@@ -308,19 +371,46 @@ class SummaryScreen(Screen):
     def on_mount(self) -> None:
         rows = reconcile.summary(village=self.village)
         table = self.query_one(DataTable)
-        for label, width in (("村", 8), ("年度", 4), ("年报", 4), ("已纠正", 6), ("核查", 4), ("漏报", 4), ("瞒报", 4), ("虚报", 4),
-                             ("错报", 4), ("待核", 4), ("差额", 4)):
+        for label, width in (
+            ("村", 8),
+            ("年度", 4),
+            ("年报", 4),
+            ("已纠正", 6),
+            ("核查", 4),
+            ("漏报", 4),
+            ("瞒报", 4),
+            ("虚报", 4),
+            ("错报", 4),
+            ("待核", 4),
+            ("差额", 4),
+        ):
             table.add_column(label, width=width)
         for r in [*rows, reconcile.total(rows)] if rows else []:
-            table.add_row(village_label(r.village_code) if r.year else "合计", str(r.year or ""), str(r.reported), str(r.corrected),
-                          str(r.linked), str(r.omissions), str(r.hidden), str(r.false), str(r.misreports), str(r.pending), str(r.gap))
+            table.add_row(
+                village_label(r.village_code) if r.year else "合计",
+                str(r.year or ""),
+                str(r.reported),
+                str(r.corrected),
+                str(r.linked),
+                str(r.omissions),
+                str(r.hidden),
+                str(r.false),
+                str(r.misreports),
+                str(r.pending),
+                str(r.gap),
+            )
         years = reconcile.by_year(rows)
         most = max((max(y.linked, y.reported + y.corrected) for y in years), default=0) or 1
-        lines = [f"{y.year} {'=' * round(24 * y.linked / most):<24} 核查{y.linked:>5} 年报{y.reported + y.corrected:>5} "
-                 f"漏报{y.omissions + y.hidden:>4}" for y in years]
+        lines = [
+            f"{y.year} {'=' * round(24 * y.linked / most):<24} 核查{y.linked:>5} 年报{y.reported + y.corrected:>5} "
+            f"漏报{y.omissions + y.hidden:>4}"
+            for y in years
+        ]
         last = reconcile.last_run()
         basis = f"按参考日期 {last.as_of} 的比对；差额 = 核查 − 年报 − 已纠正；= 核查出生" if last else ""
-        self.query_one("#summary-chart", Static).update("\n".join([basis, *lines]) if lines else "还没有比对结果：按 Esc 返回，F5 比对")
+        self.query_one("#summary-chart", Static).update(
+            "\n".join([basis, *lines]) if lines else "还没有比对结果：按 Esc 返回，F5 比对"
+        )
         table.focus()
 
     def action_back(self) -> None:

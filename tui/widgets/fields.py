@@ -132,9 +132,18 @@ class FieldInput(PlainInput):
         await super()._on_key(event)
         # typed (inserted, or replacing a selection, even with the same text) and now full: move on
         accepted = self.value != before or (
-            replacing and event.character is not None and (not self.restrict or re.fullmatch(self.restrict, event.character))
+            replacing
+            and event.character is not None
+            and (not self.restrict or re.fullmatch(self.restrict, event.character))
         )
-        if event.is_printable and accepted and self.auto_advance and self.max_length and len(self.value) >= self.max_length and self.cursor_at_end:
+        if (
+            event.is_printable
+            and accepted
+            and self.auto_advance
+            and self.max_length
+            and len(self.value) >= self.max_length
+            and self.cursor_at_end
+        ):
             self._advance()
 
 

@@ -59,8 +59,12 @@ class KeyLine(Static):
             fkey = FKEY.fullmatch(key) is not None
             if binding.action in seen and (seen[binding.action][1] or not fkey):
                 continue
-            seen[binding.action] = (min(rank, seen[binding.action][0]) if binding.action in seen else rank, fkey, key_label(key),
-                                    binding.description)
+            seen[binding.action] = (
+                min(rank, seen[binding.action][0]) if binding.action in seen else rank,
+                fkey,
+                key_label(key),
+                binding.description,
+            )
         return [(k, label) for _, _, k, label in sorted(seen.values())]
 
     def line(self, width: int) -> Text:
