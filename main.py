@@ -532,7 +532,8 @@ def person_set(
 @click.pass_context
 @handled
 def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | None) -> None:
-    """可能重复登记的人员对（同号、号码差一位、同音同生日、同母亲相近生日 …），以及与外部名单对不上的疑似同一人，得分高的在前。"""
+    """可能重复登记的人员对（同号、号码差一位、同音同生日、同母亲相近生日 …），
+    以及与外部名单对不上的疑似同一人，得分高的在前。"""
     if ctx.invoked_subcommand:
         return
     from storage.dedup import pairs
@@ -625,7 +626,8 @@ def duplicates_merge(keep_uid: str, drop_uid: str, note: str, yes: bool, db_path
     keep, drop = merge_check(keep_uid, drop_uid)  # refused before the question, not after it
     if not yes:
         click.confirm(
-            f"把 {drop.name}（户 {drop.household.household_code}）并入 {keep.name}（户 {keep.household.household_code}），"
+            f"把 {drop.name}（户 {drop.household.household_code}）并入 {keep.name}（户 "
+            f"{keep.household.household_code}），"
             f"注销 {drop.name} 这一条？",
             abort=True,
         )
@@ -713,7 +715,8 @@ def reconcile_cmd(
     first, last = reconcile.window(day)
     counts = "，".join(f"{reconcile.KINDS[k]} {report.kinds.get(k, 0)}" for k in reconcile.KINDS)
     click.echo(
-        f"比对 {first} 至 {last} 的出生：{report.records} 条记录，{report.births} 个出生（{report.seconds:.1f} 秒）。{counts}"
+        f"比对 {first} 至 {last} 的出生：{report.records} 条记录，{report.births} 个出生（{report.seconds:.1f} 秒）。"
+        f"{counts}"
     )
     if report.warning:
         click.echo(f"注意：{report.warning}")
@@ -738,7 +741,8 @@ def reconcile_cmd(
         )
         more = f"（只列前 {limit} 条，--limit 可放宽）" if len(rows) >= limit else ""
         click.echo(
-            f"共列出 {len(rows)} 条{more}。记录入户结论：hecha reconcile result 核查编号 结论（0 一致 1 漏报 2 瞒报 3 虚报 4 错报 9 待核）"
+            f"共列出 {len(rows)} 条{more}。记录入户结论：hecha reconcile result 核查编号 结论（0 一致 1 漏报 2 瞒报 "
+            "3 虚报 4 错报 9 待核）"
         )
     else:
         click.echo(
@@ -804,7 +808,8 @@ def reconcile_show(key: str, db_path: Path | None) -> None:
     except reconcile.ResultError as exc:
         raise HechaError(str(exc)) from None
     click.echo(
-        f"{f.code}  {reconcile.KINDS[f.kind]}  {f.child_name or '未起名'} {f.birth_date}  {village_label(f.village_code)}"
+        f"{f.code}  {reconcile.KINDS[f.kind]}  {f.child_name or '未起名'} {f.birth_date}  "
+        f"{village_label(f.village_code)}"
     )
     sexes = {"1": "男", "2": "女"}
     table(
@@ -966,7 +971,11 @@ def reconcile_annual(village: str, year: int, reported: int, corrected: int, db_
     "--map",
     "maps",
     multiple=True,
-    help="表头认不出时指定列的含义：--map 表头=字段 或 --map 第2列=name（字段：name id_number sex birth_date mother_name mother_id_number father_name father_id_number address birth_cert_no birth_order village parent_name household_no relation）",
+    help=(
+        "表头认不出时指定列的含义：--map 表头=字段 或 --map 第2列=name（字段：name id_number sex birth_date "
+        "mother_name mother_id_number father_name father_id_number address birth_cert_no birth_order village "
+        "parent_name household_no relation）"
+    ),
 )
 @click.option("--encoding", default=None, help="老 .xls 的编码不对时指定，如 gb18030")
 @click.option(
@@ -1002,11 +1011,13 @@ def import_list_cmd(
         fld = by_name.get(fld.strip(), fld.strip())
         if not sep or fld not in FIELDS:
             raise HechaError(
-                f"--map {item!r} 应写成 表头=字段，字段为 {'、'.join(f'{k}（{v}）' for k, v in FIELD_NAMES.items())} 之一"
+                f"--map {item!r} 应写成 表头=字段，字段为 {'、'.join(f'{k}（{v}）' for k, v in FIELD_NAMES.items())} "
+                "之一"
             )
         if header.strip() in mapping and mapping[header.strip()] != fld:
             raise HechaError(
-                f"--map：{header.strip()} 指定了两次（{FIELD_NAMES[mapping[header.strip()]]}、{FIELD_NAMES[fld]}）：只留一个"
+                f"--map：{header.strip()} 指定了两次（{FIELD_NAMES[mapping[header.strip()]]}、{FIELD_NAMES[fld]}）："
+                "只留一个"
             )
         mapping[header.strip()] = fld
     _check_out(rejects_out, (".xlsx",), "错误行.xlsx", "--rejects")
@@ -1192,7 +1203,8 @@ def recheck_show(recheck_id: int, db_path: Path | None) -> None:
         raise RecheckError(f"没有编号为 {recheck_id} 的复查任务：用 hecha recheck list 查看")
     click.echo(
         f"复查任务 {row.id}：登记表 {row.form_no or '—'}  户 {row.household_code}  {STATUS_NAMES[row.status]}  "
-        f"原录入 {row.first_operator or '—'}  复录 {row.second_operator or '—'}  比对 {row.fields_compared} 项，差异 {row.differences} 项"
+        f"原录入 {row.first_operator or '—'}  复录 {row.second_operator or '—'}  比对 {row.fields_compared} 项，差异 "
+        f"{row.differences} 项"
         f"  抽取 {row.chosen_at[:10]} {row.chosen_by}（方案 {row.plan}）"
     )
     diffs = list(RecheckDiff.select().where(RecheckDiff.recheck == row).order_by(RecheckDiff.id))
@@ -1304,7 +1316,8 @@ def status(db_path: Path | None) -> None:
     states = {"exported": "已导出", "imported": "已导入", "held": "暂存（等缺号）"}
     for b in BundleLog.select().order_by(BundleLog.id.desc()).limit(5):
         click.echo(
-            f"{'导出' if b.direction == 'out' else '导入'} {b.sender}→{b.recipient} 第{b.sequence}号 {states.get(b.status, b.status)} {b.at.replace('T', ' ').replace('Z', ' UTC')}"
+            f"{'导出' if b.direction == 'out' else '导入'} {b.sender}→{b.recipient} 第{b.sequence}号 "
+            f"{states.get(b.status, b.status)} {b.at.replace('T', ' ').replace('Z', ' UTC')}"
         )
 
 

@@ -37,7 +37,8 @@ def main() -> None:
             found = list(check_database())
             took = time.perf_counter() - t
             print(
-                f"{households} households: check {took:.2f} s ({households / took:.0f} households/s), {len(found)} findings"
+                f"{households} households: check {took:.2f} s ({households / took:.0f} households/s), {len(found)} "
+                "findings"
             )
             close_db()
     print("budget: under 2 s for 1,000 households (issue 3)")

@@ -75,7 +75,7 @@ def fast_fill(db: Path, persons: int, *, as_of: dt.date = dt.date(2026, 11, 29),
                 r["uid"] = new_uid()
             Person.insert_many(rows).execute()
             ids = [p.id for p in Person.select(Person.id).where(Person.household == hh.id).order_by(Person.seq)]
-            for pid, m in zip(ids, h.members):
+            for pid, m in zip(ids, h.members, strict=True):
                 extra = {}
                 for name in ("marital_status", "education"):
                     extra[name] = getattr(m, name)
@@ -139,7 +139,8 @@ def child(code: str) -> tuple[dict, float]:
     import subprocess
 
     tail = (
-        "\nimport json as _json\n_hwm = next(int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM'))\n"
+        "\nimport json as _json\n_hwm = next(int(x.split()[1]) for x in open('/proc/self/status') if "
+        "x.startswith('VmHWM'))\n"
         "print('PEAK', _hwm / 1024)"
     )
     head = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"

@@ -3,7 +3,8 @@
     python bench/dedup.py [--persons 100000] [--refs N] [--probes 300] [--seed 1] [--db FILE] [--splink PYTHON]
 
 A township database of about ``--persons`` synthetic persons (bulk inserts, then the name keys)
-and ``--refs`` reference records (default: as many as persons) in one imported police register (a child's record with the mother's ID number):
+and ``--refs`` reference records (default: as many as persons) in one imported police register
+(a child's record with the mother's ID number):
 90 % are persons of the database (3 % of them with one error of :data:`storage.synth.ERROR_KINDS`,
 the typical rate), 10 % persons who are not in it;
 for each error kind of :data:`storage.synth.ERROR_KINDS` up to ``--probes`` records of persons in
@@ -341,7 +342,8 @@ def main() -> None:
         else:
             print(
                 f"\nSplink {peer['seconds']:.0f} s, peak {peer['peak_mb']:.0f} MB (train + predict); "
-                f"hecha {search_seconds:.1f} s for the searches, peak {peak_mb():.0f} MB (the keys were built with the database)"
+                f"hecha {search_seconds:.1f} s for the searches, peak {peak_mb():.0f} MB (the keys were built with "
+                "the database)"
             )
             print(f"{'error kind':<24}{'hecha F1':>10}{'Splink F1':>11}")
         for kind, rows in results.items():
@@ -360,7 +362,8 @@ def main() -> None:
             else:
                 print(f"{kind:<24}{len(rows):>5}{recall:>10.3f}{top5:>7.3f}{precision:>11.3f}{f1:>7.3f}")
         print(
-            f"{'not in database':<24}{len(others):>5}  false warnings: {false_alarms} ({false_alarms / len(others):.3%})"
+            f"{'not in database':<24}{len(others):>5}  false warnings: {false_alarms} "
+            f"({false_alarms / len(others):.3%})"
             + (f"; Splink: {peer['kinds'].get('not in database', {}).get('false', 0)}" if peer else "")
         )
         errors = [k for k in summary if k in ERROR_KINDS and k != "clean"]
@@ -378,7 +381,8 @@ def main() -> None:
         latencies.sort()
         p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
         print(
-            f"\nsearch latency over {len(latencies)} searches: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms (warm cache; persons and reference records)"
+            f"\nsearch latency over {len(latencies)} searches: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms "
+            "(warm cache; persons and reference records)"
         )
         from storage.db import close_db
 
@@ -393,7 +397,8 @@ def main() -> None:
             f"max {cold[-1] * 1000:.1f} ms (target ≤ 50 ms cold)"
         )
         print(
-            "targets (issue 5): top-5 ≥ 0.99 per kind; p99 ≤ 20 ms warm on 1,000,000 persons + 1,000,000 reference records"
+            "targets (issue 5): top-5 ≥ 0.99 per kind; p99 ≤ 20 ms warm on 1,000,000 persons + 1,000,000 reference "
+            "records"
         )
 
 

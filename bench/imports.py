@@ -31,7 +31,7 @@ def rows(n: int, seed: int = 1):
     from storage.synth import GIVEN_FEMALE, GIVEN_MALE, SURNAMES
 
     rng = random.Random(seed)
-    for i in range(n):
+    for _i in range(n):
         sex = rng.choice("12")
         born = dt.date(2012, 1, 1) + dt.timedelta(days=rng.randrange(3650))
         mother_born = born - dt.timedelta(days=rng.randrange(20 * 365, 35 * 365))
@@ -102,7 +102,8 @@ def load(path: Path, tmp: Path) -> tuple[float, float]:
         capture_output=True,
     )
     code = (
-        f"import sys, time, json; sys.argv = ['hecha', 'import-list', '--source', 'birth_cert', {str(path)!r}, '--db', {str(db)!r}]\n"
+        f"import sys, time, json; sys.argv = ['hecha', 'import-list', '--source', 'birth_cert', {str(path)!r}, "
+        f"'--db', {str(db)!r}]\n"
         "t = time.perf_counter()\nimport main\ntry:\n    main.cli()\nexcept SystemExit:\n    pass\n"
         "print(json.dumps({'seconds': time.perf_counter() - t}))"
     )
@@ -122,8 +123,10 @@ def main() -> None:
             parse = bare(path)
             seconds, peak = load(path, tmp)
             print(
-                f"{suffix:<6} {args.rows} rows, {path.stat().st_size / 1e6:.1f} MB: bare parse {args.rows / parse:,.0f} rows/s; "
-                f"hecha import-list {args.rows / seconds:,.0f} rows/s ({seconds:.1f} s, {parse / seconds:.2f}× the bare parse), "
+                f"{suffix:<6} {args.rows} rows, {path.stat().st_size / 1e6:.1f} MB: bare parse "
+                f"{args.rows / parse:,.0f} rows/s; "
+                f"hecha import-list {args.rows / seconds:,.0f} rows/s ({seconds:.1f} s, {parse / seconds:.2f}× the "
+                "bare parse), "
                 f"peak RSS {peak:.0f} MB"
             )
     print("budget: ≥ 20,000 rows/s for .xls, peak ≤ 200 MB (DESIGN.md §11)")

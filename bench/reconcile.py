@@ -57,7 +57,8 @@ def main() -> None:
         close_db()
         code = (
             "import time, json, datetime as dt\nfrom storage.db import open_db\nfrom storage import reconcile\n"
-            f"open_db({str(db)!r}); t = time.perf_counter(); r = reconcile.run(dt.date.fromisoformat({AS_OF.isoformat()!r}))\n"
+            f"open_db({str(db)!r}); t = time.perf_counter(); r = "
+            f"reconcile.run(dt.date.fromisoformat({AS_OF.isoformat()!r}))\n"
             "print(json.dumps({'records': r.records, 'births': r.births, 'seconds': time.perf_counter() - t}))"
         )
         result, peak = child(code)

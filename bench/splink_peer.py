@@ -44,7 +44,7 @@ def main() -> None:
     columns = [d[0] for d in con.description]
     best: dict[str, tuple[float, str]] = {}
     for row in rows:
-        r = dict(zip(columns, row))
+        r = dict(zip(columns, row, strict=False))
         left, right = (r["unique_id_l"], r["unique_id_r"])
         probe, person = (left, right) if str(r["source_dataset_l"]).startswith("probes") else (right, left)
         weight = r["match_weight"]

@@ -141,7 +141,8 @@ def check_before_export(office_code: str, since: int) -> None:
     count, where = error_summary(check_database(household_uids=changed))
     if count:
         raise ExportBlocked(
-            f"还有 {count} 处错误，不能导出：{where}{' …' if count > 5 else ''}。请运行 hecha check 或在“审核校验”中逐条修正。"
+            f"还有 {count} 处错误，不能导出：{where}{' …' if count > 5 else ''}。请运行 hecha check "
+            "或在“审核校验”中逐条修正。"
         )
 
 
@@ -323,7 +324,7 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
             final = out_dir / name
             tmp = out_dir / f".{name}.{uuid.uuid4().hex[:8]}.part"
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
-                for entry, data in zip(NAMES, (manifest_bytes, signature, payload)):
+                for entry, data in zip(NAMES, (manifest_bytes, signature, payload), strict=True):
                     zf.writestr(_zip_entry(entry, created), data)
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())

@@ -70,7 +70,7 @@ def check_database(
         last_id = page[-1].id
         if wanted is not None:
             page = [hh for hh in page if hh.uid in wanted]  # filtered here: no IN list of 50,000 uids
-        for hh, form in zip(page, load_households(page)):
+        for hh, form in zip(page, load_households(page), strict=True):
             for f in check_household(form, villages, today):
                 if f.confirmed and not include_confirmed:
                     continue

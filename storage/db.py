@@ -127,7 +127,8 @@ def _inspect(path: Path, create: bool) -> int:
         raise DatabaseError(f"{path} 不是可用的 SQLite 数据库（{exc}）。请用 --db 指定 hecha 的数据库文件。") from None
     if version == 0 and tables:
         raise DatabaseError(
-            f"{path} 是别的程序的 SQLite 数据库（含表 {', '.join(sorted(tables)[:3])}），hecha 不会改动它：请换一个 --db 文件。"
+            f"{path} 是别的程序的 SQLite 数据库（含表 {', '.join(sorted(tables)[:3])}），hecha 不会改动它：请换一个 "
+            "--db 文件。"
         )
     if version == 0 and not create:
         raise DatabaseError(f"{path} 还不是 hecha 数据库：请先运行 hecha init --office 代码。")

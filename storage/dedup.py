@@ -151,7 +151,7 @@ def one_edit(a: str, b: str) -> bool:
     without building the set."""
     if len(a) != len(b) or a == b:
         return False
-    diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
     return len(diff) == 1 or (
         len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
     )
@@ -193,7 +193,7 @@ def one_char_apart(a: str, b: str) -> bool:
     characters in another order (晓玲/玲晓)."""
     if a == b or len(a) != len(b):
         return False
-    return sum(x != y for x, y in zip(a, b)) == 1 or sorted(a) == sorted(b)
+    return sum(x != y for x, y in zip(a, b, strict=False)) == 1 or sorted(a) == sorted(b)
 
 
 def _differs(
@@ -376,7 +376,8 @@ def candidates(
     # plain SQL with the columns needed: peewee built a statement of every Person and Household
     # column for each search, which took longer than running it (the review runs thousands)
     rows = Person._meta.database.execute_sql(
-        f"""SELECT p.id, p.uid, p.name, p.id_number, p.id_number_18, p.sex, p.birth_date, h.village_code, h.household_code, h.uid
+        f"""SELECT p.id, p.uid, p.name, p.id_number, p.id_number_18, p.sex, p.birth_date,
+                   h.village_code, h.household_code, h.uid
             FROM person p JOIN household h ON h.id = p.household_id WHERE p.id IN ({", ".join("?" * len(ids))})""",
         ids,
     )
@@ -468,10 +469,13 @@ def _blocked_pairs() -> dict[int, set[int]]:
            JOIN person pa ON pa.id = ka.person_id JOIN person pb ON pb.id = kb.person_id
            WHERE ka.kind = 'f' AND pa.birth_date != '' AND pa.birth_date = pb.birth_date""",
         """SELECT pa.id, pb.id FROM person pa JOIN person pb ON pb.birth_date = pa.birth_date AND pa.id < pb.id
-           JOIN person_key ka ON ka.person_id = pa.id AND ka.kind = 'n' JOIN person_key kb ON kb.person_id = pb.id AND kb.kind = 'n'
-           WHERE pa.deleted = 0 AND pb.deleted = 0 AND pa.birth_date != '' AND length(ka.key) = length(kb.key) AND length(ka.key) >= 2
+           JOIN person_key ka ON ka.person_id = pa.id AND ka.kind = 'n'
+           JOIN person_key kb ON kb.person_id = pb.id AND kb.kind = 'n'
+           WHERE pa.deleted = 0 AND pb.deleted = 0 AND pa.birth_date != ''
+             AND length(ka.key) = length(kb.key) AND length(ka.key) >= 2
              AND (substr(ka.key, 1, 1) = substr(kb.key, 1, 1) OR substr(ka.key, 2) = substr(kb.key, 2))""",
-        f"""SELECT ba.child_id, bb.child_id FROM birth ba JOIN birth bb ON bb.mother_id = ba.mother_id AND ba.child_id < bb.child_id
+        f"""SELECT ba.child_id, bb.child_id FROM birth ba
+           JOIN birth bb ON bb.mother_id = ba.mother_id AND ba.child_id < bb.child_id
            WHERE ba.deleted = 0 AND bb.deleted = 0 AND ba.child_id IS NOT NULL AND bb.child_id IS NOT NULL
              AND abs(julianday(ba.birth_date) - julianday(bb.birth_date)) <= {DAYS_MOTHER}""",
     ]
@@ -593,7 +597,8 @@ def merge_check(keep_uid: str, drop_uid: str) -> tuple[Person, Person]:
     drop = Person.get_or_none((Person.uid == drop_uid) & live)
     if keep is None or drop is None:
         raise MergeRefused(
-            f"没有 uid 为 {keep_uid if keep is None else drop_uid} 的在册人员（已合并或删除？）：uid 见 hecha duplicates 的最后两列"
+            f"没有 uid 为 {keep_uid if keep is None else drop_uid} 的在册人员（已合并或删除？）：uid 见 hecha "
+            "duplicates 的最后两列"
         )
     if keep.id == drop.id:
         raise MergeRefused("保留的和删去的是同一条记录：请给出两个不同的 uid")
@@ -694,8 +699,8 @@ def ref_candidates(
     date, a name one character off on the same day, or the mother's ID number with a birth date
     within 5 days. A hit here says the person is on an outside list (the form shows it; it does not
     hold a save). A candidate's ``person_uid`` is ``ref:<record id>``, ``source`` names the list and
-    ``differs`` the fields (``name``, ``id_number``, ``birth_date``, ``sex``) that differ from the ones given; records decided
-    "different" from ``person_uid`` (the person searched from) are left out."""
+    ``differs`` the fields (``name``, ``id_number``, ``birth_date``, ``sex``) that differ from the ones
+    given; records decided "different" from ``person_uid`` (the person searched from) are left out."""
     from .models import ImportBatch, RefRecord
     from .sources.profiles import profiles
 

@@ -444,7 +444,8 @@ def person_card(id_or_uid: str) -> list[str]:
 
     lines = [
         f"{p.name}  {p.id_number}  户编码 {p.household.household_code}  第{p.seq}人  版本 {p.version}",
-        f"  性别 {named('sex', p.sex)}  出生 {p.birth_date.replace('-', '')}  关系 {named('relation', p.relation_to_head)}  "
+        f"  性别 {named('sex', p.sex)}  出生 {p.birth_date.replace('-', '')}  关系 "
+        f"{named('relation', p.relation_to_head)}  "
         f"民族 {named('ethnicity', p.ethnicity)}",
         f"  婚姻 {named('marital_status', p.marital_status)}  文化 {named('education', p.education)}  "
         f"居住 {named('residence_status', p.residence_status)}  现状 {named('vital_status', p.vital_status)}",
@@ -459,11 +460,13 @@ def person_card(id_or_uid: str) -> list[str]:
             lines.append(f"  {label} {value}")
     for w in WomanFP.select().where((WomanFP.person == p) & (WomanFP.deleted == False)):
         lines.append(
-            f"  育龄妇女：节育措施 {named('contraception', w.contraception)}  措施日期 {w.contraception_start.replace('-', '') or '—'}"
+            f"  育龄妇女：节育措施 {named('contraception', w.contraception)}  措施日期 "
+            f"{w.contraception_start.replace('-', '') or '—'}"
         )
     for g in Migration.select().where((Migration.person == p) & (Migration.deleted == False)):
         lines.append(
-            f"  流动：{named('migration_direction', g.direction)}  {g.move_date.replace('-', '')[:6]}  {g.current_address}"
+            f"  流动：{named('migration_direction', g.direction)}  {g.move_date.replace('-', '')[:6]}  "
+            f"{g.current_address}"
         )
     return lines
 

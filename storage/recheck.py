@@ -350,7 +350,8 @@ def record_second_keying(recheck_id: int, form: HouseholdInput, *, operator: str
     row = pending(recheck_id)
     if form.uid and form.uid != row.household_uid:
         raise RecheckError(
-            f"这张表是另一户的（uid {form.uid}）：复查任务 {recheck_id} 是登记表 {row.form_no or '—'}、户 {row.household_code}，"
+            f"这张表是另一户的（uid {form.uid}）：复查任务 {recheck_id} 是登记表 {row.form_no or '—'}、户 "
+            f"{row.household_code}，"
             "请照那张纸质表录入"
         )
     errors = [f for f in check_household(form, village_codes()) if f.level == ERROR]
@@ -481,7 +482,8 @@ def decide(diff_id: int, decision: str, *, operator: str | None = None) -> Decid
             Recheck.update(status="decided").where(Recheck.id == row.id).execute()
     todo = ""
     if d.field == WHOLE_LINE and decision != FIRST:
-        todo = f"整行差异不自动更正：请在户列表中打开户 {row.household_code}，按纸表补录或删去{d.label.replace(' 整行', '')}"
+        line = d.label.replace(" 整行", "")
+        todo = f"整行差异不自动更正：请在户列表中打开户 {row.household_code}，按纸表补录或删去{line}"
     elif decision == NEITHER:
         todo = f"请在户列表中打开户 {row.household_code}，按纸表改正{d.label}"
     return Decided(d, applies, confirmed, todo)

@@ -505,7 +505,8 @@ def _check_columns(checks: SheetChecks, header: Header, sheet: str, sheets: int 
     if checks.child_checked >= 3 and checks.child_parent * 2 > checks.child_checked:
         name = column("id_number")
         raise ColumnMismatch(
-            f"工作表「{sheet}」的「{name}」列不是孩子本人的身份证号：{checks.child_parent}/{checks.child_checked} 行号码里的出生日期"
+            f"工作表「{sheet}」的「{name}」列不是孩子本人的身份证号：{checks.child_parent}/{checks.child_checked} "
+            "行号码里的出生日期"
             f"比该行出生日期早{PARENT_YEARS}年以上（如{checks.child_example}），是母亲（或父亲）的号码。"
             f"请指定：--map {name}=mother_id_number（界面：导入时把这一列选为母亲身份证号）"
             + (
@@ -527,14 +528,17 @@ def _check_columns(checks: SheetChecks, header: Header, sheet: str, sheets: int 
         ]
         fix = f"--map {children[0]}=birth_date" if children else "--map 孩子出生日期的表头=birth_date"
         raise ColumnMismatch(
-            f"工作表「{sheet}」的「{date}」列是母亲本人的出生日期，不是孩子的：{checks.mother_same_day}/{checks.mother_checked} 行"
+            f"工作表「{sheet}」的「{date}」列是母亲本人的出生日期，不是孩子的："
+            f"{checks.mother_same_day}/{checks.mother_checked} 行"
             f"与母亲身份证号里的出生日期相同（如{checks.mother_example}）。请指定孩子的出生日期列：{fix}"
         )
     if checks.mother_checked >= 3 and checks.mother_wrong * 2 > checks.mother_checked:
         name = column("mother_id_number")
         raise ColumnMismatch(
-            f"工作表「{sheet}」的「{name}」列不是母亲的身份证号：{checks.mother_wrong}/{checks.mother_checked} 行号码里的出生日期"
-            f"离孩子出生不到{MOTHER_MIN_YEARS}年（如{checks.mother_example}）。请指定这一列的含义，如 --map {name}=id_number"
+            f"工作表「{sheet}」的「{name}」列不是母亲的身份证号：{checks.mother_wrong}/{checks.mother_checked} "
+            "行号码里的出生日期"
+            f"离孩子出生不到{MOTHER_MIN_YEARS}年（如{checks.mother_example}）。请指定这一列的含义，如 --map "
+            f"{name}=id_number"
             + (
                 "。指定对所有工作表都有效：若别的工作表这一列是对的，请把这个工作表另存为一个文件单独导入"
                 if sheets > 1
@@ -647,7 +651,7 @@ def preview_list(path: str | Path, source: str, *, n: int = 12) -> Preview:
     an unreadable file or one whose sheets are all empty."""
     sheets = open_table(path)
     first: list[list] = []
-    for sheet, rows, head_rows in _heads(sheets, n):
+    for _sheet, rows, head_rows in _heads(sheets, n):
         if hasattr(rows, "close"):
             rows.close()
         header = known_header(source, head_rows)
@@ -667,7 +671,8 @@ def _no_list(skipped: list[UnknownLayout]) -> None:
         raise ValueError("指定的列对不上：" + "；".join(e.problem for e in skipped))
     if len(skipped) > 1:  # name every sheet, not only the first
         skipped[0].args = (
-            f"没有一个工作表是名单（表头认不出：{'、'.join(e.sheet for e in skipped)}）：请指定列的含义，如 --map 第2列=name",
+            f"没有一个工作表是名单（表头认不出：{'、'.join(e.sheet for e in skipped)}）：请指定列的含义，如 --map "
+            "第2列=name",
         )
     raise skipped[0]
 
@@ -789,7 +794,9 @@ def _read_sheets(
         fill = [i for i, f in header.columns.items() if f in header.fill_down]
         above: list = []
 
-        def data(numbered=numbered, rows=rows, skip=len(head_rows)):
+        skip = len(head_rows)
+
+        def data(numbered=numbered, rows=rows, skip=skip):
             yield from numbered
             yield from enumerate(rows, start=skip + 1)
 
@@ -801,7 +808,8 @@ def _read_sheets(
                 or any(t.replace(" ", "").startswith(TOTALS) for t in texts[:3])
                 or any(t.replace(" ", "").startswith(FOOTERS) for t in texts if t)
             ):
-                continue  # an empty row, a totals row (合计 12人, or 8 | 合计 after a 序号) or a footer (审核人：…) that is not a person
+                # an empty row, a totals row (合计 12人, or 8 | 合计 after a 序号) or a footer (审核人：…): no person
+                continue
             if fill:
                 if all(i >= len(texts) or not texts[i] for i in fill) and above:
                     row = list(row) + [None] * max(0, max(fill) + 1 - len(row))

@@ -36,8 +36,14 @@ SURNAMES = (
     "许 傅 沈 曾 彭 吕 苏 卢 蒋 蔡 贾 丁 魏 薛 叶 阎 余 潘 杜 戴 夏 钟 汪 田 任 姜 范 方 石 姚 谭 廖 邹 熊 "
     "金 陆 郝 孔 白 崔 康 毛 邱 秦 江 史 顾 侯 邵 孟 龙 万 段 单 欧阳 司马"
 ).split()
-GIVEN_MALE = "伟 强 磊 军 勇 杰 涛 明 超 刚 平 辉 鹏 华 飞 鑫 波 宇 浩 凯 健 俊 帆 帅 旭 宁 龙 林 阳 建 国 志 文 海 东 峰 亮 成 博 然 轩 睿 泽 铭 子 豪 晨 磊 刚 振 德 福".split()
-GIVEN_FEMALE = "芳 娜 敏 静 丽 艳 娟 霞 秀 英 玲 燕 红 梅 琳 雪 婷 慧 颖 洁 萍 欣 怡 涵 梓 萱 悦 诗 雨 晨 琪 佳 妍 可 馨 兰 桂 凤 春 月".split()
+GIVEN_MALE = (
+    "伟 强 磊 军 勇 杰 涛 明 超 刚 平 辉 鹏 华 飞 鑫 波 宇 浩 凯 健 俊 帆 帅 旭 宁 龙 林 阳 "
+    "建 国 志 文 海 东 峰 亮 成 博 然 轩 睿 泽 铭 子 豪 晨 磊 刚 振 德 福"
+).split()
+GIVEN_FEMALE = (
+    "芳 娜 敏 静 丽 艳 娟 霞 秀 英 玲 燕 红 梅 琳 雪 婷 慧 颖 洁 萍 欣 怡 涵 梓 萱 悦 诗 雨 晨 "
+    "琪 佳 妍 可 馨 兰 桂 凤 春 月"
+).split()
 # Real GB/T 2260 counties that migrants come from (code, name).
 MIGRANT_ORIGINS = (
     ("410102", "河南省郑州市中原区"),
@@ -1070,7 +1076,7 @@ def _police(out: dict, truth_rows: dict, births_of: dict, rates: ListRates, rng:
             .order_by(Person.household, Person.id)
             .tuples()
         )
-        for hh, name, relation, sex, born, number, code, address in people:
+        for _hh, name, relation, sex, born, number, code, address in people:
             if rng.random() > 0.97 or not number:
                 continue
             uid, truth = by_child.get(number, ("", ""))

@@ -753,7 +753,7 @@ class _Checker:
             # earlier children may be outside the ten years and not listed: the first listed birth may
             # have any order, each later live birth must follow the one before it (twins one by one)
             live = [j for j in js if self.h.births[j].outcome in ("", "1") and self.h.births[j].birth_order is not None]
-            for a, c in zip(live, live[1:]):
+            for a, c in zip(live, live[1:], strict=False):
                 expected = self.h.births[a].birth_order + 1
                 if self.h.births[c].birth_order != expected:
                     self.add(
@@ -763,7 +763,7 @@ class _Checker:
                         "birth_order",
                         f"该母亲上一个孩子是第{self.h.births[a].birth_order}孩，这个应为第{expected}孩（双胞胎逐个计）：核实后确认",
                     )
-            for a, c in zip(js, js[1:]):
+            for a, c in zip(js, js[1:], strict=False):
                 gap = (dates[c] - dates[a]).days
                 if 0 < gap < TWIN_GAP_DAYS:
                     self.add(

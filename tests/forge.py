@@ -61,4 +61,4 @@ def rebuild(
         manifest_edit(manifest)
     mbytes = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
     sig = sshsig.sign(sign_key, mbytes, "hecha-bundle").encode()
-    return write_zip(out, list(zip(NAMES, (mbytes, sig, payload))))
+    return write_zip(out, list(zip(NAMES, (mbytes, sig, payload), strict=True)))

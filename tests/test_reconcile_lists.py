@@ -564,7 +564,7 @@ def test_twins_one_missing_from_wis_unnamed_certificates(township_db, tmp_path):
     assert _only(found, "omission").child_name == "李丽芳" and _only(found, "consistent").child_name == "李慧"
 
 
-# ---------------------------------------------------------------------------- from the second independent set (issue 12 review)
+# ------------------------------------------------------------ from the second independent set (issue 12 review)
 def test_the_womans_own_birth_date_beside_her_childs_is_not_the_childs(township_db, tmp_path):
     head = [
         "村(居)委会",

@@ -99,7 +99,10 @@ def test_xlsx_csv_gbk_and_utf8_bom_and_html_named_xls(township_db, tmp_path):
         assert open_table(tmp_path / name)[0].rows().__next__()[0] == "学生姓名"
     assert import_list(tmp_path / "gbk.csv", "school").rows_loaded == 1
     assert import_list(tmp_path / "bom.csv", "kindergarten").rows_loaded == 1
-    html = "<html><body><table><tr><th>姓名</th><th>身份证号</th></tr><tr><td>王秀英</td><td>130123198707220046</td></tr></table></body></html>"
+    html = (
+        "<html><body><table><tr><th>姓名</th><th>身份证号</th></tr>"
+        "<tr><td>王秀英</td><td>130123198707220046</td></tr></table></body></html>"
+    )
     (tmp_path / "wis.xls").write_text(html, encoding="gbk")
     assert sniff(tmp_path / "wis.xls") == "html"
     assert import_list(tmp_path / "wis.xls", "wis").rows_loaded == 1

@@ -8,7 +8,6 @@ Run with hecha's venv (it has xlwt, openpyxl and lunardate):
 
 Only the CLI and the SQLite file are used; nothing of hecha is imported. See README.md here.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -43,209 +42,30 @@ WSTART = dt.date(2016, 7, 1)  # the ten years up to ASOF
 # ----------------------------------------------------------------------------------------------
 # names
 
-SURNAMES = (
-    "王" * 16
-    + "李" * 14
-    + "张" * 13
-    + "刘" * 10
-    + "陈" * 6
-    + "杨" * 6
-    + "赵" * 6
-    + "黄" * 3
-    + "周" * 3
-    + "吴" * 3
-    + "徐" * 3
-    + "孙" * 3
-    + "胡" * 2
-    + "朱" * 2
-    + "高" * 3
-    + "林"
-    + "何"
-    + "郭" * 3
-    + "马" * 3
-    + "罗"
-    + "梁" * 2
-    + "宋" * 2
-    + "郑"
-    + "谢"
-    + "韩" * 2
-    + "唐"
-    + "冯"
-    + "于" * 2
-    + "董" * 2
-    + "萧"
-    + "程"
-    + "曹"
-    + "袁"
-    + "邓"
-    + "许"
-    + "傅"
-    + "沈"
-    + "曾"
-    + "彭"
-    + "吕"
-    + "苏"
-    + "卢"
-    + "蒋"
-    + "蔡"
-    + "贾" * 2
-    + "丁"
-    + "魏"
-    + "薛"
-    + "叶"
-    + "阎"
-    + "余"
-    + "潘"
-    + "杜"
-    + "戴"
-    + "夏"
-    + "钟"
-    + "汪"
-    + "田" * 2
-    + "任"
-    + "姜"
-    + "范"
-    + "方"
-    + "石"
-    + "姚"
-    + "谭"
-    + "廖"
-    + "邹"
-    + "熊"
-    + "金"
-    + "陆"
-    + "郝" * 2
-    + "孔"
-    + "白"
-    + "崔" * 2
-    + "康"
-    + "毛"
-    + "邱"
-    + "秦"
-    + "江"
-    + "史"
-    + "顾"
-    + "侯" * 2
-    + "邵"
-    + "孟"
-    + "龙"
-    + "万"
-    + "段"
-    + "武" * 2
-    + "乔"
-    + "牛" * 2
-    + "耿"
-    + "霍"
-)
+SURNAMES = ("王" * 16 + "李" * 14 + "张" * 13 + "刘" * 10 + "陈" * 6 + "杨" * 6 + "赵" * 6 + "黄" * 3
+            + "周" * 3 + "吴" * 3 + "徐" * 3 + "孙" * 3 + "胡" * 2 + "朱" * 2 + "高" * 3 + "林" + "何"
+            + "郭" * 3 + "马" * 3 + "罗" + "梁" * 2 + "宋" * 2 + "郑" + "谢" + "韩" * 2 + "唐" + "冯"
+            + "于" * 2 + "董" * 2 + "萧" + "程" + "曹" + "袁" + "邓" + "许" + "傅" + "沈" + "曾" + "彭"
+            + "吕" + "苏" + "卢" + "蒋" + "蔡" + "贾" * 2 + "丁" + "魏" + "薛" + "叶" + "阎" + "余"
+            + "潘" + "杜" + "戴" + "夏" + "钟" + "汪" + "田" * 2 + "任" + "姜" + "范" + "方" + "石"
+            + "姚" + "谭" + "廖" + "邹" + "熊" + "金" + "陆" + "郝" * 2 + "孔" + "白" + "崔" * 2 + "康"
+            + "毛" + "邱" + "秦" + "江" + "史" + "顾" + "侯" * 2 + "邵" + "孟" + "龙" + "万" + "段"
+            + "武" * 2 + "乔" + "牛" * 2 + "耿" + "霍")
 BOY = "浩宇轩子涵博文杰俊明铭晨辰睿泽一鑫磊伟涛强勇军刚飞鹏建志国东海亮凯宁阳成超振华斌波"
 GIRL = "欣怡梓涵雨佳思诗婷静雪丽娜琪晓玲萱瑶彤然慧敏芳燕萍春梅兰英红霞秀娟月悦妍可馨蕊璐倩楠"
 
-HOMOPHONES = [
-    "晓小筱",
-    "玲灵铃凌菱",
-    "静晶婧靖敬",
-    "婷庭亭廷",
-    "欣馨新鑫心",
-    "宇雨语禹羽",
-    "浩昊皓豪",
-    "轩萱宣",
-    "涵寒晗含",
-    "梓子紫",
-    "怡宜仪艺",
-    "佳嘉家加",
-    "杰洁捷",
-    "俊骏峻君",
-    "明铭鸣名",
-    "文雯闻",
-    "丽莉利立力",
-    "娜纳",
-    "琪琦奇淇",
-    "然冉",
-    "思斯丝",
-    "依伊一衣",
-    "彤桐童同",
-    "瑶遥尧",
-    "诗时世",
-    "睿瑞锐",
-    "泽择",
-    "博波柏",
-    "晨辰臣",
-    "雪学",
-    "华花",
-    "燕艳雁彦",
-    "芳方",
-    "萍平苹",
-    "春纯",
-    "月悦越岳",
-    "英莹迎颖",
-    "阳杨扬洋",
-    "梅玫美",
-    "兰蓝岚",
-    "飞菲非",
-    "强蔷",
-    "成城诚程",
-    "超潮",
-    "勇永咏",
-    "振震",
-    "刚钢",
-    "国果",
-    "林琳霖",
-    "慧惠蕙",
-    "红宏鸿洪",
-    "军均钧",
-    "伟玮炜",
-    "磊蕾",
-    "涛韬",
-    "亮靓",
-    "凯恺",
-    "东冬",
-    "志智治",
-    "娟涓",
-    "霞夏",
-    "秀绣",
-    "敏民",
-    "建健剑",
-    "可珂柯",
-    "妍研言",
-    "鹏朋",
-    "宁凝",
-    "雅亚",
-    "璐露路",
-    "倩茜",
-    "楠南",
-    "斌彬",
-    "波",
-]
-SHAPES = [
-    "王玉",
-    "己已",
-    "未末",
-    "晴睛",
-    "侯候",
-    "祯桢",
-    "徐涂",
-    "贾贯",
-    "土士",
-    "天夭",
-    "日曰",
-    "刀刁",
-    "干千",
-    "博搏",
-    "婷停",
-    "凯剀",
-    "泽译",
-    "勇甬",
-    "俊浚",
-    "瑶摇",
-    "琳淋",
-    "萍苹",
-    "鹏棚",
-    "超趋",
-    "丽郦",
-    "梅海",
-    "娜哪",
-    "杰木",
-]
+HOMOPHONES = ["晓小筱", "玲灵铃凌菱", "静晶婧靖敬", "婷庭亭廷", "欣馨新鑫心", "宇雨语禹羽", "浩昊皓豪",
+              "轩萱宣", "涵寒晗含", "梓子紫", "怡宜仪艺", "佳嘉家加", "杰洁捷", "俊骏峻君", "明铭鸣名",
+              "文雯闻", "丽莉利立力", "娜纳", "琪琦奇淇", "然冉", "思斯丝", "依伊一衣", "彤桐童同",
+              "瑶遥尧", "诗时世", "睿瑞锐", "泽择", "博波柏", "晨辰臣", "雪学", "华花", "燕艳雁彦",
+              "芳方", "萍平苹", "春纯", "月悦越岳", "英莹迎颖", "阳杨扬洋", "梅玫美", "兰蓝岚",
+              "飞菲非", "强蔷", "成城诚程", "超潮", "勇永咏", "振震", "刚钢", "国果", "林琳霖",
+              "慧惠蕙", "红宏鸿洪", "军均钧", "伟玮炜", "磊蕾", "涛韬", "亮靓", "凯恺", "东冬",
+              "志智治", "娟涓", "霞夏", "秀绣", "敏民", "建健剑", "可珂柯", "妍研言", "鹏朋",
+              "宁凝", "雅亚", "璐露路", "倩茜", "楠南", "斌彬", "波"]
+SHAPES = ["王玉", "己已", "未末", "晴睛", "侯候", "祯桢", "徐涂", "贾贯", "土士", "天夭", "日曰",
+          "刀刁", "干千", "博搏", "婷停", "凯剀", "泽译", "勇甬", "俊浚", "瑶摇", "琳淋", "萍苹",
+          "鹏棚", "超趋", "丽郦", "梅海", "娜哪", "杰木"]
 HOMO = {}
 for g in HOMOPHONES:
     for c in g:
@@ -272,15 +92,15 @@ def variant(rng, name):
             pos = [i for i, c in enumerate(giv) if c in HOMO]
             if pos:
                 i = rng.choice(pos)
-                return sur + giv[:i] + rng.choice(HOMO[giv[i]]) + giv[i + 1 :], k
+                return sur + giv[:i] + rng.choice(HOMO[giv[i]]) + giv[i + 1:], k
         elif k == "shape":
             pos = [i for i, c in enumerate(name) if c in SHAPE]
             if pos:
                 i = rng.choice(pos)
-                return name[:i] + rng.choice(SHAPE[name[i]]) + name[i + 1 :], k
+                return name[:i] + rng.choice(SHAPE[name[i]]) + name[i + 1:], k
         elif k == "drop" and len(giv) >= 2:
             i = rng.randrange(len(giv))
-            return sur + giv[:i] + giv[i + 1 :], k
+            return sur + giv[:i] + giv[i + 1:], k
     return sur + giv + rng.choice(GIRL), "homophone"  # unreachable in practice
 
 
@@ -317,7 +137,7 @@ def typo(rng, idn):
         c = str((int(idn[i]) + rng.randrange(1, 10)) % 10)
         if (i == 10 and c not in "01") or (i == 12 and c not in "012"):  # keep month/day plausible
             continue
-        return idn[:i] + c + idn[i + 1 :]
+        return idn[:i] + c + idn[i + 1:]
 
 
 def rand_date(rng, a, b):
@@ -334,7 +154,6 @@ def iso(d):
 
 # ----------------------------------------------------------------------------------------------
 # divisions
-
 
 def load_areas():
     out = {}
@@ -365,43 +184,13 @@ def short_village(name):
     return name
 
 
-NEIGHBOURS = [
-    "130125",
-    "130126",
-    "130127",
-    "130130",
-    "130181",
-    "130183",
-    "130184",
-    "130102",
-    "130104",
-    "130108",
-    "130682",
-]
+NEIGHBOURS = ["130125", "130126", "130127", "130130", "130181", "130183", "130184", "130102", "130104",
+              "130108", "130682"]
 FARAWAY = ["410102", "410725", "370102", "140105", "150102", "510104", "340104", "230103", "130229"]
 
-RELATION = {
-    "02": "户主",
-    "10": "配偶",
-    "11": "夫",
-    "12": "妻",
-    "20": "子",
-    "21": "独生子",
-    "22": "长子",
-    "23": "次子",
-    "24": "三子",
-    "30": "女",
-    "31": "独生女",
-    "32": "长女",
-    "33": "次女",
-    "34": "三女",
-    "41": "孙子",
-    "42": "孙女",
-    "51": "父亲",
-    "52": "母亲",
-    "28": "女婿",
-    "38": "儿媳",
-}
+RELATION = {"02": "户主", "10": "配偶", "11": "夫", "12": "妻", "20": "子", "21": "独生子", "22": "长子",
+            "23": "次子", "24": "三子", "30": "女", "31": "独生女", "32": "长女", "33": "次女", "34": "三女",
+            "41": "孙子", "42": "孙女", "51": "父亲", "52": "母亲", "28": "女婿", "38": "儿媳"}
 CHILD_REL = ("20", "21", "22", "23", "24", "25", "26", "29", "30", "31", "32", "33", "34", "35", "36", "39")
 
 
@@ -414,7 +203,6 @@ def child_relation(sex, k):
 # ----------------------------------------------------------------------------------------------
 # the CLI
 
-
 def run(args, env, check=False, timeout=1800):
     t = time.time()
     p = subprocess.run([HECHA, *args], capture_output=True, text=True, env=env, timeout=timeout)
@@ -425,7 +213,6 @@ def run(args, env, check=False, timeout=1800):
 
 # ----------------------------------------------------------------------------------------------
 # the population
-
 
 class World:
     def __init__(self, rng, villages):
@@ -451,52 +238,25 @@ class World:
 
     def new_person(self, name, sex, birth, idn, village, hh=None, phone=None, local=True):
         k = self.pkey()
-        p = dict(
-            key=k,
-            name=name,
-            sex=sex,
-            birth=birth,
-            id=idn,
-            village=village,
-            hh=hh,
-            phone=phone or f"1{self.rng.choice('35789')}{self.rng.randrange(10**8, 10**9)}",
-            local=local,
-        )
+        p = dict(key=k, name=name, sex=sex, birth=birth, id=idn, village=village, hh=hh,
+                 phone=phone or f"1{self.rng.choice('35789')}{self.rng.randrange(10**8, 10**9)}",
+                 local=local)
         self.persons[k] = p
         return p
 
     def new_household(self, village, hukou=True):
         k = f"H{len(self.households) + 1:06d}"
         grp = self.rng.randrange(1, 9)
-        self.households[k] = dict(
-            key=k,
-            police_no=self.police_no(),
-            village=village,
-            address=f"河北省正定县新安镇{short_village(self.vname[village])}{grp}组{self.rng.randrange(1, 200)}号",
-            members=[],
-            hukou=hukou,
-        )
+        self.households[k] = dict(key=k, police_no=self.police_no(), village=village,
+                                  address=f"河北省正定县新安镇{short_village(self.vname[village])}{grp}组"
+                                          f"{self.rng.randrange(1, 200)}号",
+                                  members=[], hukou=hukou)
         return self.households[k]
 
     def new_birth(self, **kw):
-        b = dict(
-            tid=f"T{len(self.births) + 1:05d}",
-            cat=None,
-            uid=None,
-            on_forms=False,
-            hh_code="",
-            child_id="",
-            cert_no="",
-            plural=1,
-            twin_idx=1,
-            flags=[],
-            names={},
-            mis=None,
-            wis_mother=None,
-            order=None,
-            father=None,
-            hh=None,
-        )
+        b = dict(tid=f"T{len(self.births) + 1:05d}", cat=None, uid=None, on_forms=False, hh_code="",
+                 child_id="", cert_no="", plural=1, twin_idx=1, flags=[], names={}, mis=None,
+                 wis_mother=None, order=None, father=None, hh=None)
         b.update(kw)
         b["in_window"] = WSTART <= b["date"] <= ASOF
         self.births.append(b)
@@ -531,29 +291,20 @@ def far_from(dates, d, days=365):
 
 # ---------------------------------------------------------------------------------------------- forms
 
-
 def build_forms(w, rng, births_target, seed, db, env):
     hh = max(50, round(births_target * 3.55))
-    p, secs = run(
-        ["demo", "--households", str(hh), "--seed", str(seed), "--as-of", d8(ASOF), "--no-lists", "--db", str(db)],
-        env,
-        check=True,
-    )
+    p, secs = run(["demo", "--households", str(hh), "--seed", str(seed), "--as-of", d8(ASOF), "--no-lists",
+                   "--db", str(db)], env, check=True)
     print(f"hecha demo --households {hh}: {secs:.0f} s", file=sys.stderr)
     con = sqlite3.connect(db)
     con.row_factory = sqlite3.Row
     id2key = {}
     for h in con.execute("select * from household where deleted=0 order by id"):
         k = f"H{h['id']:06d}"
-        w.households[k] = dict(
-            key=k,
-            police_no=h["police_hukou_no"] or w.police_no(),
-            village=h["village_code"],
-            address=f"河北省正定县新安镇{short_village(w.vname.get(h['village_code'], ''))}{h['address_detail']}",
-            members=[],
-            hukou=True,
-            code=h["household_code"],
-        )
+        w.households[k] = dict(key=k, police_no=h["police_hukou_no"] or w.police_no(), village=h["village_code"],
+                               address=f"河北省正定县新安镇{short_village(w.vname.get(h['village_code'], ''))}"
+                                       f"{h['address_detail']}", members=[], hukou=True,
+                               code=h["household_code"])
     for r in con.execute("select * from person where deleted=0 order by household_id, seq"):
         hk = f"H{r['household_id']:06d}"
         if hk not in w.households:
@@ -565,48 +316,27 @@ def build_forms(w, rng, births_target, seed, db, env):
             bd = dt.date.fromisoformat(r["birth_date"][:10])
         except ValueError:
             bd = dt.date(int(r["birth_date"][:4]), int(r["birth_date"][5:7] or 1), 1)
-        pp = w.new_person(
-            r["name"],
-            r["sex"],
-            bd,
-            idn,
-            w.households[hk]["village"],
-            hk,
-            phone=r["phone"] or None,
-            local=not idn or idn.startswith(COUNTY),
-        )
-        pp.update(dbid=r["id"], rel=r["relation_to_head"], res=r["residence_status"], married=r["marital_status"])
+        pp = w.new_person(r["name"], r["sex"], bd, idn, w.households[hk]["village"], hk,
+                          phone=r["phone"] or None, local=not idn or idn.startswith(COUNTY))
+        pp.update(dbid=r["id"], rel=r["relation_to_head"], res=r["residence_status"],
+                  married=r["marital_status"])
         id2key[r["id"]] = pp["key"]
         w.households[hk]["members"].append((pp["key"], RELATION.get(r["relation_to_head"], "其他")))
     child_of_birth = set()
-    for r in con.execute(
-        "select b.*, h.household_code from birth b join household h on h.id=b.household_id "
-        "where b.deleted=0 order by b.id"
-    ):
+    for r in con.execute("select b.*, h.household_code from birth b join household h on h.id=b.household_id "
+                         "where b.deleted=0 order by b.id"):
         bd = dt.date.fromisoformat(r["birth_date"][:10])
         m = w.persons[id2key[r["mother_id"]]]
         f = w.persons[id2key[r["father_id"]]] if r["father_id"] in id2key else None
         c = w.persons.get(id2key.get(r["child_id"])) if r["child_id"] else None
         if c:
             child_of_birth.add(c["key"])
-        b = w.new_birth(
-            name=r["child_name"],
-            sex=r["child_sex"],
-            date=bd,
-            order=r["birth_order"],
-            mother=m,
-            father=f,
-            village=w.households[f"H{r['household_id']:06d}"]["village"],
-            hh=f"H{r['household_id']:06d}",
-            hh_code=r["household_code"],
-            child_id=c["id"] if c else "",
-            child_key=c["key"] if c else None,
-            cert_no=r["birth_cert_no"],
-            plural=r["plurality"],
-            twin_idx=r["plurality_index"],
-            uid=r["uid"],
-            on_forms=True,
-        )
+        b = w.new_birth(name=r["child_name"], sex=r["child_sex"], date=bd, order=r["birth_order"], mother=m,
+                        father=f, village=w.households[f"H{r['household_id']:06d}"]["village"],
+                        hh=f"H{r['household_id']:06d}", hh_code=r["household_code"],
+                        child_id=c["id"] if c else "", child_key=c["key"] if c else None,
+                        cert_no=r["birth_cert_no"], plural=r["plurality"], twin_idx=r["plurality_index"],
+                        uid=r["uid"], on_forms=True)
         if not b["in_window"]:
             b["cat"] = "outside"
     # older children registered as persons without a birth line: their mother is the head's wife
@@ -620,26 +350,14 @@ def build_forms(w, rng, births_target, seed, db, env):
             if p["birth"] < dt.date(2007, 1, 1) or p["birth"] >= WSTART or not mothers:
                 continue
             m = mothers[0]
-            b = w.new_birth(
-                name=p["name"],
-                sex=p["sex"],
-                date=p["birth"],
-                order=None,
-                mother=m,
-                father=fathers[0] if fathers else None,
-                village=h["village"],
-                hh=hk,
-                child_id=p["id"],
-                child_key=p["key"],
-                on_forms=False,
-                cat="outside",
-            )
+            b = w.new_birth(name=p["name"], sex=p["sex"], date=p["birth"], order=None, mother=m,
+                            father=fathers[0] if fathers else None, village=h["village"], hh=hk,
+                            child_id=p["id"], child_key=p["key"], on_forms=False, cat="outside")
             b["flags"].append("person-only")
     con.close()
 
 
 # ---------------------------------------------------------------------------------------------- noforms
-
 
 def build_noforms(w, rng, births_target):
     vcodes = [c for c, _ in w.villages]
@@ -672,19 +390,8 @@ def build_noforms(w, rng, births_target):
                 name = f["name"][0] + given_name(rng, sex)
                 reg = rng.random() < (0.97 if (ASOF - d).days > 200 else 0.55)
                 cid = make_id(rng, COUNTY, d, sex) if reg else ""
-                b = w.new_birth(
-                    name=name,
-                    sex=sex,
-                    date=d,
-                    order=order,
-                    mother=m,
-                    father=f,
-                    village=v,
-                    hh=h["key"],
-                    child_id=cid,
-                    plural=2 if twins else 1,
-                    twin_idx=t + 1,
-                )
+                b = w.new_birth(name=name, sex=sex, date=d, order=order, mother=m, father=f, village=v,
+                                hh=h["key"], child_id=cid, plural=2 if twins else 1, twin_idx=t + 1)
                 if foreign:
                     b["flags"].append("foreign-id-mother")
                 if reg:
@@ -709,7 +416,6 @@ def build_noforms(w, rng, births_target):
 
 
 # ---------------------------------------------------------------------------------------------- plant
-
 
 def women_pool(w):
     out = defaultdict(list)
@@ -784,30 +490,11 @@ def plant(w, rng, scenario):
     n_mis = round(n * 0.025)
     for b in order[:n_om]:
         b["cat"] = "omission"
-    mis_fields = [
-        "birth_date",
-        "sex",
-        "birth_date",
-        "mother",
-        "birth_date",
-        "birth_order",
-        "birth_date",
-        "sex",
-        "birth_date",
-        "mother",
-        "birth_date",
-        "birth_order",
-        "birth_date",
-        "mother",
-        "birth_date",
-        "sex",
-        "birth_date",
-        "birth_order",
-        "birth_date",
-        "mother",
-    ]  # 10 date, 3 sex, 3 order, 4 mother
+    mis_fields = ["birth_date", "sex", "birth_date", "mother", "birth_date", "birth_order", "birth_date", "sex",
+                  "birth_date", "mother", "birth_date", "birth_order", "birth_date", "mother", "birth_date", "sex",
+                  "birth_date", "birth_order", "birth_date", "mother"]  # 10 date, 3 sex, 3 order, 4 mother
     pool = women_pool(w)
-    for i, b in enumerate(order[n_om : n_om + n_mis]):
+    for i, b in enumerate(order[n_om:n_om + n_mis]):
         b["cat"] = "misreport"
         f = mis_fields[i % len(mis_fields)]
         b["mis"] = f
@@ -853,18 +540,8 @@ def plant(w, rng, scenario):
         sur = (f or m)["name"][0]
         name = sur + given_name(rng, sex)
         cid = make_id(rng, COUNTY, d, sex) if (ASOF - d).days > 200 else ""
-        b = w.new_birth(
-            name=name,
-            sex=sex,
-            date=d,
-            order=len(mb[m["key"]]) + 1,
-            mother=m,
-            father=f,
-            village=v,
-            hh=hk,
-            child_id=cid,
-            cat="hidden",
-        )
+        b = w.new_birth(name=name, sex=sex, date=d, order=len(mb[m["key"]]) + 1, mother=m, father=f,
+                        village=v, hh=hk, child_id=cid, cat="hidden")
         b["flags"].append("hidden-mother-on-forms" if i % 2 == 0 else "hidden-mother-not-on-forms")
         if cid:
             c = w.new_person(name, sex, d, cid, v, hk)
@@ -898,16 +575,8 @@ def plant(w, rng, scenario):
             order = 1
             kind = "false-woman-only-in-wis"
         sex = rng.choice("12")
-        b = w.new_birth(
-            name=(f or m)["name"][0] + given_name(rng, sex),
-            sex=sex,
-            date=d,
-            order=order,
-            mother=m,
-            father=f,
-            village=m["village"],
-            cat="false",
-        )
+        b = w.new_birth(name=(f or m)["name"][0] + given_name(rng, sex), sex=sex, date=d, order=order,
+                        mother=m, father=f, village=m["village"], cat="false")
         b["flags"].append(kind)
     # births in the county's hospital to mothers of other counties
     n_else = max(3, round(n * 0.02))
@@ -918,16 +587,8 @@ def plant(w, rng, scenario):
         f = local_man(w, rng, None, m["birth"], area=area)
         d = rand_date(rng, WSTART, ASOF - dt.timedelta(days=5))
         sex = rng.choice("12")
-        b = w.new_birth(
-            name=f["name"][0] + given_name(rng, sex),
-            sex=sex,
-            date=d,
-            order=1,
-            mother=m,
-            father=f,
-            village=None,
-            cat="elsewhere",
-        )
+        b = w.new_birth(name=f["name"][0] + given_name(rng, sex), sex=sex, date=d, order=1, mother=m, father=f,
+                        village=None, cat="elsewhere")
         b["flags"].append("elsewhere-neighbour" if area in NEIGHBOURS else "elsewhere-far")
         m["home"] = area
 
@@ -980,11 +641,8 @@ def coverage(w, rng, scenario):
     real = [b for b in w.births if b["in_window"] and b["cat"] not in ("false",)]
     for b in real:
         if rng.random() < 0.08:
-            cand = [
-                x
-                for x in b["on"]
-                if x in ("wis", "vaccination", "kindergarten", "school", "police_hukou", "birth_cert")
-            ]
+            cand = [x for x in b["on"] if x in ("wis", "vaccination", "kindergarten", "school", "police_hukou",
+                                                 "birth_cert")]
             if not cand:
                 continue
             sibs = [x["name"] for x in w.births if x["mother"]["key"] == b["mother"]["key"] and x is not b]
@@ -1003,7 +661,6 @@ def coverage(w, rng, scenario):
 
 
 # ---------------------------------------------------------------------------------------------- writers
-
 
 class Sheet:
     def __init__(self, name):
@@ -1069,25 +726,8 @@ def build_lists(w, rng, outdir):
 
     # ---- WIS: P&WIS export by woman, one row per child
     sh = Sheet("育龄妇女信息")
-    sh.add(
-        [
-            "序号",
-            "村(居)委会",
-            "育龄妇女姓名",
-            "身份证号",
-            "婚姻状况",
-            "丈夫姓名",
-            "子女姓名",
-            "子女性别",
-            "子女出生日期",
-            "孩次",
-            "节育措施",
-            "户籍性质",
-            "联系电话",
-        ],
-        None,
-        "header",
-    )
+    sh.add(["序号", "村(居)委会", "育龄妇女姓名", "身份证号", "婚姻状况", "丈夫姓名", "子女姓名", "子女性别",
+            "子女出生日期", "孩次", "节育措施", "户籍性质", "联系电话"], None, "header")
     rows = defaultdict(list)  # woman key -> [(birth, ...)]
     women = {}
     for b in B:
@@ -1099,13 +739,8 @@ def build_lists(w, rng, outdir):
     # mothers whose only births are missing in WIS are still registered there, without the child
     for b in w.births:
         m = b["mother"]
-        if (
-            b["cat"] in ("omission", "hidden")
-            and m["key"] not in women
-            and m.get("local", True)
-            and (b["on_forms"] or b["cat"] == "omission")
-            and rng.random() < 0.7
-        ):
+        if b["cat"] in ("omission", "hidden") and m["key"] not in women and m.get("local", True) \
+                and (b["on_forms"] or b["cat"] == "omission") and rng.random() < 0.7:
             women[m["key"]] = m
     for m in getattr(w, "childless", []):
         women[m["key"]] = m
@@ -1118,32 +753,13 @@ def build_lists(w, rng, outdir):
         hus = husband_of(w, m)
         kids = sorted(rows.get(m["key"], []), key=lambda b: (b.get("wis_date") or b["date"], b["twin_idx"]))
         vn = short_village(w.vname.get(m["village"], "")) if m["village"] else ""
-        common = dict(
-            mar=rng.choice(["初婚"] * 9 + ["再婚"]),
-            jy=rng.choice(["放置宫内节育器", "绝育", "避孕套", "无", "皮埋", ""]),
-            hj=rng.choice(["农业", "农业", "非农业", "居民"]),
-        )
+        common = dict(mar=rng.choice(["初婚"] * 9 + ["再婚"]), jy=rng.choice(["放置宫内节育器", "绝育", "避孕套",
+                                                                           "无", "皮埋", ""]),
+                      hj=rng.choice(["农业", "农业", "非农业", "居民"]))
         if not kids:
             seq += 1
-            sh.add(
-                [
-                    seq,
-                    vn,
-                    m["name"],
-                    m["id"],
-                    common["mar"],
-                    hus["name"] if hus else "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    common["jy"],
-                    common["hj"],
-                    m["phone"],
-                ],
-                None,
-                "childless-woman",
-            )
+            sh.add([seq, vn, m["name"], m["id"], common["mar"], hus["name"] if hus else "", "", "", "", "",
+                    common["jy"], common["hj"], m["phone"]], None, "childless-woman")
             continue
         for b in kids:
             seq += 1
@@ -1153,49 +769,16 @@ def build_lists(w, rng, outdir):
             pl = (["name-variant"] if "wis" in b["names"] else []) + (["twin"] if b["plural"] > 1 else [])
             if b["cat"] == "misreport":
                 pl.append(f"wis-wrong-{b['mis']}" + (f"-{b['date_err']}" if b["mis"] == "birth_date" else ""))
-            sh.add(
-                [
-                    seq,
-                    vn,
-                    m["name"],
-                    m["id"],
-                    common["mar"],
-                    hus["name"] if hus else "",
-                    nm(b, "wis"),
-                    sx(sex),
-                    iso(d),
-                    order,
-                    common["jy"],
-                    common["hj"],
-                    m["phone"],
-                ],
-                b["tid"],
-                "child" if b["cat"] != "outside" else "child-outside-window",
-                pl,
-            )
+            sh.add([seq, vn, m["name"], m["id"], common["mar"], hus["name"] if hus else "", nm(b, "wis"), sx(sex),
+                    iso(d), order, common["jy"], common["hj"], m["phone"]], b["tid"],
+                   "child" if b["cat"] != "outside" else "child-outside-window", pl)
     files.append(("wis", outdir / "新安镇育龄妇女信息_按子女.xls", [sh], "xls"))
 
     # ---- birth certificates: county hospitals, title row, issue date, 合计
     sh = Sheet("Sheet1")
     sh.add(["正定县出生医学证明签发登记表（新安镇）", *[""] * 11], None, "title")
-    sh.add(
-        [
-            "序号",
-            "出生医学证明编号",
-            "新生儿姓名",
-            "性别",
-            "出生日期",
-            "出生地点",
-            "助产机构",
-            "母亲姓名",
-            "母亲身份证件号码",
-            "父亲姓名",
-            "父亲身份证件号码",
-            "签发日期",
-        ],
-        None,
-        "header",
-    )
+    sh.add(["序号", "出生医学证明编号", "新生儿姓名", "性别", "出生日期", "出生地点", "助产机构", "母亲姓名",
+            "母亲身份证件号码", "父亲姓名", "父亲身份证件号码", "签发日期"], None, "header")
     orgs = ["正定县人民医院", "正定县妇幼保健院", "正定县中医院", "新安镇卫生院"]
     bc = sorted([b for b in B if "birth_cert" in b["on"]], key=lambda b: (b["date"], b["tid"]))
     for i, b in enumerate(bc, 1):
@@ -1226,46 +809,17 @@ def build_lists(w, rng, outdir):
         f = b["father"]
         issue = b["date"] + dt.timedelta(days=rng.randrange(1, 40))
         org = rng.choice(orgs)
-        sh.add(
-            [
-                i,
-                b["cert_no"],
-                name,
-                sx(b["sex"]),
-                t,
-                "医院",
-                org,
-                b["mother"]["name"],
-                mid,
-                f["name"] if f else "",
-                f["id"] if f and rng.random() < 0.85 else "",
-                min(issue, ASOF),
-            ],
-            b["tid"],
-            "row",
-            pl,
-        )
+        sh.add([i, b["cert_no"], name, sx(b["sex"]), t, "医院", org, b["mother"]["name"], mid,
+                f["name"] if f else "", f["id"] if f and rng.random() < 0.85 else "",
+                min(issue, ASOF)], b["tid"], "row", pl)
     sh.add([""] * 12, None, "junk-blank")
     sh.add(["合计", f"{len(bc)}条", *[""] * 10], None, "junk-total")
     files.append(("birth_cert", outdir / "出生医学证明签发登记_新安镇.xlsx", [sh], "xlsx"))
 
     # ---- delivery: hospital register, GBK csv, one row per newborn, repeated header mid-file
     sh = Sheet("")
-    hdr = [
-        "住院号",
-        "产妇姓名",
-        "年龄",
-        "产妇身份证号",
-        "家庭住址",
-        "入院日期",
-        "分娩日期",
-        "分娩方式",
-        "孕周",
-        "胎数",
-        "婴儿性别",
-        "出生体重(g)",
-        "分娩机构",
-    ]
+    hdr = ["住院号", "产妇姓名", "年龄", "产妇身份证号", "家庭住址", "入院日期", "分娩日期", "分娩方式", "孕周",
+           "胎数", "婴儿性别", "出生体重(g)", "分娩机构"]
     sh.add(hdr, None, "header")
     dl = sorted([b for b in B if "delivery" in b["on"]], key=lambda b: (b["date"], b["tid"]))
     half = len(dl) // 2
@@ -1280,11 +834,8 @@ def build_lists(w, rng, outdir):
         elif b["cat"] == "elsewhere":
             addr = f"河北省正定县新安镇{short_village(w.vname[rng.choice(w.villages)[0]])}（租住）"
         else:
-            addr = (
-                w.households[b["hh"]]["address"]
-                if b.get("hh") in w.households
-                else f"河北省正定县新安镇{short_village(w.vname.get(b['village'], ''))}"
-            )
+            addr = w.households[b["hh"]]["address"] if b.get("hh") in w.households else \
+                f"河北省正定县新安镇{short_village(w.vname.get(b['village'], ''))}"
         age = (b["date"] - m["birth"]).days // 365
         pl = ["twin"] if b["plural"] > 1 else []
         mid = m["id"]
@@ -1293,26 +844,10 @@ def build_lists(w, rng, outdir):
             pl.append("mother-id-typo")
             b["flags"].append("mother-id-typo")
         adm = b["date"] - dt.timedelta(days=rng.choice([0, 1, 1, 2, 3]))
-        sh.add(
-            [
-                f"{b['date']:%y}{rng.randrange(100000, 999999)}",
-                m["name"],
-                age,
-                mid,
-                addr,
-                f"{adm.year}/{adm.month}/{adm.day}",
-                f"{b['date'].year}/{b['date'].month}/{b['date'].day}",
-                rng.choice(["顺产", "顺产", "剖宫产"]),
-                f"{rng.randrange(37, 42)}+{rng.randrange(7)}",
-                b["plural"],
-                sx(b["sex"]),
-                rng.randrange(2400, 4300),
-                rng.choice(orgs),
-            ],
-            b["tid"],
-            "row",
-            pl,
-        )
+        sh.add([f"{b['date']:%y}{rng.randrange(100000, 999999)}", m["name"], age, mid, addr,
+                f"{adm.year}/{adm.month}/{adm.day}", f"{b['date'].year}/{b['date'].month}/{b['date'].day}",
+                rng.choice(["顺产", "顺产", "剖宫产"]), f"{rng.randrange(37, 42)}+{rng.randrange(7)}",
+                b["plural"], sx(b["sex"]), rng.randrange(2400, 4300), rng.choice(orgs)], b["tid"], "row", pl)
     sh.add([f"{rng.randrange(10**7, 10**8)}", *[""] * 12], None, "junk-only-number")
     files.append(("delivery", outdir / "住院分娩登记.csv", [sh], "csv"))
 
@@ -1336,20 +871,8 @@ def build_lists(w, rng, outdir):
             b["flags"].append("vacc-unnamed")
             pl.append("vacc-unnamed")
         vn = short_village(w.vname.get(b["village"], ""))
-        sh.add(
-            [
-                name,
-                sx(b["sex"]),
-                iso(d),
-                b["mother"]["name"],
-                b["mother"]["phone"],
-                f"新安镇{vn}{rng.randrange(1, 9)}组",
-                "新安镇卫生院预防接种门诊",
-            ],
-            b["tid"],
-            "row",
-            pl,
-        )
+        sh.add([name, sx(b["sex"]), iso(d), b["mother"]["name"], b["mother"]["phone"],
+                f"新安镇{vn}{rng.randrange(1, 9)}组", "新安镇卫生院预防接种门诊"], b["tid"], "row", pl)
     sh.add(["制表人：赵医生", "", "制表日期：2026-07-02", "", "", "", ""], None, "junk-footer")
     files.append(("vaccination", outdir / "预防接种儿童名单.xls", [sh], "xls"))
 
@@ -1363,9 +886,7 @@ def build_lists(w, rng, outdir):
     kl = sorted([b for b in B if "kindergarten" in b["on"]], key=lambda b: (b["date"], b["tid"]))
     s1, s2 = Sheet("新安镇中心幼儿园"), Sheet("李家庄幼儿园")
     s1.add(["序号", "学生姓名", "性别", "出生年月", "家长姓名", "联系电话", "班级", "学籍号"], None, "header")
-    s2.add(
-        ["序号", "学生姓名", "性别", "出生年月", "身份证号", "家长姓名", "联系电话", "班级", "学籍号"], None, "header"
-    )
+    s2.add(["序号", "学生姓名", "性别", "出生年月", "身份证号", "家长姓名", "联系电话", "班级", "学籍号"], None, "header")
     for b in kl:
         cls = {2020: "大班", 2021: "中班", 2022: "中班", 2023: "小班"}.get(b["date"].year, "大班")
         pn, pk = parent(b)
@@ -1377,39 +898,15 @@ def build_lists(w, rng, outdir):
             pl.append("roll-parent-is-father")
         b["flags"].append("month-precision")
         if rng.random() < 0.6:
-            s1.add(
-                [
-                    len(s1.rows),
-                    nm(b, "kindergarten"),
-                    sx(b["sex"]),
-                    f"{b['date']:%Y%m}",
-                    pn,
-                    b["mother"]["phone"],
-                    cls + rng.choice("一二"),
-                    f"YE{b['date']:%Y}{rng.randrange(10**5, 10**6)}",
-                ],
-                b["tid"],
-                "row",
-                pl + ["month-text-YYYYMM", "no-child-id"],
-            )
+            s1.add([len(s1.rows), nm(b, "kindergarten"), sx(b["sex"]), f"{b['date']:%Y%m}", pn, b["mother"]["phone"],
+                    cls + rng.choice("一二"), f"YE{b['date']:%Y}{rng.randrange(10**5, 10**6)}"], b["tid"], "row",
+                   pl + ["month-text-YYYYMM", "no-child-id"])
         else:
             cid = b["child_id"] if rng.random() < 0.7 else ""
-            s2.add(
-                [
-                    len(s2.rows),
-                    nm(b, "kindergarten"),
-                    sx(b["sex"]),
-                    f"{b['date']:%Y.%m}",
-                    cid,
-                    pn,
-                    b["mother"]["phone"],
-                    cls,
-                    f"YE{b['date']:%Y}{rng.randrange(10**5, 10**6)}",
-                ],
-                b["tid"],
-                "row",
-                pl + ["month-text-YYYY.MM"] + ([] if cid else ["no-child-id"]),
-            )
+            s2.add([len(s2.rows), nm(b, "kindergarten"), sx(b["sex"]), f"{b['date']:%Y.%m}",
+                    cid, pn, b["mother"]["phone"], cls,
+                    f"YE{b['date']:%Y}{rng.randrange(10**5, 10**6)}"], b["tid"], "row",
+                   pl + ["month-text-YYYY.MM"] + ([] if cid else ["no-child-id"]))
     files.append(("kindergarten", outdir / "幼儿园花名册.xlsx", [s1, s2], "xlsx"))
 
     # ---- school: two schools, 出生年月 typed as a number (2018.09 -> 2018.1 for October), 学籍号 = G + ID
@@ -1432,17 +929,11 @@ def build_lists(w, rng, outdir):
             if which[b["tid"]] != no:
                 continue
             g = grade(b["date"])
-            cls = (
-                f"{'一二三四五六'[g - 1]}年级{1 + (int(b['tid'][1:]) % 2)}班"
-                if no == 1
-                else f"{'一二三四五六'[g - 1]}年级"
-            )
+            cls = f"{'一二三四五六'[g - 1]}年级{1 + (int(b['tid'][1:]) % 2)}班" if no == 1 else \
+                f"{'一二三四五六'[g - 1]}年级"
             if last is not None and g != last:
-                sheet.add(
-                    [f"{'一二三四五六'[last - 1]}年级 共{cnt}人", *[""] * (6 if no == 1 else 5)],
-                    None,
-                    "junk-class-total",
-                )
+                sheet.add([f"{'一二三四五六'[last - 1]}年级 共{cnt}人", *[""] * (6 if no == 1 else 5)], None,
+                          "junk-class-total")
                 sheet.add([""] * (7 if no == 1 else 6), None, "junk-blank")
                 cnt = 0
             last = g
@@ -1469,19 +960,11 @@ def build_lists(w, rng, outdir):
                     pl.append("id-as-number")
                 if not idc:
                     pl.append("no-child-id")
-                sheet.add(
-                    [xj, nm(b, "school"), sx(b["sex"]), ym, idc, pn, cls],
-                    b["tid"],
-                    "row" if b["in_window"] else "row-outside-window",
-                    pl,
-                )
+                sheet.add([xj, nm(b, "school"), sx(b["sex"]), ym, idc, pn, cls], b["tid"],
+                          "row" if b["in_window"] else "row-outside-window", pl)
             else:
-                sheet.add(
-                    [xj, nm(b, "school"), sx(b["sex"]), int(f"{b['date']:%Y%m}"), pn, cls],
-                    b["tid"],
-                    "row" if b["in_window"] else "row-outside-window",
-                    pl + ["month-int-YYYYMM", "no-child-id"],
-                )
+                sheet.add([xj, nm(b, "school"), sx(b["sex"]), int(f"{b['date']:%Y%m}"), pn, cls], b["tid"],
+                          "row" if b["in_window"] else "row-outside-window", pl + ["month-int-YYYYMM", "no-child-id"])
     files.append(("school", outdir / "小学学籍花名册.xls", [s1, s2], "xls"))
 
     # ---- police hukou register: whole households, some IDs stored as numbers
@@ -1506,9 +989,8 @@ def build_lists(w, rng, outdir):
             if p["birth"] >= dt.date(2007, 1, 1) and b is None:
                 continue  # a child the police list does not hold (not registered yet, or not on it)
             name = nm(b, "police_hukou") if b else p["name"]
-            pl = (["name-variant"] if b and "police_hukou" in b["names"] else []) + (
-                ["twin"] if b and b["plural"] > 1 else []
-            )
+            pl = (["name-variant"] if b and "police_hukou" in b["names"] else []) + \
+                (["twin"] if b and b["plural"] > 1 else [])
             idv = p["id"]
             if idv[-1] != "X" and rng.random() < 0.04:
                 idv = Num(float(idv))
@@ -1516,21 +998,8 @@ def build_lists(w, rng, outdir):
                 if b:
                     b["flags"].append("id-as-number")
             tag = "adult" if not b else ("child" if b["in_window"] else "child-outside-window")
-            sh.add(
-                [
-                    h["police_no"],
-                    name,
-                    rel,
-                    sx(p["sex"]),
-                    "汉族" if rng.random() < 0.97 else "回族",
-                    d8(p["birth"]),
-                    idv,
-                    h["address"],
-                ],
-                b["tid"] if b else None,
-                tag,
-                pl,
-            )
+            sh.add([h["police_no"], name, rel, sx(p["sex"]), "汉族" if rng.random() < 0.97 else "回族",
+                    d8(p["birth"]), idv, h["address"]], b["tid"] if b else None, tag, pl)
     sh.add(["以下空白", *[""] * 7], None, "junk-footer")
     files.append(("police_hukou", outdir / "户籍人口登记_新安镇.xlsx", [sh], "xlsx"))
 
@@ -1546,14 +1015,8 @@ def build_lists(w, rng, outdir):
 
 # ---------------------------------------------------------------------------------------------- score
 
-EXPECT = {
-    "consistent": "consistent",
-    "omission": "omission",
-    "hidden": "omission",
-    "misreport": "misreport",
-    "false": "false",
-    "elsewhere": "elsewhere",
-}
+EXPECT = {"consistent": "consistent", "omission": "omission", "hidden": "omission", "misreport": "misreport",
+          "false": "false", "elsewhere": "elsewhere"}
 KINDS = ["omission", "false", "misreport", "consistent", "elsewhere"]
 GOALS = {"omission": "P>=0.95 R>=0.98", "false": "P>=0.90", "misreport": "F1>=0.95"}
 
@@ -1577,10 +1040,8 @@ def score(w, files, db, imports, out, dump=None, scenario="forms"):
             key = (fn, sheet_names[fn], row_no)
         return key
 
-    for r in con.execute(
-        "select r.id, r.sheet, r.row_no, r.name, r.source, b.file_name from ref_record r "
-        "join import_batch b on b.id=r.batch_id where b.status='active'"
-    ):
+    for r in con.execute("select r.id, r.sheet, r.row_no, r.name, r.source, b.file_name from ref_record r "
+                         "join import_batch b on b.id=r.batch_id where b.status='active'"):
         key = regkey(Path(r["file_name"]).name, r["sheet"], r["row_no"])
         if key in reg:
             refmap[r["id"]] = reg[key][0]
@@ -1591,10 +1052,8 @@ def score(w, files, db, imports, out, dump=None, scenario="forms"):
             ref_tags[(r["source"], "UNMAPPED")] += 1
     loaded_keys = {v[1] for v in refinfo.values()}
     errors = []
-    for r in con.execute(
-        'select e.sheet, e.row_no, e."column", e.message, b.file_name, b.source from row_error e '
-        "join import_batch b on b.id=e.batch_id where b.status='active'"
-    ):
+    for r in con.execute("select e.sheet, e.row_no, e.\"column\", e.message, b.file_name, b.source from row_error e "
+                         "join import_batch b on b.id=e.batch_id where b.status='active'"):
         key = regkey(Path(r["file_name"]).name, r["sheet"], r["row_no"])
         errors.append((r["source"], key, reg.get(key), r["message"], key in loaded_keys))
     uid2tid = {b["uid"]: b["tid"] for b in w.births if b["uid"]}
@@ -1617,19 +1076,9 @@ def score(w, files, db, imports, out, dump=None, scenario="forms"):
         tid = real_votes.most_common(1)[0][0] if real_votes else None
         fields = [d[0] for d in diffs if d]
         refs = [int(e["key"][4:]) for e in ev if isinstance(e, dict) and str(e.get("key", "")).startswith("ref:")]
-        findings.append(
-            dict(
-                kind=f["kind"],
-                tid=tid,
-                fields=fields,
-                n_ev=len(ev),
-                refs=refs,
-                mixed=len(real_votes) > 1,
-                key=f["key"],
-                diffs=diffs,
-                votes=sum(v for k, v in real_votes.items() if k == tid),
-            )
-        )
+        findings.append(dict(kind=f["kind"], tid=tid, fields=fields, n_ev=len(ev), refs=refs,
+                             mixed=len(real_votes) > 1, key=f["key"], diffs=diffs,
+                             votes=sum(v for k, v in real_votes.items() if k == tid)))
     by_tid = defaultdict(list)
     for f in findings:
         by_tid[f["tid"]].append(f)
@@ -1645,10 +1094,8 @@ def score(w, files, db, imports, out, dump=None, scenario="forms"):
     truth_in = [b for b in w.births if b["cat"] in EXPECT]
     P = print if out is None else out
     P("")
-    P(
-        f"births in truth: {len(truth_in)} (window births on lists/forms/WIS); findings: {len(findings)}; "
-        f"list records mapped {len(refmap)}, unmapped {unmapped}"
-    )
+    P(f"births in truth: {len(truth_in)} (window births on lists/forms/WIS); findings: {len(findings)}; "
+      f"list records mapped {len(refmap)}, unmapped {unmapped}")
     P("")
     P(f"{'kind':<11}{'findings':>9}{'true':>7}{'truth':>7}{'prec':>8}{'recall':>8}{'F1':>8}   goal")
 
@@ -1664,49 +1111,27 @@ def score(w, files, db, imports, out, dump=None, scenario="forms"):
         f1 = 2 * p * r / (p + r) if fk and truth_k and (p + r) else float("nan")
         goal = GOALS.get(k, "")
         met = {"omission": p >= 0.95 and r >= 0.98, "false": p >= 0.90, "misreport": f1 >= 0.95}.get(k)
-        P(
-            f"{label:<11}{len(fk):>9}{tp:>7}{len(truth_k):>7}{p:>8.3f}{r:>8.3f}{f1:>8.3f}   {goal}"
-            + ("" if met is None else ("  met" if met else "  NOT MET"))
-        )
+        P(f"{label:<11}{len(fk):>9}{tp:>7}{len(truth_k):>7}{p:>8.3f}{r:>8.3f}{f1:>8.3f}   {goal}"
+          + ("" if met is None else ("  met" if met else "  NOT MET")))
 
     for k in KINDS:
         line(k, k, [f for f in findings if f["kind"] == k], [b for b in truth_in if EXPECT[b["cat"]] == k])
     if scenario == "noforms":
         bo = {b["tid"] for b in truth_in if b["cat"] == "misreport" and b["mis"] == "birth_order"}
-        P(
-            "  (noforms: no list besides WIS carries 孩次, so a wrong birth order in WIS cannot be seen; without "
-            f"those {len(bo)} plants:)"
-        )
-        line(
-            "misreport*",
-            "misreport",
-            [f for f in findings if f["kind"] == "misreport" and f["tid"] not in bo],
-            [b for b in truth_in if b["cat"] == "misreport" and b["tid"] not in bo],
-        )
+        P("  (noforms: no list besides WIS carries 孩次, so a wrong birth order in WIS cannot be seen; without "
+          f"those {len(bo)} plants:)")
+        line("misreport*", "misreport", [f for f in findings if f["kind"] == "misreport" and f["tid"] not in bo],
+             [b for b in truth_in if b["cat"] == "misreport" and b["tid"] not in bo])
     # confusion
     P("")
     P("truth category x finding kind (a birth with several findings counts in each; '-' = no finding)")
-    cats = [
-        "consistent",
-        "omission",
-        "hidden",
-        "misreport:birth_date",
-        "misreport:sex",
-        "misreport:birth_order",
-        "misreport:mother",
-        "false",
-        "elsewhere",
-        "outside-window",
-    ]
+    cats = ["consistent", "omission", "hidden", "misreport:birth_date", "misreport:sex", "misreport:birth_order",
+            "misreport:mother", "false", "elsewhere", "outside-window"]
     cols = KINDS + ["-"]
     P(f"{'':<23}" + "".join(f"{c:>11}" for c in cols))
     for c in cats:
-        bs = [
-            b
-            for b in w.births
-            if (b["cat"] if b["cat"] != "misreport" else f"misreport:{b['mis']}")
-            == c.replace("outside-window", "outside")
-        ]
+        bs = [b for b in w.births if (b["cat"] if b["cat"] != "misreport" else f"misreport:{b['mis']}") ==
+              c.replace("outside-window", "outside")]
         if c == "outside-window":
             bs = [b for b in w.births if b["cat"] == "outside"]
         cnt = Counter()
@@ -1733,15 +1158,11 @@ def score(w, files, db, imports, out, dump=None, scenario="forms"):
                 if f["kind"] == "misreport":
                     fp_mis[",".join(f["fields"])] += 1
     if wrongfield:
-        P(
-            "misreports found with another field than planted: "
-            + "; ".join(f"{a}->{b or '(none)'}: {n}" for (a, b), n in wrongfield.most_common())
-        )
+        P("misreports found with another field than planted: " +
+          "; ".join(f"{a}->{b or '(none)'}: {n}" for (a, b), n in wrongfield.most_common()))
     if fp_mis:
-        P(
-            "misreport findings on births without a planted misreport, by reported field: "
-            + "; ".join(f"{a or '(none)'}: {n}" for a, n in fp_mis.most_common())
-        )
+        P("misreport findings on births without a planted misreport, by reported field: " +
+          "; ".join(f"{a or '(none)'}: {n}" for a, n in fp_mis.most_common()))
 
     # recall per planted kind
     P("")
@@ -1771,17 +1192,9 @@ def score(w, files, db, imports, out, dump=None, scenario="forms"):
         if b["cat"] in ("omission", "hidden") and not b["on_forms"]:
             groups["omission not on forms (lists only)"].append(b)
     order = sorted(groups, key=lambda k: (k.lstrip().split(" ")[0], k))
-    for k in [
-        "misreport field birth_date",
-        "  date error year",
-        "  date error month",
-        "  date error swap",
-        "  date error lunar",
-        "  date error days",
-        "misreport field sex",
-        "misreport field birth_order",
-        "misreport field mother",
-    ] + [k for k in order if not k.startswith(("misreport field", "  date error"))]:
+    for k in ["misreport field birth_date", "  date error year", "  date error month", "  date error swap",
+              "  date error lunar", "  date error days", "misreport field sex", "misreport field birth_order",
+              "misreport field mother"] + [k for k in order if not k.startswith(("misreport field", "  date error"))]:
         bs = groups.get(k)
         if not bs:
             continue
@@ -1792,32 +1205,19 @@ def score(w, files, db, imports, out, dump=None, scenario="forms"):
         with open(dump, "w", encoding="utf-8") as fh:
             for f in findings:
                 b = T.get(f["tid"])
-                fh.write(
-                    json.dumps(
-                        dict(
-                            f,
-                            truth=b["cat"] if b else None,
-                            mis=b.get("mis") if b else None,
-                            right=bool(b and b["cat"] in EXPECT and correct(b, f)),
-                        ),
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
+                fh.write(json.dumps(dict(f, truth=b["cat"] if b else None, mis=b.get("mis") if b else None,
+                                         right=bool(b and b["cat"] in EXPECT and correct(b, f))),
+                                    ensure_ascii=False) + "\n")
             for b in truth_in:
                 if not by_tid.get(b["tid"]):
                     fh.write(json.dumps(dict(kind=None, tid=b["tid"], truth=b["cat"]), ensure_ascii=False) + "\n")
     multi = [t for t, fs in by_tid.items() if t and len(fs) > 1]
     P("")
-    P(
-        f"births with more than one finding: {len(multi)}"
-        + (f" (by truth category: {dict(Counter(T[t]['cat'] for t in multi))})" if multi else "")
-    )
+    P(f"births with more than one finding: {len(multi)}"
+      + (f" (by truth category: {dict(Counter(T[t]['cat'] for t in multi))})" if multi else ""))
     mixed = [f for f in findings if f["mixed"]]
-    P(
-        f"findings mixing records of several truth births: {len(mixed)}"
-        + (f" (of which on twins: {sum(1 for f in mixed if T[f['tid']]['plural'] > 1)})" if mixed else "")
-    )
+    P(f"findings mixing records of several truth births: {len(mixed)}"
+      + (f" (of which on twins: {sum(1 for f in mixed if T[f['tid']]['plural'] > 1)})" if mixed else ""))
     # row level: is each planted row in its own birth's main finding?
     main = {}
     for t, fs in by_tid.items():
@@ -1860,13 +1260,8 @@ def score(w, files, db, imports, out, dump=None, scenario="forms"):
     for src, key, ent, msg, loaded in errors:
         what = ent[1] if ent else "UNMAPPED"
         if ent and ent[3]:
-            what += (
-                "["
-                + ",".join(
-                    x for x in ent[3] if x in ("id-as-number", "mother-id-typo", "vacc-unnamed", "cert-unnamed-empty")
-                )
-                + "]"
-            )
+            what += "[" + ",".join(x for x in ent[3] if x in ("id-as-number", "mother-id-typo", "vacc-unnamed",
+                                                               "cert-unnamed-empty")) + "]"
         short = re.sub(r"[0-9X]{15,18}|「[^」]*」", "…", msg)[:46]
         ec[(src, what, "loaded" if loaded else "REFUSED", short)] += 1
     for (src, what, st, short), n in sorted(ec.items()):
@@ -1881,7 +1276,6 @@ def score(w, files, db, imports, out, dump=None, scenario="forms"):
 
 # ---------------------------------------------------------------------------------------------- main
 
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scenario", choices=["forms", "noforms"], default="forms")
@@ -1890,7 +1284,6 @@ def main():
     ap.add_argument("--keep", type=Path, help="keep database, lists and truth in this folder")
     a = ap.parse_args()
     import random
-
     rng = random.Random(a.seed * 1000003 + (1 if a.scenario == "forms" else 2))
     USED_IDS.clear()
     if a.keep:
@@ -1919,15 +1312,9 @@ def main():
         build_forms(w, rng, a.births, a.seed, db, env)
         # women on the forms without children: registered in WIS too
         have = {b["mother"]["key"] for b in w.births}
-        w.forms_childless = [
-            p
-            for p in w.persons.values()
-            if p["sex"] == "2"
-            and p.get("res") != "3"
-            and dt.date(1980, 1, 1) <= p["birth"] <= dt.date(2003, 12, 31)
-            and p.get("married") in ("20", "21", "22", "23")
-            and p["key"] not in have
-        ]
+        w.forms_childless = [p for p in w.persons.values() if p["sex"] == "2" and p.get("res") != "3"
+                             and dt.date(1980, 1, 1) <= p["birth"] <= dt.date(2003, 12, 31)
+                             and p.get("married") in ("20", "21", "22", "23") and p["key"] not in have]
     else:
         run(["init", "--office", OFFICE, "--db", str(db)], env, check=True)
         build_noforms(w, rng, a.births)
@@ -1950,49 +1337,23 @@ def main():
         for kind, path, sheets, fmt in files:
             for sh in sheets:
                 for i, (cells, tid, tag, plants) in enumerate(sh.rows, 1):
-                    f.write(
-                        json.dumps(
-                            dict(
-                                file=path.name,
-                                sheet=sh.name,
-                                row=i,
-                                tid=tid,
-                                tag=tag,
-                                plants=plants,
-                                cells=[str(c) for c in cells],
-                            ),
-                            ensure_ascii=False,
-                        )
-                        + "\n"
-                    )
+                    f.write(json.dumps(dict(file=path.name, sheet=sh.name, row=i, tid=tid, tag=tag, plants=plants,
+                                            cells=[str(c) for c in cells]), ensure_ascii=False) + "\n")
 
     imports = []
     t1 = time.time()
     for kind, path, sheets, fmt in files:
         p, secs = run(["import-list", "--source", kind, str(path), "--db", str(db)], env)
-        imports.append(
-            dict(
-                kind=kind,
-                file=path.name,
-                rc=p.returncode,
-                out=p.stdout.strip(),
-                err=p.stderr.strip(),
-                rows=sum(len(s.rows) for s in sheets),
-                secs=secs,
-            )
-        )
+        imports.append(dict(kind=kind, file=path.name, rc=p.returncode, out=p.stdout.strip(), err=p.stderr.strip(),
+                            rows=sum(len(s.rows) for s in sheets), secs=secs))
     imp_s = time.time() - t1
     p, rec_s = run(["reconcile", "--as-of", d8(ASOF), "--db", str(db), "--limit", "5"], env)
     lists_out, _ = run(["lists", "--db", str(db)], env)
 
-    print(
-        f"== hecha independent reconciliation test: scenario {a.scenario}, seed {a.seed}, "
-        f"{nwin} real births in the window (+{sum(1 for b in w.births if b['cat'] == 'false')} false WIS records)"
-    )
-    print(
-        f"   generate {gen_s:.0f} s, imports {imp_s:.0f} s, reconcile {rec_s:.1f} s (exit {p.returncode}); "
-        f"work folder {work}"
-    )
+    print(f"== hecha independent reconciliation test: scenario {a.scenario}, seed {a.seed}, "
+          f"{nwin} real births in the window (+{sum(1 for b in w.births if b['cat'] == 'false')} false WIS records)")
+    print(f"   generate {gen_s:.0f} s, imports {imp_s:.0f} s, reconcile {rec_s:.1f} s (exit {p.returncode}); "
+          f"work folder {work}")
     print("")
     print("imports (hecha import-list --source KIND FILE, no --map):")
     for im in imports:

@@ -5,7 +5,6 @@
 
 DIR is the folder given to run.py --keep (it holds truth.json and findings_scored.json).
 """
-
 import argparse
 import json
 from collections import defaultdict
@@ -46,14 +45,11 @@ def main():
         print(f"  records -> truth births: {f['mapped']}")
         for tid in sorted({x for x in f["mapped"] if isinstance(x, int)}):
             t = T[tid]
-            print(
-                f"  truth {tid}: {t['name']} {t['sex']} {t['date']} 孩次{t['order']} mother {t['mother']} "
-                f"{t['mother_id']} [{t['period']} {exp(t)} {t['sub']}] {t['features']}"
-                + (f" alias {t['alias']}" if t["alias"] else "")
-                + (f" old {t['old_name']}" if t["old_name"] else "")
-            )
+            print(f"  truth {tid}: {t['name']} {t['sex']} {t['date']} 孩次{t['order']} mother {t['mother']} "
+                  f"{t['mother_id']} [{t['period']} {exp(t)} {t['sub']}] {t['features']}"
+                  + (f" alias {t['alias']}" if t['alias'] else "") + (f" old {t['old_name']}" if t['old_name'] else ""))
             print(f"    wis: {t['wis']}")
-            print("    lists: " + "; ".join(f"{k} {v['name']} {v['date']} {v['sex']}" for k, v in t["lists"].items()))
+            print(f"    lists: " + "; ".join(f"{k} {v['name']} {v['date']} {v['sex']}" for k, v in t["lists"].items()))
             others = [g for g in per.get(tid, []) if g is not f]
             for g in others:
                 print(f"    also finding {g['code']} {g['kind']} {g['diffs']}")

@@ -5,69 +5,30 @@ SQLite file (scenario forms), or make a township from nothing (scenario noforms)
 same planting: omissions, hidden births, false WIS records, WIS misreports, births of mothers
 from other counties, and the mess of real lists.
 """
-
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from dataclasses import dataclass
-from dataclasses import field as dfield
+from dataclasses import dataclass, field as dfield
 
 import lunardate
-from common import (
-    COUNTY,
-    SURNAMES,
-    add_months,
-    age_on,
-    areas,
-    full_name,
-    given_name,
-    make_id,
-    name_variant,
-    safe_date,
-    short_village,
-    streets_of,
-    villages_of,
-)
+
+from common import (COUNTY, TOWNSHIP, add_months, age_on, full_name, given_name, make_id,
+                    name_variant, safe_date, short_village, villages_of, SURNAMES, areas,
+                    streets_of)
 
 AS_OF = dt.date(2026, 6, 30)
 WIN_START = dt.date(2016, 7, 1)
-EXPORT = dt.date(2026, 10, 15)  # the lists were exported in October 2026
-ROLL = dt.date(2025, 9, 1)  # the rolls of the school year 2025/26
+EXPORT = dt.date(2026, 10, 15)      # the lists were exported in October 2026
+ROLL = dt.date(2025, 9, 1)          # the rolls of the school year 2025/26
 LISTS = ["wis", "birth_cert", "delivery", "vaccination", "kindergarten", "school", "police_hukou"]
 NONWIS = LISTS[1:]
 
 # counties a mother giving birth in 正定县's hospitals may come from (not 正定县 itself)
-NEAR_COUNTIES = [
-    "130125",
-    "130126",
-    "130130",
-    "130184",
-    "130110",
-    "130109",
-    "130111",
-    "130121",
-    "130131",
-    "130132",
-    "130183",
-    "130105",
-    "130108",
-    "130128",
-]
-FAR_AREAS = [
-    "410102",
-    "410303",
-    "371102",
-    "140105",
-    "130434",
-    "130529",
-    "130633",
-    "510104",
-    "340104",
-    "130925",
-    "131102",
-    "150102",
-]
+NEAR_COUNTIES = ["130125", "130126", "130130", "130184", "130110", "130109", "130111",
+                 "130121", "130131", "130132", "130183", "130105", "130108", "130128"]
+FAR_AREAS = ["410102", "410303", "371102", "140105", "130434", "130529", "130633", "510104",
+             "340104", "130925", "131102", "150102"]
 
 
 @dataclass
@@ -76,15 +37,15 @@ class Woman:
     name: str
     idno: str
     bdate: dt.date
-    vcode: str  # village code (12) where she lives here, '' for elsewhere
+    vcode: str                 # village code (12) where she lives here, '' for elsewhere
     vname: str
     group: int
-    hh: str  # household code (18) or ''
+    hh: str                    # household code (18) or ''
     addr: str
     hus: str
     hus_id: str
-    res: str = "local"  # local | inflow | outflow | elsewhere
-    kind: str = "pop"  # pop | hidden | wisonly | elsewhere
+    res: str = "local"         # local | inflow | outflow | elsewhere
+    kind: str = "pop"          # pop | hidden | wisonly | elsewhere
     grand: tuple | None = None  # (name, id) of the husband's father heading the police household
     hukou_no: str = ""
     phone: str = ""
@@ -102,22 +63,22 @@ class Birth:
     plural: int = 1
     tidx: int = 1
     cert: str = ""
-    cid: str = ""  # the child's ID number ('' = no hukou)
+    cid: str = ""               # the child's ID number ('' = no hukou)
     alive: bool = True
     death: dt.date | None = None
-    period: str = "win"  # pre | win | post
+    period: str = "win"         # pre | win | post
     form_uid: str = ""
     real: bool = True
-    hosp: bool = False  # born in a hospital of this county (on its certificate/delivery lists)
+    hosp: bool = False          # born in a hospital of this county (on its certificate/delivery lists)
     expected: str = "consistent"
-    sub: str = ""  # the planted error, e.g. misreport:birth_date:lunar
-    field: str = ""  # misreport: the field planted
+    sub: str = ""               # the planted error, e.g. misreport:birth_date:lunar
+    field: str = ""             # misreport: the field planted
     features: set = dfield(default_factory=set)
     alias: str = ""
     alias_lists: set = dfield(default_factory=set)
     old_name: str = ""
     wis: dict | None = None
-    rec: dict = dfield(default_factory=dict)  # list kind -> what that list says
+    rec: dict = dfield(default_factory=dict)   # list kind -> what that list says
 
     @property
     def in_window(self):
@@ -130,7 +91,7 @@ class Pop:
         self.births: list[Birth] = []
         self.used_ids: set[str] = set()
         self.used_certs: set[str] = set()
-        self.childless: list[int] = []  # women in WIS without a child (rows without children)
+        self.childless: list[int] = []      # women in WIS without a child (rows without children)
         self.villages = villages_of()
         self.vname = {c: short_village(n) for c, n in self.villages}
 
@@ -176,75 +137,32 @@ def from_forms(db: str, rng) -> Pop:
            left join person c on c.id = b.child_id join household h on h.id = b.household_id
            where b.deleted = 0 and h.deleted = 0 order by b.id"""
     by_pid = {}
-    for (
-        uid,
-        cname,
-        csex,
-        bdate,
-        order,
-        cert,
-        plural,
-        pidx,
-        mpid,
-        mname,
-        mid,
-        mbd,
-        mres,
-        fname,
-        fid,
-        cid,
-        hh,
-        vcode,
-        addr,
-        hid,
-    ) in con.execute(q):
+    for (uid, cname, csex, bdate, order, cert, plural, pidx, mpid, mname, mid, mbd, mres, fname,
+         fid, cid, hh, vcode, addr, hid) in con.execute(q):
         w = by_pid.get(mpid)
         if w is None:
             for x in (mid, fid, cid):
                 pop.used_ids.add(x)
-            w = pop.new_woman(
-                rng,
-                name=mname,
-                idno=mid,
-                bdate=dt.date.fromisoformat(mbd),
-                vcode=vcode,
-                vname=pop.vname.get(vcode, ""),
-                group=int(hh[12:14]),
-                hh=hh,
-                addr=f"正定县新安镇{pop.vname.get(vcode, '')}{addr}",
-                hus=fname,
-                hus_id=fid,
-                res="inflow" if mres == "3" else "local",
-                on_forms=True,
-            )
+            w = pop.new_woman(rng, name=mname, idno=mid, bdate=dt.date.fromisoformat(mbd),
+                              vcode=vcode, vname=pop.vname.get(vcode, ""), group=int(hh[12:14]),
+                              hh=hh, addr=f"正定县新安镇{pop.vname.get(vcode, '')}{addr}", hus=fname,
+                              hus_id=fid, res="inflow" if mres == "3" else "local", on_forms=True)
             w._hid = hid
             by_pid[mpid] = w
         pop.used_ids.add(cid)
         if cert:
             pop.used_certs.add(cert)
-        pop.new_birth(
-            wid=w.wid,
-            name=cname,
-            sex=csex,
-            date=dt.date.fromisoformat(bdate),
-            order=order or 1,
-            plural=plural,
-            tidx=pidx,
-            cert=cert,
-            cid=cid,
-            form_uid=uid,
-        )
+        pop.new_birth(wid=w.wid, name=cname, sex=csex, date=dt.date.fromisoformat(bdate),
+                      order=order or 1, plural=plural, tidx=pidx, cert=cert, cid=cid, form_uid=uid)
     # older children of these mothers, born before the window: persons of the household
     hid_w = {}
     for w in pop.women.values():
         hid_w.setdefault(w._hid, []).append(w)
     child_pids = {r[0] for r in con.execute("select child_id from birth where child_id is not null")}
     for pid, hid, name, idno, sex, bd, rel in con.execute(
-        "select id, household_id, name, id_number, sex, birth_date, relation_to_head from person "
-        "where deleted = 0 and birth_date >= '2008-01-01' and birth_date < ? "
-        "and substr(relation_to_head,1,1) in ('2','3')",
-        (WIN_START.isoformat(),),
-    ):
+            "select id, household_id, name, id_number, sex, birth_date, relation_to_head from person "
+            "where deleted = 0 and birth_date >= '2008-01-01' and birth_date < ? "
+            "and substr(relation_to_head,1,1) in ('2','3')", (WIN_START.isoformat(),)):
         ws = hid_w.get(hid)
         if not ws or len(ws) != 1 or pid in child_pids:
             continue
@@ -256,28 +174,17 @@ def from_forms(db: str, rng) -> Pop:
         pop.new_birth(wid=w.wid, name=name, sex=sex, date=d, order=0, cid=idno, period="pre")
     # women without a birth (wives of childbearing age): rows of a WIS export by woman with no child
     for pid, name, idno, bd, hh, vcode, addr, hid in con.execute(
-        "select p.id, p.name, p.id_number, p.birth_date, h.household_code, h.village_code, "
-        "h.address_detail, h.id from person p join household h on h.id = p.household_id "
-        "where p.deleted = 0 and p.sex = '2' and p.relation_to_head = '12' "
-        "and p.birth_date between '1980-01-01' and '2004-12-31' and p.id_number != '' "
-        "and p.id not in (select mother_id from birth)"
-    ):
+            "select p.id, p.name, p.id_number, p.birth_date, h.household_code, h.village_code, "
+            "h.address_detail, h.id from person p join household h on h.id = p.household_id "
+            "where p.deleted = 0 and p.sex = '2' and p.relation_to_head = '12' "
+            "and p.birth_date between '1980-01-01' and '2004-12-31' and p.id_number != '' "
+            "and p.id not in (select mother_id from birth)"):
         if rng.random() < 0.15:
             pop.used_ids.add(idno)
-            w = pop.new_woman(
-                rng,
-                name=name,
-                idno=idno,
-                bdate=dt.date.fromisoformat(bd),
-                vcode=vcode,
-                vname=pop.vname.get(vcode, ""),
-                group=int(hh[12:14]),
-                hh=hh,
-                addr=f"正定县新安镇{pop.vname.get(vcode, '')}{addr}",
-                hus="",
-                hus_id="",
-                on_forms=True,
-            )
+            w = pop.new_woman(rng, name=name, idno=idno, bdate=dt.date.fromisoformat(bd), vcode=vcode,
+                              vname=pop.vname.get(vcode, ""), group=int(hh[12:14]), hh=hh,
+                              addr=f"正定县新安镇{pop.vname.get(vcode, '')}{addr}", hus="", hus_id="",
+                              on_forms=True)
             pop.childless.append(w.wid)
     con.close()
     _orders_pre(pop)
@@ -294,10 +201,10 @@ def _orders_pre(pop):
         win = [b for b in bs if b.period != "pre"]
         first = min((b.order for b in win), default=len(pre) + 1)
         # the forms say how many came before: keep the youngest ones of those
-        pre_keep = pre[-(first - 1) :] if first > 1 else []
+        pre_keep = pre[-(first - 1):] if first > 1 else []
         for b in pre:
             if b not in pre_keep:
-                b.real = False  # not her child after all (a nephew, a step-child): drop
+                b.real = False          # not her child after all (a nephew, a step-child): drop
                 b.period = "drop"
         for i, b in enumerate(pre_keep):
             b.order = i + 1
@@ -330,19 +237,10 @@ def generate(rng, target: int) -> Pop:
             warea = COUNTY if rng.random() < 0.85 else rng.choice(NEAR_COUNTIES + far[:3])
             harea = COUNTY
         w = pop.new_woman(
-            rng,
-            name=full_name(rng, "2"),
-            idno=make_id(warea, wbd, "2", rng, pop.used_ids),
-            bdate=wbd,
-            vcode=vcode,
-            vname=pop.vname[vcode],
-            group=group,
-            hh=hh,
-            addr=_addr(pop, vcode, group, rng.randint(1, 160)),
-            hus=hus_sur + given_name(rng, "1"),
-            hus_id=make_id(harea, hbd, "1", rng, pop.used_ids),
-            res=res,
-        )
+            rng, name=full_name(rng, "2"), idno=make_id(warea, wbd, "2", rng, pop.used_ids),
+            bdate=wbd, vcode=vcode, vname=pop.vname[vcode], group=group, hh=hh,
+            addr=_addr(pop, vcode, group, rng.randint(1, 160)), hus=hus_sur + given_name(rng, "1"),
+            hus_id=make_id(harea, hbd, "1", rng, pop.used_ids), res=res)
         w.phone = _phone(rng)
         # her births: marriage at 20-28, first child 10-30 months later, spacing 14-80 months
         nkids = rng.choices([0, 1, 2, 3, 4], [8, 33, 43, 13, 3])[0]
@@ -363,18 +261,9 @@ def generate(rng, target: int) -> Pop:
                 carea = COUNTY if res != "inflow" else harea
                 cid = make_id(carea, d, sex, rng, pop.used_ids) if hukou else ""
                 per = "pre" if d < WIN_START else ("win" if d <= AS_OF else "post")
-                pop.new_birth(
-                    wid=w.wid,
-                    name=hus_sur + given_name(rng, sex),
-                    sex=sex,
-                    date=d,
-                    order=order,
-                    plural=2 if twins else 1,
-                    tidx=t + 1,
-                    cert=pop.new_cert(rng) if d.year >= 1996 else "",
-                    cid=cid,
-                    period=per,
-                )
+                pop.new_birth(wid=w.wid, name=hus_sur + given_name(rng, sex), sex=sex, date=d,
+                              order=order, plural=2 if twins else 1, tidx=t + 1,
+                              cert=pop.new_cert(rng) if d.year >= 1996 else "", cid=cid, period=per)
             d = add_months(d, rng.randint(14, 80)) + dt.timedelta(days=rng.randrange(28))
     return pop
 
@@ -400,11 +289,11 @@ def wrong_date(rng, d: dt.date, kind: str) -> dt.date | None:
         x = safe_date(lu.year, lu.month, lu.day)
     elif kind == "digit":
         s = f"{d:%Y%m%d}"
-        i = rng.choice([3, 6, 7])  # last digit of the year, or a digit of the day
-        s = s[:i] + str((int(s[i]) + rng.choice([1, 2, -1])) % 10) + s[i + 1 :]
+        i = rng.choice([3, 6, 7])        # last digit of the year, or a digit of the day
+        s = s[:i] + str((int(s[i]) + rng.choice([1, 2, -1])) % 10) + s[i + 1:]
         x = safe_date(int(s[:4]), int(s[4:6]), int(s[6:]))
         if x and (abs((x - d).days) <= 3 or x.day == d.day and x.month == d.month):
-            return None  # that would be a day slip or a year off: not this kind
+            return None   # that would be a day slip or a year off: not this kind
     else:
         raise ValueError(kind)
     if x is None or x == d or x > EXPORT - dt.timedelta(days=10):
@@ -429,10 +318,9 @@ def plant(pop: Pop, rng, scenario: str):
     for w in women.values():
         w.wis_id15 = w.bdate.year < 1985 and rng.random() < 0.25
         if rng.random() < 0.15:
-            w.grand = (
-                w.hus[0] + given_name(rng, "1") if w.hus else full_name(rng, "1"),
-                make_id(COUNTY, w.bdate - dt.timedelta(days=rng.randint(9000, 11000)), "1", rng, pop.used_ids),
-            )
+            w.grand = (w.hus[0] + given_name(rng, "1") if w.hus else full_name(rng, "1"),
+                       make_id(COUNTY, w.bdate - dt.timedelta(days=rng.randint(9000, 11000)), "1",
+                               rng, pop.used_ids))
         w.hukou_no = f"{rng.randrange(10**9):09d}"
 
     # --- deliveries (twins kept together) for omissions
@@ -469,7 +357,7 @@ def plant(pop: Pop, rng, scenario: str):
     swaps = [k for k in pop.date_kinds if k == "swap"]
     others = [k for k in pop.date_kinds if k != "swap"]
     ok = [b for b in dated if b.date.day <= 12 and b.date.day != b.date.month]
-    for b in ok[: len(swaps)]:
+    for b in ok[:len(swaps)]:
         b.date_kind = "swap"
     for b in dated:
         if not hasattr(b, "date_kind"):
@@ -479,7 +367,8 @@ def plant(pop: Pop, rng, scenario: str):
     def next_birth(w_id, lo, hi):
         ks = pop.kids(w_id)
         last = max((b.date for b in ks), default=None)
-        start = max(lo, add_months(last, 14) if last else lo, add_months(women[w_id].bdate, 12 * 20))
+        start = max(lo, add_months(last, 14) if last else lo,
+                    add_months(women[w_id].bdate, 12 * 20))
         if start > hi or age_on(women[w_id].bdate, start) > 44:
             return None
         return start + dt.timedelta(days=rng.randrange((hi - start).days + 1))
@@ -489,16 +378,8 @@ def plant(pop: Pop, rng, scenario: str):
         sex = "1" if rng.random() < 0.52 else "2"
         sur = w.hus[0] if w.hus else w.name[0]
         order = max((b.order for b in ks), default=0) + 1
-        return pop.new_birth(
-            wid=w.wid,
-            name=sur + given_name(rng, sex),
-            sex=sex,
-            date=d,
-            order=order,
-            cert=pop.new_cert(rng),
-            period=per,
-            **kw,
-        )
+        return pop.new_birth(wid=w.wid, name=sur + given_name(rng, sex), sex=sex, date=d, order=order,
+                             cert=pop.new_cert(rng), period=per, **kw)
 
     n_hid = max(1, round(0.01 * nW))
     hidden = []
@@ -517,21 +398,10 @@ def plant(pop: Pop, rng, scenario: str):
             vcode = rng.choice(pop.villages)[0]
             wbd = dt.date(1985, 1, 1) + dt.timedelta(days=rng.randrange(365 * 16))
             g = rng.randint(1, 9)
-            w = pop.new_woman(
-                rng,
-                name=full_name(rng, "2"),
-                idno=make_id(COUNTY, wbd, "2", rng, pop.used_ids),
-                bdate=wbd,
-                vcode=vcode,
-                vname=pop.vname[vcode],
-                group=g,
-                hh="",
-                addr=_addr(pop, vcode, g, rng.randint(1, 160)),
-                hus=full_name(rng, "1"),
-                hus_id="",
-                kind="hidden",
-                phone=_phone(rng),
-            )
+            w = pop.new_woman(rng, name=full_name(rng, "2"), idno=make_id(COUNTY, wbd, "2", rng, pop.used_ids),
+                              bdate=wbd, vcode=vcode, vname=pop.vname[vcode], group=g, hh="",
+                              addr=_addr(pop, vcode, g, rng.randint(1, 160)), hus=full_name(rng, "1"),
+                              hus_id="", kind="hidden", phone=_phone(rng))
             w.hukou_no = f"{rng.randrange(10**9):09d}"
             d = next_birth(w.wid, dt.date(2017, 1, 1), AS_OF - dt.timedelta(days=30))
             sub = "omission:hidden_new_mother"
@@ -561,22 +431,11 @@ def plant(pop: Pop, rng, scenario: str):
         wbd = dt.date(1986, 1, 1) + dt.timedelta(days=rng.randrange(365 * 17))
         sts = streets_of(area)
         st = rng.choice(sts)[1] if sts else ""
-        w = pop.new_woman(
-            rng,
-            name=full_name(rng, "2"),
-            idno=make_id(area, wbd, "2", rng, pop.used_ids),
-            bdate=wbd,
-            vcode="",
-            vname="",
-            group=0,
-            hh="",
-            addr=f"{anames.get(area, '')}{st}{rng.choice('东西南北前后')}{rng.choice('庄营村屯')}",
-            hus=full_name(rng, "1"),
-            hus_id="",
-            res="elsewhere",
-            kind="elsewhere",
-            phone=_phone(rng),
-        )
+        w = pop.new_woman(rng, name=full_name(rng, "2"), idno=make_id(area, wbd, "2", rng, pop.used_ids),
+                          bdate=wbd, vcode="", vname="", group=0, hh="",
+                          addr=f"{anames.get(area, '')}{st}{rng.choice('东西南北前后')}{rng.choice('庄营村屯')}",
+                          hus=full_name(rng, "1"), hus_id="", res="elsewhere", kind="elsewhere",
+                          phone=_phone(rng))
         d = WIN_START + dt.timedelta(days=rng.randrange((AS_OF - WIN_START).days - 20))
         d = max(d, dt.date(2017, 1, 1))
         b = add_child(w, d, "win")
@@ -603,20 +462,10 @@ def plant(pop: Pop, rng, scenario: str):
             vcode = rng.choice(pop.villages)[0]
             wbd = dt.date(1984, 1, 1) + dt.timedelta(days=rng.randrange(365 * 17))
             g = rng.randint(1, 9)
-            w = pop.new_woman(
-                rng,
-                name=full_name(rng, "2"),
-                idno=make_id(COUNTY, wbd, "2", rng, pop.used_ids),
-                bdate=wbd,
-                vcode=vcode,
-                vname=pop.vname[vcode],
-                group=g,
-                hh="",
-                addr=_addr(pop, vcode, g, rng.randint(1, 160)),
-                hus=full_name(rng, "1"),
-                hus_id="",
-                kind="wisonly",
-            )
+            w = pop.new_woman(rng, name=full_name(rng, "2"), idno=make_id(COUNTY, wbd, "2", rng, pop.used_ids),
+                              bdate=wbd, vcode=vcode, vname=pop.vname[vcode], group=g, hh="",
+                              addr=_addr(pop, vcode, g, rng.randint(1, 160)), hus=full_name(rng, "1"),
+                              hus_id="", kind="wisonly")
             d = WIN_START + dt.timedelta(days=rng.randrange((AS_OF - WIN_START).days - 20))
             b = add_child(w, d, "win")
             b.sub = "false:woman_only_in_wis"
@@ -664,7 +513,7 @@ def plant(pop: Pop, rng, scenario: str):
                 b.alias = v
                 b.features.add(f"name_{kind}")
         elif r < 0.13 and b.expected != "elsewhere":
-            b.old_name = b.name[0] + given_name(rng, b.sex)  # renamed since the certificate
+            b.old_name = b.name[0] + given_name(rng, b.sex)    # renamed since the certificate
             if b.old_name != b.name:
                 b.features.add("renamed")
             else:
@@ -689,27 +538,17 @@ def plant(pop: Pop, rng, scenario: str):
         srcs = set(b.rec) | ({"forms"} if b.form_uid else set())
         others = srcs - {"wis"}
         if b.real and b.wis is not None and not others:
-            b.features.add("only_in_wis")  # real, but no source confirms it: looks false
+            b.features.add("only_in_wis")     # real, but no source confirms it: looks false
         if b.expected == "omission" and not others:
-            b.features.add("no_source")  # not knowable
-        if (
-            b.expected == "omission"
-            and others
-            and others <= {"birth_cert", "delivery"}
-            and not pop.women[b.wid].idno.startswith(COUNTY)
-        ):
+            b.features.add("no_source")       # not knowable
+        if b.expected == "omission" and others and others <= {"birth_cert", "delivery"} \
+                and not pop.women[b.wid].idno.startswith(COUNTY):
             b.features.add("looks_elsewhere")  # only on the hospital's lists, mother's ID of another county
-    pop.stats.update(
-        {
-            "omission (forms/lists)": len(omitted),
-            "hidden (no forms, no WIS)": len(hidden),
-            "misreport": sum(b.expected == "misreport" for b in pop.births),
-            "false": fakes,
-            "elsewhere": n_else,
-            "after the window": post,
-            "before the window": sum(b.period == "pre" for b in pop.births),
-        }
-    )
+    pop.stats.update({
+        "omission (forms/lists)": len(omitted), "hidden (no forms, no WIS)": len(hidden),
+        "misreport": sum(b.expected == "misreport" for b in pop.births),
+        "false": fakes, "elsewhere": n_else, "after the window": post,
+        "before the window": sum(b.period == "pre" for b in pop.births)})
 
 
 def _twin_groups(pop):
@@ -741,27 +580,14 @@ def assign_lists(pop, b, rng):
             on.add("delivery")
         if lives and alive_on(b, EXPORT) and b.date >= dt.date(2019, 10, 16) and rng.random() < 0.95:
             on.add("vaccination")
-        if (
-            lives
-            and alive_on(b, ROLL)
-            and dt.date(2019, 9, 1) <= b.date <= dt.date(2022, 8, 31)
-            and rng.random() < 0.85
-        ):
+        if lives and alive_on(b, ROLL) and dt.date(2019, 9, 1) <= b.date <= dt.date(2022, 8, 31) \
+                and rng.random() < 0.85:
             on.add("kindergarten")
-        if (
-            lives
-            and alive_on(b, ROLL)
-            and dt.date(2013, 9, 1) <= b.date <= dt.date(2019, 8, 31)
-            and rng.random() < 0.97
-        ):
+        if lives and alive_on(b, ROLL) and dt.date(2013, 9, 1) <= b.date <= dt.date(2019, 8, 31) \
+                and rng.random() < 0.97:
             on.add("school")
-        if (
-            w.res in ("local", "outflow")
-            and b.cid
-            and alive_on(b, EXPORT)
-            and rng.random() < 0.98
-            and b.date <= EXPORT - dt.timedelta(days=20)
-        ):
+        if w.res in ("local", "outflow") and b.cid and alive_on(b, EXPORT) and rng.random() < 0.98 \
+                and b.date <= EXPORT - dt.timedelta(days=20):
             on.add("police_hukou")
         if b.expected == "omission" and b.sub.startswith("omission:hidden") and not on:
             on.add("vaccination" if b.date >= dt.date(2019, 10, 16) else "birth_cert")
@@ -796,24 +622,15 @@ def _wis_record(pop, b, rng):
     if b.period == "post" and rng.random() < 0.4:
         return
     name = b.alias if (b.alias and "wis" in b.alias_lists) else b.name
-    rec = {
-        "name": name,
-        "sex": b.sex,
-        "date": b.date,
-        "order": b.order,
-        "wid": b.wid,
-        "cid": b.cid if (b.cid and rng.random() < 0.85) else "",
-    }
+    rec = {"name": name, "sex": b.sex, "date": b.date, "order": b.order, "wid": b.wid,
+           "cid": b.cid if (b.cid and rng.random() < 0.85) else ""}
     if b.expected == "misreport":
         f = b.field
         if f == "birth_date":
             want = getattr(b, "date_kind", None)
             for i in range(30):
-                k = (
-                    want
-                    if (want and i < 10)
-                    else rng.choices([k for k, _ in DATE_KINDS], [x for _, x in DATE_KINDS])[0]
-                )
+                k = want if (want and i < 10) else rng.choices([k for k, _ in DATE_KINDS],
+                                                               [x for _, x in DATE_KINDS])[0]
                 x = wrong_date(rng, b.date, k)
                 if x:
                     rec["date"], b.sub = x, f"misreport:birth_date:{k}"
@@ -823,18 +640,12 @@ def _wis_record(pop, b, rng):
         elif f == "sex":
             rec["sex"] = "2" if b.sex == "1" else "1"
             if rec["cid"] and rng.random() < 0.5:
-                rec["cid"] = ""  # the clerk keyed the sex by hand, no child ID
+                rec["cid"] = ""      # the clerk keyed the sex by hand, no child ID
         elif f == "birth_order":
             rec["order"] = b.order + (1 if b.order == 1 or rng.random() < 0.6 else -1)
         elif f == "mother":
-            others = [
-                x
-                for x in pop.women.values()
-                if x.kind == "pop"
-                and x.vcode == w.vcode
-                and x.wid != w.wid
-                and abs((x.bdate - w.bdate).days) < 365 * 12
-            ]
+            others = [x for x in pop.women.values() if x.kind == "pop" and x.vcode == w.vcode
+                      and x.wid != w.wid and abs((x.bdate - w.bdate).days) < 365 * 12]
             same_sur = [x for x in others if x.hus and w.hus and x.hus[0] == w.hus[0]]
             pool = same_sur or others
             if pool:

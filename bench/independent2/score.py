@@ -1,5 +1,4 @@
 """Score hecha's reconcile_finding rows against the truth."""
-
 from __future__ import annotations
 
 import json
@@ -36,9 +35,8 @@ def score(db, pop, books):
     check = Counter()
     unmapped_rows = []
     for rid, fname, sheet, row_no, name, bdate, kind in con.execute(
-        "select r.id, i.file_name, r.sheet, r.row_no, r.name, r.birth_date, i.source from ref_record r "
-        "join import_batch i on i.id = r.batch_id where i.status = 'active'"
-    ):
+            "select r.id, i.file_name, r.sheet, r.row_no, r.name, r.birth_date, i.source from ref_record r "
+            "join import_batch i on i.id = r.batch_id where i.status = 'active'"):
         t = rowtag.get((fname, sheet, row_no), single.get((fname, row_no)))
         if t is None:
             unmapped_rows.append((fname, sheet, row_no, name))
@@ -57,8 +55,8 @@ def score(db, pop, books):
 
     findings = []
     for fid, key, kind, ev, diffs, reason, cname, bdate, code in con.execute(
-        "select id, key, kind, evidence, differences, reason, child_name, birth_date, code from reconcile_finding"
-    ):
+            "select id, key, kind, evidence, differences, reason, child_name, birth_date, code "
+            "from reconcile_finding"):
         ev = json.loads(ev or "[]")
         diffs = json.loads(diffs or "[]")
         tids = []
@@ -79,28 +77,14 @@ def score(db, pop, books):
             cands = [t for t, n in cnt.items() if n == top]
             # a tie: the birth of the WIS record, else of the form, else the first
             keys = [e.get("key", "") for e in ev]
-            wis_t = [
-                t for k, t in zip(keys, tids) if t in cands and k.startswith("ref:") and src.get(int(k[4:])) == "wis"
-            ]
+            wis_t = [t for k, t in zip(keys, tids) if t in cands and k.startswith("ref:")
+                     and src.get(int(k[4:])) == "wis"]
             form_t = [t for k, t in zip(keys, tids) if t in cands and k.startswith("birth:")]
             tid = (wis_t or form_t or cands)[0]
         fields = sorted({d[0] for d in diffs if d})
-        findings.append(
-            {
-                "id": fid,
-                "code": code,
-                "kind": kind,
-                "tid": tid,
-                "records": len(ev),
-                "mapped": tids,
-                "mixed": len(cnt) > 1,
-                "fields": fields,
-                "child_name": cname,
-                "birth_date": bdate,
-                "reason": reason,
-                "diffs": diffs,
-            }
-        )
+        findings.append({"id": fid, "code": code, "kind": kind, "tid": tid, "records": len(ev),
+                         "mapped": tids, "mixed": len(cnt) > 1, "fields": fields, "child_name": cname,
+                         "birth_date": bdate, "reason": reason, "diffs": diffs})
     con.close()
 
     per_tid = defaultdict(list)
@@ -122,15 +106,8 @@ def score(db, pop, books):
         found = {f["tid"] for f in fk if correct(f)}
         truth = [b.tid for b in pop.births if expected(b) == k]
         table[k] = (len(fk), len(found), len(truth))
-    return {
-        "findings": findings,
-        "per_tid": per_tid,
-        "table": table,
-        "correct": correct,
-        "check": check,
-        "unmapped_rows": unmapped_rows,
-        "expected": expected,
-    }
+    return {"findings": findings, "per_tid": per_tid, "table": table, "correct": correct,
+            "check": check, "unmapped_rows": unmapped_rows, "expected": expected}
 
 
 def _prf(found, nf, nt):
@@ -172,61 +149,44 @@ def print_report(hdr, pop, res, imports, recon_out):
         as_false = sum(any(f["kind"] == "false" for f in per_tid.get(b.tid, [])) for b in only_wis)
         nf, found, nt = res["table"]["false"]
         p2 = found / (nf - as_false) if nf - as_false else float("nan")
-        out(
-            f"  note: {len(only_wis)} real births are in WIS and on no other source (a child who died young, "
+        out(f"  note: {len(only_wis)} real births are in WIS and on no other source (a child who died young, "
             f"born outside the county, no hukou); {as_false} of them found as false; false precision without "
-            f"them {p2:.3f}"
-        )
+            f"them {p2:.3f}")
     nosrc = [b for b in pop.births if expected(b) == "omission" and "no_source" in b.features]
     if nosrc:
-        out(
-            f"  note: {len(nosrc)} omitted births are on no source at all (not knowable); "
-            f"omission recall without them {res['table']['omission'][1] / (res['table']['omission'][2] - len(nosrc)):.3f}"
-        )
+        out(f"  note: {len(nosrc)} omitted births are on no source at all (not knowable); "
+            f"omission recall without them {res['table']['omission'][1] / (res['table']['omission'][2] - len(nosrc)):.3f}")
     lk = [b for b in pop.births if expected(b) == "omission" and "looks_elsewhere" in b.features]
     if lk:
         got = sum(any(f["kind"] == "elsewhere" for f in per_tid.get(b.tid, [])) for b in lk)
-        out(
-            f"  note: {len(lk)} omitted births of mothers with an ID of another county are only on the hospital's "
-            f"lists (indistinguishable from a birth elsewhere); {got} found as elsewhere"
-        )
+        out(f"  note: {len(lk)} omitted births of mothers with an ID of another county are only on the hospital's "
+            f"lists (indistinguishable from a birth elsewhere); {got} found as elsewhere")
     outside = [f for f in res["findings"] if f["tid"] is not None and expected(births[f["tid"]]) == "none"]
     if outside:
         c = Counter((births[f["tid"]].period, f["kind"]) for f in outside)
-        out(
-            "  findings on births outside the window (counted wrong above): "
-            + ", ".join(f"{p}/{k} {n}" for (p, k), n in sorted(c.items()))
-        )
+        out("  findings on births outside the window (counted wrong above): "
+            + ", ".join(f"{p}/{k} {n}" for (p, k), n in sorted(c.items())))
     unass = [f for f in res["findings"] if f["tid"] is None]
     if unass:
         c = Counter(f["kind"] for f in unass)
-        out(
-            "  findings with no record of a truth birth (junk/adult rows): "
-            + ", ".join(f"{k} {n}" for k, n in sorted(c.items()))
-        )
-
+        out("  findings with no record of a truth birth (junk/adult rows): "
+            + ", ".join(f"{k} {n}" for k, n in sorted(c.items())))
     def twins_only(f):
         ts = [births[t] for t in {t for t in f["mapped"] if isinstance(t, int)}]
         return len({(b.wid, b.date) for b in ts}) == 1 and all(b.plural > 1 for b in ts)
-
     mixed = [f for f in res["findings"] if f["mixed"] and not twins_only(f)]
     tw = [f for f in res["findings"] if f["mixed"] and twins_only(f)]
     if mixed:
         c = Counter(f["kind"] for f in mixed)
-        out(
-            f"  findings whose records belong to two or more truth births (wrong links): {len(mixed)} ("
-            + ", ".join(f"{k} {n}" for k, n in sorted(c.items()))
-            + ")"
-        )
+        out(f"  findings whose records belong to two or more truth births (wrong links): {len(mixed)} ("
+            + ", ".join(f"{k} {n}" for k, n in sorted(c.items())) + ")")
     if tw:
         out(f"  findings holding a row of the other twin (same mother and day; rows without a name): {len(tw)}")
     wrong_mis = [f for f in res["findings"] if f["kind"] == "misreport" and not correct(f)]
     if wrong_mis:
         c = Counter(f"{d[0]} ({d[3] if len(d) > 3 else ''})" for f in wrong_mis for d in f["diffs"])
-        out(
-            "  wrong misreports, by the difference they name (field (other source)): "
-            + "; ".join(f"{k} {n}" for k, n in c.most_common(6))
-        )
+        out("  wrong misreports, by the difference they name (field (other source)): "
+            + "; ".join(f"{k} {n}" for k, n in c.most_common(6)))
 
     out("")
     out("recall per planted kind (and what the births got instead)")
@@ -237,19 +197,17 @@ def print_report(hdr, pop, res, imports, recon_out):
     for sub in sorted(subs):
         bs = subs[sub]
         ok = sum(any(correct(f) for f in per_tid.get(b.tid, [])) for b in bs)
-        other = Counter(
-            _got(per_tid.get(b.tid, []), b, correct) for b in bs if not any(correct(f) for f in per_tid.get(b.tid, []))
-        )
+        other = Counter(_got(per_tid.get(b.tid, []), b, correct) for b in bs
+                        if not any(correct(f) for f in per_tid.get(b.tid, [])))
         o = "; ".join(f"{k} {n}" for k, n in other.most_common(4))
         out(f"  {sub:<38}{len(bs):>5}{ok:>5}  {ok / len(bs):6.3f}   {o}")
 
     out("")
     multi = {t: fs for t, fs in per_tid.items() if len(fs) > 1}
-    c = Counter("+".join(sorted(f["kind"] for f in fs)) + f" (truth {expected(births[t])})" for t, fs in multi.items())
-    out(
-        f"births with more than one finding: {len(multi)}"
-        + ("" if not multi else ": " + "; ".join(f"{k} {n}" for k, n in c.most_common(8)))
-    )
+    c = Counter("+".join(sorted(f["kind"] for f in fs)) + f" (truth {expected(births[t])})"
+                for t, fs in multi.items())
+    out(f"births with more than one finding: {len(multi)}" + ("" if not multi else ": " + "; ".join(
+        f"{k} {n}" for k, n in c.most_common(8))))
     nothing = [b for b in pop.births if b.period == "win" and expected(b) != "none" and not per_tid.get(b.tid)]
     if nothing:
         c = Counter(expected(b) for b in nothing)
@@ -265,21 +223,16 @@ def print_report(hdr, pop, res, imports, recon_out):
     for ft in sorted(feats):
         bs = feats[ft]
         ok = sum(len(per_tid.get(b.tid, [])) == 1 and correct(per_tid[b.tid][0]) for b in bs)
-        bad = Counter(
-            f"{expected(b)}->{_got(per_tid.get(b.tid, []), b, correct)}"
-            for b in bs
-            if not (len(per_tid.get(b.tid, [])) == 1 and correct(per_tid[b.tid][0]))
-        )
+        bad = Counter(f"{expected(b)}->{_got(per_tid.get(b.tid, []), b, correct)}" for b in bs
+                      if not (len(per_tid.get(b.tid, [])) == 1 and correct(per_tid[b.tid][0])))
         o = "; ".join(f"{k} {n}" for k, n in bad.most_common(3))
         out(f"  {ft:<24}{len(bs):>5}{ok:>5}  {ok / len(bs):6.3f}   {o}")
 
     ch = res["check"]
     out("")
-    out(
-        "row mapping check (list rows hecha loaded vs. rows written): "
+    out("row mapping check (list rows hecha loaded vs. rows written): "
         + ", ".join(f"{k} {v}" for k, v in sorted(ch.items()))
-        + (f"; rows not found in the files: {len(res['unmapped_rows'])}" if res["unmapped_rows"] else "")
-    )
+        + (f"; rows not found in the files: {len(res['unmapped_rows'])}" if res["unmapped_rows"] else ""))
 
     out("")
     out("imports")

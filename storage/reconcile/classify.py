@@ -117,11 +117,12 @@ MARGIN_DAYS = 366
 class BirthOrders:
     """Each mother's births in date order, to check WIS's 孩次 where no other source carries one (an
     office with no forms keyed yet, issue 12). What it gives is a lower bound (her older children
-    may be on no list and WIS may not hold them): WIS's 孩次 is questioned only when it is lower. A birth counts for the mother another source gives
-    it (WIS may hold it under the wrong woman), else WIS's; WIS-only records count only before the
-    window (in it they may be false: they are 疑似虚报), and WIS's births of her older children
-    before the records read are added. The order of a birth is 1 + her births before it; ``0`` (not judged)
-    when another birth of hers lies within 5 days (twins, a date a few days off) or she is unknown."""
+    may be on no list and WIS may not hold them): WIS's 孩次 is questioned only when it is lower. A
+    birth counts for the mother another source gives it (WIS may hold it under the wrong woman),
+    else WIS's; WIS-only records count only before the window (in it they may be false: they are
+    疑似虚报), and WIS's births of her older children before the records read are added. The order
+    of a birth is 1 + her births before it; ``0`` (not judged) when another birth of hers lies within
+    5 days (twins, a date a few days off) or she is unknown."""
 
     def __init__(self, clusters: list[list[Rec]], older: dict[str, int], first: dt.date):
         self.days: dict[str, list[dt.date]] = defaultdict(list)

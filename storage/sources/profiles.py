@@ -224,7 +224,9 @@ def find_header(rows: list[list], saved: dict[str, str] | None = None, look: int
             for v in rows[r - 1] + [None] * max(len(row) - len(rows[r - 1]), 0):
                 group = clean(v) or group
                 above.append(group)
-            joined = [(a + h if a not in h else h) if a and h else (h or a) for a, h in zip(above, headers)]
+            joined = [
+                (a + h if a not in h else h) if a and h else (h or a) for a, h in zip(above, headers, strict=False)
+            ]
             candidates.append(_header(r - 1, r, joined, *_map(joined, synonyms, saved)))
         for c in candidates:
             if len(c.columns) >= 2 and (best is None or len(c.columns) > len(best.columns)):

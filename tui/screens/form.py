@@ -484,7 +484,8 @@ class FormScreen(Screen):
             m = self.form.members[i]
             for c in found[:3]:
                 lines.append(
-                    f"第{i + 1}人 {m.name} {m.id_number}\n  已登记：{c.name} {c.id_number or c.birth_date} {c.village_name} "
+                    f"第{i + 1}人 {m.name} {m.id_number}\n  已登记：{c.name} {c.id_number or c.birth_date} "
+                    f"{c.village_name} "
                     f"户{c.household_code}（{c.rule_text}）"
                 )
         ids = {dup_key(self.form.members[i]) for i in exc.hits}

@@ -163,7 +163,8 @@ class ListImportScreen(Screen):
     def show_mapping(self) -> None:
         chosen = "、".join(f"第{i + 1}列={FIELD_NAMES[f]}" for i, f in sorted(self.mapping.items())) or "还没有"
         self.say(
-            f"{self.file.name}：表头认不出。回车给一列指定含义（姓名、身份证号 …），F10 按此导入（下次自动认出）\n已指定：{chosen}"
+            f"{self.file.name}：表头认不出。回车给一列指定含义（姓名、身份证号 …），F10 按此导入（下次自动认出）"
+            f"\n已指定：{chosen}"
         )
 
     def pick_field(self, column: int) -> None:

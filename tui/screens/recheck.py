@@ -208,7 +208,8 @@ class RecheckDiffScreen(Screen):
 
         row = Recheck.get_by_id(self.recheck_id)
         self.query_one("#diff-title", Static).update(
-            f"任务{row.id} 登记表{row.form_no} {STATUS_NAMES[row.status]}：比对{row.fields_compared}项 差异{row.differences}项"
+            f"任务{row.id} 登记表{row.form_no} {STATUS_NAMES[row.status]}：比对{row.fields_compared}项 "
+            f"差异{row.differences}项"
             f"（原录入 {row.first_operator or '-'}，复录 {row.second_operator or '-'}）"
         )
         table = self.query_one(DataTable)
@@ -250,7 +251,8 @@ class RecheckDiffScreen(Screen):
             self.app.push_screen(
                 ConfirmScreen(
                     "按复查值更正",
-                    f"{d.label}\n由「{shown(d.section, d.field, d.first_value)}」改为「{shown(d.section, d.field, d.second_value)}」？",
+                    f"{d.label}\n由「{shown(d.section, d.field, d.first_value)}」改为「"
+                    f"{shown(d.section, d.field, d.second_value)}」？",
                 ),
                 run,
             )

@@ -81,7 +81,8 @@ class ReconcileScreen(Screen):
             if run_at is not None:
                 self.app.call_from_thread(self.say, f"正在比对 {run_at} 之前十年的出生...")
                 report = reconcile.run(run_at, progress=lambda text: self.app.call_from_thread(self.say, text))
-                note = f"比对了 {report.records} 条记录、{report.births} 个出生（{report.seconds:.1f} 秒）。{report.warning}"
+                took = f"（{report.seconds:.1f} 秒）"
+                note = f"比对了 {report.records} 条记录、{report.births} 个出生{took}。{report.warning}"
             rows = reconcile.findings(village=self.village, kind=self.kind, group=self.group, limit=PAGE)
         finally:
             close_db()
@@ -144,9 +145,8 @@ class ReconcileScreen(Screen):
         )
         done = f"  已核：{reconcile.CONCLUSIONS[v.conclusion]} {v.note}" if v else ""
         self.query_one("#recon-detail", Static).update(
-            f"{f.child_name or '未起名'} {SEX.get(f.sex, '')} {f.birth_date} 母亲 {f.mother_name} {f.mother_id_number}{done}\n"
-            + (differs + "\n" if differs else "")
-            + (f.reason or "")
+            f"{f.child_name or '未起名'} {SEX.get(f.sex, '')} {f.birth_date} 母亲 {f.mother_name} "
+            f"{f.mother_id_number}{done}\n" + (differs + "\n" if differs else "") + (f.reason or "")
         )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -296,7 +296,8 @@ class EvidenceScreen(Screen):
     def compose(self) -> ComposeResult:
         f = self.finding
         yield Static(
-            f"证据对照：{reconcile.KINDS[f.kind]}  {f.child_name or '未起名'} {f.birth_date}（{village_label(f.village_code)}）",
+            f"证据对照：{reconcile.KINDS[f.kind]}  {f.child_name or '未起名'} "
+            f"{f.birth_date}（{village_label(f.village_code)}）",
             classes="title",
         )
         yield DataTable(id="evidence", cursor_type="row")

@@ -2,7 +2,8 @@
 
 :class:`FieldInput` is a borderless one-line :class:`~textual.widgets.Input` with a fixed width that
 can move on by itself when full (an 18-character ID number, an 8-digit date, a fixed-width code),
-only when the clerk's typing fills it, never when a screen sets its value. :func:`code_field` lays out a code input with its meaning shown beside it.
+only when the clerk's typing fills it, never when a screen sets its value. :func:`code_field` lays
+out a code input with its meaning shown beside it.
 """
 
 from __future__ import annotations
