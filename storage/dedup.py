@@ -243,9 +243,11 @@ def candidates(
     exclude_household_uid: str | None = None,
     exclude_person_uids: frozenset[str] = frozenset(),
     limit: int = 20,
+    min_score: int = 0,
 ) -> list[Candidate]:
     """Live persons who may be the person described (see the module text for the rules), best
-    first, at most ``limit``. A typed ID number gives the birth date and sex when it is valid.
+    first, at most ``limit``, scoring at least ``min_score`` (:data:`WARN_SCORE`: those the form
+    warns about). A typed ID number gives the birth date and sex when it is valid.
 
     Persons of the household ``exclude_household_uid`` (the one being edited), ``exclude_person_uids``
     and the pairs decided "different" with ``person_uid`` are left out. Each rule is one or two
@@ -253,7 +255,7 @@ def candidates(
     """
     info = idnumber.parse(id_number) if id_number else None
     born = birth_date or (info.birth_date if info and info.birth_date else None)  # a list's own date column wins
-    sex = sex or (info.sex if info and info.ok else "")
+    sex = sex or ((info.sex or "") if info and info.ok else "")  # a valid number always gives a sex
     unnamed = unnamed_child(name) if name else None  # 王芳之女: no name to compare
     keys = name_keys(name) if name and not unnamed else None
     found: dict[int, dict[str, int]] = {}  # person id → {rule: score}
@@ -357,6 +359,7 @@ def candidates(
             # other is the twin; another sex on the same day is never the same child
             other_name = (
                 named
+                and keys is not None
                 and len(same_day) > 1
                 and their_name
                 and name_keys(their_name).homophone_keys != keys.homophone_keys
@@ -389,7 +392,7 @@ def candidates(
         id_rule = RULE_SAME_ID in rules or RULE_ID_EDIT in rules
         if sex and their_sex and their_sex != sex and not id_rule:
             continue  # another sex is another person, unless the ID number says otherwise
-        best = max(rules, key=rules.get)
+        best = max(rules, key=rules.__getitem__)
         differs = _differs(keys, info, born, sex, their_name, number, number_18, their_born, their_sex)
         out.append(
             Candidate(
@@ -404,11 +407,11 @@ def candidates(
                 rule=best,
                 differs=differs,
                 score=rules[best],
-                rules=tuple(sorted(rules, key=rules.get, reverse=True)),
+                rules=tuple(sorted(rules, key=rules.__getitem__, reverse=True)),
             )
         )
     out.sort(key=lambda c: (-c.score, c.household_code, c.name))
-    return out[:limit]
+    return [c for c in out if c.score >= min_score][:limit]
 
 
 # ---------------------------------------------------------------------------- decisions
@@ -693,6 +696,7 @@ def ref_candidates(
     mother_id_number: str = "",
     person_uid: str | None = None,
     limit: int = 10,
+    min_score: int = 0,
 ) -> list[Candidate]:
     """Records of the imported reference lists (公安户籍, 出生医学证明 …) that may be the person
     described, best first: the same ID number, a homophone name with the same (or swapped) birth
@@ -700,13 +704,14 @@ def ref_candidates(
     within 5 days. A hit here says the person is on an outside list (the form shows it; it does not
     hold a save). A candidate's ``person_uid`` is ``ref:<record id>``, ``source`` names the list and
     ``differs`` the fields (``name``, ``id_number``, ``birth_date``, ``sex``) that differ from the ones
-    given; records decided "different" from ``person_uid`` (the person searched from) are left out."""
+    given; records decided "different" from ``person_uid`` (the person searched from) are left out.
+    At most ``limit``, scoring at least ``min_score``."""
     from .models import ImportBatch, RefRecord
     from .sources.profiles import profiles
 
     info = idnumber.parse(id_number) if id_number else None
     born = birth_date or (info.birth_date if info and info.birth_date else None)
-    sex = sex or (info.sex if info and info.ok else "")
+    sex = sex or ((info.sex or "") if info and info.ok else "")  # a valid number always gives a sex
     keys = name_keys(name) if name and not unnamed_child(name) else None
     live = ImportBatch.status == "active"
     found: dict[int, dict[str, int]] = {}
@@ -786,7 +791,7 @@ def ref_candidates(
         if f"ref:{rid}" in different:
             continue
         rules = found[rid]
-        best = max(rules, key=rules.get)
+        best = max(rules, key=rules.__getitem__)
         list_name = sources.get(source, source)
         differs = _differs(keys, info, born, sex, their_name, number, number_18, their_born, their_sex)
         out.append(
@@ -802,12 +807,12 @@ def ref_candidates(
                 rule=best,
                 differs=differs,
                 score=rules[best],
-                rules=tuple(sorted(rules, key=rules.get, reverse=True)),
+                rules=tuple(sorted(rules, key=rules.__getitem__, reverse=True)),
                 source=list_name,
             )
         )
     out.sort(key=lambda c: -c.score)
-    return out[:limit]
+    return [c for c in out if c.score >= min_score][:limit]
 
 
 def _ref_blocks() -> dict[int, set[int]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -37,7 +37,12 @@ from storage.validate import ERROR, SECTION_CODES, FieldCheck, Finding, check_fi
 
 from .. import text
 from ..widgets.fields import FieldInput, Label, Meaning, Row
+from ..widgets.keyline import KeyLine
 from .dialogs import ConfirmScreen, LookupScreen
+from .page import PageScreen
+
+if TYPE_CHECKING:
+    from ..base import HechaBase
 
 DIGITS = r"\d*"
 STAY = "stay"  # a hook's answer: keep the cursor where it is (the hook has said why, or moved on itself)
@@ -92,13 +97,21 @@ class FormField:
 class Lines:
     """A section keyed line by line into a table (二 members, 四 births): the form's list ``attr``,
     the ``table`` id, the id of its ``state`` line and that line's texts for a ``new`` and an
-    ``edit``-ed line (``{n}``: the 1-based line)."""
+    ``edit``-ed line (``{n}``: the 1-based line), the table's ``columns`` (heading, width). A line is
+    begun once its ``started`` field holds something, and is put into the form (before saving, before
+    a page opens) only with its ``needs`` filled, else ``incomplete`` is said; ``none`` is said when
+    a page finds no line."""
 
     attr: str
     table: str
+    columns: tuple[tuple[str, int], ...]
     state: str
     new: str
     edit: str
+    started: str
+    needs: tuple[str, ...] = ()
+    incomplete: str = ""
+    none: str = ""
 
 
 class FormScreen(Screen):
@@ -115,9 +128,13 @@ class FormScreen(Screen):
     PAGE_SECTIONS: ClassVar[dict[str, str]] = {}
     """Finding sections kept on pages of a line (a woman's page → her member line)."""
     LINES: ClassVar[dict[str, Lines]] = {}
+    SECTIONS: ClassVar[dict[str, str]] = {}
+    """Each section's heading, in the paper form's order."""
     NOT_KEYED: ClassVar[tuple[str, ...]] = ()
     """Line fields whose value alone is no unsaved work (a default shown)."""
     form: HouseholdInput  # the record keyed (set by the subclass)
+    if TYPE_CHECKING:
+        app: HechaBase  # self.app, with hecha's attributes (operator, office …)
     BY_ID: ClassVar[dict[str, FormField]]
     IN_SECTION: ClassVar[dict[str, tuple[FormField, ...]]]
     WIDGET_OF: ClassVar[dict[tuple[str, str], str]]
@@ -141,6 +158,38 @@ class FormScreen(Screen):
         cls.WIDGET_OF = {(f.section, f.attr): f.id for f in cls.FIELDS}
 
     # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static("", id="form-title", classes="title")
+        for section, heading in self.SECTIONS.items():
+            yield Static(heading, classes="section")
+            if section in self.LINES:
+                yield self.table(self.LINES[section].table, self.LINES[section].columns)
+            yield from self.rows(section)
+        yield Static("", id="message", classes="message")
+        yield from self.compose_notes()
+        yield KeyLine()
+
+    def compose_notes(self) -> ComposeResult:
+        """Hook: what the form shows under its message line."""
+        yield from ()
+
+    def redraw(self) -> None:
+        """Draw the tables of lines and the title from the form."""
+        for section, spec in self.LINES.items():
+            table = self.query_one(f"#{spec.table}", DataTable)
+            table.clear()
+            for i, record in enumerate(self.lines(section)):
+                table.add_row(*self.table_row(section, i, record))
+            table.call_after_refresh(table.scroll_end, animate=False)  # the newest line in view
+        self.update_title()
+
+    def table_row(self, section: str, index: int, record) -> tuple[str, ...]:
+        """Hook: a line's cells in its table."""
+        raise NotImplementedError
+
+    def update_title(self) -> None:
+        """Hook: the title line."""
+
     @classmethod
     def rows(cls, section: str) -> ComposeResult:
         """The section's fields, row by row."""
@@ -188,7 +237,7 @@ class FormScreen(Screen):
             return
         name = event.input.field
         if self.BY_ID[name].codes:
-            for meaning in self.query(f"#{name}-meaning"):
+            for meaning in self.query(f"#{name}-meaning").results(Meaning):
                 text_ = code_list(self.BY_ID[name].codes).name(event.value.strip())
                 room = max(int(meaning.styles.min_width.value) // 2, 1) if meaning.styles.min_width else 4
                 meaning.update(
@@ -275,16 +324,13 @@ class FormScreen(Screen):
         for s in self.LINES:
             self.index[s] = state.get(f"{s}_index")
         for name, value in state.get("editor", {}).items():
-            for f in self.query(f"#{name}"):
+            for f in self.query(f"#{name}").results(FieldInput):
                 f.value = value
         self.snapshot = HouseholdInput()  # a continued draft counts as unsaved
         self.redraw()
         target = state.get("focus") or self.FIELDS[0].id
         self.focus_field(target)
         self.say("已恢复上次未保存的登记表：从光标处继续", field=target)
-
-    def redraw(self) -> None:
-        """Hook: draw what the form shows besides its fields (tables, title)."""
 
     def has_unsaved(self) -> bool:
         """Whether leaving now would lose something the clerk typed since the form opened."""
@@ -296,7 +342,7 @@ class FormScreen(Screen):
     def action_back(self) -> None:
         """Esc: leave, after a confirmation if something typed would be lost."""
 
-        def leave(yes: bool = True) -> None:
+        def leave(yes: bool | None = True) -> None:
             if yes:
                 clear_draft(self.app.operator)
                 self.app.pop_screen() if self.editing else self.app.pop_to_home()
@@ -379,6 +425,50 @@ class FormScreen(Screen):
         if section is not None:
             self.clear_line(section, event.cursor_row)
             self.focus_field(self.IN_SECTION[section][0].id)
+
+    def keep_line(self, section: str) -> bool:
+        """Put a begun line into the form, if its needed fields are filled; whether nothing stops."""
+        spec = self.LINES[section]
+        if not self.value(spec.started):
+            return True
+        missing = next((f for f in spec.needs if not self.value(f)), None)
+        if missing is not None:
+            self.say(spec.incomplete)
+            self.focus_field(missing)
+            return False
+        self.commit_line(section)
+        return True
+
+    def save_form(self) -> None:
+        """Keep the lines being keyed, then :meth:`save` the form."""
+        if all(self.keep_line(section) for section in self.LINES):
+            self.read_line(self.FIELDS[0].section, self.form)
+            self.save()
+
+    # ------------------------------------------------------------------ pages (a line's other fields)
+    def page_line(self, section: str) -> int | None:
+        """The line a page is for: the one in the editor (put into the form first), else the last one."""
+        if not self.keep_line(section):
+            return None
+        last, lines = self.last[section], self.lines(section)
+        index = last if last is not None else len(lines) - 1
+        if not 0 <= index < len(lines):
+            self.say(self.LINES[section].none)
+            return None
+        return index
+
+    def open_page(self, title: str, specs, record, done=None, focus: str = "", **options) -> None:
+        """Open a page of ``record`` (:class:`~tui.screens.page.PageScreen`); ``done(kept)`` hears how
+        it closed, then the cursor comes back to ``focus`` (default: the first line field)."""
+
+        def closed(kept: bool | None) -> None:
+            if done is not None:
+                done(kept)
+            self.redraw()
+            self.focus_field(focus or self.IN_SECTION[next(iter(self.LINES))][0].id)
+            self.write_draft()
+
+        self.app.push_screen(PageScreen(title, specs, record, **options), closed)
 
     def select_line(self, section: str, index: int) -> bool:
         """Put line ``index`` of ``section`` into the editor; whether there is such a line."""
@@ -466,7 +556,7 @@ class FormScreen(Screen):
         lines = [f"{f.where()}：{f.message}" for f in exc.findings[:8]]
         more = f"\n...共{len(exc.findings)}条" if len(exc.findings) > 8 else ""
 
-        def answered(yes: bool) -> None:
+        def answered(yes: bool | None) -> None:
             if yes:
                 confirm(self.form, exc.findings)
                 self.save()
@@ -490,7 +580,7 @@ class FormScreen(Screen):
                 )
         ids = {dup_key(self.form.members[i]) for i in exc.hits}
 
-        def answered(yes: bool) -> None:
+        def answered(yes: bool | None) -> None:
             if yes:
                 self.confirmed |= ids
                 self.save()

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from storage import idnumber
 from storage.codes import RELATION_HEAD, code_list
@@ -27,37 +28,20 @@ from storage.dates import typed_date
 from storage.db import close_db, now_iso
 from storage.dedup import WARN_SCORE, Candidate, candidates, ref_candidates
 from storage.divisions import short_name
-from storage.forms import shown_facts
-from storage.households import (
-    BirthInput,
-    HouseholdInput,
-    MemberInput,
-    MigrationInput,
-    NotRegistered,
-    WomanInput,
-    fill_twins,
-    household_code,
-    next_serial,
-    registered_member,
-    save_household,
-)
+from storage.forms import BirthInput, HouseholdInput, MemberInput, MigrationInput, WomanInput, shown_facts
+from storage.households import NotRegistered, fill_twins, household_code, next_serial, registered_member, save_household
 from storage.office import villages
 from storage.stats import log_entry
 
 from .. import text
 from ..keys import bindings
 from ..widgets.fields import FieldInput
-from ..widgets.keyline import KeyLine
 from ..workers import core_work
 from .form import STAY, FormField, FormScreen, Lines
-from .page import (
-    BIRTH_PAGE,
-    HOUSEHOLD_PAGE,
-    MIGRATION_PAGE,
-    PERSON_PAGE,
-    WOMAN_PAGE,
-    PageScreen,
-)
+from .page import BIRTH_PAGE, HOUSEHOLD_PAGE, MIGRATION_PAGE, PERSON_PAGE, WOMAN_PAGE
+
+if TYPE_CHECKING:
+    from ..base import HechaBase
 
 FIELDS = (  # in the paper form's order (FORM.md)
     FormField("village_code", "village_code", "household", "村(居)委会", 12, 0, auto=True, meaning=0),
@@ -85,6 +69,10 @@ FIELDS = (  # in the paper form's order (FORM.md)
     FormField("b_cert", "birth_cert_no", "birth", "出生医学证明", 10, 6, auto=True, restrict=r"[A-Za-z0-9]*"),
     FormField("b_policy", "policy_attribute", "birth", "政策", 1, 6, auto=True, tail="birth-state"),
 )
+MEMBER_COLUMNS = (("序", 2), ("姓名", 16), ("身份证号", 18), ("关系", 8), ("民族", 6), ("性别", 4), ("出生日期", 8))
+BIRTH_COLUMNS = tuple(
+    zip(("孩子", "母亲", "父亲", "出生日期", "性别", "孩次", "出生医学证明"), (10, 10, 10, 8, 4, 4, 12), strict=True)
+)
 WIVES = ("10", "12")  # 配偶, 妻: the head's wife; the head is then the father
 
 
@@ -99,10 +87,33 @@ class HouseholdScreen(FormScreen):
     """
 
     BINDINGS = bindings("form")
+    if TYPE_CHECKING:
+        app: HechaBase  # self.app, with hecha's attributes (operator, office …)
     FIELDS = FIELDS
+    SECTIONS = {"household": text.SEC_HOUSEHOLD, "member": text.SEC_MEMBERS, "birth": text.SEC_BIRTHS}
     LINES = {
-        "member": Lines("members", "members", "member-state", text.NEW_MEMBER, text.EDIT_MEMBER),
-        "birth": Lines("births", "births", "birth-state", text.NEW_BIRTH, text.EDIT_BIRTH),
+        "member": Lines(
+            "members",
+            "members",
+            MEMBER_COLUMNS,
+            "member-state",
+            text.NEW_MEMBER,
+            text.EDIT_MEMBER,
+            started="m_name",
+            needs=("m_relation",),
+            incomplete=text.MEMBER_INCOMPLETE,
+            none=text.NEED_HEAD,
+        ),
+        "birth": Lines(
+            "births",
+            "births",
+            BIRTH_COLUMNS,
+            "birth-state",
+            text.NEW_BIRTH,
+            text.EDIT_BIRTH,
+            started="b_mother",
+            none="还没有出生记录",
+        ),
     }
     PAGE_SECTIONS = {"woman": "member", "migration": "member"}
     NOT_KEYED = ("m_ethnicity",)
@@ -147,25 +158,8 @@ class HouseholdScreen(FormScreen):
         self.village_names = {v.code: short_name(v.name) for v in villages()}
 
     # ------------------------------------------------------------------ layout
-    def compose(self) -> ComposeResult:
-        yield Static("", id="form-title", classes="title")
-        yield Static(text.SEC_HOUSEHOLD, classes="section")
-        yield from self.rows("household")
-        yield Static(text.SEC_MEMBERS, classes="section")
-        yield self.table(
-            "members",
-            (("序", 2), ("姓名", 16), ("身份证号", 18), ("关系", 8), ("民族", 6), ("性别", 4), ("出生日期", 8)),
-        )
-        yield from self.rows("member")
-        yield Static(text.SEC_BIRTHS, classes="section")
-        yield self.table(
-            "births",
-            (("孩子", 10), ("母亲", 10), ("父亲", 10), ("出生日期", 8), ("性别", 4), ("孩次", 4), ("出生医学证明", 12)),
-        )
-        yield from self.rows("birth")
-        yield Static("", id="message", classes="message")
+    def compose_notes(self) -> ComposeResult:
         yield Static("", id="dup-warning", classes="warning")
-        yield KeyLine()
 
     def on_mount(self) -> None:
         self.show_line("household", self.form)
@@ -186,10 +180,6 @@ class HouseholdScreen(FormScreen):
         if self.focus_on is not None:
             self.call_after_refresh(self.focus_finding, self.focus_on, 1, "审核校验")
 
-    def redraw(self) -> None:
-        self.refresh_tables()
-        self.update_title()
-
     def update_title(self) -> None:
         f = self.form
         village, group = self.value("village_code"), self.value("group_no")
@@ -206,41 +196,23 @@ class HouseholdScreen(FormScreen):
             return
         self.query_one("#form-title", Static).update(f"{text.FORM_TITLE}［{state}］ 户编码 {code} {tag}")
 
-    def refresh_tables(self) -> None:
-        table = self.query_one("#members", DataTable)
-        table.clear()
-        relations, ethnicities, sexes = code_list("relation"), code_list("ethnicity"), code_list("sex")
-        for i, m in enumerate(self.form.members, start=1):
-            sex, born = shown_facts(m)
-            table.add_row(
-                str(i),
-                m.name,
-                m.id_number,
-                relations.name(m.relation_to_head)[:4],
-                ethnicities.name(m.ethnicity)[:3],
-                sexes.name(sex),
-                born,
-            )
-        births, members = self.query_one("#births", DataTable), self.form.members
-        births.clear()
-
-        def who(k: int | None) -> MemberInput | None:
-            return members[k - 1] if k and k <= len(members) else None
-
-        for b in self.form.births:
-            child, mother, father = who(b.child), who(b.mother), who(b.father)
-            child_sex = b.child_sex or (shown_facts(child)[0] if child else "")
-            births.add_row(
-                child.name if child else b.child_name,
-                mother.name if mother else "",
-                father.name if father else "",
-                b.birth_date or "(同孩子)",
-                sexes.name(child_sex),
-                str(b.birth_order or ""),
-                b.birth_cert_no,
-            )
-        for t in (table, births):  # the newest line in view; the cursor stays for picking a line
-            t.call_after_refresh(t.scroll_end, animate=False)
+    def table_row(self, section: str, index: int, record) -> tuple[str, ...]:
+        if section == "member":
+            sex, born = shown_facts(record)
+            relation = code_list("relation").name(record.relation_to_head)[:4]
+            ethnicity = code_list("ethnicity").name(record.ethnicity)[:3]
+            return str(index + 1), record.name, record.id_number, relation, ethnicity, code_list("sex").name(sex), born
+        members = self.form.members
+        child, mother, father = (
+            members[k - 1] if k and k <= len(members) else None for k in (record.child, record.mother, record.father)
+        )
+        sex = code_list("sex").name(record.child_sex or (shown_facts(child)[0] if child else ""))
+        names = (
+            child.name if child else record.child_name,
+            mother.name if mother else "",
+            father.name if father else "",
+        )
+        return *names, record.birth_date or "(同孩子)", sex, str(record.birth_order or ""), record.birth_cert_no
 
     def changed(self, name: str, value: str) -> None:
         if name == "village_code":
@@ -317,11 +289,8 @@ class HouseholdScreen(FormScreen):
         return self.commit_line("birth")
 
     BEFORE = {"m_name": before_m_name, "b_child_name": before_b_child_name}
-    HOOKS = {
-        "form_no": after_form_no,
-        "m_id": after_m_id,
-        "m_residence": after_m_residence,
-        "m_birth": after_m_birth,
+    HOOKS = {"form_no": after_form_no, "m_id": after_m_id, "m_residence": after_m_residence, "m_birth": after_m_birth}
+    HOOKS |= {
         "b_child": after_b_child,
         "b_mother": after_b_mother,
         "b_father": after_b_father,
@@ -419,14 +388,10 @@ class HouseholdScreen(FormScreen):
         """Look the person up (ID number, or name + birth date) in a worker thread (its own
         connection) and post what it finds; typing goes on meanwhile."""
         try:
-            found = [
-                c
-                for c in candidates(number, name=name, birth_date=born, sex=sex, exclude_household_uid=household_uid)
-                if c.score >= WARN_SCORE
-            ]
-            refs = tuple(
-                c for c in ref_candidates(number, name=name, birth_date=born, sex=sex) if c.score >= WARN_SCORE
+            found = candidates(
+                number, name=name, birth_date=born, sex=sex, exclude_household_uid=household_uid, min_score=WARN_SCORE
             )
+            refs = tuple(ref_candidates(number, name=name, birth_date=born, sex=sex, min_score=WARN_SCORE))
         finally:
             close_db()
         self.post_message(self.DuplicatesFound(number, found, line, refs))
@@ -437,50 +402,12 @@ class HouseholdScreen(FormScreen):
         self.query_one("#dup-warning", Static).update(text.duplicate_warning(event.found, event.refs))
 
     # ------------------------------------------------------------------ lines kept, pages (三、五 and details)
-    def keep_line(self, section: str) -> bool:
-        """Put a started line into the form (a member's needs the relation to the head); whether it could."""
-        if section == "member" and self.value("m_name"):
-            if not self.value("m_relation"):
-                self.say(text.MEMBER_INCOMPLETE)
-                self.focus_field("m_relation")
-                return False
-            self.commit_line("member")
-        elif section == "birth" and self.value("b_mother"):
-            self.commit_line("birth")
-        return True
-
     def action_new_member(self) -> None:
         if self.keep_line("member"):
             self.clear_line("member")
             self.focus_field("m_name")
 
-    def action_save_household(self) -> None:
-        if self.keep_line("member") and self.keep_line("birth"):
-            self.read_line("household", self.form)
-            self.save()
-
-    def page_line(self, section: str) -> int | None:
-        """The line a page is for: the one in the editor (put into the form first), else the last one."""
-        if not self.keep_line(section):
-            return None
-        last, lines = self.last[section], self.lines(section)
-        index = last if last is not None else len(lines) - 1
-        if not 0 <= index < len(lines):
-            self.say(text.NEED_HEAD if section == "member" else "还没有出生记录")
-            return None
-        return index
-
-    def open_page(self, title: str, specs, record, done=None, focus: str = "m_name", **options) -> None:
-        """Open a page of ``record``; ``done(kept)`` hears how it closed, then the cursor comes back."""
-
-        def closed(kept: bool | None) -> None:
-            if done is not None:
-                done(kept)
-            self.refresh_tables()
-            self.focus_field(focus)
-            self.write_draft()
-
-        self.app.push_screen(PageScreen(title, specs, record, **options), closed)
+    action_save_household = FormScreen.save_form
 
     def household_page(self) -> None:
         self.read_line("household", self.form)
