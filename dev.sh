@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # hecha's two entry points on a fresh machine (Python 3.10+ with venv):
 #   ./dev.sh run    set up .venv and start the TUI on the default database, with demo data
-#   ./dev.sh test   set up .venv (with test extras and the tools the tests use) and run the tests
+#   ./dev.sh test   set up .venv (with test extras and the tools the tests use), check lint (ruff),
+#                   formatting (ruff format) and types (mypy), and run the tests
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
@@ -39,6 +40,11 @@ case "${1:-}" in
     shift
     tools
     setup "[test]"
+    if [ $# -eq 0 ]; then  # the whole suite: lint, formatting and types first (a few seconds)
+      .venv/bin/ruff check .
+      .venv/bin/ruff format --check .
+      .venv/bin/mypy
+    fi
     exec .venv/bin/python -m pytest -n 2 -q "$@"
     ;;
   *)

@@ -197,6 +197,7 @@ def keys_new(recovery_out: Path | None, db_path: Path | None) -> None:
     if secret:
         from export.recovery import recovery_sheet
 
+        assert recovery_out is not None  # only a county gets a recovery key, and its path is set above
         fd = os.open(recovery_out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(recovery_sheet(office.code, office.name, secret, pub.recovery))
@@ -432,11 +433,7 @@ def household_show(code: str, db_path: Path | None) -> None:
 def _save_form(file: Path, new: bool, confirm: bool, confirm_duplicates: bool, db_path: Path | None) -> None:
     import json
 
-    from storage.households import (
-        DuplicatesNotConfirmed,
-        WarningsNotConfirmed,
-        save_form,
-    )
+    from storage.households import DuplicatesNotConfirmed, WarningsNotConfirmed, save_form
 
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
@@ -1001,7 +998,7 @@ def import_list_cmd(
     from storage.sources import SourceError
     from storage.sources.profiles import FIELDS
 
-    mapping = {}
+    mapping: dict[str, str] = {}
     from storage.sources.profiles import FIELD_NAMES
 
     by_name = {name: key for key, name in FIELD_NAMES.items()}  # 姓名 as well as name, as the import screen offers them
@@ -1046,6 +1043,7 @@ def import_list_cmd(
         if not report.rows_rejected and not report.rows_warned:
             click.echo("没有错误行：不写错误行文件。")
             return
+        assert report.batch_id is not None  # import_list returns with the batch's id set
         try:
             write_rejects(report.batch_id, rejects_out)
         except OSError as exc:
@@ -1139,11 +1137,11 @@ def recheck_choose(
     if seed is not None and every is not None:
         raise HechaError("--seed 只用于 --per-village（随机抽样）；--every 按录入顺序抽，不用种子。")
     open_office_db(db_path)
-    rows = (
-        choose_every(every, village=village)
-        if every is not None
-        else choose_sample(per_village, seed=seed, village=village)
-    )
+    if every is not None:
+        rows = choose_every(every, village=village)
+    else:
+        assert per_village is not None  # exactly one of the two, checked above
+        rows = choose_sample(per_village, seed=seed, village=village)
     if not rows:
         click.echo(nothing_to_choose() + "。")
         return

@@ -52,8 +52,8 @@ def main() -> None:
     from storage.db import close_db, open_db
     from storage.office import init_office
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
         county, town = tmp / "county.sqlite", tmp / "town.sqlite"
         init_office(county, "130123")
         open_db(county)

@@ -50,6 +50,7 @@ def fast_fill(db: Path, persons: int, *, as_of: dt.date = dt.date(2026, 11, 29),
             for seq, m in enumerate(h.members, start=1):
                 version += 1
                 info = idnumber.parse(m.id_number, as_of)
+                assert info.birth_date is not None  # Population gives every member a valid ID number
                 rows.append(
                     dict(
                         household=hh.id,
@@ -93,6 +94,7 @@ def fast_fill(db: Path, persons: int, *, as_of: dt.date = dt.date(2026, 11, 29),
                     row.save(force_insert=True)
             for b in h.births:
                 version += 1
+                assert b.child is not None and b.mother is not None  # Population's births name both
                 child = rows[b.child - 1]
                 Birth.create(
                     household=hh.id,

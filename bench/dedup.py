@@ -66,7 +66,7 @@ def strangers(n: int, seed: int):
     from storage.synth import Population, ProbeRecord
 
     pop = Population("130123", ["130123103203"], AS_OF, seed=seed + 1000)
-    out = []
+    out: list[ProbeRecord] = []
     while len(out) < n:
         h = pop.household()
         for m in h.members:

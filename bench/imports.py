@@ -115,8 +115,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
         for suffix, writer in ((".xls", write_xls), (".xlsx", write_xlsx)):
             path = tmp / f"list{suffix}"
             writer(path, args.rows)

@@ -79,11 +79,11 @@ def main() -> None:
             .tuples()
             .iterator()
         ):
-            t = made.row_truths.get((source, row_no))
-            if t and t[1] != "adult":
-                truth_of[f"ref:{rid}"] = (t[0], t[1])
-                if t[2]:
-                    marks_of[f"ref:{rid}"] = t[2]
+            row_truth = made.row_truths.get((source, row_no))
+            if row_truth and row_truth[1] != "adult":
+                truth_of[f"ref:{rid}"] = (row_truth[0], row_truth[1])
+                if row_truth[2]:
+                    marks_of[f"ref:{rid}"] = row_truth[2]
         report(truth_of, marks_of, made.planted)
 
 
@@ -141,10 +141,10 @@ def report(truth_of: dict[str, tuple[str, str]], marks_of: dict[str, str], plant
     for what in sorted(set(planted.values())):
         tids = [t for t, w in planted.items() if w == what]
         print(f"{'misreport ' + what:<26}{len(tids):>8}{sum(1 for t in tids if right_kind.get(t) == 'misreport'):>13}")
-    for mark, tids in sorted(marked.items()):
+    for mark, carriers in sorted(marked.items()):
         if mark in FIELD_OF:  # the misreports, listed above
             continue
-        print(f"{mark:<26}{len(tids):>8}{sum(1 for t in tids if t in right_kind):>13}")
+        print(f"{mark:<26}{len(carriers):>8}{sum(1 for t in carriers if t in right_kind):>13}")
     print(
         "targets (issue 12): omission recall ≥ 0.98, precision ≥ 0.95; false precision ≥ 0.90; misreport F1 ≥ 0.95; "
         "≥ 10,000 records/s"

@@ -48,13 +48,7 @@ from storage.office import ensure_operator
 from storage.paths import operator_login
 
 from . import merge, sshsig
-from .keys import (
-    SIGN_NAMESPACE,
-    UnlockedKeys,
-    age_fingerprint,
-    county_peer,
-    own_encrypt_fingerprints,
-)
+from .keys import SIGN_NAMESPACE, UnlockedKeys, age_fingerprint, county_peer, own_encrypt_fingerprints
 
 FORMAT = "hecha-bundle/1"
 SCHEMA_VERSION = 2  # the record layout: raised with every change of a shared table (storage/db.py)

@@ -19,12 +19,7 @@ from dataclasses import dataclass
 
 import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    load_ssh_private_key,
-)
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, load_ssh_private_key
 
 from storage.db import now_iso, write_txn
 from storage.errors import OperatorError
@@ -156,7 +151,7 @@ class UnlockedKeys:
     """This office's private keys, opened with the passphrase for one operation."""
 
     sign: Ed25519PrivateKey
-    identity: object  # pyrage.x25519.Identity
+    identity: pyrage.x25519.Identity
 
     @property
     def sign_blob(self) -> bytes:
@@ -188,7 +183,7 @@ def create_keys(passphrase: str) -> str | None:
     sign = Ed25519PrivateKey.generate()
     ssh_private = sign.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption())
     identity = pyrage.x25519.Identity.generate()
-    rows = [
+    rows: list[dict[str, str | bytes | None]] = [
         dict(
             kind="sign",
             public=sshsig.public_line(sign.public_key(), f"hecha:{office.code}"),

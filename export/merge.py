@@ -64,12 +64,13 @@ def _columns(model: type[SharedModel]) -> tuple[_Col, ...]:
             return int
         return str
 
-    return tuple(_Col(_key(f), f.column_name, f, isinstance(f, pw.ForeignKeyField), kind(f)) for f in _fields(model))
+    fields = _fields(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
+    return tuple(_Col(_key(f), f.column_name, f, isinstance(f, pw.ForeignKeyField), kind(f)) for f in fields)
 
 
 def dump(model: type[SharedModel], where: pw.Expression) -> Iterator[dict[str, Any]]:
     """Stream the rows of ``model`` matching ``where`` as bundle records, in version order."""
-    cols = _columns(model)
+    cols = _columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
     table = model._meta.table_name
     query = model.select(*(c.field for c in cols)).where(where).order_by(model.version).tuples().iterator()
     batch: list[tuple] = []
@@ -136,7 +137,7 @@ def validate_record(rec: Any) -> tuple[type[SharedModel], dict[str, Any]]:
     if model is None:
         raise SchemaError(f"未知的表 {rec['t']!r}")
     row = rec["r"]
-    cols = _columns(model)
+    cols = _columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
     if len(row) != len(cols) or any(c.key not in row for c in cols):
         expected = {c.key for c in cols}
         missing, extra = expected - set(row), set(row) - expected
@@ -212,7 +213,7 @@ def apply(records: Iterable[dict[str, Any]], *, sender: str, bundle_id: str, ope
         model = chunk[0][0]
         table = model._meta.table_name
         held = _ids_by_uid(model, (r["uid"] for _, r in chunk))
-        cols = _columns(model)
+        cols = _columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
         refs: dict[str, dict[str, int]] = {}
         for c in cols:
             if c.fk:

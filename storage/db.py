@@ -83,7 +83,7 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
     return db
 
 
-OS_REASONS = {
+OS_REASONS: dict[int | None, str] = {  # keyed by OSError.errno, which may be None
     errno.EACCES: "没有权限",
     errno.EPERM: "没有权限",
     errno.ENOENT: "不存在",

@@ -22,26 +22,11 @@ from .dates import parse_typed, to_typed
 from .db import write_txn
 from .dedup import RULE_SAME_ID, WARN_SCORE, Candidate, candidates, decide_pair
 from .errors import OperatorError
-from .forms import (
-    COPY,
-    BirthInput,
-    HouseholdInput,
-    MemberInput,
-    MigrationInput,
-    WomanInput,
-    form_to_dict,
-)
+from .forms import COPY, BirthInput, HouseholdInput, MemberInput, MigrationInput, WomanInput, form_to_dict
 from .models import AdminDivision, Birth, Household, Migration, Person, WomanFP
 from .namekeys import index_persons
 from .names import normalize
-from .validate import (
-    ERROR,
-    Finding,
-    check_household,
-    confirmation,
-    is_confirmed,
-    record_of,
-)
+from .validate import ERROR, Finding, check_household, confirmation, is_confirmed, record_of
 
 
 def _to_row(table: str, source, row) -> None:
@@ -162,18 +147,15 @@ def duplicate_hits(h: HouseholdInput) -> dict[int, list[Candidate]]:
         if not (m.id_number or m.name):
             continue
         born = h.member_birth_date(i) if (m.birth_date or m.id_number) else None
-        found = [
-            c
-            for c in candidates(
-                m.id_number,
-                name=m.name,
-                sex=h.member_sex(i),
-                birth_date=born,
-                person_uid=m.uid,
-                exclude_household_uid=h.uid,
-            )
-            if c.score >= WARN_SCORE
-        ]
+        found = candidates(
+            m.id_number,
+            name=m.name,
+            sex=h.member_sex(i),
+            birth_date=born,
+            person_uid=m.uid,
+            exclude_household_uid=h.uid,
+            min_score=WARN_SCORE,
+        )
         if found:
             out[i] = found
     return out
@@ -357,6 +339,7 @@ def save_household(
         kept_births = {b.uid: b for b in hh.births.where(Birth.deleted == False)} if hh.id else {}
         for b in h.births:
             row = kept_births.pop(b.uid) if b.uid in kept_births else Birth(household=hh)
+            assert b.mother is not None  # validated above: a birth without its mother is an error (birth.mother)
             row.mother = people[b.mother - 1]
             row.father = people[b.father - 1] if b.father else None
             row.child = people[b.child - 1] if b.child else None

@@ -122,6 +122,8 @@ def _table() -> dict[str, str]:
     path = os.path.join(os.path.dirname(spec.origin), "pinyin_dict.py")
     if os.path.isfile(path):
         loader = importlib.util.spec_from_file_location("_hecha_pinyin_dict", path)
+        if loader is None or loader.loader is None:
+            raise ImportError(f"cannot load {path}")
         module = importlib.util.module_from_spec(loader)
         loader.loader.exec_module(module)
         pinyin_dict = module.pinyin_dict

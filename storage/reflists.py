@@ -392,7 +392,7 @@ def _row_record(
             written = (written[0], "M")  # 出生年月: a date cell formatted yyyy-mm holds the 1st of its month
     own, mother = infos["id_number"], infos["mother_id_number"]
     row_day = dt.date.fromisoformat(written[0]) if written else None
-    if own is not None and own.birth_date and row_day:
+    if own is not None and own.birth_date and written is not None and row_day:
         if checks is not None:
             checks.child_checked += 1
         if own.birth_date <= add_years(row_day, -PARENT_YEARS):
@@ -848,6 +848,7 @@ def _read_sheets(
             if err:
                 errors.append(err)
                 continue
+            assert rec is not None  # _row_record gives a record whenever it gives no error
             report.warnings += rec["id_check"] == idnumber.BAD_CHECKSUM
             if warned:
                 report.rows_warned += 1
@@ -1027,7 +1028,9 @@ class RecordWriter:
         """Write ``records`` and their homophone keys (what :func:`storage.dedup.ref_candidates` looks up)."""
         if not records:
             return
-        rows, keys, rid = [], [], self.next_id
+        rows: list[tuple[Any, ...]] = []
+        keys: list[tuple[int, str, str]] = []
+        rid = self.next_id
         for rec in records:
             for key, value in OPTIONAL.items():
                 rec.setdefault(key, value)

@@ -23,13 +23,7 @@ from functools import lru_cache
 from . import idnumber
 from .dates import add_years
 from .errors import OperatorError
-from .households import (
-    BirthInput,
-    HouseholdInput,
-    MemberInput,
-    MigrationInput,
-    WomanInput,
-)
+from .households import BirthInput, HouseholdInput, MemberInput, MigrationInput, WomanInput
 
 SURNAMES = (
     "王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 胡 朱 高 林 何 郭 马 罗 梁 宋 郑 谢 韩 唐 冯 于 董 萧 程 曹 袁 邓 "
@@ -294,6 +288,7 @@ def fill(
             info = idnumber.parse(m.id_number)
             truth = ProbeRecord(m.name, m.id_number, info.sex or "", info.birth_date, "", "clean", None)
             rec = next((r for r in (inject(truth, k, pop.rng) for k in pop.rng.sample(kinds, len(kinds))) if r), truth)
+            assert rec.birth_date is not None  # every generated ID number is valid, and inject keeps a date
             twice = MemberInput(rec.name, "", "02", sex=rec.sex, birth_date=rec.birth_date.strftime("%Y%m%d"))
             again = HouseholdInput(village, f"{pop.rng.randint(1, 9):02d}", "暂住", "", [twice])
             save_household(
@@ -885,8 +880,8 @@ def reference_lists(
                     w_born = add_years(born, rng.choice((-1, 1)))
                 elif what == "date_month":
                     w_born = _month_off(born, rng)
-                elif what == "date_swap" and swapped(born):
-                    w_born = swapped(born)
+                elif what == "date_swap" and (day := swapped(born)):
+                    w_born = day
                 elif what == "date_lunar":
                     from .reconcile import lunar_as_solar
 

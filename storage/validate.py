@@ -15,7 +15,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from . import idnumber
 from .codes import RELATION_HEAD, SEX_FEMALE, SEX_MALE, code_list
@@ -359,6 +359,10 @@ def id_damage(text: str) -> str | None:
     return None
 
 
+@overload
+def _age(born: dt.date, on: dt.date) -> int: ...
+@overload
+def _age(born: dt.date | None, on: dt.date) -> int | None: ...
 def _age(born: dt.date | None, on: dt.date) -> int | None:
     if born is None:
         return None
@@ -712,11 +716,12 @@ class _Checker:
                 b,
                 (*LINE_REFS, "child_name", *BIRTH_CODES, *SECTION_DATES["birth"], "birth_order", "birth_cert_no"),
             )
-            mother = h.members[b.mother - 1] if b.mother and 1 <= b.mother <= n else None
+            k = b.mother - 1 if b.mother and 1 <= b.mother <= n else None  # the mother's line, 0-based
             born = typed_date(b.birth_date) if b.birth_date else _child_born(h, b)
             dates.append(born)
-            if born and mother is not None:
-                mother_born = h.member_birth_date(b.mother - 1)
+            if born and k is not None:
+                mother = h.members[k]
+                mother_born = h.member_birth_date(k)
                 if mother_born and born < mother_born:
                     self.add("birth.before_mother", "birth", j, "birth_date", "孩子出生早于母亲出生：请核对")
                 elif mother_born:
@@ -744,27 +749,32 @@ class _Checker:
 
     def per_mother(self, dates: list[dt.date | None]) -> None:
         """Birth order, intervals and twins, over each mother's births on this form."""
+        born = {j: d for j, d in enumerate(dates) if d is not None}  # the births with a date
         by_mother: dict[int, list[int]] = {}
         for j, b in enumerate(self.h.births):
-            if b.mother and dates[j] is not None:
+            if b.mother and j in born:
                 by_mother.setdefault(b.mother, []).append(j)
         for js in by_mother.values():
-            js.sort(key=lambda j: (dates[j], self.h.births[j].plurality_index))
+            js.sort(key=lambda j: (born[j], self.h.births[j].plurality_index))
             # earlier children may be outside the ten years and not listed: the first listed birth may
             # have any order, each later live birth must follow the one before it (twins one by one)
-            live = [j for j in js if self.h.births[j].outcome in ("", "1") and self.h.births[j].birth_order is not None]
-            for a, c in zip(live, live[1:], strict=False):
-                expected = self.h.births[a].birth_order + 1
+            live = [
+                (j, order)
+                for j in js
+                if self.h.births[j].outcome in ("", "1") and (order := self.h.births[j].birth_order) is not None
+            ]
+            for (_, order_a), (c, _) in zip(live, live[1:], strict=False):
+                expected = order_a + 1
                 if self.h.births[c].birth_order != expected:
                     self.add(
                         "birth.order_sequence",
                         "birth",
                         c,
                         "birth_order",
-                        f"该母亲上一个孩子是第{self.h.births[a].birth_order}孩，这个应为第{expected}孩（双胞胎逐个计）：核实后确认",
+                        f"该母亲上一个孩子是第{order_a}孩，这个应为第{expected}孩（双胞胎逐个计）：核实后确认",
                     )
             for a, c in zip(js, js[1:], strict=False):
-                gap = (dates[c] - dates[a]).days
+                gap = (born[c] - born[a]).days
                 if 0 < gap < TWIN_GAP_DAYS:
                     self.add(
                         "birth.interval",
@@ -775,7 +785,7 @@ class _Checker:
                     )
             same_day: dict[dt.date, list[int]] = {}
             for j in js:
-                same_day.setdefault(dates[j], []).append(j)
+                same_day.setdefault(born[j], []).append(j)
             for group in same_day.values():
                 if len(group) > 1:
                     for j in group:

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def reference_input(complete: bool = False) -> HouseholdInput:
     members = []
     for m in ref["members"]:
         t = m["typed"]
-        fields = ("name", "id_number", "relation_to_head", "ethnicity", "residence_status")
+        fields: tuple[str, ...] = ("name", "id_number", "relation_to_head", "ethnicity", "residence_status")
         fields += ("marital_status", "education", "first_marriage_date") if complete else ()
         member = MemberInput(**{k: t[k] for k in fields if k in t})
         if complete and "contraception" in t:
@@ -131,7 +132,7 @@ def office_templates(tmp_path_factory):
 
 
 @pytest.fixture
-def offices(office_templates, tmp_path) -> Offices:
+def offices(office_templates, tmp_path) -> Iterator[Offices]:
     c, t = tmp_path / "county.sqlite", tmp_path / "township.sqlite"
     shutil.copy(office_templates["county_db"], c)
     shutil.copy(office_templates["township_db"], t)
@@ -140,7 +141,7 @@ def offices(office_templates, tmp_path) -> Offices:
 
 
 @pytest.fixture
-def township_db(tmp_path) -> Path:
+def township_db(tmp_path) -> Iterator[Path]:
     """A fresh township database (新安镇) without keys, open."""
     path = tmp_path / "t.sqlite"
     init_office(path, TOWNSHIP)

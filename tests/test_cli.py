@@ -50,7 +50,9 @@ def test_county_and_township_chain(tmp_path):
     county_pub.write_text(run(["keys", "show", "--db", str(c)], tmp_path).stdout, encoding="utf-8")
     town_pub = tmp_path / "town.pub"
     town_pub.write_text(run(["keys", "show", "--db", str(t)], tmp_path).stdout, encoding="utf-8")
-    fp = re.search(r"^fingerprint (.+)$", county_pub.read_text(encoding="utf-8"), re.M).group(1)
+    fp_line = re.search(r"^fingerprint (.+)$", county_pub.read_text(encoding="utf-8"), re.M)
+    assert fp_line is not None
+    fp = fp_line.group(1)
     wrong = run(["keys", "add", str(county_pub), "--fingerprint", "0000 0000", "--db", str(t)], tmp_path, ok=False)
     assert wrong.returncode == 1 and "指纹与对方读出的不一致" in wrong.stderr
     run(["keys", "add", str(county_pub), "--fingerprint", fp, "--db", str(t)], tmp_path)
@@ -274,7 +276,9 @@ def test_recheck_commands_choose_show_decide_and_report(township_db):
     assert res.exit_code == 0 and "待判定" in res.output and "clerk2" in res.output
     res = runner.invoke(cli, ["recheck", "show", str(row.id), *db])
     assert "第4人 姓名" in res.output and "李梓涵" in res.output and "李子涵" in res.output, res.output
-    diff_id = re.search(r"^(\d+)\s+第4人 姓名", res.output, re.M).group(1)
+    diff_line = re.search(r"^(\d+)\s+第4人 姓名", res.output, re.M)
+    assert diff_line is not None, res.output
+    diff_id = diff_line.group(1)
     res = runner.invoke(cli, ["recheck", "decide", "first", diff_id, *db])
     assert res.exit_code == 0 and "原录入正确" in res.output
     res = runner.invoke(cli, ["recheck", "decide", "second", "999", *db])

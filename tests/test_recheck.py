@@ -82,6 +82,7 @@ def test_differences_field_by_field_and_one_id_digit_is_one_difference(township_
     from storage import idnumber
 
     info = idnumber.parse(ref_id)
+    assert info.birth_date is not None  # the reference's ID numbers are valid
     second.members[2].id_number = idnumber.make(ref_id[:6], info.birth_date + dt.timedelta(days=1), int(ref_id[14:17]))
     second.address_detail = second.address_detail + "号"
     del second.births[0]

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from textual.widgets import DataTable
 
 from main import cli
 from storage import idnumber, reconcile
@@ -107,7 +108,7 @@ def town(township_db, tmp_path):
             tmp_path / "delivery.csv",
             ["产妇姓名", "产妇身份证号", "婴儿性别", "出生日期"],
             [
-                ["王芳", MOTHER, "女", "2026-05-03"],  # a newborn neither on the forms nor in WIS, no name yet
+                ["王芳", MOTHER, "女", "2026-05-03"]  # a newborn neither on the forms nor in WIS, no name yet
             ],
         ),
         "delivery",
@@ -117,7 +118,7 @@ def town(township_db, tmp_path):
             tmp_path / "vacc.csv",
             ["儿童姓名", "儿童出生日期", "性别", "母亲姓名", "母亲身份证号"],
             [
-                ["王芳之女", "2026/5/4", "女", "王芳", MOTHER],  # the same newborn, a day off, named after her mother
+                ["王芳之女", "2026/5/4", "女", "王芳", MOTHER]  # the same newborn, a day off, named after her mother
             ],
         ),
         "vaccination",
@@ -301,11 +302,11 @@ async def test_tui_findings_to_a_recorded_visit_and_the_summary_changes(town):
         before = {(r.village_code, r.year): r for r in reconcile.summary()}
         await pilot.press("escape")
         row = kinds.index("omission")
-        screen.query_one("#recon-list").move_cursor(row=row)
+        screen.query_one("#recon-list", DataTable).move_cursor(row=row)
         await pilot.pause()
         await pilot.press("enter")
         assert isinstance(app.screen, EvidenceScreen)
-        evidence = app.screen.query_one("#evidence")
+        evidence = app.screen.query_one("#evidence", DataTable)
         assert evidence.row_count == 2  # a row per record: the delivery list and the vaccination list
         await pilot.press("1")
         await pilot.pause()
@@ -324,7 +325,7 @@ async def test_tui_findings_to_a_recorded_visit_and_the_summary_changes(town):
         after = {(r.village_code, r.year): r for r in reconcile.summary()}
         key = (VILLAGE, reconcile.stat_year(dt.date(2026, 5, 3)))
         assert after[key].omissions == before.get(key, reconcile.SummaryRow(*key)).omissions + 1
-        table = app.screen.query_one("#summary")
+        table = app.screen.query_one("#summary", DataTable)
         assert any(str(table.get_row_at(i)[5]) == "1" for i in range(table.row_count))
         await pilot.press("escape", "f3")  # the village filter takes pinyin initials
         for ch in "ljz":
@@ -350,9 +351,7 @@ def test_a_conclusion_follows_its_birth_when_a_later_list_names_the_child(town, 
         _csv(
             tmp_path / "vacc2.csv",
             ["儿童姓名", "儿童出生日期", "性别", "母亲姓名", "母亲身份证号"],
-            [
-                ["李小雨", "2026/5/4", "女", "王芳", MOTHER],
-            ],
+            [["李小雨", "2026/5/4", "女", "王芳", MOTHER]],
         ),
         "vaccination",
         replace=True,
@@ -374,9 +373,7 @@ def test_a_roll_with_a_wrong_birth_date_links_through_the_mother_and_name(town, 
         _csv(
             tmp_path / "园.csv",
             ["幼儿姓名", "性别", "出生日期", "母亲身份证号"],
-            [
-                ["李晓玲", "女", "2018-12-16", MOTHER],
-            ],
+            [["李晓玲", "女", "2018-12-16", MOTHER]],
         ),
         "kindergarten",
     )

@@ -204,7 +204,7 @@ def test_import_list_command_and_rejects_sheet(township_db, tmp_path):
     from python_calamine import CalamineWorkbook
 
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("错误行").to_python()
-    assert rows[1][1] == 3 and rows[1][2] == "未导入" and "姓名" in rows[1][5]
+    assert rows[1][1] == 3 and rows[1][2] == "未导入" and isinstance(rows[1][5], str) and "姓名" in rows[1][5]
     res = CliRunner().invoke(cli, ["import-list", "--source", "delivery", str(path), "--db", str(township_db)])
     assert "已经导入过" in res.output
     res = CliRunner().invoke(cli, ["lists", "--db", str(township_db)])
@@ -305,7 +305,7 @@ def test_what_spreadsheets_do_to_lists(township_db, tmp_path):
     sheet.write_merge(0, 0, 2, 3, "母亲")
     sheet.write(1, 2, "姓名")
     sheet.write(1, 3, "身份证号")
-    rows = [
+    rows: list[list[str | int | float]] = [
         ["李梓涵", 42800, "王秀英", "１３０１２３１９８７０７２２００４６"],  # full-width digits; an Excel serial date
         ["李浩然", "2012-05-09", "王秀英", "'130123198707220046"],  # a leading apostrophe
         ["张三", "2016-01-02", "赵丽", "无"],  # a placeholder: loaded by name

@@ -200,7 +200,8 @@ def test_data_md_example_numbers_and_a_15_digit_number():
 def test_float_damage_in_both_forms():
     assert id_damage("1.30123E+17") and id_damage("130123198707220000")
     assert id_damage("130123198707220046") is None
-    assert check_id_number("1.30123198707E+17").rule == "id.damaged"
+    finding = check_id_number("1.30123198707E+17")
+    assert finding is not None and finding.rule == "id.damaged"
 
 
 def test_twins_are_not_an_interval_problem_and_confirmed_warnings_stay_quiet():

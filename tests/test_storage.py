@@ -28,7 +28,8 @@ def test_init_takes_name_and_villages_from_the_nbs_table(township_db):
     assert office.name == "新安镇" and office.level == "township" and office.county_code == "130123"
     codes = [v.code for v in villages()]
     assert "130123103203" in codes and all(c.startswith("130123103") for c in codes)
-    assert short_name(lookup("130123103203").name) == "李家庄村"
+    village = lookup("130123103203")
+    assert village is not None and short_name(village.name) == "李家庄村"
 
 
 def test_init_refuses_unknown_codes_and_second_init(tmp_path, township_db):
@@ -169,6 +170,7 @@ def test_edit_writes_only_what_changed(township_db):
 def test_removing_a_member_leaves_a_tombstone(township_db):
     h = reference_input()
     save_household(h)
+    assert h.uid is not None  # set by save_household
     form = load_household(h.uid)
     form.births = []
     form.members.pop(2)  # 李浩然
@@ -307,7 +309,9 @@ def test_synthetic_population_is_valid_and_seeded():
 
     assert all(idnumber.parse(n, dt.date(2024, 2, 29)).ok for n in ids)
     births = [bi for h in a for bi in h.births]
-    assert births and all(h.members[bi.mother - 1].relation_to_head == "12" for h in a for bi in h.births)
+    assert births and all(
+        bi.mother is not None and h.members[bi.mother - 1].relation_to_head == "12" for h in a for bi in h.births
+    )
     assert any(m.residence_status == "3" for h in a for m in h.members)  # a few migrants
 
 

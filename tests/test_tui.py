@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
+from textual.app import App
+from textual.widgets import DataTable
 
 from storage.db import close_db, open_db
 from storage.models import AuditLog, Birth, Household, Person, WomanFP
@@ -15,6 +18,11 @@ from tui.screens.household import HouseholdScreen
 from .conftest import reference_household
 
 SIZE = (80, 24)
+
+
+def focused_id(app: App[Any]) -> str | None:
+    """The id of the focused widget; ``None`` when nothing has the focus."""
+    return app.focused.id if app.focused is not None else None
 
 
 async def type_text(pilot, value: str) -> None:
@@ -56,12 +64,12 @@ async def key_reference_household(pilot, *, open_form: bool = True, names: dict[
             await type_text(pilot, t["contraception_start"])
             await pilot.press("f10")
     await pilot.press("enter")  # a blank name: on to the births
-    names = [m["typed"]["name"] for m in ref["members"]]
+    member_names = [m["typed"]["name"] for m in ref["members"]]
     for b in ref["births"]:
         t = b["typed"]
-        await type_text(pilot, str(names.index(t["child"]) + 1))
+        await type_text(pilot, str(member_names.index(t["child"]) + 1))
         await pilot.press("enter")
-        await type_text(pilot, str(names.index(t["mother"]) + 1))
+        await type_text(pilot, str(member_names.index(t["mother"]) + 1))
         await pilot.press("enter")
         await pilot.press("enter")  # father: filled from the mother's husband
         await type_text(pilot, t["birth_order"])
@@ -184,7 +192,7 @@ async def test_declining_the_duplicate_saves_nothing(db):
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, HouseholdScreen)
-        assert app.focused.id == "m_id"
+        assert focused_id(app) == "m_id"
         assert Person.select().count() == 4
 
 
@@ -199,7 +207,7 @@ async def test_a_bad_id_number_stops_the_cursor_with_a_message(db):
         await pilot.press("enter")
         await type_text(pilot, "130123198503140037")
         await pilot.pause()
-        assert app.focused.id == "m_id"
+        assert focused_id(app) == "m_id"
         assert "校验位" in str(app.screen.query_one("#message").render())
 
 
@@ -213,13 +221,17 @@ async def test_a_field_left_says_the_cores_rule_for_it(db):
         await type_text(pilot, "130123103203")
         await type_text(pilot, "00")
         await pilot.pause()
-        assert app.focused.id == "group_no"
-        expected = check_field("household", "group_no", "00").finding.message
+        assert focused_id(app) == "group_no"
+        finding = check_field("household", "group_no", "00").finding
+        assert finding is not None
+        expected = finding.message
         assert str(app.screen.query_one("#message").render()) == expected
         await type_text(pilot, "3")  # one digit, padded by the core's rule
         await pilot.press("enter")
         await pilot.pause()
-        assert app.focused.id == "address_detail" and app.screen.value("group_no") == "03"
+        form = app.screen
+        assert isinstance(form, HouseholdScreen)
+        assert focused_id(app) == "address_detail" and form.value("group_no") == "03"
 
 
 async def test_escape_asks_before_discarding_and_menu_keys_work(db):
@@ -259,8 +271,10 @@ async def test_lookup_picks_a_code(db):
         await type_text(pilot, "李家庄")
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen.value("village_code") == "130123103203"
-        assert app.focused.id == "group_no"
+        form = app.screen
+        assert isinstance(form, HouseholdScreen)
+        assert form.value("village_code") == "130123103203"
+        assert focused_id(app) == "group_no"
 
 
 async def test_edit_a_household_from_the_list(db):
@@ -322,7 +336,7 @@ async def test_a_whole_form_hits_each_kind_of_rule_is_fixed_and_saved(db):
         await pilot.press("enter")
         await type_text(pilot, "130123198707220047")
         await pilot.pause()
-        assert app.focused.id == "m_id" and "校验位" in str(app.screen.query_one("#message").render())
+        assert focused_id(app) == "m_id" and "校验位" in str(app.screen.query_one("#message").render())
         await pilot.press("backspace")
         await type_text(pilot, "6")
         await type_text(pilot, "11" + "01" + "20" + "71" + "1")  # 11 夫: wrong for a woman, caught on saving
@@ -369,7 +383,7 @@ async def test_a_whole_form_hits_each_kind_of_rule_is_fixed_and_saved(db):
         await pilot.press("f10")
         await pilot.pause()
         # cross-field error: the cursor goes to the wife's relation
-        assert "与性别不符" in str(app.screen.query_one("#message").render()) and app.focused.id == "m_relation"
+        assert "与性别不符" in str(app.screen.query_one("#message").render()) and focused_id(app) == "m_relation"
         await type_text(pilot, "12")  # the field comes back selected: typing replaces it
         for _ in range(4):
             await pilot.press("enter")  # ethnicity, marriage, education, residence as they are
@@ -381,7 +395,7 @@ async def test_a_whole_form_hits_each_kind_of_rule_is_fixed_and_saved(db):
         assert "270" in str(app.screen.query_one("#confirm-body").render())
         await pilot.press("n")
         await pilot.pause()
-        assert app.focused.id == "b_birth"
+        assert focused_id(app) == "b_birth"
         await type_text(pilot, "20190601")
         for _ in range(6):
             await pilot.press("enter")  # sex, order, outcome, place, certificate, policy as they are
@@ -434,7 +448,7 @@ async def test_an_unfinished_form_is_offered_back_where_it_stopped(db):
         assert isinstance(screen, HouseholdScreen)
         assert [m.name for m in screen.form.members] == ["李建国"]
         assert screen.value("address_detail") == "李家庄村三组18号" and screen.value("m_name") == "王秀英"
-        assert app.focused.id == "m_id"
+        assert focused_id(app) == "m_id"
         await type_text(pilot, "130123198707220046" + "12" + "01")
         await pilot.press("enter", "enter")
         await type_text(pilot, "1")
@@ -456,7 +470,9 @@ async def test_lookup_by_pinyin_initials(db):
         await type_text(pilot, "ljz")  # 李家庄村
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen.value("village_code") == "130123103203"
+        form = app.screen
+        assert isinstance(form, HouseholdScreen)
+        assert form.value("village_code") == "130123103203"
 
 
 async def test_keys_are_remapped_by_id_from_the_config(db, tmp_path):
@@ -595,7 +611,8 @@ async def test_recheck_blind_second_keying_and_decisions(db, monkeypatch):
         assert RecheckDiff.get().decision == "second" and Recheck.get().status == "decided"
         await pilot.press("escape", "f7")  # the clerks' error rates
         assert isinstance(app.screen, RecheckRatesScreen)
-        cells = [app.screen.query_one("#rates").get_row_at(i) for i in range(app.screen.query_one("#rates").row_count)]
+        rates = app.screen.query_one("#rates", DataTable)
+        cells = [rates.get_row_at(i) for i in range(rates.row_count)]
         clerk1 = next(c for c in cells if c[0] == "clerk1")
         assert clerk1[1:4] == ["1", str(row.fields_compared), "1"]
 
@@ -673,6 +690,7 @@ async def test_duplicates_review_links_a_reference_record_without_merging(db, tm
     from storage.households import HouseholdInput, MemberInput, save_household
     from storage.models import MatchDecision
     from storage.reflists import import_list
+    from tui.screens.duplicates import DuplicatesScreen
 
     open_db(db)
     save_household(
@@ -689,9 +707,11 @@ async def test_duplicates_review_links_a_reference_record_without_merging(db, tm
         await pilot.press("f9")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        rows = [i for i, p in enumerate(app.screen.found) if p.b.is_record]
+        review = app.screen
+        assert isinstance(review, DuplicatesScreen)
+        rows = [i for i, p in enumerate(review.found) if p.b.is_record]
         assert rows, str(app.screen.query_one("#dup-state").render())
-        app.screen.query_one("#dup-list").move_cursor(row=rows[0])
+        app.screen.query_one("#dup-list", DataTable).move_cursor(row=rows[0])
         await pilot.pause()
         assert "户籍人口登记" in str(app.screen.query_one("#dup-detail").render())
         await pilot.press("1")
@@ -730,6 +750,7 @@ async def test_same_person_moves_the_registered_record_into_this_household(db):
         await pilot.press("f11")  # 同一人
         await pilot.pause()
         screen = app.screen
+        assert isinstance(screen, HouseholdScreen)
         assert screen.value("m_name") == "李晓玲" and screen.value("m_education") == "20"
         assert "已调出" in str(screen.query_one("#dup-warning").render())
         await pilot.press("f10")  # the editor's line is kept and the household saved

@@ -5,20 +5,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from textual.app import App
-
 from storage.db import open_db
 from storage.office import current_office
 from storage.paths import operator_login
 
 from . import text
+from .base import HechaBase
 from .config import Config, ConfigError, load_config
 from .keys import bindings
 
 __all__ = ["Config", "ConfigError", "HechaApp", "load_config", "make_app", "run"]
 
 
-class HechaApp(App):
+class HechaApp(HechaBase):
     """hecha's TUI on one office database."""
 
     CSS_PATH = "app.tcss"
@@ -36,6 +35,7 @@ class HechaApp(App):
             self.use_ascii()
         # every redraw costs bytes on a slow SSH link: no animations, no cursor blink (DESIGN.md §10)
         self.animation_level = "none"
+        self.last_carry: tuple[str, str, str] | None = None  # village, group, address of the last household saved
 
     def use_ascii(self) -> None:
         """ASCII borders and scroll bars: box-drawing and block characters are East Asian
@@ -90,7 +90,7 @@ class HechaApp(App):
             return
         from .screens.dialogs import ConfirmScreen
 
-        def answered(yes: bool) -> None:
+        def answered(yes: bool | None) -> None:
             if yes:
                 from storage.drafts import clear_draft
 

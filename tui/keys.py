@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from textual.binding import Binding
+    from textual.binding import BindingType
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def keys_of(action: str, scopes: tuple[str, ...], keymap: dict[str, str] | None 
     return out
 
 
-def bindings(scope: str) -> list[Binding]:
+def bindings(scope: str) -> list[BindingType]:
     """Textual bindings for one scope: one binding per action, all its keys, its id the spec's (so a
     site's keymap, ``[keys]`` in the config file, replaces them by id); the first key in the footer."""
     from textual.binding import Binding

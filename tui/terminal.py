@@ -49,4 +49,4 @@ def install_input_guard() -> None:
         return functools.partial(codecs.getincrementaldecoder(encoding), errors="replace")
 
     linux_driver.getincrementaldecoder = lenient
-    linux_driver._hecha_guard = True
+    setattr(linux_driver, "_hecha_guard", True)  # noqa: B010  (a flag on a module of Textual's)

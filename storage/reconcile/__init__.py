@@ -47,16 +47,7 @@ everything public is named here, so callers write ``reconcile.run`` as before.
 
 from __future__ import annotations
 
-from .classify import (
-    DAY_SOURCES,
-    MARGIN_DAYS,
-    BirthOrders,
-    birth_day,
-    classify,
-    compare,
-    older_wis_births,
-    shown_date,
-)
+from .classify import DAY_SOURCES, MARGIN_DAYS, BirthOrders, birth_day, classify, compare, older_wis_births, shown_date
 from .link import HEALTH_ONLY, date_slip, link, lunar_as_solar, solar_of_lunar
 from .records import (
     CONCLUSIONS,
@@ -77,15 +68,7 @@ from .records import (
 )
 from .runs import RunReport, findings, last_run, run, short_code
 from .summary import SummaryRow, by_year, set_annual, summary, total
-from .visits import (
-    CORRECTABLE,
-    FITS,
-    ResultError,
-    check_fits,
-    conclusion_code,
-    find,
-    record_result,
-)
+from .visits import CORRECTABLE, FITS, ResultError, check_fits, conclusion_code, find, record_result
 from .worklists import WORKLIST_HEADER, mask, worklist_rows
 
 __all__ = [

@@ -209,7 +209,11 @@ def load_records(first: dt.date, last: dt.date) -> list[Rec]:
     pool: dict = {}
     share = pool.setdefault  # one string object for a name or number that several lists repeat
     # each remembered for this load: a child's name stands in five lists
-    name_of, norm, id18 = (lru_cache(maxsize=None)(f) for f in (_name, normalize, _id18))
+    name_of, norm, id18 = (
+        lru_cache(maxsize=None)(_name),
+        lru_cache(maxsize=None)(normalize),
+        lru_cache(maxsize=None)(_id18),
+    )
     con = Birth._meta.database.connection()
     rows = con.execute(*rows.sql())  # plain rows: peewee's conversion of each value cost more than the query
     for (

@@ -15,14 +15,7 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
-from .classify import (
-    MARGIN_DAYS,
-    BirthOrders,
-    birth_day,
-    classify,
-    older_wis_births,
-    shown_date,
-)
+from .classify import MARGIN_DAYS, BirthOrders, birth_day, classify, older_wis_births, shown_date
 from .link import link
 from .records import GROUP_NAMES, SOURCE_GROUP, Finding, _common, load_records, window
 
@@ -69,15 +62,7 @@ def run(as_of: dt.date, *, progress: Callable[[str], None] | None = None) -> Run
 
 def _run(as_of: dt.date, progress: Callable[[str], None] | None) -> RunReport:
     from ..db import now_iso, write_txn
-    from ..models import (
-        Household,
-        ImportBatch,
-        Office,
-        Person,
-        ReconcileFinding,
-        ReconcileRun,
-        VisitResult,
-    )
+    from ..models import Household, ImportBatch, Office, Person, ReconcileFinding, ReconcileRun, VisitResult
 
     started = time.perf_counter()
     first, last = window(as_of)

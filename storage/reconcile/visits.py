@@ -163,12 +163,7 @@ def _mark_birth(uid: str, code: str, note: str, evidence: str, corrections: dict
     household form's save (its checks: a date in the future, before the mother's birth, a
     certificate number of the wrong shape … are refused as on the form)."""
     from .. import audit
-    from ..households import (
-        ValidationFailed,
-        WarningsNotConfirmed,
-        load_household,
-        save_household,
-    )
+    from ..households import ValidationFailed, WarningsNotConfirmed, load_household, save_household
     from ..models import Birth
 
     birth = Birth.get(Birth.uid == uid)
@@ -177,6 +172,7 @@ def _mark_birth(uid: str, code: str, note: str, evidence: str, corrections: dict
         h = load_household(birth.household.uid)
         b = next(x for x in h.births if x.uid == uid)
         for name, value in corrections.items():
+            new: str | int
             if name == "birth_date":
                 if len(value.replace("-", "")) != 8 or not value.replace("-", "").isdigit():
                     raise ResultError(f"出生日期「{value}」应为8位年月日，如 20170307")

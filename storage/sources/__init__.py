@@ -209,7 +209,7 @@ def _html(path: Path) -> list[Sheet]:
     tables = [t for t in parser.tables if t]
     if not tables:
         raise SourceError("这个文件是网页（HTML），里面没有表格：请从系统重新导出，或用 Excel 打开后另存为 .xlsx")
-    return [Sheet(f"表{i + 1}", (lambda t=t: iter(t))) for i, t in enumerate(tables)]
+    return [Sheet(f"表{i + 1}", t.__iter__) for i, t in enumerate(tables)]
 
 
 def open_table(path: str | Path, *, encoding: str | None = None) -> list[Sheet]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -25,9 +26,14 @@ from ..widgets.keyline import KeyLine
 from ..workers import core_work
 from .dialogs import PassphraseScreen
 
+if TYPE_CHECKING:
+    from ..base import HechaBase
+
 
 class _BundleScreen(Screen):
     BINDINGS = bindings("plain")
+    if TYPE_CHECKING:
+        app: HechaBase  # self.app, with hecha's attributes (operator, office …)
 
     def action_back(self) -> None:
         if not self.query_one("#busy", Static).display:

@@ -5,6 +5,7 @@ decide the highlighted pair or every marked one."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.message import Message
@@ -12,20 +13,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from storage.db import close_db
-from storage.dedup import (
-    RULE_SHORT,
-    WARN_SCORE,
-    MergeRefused,
-    Pair,
-    decide_pair,
-    merge_persons,
-    pairs,
-)
+from storage.dedup import RULE_SHORT, WARN_SCORE, MergeRefused, Pair, decide_pair, merge_persons, pairs
 
 from ..keys import bindings
 from ..widgets.keyline import KeyLine
 from ..workers import core_work
 from .dialogs import AskScreen, ConfirmScreen
+
+if TYPE_CHECKING:
+    from ..base import HechaBase
 
 DECIDED = {"same": "同一人", "different": "不同人", "unsure": "待查"}
 
@@ -36,6 +32,8 @@ class DuplicatesScreen(Screen):
     乙 is a reference record, records the link (nothing to merge)."""
 
     BINDINGS = bindings("dups")
+    if TYPE_CHECKING:
+        app: HechaBase  # self.app, with hecha's attributes (operator, office …)
 
     @dataclass
     class PairsRead(Message):
@@ -140,7 +138,7 @@ class DuplicatesScreen(Screen):
     def merge(self, row: int) -> None:
         p = self.found[row]
 
-        def answered(yes: bool) -> None:
+        def answered(yes: bool | None) -> None:
             if not yes:
                 return
             try:

@@ -104,13 +104,17 @@ class ValidationScreen(Screen):
         """The whole message of the highlighted line, with its rule id, under the list."""
         if event.row_key is None or event.row_key.value is None:
             return
-        x = self.shown[int(event.row_key.value)]
+        key = event.row_key.value
+        assert key is not None  # every row is added with its index as key
+        x = self.shown[int(key)]
         self.query_one("#finding-detail", Static).update(f"[{x.finding.rule}] {x.finding.where()}：{x.finding.message}")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         from .household import HouseholdScreen
 
-        x = self.shown[int(event.row_key.value)]
+        key = event.row_key.value
+        assert key is not None  # every row is added with its index as key
+        x = self.shown[int(key)]
         self.app.push_screen(HouseholdScreen(form=load_household(x.household_uid), focus_on=x.finding))
 
     def action_more(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
@@ -19,6 +20,9 @@ from ..keys import bindings, keys_of
 from ..widgets.keyline import KeyLine
 from ..workers import core_work
 
+if TYPE_CHECKING:
+    from ..base import HechaBase
+
 
 def pad(label: str, width: int) -> str:
     """Pad to ``width`` terminal cells (a Chinese character takes two)."""
@@ -29,6 +33,8 @@ class HomeScreen(Screen):
     """Office, counts and the menu; each entry opens its workflow."""
 
     BINDINGS = bindings("home")
+    if TYPE_CHECKING:
+        app: HechaBase  # self.app, with hecha's attributes (operator, office …)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
@@ -89,7 +95,7 @@ class HomeScreen(Screen):
             "Y 从中断处继续    N 以后再说（下次启动还会问）"
         )
 
-        def answered(yes: bool) -> None:
+        def answered(yes: bool | None) -> None:
             if yes:
                 from .household import HouseholdScreen
 
@@ -120,7 +126,7 @@ class HomeScreen(Screen):
     def action_open_form(self) -> None:
         from .household import HouseholdScreen
 
-        self.app.push_screen(HouseholdScreen(carry=getattr(self.app, "last_carry", None)))
+        self.app.push_screen(HouseholdScreen(carry=self.app.last_carry))
 
     def action_open_list(self) -> None:
         from .households import HouseholdListScreen

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import RowKey
 
 from storage.households import list_households, load_household
 
@@ -55,15 +56,17 @@ class HouseholdListScreen(Screen):
         """Enter in the filter opens the highlighted household (the first one after filtering)."""
         table = self.query_one(DataTable)
         if table.row_count:
-            self.open(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+            self.open(table.coordinate_to_cell_key(table.cursor_coordinate).row_key)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.open(event.row_key.value)
+        self.open(event.row_key)
 
-    def open(self, uid: str) -> None:
+    def open(self, key: RowKey) -> None:
+        """Open the household of a row (its key is the household's uid)."""
         from .household import HouseholdScreen
 
-        self.app.push_screen(HouseholdScreen(form=load_household(uid)))
+        if key.value is not None:
+            self.app.push_screen(HouseholdScreen(form=load_household(key.value)))
 
     def action_more(self) -> None:
         """The next page; after the last page, back to the first."""

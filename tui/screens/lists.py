@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -32,6 +33,9 @@ from ..widgets.keyline import KeyLine
 from ..workers import core_work
 from .dialogs import ConfirmScreen
 
+if TYPE_CHECKING:
+    from ..base import HechaBase
+
 SUFFIXES = (".xls", ".xlsx", ".csv", ".txt", ".htm", ".html")
 
 
@@ -40,6 +44,8 @@ class ListImportScreen(Screen):
     step 3: the preview, F10 imports; then the report (F5 writes the rejected rows beside the file)."""
 
     BINDINGS = bindings("import")
+    if TYPE_CHECKING:
+        app: HechaBase  # self.app, with hecha's attributes (operator, office …)
 
     @dataclass
     class Imported(Message):
@@ -163,7 +169,8 @@ class ListImportScreen(Screen):
     def show_mapping(self) -> None:
         chosen = "、".join(f"第{i + 1}列={FIELD_NAMES[f]}" for i, f in sorted(self.mapping.items())) or "还没有"
         self.say(
-            f"{self.file.name}：表头认不出。回车给一列指定含义（姓名、身份证号 …），F10 按此导入（下次自动认出）"
+            f"{self.file.name if self.file else ''}：表头认不出。"
+            "回车给一列指定含义（姓名、身份证号 …），F10 按此导入（下次自动认出）"
             f"\n已指定：{chosen}"
         )
 
@@ -190,7 +197,10 @@ class ListImportScreen(Screen):
             if not self.mapping:
                 self.say("先给姓名或身份证号所在的列指定含义（回车）")
                 return
-            mapping = {(self.map_headers[i] or f"第{i + 1}列"): f for i, f in self.mapping.items()}
+            headers = self.map_headers or []
+            mapping = {
+                (headers[i] if i < len(headers) and headers[i] else f"第{i + 1}列"): f for i, f in self.mapping.items()
+            }
             self.say("正在导入...")
             self.run_import(self.file, self.source, False, mapping)
             return
@@ -200,14 +210,13 @@ class ListImportScreen(Screen):
     @core_work("import")
     def run_import(self, path: Path, source: str, replace: bool, mapping: dict[str, str] | None = None) -> None:
         self.last_mapping = mapping
+
+        def progress(rows: int) -> None:
+            self.post_message(self.Progress(rows))
+
         try:
             report = import_list(
-                path,
-                source,
-                replace=replace,
-                operator=self.app.operator,
-                mapping=mapping,
-                progress=lambda n: self.post_message(self.Progress(n)),
+                path, source, replace=replace, operator=self.app.operator, mapping=mapping, progress=progress
             )
             self.post_message(self.Imported(report))
         except NeedsReplace as exc:
@@ -223,7 +232,7 @@ class ListImportScreen(Screen):
     def on_list_import_screen_imported(self, event: Imported) -> None:
         if event.needs_replace:
 
-            def answered(yes: bool) -> None:
+            def answered(yes: bool | None) -> None:
                 if yes:
                     self.say("正在导入...")
                     self.run_import(self.file, self.source, True, self.last_mapping)
@@ -247,14 +256,15 @@ class ListImportScreen(Screen):
         self.say("\n".join(lines))
 
     def action_rejects(self) -> None:
-        if not (self.report and (self.report.rows_rejected or self.report.rows_warned) and self.file):
+        report = self.report
+        if not (report and report.batch_id is not None and (report.rows_rejected or report.rows_warned) and self.file):
             self.say("没有错误行可导出")
             return
         out = self.file.with_name(self.file.stem + "-错误行.xlsx")
         try:
             from export.sheets import write_rejects
 
-            write_rejects(self.report.batch_id, out)
+            write_rejects(report.batch_id, out)
         except OSError as exc:
             self.say(f"写不出 {out}：{exc.strerror}")
             return

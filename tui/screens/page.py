@@ -236,7 +236,7 @@ class PageScreen(Screen[bool]):
             return
         from .dialogs import ConfirmScreen
 
-        def answered(yes: bool) -> None:
+        def answered(yes: bool | None) -> None:
             if yes:
                 self.dismiss(False)
 

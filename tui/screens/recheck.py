@@ -7,6 +7,8 @@ task opens an empty form), and differences are decided one by one (Enter on a �
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
@@ -33,6 +35,9 @@ from ..keys import bindings
 from ..widgets.keyline import KeyLine
 from .dialogs import AskScreen, ConfirmScreen
 
+if TYPE_CHECKING:
+    from ..base import HechaBase
+
 PAGE = 200
 
 
@@ -41,6 +46,8 @@ class RecheckListScreen(Screen):
     the differences of a keyed one."""
 
     BINDINGS = bindings("recheck")
+    if TYPE_CHECKING:
+        app: HechaBase  # self.app, with hecha's attributes (operator, office …)
 
     def compose(self) -> ComposeResult:
         yield Static("质量复查：回车>待复查的照纸表盲录，待判定的逐项判定", classes="title")
@@ -91,9 +98,9 @@ class RecheckListScreen(Screen):
             return None
         from storage.models import Recheck
 
-        return Recheck.get_or_none(
-            Recheck.id == int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        )
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        assert key is not None  # every row is added with its task id as key
+        return Recheck.get_or_none(Recheck.id == int(key))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         row = self.current()
@@ -160,7 +167,7 @@ class RecheckListScreen(Screen):
             self.say(str(exc))
             return
 
-        def answered(yes: bool) -> None:
+        def answered(yes: bool | None) -> None:
             if yes:
                 try:
                     delete_recheck(row.id)
@@ -186,6 +193,8 @@ class RecheckDiffScreen(Screen):
     """The differences of one rechecked form; 1/2/3 (F2/F3/F4) decide the highlighted one."""
 
     BINDINGS = bindings("diff")
+    if TYPE_CHECKING:
+        app: HechaBase  # self.app, with hecha's attributes (operator, office …)
 
     def __init__(self, recheck_id: int):
         super().__init__()

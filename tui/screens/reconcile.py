@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
@@ -23,8 +24,11 @@ from ..widgets.keyline import KeyLine
 from ..workers import core_work
 from .dialogs import AskScreen
 
+if TYPE_CHECKING:
+    from ..base import HechaBase
+
 SEX = {"1": "男", "2": "女"}
-CONCLUSION_KEYS = [
+CONCLUSION_KEYS: list[BindingType] = [
     Binding(code, f"conclude('{code}')", name, show=False) for code, name in reconcile.CONCLUSIONS.items()
 ]
 """The conclusion's code as its key (the same digits as on the paper result column)."""
@@ -35,6 +39,8 @@ class ReconcileScreen(Screen):
     """Findings best first per village (omissions, misreports, false records, born elsewhere)."""
 
     BINDINGS = bindings("recon") + CONCLUSION_KEYS
+    if TYPE_CHECKING:
+        app: HechaBase  # self.app, with hecha's attributes (operator, office …)
 
     @dataclass
     class Read(Message):
@@ -257,7 +263,7 @@ class ReconcileScreen(Screen):
         self.app.pop_screen()
 
 
-def ask_conclusion(screen: Screen, f, code: str, after) -> None:
+def ask_conclusion(screen: ReconcileScreen | EvidenceScreen, f, code: str, after) -> None:
     """Ask for the note of conclusion ``code`` on finding ``f``, record it, say what was done."""
 
     def answered(note: str | None) -> None:
@@ -287,7 +293,9 @@ def ask_conclusion(screen: Screen, f, code: str, after) -> None:
 class EvidenceScreen(Screen):
     """One birth's records side by side: a column per source, a row per field; digits conclude."""
 
-    BINDINGS = [Binding("escape,ctrl+x", "back", "返回", id="evidence-back")] + CONCLUSION_KEYS
+    BINDINGS = [Binding("escape,ctrl+x", "back", "返回", id="evidence-back"), *CONCLUSION_KEYS]
+    if TYPE_CHECKING:
+        app: HechaBase  # self.app, with hecha's attributes (operator, office …)
 
     def __init__(self, finding, result) -> None:
         super().__init__()
