@@ -406,6 +406,7 @@ LINE_REFS = {  # birth fields that hold a member's line number: (rule, message)
     "father": ("birth.father", "父亲应填本户人员的序号（1–{n}），不在本户的留空"),
     "child": ("birth.child", "孩子应填本户人员的序号（1–{n}），不在本户的留空并填姓名"),
 }
+YES_NO_FIELDS = frozenset({("member", "is_staff"), ("birth", "adopted")})  # held as booleans, typed 1 or 0
 MAX_BIRTH_ORDER = 15  # 孩次 1–15 (DATA.md Birth)
 
 
@@ -499,6 +500,10 @@ def check_field(
         if cert and not CERT_RE.match(cert):
             return stop("birth.cert_no", "出生医学证明编号应为1个大写字母加9位数字（如M130456789）", cert)
         return FieldCheck(cert)
+    if (section, field) in YES_NO_FIELDS:
+        if v not in ("", "0", "1"):
+            return stop(f"{section}.code", f"{label}填1（是）或0（否）")
+        return FieldCheck(v)
     codes = SECTION_CODES.get(section, {})
     if section == "migration" and field == "direction":
         return FieldCheck(v) if v in ("1", "2") else stop("migration.direction", "流动方向：1 流入，2 流出")

@@ -234,6 +234,30 @@ async def test_a_field_left_says_the_cores_rule_for_it(db):
         assert focused_id(app) == "address_detail" and form.value("group_no") == "03"
 
 
+async def test_a_page_field_says_the_cores_rule_for_it(db):
+    """The detail pages apply storage.validate.check_field too: a date and a code as the save judges them."""
+    from storage.validate import check_field
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_form_at_members(pilot)
+        await type_text(pilot, "王秀英")
+        await pilot.press("enter")
+        await type_text(pilot, "130123198707220046" + "10" + "01" + "20" + "71" + "1")
+        await pilot.press("f6")  # 三: her family-planning page, 初婚日期 first
+        await type_text(pilot, "20101301")
+        await pilot.pause()
+        finding = check_field("member", "first_marriage_date", "20101301").finding
+        assert finding is not None and str(app.screen.query_one("#page-message").render()) == finding.message
+        assert focused_id(app) == "p_first_marriage_date"
+        await pilot.press("backspace", "backspace", "backspace", "backspace")
+        await type_text(pilot, "0501" + "77")
+        await pilot.pause()
+        finding = check_field("woman", "contraception", "77").finding
+        assert finding is not None and str(app.screen.query_one("#page-message").render()) == finding.message
+        assert focused_id(app) == "p_contraception"
+
+
 async def test_escape_asks_before_discarding_and_menu_keys_work(db):
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from storage.codes import code_list
+from storage.validate import SECTION_CODES, check_field
 
 from ..keys import bindings
 from ..widgets.fields import FieldInput, Label, Meaning, Row
@@ -26,8 +27,10 @@ from .dialogs import LookupScreen
 
 @dataclass(frozen=True)
 class Spec:
-    """One field of a page: attribute ``field``, ``label``, ``width``; ``codes`` names a code list,
-    ``kind`` is ``text``, ``date`` (YYYYMMDD/YYYYMM), ``int`` or ``bool`` (1/0)."""
+    """One field of a page: attribute ``field``, ``label``, ``width``; ``kind`` is ``text``, ``date``
+    (YYYYMMDD/YYYYMM), ``int``, ``digits`` or ``bool`` (1/0). A field's code list is the core's
+    (:data:`storage.validate.SECTION_CODES`); ``codes`` names one only for a field the core holds
+    as a yes/no (``bool``)."""
 
     field: str
     label: str
@@ -38,8 +41,8 @@ class Spec:
 
 
 HOUSEHOLD_PAGE = (
-    Spec("household_kind", "户别 1家庭户 2集体户", 1, codes="household_kind"),
-    Spec("hukou_type", "户口类型", 1, codes="hukou_type"),
+    Spec("household_kind", "户别 1家庭户 2集体户", 1),
+    Spec("hukou_type", "户口类型", 1),
     Spec("police_hukou_no", "公安户口簿编号", 20),
     Spec("phone", "联系电话", 15),
     Spec("surveyor", "核查员", 10),
@@ -57,11 +60,11 @@ PERSON_PAGE = (
     Spec("marital_change_date", "婚姻变动日期", 8, kind="date"),
     Spec("spouse_name", "配偶姓名（不在本户的）", 16),
     Spec("spouse_id_number", "配偶身份证号", 18),
-    Spec("vital_status", "现状", 1, codes="vital_status"),
+    Spec("vital_status", "现状", 1),
     Spec("vital_date", "死亡/迁出日期", 8, kind="date"),
-    Spec("exit_reason", "注销类别", 1, codes="exit_reason"),
-    Spec("id_type", "证件类型", 2, codes="id_type"),
-    Spec("hukou_type", "户口类型", 1, codes="hukou_type"),
+    Spec("exit_reason", "注销类别", 1),
+    Spec("id_type", "证件类型", 2),
+    Spec("hukou_type", "户口类型", 1),
     Spec("former_names", "曾用名", 16),
     Spec("phone", "联系电话", 15),
     Spec("only_child_cert_no", "独生子女证号", 20),
@@ -70,28 +73,28 @@ PERSON_PAGE = (
 
 WOMAN_PAGE = (
     Spec("first_marriage_date", "初婚日期", 8, kind="date", on="person"),
-    Spec("contraception", "节育措施", 2, codes="contraception"),
+    Spec("contraception", "节育措施", 2),
     Spec("contraception_start", "措施日期", 8, kind="date"),
-    Spec("no_contraception_reason", "未避孕原因", 1, codes="no_contraception_reason"),
-    Spec("pregnancy_status", "现孕状况", 1, codes="pregnancy_status"),
+    Spec("no_contraception_reason", "未避孕原因", 1),
+    Spec("pregnancy_status", "现孕状况", 1),
     Spec("birth_permit_no", "生育服务证号", 20),
     Spec("boys", "男孩数", 2, kind="int"),
     Spec("girls", "女孩数", 2, kind="int"),
-    Spec("contraception_org_type", "施术机构", 1, codes="contraception_org_type"),
+    Spec("contraception_org_type", "施术机构", 1),
     Spec("contraception_end", "措施停止日期", 8, kind="date"),
     Spec("pregnancy_date", "怀孕日期", 8, kind="date"),
 )
 
 MIGRATION_PAGE = (
-    Spec("direction", "方向 1流入 2流出", 1, codes="migration_direction"),
+    Spec("direction", "方向 1流入 2流出", 1),
     Spec("move_date", "流动日期", 8, kind="date"),
-    Spec("reason", "流动原因", 3, codes="migration_reason"),
+    Spec("reason", "流动原因", 3),
     Spec("current_address", "详细现居住地址（流出必填）", 50),
     Spec("hukou_place_code", "户籍地代码（12位，流入）", 12, kind="digits"),
     Spec("mb_cert_no", "婚育证明编号", 20),
-    Spec("cert_status", "持证情况", 1, codes="cert_status"),
-    Spec("housing", "住房", 1, codes="housing"),
-    Spec("category", "流动范围", 1, codes="migration_category"),
+    Spec("cert_status", "持证情况", 1),
+    Spec("housing", "住房", 1),
+    Spec("category", "流动范围", 1),
     Spec("work_unit", "工作单位", 30),
     Spec("to_code", "流入地代码（12位）", 12, kind="digits"),
     Spec("from_code", "流出地代码（12位）", 12, kind="digits"),
@@ -101,21 +104,30 @@ MIGRATION_PAGE = (
 )
 
 BIRTH_PAGE = (
-    Spec("hukou_registered", "是否落户 1是 0否", 1, codes="yes_no"),
+    Spec("hukou_registered", "是否落户 1是 0否", 1),
     Spec("hukou_date", "落户日期", 8, kind="date"),
     Spec("vaccination_card_no", "接种证号", 20),
     Spec("school_name", "在读学校/幼儿园", 30),
-    Spec("child_status", "现状", 1, codes="child_status"),
+    Spec("child_status", "现状", 1),
     Spec("plurality", "胎数（双胞胎为2）", 1, kind="int"),
     Spec("plurality_index", "第几胎（双胞胎的第1或第2个）", 1, kind="int"),
     Spec("delivery_org", "接生机构", 30),
-    Spec("health_status", "健康状况", 1, codes="health_status"),
+    Spec("health_status", "健康状况", 1),
     Spec("policy_basis", "政策依据（生育证号）", 20),
     Spec("father_name", "父亲姓名（不在本户的）", 16),
     Spec("father_id_number", "父亲身份证号", 18),
-    Spec("finding", "核查结论", 1, codes="finding"),
+    Spec("finding", "核查结论", 1),
     Spec("finding_note", "说明", 40),
 )
+
+SECTION_OF = {
+    HOUSEHOLD_PAGE: "household",
+    PERSON_PAGE: "member",
+    WOMAN_PAGE: "woman",
+    MIGRATION_PAGE: "migration",
+    BIRTH_PAGE: "birth",
+}
+"""Each page's section, as :func:`storage.validate.check_field` names it."""
 
 
 def to_text(spec: Spec, value) -> str:
@@ -157,6 +169,14 @@ class PageScreen(Screen[bool]):
     def get(self, spec: Spec):
         return getattr(self.records[spec.on], spec.field)
 
+    def section(self, spec: Spec) -> str:
+        """The section a field belongs to (a woman's page shows her 初婚日期, a member's field)."""
+        return "member" if spec.on == "person" else SECTION_OF.get(self.specs, "")
+
+    def codes(self, spec: Spec) -> str:
+        """The field's code list: the core's, or the spec's own for a yes/no."""
+        return spec.codes or SECTION_CODES.get(self.section(spec), {}).get(spec.field, "")
+
     def compose(self) -> ComposeResult:
         hint = "，F8删去本页" if self.removable else ""
         yield Static(self.title_text + f"（回车下一项；最后一项回车或F10保存本页；Esc不改返回{hint}）", classes="title")
@@ -166,8 +186,8 @@ class PageScreen(Screen[bool]):
                     label = Label(spec.label)
                     label.styles.width = 30
                     yield label
-                    restrict = r"\d*" if spec.kind in ("date", "int", "digits", "bool") or spec.codes else None
-                    fixed = spec.kind in ("date", "bool", "digits") or bool(spec.codes)
+                    restrict = r"\d*" if spec.kind in ("date", "int", "digits", "bool") or self.codes(spec) else None
+                    fixed = spec.kind in ("date", "bool", "digits") or bool(self.codes(spec))
                     yield FieldInput(
                         f"p_{spec.field}",
                         spec.width,
@@ -176,9 +196,10 @@ class PageScreen(Screen[bool]):
                         restrict=restrict,
                         value=to_text(spec, self.get(spec)),
                     )
-                    if spec.codes:
+                    if self.codes(spec):
                         yield Meaning(
-                            code_list(spec.codes).name(to_text(spec, self.get(spec))), id=f"p_{spec.field}-meaning"
+                            code_list(self.codes(spec)).name(to_text(spec, self.get(spec))),
+                            id=f"p_{spec.field}-meaning",
                         )
         yield Static("", id="page-message", classes="message")
         yield KeyLine()
@@ -190,15 +211,16 @@ class PageScreen(Screen[bool]):
         return next(s for s in self.specs if f"p_{s.field}" == name)
 
     def advance(self, name: str) -> None:
-        """Enter/Tab on a field: check its code, go to the next field; after the last, keep the page."""
+        """Enter/Tab on a field: the core's rules for it (:func:`storage.validate.check_field`: a code
+        looked up, a date, a text's length), then the next field; after the last, keep the page."""
         spec = self.spec_of(name)
         field = self.query_one(f"#{name}", FieldInput)
-        if spec.codes and field.value.strip():
-            found = code_list(spec.codes).lookup(field.value)
-            if found is None:
-                self.query_one("#page-message", Static).update(f"代码「{field.value}」不在代码表中：按F4查看")
-                return
-            field.value = found
+        result = check_field(self.section(spec), spec.field, field.value)
+        if result.finding is not None:
+            self.query_one("#page-message", Static).update(result.finding.message)
+            return
+        if result.value != field.value:
+            field.value = result.value
         self.query_one("#page-message", Static).update("")
         i = self.specs.index(spec)
         if i + 1 < len(self.specs):
@@ -208,10 +230,10 @@ class PageScreen(Screen[bool]):
 
     def on_input_changed(self, event) -> None:
         if isinstance(event.input, FieldInput):
-            spec = self.spec_of(event.input.field)
-            if spec.codes:
+            codes = self.codes(self.spec_of(event.input.field))
+            if codes:
                 self.query_one(f"#{event.input.field}-meaning", Meaning).update(
-                    code_list(spec.codes).name(event.value.strip())
+                    code_list(codes).name(event.value.strip())
                 )
 
     def action_keep(self) -> None:
@@ -253,10 +275,10 @@ class PageScreen(Screen[bool]):
         focused = self.focused
         if not isinstance(focused, FieldInput):
             return
-        spec = self.spec_of(focused.field)
-        if not spec.codes:
+        name = self.codes(self.spec_of(focused.field))
+        if not name:
             return
-        codes = code_list(spec.codes)
+        codes = code_list(name)
 
         def picked(code: str | None) -> None:
             if code:
