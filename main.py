@@ -887,40 +887,9 @@ def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> N
         click.echo(f"按 {last.at[:10]} 的比对（参考日期 {last.as_of}）；核查出生不含外地出生和只在人口系统的记录")
     t = reconcile.total(rows)
     table(
-        ("村", "年度", "年报", "已纠正", "核查出生", "漏报", "瞒报", "虚报", "错报", "待核", "差额", "漏报率"),
-        [
-            (
-                village_label(r.village_code),
-                r.year,
-                r.reported,
-                r.corrected,
-                r.linked,
-                r.omissions,
-                r.hidden,
-                r.false,
-                r.misreports,
-                r.pending,
-                r.gap,
-                f"{r.omission_rate:.1%}",
-            )
-            for r in rows
-        ]
-        + [
-            (
-                "合计",
-                "",
-                t.reported,
-                t.corrected,
-                t.linked,
-                t.omissions,
-                t.hidden,
-                t.false,
-                t.misreports,
-                t.pending,
-                t.gap,
-                f"{t.omission_rate:.1%}",
-            )
-        ],
+        ("村", "年度", *reconcile.COUNT_HEADINGS, "漏报率"),
+        [(village_label(r.village_code), r.year, *r.counts(), f"{r.omission_rate:.1%}") for r in rows]
+        + [("合计", "", *t.counts(), f"{t.omission_rate:.1%}")],
         frozenset(range(1, 12)),
     )
     click.echo("差额 = 核查出生 − 年报出生 − 以前已纠正；漏报率 = （漏报 + 瞒报）÷ 核查出生")

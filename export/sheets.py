@@ -100,39 +100,10 @@ def write_summary(path, rows: list[SummaryRow]) -> None:
     sheet = book.create_sheet("核查汇总")
     sheet.append(list(SUMMARY_HEADER))
     for r in rows:
-        sheet.append(
-            [
-                division_name(r.village_code) or r.village_code or "村不详",
-                r.year,
-                r.reported,
-                r.corrected,
-                r.linked,
-                r.omissions,
-                r.hidden,
-                r.false,
-                r.misreports,
-                r.pending,
-                r.gap,
-                round(r.omission_rate, 4),
-            ]
-        )
+        village = division_name(r.village_code) or r.village_code or "村不详"
+        sheet.append([village, r.year, *r.counts(), round(r.omission_rate, 4)])
     t = total(rows)
-    sheet.append(
-        [
-            "合计",
-            "",
-            t.reported,
-            t.corrected,
-            t.linked,
-            t.omissions,
-            t.hidden,
-            t.false,
-            t.misreports,
-            t.pending,
-            t.gap,
-            round(t.omission_rate, 4),
-        ]
-    )
+    sheet.append(["合计", "", *t.counts(), round(t.omission_rate, 4)])
     save_xlsx(book, path)
 
 

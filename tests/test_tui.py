@@ -486,6 +486,32 @@ async def test_an_unfinished_form_is_offered_back_where_it_stopped(db):
     assert load_draft(operator_login()) is None  # saved: the draft is gone
 
 
+async def test_a_draft_put_off_survives_a_form_left_untouched(db):
+    """N (以后再说) keeps the draft; opening a form and leaving it with nothing typed does not drop it."""
+    from storage.drafts import load_draft
+    from storage.paths import operator_login
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_form_at_members(pilot)
+        await type_text(pilot, "张三")
+        await pilot.press("enter")
+        app.exit()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n", "f2")
+        await pilot.pause()
+        assert isinstance(app.screen, HouseholdScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HouseholdScreen | ConfirmScreen)
+    open_db(db)
+    draft = load_draft(operator_login())
+    assert draft is not None and draft[1]["editor"]["m_name"] == "张三"
+
+
 async def test_lookup_by_pinyin_initials(db):
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:

@@ -67,7 +67,7 @@ from .records import (
     window,
 )
 from .runs import RunReport, findings, last_run, run, short_code
-from .summary import SummaryRow, by_year, set_annual, summary, total
+from .summary import COUNT_HEADINGS, SummaryRow, by_year, set_annual, summary, total
 from .visits import CORRECTABLE, FITS, ResultError, check_fits, conclusion_code, find, record_result
 from .worklists import WORKLIST_HEADER, mask, worklist_rows
 
@@ -92,6 +92,7 @@ __all__ = [
     "SOURCE_GROUP",
     "SOURCE_NAMES",
     "SummaryRow",
+    "COUNT_HEADINGS",
     "WORKLIST_HEADER",
     "birth_day",
     "by_year",

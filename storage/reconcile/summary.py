@@ -13,6 +13,10 @@ from .records import stat_year
 # ---------------------------------------------------------------------------- summary
 
 
+COUNT_HEADINGS = ("年报", "已纠正", "核查出生", "漏报", "瞒报", "虚报", "错报", "待核", "差额")
+"""The headings of :meth:`SummaryRow.counts`: births reported, corrected, found; the conclusions; the gap."""
+
+
 @dataclass
 class SummaryRow:
     """One village's year (statistical year, :func:`stat_year`): the annual report's births and
@@ -30,6 +34,12 @@ class SummaryRow:
     false: int = 0
     misreports: int = 0
     pending: int = 0
+
+    def counts(self) -> tuple[int, ...]:
+        """The figures of the row as every table of the summary shows them, in :data:`COUNT_HEADINGS`'
+        order (the command line, the screen and the spreadsheet)."""
+        f = self
+        return f.reported, f.corrected, f.linked, f.omissions, f.hidden, f.false, f.misreports, f.pending, f.gap
 
     @property
     def gap(self) -> int:

@@ -260,11 +260,13 @@ class FormScreen(Screen):
         target = before(self) if before else None
         if target is None:
             result = self.check(spec)
+            if (
+                result.value != self.field(name).value
+            ):  # as the core spells it (capitals, a padded group), even when refused
+                self.field(name).value = result.value
             if result.finding is not None:
                 self.say(result.finding.message)
             else:
-                if result.value != self.field(name).value:
-                    self.field(name).value = result.value
                 after = self.HOOKS.get(name)
                 target = after(self) if after else self.next_in_order(spec)
         if target and target != STAY:
@@ -342,15 +344,18 @@ class FormScreen(Screen):
     def action_back(self) -> None:
         """Esc: leave, after a confirmation if something typed would be lost."""
 
-        def leave(yes: bool | None = True) -> None:
+        def leave() -> None:
+            self.app.pop_screen() if self.editing else self.app.pop_to_home()
+
+        def discard(yes: bool | None) -> None:
             if yes:
                 clear_draft(self.app.operator)
-                self.app.pop_screen() if self.editing else self.app.pop_to_home()
+                leave()
 
         if not self.has_unsaved():
-            leave()
+            leave()  # nothing typed here: a draft left from before (offered at the next start) is kept
             return
-        self.app.push_screen(ConfirmScreen("返回", text.DISCARD), leave)
+        self.app.push_screen(ConfirmScreen("返回", text.DISCARD), discard)
 
     # ------------------------------------------------------------------ lines
     def show_line(self, section: str, record) -> None:

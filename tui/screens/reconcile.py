@@ -395,19 +395,8 @@ class SummaryScreen(Screen):
         ):
             table.add_column(label, width=width)
         for r in [*rows, reconcile.total(rows)] if rows else []:
-            table.add_row(
-                village_label(r.village_code) if r.year else "合计",
-                str(r.year or ""),
-                str(r.reported),
-                str(r.corrected),
-                str(r.linked),
-                str(r.omissions),
-                str(r.hidden),
-                str(r.false),
-                str(r.misreports),
-                str(r.pending),
-                str(r.gap),
-            )
+            label = village_label(r.village_code) if r.year else "合计"
+            table.add_row(label, str(r.year or ""), *(str(n) for n in r.counts()))
         years = reconcile.by_year(rows)
         most = max((max(y.linked, y.reported + y.corrected) for y in years), default=0) or 1
         lines = [
