@@ -30,6 +30,29 @@ SUMMARY_HEADER = (
 )
 
 
+FORMULA_START = ("=", "+", "-", "@")  # a cell starting so is a formula to Excel, WPS and LibreOffice
+
+
+def safe_row(sheet, values) -> list:
+    """``values`` as cells of a write-only openpyxl ``sheet`` that cannot act: text that starts like a
+    formula (``=HYPERLINK(...)`` from a list, CSV/formula injection) is written as text, characters a
+    worksheet cannot hold (control characters pasted into a list) are dropped. Numbers and dates stay."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    out = []
+    for v in values:
+        if isinstance(v, str):
+            v = ILLEGAL_CHARACTERS_RE.sub("", v)
+            if v.startswith(FORMULA_START):
+                cell = WriteOnlyCell(sheet, v)
+                cell.data_type = "s"
+                out.append(cell)
+                continue
+        out.append(v)
+    return out
+
+
 def write_worklist(
     path, *, village: str = "", masked: bool = True, kinds: tuple[str, ...] = ("omission", "misreport", "false")
 ) -> int:
@@ -66,7 +89,7 @@ def write_worklist(
             sheet.page_setup.orientation = "landscape"
             sheet.append(list(WORKLIST_HEADER))
             for row in rows:
-                sheet.append(row)
+                sheet.append(safe_row(sheet, row))
         save_xlsx(book, path)
     elif path.suffix.lower() == ".xls":
         import xlwt
@@ -101,7 +124,7 @@ def write_summary(path, rows: list[SummaryRow]) -> None:
     sheet.append(list(SUMMARY_HEADER))
     for r in rows:
         village = division_name(r.village_code) or r.village_code or "村不详"
-        sheet.append([village, r.year, *r.counts(), round(r.omission_rate, 4)])
+        sheet.append(safe_row(sheet, [village, r.year, *r.counts(), round(r.omission_rate, 4)]))
     t = total(rows)
     sheet.append(["合计", "", *t.counts(), round(t.omission_rate, 4)])
     save_xlsx(book, path)
@@ -120,16 +143,9 @@ def write_rejects(batch_id: int, out: str | Path) -> Path:
     done = {"rejected": "未导入", "warning": "已导入，此项未用"}
     for e in RowError.select().where(RowError.batch == batch_id).order_by(RowError.level, RowError.id):
         raw = json.loads(e.raw or "{}")
+        whole = "；".join(f"{k}：{v}" for k, v in raw.items())
         sheet.append(
-            [
-                e.sheet,
-                e.row_no,
-                done.get(e.level, e.level),
-                e.column,
-                e.value,
-                e.message,
-                "；".join(f"{k}：{v}" for k, v in raw.items()),
-            ]
+            safe_row(sheet, [e.sheet, e.row_no, done.get(e.level, e.level), e.column, e.value, e.message, whole])
         )
     save_xlsx(book, out)
     return out

@@ -32,7 +32,7 @@ from .errors import OperatorError
 from .models import HeaderMapping, ImportBatch, RefKey, RefRecord, RowError
 from .names import name_keys, normalize, unnamed_child
 from .paths import operator_login
-from .sources import SourceError, open_table
+from .sources import SourceError, check_file, open_table
 from .sources.profiles import FIELD_NAMES, Header, clean, find_header, profiles
 
 TOTALS = ("合计", "总计", "小计", "共计")
@@ -212,7 +212,7 @@ def parse_date(value: Any) -> tuple[str, str] | None:
             return dt.date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat(), "D"
         if len(parts) == 2 and all(p.isdigit() for p in parts):
             return dt.date(int(parts[0]), int(parts[1]), 1).isoformat(), "M"
-    except ValueError:
+    except (ValueError, OverflowError):  # 12345678901.5: digits no date has
         return None
     return None
 
@@ -321,7 +321,8 @@ def _row_record(
     cells = {f: row[i] if i < width else None for i, f in header.columns.items()}
     texts = texts if texts is not None else [_text(v) for v in row]
     names = header.headers
-    raw = {names[i] or f"第{i + 1}列": t for i, t in enumerate(texts) if t}
+    # a cell beyond the header (a row with one cell more) is kept under its column number, not lost
+    raw = {(names[i] if i < len(names) else "") or f"第{i + 1}列": t for i, t in enumerate(texts) if t}
     rec: dict[str, Any] = {
         "source": source,
         "sheet": sheet,
@@ -568,6 +569,7 @@ def import_list(
     if source not in sources:
         raise ValueError(f"来源「{source}」不对：可用 {'、'.join(f'{k}（{v}）' for k, v in sources.items())}")
     path = Path(path)
+    check_file(path)  # its size, before the whole file is hashed
     digest = _sha256(path)
     report = ImportReport(None, source, path.name)
     same = ImportBatch.get_or_none(
@@ -766,6 +768,8 @@ def _read_sheets(
     seen: set[tuple] = set()
     loaded = lists = 0
     chunk: list[dict] = []
+    # what a header says where the ID numbers should be (a header repeated on every printed page)
+    id_headers = {h for h, f in profiles()[1].items() if f.endswith("id_number")} | {"号码", "证件号码"}
     village_of = village_resolver()
     mapped = False
     for sheet, rows, head_rows in _heads(sheets):
@@ -836,10 +840,7 @@ def _read_sheets(
             if header_texts and [texts[i] if i < len(texts) else "" for i in header_columns] == header_texts:
                 continue  # the header again (a list printed page by page repeats it)
             if id_columns and all(
-                i < len(texts)
-                and len(texts[i]) >= 2
-                and texts[i] not in PLACEHOLDERS
-                and not any(c.isdigit() for c in texts[i])
+                i < len(texts) and clean(texts[i]) in id_headers and not any(c.isdigit() for c in texts[i])
                 for i in id_columns
             ):
                 continue  # a header row where the ID numbers should be (号码, 身份证号): columns mapped by number

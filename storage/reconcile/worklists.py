@@ -35,8 +35,15 @@ WORKLIST_HEADER = (
 )
 
 
-def mask(number: str) -> str:
-    """An ID number with all but its last four characters hidden (``**************0046``)."""
+def mask(number: str, *, date_shown: bool = False) -> str:
+    """An ID number as a printed list shows it: all but its last four characters hidden
+    (``**************0046``), or, when the person's birth date is printed beside it
+    (``date_shown``), every character hidden: the county's code, the printed date and the last four
+    characters would give the whole number back (GB 11643: region 6 + date 8 + sequence 3 + check 1)."""
+    if not number:
+        return ""
+    if date_shown:
+        return "*" * len(number)
     return "*" * (len(number) - 4) + number[-4:] if len(number) > 4 else number
 
 
@@ -58,6 +65,7 @@ def worklist_rows(
         q = q.where(ReconcileFinding.village_code.startswith(village))
     out: dict[str, list[list]] = defaultdict(list)
     hide = mask if masked else (lambda x: x)
+    hide_dated = (lambda x: mask(x, date_shown=True)) if masked else (lambda x: x)  # the child's date is printed
     homes = _mothers_homes()
     for f in q.iterator():
         evidence = json.loads(f.evidence)
@@ -79,7 +87,7 @@ def worklist_rows(
                 f.birth_date,
                 f.mother_name,
                 hide(f.mother_id_number),
-                hide(child_id),
+                hide_dated(child_id),
                 " ".join(x for x in (home, address) if x),
                 "、".join(f"{GROUP_NAMES[e['group']]}（{e['where']}）" for e in evidence),
                 differs,

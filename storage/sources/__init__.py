@@ -14,13 +14,22 @@ and ``.csv`` are streamed; ``.xlsx`` is read per sheet by python-calamine). Rais
 - ``.csv``/``.txt``: UTF-8 with or without BOM, else GB18030 (a superset of GBK); comma or tab.
 - HTML tables saved as ``.xls`` (web exports of the national systems) are read; Excel 2003 XML and
   other text are refused with what they are.
+
+Nothing a file says is trusted before it is measured (issue 14): the file's size, a ``.xlsx``'s
+unpacked size and each sheet's used range (scanned from its XML before python-calamine allocates
+the range: one cell at XFD1048576 asked it for 512 GiB), a cell's length, an HTML cell's
+``colspan``; a password-protected workbook is named as such. Every reader error becomes a
+:class:`SourceError`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import mmap
 import os
+import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -30,6 +39,15 @@ from typing import Any
 from ..errors import OperatorError
 
 Row = list[Any]
+
+MAX_FILE_BYTES = 300 * 1024 * 1024  # a million-row .xls is about 150 MB; anything larger is not a list
+MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024  # a .xlsx's parts unpacked (a zip bomb stops here)
+MAX_COLUMNS = 1000  # lists have tens of columns; an HTML colspan or a sheet beyond this is damage
+MAX_CELLS = 20_000_000  # rows × columns of a sheet's used range: calamine holds it whole (~32 bytes a cell)
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+ENCRYPTED = (
+    "文件有密码保护（加密的 Excel 表格）：请在 Excel/WPS 里输入密码打开，去掉密码（文件→信息→保护工作簿）另存后再导入"
+)
 
 
 class SourceError(OperatorError):
@@ -94,9 +112,9 @@ def _xls(path: Path, encoding: str | None) -> list[Sheet]:
         book = xlrd.open_workbook(
             str(path), encoding_override=encoding, on_demand=True, formatting_info=False, logfile=quiet
         )
-    except (
-        Exception
-    ) as exc:  # a damaged or cut-off file raises anything from xlrd's internals (IndexError, CompDocError …)
+    except Exception as exc:  # a damaged or cut-off file raises anything from xlrd's internals (CompDocError …)
+        if "encrypted" in str(exc).lower() or _encrypted_ooxml(path):
+            raise SourceError(ENCRYPTED) from None
         raise SourceError(
             f"读不出（文件不完整或已损坏：{type(exc).__name__}）：请重新拷贝或从原系统重新导出；"
             "能用 Excel/WPS 打开的，另存为 .xlsx 再导入"
@@ -132,13 +150,67 @@ def _xls(path: Path, encoding: str | None) -> list[Sheet]:
     return [Sheet(name, reader(i)) for i, name in enumerate(book.sheet_names())]
 
 
+def _encrypted_ooxml(path: Path) -> bool:
+    """Whether a compound (OLE) file holds an ``EncryptedPackage`` stream: a password-protected
+    .xlsx (ECMA-376 encryption wraps the package in a compound file, so it sniffs as .xls)."""
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find("EncryptedPackage".encode("utf-16-le")) >= 0
+
+
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]{0,200}?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _check_xlsx(path: Path) -> None:
+    """Measure a .xlsx before python-calamine reads it: its parts unpacked, and each sheet's used
+    range from the cell references in its XML (read in 1 MB pieces). Raises :class:`SourceError`."""
+    try:
+        book = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return  # calamine says what is wrong with it
+    with book:
+        parts = book.infolist()
+        if sum(p.file_size for p in parts) > MAX_UNZIPPED_BYTES:
+            raise SourceError(f"表格解压后超过 {MAX_UNZIPPED_BYTES >> 20} MB，不像名单：请确认选对了文件")
+        for part in parts:
+            if not (part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml")):
+                continue
+            rows, cols = [1 << 30, 0], [1 << 30, 0]
+            try:
+                with book.open(part) as fh:
+                    tail = b""
+                    while chunk := fh.read(1 << 20):
+                        piece = tail + chunk
+                        for m in _CELL_REF.finditer(piece):
+                            col, row = _column_number(m.group(1)), int(m.group(2))
+                            rows[:] = min(rows[0], row), max(rows[1], row)
+                            cols[:] = min(cols[0], col), max(cols[1], col)
+                        tail = piece[-256:]
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+                return  # a damaged part: calamine refuses the file with its own words
+            if rows[1] and (
+                cols[1] - cols[0] + 1 > MAX_COLUMNS or (rows[1] - rows[0] + 1) * (cols[1] - cols[0] + 1) > MAX_CELLS
+            ):
+                name = Path(part.filename).stem
+                raise SourceError(
+                    f"工作表 {name} 的内容一直用到第 {rows[1]} 行、第 {cols[1]} 列（远处有零星内容，可能是误输入）："
+                    "请在 Excel/WPS 里删去名单以外的行和列，另存后再导入"
+                )
+
+
 def _xlsx(path: Path) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
+    _check_xlsx(path)
     try:
-        with open(
-            path, "rb"
-        ) as fh:  # from the content: a .xlsx renamed .xls is still read (from_path goes by the name)
+        # from the content: a .xlsx renamed .xls is still read (from_path goes by the name)
+        with open(path, "rb") as fh:
             book = CalamineWorkbook.from_filelike(fh)
     except Exception as exc:  # calamine raises its own error types
         raise SourceError(f"读不出这个 .xlsx 文件（{exc}）：请用 Excel/WPS 打开后另存再导入") from None
@@ -162,10 +234,18 @@ def _csv(path: Path) -> list[Sheet]:
     text = decode(path.read_bytes())
     first = text.split("\n", 1)[0]
     delimiter = max("\t,;", key=first.count)  # tab, comma or semicolon: whichever the header line uses most
+    csv.field_size_limit(MAX_CELL_CHARS)
 
     def rows() -> Iterator[Row]:
-        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-            yield [v if v.strip() else None for v in row]
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        try:
+            for row in reader:
+                yield [v if v.strip() else None for v in row]
+        except csv.Error:
+            raise SourceError(
+                f"第 {reader.line_num} 行读不下去：有一格超过 {MAX_CELL_CHARS} 个字，或引号没有配对："
+                "请用 Excel/WPS 打开检查这一行，另存为 .xlsx 再导入"
+            ) from None
 
     return [Sheet(path.stem, rows)]
 
@@ -187,11 +267,17 @@ class _Tables(HTMLParser):
         elif tag in ("td", "th") and self.row is not None:
             self.cell = []
             span = dict(attrs).get("colspan")
-            self.span = int(span) if span and span.isdigit() else 1
+            self.span = (int(span) if len(span) <= 6 else MAX_COLUMNS + 1) if span and span.isdigit() else 1
+            if len(self.row) + self.span > MAX_COLUMNS:
+                raise SourceError(
+                    f"网页表格的一行超过 {MAX_COLUMNS} 列（合并单元格 colspan={span}）：不像名单，请从系统重新导出"
+                )
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self.cell is not None and self.row is not None:
             value = " ".join("".join(self.cell).split())
+            if len(value) > MAX_CELL_CHARS:
+                raise SourceError(f"网页表格有一格超过 {MAX_CELL_CHARS} 个字：不像名单，请从系统重新导出")
             self.row.extend([value or None] + [None] * (self.span - 1))
             self.cell = None
         elif tag == "tr" and self.row is not None:
@@ -212,14 +298,26 @@ def _html(path: Path) -> list[Sheet]:
     return [Sheet(f"表{i + 1}", t.__iter__) for i, t in enumerate(tables)]
 
 
+def check_file(path: Path) -> None:
+    """Refuse what is not a readable file of a list's size, before anything reads it
+    (:data:`MAX_FILE_BYTES`). Raises :class:`SourceError`."""
+    if not path.is_file():
+        raise SourceError("不存在或不是文件：请检查路径")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SourceError(
+            f"文件有 {size >> 20} MB，超过 {MAX_FILE_BYTES >> 20} MB，不像一份名单："
+            "请确认选对了文件，或按村、按年份分开导出"
+        )
+
+
 def open_table(path: str | Path, *, encoding: str | None = None) -> list[Sheet]:
     """The sheets of the list at ``path``, whatever its name says (see the module text).
 
     Raises :class:`SourceError` for a missing, empty, binary or XML file, or one its reader refuses.
     """
     path = Path(path)
-    if not path.is_file():
-        raise SourceError("不存在或不是文件：请检查路径")
+    check_file(path)
     kind = sniff(path)
     if kind == "empty":
         raise SourceError("空文件：请从原系统重新导出")
