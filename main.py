@@ -41,13 +41,19 @@ def db_option(func):
 
 
 def resolve_db(db_path: Path | None) -> Path:
-    """The command's ``--db``, else the group's (``hecha --db X cmd``), else the default path."""
-    from storage.paths import default_db_path
+    """The command's ``--db``, else the group's (``hecha --db X cmd``), else the default path.
+
+    Sets the umask so that what the command writes is private, and refuses a database other users
+    can read (:func:`storage.paths.check_private`)."""
+    from storage.paths import check_private, default_db_path, keep_private
 
     if db_path is None:
         ctx = click.get_current_context(silent=True)
         db_path = ctx.find_root().params.get("db_path") if ctx else None
-    return Path(db_path) if db_path else default_db_path()
+    path = Path(db_path) if db_path else default_db_path()
+    keep_private(path)  # what this command writes (backups, bundles, lists) is the owner's only
+    check_private(path)
+    return path
 
 
 def handled(func):

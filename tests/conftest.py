@@ -22,6 +22,8 @@ from storage.db import close_db, open_db
 from storage.households import BirthInput, HouseholdInput, MemberInput, WomanInput
 from storage.office import init_office
 
+os.umask(0o077)  # the suite writes its databases as hecha does: readable by their owner only (issue 14)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 COUNTY = "130123"

@@ -130,3 +130,54 @@ def test_mutated_lists_are_loaded_or_refused_in_words(township_db, tmp_path, see
         import_list(path, "birth_cert", replace=True)
     except OperatorError:
         pass  # refused, in words: fine
+
+
+@pytest.mark.slow
+def test_every_file_hecha_writes_is_its_owners_only_whatever_the_umask(tmp_path):
+    """Under umask 022 (most logins), the database, its backups, the demo lists, work lists,
+    summaries and rejects files come out unreadable by other users; a database opened to others is
+    refused with the chmod to run."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    office, out = tmp_path / "office", tmp_path / "out"
+    out.mkdir(mode=0o755)
+    out.chmod(0o755)
+    hecha = [sys.executable, "-c", "import main; main.cli()"]
+    db = office / "hecha.sqlite"
+    steps = [
+        ["demo", "--db", str(db), "--as-of", "20261129"],
+        ["backup", "--db", str(db)],
+        ["reconcile", "--db", str(db), "--out", str(out / "入户核查表.xlsx")],
+        ["reconcile", "summary", "--db", str(db), "--out", str(out / "汇总.xlsx")],
+        [
+            "import-list",
+            "--db",
+            str(db),
+            "--source",
+            "birth_cert",
+            "--replace",
+            str(CORPUS / "control-and-formula.csv"),
+            "--rejects",
+            str(out / "错误行.xlsx"),
+        ],
+    ]
+    root = Path(__file__).parent.parent
+    for step in steps:
+        done = subprocess.run(
+            ["bash", "-c", 'umask 022 && exec "$@"', "-", *hecha, *step],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, (step, done.stdout, done.stderr)
+    written = [p for p in [*office.rglob("*"), *out.rglob("*")]]
+    assert len(written) >= 6 and (out / "入户核查表.xlsx").exists() and (out / "错误行.xlsx").exists()
+    readable = [(str(p), oct(p.stat().st_mode)) for p in written if p.stat().st_mode & (stat.S_IROTH | stat.S_IRGRP)]
+    assert readable == []
+    os.chmod(db, 0o644)  # opened to others by hand: refused, with the fix
+    done = subprocess.run([*hecha, "status", "--db", str(db)], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and f"chmod 600 {db}" in done.stdout + done.stderr
