@@ -1073,7 +1073,7 @@ def lists_cmd(db_path: Path | None) -> None:
                 b.rows_loaded,
                 b.rows_rejected,
                 b.rows_warned,
-                "在用" if b.status == "active" else "已替换",
+                {"active": "在用", "loading": "正在导入（或中断）"}.get(b.status, "已替换"),
             )
             for b in rows
         ],
