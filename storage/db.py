@@ -41,6 +41,19 @@ class DatabaseError(OperatorError):
     """The database cannot be used as it is; the message (Chinese) says why and what to do."""
 
 
+class Locked(DatabaseError):
+    """Another writer (a clerk saving, a list being published, a backup) held the write lock
+    longer than this connection waits (``busy_timeout``); nothing was written. Try again."""
+
+
+class DiskFull(DatabaseError):
+    """The disk (or the database's size limit) is full; nothing was written."""
+
+
+LOCKED = "数据库正被占用（其他录入员正在保存，或正在导入、备份）：没有写入，已录的内容都在。请稍候再试"
+FULL = "磁盘已满：没有写入，已录的内容都在。请清理磁盘（旧的数据包、备份）后再试"
+
+
 def now_iso() -> str:
     """The current UTC time as ``YYYY-MM-DDTHH:MM:SSZ``."""
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -144,14 +157,41 @@ def close_db() -> None:
 
 
 @contextmanager
+def waiting(ms: int) -> Iterator[None]:
+    """Wait at most ``ms`` milliseconds for another writer inside the block (this thread's
+    connection), then raise :class:`Locked` instead of waiting :data:`BUSY_TIMEOUT_MS`: for a
+    screen, which says it is waiting and tries again rather than freeze (issue 14)."""
+    db = models.database
+    db.execute_sql(f"PRAGMA busy_timeout = {int(ms)}")
+    try:
+        yield
+    except (pw.OperationalError, sqlite3.OperationalError) as exc:  # a read that met a lock, too
+        if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+            raise Locked(LOCKED) from None
+        raise
+    finally:
+        db.execute_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+@contextmanager
 def write_txn() -> Iterator[None]:
     """A short write transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
 
     Taking the lock first means two clerks saving at the same moment queue on ``busy_timeout``
-    instead of one failing halfway with ``database is locked``.
+    instead of one failing halfway with ``database is locked``. A lock still held when the wait
+    ends raises :class:`Locked`, a full disk :class:`DiskFull`: operator errors with their Chinese
+    message, never a traceback (issue 14); the transaction is rolled back either way.
     """
-    with models.database.atomic("IMMEDIATE"):
-        yield
+    try:
+        with models.database.atomic("IMMEDIATE"):
+            yield
+    except (pw.OperationalError, sqlite3.OperationalError) as exc:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            raise Locked(LOCKED) from None
+        if "full" in text:
+            raise DiskFull(FULL) from None
+        raise
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from .codes import RELATION_HEAD
 from .dates import parse_typed, to_typed
 from .db import write_txn
 from .dedup import RULE_SAME_ID, WARN_SCORE, Candidate, candidates, decide_pair
+from .drafts import clear_draft
 from .errors import OperatorError
 from .forms import COPY, BirthInput, HouseholdInput, MemberInput, MigrationInput, WomanInput, form_to_dict
 from .models import AdminDivision, Birth, Household, Migration, Person, WomanFP
@@ -228,6 +229,7 @@ def save_household(
     today: dt.date | None = None,
     remember_different: bool = True,
     precheck: Precheck | None = None,
+    draft_of: str | None = None,
 ) -> Household:
     """Validate ``h`` and write it (new or changed) in one transaction; return the household row.
 
@@ -240,6 +242,8 @@ def save_household(
     success, and each input's ``uid``. Twins' 胎数 are derived first (:func:`fill_twins`), for every
     caller, not only the form's screen. ``precheck``: the one the last refusal carried; while the
     form is unchanged its findings and hits are used instead of validating and searching again.
+    ``draft_of``: the operator whose draft of this form goes in the same transaction (a form saved
+    is never offered again as unfinished).
     """
     fill_twins(h)
     key = fingerprint(h)
@@ -258,6 +262,8 @@ def save_household(
     if unconfirmed:
         raise DuplicatesNotConfirmed(unconfirmed, precheck)
     with write_txn():
+        if draft_of is not None:
+            clear_draft(draft_of)
         if h.uid:
             hh = Household.get(Household.uid == h.uid)
         else:

@@ -36,6 +36,7 @@ from peewee import JOIN, Case, fn
 from . import idnumber
 from .codes import code_list
 from .db import now_iso, write_txn
+from .drafts import clear_draft
 from .errors import OperatorError
 from .forms import form_to_dict
 from .households import (
@@ -45,6 +46,7 @@ from .households import (
     WomanInput,
     confirm,
     dup_key,
+    fill_twins,
     load_household,
     save_household,
     village_codes,
@@ -339,15 +341,19 @@ def pending(recheck_id: int) -> Recheck:
     return row
 
 
-def record_second_keying(recheck_id: int, form: HouseholdInput, *, operator: str | None = None) -> Recheck:
+def record_second_keying(
+    recheck_id: int, form: HouseholdInput, *, operator: str | None = None, draft_of: str | None = None
+) -> Recheck:
     """Keep the blind second keying of recheck ``recheck_id`` and list its differences.
 
     The form goes through the same field checks as a first keying (errors only: the clerk fixes
     what the form refuses either time); warnings and duplicate prompts do not apply. Nothing of
     the household record changes. Raises :class:`RecheckError` for a recheck that is not pending
     or whose household was removed, :class:`~storage.households.ValidationFailed` for errors.
+    ``draft_of``: the operator whose draft of this keying goes in the same transaction.
     """
     row = pending(recheck_id)
+    fill_twins(form)  # compared with the first keying as save_household stores a form
     if form.uid and form.uid != row.household_uid:
         raise RecheckError(
             f"这张表是另一户的（uid {form.uid}）：复查任务 {recheck_id} 是登记表 {row.form_no or '—'}、户 "
@@ -363,6 +369,8 @@ def record_second_keying(recheck_id: int, form: HouseholdInput, *, operator: str
         raise RecheckError(f"登记表 {row.form_no} 的户已被删除，无法比对：请删除此复查任务") from None
     diffs, compared = compare(first, form)
     with write_txn():
+        if draft_of is not None:  # the keying is recorded: its draft goes with it
+            clear_draft(draft_of)
         for d in diffs:
             RecheckDiff.create(
                 recheck=row,

@@ -30,9 +30,12 @@ async def type_text(pilot, value: str) -> None:
         await pilot.press(ch)
 
 
-async def key_reference_household(pilot, *, open_form: bool = True, names: dict[str, str] | None = None) -> None:
+async def key_reference_household(
+    pilot, *, open_form: bool = True, names: dict[str, str] | None = None, save: bool = True
+) -> None:
     """Type the reference household as a clerk would: data, Enter where a field is not full.
-    ``open_form`` presses F2 on the menu first; ``names`` replaces names as typed (a keying error)."""
+    ``open_form`` presses F2 on the menu first; ``names`` replaces names as typed (a keying error);
+    ``save`` ends with the blank birth line that saves it."""
     ref = reference_household()
     hh = ref["household"]["typed"]
     if open_form:
@@ -78,7 +81,8 @@ async def key_reference_household(pilot, *, open_form: bool = True, names: dict[
         await type_text(pilot, t["birth_place_kind"])
         await type_text(pilot, t["birth_cert_no"])  # 10 characters: moves on
         await type_text(pilot, t["policy_attribute"])  # the line is done
-    await pilot.press("enter", "enter")  # a blank birth line saves the household
+    if save:
+        await pilot.press("enter", "enter")  # a blank birth line saves the household
 
 
 async def open_form_at_members(pilot) -> None:
@@ -194,6 +198,48 @@ async def test_declining_the_duplicate_saves_nothing(db):
         assert isinstance(app.screen, HouseholdScreen)
         assert focused_id(app) == "m_id"
         assert Person.select().count() == 4
+
+
+async def test_a_save_waits_for_another_writer_then_goes_through(db, tmp_path):
+    """Another process holds the write lock for 15 s, longer than any wait (busy_timeout 10 s),
+    while a clerk keys and saves a household: the keying never freezes, the form says it is
+    waiting, keeps every field, and saves once the lock is gone; nothing ends the app (issue 14)."""
+    import subprocess
+    import sys
+    import time
+
+    marker = tmp_path / "locked"
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await key_reference_household(pilot, save=False)  # keyed; the lock comes before the save
+        holder = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sqlite3, sys, time; con = sqlite3.connect(sys.argv[1], timeout=30); "
+                "con.execute('BEGIN IMMEDIATE'); open(sys.argv[2], 'w').close(); time.sleep(15); con.rollback()",
+                str(db),
+                str(marker),
+            ]
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not marker.exists():
+                assert time.monotonic() < deadline and holder.poll() is None, "the lock holder did not start"
+                time.sleep(0.05)
+            await pilot.press("enter", "enter")  # a blank birth line saves the household
+            await pilot.pause()
+            assert holder.poll() is None, "the lock went before the save was tried: the test proves nothing"
+            assert isinstance(app.screen, HouseholdScreen)
+            assert "正在等待" in str(app.screen.query_one("#message").render())
+            assert [m.name for m in app.screen.form.members][:1] == ["李建国"]  # nothing typed is lost
+            await pilot.press("f1", "escape")  # the app answers keys while it waits
+            while Person.select().count() == 0:
+                assert time.monotonic() < deadline, "the waiting save never went through"
+                await pilot.pause(0.2)
+            assert Person.select().count() == 4 and holder.wait(timeout=30) == 0
+        finally:
+            holder.kill()
 
 
 async def test_a_bad_id_number_stops_the_cursor_with_a_message(db):

@@ -63,6 +63,7 @@ class HechaApp(HechaBase):
 
     def on_mount(self) -> None:
         open_db(self.db_path)
+
         self.office = current_office()
         self.operator = operator_login()
         self.is_demo = self.office.is_demo
@@ -93,8 +94,12 @@ class HechaApp(HechaBase):
         def answered(yes: bool | None) -> None:
             if yes:
                 from storage.drafts import clear_draft
+                from storage.errors import OperatorError
 
-                clear_draft(self.operator)
+                try:
+                    clear_draft(self.operator)
+                except OperatorError:  # busy: the draft stays, offered at the next start
+                    pass
                 self.exit()
 
         self.push_screen(ConfirmScreen("退出 hecha", text.DISCARD), answered)

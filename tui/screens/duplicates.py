@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from storage.db import close_db
-from storage.dedup import RULE_SHORT, WARN_SCORE, MergeRefused, Pair, decide_pair, merge_persons, pairs
+from storage.dedup import RULE_SHORT, WARN_SCORE, Pair, decide_pair, merge_persons, pairs
+from storage.errors import OperatorError
 
 from ..keys import bindings
 from ..widgets.keyline import KeyLine
@@ -127,7 +128,11 @@ class DuplicatesScreen(Screen):
             rows = [table.cursor_row]
         for i in rows:
             p = self.found[i]
-            decide_pair(p.a_uid, p.b.person_uid, decision, rule=p.b.rule, score=p.b.score, who=self.app.operator)
+            try:
+                decide_pair(p.a_uid, p.b.person_uid, decision, rule=p.b.rule, score=p.b.score, who=self.app.operator)
+            except OperatorError as exc:  # the database busy: what was decided so far stays
+                self.say(str(exc))
+                return
             self.decided[i] = decision
         self.marked = set()
         self.say(
@@ -143,7 +148,7 @@ class DuplicatesScreen(Screen):
                 return
             try:
                 done = merge_persons(p.a_uid, p.b.person_uid, operator=self.app.operator)
-            except MergeRefused as exc:
+            except OperatorError as exc:  # refused, or the database busy
                 self.say(str(exc))
                 return
             self.decided[row] = "same"

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from storage.codes import code_list
+from storage.db import Locked, waiting
 from storage.drafts import clear_draft, save_draft
 from storage.errors import OperatorError
 from storage.households import (
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from ..base import HechaBase
 
 DIGITS = r"\d*"
+LOCK_RETRY_SECONDS = 1.0  # how often a save waiting for another writer is tried again
 STAY = "stay"  # a hook's answer: keep the cursor where it is (the hook has said why, or moved on itself)
 
 
@@ -319,7 +321,11 @@ class FormScreen(Screen):
         if not self.has_unsaved():
             return
         self.read_line(self.FIELDS[0].section, self.form)
-        save_draft(self.app.operator, self.form, self.screen_state())
+        try:
+            with waiting(0):
+                save_draft(self.app.operator, self.form, self.screen_state())
+        except OperatorError:  # the database is busy (or full): the next field left writes it again
+            pass
 
     def restore(self, state: dict) -> None:
         """Put a draft's line and cursor back, exactly where the clerk stopped."""
@@ -349,7 +355,10 @@ class FormScreen(Screen):
 
         def discard(yes: bool | None) -> None:
             if yes:
-                clear_draft(self.app.operator)
+                try:
+                    clear_draft(self.app.operator)
+                except OperatorError:  # busy: the draft stays, offered at the next start
+                    pass
                 leave()
 
         if not self.has_unsaved():
@@ -521,10 +530,14 @@ class FormScreen(Screen):
     def save(self) -> None:
         """Save through :meth:`store`: errors put the cursor on the first one, warnings and possible
         duplicates are asked about and the answers saved again (with the save's precheck: one
-        validation, one search); the draft goes once the form is written. A core refusal is said,
-        never raised."""
+        validation, one search). While another writer holds the database the form says so and tries
+        again every :data:`LOCK_RETRY_SECONDS` (issue 14). A core refusal is said, never raised."""
         try:
-            result = self.store()
+            with waiting(0):  # no freeze: if another writer holds the database, say so and try again
+                result = self.store()
+        except Locked:
+            self.say(text.WAITING_FOR_LOCK)  # the form stays as typed; tried again in a moment
+            self.set_timer(LOCK_RETRY_SECONDS, self.retry_save)
         except ValidationFailed as exc:
             self.show_findings(exc)
         except WarningsNotConfirmed as exc:
@@ -536,8 +549,15 @@ class FormScreen(Screen):
         except OperatorError as exc:
             self.say(str(exc))
         else:
-            clear_draft(self.app.operator)
             self.stored(result)
+
+    def retry_save(self) -> None:
+        """Save again after a lock wait: now if this form is on screen, later while a dialog or the help
+        is over it, never once it is closed."""
+        if self.app.screen is self:
+            self.save()
+        elif self in self.app.screen_stack:
+            self.set_timer(LOCK_RETRY_SECONDS, self.retry_save)
 
     def show_findings(self, exc: ValidationFailed) -> None:
         first = next((f for f in exc.findings if f.level == ERROR), exc.findings[0])

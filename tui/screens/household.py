@@ -14,6 +14,7 @@ with the save's :class:`~storage.households.Precheck` (one validation, one searc
 from __future__ import annotations
 
 import copy
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,9 +29,11 @@ from storage.dates import typed_date
 from storage.db import close_db, now_iso
 from storage.dedup import WARN_SCORE, Candidate, candidates, ref_candidates
 from storage.divisions import short_name
+from storage.errors import OperatorError
 from storage.forms import BirthInput, HouseholdInput, MemberInput, MigrationInput, WomanInput, shown_facts
-from storage.households import NotRegistered, fill_twins, household_code, next_serial, registered_member, save_household
+from storage.households import NotRegistered, household_code, next_serial, registered_member, save_household
 from storage.office import villages
+from storage.recheck import RecheckError, pending, record_second_keying
 from storage.stats import log_entry
 
 from .. import text
@@ -171,8 +174,6 @@ class HouseholdScreen(FormScreen):
         if self.resume:
             self.restore(self.resume)
         if self.recheck is not None:  # a resumed blind keying whose task was withdrawn or keyed meanwhile
-            from storage.recheck import RecheckError, pending
-
             try:
                 pending(self.recheck)
             except RecheckError as exc:
@@ -463,12 +464,11 @@ class HouseholdScreen(FormScreen):
         self.focus_field("b_child")
 
     def store(self):
-        fill_twins(self.form)  # a second keying is compared with the first as save_household would store it
         if self.recheck is not None:
-            from storage.recheck import record_second_keying
-
-            return record_second_keying(self.recheck, self.form, operator=self.app.operator)
-        return save_household(self.form, confirmed_ids=frozenset(self.confirmed), precheck=self.precheck)
+            return record_second_keying(self.recheck, self.form, operator=self.app.operator, draft_of=self.app.operator)
+        return save_household(
+            self.form, confirmed_ids=frozenset(self.confirmed), precheck=self.precheck, draft_of=self.app.operator
+        )
 
     def stored(self, result) -> None:
         if self.recheck is not None:
@@ -477,7 +477,8 @@ class HouseholdScreen(FormScreen):
             )
             self.app.pop_screen()
             return
-        log_entry(self.app.operator, result.uid, self.started_at, len(self.form.members), new_form=not self.editing)
+        with suppress(OperatorError):  # saved; a busy database costs only this form's line in the clerk's figures
+            log_entry(self.app.operator, result.uid, self.started_at, len(self.form.members), new_form=not self.editing)
         self.post_message(self.HouseholdSaved(result.household_code))
         self.app.notify(
             text.SAVED.format(code=result.household_code, n=len(self.form.members), b=len(self.form.births))

@@ -13,13 +13,13 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from storage.errors import OperatorError
 from storage.office import village_label
 from storage.recheck import (
     DECISIONS,
     SECOND,
     STATUS_NAMES,
     WHOLE_LINE,
-    RecheckError,
     choose_every,
     choose_sample,
     clerk_rates,
@@ -135,8 +135,8 @@ class RecheckListScreen(Screen):
                 return
             try:
                 made = run(int(value))
-            except (ValueError, RecheckError) as exc:
-                self.say(str(exc) if isinstance(exc, RecheckError) else "请输入数字")
+            except (ValueError, OperatorError) as exc:
+                self.say(str(exc) if isinstance(exc, OperatorError) else "请输入数字")
                 return
             self.say(f"已抽取 {len(made)} 份登记表待复录（方案 {made[0].plan}）" if made else nothing_to_choose())
             self.page_start = 0
@@ -163,7 +163,7 @@ class RecheckListScreen(Screen):
             return
         try:
             withdrawable(row.id)  # say why not before asking
-        except RecheckError as exc:
+        except OperatorError as exc:
             self.say(str(exc))
             return
 
@@ -171,7 +171,7 @@ class RecheckListScreen(Screen):
             if yes:
                 try:
                     delete_recheck(row.id)
-                except RecheckError as exc:
+                except OperatorError as exc:
                     self.say(str(exc))
                     return
                 self.say(f"已撤销任务 {row.id}")
@@ -247,7 +247,7 @@ class RecheckDiffScreen(Screen):
                 return
             try:
                 done = decide(d.id, decision, operator=self.app.operator)
-            except RecheckError as exc:
+            except OperatorError as exc:  # refused, or the database busy
                 self.query_one("#message", Static).update(str(exc))
                 return
             said = f"{d.label}：{DECISIONS[decision]}" + ("，已更正户记录" if done.corrected else "")

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 
 from storage import reconcile
 from storage.db import close_db
+from storage.errors import OperatorError
 from storage.office import find_villages, village_label
 
 from ..keys import bindings
@@ -271,7 +272,7 @@ def ask_conclusion(screen: ReconcileScreen | EvidenceScreen, f, code: str, after
             return
         try:
             done = reconcile.record_result(f.key, code, note=note, operator=screen.app.operator)
-        except reconcile.ResultError as exc:
+        except OperatorError as exc:  # refused, or the database busy
             screen.say(str(exc))
             return
         screen.say(done)
