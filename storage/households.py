@@ -560,8 +560,11 @@ def load_households(households: list[Household]) -> list[HouseholdInput]:
 
 
 def find_person(id_number: str) -> Person | None:
-    """The live person with this ID number (after the 15→18 upgrade), or ``None``."""
+    """The live person with this ID number (after the 15→18 upgrade), or ``None`` (also for an
+    empty number: it names nobody, not the first person without one)."""
     info = idnumber.parse(id_number)
+    if not info.number:
+        return None
     key = info.number_18 or info.number
     return (
         Person.select()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import unicodedata
 from functools import lru_cache
 from operator import mul
 from typing import NamedTuple
@@ -102,7 +103,7 @@ def parse(number: str | None, today: dt.date | None = None) -> IdInfo:
     ``today`` bounds the birth date (default: the real date); a birth date after it is ``bad_date``.
     Never raises. Results are cached (the checks ask about the same number several times).
     """
-    return _parse((number or "").strip().upper(), today or _today())
+    return _parse(unicodedata.normalize("NFKC", number or "").strip().upper(), today or _today())
 
 
 _TODAY: list = [-1e9, None]  # (monotonic seconds when read, the date)
@@ -120,6 +121,8 @@ def _today() -> dt.date:
 def _parse(text: str, today: dt.date) -> IdInfo:
     if not text:
         return IdInfo("", "", MISSING)
+    if not text.isascii():  # full-width digits are ASCII after NFKC; ¹ or ٣ are digits to isdigit(), not here
+        return IdInfo(text, "", BAD_FORMAT)
     if len(text) == 15 and text.isdigit():
         full = upgrade15(text)
         legacy = True

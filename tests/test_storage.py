@@ -360,3 +360,19 @@ def test_save_household_derives_twins_for_every_caller(township_db):
     )
     save_household(h, confirmed_ids=frozenset(dup_key(m) for m in members), today=dt.date(2026, 6, 30))
     assert sorted((b.plurality, b.plurality_index) for b in Birth.select()) == [(2, 1), (2, 2)]
+
+
+def test_an_empty_or_full_width_id_number_names_the_right_person(township_db):
+    """``hecha person set "" …`` edited the first person without an ID number; a full-width number
+    (typed on a Chinese input method) raised ValueError (issue 14)."""
+    from storage.households import find_person
+
+    h = reference_input()
+    h.members.append(MemberInput("无证人", "", "30", sex="2", birth_date="20200101"))
+    save_household(h, today=dt.date(2026, 11, 29))
+    assert find_person("") is None and find_person("  ") is None
+    full_width = "１３０１２３１９８５０３１４００３６"
+    found = find_person(full_width)
+    assert found is not None and found.name == "李建国"
+    with pytest.raises(KeyError):
+        update_person("", {"work_unit": "某厂"})
