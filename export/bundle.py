@@ -99,6 +99,7 @@ CODES = {
     "B12": "解密失败：文件损坏或密钥不符，请让对方重新发送。",
     "B13": "数据包内部头与清单不符：文件被改动过，请不要导入，与对方核实。",
     "B14": "数据结构不对（版本不支持或记录有误）：请升级 hecha 或让对方重新导出。",
+    "B15": "数据包里有不属于发送单位的户（村或户编码不是该乡镇的）：文件有误或被伪造，请不要导入，与对方电话核实。",
 }
 
 
@@ -688,6 +689,8 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
             _log_in(b, "imported", who, counts=json.dumps(header["counts"]))
     except merge.SchemaError as exc:
         raise BundleError("B14", str(exc), b.path) from None
+    except merge.ForeignRow as exc:
+        raise BundleError("B15", str(exc), b.path) from None
     except Exception as exc:
         if type(exc).__name__ == "IntegrityError":
             raise BundleError("B14", f"与本库已有记录冲突：{exc}", b.path) from None

@@ -31,6 +31,25 @@ CHUNK = 500
 TABLES: dict[str, type[SharedModel]] = {m._meta.table_name: m for m in SHARED_MODELS}
 
 
+class ForeignRow(OperatorError):
+    """A row the sender may not send: a household of a village outside the sending township, or a
+    household code outside its own village (DESIGN.md §9; issue 14). The whole bundle is refused."""
+
+
+def check_owner(table: str, row: dict[str, Any], sender: str) -> None:
+    """Refuse a household row of ``sender`` (a township's 9-digit code) that is not in one of its
+    villages (GB/T 2260 + NBS: a village's 12-digit code starts with its township's 9) or whose
+    household code is not of its village (户编码 = village 12 + group 2 + serial 4). Raises
+    :class:`ForeignRow`."""
+    if table != "household" or len(sender) != 9:
+        return
+    village, code = str(row.get("village_code") or ""), str(row.get("household_code") or "")
+    if not (len(village) == 12 and village.startswith(sender)):
+        raise ForeignRow(f"户 {row.get('uid')} 的村代码 {village} 不属于发送单位 {sender}")
+    if not code.startswith(village):
+        raise ForeignRow(f"户 {row.get('uid')} 的户编码 {code} 不在它的村 {village}")
+
+
 class SchemaError(OperatorError):
     """A record that does not fit this program's tables; the message says which and why."""
 
@@ -233,6 +252,7 @@ def apply(records: Iterable[dict[str, Any]], *, sender: str, bundle_id: str, ope
                         raise SchemaError(f"{table} {r['uid']} 引用的 {target} {v} 不存在")
                     v = refs[c.key].get(v)
                 values[c.column] = v
+            check_owner(table, r, sender)
             if reason is None and r["origin"] != sender:
                 reason = f"记录的来源单位 {r['origin']} 不是发送单位 {sender}"
             elif reason is None and r["uid"] in held:

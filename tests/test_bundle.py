@@ -293,6 +293,34 @@ def test_schema_errors(offices, first, tmp_path):
     refused(offices, newer, "B14")
 
 
+def test_a_household_outside_the_sending_township_refuses_the_bundle(offices, first, tmp_path):
+    """A township sends only its own villages' households, under their own village's codes; a row
+    of another township (a forged or broken bundle that would take another township's codes) is
+    refused with B15 before anything is written (issue 14)."""
+    recipients = _county_recipients(offices)
+
+    def other_village(lines):
+        row = next(x["r"] for x in lines[1:] if x.get("t") == "household")
+        row["village_code"] = "130123104201"  # a village of 130123104, not of the sender 130123103
+        row["household_code"] = "130123104201010001"
+
+    def foreign_code(lines):
+        row = next(x["r"] for x in lines[1:] if x.get("t") == "household")
+        row["household_code"] = "130123104201010001"  # its village is the sender's, its code is not
+
+    for edit, name in ((other_village, "v.zip"), (foreign_code, "c.zip")):
+        forged = rebuild(
+            first.path,
+            tmp_path / name,
+            offices.township_keys.sign,
+            lines_edit=edit,
+            identity=offices.county_keys.identity,
+            recipients=recipients,
+        )
+        err = refused(offices, forged, "B15")
+        assert "130123104201" in str(err)
+
+
 def _county_recipients(offices):
     offices.use_county()
     pub = keymod.own_public()
