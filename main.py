@@ -1374,6 +1374,29 @@ def echo_rates(rates) -> None:
     )
 
 
+@cli.group()
+def audit() -> None:
+    """审计记录（每一处改动：谁、何时、改了什么）。"""
+
+
+@audit.command("verify")
+@db_option
+@handled
+def audit_verify(db_path: Path | None) -> None:
+    """核对审计记录：哈希链是否完整（有没有被改、删、调换），本单位的每条记录是否都与审计记录一致
+    （有没有绕过 hecha 直接改数据库）。发现问题时退出状态为 1。"""
+    from storage.audit import verify
+    from storage.models import AuditLog
+
+    open_office_db(db_path)
+    problems = list(verify())
+    for p in problems:
+        click.echo(p.text)
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo(f"审计记录完整：{AuditLog.select().count()} 条，哈希链无断点；本单位的记录都与审计记录一致。")
+
+
 @cli.command()
 @click.option("--keep", default=10, show_default=True, help="保留最近几份备份")
 @db_option

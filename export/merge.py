@@ -22,6 +22,7 @@ from typing import Any
 
 import peewee as pw
 
+from storage import audit
 from storage.db import now_iso
 from storage.errors import OperatorError
 from storage.models import SHARED_MODELS, AuditLog, MergeConflict, Person, SharedModel
@@ -314,6 +315,7 @@ def apply(records: Iterable[dict[str, Any]], *, sender: str, bundle_id: str, ope
         if model is Person:  # the county searches what it merged: name keys for new and changed persons
             index_uids([r["uid"] for _, r in chunk])
         _insert(MergeConflict, conflicts)
+        audit.chain(audits)
         _insert(AuditLog, audits)
         chunk.clear()
 

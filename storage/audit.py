@@ -10,13 +10,16 @@ version counter, the row and its audit rows commit together.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import peewee as pw
 
+from .auditchain import CHAINED, link
 from .db import now_iso
 from .errors import OperatorError
-from .models import AuditLog, Office, SharedModel
+from .models import SHARED_MODELS, AuditLog, Office, SharedModel
 from .paths import operator_login
 
 STAMP_FIELDS = frozenset({"id", "uid", "origin", "version", "updated_at", "updated_by"})
@@ -89,17 +92,77 @@ def save(row: SharedModel, *, reason: str = "", operator: str | None = None) -> 
     row.updated_by = who
     row.save()
     table = type(row)._meta.table_name
-    AuditLog.insert_many(
-        [
-            dict(
-                at=at, operator=who, table=table, uid=row.uid, field=name, old=_text(old), new=_text(new), reason=reason
-            )
-            for name, old, new in changes
-            if not (old_values == {} and new in (None, "", False))  # a new row: log what it holds
-        ]
-        or [dict(at=at, operator=who, table=table, uid=row.uid, field="*", old=None, new="created", reason=reason)]
-    ).execute()
+    rows = [
+        dict(at=at, operator=who, table=table, uid=row.uid, field=name, old=_text(old), new=_text(new), reason=reason)
+        for name, old, new in changes
+        if not (old_values == {} and new in (None, "", False))  # a new row: log what it holds
+    ] or [dict(at=at, operator=who, table=table, uid=row.uid, field="*", old=None, new="created", reason=reason)]
+    chain(rows)
+    AuditLog.insert_many(rows).execute()
     return True
+
+
+# ------------------------------------------------------------------------------ the hash chain
+def chain(rows: list[dict[str, Any]]) -> None:
+    """Give ``rows`` (audit rows about to be inserted, in order) their hashes, continuing from the
+    newest one stored, and keep the new head on the office row. Inside the write transaction that
+    inserts them (issue 14: an edited, deleted or reordered audit row is then found by
+    :func:`verify`)."""
+    head = Office.select(Office.audit_head).scalar() or ""
+    for row in rows:
+        head = row["hash"] = link(head, row)
+    if rows:
+        Office.update(audit_head=head).execute()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing :func:`verify` found: ``kind`` (``edited``, ``cut``, ``unaudited``) and Chinese ``text``."""
+
+    kind: str
+    text: str
+
+
+def verify() -> Iterator[Problem]:
+    """Check the audit trail (``hecha audit verify``): each audit row's hash against the row before it
+    (an edited, deleted or reordered row breaks the chain there), the newest hash against the office
+    row (rows cut off the end), and every field of this office's own records against the value its
+    last audit row gives (a record edited in SQLite, bypassing hecha, has no audit row to match)."""
+    db = AuditLog._meta.database
+    fields = ", ".join(f'"{k}"' for k in CHAINED)
+    head = ""
+    broken = 0
+    for rid, stored, *values in db.execute_sql(f'SELECT id, "hash", {fields} FROM "audit_log" ORDER BY id'):
+        expected = link(head, dict(zip(CHAINED, values, strict=True)))
+        if stored != expected and broken < 20:
+            broken += 1
+            yield Problem("edited", f"审计记录第 {rid} 条与前一条接不上：这一条或它前面的记录被改动、删除或调换过")
+        head = stored or expected
+    if head != (Office.select(Office.audit_head).scalar() or ""):
+        yield Problem("cut", "审计记录的最后几条不见了（与本单位记下的最新校验值不符）")
+    me = Office.select(Office.code).scalar()
+    for model in SHARED_MODELS:
+        table = model._meta.table_name
+        last: dict[str, dict[str, str | None]] = {}
+        for uid, name, new in db.execute_sql(
+            """SELECT a.uid, a.field, a.new FROM audit_log a JOIN (
+                   SELECT max(id) AS id FROM audit_log WHERE "table" = ? AND field != '*' GROUP BY uid, field
+               ) m ON m.id = a.id""",
+            (table,),
+        ):
+            last.setdefault(uid, {})[name] = new
+        seen = {uid for (uid,) in db.execute_sql('SELECT DISTINCT uid FROM audit_log WHERE "table" = ?', (table,))}
+        columns = {f.name: f for f in model._meta.sorted_fields if f.name not in STAMP_FIELDS}
+        for row in model.select().where(model.origin == me).iterator():
+            if row.uid not in seen:
+                yield Problem("unaudited", f"{table} {row.uid} 没有任何审计记录：不是经 hecha 写入的")
+                continue
+            audited = last.get(row.uid, {})
+            changed = [n for n, f in columns.items() if n in audited and _text(_value(row, f)) != audited[n]]
+            if changed:
+                yield Problem(
+                    "unaudited", f"{table} {row.uid} 的 {'、'.join(changed)} 与审计记录不符：被绕过 hecha 直接改过"
+                )
 
 
 def tombstone(row: SharedModel, *, reason: str, operator: str | None = None) -> bool:

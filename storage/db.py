@@ -24,7 +24,7 @@ from . import models
 from .errors import OperatorError
 from .paths import backup_dir
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -237,6 +237,13 @@ def _index_all_names(db: pw.SqliteDatabase) -> None:
     index_all()
 
 
+def _chain_audit_log(db: pw.SqliteDatabase) -> None:
+    """Schema 13's data step: the hash chain over the audit rows already there, in id order."""
+    from .auditchain import rechain
+
+    rechain()
+
+
 def _then(*steps: Callable[[pw.SqliteDatabase], None]) -> Callable[[pw.SqliteDatabase], None]:
     def step(db: pw.SqliteDatabase) -> None:
         for s in steps:
@@ -258,6 +265,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (10, _sql_file("0010_reconcile_codes.sql")),
     (11, _sql_file("0011_visit_result_code.sql")),
     (12, _sql_file("0012_list_fields.sql")),
+    (13, _then(_sql_file("0013_audit_chain.sql"), _chain_audit_log)),
 ]
 
 

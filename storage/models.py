@@ -44,6 +44,7 @@ class Office(BaseModel):
     is_demo = pw.BooleanField(default=False)
     version_counter = pw.IntegerField(default=0)
     created_at = pw.CharField()
+    audit_head = pw.CharField(default="")  # the newest audit row's hash (storage.audit.chain)
 
 
 class Operator(BaseModel):
@@ -261,6 +262,7 @@ class AuditLog(BaseModel):
     old = pw.TextField(null=True)
     new = pw.TextField(null=True)
     reason = pw.TextField(default="")
+    hash = pw.CharField(default="")  # sha256 over the row before's hash and this row (storage.audit.chain)
 
 
 class OwnKey(BaseModel):

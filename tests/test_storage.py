@@ -1,4 +1,5 @@
 import datetime as dt
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -376,3 +377,37 @@ def test_an_empty_or_full_width_id_number_names_the_right_person(township_db):
     assert found is not None and found.name == "李建国"
     with pytest.raises(KeyError):
         update_person("", {"work_unit": "某厂"})
+
+
+def test_audit_verify_finds_an_edited_row_a_deleted_row_and_a_direct_edit(township_db, tmp_path):
+    """The audit log is a hash chain; ``hecha audit verify`` finds an audit row edited or deleted in
+    SQLite, the end cut off, and a person changed without hecha (issue 14)."""
+    from click.testing import CliRunner
+
+    from main import cli
+
+    save_household(reference_input(), today=dt.date(2026, 11, 29))
+    runner = CliRunner()
+
+    def verify():
+        dbmod.close_db()
+        res = runner.invoke(cli, ["audit", "verify", "--db", str(township_db)])
+        dbmod.open_db(township_db)
+        return res
+
+    assert verify().exit_code == 0
+    backup = tmp_path / "clean.sqlite"
+    shutil.copyfile(township_db, backup)
+    cases = [
+        "UPDATE audit_log SET new = '王秀瑛' WHERE id = (SELECT min(id) FROM audit_log WHERE field = 'name')",
+        "DELETE FROM audit_log WHERE id = 3",
+        "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)",
+        "UPDATE person SET name = '李建设' WHERE name = '李建国'",
+    ]
+    for sql, words in zip(cases, ("被改动", "被改动", "不见了", "绕过 hecha"), strict=True):
+        dbmod.close_db()
+        shutil.copyfile(backup, township_db)
+        with sqlite3.connect(township_db) as con:
+            con.execute(sql)
+        res = verify()
+        assert res.exit_code == 1 and words in res.output, (sql, res.output)
