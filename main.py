@@ -1374,6 +1374,29 @@ def echo_rates(rates) -> None:
     )
 
 
+@cli.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="不再询问，直接恢复")
+@db_option
+@handled
+def restore_cmd(backup_file: Path, yes: bool, db_path: Path | None) -> None:
+    """用备份恢复本单位数据库。当前数据库改名留存（不删除）；恢复后开始新的纪元，下一个数据包带上
+    本单位的全部记录，县里据此重新接上（不会再因为序号接不上而拒收）。"""
+    from storage.db import close_db, restore
+
+    path = resolve_db(db_path)
+    if not yes:
+        click.confirm(
+            f"用备份 {backup_file} 替换数据库 {path}？备份之后录入的内容将不在本机（县里已收到的仍在）", abort=True
+        )
+    close_db()
+    kept, epoch = restore(backup_file, path)
+    click.echo(f"已恢复：{path}（第 {epoch} 纪元）")
+    if kept:
+        click.echo(f"原数据库留存为：{kept}")
+    click.echo("下一步：hecha export 导出数据包（带上本单位全部记录），交县里导入。")
+
+
 @cli.group()
 def audit() -> None:
     """审计记录（每一处改动：谁、何时、改了什么）。"""

@@ -60,7 +60,7 @@ MAX_BUNDLE = 512 * 1024 * 1024
 MAX_MANIFEST = 64 * 1024
 MAX_SIG = 8 * 1024
 MAX_RECORD = 1024 * 1024  # one JSON line of the payload: a record is a few hundred bytes
-EPOCH = 1
+EPOCH = 1  # an office's first epoch; hecha restore raises it (Office.epoch)
 
 MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
     "format": str,
@@ -205,14 +205,14 @@ def _stream(sender: str, recipient: str) -> str:
     return f"{sender}>{recipient}"
 
 
-def _last_out(sender: str, recipient: str) -> BundleLog | None:
+def _last_out(sender: str, recipient: str, epoch: int) -> BundleLog | None:
     return (
         BundleLog.select()
         .where(
             (BundleLog.direction == "out")
             & (BundleLog.sender == sender)
             & (BundleLog.recipient == recipient)
-            & (BundleLog.epoch == EPOCH)
+            & (BundleLog.epoch == epoch)
         )
         .order_by(BundleLog.sequence.desc())
         .first()
@@ -239,9 +239,10 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
     out_dir = Path(out_dir)
     me = Office.get()
     peer = county_peer()
-    last = _last_out(me.code, peer.code)
+    last = _last_out(me.code, peer.code, me.epoch)
     check_before_export(me.code, last.max_version if last else 0)
     out_dir.mkdir(parents=True, exist_ok=True)
+    _finish_parts(out_dir)
     who = operator or operator_login()
     database.pragma("synchronous", "full")
     final: Path | None = None
@@ -249,9 +250,9 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
     try:
         with write_txn():
             me = Office.get()
-            last = _last_out(me.code, peer.code)
+            last = _last_out(me.code, peer.code, me.epoch)
             sequence = (last.sequence + 1) if last else 1
-            since = last.max_version if last else 0
+            since = last.max_version if last else 0  # a new epoch's first bundle: every row (a re-baseline)
             upto = me.version_counter
             bundle_id = str(uuid.uuid4())
             counts = {m._meta.table_name: 0 for m in SHARED_MODELS}
@@ -269,7 +270,7 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
                     bundle_id=bundle_id,
                     sender=me.code,
                     recipient=peer.code,
-                    epoch=EPOCH,
+                    epoch=me.epoch,
                     sequence=sequence,
                     counts=counts,
                 )
@@ -297,7 +298,7 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
                 "recipient": peer.code,
                 "recipient_keys": recipient_keys,
                 "stream": _stream(me.code, peer.code),
-                "epoch": EPOCH,
+                "epoch": me.epoch,
                 "sequence": sequence,
                 "prev_manifest_sha256": last.manifest_sha256 if last else None,
                 "iso_week": iso_week(created.date()),
@@ -317,7 +318,7 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
                     str(out_dir / name),
                 )
             final = out_dir / name
-            tmp = out_dir / f".{name}.{uuid.uuid4().hex[:8]}.part"
+            tmp = out_dir / f".{name}.part"  # named after the bundle: a later export finishes or removes it
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
                 for entry, data in zip(NAMES, (manifest_bytes, signature, payload), strict=True):
                     zf.writestr(_zip_entry(entry, created), data)
@@ -331,7 +332,7 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
                 kind=KIND_TOWNSHIP,
                 sender=me.code,
                 recipient=peer.code,
-                epoch=EPOCH,
+                epoch=me.epoch,
                 sequence=sequence,
                 manifest_sha256=_sha256(manifest_bytes),
                 manifest=manifest_bytes.decode(),
@@ -342,16 +343,28 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
                 at=manifest["created_at"],
                 operator=who,
             )
-            os.replace(tmp, final)
+        # committed first, renamed after: a kill in between leaves a logged .part that the next
+        # export renames, never a final bundle the township does not know it made (issue 14)
+        os.replace(tmp, final)
     except BaseException:
-        if tmp is not None:
+        if tmp is not None and not _logged(final.name if final else ""):
             tmp.unlink(missing_ok=True)  # only our own file: nothing else in the folder is touched
-        if final is not None and final.is_file() and not _logged(final.name):
-            final.unlink()
         raise
     finally:
         database.pragma("synchronous", "normal")
     return ExportResult(final, sequence, bundle_id, counts)
+
+
+def _finish_parts(out_dir: Path) -> None:
+    """Finish what a killed export left in ``out_dir``: a ``.part`` of a bundle the log holds is
+    renamed to its name (it was committed), one the log does not hold is removed (it was not)."""
+    for part in out_dir.glob(".hecha-*.zip.part"):
+        name = part.name[1 : -len(".part")]
+        if _logged(name):
+            if not (out_dir / name).exists():
+                os.replace(part, out_dir / name)
+        else:
+            part.unlink(missing_ok=True)
 
 
 def _logged(file_name: str) -> bool:
@@ -676,7 +689,10 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
     header, records = _decrypt(b, keys)
     try:
         with write_txn():
-            stats = merge.apply(records, sender=peer.code, bundle_id=m["bundle_id"], operator=who)
+            rebaseline = m["epoch"] > 1 and m["sequence"] == 1  # after a restore: the whole office again
+            stats = merge.apply(
+                records, sender=peer.code, bundle_id=m["bundle_id"], operator=who, rebaseline=rebaseline
+            )
             declared = {k: v for k, v in header["counts"].items() if v}
             if declared != records.counts:
                 raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {records.counts} 不符", b.path)

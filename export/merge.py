@@ -216,8 +216,14 @@ def _insert(model: type[pw.Model], rows: list[dict[str, Any]]) -> None:
     model._meta.database.connection().executemany(sql, [tuple(r[c] for c in columns) for r in rows])
 
 
-def apply(records: Iterable[dict[str, Any]], *, sender: str, bundle_id: str, operator: str) -> MergeStats:
+def apply(
+    records: Iterable[dict[str, Any]], *, sender: str, bundle_id: str, operator: str, rebaseline: bool = False
+) -> MergeStats:
     """Merge ``records`` (already validated, tables in dependency order) into this database.
+
+    ``rebaseline``: the first bundle of a township's new epoch (after ``hecha restore``), which
+    carries all its rows as the backup held them; a row this database holds in a newer version is
+    kept as it is (the newest data stays), not set aside as a conflict.
 
     Must run inside a write transaction: the caller commits the whole bundle or nothing. Raises
     :class:`SchemaError` for a reference to a row neither held nor in the bundle.
@@ -260,6 +266,9 @@ def apply(records: Iterable[dict[str, Any]], *, sender: str, bundle_id: str, ope
                 row_id, origin, version = held[r["uid"]]
                 if origin != r["origin"]:
                     reason = f"本库中该记录属于 {origin}"
+                elif r["version"] < version and rebaseline:
+                    stats.unchanged[table] += 1  # the county holds it newer: kept
+                    continue
                 elif r["version"] < version:
                     reason = f"版本 {r['version']} 低于本库的 {version}"
                 elif r["version"] == version:

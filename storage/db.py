@@ -24,7 +24,7 @@ from . import models
 from .errors import OperatorError
 from .paths import backup_dir
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -266,6 +266,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (11, _sql_file("0011_visit_result_code.sql")),
     (12, _sql_file("0012_list_fields.sql")),
     (13, _then(_sql_file("0013_audit_chain.sql"), _chain_audit_log)),
+    (14, _sql_file("0014_epoch.sql")),
 ]
 
 
@@ -277,6 +278,66 @@ def run_migrations(db: pw.SqliteDatabase, current: int) -> None:
         with migration_context(db):
             step(db)
             db.pragma("user_version", number)
+
+
+VERSION_JUMP = 1_000_000_000  # a restore whose current database cannot be read: new versions above any sent
+
+
+def restore(backup_file: str | Path, path: str | Path) -> tuple[Path | None, int]:
+    """Put the backup ``backup_file`` in place of the database at ``path`` and start a new epoch.
+
+    The backup is checked first (an SQLite file that passes ``integrity_check``, a hecha database of
+    the same office); the current database (with its ``-wal``/``-shm``) is kept aside as
+    ``<name>.before-restore-<UTC time>``, not deleted. The restored office's epoch is raised above both
+    databases' (the next bundle starts the new epoch with every row: the county's re-baseline) and
+    its version counter above anything the current database could have sent (so the county takes
+    later edits as newer). Returns ``(the kept current database or None, the new epoch)``. Raises
+    :class:`DatabaseError` in words. Nothing else may use the database meanwhile.
+    """
+    backup_file, path = Path(backup_file), Path(path)
+    if not backup_file.is_file():
+        raise DatabaseError(f"{backup_file} 不存在：请给出备份文件（hecha backup 写在数据库旁的 backups 文件夹里）")
+
+    def office_of(p: Path) -> tuple[str, int, int] | None:
+        try:
+            con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+            try:
+                if con.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                    return None
+                version = con.execute("PRAGMA user_version").fetchone()[0]
+                epoch = "epoch" if version >= 14 else "1"
+                code, counter, ep = con.execute(f'SELECT code, version_counter, {epoch} FROM "office"').fetchone()
+                return code, counter, ep
+            finally:
+                con.close()
+        except (sqlite3.DatabaseError, TypeError):
+            return None
+
+    restored = office_of(backup_file)
+    if restored is None:
+        raise DatabaseError(f"{backup_file} 不是完好的 hecha 数据库备份（打不开或校验不通过）：请换一份备份")
+    current = office_of(path) if path.exists() else None
+    if current is not None and current[0] != restored[0]:
+        raise DatabaseError(f"备份是单位 {restored[0]} 的，当前数据库是 {current[0]} 的：请确认拿对了备份")
+    kept = None
+    if path.exists():
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        kept = path.with_name(f"{path.name}.before-restore-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{path}{suffix}").exists():
+                os.replace(f"{path}{suffix}", f"{kept}{suffix}")
+    src, dst = sqlite3.connect(str(backup_file)), sqlite3.connect(str(path))
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    open_db(path)  # migrates the backup when it is older
+    epoch = max(restored[2], current[2] if current else 1) + 1
+    counter = max(restored[1], current[1] if current else 0) + (1 if current else VERSION_JUMP)
+    with write_txn():
+        models.Office.update(epoch=epoch, version_counter=counter).execute()
+    return kept, epoch
 
 
 def backup(path: str | Path, *, reason: str = "manual", keep: int = BACKUPS_KEPT) -> Path:

@@ -45,6 +45,7 @@ class Office(BaseModel):
     version_counter = pw.IntegerField(default=0)
     created_at = pw.CharField()
     audit_head = pw.CharField(default="")  # the newest audit row's hash (storage.audit.chain)
+    epoch = pw.IntegerField(default=1)  # raised by each restore: bundles are numbered per epoch
 
 
 class Operator(BaseModel):

@@ -546,3 +546,47 @@ def test_bundles_are_imported_in_sequence_order_whatever_their_names(offices, fi
     junk = tmp_path / "m.zip"
     junk.write_bytes(b"not a zip")
     assert import_order([Path(a), Path(z), junk]) == [junk, Path(z), Path(a)]
+
+
+def test_a_restore_starts_a_new_epoch_that_the_county_accepts(offices, first, tmp_path):
+    """Restore a backup and export: the bundle opens a new epoch with every row (a re-baseline);
+    the county takes it in place of the broken chain, and every later bundle (issue 14). Before,
+    the county refused everything after a restore (B08, then B10)."""
+    from storage.db import backup, close_db, restore
+
+    assert county_import(offices, first.path).status == "imported"
+    offices.use_township()
+    saved = backup(offices.township_db)
+    update_person("130123198707220046", {"name": "王秀瑛"}, reason="核对")
+    second = township_export(offices, "out2")
+    assert county_import(offices, second.path).status == "imported"
+    close_db()
+    kept, epoch = restore(saved, offices.township_db)  # the later edit is lost here; the county holds it
+    assert epoch == 2 and kept is not None and kept.exists()
+    update_person("130123198503140036", {"name": "李建华"}, reason="核对")
+    third = township_export(offices, "out3")
+    assert third.sequence == 1
+    result = county_import(offices, third.path)
+    assert result.status == "imported", result
+    assert Person.get(Person.id_number == "130123198503140036").name == "李建华"
+    assert Person.get(Person.id_number == "130123198707220046").name == "王秀瑛"  # the newest data stays
+    offices.use_township()
+    update_person("130123201703060027", {"name": "李梓萱"}, reason="核对")
+    fourth = township_export(offices, "out4")
+    assert (fourth.sequence, county_import(offices, fourth.path).status) == (2, "imported")
+    assert Person.get(Person.id_number == "130123201703060027").name == "李梓萱"
+    assert not list(offices.tmp.rglob("*.part"))
+
+
+def test_a_bundle_committed_but_not_yet_renamed_is_finished_by_the_next_export(offices, first):
+    """A kill between the commit and the rename leaves a logged .part: the next export gives it its
+    name, so no bundle exists that the township does not know, and none is lost (issue 14)."""
+    out = offices.tmp / "out"
+    path = first.path
+    part = out / f".{path.name}.part"
+    path.rename(part)  # as if killed right after the commit
+    (out / ".hecha-999999999-999999-2026W01-000009.zip.part").write_bytes(b"half")  # never committed
+    offices.use_township()
+    update_person("130123198707220046", {"name": "王秀瑛"}, reason="核对")
+    township_export(offices)
+    assert path.exists() and not list(out.glob("*.part"))

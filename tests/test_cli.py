@@ -384,3 +384,17 @@ def test_household_files_of_the_wrong_shape_name_the_field(township_db, tmp_path
         assert res.exit_code == 1 and said in res.output and "Traceback" not in res.output, (name, res.output)
     res = runner.invoke(cli, ["household", "edit", str(_write(tmp_path / "uid.json", {"uid": "0" * 32})), *db])
     assert res.exit_code == 1 and f"没有 uid 为 {'0' * 32} 的在册户" in res.output, res.output
+
+
+def test_restore_asks_keeps_the_current_database_and_starts_a_new_epoch(township_db, tmp_path):
+    runner = CliRunner()
+    made = runner.invoke(cli, ["backup", "--db", str(township_db)])
+    assert made.exit_code == 0, made.output
+    saved = next((township_db.parent / "backups").glob("*.sqlite"))
+    asked = runner.invoke(cli, ["restore", str(saved), "--db", str(township_db)], input="n\n")
+    assert asked.exit_code == 1 and "替换数据库" in asked.output  # declined: nothing changed
+    done = runner.invoke(cli, ["restore", str(saved), "--db", str(township_db), "--yes"])
+    assert done.exit_code == 0 and "第 2 纪元" in done.output and "原数据库留存为" in done.output, done.output
+    assert list(township_db.parent.glob("*.before-restore-*"))
+    wrong = runner.invoke(cli, ["restore", str(tmp_path / "none.sqlite"), "--db", str(township_db), "--yes"])
+    assert wrong.exit_code == 1 and "不存在" in wrong.output
