@@ -1422,14 +1422,20 @@ def audit_verify(db_path: Path | None) -> None:
 
 @cli.command()
 @click.option("--keep", default=10, show_default=True, help="保留最近几份备份")
+@click.option("--daily", is_flag=True, help="每日备份：今天已有就不再备份；保留最近7天和最近4周每周一份（适合 cron）")
 @db_option
 @handled
-def backup(keep: int, db_path: Path | None) -> None:
+def backup(keep: int, daily: bool, db_path: Path | None) -> None:
     """备份数据库（SQLite 在线备份，可在录入时运行；适合每晚由 cron 运行）。"""
     from storage.db import backup as backup_db
+    from storage.db import daily_backup
 
     path = resolve_db(db_path)
     open_office_db(path)
+    if daily:
+        made = daily_backup(path)
+        click.echo(str(made) if made else "今天已经备份过。")
+        return
     click.echo(str(backup_db(path, reason="manual", keep=keep)))
 
 

@@ -340,7 +340,9 @@ def restore(backup_file: str | Path, path: str | Path) -> tuple[Path | None, int
     return kept, epoch
 
 
-def backup(path: str | Path, *, reason: str = "manual", keep: int = BACKUPS_KEPT) -> Path:
+def backup(
+    path: str | Path, *, reason: str = "manual", keep: int = BACKUPS_KEPT, now: dt.datetime | None = None
+) -> Path:
     """Copy the database at ``path`` with SQLite's online backup API and keep the newest ``keep``.
 
     Returns the backup's path (``backups/<stem>-<UTC time>-<reason>.sqlite`` beside the database).
@@ -349,7 +351,7 @@ def backup(path: str | Path, *, reason: str = "manual", keep: int = BACKUPS_KEPT
     path = Path(path)
     folder = backup_dir(path)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"{path.stem}-{stamp}-{reason}.sqlite"
     src = sqlite3.connect(str(path))
     dst = sqlite3.connect(str(target))
@@ -358,7 +360,35 @@ def backup(path: str | Path, *, reason: str = "manual", keep: int = BACKUPS_KEPT
     finally:
         dst.close()
         src.close()
-    old = sorted(folder.glob(f"{path.stem}-*.sqlite"))
+    old = sorted(folder.glob(f"{path.stem}-*-{reason}.sqlite"))  # each kind rotates on its own
     for stale in old[:-keep] if keep > 0 else []:
         stale.unlink(missing_ok=True)
     return target
+
+
+DAILY_KEPT, WEEKLY_KEPT = 7, 4  # the daily backups kept: the last 7 days', and one per week for 4 weeks
+
+
+def daily_backup(path: str | Path, *, now: dt.datetime | None = None) -> Path | None:
+    """Back the database up once a day (the first call of a day; ``None`` when today's exists), then
+    rotate the daily backups: the newest :data:`DAILY_KEPT`, and the newest of each of the last
+    :data:`WEEKLY_KEPT` ISO weeks (issue 14). The TUI calls it when it starts; cron may run
+    ``hecha backup --daily``. Files are the owner's only (the process umask, storage.paths)."""
+    path = Path(path)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    folder = backup_dir(path)
+    today = now.strftime("%Y%m%d")
+    if any(folder.glob(f"{path.stem}-{today}T*-daily.sqlite")):
+        return None
+    made = backup(path, reason="daily", keep=0, now=now)
+    daily = sorted(folder.glob(f"{path.stem}-*-daily.sqlite"))
+    keep = set(daily[-DAILY_KEPT:])
+    weeks: dict[tuple[int, int], Path] = {}
+    for f in daily:  # in time order: the last one of each week stays
+        day = dt.datetime.strptime(f.name.rsplit("-", 2)[-2][:8], "%Y%m%d").date()
+        weeks[day.isocalendar()[:2]] = f
+    keep |= set(sorted(weeks.values())[-WEEKLY_KEPT:])
+    for f in daily:
+        if f not in keep:
+            f.unlink(missing_ok=True)
+    return made

@@ -411,3 +411,16 @@ def test_audit_verify_finds_an_edited_row_a_deleted_row_and_a_direct_edit(townsh
             con.execute(sql)
         res = verify()
         assert res.exit_code == 1 and words in res.output, (sql, res.output)
+
+
+def test_daily_backups_once_a_day_seven_days_and_four_weeks(township_db):
+    """One backup a day however often it is asked for; kept: the last 7 days' and the newest of
+    each of the last 4 weeks (issue 14)."""
+    from storage.db import daily_backup
+
+    start = dt.datetime(2026, 10, 1, 8, tzinfo=dt.timezone.utc)
+    for day in range(60):
+        assert daily_backup(township_db, now=start + dt.timedelta(days=day)) is not None
+        assert daily_backup(township_db, now=start + dt.timedelta(days=day, hours=3)) is None
+    kept = sorted(p.name.split("-")[1][:8] for p in (township_db.parent / "backups").glob("*-daily.sqlite"))
+    assert kept == ["20261108", "20261115", "20261122", *(f"202611{d}" for d in range(23, 30))]

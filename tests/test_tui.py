@@ -895,7 +895,9 @@ async def test_import_a_list_from_the_menu(db, tmp_path, monkeypatch):
     from storage.models import RefRecord
     from tui.screens.lists import ListImportScreen
 
-    monkeypatch.setenv("HOME", str(tmp_path))
+    home = tmp_path / "home"  # the file picker starts here: only the lists, not the database's folder
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
     book = xlwt.Workbook(encoding="gbk")
     sheet = book.add_sheet("接种")
     for c, v in enumerate(("儿童姓名", "出生日期", "母亲身份证号", "接种单位")):
@@ -905,8 +907,8 @@ async def test_import_a_list_from_the_menu(db, tmp_path, monkeypatch):
     sheet.write(1, 2, "130123198707220046")
     sheet.write(1, 3, "乡卫生院")  # a column hecha has no field for: named in the report (issue 12)
     sheet.write(2, 1, "2017-03-07")  # no name, no ID: an error row
-    (tmp_path / "lists").mkdir()
-    book.save(str(tmp_path / "lists" / "接种.xls"))
+    (home / "lists").mkdir()
+    book.save(str(home / "lists" / "接种.xls"))
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f4")
@@ -934,7 +936,7 @@ async def test_import_a_list_from_the_menu(db, tmp_path, monkeypatch):
         assert "未使用的列：第4列 接种单位" in state, state
         await pilot.press("f5")
         await pilot.pause()
-        assert (tmp_path / "lists" / "接种-错误行.xlsx").exists()
+        assert (home / "lists" / "接种-错误行.xlsx").exists()
     open_db(db)
     assert RefRecord.get().mother_id_number == "130123198707220046"
 
@@ -945,7 +947,9 @@ async def test_an_unknown_layout_is_mapped_in_the_screen_and_recognised_next_tim
     from storage.models import RefRecord
     from tui.screens.dialogs import LookupScreen
 
-    monkeypatch.setenv("HOME", str(tmp_path))
+    home = tmp_path / "home"  # the file picker starts here: only the lists, not the database's folder
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
     for name, person in (("a.xls", ("李建国", "130123198503140036")), ("b.xls", ("王秀英", "130123198707220046"))):
         book = xlwt.Workbook(encoding="gbk")
         sheet = book.add_sheet("名单")
@@ -954,7 +958,7 @@ async def test_an_unknown_layout_is_mapped_in_the_screen_and_recognised_next_tim
         sheet.write(1, 0, 1)
         sheet.write(1, 1, person[0])
         sheet.write(1, 2, person[1])
-        book.save(str(tmp_path / name))
+        book.save(str(home / name))
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f4", "down", "enter")  # gpl

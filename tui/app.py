@@ -13,6 +13,7 @@ from . import text
 from .base import HechaBase
 from .config import Config, ConfigError, load_config
 from .keys import bindings
+from .workers import core_work
 
 __all__ = ["Config", "ConfigError", "HechaApp", "load_config", "make_app", "run"]
 
@@ -57,7 +58,7 @@ class HechaApp(HechaBase):
         app stays up whatever the core raised."""
         screen = node if hasattr(node, "core_failed") else getattr(node, "screen", None)
         handler = getattr(screen, "core_failed", None)
-        if handler is not None and handler is not self.core_failed:
+        if handler is not None and screen is not self:  # the app's own worker: the note below is all
             handler(message)
         self.notify(message, title=text.NOT_DONE, severity="error", timeout=15)
 
@@ -70,6 +71,14 @@ class HechaApp(HechaBase):
         from .screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
+        self.daily_backup()
+
+    @core_work("backup")
+    def daily_backup(self) -> None:
+        """The day's backup, in the background (storage.db.daily_backup): once a day, rotated."""
+        from storage.db import daily_backup
+
+        daily_backup(self.db_path)
 
     def pop_to_home(self) -> None:
         """Close every screen above the home menu."""
