@@ -1374,6 +1374,33 @@ def echo_rates(rates) -> None:
     )
 
 
+@cli.command("reference-date")
+@click.argument("day", required=False)
+@click.option("--clear", is_flag=True, help="不再用标准时点：年龄按检查当天算")
+@db_option
+@handled
+def reference_date_cmd(day: str | None, clear: bool, db_path: Path | None) -> None:
+    """本次核查的标准时点（YYYYMMDD）：年龄、育龄妇女（15–49岁）、婚龄都按这一天算，不按检查当天算。
+    不带参数时显示当前设置。"""
+    import datetime as dt
+
+    from storage.dates import DateInputError, parse_typed
+    from storage.office import reference_date, set_reference_date
+
+    open_office_db(db_path)
+    if clear or day:
+        if day:
+            try:
+                iso, prec = parse_typed(day)
+            except DateInputError as exc:
+                raise click.ClickException(str(exc)) from None
+            if prec != "D":
+                raise click.ClickException("标准时点要写到日：YYYYMMDD")
+        set_reference_date(dt.date.fromisoformat(iso) if day else None)
+    current = reference_date()
+    click.echo(f"标准时点：{current:%Y年%m月%d日}" if current else "没有设标准时点：年龄按检查当天算")
+
+
 @cli.command("restore")
 @click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="不再询问，直接恢复")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .households import load_households, village_codes
 from .models import Household, Person
+from .office import reference_date
 from .validate import ERROR, RULES, Finding, check_household
 
 PAGE = 500
@@ -60,6 +61,7 @@ def check_database(
     """Every finding of the live households (all, one village, one 户编码, or the given uids), then
     persons registered in two households. Confirmed warnings only with ``include_confirmed``."""
     villages = village_codes()
+    as_of = reference_date()  # 标准时点: ages judged at the campaign's date, not today's
     wanted = set(household_uids) if household_uids is not None else None
     query = _households(village, household)
     last_id = 0
@@ -71,7 +73,7 @@ def check_database(
         if wanted is not None:
             page = [hh for hh in page if hh.uid in wanted]  # filtered here: no IN list of 50,000 uids
         for hh, form in zip(page, load_households(page), strict=True):
-            for f in check_household(form, villages, today):
+            for f in check_household(form, villages, today, as_of=as_of):
                 if f.confirmed and not include_confirmed:
                     continue
                 person = (

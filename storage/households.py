@@ -27,6 +27,7 @@ from .forms import COPY, BirthInput, HouseholdInput, MemberInput, MigrationInput
 from .models import AdminDivision, Birth, Household, Migration, Person, WomanFP
 from .namekeys import index_persons
 from .names import normalize
+from .office import reference_date
 from .validate import ERROR, Finding, check_household, confirmation, is_confirmed, record_of
 
 
@@ -248,7 +249,7 @@ def save_household(
     fill_twins(h)
     key = fingerprint(h)
     if precheck is None or precheck.key != key:
-        precheck = Precheck(key, check_household(h, village_codes(), today))
+        precheck = Precheck(key, check_household(h, village_codes(), today, as_of=reference_date()))
     findings = [dataclasses.replace(f, confirmed=is_confirmed(h, f)) for f in precheck.findings]
     if any(f.level == ERROR for f in findings):
         raise ValidationFailed(findings)

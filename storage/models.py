@@ -46,6 +46,7 @@ class Office(BaseModel):
     created_at = pw.CharField()
     audit_head = pw.CharField(default="")  # the newest audit row's hash (storage.audit.chain)
     epoch = pw.IntegerField(default=1)  # raised by each restore: bundles are numbered per epoch
+    reference_date = pw.CharField(default="")  # 标准时点, ISO date: ages are judged at it ("" = the day of the check)
 
 
 class Operator(BaseModel):

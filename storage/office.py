@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
@@ -70,6 +71,19 @@ def current_office() -> Office:
         return Office.get()
     except Office.DoesNotExist:
         raise DatabaseError("数据库还没有初始化：请先运行 hecha init --office 代码。") from None
+
+
+def reference_date() -> dt.date | None:
+    """The campaign's reference date (标准时点) this office set, or ``None`` (ages are then judged on
+    the day of the check). Issue 14: a woman keyed at 49 must not block the export when she turns 50."""
+    text = Office.select(Office.reference_date).scalar() or ""
+    return dt.date.fromisoformat(text) if text else None
+
+
+def set_reference_date(day: dt.date | None) -> None:
+    """Set (or with ``None`` clear) the campaign's reference date (标准时点)."""
+    with write_txn():
+        Office.update(reference_date=day.isoformat() if day else "").execute()
 
 
 def villages() -> list[AdminDivision]:

@@ -52,6 +52,7 @@ from .households import (
     village_codes,
 )
 from .models import AuditLog, EntryLog, Household, Office, Recheck, RecheckDiff
+from .office import reference_date
 from .paths import operator_login
 from .validate import (
     BIRTH_CODES,
@@ -360,7 +361,7 @@ def record_second_keying(
             f"{row.household_code}，"
             "请照那张纸质表录入"
         )
-    errors = [f for f in check_household(form, village_codes()) if f.level == ERROR]
+    errors = [f for f in check_household(form, village_codes(), as_of=reference_date()) if f.level == ERROR]
     if errors:
         raise ValidationFailed(errors)
     try:

@@ -554,10 +554,11 @@ class _Checker:
     """Collects findings for one household form: every field through :func:`check_field`, then the
     rules that relate fields, lines and pages."""
 
-    def __init__(self, h: HouseholdInput, village_codes: set[str], today: dt.date):
+    def __init__(self, h: HouseholdInput, village_codes: set[str], today: dt.date, as_of: dt.date):
         self.h = h
         self.villages = village_codes
         self.today = today
+        self.as_of = as_of
         self.out: list[Finding] = []
 
     def add(self, rule: str, section: str, index: int, field: str, message: str, sub: int = -1) -> None:
@@ -625,7 +626,7 @@ class _Checker:
         born = typed_date(m.birth_date) if m.birth_date else (info.birth_date if info.ok else None)
         if info.ok and born and m.birth_date and len(m.birth_date.replace("-", "")) == 8 and born != info.birth_date:
             self.add("member.id_birth", "member", i, "birth_date", "出生日期与身份证号第7–14位不符：核对日期或号码")
-        age = _age(born, today)
+        age = _age(born, self.as_of)  # at the campaign's reference date (标准时点), not the day of the check
 
         rel = m.relation_to_head
         if sex == SEX_MALE and rel in FEMALE_RELATIONS or sex == SEX_FEMALE and rel in MALE_RELATIONS:
@@ -804,12 +805,18 @@ class _Checker:
                             )
 
 
-def check_household(h: HouseholdInput, village_codes: set[str], today: dt.date | None = None) -> list[Finding]:
+def check_household(
+    h: HouseholdInput, village_codes: set[str], today: dt.date | None = None, as_of: dt.date | None = None
+) -> list[Finding]:
     """Every finding for the household form ``h``; ``village_codes`` are the office's villages.
 
-    Warnings already confirmed on their records come back with ``confirmed=True``.
+    ``today`` bounds dates (nothing after it; default the real date); ``as_of`` is the campaign's
+    reference date (标准时点, :func:`storage.office.reference_date`) at which ages and eligibility are
+    judged (a woman's page 15–49, the marriage age; default ``today``). Warnings already confirmed on
+    their records come back with ``confirmed=True``.
     """
-    return _Checker(h, village_codes, today or dt.date.today()).run()
+    today = today or dt.date.today()
+    return _Checker(h, village_codes, today, as_of or today).run()
 
 
 def check_id_number(text: str, today: dt.date | None = None) -> Finding | None:

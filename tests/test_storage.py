@@ -424,3 +424,31 @@ def test_daily_backups_once_a_day_seven_days_and_four_weeks(township_db):
         assert daily_backup(township_db, now=start + dt.timedelta(days=day, hours=3)) is None
     kept = sorted(p.name.split("-")[1][:8] for p in (township_db.parent / "backups").glob("*-daily.sqlite"))
     assert kept == ["20261108", "20261115", "20261122", *(f"202611{d}" for d in range(23, 30))]
+
+
+def test_ages_are_judged_at_the_reference_date_not_the_day_of_the_check(township_db):
+    """A woman keyed at 49 with her family-planning page must not become an export-blocking error
+    the week she turns 50: with the campaign's reference date (标准时点) set, her age is taken there
+    (issue 14)."""
+    from click.testing import CliRunner
+
+    from main import cli
+    from storage.forms import WomanInput
+    from storage.validate import check_household
+
+    h = reference_input()
+    from storage import idnumber
+
+    born = idnumber.make("130123", dt.date(1976, 12, 1), 2)  # a woman: the sequence is even
+    h.members.append(MemberInput("张桂兰", born, "99", fp=WomanInput(contraception="03")))  # 非亲属
+    checked_on = dt.date(2026, 12, 4)  # she turned 50 on 2026-12-01
+    rules = {f.rule for f in check_household(h, {"130123103203"}, checked_on)}
+    assert "woman.eligible" in rules
+    rules = {f.rule for f in check_household(h, {"130123103203"}, checked_on, as_of=dt.date(2026, 11, 1))}
+    assert "woman.eligible" not in rules
+    res = CliRunner().invoke(cli, ["reference-date", "20261101", "--db", str(township_db)])
+    assert res.exit_code == 0 and "2026年11月01日" in res.output, res.output
+    dbmod.open_db(township_db)
+    save_household(h, today=checked_on, remember_different=False)  # saved: judged at 2026-11-01
+    res = CliRunner().invoke(cli, ["reference-date", "2026", "--db", str(township_db)])
+    assert res.exit_code == 1 and "YYYYMMDD" in res.output
