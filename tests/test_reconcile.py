@@ -304,6 +304,9 @@ async def test_tui_findings_to_a_recorded_visit_and_the_summary_changes(town):
         row = kinds.index("omission")
         screen.query_one("#recon-list", DataTable).move_cursor(row=row)
         await pilot.pause()
+        mother = screen.rows[row][0].mother_id_number
+        detail = str(screen.query_one("#recon-detail").render())
+        assert mother and mother not in detail and mother[-4:] in detail  # a list masks; the evidence shows it whole
         await pilot.press("enter")
         assert isinstance(app.screen, EvidenceScreen)
         evidence = app.screen.query_one("#evidence", DataTable)

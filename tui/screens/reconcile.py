@@ -153,7 +153,7 @@ class ReconcileScreen(Screen):
         done = f"  已核：{reconcile.CONCLUSIONS[v.conclusion]} {v.note}" if v else ""
         self.query_one("#recon-detail", Static).update(
             f"{f.child_name or '未起名'} {SEX.get(f.sex, '')} {f.birth_date} 母亲 {f.mother_name} "
-            f"{f.mother_id_number}{done}\n" + (differs + "\n" if differs else "") + (f.reason or "")
+            f"{reconcile.mask(f.mother_id_number)}{done}\n" + (differs + "\n" if differs else "") + (f.reason or "")
         )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
