@@ -40,12 +40,14 @@ class Report:
     rows_lost: int = 0
     partial_imports: int = 0
     broken_chains: int = 0
+    worker_failures: int = 0  # a worker that stopped on an error instead of being killed: the harness is wrong
     notes: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         return (
             f"kills {self.kills}, acknowledged writes {self.acks}; integrity failures {self.integrity_failures}, "
-            f"rows lost {self.rows_lost}, partial imports {self.partial_imports}, broken chains {self.broken_chains}"
+            f"rows lost {self.rows_lost}, partial imports {self.partial_imports}, broken chains {self.broken_chains}, "
+            f"workers that failed {self.worker_failures}"
         )
 
 
@@ -108,8 +110,10 @@ def worker(folder: Path, seed: int) -> None:
         op = rng.choices(["save", "import", "export", "county"], weights=[6, 2, 1, 1])[0]
         if op == "save":
             open_db(township)
-            n = seed * 1000 + step
-            born = dt.date(1960, 1, 1) + dt.timedelta(days=n % 15000)
+            # one person per (run, step), never the same ID number twice: a person in two households
+            # is an error that would block every export after it
+            n = (seed % 100_000) * 1000 + step
+            born = dt.date(1960, 1, 1) + dt.timedelta(days=n // 1000)
             h = HouseholdInput(village_code="130123103201", group_no=f"{n % 99 + 1:02d}")
             h.members = [MemberInput(f"杀{n}", idnumber.make("130123", born, n % 1000), "02")]
             save_household(h, confirmed_ids=frozenset({h.members[0].id_number}), remember_different=False)
@@ -190,12 +194,22 @@ def run(folder: Path, kills: int, seed: int = 1) -> Report:
             text=True,
             env=env,
         )
-        time.sleep(rng.uniform(0.3, 1.6))  # the first writes take a Python start-up (~0.3 s)
+        # wait for a seeded number of acknowledged writes, however slow the machine, then kill
+        # after a seeded moment: the kill falls inside a write as often on a loaded machine as on an idle one
+        wanted, lines = rng.randint(1, 12), list[str]()
+        assert child.stdout is not None
+        while len(lines) < wanted:
+            line = child.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+        time.sleep(rng.uniform(0, 0.4))
         child.send_signal(signal.SIGKILL)
         out, err = child.communicate()
         if child.returncode != -signal.SIGKILL:
+            report.worker_failures += 1
             report.notes.append(f"worker {k} ended by itself ({child.returncode}): {err[-300:]}")
-        for line in out.splitlines():
+        for line in [*lines, *out.splitlines()]:
             report.acks += 1
             if line.startswith("save "):
                 acked.add(line.split()[1])

@@ -171,3 +171,47 @@ def tombstone(row: SharedModel, *, reason: str, operator: str | None = None) -> 
         return False
     row.deleted = True
     return save(row, reason=reason, operator=operator)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One audited change of a household's records, for its history: ``at`` local time
+    (YYYY-MM-DD HH:MM), ``operator``, ``what`` (table and field in words), ``old``, ``new``, ``reason``."""
+
+    at: str
+    operator: str
+    what: str
+    old: str
+    new: str
+    reason: str
+
+
+TABLE_WORDS = {"household": "户", "person": "人", "birth": "出生", "woman_fp": "育龄妇女页", "migration": "流动"}
+
+
+def history(household_uid: str, *, limit: int = 2000) -> list[Change]:
+    """The audited changes of a household and of every record that belongs to it (members, their
+    pages and episodes, births), newest first, at most ``limit``; times in local time (DESIGN.md:
+    times shown to people are local). Issue 14: a screen shows who changed what."""
+    import datetime as dt
+
+    from .models import Birth, Household, Migration, Person, WomanFP
+
+    hh = Household.get_or_none(Household.uid == household_uid)
+    if hh is None:
+        return []
+    people = list(Person.select(Person.id, Person.uid, Person.name).where(Person.household == hh))
+    names = {p.uid: p.name for p in people}
+    ids = [p.id for p in people]
+    uids = {hh.uid, *names}
+    uids |= {b.uid for b in Birth.select(Birth.uid).where(Birth.household == hh)}
+    uids |= {w.uid for w in WomanFP.select(WomanFP.uid).where(WomanFP.person.in_(ids))}
+    uids |= {g.uid for g in Migration.select(Migration.uid).where(Migration.person.in_(ids))}
+    rows = AuditLog.select().where(AuditLog.uid.in_(list(uids))).order_by(AuditLog.id.desc()).limit(limit)
+    out = []
+    for a in rows:
+        when = dt.datetime.fromisoformat(a.at.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
+        who = names.get(a.uid, "")
+        what = f"{TABLE_WORDS.get(a.table, a.table)}{(' ' + who) if who else ''} {'' if a.field == '*' else a.field}"
+        out.append(Change(when, a.operator, what.strip(), a.old or "", a.new or "", a.reason))
+    return out

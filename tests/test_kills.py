@@ -20,10 +20,6 @@ def test_fifty_kills_leave_no_damage(tmp_path):
     sys.modules["kills"] = kills  # its dataclasses look their module up
     spec.loader.exec_module(kills)
     report = kills.run(tmp_path, kills=50, seed=7)
-    assert report.kills == 50 and report.acks > 100, report.line()  # the workers did get work done
-    assert (report.integrity_failures, report.rows_lost, report.partial_imports, report.broken_chains) == (
-        0,
-        0,
-        0,
-        0,
-    ), (report.line(), report.notes)
+    assert report.kills == 50 and report.acks >= 50, report.line()  # each worker acknowledged writes before its kill
+    damage = (report.integrity_failures, report.rows_lost, report.partial_imports, report.broken_chains)
+    assert damage == (0, 0, 0, 0) and report.worker_failures == 0, (report.line(), report.notes)

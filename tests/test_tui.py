@@ -558,6 +558,33 @@ async def test_a_draft_put_off_survives_a_form_left_untouched(db):
     assert draft is not None and draft[1]["editor"]["m_name"] == "张三"
 
 
+async def test_a_households_history_shows_who_changed_what_and_why(db):
+    """F6 on the household list: every audited change of the household and its members, newest first,
+    with the clerk, the local time, the old and new value and the reason (issue 14)."""
+    from storage.households import save_household, update_person
+    from tui.screens.history import HistoryScreen
+
+    from .conftest import reference_input
+
+    save_household(reference_input(), operator="张录入")
+    update_person("130123198707220046", {"name": "王秀瑛"}, reason="按户口簿改", operator="李核查")
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("f6")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        table = app.screen.query_one("#history", DataTable)
+        first = [str(c) for c in table.get_row_at(0)]
+        assert first[1] == "李核查" and "王秀英" == first[3] and first[4] == "王秀瑛" and first[5] == "按户口簿改"
+        assert any(str(table.get_row_at(r)[1]) == "张录入" for r in range(table.row_count))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HistoryScreen)
+
+
 async def test_lookup_by_pinyin_initials(db):
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:

@@ -53,6 +53,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("link-same", "link_same", ("f11", "ctrl+y"), "同一人（调出已登记的）", "form", "同一人"),
     KeySpec("list-back", "back", ("escape", "ctrl+x"), "返回", "list"),
     KeySpec("list-more", "more", ("f8", "ctrl+d"), "下一页/重查", "list"),
+    KeySpec("list-history", "history", ("f6", "ctrl+w"), "修改记录", "list"),
     KeySpec("recheck-every", "choose_every", ("f5", "ctrl+e"), "每N份抽1", "recheck"),
     KeySpec("recheck-sample", "choose_sample", ("f6", "ctrl+r"), "每村随机抽", "recheck"),
     KeySpec("recheck-rates", "rates", ("f7", "ctrl+t"), "差错率", "recheck"),

@@ -117,6 +117,15 @@ class ValidationScreen(Screen):
         x = self.shown[int(key)]
         self.app.push_screen(HouseholdScreen(form=load_household(x.household_uid), focus_on=x.finding))
 
+    def action_history(self) -> None:
+        """F6: the changes of the household the highlighted finding is about."""
+        from .history import HistoryScreen
+
+        table = self.query_one(DataTable)
+        if table.row_count and 0 <= table.cursor_row < len(self.shown):
+            x = self.shown[table.cursor_row]
+            self.app.push_screen(HistoryScreen(x.household_uid, x.household_code))
+
     def action_more(self) -> None:
         self.query_one("#findings-state", Static).update("正在检查...")
         self.read()

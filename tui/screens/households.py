@@ -61,6 +61,17 @@ class HouseholdListScreen(Screen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.open(event.row_key)
 
+    def action_history(self) -> None:
+        """F6: the highlighted household's changes: who, when, what, why."""
+        from .history import HistoryScreen
+
+        table = self.query_one(DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            code = str(table.get_row_at(table.cursor_row)[0])
+            if key is not None:
+                self.app.push_screen(HistoryScreen(key, code))
+
     def open(self, key: RowKey) -> None:
         """Open the household of a row (its key is the household's uid)."""
         from .household import HouseholdScreen
