@@ -142,6 +142,21 @@ def test_an_import_that_fails_leaves_nothing_and_a_killed_one_is_swept(township_
     assert not RefRecord.select().where(RefRecord.sheet == "s").exists()  # its rows went with it
 
 
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("outside-*")))
+def test_files_an_outside_tester_made_are_loaded_or_refused_in_words(township_db, tmp_path, name):
+    """Files a helper who had not read hecha's code made from the issue (damaged zips, a hostile
+    XML entity, a missing sheet, a bad shared-string index, an unbalanced quote, CR-only lines):
+    each is loaded or refused in Chinese, none raises anything else."""
+    try:
+        report = import_list(copy(name, tmp_path), "birth_cert")
+    except SourceError as exc:
+        assert str(exc) and "Traceback" not in str(exc)
+        if "unbalanced" in name:
+            assert "第 5 行的引号没有配对" in str(exc)  # the row where the quote opens, not where it ends
+        return
+    assert "cr_only" in name and report.rows_loaded == 30  # Mac Excel's CSV: every line a row
+
+
 SEEDS = sorted(p.name for p in CORPUS.iterdir())
 
 

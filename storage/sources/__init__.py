@@ -192,8 +192,8 @@ def _check_xlsx(path: Path) -> None:
                             rows[:] = min(rows[0], row), max(rows[1], row)
                             cols[:] = min(cols[0], col), max(cols[1], col)
                         tail = piece[-256:]
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-                return  # a damaged part: calamine refuses the file with its own words
+            except Exception:  # noqa: BLE001 - a damaged part (zlib, CRC …): the reader below refuses it in words
+                return
             if rows[1] and (
                 cols[1] - cols[0] + 1 > MAX_COLUMNS or (rows[1] - rows[0] + 1) * (cols[1] - cols[0] + 1) > MAX_CELLS
             ):
@@ -220,10 +220,16 @@ def _xlsx(path: Path) -> list[Sheet]:
             # iter_rows: one Python row at a time (to_python builds the whole sheet's lists first: 25 MB
             # more for 100,000 rows). It starts at the first used column: the columns before it are
             # put back, so that column numbers (第N列) are those of the file, as with xlrd.
-            sheet = book.get_sheet_by_name(name)
-            pad = [None] * (sheet.start[1] if sheet.start else 0)
-            for row in sheet.iter_rows():
-                yield pad + [None if v == "" else v for v in row]
+            try:
+                sheet = book.get_sheet_by_name(name)
+                pad = [None] * (sheet.start[1] if sheet.start else 0)
+                for row in sheet.iter_rows():
+                    yield pad + [None if v == "" else v for v in row]
+            except Exception as exc:  # noqa: BLE001 - calamine's own error types: a damaged or hostile sheet
+                raise SourceError(
+                    f"工作表「{name}」读不出（文件已损坏或被改动：{type(exc).__name__}）："
+                    "请用 Excel/WPS 打开后另存再导入"
+                ) from None
 
         return rows
 
@@ -232,6 +238,8 @@ def _xlsx(path: Path) -> list[Sheet]:
 
 def _csv(path: Path) -> list[Sheet]:
     text = decode(path.read_bytes())
+    if "\n" not in text and "\r" in text:  # "CSV (Macintosh)": lines end in CR alone
+        text = text.replace("\r", "\n")
     first = text.split("\n", 1)[0]
     delimiter = max("\t,;", key=first.count)  # tab, comma or semicolon: whichever the header line uses most
     csv.field_size_limit(MAX_CELL_CHARS)
@@ -239,7 +247,14 @@ def _csv(path: Path) -> list[Sheet]:
     def rows() -> Iterator[Row]:
         reader = csv.reader(io.StringIO(text), delimiter=delimiter)
         try:
+            before = 0
             for row in reader:
+                if reader.line_num - before > 3:  # one row took several lines: a quote opened and not closed
+                    raise SourceError(
+                        f"第 {before + 1} 行的引号没有配对，把后面 {reader.line_num - before - 1} 行吞进了一格："
+                        "请用 Excel/WPS 打开检查这一行，另存为 .xlsx 再导入"
+                    )
+                before = reader.line_num
                 yield [v if v.strip() else None for v in row]
         except csv.Error:
             raise SourceError(
@@ -332,7 +347,10 @@ def open_table(path: str | Path, *, encoding: str | None = None) -> list[Sheet]:
             f"这是 Excel 2003 XML 表格（扩展名是 {path.suffix}）：请用 Excel/WPS 打开后另存为 .xls 或 .xlsx 再导入"
         )
     if kind == "binary":
-        raise SourceError(f"不是表格文件（二进制内容，扩展名 {path.suffix}）：请确认选对了文件")
+        raise SourceError(
+            f"不是表格文件（有二进制内容或 NUL 字节，扩展名 {path.suffix}；也可能是没有标记的 UTF-16 文本）："
+            "请确认选对了文件，或用 Excel/WPS 打开后另存为 .xlsx 再导入"
+        )
     return _csv(path)
 
 
