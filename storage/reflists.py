@@ -832,6 +832,8 @@ def _read_sheets(
         if header.layout and header.layout not in report.layouts:
             report.layouts.append(header.layout)
         checks = SheetChecks()
+        width_named = len(header.headers)
+        beyond: dict[int, int] = {}  # cells in columns the header does not reach: column → rows with one
         header_columns = sorted(header.columns)
         header_texts = (
             [_text(head_rows[header.last][i]) if i < len(head_rows[header.last]) else "" for i in header_columns]
@@ -892,6 +894,9 @@ def _read_sheets(
             ):
                 continue  # a header row where the ID numbers should be (号码, 身份证号): columns mapped by number
             report.rows_read += 1
+            for i in range(width_named, len(texts)):  # a cell beyond the header: kept, and reported below
+                if texts[i]:
+                    beyond[i] = beyond.get(i, 0) + 1
             rec, err, warned = _row_record(row, header, sheet.name, row_no, source, texts, village_of, checks)
             if err:
                 errors.append(err)
@@ -918,6 +923,7 @@ def _read_sheets(
                 chunk = []
             if progress and report.rows_read % 5000 == 0:
                 progress(report.rows_read)
+        report.unused_columns.extend(f"{prefix}第{i + 1}列（无表头，{n} 行有内容）" for i, n in sorted(beyond.items()))
         _check_columns(
             checks, header, sheet.name, len(sheets)
         )  # a column mapped wrong: the whole import is refused (rolled back)

@@ -35,6 +35,7 @@ def test_a_row_with_a_cell_more_than_its_header_is_loaded_with_the_cell_kept(tow
         assert report.rows_read >= 1
     raw = [json.loads(r.raw) for r in RefRecord.select()]
     assert any(r.get("第7列") == "多一格" for r in raw), raw  # kept under its column number, not dropped
+    assert "第7列（无表头，1 行有内容）" in report.unused_columns  # and reported, as an unused column is
 
 
 @pytest.mark.parametrize(
