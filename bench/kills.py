@@ -73,12 +73,13 @@ def prepare(folder: Path) -> tuple[Path, Path]:
     open_db(county)
     keys.register_peer(township_pub)
     close_db()
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("名单")
-    sheet.append(["姓名", "出生日期", "母亲姓名"])
-    for i in range(6000):
-        sheet.append([f"王{i}", "2017-03-06", f"李{i}"])
-    book.save(folder / "list.xlsx")
+    for variant in "ab":  # two lists: importing the one not in use always loads (the same file is a no-op)
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("名单")
+        sheet.append(["姓名", "出生日期", "母亲姓名"])
+        for i in range(6000):
+            sheet.append([f"王{i}{variant}", "2017-03-06", f"李{i}"])
+        book.save(folder / f"list-{variant}.xlsx")
     (folder / "out").mkdir()
     return township, county
 
@@ -120,7 +121,7 @@ def worker(folder: Path, seed: int) -> None:
             say(f"save {h.uid}")
         elif op == "import":
             open_db(township)
-            report = import_list(folder / "list.xlsx", "birth_cert", replace=True)
+            report = import_list(folder / f"list-{rng.choice('ab')}.xlsx", "birth_cert", replace=True)
             say(f"import {report.batch_id} {report.rows_loaded}")
         elif op == "export":
             open_db(township)
