@@ -384,3 +384,15 @@ def test_a_roll_with_a_wrong_birth_date_links_through_the_mother_and_name(town, 
     swap = _by_name("李晓玲")
     assert "education" in swap.groups.split() and swap.kind == "misreport"
     assert [f.child_name for f in ReconcileFinding.select() if f.kind == "omission"] == [""]  # only the newborn
+
+
+def test_an_empty_reference_date_is_the_offices_campaign_date(township_db):
+    """Left empty, the reconciliation's reference date is the 标准时点 the office set, not today."""
+    import datetime as dt
+
+    from storage.office import set_reference_date
+    from storage.reconcile import reference_date
+
+    assert reference_date("", today=dt.date(2026, 12, 4)) == dt.date(2026, 12, 4)
+    set_reference_date(dt.date(2026, 11, 1))
+    assert reference_date("", today=dt.date(2026, 12, 4)) == dt.date(2026, 11, 1)

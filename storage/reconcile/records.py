@@ -121,15 +121,16 @@ class Finding:
 
 
 def reference_date(text: str, *, today: dt.date | None = None) -> dt.date:
-    """The reference date a clerk typed (YYYYMMDD or YYYY-MM-DD; empty: today), 1990-01-01 up to
-    today (the births of the ten years before it are reconciled). Raises ``ValueError`` with a
-    Chinese message saying the form expected."""
+    """The reference date a clerk typed (YYYYMMDD or YYYY-MM-DD; empty: the office's campaign
+    reference date, 标准时点, else today), 1990-01-01 up to today (the births of the ten years before it
+    are reconciled). Raises ``ValueError`` with a Chinese message saying the form expected."""
     from ..dates import DateInputError, parse_typed
+    from ..office import reference_date as campaign_date
 
-    today = today or dt.date.today()
+    today = today or dt.date.today()  # the bound: no reference date after the real day
     text = (text or "").strip()
     if not text:
-        return today
+        return campaign_date() or today
     if len(text.replace("-", "")) != 8:
         raise ValueError(f"参考日期「{text}」写8位年月日，如 {today:%Y%m%d}")
     try:
