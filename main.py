@@ -711,8 +711,8 @@ def reconcile_cmd(
 
     _check_out(out, (".xlsx", ".xls"), "入户核查.xlsx")
     masked = _mask_default() if mask is None else mask
+    open_office_db(db_path)  # first: an empty --as-of is the office's campaign date
     day = _as_of(as_of)
-    open_office_db(db_path)
     village = _village_code(village) if village else ""
     report = reconcile.run(day, progress=lambda text: click.echo(text, err=True))
     first, last = reconcile.window(day)
