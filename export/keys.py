@@ -28,6 +28,7 @@ from storage.office import COUNTY, TOWNSHIP
 from storage.paths import operator_login
 
 from . import sshsig
+from . import agefile
 from .agefile import encrypt_passphrase
 
 FORMAT = "hecha-keys/1"
@@ -241,10 +242,12 @@ def unlock(passphrase: str) -> UnlockedKeys:
     if not sign or not enc:
         raise KeyError_("本单位还没有密钥：请先运行 hecha keys new。")
     try:
-        ssh_private = pyrage.passphrase.decrypt(bytes(sign.private_age), passphrase)
-        identity_text = pyrage.passphrase.decrypt(bytes(enc.private_age), passphrase).decode()
-    except Exception:  # pyrage.DecryptError: wrong passphrase or damaged key
+        ssh_private = agefile.decrypt_passphrase(bytes(sign.private_age), passphrase)
+        identity_text = agefile.decrypt_passphrase(bytes(enc.private_age), passphrase).decode()
+    except agefile.BadPassphrase:
         raise WrongPassphrase("口令不对，打不开本单位的私钥。请重新输入（注意大小写和输入法状态）。") from None
+    except (agefile.AgeFileError, UnicodeDecodeError):
+        raise KeyError_("本单位的私钥已损坏，打不开：请从备份恢复（hecha restore），或联系县里。") from None
     key = load_ssh_private_key(ssh_private, password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyError_("签名私钥不是 Ed25519 密钥：数据库可能损坏。")

@@ -96,3 +96,44 @@ def test_the_fingerprint_covers_the_name_and_the_county_checks_codes(offices, of
     unknown = keymod.PublicKeys("130123999", "无此乡", "township", pub.sign, pub.encrypt)
     with pytest.raises(keymod.KeyError_, match="不在本县的乡镇名单"):
         keymod.register_peer(unknown)
+
+
+def test_passphrase_files_are_read_here_without_a_load_dependent_ceiling():
+    """rage refuses work factors above what it times on the machine at that moment; this reader does not."""
+    data = "AGE-SECRET-KEY-1 测试".encode() * 5000
+    for size_data in (data, b"", b"a" * agefile.CHUNK):
+        sealed = agefile.encrypt_passphrase(size_data, "口令 passphrase", log_n=12)
+        assert agefile.decrypt_passphrase(sealed, "口令 passphrase") == size_data
+    sealed = agefile.encrypt_passphrase(data, "p", log_n=12)
+    with pytest.raises(agefile.BadPassphrase):
+        agefile.decrypt_passphrase(sealed, "P")
+    damaged = [
+        sealed[:-1],  # payload cut short
+        sealed[:-17] + bytes([sealed[-17] ^ 1]) + sealed[-16:],  # payload bit flipped
+        sealed.replace(b" 12\n", b" 21\n", 1),  # work factor above the fixed ceiling
+        sealed.replace(b"\n---", b"\n--- AAAA", 1),  # header MAC replaced
+        sealed.split(b"\n---")[0],  # header only
+        b"age-encryption.org/v1\n-> X25519 abc\nxyz\n--- abc\n" + b"\0" * 40,  # another recipient type
+    ]
+    for bad in damaged:
+        with pytest.raises(agefile.AgeFileError) as caught:
+            agefile.decrypt_passphrase(bad, "p")
+        assert not isinstance(caught.value, agefile.BadPassphrase), bad[:60]
+
+
+def test_a_file_rage_wrote_opens_here():
+    sealed = pyrage.passphrase.encrypt("私钥 key".encode(), "口令")  # rage's own calibrated work factor
+    log_n = int(sealed.split(b"\n")[1].rsplit(b" ", 1)[1])
+    if log_n > agefile.MAX_LOG_N:
+        pytest.skip(f"rage chose work factor {log_n} on this machine, above hecha's ceiling")
+    assert agefile.decrypt_passphrase(sealed, "口令") == "私钥 key".encode()
+
+
+def test_a_damaged_private_key_is_named_as_such(township_db):
+    keymod.create_keys("township-pass")
+    row = OwnKey.get(OwnKey.kind == "sign")
+    row.private_age = bytes(row.private_age)[:-5]
+    row.save()
+    with pytest.raises(keymod.KeyError_, match="私钥已损坏") as caught:
+        keymod.unlock("township-pass")
+    assert not isinstance(caught.value, keymod.WrongPassphrase)

@@ -22,6 +22,6 @@ def test_fifty_kills_leave_no_damage(tmp_path):
     report = kills.run(tmp_path, kills=50, seed=7)
     assert report.kills == 50 and report.acks >= 50, report.line()  # each worker acknowledged writes before its kill
     damage = (report.integrity_failures, report.rows_lost, report.partial_imports, report.broken_chains)
-    # a worker may rarely fail to open its keys under heavy load (seen once: WrongPassphrase from scrypt);
-    # it then does less work but proves nothing wrong: damage is what must be 0
-    assert damage == (0, 0, 0, 0) and report.worker_failures <= 2, (report.line(), report.notes)
+    # a worker that stops on an error of its own is a finding too (once: rage refused the key's passphrase
+    # under load, which export/agefile.py now reads with a fixed work-factor ceiling)
+    assert damage == (0, 0, 0, 0) and report.worker_failures == 0, (report.line(), report.notes)
