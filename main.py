@@ -105,13 +105,53 @@ def table(header: tuple[str, ...], rows, right: frozenset[int] = frozenset()) ->
         click.echo("  ".join(cells).rstrip())
 
 
-def open_office_db(db_path: Path | None):
-    """Open the office database and return its office row."""
+def open_office_db(db_path: Path | None, *, sign_in: bool = True):
+    """Open the office database and return its office row; where the office signs in with names and
+    PINs, ask for them first (:func:`sign_in_if_required`) unless ``sign_in`` is false (a backup,
+    which changes nothing and runs from cron)."""
     from storage.db import open_db
     from storage.office import current_office
 
     open_db(resolve_db(db_path))
-    return current_office()
+    office = current_office()
+    if sign_in:
+        sign_in_if_required()
+    return office
+
+
+PIN_ENV = "HECHA_PIN_FILE"
+
+
+def sign_in_if_required() -> None:
+    """Where the office registered named operators (``hecha operators add``), ask for a name and PIN
+    before any command uses the data: the name from ``$HECHA_OPERATOR`` or asked, the PIN from the
+    first line of ``$HECHA_PIN_FILE`` or asked (hidden). Raises :class:`HechaError` when refused."""
+    from storage import operators
+    from storage.paths import signed_in
+
+    if signed_in() or not operators.required():
+        return
+    name = os.environ.get("HECHA_OPERATOR", "")
+    pin_file = os.environ.get(PIN_ENV)
+    if not sys.stdin.isatty() and not (name and pin_file):
+        raise HechaError(
+            "本办公室的录入员用名字和 PIN 登录（hecha operators）：请在终端运行，"
+            f"或设置 HECHA_OPERATOR=名字 和 {PIN_ENV}=PIN 文件（第一行是 PIN，文件只许本人读）。"
+        )
+    try:
+        if not name:
+            name = click.prompt("录入员")
+        if pin_file:
+            try:
+                lines = Path(pin_file).read_text(encoding="utf-8-sig").splitlines()
+            except (OSError, UnicodeDecodeError):
+                raise HechaError(f"读不出 PIN 文件 {pin_file}：请检查 {PIN_ENV}。") from None
+            pin = lines[0] if lines else ""
+        else:
+            pin = click.prompt("PIN", hide_input=True)
+    except click.Abort:
+        raise HechaError("已取消。") from None
+    operators.sign_in(name, pin)
 
 
 def read_passphrase(prompt: str = "本单位口令", *, confirm: bool = False) -> str:
@@ -557,8 +597,7 @@ def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | N
             (
                 p.b.score,
                 RULE_SHORT.get(p.b.rule, p.b.rule),
-                f"{p.a_name} {p.a_id_number or p.a_birth_date} 户{p.a_household_code}",
-                f"{p.b.name} {p.b.id_number or p.b.birth_date} {p.b.where}",
+                *p.sides(),
                 p.b.differs_text,
                 decided.get(p.decision, p.decision),
                 p.a_uid,
@@ -663,7 +702,12 @@ def _mask_default() -> bool:
 
 
 @cli.group("reconcile", invoke_without_command=True)
-@click.option("--as-of", "as_of", default=None, help="参考日期 YYYYMMDD（默认今天）：比对此前十年的出生")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="参考日期 YYYYMMDD（默认本单位的标准时点 hecha reference-date，未设时为今天）：比对此前十年的出生",
+)
 @click.option("--village", default="", help="只列这个村（村代码、其后三位或村名）")
 @click.option(
     "--kind",
@@ -1447,6 +1491,68 @@ def audit_verify(db_path: Path | None) -> None:
     click.echo(f"审计记录完整：{AuditLog.select().count()} 条，哈希链无断点；本单位的记录都与审计记录一致。")
 
 
+@cli.group()
+def operators() -> None:
+    """录入员（多人共用一个系统账户时）：每人用自己的名字和 PIN 登录，修改记录记在这个名字下。"""
+
+
+def _head_of_office() -> None:
+    """Adding or removing a named operator takes the office passphrase, where the office has keys."""
+    from export import keys
+
+    if keys.has_keys():
+        keys.unlock(read_passphrase("本单位口令（负责人）"))
+
+
+@operators.command("add")
+@click.argument("name")
+@db_option
+@handled
+def operators_add(name: str, db_path: Path | None) -> None:
+    """登记录入员 NAME 并设 PIN（4–8位数字；已登记的则重设 PIN 并解锁）。有密钥的单位要输入本单位口令。
+    登记了第一个录入员之后，hecha 的界面和命令都要先用名字和 PIN 登录。"""
+    from storage import operators as ops
+
+    open_office_db(db_path)
+    _head_of_office()
+    pin = click.prompt("新 PIN（4–8位数字）", hide_input=True)
+    if click.prompt("再输入一次", hide_input=True) != pin:
+        raise HechaError("两次输入的 PIN 不一样，没有登记。")
+    row = ops.add(name, pin)
+    click.echo(f"已登记录入员「{row.login}」。以后打开 hecha 要先用名字和 PIN 登录。")
+
+
+@operators.command("list")
+@db_option
+@handled
+def operators_list(db_path: Path | None) -> None:
+    """列出登记的录入员（名字、登记时间、是否锁定）。"""
+    from storage import operators as ops
+    from storage.operators import REMOVED
+
+    open_office_db(db_path)
+    rows = ops.named()
+    if not rows:
+        click.echo("没有登记录入员：各人用自己的系统账户，修改记录记在系统账户名下。")
+        return
+    state = {True: "已停用", False: "可用"}
+    table(("录入员", "登记时间", "状态"), [(o.login, o.created_at, state[o.pin_hash == REMOVED]) for o in rows])
+
+
+@operators.command("remove")
+@click.argument("name")
+@db_option
+@handled
+def operators_remove(name: str, db_path: Path | None) -> None:
+    """停用录入员 NAME（不能再登录；他做过的修改仍记在他名下）。有密钥的单位要输入本单位口令。"""
+    from storage import operators as ops
+
+    open_office_db(db_path)
+    _head_of_office()
+    ops.remove(name)
+    click.echo(f"已停用录入员「{name}」。")
+
+
 @cli.command()
 @click.option("--keep", default=10, show_default=True, help="保留最近几份备份")
 @click.option("--daily", is_flag=True, help="每日备份：今天已有就不再备份；保留最近7天和最近4周每周一份（适合 cron）")
@@ -1458,7 +1564,7 @@ def backup(keep: int, daily: bool, db_path: Path | None) -> None:
     from storage.db import daily_backup
 
     path = resolve_db(db_path)
-    open_office_db(path)
+    open_office_db(path, sign_in=False)
     if daily:
         made = daily_backup(path)
         click.echo(str(made) if made else "今天已经备份过。")

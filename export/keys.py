@@ -27,8 +27,7 @@ from storage.models import AdminDivision, Office, OwnKey, PeerOffice
 from storage.office import COUNTY, TOWNSHIP
 from storage.paths import operator_login
 
-from . import sshsig
-from . import agefile
+from . import agefile, sshsig
 from .agefile import encrypt_passphrase
 
 FORMAT = "hecha-keys/1"

@@ -24,7 +24,7 @@ from . import models
 from .errors import OperatorError
 from .paths import backup_dir
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -268,6 +268,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (13, _then(_sql_file("0013_audit_chain.sql"), _chain_audit_log)),
     (14, _sql_file("0014_epoch.sql")),
     (15, _sql_file("0015_reference_date.sql")),
+    (16, _sql_file("0016_operator_pin.sql")),
 ]
 
 

@@ -447,6 +447,19 @@ class Pair:
     b: Candidate
     decision: str = ""  # an earlier "same" or "unsure" (a "different" pair is not listed)
 
+    def sides(self) -> tuple[str, str]:
+        """甲 and 乙 as the review and ``hecha duplicates`` show them: name, ID number masked but for
+        its last four characters and where the two differ (:func:`storage.idnumber.mask_pair`; issue
+        14: whole numbers only on a record's own detail) or, without one, the birth date; where."""
+        from .idnumber import mask_pair
+
+        a_id, b_id = mask_pair(self.a_id_number, self.b.id_number)
+        where = self.b.where if self.b.is_record else f"{self.b.where} {self.b.village_name}".strip()
+        return (
+            f"{self.a_name} {a_id or self.a_birth_date} 户{self.a_household_code}",
+            f"{self.b.name} {b_id or self.b.birth_date} {where}",
+        )
+
 
 def _blocked_pairs() -> dict[int, set[int]]:
     """Person id → ids it shares a block with, each pair once (a < b): the same ID; the same

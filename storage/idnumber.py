@@ -149,3 +149,27 @@ def make(region6: str, born: dt.date, seq3: int) -> str:
     """
     first17 = f"{region6}{born:%Y%m%d}{seq3:03d}"
     return first17 + check_char(first17)
+
+
+def mask(number: str, *, date_shown: bool = False) -> str:
+    """An ID number as a list shows it: all but its last four characters hidden
+    (``**************0046``), or, when the person's birth date is shown beside it (``date_shown``),
+    every character hidden: the county's code, the date and the last four characters would give the
+    whole number back (GB 11643: region 6 + date 8 + sequence 3 + check 1). Issue 14."""
+    if not number:
+        return ""
+    if date_shown:
+        return "*" * len(number)
+    return "*" * (len(number) - 4) + number[-4:] if len(number) > 4 else number
+
+
+def mask_pair(a: str, b: str) -> tuple[str, str]:
+    """Two ID numbers compared on a review screen: each masked as :func:`mask`, except that the
+    positions where they differ stay visible in both, which is what the clerk decides on
+    (``130123198707220046`` / ``130123198707202046`` → ``*************20046`` / ``*************02046``
+    shows two digits swapped; the other characters stay hidden). Numbers of different lengths, or a
+    missing one, are each masked alone. Issue 14: whole numbers only on a record's own detail."""
+    if not a or not b or len(a) != len(b):
+        return mask(a), mask(b)
+    keep = {i for i in range(len(a)) if a[i] != b[i]} | set(range(len(a) - 4, len(a)))
+    return tuple("".join(c if i in keep else "*" for i, c in enumerate(x)) for x in (a, b))  # type: ignore[return-value]

@@ -50,11 +50,15 @@ class Office(BaseModel):
 
 
 class Operator(BaseModel):
-    """A person who keys or decides; ``login`` is the system login name unless set."""
+    """A person who keys or decides; ``login`` is the system login name, or the name a clerk chose
+    where an office shares one Linux account (then ``pin_hash`` is set: storage.operators)."""
 
     login = pw.CharField(unique=True)
     name = pw.CharField(default="")
     created_at = pw.CharField()
+    pin_hash = pw.CharField(default="")  # "scrypt$<logN>$<salt hex>$<hash hex>", or "" for a login name
+    failed_pins = pw.IntegerField(default=0)  # wrong PINs in a row
+    locked_until = pw.CharField(default="")  # UTC ISO time before which the name cannot sign in
 
 
 class AdminDivision(BaseModel):

@@ -63,8 +63,24 @@ def backup_dir(db_path: Path) -> Path:
     return Path(db_path).parent / "backups"
 
 
+_signed_in: list[str] = []  # the operator signed in with a PIN in this process (storage.operators)
+
+
+def set_signed_in(name: str | None) -> None:
+    """Record (or with ``None`` forget) the operator who signed in with a PIN in this process."""
+    _signed_in[:] = [name] if name else []
+
+
+def signed_in() -> str | None:
+    """The operator signed in with a PIN in this process, or ``None``."""
+    return _signed_in[0] if _signed_in else None
+
+
 def operator_login() -> str:
-    """The operator who makes changes: ``$HECHA_OPERATOR``, else the login name (``getpass``)."""
+    """The operator who makes changes: the name signed in with a PIN (storage.operators), else
+    ``$HECHA_OPERATOR``, else the login name (``getpass``)."""
+    if _signed_in:
+        return _signed_in[0]
     env = os.environ.get("HECHA_OPERATOR")
     if env:
         return env

@@ -428,3 +428,31 @@ def test_the_warning_score_is_one_fact():
 
     option = next(p for p in cli.commands["duplicates"].params if p.name == "min_score")
     assert option.default == dedup.WARN_SCORE
+
+
+def test_the_review_masks_id_numbers_but_shows_where_they_differ(people):
+    """Issue 14: a list shows no whole ID number. The pair's two numbers keep their last four
+    characters and the positions where they differ, which is what the clerk decides on."""
+    import re
+
+    from click.testing import CliRunner
+
+    from main import cli
+
+    assert idnumber.mask_pair("130123198707220046", "130123198707202046") == (
+        "*************20046",
+        "*************02046",
+    )
+    assert idnumber.mask_pair("130123198707220046", "") == ("**************0046", "")
+    assert idnumber.mask_pair("130123198707220046", "130123198707220046") == ("*" * 14 + "0046",) * 2
+    wang = idnumber.make("130123", dt.date(1987, 7, 21), 4)
+    for group in ("07", "08"):  # the same woman registered twice under the same number
+        save_household(
+            HouseholdInput(VILLAGE, group, "别处", "", [MemberInput("王秀英", wang, "02")]),
+            confirmed_ids=frozenset({wang}),
+        )
+    res = CliRunner().invoke(cli, ["duplicates", "--db", str(people)])
+    assert res.exit_code == 0 and "王秀英" in res.output, res.output
+    assert wang not in res.output and not re.search(r"(?<!户)\d{17}[\dX]", res.output), res.output  # no whole ID
+    line = next(x for x in res.output.splitlines() if "王秀英" in x)
+    assert line.count("*" * 14 + wang[-4:]) == 2  # both sides: the tail only, as the numbers agree

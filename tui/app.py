@@ -7,7 +7,7 @@ from pathlib import Path
 
 from storage.db import open_db
 from storage.office import current_office
-from storage.paths import operator_login
+from storage.paths import operator_login, signed_in
 
 from . import text
 from .base import HechaBase
@@ -68,6 +68,25 @@ class HechaApp(HechaBase):
         self.office = current_office()
         self.operator = operator_login()
         self.is_demo = self.office.is_demo
+        from storage import operators
+
+        if operators.required() and not signed_in():
+            from .screens.dialogs import SignInScreen
+
+            self.push_screen(SignInScreen(), callback=self.signed_in)
+            return
+        self.start()
+
+    def signed_in(self, name: str | None) -> None:
+        """After the sign-in screen: start as ``name``, or end the app when the clerk left it."""
+        if name is None:
+            self.exit()
+            return
+        self.operator = name
+        self.start()
+
+    def start(self) -> None:
+        """The main menu, and the day's backup behind it."""
         from .screens.home import HomeScreen
 
         self.push_screen(HomeScreen())

@@ -72,6 +72,9 @@ MEMBER_INCOMPLETE = "当前人员还没有填与户主关系：请填上（或�
 
 YES_NO = "Y 是    N 否"
 PASSPHRASE_PROMPT = "本单位口令："
+SIGN_IN_TITLE = "录入员登录"
+SIGN_IN_PROMPT = "本办公室共用一个系统账户：请输入你的名字和 PIN，修改记录记在你的名下。"
+SIGN_IN_CHECKING = "正在核对…"
 EXPORTING = "正在导出数据包..."
 IMPORTING = "正在导入..."
 

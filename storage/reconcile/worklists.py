@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import peewee as pw
 
+from ..idnumber import mask
 from .records import FIELD_WORDS, GROUP_NAMES, KINDS, _common
 
 # ---------------------------------------------------------------------------- work lists
@@ -33,18 +34,6 @@ WORKLIST_HEADER = (
     "核查人",
     "核查日期",
 )
-
-
-def mask(number: str, *, date_shown: bool = False) -> str:
-    """An ID number as a printed list shows it: all but its last four characters hidden
-    (``**************0046``), or, when the person's birth date is printed beside it
-    (``date_shown``), every character hidden: the county's code, the printed date and the last four
-    characters would give the whole number back (GB 11643: region 6 + date 8 + sequence 3 + check 1)."""
-    if not number:
-        return ""
-    if date_shown:
-        return "*" * len(number)
-    return "*" * (len(number) - 4) + number[-4:] if len(number) > 4 else number
 
 
 def worklist_rows(

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from .. import text
 from ..keys import SCOPES, TABLE, keys_text
 from ..widgets.fields import PlainInput
+from ..workers import core_work
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -56,6 +57,46 @@ class PassphraseScreen(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SignInScreen(ModalScreen[str | None]):
+    """Name and PIN, where the clerks share one Linux account (storage.operators); dismisses with the
+    name signed in, or ``None`` on Esc (the app then ends: nothing can be done unsigned)."""
+
+    BINDINGS = [Binding("escape", "cancel", "退出", id="signin-cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(text.SIGN_IN_TITLE, classes="dialog-title")
+            yield Static(text.SIGN_IN_PROMPT)
+            yield PlainInput(id="signin-name", placeholder="名字", max_length=20)
+            yield PlainInput(id="signin-pin", placeholder="PIN", password=True, restrict=r"[0-9０-９]*", max_length=8)
+            yield Static("", id="signin-error")
+            yield Static("回车确认    Esc 退出 hecha", classes="dialog-keys")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        name = self.query_one("#signin-name", Input).value
+        if event.input.id == "signin-name" or not name.strip():
+            self.query_one("#signin-pin").focus()
+            return
+        self.query_one("#signin-error", Static).update(text.SIGN_IN_CHECKING)
+        self.check(name, event.value)
+
+    @core_work("sign-in")
+    def check(self, name: str, pin: str) -> None:
+        from storage.operators import sign_in
+
+        self.app.call_from_thread(self.dismiss, sign_in(name, pin))
+
+    def core_failed(self, message: str) -> None:
+        """A refused sign-in: the reason in words (not only in colour), the PIN cleared for another try."""
+        self.query_one("#signin-error", Static).update(f"错误：{message}")
+        pin = self.query_one("#signin-pin", Input)
+        pin.value = ""
+        pin.focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -100,11 +100,9 @@ class DuplicatesScreen(Screen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if 0 <= event.cursor_row < len(self.found):
             p = self.found[event.cursor_row]
-            where = p.b.where if p.b.is_record else f"{p.b.where} {p.b.village_name}"
+            a, b = p.sides()
             self.query_one("#dup-detail", Static).update(
-                f"甲 {p.a_name} {p.a_id_number or p.a_birth_date} 户{p.a_household_code}\n"
-                f"乙 {p.b.name} {p.b.id_number or p.b.birth_date} {where}\n"
-                f"{p.b.rule_text}；不同之处：{p.b.differs_text}"
+                f"甲 {a}\n乙 {b}\n{p.b.rule_text}；不同之处：{p.b.differs_text}"
             )
 
     def say(self, message: str) -> None:

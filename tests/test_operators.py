@@ -1,0 +1,131 @@
+"""Named operators with a PIN where clerks share one Linux account (issue 14): sign-in, lock-out,
+the name on every change, through the core, the command line and the TUI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from main import cli
+from storage import operators
+from storage.db import close_db
+from storage.models import AuditLog, Operator
+from storage.paths import operator_login, set_signed_in
+
+from .conftest import reference_input
+
+
+@pytest.fixture(autouse=True)
+def nobody_signed_in():
+    set_signed_in(None)
+    yield
+    set_signed_in(None)
+
+
+def test_sign_in_checks_the_pin_locks_after_five_and_records_the_name(township_db):
+    operators.add("张三", "２４６８")  # full-width digits from an IME count
+    assert operators.required() and bytes.fromhex(Operator.get(login="张三").pin_hash.split("$")[3])
+    assert "2468" not in Operator.get(login="张三").pin_hash
+    now = dt.datetime(2026, 12, 5, 8, 0, tzinfo=dt.timezone.utc)
+    for left in (4, 3, 2, 1):
+        with pytest.raises(operators.PinRefused, match=f"还可以再试 {left} 次"):
+            operators.sign_in("张三", "1357", now=now)
+    with pytest.raises(operators.PinRefused, match="锁定 10 分钟"):
+        operators.sign_in("张三", "1357", now=now)
+    with pytest.raises(operators.PinRefused, match="已锁定到"):  # even the right PIN, while locked
+        operators.sign_in("张三", "2468", now=now + dt.timedelta(minutes=9))
+    assert operator_login() != "张三"
+    assert operators.sign_in("张三", "2468", now=now + dt.timedelta(minutes=11)) == "张三"
+    assert operator_login() == "张三"
+
+    from storage.households import save_household
+
+    save_household(reference_input())
+    assert {a.operator for a in AuditLog.select()} == {"张三"}  # every change under the signed-in name
+
+    with pytest.raises(operators.PinRefused, match="没有叫「李四」"):
+        operators.sign_in("李四", "2468")
+    with pytest.raises(operators.PinRefused, match="4–8位数字"):
+        operators.add("李四", "12")
+    operators.remove("张三")
+    assert not operators.required()
+    with pytest.raises(operators.PinRefused, match="没有叫「张三」"):
+        operators.sign_in("张三", "2468")
+
+
+def test_a_login_name_that_already_made_changes_cannot_become_a_named_operator(township_db):
+    from storage.office import ensure_operator
+
+    ensure_operator("clerk1")
+    with pytest.raises(operators.PinRefused, match="系统账户名"):
+        operators.add("clerk1", "1234")
+
+
+def test_commands_ask_for_name_and_pin_once_operators_are_registered(township_db, tmp_path, monkeypatch):
+    from storage.households import save_household
+
+    save_household(reference_input())
+    close_db()
+    runner = CliRunner()
+    db = ["--db", str(township_db)]
+    res = runner.invoke(cli, ["operators", "add", "王五", *db], input="8642\n8642\n")
+    assert res.exit_code == 0 and "已登记录入员「王五」" in res.output, res.output
+    set_signed_in(None)
+    args = ["person", "set", "130123198707220046", "name=王改名", "--reason", "核对户口簿", *db]
+    res = runner.invoke(cli, args)  # no terminal, no PIN file: refused before anything is read
+    assert res.exit_code == 1 and "HECHA_PIN_FILE" in res.output, res.output
+    pin_file = tmp_path / "pin"
+    pin_file.write_text("1111\n")
+    monkeypatch.setenv("HECHA_OPERATOR", "王五")
+    monkeypatch.setenv("HECHA_PIN_FILE", str(pin_file))
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 1 and "PIN 不对" in res.output, res.output
+    pin_file.write_text("8642\n")
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    assert AuditLog.select().where(AuditLog.field == "name").order_by(AuditLog.id.desc()).get().operator == "王五"
+    res = runner.invoke(cli, ["operators", "list", *db])
+    assert "王五" in res.output and "可用" in res.output
+
+
+async def test_the_tui_opens_on_the_sign_in_and_keys_under_that_name(township_db):
+    from tui.app import make_app
+    from tui.screens.dialogs import SignInScreen
+    from tui.screens.home import HomeScreen
+
+    operators.add("赵六", "97531")
+    close_db()
+    app = make_app(township_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen)
+        for ch in "赵六":
+            await pilot.press(ch)
+        await pilot.press("enter", "1", "2", "3", "4", "enter")
+        deadline = time.monotonic() + 20
+        while "PIN 不对" not in str(app.screen.query_one("#signin-error").render()):
+            assert time.monotonic() < deadline, "no refusal shown"
+            await pilot.pause(0.05)
+        assert "错误：" in str(app.screen.query_one("#signin-error").render())  # in words, not only in red
+        await pilot.press(*"97531", "enter")
+        while not isinstance(app.screen, HomeScreen):
+            assert time.monotonic() < deadline, "did not reach the menu"
+            await pilot.pause(0.05)
+        assert app.operator == "赵六" and operator_login() == "赵六"
+
+
+async def test_esc_on_the_sign_in_leaves_hecha(township_db):
+    from tui.app import make_app
+
+    operators.add("赵六", "97531")
+    close_db()
+    app = make_app(township_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.return_code is None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.return_code == 0  # the app was told to end: nothing can be done unsigned
