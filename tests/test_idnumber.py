@@ -45,3 +45,14 @@ def test_make_builds_valid_numbers_with_the_sex_in_the_sequence():
     n = idnumber.make("130123", dt.date(2017, 3, 6), 2)
     assert n == "130123201703060027"
     assert idnumber.parse(n).ok and idnumber.parse(n).sex == "2"
+
+
+def test_worklists_mask_ids_that_the_printed_date_would_rebuild():
+    """Issue 14: county code + a printed birth date + the last four characters rebuild a number, so
+    a number printed beside its holder's birth date is hidden whole; others keep only the last four."""
+    from storage.idnumber import mask
+
+    number = "130123198707220046"
+    assert mask(number) == "*" * 14 + "0046"
+    assert mask(number, date_shown=True) == "*" * 18
+    assert mask("") == "" and mask("0046") == "0046"

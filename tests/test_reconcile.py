@@ -366,6 +366,7 @@ def test_a_conclusion_follows_its_birth_when_a_later_list_names_the_child(town, 
     rows = reconcile.worklist_rows(masked=True)
     cells = [str(c) for rs in rows.values() for r in rs for c in r]
     assert not any(MOTHER in c for c in cells) and any(again.code == c for c in cells)
+    assert reconcile.mask(MOTHER) in cells  # the mother's number: its last four only
 
 
 def test_a_roll_with_a_wrong_birth_date_links_through_the_mother_and_name(town, tmp_path):
