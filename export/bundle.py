@@ -40,10 +40,11 @@ from typing import Any
 import pyrage
 from peewee import fn
 
+from storage.auditchain import CHAINED, link
 from storage.dates import iso_week
 from storage.db import write_txn
 from storage.errors import OperatorError
-from storage.models import SHARED_MODELS, BundleLog, Office, PeerOffice, database
+from storage.models import SHARED_MODELS, AuditLog, BundleLog, Office, PeerOffice, database
 from storage.office import ensure_operator
 from storage.paths import operator_login
 
@@ -100,6 +101,8 @@ CODES = {
     "B13": "数据包内部头与清单不符：文件被改动过，请不要导入，与对方核实。",
     "B14": "数据结构不对（版本不支持或记录有误）：请升级 hecha 或让对方重新导出。",
     "B15": "数据包里有不属于发送单位的户（村或户编码不是该乡镇的）：文件有误或被伪造，请不要导入，与对方电话核实。",
+    "B16": "数据包的修改记录（审计链）接不上本县上次收到的，或有记录没有修改记录：乡镇的审计记录被改动过，"
+    "或有人绕过 hecha 直接改了数据库。请不要导入；请乡镇运行 hecha audit verify，并与对方电话核实。",
 }
 
 
@@ -164,7 +167,8 @@ class ExportResult:
 
     @property
     def empty(self) -> bool:
-        return not any(self.counts.values())
+        """No record changed since the last bundle (audit rows alone do not count)."""
+        return not any(n for table, n in self.counts.items() if table != "audit_log")
 
 
 @dataclass
@@ -260,10 +264,15 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
             def selection(model):
                 return (model.origin == me.code) & (model.version > since) & (model.version <= upto)
 
+            audit_prev, audit_from, audit_upto = _audit_span(last)
+            audit_rows = AuditLog.select().where((AuditLog.id > audit_from) & (AuditLog.id <= audit_upto))
+            audit_head = _check_audit_span(audit_prev, audit_rows, Office.get().audit_head)
+
             # counted first (the header leads the payload), then streamed straight into gzip: the
             # records are never all in memory (the write lock keeps the two passes consistent)
             for model in SHARED_MODELS:
                 counts[model._meta.table_name] = model.select(fn.COUNT(model.id)).where(selection(model)).scalar()
+            counts["audit_log"] = audit_rows.count()
             body = io.BytesIO()
             with gzip.GzipFile(fileobj=body, mode="wb", mtime=0, compresslevel=6) as gz:
                 header = dict(
@@ -273,11 +282,15 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
                     epoch=me.epoch,
                     sequence=sequence,
                     counts=counts,
+                    audit={"prev": audit_prev, "head": audit_head},
                 )
                 gz.write(json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
                 for model in SHARED_MODELS:
                     for rec in merge.dump(model, selection(model)):
                         gz.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
+                for row in audit_rows.dicts().iterator():
+                    rec = {"t": "audit_log", "r": {k: row[k] for k in (*CHAINED, "hash")}}
+                    gz.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
             recipients = [pyrage.x25519.Recipient.from_str(peer.encrypt_public)]
             recipient_keys = [age_fingerprint(peer.encrypt_public)]
             if peer.recovery_public:
@@ -339,6 +352,8 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
                 payload_sha256=manifest["payload_sha256"],
                 max_version=upto,
                 counts=json.dumps(counts),
+                audit_head=audit_head,
+                audit_upto=audit_upto,
                 file_name=name,
                 at=manifest["created_at"],
                 operator=who,
@@ -353,6 +368,33 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
     finally:
         database.pragma("synchronous", "normal")
     return ExportResult(final, sequence, bundle_id, counts)
+
+
+def _audit_span(last: BundleLog | None) -> tuple[str | None, int, int]:
+    """Which audit rows the next bundle carries: ``(the hash they continue from, id after which,
+    id up to which)``. The first bundle of an epoch (and the first since bundles carried audit rows)
+    carries none and starts the county's chain at this office's newest hash (``prev`` ``None``)."""
+    top = AuditLog.select(fn.MAX(AuditLog.id)).scalar() or 0
+    if last is None or not last.audit_head:
+        return None, top, top
+    return last.audit_head, last.audit_upto, top
+
+
+def _check_audit_span(prev: str | None, rows, office_head: str) -> str:
+    """The hash the carried audit rows end on, checked before they leave: each row must chain on from
+    the one before, starting at ``prev`` (issue 14). Raises :class:`ExportBlocked` when one does not
+    (an audit row edited or deleted since the last bundle)."""
+    if prev is None:
+        return office_head
+    head = prev
+    for row in rows.dicts().iterator():
+        head = link(head, row)
+        if head != row["hash"]:
+            raise ExportBlocked(
+                f"审计记录第 {row['id']} 条与前一条接不上（被改动、删除或调换过），不能导出："
+                "请运行 hecha audit verify，并联系县里。"
+            )
+    return head
 
 
 def _finish_parts(out_dir: Path) -> None:
@@ -570,18 +612,68 @@ class _Records:
         self.lines = lines
         self.path = path
         self.counts: dict[str, int] = {}
+        self.audit: list[dict[str, Any]] = []  # the township's audit rows, checked, not merged
+        self.uids: set[str] = set()  # the records carried, whose audit rows must be there too
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for no, line in enumerate(self.lines, start=2):
             try:
                 rec = json.loads(line)
-                merge.validate_record(rec)
+                if isinstance(rec, dict) and rec.get("t") == "audit_log":
+                    self.audit.append(_audit_record(rec))
+                else:
+                    merge.validate_record(rec)
+                    self.uids.add(rec["r"]["uid"])
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise BundleError("B14", f"第{no}行不是 JSON：{exc}", self.path) from None
             except merge.SchemaError as exc:
                 raise BundleError("B14", f"第{no}行：{exc}", self.path) from None
             self.counts[rec["t"]] = self.counts.get(rec["t"], 0) + 1
-            yield rec
+            if rec["t"] != "audit_log":
+                yield rec
+
+
+def _audit_record(rec: dict[str, Any]) -> dict[str, Any]:
+    """One audit row of a bundle, its fields and types checked. Raises :class:`merge.SchemaError`."""
+    row = rec.get("r")
+    if set(rec) != {"t", "r"} or not isinstance(row, dict) or set(row) != {*CHAINED, "hash"}:
+        raise merge.SchemaError("审计记录格式不对")
+    for key, value in row.items():
+        if not (isinstance(value, str) or (value is None and key in ("old", "new"))):
+            raise merge.SchemaError(f"审计记录的 {key} 不是文字")
+    return row
+
+
+def _check_audit(header: dict[str, Any], records: _Records, held_head: str, path: str) -> str:
+    """Check the audit rows a township's bundle carries (issue 14) and return the hash they end on.
+
+    They must continue the chain from ``held_head`` (the hash this county took with the stream's
+    last bundle), each row's hash over the one before (:func:`storage.auditchain.link`), and every
+    record carried must have audit rows among them (hecha writes one with every change; a record
+    changed in SQLite has none). A bundle that starts the chain (``prev`` ``None``: an epoch's first,
+    or the first since bundles carried audit rows) is taken only when nothing is held. Raises
+    :class:`BundleError` ``B16`` (``B13`` for a header without the chain)."""
+    audit = header.get("audit")
+    if not isinstance(audit, dict) or not isinstance(audit.get("head"), str):
+        raise BundleError("B13", "内部头缺少审计链", path)
+    prev = audit.get("prev")
+    if prev is None:
+        if held_head or records.audit:
+            raise BundleError("B16", "数据包没有接上上次收到的审计链", path)
+        return audit["head"]
+    if prev != held_head:
+        raise BundleError("B16", f"审计链应接 {held_head[:12]}…，数据包接的是 {str(prev)[:12]}…", path)
+    head = prev
+    for n, row in enumerate(records.audit, start=1):
+        head = link(head, row)
+        if head != row["hash"]:
+            raise BundleError("B16", f"数据包中第 {n} 条审计记录与前一条接不上", path)
+    if head != audit["head"]:
+        raise BundleError("B16", "审计链的最后一条与内部头不符", path)
+    missing = records.uids - {row["uid"] for row in records.audit}
+    if missing:
+        raise BundleError("B16", f"{len(missing)} 条记录没有修改记录，如 {sorted(missing)[:3]}", path)
+    return head
 
 
 def _decrypt(b: Opened, keys: UnlockedKeys) -> tuple[dict[str, Any], _Records]:
@@ -696,13 +788,14 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
             declared = {k: v for k, v in header["counts"].items() if v}
             if declared != records.counts:
                 raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {records.counts} 不符", b.path)
+            audit_head = _check_audit(header, records, last.audit_head if last else "", b.path)
             ensure_operator(who)
             BundleLog.delete().where(
                 (BundleLog.direction == "in")
                 & (BundleLog.status == "held")
                 & (BundleLog.manifest_sha256 == b.manifest_sha256)
             ).execute()
-            _log_in(b, "imported", who, counts=json.dumps(header["counts"]))
+            _log_in(b, "imported", who, counts=json.dumps(header["counts"]), audit_head=audit_head)
     except merge.SchemaError as exc:
         raise BundleError("B14", str(exc), b.path) from None
     except merge.ForeignRow as exc:

@@ -305,7 +305,8 @@ class BundleLog(BaseModel):
 
     ``status``: ``exported``, ``imported`` or ``held`` (a bundle that arrived ahead of its sequence,
     kept in ``data`` until the gap fills). ``max_version`` is, for an export, the office's version
-    counter that the bundle covers up to.
+    counter that the bundle covers up to. ``audit_head`` is the township's audit-chain hash the bundle
+    covers up to, ``audit_upto`` (exports) the id of the last audit row it carried (issue 14).
     """
 
     direction = pw.CharField(max_length=3)
@@ -325,6 +326,8 @@ class BundleLog(BaseModel):
     data = pw.BlobField(null=True)
     at = pw.CharField()
     operator = pw.CharField()
+    audit_head = pw.CharField(default="")
+    audit_upto = pw.IntegerField(default=0)
 
 
 BundleLog.add_index(

@@ -85,7 +85,8 @@ def test_second_export_carries_only_the_change_and_the_next_sequence(offices, fi
     offices.use_township()
     update_person("130123198707220046", {"name": "王秀瑛"})
     second = township_export(offices, "out2")
-    assert second.sequence == 2 and {k: v for k, v in second.counts.items() if v} == {"person": 1}
+    changed = {k: v for k, v in second.counts.items() if v and k != "audit_log"}
+    assert second.sequence == 2 and changed == {"person": 1} and second.counts["audit_log"] >= 1  # with its audit rows
     assert json.loads(read_parts(second.path)["manifest.json"])["prev_manifest_sha256"] is not None
     third = township_export(offices, "out3")
     assert third.empty and third.sequence == 3  # an empty week still gets its number
@@ -495,7 +496,7 @@ def test_a_held_bundle_refused_later_is_reported_not_raised(offices, first):
 def test_an_oversized_record_is_refused_without_reading_it_whole(offices, first, monkeypatch):
     from export import bundle as bundlemod
 
-    monkeypatch.setattr(bundlemod, "MAX_RECORD", 200)
+    monkeypatch.setattr(bundlemod, "MAX_RECORD", 500)  # above the inner header, below a person's record
     refused(offices, first.path, "B14")
 
 
@@ -590,3 +591,71 @@ def test_a_bundle_committed_but_not_yet_renamed_is_finished_by_the_next_export(o
     update_person("130123198707220046", {"name": "王秀瑛"}, reason="核对")
     township_export(offices)
     assert path.exists() and not list(out.glob("*.part"))
+
+
+def _second(offices, first, name="王秀瑛"):
+    """The first bundle imported, then one change carried in a second bundle, imported too."""
+    assert county_import(offices, first.path).status == "imported"
+    offices.use_township()
+    update_person("130123198707220046", {"name": name})
+    second = township_export(offices, "out2")
+    assert county_import(offices, second.path).status == "imported"
+    offices.use_township()
+    return second
+
+
+def test_bundles_carry_the_audit_chain_and_the_county_follows_it(offices, first):
+    """Issue 14: each bundle carries the audit rows since the last one; the county keeps the hash it
+    ended on and takes the next bundle only if its rows chain on from there."""
+    second = _second(offices, first)
+    offices.use_county()
+    logged = BundleLog.get((BundleLog.direction == "in") & (BundleLog.sequence == 2))
+    offices.use_township()
+    from storage.models import Office
+
+    assert logged.audit_head and logged.audit_head == Office.get().audit_head  # the county holds the head
+    assert second.counts["audit_log"] >= 1
+
+
+def test_history_rewritten_after_it_was_sent_is_refused_by_the_county(offices, first):
+    """Someone edits an audit row the county already holds and recomputes every hash (and the
+    export log) so that hecha audit verify passes at the township: the county still refuses (B16)."""
+    from storage.auditchain import rechain
+    from storage.models import AuditLog, Office
+
+    _second(offices, first)
+    AuditLog.update(new="改过的值").where(
+        AuditLog.id == AuditLog.select(AuditLog.id).where(AuditLog.field == "name")
+    ).execute()
+    rechain()
+    BundleLog.update(audit_head=Office.get().audit_head).where(BundleLog.direction == "out").execute()
+    update_person("130123198707220046", {"name": "王秀英"})
+    third = township_export(offices, "out3")
+    err = refused(offices, third.path, "B16")
+    assert "审计链应接" in str(err)
+
+
+def test_an_audit_row_deleted_since_the_last_bundle_blocks_the_export(offices, first):
+    from export.bundle import ExportBlocked
+    from storage.models import AuditLog
+
+    _second(offices, first)
+    update_person("130123198707220046", {"name": "王秀英"})
+    update_person("130123198707220046", {"name": "王秀瑛"})
+    newest = AuditLog.select(AuditLog.id).order_by(AuditLog.id.desc())
+    AuditLog.delete().where(AuditLog.id == newest.offset(1).limit(1)).execute()
+    with pytest.raises(ExportBlocked, match="审计记录第 .* 条与前一条接不上"):
+        township_export(offices, "out3")
+
+
+def test_a_record_changed_in_sqlite_without_an_audit_row_is_refused_by_the_county(offices, first):
+    from storage.models import Office
+
+    _second(offices, first)
+    Office.update(version_counter=Office.version_counter + 1).execute()
+    top = Office.get().version_counter
+    Person.update(name="绕过", version=top).where(Person.id_number == "130123198707220046").execute()
+    third = township_export(offices, "out3")
+    assert third.counts["person"] == 1 and third.counts["audit_log"] == 0
+    err = refused(offices, third.path, "B16")
+    assert "没有修改记录" in str(err)
