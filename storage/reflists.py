@@ -138,7 +138,10 @@ def report_lines(report: ImportReport, *, errors: int = 10, width: int = 0) -> l
         )
     if r.rows_warned:
         lines.append(
-            cut(f"  {r.rows_warned} 行有一项内容未用（号码存成数字或不是本人的、孩次认不出等）：其余内容已导入")
+            cut(
+                f"  {r.rows_warned} 行要核对（号码存成数字或不是本人的、孩次认不出、日期与号码不符等）："
+                "这些行已导入，下面是前几行"
+            )
         )
         for e in r.warned[: min(errors, 3)]:
             lines.append(cut(f"    {e['sheet']} 第{e['row_no']}行 {e['column']}：{e['message']}"))
@@ -163,7 +166,7 @@ def cell_text(value: Any) -> str:
 
 def _text(value: Any) -> str:
     if type(value) is str:  # the common case first: this runs for every cell
-        return value.strip()
+        return value.strip() if value.isprintable() else _visible(value)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -171,6 +174,20 @@ def _text(value: Any) -> str:
     if isinstance(value, (dt.datetime, dt.date)):
         return value.strftime("%Y-%m-%d")
     return str(value).strip()
+
+
+def _visible(text: str) -> str:
+    """``text`` without control and format characters (a tab, a zero-width space, a BOM, U+0007 from
+    a damaged export: invisible, they would make 王芳 and 王\u200b芳 two names), every other space
+    (U+3000, no-break) a plain one, stripped."""
+    out = []
+    for ch in text:
+        kind = unicodedata.category(ch)
+        if kind[0] == "Z":
+            out.append(" ")
+        elif kind[0] != "C":
+            out.append(ch)
+    return "".join(out).strip()
 
 
 def parse_date(value: Any) -> tuple[str, str] | None:
@@ -216,6 +233,8 @@ def parse_date(value: Any) -> tuple[str, str] | None:
         return None
     return None
 
+
+EARLIEST_BIRTH = "1910-01-01"  # older than anyone on a list (115 years and more); an Excel serial such as 36 as a date
 
 PLACEHOLDERS = frozenset({"无", "不详", "暂无", "未知", "空", "-", "—", "/", "0"})
 _ID_JUNK = dict.fromkeys(map(ord, " '\u200b\u200c\u200d\ufeff\t\u3000"), None)
@@ -387,8 +406,14 @@ def _row_record(
                 "birth_date",
                 f"出生日期「{_text(born)}」认不出：应为日期，如 2015-03-07 或 20150307（只有年月写 201503）",
             )
-        if not "1900-01-01" <= written[0] <= idnumber._today().isoformat():
-            return error("birth_date", f"出生日期「{_text(born)}」不合理（早于1900年或晚于今天）：请按原件核对")
+        if written[0] < EARLIEST_BIRTH:
+            return error(
+                "birth_date",
+                f"出生日期「{_text(born)}」早于{EARLIEST_BIRTH[:4]}年，不合理：多半是一个数字被设成了日期格式"
+                "（如 36 显示成 1900-02-05），请按原件核对",
+            )
+        if written[0] > idnumber._today().isoformat():
+            return error("birth_date", f"出生日期「{_text(born)}」晚于今天，不合理：请按原件核对")
         if header.month_date and written[1] == "D" and written[0].endswith("-01"):
             written = (written[0], "M")  # 出生年月: a date cell formatted yyyy-mm holds the 1st of its month
     own, mother = infos["id_number"], infos["mother_id_number"]
@@ -411,6 +436,15 @@ def _row_record(
                 )
             )
             own, own_unusable = None, True
+        elif own.ok and written[1] == "D" and own.birth_date != row_day:
+            warnings.append(
+                problem(
+                    "birth_date",
+                    f"出生日期 {written[0]} 与身份证号里的 {own.birth_date} 不同：按本行的出生日期导入，"
+                    "比对时会列出这处不同；请按原件核对哪个对",
+                    "warning",
+                )
+            )
     if mother is not None and mother.birth_date:
         child_day = (own.birth_date if own and own.ok else None) or row_day
         if child_day:

@@ -85,6 +85,29 @@ def test_merged_group_headers(township_db, tmp_path):
     )
 
 
+def test_an_html_xls_whose_header_spans_two_rows(township_db, tmp_path):
+    """A web export's header in two rows (rowspan for the single columns, colspan for 母亲 over
+    姓名 and 身份证号): every column stays in its place and the second header row is no person."""
+    cells = "".join(f'<td rowspan="2">{h}</td>' for h in ("序号", "姓名", "性别", "出生日期"))
+    rows = [
+        f'<tr>{cells}<td colspan="2">母亲</td><td rowspan="2">接种单位</td></tr>',
+        "<tr><td>姓名</td><td>身份证号</td></tr>",
+        f"<tr><td>1</td><td>李梓涵</td><td>女</td><td>2017-03-06</td><td>王秀英</td><td>{CHILD[4]}</td><td>卫生院</td></tr>",
+    ]
+    path = tmp_path / "接种.xls"
+    path.write_text(f'<html><meta charset="utf-8"><table>{"".join(rows)}</table></html>', encoding="utf-8")
+    report = import_list(path, "vaccination")
+    assert report.rows_loaded == 1 and report.rows_read == 1 and not report.errors, report
+    rec = RefRecord.get()
+    assert (rec.name, rec.sex, rec.birth_date, rec.mother_name, rec.mother_id_number) == (
+        "李梓涵",
+        "2",
+        "2017-03-06",
+        "王秀英",
+        CHILD[4],
+    )
+
+
 def test_xlsx_csv_gbk_and_utf8_bom_and_html_named_xls(township_db, tmp_path):
     from openpyxl import Workbook
 
@@ -452,3 +475,34 @@ def _csv(path, header, rows):
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         csv.writer(fh).writerows([header, *rows])
     return path
+
+
+def test_dates_that_contradict_the_id_or_are_numbers_and_invisible_characters(township_db, tmp_path):
+    """Found by an outside tester (issue 14): a birth date that contradicts a valid ID number was
+    taken without a word; a number formatted as a date (36 → 1900-02-05) was loaded as a birth date;
+    control and zero-width characters stayed in names, making 王芳 and 王\u200b芳 two names."""
+    from storage import idnumber
+
+    own = idnumber.make("130123", dt.date(2015, 3, 7), 1)
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("名单")
+    date = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for c, h in enumerate(["姓名", "性别", "出生日期", "公民身份号码"]):
+        sheet.write(0, c, h)
+    rows = [
+        ["李四", "男", dt.date(2015, 3, 8), own],  # a day off the ID's: loaded as written, with a warning
+        ["王\u200b芳", "女", 36, ""],  # the serial 36 in a date-formatted cell: 1900-02-05
+        ["张\x07三\t", "男", dt.date(2016, 1, 1), ""],
+        ["赵\u3000六", "男", dt.date(2016, 1, 2), ""],
+    ]
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row):
+            sheet.write(r, c, v, date) if c == 2 else sheet.write(r, c, v)
+    path = tmp_path / "户籍.xls"
+    book.save(str(path))
+    report = import_list(path, "police_hukou")
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected, report.rows_warned) == (4, 3, 1, 1), report
+    assert "早于1910年" in report.errors[0]["message"] and report.errors[0]["row_no"] == 3
+    assert "与身份证号里的 2015-03-07 不同" in report.warned[0]["message"]
+    names = {r.name: r.birth_date for r in RefRecord.select()}
+    assert names == {"李四": "2015-03-08", "张三": "2016-01-01", "赵 六": "2016-01-02"}

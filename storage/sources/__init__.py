@@ -43,6 +43,7 @@ Row = list[Any]
 MAX_FILE_BYTES = 300 * 1024 * 1024  # a million-row .xls is about 150 MB; anything larger is not a list
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024  # a .xlsx's parts unpacked (a zip bomb stops here)
 MAX_COLUMNS = 1000  # lists have tens of columns; an HTML colspan or a sheet beyond this is damage
+MAX_ROWS = 1_048_576  # a sheet's rows in Excel; an HTML rowspan is cut to it
 MAX_CELLS = 20_000_000  # rows × columns of a sheet's used range: calamine holds it whole (~32 bytes a cell)
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 ENCRYPTED = (
@@ -116,18 +117,16 @@ def _xls(path: Path, encoding: str | None) -> list[Sheet]:
         if "encrypted" in str(exc).lower() or _encrypted_ooxml(path):
             raise SourceError(ENCRYPTED) from None
         raise SourceError(
-            f"读不出（文件不完整或已损坏：{type(exc).__name__}）：请重新拷贝或从原系统重新导出；"
-            "能用 Excel/WPS 打开的，另存为 .xlsx 再导入"
+            "读不出（文件不完整或已损坏）：请重新拷贝或从原系统重新导出；能用 Excel/WPS 打开的，另存为 .xlsx 再导入"
         ) from None
 
     def reader(index: int) -> Callable[[], Iterator[Row]]:
         def rows() -> Iterator[Row]:
             try:
                 sheet = book.sheet_by_index(index)
-            except Exception as exc:  # the sheet's records are read only now: a damaged one fails here
+            except Exception:  # the sheet's records are read only now: a damaged one fails here
                 raise SourceError(
-                    f"工作表「{book.sheet_names()[index]}」读不出（文件不完整或已损坏：{type(exc).__name__}）："
-                    "请重新拷贝或从原系统重新导出"
+                    f"工作表「{book.sheet_names()[index]}」读不出（文件不完整或已损坏）：请重新拷贝或从原系统重新导出"
                 ) from None
             date, empty = xlrd.XL_CELL_DATE, (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
             try:
@@ -212,8 +211,8 @@ def _xlsx(path: Path) -> list[Sheet]:
         # from the content: a .xlsx renamed .xls is still read (from_path goes by the name)
         with open(path, "rb") as fh:
             book = CalamineWorkbook.from_filelike(fh)
-    except Exception as exc:  # calamine raises its own error types
-        raise SourceError(f"读不出这个 .xlsx 文件（{exc}）：请用 Excel/WPS 打开后另存再导入") from None
+    except Exception:  # calamine raises its own error types, in English
+        raise SourceError("读不出这个 .xlsx 文件（文件不完整或已损坏）：请用 Excel/WPS 打开后另存再导入") from None
 
     def reader(name: str) -> Callable[[], Iterator[Row]]:
         def rows() -> Iterator[Row]:
@@ -225,10 +224,9 @@ def _xlsx(path: Path) -> list[Sheet]:
                 pad = [None] * (sheet.start[1] if sheet.start else 0)
                 for row in sheet.iter_rows():
                     yield pad + [None if v == "" else v for v in row]
-            except Exception as exc:  # noqa: BLE001 - calamine's own error types: a damaged or hostile sheet
+            except Exception:  # noqa: BLE001 - calamine's own error types: a damaged or hostile sheet
                 raise SourceError(
-                    f"工作表「{name}」读不出（文件已损坏或被改动：{type(exc).__name__}）："
-                    "请用 Excel/WPS 打开后另存再导入"
+                    f"工作表「{name}」读不出（文件已损坏或被改动）：请用 Excel/WPS 打开后另存再导入"
                 ) from None
 
         return rows
@@ -266,23 +264,46 @@ def _csv(path: Path) -> list[Sheet]:
 
 
 class _Tables(HTMLParser):
-    """The cells of every <table> in an HTML page (the web "Excel" exports of national systems)."""
+    """The cells of every <table> in an HTML page (the web "Excel" exports of national systems).
+
+    Merged cells come out as a spreadsheet reader gives them: the value in the first cell, empty
+    cells for the rest of a ``colspan`` and in the rows below for a ``rowspan`` (so a two-row header,
+    母亲 over 姓名 and 身份证号, keeps every column in its place)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.tables: list[list[Row]] = []
         self.row: Row | None = None
         self.cell: list[str] | None = None
+        self.below: dict[int, int] = {}  # column → rows still covered by a rowspan from above
+
+    def _covered(self, up_to: int | None = None) -> None:
+        """Empty cells where a rowspan from above covers this row: at the current end of the row
+        (``up_to`` None), or every covered column before ``up_to`` (the end of a row)."""
+        assert self.row is not None
+        while True:
+            col = len(self.row)
+            if self.below.get(col, 0) > 0:
+                self.row.append(None)
+                self.below[col] -= 1
+            elif up_to is not None and any(c >= col and n > 0 for c, n in self.below.items()):
+                self.row.append(None)
+            else:
+                return
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
             self.tables.append([])
+            self.below = {}
         elif tag == "tr" and self.tables:
             self.row = []
         elif tag in ("td", "th") and self.row is not None:
+            self._covered()
             self.cell = []
-            span = dict(attrs).get("colspan")
+            given = dict(attrs)
+            span, rows = given.get("colspan"), given.get("rowspan")
             self.span = (int(span) if len(span) <= 6 else MAX_COLUMNS + 1) if span and span.isdigit() else 1
+            self.rows = min(int(rows), MAX_ROWS) if rows and rows.isdigit() and len(rows) <= 9 else 1
             if len(self.row) + self.span > MAX_COLUMNS:
                 raise SourceError(
                     f"网页表格的一行超过 {MAX_COLUMNS} 列（合并单元格 colspan={span}）：不像名单，请从系统重新导出"
@@ -293,9 +314,14 @@ class _Tables(HTMLParser):
             value = " ".join("".join(self.cell).split())
             if len(value) > MAX_CELL_CHARS:
                 raise SourceError(f"网页表格有一格超过 {MAX_CELL_CHARS} 个字：不像名单，请从系统重新导出")
+            start = len(self.row)
             self.row.extend([value or None] + [None] * (self.span - 1))
+            if self.rows > 1:
+                for col in range(start, start + self.span):
+                    self.below[col] = self.rows - 1
             self.cell = None
         elif tag == "tr" and self.row is not None:
+            self._covered(up_to=MAX_COLUMNS)
             self.tables[-1].append(self.row)
             self.row = None
 
