@@ -241,6 +241,12 @@ def _csv(path: Path) -> list[Sheet]:
     first = text.split("\n", 1)[0]
     delimiter = max("\t,;", key=first.count)  # tab, comma or semicolon: whichever the header line uses most
     csv.field_size_limit(MAX_CELL_CHARS)
+    for no, line in enumerate(io.StringIO(text), start=1):  # before the csv module builds a row of them all
+        if line.count(delimiter) > 10 * MAX_COLUMNS:  # quoted separators in notes are a few, not thousands
+            raise SourceError(
+                f"第 {no} 行有 {line.count(delimiter) + 1} 格以上，超过 {MAX_COLUMNS} 列：不像名单；"
+                "请检查分隔符，或用 Excel/WPS 打开后另存为 .xlsx 再导入"
+            )
 
     def rows() -> Iterator[Row]:
         reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -253,6 +259,11 @@ def _csv(path: Path) -> list[Sheet]:
                         "请用 Excel/WPS 打开检查这一行，另存为 .xlsx 再导入"
                     )
                 before = reader.line_num
+                if len(row) > MAX_COLUMNS:  # checked before anything copies the row
+                    raise SourceError(
+                        f"第 {reader.line_num} 行有 {len(row)} 格，超过 {MAX_COLUMNS} 列：不像名单；"
+                        "请检查分隔符，或用 Excel/WPS 打开后另存为 .xlsx 再导入"
+                    )
                 yield [v if v.strip() else None for v in row]
         except csv.Error:
             raise SourceError(
