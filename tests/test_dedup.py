@@ -407,7 +407,9 @@ def test_list_records_in_traditional_characters_or_with_a_parents_number(people,
         encoding="utf-8",
     )  # a child under the father's number
     report = import_list(path, "police_hukou")
-    assert report.rows_warned == 1 and "不是本人的号码" in report.warned[0]["message"]
+    messages = [w["message"] for w in report.warned]
+    assert report.rows_warned == 2 and "与身份证号里的 1988-02-03 不同" in messages[0]  # 李小宝: said, kept
+    assert "不是本人的号码" in messages[1]  # 李小明
     listed = [(p.a_name, p.b.name) for p in dedup.pairs() if p.b.is_record]
     assert ("李强", "李強") not in listed
     found = {c.name: c.score for c in dedup.ref_candidates(FATHER_ID, name="李强", birth_date=dt.date(1988, 2, 3))}

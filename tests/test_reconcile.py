@@ -397,3 +397,36 @@ def test_an_empty_reference_date_is_the_offices_campaign_date(township_db):
     assert reference_date("", today=dt.date(2026, 12, 4)) == dt.date(2026, 12, 4)
     set_reference_date(dt.date(2026, 11, 1))
     assert reference_date("", today=dt.date(2026, 12, 4)) == dt.date(2026, 11, 1)
+
+
+def test_the_write_lock_is_free_while_findings_are_made(town, monkeypatch):
+    """Issue 14: a run makes its findings without the write lock (clerks save meanwhile) and holds
+    it only to publish them; what another writer saved during the run stays."""
+    import sqlite3
+
+    from storage.reconcile import runs
+
+    real = runs.classify
+    tried: list[str] = []
+
+    def classify_and_write_beside(*args, **kwargs):
+        if not tried:  # another connection, as a clerk saving: it must get the lock at once
+            other = sqlite3.connect(str(town), timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("UPDATE office SET reference_date = '2026-06-30'")
+                other.execute("COMMIT")
+                tried.append("free")
+            except sqlite3.OperationalError as exc:
+                tried.append(str(exc))
+            finally:
+                other.close()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runs, "classify", classify_and_write_beside)
+    report = reconcile.run(AS_OF)
+    assert tried == ["free"] and report.births > 0
+    assert ReconcileFinding.select().count() == report.births  # all published
+    from storage.models import Office
+
+    assert Office.get().reference_date == "2026-06-30"  # the other writer's change stands

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -91,6 +92,13 @@ async def open_form_at_members(pilot) -> None:
     await pilot.press("f2")
     await type_text(pilot, "13012310320303")
     await pilot.press("enter", "enter", "f10")
+
+
+async def open_review(pilot) -> None:
+    """F9 from the menu: the duplicate review, its pairs read by its worker."""
+    await pilot.press("f9")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 @pytest.fixture
@@ -200,33 +208,47 @@ async def test_declining_the_duplicate_saves_nothing(db):
         assert Person.select().count() == 4
 
 
-async def test_a_save_waits_for_another_writer_then_goes_through(db, tmp_path):
-    """Another process holds the write lock for 15 s, longer than any wait (busy_timeout 10 s),
-    while a clerk keys and saves a household: the keying never freezes, the form says it is
-    waiting, keeps every field, and saves once the lock is gone; nothing ends the app (issue 14)."""
+@contextlib.contextmanager
+def write_lock_held(db, tmp_path, seconds: int):
+    """Another process takes the database's write lock for ``seconds`` (yields it once it holds it)."""
     import subprocess
     import sys
     import time
 
     marker = tmp_path / "locked"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time; con = sqlite3.connect(sys.argv[1], timeout=30); "
+            "con.execute('BEGIN IMMEDIATE'); open(sys.argv[2], 'w').close(); time.sleep(int(sys.argv[3])); "
+            "con.rollback()",
+            str(db),
+            str(marker),
+            str(seconds),
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert time.monotonic() < deadline and holder.poll() is None, "the lock holder did not start"
+            time.sleep(0.05)
+        yield holder
+    finally:
+        holder.kill()
+
+
+async def test_a_save_waits_for_another_writer_then_goes_through(db, tmp_path):
+    """Another process holds the write lock for 15 s, longer than any wait (busy_timeout 10 s),
+    while a clerk keys and saves a household: the keying never freezes, the form says it is
+    waiting, keeps every field, and saves once the lock is gone; nothing ends the app (issue 14)."""
+    import time
+
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await key_reference_household(pilot, save=False)  # keyed; the lock comes before the save
-        holder = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "import sqlite3, sys, time; con = sqlite3.connect(sys.argv[1], timeout=30); "
-                "con.execute('BEGIN IMMEDIATE'); open(sys.argv[2], 'w').close(); time.sleep(15); con.rollback()",
-                str(db),
-                str(marker),
-            ]
-        )
-        try:
+        with write_lock_held(db, tmp_path, 15) as holder:
             deadline = time.monotonic() + 60
-            while not marker.exists():
-                assert time.monotonic() < deadline and holder.poll() is None, "the lock holder did not start"
-                time.sleep(0.05)
             await pilot.press("enter", "enter")  # a blank birth line saves the household
             await pilot.pause()
             assert holder.poll() is None, "the lock went before the save was tried: the test proves nothing"
@@ -238,8 +260,6 @@ async def test_a_save_waits_for_another_writer_then_goes_through(db, tmp_path):
                 assert time.monotonic() < deadline, "the waiting save never went through"
                 await pilot.pause(0.2)
             assert Person.select().count() == 4 and holder.wait(timeout=30) == 0
-        finally:
-            holder.kill()
 
 
 async def test_a_bad_id_number_stops_the_cursor_with_a_message(db):
@@ -712,6 +732,7 @@ async def test_recheck_blind_second_keying_and_decisions(db, monkeypatch):
         await pilot.press("f5")  # every Nth form
         await type_text(pilot, "1")
         await pilot.press("enter")
+        await app.workers.wait_for_complete()  # the choice is written off the UI thread
         await pilot.pause()
         assert "已抽取 1 份" in str(app.screen.query_one("#message").render())
         await pilot.press("enter")  # the pending task: an empty form but for its number
@@ -729,6 +750,7 @@ async def test_recheck_blind_second_keying_and_decisions(db, monkeypatch):
         await pilot.press("2")  # 复查正确: asks first
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert Person.get(Person.seq == 2).name == "王秀云"
         assert RecheckDiff.get().decision == "second" and Recheck.get().status == "decided"
@@ -793,18 +815,58 @@ async def test_duplicates_review_marks_decides_and_merges(db):
         assert len(app.screen.found) == 2, str(app.screen.query_one("#dup-state").render())
         first = app.screen.found[0]
         await pilot.press("space", "2")  # mark the first pair (the cursor moves on), decide the marked
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert MatchDecision.get().decision == "different"
         assert {MatchDecision.get().a_uid, MatchDecision.get().b_uid} == {first.a_uid, first.b.person_uid}
         await pilot.press("1")  # the second pair is the same person: merge, after Y
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         second = app.screen.found[1]
         assert (
             Person.get(Person.uid == second.b.person_uid).deleted and not Person.get(Person.uid == second.a_uid).deleted
         )
         assert "已合并" in str(app.screen.query_one("#dup-state").render())
+
+
+async def test_a_decision_in_the_review_waits_for_another_writer_without_freezing(db, tmp_path):
+    """Issue 14: the review's decisions are written off the UI thread; while another process holds
+    the write lock the screen says it is waiting, answers keys, and the decision lands after."""
+    import time
+
+    from storage.households import HouseholdInput, MemberInput, save_household
+    from storage.models import MatchDecision
+    from tui.screens.duplicates import DuplicatesScreen
+
+    open_db(db)
+    for group, name in (("05", "李晓玲"), ("06", "李小玲")):
+        member = MemberInput(name, "", "02", sex="2", birth_date="20150307")
+        save_household(
+            HouseholdInput("130123103203", group, "别处", "", [member]), confirmed_ids=frozenset({"name:" + name})
+        )
+    MatchDecision.delete().execute()
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_review(pilot)
+        assert isinstance(app.screen, DuplicatesScreen) and len(app.screen.found) == 1
+        with write_lock_held(db, tmp_path, 4) as holder:
+            deadline = time.monotonic() + 60
+            await pilot.press("2")
+            while "正在等待" not in str(app.screen.query_one("#dup-state").render()):
+                assert time.monotonic() < deadline, str(app.screen.query_one("#dup-state").render())
+                await pilot.pause(0.1)
+            assert holder.poll() is None, "the lock went before the notice: the test proves nothing"
+            await pilot.press("f1", "escape")  # the app answers keys while the write waits
+            while not MatchDecision.select().exists():
+                assert time.monotonic() < deadline, "the waiting decision never went through"
+                await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert MatchDecision.get().decision == "different"
+        assert "判为" in str(app.screen.query_one("#dup-state").render())
 
 
 async def test_duplicates_review_links_a_reference_record_without_merging(db, tmp_path):
@@ -827,9 +889,7 @@ async def test_duplicates_review_links_a_reference_record_without_merging(db, tm
     close_db()
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f9")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await open_review(pilot)
         review = app.screen
         assert isinstance(review, DuplicatesScreen)
         rows = [i for i, p in enumerate(review.found) if p.b.is_record]
@@ -838,6 +898,7 @@ async def test_duplicates_review_links_a_reference_record_without_merging(db, tm
         await pilot.pause()
         assert "户籍人口登记" in str(app.screen.query_one("#dup-detail").render())
         await pilot.press("1")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen)
         decision = MatchDecision.get(MatchDecision.b_uid.startswith("ref:"))

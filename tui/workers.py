@@ -53,3 +53,39 @@ def core_work(group: str, *, exclusive: bool = True) -> Callable:
         return work(thread=True, exclusive=exclusive, group=group, exit_on_error=False)(guarded)
 
     return decorate
+
+
+WAIT_NOTICE_SECONDS = 1.0  # a write still running after this is waiting for the lock: say so
+
+
+def write_then(node: Any, call: Callable[[], Any], done: Callable[[Any], None], say: Callable[[str], None]) -> None:
+    """Run the core write ``call`` off the UI thread (issue 14: no write may freeze the screen while
+    another clerk or a list import holds the lock), then ``done(result)`` on the UI thread; a
+    refusal or failure goes to ``say(message)`` instead. A write still running after
+    :data:`WAIT_NOTICE_SECONDS` says 「正在等待…」 through ``say`` meanwhile. ``node``: the screen."""
+    from storage.db import close_db
+
+    from . import text
+
+    finished: list[bool] = []
+
+    def run() -> None:
+        try:
+            result = call()
+        except Exception as exc:  # noqa: BLE001 - nothing a core call raises may end the TUI
+            if not isinstance(exc, OperatorError):
+                node.app.log.error(traceback.format_exc())
+            finished.append(True)
+            node.app.call_from_thread(say, failure_text(exc))
+            return
+        finally:
+            close_db()
+        finished.append(True)
+        node.app.call_from_thread(done, result)
+
+    def still_waiting() -> None:
+        if not finished:
+            say(text.WAITING_TO_WRITE)
+
+    node.set_timer(WAIT_NOTICE_SECONDS, still_waiting)
+    node.run_worker(run, thread=True, group="write", exclusive=False, exit_on_error=False)

@@ -14,11 +14,10 @@ from textual.widgets import DataTable, Static
 
 from storage.db import close_db
 from storage.dedup import RULE_SHORT, WARN_SCORE, Pair, decide_pair, merge_persons, pairs
-from storage.errors import OperatorError
 
 from ..keys import bindings
 from ..widgets.keyline import KeyLine
-from ..workers import core_work
+from ..workers import core_work, write_then
 from .dialogs import AskScreen, ConfirmScreen
 
 if TYPE_CHECKING:
@@ -124,37 +123,44 @@ class DuplicatesScreen(Screen):
             return
         if decision == "same":  # a reference record: the link is recorded, nothing is merged
             rows = [table.cursor_row]
-        for i in rows:
-            p = self.found[i]
-            try:
-                decide_pair(p.a_uid, p.b.person_uid, decision, rule=p.b.rule, score=p.b.score, who=self.app.operator)
-            except OperatorError as exc:  # the database busy: what was decided so far stays
-                self.say(str(exc))
-                return
-            self.decided[i] = decision
-        self.marked = set()
-        self.say(
-            f"{len(rows)} 对判为{DECIDED[decision]}" + ("（外部名单记录：只记下判定）" if decision == "same" else "")
-        )
-        self.refill(max(rows) + 1)
+        found, who, ok = self.found, self.app.operator, []
+
+        def decide_all() -> None:
+            for i in rows:  # each decision its own short write: what was decided before a refusal stays
+                p = found[i]
+                decide_pair(p.a_uid, p.b.person_uid, decision, rule=p.b.rule, score=p.b.score, who=who)
+                ok.append(i)
+
+        def said(message: str) -> None:  # a refusal part-way (or the wait): the rows decided show as such
+            self.decided.update(dict.fromkeys(ok, decision))
+            self.say(message)
+
+        def done(_: None) -> None:
+            self.decided.update(dict.fromkeys(rows, decision))
+            self.marked = set()
+            self.say(
+                f"{len(rows)} 对判为{DECIDED[decision]}"
+                + ("（外部名单记录：只记下判定）" if decision == "same" else "")
+            )
+            self.refill(max(rows) + 1)
+
+        write_then(self, decide_all, done, said)
 
     def merge(self, row: int) -> None:
         p = self.found[row]
 
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                done = merge_persons(p.a_uid, p.b.person_uid, operator=self.app.operator)
-            except OperatorError as exc:  # refused, or the database busy
-                self.say(str(exc))
-                return
+        def merged(done) -> None:
             self.decided[row] = "same"
             self.say(
                 f"已合并：{p.b.name} 并入 {p.a_name}，转移 {done.moved} 条记录"
                 + ("；原户已无人，一并注销" if done.household_removed else "")
             )
             self.refill(row + 1)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                who = self.app.operator
+                write_then(self, lambda: merge_persons(p.a_uid, p.b.person_uid, operator=who), merged, self.say)
 
         self.app.push_screen(
             ConfirmScreen(

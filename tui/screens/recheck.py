@@ -33,6 +33,7 @@ from storage.recheck import (
 
 from ..keys import bindings
 from ..widgets.keyline import KeyLine
+from ..workers import write_then
 from .dialogs import AskScreen, ConfirmScreen
 
 if TYPE_CHECKING:
@@ -130,17 +131,18 @@ class RecheckListScreen(Screen):
             start()
 
     def _choose(self, title: str, prompt: str, run) -> None:
-        def answered(value: str | None) -> None:
-            if not value:
-                return
-            try:
-                made = run(int(value))
-            except (ValueError, OperatorError) as exc:
-                self.say(str(exc) if isinstance(exc, OperatorError) else "请输入数字")
-                return
+        def chosen(made) -> None:
             self.say(f"已抽取 {len(made)} 份登记表待复录（方案 {made[0].plan}）" if made else nothing_to_choose())
             self.page_start = 0
             self.load()
+
+        def answered(value: str | None) -> None:
+            if not value:
+                return
+            if not value.isdigit():
+                self.say("请输入数字")
+                return
+            write_then(self, lambda: run(int(value)), chosen, self.say)
 
         self.app.push_screen(AskScreen(title, prompt, restrict=r"\d*", max_length=4), answered)
 
@@ -167,15 +169,13 @@ class RecheckListScreen(Screen):
             self.say(str(exc))
             return
 
+        def withdrawn(_: None) -> None:
+            self.say(f"已撤销任务 {row.id}")
+            self.load()
+
         def answered(yes: bool | None) -> None:
             if yes:
-                try:
-                    delete_recheck(row.id)
-                except OperatorError as exc:
-                    self.say(str(exc))
-                    return
-                self.say(f"已撤销任务 {row.id}")
-                self.load()
+                write_then(self, lambda: delete_recheck(row.id), withdrawn, self.say)
 
         self.app.push_screen(
             ConfirmScreen("撤销复查任务", f"撤销任务 {row.id}（登记表 {row.form_no}）？复录内容一并删除。"), answered
@@ -242,19 +242,19 @@ class RecheckDiffScreen(Screen):
         index = table.cursor_row
         d = self.diffs[index]
 
-        def run(yes: bool | None = True) -> None:
-            if not yes:
-                return
-            try:
-                done = decide(d.id, decision, operator=self.app.operator)
-            except OperatorError as exc:  # refused, or the database busy
-                self.query_one("#message", Static).update(str(exc))
-                return
+        message = self.query_one("#message", Static)
+
+        def decided(done) -> None:
             said = f"{d.label}：{DECISIONS[decision]}" + ("，已更正户记录" if done.corrected else "")
             if done.confirmed:
                 said += "；已一并确认提示：" + "；".join(done.confirmed)
-            self.query_one("#message", Static).update(said + (f"\n{done.todo}" if done.todo else ""))
+            message.update(said + (f"\n{done.todo}" if done.todo else ""))
             self.load(index + 1)
+
+        def run(yes: bool | None = True) -> None:
+            if yes:
+                who = self.app.operator
+                write_then(self, lambda: decide(d.id, decision, operator=who), decided, message.update)
 
         if decision == SECOND and d.field != WHOLE_LINE:
             self.app.push_screen(

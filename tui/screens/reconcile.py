@@ -17,12 +17,11 @@ from textual.widgets import DataTable, Static
 
 from storage import reconcile
 from storage.db import close_db
-from storage.errors import OperatorError
 from storage.office import find_villages, village_label
 
 from ..keys import bindings
 from ..widgets.keyline import KeyLine
-from ..workers import core_work
+from ..workers import core_work, write_then
 from .dialogs import AskScreen
 
 if TYPE_CHECKING:
@@ -267,16 +266,15 @@ class ReconcileScreen(Screen):
 def ask_conclusion(screen: ReconcileScreen | EvidenceScreen, f, code: str, after) -> None:
     """Ask for the note of conclusion ``code`` on finding ``f``, record it, say what was done."""
 
-    def answered(note: str | None) -> None:
-        if note is None:
-            return
-        try:
-            done = reconcile.record_result(f.key, code, note=note, operator=screen.app.operator)
-        except OperatorError as exc:  # refused, or the database busy
-            screen.say(str(exc))
-            return
+    def recorded(done: str) -> None:
         screen.say(done)
         after(done)
+
+    def answered(note: str | None) -> None:
+        if note is not None:
+            who = screen.app.operator
+            call = lambda: reconcile.record_result(f.key, code, note=note, operator=who)  # noqa: E731
+            write_then(screen, call, recorded, screen.say)
 
     try:
         reconcile.check_fits(f, code)  # before the note is typed, not after
