@@ -142,11 +142,7 @@ def sign_in_if_required() -> None:
         if not name:
             name = click.prompt("录入员")
         if pin_file:
-            try:
-                lines = Path(pin_file).read_text(encoding="utf-8-sig").splitlines()
-            except (OSError, UnicodeDecodeError):
-                raise HechaError(f"读不出 PIN 文件 {pin_file}：请检查 {PIN_ENV}。") from None
-            pin = lines[0] if lines else ""
+            pin = secret_file_line(pin_file, "PIN ", PIN_ENV)
         else:
             pin = click.prompt("PIN", hide_input=True)
     except click.Abort:
@@ -154,20 +150,31 @@ def sign_in_if_required() -> None:
     operators.sign_in(name, pin)
 
 
+def secret_file_line(path: str, what: str, env: str) -> str:
+    """The first line of the file ``path`` that holds a secret (``what``: 口令, PIN) for a script;
+    refused when other users can read it (issue 14), when it is not UTF-8 or its first line is empty."""
+    import stat
+
+    try:
+        mode = Path(path).stat().st_mode
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            raise HechaError(f"{what}文件 {path} 别人也能读：请运行 chmod 600 {path} 后再试。")
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise HechaError(f"{what}文件 {path} 不是 UTF-8 文本：请用 UTF-8 保存（不要用 GBK）。") from None
+    except OSError as exc:
+        raise HechaError(f"读不出{what}文件 {path}（{exc.strerror}）：请检查 {env}。") from None
+    first = text.splitlines()[0] if text.strip() else ""
+    if not first:
+        raise HechaError(f"{what}文件 {path} 的第一行是空的：请把{what}写在第一行。")
+    return first
+
+
 def read_passphrase(prompt: str = "本单位口令", *, confirm: bool = False) -> str:
     """The passphrase: the first line of ``$HECHA_PASSPHRASE_FILE``, else asked at the terminal."""
     path = os.environ.get(PASSPHRASE_ENV)
     if path:
-        try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raise HechaError(f"口令文件 {path} 不是 UTF-8 文本：请用 UTF-8 保存（不要用 GBK）。") from None
-        except OSError as exc:
-            raise HechaError(f"读不出口令文件 {path}（{exc.strerror}）：请检查 {PASSPHRASE_ENV}。") from None
-        first = text.splitlines()[0] if text.strip() else ""
-        if not first:
-            raise HechaError(f"口令文件 {path} 的第一行是空的：请把口令写在第一行。")
-        return first
+        return secret_file_line(path, "口令", PASSPHRASE_ENV)
     if not sys.stdin.isatty():
         raise HechaError(f"没有终端可以输入口令：请在终端运行，或把口令写进一个文件并设置 {PASSPHRASE_ENV}=文件路径。")
     try:
@@ -323,14 +330,7 @@ def export(out_dir: Path, db_path: Path | None) -> None:
 
     keys_ = unlock(read_passphrase())
     result = export_bundle(keys_, out_dir or default_bundle_dir())
-    from export.merge import TABLE_LABELS
-
-    summary = (
-        "空包（本周没有变动）"
-        if result.empty
-        else "，".join(f"{TABLE_LABELS.get(k, k)} {v}" for k, v in result.counts.items() if v)
-    )
-    click.echo(f"第{result.sequence}号数据包：{summary}", err=True)
+    click.echo(f"数据包{result.summary()}", err=True)
     click.echo(str(result.path))
 
 
@@ -410,7 +410,7 @@ def demo(
     if not path.exists():
         init_office(path, office_code, demo=True)
         click.echo(f"已建立演示数据库：{path}", err=True)
-    open_office_db(path)
+    open_office_db(path, sign_in=not (start and Household.select().exists()))  # the TUI signs in itself
     if start and Household.select().exists():
         synth.demo_check()  # a real database is refused even here
         click.echo("演示数据库已有数据，直接启动。", err=True)
@@ -1432,14 +1432,16 @@ def reference_date_cmd(day: str | None, clear: bool, db_path: Path | None) -> No
     from storage.office import reference_date, set_reference_date
 
     open_office_db(db_path)
+    if clear and day:
+        raise HechaError("--clear 是不再用标准时点，不能同时给日期：二者选一。")
     if clear or day:
         if day:
             try:
                 iso, prec = parse_typed(day)
             except DateInputError as exc:
-                raise click.ClickException(str(exc)) from None
+                raise HechaError(str(exc)) from None
             if prec != "D":
-                raise click.ClickException("标准时点要写到日：YYYYMMDD")
+                raise HechaError("标准时点要写到日：YYYYMMDD")
         set_reference_date(dt.date.fromisoformat(iso) if day else None)
     current = reference_date()
     click.echo(f"标准时点：{current:%Y年%m月%d日}" if current else "没有设标准时点：年龄按检查当天算")
@@ -1454,8 +1456,18 @@ def restore_cmd(backup_file: Path, yes: bool, db_path: Path | None) -> None:
     """用备份恢复本单位数据库。当前数据库改名留存（不删除）；恢复后开始新的纪元，下一个数据包带上
     本单位的全部记录，县里据此重新接上（不会再因为序号接不上而拒收）。"""
     from storage.db import close_db, restore
+    from storage.errors import OperatorError
 
     path = resolve_db(db_path)
+    try:  # where the office has keys, a restore is the head of office's (the passphrase holder's) to make
+        open_office_db(path, sign_in=False)
+        from export import keys
+
+        guarded = keys.has_keys()
+    except OperatorError:  # a database that cannot be opened: nothing to check the passphrase against
+        guarded = False
+    if guarded:
+        keys.unlock(read_passphrase("本单位口令（恢复备份要负责人的口令）"))
     if not yes:
         click.confirm(
             f"用备份 {backup_file} 替换数据库 {path}？备份之后录入的内容将不在本机（县里已收到的仍在）", abort=True
@@ -1487,6 +1499,10 @@ def audit_verify(db_path: Path | None) -> None:
     for p in problems:
         click.echo(p.text)
     if problems:
+        click.echo(
+            "下一步：先不要导出；请负责人与县里核对。这些改动没有经过 hecha，县里不会接受（B16）："
+            "找出改动发生的时间，用那之前的备份恢复（hecha restore），再把之后的正常修改重新录入。"
+        )
         raise click.exceptions.Exit(1)
     click.echo(f"审计记录完整：{AuditLog.select().count()} 条，哈希链无断点；本单位的记录都与审计记录一致。")
 
@@ -1497,11 +1513,16 @@ def operators() -> None:
 
 
 def _head_of_office() -> None:
-    """Adding or removing a named operator takes the office passphrase, where the office has keys."""
+    """Adding, resetting or removing a named operator takes the office passphrase (the head of
+    office's): a clerk cannot give himself another clerk's name, and a forgotten or locked PIN is
+    reset without anyone signed in. Refused where the office has no keys yet, or without a terminal."""
     from export import keys
 
-    if keys.has_keys():
-        keys.unlock(read_passphrase("本单位口令（负责人）"))
+    if not keys.has_keys():
+        raise HechaError("录入员的登记和重设 PIN 要本单位口令（负责人）：请先运行 hecha keys new 设好密钥和口令。")
+    if not sys.stdin.isatty() and not os.environ.get(PASSPHRASE_ENV):
+        raise HechaError("登记录入员要在终端里运行（要输入口令和 PIN）。")
+    keys.unlock(read_passphrase("本单位口令（负责人）"))
 
 
 @operators.command("add")
@@ -1513,13 +1534,17 @@ def operators_add(name: str, db_path: Path | None) -> None:
     登记了第一个录入员之后，hecha 的界面和命令都要先用名字和 PIN 登录。"""
     from storage import operators as ops
 
-    open_office_db(db_path)
+    open_office_db(db_path, sign_in=False)  # the passphrase stands for it: a locked-out office gets back in
+    name = ops.clean_name(name)
     _head_of_office()
-    pin = click.prompt("新 PIN（4–8位数字）", hide_input=True)
-    if click.prompt("再输入一次", hide_input=True) != pin:
+    pin = ops.clean_pin(click.prompt("新 PIN（4–8位数字）", hide_input=True))
+    if ops.clean_pin(click.prompt("再输入一次", hide_input=True)) != pin:
         raise HechaError("两次输入的 PIN 不一样，没有登记。")
-    row = ops.add(name, pin)
-    click.echo(f"已登记录入员「{row.login}」。以后打开 hecha 要先用名字和 PIN 登录。")
+    row, new = ops.add(name, pin)
+    if new:
+        click.echo(f"已登记录入员「{row.login}」。以后打开 hecha 要先用名字和 PIN 登录。")
+    else:
+        click.echo(f"已重设「{row.login}」的 PIN，并已解锁。")
 
 
 @operators.command("list")
@@ -1547,14 +1572,16 @@ def operators_remove(name: str, db_path: Path | None) -> None:
     """停用录入员 NAME（不能再登录；他做过的修改仍记在他名下）。有密钥的单位要输入本单位口令。"""
     from storage import operators as ops
 
-    open_office_db(db_path)
+    open_office_db(db_path, sign_in=False)
     _head_of_office()
     ops.remove(name)
     click.echo(f"已停用录入员「{name}」。")
+    if not ops.required():
+        click.echo("这是最后一个录入员：以后打开 hecha 不再要求登录，修改记录记在系统账户名下。")
 
 
 @cli.command()
-@click.option("--keep", default=10, show_default=True, help="保留最近几份备份")
+@click.option("--keep", default=10, show_default=True, type=click.IntRange(1, 1000), help="保留最近几份备份（1–1000）")
 @click.option("--daily", is_flag=True, help="每日备份：今天已有就不再备份；保留最近7天和最近4周每周一份（适合 cron）")
 @db_option
 @handled

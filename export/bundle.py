@@ -170,6 +170,14 @@ class ExportResult:
         """No record changed since the last bundle (audit rows alone do not count)."""
         return not any(n for table, n in self.counts.items() if table != "audit_log")
 
+    def summary(self) -> str:
+        """What it carries, in Chinese: ``第4号：人 1，出生 2（修改记录 5 条）`` or ``第5号：空包（本周没有变动）``."""
+        if self.empty:
+            return f"第{self.sequence}号：空包（本周没有变动）"
+        records = "，".join(f"{merge.TABLE_LABELS[t]} {n}" for t, n in self.counts.items() if n and t != "audit_log")
+        audit = self.counts.get("audit_log", 0)
+        return f"第{self.sequence}号：{records}" + (f"（修改记录 {audit} 条）" if audit else "")
+
 
 @dataclass
 class ImportResult:
@@ -323,7 +331,8 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
             }
             manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
             signature = sshsig.sign(keys.sign, manifest_bytes, SIGN_NAMESPACE).encode()
-            name = f"hecha-{me.code}-{peer.code}-{manifest['iso_week']}-{sequence:06d}.zip"
+            epoch = f"e{me.epoch}-" if me.epoch > 1 else ""  # after a restore: not the name of an earlier bundle
+            name = f"hecha-{me.code}-{peer.code}-{manifest['iso_week']}-{epoch}{sequence:06d}.zip"
             if (out_dir / name).exists():
                 raise FileExistsError(
                     errno.EEXIST,

@@ -189,11 +189,23 @@ class Change:
 TABLE_WORDS = {"household": "户", "person": "人", "birth": "出生", "woman_fp": "育龄妇女页", "migration": "流动"}
 
 
+DERIVED = frozenset({"name_norm", "id_number_18", "id_check"})  # computed from the name or the ID number
+MORE_LABELS = {  # the audited fields that are not form fields (storage.validate.FIELD_LABELS has those)
+    "deleted": "注销",
+    "confirmed": "已确认的提示",
+    "household": "所在户",
+    "household_code": "户编码",
+    "serial": "户序号",
+    "entry_status": "录入状态",
+    "seq": "户内序号",
+    "person": "人员",
+}
+
+
 def history(household_uid: str, *, limit: int = 2000) -> list[Change]:
     """The audited changes of a household and of every record that belongs to it (members, their
     pages and episodes, births), newest first, at most ``limit``; times in local time (DESIGN.md:
     times shown to people are local). Issue 14: a screen shows who changed what."""
-    import datetime as dt
 
     from .models import Birth, Household, Migration, Person, WomanFP
 
@@ -209,9 +221,15 @@ def history(household_uid: str, *, limit: int = 2000) -> list[Change]:
     uids |= {g.uid for g in Migration.select(Migration.uid).where(Migration.person.in_(ids))}
     rows = AuditLog.select().where(AuditLog.uid.in_(list(uids))).order_by(AuditLog.id.desc()).limit(limit)
     out = []
+    from .dates import local_time
+    from .validate import FIELD_LABELS
+
     for a in rows:
-        when = dt.datetime.fromisoformat(a.at.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
+        if a.field in DERIVED or a.field.endswith("_prec"):  # kept in step with a field shown beside it
+            continue
+        when = local_time(a.at)
         who = names.get(a.uid, "")
-        what = f"{TABLE_WORDS.get(a.table, a.table)}{(' ' + who) if who else ''} {'' if a.field == '*' else a.field}"
+        field = "" if a.field == "*" else FIELD_LABELS.get(a.field) or MORE_LABELS.get(a.field, a.field)
+        what = f"{TABLE_WORDS.get(a.table, a.table)}{(' ' + who) if who else ''} {field}"
         out.append(Change(when, a.operator, what.strip(), a.old or "", a.new or "", a.reason))
     return out

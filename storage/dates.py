@@ -65,3 +65,18 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def local_time(stamp: str) -> str:
+    """A stored UTC time (``2026-12-05T01:43:56Z``) as a person reads it: this machine's local time,
+    ``2026-12-05 09:43`` for an office in China. ``""`` stays ``""``; text that is not such a time is
+    returned as it is."""
+    if not stamp:
+        return ""
+    try:
+        when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")

@@ -29,6 +29,7 @@ LOG_N = 14
 MAX_TRIES = 5
 LOCK_MINUTES = 10
 REMOVED = "removed"  # the pin_hash of an operator who may no longer sign in
+WRONG = "名字或 PIN 不对。"  # one answer for an unknown name and a wrong PIN
 
 
 class PinRefused(OperatorError):
@@ -69,8 +70,9 @@ def required() -> bool:
     return Operator.select().where((Operator.pin_hash != "") & (Operator.pin_hash != REMOVED)).exists()
 
 
-def add(name: str, pin: str) -> Operator:
+def add(name: str, pin: str) -> tuple[Operator, bool]:
     """Register ``name`` with ``pin``, or give an existing named operator a new PIN (and unlock it).
+    Returns the row and whether the name is new.
 
     Raises :class:`PinRefused` for a bad name or PIN, or a name that is already a Linux login's
     operator row without a PIN (the changes recorded under it would become the new clerk's).
@@ -82,12 +84,13 @@ def add(name: str, pin: str) -> Operator:
         row = Operator.get_or_none(Operator.login == name)
         if row is not None and not row.pin_hash:
             raise PinRefused(f"「{name}」已是一个系统账户名（记录过修改）：请给录入员另取一个名字。")
+        new = row is None
         if row is None:
             row = Operator.create(login=name, name=name, created_at=now_iso(), pin_hash=stored)
         else:
             row.pin_hash, row.failed_pins, row.locked_until = stored, 0, ""
             row.save()
-    return row
+    return row, new
 
 
 def remove(name: str) -> None:
@@ -105,17 +108,22 @@ def remove(name: str) -> None:
 def sign_in(name: str, pin: str, *, now: dt.datetime | None = None) -> str:
     """Check ``name`` and ``pin``; on success record ``name`` as this process's operator and return it.
 
-    ``now`` (UTC, for tests) judges the lock. Raises :class:`PinRefused`: an unknown or removed name,
-    a wrong PIN (saying how many tries are left), or a locked name (saying until when, local time).
+    ``now`` (UTC, for tests) judges the lock. Raises :class:`PinRefused`: an unknown or removed name
+    and a wrong PIN alike (:data:`WRONG`, so that names cannot be found out by trying), or a locked
+    name (saying until when, local time, and how the head of office resets it).
     """
     name = clean_name(name)
     now = now or dt.datetime.now(dt.timezone.utc)
     row = Operator.get_or_none((Operator.login == name) & (Operator.pin_hash != ""))
-    if row is None or row.pin_hash == REMOVED:
-        raise PinRefused(f"没有叫「{name}」的录入员：请核对名字，或请负责人用 hecha operators add 登记。")
+    if row is None or row.pin_hash == REMOVED:  # said as a wrong PIN is: the names are not given away
+        _hash("0000", b"\0" * 16)  # and in the same time
+        raise PinRefused(WRONG)
     if row.locked_until and now < dt.datetime.fromisoformat(row.locked_until.replace("Z", "+00:00")):
         until = dt.datetime.fromisoformat(row.locked_until.replace("Z", "+00:00")).astimezone()
-        raise PinRefused(f"「{name}」连续输错 PIN {MAX_TRIES} 次，已锁定到 {until:%H:%M}：请稍后再试，或请负责人重设。")
+        raise PinRefused(
+            f"「{name}」连续输错 PIN {MAX_TRIES} 次，已锁定到 {until:%H:%M}：请稍后再试，"
+            f"或请负责人用 hecha operators add {name} 重设 PIN（要本单位口令）。"
+        )
     try:
         pin = clean_pin(pin)
         _, log_n, salt, digest = row.pin_hash.split("$")
@@ -134,7 +142,7 @@ def sign_in(name: str, pin: str, *, now: dt.datetime | None = None) -> str:
         row.save()
     if not ok:
         if row.locked_until:
-            raise PinRefused(f"PIN 不对。「{name}」已连续输错 {MAX_TRIES} 次，锁定 {LOCK_MINUTES} 分钟。")
-        raise PinRefused(f"PIN 不对（还可以再试 {MAX_TRIES - row.failed_pins} 次）。")
+            raise PinRefused(f"{WRONG}「{name}」已连续输错 {MAX_TRIES} 次，锁定 {LOCK_MINUTES} 分钟。")
+        raise PinRefused(WRONG)
     set_signed_in(name)
     return name

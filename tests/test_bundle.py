@@ -565,8 +565,8 @@ def test_a_restore_starts_a_new_epoch_that_the_county_accepts(offices, first, tm
     kept, epoch = restore(saved, offices.township_db)  # the later edit is lost here; the county holds it
     assert epoch == 2 and kept is not None and kept.exists()
     update_person("130123198503140036", {"name": "李建华"}, reason="核对")
-    third = township_export(offices, "out3")
-    assert third.sequence == 1
+    third = township_export(offices, "out")  # beside epoch 1's first bundle: another name (a newcomer hit it)
+    assert third.sequence == 1 and "-e2-000001" in third.path.name and first.path.exists()
     result = county_import(offices, third.path)
     assert result.status == "imported", result
     assert Person.get(Person.id_number == "130123198503140036").name == "李建华"

@@ -398,3 +398,36 @@ def test_restore_asks_keeps_the_current_database_and_starts_a_new_epoch(township
     assert list(township_db.parent.glob("*.before-restore-*"))
     wrong = runner.invoke(cli, ["restore", str(tmp_path / "none.sqlite"), "--db", str(township_db), "--yes"])
     assert wrong.exit_code == 1 and "不存在" in wrong.output
+
+
+def test_a_restore_where_the_office_has_keys_takes_its_passphrase(offices, tmp_path, monkeypatch):
+    """A restore rolls the office back: where it has keys, only the passphrase holder may (issue 14,
+    a newcomer found any clerk could)."""
+    from storage.db import close_db
+
+    from .conftest import TOWNSHIP_PASS
+
+    close_db()
+    runner = CliRunner()
+    db = ["--db", str(offices.township_db)]
+    assert runner.invoke(cli, ["backup", *db]).exit_code == 0
+    saved = next((offices.township_db.parent / "backups").glob("*.sqlite"))
+    refused = runner.invoke(cli, ["restore", str(saved), *db, "--yes"])  # no terminal, no passphrase file
+    assert refused.exit_code == 1 and "口令" in refused.output, refused.output
+    pf = tmp_path / "pass"
+    pf.write_text("not the passphrase\n")
+    monkeypatch.setenv("HECHA_PASSPHRASE_FILE", str(pf))
+    assert "口令不对" in runner.invoke(cli, ["restore", str(saved), *db, "--yes"]).output
+    pf.write_text(TOWNSHIP_PASS + "\n")
+    done = runner.invoke(cli, ["restore", str(saved), *db, "--yes"])
+    assert done.exit_code == 0 and "第 2 纪元" in done.output, done.output
+
+
+def test_reference_date_refusals_are_chinese_and_clear_takes_no_date(township_db):
+    runner = CliRunner()
+    db = ["--db", str(township_db)]
+    bad = runner.invoke(cli, ["reference-date", "20261399", *db])
+    assert bad.exit_code == 1 and bad.output.startswith("错误：") and "Error" not in bad.output, bad.output
+    both = runner.invoke(cli, ["reference-date", "20261101", "--clear", *db])
+    assert both.exit_code == 1 and "二者选一" in both.output
+    assert "没有设标准时点" in runner.invoke(cli, ["reference-date", *db]).output  # nothing was set

@@ -71,6 +71,7 @@ class ExportScreen(_BundleScreen):
 
     def on_mount(self) -> None:
         from export.keys import KeyError_, county_peer, has_keys
+        from storage.dates import local_time
         from storage.models import BundleLog
 
         self.query_one("#busy", Static).display = False
@@ -87,8 +88,8 @@ class ExportScreen(_BundleScreen):
             state = str(exc)
         if not has_keys():
             state = "本单位还没有密钥：请先在命令行运行 hecha keys new，再登记县里的公钥（见 README）。"
-        last = BundleLog.select().where(BundleLog.direction == "out").order_by(BundleLog.sequence.desc()).first()
-        info.update(state + (f"\n上次导出：第{last.sequence}号 {last.at}" if last else "\n还没有导出过"))
+        last = BundleLog.select().where(BundleLog.direction == "out").order_by(BundleLog.id.desc()).first()
+        info.update(state + (f"\n上次导出：第{last.sequence}号 {local_time(last.at)}" if last else "\n还没有导出过"))
         self.query_one("#out-dir", Input).focus()
 
     @on(Input.Submitted, "#out-dir")
@@ -108,16 +109,10 @@ class ExportScreen(_BundleScreen):
     def write(self, passphrase: str, out: Path) -> None:
         from export.bundle import export_bundle
         from export.keys import unlock
-        from export.merge import TABLE_LABELS
 
         try:
             result = export_bundle(unlock(passphrase), out)
-            summary = (
-                "空包（本周没有变动）"
-                if result.empty
-                else "，".join(f"{TABLE_LABELS[k]} {v}" for k, v in result.counts.items() if v)
-            )
-            self.post_message(self.BundleWritten(str(result.path), f"第{result.sequence}号：{summary}"))
+            self.post_message(self.BundleWritten(str(result.path), result.summary()))
         except OSError as exc:
             self.post_message(self.BundleFailed(str(exc)))
 
