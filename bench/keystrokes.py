@@ -19,6 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from storage.validate import MAX_BIRTH_ORDER  # noqa: E402 - after the path is set
+from tui.widgets.fields import complete  # noqa: E402
+
 
 def minimum(ref: dict) -> int:
     """The file's minimum: characters of every typed value plus one Enter per typed field."""
@@ -57,7 +60,9 @@ def sequence(ref: dict) -> list[str]:
             + list(str(names.index(t["mother"]) + 1))
             + ["enter", "enter"]
         )
-        keys += list(t["birth_order"]) + ["enter"] + list(t["outcome"]) + list(t["birth_place_kind"])
+        order = t["birth_order"]  # 2–9 move on by themselves; 1 waits for a second digit or Enter
+        keys += list(order) + ([] if complete(order, 2, MAX_BIRTH_ORDER) else ["enter"])
+        keys += list(t["outcome"]) + list(t["birth_place_kind"])
         keys += list(t["birth_cert_no"]) + list(t["policy_attribute"])
     keys += ["enter", "enter"]  # a blank birth line saves
     return keys

@@ -85,6 +85,7 @@ RULES: dict[str, tuple[str, str]] = {
     "birth.code": (ERROR, "出生代码项在代码表中"),
     "birth.order": (ERROR, "孩次为1–15"),
     "birth.order_sequence": (WARNING, "孩次与母亲的其他活产一致"),
+    "birth.order_high": (WARNING, "孩次10及以上要核实（孩次1与结局连着打成11的键入错误）"),
     "birth.interval": (WARNING, "同一母亲两次生育相隔不少于270天，除非双（多）胞胎"),
     "birth.twins": (WARNING, "同一母亲同日出生的是双（多）胞胎：胎数一致"),
     "birth.cert_no": (ERROR, "出生医学证明编号为1个字母加9位数字"),
@@ -408,6 +409,7 @@ LINE_REFS = {  # birth fields that hold a member's line number: (rule, message)
 }
 YES_NO_FIELDS = frozenset({("member", "is_staff"), ("birth", "adopted")})  # held as booleans, typed 1 or 0
 MAX_BIRTH_ORDER = 15  # 孩次 1–15 (DATA.md Birth)
+HIGH_BIRTH_ORDER = 10  # from here a 孩次 is asked about: 11 is more often 孩次 1 and 结局 1 typed together
 
 
 def check_field(
@@ -722,6 +724,14 @@ class _Checker:
                 b,
                 (*LINE_REFS, "child_name", *BIRTH_CODES, *SECTION_DATES["birth"], "birth_order", "birth_cert_no"),
             )
+            if b.birth_order is not None and HIGH_BIRTH_ORDER <= b.birth_order <= MAX_BIRTH_ORDER:
+                self.add(
+                    "birth.order_high",
+                    "birth",
+                    j,
+                    "birth_order",
+                    f"孩次{b.birth_order}很少见：是不是把孩次和后面的结局连着打了（第1孩按1再回车）？核实后确认",
+                )
             k = b.mother - 1 if b.mother and 1 <= b.mother <= n else None  # the mother's line, 0-based
             born = typed_date(b.birth_date) if b.birth_date else _child_born(h, b)
             dates.append(born)

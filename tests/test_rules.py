@@ -122,6 +122,7 @@ CASES = {
     "birth.code": lambda h: _set(h.births[0], outcome="8"),
     "birth.order": lambda h: _set(h.births[0], birth_order=16),
     "birth.order_sequence": lambda h: (add_twins(h), _set(h.births[2], birth_order=5)),
+    "birth.order_high": lambda h: _set(h.births[0], birth_order=11),  # 1 and 结局 1 typed together
     "birth.interval": lambda h: add_twins(h, gap_days=200),
     "birth.twins": lambda h: add_twins(h, plurality=1),
     "birth.cert_no": lambda h: _set(h.births[0], birth_cert_no="M13045678"),

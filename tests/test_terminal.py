@@ -69,8 +69,7 @@ def test_key_the_reference_household_in_tmux(township_db):
         t.keys("Enter")
         t.type("2")
         t.keys("Enter", "Enter")
-        t.type("2")
-        t.keys("Enter")
+        t.type("2")  # 孩次 2 moves on by itself, like the one-digit codes after it
         t.type("11M1304567891")  # 结局 1, 地点 1, certificate, 政策 1: each moves on when full
         t.wait_for("M130456789")
         t.keys("F10")

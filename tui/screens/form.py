@@ -57,7 +57,8 @@ class FormField:
     ``row``. ``auto``: moves on when full; ``restrict``: the characters it takes (a restricted field
     holds at most ``width``; ``None``: free text); ``number``: the record holds an integer;
     ``meaning``: the width of the code's meaning shown beside it (``None``: not shown, 0: the
-    default); ``tail``: the id of a state line drawn after it (新增第n人)."""
+    default); ``tail``: the id of a state line drawn after it (新增第n人); ``most``: a number of at most
+    this moves on as soon as no further digit could follow (孩次 1–15: ``2`` at once, ``1`` waits)."""
 
     id: str
     attr: str
@@ -70,6 +71,7 @@ class FormField:
     number: bool = False
     meaning: int | None = None
     tail: str = ""
+    most: int = 0
 
     @property
     def codes(self) -> str:
@@ -83,6 +85,7 @@ class FormField:
             self.id,
             self.width,
             auto_advance=self.auto,
+            most=self.most,
             max_length=self.width if self.restrict else 0,
             restrict=self.restrict,
         )

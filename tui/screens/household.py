@@ -35,6 +35,7 @@ from storage.households import NotRegistered, household_code, next_serial, regis
 from storage.office import villages
 from storage.recheck import RecheckError, pending, record_second_keying
 from storage.stats import log_entry
+from storage.validate import MAX_BIRTH_ORDER
 
 from .. import text
 from ..keys import bindings
@@ -66,7 +67,7 @@ FIELDS = (  # in the paper form's order (FORM.md)
     FormField("b_father", "father", "birth", "父亲序号", 2, 5, number=True),
     FormField("b_birth", "birth_date", "birth", "出生日期", 8, 5, auto=True),
     FormField("b_sex", "child_sex", "birth", "性别", 1, 6, auto=True),
-    FormField("b_order", "birth_order", "birth", "孩次", 2, 6, number=True),
+    FormField("b_order", "birth_order", "birth", "孩次", 2, 6, auto=True, number=True, most=MAX_BIRTH_ORDER),
     FormField("b_outcome", "outcome", "birth", "结局", 1, 6, auto=True),
     FormField("b_place", "birth_place_kind", "birth", "地点", 1, 6, auto=True),
     FormField("b_cert", "birth_cert_no", "birth", "出生医学证明", 10, 6, auto=True, restrict=r"[A-Za-z0-9]*"),

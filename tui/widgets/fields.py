@@ -98,7 +98,7 @@ class FieldInput(PlainInput):
     }
     """
 
-    def __init__(self, field: str, width: int, *, auto_advance: bool = False, **kwargs):
+    def __init__(self, field: str, width: int, *, auto_advance: bool = False, most: int = 0, **kwargs):
         kwargs.setdefault("id", field)
         # a field reached with a value (carried forward, or the cursor sent back to fix it) is
         # selected: Enter keeps it, typing replaces it, Backspace clears it
@@ -106,6 +106,7 @@ class FieldInput(PlainInput):
         super().__init__(**kwargs)
         self.field = field
         self.auto_advance = auto_advance
+        self.most = most  # a number field of 1..most moves on as soon as no longer number begins with what is typed
         # one cell more than the value, so a full field shows its cursor without scrolling
         self.styles.width = width + 1
 
@@ -137,15 +138,22 @@ class FieldInput(PlainInput):
             and event.character is not None
             and (not self.restrict or re.fullmatch(self.restrict, event.character))
         )
-        if (
-            event.is_printable
-            and accepted
-            and self.auto_advance
-            and self.max_length
-            and len(self.value) >= self.max_length
-            and self.cursor_at_end
-        ):
+        if event.is_printable and accepted and self.auto_advance and self.cursor_at_end and self.full():
             self._advance()
+
+    def full(self) -> bool:
+        """Whether the value typed so far is all the field can take (:func:`complete`)."""
+        return complete(self.value, self.max_length or 0, self.most)
+
+
+def complete(value: str, width: int, most: int = 0) -> bool:
+    """Whether a field of ``width`` characters holding ``value`` takes no more: it is full, or it is a
+    number of at most ``most`` that no further digit can extend (孩次 up to 15: ``2`` is complete,
+    ``1`` may become ``12``, ``0`` must become ``01``–``09``). Issue 15: 孩次 needed Enter where the
+    one-digit codes beside it did not, and a clerk typing heads-down lost the keys after it."""
+    if width and len(value) >= width:
+        return True
+    return bool(most) and value.isdigit() and int(value) > 0 and int(value) * 10 > most
 
 
 class Label(Static):
