@@ -236,3 +236,19 @@ def _draft_holds(db, text: str) -> bool:
         return False
     finally:
         con.close()
+
+
+def test_esc_then_a_key_in_one_write_is_esc_then_the_key(township_db):
+    """Issue 15: on a slow link ``Esc y`` arrives as one read; Textual took it as Alt+y and typed y
+    into 门牌地址, so the 放弃 dialog never came. Now it is Esc (the dialog) and y (its answer)."""
+    require_tool("tmux")
+    close_db()
+    with Tmux(hecha_command(str(township_db)), term="xterm") as t:
+        t.wait_for("已录入：0 户")
+        t.keys("F2")
+        t.wait_for("一、户的情况")
+        t.type("13012310320303" + "李家庄")
+        t.wait_for("李家庄")
+        subprocess.run([*t.tmux, "send-keys", "-t", t.name, "-H", "1b", "79"], check=True)  # Esc y: one write
+        screen = t.wait_for("已录入：0 户")  # the form was left through its 放弃 question, answered y
+        assert "李家庄y" not in screen

@@ -1213,3 +1213,55 @@ async def test_the_menu_shows_the_keys_as_the_site_remapped_them(db):
         form = next(line for line in menu.splitlines() if "录入核查登记表" in line)
         assert form.split()[0] == "1" and form.rstrip().endswith("F2"), form
         assert next(line for line in menu.splitlines() if "退出" in line).rstrip().endswith("F12")
+
+
+def test_the_input_parser_reads_esc_and_a_key_as_two_keys():
+    """Issue 15: ``Esc`` + a key in one read is Esc, then the key (Textual made ``\x1b2`` a ™ and
+    ``\x1by`` Alt+y); escape sequences (arrows, function keys) are untouched."""
+    import time
+
+    from textual import events
+    from textual._xterm_parser import XTermParser
+
+    from tui.terminal import install_escape_split
+
+    install_escape_split()
+    cases = {
+        "\x1b2": [("escape", "\x1b"), ("2", "2")],
+        "\x1by": [("escape", "\x1b"), ("y", "y")],
+        "\x1b王": [("escape", "\x1b"), ("王", "王")],
+        "\x1b ": [("escape", "\x1b"), ("space", " ")],
+        "\x1b[A": [("up", None)],
+        "\x1bOP": [("f1", None)],
+        "\x1b[15~": [("f5", None)],
+    }
+    for data, expected in cases.items():
+        parser = XTermParser()
+        tokens = list(parser.feed(data))
+        deadline = time.monotonic() + 5
+        while not tokens and time.monotonic() < deadline:  # a lone Esc waits for the parser's delay
+            time.sleep(0.01)
+            tokens += list(parser.tick())
+        assert [(t.key, t.character) for t in tokens if isinstance(t, events.Key)] == expected, data
+
+
+async def test_keys_typed_right_after_esc_go_to_the_dialog_it_opens(db):
+    """Issue 15: Esc and y reach the app together (one read over SSH); y answered nothing and was
+    typed into 门牌地址 while the 放弃 dialog opened. Now Esc's binding runs at once and y answers it."""
+    import time
+
+    from textual import events
+
+    from tui.screens.home import HomeScreen
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "13012310320303" + "李家庄")
+        await pilot.pause()
+        app.post_message(events.Key("escape", "\x1b"))  # both queued before either is handled
+        app.post_message(events.Key("y", "y"))
+        deadline = time.monotonic() + 20
+        while not isinstance(app.screen, HomeScreen):  # y answered 放弃？ (it stayed open, y in the field)
+            assert time.monotonic() < deadline, type(app.screen).__name__
+            await pilot.pause(0.05)

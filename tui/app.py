@@ -144,7 +144,7 @@ def run(db_path: str | Path, config: Config | None = None) -> None:
     ``config`` defaults to :func:`tui.config.load_config`. Raises ``SystemExit(1)`` with the
     settings to change when the locale is not UTF-8 or the config file is wrong.
     """
-    from .terminal import install_input_guard, locale_problem
+    from .terminal import install_escape_split, install_input_guard, locale_problem
 
     problem = locale_problem()
     if problem:
@@ -157,4 +157,5 @@ def run(db_path: str | Path, config: Config | None = None) -> None:
             sys.stderr.buffer.write(f"错误：{exc}\n".encode("utf-8", "replace"))
             raise SystemExit(1) from None
     install_input_guard()
+    install_escape_split()
     make_app(db_path, config).run(mouse=False)

@@ -8,6 +8,10 @@
   factory with ``errors="replace"``; the U+FFFD that then reaches a field is the signal to show
   :data:`GBK_MESSAGE`. It rides on a private detail of Textual, so Textual's range is pinned
   (pyproject.toml) and a real-terminal test sends GBK bytes.
+* :func:`install_escape_split`: Esc followed by a key in the same read (a slow SSH link delivers a
+  clerk's ``Esc y`` as one packet) is two keys, Esc then the key, never Alt+key: Textual's parser
+  (``textual/_xterm_parser.py``) took ``\x1b2`` as ``™`` and ``\x1by`` as ``alt+y``, so the 放弃
+  dialog never came and a character was typed instead. hecha gives Alt no meaning anywhere.
 """
 
 from __future__ import annotations
@@ -50,3 +54,35 @@ def install_input_guard() -> None:
 
     linux_driver.getincrementaldecoder = lenient
     setattr(linux_driver, "_hecha_guard", True)  # noqa: B010  (a flag on a module of Textual's)
+
+
+NOT_A_KEY_AFTER_ESC = frozenset("[O]P_\\\x1b")  # CSI, SS3, OSC, DCS, APC, ST, Esc Esc: sequences, not keys
+
+
+def install_escape_split() -> None:
+    """Make Textual's input parser read ``Esc`` + one key as two keys (see the module text).
+
+    Its ``XTermParser._sequence_to_key_events`` is given two cases first: the two-character
+    sequence ``\x1b`` + a character that starts no escape sequence (:data:`NOT_A_KEY_AFTER_ESC`), and
+    a key the parser would report with Alt (``alt=True``, Esc then a character on a timeout): each
+    becomes an ``escape`` key and the key itself. Rides on a private detail of Textual (pinned;
+    ``tests/test_terminal.py`` sends ``Esc y`` in one write through tmux, and a unit test feeds the
+    parser)."""
+    from textual import events
+    from textual._xterm_parser import XTermParser
+
+    if getattr(XTermParser, "_hecha_escape_split", False):
+        return
+    original = XTermParser._sequence_to_key_events
+
+    def split(self, sequence: str, alt: bool = False):
+        if len(sequence) == 2 and sequence[0] == "\x1b" and sequence[1] not in NOT_A_KEY_AFTER_ESC:
+            yield events.Key("escape", "\x1b")
+            yield from original(self, sequence[1])
+            return
+        if alt:
+            yield events.Key("escape", "\x1b")
+        yield from original(self, sequence)
+
+    XTermParser._sequence_to_key_events = split  # type: ignore[method-assign]
+    setattr(XTermParser, "_hecha_escape_split", True)  # noqa: B010  (a flag on a class of Textual's)

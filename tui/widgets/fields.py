@@ -48,6 +48,20 @@ class PlainInput(Input, inherit_bindings=False):
         self.cursor_blink = False
 
     async def _on_key(self, event: events.Key) -> None:
+        if self.is_attached and self.app.screen is not self.screen:
+            # type-ahead past a dialog: Esc opened 放弃？ and the y typed with it was already on its way
+            # here; it belongs to the screen now on top (issue 15: Esc y over SSH typed y into the field)
+            event.stop()
+            event.prevent_default()
+            await self.app.on_event(events.Key(event.key, event.character))
+            return
+        if (
+            not event.is_printable
+            and event.key not in EDITING_KEYS
+            and event.key not in ("enter", "tab")
+            and await self.run_binding_now(event)
+        ):
+            return
         if event.character == REPLACEMENT:  # a byte that was not UTF-8 (GBK from the client)
             event.stop()
             event.prevent_default()
@@ -68,6 +82,19 @@ class PlainInput(Input, inherit_bindings=False):
         if event.is_printable:
             self.edited()
         await super()._on_key(event)
+
+    async def run_binding_now(self, event: events.Key) -> bool:
+        """Run the screen's binding for the key ``event`` (Esc, a function key) here and now, instead of
+        letting it bubble up to the screen's queue while the keys typed after it are handled first
+        (issue 15: Esc y in one read typed y into the field before the 放弃 dialog opened; now the
+        dialog is up before y is read, and y goes to it). Returns whether a binding ran."""
+        active = self.screen.active_bindings.get(event.key)
+        if active is None or not active.enabled:
+            return False
+        event.stop()
+        event.prevent_default()
+        await self.app.run_action(active.binding.action, active.node)
+        return True
 
     def edited(self) -> None:
         """The clerk changed this field by a key (hook for screens: ``field_edited(input)``)."""
