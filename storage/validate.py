@@ -332,6 +332,18 @@ def is_confirmed(h: HouseholdInput, f: Finding) -> bool:
     return f.level == WARNING and record is not None and confirmation(f.rule, f.message) in record.confirmed
 
 
+NAME_FIELDS = frozenset({"name", "child_name"})
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s+(?=[\u3400-\u9fff\uf900-\ufaff])")
+
+
+def tidy_name(name: str) -> str:
+    """A name as it is kept: the ideographic space folded (NFKC), no space between two Chinese
+    characters (王　五, padded to the width of a three-character name on paper, is 王五), other runs of
+    spaces one (a name in Latin letters). Issue 15: typed and pasted names were kept differently."""
+    name = unicodedata.normalize("NFKC", name).strip()
+    return " ".join(_CJK_GAP.sub("", name).split())
+
+
 def bad_text(value: str, field: str) -> str | None:
     """Why a free-text value cannot be stored (control characters, too long), or ``None``.
 
@@ -460,6 +472,8 @@ def check_field(
         if not (len(v) == 2 and v.isdigit() and v != "00"):
             return stop("household.group", "村民小组应为2位数字（01–99）", v)
         return FieldCheck(v)
+    if field in NAME_FIELDS:
+        v = tidy_name(v)
     if field in SECTION_TEXTS.get(section, ()):
         if section == "member" and field == "name" and not v:
             return stop("member.name", "姓名不能为空")

@@ -1265,3 +1265,43 @@ async def test_keys_typed_right_after_esc_go_to_the_dialog_it_opens(db):
         while not isinstance(app.screen, HomeScreen):  # y answered 放弃？ (it stayed open, y in the field)
             assert time.monotonic() < deadline, type(app.screen).__name__
             await pilot.pause(0.05)
+
+
+async def test_paste_and_typing_are_normalised_the_same_way(db):
+    """Issue 15: a pasted ID number with spaces and a full-width digit is taken, fills sex and birth
+    date and moves on like a typed one; a paste the field cannot take is said in words; full-width
+    digits typed into the village code are ASCII; U+3000 in a name, typed or pasted, is one way."""
+    from textual import events
+
+    app = make_app(db)
+    notes: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        real_notify = app.notify
+
+        def notify(message, **kw):
+            notes.append(str(message))
+            real_notify(message, **kw)
+
+        app.notify = notify  # type: ignore[method-assign]
+        await pilot.press("f2")
+        form = app.screen
+        assert isinstance(form, HouseholdScreen)
+        await type_text(pilot, "１３０１２３１０３２０３")  # full-width, as an input method may type them
+        assert form.value("village_code") == "130123103203" and focused_id(app) == "group_no"
+        await type_text(pilot, "03")
+        await pilot.press("enter", "enter", "f10")
+        await type_text(pilot, "王")
+        await pilot.press("\u3000")  # the ideographic space, typed
+        await type_text(pilot, "五")
+        await pilot.press("enter")
+        assert focused_id(app) == "m_id"
+        app.post_message(events.Paste("abc"))  # nothing of it fits: said, not silently dropped
+        await pilot.pause()
+        assert form.value("m_id") == "" and any("填不进" in n for n in notes), notes
+        app.post_message(events.Paste(" 1301 2319 8503 1400３6 "))  # spaces and a full-width digit
+        await pilot.pause()
+        await pilot.pause()
+        assert form.value("m_id") == "130123198503140036"
+        assert focused_id(app) == "m_relation"  # moved on as a typed one does
+        assert form.value("m_sex") == "1" and form.value("m_birth") == "19850314"
+        assert form.value("m_name") == "王五"  # the space between two characters is gone

@@ -45,7 +45,7 @@ from .page import PageScreen
 if TYPE_CHECKING:
     from ..base import HechaBase
 
-DIGITS = r"\d*"
+DIGITS = r"[0-9]*"  # ASCII: \d would take full-width digits, which fields now fold to ASCII
 LOCK_RETRY_SECONDS = 1.0  # how often a save waiting for another writer is tried again
 STAY = "stay"  # a hook's answer: keep the cursor where it is (the hook has said why, or moved on itself)
 

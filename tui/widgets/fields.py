@@ -9,6 +9,7 @@ out a code input with its meaning shown beside it.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from textual import events
 from textual.app import ComposeResult
@@ -28,6 +29,20 @@ EDITING_KEYS = {
     "ctrl+u": "delete_left_all",
     "ctrl+k": "delete_right_all",
 }
+
+
+SEPARATORS = frozenset(" -/.,:_·'")  # what a copied ID number, code or date carries between its characters
+
+
+def normalise(text: str, restrict: str | None) -> str:
+    """``text`` as a field takes it, typed or pasted (issue 15): NFKC, so full-width digits and
+    letters and the ideographic space U+3000 become their ASCII forms; in a field restricted to some
+    characters (an ID number, a code, a date), spaces and separators (:data:`SEPARATORS`) are dropped,
+    as copying from a document or a spreadsheet adds them. A line break ends the text."""
+    text = unicodedata.normalize("NFKC", text.splitlines()[0] if text else "")
+    if restrict:
+        text = "".join(c for c in text if not (c in SEPARATORS or c.isspace()))
+    return text
 
 
 class PlainInput(Input, inherit_bindings=False):
@@ -79,6 +94,8 @@ class PlainInput(Input, inherit_bindings=False):
             event.prevent_default()
             await self.action_submit()
             return
+        if event.character and not event.is_printable and unicodedata.category(event.character) == "Zs":
+            event = events.Key("space", " ")  # U+3000 typed by an input method: one way with a pasted one
         if event.is_printable:
             self.edited()
         await super()._on_key(event)
@@ -95,6 +112,42 @@ class PlainInput(Input, inherit_bindings=False):
         event.prevent_default()
         await self.app.run_action(active.binding.action, active.node)
         return True
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        """Every insertion, typed or pasted, normalised one way (:func:`normalise`) before Textual's
+        checks: a full-width ０ or ａ typed by an input method is 0 or a, a pasted ID number loses its
+        spaces (issue 15: typed full-width digits were dropped or refused later, pastes with a space
+        were dropped whole and without a word)."""
+        cleaned = normalise(text, self.restrict)
+        if text and not cleaned and len(text) > 1:
+            self.refused(text)
+            return
+        self._refusing = text if len(text) > 1 else ""
+        super().replace(cleaned, start, end)
+        self._refusing = ""
+
+    def restricted(self) -> None:
+        """A character or paste the field does not take: a paste is said in words (a typed key only
+        rings the bell, as before: a note a keystroke would pile up)."""
+        if getattr(self, "_refusing", ""):
+            self.refused(self._refusing)
+        else:
+            super().restricted()
+
+    def refused(self, text: str) -> None:
+        """Say why ``text`` (a paste) was not taken."""
+        shown = text if len(text) <= 24 else text[:24] + "…"
+        what = {r"[0-9Xx]*": "数字和X", r"[A-Za-z0-9]*": "字母和数字"}.get(self.restrict or "", "数字")
+        room = f"，最多{self.max_length}个" if self.max_length else ""
+        self.notify(f"粘贴的「{shown}」填不进这一项：这一项只收{what}{room}", severity="warning", timeout=8)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        super()._on_paste(event)
+        self.edited()
+        self.pasted()
+
+    def pasted(self) -> None:
+        """Hook: a paste was taken (a field that moves on when full does so)."""
 
     def edited(self) -> None:
         """The clerk changed this field by a key (hook for screens: ``field_edited(input)``)."""
@@ -163,9 +216,14 @@ class FieldInput(PlainInput):
         accepted = self.value != before or (
             replacing
             and event.character is not None
-            and (not self.restrict or re.fullmatch(self.restrict, event.character))
+            and (not self.restrict or re.fullmatch(self.restrict, normalise(event.character, self.restrict)))
         )
         if event.is_printable and accepted and self.auto_advance and self.cursor_at_end and self.full():
+            self._advance()
+
+    def pasted(self) -> None:
+        """A paste that fills the field moves on as typing does (an ID number: sex and birth date)."""
+        if self.auto_advance and self.cursor_at_end and self.full():
             self._advance()
 
     def full(self) -> bool:
