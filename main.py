@@ -1035,6 +1035,9 @@ def import_list_cmd(
                 f"--map：{header.strip()} 指定了两次（{FIELD_NAMES[mapping[header.strip()]]}、{FIELD_NAMES[fld]}）："
                 "只留一个"
             )
+        other = next((h for h, f in mapping.items() if f == fld and h != header.strip()), None)
+        if other is not None:  # two columns into one field: one of them would be lost without a word
+            raise HechaError(f"--map：{other} 和 {header.strip()} 都指定为{FIELD_NAMES[fld]}：一个字段只能对应一列")
         mapping[header.strip()] = fld
     _check_out(rejects_out, (".xlsx",), "错误行.xlsx", "--rejects")
     open_office_db(db_path)
@@ -1448,7 +1451,7 @@ def reference_date_cmd(day: str | None, clear: bool, db_path: Path | None) -> No
 
 
 @cli.command("restore")
-@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("backup_file", type=click.Path(path_type=Path))  # a folder or a missing file: said in Chinese
 @click.option("--yes", is_flag=True, help="不再询问，直接恢复")
 @db_option
 @handled
@@ -1460,7 +1463,7 @@ def restore_cmd(backup_file: Path, yes: bool, db_path: Path | None) -> None:
 
     path = resolve_db(db_path)
     try:  # where the office has keys, a restore is the head of office's (the passphrase holder's) to make
-        open_office_db(path, sign_in=False)
+        open_office_db(path)  # and a signed-in operator's, where the office has them
         from export import keys
 
         guarded = keys.has_keys()
@@ -1553,6 +1556,7 @@ def operators_add(name: str, db_path: Path | None) -> None:
 def operators_list(db_path: Path | None) -> None:
     """列出登记的录入员（名字、登记时间、是否锁定）。"""
     from storage import operators as ops
+    from storage.db import now_iso
     from storage.operators import REMOVED
 
     open_office_db(db_path)
@@ -1560,8 +1564,16 @@ def operators_list(db_path: Path | None) -> None:
     if not rows:
         click.echo("没有登记录入员：各人用自己的系统账户，修改记录记在系统账户名下。")
         return
-    state = {True: "已停用", False: "可用"}
-    table(("录入员", "登记时间", "状态"), [(o.login, o.created_at, state[o.pin_hash == REMOVED]) for o in rows])
+    from storage.dates import local_time
+
+    def state(o) -> str:
+        if o.pin_hash == REMOVED:
+            return "已停用"
+        if o.locked_until and o.locked_until > now_iso():
+            return f"锁定到 {local_time(o.locked_until)[11:]}"
+        return "可用"
+
+    table(("录入员", "登记时间", "状态"), [(o.login, local_time(o.created_at), state(o)) for o in rows])
 
 
 @operators.command("remove")

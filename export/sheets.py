@@ -93,6 +93,7 @@ def write_worklist(
         save_xlsx(book, path)
     elif path.suffix.lower() == ".xls":
         import xlwt
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
         book = xlwt.Workbook(encoding="utf-8")
         for code, rows in lists.items():
@@ -105,8 +106,8 @@ def write_worklist(
             for c, h in enumerate(WORKLIST_HEADER):
                 sheet.write(0, c, h)
             for r, row in enumerate(rows, start=1):
-                for c, v in enumerate(row):
-                    sheet.write(r, c, v)
+                for c, v in enumerate(row):  # xlwt writes strings as text (never a formula); drop controls
+                    sheet.write(r, c, ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
         book.save(str(path))
     else:
         raise ValueError(f"{path.name}：入户核查表写成 .xlsx 或 .xls")

@@ -152,13 +152,22 @@ def verify() -> Iterator[Problem]:
         ):
             last.setdefault(uid, {})[name] = new
         seen = {uid for (uid,) in db.execute_sql('SELECT DISTINCT uid FROM audit_log WHERE "table" = ?', (table,))}
+        held = {uid for (uid,) in db.execute_sql(f'SELECT uid FROM "{table}"')}
+        for uid in sorted(seen - held)[:20]:  # hecha never deletes a row: it marks it deleted (a tombstone)
+            yield Problem("deleted", f"{table} {uid} 有审计记录，记录本身却不见了：被绕过 hecha 直接删除")
         columns = {f.name: f for f in model._meta.sorted_fields if f.name not in STAMP_FIELDS}
         for row in model.select().where(model.origin == me).iterator():
             if row.uid not in seen:
                 yield Problem("unaudited", f"{table} {row.uid} 没有任何审计记录：不是经 hecha 写入的")
                 continue
             audited = last.get(row.uid, {})
-            changed = [n for n, f in columns.items() if n in audited and _text(_value(row, f)) != audited[n]]
+            # a field with no audit row was empty when the record was made (save logs what a new record
+            # holds) and never changed since: anything in it now came around hecha
+            changed = [
+                n
+                for n, f in columns.items()
+                if (_text(_value(row, f)) != audited[n] if n in audited else _value(row, f) not in (None, "", False))
+            ]
             if changed:
                 yield Problem(
                     "unaudited", f"{table} {row.uid} 的 {'、'.join(changed)} 与审计记录不符：被绕过 hecha 直接改过"

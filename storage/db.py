@@ -79,6 +79,7 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
         raise DatabaseError(
             f"没有权限写入 {path}（SQLite 还要在同一文件夹写 -wal 文件）：请检查文件夹权限或换一个 --db 路径。"
         )
+    hold_in_use(path)
     db = models.database
     if not db.is_closed():
         db.close()
@@ -148,6 +149,43 @@ def _inspect(path: Path, create: bool) -> int:
     if version > 0 and "office" not in tables:
         raise DatabaseError(f"{path} 是别的程序的 SQLite 数据库，hecha 不会改动它：请换一个 --db 文件。")
     return version
+
+
+_in_use: dict[str, int] = {}  # database path → the descriptor of its "-inuse" file, locked shared
+
+
+def in_use_file(path: str | Path) -> Path:
+    """The file beside the database that every hecha process using it holds a shared lock on."""
+    return Path(f"{path}-inuse")
+
+
+def hold_in_use(path: str | Path) -> None:
+    """Take a shared ``flock`` on :func:`in_use_file` for this process's life, so that a restore can
+    tell that a clerk has the database open (issue 14: a restore under an open TUI lost what was keyed
+    after it). flock, not SQLite's own POSIX locks, on a file of its own: closing a descriptor of the
+    database file itself would drop SQLite's locks."""
+    import fcntl
+
+    key = str(Path(path).resolve())
+    if key in _in_use:
+        return
+    try:
+        fd = os.open(in_use_file(path), os.O_RDWR | os.O_CREAT, 0o660)  # the umask decides: a clerks' group shares it
+    except OSError:  # a read-only folder: the database's own checks say so
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:  # held exclusively: a restore is putting a backup in its place
+        os.close(fd)
+        raise DatabaseError(f"{path} 正在从备份恢复：请稍候再打开") from None
+    _in_use[key] = fd
+
+
+def release_in_use(path: str | Path) -> None:
+    """Let go of this process's shared lock on the database at ``path`` (before a restore)."""
+    fd = _in_use.pop(str(Path(path).resolve()), None)
+    if fd is not None:
+        os.close(fd)
 
 
 def close_db() -> None:
@@ -297,13 +335,21 @@ def restore(backup_file: str | Path, path: str | Path) -> tuple[Path | None, int
     later edits as newer). Returns ``(the kept current database or None, the new epoch)``. Raises
     :class:`DatabaseError` in words. Nothing else may use the database meanwhile.
     """
-    backup_file, path = Path(backup_file), Path(path)
-    if not backup_file.is_file():
-        raise DatabaseError(f"{backup_file} 不存在：请给出备份文件（hecha backup 写在数据库旁的 backups 文件夹里）")
+    import fcntl
 
-    def office_of(p: Path) -> tuple[str, int, int] | None:
+    backup_file, path = Path(backup_file), Path(path)
+    if not backup_file.exists():
+        raise DatabaseError(f"{backup_file} 不存在：请给出备份文件（hecha backup 写在数据库旁的 backups 文件夹里）")
+    if not backup_file.is_file():
+        raise DatabaseError(f"{backup_file} 不是文件：请给出备份文件（hecha backup 写在数据库旁的 backups 文件夹里）")
+    if path.exists() and os.path.samefile(backup_file, path):
+        raise DatabaseError(f"{backup_file} 就是当前数据库本身：请给出 backups 文件夹里的一份备份")
+
+    def office_of(p: Path, immutable: bool = False) -> tuple[str, int, int] | None:
         try:
-            con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+            # a backup is read immutable: nothing is written beside it (no -shm); the current database
+            # is read with its -wal, which holds its newest commits (its version counter)
+            con = sqlite3.connect(f"file:{p}?mode=ro{'&immutable=1' if immutable else ''}", uri=True)
             try:
                 if con.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                     return None
@@ -316,12 +362,33 @@ def restore(backup_file: str | Path, path: str | Path) -> tuple[Path | None, int
         except (sqlite3.DatabaseError, TypeError):
             return None
 
-    restored = office_of(backup_file)
+    restored = office_of(backup_file, immutable=True)
     if restored is None:
         raise DatabaseError(f"{backup_file} 不是完好的 hecha 数据库备份（打不开或校验不通过）：请换一份备份")
     current = office_of(path) if path.exists() else None
     if current is not None and current[0] != restored[0]:
         raise DatabaseError(f"备份是单位 {restored[0]} 的，当前数据库是 {current[0]} 的：请确认拿对了备份")
+    release_in_use(path)
+    guard = os.open(in_use_file(path), os.O_RDWR | os.O_CREAT, 0o660)  # the umask decides: a clerks' group shares it
+    try:
+        fcntl.flock(guard, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(guard)
+        raise DatabaseError(
+            "数据库正开着（有录入员在用 hecha，或在导入、导出）：请所有人退出 hecha 后再恢复，"
+            "否则恢复之后他们录的内容会存进被换下的旧库"
+        ) from None
+    try:
+        return _restore(backup_file, path, restored, current, guard)
+    finally:
+        os.close(guard)
+
+
+def _restore(
+    backup_file: Path, path: Path, restored: tuple[str, int, int], current, guard: int
+) -> tuple[Path | None, int]:
+    import fcntl
+
     kept = None
     if path.exists():
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -329,12 +396,13 @@ def restore(backup_file: str | Path, path: str | Path) -> tuple[Path | None, int
         for suffix in ("", "-wal", "-shm"):
             if Path(f"{path}{suffix}").exists():
                 os.replace(f"{path}{suffix}", f"{kept}{suffix}")
-    src, dst = sqlite3.connect(str(backup_file)), sqlite3.connect(str(path))
+    src, dst = sqlite3.connect(f"file:{backup_file}?mode=ro&immutable=1", uri=True), sqlite3.connect(str(path))
     try:
         src.backup(dst)
     finally:
         dst.close()
         src.close()
+    fcntl.flock(guard, fcntl.LOCK_SH)  # the new database is in place: this process may open it now
     open_db(path)  # migrates the backup when it is older
     epoch = max(restored[2], current[2] if current else 1) + 1
     counter = max(restored[1], current[1] if current else 0) + (1 if current else VERSION_JUMP)

@@ -114,24 +114,25 @@ def sign_in(name: str, pin: str, *, now: dt.datetime | None = None) -> str:
     """
     name = clean_name(name)
     now = now or dt.datetime.now(dt.timezone.utc)
-    row = Operator.get_or_none((Operator.login == name) & (Operator.pin_hash != ""))
-    if row is None or row.pin_hash == REMOVED:  # said as a wrong PIN is: the names are not given away
-        _hash("0000", b"\0" * 16)  # and in the same time
-        raise PinRefused(WRONG)
-    if row.locked_until and now < dt.datetime.fromisoformat(row.locked_until.replace("Z", "+00:00")):
-        until = dt.datetime.fromisoformat(row.locked_until.replace("Z", "+00:00")).astimezone()
-        raise PinRefused(
-            f"「{name}」连续输错 PIN {MAX_TRIES} 次，已锁定到 {until:%H:%M}：请稍后再试，"
-            f"或请负责人用 hecha operators add {name} 重设 PIN（要本单位口令）。"
-        )
     try:
         pin = clean_pin(pin)
+    except PinRefused:  # not 4–8 digits (an Enter by mistake): no PIN can be, and no try is counted
+        raise PinRefused(WRONG) from None
+    # the whole check in one write transaction: tries from several processes at once are counted one
+    # after another, so the lock holds against guesses run in parallel (a tester ran 40 at once)
+    with write_txn():
+        row = Operator.get_or_none((Operator.login == name) & (Operator.pin_hash != ""))
+        if row is None or row.pin_hash == REMOVED:  # said as a wrong PIN is: the names are not given away
+            _hash("0000", b"\0" * 16)  # and in the same time
+            raise PinRefused(WRONG)
+        if row.locked_until and now < dt.datetime.fromisoformat(row.locked_until.replace("Z", "+00:00")):
+            until = dt.datetime.fromisoformat(row.locked_until.replace("Z", "+00:00")).astimezone()
+            raise PinRefused(
+                f"「{name}」连续输错 PIN {MAX_TRIES} 次，已锁定到 {until:%H:%M}：请稍后再试，"
+                f"或请负责人用 hecha operators add {name} 重设 PIN（要本单位口令）。"
+            )
         _, log_n, salt, digest = row.pin_hash.split("$")
         ok = hmac.compare_digest(_hash(pin, bytes.fromhex(salt), int(log_n)), bytes.fromhex(digest))
-    except PinRefused:
-        ok = False
-    with write_txn():
-        row = Operator.get_by_id(row.id)
         if ok:
             row.failed_pins, row.locked_until = 0, ""
         else:

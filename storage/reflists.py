@@ -211,7 +211,7 @@ def parse_date(value: Any) -> tuple[str, str] | None:
         serial = int(_text(value))
     if serial is not None and 20000 <= serial <= 60000:  # an Excel date serial (1954–2064) that lost its date format
         return (dt.date(1899, 12, 30) + dt.timedelta(days=int(serial))).isoformat(), "D"
-    text = _text(value)
+    text = unicodedata.normalize("NFKC", _text(value))  # ２０１９－０３－０７ typed with an input method
     if text.endswith(".0") and text[:-2].isdigit():  # 20150307.0: a number exported as text
         text = text[:-2]
     if len(text) == 6 and text[4] == "." and text[:4].isdigit() and text[5] == "1":

@@ -431,3 +431,57 @@ def test_reference_date_refusals_are_chinese_and_clear_takes_no_date(township_db
     both = runner.invoke(cli, ["reference-date", "20261101", "--clear", *db])
     assert both.exit_code == 1 and "二者选一" in both.output
     assert "没有设标准时点" in runner.invoke(cli, ["reference-date", *db]).output  # nothing was set
+
+
+def test_a_restore_waits_for_nobody_and_refuses_while_hecha_has_the_database_open(township_db, tmp_path):
+    """A bad-input tester restored under an open TUI and kept keying into the database put aside;
+    restoring the database onto itself hung and left it empty. Both are refused now, in words."""
+    import subprocess
+    import sys
+    import time
+
+    from storage.db import close_db, release_in_use
+
+    runner = CliRunner()
+    db = ["--db", str(township_db)]
+    assert runner.invoke(cli, ["backup", *db]).exit_code == 0
+    saved = next((township_db.parent / "backups").glob("*.sqlite"))
+    close_db()
+    release_in_use(township_db)  # this test process is not a clerk
+    same = runner.invoke(cli, ["restore", str(township_db), *db, "--yes"])
+    assert same.exit_code == 1 and "就是当前数据库本身" in same.output, same.output
+    assert township_db.stat().st_size > 0
+    marker = tmp_path / "open"
+    clerk = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; sys.path.insert(0, sys.argv[3]); from storage.db import open_db; "
+            "open_db(sys.argv[1]); open(sys.argv[2], 'w').close(); time.sleep(60)",
+            str(township_db),
+            str(marker),
+            str(Path(__file__).resolve().parent.parent),
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert time.monotonic() < deadline and clerk.poll() is None, "the clerk's process did not start"
+            time.sleep(0.05)
+        busy = runner.invoke(cli, ["restore", str(saved), *db, "--yes"])
+        assert busy.exit_code == 1 and "请所有人退出 hecha 后再恢复" in busy.output, busy.output
+    finally:
+        clerk.kill()
+        clerk.wait()
+    close_db()
+    release_in_use(township_db)
+    done = runner.invoke(cli, ["restore", str(saved), *db, "--yes"])
+    assert done.exit_code == 0, done.output
+
+
+def test_the_tui_without_a_terminal_says_so_instead_of_spinning(township_db):
+    """A tester ran ``hecha tui </dev/null``: it spun at 98% CPU for ever, saying nothing."""
+    proc = subprocess.run(
+        [*HECHA, "tui", "--db", str(township_db)], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 1 and "要在终端里运行" in proc.stderr, proc.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -163,3 +164,34 @@ async def test_esc_on_the_sign_in_leaves_hecha(township_db):
         await pilot.press("escape")
         await pilot.pause()
         assert app.return_code == 0  # the app was told to end: nothing can be done unsigned
+
+
+def test_guesses_run_in_parallel_are_counted_one_by_one(township_db, tmp_path):
+    """A tester ran 40 guesses at once and each was checked, the right PIN still taken after the lock
+    was announced. Each try is now one write transaction: the sixth and later find the name locked."""
+    import subprocess
+    import sys
+
+    operators.add("张三", "2468")
+    close_db()
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[2]); from storage.db import open_db; "
+        "from storage import operators; open_db(sys.argv[1]); "
+        'exec(\'try:\\n operators.sign_in("张三", sys.argv[3])\\n print("in")\\n'
+        "except operators.PinRefused as e:\\n print(e)')"
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+    guesses = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(township_db), root, f"{1000 + i}"], stdout=subprocess.PIPE, text=True
+        )
+        for i in range(12)
+    ]
+    said = [g.communicate(timeout=120)[0] for g in guesses]
+    assert sum("锁定" in s for s in said) >= 12 - operators.MAX_TRIES, said  # the lock held from the fifth on
+    assert not any(s.strip() == "in" for s in said)
+    from storage.db import open_db
+
+    open_db(township_db)
+    with pytest.raises(operators.PinRefused, match="锁定"):
+        operators.sign_in("张三", "2468")  # even the right PIN, now

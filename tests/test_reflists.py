@@ -232,10 +232,14 @@ def test_import_list_command_and_rejects_sheet(township_db, tmp_path):
     assert "已经导入过" in res.output
     res = CliRunner().invoke(cli, ["lists", "--db", str(township_db)])
     assert "住院分娩" in res.output and "list.xls" in res.output
+    twice = ["import-list", "--source", "delivery", str(path), "--map", "姓名=name", "--map", "出生日期=name"]
+    res = CliRunner().invoke(cli, [*twice, "--replace", "--db", str(township_db)])
+    assert res.exit_code == 1 and "一个字段只能对应一列" in res.output, res.output  # a column would be lost
 
 
 def test_dates_as_lists_write_them():
     assert parse_date("2015年3月7日") == ("2015-03-07", "D") and parse_date("201503") == ("2015-03-01", "M")
+    assert parse_date("２０１９－０３－０７") == ("2019-03-07", "D")  # full-width, from an input method
     assert (
         parse_date("2015.3.7") == ("2015-03-07", "D") and parse_date("20150230") is None and parse_date("不详") is None
     )

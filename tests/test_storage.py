@@ -381,7 +381,8 @@ def test_an_empty_or_full_width_id_number_names_the_right_person(township_db):
 
 def test_audit_verify_finds_an_edited_row_a_deleted_row_and_a_direct_edit(township_db, tmp_path):
     """The audit log is a hash chain; ``hecha audit verify`` finds an audit row edited or deleted in
-    SQLite, the end cut off, and a person changed without hecha (issue 14)."""
+    SQLite, the end cut off, and a record changed, marked deleted, deleted or filled in without hecha
+    (issue 14)."""
     from click.testing import CliRunner
 
     from main import cli
@@ -403,8 +404,14 @@ def test_audit_verify_finds_an_edited_row_a_deleted_row_and_a_direct_edit(townsh
         "DELETE FROM audit_log WHERE id = 3",
         "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)",
         "UPDATE person SET name = '李建设' WHERE name = '李建国'",
+        # found by an outside tester: a row marked deleted, a row deleted, an empty field filled
+        "UPDATE person SET deleted = 1 WHERE name = '李建国'",
+        "DELETE FROM birth",
+        "UPDATE household SET phone = '13900000000' WHERE phone = ''",
+        "UPDATE person SET work_unit = '某厂' WHERE name = '李浩然'",
     ]
-    for sql, words in zip(cases, ("被改动", "被改动", "不见了", "绕过 hecha"), strict=True):
+    words_of = ("被改动", "被改动", "不见了", "绕过 hecha", "绕过 hecha", "直接删除", "绕过 hecha", "绕过 hecha")
+    for sql, words in zip(cases, words_of, strict=True):
         dbmod.close_db()
         shutil.copyfile(backup, township_db)
         with sqlite3.connect(township_db) as con:

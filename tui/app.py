@@ -146,6 +146,11 @@ def run(db_path: str | Path, config: Config | None = None) -> None:
     """
     from .terminal import install_escape_split, install_input_guard, locale_problem
 
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):  # from cron or a pipe it would spin at full CPU
+        sys.stderr.buffer.write(
+            "错误：全屏界面要在终端里运行（PuTTY、Xshell 或本机终端）；脚本里请用 hecha 的命令。\n".encode()
+        )
+        raise SystemExit(1)
     problem = locale_problem()
     if problem:
         sys.stderr.buffer.write((problem + "\n").encode("utf-8", "replace"))
