@@ -29,6 +29,13 @@ class HechaError(click.ClickException):
         click.echo(f"错误：{self.format_message()}", err=True)
 
 
+def local_time(stamp: str) -> str:
+    """A stored UTC time as this machine's local time (storage.dates.local_time), loaded when used."""
+    from storage.dates import local_time as local
+
+    return local(stamp)
+
+
 def db_option(func):
     """``--db PATH`` on every command (default: ``$HECHA_DB`` or the platform's user data folder)."""
     return click.option(
@@ -884,7 +891,9 @@ def reconcile_show(key: str, db_path: Path | None) -> None:
 
     done = VisitResult.get_or_none(VisitResult.key == f.key)
     if done:
-        click.echo(f"已核：{reconcile.CONCLUSIONS[done.conclusion]} {done.note}（{done.who} {done.at[:10]}）")
+        click.echo(
+            f"已核：{reconcile.CONCLUSIONS[done.conclusion]} {done.note}（{done.who} {local_time(done.at)[:10]}）"
+        )
 
 
 @reconcile_cmd.command("result")
@@ -934,7 +943,9 @@ def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> N
         raise HechaError("还没有比对结果或年报数：先运行 hecha reconcile，年报数用 hecha reconcile annual 录入。")
     last = reconcile.last_run()
     if last:
-        click.echo(f"按 {last.at[:10]} 的比对（参考日期 {last.as_of}）；核查出生不含外地出生和只在人口系统的记录")
+        click.echo(
+            f"按 {local_time(last.at)} 的比对（参考日期 {last.as_of}）；核查出生不含外地出生和只在人口系统的记录"
+        )
     t = reconcile.total(rows)
     table(
         ("村", "年度", *reconcile.COUNT_HEADINGS, "漏报率"),
@@ -1115,7 +1126,7 @@ def lists_cmd(db_path: Path | None) -> None:
                 b.id,
                 sources.get(b.source, b.source),
                 b.file_name,
-                b.imported_at[:16].replace("T", " "),
+                local_time(b.imported_at),
                 b.rows_read,
                 b.rows_loaded,
                 b.rows_rejected,
@@ -1225,7 +1236,7 @@ def recheck_show(recheck_id: int, db_path: Path | None) -> None:
         f"复查任务 {row.id}：登记表 {row.form_no or '—'}  户 {row.household_code}  {STATUS_NAMES[row.status]}  "
         f"原录入 {row.first_operator or '—'}  复录 {row.second_operator or '—'}  比对 {row.fields_compared} 项，差异 "
         f"{row.differences} 项"
-        f"  抽取 {row.chosen_at[:10]} {row.chosen_by}（方案 {row.plan}）"
+        f"  抽取 {local_time(row.chosen_at)[:10]} {row.chosen_by}（方案 {row.plan}）"
     )
     diffs = list(RecheckDiff.select().where(RecheckDiff.recheck == row).order_by(RecheckDiff.id))
     if diffs:
@@ -1337,7 +1348,7 @@ def status(db_path: Path | None) -> None:
     for b in BundleLog.select().order_by(BundleLog.id.desc()).limit(5):
         click.echo(
             f"{'导出' if b.direction == 'out' else '导入'} {b.sender}→{b.recipient} 第{b.sequence}号 "
-            f"{states.get(b.status, b.status)} {b.at.replace('T', ' ').replace('Z', ' UTC')}"
+            f"{states.get(b.status, b.status)} {local_time(b.at)}" + (f"（第{b.epoch}纪元）" if b.epoch > 1 else "")
         )
 
 
@@ -1564,7 +1575,6 @@ def operators_list(db_path: Path | None) -> None:
     if not rows:
         click.echo("没有登记录入员：各人用自己的系统账户，修改记录记在系统账户名下。")
         return
-    from storage.dates import local_time
 
     def state(o) -> str:
         if o.pin_hash == REMOVED:

@@ -46,8 +46,10 @@ def log_entry(operator: str, household_uid: str, started_at: str, persons: int, 
 
 
 def clerk_days(since: dt.date | None = None) -> list[ClerkDay]:
-    """Figures per operator and day, oldest first (from ``since`` on, when given)."""
-    day = fn.substr(EntryLog.saved_at, 1, 10)
+    """Figures per operator and day, oldest first (from ``since`` on, when given). The day is the
+    office's own (local time, SQLite's ``localtime``): a clerk's morning in China is not yesterday's
+    UTC evening (issue 15)."""
+    day = fn.date(EntryLog.saved_at, "localtime")
     query = (
         EntryLog.select(
             EntryLog.operator,

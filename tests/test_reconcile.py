@@ -430,3 +430,18 @@ def test_the_write_lock_is_free_while_findings_are_made(town, monkeypatch):
     from storage.models import Office
 
     assert Office.get().reference_date == "2026-06-30"  # the other writer's change stands
+
+
+def test_a_run_says_when_records_changed_after_it(town):
+    """Issue 15: the reconciliation screen showed an old run with nothing saying it was out of date."""
+    import time
+
+    from storage.households import update_person
+
+    reconcile.run(AS_OF)
+    last = reconcile.last_run()
+    assert reconcile.changed_since(last.at) == ""
+    deadline = time.monotonic() + 5
+    while reconcile.changed_since(last.at) == "" and time.monotonic() < deadline:  # a later second
+        update_person(MOTHER, {"work_unit": f"厂{time.monotonic():.3f}"})
+    assert "登记表改动" in reconcile.changed_since(last.at)

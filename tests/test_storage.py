@@ -459,3 +459,31 @@ def test_ages_are_judged_at_the_reference_date_not_the_day_of_the_check(township
     save_household(h, today=checked_on, remember_different=False)  # saved: judged at 2026-11-01
     res = CliRunner().invoke(cli, ["reference-date", "2026", "--db", str(township_db)])
     assert res.exit_code == 1 and "YYYYMMDD" in res.output
+
+
+def test_times_people_read_are_local(township_db, monkeypatch):
+    """Issue 15: times were shown in UTC, 8 hours off for an office in China; a clerk's day was the
+    UTC day (a Monday morning counted on Sunday)."""
+    import time
+
+    from storage.dates import local_time
+    from storage.models import EntryLog
+    from storage.stats import clerk_days
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert local_time("2026-12-05T01:43:56Z") == "2026-12-05 09:43" and local_time("") == ""
+        EntryLog.create(  # saved at 07:50 on the 30th in China
+            operator="clerk1",
+            household_uid="hh-1",
+            started_at="2026-11-29T23:40:00Z",
+            saved_at="2026-11-29T23:50:00Z",
+            seconds=600,
+            persons=3,
+            new_form=True,
+        )
+        assert [(d.day, d.operator) for d in clerk_days()] == [("2026-11-30", "clerk1")]
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -66,7 +66,7 @@ from .records import (
     stat_year,
     window,
 )
-from .runs import RunReport, findings, last_run, run, short_code
+from .runs import RunReport, changed_since, findings, last_run, run, short_code
 from .summary import COUNT_HEADINGS, SummaryRow, by_year, set_annual, summary, total
 from .visits import CORRECTABLE, FITS, ResultError, check_fits, conclusion_code, find, record_result
 from .worklists import WORKLIST_HEADER, mask, worklist_rows
@@ -108,6 +108,7 @@ __all__ = [
     "load_records",
     "lunar_as_solar",
     "mask",
+    "changed_since",
     "older_wis_births",
     "record_result",
     "reference_date",

@@ -235,6 +235,19 @@ def last_run():
     return ReconcileRun.select().order_by(ReconcileRun.id.desc()).first()
 
 
+def changed_since(at: str) -> str:
+    """What changed after the run made at ``at`` (UTC ISO), in words, or ``""``: a record saved or a
+    list imported since, which the run's findings do not know (issue 15: an old run said nothing)."""
+    from ..models import AuditLog, ImportBatch
+
+    what = []
+    if AuditLog.select().where(AuditLog.at > at).exists():
+        what.append("有登记表改动")
+    if ImportBatch.select().where((ImportBatch.imported_at > at) & (ImportBatch.status == "active")).exists():
+        what.append("导入了名单")
+    return "、".join(what)
+
+
 def findings(*, village: str = "", kind: str = "", group: str = "", offset: int = 0, limit: int = 200):
     """The last run's findings, paged from SQL: not consistent ones unless ``kind`` asks for them,
     filtered by village (code prefix), kind and source group, by village, kind (omissions first)

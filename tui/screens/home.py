@@ -78,6 +78,7 @@ class HomeScreen(Screen):
 
         if not Draft.select().where(Draft.operator == self.app.operator).exists():
             return  # the usual case: no need to load the form's modules (24 ms) before the first key
+        from storage.dates import local_time
         from storage.drafts import load_draft
 
         draft = load_draft(self.app.operator)
@@ -90,7 +91,7 @@ class HomeScreen(Screen):
             f"，正在录入 {typing}" if typing else ""
         )
         body = (
-            f"上次（{at.replace('T', ' ').replace('Z', ' UTC')}）的登记表没有保存完：\n"
+            f"上次（{local_time(at)}）的登记表没有保存完：\n"
             f"村 {form.village_code or '-'} 组 {form.group_no or '-'}，{people}\n\n"
             "Y 从中断处继续    N 以后再说（下次启动还会问）"
         )

@@ -16,10 +16,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from storage import reconcile
+from storage.dates import local_time
 from storage.db import close_db
 from storage.office import find_villages, village_label
 
-from ..keys import bindings
+from ..keys import bindings, key_label, keys_of
 from ..widgets.keyline import KeyLine
 from ..workers import core_work, write_then
 from .dialogs import AskScreen
@@ -76,7 +77,8 @@ class ReconcileScreen(Screen):
             ("编号", 8),
         ):
             table.add_column(label, width=width)
-        self.read(run_at=dt.date.today() if reconcile.last_run() is None else None)  # the first visit runs one
+        # the first visit runs one, at the office's 标准时点 when it has one (not today)
+        self.read(run_at=reconcile.reference_date("") if reconcile.last_run() is None else None)
         table.focus()
 
     @core_work("reconcile")
@@ -114,6 +116,9 @@ class ReconcileScreen(Screen):
             if x
         )
         basis = f"参考日期 {last.as_of}（来源：登=登记表 系=人口系统 卫=卫生 教=教育 公=公安）" if last else ""
+        if last and (changed := reconcile.changed_since(last.at)):  # issue 15: an old run said nothing
+            rerun = key_label(keys_of("run", ("recon",), getattr(self.app, "_keymap", None))[0])
+            basis = f"比对是 {local_time(last.at)} 做的，之后{changed}：结果可能过时，按 {rerun} 重新比对。" + basis
         shown = f"共 {len(self.rows)} 条" + ("（只显示前 1000 条：按村筛选）" if len(self.rows) >= PAGE else "")
         self.say(
             f"{event.note}{basis}，{shown}" + (f"；筛选：{filters}" if filters else "")
@@ -227,7 +232,12 @@ class ReconcileScreen(Screen):
             self.read(run_at=day)
 
         self.app.push_screen(
-            AskScreen("重新比对", "参考日期 YYYYMMDD（空：今天）；比对此前十年的出生：", restrict=r"\d*", max_length=8),
+            AskScreen(
+                "重新比对",
+                "参考日期 YYYYMMDD（空：本单位的标准时点，未设时为今天）；比对此前十年的出生：",
+                restrict=r"\d*",
+                max_length=8,
+            ),
             answered,
         )
 
