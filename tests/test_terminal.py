@@ -252,3 +252,27 @@ def test_esc_then_a_key_in_one_write_is_esc_then_the_key(township_db):
         subprocess.run([*t.tmux, "send-keys", "-t", t.name, "-H", "1b", "79"], check=True)  # Esc y: one write
         screen = t.wait_for("已录入：0 户")  # the form was left through its 放弃 question, answered y
         assert "李家庄y" not in screen
+
+
+def test_sigterm_gives_the_terminal_back(township_db):
+    """Issue 15: a SIGTERM (a shutdown, a killed session's process group) left the terminal on the
+    alternate screen with the cursor hidden. tmux says which screen and whether the cursor shows."""
+    require_tool("tmux")
+    close_db()
+    with Tmux(hecha_command(str(township_db)), term="xterm") as t:
+        t.wait_for("已录入：0 户")
+
+        def state() -> str:
+            return subprocess.run(
+                [*t.tmux, "display", "-p", "-t", t.name, "#{alternate_on} #{cursor_flag}"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+
+        assert state().startswith("1")  # full screen
+        pid = hecha_running(str(township_db))
+        assert pid, "hecha is not running"
+        subprocess.run(["kill", "-TERM", *pid], check=True)
+        wait_for_state(lambda: not hecha_running(str(township_db)), "hecha ending on SIGTERM")
+        wait_for_state(lambda: state() == "0 1", "the normal screen with the cursor shown")

@@ -63,6 +63,8 @@ class HechaApp(HechaBase):
         self.notify(message, title=text.NOT_DONE, severity="error", timeout=15)
 
     def on_mount(self) -> None:
+        if not self.is_headless:
+            self.end_on_signals()
         open_db(self.db_path)
 
         self.office = current_office()
@@ -76,6 +78,21 @@ class HechaApp(HechaBase):
             self.push_screen(SignInScreen(), callback=self.signed_in)
             return
         self.start()
+
+    def end_on_signals(self) -> None:
+        """SIGTERM (a shutdown, ``kill``) and SIGHUP (the SSH session gone) end the app as F12 does:
+        Textual then gives the terminal back (normal screen, cursor shown) instead of leaving it on
+        the alternate screen with the cursor hidden (issue 15). What was keyed is in the draft, which
+        every field left has written."""
+        import asyncio
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(sig, self.exit)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread: nothing to restore
+                pass
 
     def signed_in(self, name: str | None) -> None:
         """After the sign-in screen: start as ``name``, or end the app when the clerk left it."""
