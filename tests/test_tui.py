@@ -1305,3 +1305,20 @@ async def test_paste_and_typing_are_normalised_the_same_way(db):
         assert focused_id(app) == "m_relation"  # moved on as a typed one does
         assert form.value("m_sex") == "1" and form.value("m_birth") == "19850314"
         assert form.value("m_name") == "王五"  # the space between two characters is gone
+
+
+async def test_f1_opens_at_the_keys_of_the_screen_it_was_pressed_on(db):
+    """Issue 15: F1 in the form opened at 【全局】, and named keys in English (enter, space)."""
+    from textual.widgets import Static
+
+    from tui.screens.dialogs import HelpScreen
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", "f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = "\n".join(str(w.render()) for w in app.screen.query(Static))
+        body = text.split("\n", 1)[1]
+        assert body.lstrip().startswith("【登记表】"), body[:80]
+        assert "enter" not in text and "space" not in text

@@ -124,9 +124,10 @@ class HechaApp(HechaBase):
             self.pop_screen()
 
     def action_help(self) -> None:
+        from .keys import scope_of
         from .screens.dialogs import HelpScreen
 
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(scope_of(getattr(self.screen, "BINDINGS", []))))
 
     def action_quit_app(self) -> None:
         """Leave hecha; a form with unsaved work asks first, as Esc does."""

@@ -159,13 +159,37 @@ def keymap_problems(keymap: dict[str, str]) -> list[str]:
     return problems
 
 
+KEY_WORDS = {  # the names a clerk knows, single-width (F1 said "enter" and "space", issue 15)
+    "escape": "Esc",
+    "enter": "回车",
+    "space": "空格",
+    "tab": "Tab",
+    "backspace": "退格",
+    "delete": "Del",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "home": "Home",
+    "end": "End",
+    "up": "上",
+    "down": "下",
+    "left": "左",
+    "right": "右",
+}
+
+
+def scope_of(bindings_: list) -> str | None:
+    """The key-table scope of a screen, from the ids of its ``BINDINGS`` (``None`` for none of ours)."""
+    ids = {getattr(b, "id", None) for b in bindings_}
+    return next((spec.scope for spec in TABLE if spec.id in ids and spec.scope != "app"), None)
+
+
 def key_label(key: str) -> str:
     """How a key is written for people: ``F10``, ``Ctrl+S``, ``Esc``."""
     if key[:1] == "f" and key[1:].isdigit():
         return key.upper()
     if key.startswith("ctrl+"):
         return "Ctrl+" + key[5:].upper()
-    return {"escape": "Esc"}.get(key, key)
+    return KEY_WORDS.get(key, key)
 
 
 def keys_text(spec: KeySpec, remapped: str | None = None) -> str:

@@ -190,9 +190,15 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,f1,q", "close", "关闭", id="help-close")]
 
+    def __init__(self, scope: str | None = None):
+        super().__init__()
+        self.scope = scope  # the keys of the screen F1 was pressed on come first (issue 15)
+
     def compose(self) -> ComposeResult:
         lines = []
-        for scope, title in SCOPES.items():
+        order = [self.scope] if self.scope in SCOPES else []
+        for scope in [*order, *(s for s in SCOPES if s not in order)]:
+            title = SCOPES[scope]
             lines.append(f"【{title}】")
             keymap = getattr(self.app, "_keymap", {}) or {}
             lines += [f"  {keys_text(s, keymap.get(s.id)):<22}{s.label}" for s in TABLE if s.scope == scope]
