@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -678,6 +679,10 @@ async def test_keys_are_remapped_by_id_from_the_config(db, tmp_path):
         path.write_text(f"[keys]\nlookup = {bad}\n", encoding="utf-8")
         with pytest.raises(ConfigError, match="不是可用的键"):
             load_config(path)
+    for same in ("ctrl+h", "ctrl+i", "ctrl+m", "ctrl+j"):  # issue 15: accepted, shown in F1, never worked
+        path.write_text(f'[keys]\nlookup = "f4,{same}"\n', encoding="utf-8")
+        with pytest.raises(ConfigError, match=re.escape(same) + " 在终端里和.*是同一个键"):
+            load_config(path)
     path.write_text('[keys]\nsave-everything = "f11"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="没有这个操作"):
         load_config(path)
@@ -1322,3 +1327,13 @@ async def test_f1_opens_at_the_keys_of_the_screen_it_was_pressed_on(db):
         body = text.split("\n", 1)[1]
         assert body.lstrip().startswith("【登记表】"), body[:80]
         assert "enter" not in text and "space" not in text
+
+
+async def test_the_birth_table_shows_a_household_childs_birth_date(db):
+    """Issue 15: a birth line whose child is a member showed 「(同孩子)」 instead of the date."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await key_reference_household(pilot, save=False)
+        await pilot.pause()
+        row = [str(c) for c in app.screen.query_one("#births", DataTable).get_row_at(0)]
+        assert "20170306" in row and "(同孩子)" not in row, row

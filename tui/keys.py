@@ -156,7 +156,19 @@ def keymap_problems(keymap: dict[str, str]) -> list[str]:
             problems.append(
                 f'[keys] {name}：{shown} 不是可用的键（写成 "f10,ctrl+s"：F1～F24、ctrl+字母、escape、字母或数字）'
             )
+        for k in items:
+            if k in TERMINAL_SAME:
+                problems.append(f"[keys] {name}：{k} 在终端里和{TERMINAL_SAME[k]}是同一个键，按了也不会生效：请换一个")
     return problems
+
+
+TERMINAL_SAME = {  # a terminal sends these Ctrl keys as the control character of another key (ASCII)
+    "ctrl+h": "退格（Backspace）",
+    "ctrl+i": "Tab",
+    "ctrl+m": "回车",
+    "ctrl+j": "回车",
+    "ctrl+[": "Esc",
+}
 
 
 KEY_WORDS = {  # the names a clerk knows, single-width (F1 said "enter" and "space", issue 15)

@@ -208,13 +208,10 @@ class HouseholdScreen(FormScreen):
         child, mother, father = (
             members[k - 1] if k and k <= len(members) else None for k in (record.child, record.mother, record.father)
         )
-        sex = code_list("sex").name(record.child_sex or (shown_facts(child)[0] if child else ""))
-        names = (
-            child.name if child else record.child_name,
-            mother.name if mother else "",
-            father.name if father else "",
-        )
-        return *names, record.birth_date or "(同孩子)", sex, str(record.birth_order or ""), record.birth_cert_no
+        facts = shown_facts(child) if child else ("", "")  # a child of the household: the date is the member's
+        sex = code_list("sex").name(record.child_sex or facts[0])
+        names = (child.name if child else record.child_name, mother.name if mother else "", father.name if father else "")
+        return *names, record.birth_date or facts[1], sex, str(record.birth_order or ""), record.birth_cert_no
 
     def changed(self, name: str, value: str) -> None:
         if name == "village_code":
