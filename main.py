@@ -15,6 +15,67 @@ import click
 if TYPE_CHECKING:  # annotations only: main.py imports click alone at start (DESIGN.md §3)
     import datetime as dt
 
+CLICK_TEXTS = {  # click's own words, which clerks read too (issue 15: Usage:, Show this message and exit.)
+    "Usage:": "用法：",
+    "Options": "选项",
+    "Commands": "命令",
+    "Show this message and exit.": "显示本帮助并退出。",
+    "Show the version and exit.": "显示版本并退出。",
+    "Error: {message}": "错误：{message}",
+    "Try '{command} {option}' for help.": "用 {command} {option} 看帮助。",
+    "Missing argument": "缺少参数",
+    "Missing option": "缺少选项",
+    "Missing parameter": "缺少参数",
+    "Missing parameter: {param_name}": "缺少参数：{param_name}",
+    "Missing command.": "缺少命令。",
+    "No such command {name!r}.": "没有 {name!r} 这个命令。",
+    "No such option {name!r}.": "没有 {name!r} 这个选项。",
+    "Option {name!r} does not take a value.": "选项 {name!r} 不带值。",
+    "Argument {name!r} takes {nargs} values.": "参数 {name!r} 要 {nargs} 个值。",
+    "Invalid value for {param_hint}: {message}": "{param_hint} 的值不对：{message}",
+    "Invalid value: {message}": "值不对：{message}",
+    "{value!r} is not a valid {number_type}.": "{value!r} 不是数字。",
+    "{value} is not in the range {range}.": "{value} 不在 {range} 之内。",
+    "Choose from:\n\t{choices}": "可选：\n\t{choices}",
+    "{value!r} is not one of {choices}.": "{value!r} 不是 {choices} 之一。",
+    "{name} {filename!r} does not exist.": "{filename!r} 不存在。",
+    "{name} {filename!r} is a directory.": "{filename!r} 是文件夹，应为文件。",
+    "{name} {filename!r} is a file.": "{filename!r} 是文件，应为文件夹。",
+    "{name} {filename!r} is not readable.": "{filename!r} 没有读的权限。",
+    "{name} {filename!r} is not writable.": "{filename!r} 没有写的权限。",
+    "Aborted!": "已取消。",
+    "Do you want to continue?": "要继续吗？",
+    "Repeat for confirmation": "再输入一次",
+    "Error: The two entered values do not match.": "错误：两次输入的不一样。",
+    "Error: invalid input": "错误：输入不对",
+    "default: {default}": "默认：{default}",
+    "env var: {var}": "环境变量：{var}",
+    "Got unexpected extra argument ({args})": "多了参数（{args}）",
+    "Got unexpected extra arguments ({args})": "多了参数（{args}）",
+}
+
+
+def _chinese_click() -> None:
+    """Give click's modules a ``gettext`` that answers from :data:`CLICK_TEXTS` (they call
+    ``gettext``/``ngettext``, bound as module globals, for every word they print)."""
+    import importlib
+
+    def one(text: str) -> str:
+        return CLICK_TEXTS.get(text, text)
+
+    def many(singular: str, plural: str, n: int) -> str:
+        return one(singular if n == 1 else plural)
+
+    for name in ("core", "exceptions", "decorators", "formatting", "parser", "termui", "types"):
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = one  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = many  # type: ignore[attr-defined]
+
+
+_chinese_click()
+
 PASSPHRASE_ENV = "HECHA_PASSPHRASE_FILE"
 ROW_ID = click.IntRange(1, 2**63 - 1)  # a row number: SQLite's INTEGER range
 

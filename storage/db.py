@@ -50,6 +50,7 @@ class DiskFull(DatabaseError):
     """The disk (or the database's size limit) is full; nothing was written."""
 
 
+READONLY = "数据库现在是只读的（文件或文件夹的权限被改过，或磁盘挂成了只读）：没有写入，已录的内容都在。请联系管理员"
 LOCKED = "数据库正被占用（其他录入员正在保存，或正在导入、备份）：没有写入，已录的内容都在。请稍候再试"
 FULL = "磁盘已满：没有写入，已录的内容都在。请清理磁盘（旧的数据包、备份）后再试"
 
@@ -75,9 +76,14 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseError(f"不能建立文件夹 {path.parent}（{os_reason(exc)}）：请换一个 --db 路径。") from None
-    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    if path.exists() and not os.access(path, os.W_OK):  # the file itself, not its folder (issue 15)
         raise DatabaseError(
-            f"没有权限写入 {path}（SQLite 还要在同一文件夹写 -wal 文件）：请检查文件夹权限或换一个 --db 路径。"
+            f"数据库文件 {path} 是只读的，不能写入：请让管理员运行 chmod u+w {path}，或换一个 --db 路径。"
+        )
+    if not os.access(path.parent, os.W_OK):
+        raise DatabaseError(
+            f"没有权限在文件夹 {path.parent} 里写文件（SQLite 要在数据库旁写 -wal 文件）："
+            "请检查文件夹权限或换一个 --db 路径。"
         )
     hold_in_use(path)
     db = models.database
@@ -229,6 +235,8 @@ def write_txn() -> Iterator[None]:
             raise Locked(LOCKED) from None
         if "full" in text:
             raise DiskFull(FULL) from None
+        if "readonly" in text or "read-only" in text:  # SQLite's "attempt to write a readonly database"
+            raise DatabaseError(READONLY) from None
         raise
 
 

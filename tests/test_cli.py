@@ -135,7 +135,7 @@ def test_start_up_imports_click_only(argv):
         "assert 'textual' not in sys.modules and 'peewee' not in sys.modules, sorted(sys.modules)"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
-    assert res.returncode == 0 and ("Usage" in res.stdout or res.stdout.startswith("hecha ")), res.stdout + res.stderr
+    assert res.returncode == 0 and ("用法：" in res.stdout or res.stdout.startswith("hecha ")), res.stdout + res.stderr
 
 
 def test_backup_command(tmp_path):
@@ -485,3 +485,17 @@ def test_the_tui_without_a_terminal_says_so_instead_of_spinning(township_db):
         [*HECHA, "tui", "--db", str(township_db)], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 1 and "要在终端里运行" in proc.stderr, proc.stderr
+
+
+def test_clicks_own_words_are_chinese():
+    """Issue 15: Usage:, Show this message and exit., No such command, Missing argument."""
+    runner = CliRunner()
+    helped = runner.invoke(cli, ["import-list", "--help"]).output
+    assert "显示本帮助并退出" in helped and "用法：" in helped and "Show this message" not in helped
+    for args, words in (
+        (["nosuch"], "没有 'nosuch' 这个命令"),
+        (["import-list"], "缺少参数"),
+        (["backup", "--keep", "x"], "不是数字"),
+    ):
+        out = runner.invoke(cli, args).output
+        assert words in out and "错误：" in out and "Error" not in out and "Usage" not in out, out

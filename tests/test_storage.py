@@ -487,3 +487,17 @@ def test_times_people_read_are_local(township_db, monkeypatch):
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_a_database_that_became_read_only_is_said_in_chinese(township_db):
+    """Issue 15: SQLite's 「attempt to write a readonly database」 reached the clerk as it was."""
+    from storage.models import Office
+
+    dbmod.open_db(township_db)
+    Office._meta.database.execute_sql("PRAGMA query_only = 1")  # as a file or disk turned read-only does
+    try:
+        with pytest.raises(dbmod.DatabaseError, match="数据库现在是只读的"):
+            with dbmod.write_txn():
+                Office.update(reference_date="2026-06-30").execute()
+    finally:
+        Office._meta.database.execute_sql("PRAGMA query_only = 0")

@@ -210,7 +210,7 @@ class HouseholdScreen(FormScreen):
         )
         facts = shown_facts(child) if child else ("", "")  # a child of the household: the date is the member's
         sex = code_list("sex").name(record.child_sex or facts[0])
-        names = (child.name if child else record.child_name, mother.name if mother else "", father.name if father else "")
+        names = (child.name if child else record.child_name, *(p.name if p else "" for p in (mother, father)))
         return *names, record.birth_date or facts[1], sex, str(record.birth_order or ""), record.birth_cert_no
 
     def changed(self, name: str, value: str) -> None:
