@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -77,6 +78,10 @@ def test_key_the_reference_household_in_tmux(township_db):
         t.wait_for("［新户］")
         t.keys("Escape")
         t.wait_for("已录入：1 户  4 人  1 个出生")
+        t.keys("F3", "Tab")  # the household list, the cursor in its table: the row marked in characters
+        t.wait_until(lambda text: re.search(r">\s*130123103203030001", text) is not None, "the selected row's >")
+        t.keys("Escape")
+        t.wait_for("已录入：1 户")
         # quitting from a page above an unsaved form asks first
         t.keys("F2")
         t.wait_for("一、户的情况")
@@ -276,3 +281,21 @@ def test_sigterm_gives_the_terminal_back(township_db):
         subprocess.run(["kill", "-TERM", *pid], check=True)
         wait_for_state(lambda: not hecha_running(str(township_db)), "hecha ending on SIGTERM")
         wait_for_state(lambda: state() == "0 1", "the normal screen with the cursor shown")
+
+
+def test_meaning_without_colour_in_a_real_terminal(township_db):
+    """Issue 15: with 16 colours (or none) the focused field, the selected row and an error were told
+    by colour alone. Read without colours (capture-pane without -e): a ``>`` before the focused
+    field's label, ``>`` on the selected row, 「错误：」 before an error."""
+    require_tool("tmux")
+    close_db()
+    with Tmux(hecha_command(str(township_db)), term="xterm") as t:
+        t.wait_for("已录入：0 户")
+        t.keys("F2")
+        screen = t.wait_for(">村(居)委会")
+        assert ">村民小组" not in screen
+        t.type("130123103203")
+        t.wait_for(">村民小组")
+        t.type("0")
+        t.keys("Enter")
+        t.wait_for("错误：村民小组应为2位数字")

@@ -335,7 +335,7 @@ async def test_a_field_left_says_the_cores_rule_for_it(db):
         finding = check_field("household", "group_no", "00").finding
         assert finding is not None
         expected = finding.message
-        assert str(app.screen.query_one("#message").render()) == expected
+        assert str(app.screen.query_one("#message").render()) == "错误：" + expected  # an error in words (issue 15)
         await type_text(pilot, "3")  # one digit, padded by the core's rule
         await pilot.press("enter")
         await pilot.pause()

@@ -67,6 +67,7 @@ WARN_CONFIRM_BODY = "已按原件核实无误、确认保存吗？（确认记�
 SAVED = "已保存 户编码 {code}（{n}人，{b}个出生）"
 DISCARD = "本户还没有保存，放弃已录的内容吗？"
 NEED_HEAD = "请先录入户主（第一行）"
+ERROR_PREFIX = "错误："  # an error in words, not only in red (16 colours, issue 15)
 WAITING_TO_WRITE = "正在等待其他录入员完成保存…（稍候自动写入，不用重按）"
 WAITING_FOR_LOCK = "正在等待其他录入员完成保存…（本户已录的内容都在，稍候自动保存）"
 MEMBER_INCOMPLETE = "当前人员还没有填与户主关系：请填上（或清空姓名），再保存、换人或打开其他页"

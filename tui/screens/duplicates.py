@@ -16,6 +16,7 @@ from storage.db import close_db
 from storage.dedup import RULE_SHORT, WARN_SCORE, Pair, decide_pair, merge_persons, pairs
 
 from ..keys import bindings
+from ..widgets.fields import MarkedTable
 from ..widgets.keyline import KeyLine
 from ..workers import core_work, write_then
 from .dialogs import AskScreen, ConfirmScreen
@@ -43,7 +44,7 @@ class DuplicatesScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("重复登记：空格标记；1 同一人（合并保留甲；名单记录只记对应） 2 不同人 3 待查", classes="title")
-        yield DataTable(id="dup-list", cursor_type="row")
+        yield MarkedTable(id="dup-list", cursor_type="row")
         yield Static("", id="dup-detail")
         yield Static("正在查找可能重复的人员...", id="dup-state")
         yield KeyLine()

@@ -17,7 +17,7 @@ from storage.db import close_db
 from storage.households import load_household
 
 from ..keys import bindings
-from ..widgets.fields import Label, PlainInput, Row
+from ..widgets.fields import Label, MarkedTable, PlainInput, Row
 from ..widgets.keyline import KeyLine
 from ..workers import core_work
 
@@ -42,7 +42,7 @@ class ValidationScreen(Screen):
             yield PlainInput(id="f-level", max_length=1, restrict=r"[ewEW]?")
             yield Label("规则")
             yield PlainInput(id="f-rule")
-        yield DataTable(id="findings", cursor_type="row")
+        yield MarkedTable(id="findings", cursor_type="row")
         yield Static("", id="finding-detail")
         yield Static("正在检查...", id="findings-state")
         yield KeyLine()

@@ -37,7 +37,7 @@ from storage.households import (
 from storage.validate import ERROR, SECTION_CODES, FieldCheck, Finding, check_field
 
 from .. import text
-from ..widgets.fields import FieldInput, Label, Meaning, Row
+from ..widgets.fields import FieldInput, Label, MarkedTable, Meaning, Row
 from ..widgets.keyline import KeyLine
 from .dialogs import ConfirmScreen, LookupScreen
 from .page import PageScreen
@@ -208,7 +208,7 @@ class FormScreen(Screen):
     @staticmethod
     def table(name: str, columns) -> DataTable:
         """A table of a section's lines: ``columns`` of (heading, width)."""
-        table: DataTable = DataTable(id=name, cursor_type="row", zebra_stripes=False)
+        table: DataTable = MarkedTable(id=name, cursor_type="row", zebra_stripes=False)
         for label, width in columns:
             table.add_column(label, width=width)
         return table
@@ -220,11 +220,12 @@ class FormScreen(Screen):
     def value(self, name: str) -> str:
         return self.field(name).value.strip()
 
-    def say(self, message: str, field: str | None = None) -> None:
-        """Show ``message`` until the clerk edits ``field`` (default: the field with the cursor)."""
+    def say(self, message: str, field: str | None = None, *, error: bool = False) -> None:
+        """Show ``message`` until the clerk edits ``field`` (default: the field with the cursor); an
+        ``error`` begins with 「错误：」, so that it is told apart without colour (issue 15)."""
         focused = self.focused
         self.said_for = field or (focused.field if message and isinstance(focused, FieldInput) else None)
-        self.query_one("#message", Static).update(message)
+        self.query_one("#message", Static).update(f"{text.ERROR_PREFIX}{message}" if error and message else message)
 
     def field_edited(self, field_input: FieldInput) -> None:
         """A key changed a field: a message about that field no longer applies."""
@@ -270,7 +271,7 @@ class FormScreen(Screen):
             ):  # as the core spells it (capitals, a padded group), even when refused
                 self.field(name).value = result.value
             if result.finding is not None:
-                self.say(result.finding.message)
+                self.say(result.finding.message, error=result.finding.level == ERROR)
             else:
                 after = self.HOOKS.get(name)
                 target = after(self) if after else self.next_in_order(spec)
@@ -550,7 +551,7 @@ class FormScreen(Screen):
             self.precheck = exc.precheck
             self.ask_duplicates(exc)
         except OperatorError as exc:
-            self.say(str(exc))
+            self.say(str(exc), error=True)
         else:
             self.stored(result)
 
@@ -577,7 +578,7 @@ class FormScreen(Screen):
         if target:
             self.focus_field(target)
             self.call_after_refresh(self.field(target).select_all)
-        self.say(message, field=target)
+        self.say(message, field=target, error=first.level == ERROR)
 
     def ask_warnings(self, exc: WarningsNotConfirmed) -> None:
         """Show the warnings; Y records the confirmation on each record and saves, N goes to the first."""

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Static
 from storage.audit import history
 
 from ..keys import bindings
+from ..widgets.fields import MarkedTable
 from ..widgets.keyline import KeyLine
 
 
@@ -23,7 +24,7 @@ class HistoryScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(f"户 {self.code} 的修改记录（新的在前；Esc 返回）", classes="title")
-        yield DataTable(id="history", cursor_type="row")
+        yield MarkedTable(id="history", cursor_type="row")
         yield Static("", id="history-state")
         yield KeyLine()
 

@@ -235,7 +235,7 @@ class HouseholdScreen(FormScreen):
         if self.value("m_name"):
             return None
         if not self.form.members:
-            self.say(text.NEED_HEAD)
+            self.say(text.NEED_HEAD, error=True)
             return STAY
         return "b_child"
 
@@ -428,7 +428,7 @@ class HouseholdScreen(FormScreen):
             return
         m = self.form.members[index]
         if self.form.member_sex(index) != "2":
-            self.say(f"第{index + 1}人不是女性：育龄妇女页只填15～49岁的女性")
+            self.say(f"第{index + 1}人不是女性：育龄妇女页只填15～49岁的女性", error=True)
             return
         page = m.fp or WomanInput()
 

@@ -10,7 +10,7 @@ from textual.widgets.data_table import RowKey
 from storage.households import list_households, load_household
 
 from ..keys import bindings
-from ..widgets.fields import PlainInput
+from ..widgets.fields import MarkedTable, PlainInput
 from ..widgets.keyline import KeyLine
 
 PAGE = 200
@@ -24,7 +24,7 @@ class HouseholdListScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("户列表（输入户编码开头筛选；回车打开亮条所在户；方向键 选户：先按Tab）", classes="title")
         yield PlainInput(placeholder="户编码开头，如 130123103203", id="list-filter")
-        yield DataTable(id="household-list", cursor_type="row")
+        yield MarkedTable(id="household-list", cursor_type="row")
         yield Static("", id="list-state")
         yield KeyLine()
 

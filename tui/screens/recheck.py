@@ -32,6 +32,7 @@ from storage.recheck import (
 )
 
 from ..keys import bindings
+from ..widgets.fields import MarkedTable
 from ..widgets.keyline import KeyLine
 from ..workers import write_then
 from .dialogs import AskScreen, ConfirmScreen
@@ -52,7 +53,7 @@ class RecheckListScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("质量复查：回车>待复查的照纸表盲录，待判定的逐项判定", classes="title")
-        yield DataTable(id="recheck-list", cursor_type="row")
+        yield MarkedTable(id="recheck-list", cursor_type="row")
         yield Static("", id="recheck-state")
         yield Static("", id="message", classes="message")
         yield KeyLine()
@@ -202,7 +203,7 @@ class RecheckDiffScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="diff-title", classes="title")
-        yield DataTable(id="diff-list", cursor_type="row")
+        yield MarkedTable(id="diff-list", cursor_type="row")
         yield Static("1 原录入正确   2 复查正确（更正户记录）   3 两次都错（到户列表改）", classes="keys-hint")
         yield Static("", id="message", classes="message")
         yield KeyLine()
@@ -279,7 +280,7 @@ class RecheckRatesScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("录入差错率（判定为录入差错的项 / 比对项）", classes="title")
-        yield DataTable(id="rates", cursor_type="row")
+        yield MarkedTable(id="rates", cursor_type="row")
         yield Static("", id="rates-state")
         yield KeyLine()
 

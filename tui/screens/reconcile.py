@@ -21,6 +21,7 @@ from storage.db import close_db
 from storage.office import find_villages, village_label
 
 from ..keys import bindings, key_label, keys_of
+from ..widgets.fields import MarkedTable
 from ..widgets.keyline import KeyLine
 from ..workers import core_work, write_then
 from .dialogs import AskScreen
@@ -59,7 +60,7 @@ class ReconcileScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("核查比对  入户结论：0一致 1漏报 2瞒报 3虚报 4错报 9待核  回车看证据", classes="title")
-        yield DataTable(id="recon-list", cursor_type="row")
+        yield MarkedTable(id="recon-list", cursor_type="row")
         yield Static("", id="recon-detail")
         yield Static("正在读取比对结果...", id="recon-state")
         yield KeyLine()
@@ -317,7 +318,7 @@ class EvidenceScreen(Screen):
             f"{f.birth_date}（{village_label(f.village_code)}）",
             classes="title",
         )
-        yield DataTable(id="evidence", cursor_type="row")
+        yield MarkedTable(id="evidence", cursor_type="row")
         yield Static("", id="evidence-field")
         yield Static("", id="recon-state")
         yield KeyLine()
@@ -382,7 +383,7 @@ class SummaryScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("核查汇总（统计年度：上年10月1日至当年9月30日）", classes="title")
-        yield DataTable(id="summary", cursor_type="row")
+        yield MarkedTable(id="summary", cursor_type="row")
         yield Static("", id="summary-chart")
         yield KeyLine()
 

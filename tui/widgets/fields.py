@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Input, Static
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Input, Static
 
 from ..terminal import GBK_MESSAGE, REPLACEMENT
 
@@ -221,6 +223,23 @@ class FieldInput(PlainInput):
         if event.is_printable and accepted and self.auto_advance and self.cursor_at_end and self.full():
             self._advance()
 
+    def label(self) -> Label | None:
+        """The label drawn just before this field, if it has one."""
+        siblings = list(self.parent.children) if self.parent is not None else []
+        at = siblings.index(self) if self in siblings else 0
+        before = siblings[at - 1] if at else None
+        return before if isinstance(before, Label) else None
+
+    def _on_focus(self, event: events.Focus) -> None:
+        super()._on_focus(event)
+        if (label := self.label()) is not None:
+            label.mark(True)
+
+    def _on_blur(self, event: events.Blur) -> None:
+        super()._on_blur(event)
+        if (label := self.label()) is not None:
+            label.mark(False)
+
     def pasted(self) -> None:
         """A paste that fills the field moves on as typing does (an ID number: sex and birth date)."""
         if self.auto_advance and self.cursor_at_end and self.full():
@@ -242,15 +261,24 @@ def complete(value: str, width: int, most: int = 0) -> bool:
 
 
 class Label(Static):
-    """A field's label, one line, no wrapping."""
+    """A field's label, one line, no wrapping; its first cell is ``>`` while its field has the cursor
+    (issue 15: with 16 colours, or none, the focused field was told by colour alone)."""
 
     DEFAULT_CSS = """
     Label {
         width: auto;
         height: 1;
-        padding: 0 0 0 1;
+        padding: 0;
     }
     """
+
+    def __init__(self, text: str = "", **kwargs):
+        super().__init__(f" {text}", **kwargs)
+        self.text = text
+
+    def mark(self, on: bool) -> None:
+        """Show (or take away) the ``>`` before the label."""
+        self.update(f"{'>' if on else ' '}{self.text}")
 
 
 class Meaning(Static):
@@ -285,3 +313,49 @@ def code_field(label: str, field: str, width: int, *, restrict: str = r"\d*", me
     if meaning_width:
         meaning.styles.min_width = meaning_width
     yield meaning
+
+
+class MarkedTable(DataTable):
+    """A table whose selected row carries ``>`` in its label column while the table has the cursor
+    (issue 15: the selected row was bold on cyan, nothing else; with 16 colours, or none, it was lost).
+    Rows are added with an empty label; the mark moves with the cursor."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("cursor_type", "row")
+        super().__init__(*args, **kwargs)
+        self.show_row_labels = True
+        self._marked: int | None = None
+
+    def add_row(self, *cells, height: int | None = 1, key: str | None = None, label=None):
+        """As DataTable's, with a blank label where none is given (the column the mark is drawn in)."""
+        return super().add_row(*cells, height=height, key=key, label=" " if label is None else label)
+
+    def _mark(self, row: int | None) -> None:
+        for index, mark in ((self._marked, " "), (row, ">")):
+            key = self._row_locations.get_key(index) if index is not None else None
+            if key is not None and key in self.rows:
+                self.rows[key].label = Text(mark)
+        self._marked = row
+        self._update_count += 1  # the rendered rows are cached by this count (Textual's DataTable)
+        self.refresh()
+
+    def watch_cursor_coordinate(self, old_coordinate: Coordinate, new_coordinate: Coordinate) -> None:
+        super().watch_cursor_coordinate(old_coordinate, new_coordinate)
+        if self.has_focus:
+            self._mark(new_coordinate.row)
+
+    def _on_focus(self, event: events.Focus) -> None:
+        super()._on_focus(event)
+        self._mark(self.cursor_row)
+
+    def _on_blur(self, event: events.Blur) -> None:
+        super()._on_blur(event)
+        self._mark(None)
+
+    def clear(self, columns: bool = False):
+        """As DataTable's; the mark goes with the rows."""
+        self._marked = None
+        result = super().clear(columns)
+        if self.has_focus:
+            self.call_after_refresh(lambda: self._mark(self.cursor_row))
+        return result
