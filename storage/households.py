@@ -637,14 +637,21 @@ class HouseholdRow:
     address_detail: str
 
 
+def _live_households(prefix: str):
+    query = Household.select().where(Household.deleted == False)
+    return query.where(Household.household_code.startswith(prefix)) if prefix else query
+
+
+def count_households(prefix: str = "") -> int:
+    """How many live households' codes start with ``prefix`` (the list's total, counted in SQL)."""
+    return _live_households(prefix).count()
+
+
 def list_households(prefix: str = "", *, offset: int = 0, limit: int = 200) -> list[HouseholdRow]:
     """Live households whose code starts with ``prefix``, in code order, one page from SQL."""
     from peewee import fn
 
-    query = Household.select().where(Household.deleted == False)
-    if prefix:
-        query = query.where(Household.household_code.startswith(prefix))
-    rows = list(query.order_by(Household.household_code).offset(offset).limit(limit))
+    rows = list(_live_households(prefix).order_by(Household.household_code).offset(offset).limit(limit))
     ids = [h.id for h in rows]
     live = Person.household.in_(ids) & (Person.deleted == False)
     heads = {

@@ -1337,3 +1337,39 @@ async def test_the_birth_table_shows_a_household_childs_birth_date(db):
         await pilot.pause()
         row = [str(c) for c in app.screen.query_one("#births", DataTable).get_row_at(0)]
         assert "20170306" in row and "(同孩子)" not in row, row
+
+
+async def test_the_household_list_moves_without_tab_shows_its_total_and_says_when_it_wraps(db, monkeypatch):
+    """Issue 15: ↓ needed Tab first, Home/End did nothing, no total, F8 on the last page wrapped
+    to page 1 without a word."""
+    from storage.households import HouseholdInput, MemberInput, save_household
+    from tui.screens import households as screen_module
+
+    monkeypatch.setattr(screen_module, "PAGE", 2)
+    open_db(db)
+    for group in ("05", "06", "07"):
+        member = MemberInput("张" + group, "", "02", sex="1", birth_date="19800101")
+        save_household(
+            HouseholdInput("130123103203", group, "别处", "", [member]), confirmed_ids=frozenset({"name:张" + group})
+        )
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        table = app.screen.query_one("#household-list", DataTable)
+        state = app.screen.query_one("#list-state")
+        assert "共 3 户" in str(state.render()) and "下一页" in str(state.render())
+        assert focused_id(app) == "list-filter"
+        await pilot.press("down")  # from the filter, no Tab
+        assert table.cursor_row == 1
+        await pilot.press("tab", "home")
+        assert table.cursor_row == 0
+        await pilot.press("end")
+        assert table.cursor_row == 1
+        await pilot.press("f8")
+        await pilot.pause()
+        assert "第 3～3 户，共 3 户" in str(state.render())
+        await pilot.press("f8")
+        await pilot.pause()
+        assert "已是最后一页，回到第一页" in str(state.render())

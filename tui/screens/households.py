@@ -7,9 +7,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowKey
 
-from storage.households import list_households, load_household
+from storage.households import count_households, list_households, load_household
 
-from ..keys import bindings
+from ..keys import bindings, key_label, keys_of
 from ..widgets.fields import MarkedTable, PlainInput
 from ..widgets.keyline import KeyLine
 
@@ -22,7 +22,7 @@ class HouseholdListScreen(Screen):
     BINDINGS = bindings("list")
 
     def compose(self) -> ComposeResult:
-        yield Static("户列表（输入户编码开头筛选；回车打开亮条所在户；方向键 选户：先按Tab）", classes="title")
+        yield Static("户列表（输入户编码开头筛选；上下键、PgUp/PgDn、Home/End 选户，回车打开）", classes="title")
         yield PlainInput(placeholder="户编码开头，如 130123103203", id="list-filter")
         yield MarkedTable(id="household-list", cursor_type="row")
         yield Static("", id="list-state")
@@ -32,21 +32,37 @@ class HouseholdListScreen(Screen):
         table = self.query_one(DataTable)
         table.add_columns("户编码", "户主", "人数", "门牌地址")
         self.page_start = 0
+        self.total = 0
         self.load()
 
     def on_screen_resume(self) -> None:
         self.load()
 
-    def load(self) -> None:
+    def load(self, note: str = "") -> None:
         table = self.query_one(DataTable)
         table.clear()
         prefix = self.query_one("#list-filter", Input).value.strip()
         rows = list_households(prefix, offset=self.page_start, limit=PAGE)
         for h in rows:
             table.add_row(h.household_code, h.head_name, str(h.members), h.address_detail, key=h.uid)
-        self.query_one("#list-state", Static).update(
-            f"第 {self.page_start + 1}～{self.page_start + len(rows)} 户" if rows else "没有符合的户"
-        )
+        self.total = count_households(prefix)
+        last = self.page_start + len(rows)
+        shown = f"第 {self.page_start + 1}～{last} 户，共 {self.total} 户" if rows else "没有符合的户"
+        more = f"（{key_label(keys_of('more', ('list',))[0])} 下一页）" if last < self.total else ""
+        self.query_one("#list-state", Static).update(note + shown + more)
+
+    MOVES = {"down": "cursor_down", "up": "cursor_up", "pagedown": "page_down", "pageup": "page_up"}
+
+    def on_key(self, event) -> None:
+        """Up, down and the page keys move in the list while typing stays in the filter; Home and End
+        go to the first and last row (issue 15: the list needed Tab first, Home and End did nothing)."""
+        table = self.query_one(DataTable)
+        if event.key in self.MOVES and not table.has_focus:
+            getattr(table, f"action_{self.MOVES[event.key]}")()
+            event.stop()
+        elif event.key in ("home", "end") and table.row_count and table.has_focus:
+            table.move_cursor(row=0 if event.key == "home" else table.row_count - 1)
+            event.stop()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.page_start = 0
@@ -80,9 +96,13 @@ class HouseholdListScreen(Screen):
             self.app.push_screen(HouseholdScreen(form=load_household(key.value)))
 
     def action_more(self) -> None:
-        """The next page; after the last page, back to the first."""
-        self.page_start = self.page_start + PAGE if self.query_one(DataTable).row_count == PAGE else 0
-        self.load()
+        """The next page; after the last page, back to the first, saying so."""
+        if self.page_start + PAGE < self.total:
+            self.page_start += PAGE
+            self.load()
+        else:
+            self.page_start = 0
+            self.load("已是最后一页，回到第一页：")
 
     def action_back(self) -> None:
         self.app.pop_screen()
