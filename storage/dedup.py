@@ -507,14 +507,19 @@ def pairs(
     limit: int = 500,
     lists: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    kind: str = "",
+    found_total: list[int] | None = None,
 ) -> list[Pair]:
     """Open candidate pairs in this database, best first: every blocked pair scored by
     :func:`candidates` from its first person (so the form and the review agree), pairs decided
     "different" left out; with ``lists`` also the pairs of a person and a reference record
     (:func:`ref_pairs`, ``b.person_uid`` ``ref:<id>``). ``limit`` bounds the list (a township's
-    review, not a county's batch); ``progress(done, total)`` is called every 500 persons scored."""
-    out: list[Pair] = ref_pairs(min_score=min_score, limit=limit) if lists else []
-    blocks = _blocked_pairs()
+    review, not a county's batch); ``progress(done, total)`` is called every 500 persons scored (it may
+    raise to stop the search: the review's Esc). ``kind``: ``persons`` or ``records`` keeps only pairs
+    of two persons or of a person and a list record; ``found_total`` (a list) is given the number of
+    pairs found before ``limit`` cut them (issue 15: the review showed 500 of 8,174 without a word)."""
+    out: list[Pair] = ref_pairs(min_score=min_score, limit=100_000) if lists and kind != "persons" else []
+    blocks = _blocked_pairs() if kind != "records" else {}
     decisions = {
         (a, b): d
         for a, b, d in MatchDecision.select(MatchDecision.a_uid, MatchDecision.b_uid, MatchDecision.decision).tuples()
@@ -561,6 +566,10 @@ def pairs(
         if progress:
             progress(min(start + 500, len(ids)), len(ids))
     out.sort(key=lambda x: (-x.b.score, x.a_household_code))
+    if kind:
+        out = [x for x in out if x.b.is_record == (kind == "records")]
+    if found_total is not None:
+        found_total.append(len(out))
     return out[:limit]
 
 

@@ -1373,3 +1373,67 @@ async def test_the_household_list_moves_without_tab_shows_its_total_and_says_whe
         await pilot.press("f8")
         await pilot.pause()
         assert "已是最后一页，回到第一页" in str(state.render())
+
+
+async def test_the_review_counts_all_pairs_filters_them_and_esc_stops_its_search(db, tmp_path, monkeypatch):
+    """Issue 15: 500 of 8,174 pairs were shown without a word, all list records (no person pair in
+    sight), and the search went on for 90 s after Esc."""
+    import threading
+    import time
+
+    from storage.households import HouseholdInput, MemberInput, save_household
+    from storage.models import MatchDecision
+    from storage.reflists import import_list
+    from tui.screens import duplicates as review
+
+    open_db(db)
+    for group, name in (("05", "李晓玲"), ("06", "李小玲")):
+        member = MemberInput(name, "", "02", sex="2", birth_date="20150307")
+        save_household(
+            HouseholdInput("130123103203", group, "别处", "", [member]), confirmed_ids=frozenset({"name:" + name})
+        )
+    MatchDecision.delete().execute()
+    path = tmp_path / "户籍.csv"
+    path.write_text("姓名,性别,出生日期\n李晓伶,女,2015-03-07\n", encoding="gbk")
+    import_list(path, "police_hukou")
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_review(pilot)
+        screen = app.screen
+        assert isinstance(screen, review.DuplicatesScreen)
+        state = screen.query_one("#dup-state")
+        everything = len(screen.found)
+        assert f"共 {everything} 对" in str(state.render())
+        assert {p.b.is_record for p in screen.found} == {True, False}
+        await pilot.press("f7")  # persons only
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.found and not any(p.b.is_record for p in screen.found), str(state.render())
+        assert "只看人员之间的" in str(state.render())
+        await pilot.press("f7")  # list records only
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.found and all(p.b.is_record for p in screen.found)
+
+        stopped = threading.Event()
+
+        def endless(*, progress, **_):  # a county-sized search: it ends only when told to
+            deadline = time.monotonic() + 30
+            try:
+                while time.monotonic() < deadline:
+                    progress(1, 2)
+                    time.sleep(0.01)
+            except review.Stopped:
+                stopped.set()
+                raise
+            return []
+
+        monkeypatch.setattr(review, "pairs", endless)
+        await pilot.press("f7")
+        await pilot.pause()
+        await pilot.press("escape")
+        deadline = time.monotonic() + 20
+        while not stopped.is_set():
+            assert time.monotonic() < deadline, "the search went on after Esc"
+            await pilot.pause(0.05)

@@ -69,6 +69,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("dup-unsure", "decide('unsure')", ("f4", "ctrl+n", "3"), "待查", "dups"),
     KeySpec("dup-mark", "mark", ("f5", "ctrl+e", "space"), "标记", "dups"),
     KeySpec("dup-min-score", "min_score", ("f6", "ctrl+t"), "最低得分", "dups", "得分"),
+    KeySpec("dup-kind", "kind", ("f7", "ctrl+w"), "人员/名单记录", "dups", "类别"),
     KeySpec("dup-back", "back", ("escape", "ctrl+x"), "返回", "dups"),
     KeySpec("recon-result", "result", ("f2", "ctrl+o"), "记录结论", "recon", "结论"),
     KeySpec("recon-evidence", "evidence", ("enter",), "证据对照", "recon", "证据"),

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
     from ..base import HechaBase
 
 DECIDED = {"same": "同一人", "different": "不同人", "unsure": "待查"}
+KINDS = {"": "人员与名单记录", "persons": "只看人员之间的", "records": "只看人员与名单记录的"}
+
+
+class Stopped(Exception):
+    """The review was left while its search ran: the worker ends early."""
 
 
 class DuplicatesScreen(Screen):
@@ -41,6 +46,7 @@ class DuplicatesScreen(Screen):
         """The pairs, read in a worker thread."""
 
         found: list[Pair]
+        total: int  # pairs found, of which ``found`` holds the best (at most the limit)
 
     def compose(self) -> ComposeResult:
         yield Static("重复登记：空格标记；1 同一人（合并保留甲；名单记录只记对应） 2 不同人 3 待查", classes="title")
@@ -54,6 +60,7 @@ class DuplicatesScreen(Screen):
         for label, width in (("", 1), ("分", 3), ("人员甲", 16), ("人员乙", 16), ("规则", 14), ("判定", 6)):
             table.add_column(label, width=width)
         self.min_score = WARN_SCORE
+        self.kind = ""  # all pairs; "persons" or "records" (F7 switches)
         self.found: list[Pair] = []
         self.marked: set[int] = set()
         self.decided: dict[int, str] = {}
@@ -62,24 +69,35 @@ class DuplicatesScreen(Screen):
 
     @core_work("pairs")
     def read(self) -> None:
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+
         def progress(done: int, total: int) -> None:
+            if worker.is_cancelled:  # Esc left the screen: stop here, not after the whole search
+                raise Stopped
             self.app.call_from_thread(self.say, f"正在查找可能重复的人员：已比 {done}/{total} 人...")
 
+        total: list[int] = []
         try:
-            found = pairs(min_score=self.min_score, progress=progress)
+            found = pairs(min_score=self.min_score, progress=progress, kind=self.kind, found_total=total)
+        except Stopped:
+            return
         finally:
             close_db()
-        self.post_message(self.PairsRead(found))
+        self.post_message(self.PairsRead(found, total[0] if total else len(found)))
 
     def on_duplicates_screen_pairs_read(self, event: PairsRead) -> None:
         self.found, self.marked, self.decided = event.found, set(), {}
         self.refill()
         if not self.found:
             self.query_one("#dup-detail", Static).update("")
+        which = KINDS[self.kind]
+        shown = f"，只列前 {len(self.found)} 对" if event.total > len(self.found) else ""
         self.query_one("#dup-state", Static).update(
-            f"共 {len(self.found)} 对（得分不低于 {self.min_score}；判为不同人的不再列出）"
+            f"{which}共 {event.total} 对{shown}（得分不低于 {self.min_score}；判为不同人的不再列出）"
             if self.found
-            else f"没有得分不低于 {self.min_score} 的可能重复"
+            else f"没有得分不低于 {self.min_score} 的可能重复（{which}）"
         )
 
     def refill(self, keep_row: int = 0) -> None:
@@ -104,6 +122,18 @@ class DuplicatesScreen(Screen):
             self.query_one("#dup-detail", Static).update(
                 f"甲 {a}\n乙 {b}\n{p.b.rule_text}；不同之处：{p.b.differs_text}"
             )
+
+    def action_kind(self) -> None:
+        """F7: all pairs → persons only → list records only → all (issue 15: 500 list records at 100
+        hid every pair of two persons)."""
+        order = list(KINDS)
+        self.kind = order[(order.index(self.kind) + 1) % len(order)]
+        self.say(f"正在查找（{KINDS[self.kind]}）...")
+        self.read()
+
+    def action_back(self) -> None:
+        self.workers.cancel_group(self, "pairs")
+        self.app.pop_screen()
 
     def say(self, message: str) -> None:
         self.query_one("#dup-state", Static).update(message)
@@ -182,6 +212,3 @@ class DuplicatesScreen(Screen):
         self.app.push_screen(
             AskScreen("最低得分", "只列得分不低于（0-100）：", restrict=r"\d*", max_length=3), answered
         )
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
