@@ -44,12 +44,8 @@ def sequence(ref: dict) -> list[str]:
             keys += list(t[code]) if code in t else ["enter"]
         keys += list(t["residence_status"])
         if "contraception" in t:
-            keys += (
-                ["f6"]
-                + list(t["first_marriage_date"])
-                + list(t["contraception"])
-                + list(t["contraception_start"])
-                + ["f10"]
+            keys += (  # a married woman of 15–49: section 三 opens by itself
+                list(t["first_marriage_date"]) + list(t["contraception"]) + list(t["contraception_start"]) + ["f10"]
             )
     keys += ["enter"]
     for b in ref["births"]:

@@ -713,7 +713,7 @@ class _Checker:
             self.fields("woman", i, fp, (*WOMAN_CODES, *WOMAN_DATES))
             if fp.contraception == "00" and not fp.no_contraception_reason:
                 self.add("woman.no_reason", "woman", i, "no_contraception_reason", "未避孕（00）的请填未避孕原因")
-        elif sex == SEX_FEMALE and age is not None and 15 <= age <= 49 and m.marital_status in MARRIED - {"30", "40"}:
+        elif woman_page_due(sex or "", age, m.marital_status):
             self.add("woman.missing", "member", i, "marital_status", "15–49岁已婚女性：按F6填育龄妇女页（节育措施）")
         for k, g in enumerate(m.migrations):
             self.fields("migration", i, g, (*MIGRATION_CODES, *MIGRATION_DATES, *SECTION_TEXTS["migration"]), k)
@@ -827,6 +827,18 @@ class _Checker:
                                 "plurality",
                                 f"同一母亲同日出生{len(group)}个孩子：胎数应为{len(group)}",
                             )
+
+
+def woman_page_due(sex: str, age: int | None, marital_status: str) -> bool:
+    """Whether a member needs the woman's page (三、育龄妇女): a woman of 15–49 (at the campaign's
+    reference date) who is married (GB/T 2261.2 20–23; widowed 30 and divorced 40 are not). The form
+    opens the page by itself for her (issue 15), and the save warns when it is missing."""
+    return sex == SEX_FEMALE and age is not None and 15 <= age <= 49 and marital_status in MARRIED - {"30", "40"}
+
+
+def age_at(born: dt.date | None, as_of: dt.date) -> int | None:
+    """Full years from ``born`` to ``as_of`` (``None`` without a date)."""
+    return _age(born, as_of)
 
 
 def check_household(

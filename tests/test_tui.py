@@ -66,8 +66,7 @@ async def key_reference_household(
         for code in ("marital_status", "education"):  # 2-digit codes move on; Enter skips an empty one
             await (type_text(pilot, t[code]) if code in t else pilot.press("enter"))
         await type_text(pilot, t["residence_status"])  # the last field of a line puts it into the table
-        if "contraception" in t:  # section 三 for this woman: F6, then her page in the paper's order
-            await pilot.press("f6")
+        if "contraception" in t:  # section 三 opens by itself for a married woman of 15–49: her page in order
             await type_text(pilot, t["first_marriage_date"])
             await type_text(pilot, t["contraception"])
             await type_text(pilot, t["contraception_start"])
@@ -354,7 +353,7 @@ async def test_a_page_field_says_the_cores_rule_for_it(db):
         await type_text(pilot, "王秀英")
         await pilot.press("enter")
         await type_text(pilot, "130123198707220046" + "10" + "01" + "20" + "71" + "1")
-        await pilot.press("f6")  # 三: her family-planning page, 初婚日期 first
+        await pilot.pause()  # 三: her family-planning page opens by itself, 初婚日期 first
         await type_text(pilot, "20101301")
         await pilot.pause()
         finding = check_field("member", "first_marriage_date", "20101301").finding
@@ -474,7 +473,7 @@ async def test_a_whole_form_hits_each_kind_of_rule_is_fixed_and_saved(db):
         await pilot.press("backspace")
         await type_text(pilot, "6")
         await type_text(pilot, "11" + "01" + "20" + "71" + "1")  # 11 夫: wrong for a woman, caught on saving
-        await pilot.press("f6")  # 三: her family-planning page
+        await pilot.pause()  # 三: her family-planning page opens by itself (married, 15–49)
         await type_text(pilot, "20100501" + "03" + "20170601")
         await pilot.press("f10")
         # daughter, and a brother who works away (outflow) with his episode on F9

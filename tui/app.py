@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from storage.db import open_db
-from storage.office import current_office
+from storage.office import current_office, reference_date
 from storage.paths import operator_login, signed_in
 
 from . import text
@@ -68,6 +68,7 @@ class HechaApp(HechaBase):
         open_db(self.db_path)
 
         self.office = current_office()
+        self.reference_date = reference_date()
         self.operator = operator_login()
         self.is_demo = self.office.is_demo
         from storage import operators

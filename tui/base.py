@@ -7,6 +7,7 @@ household's village) and the way home; :class:`tui.app.HechaApp` is the app. Scr
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -20,13 +21,15 @@ if TYPE_CHECKING:
 class HechaBase(App):
     """The app as the screens see it: ``config`` (tui.config), ``office`` (this database's office
     row), ``operator`` (the clerk's login), ``is_demo`` (the demo database), ``last_carry`` (village,
-    group and address of the last household saved, for the next form)."""
+    group and address of the last household saved, for the next form), ``reference_date`` (the
+    campaign's 标准时点, storage.office, or ``None``)."""
 
     config: Config
     office: Office
     operator: str
     is_demo: bool
     last_carry: tuple[str, str, str] | None
+    reference_date: dt.date | None
 
     def pop_to_home(self) -> None:
         """Close every screen above the home menu."""

@@ -14,6 +14,7 @@ with the save's :class:`~storage.households.Precheck` (one validation, one searc
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ from storage.households import NotRegistered, household_code, next_serial, regis
 from storage.office import villages
 from storage.recheck import RecheckError, pending, record_second_keying
 from storage.stats import log_entry
-from storage.validate import MAX_BIRTH_ORDER
+from storage.validate import MAX_BIRTH_ORDER, age_at, woman_page_due
 
 from .. import text
 from ..keys import bindings
@@ -289,12 +290,8 @@ class HouseholdScreen(FormScreen):
 
     BEFORE = {"m_name": before_m_name, "b_child_name": before_b_child_name}
     HOOKS = {"form_no": after_form_no, "m_id": after_m_id, "m_residence": after_m_residence, "m_birth": after_m_birth}
-    HOOKS |= {
-        "b_child": after_b_child,
-        "b_mother": after_b_mother,
-        "b_father": after_b_father,
-        "b_policy": after_b_policy,
-    }
+    HOOKS |= {"b_child": after_b_child, "b_mother": after_b_mother, "b_father": after_b_father}
+    HOOKS |= {"b_policy": after_b_policy}
 
     def husband_of(self, pos: int) -> str:
         """The father a birth defaults to: the head for the head's wife, the head's husband for a
@@ -350,10 +347,15 @@ class HouseholdScreen(FormScreen):
         super().clear_line(section, index)
 
     def committed(self, section: str, index: int) -> None:
-        """A 流出 member goes on with section 五: the migration page opens by itself."""
+        """A 流出 member goes on with section 五, a married woman of 15–49 with section 三: their pages
+        open by themselves (issue 15: each such household asked for a confirmation on saving)."""
         m = self.form.members[index] if section == "member" else None
         if m is not None and m.residence_status == "2" and not any(g.direction == "2" for g in m.migrations):
             self.call_after_refresh(self.action_migration_page)
+        elif m is not None and m.fp is None:  # ages at the campaign's 标准时点 (storage.office), else today
+            age = age_at(self.form.member_birth_date(index), self.app.reference_date or dt.date.today())
+            if woman_page_due(self.form.member_sex(index), age, m.marital_status):
+                self.call_after_refresh(self.action_woman_page)
 
     def action_link_same(self) -> None:
         """同一人: the person being typed is the one the warning names; fill the line from that record
