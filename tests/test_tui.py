@@ -1436,3 +1436,45 @@ async def test_the_review_counts_all_pairs_filters_them_and_esc_stops_its_search
         while not stopped.is_set():
             assert time.monotonic() < deadline, "the search went on after Esc"
             await pilot.pause(0.05)
+
+
+async def test_f11_never_throws_away_the_line_being_typed(db):
+    """Issue 15: a warning about line 1, then F11 while typing line 2, threw line 2 away."""
+    from storage.households import HouseholdInput, MemberInput, save_household
+
+    open_db(db)
+    save_household(
+        HouseholdInput("130123103203", "05", "别处", "", [MemberInput("李建国", "130123198503140036", "02")])
+    )
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_form_at_members(pilot)
+        await type_text(pilot, "李建国")
+        await pilot.press("enter")
+        await type_text(pilot, "130123198503140036")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "李建国" in str(app.screen.query_one("#dup-warning").render())
+        await type_text(pilot, "02" + "01" + "20" + "71" + "1")  # the line goes into the table
+        await type_text(pilot, "王秀英")  # line 2 begun
+        await pilot.press("f11")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, HouseholdScreen)
+        assert form.value("m_name") == "王秀英" and "不会丢掉" in str(form.query_one("#message").render())
+
+
+async def test_gbk_bytes_give_one_notice_not_a_pile(db):
+    """Issue 15: each byte of a GBK name (a replacement character each) raised its own notice."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        from textual import events
+
+        await pilot.press("f2")
+        for _ in range(6):  # 张三 from a client on GBK: four bytes, and two more, each a U+FFFD
+            app.post_message(events.Key("\ufffd", "\ufffd"))
+        await pilot.pause()
+        await pilot.pause()
+        gbk = [n for n in app._notifications if "UTF-8" in n.message]
+        assert len(gbk) == 1, [n.message for n in gbk]

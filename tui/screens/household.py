@@ -358,15 +358,16 @@ class HouseholdScreen(FormScreen):
                 self.call_after_refresh(self.action_woman_page)
 
     def action_link_same(self) -> None:
-        """同一人: the person being typed is the one the warning names; fill the line from that record
-        (its ID number, sex, birth date, ethnicity, marriage, education, its other fields kept) and
-        move the person into this household when it is saved, instead of registering a second one."""
+        """同一人: the person typed is the one the warning names: the line is filled from that record (its
+        other fields kept) and the person moves here on saving, instead of being registered twice."""
         found = self.candidates_shown
         if not found:
             self.say("没有重复登记提示：同一人只在提示出现后可用")
             return
-        c = found[0]
-        line = self.candidates_line
+        c, line = found[0], self.candidates_line
+        if line is not None and line != self.index["member"] and (self.value("m_name") or self.value("m_id")):
+            self.say(f"提示是第{line + 1}人的，F11 不会丢掉正在录的这一行：先录完或清空它", error=True)
+            return  # issue 15: F11 while typing line 2 threw line 2 away
         if line is not None and line < len(self.form.members) and line != self.index["member"]:
             self.clear_line("member", line)  # the warning came after the line was put into the table
         try:

@@ -20,6 +20,8 @@ from textual.widgets import DataTable, Input, Static
 
 from ..terminal import GBK_MESSAGE, REPLACEMENT
 
+GBK_NOTICE_SECONDS = 8
+
 EDITING_KEYS = {
     "backspace": "delete_left",
     "delete": "delete_right",
@@ -82,7 +84,13 @@ class PlainInput(Input, inherit_bindings=False):
         if event.character == REPLACEMENT:  # a byte that was not UTF-8 (GBK from the client)
             event.stop()
             event.prevent_default()
-            self.notify(GBK_MESSAGE, severity="error", timeout=8)
+            import time
+
+            # one notice at a time: a GBK name is several bytes, each a replacement character
+            # (issue 15: the notices piled up over the form)
+            if time.monotonic() >= getattr(self.app, "gbk_notice_until", 0.0):
+                self.app.gbk_notice_until = time.monotonic() + GBK_NOTICE_SECONDS  # type: ignore[attr-defined]
+                self.notify(GBK_MESSAGE, severity="error", timeout=GBK_NOTICE_SECONDS)
             return
         action = EDITING_KEYS.get(event.key)
         if action is not None:
