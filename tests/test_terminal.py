@@ -180,6 +180,18 @@ def test_ascii_borders_and_16_colours(township_db, tmp_path):
         t.keys("F1")
         screens.append(t.wait_for("【登记表】"))
         codes += t.screen_with_codes()
+        t.keys("Escape")
+        t.wait_until(lambda text: "【登记表】" not in text, "the help closed")
+        t.type("130123103203" + "0")
+        t.keys("Enter")
+        screens.append(t.wait_for("01-99"))  # the message's "01–99" (an en dash, ambiguous) written "-"
+        t.keys("Escape")  # leave, answering the question, then the list import with its file picker
+        t.wait_for("放弃")
+        t.type("y")
+        t.wait_until(lambda text: "放弃" not in text, "the question answered")
+        t.wait_for("已录入：0 户")
+        t.keys("F4")
+        screens.append(t.wait_for("导入外部名单"))
     for text in screens:
         ambiguous = sorted({c for c in text if unicodedata.east_asian_width(c) == "A"})
         assert not ambiguous, (ambiguous, text)

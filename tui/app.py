@@ -51,6 +51,25 @@ class HechaApp(HechaBase):
 
         ScrollBar.renderer = AsciiScrollBarRender
         self.add_class("-ascii")
+        self.ascii_output = True
+
+    def ascii_driver(self) -> None:
+        """In ASCII mode, every character East Asian "ambiguous" width that still reaches the
+        terminal (a "…" in a message, "–" in 1–15, a list's "•", a half block "▌" of a widget, the
+        border of a picker) is written as a one-cell ASCII one (:data:`tui.terminal.ASCII_FOR`), on
+        the way out of the driver: no screen can miss it (issue 15)."""
+        from .terminal import ASCII_FOR
+
+        driver = self._driver
+        if driver is None or getattr(driver, "_hecha_ascii", False):
+            return
+        write = driver.write
+
+        def ascii_write(data: str) -> None:
+            write(data.translate(ASCII_FOR))
+
+        driver.write = ascii_write  # type: ignore[method-assign]
+        driver._hecha_ascii = True  # type: ignore[attr-defined]
 
     def core_failed(self, node, message: str) -> None:
         """A core call in a worker (:func:`tui.workers.core_work`) failed: say so, and hand the
@@ -65,6 +84,8 @@ class HechaApp(HechaBase):
     def on_mount(self) -> None:
         if not self.is_headless:
             self.end_on_signals()
+        if getattr(self, "ascii_output", False):
+            self.ascii_driver()
         open_db(self.db_path)
 
         self.office = current_office()

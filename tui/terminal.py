@@ -86,3 +86,46 @@ def install_escape_split() -> None:
 
     XTermParser._sequence_to_key_events = split  # type: ignore[method-assign]
     setattr(XTermParser, "_hecha_escape_split", True)  # noqa: B010  (a flag on a class of Textual's)
+
+
+ASCII_FOR = str.maketrans(  # one-cell ASCII for the ambiguous-width characters hecha's screens may show
+    {
+        "…": "~",
+        "–": "-",
+        "—": "-",
+        "•": "*",
+        "·": ".",
+        "→": ">",
+        "←": "<",
+        "↑": "^",
+        "↓": "v",
+        "▌": "|",
+        "▐": "|",
+        "▊": "|",
+        "▎": "|",
+        "▔": "-",
+        "▁": "_",
+        "█": "#",
+        "░": " ",
+        "▒": " ",
+        "▓": "#",
+        "─": "-",
+        "│": "|",
+        "┌": "+",
+        "┐": "+",
+        "└": "+",
+        "┘": "+",
+        "━": "-",
+        "┃": "|",
+        "✓": "v",
+        "✗": "x",
+        "×": "x",
+        "°": "o",
+        "“": '"',
+        "”": '"',
+        "‘": "'",
+        "’": "'",
+    }
+)
+"""What ASCII mode (``HECHA_ASCII=1``, ``ascii = true``) writes in place of each East Asian "ambiguous"
+character: PuTTY or Xshell set to draw those two cells wide would break every line holding one."""
