@@ -34,7 +34,10 @@ tools() {
 case "${1:-}" in
   run)
     setup ""
-    exec .venv/bin/hecha demo --start
+    .venv/bin/hecha demo --start
+    status=$?
+    echo "以后启动：$(pwd)/.venv/bin/hecha（或先 source .venv/bin/activate，再用 hecha）；命令一览：.venv/bin/hecha --help" >&2
+    exit $status
     ;;
   test)
     shift

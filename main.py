@@ -347,24 +347,14 @@ def keys_show(db_path: Path | None) -> None:
 @handled
 def keys_add(file: Path, expected: str | None, yes: bool, db_path: Path | None) -> None:
     """登记对方单位的公钥文件（县登记各乡镇；乡镇登记本县）。"""
-    from export.keys import PublicKeys, register_peer
+    from export.keys import read_key_file, register_peer, same_fingerprint
 
     open_office_db(db_path)
-    if not file.exists():
-        raise HechaError(f"找不到公钥文件 {file}：请检查路径（对方用 hecha keys show > 文件 导出）。")
-    if not file.is_file():
-        raise HechaError(f"{file} 不是普通文件：请指定对方用 hecha keys show > 文件 导出的公钥文件。")
-    if file.stat().st_size > 64 * 1024:
-        raise HechaError(f"{file} 太大（{file.stat().st_size} 字节），不是 hecha 公钥文件。")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise HechaError(f"{file} 不是 UTF-8 文本：请直接传递 hecha keys show 生成的文件，不要用记事本另存。") from None
-    keys_ = PublicKeys.parse(text, str(file))
+    keys_ = read_key_file(file)
     fp = keys_.fingerprint()
     click.echo(f"单位：{keys_.name}（{keys_.office}，{'县' if keys_.level == 'county' else '乡镇'}）\n指纹：{fp}")
     if expected is not None:
-        if expected.replace(" ", "").replace("-", "").upper() != fp.replace(" ", ""):
+        if not same_fingerprint(expected, keys_):
             raise HechaError("指纹与对方读出的不一致：不要登记，请与对方核实公钥文件。")
     elif not yes:
         if not sys.stdin.isatty():

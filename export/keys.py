@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -251,6 +252,28 @@ def unlock(passphrase: str) -> UnlockedKeys:
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyError_("签名私钥不是 Ed25519 密钥：数据库可能损坏。")
     return UnlockedKeys(key, pyrage.x25519.Identity.from_str(identity_text))
+
+
+def read_key_file(path: str | Path) -> PublicKeys:
+    """The other office's public key file (``hecha keys show`` wrote it), read and parsed. Raises
+    :class:`KeyError_` in words for a missing, odd, oversized, non-UTF-8 or malformed file."""
+    path = Path(path)
+    if not path.exists():
+        raise KeyError_(f"找不到公钥文件 {path}：请检查路径（对方用 hecha keys show > 文件 导出）。")
+    if not path.is_file():
+        raise KeyError_(f"{path} 不是普通文件：请指定对方用 hecha keys show > 文件 导出的公钥文件。")
+    if path.stat().st_size > 64 * 1024:
+        raise KeyError_(f"{path} 太大（{path.stat().st_size} 字节），不是 hecha 公钥文件。")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise KeyError_(f"{path} 不是 UTF-8 文本：请直接传递 hecha keys show 生成的文件，不要用记事本另存。") from None
+    return PublicKeys.parse(text, str(path))
+
+
+def same_fingerprint(typed: str, keys: PublicKeys) -> bool:
+    """Whether the fingerprint read out over the phone (spaces, dashes and case as typed) is ``keys``'."""
+    return typed.replace(" ", "").replace("-", "").upper() == keys.fingerprint().replace(" ", "")
 
 
 def register_peer(keys: PublicKeys, *, operator: str | None = None) -> tuple[PeerOffice, bool]:

@@ -1478,3 +1478,53 @@ async def test_gbk_bytes_give_one_notice_not_a_pile(db):
         await pilot.pause()
         gbk = [n for n in app._notifications if "UTF-8" in n.message]
         assert len(gbk) == 1, [n.message for n in gbk]
+
+
+async def test_the_export_screen_sets_up_keys_and_registers_the_county(
+    township_db, office_templates, tmp_path, monkeypatch
+):
+    """Issue 15: the weekly export could not be set up from the TUI (keys only from the command line)."""
+    import time
+
+    from textual.widgets import Static
+
+    from tui.screens.bundles import ExportScreen
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    county = tmp_path / "正定县.pub"
+    county.write_text(office_templates["county_pub"].to_text(), encoding="utf-8")
+    close_db()
+    app = make_app(township_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, ExportScreen)
+        info, result = screen.query_one("#bundle-info", Static), screen.query_one("#bundle-result", Static)
+        assert "按 F2 生成" in str(info.render())
+
+        async def said(words: str) -> str:
+            deadline = time.monotonic() + 60
+            while words not in str(result.render()):
+                assert time.monotonic() < deadline, str(result.render())
+                await pilot.pause(0.1)
+            return str(result.render())
+
+        await pilot.press("f2")
+        for _ in range(2):  # the passphrase, twice
+            await type_text(pilot, "township-pass-1")
+            await pilot.press("enter")
+        done = await said("已生成密钥")
+        assert (tmp_path / "新安镇.pub").exists() and "指纹" in done
+        await pilot.press("f3")
+        await type_text(pilot, str(county))
+        await pilot.press("enter")
+        await type_text(pilot, "0000 0000")  # a fingerprint that is not the file's: refused
+        await pilot.press("enter")
+        await said("指纹与文件的不一致")
+        await pilot.press("f3")
+        await type_text(pilot, str(county))
+        await pilot.press("enter")
+        await type_text(pilot, office_templates["county_pub"].fingerprint())
+        await pilot.press("enter")
+        await said("已登记 正定县")
+        assert "收件：正定县" in str(info.render())

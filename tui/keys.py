@@ -25,7 +25,7 @@ class KeySpec:
     action: str
     keys: tuple[str, ...]
     label: str
-    scope: str  # "app", "home", "form", "list", "recheck", "diff", "dups", "import", "recon", "plain", "page"
+    scope: str  # "app", "home", "form", "list", "recheck", "diff", "dups", "import", "recon", "export", "plain", "page"
     short: str = ""
 
 
@@ -50,6 +50,8 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("woman-page", "woman_page", ("f6", "ctrl+w"), "育龄妇女页", "form", "妇女"),
     KeySpec("migration-page", "migration_page", ("f9", "ctrl+r"), "流动人口页", "form", "流动"),
     KeySpec("back", "back", ("escape", "ctrl+x"), "返回", "form"),
+    KeySpec("keys-new", "keys_new", ("f2", "ctrl+n"), "生成本单位密钥", "export", "生成密钥"),
+    KeySpec("keys-add", "keys_add", ("f3", "ctrl+r"), "登记县里的公钥", "export", "登记公钥"),
     KeySpec("link-same", "link_same", ("f11", "ctrl+y"), "同一人（调出已登记的）", "form", "同一人"),
     KeySpec("list-back", "back", ("escape", "ctrl+x"), "返回", "list"),
     KeySpec("list-more", "more", ("f8", "ctrl+d"), "下一页/重查", "list"),
@@ -102,6 +104,7 @@ SCOPES = {
     "dups": "重复登记",
     "import": "导入外部名单",
     "recon": "核查比对（数字键 0 一致 1 漏报 2 瞒报 3 虚报 4 错报 9 待核 记录结论，证据画面同样）",
+    "export": "导出数据包",
     "plain": "其他画面",
 }
 """Each scope of :data:`TABLE` with its title in the help (F1), in the order shown."""

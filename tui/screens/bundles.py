@@ -24,7 +24,7 @@ from ..keys import bindings
 from ..widgets.fields import PlainInput
 from ..widgets.keyline import KeyLine
 from ..workers import core_work
-from .dialogs import PassphraseScreen
+from .dialogs import AskScreen, PassphraseScreen
 
 if TYPE_CHECKING:
     from ..base import HechaBase
@@ -49,7 +49,11 @@ class _BundleScreen(Screen):
 
 
 class ExportScreen(_BundleScreen):
-    """Write this week's bundle for the county into a folder."""
+    """Write this week's bundle for the county into a folder; before the first, make this office's
+    keys (F2) and register the county's key file (F3), checking the fingerprint read out over the
+    phone (issue 15: the weekly export could not be set up from the TUI)."""
+
+    BINDINGS = [*bindings("export"), *bindings("plain")]
 
     @dataclass
     class BundleWritten(Message):
@@ -70,11 +74,19 @@ class ExportScreen(_BundleScreen):
         yield KeyLine()
 
     def on_mount(self) -> None:
+        self.query_one("#busy", Static).display = False
+        self.refresh_info()
+        self.query_one("#out-dir", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog, or keys registered meanwhile from the command line: say it as it is now."""
+        self.refresh_info()
+
+    def refresh_info(self) -> None:
         from export.keys import KeyError_, county_peer, has_keys
         from storage.dates import local_time
         from storage.models import BundleLog
 
-        self.query_one("#busy", Static).display = False
         self.ready = False
         info = self.query_one("#bundle-info", Static)
         if self.app.office.level != "township":
@@ -85,12 +97,74 @@ class ExportScreen(_BundleScreen):
             state = f"收件：{peer.name}（{peer.code}）"
             self.ready = has_keys()
         except KeyError_ as exc:
-            state = str(exc)
+            state = str(exc) + "\n按 F3 登记县里的公钥文件（县里 hecha keys show 导出，电话里核对指纹）。"
         if not has_keys():
-            state = "本单位还没有密钥：请先在命令行运行 hecha keys new，再登记县里的公钥（见 README）。"
+            state = "本单位还没有密钥：按 F2 生成（要设本单位口令），再按 F3 登记县里的公钥。"
         last = BundleLog.select().where(BundleLog.direction == "out").order_by(BundleLog.id.desc()).first()
         info.update(state + (f"\n上次导出：第{last.sequence}号 {local_time(last.at)}" if last else "\n还没有导出过"))
-        self.query_one("#out-dir", Input).focus()
+
+    def action_keys_new(self) -> None:
+        """F2: make this office's keys under a passphrase typed twice, then write its public key file
+        for the county (``~/<office>.pub``) and show the fingerprint to read out."""
+        from export.keys import has_keys
+
+        if has_keys() or self.app.office.level != "township":
+            self.busy(
+                False, "本单位已经有密钥。" if has_keys() else "县级请在命令行用 hecha keys new（要保存恢复密钥）。"
+            )
+            return
+
+        def first(passphrase: str | None) -> None:
+            if passphrase:
+                self.app.push_screen(PassphraseScreen("再输入一次口令"), lambda again: second(passphrase, again))
+
+        def second(passphrase: str, again: str | None) -> None:
+            if again is None:
+                return
+            if again != passphrase:
+                self.busy(False, "错误：两次输入的口令不一样，没有生成密钥。")
+                return
+            self.busy(True, "正在生成密钥（口令加密需要几秒钟）……")
+            self.make_keys(passphrase)
+
+        self.app.push_screen(PassphraseScreen("设置本单位口令（至少8个字符，负责人保管）"), first)
+
+    @core_work("bundle")
+    def make_keys(self, passphrase: str) -> None:
+        from export.keys import create_keys, own_public
+
+        create_keys(passphrase)
+        pub = own_public()
+        path = Path.home() / f"{self.app.office.name}.pub"
+        path.write_text(pub.to_text(), encoding="utf-8")
+        said = f"已生成密钥。指纹：{pub.fingerprint()}\n公钥文件：{path}（交给县里登记，并在电话里读出指纹）"
+        self.app.call_from_thread(self.keys_done, said)
+
+    def keys_done(self, said: str) -> None:
+        self.refresh_info()
+        self.busy(False, said)
+
+    def action_keys_add(self) -> None:
+        """F3: register the county's key file: its path, then the fingerprint the county read out."""
+
+        def got_path(path: str | None) -> None:
+            if path:
+                ask = AskScreen("核对指纹", "县里在电话里读出的指纹（32位，空格可有可无）：")
+                self.app.push_screen(ask, lambda fp: self.register(path, fp) if fp else None)
+
+        self.app.push_screen(AskScreen("登记县里的公钥", "县里给的公钥文件（路径）："), got_path)
+
+    @core_work("bundle")
+    def register(self, path: str, fingerprint: str) -> None:
+        from export.keys import read_key_file, register_peer, same_fingerprint
+
+        keys = read_key_file(Path(path).expanduser())
+        if not same_fingerprint(fingerprint, keys):
+            said = f"错误：指纹与文件的不一致（文件的是 {keys.fingerprint()}）：不要登记，请与县里核实。"
+        else:
+            row, created = register_peer(keys)
+            said = f"已登记 {row.name}（{row.code}）的公钥。" if created else f"{row.name} 的公钥已登记过。"
+        self.app.call_from_thread(self.keys_done, said)
 
     @on(Input.Submitted, "#out-dir")
     def start(self, event: Input.Submitted) -> None:
