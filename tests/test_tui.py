@@ -1528,3 +1528,19 @@ async def test_the_export_screen_sets_up_keys_and_registers_the_county(
         await pilot.press("enter")
         await said("已登记 正定县")
         assert "收件：正定县" in str(info.render())
+
+
+async def test_a_short_code_list_is_shown_beside_its_empty_field(db):
+    """Issue 15: 户口类型 listed no codes (户别's label carried its two by hand)."""
+    from tui.widgets.fields import Meaning
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "13012310320303")
+        await pilot.press("enter", "enter")  # the household's page follows
+        await pilot.pause()
+        hint = str(app.screen.query_one("#p_hukou_type-meaning", Meaning).render())
+        assert "2农业户口" in hint and "9其他" in hint, hint
+        await type_text(pilot, "1" + "2")  # 户别 1, 户口类型 2: its meaning replaces the list
+        assert str(app.screen.query_one("#p_hukou_type-meaning", Meaning).render()) == "农业户口"

@@ -24,6 +24,17 @@ from ..widgets.fields import FieldInput, Label, Meaning, Row
 from ..widgets.keyline import KeyLine
 from .dialogs import LookupScreen
 
+SHORT_LIST = 4  # a code list this short is shown in full beside its empty field
+
+
+def meaning(codes: str, value: str) -> str:
+    """What is shown beside a code field: the code's meaning, or, while it is empty, a short list's
+    every code (issue 15: 户口类型 listed none, while 户别's label carried its two)."""
+    items = code_list(codes).items
+    if not value and len(items) <= SHORT_LIST:
+        return " ".join(f"{k}{v}" for k, v in items.items())
+    return code_list(codes).name(value)
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -41,7 +52,7 @@ class Spec:
 
 
 HOUSEHOLD_PAGE = (
-    Spec("household_kind", "户别 1家庭户 2集体户", 1),
+    Spec("household_kind", "户别", 1),
     Spec("hukou_type", "户口类型", 1),
     Spec("police_hukou_no", "公安户口簿编号", 20),
     Spec("phone", "联系电话", 15),
@@ -198,8 +209,7 @@ class PageScreen(Screen[bool]):
                     )
                     if self.codes(spec):
                         yield Meaning(
-                            code_list(self.codes(spec)).name(to_text(spec, self.get(spec))),
-                            id=f"p_{spec.field}-meaning",
+                            meaning(self.codes(spec), to_text(spec, self.get(spec))), id=f"p_{spec.field}-meaning"
                         )
         yield Static("", id="page-message", classes="message")
         yield KeyLine()
@@ -232,9 +242,7 @@ class PageScreen(Screen[bool]):
         if isinstance(event.input, FieldInput):
             codes = self.codes(self.spec_of(event.input.field))
             if codes:
-                self.query_one(f"#{event.input.field}-meaning", Meaning).update(
-                    code_list(codes).name(event.value.strip())
-                )
+                self.query_one(f"#{event.input.field}-meaning", Meaning).update(meaning(codes, event.value.strip()))
 
     def action_keep(self) -> None:
         try:
