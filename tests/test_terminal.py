@@ -17,6 +17,13 @@ from .terminal import Tmux, hecha_command, hecha_running, wait_for_state
 pytestmark = pytest.mark.terminal
 
 
+def open_form(t: Tmux) -> None:
+    """From the menu on an empty database, F2: a new household form."""
+    t.wait_for("已录入：0 户")
+    t.keys("F2")
+    t.wait_for("一、户的情况")
+
+
 def test_key_the_reference_household_in_tmux(township_db):
     require_tool("tmux")
     close_db()
@@ -101,9 +108,7 @@ def test_a_gbk_byte_does_not_end_hecha(township_db):
     require_tool("tmux")
     close_db()
     with Tmux(hecha_command(str(township_db)), term="xterm") as t:
-        t.wait_for("已录入：0 户")
-        t.keys("F2")
-        t.wait_for("一、户的情况")
+        open_form(t)
         t.type("13012310320303")
         subprocess.run([*t.tmux, "send-keys", "-t", t.name, "-H", "d5", "c5"], check=True)  # 张 in GBK
         screen = t.wait_for("UTF-8")
@@ -260,9 +265,7 @@ def test_esc_then_a_key_in_one_write_is_esc_then_the_key(township_db):
     require_tool("tmux")
     close_db()
     with Tmux(hecha_command(str(township_db)), term="xterm") as t:
-        t.wait_for("已录入：0 户")
-        t.keys("F2")
-        t.wait_for("一、户的情况")
+        open_form(t)
         t.type("13012310320303" + "李家庄")
         t.wait_for("李家庄")
         subprocess.run([*t.tmux, "send-keys", "-t", t.name, "-H", "1b", "79"], check=True)  # Esc y: one write

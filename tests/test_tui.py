@@ -129,6 +129,16 @@ async def test_a_household_typed_heads_down_in_one_burst_keeps_every_field(db):
         assert str(stored).replace("-", "") == str(value).replace("-", ""), field
 
 
+async def key_head_and_wait(pilot) -> None:
+    """A new form at its members: 李建国 and his ID number typed, the duplicate search done."""
+    await open_form_at_members(pilot)
+    await type_text(pilot, "李建国")
+    await pilot.press("enter")
+    await type_text(pilot, "130123198503140036")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def open_form_at_members(pilot) -> None:
     """F2, village and group of the reference household, Enter through address and form number,
     the household page kept: the cursor on the first member's name."""
@@ -1012,12 +1022,7 @@ async def test_a_person_on_an_imported_list_is_shown_while_typing(db, tmp_path):
     close_db()
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await open_form_at_members(pilot)
-        await type_text(pilot, "李建国")
-        await pilot.press("enter")
-        await type_text(pilot, "130123198503140036")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await key_head_and_wait(pilot)
         line = str(app.screen.query_one("#dup-warning").render())
         assert "外部名单有此人" in line and "户籍" in line and "第2行" in line, line
 
@@ -1449,12 +1454,7 @@ async def test_f11_never_throws_away_the_line_being_typed(db):
     close_db()
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await open_form_at_members(pilot)
-        await type_text(pilot, "李建国")
-        await pilot.press("enter")
-        await type_text(pilot, "130123198503140036")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await key_head_and_wait(pilot)
         assert "李建国" in str(app.screen.query_one("#dup-warning").render())
         await type_text(pilot, "02" + "01" + "20" + "71" + "1")  # the line goes into the table
         await type_text(pilot, "王秀英")  # line 2 begun
