@@ -110,7 +110,9 @@ _TODAY: list = [-1e9, None]  # (monotonic seconds when read, the date)
 
 
 def _today() -> dt.date:
-    """Today's date, read again at most once a minute (an import parses 200,000 numbers)."""
+    """Today's date, read again at most once a minute (an import parses 200,000 numbers). Only the
+    bound "a birth date not after today" uses it: a physical fact, never an age or a window (those
+    are judged at the campaign's reference date, storage.validate.judged_at)."""
     now = time.monotonic()
     if now - _TODAY[0] > 60:
         _TODAY[:] = [now, dt.date.today()]

@@ -452,7 +452,7 @@ def check_field(
     look-up by name, no padding) and an ID number is compared with the earlier lines only, so a
     pair is reported once. Never raises; returns :class:`FieldCheck`.
     """
-    today = today or dt.date.today()
+    today = today or dt.date.today()  # the bound only (no date after the real day), never an age
     raw = "" if value is None else str(value)
     v = raw.strip()
     label = FIELD_LABELS.get(field, field)
@@ -830,15 +830,29 @@ class _Checker:
 
 
 def woman_page_due(sex: str, age: int | None, marital_status: str) -> bool:
-    """Whether a member needs the woman's page (三、育龄妇女): a woman of 15–49 (at the campaign's
-    reference date) who is married (GB/T 2261.2 20–23; widowed 30 and divorced 40 are not). The form
-    opens the page by itself for her (issue 15), and the save warns when it is missing."""
+    """Whether a member needs the woman's page (三、育龄妇女): a woman of 15–49 (at the date ages are
+    judged, :func:`judged_at`) who is married (GB/T 2261.2 20–23; widowed 30 and divorced 40 are not).
+    The save warns when it is missing."""
     return sex == SEX_FEMALE and age is not None and 15 <= age <= 49 and marital_status in MARRIED - {"30", "40"}
 
 
-def age_at(born: dt.date | None, as_of: dt.date) -> int | None:
-    """Full years from ``born`` to ``as_of`` (``None`` without a date)."""
-    return _age(born, as_of)
+def needs_woman_page(h: HouseholdInput, i: int, as_of: dt.date | None = None) -> bool:
+    """Whether member ``i`` (0-based) of ``h`` needs the woman's page and has none: the form opens it
+    by itself for her (issue 15), judged as the save judges it (:func:`woman_page_due`, :func:`judged_at`)."""
+    m = h.members[i]
+    on = judged_at(h, as_of, dt.date.today())
+    return m.fp is None and woman_page_due(h.member_sex(i), _age(h.member_birth_date(i), on), m.marital_status)
+
+
+def judged_at(h: HouseholdInput, as_of: dt.date | None, today: dt.date) -> dt.date:
+    """The date ages and eligibility are judged at for ``h`` (issue 14): the campaign's reference date
+    (标准时点, ``as_of``, :func:`storage.office.reference_date`) when the office set one, else the
+    household's own verification date (核查日期, FORM.md 一) when it is a real date not after
+    ``today``, else ``today``: a check run next year does not age a woman checked this year."""
+    if as_of is not None:
+        return as_of
+    surveyed = typed_date(h.survey_date) if h.survey_date else None
+    return surveyed if surveyed is not None and surveyed <= today else today
 
 
 def check_household(
@@ -846,13 +860,13 @@ def check_household(
 ) -> list[Finding]:
     """Every finding for the household form ``h``; ``village_codes`` are the office's villages.
 
-    ``today`` bounds dates (nothing after it; default the real date); ``as_of`` is the campaign's
-    reference date (标准时点, :func:`storage.office.reference_date`) at which ages and eligibility are
-    judged (a woman's page 15–49, the marriage age; default ``today``). Warnings already confirmed on
-    their records come back with ``confirmed=True``.
+    ``today`` is the real day, the bound no date may pass (a physical fact, not a judgement; default
+    the real date); ages and eligibility (a woman's page 15–49, the marriage age) are judged at
+    :func:`judged_at`: the campaign's reference date ``as_of``, else the household's 核查日期. Warnings
+    already confirmed on their records come back with ``confirmed=True``.
     """
-    today = today or dt.date.today()
-    return _Checker(h, village_codes, today, as_of or today).run()
+    today = today or dt.date.today()  # the bound only: nothing may be dated after the real day
+    return _Checker(h, village_codes, today, judged_at(h, as_of, today)).run()
 
 
 def check_id_number(text: str, today: dt.date | None = None) -> Finding | None:

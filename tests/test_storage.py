@@ -453,6 +453,11 @@ def test_ages_are_judged_at_the_reference_date_not_the_day_of_the_check(township
     assert "woman.eligible" in rules
     rules = {f.rule for f in check_household(h, {"130123103203"}, checked_on, as_of=dt.date(2026, 11, 1))}
     assert "woman.eligible" not in rules
+    h.survey_date = "20261120"  # no reference date set: the household's own 核查日期, not the day of the check
+    assert "woman.eligible" not in {f.rule for f in check_household(h, {"130123103203"}, checked_on)}
+    h.survey_date = "20271120"  # a verification date after the real day is no date to judge at
+    assert "woman.eligible" in {f.rule for f in check_household(h, {"130123103203"}, checked_on)}
+    h.survey_date = ""
     res = CliRunner().invoke(cli, ["reference-date", "20261101", "--db", str(township_db)])
     assert res.exit_code == 0 and "2026年11月01日" in res.output, res.output
     dbmod.open_db(township_db)

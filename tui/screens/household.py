@@ -14,7 +14,6 @@ with the save's :class:`~storage.households.Precheck` (one validation, one searc
 from __future__ import annotations
 
 import copy
-import datetime as dt
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,7 +35,7 @@ from storage.households import NotRegistered, household_code, next_serial, regis
 from storage.office import villages
 from storage.recheck import RecheckError, pending, record_second_keying
 from storage.stats import log_entry
-from storage.validate import MAX_BIRTH_ORDER, age_at, woman_page_due
+from storage.validate import MAX_BIRTH_ORDER, needs_woman_page
 
 from .. import text
 from ..keys import bindings
@@ -352,10 +351,8 @@ class HouseholdScreen(FormScreen):
         m = self.form.members[index] if section == "member" else None
         if m is not None and m.residence_status == "2" and not any(g.direction == "2" for g in m.migrations):
             self.call_after_refresh(self.action_migration_page)
-        elif m is not None and m.fp is None:  # ages at the campaign's 标准时点 (storage.office), else today
-            age = age_at(self.form.member_birth_date(index), self.app.reference_date or dt.date.today())
-            if woman_page_due(self.form.member_sex(index), age, m.marital_status):
-                self.call_after_refresh(self.action_woman_page)
+        elif m is not None and needs_woman_page(self.form, index, self.app.reference_date):
+            self.call_after_refresh(self.action_woman_page)
 
     def action_link_same(self) -> None:
         """同一人: the person typed is the one the warning names: the line is filled from that record (its
