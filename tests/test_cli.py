@@ -438,7 +438,6 @@ def test_a_restore_waits_for_nobody_and_refuses_while_hecha_has_the_database_ope
     restoring the database onto itself hung and left it empty. Both are refused now, in words."""
     import subprocess
     import sys
-    import time
 
     from storage.db import close_db, release_in_use
 
@@ -451,23 +450,21 @@ def test_a_restore_waits_for_nobody_and_refuses_while_hecha_has_the_database_ope
     same = runner.invoke(cli, ["restore", str(township_db), *db, "--yes"])
     assert same.exit_code == 1 and "就是当前数据库本身" in same.output, same.output
     assert township_db.stat().st_size > 0
-    marker = tmp_path / "open"
-    clerk = subprocess.Popen(
+    clerk = subprocess.Popen(  # another clerk's hecha: the database open until the test closes its stdin
         [
             sys.executable,
             "-c",
-            "import sys, time; sys.path.insert(0, sys.argv[3]); from storage.db import open_db; "
-            "open_db(sys.argv[1]); open(sys.argv[2], 'w').close(); time.sleep(60)",
+            "import sys; sys.path.insert(0, sys.argv[2]); from storage.db import open_db; "
+            "open_db(sys.argv[1]); print('open', flush=True); sys.stdin.read()",
             str(township_db),
-            str(marker),
             str(Path(__file__).resolve().parent.parent),
-        ]
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert time.monotonic() < deadline and clerk.poll() is None, "the clerk's process did not start"
-            time.sleep(0.05)
+        assert clerk.stdout is not None and clerk.stdout.readline().strip() == "open", "the clerk's hecha did not start"
         busy = runner.invoke(cli, ["restore", str(saved), *db, "--yes"])
         assert busy.exit_code == 1 and "请所有人退出 hecha 后再恢复" in busy.output, busy.output
     finally:

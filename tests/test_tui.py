@@ -262,30 +262,27 @@ async def test_declining_the_duplicate_saves_nothing(db):
 
 
 @contextlib.contextmanager
-def write_lock_held(db, tmp_path, seconds: int):
-    """Another process takes the database's write lock for ``seconds`` (yields it once it holds it)."""
+def write_lock_held(db, seconds: int):
+    """Another process takes the database's write lock and holds it ``seconds`` (the hold under test; it
+    says when it holds the lock, and this yields then)."""
     import subprocess
     import sys
-    import time
 
-    marker = tmp_path / "locked"
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
             "import sqlite3, sys, time; con = sqlite3.connect(sys.argv[1], timeout=30); "
-            "con.execute('BEGIN IMMEDIATE'); open(sys.argv[2], 'w').close(); time.sleep(int(sys.argv[3])); "
+            "con.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(int(sys.argv[2])); "
             "con.rollback()",
             str(db),
-            str(marker),
             str(seconds),
-        ]
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert time.monotonic() < deadline and holder.poll() is None, "the lock holder did not start"
-            time.sleep(0.05)
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked", "no lock taken"
         yield holder
     finally:
         holder.kill()
@@ -300,7 +297,7 @@ async def test_a_save_waits_for_another_writer_then_goes_through(db, tmp_path):
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await key_reference_household(pilot, save=False)  # keyed; the lock comes before the save
-        with write_lock_held(db, tmp_path, 15) as holder:
+        with write_lock_held(db, 15) as holder:
             deadline = time.monotonic() + 60
             await pilot.press("enter", "enter")  # a blank birth line saves the household
             await pilot.pause()
@@ -908,7 +905,7 @@ async def test_a_decision_in_the_review_waits_for_another_writer_without_freezin
     async with app.run_test(size=SIZE) as pilot:
         await open_review(pilot)
         assert isinstance(app.screen, DuplicatesScreen) and len(app.screen.found) == 1
-        with write_lock_held(db, tmp_path, 4) as holder:
+        with write_lock_held(db, 4) as holder:
             deadline = time.monotonic() + 60
             await pilot.press("2")
             while "正在等待" not in str(app.screen.query_one("#dup-state").render()):
@@ -1227,7 +1224,6 @@ async def test_the_menu_shows_the_keys_as_the_site_remapped_them(db):
 def test_the_input_parser_reads_esc_and_a_key_as_two_keys():
     """Issue 15: ``Esc`` + a key in one read is Esc, then the key (Textual made ``\x1b2`` a ™ and
     ``\x1by`` Alt+y); escape sequences (arrows, function keys) are untouched."""
-    import time
 
     from textual import events
     from textual._xterm_parser import XTermParser
@@ -1246,11 +1242,7 @@ def test_the_input_parser_reads_esc_and_a_key_as_two_keys():
     }
     for data, expected in cases.items():
         parser = XTermParser()
-        tokens = list(parser.feed(data))
-        deadline = time.monotonic() + 5
-        while not tokens and time.monotonic() < deadline:  # a lone Esc waits for the parser's delay
-            time.sleep(0.01)
-            tokens += list(parser.tick())
+        tokens = list(parser.feed(data))  # resolved as the bytes arrive: no delay waited for
         assert [(t.key, t.character) for t in tokens if isinstance(t, events.Key)] == expected, data
 
 
@@ -1420,24 +1412,26 @@ async def test_the_review_counts_all_pairs_filters_them_and_esc_stops_its_search
         await pilot.pause()
         assert screen.found and all(p.b.is_record for p in screen.found)
 
-        stopped = threading.Event()
+        left, stopped = threading.Event(), threading.Event()
 
-        def endless(*, progress, **_):  # a county-sized search: it ends only when told to
-            deadline = time.monotonic() + 30
+        def long_search(*, progress, **_):  # a county-sized search, between two of its progress reports
+            progress(1, 3)
+            left.wait(30)  # until the review has been left
             try:
-                while time.monotonic() < deadline:
-                    progress(1, 2)
-                    time.sleep(0.01)
+                progress(2, 3)  # the next report must end it
             except review.Stopped:
                 stopped.set()
                 raise
             return []
 
-        monkeypatch.setattr(review, "pairs", endless)
+        monkeypatch.setattr(review, "pairs", long_search)
         await pilot.press("f7")
-        await pilot.pause()
-        await pilot.press("escape")
         deadline = time.monotonic() + 20
+        while "已比 1/3" not in str(state.render()):  # the search is under way
+            assert time.monotonic() < deadline, str(state.render())
+            await pilot.pause(0.05)
+        await pilot.press("escape")
+        left.set()
         while not stopped.is_set():
             assert time.monotonic() < deadline, "the search went on after Esc"
             await pilot.pause(0.05)
