@@ -629,10 +629,16 @@ def person_set(
     "--min-score", default=65, show_default=True, type=click.IntRange(0, 100), help="只列得分不低于此值的（0–100）"
 )
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000), help="最多列出几对")
+@click.option(
+    "--kind",
+    type=click.Choice(["persons", "records"]),
+    default=None,
+    help="只列一类：persons 人员之间的，records 人员与外部名单记录的（默认两类都列）",
+)
 @db_option
 @click.pass_context
 @handled
-def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | None) -> None:
+def duplicates(ctx: click.Context, min_score: int, limit: int, kind: str | None, db_path: Path | None) -> None:
     """可能重复登记的人员对（同号、号码差一位、同音同生日、同母亲相近生日 …），
     以及与外部名单对不上的疑似同一人，得分高的在前。"""
     if ctx.invoked_subcommand:
@@ -640,8 +646,13 @@ def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | N
     from storage.dedup import pairs
 
     open_office_db(db_path)
+    total: list[int] = []
     found = pairs(
-        min_score=min_score, limit=limit, progress=lambda done, total: click.echo(f"已比 {done}/{total} 人", err=True)
+        min_score=min_score,
+        limit=limit,
+        kind=kind or "",
+        found_total=total,
+        progress=lambda done, of: click.echo(f"已比 {done}/{of} 人", err=True),
     )
     if not found:
         click.echo(f"没有得分不低于 {min_score} 的可能重复（已判定为不同人的不再列出）。")
@@ -665,8 +676,9 @@ def duplicates(ctx: click.Context, min_score: int, limit: int, db_path: Path | N
         ],
         frozenset({0}),
     )
-    more = "（只列前 --limit 对，可能还有）" if len(found) >= limit else ""
-    click.echo(f"共 {len(found)} 对{more}。判定：hecha duplicates decide different|same|unsure 甲uid 乙uid")
+    more = f"，只列了得分最高的 {len(found)} 对（--limit）" if total and total[0] > len(found) else ""
+    counted = total[0] if total else len(found)
+    click.echo(f"共 {counted} 对{more}。判定：hecha duplicates decide different|same|unsure 甲uid 乙uid")
 
 
 @duplicates.command("decide")

@@ -161,6 +161,9 @@ def test_hecha_duplicates_lists_and_decides_pairs(people):
     res = runner.invoke(cli, ["duplicates", "decide", "different", a, b, *db])
     assert res.exit_code == 0 and "不再提示" in res.output
     assert "共 1 对" in runner.invoke(cli, ["duplicates", *db]).output
+    res = runner.invoke(cli, ["duplicates", "--limit", "1", "--kind", "persons", *db])  # the review's F7, here
+    assert "共 1 对" in res.output and "曾敏" in res.output and "名单" not in res.output, res.output
+    assert "没有得分不低于" in runner.invoke(cli, ["duplicates", "--kind", "records", *db]).output
     assert runner.invoke(cli, ["duplicates", "decide", "same", a, "nope", *db]).exit_code == 1
 
 

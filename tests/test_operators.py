@@ -126,14 +126,21 @@ def test_an_office_without_keys_cannot_register_operators(township_db):
     assert res.exit_code == 1 and "hecha keys new" in res.output, res.output
 
 
-async def test_the_tui_opens_on_the_sign_in_and_keys_under_that_name(township_db):
+@pytest.fixture
+def signin_app(township_db):
+    """The TUI on a database where 赵六 signs in with PIN 97531."""
     from tui.app import make_app
-    from tui.screens.dialogs import SignInScreen
-    from tui.screens.home import HomeScreen
 
     operators.add("赵六", "97531")
     close_db()
-    app = make_app(township_db)
+    return make_app(township_db)
+
+
+async def test_the_tui_opens_on_the_sign_in_and_keys_under_that_name(signin_app):
+    from tui.screens.dialogs import SignInScreen
+    from tui.screens.home import HomeScreen
+
+    app = signin_app
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen)
@@ -152,12 +159,8 @@ async def test_the_tui_opens_on_the_sign_in_and_keys_under_that_name(township_db
         assert app.operator == "赵六" and operator_login() == "赵六"
 
 
-async def test_esc_on_the_sign_in_leaves_hecha(township_db):
-    from tui.app import make_app
-
-    operators.add("赵六", "97531")
-    close_db()
-    app = make_app(township_db)
+async def test_esc_on_the_sign_in_leaves_hecha(signin_app):
+    app = signin_app
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.return_code is None

@@ -31,6 +31,16 @@ class HechaBase(App):
     last_carry: tuple[str, str, str] | None
     reference_date: dt.date | None
 
+    gbk_notice_until: float = 0.0  # monotonic time before which no second GBK notice is shown
+
+    def key_name(self, action: str, scope: str) -> str:
+        """The first key of ``action`` in ``scope`` as people write it (``F5``), after this site's
+        remapping: what a screen names when it says which key to press (tui.keys)."""
+        from .keys import key_label, keys_of
+
+        keys = keys_of(action, (scope,), dict(self.config.keymap))
+        return key_label(keys[0]) if keys else ""
+
     def pop_to_home(self) -> None:
         """Close every screen above the home menu."""
         raise NotImplementedError

@@ -97,9 +97,11 @@ class ExportScreen(_BundleScreen):
             state = f"收件：{peer.name}（{peer.code}）"
             self.ready = has_keys()
         except KeyError_ as exc:
-            state = str(exc) + "\n按 F3 登记县里的公钥文件（县里 hecha keys show 导出，电话里核对指纹）。"
+            add = self.app.key_name("keys_add", "export")
+            state = str(exc) + f"\n按 {add} 登记县里的公钥文件（县里 hecha keys show 导出，电话里核对指纹）。"
         if not has_keys():
-            state = "本单位还没有密钥：按 F2 生成（要设本单位口令），再按 F3 登记县里的公钥。"
+            make, add = self.app.key_name("keys_new", "export"), self.app.key_name("keys_add", "export")
+            state = f"本单位还没有密钥：按 {make} 生成（要设本单位口令），再按 {add} 登记县里的公钥。"
         last = BundleLog.select().where(BundleLog.direction == "out").order_by(BundleLog.id.desc()).first()
         info.update(state + (f"\n上次导出：第{last.sequence}号 {local_time(last.at)}" if last else "\n还没有导出过"))
 

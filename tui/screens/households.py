@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
@@ -9,9 +11,12 @@ from textual.widgets.data_table import RowKey
 
 from storage.households import count_households, list_households, load_household
 
-from ..keys import bindings, key_label, keys_of
+from ..keys import bindings
 from ..widgets.fields import MarkedTable, PlainInput
 from ..widgets.keyline import KeyLine
+
+if TYPE_CHECKING:
+    from ..base import HechaBase
 
 PAGE = 200
 
@@ -20,6 +25,8 @@ class HouseholdListScreen(Screen):
     """Households in code order, ``PAGE`` rows at a time (F8 next page); type a code prefix to jump."""
 
     BINDINGS = bindings("list")
+    if TYPE_CHECKING:
+        app: HechaBase  # self.app, with hecha's attributes (config, office …)
 
     def compose(self) -> ComposeResult:
         yield Static("户列表（输入户编码开头筛选；上下键、PgUp/PgDn、Home/End 选户，回车打开）", classes="title")
@@ -48,7 +55,7 @@ class HouseholdListScreen(Screen):
         self.total = count_households(prefix)
         last = self.page_start + len(rows)
         shown = f"第 {self.page_start + 1}～{last} 户，共 {self.total} 户" if rows else "没有符合的户"
-        more = f"（{key_label(keys_of('more', ('list',))[0])} 下一页）" if last < self.total else ""
+        more = f"（{self.app.key_name('more', 'list')} 下一页）" if last < self.total else ""
         self.query_one("#list-state", Static).update(note + shown + more)
 
     MOVES = {"down": "cursor_down", "up": "cursor_up", "pagedown": "page_down", "pageup": "page_up"}

@@ -20,7 +20,7 @@ from storage.dates import local_time
 from storage.db import close_db
 from storage.office import find_villages, village_label
 
-from ..keys import bindings, key_label, keys_of
+from ..keys import bindings
 from ..widgets.fields import MarkedTable
 from ..widgets.keyline import KeyLine
 from ..workers import core_work, write_then
@@ -118,7 +118,7 @@ class ReconcileScreen(Screen):
         )
         basis = f"参考日期 {last.as_of}（来源：登=登记表 系=人口系统 卫=卫生 教=教育 公=公安）" if last else ""
         if last and (changed := reconcile.changed_since(last.at)):  # issue 15: an old run said nothing
-            rerun = key_label(keys_of("run", ("recon",), getattr(self.app, "_keymap", None))[0])
+            rerun = self.app.key_name("run", "recon")
             basis = f"比对是 {local_time(last.at)} 做的，之后{changed}：结果可能过时，按 {rerun} 重新比对。" + basis
         shown = f"共 {len(self.rows)} 条" + ("（只显示前 1000 条：按村筛选）" if len(self.rows) >= PAGE else "")
         self.say(

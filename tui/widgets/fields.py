@@ -88,8 +88,9 @@ class PlainInput(Input, inherit_bindings=False):
 
             # one notice at a time: a GBK name is several bytes, each a replacement character
             # (issue 15: the notices piled up over the form)
-            if time.monotonic() >= getattr(self.app, "gbk_notice_until", 0.0):
-                self.app.gbk_notice_until = time.monotonic() + GBK_NOTICE_SECONDS  # type: ignore[attr-defined]
+            app = self.app
+            if time.monotonic() >= getattr(app, "gbk_notice_until", 0.0):  # HechaBase's; 0 in a bare app
+                setattr(app, "gbk_notice_until", time.monotonic() + GBK_NOTICE_SECONDS)  # noqa: B010
                 self.notify(GBK_MESSAGE, severity="error", timeout=GBK_NOTICE_SECONDS)
             return
         action = EDITING_KEYS.get(event.key)
