@@ -51,6 +51,8 @@ CLICK_TEXTS = {  # click's own words, which clerks read too (issue 15: Usage:, S
     "default: {default}": "默认：{default}",
     "env var: {var}": "环境变量：{var}",
     "Got unexpected extra argument ({args})": "多了参数（{args}）",
+    "Did you mean {possibility}?": "是不是 {possibility}？",
+    "(Did you mean one of: {possibilities}?)": "（是不是其中之一：{possibilities}？）",
     "Got unexpected extra arguments ({args})": "多了参数（{args}）",
 }
 

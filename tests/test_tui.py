@@ -1538,3 +1538,32 @@ async def test_a_short_code_list_is_shown_beside_its_empty_field(db):
         assert "2农业户口" in hint and "9其他" in hint, hint
         await type_text(pilot, "1" + "2")  # 户别 1, 户口类型 2: its meaning replaces the list
         assert str(app.screen.query_one("#p_hukou_type-meaning", Meaning).render()) == "农业户口"
+
+
+async def test_a_paste_goes_in_once_and_an_accepted_paste_says_nothing(db):
+    """Found by a bad-input tester: every paste into a free-text field went in twice (and was saved
+    so); a paste a fixed-width field took still raised 「填不进」 (its second copy did not fit)."""
+    from textual import events
+
+    app = make_app(db)
+    notes: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        real_notify = app.notify
+
+        def notify(message, **kw):
+            notes.append(str(message))
+            real_notify(message, **kw)
+
+        app.notify = notify  # type: ignore[method-assign]
+        await pilot.press("f2")
+        form = app.screen
+        assert isinstance(form, HouseholdScreen)
+        app.post_message(events.Paste("130123-103-203"))  # the village code, copied with dashes
+        await pilot.pause()
+        await pilot.pause()
+        assert form.value("village_code") == "130123103203" and focused_id(app) == "group_no"
+        await type_text(pilot, "03")
+        app.post_message(events.Paste("李家庄村\t18号\x07"))  # a tab and a bell from a copied cell
+        await pilot.pause()
+        assert form.field("address_detail").value == "李家庄村 18号"
+        assert not notes, notes

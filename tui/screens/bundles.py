@@ -108,7 +108,7 @@ class ExportScreen(_BundleScreen):
     def action_keys_new(self) -> None:
         """F2: make this office's keys under a passphrase typed twice, then write its public key file
         for the county (``~/<office>.pub``) and show the fingerprint to read out."""
-        from export.keys import has_keys
+        from export.keys import MIN_PASSPHRASE, has_keys
 
         if has_keys() or self.app.office.level != "township":
             self.busy(
@@ -117,7 +117,9 @@ class ExportScreen(_BundleScreen):
             return
 
         def first(passphrase: str | None) -> None:
-            if passphrase:
+            if passphrase and len(passphrase) < MIN_PASSPHRASE:
+                self.busy(False, f"错误：口令至少{MIN_PASSPHRASE}个字符，没有生成密钥。")
+            elif passphrase:
                 self.app.push_screen(PassphraseScreen("再输入一次口令"), lambda again: second(passphrase, again))
 
         def second(passphrase: str, again: str | None) -> None:
@@ -150,9 +152,17 @@ class ExportScreen(_BundleScreen):
         """F3: register the county's key file: its path, then the fingerprint the county read out."""
 
         def got_path(path: str | None) -> None:
-            if path:
-                ask = AskScreen("核对指纹", "县里在电话里读出的指纹（32位，空格可有可无）：")
-                self.app.push_screen(ask, lambda fp: self.register(path, fp) if fp else None)
+            from export.keys import KeyError_, read_key_file
+
+            if not path:
+                return
+            try:  # the file first: a wrong path is said before a fingerprint is asked for
+                read_key_file(Path(path).expanduser())
+            except KeyError_ as exc:
+                self.busy(False, f"错误：{exc}")
+                return
+            ask = AskScreen("核对指纹", "县里在电话里读出的指纹（32位，空格可有可无）：")
+            self.app.push_screen(ask, lambda fp: self.register(path, fp) if fp else None)
 
         self.app.push_screen(AskScreen("登记县里的公钥", "县里给的公钥文件（路径）："), got_path)
 

@@ -42,8 +42,10 @@ def normalise(text: str, restrict: str | None) -> str:
     """``text`` as a field takes it, typed or pasted (issue 15): NFKC, so full-width digits and
     letters and the ideographic space U+3000 become their ASCII forms; in a field restricted to some
     characters (an ID number, a code, a date), spaces and separators (:data:`SEPARATORS`) are dropped,
-    as copying from a document or a spreadsheet adds them. A line break ends the text."""
+    as copying from a document or a spreadsheet adds them. A line break ends the text; control and
+    format characters (an escape sequence copied from a terminal) are dropped, a tab is a space."""
     text = unicodedata.normalize("NFKC", text.splitlines()[0] if text else "")
+    text = "".join(" " if c == "\t" else c for c in text if c == "\t" or unicodedata.category(c)[0] != "C")
     if restrict:
         text = "".join(c for c in text if not (c in SEPARATORS or c.isspace()))
     return text
@@ -153,7 +155,17 @@ class PlainInput(Input, inherit_bindings=False):
         self.notify(f"粘贴的「{shown}」填不进这一项：这一项只收{what}{room}", severity="warning", timeout=8)
 
     def _on_paste(self, event: events.Paste) -> None:
-        super()._on_paste(event)
+        """The paste inserted here, once (Textual calls every class's ``_on_paste`` unless the default
+        is prevented: calling Input's too inserted it twice), then the screen told and a full field
+        moved on."""
+        event.stop()
+        event.prevent_default()
+        if event.text:
+            selection = self.selection
+            if selection.is_empty:
+                self.insert_text_at_cursor(event.text)
+            else:
+                self.replace(event.text, *selection)
         self.edited()
         self.pasted()
 
