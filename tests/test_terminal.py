@@ -313,3 +313,32 @@ def test_meaning_without_colour_in_a_real_terminal(township_db):
         t.type("0")
         t.keys("Enter")
         t.wait_for("错误：村民小组应为2位数字")
+
+
+def test_a_household_saved_by_its_blank_birth_line_leaves_no_draft(township_db):
+    """A newcomer saved a household with Enter on a blank birth line and was offered it again as
+    unfinished at the next start: the field left by that Enter wrote the draft after the save had
+    cleared it."""
+    require_tool("tmux")
+    close_db()
+    with Tmux(hecha_command(str(township_db)), term="xterm") as t:
+        open_form(t)
+        t.type("13012310320303" + "李家庄")
+        t.keys("Enter")
+        t.type("0001")
+        t.keys("Enter")
+        t.wait_for("一、户的情况（续）")
+        t.keys("F10")
+        t.wait_for("二、户内人员")
+        t.type("王大山")
+        t.keys("Enter")
+        t.type("130123198503140036" + "02" + "01" + "20" + "71" + "1")
+        t.wait_for("130123198503140036")
+        t.keys("Enter")  # a blank name: on to the births
+        t.keys("Enter", "Enter")  # a blank birth line saves
+        t.wait_for("已保存")
+        t.keys("Escape")
+        t.wait_for("已录入：1 户")
+        t.type("0")
+        wait_for_state(lambda: not hecha_running(str(township_db)), "hecha leaving")
+    assert not _draft_holds(township_db, "130123198503140036")

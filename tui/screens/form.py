@@ -321,8 +321,10 @@ class FormScreen(Screen):
         return state | {f"{s}_index": i for s, i in self.index.items()}
 
     def write_draft(self) -> None:
-        """Write the whole form and the line being keyed (a few milliseconds; SQLite WAL)."""
-        if not self.has_unsaved():
+        """Write the whole form and the line being keyed (a few milliseconds; SQLite WAL). Never once
+        the form is saved: the field left by the key that saved it ends here after the save cleared
+        the draft (a newcomer found every saved household offered again as unfinished)."""
+        if getattr(self, "saved", False) or not self.has_unsaved():
             return
         self.read_line(self.FIELDS[0].section, self.form)
         try:
@@ -553,6 +555,7 @@ class FormScreen(Screen):
         except OperatorError as exc:
             self.say(str(exc), error=True)
         else:
+            self.saved = True  # this screen's form is in the database: no draft of it from here on
             self.stored(result)
 
     def retry_save(self) -> None:
