@@ -1567,3 +1567,24 @@ async def test_a_paste_goes_in_once_and_an_accepted_paste_says_nothing(db):
         await pilot.pause()
         assert form.field("address_detail").value == "李家庄村 18号"
         assert not notes, notes
+
+
+async def test_the_household_list_marks_its_row_while_typing_in_the_filter(db):
+    """A newcomer: moved with ↓ from the filter, the chosen row was shown by colour only."""
+    from storage.households import HouseholdInput, MemberInput, save_household
+
+    open_db(db)
+    for group in ("05", "06"):
+        member = MemberInput("张" + group, "", "02", sex="1", birth_date="19800101")
+        save_household(
+            HouseholdInput("130123103203", group, "别处", "", [member]), confirmed_ids=frozenset({"name:张" + group})
+        )
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3", "down")
+        await pilot.pause()
+        table = app.screen.query_one("#household-list", DataTable)
+        assert focused_id(app) == "list-filter" and table.cursor_row == 1
+        labels = [str(row.label) for row in table.rows.values()]
+        assert labels == [" ", ">"], labels

@@ -48,6 +48,13 @@ class _BundleScreen(Screen):
         self.busy(False, message)
 
 
+def key_path(typed: str) -> Path:
+    """A key file's path as a clerk types it: ``~`` expanded, a bare name looked up in the home folder
+    (where hecha writes the office's own and where a USB copy usually lands)."""
+    path = Path(typed.strip()).expanduser()
+    return path if path.is_absolute() else Path.home() / path
+
+
 class ExportScreen(_BundleScreen):
     """Write this week's bundle for the county into a folder; before the first, make this office's
     keys (F2) and register the county's key file (F3), checking the fingerprint read out over the
@@ -129,6 +136,7 @@ class ExportScreen(_BundleScreen):
                 self.busy(False, "错误：两次输入的口令不一样，没有生成密钥。")
                 return
             self.busy(True, "正在生成密钥（口令加密需要几秒钟）……")
+            self.doing = "生成密钥"
             self.make_keys(passphrase)
 
         self.app.push_screen(PassphraseScreen("设置本单位口令（至少8个字符，负责人保管）"), first)
@@ -157,11 +165,12 @@ class ExportScreen(_BundleScreen):
             if not path:
                 return
             try:  # the file first: a wrong path is said before a fingerprint is asked for
-                read_key_file(Path(path).expanduser())
+                read_key_file(key_path(path))
             except KeyError_ as exc:
                 self.busy(False, f"错误：{exc}")
                 return
             ask = AskScreen("核对指纹", "县里在电话里读出的指纹（32位，空格可有可无）：")
+            self.doing = "登记公钥"
             self.app.push_screen(ask, lambda fp: self.register(path, fp) if fp else None)
 
         self.app.push_screen(AskScreen("登记县里的公钥", "县里给的公钥文件（路径）："), got_path)
@@ -170,9 +179,9 @@ class ExportScreen(_BundleScreen):
     def register(self, path: str, fingerprint: str) -> None:
         from export.keys import read_key_file, register_peer, same_fingerprint
 
-        keys = read_key_file(Path(path).expanduser())
-        if not same_fingerprint(fingerprint, keys):
-            said = f"错误：指纹与文件的不一致（文件的是 {keys.fingerprint()}）：不要登记，请与县里核实。"
+        keys = read_key_file(key_path(path))
+        if not same_fingerprint(fingerprint, keys):  # the file's own is not shown: it is not to be copied
+            said = "错误：指纹与文件的不一致：不要登记，请打电话与县里核实公钥文件。"
         else:
             row, created = register_peer(keys)
             said = f"已登记 {row.name}（{row.code}）的公钥。" if created else f"{row.name} 的公钥已登记过。"
@@ -203,8 +212,10 @@ class ExportScreen(_BundleScreen):
             self.post_message(self.BundleFailed(str(exc)))
 
     def core_failed(self, message: str) -> None:
-        """The export was refused (:class:`export.bundle.ExportBlocked`, a wrong passphrase …)."""
-        self.busy(False, f"导出失败：{message}")
+        """The export, or the key step under way, was refused (:class:`export.bundle.ExportBlocked`, a
+        wrong passphrase, a key file …): said as what failed."""
+        self.busy(False, f"{getattr(self, 'doing', '导出')}失败：{message}")
+        self.doing = "导出"
 
     def on_export_screen_bundle_written(self, event: BundleWritten) -> None:
         self.busy(False, f"已导出 {event.summary}\n{event.path}\n请把这个文件交给县人口委。")

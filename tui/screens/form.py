@@ -504,7 +504,9 @@ class FormScreen(Screen):
         if not spec.codes:
             return None
         codes = code_list(spec.codes)
-        return codes.source, list(codes.items.items())
+        return f"{spec.label}代码", list(
+            codes.items.items()
+        )  # the field's name: a clerk's word, not the list's provenance
 
     def action_lookup(self) -> None:
         focused = self.focused

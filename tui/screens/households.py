@@ -29,9 +29,9 @@ class HouseholdListScreen(Screen):
         app: HechaBase  # self.app, with hecha's attributes (config, office …)
 
     def compose(self) -> ComposeResult:
-        yield Static("户列表（输入户编码开头筛选；上下键、PgUp/PgDn、Home/End 选户，回车打开）", classes="title")
+        yield Static("户列表：输户编码开头筛选；上下键选户，Tab进表后Home/End；回车打开", classes="title")
         yield PlainInput(placeholder="户编码开头，如 130123103203", id="list-filter")
-        yield MarkedTable(id="household-list", cursor_type="row")
+        yield MarkedTable(id="household-list", cursor_type="row", always=True)
         yield Static("", id="list-state")
         yield KeyLine()
 

@@ -293,4 +293,5 @@ class PageScreen(Screen[bool]):
                 focused.value = code
                 self.advance(focused.field)
 
-        self.app.push_screen(LookupScreen(codes.source.split(";")[0], list(codes.items.items())), picked)
+        label = self.spec_of(focused.field).label.split(" ")[0]  # the field's name, not the list's provenance
+        self.app.push_screen(LookupScreen(f"{label}代码", list(codes.items.items())), picked)

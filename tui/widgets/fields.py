@@ -341,10 +341,11 @@ class MarkedTable(DataTable):
     (issue 15: the selected row was bold on cyan, nothing else; with 16 colours, or none, it was lost).
     Rows are added with an empty label; the mark moves with the cursor."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, always: bool = False, **kwargs):
         kwargs.setdefault("cursor_type", "row")
         super().__init__(*args, **kwargs)
         self.show_row_labels = True
+        self.always = always  # marked without the cursor too (a list its filter's arrows move in)
         self._marked: int | None = None
 
     def add_row(self, *cells, height: int | None = 1, key: str | None = None, label=None):
@@ -362,7 +363,7 @@ class MarkedTable(DataTable):
 
     def watch_cursor_coordinate(self, old_coordinate: Coordinate, new_coordinate: Coordinate) -> None:
         super().watch_cursor_coordinate(old_coordinate, new_coordinate)
-        if self.has_focus:
+        if self.has_focus or self.always:
             self._mark(new_coordinate.row)
 
     def _on_focus(self, event: events.Focus) -> None:
@@ -371,12 +372,13 @@ class MarkedTable(DataTable):
 
     def _on_blur(self, event: events.Blur) -> None:
         super()._on_blur(event)
-        self._mark(None)
+        if not self.always:
+            self._mark(None)
 
     def clear(self, columns: bool = False):
         """As DataTable's; the mark goes with the rows."""
         self._marked = None
         result = super().clear(columns)
-        if self.has_focus:
+        if self.has_focus or self.always:
             self.call_after_refresh(lambda: self._mark(self.cursor_row))
         return result
