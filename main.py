@@ -283,7 +283,10 @@ def init(office_code: str, db_path: Path | None) -> None:
     office = init_office(path, office_code)
     level = "乡镇" if office.level == "township" else "县"
     click.echo(f"已建立{level}数据库：{office.full_name}（{office.code}）\n文件：{path}")
-    click.echo("下一步：hecha keys new（生成本单位密钥）")
+    from storage.paths import default_db_path
+
+    on = "" if path == default_db_path() else f" --db {path}"  # the next command on this database, not the default
+    click.echo(f"下一步：hecha{on} keys new（生成本单位密钥）")
 
 
 @cli.group()

@@ -1,5 +1,13 @@
 """Chinese UI strings, gathered here rather than scattered through the screens."""
 
+from rich.cells import cell_len
+
+
+def pad(label: str, width: int) -> str:
+    """Pad to ``width`` terminal cells (a Chinese character takes two), at least one space after."""
+    return label + " " * max(width - cell_len(label), 1)
+
+
 APP_TITLE = "hecha 核查"
 DEMO_TAG = "【演示数据库】"
 

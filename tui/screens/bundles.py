@@ -218,6 +218,7 @@ class ExportScreen(_BundleScreen):
         self.doing = "导出"
 
     def on_export_screen_bundle_written(self, event: BundleWritten) -> None:
+        self.refresh_info()  # 上次导出 is this one now
         self.busy(False, f"已导出 {event.summary}\n{event.path}\n请把这个文件交给县人口委。")
 
     def on_export_screen_bundle_failed(self, event: BundleFailed) -> None:

@@ -201,7 +201,7 @@ class HelpScreen(ModalScreen[None]):
             title = SCOPES[scope]
             lines.append(f"【{title}】")
             keymap = getattr(self.app, "_keymap", {}) or {}
-            lines += [f"  {keys_text(s, keymap.get(s.id)):<22}{s.label}" for s in TABLE if s.scope == scope]
+            lines += [f"  {text.pad(keys_text(s, keymap.get(s.id)), 22)}{s.label}" for s in TABLE if s.scope == scope]
         lines.append("【录入】 回车/Tab 下一项  Shift+Tab 上一项  填满自动跳到下一项")
         from ..terminal import SETTINGS
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ..base import HechaBase
 
 DECIDED = {"same": "同一人", "different": "不同人", "unsure": "待查"}
-KINDS = {"": "人员与名单记录", "persons": "只看人员之间的", "records": "只看人员与名单记录的"}
+KINDS = {"": "全部（人员之间、人员与名单记录）", "persons": "只看人员之间的", "records": "只看人员与名单记录的"}
 
 
 class Stopped(Exception):

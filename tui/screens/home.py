@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -22,11 +21,6 @@ from ..workers import core_work
 
 if TYPE_CHECKING:
     from ..base import HechaBase
-
-
-def pad(label: str, width: int) -> str:
-    """Pad to ``width`` terminal cells (a Chinese character takes two)."""
-    return label + " " * max(width - cell_len(label), 1)
 
 
 class HomeScreen(Screen):
@@ -53,7 +47,7 @@ class HomeScreen(Screen):
             keys = keys_of(action, ("home", "app"), keymap)
             digit = next((k for k in keys if len(k) == 1 and k.isdigit()), " ")
             fkey = next((k.upper() for k in keys if k.startswith("f") and k[1:].isdigit()), "")
-            lines.append(f"  {digit}  {pad(label, 26)}{fkey}")
+            lines.append(f"  {digit}  {text.pad(label, 26)}{fkey}")
         return lines
 
     @dataclass
