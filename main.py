@@ -634,6 +634,10 @@ def person_set(
     "--min-score", default=65, show_default=True, type=click.IntRange(0, 100), help="只列得分不低于此值的（0–100）"
 )
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000), help="最多列出几对")
+@click.option("--rescan", is_flag=True, help="全部重新比对（不只比改过的人员和名单）")
+@click.option(
+    "--offset", default=0, type=click.IntRange(0), help="跳过得分最高的前几对（分页：--offset 500 列第 501 对起）"
+)
 @click.option(
     "--kind",
     type=click.Choice(["persons", "records"]),
@@ -643,22 +647,21 @@ def person_set(
 @db_option
 @click.pass_context
 @handled
-def duplicates(ctx: click.Context, min_score: int, limit: int, kind: str | None, db_path: Path | None) -> None:
+def duplicates(
+    ctx: click.Context, min_score: int, limit: int, offset: int, rescan: bool, kind: str | None, db_path: Path | None
+) -> None:
     """可能重复登记的人员对（同号、号码差一位、同音同生日、同母亲相近生日 …），
     以及与外部名单对不上的疑似同一人，得分高的在前。"""
     if ctx.invoked_subcommand:
         return
-    from storage.dedup import pairs
+    from storage import pairstore
 
     open_office_db(db_path)
-    total: list[int] = []
-    found = pairs(
-        min_score=min_score,
-        limit=limit,
-        kind=kind or "",
-        found_total=total,
-        progress=lambda done, of: click.echo(f"已比 {done}/{of} 人", err=True),
-    )
+    if rescan:
+        pairstore.mark_all()
+    pairstore.refresh(progress=lambda done, of: click.echo(f"正在重新比对改过的人员：已比 {done}/{of}", err=True))
+    found = pairstore.page(kind=kind or "", min_score=min_score, limit=limit, offset=offset)
+    counted = pairstore.count(kind=kind or "", min_score=min_score)
     if not found:
         click.echo(f"没有得分不低于 {min_score} 的可能重复（已判定为不同人的不再列出）。")
         return
@@ -681,8 +684,7 @@ def duplicates(ctx: click.Context, min_score: int, limit: int, kind: str | None,
         ],
         frozenset({0}),
     )
-    more = f"，只列了得分最高的 {len(found)} 对（--limit）" if total and total[0] > len(found) else ""
-    counted = total[0] if total else len(found)
+    more = f"，列出第 {offset + 1}-{offset + len(found)} 对（--offset、--limit 翻页）" if counted > len(found) else ""
     click.echo(f"共 {counted} 对{more}。判定：hecha duplicates decide different|same|unsure 甲uid 乙uid")
 
 

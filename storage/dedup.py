@@ -25,16 +25,15 @@ child of the same mother born the same day with another name. Pairs a clerk deci
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import idnumber
 from .codes import RELATION_HEAD
 from .db import now_iso, write_txn
 from .errors import OperatorError
-from .models import Birth, Household, MatchDecision, Person
+from .models import Birth, MatchDecision, Person
 from .namekeys import index_persons
-from .names import NameKeys, name_keys, simplified, unnamed_child
+from .names import NameKeys, name_keys, unnamed_child
 from .office import village_label
 
 RULE_SAME_ID = "same_id"
@@ -461,118 +460,6 @@ class Pair:
         )
 
 
-def _blocked_pairs() -> dict[int, set[int]]:
-    """Person id → ids it shares a block with, each pair once (a < b): the same ID; the same
-    homophone key with birth dates at most a few days apart or day/month swapped; the same fuzzy key
-    and birth date; the same birth date with the same first or the same last characters of the name
-    (a name one character off or swapped); the same mother within 5 days. ``id_one_edit`` across the
-    whole database is not blocked here (the form finds it while typing)."""
-    db = Person._meta.database
-    out: dict[int, set[int]] = {}
-    queries = [
-        """SELECT a.id, b.id FROM person a JOIN person b ON a.id_number_18 = b.id_number_18 AND a.id < b.id
-           WHERE a.id_number_18 != '' AND a.deleted = 0 AND b.deleted = 0""",
-        f"""SELECT ka.person_id, kb.person_id FROM person_key ka
-           JOIN person_key kb ON kb.key = ka.key AND kb.kind = 'h' AND ka.person_id < kb.person_id
-           JOIN person pa ON pa.id = ka.person_id JOIN person pb ON pb.id = kb.person_id
-           WHERE ka.kind = 'h' AND pa.birth_date != '' AND pb.birth_date != ''
-             AND (abs(julianday(pa.birth_date) - julianday(pb.birth_date)) <= {DAYS_NEAR}
-                  OR (substr(pa.birth_date, 1, 4) = substr(pb.birth_date, 1, 4)
-                      AND substr(pa.birth_date, 6, 2) = substr(pb.birth_date, 9, 2)
-                      AND substr(pa.birth_date, 9, 2) = substr(pb.birth_date, 6, 2)))""",
-        """SELECT ka.person_id, kb.person_id FROM person_key ka
-           JOIN person_key kb ON kb.key = ka.key AND kb.kind = 'f' AND ka.person_id < kb.person_id
-           JOIN person pa ON pa.id = ka.person_id JOIN person pb ON pb.id = kb.person_id
-           WHERE ka.kind = 'f' AND pa.birth_date != '' AND pa.birth_date = pb.birth_date""",
-        """SELECT pa.id, pb.id FROM person pa JOIN person pb ON pb.birth_date = pa.birth_date AND pa.id < pb.id
-           JOIN person_key ka ON ka.person_id = pa.id AND ka.kind = 'n'
-           JOIN person_key kb ON kb.person_id = pb.id AND kb.kind = 'n'
-           WHERE pa.deleted = 0 AND pb.deleted = 0 AND pa.birth_date != ''
-             AND length(ka.key) = length(kb.key) AND length(ka.key) >= 2
-             AND (substr(ka.key, 1, 1) = substr(kb.key, 1, 1) OR substr(ka.key, 2) = substr(kb.key, 2))""",
-        f"""SELECT ba.child_id, bb.child_id FROM birth ba
-           JOIN birth bb ON bb.mother_id = ba.mother_id AND ba.child_id < bb.child_id
-           WHERE ba.deleted = 0 AND bb.deleted = 0 AND ba.child_id IS NOT NULL AND bb.child_id IS NOT NULL
-             AND abs(julianday(ba.birth_date) - julianday(bb.birth_date)) <= {DAYS_MOTHER}""",
-    ]
-    for sql in queries:
-        for a, b in db.execute_sql(sql):
-            out.setdefault(a, set()).add(b)
-    return out
-
-
-def pairs(
-    *,
-    min_score: int = WARN_SCORE,
-    limit: int = 500,
-    lists: bool = True,
-    progress: Callable[[int, int], None] | None = None,
-    kind: str = "",
-    found_total: list[int] | None = None,
-) -> list[Pair]:
-    """Open candidate pairs in this database, best first: every blocked pair scored by
-    :func:`candidates` from its first person (so the form and the review agree), pairs decided
-    "different" left out; with ``lists`` also the pairs of a person and a reference record
-    (:func:`ref_pairs`, ``b.person_uid`` ``ref:<id>``). ``limit`` bounds the list (a township's
-    review, not a county's batch); ``progress(done, total)`` is called every 500 persons scored (it may
-    raise to stop the search: the review's Esc). ``kind``: ``persons`` or ``records`` keeps only pairs
-    of two persons or of a person and a list record; ``found_total`` (a list) is given the number of
-    pairs found before ``limit`` cut them (issue 15: the review showed 500 of 8,174 without a word)."""
-    out: list[Pair] = ref_pairs(min_score=min_score, limit=100_000) if lists and kind != "persons" else []
-    blocks = _blocked_pairs() if kind != "records" else {}
-    decisions = {
-        (a, b): d
-        for a, b, d in MatchDecision.select(MatchDecision.a_uid, MatchDecision.b_uid, MatchDecision.decision).tuples()
-    }
-    ids = list(blocks)
-    sql = Person._meta.database.execute_sql
-    for start in range(0, len(ids), 500):  # in chunks: a county's blocks hold more persons than SQLite takes parameters
-        chunk = ids[start : start + 500]
-        people = {p.id: p for p in Person.select(Person, Household).join(Household).where(Person.id.in_(chunk))}
-        partners = sorted({o for pid in chunk for o in blocks[pid]})
-        uid_of = {}
-        for i in range(0, len(partners), 500):
-            uid_of.update(Person.select(Person.id, Person.uid).where(Person.id.in_(partners[i : i + 500])).tuples())
-        for pid in chunk:
-            p = people.get(pid)
-            if p is None or p.deleted:
-                continue
-            wanted = {uid_of[o] for o in blocks[pid] if o in uid_of}
-            mother = next(
-                iter(
-                    sql(
-                        "SELECT m.id_number FROM birth b JOIN person m ON m.id = b.mother_id "
-                        "WHERE b.child_id = ? AND b.deleted = 0 LIMIT 1",
-                        (p.id,),
-                    )
-                ),
-                ("",),
-            )[0]
-            found = candidates(
-                p.id_number,
-                name=p.name,
-                sex=p.sex,
-                birth_date=_date(p.birth_date),
-                mother_id_number=mother or "",
-                person_uid=p.uid,
-                limit=200,
-            )
-            for c in found:
-                if c.household_uid == p.household.uid and c.rule not in (RULE_SAME_ID, RULE_ID_EDIT):
-                    continue  # two lines of one household born the same day are twins, not one person twice
-                if c.person_uid in wanted and c.score >= min_score:
-                    decision = decisions.get(tuple(sorted((p.uid, c.person_uid))), "")
-                    out.append(Pair(p.uid, p.name, p.id_number, p.birth_date, p.household.household_code, c, decision))
-        if progress:
-            progress(min(start + 500, len(ids)), len(ids))
-    out.sort(key=lambda x: (-x.b.score, x.a_household_code))
-    if kind:
-        out = [x for x in out if x.b.is_record == (kind == "records")]
-    if found_total is not None:
-        found_total.append(len(out))
-    return out[:limit]
-
-
 # ---------------------------------------------------------------------------- merging
 class MergeRefused(OperatorError):
     """Two persons cannot be merged as asked; the message says why and what to do."""
@@ -835,73 +722,3 @@ def ref_candidates(
         )
     out.sort(key=lambda c: -c.score)
     return [c for c in out if c.score >= min_score][:limit]
-
-
-def _ref_blocks() -> dict[int, set[int]]:
-    """Person id → ids of reference records that may be the same person but do not agree with it:
-    the same ID number with another name or birth date; a homophone name born within a few days
-    (or day/month swapped) whose ID numbers are not both there and different. A record that agrees
-    on ID, name and date, or on name and date where one side has no ID, is a plain link
-    (reconciliation's, not a question) and is not listed; two different valid ID numbers are two
-    persons unless they are one edit apart."""
-    db = Person._meta.database
-    out: dict[int, set[int]] = {}
-    same_id = """SELECT p.id, r.id, p.name, r.name, p.birth_date, r.birth_date, p.id_number_18, r.id_number_18
-        FROM person p JOIN ref_record r ON r.id_number_18 = p.id_number_18 JOIN import_batch b ON b.id = r.batch_id
-        WHERE p.deleted = 0 AND p.id_number_18 != '' AND b.status = 'active'
-          AND ((r.name != '' AND r.name != p.name) OR (r.birth_date != '' AND r.birth_date != p.birth_date))"""
-    # The homophone pairs: joined on (key, birth date) through a temporary index of the records'
-    # keys and dates, so that a common name (thousands of rows under one key on each side) costs
-    # one index probe per person and not the product of the two counts.
-    db.execute_sql("DROP TABLE IF EXISTS temp.ref_key_born")
-    db.execute_sql("""CREATE TEMP TABLE ref_key_born AS
-        SELECT k.key AS key, r.birth_date AS born, r.id AS rid FROM ref_key k JOIN ref_record r ON r.id = k.record_id
-        JOIN import_batch b ON b.id = r.batch_id WHERE k.kind = 'h' AND b.status = 'active' AND r.birth_date != ''""")
-    db.execute_sql("CREATE INDEX temp.ref_key_born_key ON ref_key_born (key, born)")
-    homophone = [
-        f"""SELECT p.id, r.id, p.name, r.name, p.birth_date, r.birth_date, p.id_number_18, r.id_number_18
-        FROM person_key kp JOIN person p ON p.id = kp.person_id JOIN ref_key_born t ON t.key = kp.key AND {near}
-        JOIN ref_record r ON r.id = t.rid
-        WHERE kp.kind = 'h' AND p.deleted = 0 AND p.birth_date != ''"""
-        for near in (  # two queries: an OR would not use the index's date
-            f"t.born BETWEEN date(p.birth_date, '-{DAYS_NEAR} days') AND date(p.birth_date, '+{DAYS_NEAR} days')",
-            "t.born = substr(p.birth_date, 1, 5) || substr(p.birth_date, 9, 2) || '-' || substr(p.birth_date, 6, 2)",
-        )
-    ]
-    for sql in (same_id, *homophone):
-        for pid, rid, p_name, r_name, p_born, r_born, p_id, r_id in db.execute_sql(sql):
-            if p_id and r_id and p_id != r_id and not one_edit(p_id, r_id):
-                continue  # two valid numbers: two persons
-            if (p_id == r_id or not p_id or not r_id) and p_born == r_born and simplified(p_name) == simplified(r_name):
-                continue  # agrees: a link, not a question
-            out.setdefault(pid, set()).add(rid)
-    db.execute_sql("DROP TABLE IF EXISTS temp.ref_key_born")
-    return out
-
-
-def ref_pairs(*, min_score: int = WARN_SCORE, limit: int = 500) -> list[Pair]:
-    """Open pairs of a live person and a reference record that may be the same person but differ
-    (see :func:`_ref_blocks`), best first, scored by :func:`ref_candidates` from the person (as the
-    form scores them); pairs decided "different" left out. ``b.person_uid`` is ``ref:<record id>``."""
-    blocks = _ref_blocks()
-    if not blocks:
-        return []
-    decisions = {
-        (a, b): d
-        for a, b, d in MatchDecision.select(MatchDecision.a_uid, MatchDecision.b_uid, MatchDecision.decision)
-        .where(MatchDecision.b_uid.startswith("ref:"))
-        .tuples()
-    }
-    out: list[Pair] = []
-    ids = list(blocks)
-    for start in range(0, len(ids), 500):
-        for p in Person.select(Person, Household).join(Household).where(Person.id.in_(ids[start : start + 500])):
-            wanted = {f"ref:{r}" for r in blocks[p.id]}
-            for c in ref_candidates(
-                p.id_number, name=p.name, sex=p.sex, birth_date=_date(p.birth_date), person_uid=p.uid, limit=200
-            ):
-                if c.person_uid in wanted and c.score >= min_score:
-                    decision = decisions.get(tuple(sorted((p.uid, c.person_uid))), "")
-                    out.append(Pair(p.uid, p.name, p.id_number, p.birth_date, p.household.household_code, c, decision))
-    out.sort(key=lambda x: (-x.b.score, x.a_household_code))
-    return out[:limit]

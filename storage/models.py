@@ -455,6 +455,68 @@ class MatchDecision(BaseModel):
         indexes = ((("a_uid", "b_uid"), True), (("b_uid",), False))
 
 
+class DupPair(BaseModel):
+    """An open candidate pair as last scored (schema 18, issue 15; local and derived, never in a
+    bundle): ``pk_a`` < ``pk_b`` the two uids as :class:`MatchDecision` keys them (a reference record
+    is ``ref:<id>``), ``kind`` ``p`` (two persons) or ``r`` (a person and a list record), ``score``
+    0–100; ``a_*`` the person scored from, ``b_*`` the candidate (:class:`storage.dedup.Candidate`'s
+    fields) as they were; ``rules`` and ``differs`` comma-separated. Rewritten for every person in
+    :class:`DupDirty` by :func:`storage.pairstore.refresh`; the review pages it in SQL."""
+
+    pk_a = pw.CharField(max_length=40)
+    pk_b = pw.CharField(max_length=40)
+    kind = pw.CharField(max_length=1)
+    score = pw.IntegerField()
+    a_id = pw.IntegerField(index=True)
+    b_id = pw.IntegerField(null=True, index=True)
+    b_record_id = pw.IntegerField(null=True)
+    b_batch_id = pw.IntegerField(null=True, index=True)
+    a_uid = pw.CharField(max_length=36)
+    a_name = pw.CharField()
+    a_id_number = pw.CharField()
+    a_birth_date = pw.CharField()
+    a_household_code = pw.CharField()
+    b_uid = pw.CharField(max_length=40)
+    b_name = pw.CharField()
+    b_id_number = pw.CharField()
+    b_sex = pw.CharField()
+    b_birth_date = pw.CharField()
+    b_household_code = pw.CharField()
+    b_household_uid = pw.CharField()
+    b_where = pw.CharField()
+    b_source = pw.CharField()
+    rule = pw.CharField()
+    rules = pw.CharField()
+    differs = pw.CharField()
+
+    class Meta:
+        table_name = "dup_pair"
+        indexes = ((("pk_a", "pk_b"), True), (("kind", "score", "a_household_code"), False))
+
+
+class DupDirty(BaseModel):
+    """A person whose pairs must be scored again (schema 18): a row per change, written by the
+    database's triggers on ``person``, ``household`` and ``birth`` (a mother's change marks her
+    children), whatever program path wrote it; ``seq`` orders them so a refresh removes only what
+    it saw."""
+
+    seq = pw.AutoField()
+    person_id = pw.IntegerField(index=True)
+
+    class Meta:
+        table_name = "dup_dirty"
+
+
+class DupDirtyBatch(BaseModel):
+    """A reference list whose status changed (loaded, replaced) since the pairs were scored (schema 18)."""
+
+    seq = pw.AutoField()
+    batch_id = pw.IntegerField()
+
+    class Meta:
+        table_name = "dup_dirty_batch"
+
+
 class ImportBatch(BaseModel):
     """One imported reference list (外部名单, DATA.md ImportBatch), local to the office.
 

@@ -14,6 +14,14 @@ MOTHER_ID = idnumber.make("130123", dt.date(1990, 5, 6), 22)
 FATHER_ID = idnumber.make("130123", dt.date(1988, 2, 3), 11)
 
 
+def listed_pairs(**how) -> list:
+    """Every open pair as the review lists them: the stored pairs brought up to date, then read."""
+    from storage import pairstore
+
+    pairstore.refresh()
+    return pairstore.page(limit=100_000, **how)
+
+
 def _save(group: str, members: list[MemberInput], births=()) -> None:
     h = HouseholdInput(VILLAGE, group, "测试地址", "", members, list(births))
     save_household(h, confirmed_ids=frozenset(dup_key(m) for m in members))
@@ -256,11 +264,11 @@ def test_the_review_lists_names_one_character_off_and_shows_earlier_decisions(pe
     from storage.models import MatchDecision
 
     MatchDecision.delete().execute()
-    found = {(p.a_name, p.b.name): p for p in dedup.pairs()}
+    found = {(p.a_name, p.b.name): p for p in listed_pairs()}
     pair = found.get(("周明帅", "周朋帅")) or found.get(("周朋帅", "周明帅"))
     assert pair is not None and pair.b.rule == "name_similar" and pair.decision == ""
     dedup.decide_pair(pair.a_uid, pair.b.person_uid, "unsure")
-    again = {(p.a_name, p.b.name): p for p in dedup.pairs()}
+    again = {(p.a_name, p.b.name): p for p in listed_pairs()}
     decided = again.get(("周明帅", "周朋帅")) or again.get(("周朋帅", "周明帅"))
     assert decided is not None and decided.decision == "unsure"
 
@@ -361,7 +369,7 @@ def test_the_review_lists_persons_a_reference_record_may_be(people, tmp_path):
         encoding="utf-8-sig",
     )  # homophone of 李强, another valid ID
     import_list(path, "police_hukou")
-    found = [p for p in dedup.pairs() if p.b.is_record]
+    found = [p for p in listed_pairs() if p.b.is_record]
     assert sorted((p.a_name, p.b.name) for p in found) == [("李强", "李强国"), ("李晓玲", "李小玲")]
     by_name = {p.b.name: p for p in found}
     assert (
@@ -374,7 +382,7 @@ def test_the_review_lists_persons_a_reference_record_may_be(people, tmp_path):
         and "户籍人口登记" in by_name["李小玲"].b.where
         and "第4行" in by_name["李小玲"].b.where
     )
-    assert not dedup.pairs(lists=False) or all(not p.b.is_record for p in dedup.pairs(lists=False))
+    assert not listed_pairs(kind="persons") or all(not p.b.is_record for p in listed_pairs(kind="persons"))
 
     runner, db = CliRunner(), ["--db", str(people)]
     res = runner.invoke(cli, ["duplicates", *db])
@@ -413,17 +421,17 @@ def test_list_records_in_traditional_characters_or_with_a_parents_number(people,
     messages = [w["message"] for w in report.warned]
     assert report.rows_warned == 2 and "与身份证号里的 1988-02-03 不同" in messages[0]  # 李小宝: said, kept
     assert "不是本人的号码" in messages[1]  # 李小明
-    listed = [(p.a_name, p.b.name) for p in dedup.pairs() if p.b.is_record]
+    listed = [(p.a_name, p.b.name) for p in listed_pairs() if p.b.is_record]
     assert ("李强", "李強") not in listed
     found = {c.name: c.score for c in dedup.ref_candidates(FATHER_ID, name="李强", birth_date=dt.date(1988, 2, 3))}
     assert found == {"李強": 100, "李小宝": 60}  # 李小明 carries no ID number
-    assert not any(p.b.name == "李小宝" for p in dedup.pairs())  # 60 is below the warning score
-    pair = next(p for p in dedup.pairs(min_score=50) if p.b.is_record and p.b.name == "李小宝")
+    assert not any(p.b.name == "李小宝" for p in listed_pairs())  # 60 is below the warning score
+    pair = next(p for p in listed_pairs(min_score=50) if p.b.is_record and p.b.name == "李小宝")
     rid = pair.b.person_uid[4:]
     wide = "ｒｅｆ：" + "".join(chr(ord(c) + 0xFEE0) for c in rid)
     res = CliRunner().invoke(cli, ["duplicates", "decide", "different", pair.a_uid, wide, "--db", str(people)])
     assert res.exit_code == 0, res.output
-    assert not any(p.b.name == "李小宝" for p in dedup.pairs(min_score=50))
+    assert not any(p.b.name == "李小宝" for p in listed_pairs(min_score=50))
 
 
 def test_the_warning_score_is_one_fact():
@@ -461,3 +469,68 @@ def test_the_review_masks_id_numbers_but_shows_where_they_differ(people):
     assert wang not in res.output and not re.search(r"(?<!户)\d{17}[\dX]", res.output), res.output  # no whole ID
     line = next(x for x in res.output.splitlines() if "王秀英" in x)
     assert line.count("*" * 14 + wang[-4:]) == 2  # both sides: the tail only, as the numbers agree
+
+
+def _stored() -> set[tuple]:
+    """Every stored pair, as the review would show it (without the row ids)."""
+    from storage.models import DupPair
+
+    return {
+        tuple(getattr(r, f) for f in ("pk_a", "pk_b", "kind", "score", "rule", "differs", "a_name", "b_name"))
+        for r in DupPair.select()
+    }
+
+
+def test_stored_pairs_follow_every_change_as_a_full_rescan_would(township_db, tmp_path):
+    """Issue 15: the review pages stored pairs and rescores only what changed (the database's
+    triggers mark it). After saves, an edit, a merge, a deleted household and a replaced list, the
+    incremental refresh holds exactly the pairs a rescan of everything finds; a refresh stopped
+    part-way keeps its chunks and the next one ends at the same pairs."""
+    from storage import pairstore, synth
+    from storage.audit import tombstone
+    from storage.db import write_txn
+    from storage.models import DupDirty, DupPair, Household
+
+    as_of = dt.date(2026, 6, 30)
+    synth.demo(80, as_of=as_of, seed=3, lists_folder=tmp_path / "lists")
+    assert pairstore.pending()[0] == Person.select().where(Person.deleted == False).count()  # noqa: E712
+    pairstore.refresh()
+    assert pairstore.pending() == (0, 0)
+    first = _stored()
+    assert {k[2] for k in first} == {"p", "r"}, first  # the demo plants both kinds
+    # changes, each through its own path
+    person = listed_pairs(kind="persons")[0]
+    merged = dedup.merge_persons(person.a_uid, person.b.person_uid)
+    assert merged.moved >= 0
+    twin = Person.select().where(Person.deleted == False).order_by(Person.id.desc()).first()  # noqa: E712
+    _save("09", [MemberInput(twin.name, "", "02", sex=twin.sex, birth_date=twin.birth_date.replace("-", ""))])
+    renamed = Person.select().where(Person.deleted == False, Person.id_number_18 == "").first()  # noqa: E712
+    if renamed is not None:
+        Person.update(name=renamed.name + "明").where(Person.id == renamed.id).execute()
+        assert DupDirty.select().where(DupDirty.person_id == renamed.id).exists()  # the trigger saw it
+    gone = Household.select().where(Household.deleted == False).order_by(Household.id).first()  # noqa: E712
+    with write_txn():
+        for row in [*Person.select().where(Person.household == gone.id), gone]:
+            tombstone(row, reason="test")
+    synth.reference_lists(as_of, seed=4, folder=tmp_path / "lists2")  # every list replaced
+    assert pairstore.pending() != (0, 0)
+    # a refresh stopped after its first chunk keeps that chunk; the next one finishes
+    pairstore.CHUNK, chunk = 5, pairstore.CHUNK
+
+    def stop(done: int, total: int) -> None:
+        raise pairstore.Stop
+
+    try:
+        with pytest.raises(pairstore.Stop):
+            pairstore.refresh(stop)
+        assert DupDirty.select().count() > 0
+        pairstore.refresh()
+    finally:
+        pairstore.CHUNK = chunk
+    incremental = _stored()
+    assert pairstore.pending() == (0, 0) and incremental != first
+    assert not any(person.b.person_uid in (k[0], k[1]) for k in incremental)  # the merged person's pairs went
+    DupPair.delete().execute()
+    pairstore.mark_all()
+    pairstore.refresh()
+    assert _stored() == incremental

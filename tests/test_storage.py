@@ -131,7 +131,8 @@ def test_a_skeleton_database_migrates_and_keeps_every_row(tmp_path):
         ]
         cols = {n: sorted((r[1], r[2], r[3]) for r in con.execute(f'pragma table_info("{n}")')) for n in names}
         idx = sorted(r[0] for r in con.execute("select name from sqlite_master where type='index' and sql is not null"))
-        return cols, idx
+        triggers = sorted(r[0] for r in con.execute("select sql from sqlite_master where type='trigger'"))
+        return cols, idx, triggers
 
     assert schema(old) == schema(fresh)
 

@@ -872,12 +872,12 @@ async def test_duplicates_review_marks_decides_and_merges(db):
         await pilot.pause()
         assert MatchDecision.get().decision == "different"
         assert {MatchDecision.get().a_uid, MatchDecision.get().b_uid} == {first.a_uid, first.b.person_uid}
+        second = app.screen.found[1]
         await pilot.press("1")  # the second pair is the same person: merge, after Y
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        second = app.screen.found[1]
         assert (
             Person.get(Person.uid == second.b.person_uid).deleted and not Person.get(Person.uid == second.a_uid).deleted
         )
@@ -1412,22 +1412,39 @@ async def test_the_review_counts_all_pairs_filters_them_and_esc_stops_its_search
         await pilot.pause()
         assert screen.found and all(p.b.is_record for p in screen.found)
 
+        await pilot.press("f7")  # all again: a page of one pair at a time, F8 on, wrapping with a word
+        monkeypatch.setattr(review, "PAGE", 1)
+        await pilot.press("f8")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(screen.found) == 1 and "第 2-2 对" in str(state.render()), str(state.render())
+        for _ in range(everything - 1):
+            await pilot.press("f8")
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "已是最后一页，回到第一页" in str(state.render()) and "第 1-1 对" in str(state.render())
+
         left, stopped = threading.Event(), threading.Event()
 
-        def long_search(*, progress, **_):  # a county-sized search, between two of its progress reports
+        def long_search(progress):  # a county-sized refresh, between two of its progress reports
             progress(1, 3)
             left.wait(30)  # until the review has been left
             try:
                 progress(2, 3)  # the next report must end it
-            except review.Stopped:
+            except review.Stop:
                 stopped.set()
                 raise
-            return []
+            return 0
 
-        monkeypatch.setattr(review, "pairs", long_search)
-        await pilot.press("f7")
+        monkeypatch.setattr(review, "refresh", long_search)
+        monkeypatch.setattr(review, "pending", lambda: (3, 0))
+        await pilot.press("escape", "f9")  # a new review: its refresh starts (not waited for: it blocks)
         deadline = time.monotonic() + 20
-        while "已比 1/3" not in str(state.render()):  # the search is under way
+        while not isinstance(app.screen, review.DuplicatesScreen):
+            assert time.monotonic() < deadline
+            await pilot.pause(0.05)
+        state = app.screen.query_one("#dup-state")
+        while "已比 1/3" not in str(state.render()):  # the refresh is under way
             assert time.monotonic() < deadline, str(state.render())
             await pilot.pause(0.05)
         await pilot.press("escape")

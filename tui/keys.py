@@ -72,6 +72,8 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("dup-mark", "mark", ("f5", "ctrl+e", "space"), "标记", "dups"),
     KeySpec("dup-min-score", "min_score", ("f6", "ctrl+t"), "最低得分", "dups", "得分"),
     KeySpec("dup-kind", "kind", ("f7", "ctrl+w"), "人员/名单记录", "dups", "类别"),
+    KeySpec("dup-next", "next_page", ("f8", "ctrl+d"), "下一页", "dups"),
+    KeySpec("dup-prev", "prev_page", ("f9", "ctrl+u"), "上一页", "dups"),
     KeySpec("dup-back", "back", ("escape", "ctrl+x"), "返回", "dups"),
     KeySpec("recon-result", "result", ("f2", "ctrl+o"), "记录结论", "recon", "结论"),
     KeySpec("recon-evidence", "evidence", ("enter",), "证据对照", "recon", "证据"),

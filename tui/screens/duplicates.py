@@ -1,6 +1,7 @@
-"""重复登记 review: every open candidate pair of the database and of a person with a reference
-record (:func:`storage.dedup.pairs`, the same list as ``hecha duplicates``), read in a worker;
-decide the highlighted pair or every marked one."""
+"""重复登记 review: the open candidate pairs of the database and of a person with a reference
+record, paged from the stored pairs (:mod:`storage.pairstore`, the same list as ``hecha
+duplicates``): the first page is one query; the pairs of whatever changed since are scored again in
+a worker that Esc stops (what it finished stays). Decide the highlighted pair or every marked one."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from storage.db import close_db
-from storage.dedup import RULE_SHORT, WARN_SCORE, Pair, decide_pair, merge_persons, pairs
+from storage.dedup import RULE_SHORT, WARN_SCORE, Pair, decide_pair, merge_persons
+from storage.pairstore import Stop, count, page, pending, refresh
 
 from ..keys import bindings
 from ..widgets.fields import MarkedTable
@@ -26,33 +27,41 @@ if TYPE_CHECKING:
 
 DECIDED = {"same": "同一人", "different": "不同人", "unsure": "待查"}
 KINDS = {"": "全部（人员之间、人员与名单记录）", "persons": "只看人员之间的", "records": "只看人员与名单记录的"}
-
-
-class Stopped(Exception):
-    """The review was left while its search ran: the worker ends early."""
+PAGE = 100
+"""Pairs per page (F8 next, F9 back)."""
 
 
 class DuplicatesScreen(Screen):
-    """Pairs best first. Space marks a pair; 2/F3 不同人 and 3/F4 待查 apply to the marked pairs
-    (or the highlighted one); 1/F2 同一人 merges the highlighted pair (甲 kept) after a Y, or, when
-    乙 is a reference record, records the link (nothing to merge)."""
+    """Pairs best first, a page at a time. Space marks a pair; 2/F3 不同人 and 3/F4 待查 apply to
+    the marked pairs (or the highlighted one); 1/F2 同一人 merges the highlighted pair (甲 kept)
+    after a Y, or, when 乙 is a reference record, records the link (nothing to merge)."""
 
     BINDINGS = bindings("dups")
     if TYPE_CHECKING:
         app: HechaBase  # self.app, with hecha's attributes (operator, office …)
 
     @dataclass
-    class PairsRead(Message):
-        """The pairs, read in a worker thread."""
+    class PageRead(Message):
+        """A page of pairs and the count of all, read in a worker thread."""
 
         found: list[Pair]
-        total: int  # pairs found, of which ``found`` holds the best (at most the limit)
+        total: int  # open pairs at this score and kind, of which ``found`` is the page at ``offset``
+        offset: int
+        keep_row: int
+
+    @dataclass
+    class Updated(Message):
+        """The pairs of what changed are scored again (``scored`` scorers run; ``done`` false: part of
+        them, the rest left for later)."""
+
+        scored: int
+        done: bool
 
     def compose(self) -> ComposeResult:
         yield Static("重复登记：空格标记；1 同一人（合并保留甲；名单记录只记对应） 2 不同人 3 待查", classes="title")
         yield MarkedTable(id="dup-list", cursor_type="row")
         yield Static("", id="dup-detail")
-        yield Static("正在查找可能重复的人员...", id="dup-state")
+        yield Static("正在读出可能重复的人员...", id="dup-state")
         yield KeyLine()
 
     def on_mount(self) -> None:
@@ -61,44 +70,97 @@ class DuplicatesScreen(Screen):
             table.add_column(label, width=width)
         self.min_score = WARN_SCORE
         self.kind = ""  # all pairs; "persons" or "records" (F7 switches)
+        self.page_start = 0
+        self.total = 0
+        self.updating = ""  # what the refresh says while it runs (shown above the count)
+        self.note = ""  # the last action's outcome (shown above the count)
         self.found: list[Pair] = []
         self.marked: set[int] = set()
         self.decided: dict[int, str] = {}
-        self.read()
+        self.load()
+        self.update_pairs()
         table.focus()
 
+    @core_work("page")
+    def load(self, keep_row: int = 0) -> None:
+        """Read the page at ``self.page_start`` and the count (a query each: no scoring here)."""
+        found = page(kind=self.kind, min_score=self.min_score, offset=self.page_start, limit=PAGE)
+        total = count(kind=self.kind, min_score=self.min_score)
+        self.post_message(self.PageRead(found, total, self.page_start, keep_row))
+
     @core_work("pairs")
-    def read(self) -> None:
+    def update_pairs(self) -> None:
+        """Score again the pairs of the persons and lists changed since the last time; the page is
+        read again after each chunk. Esc (the worker cancelled) stops it between chunks."""
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
+        persons, lists = pending()
+        if not persons and not lists:
+            return
+        what = "、".join(x for x in (f"{persons} 人" if persons else "", f"{lists} 份名单" if lists else "") if x)
 
         def progress(done: int, total: int) -> None:
             if worker.is_cancelled:  # Esc left the screen: stop here, not after the whole search
-                raise Stopped
-            self.app.call_from_thread(self.say, f"正在查找可能重复的人员：已比 {done}/{total} 人...")
+                raise Stop
+            self.app.call_from_thread(self.progress, f"正在重新比对改过的 {what}：已比 {done}/{total}")
 
-        total: list[int] = []
+        self.app.call_from_thread(self.progress, f"正在重新比对改过的 {what}...")
         try:
-            found = pairs(min_score=self.min_score, progress=progress, kind=self.kind, found_total=total)
-        except Stopped:
+            scored = refresh(progress)
+        except Stop:
             return
-        finally:
-            close_db()
-        self.post_message(self.PairsRead(found, total[0] if total else len(found)))
+        self.post_message(self.Updated(scored, True))
 
-    def on_duplicates_screen_pairs_read(self, event: PairsRead) -> None:
-        self.found, self.marked, self.decided = event.found, set(), {}
-        self.refill()
+    def progress(self, message: str) -> None:
+        self.updating = message
+        self.load(self.query_one(DataTable).cursor_row)
+
+    def on_duplicates_screen_updated(self, event: Updated) -> None:
+        self.updating = ""
+        self.load(self.query_one(DataTable).cursor_row)
+
+    def on_duplicates_screen_page_read(self, event: PageRead) -> None:
+        if event.offset != self.page_start:
+            return  # a page asked for before the last F8/F9
+        same_page = [p.b.person_uid for p in event.found] == [p.b.person_uid for p in self.found]
+        if not same_page:
+            self.marked, self.decided = set(), {}
+        self.found, self.total = event.found, event.total
+        self.refill(event.keep_row)
         if not self.found:
             self.query_one("#dup-detail", Static).update("")
+        self.show_state()
+
+    def show_state(self) -> None:
         which = KINDS[self.kind]
-        shown = f"，只列前 {len(self.found)} 对" if event.total > len(self.found) else ""
-        self.query_one("#dup-state", Static).update(
-            f"{which}共 {event.total} 对{shown}（得分不低于 {self.min_score}；判为不同人的不再列出）"
-            if self.found
-            else f"没有得分不低于 {self.min_score} 的可能重复（{which}）"
-        )
+        if self.found:
+            last = self.page_start + len(self.found)
+            pages = f"，第 {self.page_start + 1}-{last} 对（翻页 F8/F9）" if self.total > len(self.found) else ""
+            said = f"{which}共 {self.total} 对{pages}（得分不低于 {self.min_score}；判为不同人的不再列出）"
+        else:
+            said = f"没有得分不低于 {self.min_score} 的可能重复（{which}）"
+        above = self.updating or self.note
+        self.query_one("#dup-state", Static).update(f"{above}\n{said}" if above else said)
+
+    def action_next_page(self) -> None:
+        """F8: the next page; on the last page, back to the first, saying so."""
+        self.note = ""
+        if self.page_start + PAGE < self.total:
+            self.page_start += PAGE
+        else:
+            self.page_start = 0
+            if self.total > PAGE:
+                self.note = "已是最后一页，回到第一页"
+        self.load()
+
+    def action_prev_page(self) -> None:
+        """F9: the page before (none before the first)."""
+        if self.page_start:
+            self.page_start = max(0, self.page_start - PAGE)
+            self.load()
+        else:
+            self.say("已是第一页")
 
     def refill(self, keep_row: int = 0) -> None:
         table = self.query_one(DataTable)
@@ -128,15 +190,18 @@ class DuplicatesScreen(Screen):
         hid every pair of two persons)."""
         order = list(KINDS)
         self.kind = order[(order.index(self.kind) + 1) % len(order)]
-        self.say(f"正在查找（{KINDS[self.kind]}）...")
-        self.read()
+        self.page_start = 0
+        self.load()
 
     def action_back(self) -> None:
         self.workers.cancel_group(self, "pairs")
+        self.workers.cancel_group(self, "page")
         self.app.pop_screen()
 
     def say(self, message: str) -> None:
-        self.query_one("#dup-state", Static).update(message)
+        """Show the outcome of an action (or a refusal) above the count."""
+        self.note = message
+        self.show_state()
 
     def action_mark(self) -> None:
         row = self.query_one(DataTable).cursor_row
@@ -187,6 +252,7 @@ class DuplicatesScreen(Screen):
                 + ("；原户已无人，一并注销" if done.household_removed else "")
             )
             self.refill(row + 1)
+            self.update_pairs()  # the merged person's pairs go, 甲's are scored again
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -206,8 +272,8 @@ class DuplicatesScreen(Screen):
         def answered(value: str | None) -> None:
             if value:
                 self.min_score = min(int(value), 100)
-                self.say("正在查找可能重复的人员...")
-                self.read()
+                self.page_start = 0
+                self.load()
 
         self.app.push_screen(
             AskScreen("最低得分", "只列得分不低于（0-100）：", restrict=r"\d*", max_length=3), answered

@@ -1,0 +1,415 @@
+"""Stored candidate pairs for the duplicate review (重复登记审核) and ``hecha duplicates``.
+
+Issue 15: scoring every blocked pair of a township of 50,000 households took minutes each time the
+review opened, and the list was cut to 500 without a word. The pairs are now kept in ``dup_pair``
+(schema 18) and the review pages them in SQL (:func:`page`, :func:`count`): the first page is a
+query, whatever the size of the database. The database's own triggers list every person changed
+since (``dup_dirty``: a save in the form, a merge, a county import; a mother's change marks her
+children) and every reference list loaded or replaced (``dup_dirty_batch``); :func:`refresh`
+scores again only the pairs that touch them, in chunks of short write transactions, so a refresh
+that is stopped (Esc, a dropped connection) keeps what it finished and the next one goes on.
+
+A pair is scored as :func:`storage.dedup.candidates` (two persons, from the one with the lower id:
+the form and the review agree) or :func:`storage.dedup.ref_candidates` (a person and a list record,
+from the person) score it; which pairs are looked at is the blocking of DESIGN.md §6 (the same ID
+number; a homophone key with dates a few days apart or day and month swapped; the fuzzy key and the
+same date; the same date with a name one character off; the same mother within 5 days). A pair
+decided "different" stays stored and is left out when read, so a decision needs no rescoring.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from .db import write_txn
+from .dedup import (
+    DAYS_MOTHER,
+    DAYS_NEAR,
+    RULE_ID_EDIT,
+    RULE_SAME_ID,
+    WARN_SCORE,
+    Candidate,
+    Pair,
+    candidates,
+    one_edit,
+    ref_candidates,
+)
+from .models import Person
+from .names import simplified
+
+CHUNK = 500
+"""Scorers per chunk: each chunk is one short write transaction."""
+
+KIND_CODES = {"": None, "persons": "p", "records": "r"}
+"""The review's filter (``hecha duplicates --kind``) → ``dup_pair.kind``."""
+
+
+def _sql(query: str, params: Iterable = ()) -> list[tuple]:
+    return list(Person._meta.database.execute_sql(query, tuple(params)))
+
+
+def pending() -> tuple[int, int]:
+    """(persons, lists) changed since their pairs were last scored: what :func:`refresh` has to do.
+    Persons are counted once however often they changed."""
+    persons = _sql("SELECT count(DISTINCT person_id) FROM dup_dirty")[0][0]
+    lists = _sql("SELECT count(DISTINCT batch_id) FROM dup_dirty_batch")[0][0]
+    return persons, lists
+
+
+def _snapshot() -> tuple[int, int, list[int]]:
+    """Fill ``temp.dup_snap`` with the persons changed so far; returns (the last dirty seq seen,
+    the last dirty-list seq seen, the active lists changed)."""
+    db = Person._meta.database
+    top = _sql("SELECT coalesce(max(seq), 0) FROM dup_dirty")[0][0]
+    btop = _sql("SELECT coalesce(max(seq), 0) FROM dup_dirty_batch")[0][0]
+    db.execute_sql("CREATE TEMP TABLE IF NOT EXISTS dup_snap (id INTEGER PRIMARY KEY)")
+    db.execute_sql("DELETE FROM temp.dup_snap")
+    db.execute_sql("INSERT OR IGNORE INTO temp.dup_snap SELECT person_id FROM dup_dirty WHERE seq <= ?", (top,))
+    batches = [
+        b
+        for (b,) in _sql(
+            "SELECT DISTINCT d.batch_id FROM dup_dirty_batch d JOIN import_batch b ON b.id = d.batch_id "
+            "WHERE d.seq <= ? AND b.status = 'active'",
+            (btop,),
+        )
+    ]
+    return top, btop, batches
+
+
+# Both ends of a blocked pair: ``a`` a changed person (in temp.dup_snap), ``b`` anyone; a pair of two
+# changed persons is taken once, from the lower id.
+_OTHER = "(b.id > a.id OR b.id NOT IN (SELECT id FROM temp.dup_snap))"
+_PERSON_BLOCKS = [
+    # the same ID number
+    f"""SELECT a.id, b.id FROM temp.dup_snap s JOIN person a ON a.id = s.id
+        JOIN person b ON b.id_number_18 = a.id_number_18 AND b.id != a.id
+        WHERE a.id_number_18 != '' AND a.deleted = 0 AND b.deleted = 0 AND {_OTHER}""",
+    # a homophone key, dates a few days apart or day and month swapped
+    f"""SELECT a.id, b.id FROM temp.dup_snap s JOIN person a ON a.id = s.id
+        JOIN person_key ka ON ka.person_id = a.id AND ka.kind = 'h'
+        JOIN person_key kb ON kb.key = ka.key AND kb.kind = 'h' AND kb.person_id != a.id
+        JOIN person b ON b.id = kb.person_id
+        WHERE a.deleted = 0 AND b.deleted = 0 AND a.birth_date != '' AND b.birth_date != '' AND {_OTHER}
+          AND (abs(julianday(a.birth_date) - julianday(b.birth_date)) <= {DAYS_NEAR}
+               OR (substr(a.birth_date, 1, 4) = substr(b.birth_date, 1, 4)
+                   AND substr(a.birth_date, 6, 2) = substr(b.birth_date, 9, 2)
+                   AND substr(a.birth_date, 9, 2) = substr(b.birth_date, 6, 2)))""",
+    # the fuzzy key and the same date
+    f"""SELECT a.id, b.id FROM temp.dup_snap s JOIN person a ON a.id = s.id
+        JOIN person_key ka ON ka.person_id = a.id AND ka.kind = 'f'
+        JOIN person_key kb ON kb.key = ka.key AND kb.kind = 'f' AND kb.person_id != a.id
+        JOIN person b ON b.id = kb.person_id
+        WHERE a.deleted = 0 AND b.deleted = 0 AND a.birth_date != '' AND a.birth_date = b.birth_date AND {_OTHER}""",
+    # the same date, names of one length with the same first or the same last characters
+    f"""SELECT a.id, b.id FROM temp.dup_snap s JOIN person a ON a.id = s.id
+        JOIN person b ON b.birth_date = a.birth_date AND b.id != a.id
+        JOIN person_key ka ON ka.person_id = a.id AND ka.kind = 'n'
+        JOIN person_key kb ON kb.person_id = b.id AND kb.kind = 'n'
+        WHERE a.deleted = 0 AND b.deleted = 0 AND a.birth_date != '' AND {_OTHER}
+          AND length(ka.key) = length(kb.key) AND length(ka.key) >= 2
+          AND (substr(ka.key, 1, 1) = substr(kb.key, 1, 1) OR substr(ka.key, 2) = substr(kb.key, 2))""",
+    # the same mother, within a few days
+    f"""SELECT a.id, b.id FROM temp.dup_snap s JOIN person a ON a.id = s.id
+        JOIN birth ba ON ba.child_id = a.id AND ba.deleted = 0
+        JOIN birth bb ON bb.mother_id = ba.mother_id AND bb.deleted = 0 AND bb.child_id != a.id
+        JOIN person b ON b.id = bb.child_id
+        WHERE a.deleted = 0 AND b.deleted = 0 AND {_OTHER}
+          AND abs(julianday(ba.birth_date) - julianday(bb.birth_date)) <= {DAYS_MOTHER}""",
+]
+
+
+def _person_blocks() -> dict[int, set[int]]:
+    """Scorer (the lower person id) → the persons it is to be scored against, for every blocked
+    pair with a changed person."""
+    out: dict[int, set[int]] = {}
+    for query in _PERSON_BLOCKS:
+        for a, b in _sql(query):
+            lo, hi = (a, b) if a < b else (b, a)
+            out.setdefault(lo, set()).add(hi)
+    return out
+
+
+def _record_blocks(batches: list[int]) -> dict[int, set[int]]:
+    """Person id → reference records that may be that person but do not agree with it, for the
+    changed persons against every active list and for every person against the changed lists
+    (the same ID number with another name or date;
+    a homophone name born within a few days or day and month swapped, unless both ID numbers are
+    there, valid and more than one edit apart; a record that agrees is a link, not a question)."""
+    db = Person._meta.database
+    out: dict[int, set[int]] = {}
+    cols = "p.id, r.id, p.name, r.name, p.birth_date, r.birth_date, p.id_number_18, r.id_number_18"
+    marks = ", ".join("?" * len(batches))
+    drivers: list[tuple[str, str, list[int]]] = [
+        ("FROM temp.dup_snap s JOIN person p ON p.id = s.id", "b.status = 'active'", [])
+    ]
+    if batches:
+        drivers.append(("FROM person p", f"r.batch_id IN ({marks})", batches))
+    for source, records, params in drivers:
+        # the homophone pairs go through a temporary index of the records' keys and dates, so that a
+        # common name costs one index probe per person, not the product of the two counts
+        db.execute_sql("DROP TABLE IF EXISTS temp.ref_key_born")
+        db.execute_sql(
+            f"""CREATE TEMP TABLE ref_key_born AS
+                SELECT k.key AS key, r.birth_date AS born, r.id AS rid FROM ref_key k
+                JOIN ref_record r ON r.id = k.record_id JOIN import_batch b ON b.id = r.batch_id
+                WHERE k.kind = 'h' AND {records} AND r.birth_date != ''""",
+            params,
+        )
+        db.execute_sql("CREATE INDEX temp.ref_key_born_key ON ref_key_born (key, born)")
+        queries = [
+            (
+                f"""SELECT {cols} {source} JOIN ref_record r ON r.id_number_18 = p.id_number_18
+                    JOIN import_batch b ON b.id = r.batch_id
+                    WHERE p.deleted = 0 AND p.id_number_18 != '' AND {records}
+                      AND ((r.name != '' AND r.name != p.name)
+                           OR (r.birth_date != '' AND r.birth_date != p.birth_date))""",
+                params,
+            ),
+            *(
+                (
+                    f"""SELECT {cols} {source} JOIN person_key kp ON kp.person_id = p.id AND kp.kind = 'h'
+                        JOIN ref_key_born t ON t.key = kp.key AND {near} JOIN ref_record r ON r.id = t.rid
+                        WHERE p.deleted = 0 AND p.birth_date != ''""",
+                    [],
+                )
+                for near in (  # two queries: an OR would not use the index's date
+                    f"t.born BETWEEN date(p.birth_date, '-{DAYS_NEAR} days') "
+                    f"AND date(p.birth_date, '+{DAYS_NEAR} days')",
+                    "t.born = substr(p.birth_date, 1, 5) || substr(p.birth_date, 9, 2) "
+                    "|| '-' || substr(p.birth_date, 6, 2)",
+                )
+            ),
+        ]
+        for query, qparams in queries:
+            for pid, rid, p_name, r_name, p_born, r_born, p_id, r_id in _sql(query, qparams):
+                if p_id and r_id and p_id != r_id and not one_edit(p_id, r_id):
+                    continue  # two valid numbers: two persons
+                if (
+                    (p_id == r_id or not p_id or not r_id)
+                    and p_born == r_born
+                    and simplified(p_name) == simplified(r_name)
+                ):
+                    continue  # agrees: a link, not a question
+                out.setdefault(pid, set()).add(rid)
+        db.execute_sql("DROP TABLE IF EXISTS temp.ref_key_born")
+    return out
+
+
+def _date(iso: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+
+
+def _score(scorer: int, partners: set[int], records: set[int]) -> list[dict]:
+    """The stored rows for one scorer's pairs (see the module text): its person partners as
+    :func:`candidates` finds them, its record partners as :func:`ref_candidates` does."""
+    row = _sql(
+        """SELECT p.uid, p.name, p.id_number, p.sex, p.birth_date, p.deleted, h.household_code, h.uid
+           FROM person p JOIN household h ON h.id = p.household_id WHERE p.id = ?""",
+        (scorer,),
+    )
+    if not row or row[0][5]:
+        return []
+    uid, name, number, sex, born, _deleted, household_code, household_uid = row[0]
+    out = []
+    born_date = _date(born)
+    if partners:
+        mother = _sql(
+            "SELECT m.id_number FROM birth b JOIN person m ON m.id = b.mother_id "
+            "WHERE b.child_id = ? AND b.deleted = 0 LIMIT 1",
+            (scorer,),
+        )
+        marks = ", ".join("?" * len(partners))
+        wanted = {u: i for i, u in _sql(f"SELECT id, uid FROM person WHERE id IN ({marks})", partners)}
+        found = candidates(
+            number,
+            name=name,
+            sex=sex,
+            birth_date=born_date,
+            mother_id_number=mother[0][0] if mother else "",
+            exclude_person_uids=frozenset({uid}),
+            limit=500,
+        )
+        for c in found:
+            if c.person_uid not in wanted:
+                continue
+            if c.household_uid == household_uid and c.rule not in (RULE_SAME_ID, RULE_ID_EDIT):
+                continue  # two lines of one household born the same day are twins, not one person twice
+            out.append(_row(scorer, uid, name, number, born, household_code, c, b_id=wanted[c.person_uid]))
+    if records:
+        for c in ref_candidates(number, name=name, sex=sex, birth_date=born_date, limit=500):
+            rid = int(c.person_uid[4:])
+            if rid in records:
+                out.append(_row(scorer, uid, name, number, born, household_code, c, record=rid))
+    return out
+
+
+def _row(
+    a_id: int,
+    uid: str,
+    name: str,
+    number: str,
+    born: str,
+    household_code: str,
+    c: Candidate,
+    *,
+    b_id: int | None = None,
+    record: int | None = None,
+) -> dict:
+    pk_a, pk_b = sorted((uid, c.person_uid))
+    return dict(
+        pk_a=pk_a,
+        pk_b=pk_b,
+        kind="r" if record is not None else "p",
+        score=c.score,
+        a_id=a_id,
+        b_id=b_id,
+        b_record_id=record,
+        b_batch_id=None,
+        a_uid=uid,
+        a_name=name,
+        a_id_number=number,
+        a_birth_date=born,
+        a_household_code=household_code,
+        b_uid=c.person_uid,
+        b_name=c.name,
+        b_id_number=c.id_number,
+        b_sex=c.sex,
+        b_birth_date=c.birth_date,
+        b_household_code=c.household_code,
+        b_household_uid=c.household_uid,
+        b_where=c.village_name,
+        b_source=c.source,
+        rule=c.rule,
+        rules=",".join(c.rules),
+        differs=",".join(c.differs),
+    )
+
+
+def mark_all() -> None:
+    """Mark every live person and active list changed, so that the next :func:`refresh` scores every
+    pair again (``hecha duplicates --rescan``; a new version whose rules score differently does the
+    same in its migration, as schema 18 did)."""
+    with write_txn():
+        _sql("INSERT INTO dup_dirty (person_id) SELECT id FROM person WHERE deleted = 0")
+        _sql("INSERT INTO dup_dirty_batch (batch_id) SELECT id FROM import_batch WHERE status = 'active'")
+
+
+class Stop(Exception):
+    """Raised by a refresh's ``progress`` callback to stop it between chunks (what is done stays)."""
+
+
+def refresh(progress: Callable[[int, int], None] | None = None) -> int:
+    """Score again every pair that touches a person or a reference list changed since the last
+    refresh; returns the number of scorers run (0 when nothing had changed).
+
+    First the pairs of the changed persons and lists are removed (one short write); then the blocked
+    pairs are scored in chunks of :data:`CHUNK` scorers, each chunk written in its own transaction
+    with the change marks it completes. ``progress(done, total)`` is called after each chunk and may
+    raise :class:`Stop` (the review's Esc): the chunks written stay, the rest is left for the next
+    refresh. Raises :class:`storage.db.Locked` when another program holds the write lock too long.
+    """
+    from .models import DupPair
+
+    top, btop, batches = _snapshot()
+    if not top and not btop:
+        return 0
+    with write_txn():
+        _sql(
+            "DELETE FROM dup_pair WHERE a_id IN (SELECT id FROM temp.dup_snap) "
+            "OR b_id IN (SELECT id FROM temp.dup_snap)"
+        )
+        _sql("DELETE FROM dup_pair WHERE b_batch_id IN (SELECT batch_id FROM dup_dirty_batch WHERE seq <= ?)", (btop,))
+        # records no longer in an active list (a list replaced): their pairs go
+        _sql(
+            "DELETE FROM dup_pair WHERE kind = 'r' AND b_record_id NOT IN (SELECT r.id FROM ref_record r "
+            "JOIN import_batch b ON b.id = r.batch_id WHERE b.status = 'active')"
+        )
+    persons = _person_blocks()
+    records = _record_blocks(batches)
+    scorers = sorted(set(persons) | set(records))
+    batch_of: dict[int, int] = {}
+    for start in range(0, len(scorers), CHUNK):
+        chunk = scorers[start : start + CHUNK]
+        rows = [r for s in chunk for r in _score(s, persons.get(s, set()), records.get(s, set()))]
+        wanted = sorted({r["b_record_id"] for r in rows if r["b_record_id"] is not None} - set(batch_of))
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            marks = ", ".join("?" * len(part))
+            batch_of.update(_sql(f"SELECT id, batch_id FROM ref_record WHERE id IN ({marks})", part))
+        for r in rows:
+            if r["b_record_id"] is not None:
+                r["b_batch_id"] = batch_of.get(r["b_record_id"])
+        last = chunk[-1] if start + CHUNK < len(scorers) else None
+        with write_txn():
+            for i in range(0, len(rows), 100):
+                DupPair.insert_many(rows[i : i + 100]).on_conflict_replace().execute()
+            if last is None:
+                _sql("DELETE FROM dup_dirty WHERE seq <= ?", (top,))
+                _sql("DELETE FROM dup_dirty_batch WHERE seq <= ?", (btop,))
+            else:  # every pair of a person up to ``last`` is scored by a scorer up to ``last``
+                _sql("DELETE FROM dup_dirty WHERE seq <= ? AND person_id <= ?", (top, last))
+        if progress:
+            progress(min(start + CHUNK, len(scorers)), len(scorers))
+    if not scorers:
+        with write_txn():
+            _sql("DELETE FROM dup_dirty WHERE seq <= ?", (top,))
+            _sql("DELETE FROM dup_dirty_batch WHERE seq <= ?", (btop,))
+    return len(scorers)
+
+
+def _where(kind: str, min_score: int) -> tuple[str, list]:
+    clauses, params = ["d.score >= ?"], [min_score]  # type: tuple[list[str], list[object]]
+    code = KIND_CODES.get(kind)
+    if code:
+        clauses.append("d.kind = ?")
+        params.append(code)
+    clauses.append(
+        "NOT EXISTS (SELECT 1 FROM match_decision m WHERE m.a_uid = d.pk_a AND m.b_uid = d.pk_b "
+        "AND m.decision = 'different')"
+    )
+    return " AND ".join(clauses), params
+
+
+def count(*, kind: str = "", min_score: int = WARN_SCORE) -> int:
+    """How many stored pairs are open (not decided "different") at ``min_score`` or more; ``kind``
+    ``persons`` / ``records`` as :data:`KIND_CODES`."""
+    where, params = _where(kind, min_score)
+    return _sql(f"SELECT count(*) FROM dup_pair d WHERE {where}", params)[0][0]
+
+
+def page(*, kind: str = "", min_score: int = WARN_SCORE, offset: int = 0, limit: int = 100) -> list[Pair]:
+    """One page of the open stored pairs, best first (score, then 甲's household code), as
+    :class:`storage.dedup.Pair` with an earlier "same"/"unsure" decision; read in one query."""
+    where, params = _where(kind, min_score)
+    rows = _sql(
+        f"""SELECT d.a_uid, d.a_name, d.a_id_number, d.a_birth_date, d.a_household_code,
+                   d.b_uid, d.b_name, d.b_id_number, d.b_sex, d.b_birth_date, d.b_household_code,
+                   d.b_household_uid, d.b_where, d.rule, d.differs, d.score, d.rules, d.b_source,
+                   coalesce((SELECT m.decision FROM match_decision m WHERE m.a_uid = d.pk_a AND m.b_uid = d.pk_b), '')
+            FROM dup_pair d WHERE {where}
+            ORDER BY d.score DESC, d.a_household_code, d.a_name, d.b_uid LIMIT ? OFFSET ?""",
+        [*params, limit, offset],
+    )
+    out = []
+    for r in rows:
+        b = Candidate(
+            person_uid=r[5],
+            name=r[6],
+            id_number=r[7],
+            sex=r[8],
+            birth_date=r[9],
+            household_code=r[10],
+            household_uid=r[11],
+            village_name=r[12],
+            rule=r[13],
+            differs=tuple(x for x in r[14].split(",") if x),
+            score=r[15],
+            rules=tuple(x for x in r[16].split(",") if x),
+            source=r[17],
+        )
+        out.append(Pair(r[0], r[1], r[2], r[3], r[4], b, r[18]))
+    return out
