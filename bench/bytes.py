@@ -50,6 +50,7 @@ def main() -> None:
     from storage.db import close_db
     from storage.office import init_office
 
+    os.umask(0o077)  # hecha refuses a database others can read (issue 14), as an office's would be
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "t.sqlite"
         init_office(db, "130123103")
@@ -62,6 +63,8 @@ def main() -> None:
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
         try:
             start = drain(fd, quiet=1.0, limit=20)
+            if "新安镇".encode() not in start:  # the menu names the office: anything else is a refusal
+                raise SystemExit(f"hecha did not start: {start.decode(errors='replace')[:300]}")
             os.write(fd, b"\x1bOQ")  # F2
             drain(fd, quiet=0.5)
             os.write(fd, b"130123103203" + b"03")

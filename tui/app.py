@@ -12,14 +12,16 @@ from storage.paths import operator_login, signed_in
 from . import text
 from .base import HechaBase
 from .config import Config, ConfigError, load_config
+from .keyorder import KeysInOrder
 from .keys import bindings
 from .workers import core_work
 
 __all__ = ["Config", "ConfigError", "HechaApp", "load_config", "make_app", "run"]
 
 
-class HechaApp(HechaBase):
-    """hecha's TUI on one office database."""
+class HechaApp(KeysInOrder, HechaBase):
+    """hecha's TUI on one office database; keys typed ahead reach the field the cursor is in when
+    their turn comes (:mod:`tui.keyorder`)."""
 
     CSS_PATH = "app.tcss"
     TITLE = text.APP_TITLE

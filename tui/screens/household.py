@@ -350,9 +350,9 @@ class HouseholdScreen(FormScreen):
         open by themselves (issue 15: each such household asked for a confirmation on saving)."""
         m = self.form.members[index] if section == "member" else None
         if m is not None and m.residence_status == "2" and not any(g.direction == "2" for g in m.migrations):
-            self.call_after_refresh(self.action_migration_page)
+            self.call_later(self.action_migration_page)  # in order with the keys after it (tui.keyorder)
         elif m is not None and needs_woman_page(self.form, index, self.app.reference_date):
-            self.call_after_refresh(self.action_woman_page)
+            self.call_later(self.action_woman_page)
 
     def action_link_same(self) -> None:
         """同一人: the person typed is the one the warning names: the line is filled from that record (its

@@ -167,6 +167,7 @@ class PageScreen(Screen[bool]):
     """
 
     BINDINGS = bindings("page")
+    AUTO_FOCUS = "FieldInput"  # the first field, not the scrolling box around them: keys typed ahead go there
 
     def __init__(
         self, title: str, specs: tuple[Spec, ...], record, *, removable: bool = False, extra: dict | None = None
