@@ -32,6 +32,41 @@ COUNTY_PASS = "county-passphrase"
 TOWNSHIP_PASS = "township-passphrase"
 
 
+def keystroke_sequence(ref: dict) -> list[str]:
+    """The keys of ``bench/keystrokes.py`` for the reference household ``ref`` (Textual key names)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("keystrokes", ROOT / "bench" / "keystrokes.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return list(bench.sequence(ref))
+
+
+def assert_reference_household_stored(ref: dict) -> None:
+    """Every typed and derived value of the reference household ``ref`` is in the open database as
+    the file gives it (the household, each member with her woman's page, the birth)."""
+    from storage.models import Birth, Household, Person, WomanFP
+
+    hh = Household.get()
+    for field, value in {**ref["household"]["typed"], **ref["household"]["derived"]}.items():
+        assert str(getattr(hh, field)) == value, field
+    people = {p.name: p for p in Person.select()}
+    for m in ref["members"]:
+        person = people[m["typed"]["name"]]
+        for field, value in {**m["typed"], **m["derived"]}.items():
+            stored = getattr(person, field, None)
+            if stored is None:  # a field of her woman's page (section 三)
+                stored = getattr(WomanFP.get(WomanFP.person == person), field)
+            assert str(stored).replace("-", "") == str(value).replace("-", ""), (m["typed"]["name"], field)
+    birth = Birth.get()
+    by_id = {p.id: p.name for p in Person.select()}
+    for field, value in {**ref["births"][0]["typed"], **ref["births"][0]["derived"]}.items():
+        stored = getattr(birth, field)
+        stored = by_id[stored.id] if field in ("child", "mother", "father") else stored
+        assert str(stored).replace("-", "") == str(value).replace("-", ""), field
+
+
 def reference_household() -> dict:
     """The reference household of ``../shared/data/reference-household.json`` (beside the checkout)."""
     path = SHARED / "data" / "reference-household.json"

@@ -11,7 +11,7 @@ from rich.cells import cell_len
 from storage.db import close_db, open_db
 from storage.models import Birth, Person, WomanFP
 
-from .conftest import reference_household, require_tool
+from .conftest import assert_reference_household_stored, keystroke_sequence, reference_household, require_tool
 from .terminal import Tmux, hecha_command, hecha_running, wait_for_state
 
 pytestmark = pytest.mark.terminal
@@ -347,33 +347,17 @@ def test_a_household_saved_by_its_blank_birth_line_leaves_no_draft(township_db):
 def test_a_whole_household_in_one_send_keys_keeps_every_key(township_db):
     """Issue 15: a household typed heads-down reaches hecha in a few reads, with pages that open by
     themselves in between (the form from the menu, section 三 after her line); every key is kept."""
-    import importlib.util
-
-    from .conftest import ROOT
-
     require_tool("tmux")
     close_db()
-    spec = importlib.util.spec_from_file_location("keystrokes", ROOT / "bench" / "keystrokes.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
     ref = reference_household()
     names = {"enter": "Enter", "tab": "Tab", "escape": "Escape"}
-    keys = [names.get(k, k.upper() if re.fullmatch(r"f\d+", k) else k) for k in bench.sequence(ref)]
+    keys = [names.get(k, k.upper() if re.fullmatch(r"f\d+", k) else k) for k in keystroke_sequence(ref)]
     with Tmux(hecha_command(str(township_db)), term="xterm") as t:
         t.wait_for("已录入：0 户")
         subprocess.run([*t.tmux, "send-keys", "-t", t.name, *keys], check=True)
         open_db(township_db)
         try:
             wait_for_state(lambda: Person.select().count() == 4, "the household saved", timeout=60)
-            people = {p.name: p for p in Person.select()}
-            for m in ref["members"]:
-                person = people[m["typed"]["name"]]
-                for field, value in {**m["typed"], **m["derived"]}.items():
-                    stored = getattr(person, field, None)
-                    if stored is None:
-                        stored = getattr(WomanFP.get(WomanFP.person == person), field)
-                    assert str(stored).replace("-", "") == str(value).replace("-", ""), (m["typed"]["name"], field)
-            assert Birth.get().birth_cert_no == ref["births"][0]["typed"]["birth_cert_no"]
+            assert_reference_household_stored(ref)
         finally:
             close_db()

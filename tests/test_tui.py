@@ -20,7 +20,7 @@ from tui.screens.dialogs import ConfirmScreen
 from tui.screens.household import HouseholdScreen
 from tui.widgets.fields import complete
 
-from .conftest import reference_household
+from .conftest import assert_reference_household_stored, keystroke_sequence, reference_household
 
 SIZE = (80, 24)
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,38 +95,17 @@ async def test_a_household_typed_heads_down_in_one_burst_keeps_every_field(db):
     """Issue 15: the whole reference household as one burst of keys (a fast clerk over SSH, nothing
     waited for), every code field moving on by itself, 孩次 2 included (it needed Enter and swallowed
     the twelve keys after it); then every typed and derived value of the file is checked as stored."""
-    import importlib.util
     import time
 
-    spec = importlib.util.spec_from_file_location("keystrokes", ROOT / "bench" / "keystrokes.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
     ref = reference_household()
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*bench.sequence(ref))
+        await pilot.press(*keystroke_sequence(ref))
         deadline = time.monotonic() + 60
         while Person.select().count() < 4:
             assert time.monotonic() < deadline, str(app.screen.query_one("#message").render())
             await pilot.pause(0.1)
-    hh = Household.get()
-    for field, value in {**ref["household"]["typed"], **ref["household"]["derived"]}.items():
-        assert str(getattr(hh, field)) == value, field
-    people = {p.name: p for p in Person.select()}
-    for m in ref["members"]:
-        person = people[m["typed"]["name"]]
-        for field, value in {**m["typed"], **m["derived"]}.items():
-            stored = getattr(person, field, None)
-            if stored is None:  # a field of her woman's page (section 三)
-                stored = getattr(WomanFP.get(WomanFP.person == person), field)
-            assert str(stored).replace("-", "") == str(value).replace("-", ""), (m["typed"]["name"], field)
-    birth = Birth.get()
-    by_id = {p.id: p.name for p in Person.select()}
-    for field, value in {**ref["births"][0]["typed"], **ref["births"][0]["derived"]}.items():
-        stored = getattr(birth, field)
-        stored = by_id[stored.id] if field in ("child", "mother", "father") else stored
-        assert str(stored).replace("-", "") == str(value).replace("-", ""), field
+    assert_reference_household_stored(ref)
 
 
 def send_burst(app, keys) -> None:
@@ -155,31 +134,17 @@ async def test_a_household_sent_as_one_raw_read_keeps_every_key_across_the_pages
     """Issue 15: keys already read when a page opens by itself (the woman's page after her line)
     went to the field that had the focus before and were lost; here the whole reference household
     arrives as one read (no wait between keys) and every field is as typed."""
-    import importlib.util
     import time
 
-    spec = importlib.util.spec_from_file_location("keystrokes", ROOT / "bench" / "keystrokes.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
     ref = reference_household()
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        send_burst(app, bench.sequence(ref))
+        send_burst(app, keystroke_sequence(ref))
         deadline = time.monotonic() + 60
         while Person.select().count() < 4:
             assert time.monotonic() < deadline, str(app.screen.query_one("#message").render())
             await pilot.pause(0.1)
-    people = {p.name: p for p in Person.select()}
-    for m in ref["members"]:
-        person = people[m["typed"]["name"]]
-        for field, value in {**m["typed"], **m["derived"]}.items():
-            stored = getattr(person, field, None)
-            if stored is None:
-                stored = getattr(WomanFP.get(WomanFP.person == person), field)
-            assert str(stored).replace("-", "") == str(value).replace("-", ""), (m["typed"]["name"], field)
-    birth = Birth.get()
-    assert birth.birth_cert_no == ref["births"][0]["typed"]["birth_cert_no"]
+    assert_reference_household_stored(ref)
 
 
 async def key_head_and_wait(pilot) -> None:
