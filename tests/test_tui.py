@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from textual.app import App
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from storage.db import close_db, open_db
 from storage.models import AuditLog, Birth, Household, Person, WomanFP
@@ -145,6 +145,33 @@ async def test_a_household_sent_as_one_raw_read_keeps_every_key_across_the_pages
             assert time.monotonic() < deadline, str(app.screen.query_one("#message").render())
             await pilot.pause(0.1)
     assert_reference_household_stored(ref)
+
+
+async def wait_until(pilot, done, timeout: float = 30.0) -> None:
+    """Pause until ``done()`` holds (a state, not a time), failing after ``timeout`` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "the state never came"
+        await pilot.pause(0.05)
+
+
+async def test_keys_typed_after_a_wrong_check_character_keep_its_message(db):
+    """Issue 15 (a newcomer's report): an ID number with a wrong check character keeps the cursor,
+    and the keys typed ahead after it (a full field refuses them) wiped the message, so nothing said
+    why the cursor had stopped."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_form_at_members(pilot)
+        send_burst(app, [*"李建国", "enter", *"130123198503140037", *"0201"])
+        await wait_until(pilot, lambda: app.screen.query_one("#m_id", Input).value == "130123198503140037")
+        await pilot.pause()
+        assert app.focused.id == "m_id"
+        message = str(app.screen.query_one("#message").render())
+        assert message.startswith("错误：") and "校验位" in message, message
+        await pilot.press("backspace", "6")  # the fix: the message goes, the cursor moves on
+        assert app.focused.id == "m_relation" and "校验位" not in str(app.screen.query_one("#message").render())
 
 
 async def key_head_and_wait(pilot) -> None:

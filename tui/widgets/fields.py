@@ -109,8 +109,12 @@ class PlainInput(Input, inherit_bindings=False):
             return
         if event.character and not event.is_printable and unicodedata.category(event.character) == "Zs":
             event = events.Key("space", " ")  # U+3000 typed by an input method: one way with a pasted one
-        if event.is_printable:
-            self.edited()
+        if event.is_printable:  # an edit only when taken: keys a full field refuses keep the message
+            before = (self.value, self.selection)
+            await super()._on_key(event)
+            if (self.value, self.selection) != before:
+                self.edited()
+            return
         await super()._on_key(event)
 
     async def run_binding_now(self, event: events.Key) -> bool:
