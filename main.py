@@ -78,6 +78,58 @@ def _chinese_click() -> None:
 
 _chinese_click()
 
+
+ARGUMENT_WORDS = {
+    "file": "文件",
+    "files": "文件",
+    "prefix": "户编码前缀",
+    "code": "户编码",
+    "id_number": "身份证号",
+    "changes": "字段=值",
+    "a_uid": "甲UID",
+    "b_uid": "乙UID",
+    "keep_uid": "保留UID",
+    "drop_uid": "删去UID",
+    "key": "编号",
+    "conclusion": "结论",
+    "village": "村代码",
+    "year": "年份",
+    "recheck_id": "复查任务号",
+    "diff_ids": "差异号",
+    "day": "日期",
+    "backup_file": "备份文件",
+    "name": "姓名",
+}
+"""Each command argument's name on the usage line (click writes the parameter name in capitals)."""
+
+
+class HechaCommand(click.Command):
+    """A command whose usage line is Chinese too: ``[选项]`` for click's ``[OPTIONS]``, and the
+    arguments named by :data:`ARGUMENT_WORDS` (issue 15)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, click.Argument) and param.metavar is None and param.name in ARGUMENT_WORDS:
+                param.metavar = ARGUMENT_WORDS[param.name]
+
+
+class HechaGroup(click.Group):
+    """A command group with Chinese usage words (``[选项] 命令 [参数]...``); its commands and groups
+    are :class:`HechaCommand` and :class:`HechaGroup`."""
+
+    command_class = HechaCommand
+    group_class = type  # subgroups of the same class
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        if kwargs.get("subcommand_metavar") is None:
+            optional = kwargs.get("invoke_without_command", False)
+            kwargs["subcommand_metavar"] = "[命令] [参数]..." if optional else "命令 [参数]..."
+        super().__init__(*args, **kwargs)
+
+
 PASSPHRASE_ENV = "HECHA_PASSPHRASE_FILE"
 ROW_ID = click.IntRange(1, 2**63 - 1)  # a row number: SQLite's INTEGER range
 
@@ -258,7 +310,7 @@ def read_passphrase(prompt: str = "本单位口令", *, confirm: bool = False) -
     return first
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=HechaGroup, invoke_without_command=True)
 @click.version_option(package_name="hecha", prog_name="hecha", message="%(prog)s %(version)s")
 @db_option
 @click.pass_context
@@ -503,7 +555,7 @@ def demo(
 @db_option
 @handled
 def households(prefix: str, offset: int, limit: int, db_path: Path | None) -> None:
-    """户列表（与界面的户列表相同）：户编码以 PREFIX 开头的户，按户编码排序。"""
+    """户列表（与界面的户列表相同）：户编码以“户编码前缀”开头的户，按户编码排序。"""
     from storage.households import list_households
 
     open_office_db(db_path)
@@ -738,7 +790,7 @@ def duplicates_decide(decision: str, a_uid: str, b_uid: str, note: str, db_path:
 @db_option
 @handled
 def duplicates_merge(keep_uid: str, drop_uid: str, note: str, yes: bool, db_path: Path | None) -> None:
-    """同一人登记了两次：把 DROP 并入 KEEP（出生、流动、育龄妇女页随之转移，DROP 注销，留审计记录）。"""
+    """同一人登记了两次：把“删去UID”的人并入“保留UID”的人（出生、流动、育龄妇女页随之转移，删去的注销，留审计记录）。"""
     from storage.dedup import merge_check, merge_persons
 
     open_office_db(db_path)
@@ -1042,7 +1094,7 @@ def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> N
 @db_option
 @handled
 def reconcile_annual(village: str, year: int, reported: int, corrected: int, db_path: Path | None) -> None:
-    """录入一个村一个统计年度的年报出生数（及以前已纠正数），供汇总比较（VILLAGE：村代码、其后三位或村名）。"""
+    """录入一个村一个统计年度的年报出生数（及以前已纠正数），供汇总比较（村代码：12位代码、其后三位或村名）。"""
     from storage import reconcile
     from storage.office import village_label
 
@@ -1614,7 +1666,7 @@ def _head_of_office() -> None:
 @db_option
 @handled
 def operators_add(name: str, db_path: Path | None) -> None:
-    """登记录入员 NAME 并设 PIN（4–8位数字；已登记的则重设 PIN 并解锁）。有密钥的单位要输入本单位口令。
+    """登记录入员（姓名）并设 PIN（4–8位数字；已登记的则重设 PIN 并解锁）。有密钥的单位要输入本单位口令。
     登记了第一个录入员之后，hecha 的界面和命令都要先用名字和 PIN 登录。"""
     from storage import operators as ops
 
@@ -1661,7 +1713,7 @@ def operators_list(db_path: Path | None) -> None:
 @db_option
 @handled
 def operators_remove(name: str, db_path: Path | None) -> None:
-    """停用录入员 NAME（不能再登录；他做过的修改仍记在他名下）。有密钥的单位要输入本单位口令。"""
+    """停用录入员（不能再登录；他做过的修改仍记在他名下）。有密钥的单位要输入本单位口令。"""
     from storage import operators as ops
 
     open_office_db(db_path, sign_in=False)

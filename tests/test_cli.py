@@ -489,6 +489,11 @@ def test_clicks_own_words_are_chinese():
     runner = CliRunner()
     helped = runner.invoke(cli, ["import-list", "--help"]).output
     assert "显示本帮助并退出" in helped and "用法：" in helped and "Show this message" not in helped
+    # the usage line's own words too (a newcomer's finding): [选项], 命令, the arguments by name
+    assert "[选项] 文件" in helped and "OPTIONS" not in helped and "FILE" not in helped, helped
+    top = runner.invoke(cli, ["--help"]).output
+    assert "[选项] [命令] [参数]..." in top and "COMMAND" not in top
+    assert "甲UID 乙UID" in runner.invoke(cli, ["duplicates", "decide", "--help"]).output
     for args, words in (
         (["nosuch"], "没有 'nosuch' 这个命令"),
         (["import-list"], "缺少参数"),

@@ -167,11 +167,15 @@ async def test_keys_typed_after_a_wrong_check_character_keep_its_message(db):
         send_burst(app, [*"李建国", "enter", *"130123198503140037", *"0201"])
         await wait_until(pilot, lambda: app.screen.query_one("#m_id", Input).value == "130123198503140037")
         await pilot.pause()
-        assert app.focused.id == "m_id"
+        assert app.focused is not None and app.focused.id == "m_id"
         message = str(app.screen.query_one("#message").render())
         assert message.startswith("错误：") and "校验位" in message, message
         await pilot.press("backspace", "6")  # the fix: the message goes, the cursor moves on
-        assert app.focused.id == "m_relation" and "校验位" not in str(app.screen.query_one("#message").render())
+        assert (
+            app.focused is not None
+            and app.focused.id == "m_relation"
+            and "校验位" not in str(app.screen.query_one("#message").render())
+        )
 
 
 async def key_head_and_wait(pilot) -> None:
