@@ -1372,6 +1372,12 @@ async def test_f1_opens_at_the_keys_of_the_screen_it_was_pressed_on(db):
         body = text.split("\n", 1)[1]
         assert body.lstrip().startswith("【登记表】"), body[:80]
         assert "enter" not in text and "space" not in text
+        # ten ↓ in one read scroll ten lines (a newcomer's finding: they scrolled one), End the last
+        scroll = app.screen.query_one("#help-body")
+        send_burst(app, ["down"] * 10)
+        await wait_until(pilot, lambda: scroll.scroll_y == 10)
+        await pilot.press("end")
+        assert scroll.scroll_y == scroll.max_scroll_y > 10
 
 
 async def test_the_birth_table_shows_a_household_childs_birth_date(db):

@@ -188,7 +188,15 @@ class LookupScreen(ModalScreen[str | None]):
 class HelpScreen(ModalScreen[None]):
     """F1: every key of the binding table, generated from it."""
 
-    BINDINGS = [Binding("escape,f1,q", "close", "关闭", id="help-close")]
+    BINDINGS = [
+        Binding("escape,f1,q", "close", "关闭", id="help-close"),
+        Binding("down", "scroll(1)", show=False),
+        Binding("up", "scroll(-1)", show=False),
+        Binding("pagedown", "scroll(0, 1)", show=False),
+        Binding("pageup", "scroll(0, -1)", show=False),
+        Binding("home", "scroll(-100000)", show=False),
+        Binding("end", "scroll(100000)", show=False),
+    ]
 
     def __init__(self, scope: str | None = None):
         super().__init__()
@@ -208,11 +216,16 @@ class HelpScreen(ModalScreen[None]):
         lines.append("【终端设置】\n" + SETTINGS)
         with Vertical(classes="dialog help"):
             yield Static("帮助（方向键 PgUp PgDn 翻看，Esc 关闭）", classes="dialog-title")
-            with VerticalScroll(id="help-body"):
+            with VerticalScroll(id="help-body", can_focus=False):  # its own ↓: one line a refresh
                 yield Static("\n".join(lines))
-
-    def on_mount(self) -> None:
-        self.query_one("#help-body").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_scroll(self, lines: int, pages: int = 0) -> None:
+        """Scroll the help by ``lines`` (or ``pages`` of its height) at once: Textual's own scrolling
+        waits for a refresh and starts from where the last one was heading, so a burst of ten ↓
+        moved it one line (issue 15)."""
+        body = self.query_one("#help-body", VerticalScroll)
+        step = lines + pages * max(body.scrollable_content_region.height - 1, 1)
+        body.scroll_to(y=body.scroll_y + step, animate=False, immediate=True)
