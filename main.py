@@ -711,11 +711,22 @@ def duplicates(
     open_office_db(db_path)
     if rescan:
         pairstore.mark_all()
-    pairstore.refresh(progress=lambda done, of: click.echo(f"正在重新比对改过的人员：已比 {done}/{of}", err=True))
+    from storage.db import Locked
+
+    persons, lists = pairstore.pending()
+    what = "、".join(x for x in (f"{persons} 人" if persons else "", f"{lists} 份名单" if lists else "") if x)
+    try:
+        pairstore.refresh(progress=lambda done, of: click.echo(f"正在重新比对改过的{what}：{done}/{of}", err=True))
+    except (pairstore.Busy, Locked) as exc:
+        click.echo(f"注意：{exc}；下面是上次比对的结果，改过的 {what} 还没有重新比对。", err=True)
     found = pairstore.page(kind=kind or "", min_score=min_score, limit=limit, offset=offset)
     counted = pairstore.count(kind=kind or "", min_score=min_score)
     if not found:
-        click.echo(f"没有得分不低于 {min_score} 的可能重复（已判定为不同人的不再列出）。")
+        click.echo(
+            f"共 {counted} 对，--offset {offset} 已超出：用较小的 --offset。"
+            if counted
+            else f"没有得分不低于 {min_score} 的可能重复（已判定为不同人的不再列出）。"
+        )
         return
     from storage.dedup import RULE_SHORT
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 
 from .db import write_txn
 from .dedup import (
@@ -302,63 +303,92 @@ class Stop(Exception):
     """Raised by a refresh's ``progress`` callback to stop it between chunks (what is done stays)."""
 
 
+class Busy(Exception):
+    """Another program is scoring the pairs of this database right now (:func:`refresh`)."""
+
+
+@contextmanager
+def _only_one():
+    """Hold ``<database>-pairs.lock`` (an ``flock``, let go by the system when a process dies) for
+    one refresh at a time: two at once could remove each other's pairs and marks (a helper lost a
+    third of the pairs with one refresh killed while another ran). Raises :class:`Busy`."""
+    import fcntl
+    import os
+
+    name = Person._meta.database.database
+    if not name or name == ":memory:":
+        yield
+        return
+    fd = os.open(f"{name}-pairs.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise Busy("另一个程序正在比对可能重复的人员") from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def refresh(progress: Callable[[int, int], None] | None = None) -> int:
     """Score again every pair that touches a person or a reference list changed since the last
     refresh; returns the number of scorers run (0 when nothing had changed).
 
-    First the pairs of the changed persons and lists are removed (one short write); then the blocked
-    pairs are scored in chunks of :data:`CHUNK` scorers, each chunk written in its own transaction
-    with the change marks it completes. ``progress(done, total)`` is called after each chunk and may
-    raise :class:`Stop` (the review's Esc): the chunks written stay, the rest is left for the next
-    refresh. Raises :class:`storage.db.Locked` when another program holds the write lock too long.
+    The blocked pairs are scored in chunks of :data:`CHUNK` scorers in id order, each chunk written in
+    its own short transaction: the stale pairs of its scorers' ids go, the new ones come, and the
+    change marks it completes are removed (a person pair is always stored under its lower id, so a
+    chunk owns the pairs of its id range). ``progress(done, total)`` is called after each chunk and
+    may raise :class:`Stop` (the review's Esc): what was written stays and the pairs not reached yet
+    stay as they were, with their marks, for the next refresh. One refresh at a time
+    (:class:`Busy`); :class:`storage.db.Locked` when another program holds the write lock too long.
     """
     from .models import DupPair
 
-    top, btop, batches = _snapshot()
-    if not top and not btop:
-        return 0
-    with write_txn():
-        _sql(
-            "DELETE FROM dup_pair WHERE a_id IN (SELECT id FROM temp.dup_snap) "
-            "OR b_id IN (SELECT id FROM temp.dup_snap)"
+    with _only_one():
+        top, btop, batches = _snapshot()
+        if not top and not btop:
+            return 0
+        with write_txn():  # records no longer in an active list (a list replaced): their pairs go
+            _sql(
+                "DELETE FROM dup_pair WHERE kind = 'r' AND b_record_id NOT IN (SELECT r.id FROM ref_record r "
+                "JOIN import_batch b ON b.id = r.batch_id WHERE b.status = 'active')"
+            )
+        persons = _person_blocks()
+        records = _record_blocks(batches)
+        scorers = sorted(set(persons) | set(records))
+        batch_of: dict[int, int] = {}
+        stale = (
+            "DELETE FROM dup_pair WHERE a_id > ? AND a_id <= ? AND (a_id IN (SELECT id FROM temp.dup_snap) "
+            "OR b_id IN (SELECT id FROM temp.dup_snap) "
+            "OR b_batch_id IN (SELECT batch_id FROM dup_dirty_batch WHERE seq <= ?))"
         )
-        _sql("DELETE FROM dup_pair WHERE b_batch_id IN (SELECT batch_id FROM dup_dirty_batch WHERE seq <= ?)", (btop,))
-        # records no longer in an active list (a list replaced): their pairs go
-        _sql(
-            "DELETE FROM dup_pair WHERE kind = 'r' AND b_record_id NOT IN (SELECT r.id FROM ref_record r "
-            "JOIN import_batch b ON b.id = r.batch_id WHERE b.status = 'active')"
-        )
-    persons = _person_blocks()
-    records = _record_blocks(batches)
-    scorers = sorted(set(persons) | set(records))
-    batch_of: dict[int, int] = {}
-    for start in range(0, len(scorers), CHUNK):
-        chunk = scorers[start : start + CHUNK]
-        rows = [r for s in chunk for r in _score(s, persons.get(s, set()), records.get(s, set()))]
-        wanted = sorted({r["b_record_id"] for r in rows if r["b_record_id"] is not None} - set(batch_of))
-        for i in range(0, len(wanted), 500):
-            part = wanted[i : i + 500]
-            marks = ", ".join("?" * len(part))
-            batch_of.update(_sql(f"SELECT id, batch_id FROM ref_record WHERE id IN ({marks})", part))
-        for r in rows:
-            if r["b_record_id"] is not None:
-                r["b_batch_id"] = batch_of.get(r["b_record_id"])
-        last = chunk[-1] if start + CHUNK < len(scorers) else None
-        with write_txn():
-            for i in range(0, len(rows), 100):
-                DupPair.insert_many(rows[i : i + 100]).on_conflict_replace().execute()
-            if last is None:
-                _sql("DELETE FROM dup_dirty WHERE seq <= ?", (top,))
-                _sql("DELETE FROM dup_dirty_batch WHERE seq <= ?", (btop,))
-            else:  # every pair of a person up to ``last`` is scored by a scorer up to ``last``
-                _sql("DELETE FROM dup_dirty WHERE seq <= ? AND person_id <= ?", (top, last))
-        if progress:
-            progress(min(start + CHUNK, len(scorers)), len(scorers))
-    if not scorers:
-        with write_txn():
-            _sql("DELETE FROM dup_dirty WHERE seq <= ?", (top,))
-            _sql("DELETE FROM dup_dirty_batch WHERE seq <= ?", (btop,))
-    return len(scorers)
+        done_upto = 0
+        for start in range(0, max(len(scorers), 1), CHUNK):
+            chunk = scorers[start : start + CHUNK]
+            rows = [r for s in chunk for r in _score(s, persons.get(s, set()), records.get(s, set()))]
+            wanted = sorted({r["b_record_id"] for r in rows if r["b_record_id"] is not None} - set(batch_of))
+            for i in range(0, len(wanted), 500):
+                part = wanted[i : i + 500]
+                marks = ", ".join("?" * len(part))
+                batch_of.update(_sql(f"SELECT id, batch_id FROM ref_record WHERE id IN ({marks})", part))
+            for r in rows:
+                if r["b_record_id"] is not None:
+                    r["b_batch_id"] = batch_of.get(r["b_record_id"])
+            last = start + CHUNK >= len(scorers)
+            upto = 2**62 if last else chunk[-1]
+            with write_txn():
+                _sql(stale, (done_upto, upto, btop))
+                for i in range(0, len(rows), 100):
+                    DupPair.insert_many(rows[i : i + 100]).on_conflict_replace().execute()
+                if last:
+                    _sql("DELETE FROM dup_dirty WHERE seq <= ?", (top,))
+                    _sql("DELETE FROM dup_dirty_batch WHERE seq <= ?", (btop,))
+                else:  # every pair of a person up to ``upto`` is scored by a scorer up to ``upto``
+                    _sql("DELETE FROM dup_dirty WHERE seq <= ? AND person_id <= ?", (top, upto))
+            done_upto = upto
+            if progress and scorers:
+                progress(min(start + CHUNK, len(scorers)), len(scorers))
+        return len(scorers)
 
 
 def _where(kind: str, min_score: int) -> tuple[str, list]:

@@ -520,10 +520,14 @@ def test_stored_pairs_follow_every_change_as_a_full_rescan_would(township_db, tm
     def stop(done: int, total: int) -> None:
         raise pairstore.Stop
 
+    before = len(_stored())
     try:
         with pytest.raises(pairstore.Stop):
             pairstore.refresh(stop)
         assert DupDirty.select().count() > 0
+        assert len(_stored()) > before / 2  # the pairs not reached yet are still listed, not emptied
+        with pairstore._only_one(), pytest.raises(pairstore.Busy):  # one refresh at a time
+            pairstore.refresh()
         pairstore.refresh()
     finally:
         pairstore.CHUNK = chunk

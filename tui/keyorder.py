@@ -10,8 +10,10 @@ which is hidden or gone by the time it reads them, and they are lost without a w
 arrives while the one before it is still on its way is held; the one before is done when a callback
 posted after it has followed it up every queue it can bubble through to the app (so a binding of the
 screen or the app has run too); when that key opened a screen, the next waits until the new screen
-is mounted and has its focus (at most :data:`SETTLE_SECONDS`). The held keys are then handed over,
-in order, to whatever has the focus. Typing at a human pace sees no difference: a key is done in
+is mounted and has its focus (at most :data:`SETTLE_SECONDS`), and until a screen that has a
+``ready_for_keys`` attribute says it is ready (the duplicate review, before its first page of pairs
+is read); an Esc at the head of the held keys goes at once. The held keys are then handed over, in
+order, to whatever has the focus. Typing at a human pace sees no difference: a key is done in
 well under a millisecond.
 """
 
@@ -109,7 +111,8 @@ class KeysInOrder(App):
             return
         if changed and not self._settle_until:
             self._settle_until = time.monotonic() + SETTLE_SECONDS
-        if self._settle_until and not self._screen_settled() and time.monotonic() < self._settle_until:
+        waiting = self._settle_until and not self._screen_settled() and time.monotonic() < self._settle_until
+        if waiting and not self._escape_next():
             self.set_timer(0.01, lambda: self._key_done(handed))
             return
         self._settle_until = 0.0
@@ -120,12 +123,18 @@ class KeysInOrder(App):
         elif self._watch is not None:
             self._watch.pause()
 
+    def _escape_next(self) -> bool:
+        """Whether the next held key is Esc: it goes at once, ready or not (a clerk leaving a screen
+        that is still reading must not wait for it)."""
+        return bool(self._held) and isinstance(self._held[0], events.Key) and self._held[0].key == "escape"
+
     def _screen_settled(self) -> bool:
-        """Whether the active screen is mounted and holds the focus (or has nothing to focus)."""
+        """Whether the active screen is mounted, ready (its ``ready_for_keys``, true when it has
+        none) and holds the focus (or has nothing to focus)."""
         try:
             screen = self.screen
-            if not screen.is_mounted:
-                return False
+            if not screen.is_mounted or not getattr(screen, "ready_for_keys", True):
+                return False  # a screen may say it is not ready yet (the review before its first page)
             focused = self.focused
             if focused is not None:
                 return focused.screen is screen

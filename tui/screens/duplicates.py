@@ -13,8 +13,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from storage.db import Locked
 from storage.dedup import RULE_SHORT, WARN_SCORE, Pair, decide_pair, merge_persons
-from storage.pairstore import Stop, count, page, pending, refresh
+from storage.pairstore import Busy, Stop, count, page, pending, refresh
 
 from ..keys import bindings
 from ..widgets.fields import MarkedTable
@@ -29,6 +30,11 @@ DECIDED = {"same": "同一人", "different": "不同人", "unsure": "待查"}
 KINDS = {"": "全部（人员之间、人员与名单记录）", "persons": "只看人员之间的", "records": "只看人员与名单记录的"}
 PAGE = 100
 """Pairs per page (F8 next, F9 back)."""
+
+
+def key(p: Pair) -> tuple[str, str]:
+    """A pair as the review keeps it across reloads: (甲 uid, 乙 uid)."""
+    return (p.a_uid, p.b.person_uid)
 
 
 class DuplicatesScreen(Screen):
@@ -47,7 +53,8 @@ class DuplicatesScreen(Screen):
         found: list[Pair]
         total: int  # open pairs at this score and kind, of which ``found`` is the page at ``offset``
         offset: int
-        keep_row: int
+        keep: tuple[str, str] | None  # the pair the cursor stays on, if it is still there
+        keep_row: int  # else this row
 
     @dataclass
     class Updated(Message):
@@ -55,11 +62,13 @@ class DuplicatesScreen(Screen):
         them, the rest left for later)."""
 
         scored: int
-        done: bool
+        note: str = ""  # why it did not run (another program scoring), shown above the count
 
     def compose(self) -> ComposeResult:
         yield Static("重复登记：空格标记；1 同一人（合并保留甲；名单记录只记对应） 2 不同人 3 待查", classes="title")
-        yield MarkedTable(id="dup-list", cursor_type="row")
+        table = MarkedTable(id="dup-list", cursor_type="row")
+        table.can_focus = False  # until the first page is there: keys typed ahead wait (tui.keyorder)
+        yield table
         yield Static("", id="dup-detail")
         yield Static("正在读出可能重复的人员...", id="dup-state")
         yield KeyLine()
@@ -75,18 +84,25 @@ class DuplicatesScreen(Screen):
         self.updating = ""  # what the refresh says while it runs (shown above the count)
         self.note = ""  # the last action's outcome (shown above the count)
         self.found: list[Pair] = []
-        self.marked: set[int] = set()
-        self.decided: dict[int, str] = {}
+        self.marked: set[tuple[str, str]] = set()  # pairs by (甲 uid, 乙 uid): a reload keeps them
+        self.decided: dict[tuple[str, str], str] = {}
+        self.ready_for_keys = False  # read by tui.keyorder: keys typed ahead wait for the first page
+        self.refreshing = True  # until the pairs of what changed are scored (keys wait for that too)
         self.load()
         self.update_pairs()
-        table.focus()
 
     @core_work("page")
-    def load(self, keep_row: int = 0) -> None:
-        """Read the page at ``self.page_start`` and the count (a query each: no scoring here)."""
+    def load(self, keep: tuple[str, str] | None = None, keep_row: int = 0) -> None:
+        """Read the page at ``self.page_start`` and the count (a query each: no scoring here); the
+        cursor stays on the pair ``keep`` when it is still listed, else goes to ``keep_row``."""
         found = page(kind=self.kind, min_score=self.min_score, offset=self.page_start, limit=PAGE)
         total = count(kind=self.kind, min_score=self.min_score)
-        self.post_message(self.PageRead(found, total, self.page_start, keep_row))
+        self.post_message(self.PageRead(found, total, self.page_start, keep, keep_row))
+
+    def reload(self) -> None:
+        """The same page again, the cursor on the pair it is on."""
+        row = self.query_one(DataTable).cursor_row
+        self.load(key(self.found[row]) if 0 <= row < len(self.found) else None, row)
 
     @core_work("pairs")
     def update_pairs(self) -> None:
@@ -97,6 +113,7 @@ class DuplicatesScreen(Screen):
         worker = get_current_worker()
         persons, lists = pending()
         if not persons and not lists:
+            self.post_message(self.Updated(0))  # the page read again (a merge refused: 乙 gone)
             return
         what = "、".join(x for x in (f"{persons} 人" if persons else "", f"{lists} 份名单" if lists else "") if x)
 
@@ -110,34 +127,47 @@ class DuplicatesScreen(Screen):
             scored = refresh(progress)
         except Stop:
             return
-        self.post_message(self.Updated(scored, True))
+        except (Busy, Locked) as exc:  # another clerk's review is scoring: show what is stored
+            self.post_message(self.Updated(0, f"{exc}：列出的是上次比对的结果"))
+            return
+        self.post_message(self.Updated(scored))
 
     def progress(self, message: str) -> None:
         self.updating = message
-        self.load(self.query_one(DataTable).cursor_row)
+        self.reload()
 
     def on_duplicates_screen_updated(self, event: Updated) -> None:
-        self.updating = ""
-        self.load(self.query_one(DataTable).cursor_row)
+        self.updating, self.refreshing = "", False
+        if event.note:
+            self.note = event.note
+        self.reload()
 
     def on_duplicates_screen_page_read(self, event: PageRead) -> None:
         if event.offset != self.page_start:
             return  # a page asked for before the last F8/F9
-        same_page = [p.b.person_uid for p in event.found] == [p.b.person_uid for p in self.found]
-        if not same_page:
-            self.marked, self.decided = set(), {}
         self.found, self.total = event.found, event.total
-        self.refill(event.keep_row)
+        listed = {key(p) for p in self.found}
+        self.marked &= listed
+        keys = [key(p) for p in self.found]
+        self.refill(keys.index(event.keep) if event.keep in keys else event.keep_row)
         if not self.found:
             self.query_one("#dup-detail", Static).update("")
         self.show_state()
+        if not self.ready_for_keys and not self.refreshing:  # the first page of up-to-date pairs: keys go
+            table = self.query_one(DataTable)
+            table.can_focus = True
+            table.focus()
+            self.ready_for_keys = True
 
     def show_state(self) -> None:
         which = KINDS[self.kind]
         if self.found:
             last = self.page_start + len(self.found)
-            pages = f"，第 {self.page_start + 1}-{last} 对（翻页 F8/F9）" if self.total > len(self.found) else ""
-            said = f"{which}共 {self.total} 对{pages}（得分不低于 {self.min_score}；判为不同人的不再列出）"
+            pages = f"，第{self.page_start + 1}-{last}对（F8/F9翻页）" if self.total > len(self.found) else ""
+            marked = f"，已标记{len(self.marked)}对" if self.marked else ""
+            said = f"{which}共{self.total}对{pages}{marked}，得分≥{self.min_score}"
+        elif self.updating:
+            said = f"还在比对：暂时没有得分≥{self.min_score}的（{which}）"
         else:
             said = f"没有得分不低于 {self.min_score} 的可能重复（{which}）"
         above = self.updating or self.note
@@ -145,18 +175,21 @@ class DuplicatesScreen(Screen):
 
     def action_next_page(self) -> None:
         """F8: the next page; on the last page, back to the first, saying so."""
-        self.note = ""
+        self.note = f"换页：{len(self.marked)} 对的标记已取消" if self.marked else ""
         if self.page_start + PAGE < self.total:
             self.page_start += PAGE
+        elif self.total <= PAGE:
+            self.say("只有这一页")
+            return
         else:
             self.page_start = 0
-            if self.total > PAGE:
-                self.note = "已是最后一页，回到第一页"
+            self.note = "已是最后一页，回到第一页"
         self.load()
 
     def action_prev_page(self) -> None:
         """F9: the page before (none before the first)."""
         if self.page_start:
+            self.note = f"换页：{len(self.marked)} 对的标记已取消" if self.marked else ""
             self.page_start = max(0, self.page_start - PAGE)
             self.load()
         else:
@@ -165,14 +198,14 @@ class DuplicatesScreen(Screen):
     def refill(self, keep_row: int = 0) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        for i, p in enumerate(self.found):
+        for p in self.found:
             table.add_row(
-                "*" if i in self.marked else "",
+                "*" if key(p) in self.marked else "",
                 str(p.b.score),
                 f"{p.a_name} {p.a_birth_date[:4]}"[:16],
                 (f"名单 {p.b.name}" if p.b.is_record else f"{p.b.name} {p.b.birth_date[:4]}")[:16],
                 RULE_SHORT.get(p.b.rule, p.b.rule),
-                DECIDED.get(self.decided.get(i, p.decision), ""),
+                DECIDED.get(self.decided.get(key(p), p.decision), ""),
             )
         if self.found:
             table.move_cursor(row=min(keep_row, len(self.found) - 1))
@@ -206,14 +239,15 @@ class DuplicatesScreen(Screen):
     def action_mark(self) -> None:
         row = self.query_one(DataTable).cursor_row
         if 0 <= row < len(self.found):
-            self.marked ^= {row}
+            self.marked ^= {key(self.found[row])}
             self.refill(row + 1)
+            self.show_state()
 
     def action_decide(self, decision: str) -> None:
         table = self.query_one(DataTable)
         if not self.found:
             return
-        rows = sorted(self.marked) or [table.cursor_row]
+        rows = [i for i, p in enumerate(self.found) if key(p) in self.marked] or [table.cursor_row]
         if decision == "same" and not self.found[table.cursor_row].b.is_record:
             self.merge(table.cursor_row)
             return
@@ -228,11 +262,11 @@ class DuplicatesScreen(Screen):
                 ok.append(i)
 
         def said(message: str) -> None:  # a refusal part-way (or the wait): the rows decided show as such
-            self.decided.update(dict.fromkeys(ok, decision))
+            self.decided.update(dict.fromkeys((key(found[i]) for i in ok), decision))
             self.say(message)
 
         def done(_: None) -> None:
-            self.decided.update(dict.fromkeys(rows, decision))
+            self.decided.update(dict.fromkeys((key(found[i]) for i in rows), decision))
             self.marked = set()
             self.say(
                 f"{len(rows)} 对判为{DECIDED[decision]}"
@@ -246,7 +280,7 @@ class DuplicatesScreen(Screen):
         p = self.found[row]
 
         def merged(done) -> None:
-            self.decided[row] = "same"
+            self.decided[key(p)] = "same"
             self.say(
                 f"已合并：{p.b.name} 并入 {p.a_name}，转移 {done.moved} 条记录"
                 + ("；原户已无人，一并注销" if done.household_removed else "")
@@ -257,7 +291,12 @@ class DuplicatesScreen(Screen):
         def answered(yes: bool | None) -> None:
             if yes:
                 who = self.app.operator
-                write_then(self, lambda: merge_persons(p.a_uid, p.b.person_uid, operator=who), merged, self.say)
+                write_then(self, lambda: merge_persons(p.a_uid, p.b.person_uid, operator=who), merged, refused)
+
+        def refused(message: str) -> None:  # 乙 merged or removed meanwhile: the list is read again
+            self.say(message)
+            if "正在等待" not in message:  # not the notice of a write waiting for the lock
+                self.update_pairs()
 
         self.app.push_screen(
             ConfirmScreen(
