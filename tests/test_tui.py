@@ -178,6 +178,40 @@ async def test_keys_typed_after_a_wrong_check_character_keep_its_message(db):
         )
 
 
+async def test_a_married_woman_who_moved_out_gets_both_pages_and_f6_opens_one(db):
+    """A newcomer's findings: a 流出 married woman of 15–49 got only section 五 (her section 三 keys
+    went into the next name); F6 on her line before 居住 opened section 三 twice, and the empty one
+    under it replaced what she typed."""
+    from storage.models import Migration
+    from tui.screens.household import HouseholdScreen
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_form_at_members(pilot)
+        head = [*"李建国", "enter", *"130123198503140036", *"02", *"01", *"20", *"71", "1"]
+        moved = [*"王秀英", "enter", *"130123198707220046", *"12", *"01", *"20", *"71", "2"]
+        five = ["2", *"20230101", *"001", *"天津市河西区", "enter", "f10"]
+        three = [*"20100501", *"03", *"20170601", "f10"]
+        send_burst(app, [*head, *moved, *five, *three, *"李浩然"])
+        await wait_until(pilot, lambda: [w.value for w in app.screen.query("#m_name").results(Input)] == ["李浩然"])
+        form = app.screen
+        assert isinstance(form, HouseholdScreen)
+        wife = form.form.members[1]
+        assert [g.direction for g in wife.migrations] == ["2"] and wife.migrations[0].reason == "001"
+        assert wife.fp is not None and wife.first_marriage_date == "20100501" and wife.fp.contraception == "03"
+        # F6 typed on a wife's line before 居住: one page; what is typed there is kept
+        await pilot.press("escape", "y")
+        await open_form_at_members(pilot)
+        send_burst(app, [*head, *"王秀英", "enter", *"130123198707220046", *"12", *"01", *"20", *"71", "f6", *three])
+        await wait_until(pilot, lambda: isinstance(app.screen, HouseholdScreen) and app.screen.form.members[1:])
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, HouseholdScreen), "a second page was left open"
+        wife = form.form.members[1]
+        assert wife.fp is not None and wife.fp.contraception_start == "20170601"
+    assert not Migration.select().exists()  # nothing saved: Esc discarded the first household
+
+
 async def key_head_and_wait(pilot) -> None:
     """A new form at its members: 李建国 and his ID number typed, the duplicate search done."""
     await open_form_at_members(pilot)

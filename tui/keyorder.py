@@ -49,6 +49,7 @@ class KeysInOrder(App):
         self._waiting_on: DOMNode | None = None  # where the callback following the key in flight is queued
         self._watch: Timer | None = None  # runs only while keys are in flight
         self._since = 0.0
+        self._seen: tuple | None = None  # the settled screen and focus at the last look
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -111,10 +112,15 @@ class KeysInOrder(App):
             return
         if changed and not self._settle_until:
             self._settle_until = time.monotonic() + SETTLE_SECONDS
-        waiting = self._settle_until and not self._screen_settled() and time.monotonic() < self._settle_until
-        if waiting and not self._escape_next():
-            self.set_timer(0.01, lambda: self._key_done(handed))
-            return
+            self._seen = None
+        if self._settle_until:
+            # settled, and the same screen and focus as a tick ago: a page that a closing page's
+            # callback opens (section 三 after 五) comes within that tick
+            now = (self.screen, self.focused) if self._screen_settled() else None
+            stable, self._seen = now is not None and now == self._seen, now
+            if not stable and time.monotonic() < self._settle_until and not self._escape_next():
+                self.set_timer(0.01, lambda: self._key_done(handed))
+                return
         self._settle_until = 0.0
         self._in_flight = False
         self._waiting_on = None

@@ -132,6 +132,8 @@ class FormScreen(Screen):
     """Hooks run once a field's rules pass; they return the next field (``None``/:data:`STAY`: stay)."""
     PAGE_SECTIONS: ClassVar[dict[str, str]] = {}
     """Finding sections kept on pages of a line (a woman's page → her member line)."""
+    after_page: Callable[[], None] | None = None
+    """What the next page opened runs once it is closed (the page due after it); taken when opened."""
     LINES: ClassVar[dict[str, Lines]] = {}
     SECTIONS: ClassVar[dict[str, str]] = {}
     """Each section's heading, in the paper form's order."""
@@ -479,7 +481,10 @@ class FormScreen(Screen):
 
     def open_page(self, title: str, specs, record, done=None, focus: str = "", **options) -> None:
         """Open a page of ``record`` (:class:`~tui.screens.page.PageScreen`); ``done(kept)`` hears how
-        it closed, then the cursor comes back to ``focus`` (default: the first line field)."""
+        it closed, then the cursor comes back to ``focus`` (default: the first line field), then the
+        screen's ``after_page`` set before opening (the next page due) runs."""
+
+        then, self.after_page = self.after_page, None  # the next page due, if any
 
         def closed(kept: bool | None) -> None:
             if done is not None:
@@ -487,6 +492,8 @@ class FormScreen(Screen):
             self.redraw()
             self.focus_field(focus or self.IN_SECTION[next(iter(self.LINES))][0].id)
             self.write_draft()
+            if then is not None:
+                then()
 
         self.app.push_screen(PageScreen(title, specs, record, **options), closed)
 

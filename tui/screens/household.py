@@ -42,7 +42,7 @@ from ..keys import bindings
 from ..widgets.fields import FieldInput
 from ..workers import core_work
 from .form import STAY, FormField, FormScreen, Lines
-from .page import BIRTH_PAGE, HOUSEHOLD_PAGE, MIGRATION_PAGE, PERSON_PAGE, WOMAN_PAGE
+from .page import BIRTH_PAGE, HOUSEHOLD_PAGE, MIGRATION_PAGE, PERSON_PAGE, WOMAN_PAGE, PageScreen
 
 if TYPE_CHECKING:
     from ..base import HechaBase
@@ -348,11 +348,23 @@ class HouseholdScreen(FormScreen):
     def committed(self, section: str, index: int) -> None:
         """A 流出 member goes on with section 五, a married woman of 15–49 with section 三: their pages
         open by themselves (issue 15: each such household asked for a confirmation on saving)."""
-        m = self.form.members[index] if section == "member" else None
-        if m is not None and m.residence_status == "2" and not any(g.direction == "2" for g in m.migrations):
-            self.call_later(self.action_migration_page)  # in order with the keys after it (tui.keyorder)
-        elif m is not None and needs_woman_page(self.form, index, self.app.reference_date):
-            self.call_later(self.action_woman_page)
+        if section == "member":
+            self.call_later(self.due_pages, index, ())  # in order with the keys after it (tui.keyorder)
+
+    def due_pages(self, index: int, offered: tuple[str, ...]) -> None:
+        """The pages due for member ``index`` (五, then 三), one after the other, each offered once;
+        none while a page is open (F6 typed on her line: a second, empty page lost what she typed)."""
+        m = self.form.members[index] if index < len(self.form.members) else None
+        if m is None or isinstance(self.app.screen, PageScreen):
+            return
+        due = {
+            "migration": m.residence_status == "2" and not any(g.direction == "2" for g in m.migrations),
+            "woman": needs_woman_page(self.form, index, self.app.reference_date),
+        }
+        page = next((p for p, d in due.items() if d and p not in offered), None)
+        if page:
+            self.after_page = lambda: self.due_pages(index, (*offered, page))
+            getattr(self, f"action_{page}_page")()
 
     def action_link_same(self) -> None:
         """同一人: the person typed is the one the warning names: the line is filled from that record (its
