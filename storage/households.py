@@ -20,7 +20,7 @@ from . import audit, idnumber
 from .codes import RELATION_HEAD
 from .dates import parse_typed, to_typed
 from .db import write_txn
-from .dedup import RULE_SAME_ID, WARN_SCORE, Candidate, candidates, decide_pair
+from .dedup import RULE_ID_EDIT, RULE_SAME_ID, WARN_SCORE, Candidate, candidates, decide_pair
 from .drafts import clear_draft
 from .errors import OperatorError
 from .forms import COPY, BirthInput, HouseholdInput, MemberInput, MigrationInput, WomanInput, form_to_dict
@@ -97,7 +97,17 @@ class DuplicatesNotConfirmed(OperatorError):
     def __init__(self, hits: dict[int, list[Candidate]], precheck: Precheck | None = None):
         self.hits = hits
         self.precheck = precheck
-        super().__init__("、".join(f"第{i + 1}人" for i in hits) + " 的身份证号已有人登记")
+        super().__init__(
+            "；".join(
+                f"第{i + 1}人 "
+                + (
+                    "的身份证号已有人登记"
+                    if found[0].rule in (RULE_SAME_ID, RULE_ID_EDIT)
+                    else f"可能已有登记（{found[0].rule_text}：{found[0].name} {found[0].where}）"
+                )
+                for i, found in hits.items()
+            )
+        )
 
 
 def fill_twins(h: HouseholdInput) -> None:
@@ -143,12 +153,27 @@ def dup_key(m: MemberInput) -> str:
 
 def duplicate_hits(h: HouseholdInput) -> dict[int, list[Candidate]]:
     """For each member (0-based index) who may already be registered outside this household
-    (:func:`storage.dedup.candidates`, score ≥ :data:`WARN_SCORE`)."""
+    (:func:`storage.dedup.candidates`, score ≥ :data:`WARN_SCORE`). A member saved before whose
+    name, ID number, sex and birth date are as saved is not searched again: her open pairs are the
+    review's (菜单 7), and an edit of the household's phone number must not decide them (a newcomer's
+    finding: saving such an edit asked to declare them different persons, ``hecha person set``
+    declared it without asking)."""
+    saved = {
+        uid: (name, number, sex, born)
+        for uid, name, number, sex, born in Person.select(
+            Person.uid, Person.name, Person.id_number, Person.sex, Person.birth_date
+        )
+        .where(Person.uid.in_([m.uid for m in h.members if m.uid]) & (Person.deleted == False))  # noqa: E712
+        .tuples()
+    }
     out: dict[int, list[Candidate]] = {}
     for i, m in enumerate(h.members):
         if not (m.id_number or m.name):
             continue
         born = h.member_birth_date(i) if (m.birth_date or m.id_number) else None
+        as_typed = (m.name, m.id_number, h.member_sex(i), born.isoformat() if born else "")
+        if m.uid and saved.get(m.uid) == as_typed:
+            continue
         found = candidates(
             m.id_number,
             name=m.name,
@@ -616,13 +641,15 @@ def update_person(
     for name, value in changes.items():
         setattr(member, name, value)
     ids = frozenset(dup_key(m) for m in form.members)
+    # a possible duplicate the change makes is not decided here: it stays open for the review
+    keep = dict(confirmed_ids=ids, reason=reason, operator=operator, remember_different=False)
     try:
-        save_household(form, confirmed_ids=ids, reason=reason, operator=operator)
+        save_household(form, **keep)  # type: ignore[arg-type]
     except WarningsNotConfirmed as exc:
         if not confirm_warnings:
             raise
         confirm(form, exc.findings)
-        save_household(form, confirmed_ids=ids, reason=reason, operator=operator)
+        save_household(form, **keep)  # type: ignore[arg-type]
     return Person.get(Person.uid == person.uid)
 
 

@@ -441,12 +441,13 @@ def _apply(row: Recheck, d: RecheckDiff, operator: str) -> list[str]:
     setattr(target, d.field, _cast(target, d.field, d.second_value))
     ids = frozenset(dup_key(m) for m in form.members)
     reason = f"质量复查更正（复查{row.id}，{d.label}）"
+    # a possible duplicate the correction makes is left open for the review, not decided here
     try:
-        save_household(form, confirmed_ids=ids, reason=reason, operator=operator)
+        save_household(form, confirmed_ids=ids, reason=reason, operator=operator, remember_different=False)
         return []
     except WarningsNotConfirmed as exc:  # the decision is a person's, made with the paper in hand
         confirm(form, exc.findings)
-        save_household(form, confirmed_ids=ids, reason=reason, operator=operator)
+        save_household(form, confirmed_ids=ids, reason=reason, operator=operator, remember_different=False)
         return [f"{f.where()}：{f.message}" for f in exc.findings]
     except ValidationFailed as exc:
         first = exc.findings[0]

@@ -538,3 +538,24 @@ def test_stored_pairs_follow_every_change_as_a_full_rescan_would(township_db, tm
     pairstore.mark_all()
     pairstore.refresh()
     assert _stored() == incremental
+
+
+def test_an_edit_decides_no_pair_it_did_not_make(people):
+    """A newcomer's and a tester's finding: saving a household again (a phone number changed, by
+    the form or ``hecha person set``) searched every member again and recorded their open pairs as
+    different persons, so the pairs left the review for good; a name-and-date match was refused as
+    「身份证号已有人登记」. Members saved before and unchanged are not searched again; a change made
+    outside the form leaves what it finds open for the review."""
+    from storage.households import update_person
+    from storage.models import MatchDecision
+
+    _save("07", [MemberInput("李小玲", "", "02", sex="2", birth_date="20150307")])  # 李晓玲's homophone
+    MatchDecision.delete().execute()
+    assert any({p.a_name, p.b.name} == {"李晓玲", "李小玲"} for p in listed_pairs())
+    update_person(FATHER_ID, {"phone": "13800000000"})  # 李强, in 李晓玲's household
+    assert not MatchDecision.select().exists()
+    assert any({p.a_name, p.b.name} == {"李晓玲", "李小玲"} for p in listed_pairs())
+    h = HouseholdInput(VILLAGE, "08", "别处", "", [MemberInput("李晓伶", "", "02", sex="2", birth_date="20150307")])
+    with pytest.raises(DuplicatesNotConfirmed) as err:
+        save_household(h)
+    assert "可能已有登记（姓名同音" in str(err.value) and "身份证号" not in str(err.value), str(err.value)
