@@ -54,6 +54,8 @@ CLICK_TEXTS = {  # click's own words, which clerks read too (issue 15: Usage:, S
     "Did you mean {possibility}?": "是不是 {possibility}？",
     "(Did you mean one of: {possibilities}?)": "（是不是其中之一：{possibilities}？）",
     "Got unexpected extra arguments ({args})": "多了参数（{args}）",
+    "Option {name!r} requires an argument.": "选项 {name!r} 后面要给一个值。",
+    "Option {name!r} requires {nargs} arguments.": "选项 {name!r} 后面要给 {nargs} 个值。",
 }
 
 
@@ -74,6 +76,21 @@ def _chinese_click() -> None:
             module._ = one  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = many  # type: ignore[attr-defined]
+
+    def describe_range(self) -> str:  # 0～100, ≥0 for click's 0<=x<=100, x>=0
+        low = "" if self.min is None else f"{self.min}{'以上（不含）' if self.min_open else ''}"
+        high = "" if self.max is None else f"{self.max}{'（不含）' if self.max_open else ''}"
+        return f"{low}～{high}" if low and high else (f"≥{low}" if low else f"≤{high}")
+
+    click.types._NumberRangeBase._describe_range = describe_range  # type: ignore[method-assign]
+
+    def cells(x: str) -> int:  # the help's columns line up with Chinese in them (two cells each)
+        import unicodedata
+
+        plain = click._compat.strip_ansi(x)
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in plain)
+
+    click.formatting.term_len = cells
 
 
 _chinese_click()
@@ -103,9 +120,24 @@ ARGUMENT_WORDS = {
 """Each command argument's name on the usage line (click writes the parameter name in capitals)."""
 
 
-class HechaCommand(click.Command):
-    """A command whose usage line is Chinese too: ``[选项]`` for click's ``[OPTIONS]``, and the
-    arguments named by :data:`ARGUMENT_WORDS` (issue 15)."""
+def _type_word(kind: click.ParamType) -> str | None:
+    """An option's value named in Chinese on the help (click writes INTEGER, PATH, TEXT)."""
+    if isinstance(kind, click.Choice):
+        return None  # click lists the choices
+    if isinstance(kind, (click.IntRange, click.types.IntParamType)):
+        return "整数"
+    if isinstance(kind, click.Path):
+        return "路径"
+    if isinstance(kind, click.types.FloatParamType):
+        return "数"
+    return "文字"
+
+
+class _ChineseUsage:
+    """Chinese usage words for a click command (issue 15): ``[选项]`` for ``[OPTIONS]``, the arguments
+    by :data:`ARGUMENT_WORDS`, option values by :func:`_type_word`."""
+
+    params: list[click.Parameter]
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("options_metavar", "[选项]")
@@ -113,9 +145,15 @@ class HechaCommand(click.Command):
         for param in self.params:
             if isinstance(param, click.Argument) and param.metavar is None and param.name in ARGUMENT_WORDS:
                 param.metavar = ARGUMENT_WORDS[param.name]
+            elif isinstance(param, click.Option) and param.metavar is None and not param.is_flag:
+                param.metavar = _type_word(param.type)
 
 
-class HechaGroup(click.Group):
+class HechaCommand(_ChineseUsage, click.Command):
+    """A command whose usage and help read in Chinese (:class:`_ChineseUsage`)."""
+
+
+class HechaGroup(_ChineseUsage, click.Group):
     """A command group with Chinese usage words (``[选项] 命令 [参数]...``); its commands and groups
     are :class:`HechaCommand` and :class:`HechaGroup`."""
 
@@ -123,7 +161,6 @@ class HechaGroup(click.Group):
     group_class = type  # subgroups of the same class
 
     def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("options_metavar", "[选项]")
         if kwargs.get("subcommand_metavar") is None:
             optional = kwargs.get("invoke_without_command", False)
             kwargs["subcommand_metavar"] = "[命令] [参数]..." if optional else "命令 [参数]..."

@@ -494,6 +494,10 @@ def test_clicks_own_words_are_chinese():
     top = runner.invoke(cli, ["--help"]).output
     assert "[选项] [命令] [参数]..." in top and "COMMAND" not in top
     assert "甲UID 乙UID" in runner.invoke(cli, ["duplicates", "decide", "--help"]).output
+    helped = runner.invoke(cli, ["duplicates", "--help"]).output  # option values and ranges too
+    assert "--limit 整数" in helped and "1～100000" in helped and "INTEGER" not in helped and "<=x" not in helped
+    out = runner.invoke(cli, ["duplicates", "--kind"]).output
+    assert "选项 '--kind' 后面要给一个值" in out and "requires" not in out, out
     for args, words in (
         (["nosuch"], "没有 'nosuch' 这个命令"),
         (["import-list"], "缺少参数"),
