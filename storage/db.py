@@ -24,7 +24,7 @@ from . import models
 from .errors import OperatorError
 from .paths import backup_dir
 
-SCHEMA_VERSION = 18
+SCHEMA_VERSION = 19
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -317,6 +317,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (16, _sql_file("0016_operator_pin.sql")),
     (17, _sql_file("0017_bundle_audit.sql")),
     (18, _sql_file("0018_dup_pairs.sql")),
+    (19, _sql_file("0019_rescore_pairs.sql")),
 ]
 
 

@@ -68,6 +68,9 @@ and the review (菜单 7, ``hecha duplicates``) lists them by default (the stron
 ``name_year`` alone only shows below it)."""
 DAYS_NEAR = 3  # homophone: birth dates this many days apart still match
 DAYS_MOTHER = 5  # same mother: birth dates within 5 days (DESIGN.md §6 rule 4)
+DAYS_LUNAR = 55  # a lunar birthday keyed as the solar date: 20–55 days apart (issue 16)
+FAR = frozenset({"days", "year", "month", "lunar"})  # date levels where the same name warns only when rare
+RARE_NAME = 3  # persons bearing a name for it to be rare (the one searched for among them)
 
 
 @dataclass(frozen=True)
@@ -173,18 +176,72 @@ def swapped(day: dt.date) -> dt.date | None:
         return None
 
 
-def _date_rule(born: dt.date | None, other: str) -> tuple[int, str] | None:
-    """How close two birth dates are: (score bonus, how) or None."""
+def _date_rule(born: dt.date | None, other: str) -> tuple[int, str, int] | None:
+    """How close two birth dates are, as the homophone rule scores them: (score with a homophone
+    name, how, score with the same name) or ``None``. Besides the same day, day and month swapped
+    and a few days off (DESIGN.md §6), the slips clerks make (issue 16): up to 10 days off, the day
+    unknown and keyed as another (same year and month), the year or the month off by itself, and a
+    lunar birthday keyed as the solar date (20–55 days apart): found with a homophone name, warned
+    of with the same name."""
     theirs = _date(other)
     if born is None or theirs is None:
         return None
+    days = abs((born - theirs).days)
     if born == theirs:
-        return 85, "same"
+        return 85, "same", 90
     if swapped(born) == theirs:
-        return 70, "swap"
-    if abs((born - theirs).days) <= DAYS_NEAR:
-        return 65, "near"
+        return 70, "swap", 75
+    if days <= DAYS_NEAR:
+        return 65, "near", 70
+    if days <= 10 or (born.year, born.month) == (theirs.year, theirs.month):
+        return 55, "days", 66
+    if (born.month, born.day) == (theirs.month, theirs.day) and abs(born.year - theirs.year) == 1:
+        return 55, "year", 66
+    if (born.year, born.day) == (theirs.year, theirs.day):
+        return 55, "month", 66
+    if 20 <= days <= DAYS_LUNAR:
+        return 50, "lunar", 62
     return None
+
+
+def _near_dates(born: dt.date) -> tuple[str, list[str]]:
+    """SQL (on ``p.birth_date``) and its parameters for the dates :func:`_date_rule` scores near
+    ``born``: a range of :data:`DAYS_LUNAR` days each side, and the same day a year off, another
+    month of the year, or day and month swapped."""
+    lo, hi = (born - dt.timedelta(days=DAYS_LUNAR)).isoformat(), (born + dt.timedelta(days=DAYS_LUNAR)).isoformat()
+    others = set()
+    for year in (born.year - 1, born.year + 1):
+        try:
+            others.add(born.replace(year=year).isoformat())
+        except ValueError:  # 29 February
+            pass
+    for month in range(1, 13):
+        try:
+            others.add(born.replace(month=month).isoformat())
+        except ValueError:
+            pass
+    if swapped(born):
+        others.add(swapped(born).isoformat())  # type: ignore[union-attr]
+    others = {d for d in others if not lo <= d <= hi}
+    marks = ", ".join("?" * len(others))
+    return (
+        f"(p.birth_date BETWEEN ? AND ?{f' OR p.birth_date IN ({marks})' if others else ''})",
+        [lo, hi, *sorted(others)],
+    )
+
+
+TWO_NUMBERS_SCORE = 50
+"""The most a name-and-date rule scores between two persons with valid, different ID numbers."""
+
+
+def _two_numbers(info: idnumber.IdInfo | None, number: str, number_18: str, check: str) -> bool:
+    """Whether the number searched with and a found person's are both valid and differ by more than
+    one substitution or adjacent swap (a slip of the keyboard breaks the check character; two valid
+    numbers are two persons)."""
+    if info is None or not info.ok or not number_18 or check not in (idnumber.OK, idnumber.LEGACY15):
+        return False
+    theirs = number_18 or number
+    return theirs != (info.number_18 or info.number) and not one_edit(info.number_18 or info.number, theirs)
 
 
 def one_char_apart(a: str, b: str) -> bool:
@@ -294,15 +351,7 @@ def candidates(
             if key in wanted:
                 hit(pid, RULE_ID_EDIT, 90)
     if keys and keys.homophone_keys and born:
-        lo, hi = (born - dt.timedelta(days=DAYS_NEAR)).isoformat(), (born + dt.timedelta(days=DAYS_NEAR)).isoformat()
-        other_way = swapped(born)
-        dates = {
-            "h": (
-                "(p.birth_date BETWEEN ? AND ? OR p.birth_date = ?)",
-                [lo, hi, other_way.isoformat() if other_way else lo],
-            ),
-            "f": ("p.birth_date = ?", [born.isoformat()]),
-        }
+        dates = {"h": _near_dates(born), "f": ("p.birth_date = ?", [born.isoformat()])}
         for kind, rule, keyset in (("h", RULE_HOMOPHONE, keys.homophone_keys), ("f", RULE_FUZZY, keys.fuzzy_keys)):
             # driven from the birth dates (a few hundred persons in a week of a million), not from the
             # key: a common name (张伟) has thousands of rows under its key, and each would cost a
@@ -313,11 +362,20 @@ def candidates(
                     WHERE {where} AND p.deleted = 0 AND k.kind = ? AND +k.key IN ({", ".join("?" * len(keyset))})""",
                 [*params, kind, *keyset],
             )
+            rare: bool | None = None  # how many bear the name: a common one (张伟) is no evidence at a far date
             for pid, theirs, their_name in rows:
                 close = _date_rule(born, theirs)
                 if close is None or (rule == RULE_FUZZY and close[1] != "same"):
                     continue
-                score = close[0] + (5 if name_keys(their_name).simplified == keys.simplified else 0)
+                exact = name_keys(their_name).simplified == keys.simplified
+                if exact and close[1] in FAR and rare is None:
+                    rare = (
+                        sql(
+                            "SELECT count(*) FROM person_key WHERE kind = 'n' AND key = ?", (keys.simplified,)
+                        ).fetchone()[0]
+                        <= RARE_NAME
+                    )
+                score = close[2] if exact and (close[1] not in FAR or rare) else close[0]
                 hit(pid, rule, score - (25 if rule == RULE_FUZZY else 0))
     if keys and born and len(keys.simplified) >= 2:
         for pid, their_name in sql(
@@ -379,18 +437,37 @@ def candidates(
     # column for each search, which took longer than running it (the review runs thousands)
     rows = Person._meta.database.execute_sql(
         f"""SELECT p.id, p.uid, p.name, p.id_number, p.id_number_18, p.sex, p.birth_date,
-                   h.village_code, h.household_code, h.uid
+                   h.village_code, h.household_code, h.uid, p.id_check
             FROM person p JOIN household h ON h.id = p.household_id WHERE p.id IN ({", ".join("?" * len(ids))})""",
         ids,
     )
     out = []
-    for pid, uid, their_name, number, number_18, their_sex, their_born, code, household_code, household_uid in rows:
+    for (
+        pid,
+        uid,
+        their_name,
+        number,
+        number_18,
+        their_sex,
+        their_born,
+        code,
+        household_code,
+        household_uid,
+        check,
+    ) in rows:
         if uid in skip or uid == person_uid or household_uid == exclude_household_uid:
             continue
         rules = found[pid]
         id_rule = RULE_SAME_ID in rules or RULE_ID_EDIT in rules
         if sex and their_sex and their_sex != sex and not id_rule:
             continue  # another sex is another person, unless the ID number says otherwise
+        if not id_rule and _two_numbers(info, number, number_18, check):
+            # two valid, different ID numbers (more than one slip apart) are two persons: a rule on the
+            # name and date alone no longer warns, unless the name is the same and the date too
+            # (issue 16: 王然 / 王英 of one birthday, each with her own valid number, were warned of)
+            same = keys is not None and born is not None and their_born == born.isoformat()
+            same = same and name_keys(their_name).simplified == keys.simplified  # type: ignore[union-attr]
+            rules = {r: min(v, WARN_SCORE if same else TWO_NUMBERS_SCORE) for r, v in rules.items()}
         best = max(rules, key=rules.__getitem__)
         differs = _differs(keys, info, born, sex, their_name, number, number_18, their_born, their_sex)
         out.append(
@@ -647,19 +724,18 @@ def ref_candidates(
             )
             hit(rid, RULE_SAME_ID, 60 if other else 100)
     if keys and born:
-        lo, hi = (born - dt.timedelta(days=DAYS_NEAR)).isoformat(), (born + dt.timedelta(days=DAYS_NEAR)).isoformat()
-        other_way = swapped(born)
+        where, params = _near_dates(born)
         rows = RefRecord._meta.database.execute_sql(  # from the dates, not the key: see candidates()
             f"""SELECT r.id, r.birth_date, r.name FROM ref_record r JOIN ref_key k ON k.record_id = r.id
                 JOIN import_batch b ON b.id = r.batch_id
-                WHERE (r.birth_date BETWEEN ? AND ? OR r.birth_date = ?) AND b.status = 'active'
+                WHERE {where.replace("p.birth_date", "r.birth_date")} AND b.status = 'active'
                   AND k.kind = 'h' AND +k.key IN ({", ".join("?" * len(keys.homophone_keys))})""",
-            [lo, hi, other_way.isoformat() if other_way else lo, *keys.homophone_keys],
+            [*params, *keys.homophone_keys],
         )
         for rid, theirs, their_name in rows:
             close = _date_rule(born, theirs)
             if close:
-                hit(rid, RULE_HOMOPHONE, close[0] + (5 if name_keys(their_name).simplified == keys.simplified else 0))
+                hit(rid, RULE_HOMOPHONE, close[2] if name_keys(their_name).simplified == keys.simplified else close[0])
         for rid, their_name in (
             base.select(RefRecord.id, RefRecord.name).where((RefRecord.birth_date == born.isoformat()) & live).tuples()
         ):

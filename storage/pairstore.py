@@ -12,7 +12,8 @@ that is stopped (Esc, a dropped connection) keeps what it finished and the next 
 A pair is scored as :func:`storage.dedup.candidates` (two persons, from the one with the lower id:
 the form and the review agree) or :func:`storage.dedup.ref_candidates` (a person and a list record,
 from the person) score it; which pairs are looked at is the blocking of DESIGN.md §6 (the same ID
-number; a homophone key with dates a few days apart or day and month swapped; the fuzzy key and the
+number; a homophone key with dates up to 55 days apart, a year or a month off, or day and month
+swapped (issue 16); the fuzzy key and the
 same date; the same date with a name one character off; the same mother within 5 days). A pair
 decided "different" stays stored and is left out when read, so a decision needs no rescoring.
 """
@@ -25,8 +26,8 @@ from contextlib import contextmanager
 
 from .db import write_txn
 from .dedup import (
+    DAYS_LUNAR,
     DAYS_MOTHER,
-    DAYS_NEAR,
     RULE_ID_EDIT,
     RULE_SAME_ID,
     WARN_SCORE,
@@ -92,10 +93,14 @@ _PERSON_BLOCKS = [
         JOIN person_key kb ON kb.key = ka.key AND kb.kind = 'h' AND kb.person_id != a.id
         JOIN person b ON b.id = kb.person_id
         WHERE a.deleted = 0 AND b.deleted = 0 AND a.birth_date != '' AND b.birth_date != '' AND {_OTHER}
-          AND (abs(julianday(a.birth_date) - julianday(b.birth_date)) <= {DAYS_NEAR}
+          AND (abs(julianday(a.birth_date) - julianday(b.birth_date)) <= {DAYS_LUNAR}
                OR (substr(a.birth_date, 1, 4) = substr(b.birth_date, 1, 4)
                    AND substr(a.birth_date, 6, 2) = substr(b.birth_date, 9, 2)
-                   AND substr(a.birth_date, 9, 2) = substr(b.birth_date, 6, 2)))""",
+                   AND substr(a.birth_date, 9, 2) = substr(b.birth_date, 6, 2))
+               OR (substr(a.birth_date, 6, 5) = substr(b.birth_date, 6, 5)
+                   AND abs(substr(a.birth_date, 1, 4) - substr(b.birth_date, 1, 4)) = 1)
+               OR (substr(a.birth_date, 1, 4) = substr(b.birth_date, 1, 4)
+                   AND substr(a.birth_date, 9, 2) = substr(b.birth_date, 9, 2)))""",
     # the fuzzy key and the same date
     f"""SELECT a.id, b.id FROM temp.dup_snap s JOIN person a ON a.id = s.id
         JOIN person_key ka ON ka.person_id = a.id AND ka.kind = 'f'
@@ -174,11 +179,14 @@ def _record_blocks(batches: list[int]) -> dict[int, set[int]]:
                         WHERE p.deleted = 0 AND p.birth_date != ''""",
                     [],
                 )
-                for near in (  # two queries: an OR would not use the index's date
-                    f"t.born BETWEEN date(p.birth_date, '-{DAYS_NEAR} days') "
-                    f"AND date(p.birth_date, '+{DAYS_NEAR} days')",
+                for near in (  # several queries: an OR would not use the index's date
+                    f"t.born BETWEEN date(p.birth_date, '-{DAYS_LUNAR} days') "
+                    f"AND date(p.birth_date, '+{DAYS_LUNAR} days')",
                     "t.born = substr(p.birth_date, 1, 5) || substr(p.birth_date, 9, 2) "
                     "|| '-' || substr(p.birth_date, 6, 2)",
+                    "t.born = date(p.birth_date, '-1 year')",
+                    "t.born = date(p.birth_date, '+1 year')",
+                    "t.born LIKE substr(p.birth_date, 1, 5) || '__' || substr(p.birth_date, 8, 3)",
                 )
             ),
         ]

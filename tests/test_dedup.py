@@ -76,7 +76,28 @@ def test_homophone_with_the_same_or_a_swapped_birth_date(people):
     swapped = dedup.candidates(name="李晓玲", birth_date=dt.date(2015, 7, 3))
     assert _rules(swapped) == {"李晓玲": "homophone"} and swapped[0].score < 85 and "birth_date" in swapped[0].differs
     assert dedup.candidates(name="李小玲", birth_date=dt.date(2015, 3, 7), sex="1") == []  # a boy is someone else
-    assert dedup.candidates(name="李小玲", birth_date=dt.date(2016, 3, 7)) == []
+    # issue 16: a year off is found (top 5) but with another spelling of the name not warned of; with
+    # the same, rare name it is; a lunar birthday keyed as solar (41 days later) is found
+    year_off = dedup.candidates(name="李小玲", birth_date=dt.date(2016, 3, 7))
+    assert _rules(year_off) == {"李晓玲": "homophone"} and year_off[0].score < dedup.WARN_SCORE
+    assert dedup.candidates(name="李晓玲", birth_date=dt.date(2016, 3, 7))[0].score >= dedup.WARN_SCORE
+    assert _rules(dedup.candidates(name="李晓玲", birth_date=dt.date(2015, 4, 17))) == {"李晓玲": "homophone"}
+    far = dedup.candidates(name="李晓玲", birth_date=dt.date(2015, 6, 30))  # 115 days: only 同名同年 (40)
+    assert [c.rule for c in far] == ["name_year"]
+
+
+def test_two_valid_different_id_numbers_are_two_persons(people):
+    """Issue 16: 王然 / 王英 of one birthday, each with her own valid number, were warned of (形近
+    at 75); two valid numbers more than one slip apart outweigh a name one character off, and only
+    the same name on the same day still warns."""
+    born = dt.date(1980, 1, 15)
+    theirs = Person.get(Person.name == "曾敏").id_number
+    other = idnumber.make("130123", born, 35)  # valid, another person's sequence
+    assert other != theirs
+    near = dedup.candidates(other, name="曾民", birth_date=born)
+    assert near and all(c.score < dedup.WARN_SCORE for c in near)
+    same = dedup.candidates(other, name="曾敏", birth_date=born)
+    assert same and same[0].score >= dedup.WARN_SCORE
 
 
 def test_a_surname_with_two_readings(people):
