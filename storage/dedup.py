@@ -245,11 +245,24 @@ def _two_numbers(info: idnumber.IdInfo | None, number: str, number_18: str, chec
 
 
 def one_char_apart(a: str, b: str) -> bool:
-    """Two names of the same length that differ in one character (形近字: 王/玉, 伟/纬) or hold the same
-    characters in another order (晓玲/玲晓)."""
-    if a == b or len(a) != len(b):
+    """Two names that differ in one character (形近字: 王/玉, 伟/纬), hold the same characters in
+    another order (晓玲/玲晓), or where one has a character the other dropped (李艳勇/李艳, issue 16;
+    both of two characters or more)."""
+    if a == b or min(len(a), len(b)) < 2:
         return False
+    if len(a) != len(b):
+        short, long = sorted((a, b), key=len)
+        return len(long) == len(short) + 1 and any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
     return sum(x != y for x, y in zip(a, b, strict=False)) == 1 or sorted(a) == sorted(b)
+
+
+def _same_surname_and_more(keys: NameKeys, their_name: str, born: dt.date | None, theirs: str) -> bool:
+    """For an ID number one slip away whose name key differs: the same surname, and a name one
+    character apart (:func:`one_char_apart`) or the same birth date."""
+    other = name_keys(their_name)
+    if not other.surname or other.surname != keys.surname:
+        return False
+    return one_char_apart(keys.simplified, other.simplified) or (born is not None and theirs == born.isoformat())
 
 
 def _differs(
@@ -343,13 +356,16 @@ def candidates(
             "?" * len(variants)
         )  # plain SQL: peewee takes longer to build 400 parameters than SQLite to look them up
         rows = sql(
-            f"""SELECT p.id, k.key FROM person p JOIN person_key k ON k.person_id = p.id AND k.kind IN ('n', 'h')
+            f"""SELECT p.id, k.key, p.name, p.birth_date FROM person p
+                JOIN person_key k ON k.person_id = p.id AND k.kind IN ('n', 'h')
                 WHERE (p.id_number IN ({marks}) OR p.id_number_18 IN ({marks})) AND p.deleted = 0""",
             variants + variants,
         )
-        for pid, key in rows:
+        for pid, key, their_name, theirs in rows:
             if key in wanted:
                 hit(pid, RULE_ID_EDIT, 90)
+            elif _same_surname_and_more(keys, their_name, born, theirs):
+                hit(pid, RULE_ID_EDIT, 80)  # a damaged number and a character dropped too (issue 16)
     if keys and keys.homophone_keys and born:
         dates = {"h": _near_dates(born), "f": ("p.birth_date = ?", [born.isoformat()])}
         for kind, rule, keyset in (("h", RULE_HOMOPHONE, keys.homophone_keys), ("f", RULE_FUZZY, keys.fuzzy_keys)):

@@ -113,7 +113,7 @@ _PERSON_BLOCKS = [
         JOIN person_key ka ON ka.person_id = a.id AND ka.kind = 'n'
         JOIN person_key kb ON kb.person_id = b.id AND kb.kind = 'n'
         WHERE a.deleted = 0 AND b.deleted = 0 AND a.birth_date != '' AND {_OTHER}
-          AND length(ka.key) = length(kb.key) AND length(ka.key) >= 2
+          AND abs(length(ka.key) - length(kb.key)) <= 1 AND length(ka.key) >= 2 AND length(kb.key) >= 2
           AND (substr(ka.key, 1, 1) = substr(kb.key, 1, 1) OR substr(ka.key, 2) = substr(kb.key, 2))""",
     # the same mother, within a few days
     f"""SELECT a.id, b.id FROM temp.dup_snap s JOIN person a ON a.id = s.id

@@ -23,9 +23,11 @@ import time
 from collections import deque
 
 from textual import events
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.dom import DOMNode, NoScreen
 from textual.timer import Timer
+
+GONE = (NoScreen, ScreenStackError)  # no screen (the app closing) or a widget removed as we looked
 
 SETTLE_SECONDS = 10.0
 """The longest a held key waits for a screen that was opened to be ready (or for the key before it
@@ -64,7 +66,7 @@ class KeysInOrder(App):
         """Give ``event`` to Textual (priority bindings, then the focus) and follow it."""
         try:
             target: DOMNode = self.focused or self.screen
-        except NoScreen:  # the app is closing: Textual decides what becomes of the key
+        except GONE:  # the app is closing: Textual decides what becomes of the key
             target = self
         self._screen_before = self.screen
         self._in_flight = True
@@ -108,7 +110,8 @@ class KeysInOrder(App):
             return
         try:
             changed = self.screen is not self._screen_before
-        except NoScreen:  # the app is closing
+            now = (self.screen, self.focused) if self._screen_settled() else None
+        except GONE:  # the app is closing
             return
         if changed and not self._settle_until:
             self._settle_until = time.monotonic() + SETTLE_SECONDS
@@ -116,7 +119,6 @@ class KeysInOrder(App):
         if self._settle_until:
             # settled, and the same screen and focus as a tick ago: a page that a closing page's
             # callback opens (section 三 after 五) comes within that tick
-            now = (self.screen, self.focused) if self._screen_settled() else None
             stable, self._seen = now is not None and now == self._seen, now
             if not stable and time.monotonic() < self._settle_until and not self._escape_next():
                 self.set_timer(0.01, lambda: self._key_done(handed))
@@ -145,5 +147,5 @@ class KeysInOrder(App):
             if focused is not None:
                 return focused.screen is screen
             return not screen.focus_chain
-        except NoScreen:  # the focused widget was removed as we looked: not settled yet
+        except GONE:  # the focused widget was removed as we looked: not settled yet
             return False
