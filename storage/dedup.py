@@ -71,6 +71,8 @@ DAYS_MOTHER = 5  # same mother: birth dates within 5 days (DESIGN.md §6 rule 4)
 DAYS_LUNAR = 55  # a lunar birthday keyed as the solar date: 20–55 days apart (issue 16)
 FAR = frozenset({"days", "year", "month", "lunar"})  # date levels where the same name warns only when rare
 RARE_NAME = 3  # persons bearing a name for it to be rare (the one searched for among them)
+KEY_DRIVEN = 200  # a homophone key borne by at most this many is searched by the key, at any date
+DAYS_NEAR_COMMON = 10  # a commoner key: dates this near (and a year or a month off, swapped) only
 
 
 @dataclass(frozen=True)
@@ -204,11 +206,11 @@ def _date_rule(born: dt.date | None, other: str) -> tuple[int, str, int] | None:
     return None
 
 
-def _near_dates(born: dt.date) -> tuple[str, list[str]]:
+def _near_dates(born: dt.date, days: int = DAYS_LUNAR) -> tuple[str, list[str]]:
     """SQL (on ``p.birth_date``) and its parameters for the dates :func:`_date_rule` scores near
-    ``born``: a range of :data:`DAYS_LUNAR` days each side, and the same day a year off, another
-    month of the year, or day and month swapped."""
-    lo, hi = (born - dt.timedelta(days=DAYS_LUNAR)).isoformat(), (born + dt.timedelta(days=DAYS_LUNAR)).isoformat()
+    ``born``: a range of ``days`` days each side (:data:`DAYS_LUNAR`), and the same day a year off,
+    another month of the year, or day and month swapped."""
+    lo, hi = (born - dt.timedelta(days=days)).isoformat(), (born + dt.timedelta(days=days)).isoformat()
     others = set()
     for year in (born.year - 1, born.year + 1):
         try:
@@ -373,11 +375,24 @@ def candidates(
             # key: a common name (张伟) has thousands of rows under its key, and each would cost a
             # random read of its person. "+k.key" keeps SQLite from choosing the key's index.
             where, params = dates[kind]
-            rows = sql(
-                f"""SELECT p.id, p.birth_date, p.name FROM person p JOIN person_key k ON k.person_id = p.id
-                    WHERE {where} AND p.deleted = 0 AND k.kind = ? AND +k.key IN ({", ".join("?" * len(keyset))})""",
-                [*params, kind, *keyset],
-            )
+            marks = ", ".join("?" * len(keyset))
+            bearers = sql(f"SELECT count(*) FROM person_key WHERE kind = ? AND key IN ({marks})", [kind, *keyset])
+            if kind == "h" and bearers.fetchone()[0] <= KEY_DRIVEN:
+                # a name few bear: all of them, by the key's index (the dates 55 days around a
+                # day of a million persons are thousands of rows; issue 16's p99 budget)
+                rows = sql(
+                    f"""SELECT p.id, p.birth_date, p.name FROM person_key k JOIN person p ON p.id = k.person_id
+                        WHERE k.kind = ? AND k.key IN ({marks}) AND p.deleted = 0""",
+                    [kind, *keyset],
+                )
+            else:
+                if kind == "h":  # a common name: the near dates only (a far date is no evidence for it)
+                    where, params = _near_dates(born, DAYS_NEAR_COMMON)
+                rows = sql(
+                    f"""SELECT p.id, p.birth_date, p.name FROM person p JOIN person_key k ON k.person_id = p.id
+                        WHERE {where} AND p.deleted = 0 AND k.kind = ? AND +k.key IN ({marks})""",
+                    [*params, kind, *keyset],
+                )
             rare: bool | None = None  # how many bear the name: a common one (张伟) is no evidence at a far date
             for pid, theirs, their_name in rows:
                 close = _date_rule(born, theirs)
