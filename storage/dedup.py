@@ -755,14 +755,25 @@ def ref_candidates(
             )
             hit(rid, RULE_SAME_ID, 60 if other else 100)
     if keys and born:
-        where, params = _near_dates(born)
-        rows = RefRecord._meta.database.execute_sql(  # from the dates, not the key: see candidates()
-            f"""SELECT r.id, r.birth_date, r.name FROM ref_record r JOIN ref_key k ON k.record_id = r.id
-                JOIN import_batch b ON b.id = r.batch_id
-                WHERE {where.replace("p.birth_date", "r.birth_date")} AND b.status = 'active'
-                  AND k.kind = 'h' AND +k.key IN ({", ".join("?" * len(keys.homophone_keys))})""",
-            [*params, *keys.homophone_keys],
-        )
+        run = RefRecord._meta.database.execute_sql
+        marks = ", ".join("?" * len(keys.homophone_keys))
+        bearers = run(f"SELECT count(*) FROM ref_key WHERE kind = 'h' AND key IN ({marks})", keys.homophone_keys)
+        if bearers.fetchone()[0] <= KEY_DRIVEN:  # few bear the name: by the key, at any date (candidates())
+            rows = run(
+                f"""SELECT r.id, r.birth_date, r.name FROM ref_key k JOIN ref_record r ON r.id = k.record_id
+                    JOIN import_batch b ON b.id = r.batch_id
+                    WHERE k.kind = 'h' AND k.key IN ({marks}) AND b.status = 'active'""",
+                keys.homophone_keys,
+            )
+        else:  # a common name: from the near dates, not the key
+            where, params = _near_dates(born, DAYS_NEAR_COMMON)
+            rows = run(
+                f"""SELECT r.id, r.birth_date, r.name FROM ref_record r JOIN ref_key k ON k.record_id = r.id
+                    JOIN import_batch b ON b.id = r.batch_id
+                    WHERE {where.replace("p.birth_date", "r.birth_date")} AND b.status = 'active'
+                      AND k.kind = 'h' AND +k.key IN ({marks})""",
+                [*params, *keys.homophone_keys],
+            )
         for rid, theirs, their_name in rows:
             close = _date_rule(born, theirs)
             if close:
