@@ -71,6 +71,7 @@ DAYS_MOTHER = 5  # same mother: birth dates within 5 days (DESIGN.md §6 rule 4)
 DAYS_LUNAR = 55  # a lunar birthday keyed as the solar date: 20–55 days apart (issue 16)
 FAR = frozenset({"days", "year", "month", "lunar"})  # date levels where the same name warns only when rare
 RARE_NAME = 3  # persons bearing a name for it to be rare (the one searched for among them)
+OTHER_SEX = 20  # taken off when the sex differs but the name and the birth date are the same
 KEY_DRIVEN = 200  # a homophone key borne by at most this many is searched by the key, at any date
 DAYS_NEAR_COMMON = 10  # a commoner key: dates this near (and a year or a month off, swapped) only
 
@@ -491,7 +492,12 @@ def candidates(
         rules = found[pid]
         id_rule = RULE_SAME_ID in rules or RULE_ID_EDIT in rules
         if sex and their_sex and their_sex != sex and not id_rule:
-            continue  # another sex is another person, unless the ID number says otherwise
+            # another sex is another person, unless the ID number says otherwise, or the name and
+            # the birth date are the same (the sex keyed wrong, issue 16): then found, 20 lower
+            same = keys is not None and born is not None and their_born == born.isoformat()
+            if not (same and name_keys(their_name).simplified == keys.simplified):  # type: ignore[union-attr]
+                continue
+            rules = {r: v - OTHER_SEX for r, v in rules.items()}
         if not id_rule and _two_numbers(info, number, number_18, check):
             # two valid, different ID numbers (more than one slip apart) are two persons: a rule on the
             # name and date alone no longer warns, unless the name is the same and the date too

@@ -76,6 +76,9 @@ def test_homophone_with_the_same_or_a_swapped_birth_date(people):
     swapped = dedup.candidates(name="李晓玲", birth_date=dt.date(2015, 7, 3))
     assert _rules(swapped) == {"李晓玲": "homophone"} and swapped[0].score < 85 and "birth_date" in swapped[0].differs
     assert dedup.candidates(name="李小玲", birth_date=dt.date(2015, 3, 7), sex="1") == []  # a boy is someone else
+    # unless the name and the day are the same: the sex keyed wrong (issue 16), found 20 lower
+    boy = dedup.candidates(name="李晓玲", birth_date=dt.date(2015, 3, 7), sex="1")
+    assert _rules(boy) == {"李晓玲": "homophone"} and boy[0].score == 90 - dedup.OTHER_SEX and "sex" in boy[0].differs
     # issue 16: a year off is found (top 5) but with another spelling of the name not warned of; with
     # the same, rare name it is; a lunar birthday keyed as solar (41 days later) is found
     year_off = dedup.candidates(name="李小玲", birth_date=dt.date(2016, 3, 7))
