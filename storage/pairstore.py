@@ -20,7 +20,6 @@ decided "different" stays stored and is left out when read, so a decision needs 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 
@@ -33,6 +32,7 @@ from .dedup import (
     WARN_SCORE,
     Candidate,
     Pair,
+    _date,
     candidates,
     one_edit,
     ref_candidates,
@@ -203,13 +203,6 @@ def _record_blocks(batches: list[int]) -> dict[int, set[int]]:
                 out.setdefault(pid, set()).add(rid)
         db.execute_sql("DROP TABLE IF EXISTS temp.ref_key_born")
     return out
-
-
-def _date(iso: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(iso) if iso else None
-    except ValueError:
-        return None
 
 
 def _score(scorer: int, partners: set[int], records: set[int]) -> list[dict]:

@@ -108,6 +108,33 @@ async def test_a_household_typed_heads_down_in_one_burst_keeps_every_field(db):
     assert_reference_household_stored(ref)
 
 
+def save_an_open_pair() -> None:
+    """李晓玲 and 李小玲, one birthday, in two households of the open database: one open pair (the
+    decisions the saves recorded past their warnings forgotten)."""
+    from storage.households import HouseholdInput, MemberInput, save_household
+    from storage.models import MatchDecision
+
+    for group, name in (("05", "李晓玲"), ("06", "李小玲")):
+        member = MemberInput(name, "", "02", sex="2", birth_date="20150307")
+        save_household(
+            HouseholdInput("130123103203", group, "别处", "", [member]), confirmed_ids=frozenset({"name:" + name})
+        )
+    MatchDecision.delete().execute()
+
+
+def capture_notes(app) -> list[str]:
+    """Every notification the app shows from now on, as text (they are still shown)."""
+    notes: list[str] = []
+    real_notify = app.notify
+
+    def notify(message, **kw):
+        notes.append(str(message))
+        real_notify(message, **kw)
+
+    app.notify = notify
+    return notes
+
+
 def send_burst(app, keys) -> None:
     """Every key in one go, as the terminal driver hands over one read of a fast clerk over SSH:
     nothing waits for the app between them (``pilot.press`` waits for idle after each key)."""
@@ -976,17 +1003,11 @@ async def test_duplicates_review_marks_decides_and_merges(db):
 async def test_keys_typed_as_the_review_opens_wait_for_its_first_page(db):
     """A newcomer typed 7 and a decision in one read: the decision acted before the pairs were read
     (lost, or on another pair). The review holds keys until its first page is there."""
-    from storage.households import HouseholdInput, MemberInput, save_household
     from storage.models import MatchDecision
     from tui.screens.duplicates import DuplicatesScreen
 
     open_db(db)
-    for group, name in (("05", "李晓玲"), ("06", "李小玲")):
-        member = MemberInput(name, "", "02", sex="2", birth_date="20150307")
-        save_household(
-            HouseholdInput("130123103203", group, "别处", "", [member]), confirmed_ids=frozenset({"name:" + name})
-        )
-    MatchDecision.delete().execute()
+    save_an_open_pair()
     close_db()
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
@@ -1001,17 +1022,11 @@ async def test_a_decision_in_the_review_waits_for_another_writer_without_freezin
     the write lock the screen says it is waiting, answers keys, and the decision lands after."""
     import time
 
-    from storage.households import HouseholdInput, MemberInput, save_household
     from storage.models import MatchDecision
     from tui.screens.duplicates import DuplicatesScreen
 
     open_db(db)
-    for group, name in (("05", "李晓玲"), ("06", "李小玲")):
-        member = MemberInput(name, "", "02", sex="2", birth_date="20150307")
-        save_household(
-            HouseholdInput("130123103203", group, "别处", "", [member]), confirmed_ids=frozenset({"name:" + name})
-        )
-    MatchDecision.delete().execute()
+    save_an_open_pair()
     close_db()
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
@@ -1387,15 +1402,8 @@ async def test_paste_and_typing_are_normalised_the_same_way(db):
     from textual import events
 
     app = make_app(db)
-    notes: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
-        real_notify = app.notify
-
-        def notify(message, **kw):
-            notes.append(str(message))
-            real_notify(message, **kw)
-
-        app.notify = notify  # type: ignore[method-assign]
+        notes = capture_notes(app)
         await pilot.press("f2")
         form = app.screen
         assert isinstance(form, HouseholdScreen)
@@ -1495,18 +1503,11 @@ async def test_the_review_counts_all_pairs_filters_them_and_esc_stops_its_search
     import threading
     import time
 
-    from storage.households import HouseholdInput, MemberInput, save_household
-    from storage.models import MatchDecision
     from storage.reflists import import_list
     from tui.screens import duplicates as review
 
     open_db(db)
-    for group, name in (("05", "李晓玲"), ("06", "李小玲")):
-        member = MemberInput(name, "", "02", sex="2", birth_date="20150307")
-        save_household(
-            HouseholdInput("130123103203", group, "别处", "", [member]), confirmed_ids=frozenset({"name:" + name})
-        )
-    MatchDecision.delete().execute()
+    save_an_open_pair()
     path = tmp_path / "户籍.csv"
     path.write_text("姓名,性别,出生日期\n李晓伶,女,2015-03-07\n", encoding="gbk")
     import_list(path, "police_hukou")
@@ -1681,15 +1682,8 @@ async def test_a_paste_goes_in_once_and_an_accepted_paste_says_nothing(db):
     from textual import events
 
     app = make_app(db)
-    notes: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
-        real_notify = app.notify
-
-        def notify(message, **kw):
-            notes.append(str(message))
-            real_notify(message, **kw)
-
-        app.notify = notify  # type: ignore[method-assign]
+        notes = capture_notes(app)
         await pilot.press("f2")
         form = app.screen
         assert isinstance(form, HouseholdScreen)
