@@ -765,15 +765,13 @@ def duplicates(
             else f"没有得分不低于 {min_score} 的可能重复（已判定为不同人的不再列出）。"
         )
         return
-    from storage.dedup import RULE_SHORT
-
     decided = {"same": "同一人", "unsure": "待查", "": "—"}
     table(
-        ("得分", "规则", "人员甲", "人员乙", "不同之处", "已判定", "甲 uid", "乙 uid"),
+        ("得分", "依据", "人员甲", "人员乙", "不同之处", "已判定", "甲 uid", "乙 uid"),
         [
             (
                 p.b.score,
-                RULE_SHORT.get(p.b.rule, p.b.rule),
+                p.b.rule_text,
                 *p.sides(),
                 p.b.differs_text,
                 decided.get(p.decision, p.decision),

@@ -132,6 +132,22 @@ def township(db: Path, persons: int, *, as_of: dt.date, seed: int = 1) -> int:
     return n
 
 
+def keyed_township(db: Path, persons: int, *, as_of: dt.date, seed: int = 1) -> None:
+    """:func:`township` at ``db``, opened, with the name keys written when it was just built."""
+    import time
+
+    from storage.db import open_db, write_txn
+    from storage.namekeys import index_all
+
+    built = township(db, persons, as_of=as_of, seed=seed)
+    open_db(db)
+    if built:
+        t = time.perf_counter()
+        with write_txn():
+            index_all()
+        print(f"name keys built in {time.perf_counter() - t:.0f} s")
+
+
 def child(code: str) -> tuple[dict, float]:
     """Run ``code`` (Python, with the project on its path) in a fresh process; it ends by printing
     one JSON object. Returns that object and the process's peak memory in MB, read from its

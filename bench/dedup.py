@@ -37,7 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import township
+from common import keyed_township
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -258,21 +258,14 @@ def main() -> None:
     ap.add_argument("--db", default="", help="keep the database in this file (built if missing, reused if there)")
     ap.add_argument("--splink", default="", help="a Python with Splink and DuckDB: run the peer on the same records")
     args = ap.parse_args()
-    from storage.db import open_db, write_txn
+    from storage.db import open_db
     from storage.households import WARN_SCORE
-    from storage.namekeys import index_all
     from storage.synth import ERROR_KINDS, inject
 
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "town.sqlite"
-        built = township(db, args.persons, as_of=AS_OF, seed=args.seed)
-        open_db(db)
-        if built:
-            t = time.perf_counter()
-            with write_txn():
-                index_all()
-            print(f"name keys built in {time.perf_counter() - t:.0f} s")
+        keyed_township(db, args.persons, as_of=AS_OF, seed=args.seed)
         from storage.models import ImportBatch, Person, RefRecord
 
         wanted = Person.select().count() if args.refs < 0 else args.refs

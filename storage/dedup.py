@@ -5,21 +5,29 @@ persons that may be the same person, best first. Blocking (each an indexed looku
 
 1. ``same_id``: the same ID number after the 15→18 upgrade (``person.id_number_18``);
 2. ``id_one_edit``: an ID number one substitution or one adjacent swap away (about 200 variants,
-   looked up on ``person.id_number``, so an ID stored damaged is found too), with the same name key;
+   looked up on ``person.id_number``, so an ID stored damaged is found too), with the same name key
+   (or the same surname and a name one character apart or the same birth date); or the same first
+   15 characters with one number ending in 000 (a spreadsheet's cut);
 3. ``homophone``: a surname reading + the given name's pinyin (:mod:`storage.names`: 李晓玲 /
    李小玲, 曾 read zeng or ceng), with the birth date equal, day and month swapped, or a few days off;
    ``fuzzy_pinyin``: the same on the dictated-name key (n/l, f/h, -n/-ng, z/zh …), date equal;
 4. ``same_mother``: the mother's ID number and a birth date within 5 days (a child on a health list
    with no name, "王芳之女"), twins kept apart;
-5. ``name_similar``: the same birth date and a name one character off or with its characters in
-   another order (形近字, 晓玲/玲晓), looked up on ``person.birth_date``;
+5. ``name_similar``: a birth date near (10 days, a year or a month off, swapped) and a name one
+   character off, dropped, with its characters in another order (形近字, 晓玲/玲晓) or alike when
+   dictated, looked up on ``person.birth_date``;
 6. ``name_year``: the same name and birth year (weak).
 
-Scores are not summed: a candidate takes the score of the strongest rule that fired, so the birth
-date and region embedded in an ID number are never counted a second time next to the ID. A
-candidate of another sex is dropped unless its ID number matches (rules 1–2), and so is a twin: a
-child of the same mother born the same day with another name. Pairs a clerk decided are
-"different" (:func:`decide_pair`) are never raised again.
+The rules only find; :mod:`storage.matchmodel` scores. Each candidate is compared with what was
+searched with field by field (ID number, name, birth date, sex, mother), and its score (0–100) is
+the match probability of the Fellegi–Sunter weights of those levels, with the name's and the
+date's own frequencies (issue 16): two valid numbers far apart weigh against, so that only the same
+name and day outweigh them for a name few bear; the date and sex read off an ID number are not
+counted again next to that number. ``rule`` names the blocking rule that found the candidate,
+``why`` the comparison in words (「同音、生日差1年、母亲同号」). Twins are left out: a child of the
+same mother born the same day with another name, or a valid number next to the one searched with
+(twins are numbered together) under another name. Pairs a clerk decided are "different"
+(:func:`decide_pair`) are never raised again.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from . import idnumber
+from . import idnumber, matchmodel
 from .codes import RELATION_HEAD
 from .db import now_iso, write_txn
 from .errors import OperatorError
@@ -50,7 +58,7 @@ RULE_TEXT = {
     RULE_FUZZY: "姓名音近、出生日期相同",
     RULE_MOTHER: "母亲相同、出生日期相近",
     RULE_NAME_YEAR: "姓名相同、出生年份相同",
-    RULE_NAME_SIMILAR: "姓名差一字或字序颠倒、出生日期相同",
+    RULE_NAME_SIMILAR: "姓名差一字或字序颠倒、出生日期相近",
 }
 RULE_SHORT = {
     RULE_SAME_ID: "同号",
@@ -69,9 +77,6 @@ and the review (菜单 7, ``hecha duplicates``) lists them by default (the stron
 DAYS_NEAR = 3  # homophone: birth dates this many days apart still match
 DAYS_MOTHER = 5  # same mother: birth dates within 5 days (DESIGN.md §6 rule 4)
 DAYS_LUNAR = 55  # a lunar birthday keyed as the solar date: 20–55 days apart (issue 16)
-FAR = frozenset({"days", "year", "month", "lunar"})  # date levels where the same name warns only when rare
-RARE_NAME = 3  # persons bearing a name for it to be rare (the one searched for among them)
-OTHER_SEX = 20  # taken off when the sex differs but the name and the birth date are the same
 KEY_DRIVEN = 200  # a homophone key borne by at most this many is searched by the key, at any date
 DAYS_NEAR_COMMON = 10  # a commoner key: dates this near (and a year or a month off, swapped) only
 
@@ -112,11 +117,14 @@ class Candidate:
     score: int = 0
     rules: tuple[str, ...] = field(default=())
     source: str = ""  # for a reference record: the list it is on (``person_uid`` is then ``ref:<id>``)
+    why: str = ""  # the comparison in words (:func:`storage.matchmodel.explain`): 同音、生日差1年、母亲同号
+    levels: tuple[str, ...] = ()  # the comparison as ``field:level`` (:meth:`storage.matchmodel.Comparison.levels`)
 
     @property
     def rule_text(self) -> str:
-        """The rule in words, for the warning line."""
-        return RULE_TEXT.get(self.rule, self.rule)
+        """Why the candidate is raised, for the warning line: the comparison in words (or the rule
+        that found it, for a candidate made without one)."""
+        return self.why or RULE_TEXT.get(self.rule, self.rule)
 
     @property
     def differs_text(self) -> str:
@@ -233,20 +241,6 @@ def _near_dates(born: dt.date, days: int = DAYS_LUNAR) -> tuple[str, list[str]]:
     )
 
 
-TWO_NUMBERS_SCORE = 50
-"""The most a name-and-date rule scores between two persons with valid, different ID numbers."""
-
-
-def _two_numbers(info: idnumber.IdInfo | None, number: str, number_18: str, check: str) -> bool:
-    """Whether the number searched with and a found person's are both valid and differ by more than
-    one substitution or adjacent swap (a slip of the keyboard breaks the check character; two valid
-    numbers are two persons)."""
-    if info is None or not info.ok or not number_18 or check not in (idnumber.OK, idnumber.LEGACY15):
-        return False
-    theirs = number_18 or number
-    return theirs != (info.number_18 or info.number) and not one_edit(info.number_18 or info.number, theirs)
-
-
 def one_char_apart(a: str, b: str) -> bool:
     """Two names that differ in one character (形近字: 王/玉, 伟/纬), hold the same characters in
     another order (晓玲/玲晓), or where one has a character the other dropped (李艳勇/李艳, issue 16;
@@ -257,6 +251,19 @@ def one_char_apart(a: str, b: str) -> bool:
         short, long = sorted((a, b), key=len)
         return len(long) == len(short) + 1 and any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
     return sum(x != y for x, y in zip(a, b, strict=False)) == 1 or sorted(a) == sorted(b)
+
+
+def _name_alike(keys: NameKeys, their_name: str) -> bool:
+    """A name one character off, swapped or dropped (:func:`one_char_apart`), or alike when dictated
+    with the same surname (高洪军 / 高红君), as far as the name alone says."""
+    if not their_name or their_name == keys.norm:
+        return False
+    if one_char_apart(keys.simplified, their_name):
+        return True
+    if their_name[0] != keys.simplified[0] and their_name[0] != keys.norm[0]:
+        return False  # another surname (a homophone surname is found by its key)
+    other = name_keys(their_name)
+    return one_char_apart(keys.simplified, other.simplified) or bool(set(keys.fuzzy_keys) & set(other.fuzzy_keys))
 
 
 def _same_surname_and_more(keys: NameKeys, their_name: str, born: dt.date | None, theirs: str) -> bool:
@@ -291,6 +298,86 @@ def _differs(
     if sex and their_sex and their_sex != sex:
         differs.append("sex")
     return tuple(differs)
+
+
+TF_FLOOR = 20_000
+"""The fewest persons (or list records) the term frequencies are taken over: a new database of a
+few households is scored as if its other persons were all different (a township holds 20,000 or
+more), so that its first duplicates are warned of as they will be later."""
+
+
+class _Weigher:
+    """Scores found rows against what was searched with (:mod:`storage.matchmodel`): one per
+    search, holding the term frequencies of the name and birth date searched with among the rows of
+    ``table`` (``person`` or ``ref_record``; their name keys in ``person_key`` / ``ref_key``)."""
+
+    def __init__(
+        self,
+        sql,
+        table: str,
+        keys: NameKeys | None,
+        born: dt.date | None,
+        info: idnumber.IdInfo | None,
+        sex: str,
+        mother: str,
+        exclude: frozenset[str] = frozenset(),
+    ) -> None:
+        self.model = matchmodel.model()
+        self.keys, self.born, self.sex, self.mother = keys, born, sex, mother
+        self.mine = (info.number_18 or info.number) if info and info.number else ""
+        self.mine_valid = bool(info and info.ok)
+        self.born_from_id = info is not None and info.birth_date is not None and info.birth_date == born
+        # the number searched with is another person's here (not the one searched from): a child
+        # keyed with its mother's number looks so (issue 16)
+        self.taken = bool(info and info.number_18) and any(
+            uid not in exclude
+            for (uid,) in sql(
+                "SELECT uid FROM person WHERE id_number_18 = ? AND deleted = 0 LIMIT 3",
+                (info.number_18,),  # type: ignore[union-attr]
+            )
+        )
+        self.total = total = max(sql(f"SELECT max(id) FROM {table}").fetchone()[0] or 0, TF_FLOOR)
+        key_table = "person_key" if table == "person" else "ref_key"
+        self.name_u = self.date_u = None
+        if keys and keys.simplified:
+            n = sql(f"SELECT count(*) FROM {key_table} WHERE kind = 'n' AND key = ?", (keys.simplified,)).fetchone()[0]
+            self.name_u = max(n, 1) / total
+        if born:
+            d = sql(f"SELECT count(*) FROM {table} WHERE birth_date = ?", (born.isoformat(),)).fetchone()[0]
+            self.date_u = max(d, 1) / total
+
+    def __call__(
+        self, name: str, number: str, number_18: str, check: str, born: str, sex: str, mother: str
+    ) -> tuple[int, str, tuple[str, ...]]:
+        """(score 0–100, the comparison in words, its levels) of one found row."""
+        if len(mother) == 15:
+            mother = idnumber.parse(mother).number_18 or mother
+        theirs_valid = bool(number_18) and check in (idnumber.OK, idnumber.LEGACY15)
+        c = matchmodel.compare(
+            id_pair=(self.mine, self.mine_valid, (number_18 or number).upper(), theirs_valid),
+            taken=self.taken,
+            keys=self.keys,
+            their_name=name if name and not unnamed_child(name) else "",
+            born=self.born,
+            their_born=_date(born),
+            sex=self.sex,
+            their_sex=sex,
+            mother=self.mother,
+            their_mother=mother.upper(),
+            born_from_id=self.born_from_id,
+        )
+        score = self.model.score(c, persons=self.total, name_u=self.name_u, date_u=self.date_u)
+        return score, matchmodel.explain(c), c.levels()
+
+
+def twin_numbers(a: str, b: str) -> bool:
+    """Whether two 18-character ID numbers are those of twins: the same region and birth date
+    (characters 1–14, GB 11643-1999 §5) and sequence codes at most 2 apart (twins registered
+    together take consecutive numbers, odd for a boy and even for a girl). Two valid numbers so
+    alike are two children of one birth, not one child keyed twice (issue 16)."""
+    if len(a) != 18 or len(b) != 18 or a == b or a[:14] != b[:14] or not (a[14:17] + b[14:17]).isdigit():
+        return False
+    return abs(int(a[14:17]) - int(b[14:17])) <= 2
 
 
 def _decided_different(person_uid: str | None) -> set[str]:
@@ -369,6 +456,15 @@ def candidates(
                 hit(pid, RULE_ID_EDIT, 90)
             elif _same_surname_and_more(keys, their_name, born, theirs):
                 hit(pid, RULE_ID_EDIT, 80)  # a damaged number and a character dropped too (issue 16)
+    if info and len(info.number_18 or info.number) == 18:
+        # a number a spreadsheet cut to 15 digits (…025000), on either side (issue 16)
+        number = info.number_18 or info.number
+        for pid, theirs in sql(
+            "SELECT id, id_number_18 FROM person WHERE id_number_18 >= ? AND id_number_18 < ? AND deleted = 0",
+            (number[:15], number[:15] + "~"),
+        ):
+            if matchmodel.cut_alike(number, theirs):
+                hit(pid, RULE_ID_EDIT, 85)
     if keys and keys.homophone_keys and born:
         dates = {"h": _near_dates(born), "f": ("p.birth_date = ?", [born.isoformat()])}
         for kind, rule, keyset in (("h", RULE_HOMOPHONE, keys.homophone_keys), ("f", RULE_FUZZY, keys.fuzzy_keys)):
@@ -394,27 +490,18 @@ def candidates(
                         WHERE {where} AND p.deleted = 0 AND k.kind = ? AND +k.key IN ({marks})""",
                     [*params, kind, *keyset],
                 )
-            rare: bool | None = None  # how many bear the name: a common one (张伟) is no evidence at a far date
-            for pid, theirs, their_name in rows:
+            for pid, theirs, _their_name in rows:
                 close = _date_rule(born, theirs)
                 if close is None or (rule == RULE_FUZZY and close[1] != "same"):
                     continue
-                exact = name_keys(their_name).simplified == keys.simplified
-                if exact and close[1] in FAR and rare is None:
-                    rare = (
-                        sql(
-                            "SELECT count(*) FROM person_key WHERE kind = 'n' AND key = ?", (keys.simplified,)
-                        ).fetchone()[0]
-                        <= RARE_NAME
-                    )
-                score = close[2] if exact and (close[1] not in FAR or rare) else close[0]
-                hit(pid, rule, score - (25 if rule == RULE_FUZZY else 0))
+                hit(pid, rule, close[0] - (25 if rule == RULE_FUZZY else 0))
     if keys and born and len(keys.simplified) >= 2:
-        for pid, their_name in sql(
-            "SELECT id, name FROM person WHERE birth_date = ? AND deleted = 0", (born.isoformat(),)
-        ):
-            if one_char_apart(keys.simplified, name_keys(their_name).simplified):
-                hit(pid, RULE_NAME_SIMILAR, 75)
+        # a name one character off, swapped, dropped or alike when dictated, with the birth date near
+        # (10 days, a year or a month off, swapped): two errors at once (issue 16)
+        where, params = _near_dates(born, DAYS_NEAR_COMMON)
+        for pid, their_name in sql(f"SELECT p.id, p.name FROM person p WHERE {where} AND p.deleted = 0", params):
+            if _name_alike(keys, their_name):
+                hit(pid, RULE_NAME_SIMILAR, 45)  # a rule of its own only when no other found it
     if keys and born:
         rows = sql(
             """SELECT p.id, p.birth_date FROM person p JOIN person_key k ON k.person_id = p.id
@@ -467,11 +554,16 @@ def candidates(
     ids = list(found)
     # plain SQL with the columns needed: peewee built a statement of every Person and Household
     # column for each search, which took longer than running it (the review runs thousands)
-    rows = Person._meta.database.execute_sql(
+    rows = sql(
         f"""SELECT p.id, p.uid, p.name, p.id_number, p.id_number_18, p.sex, p.birth_date,
-                   h.village_code, h.household_code, h.uid, p.id_check
+                   h.village_code, h.household_code, h.uid, p.id_check,
+                   (SELECT m.id_number_18 FROM birth b JOIN person m ON m.id = b.mother_id
+                     WHERE b.child_id = p.id AND b.deleted = 0 LIMIT 1)
             FROM person p JOIN household h ON h.id = p.household_id WHERE p.id IN ({", ".join("?" * len(ids))})""",
         ids,
+    )
+    weigh = _Weigher(
+        sql, "person", keys, born, info, sex, mother.number_18 if mother else "", frozenset(skip | {person_uid or ""})
     )
     out = []
     for (
@@ -486,25 +578,14 @@ def candidates(
         household_code,
         household_uid,
         check,
+        their_mother,
     ) in rows:
         if uid in skip or uid == person_uid or household_uid == exclude_household_uid:
             continue
         rules = found[pid]
-        id_rule = RULE_SAME_ID in rules or RULE_ID_EDIT in rules
-        if sex and their_sex and their_sex != sex and not id_rule:
-            # another sex is another person, unless the ID number says otherwise, or the name and
-            # the birth date are the same (the sex keyed wrong, issue 16): then found, 20 lower
-            same = keys is not None and born is not None and their_born == born.isoformat()
-            if not (same and name_keys(their_name).simplified == keys.simplified):  # type: ignore[union-attr]
-                continue
-            rules = {r: v - OTHER_SEX for r, v in rules.items()}
-        if not id_rule and _two_numbers(info, number, number_18, check):
-            # two valid, different ID numbers (more than one slip apart) are two persons: a rule on the
-            # name and date alone no longer warns, unless the name is the same and the date too
-            # (issue 16: 王然 / 王英 of one birthday, each with her own valid number, were warned of)
-            same = keys is not None and born is not None and their_born == born.isoformat()
-            same = same and name_keys(their_name).simplified == keys.simplified  # type: ignore[union-attr]
-            rules = {r: min(v, WARN_SCORE if same else TWO_NUMBERS_SCORE) for r, v in rules.items()}
+        score, why, levels = weigh(their_name, number, number_18, check, their_born, their_sex, their_mother or "")
+        if "id:two_valid" in levels and "name:exact" not in levels and twin_numbers(weigh.mine, number_18):
+            continue  # a twin: the same mother's other child of that day
         best = max(rules, key=rules.__getitem__)
         differs = _differs(keys, info, born, sex, their_name, number, number_18, their_born, their_sex)
         out.append(
@@ -519,8 +600,10 @@ def candidates(
                 village_name=village_label(code),
                 rule=best,
                 differs=differs,
-                score=rules[best],
+                score=score,
                 rules=tuple(sorted(rules, key=rules.__getitem__, reverse=True)),
+                why=why,
+                levels=levels,
             )
         )
     out.sort(key=lambda c: (-c.score, c.household_code, c.name))
@@ -813,18 +896,36 @@ def ref_candidates(
     different = _decided_different(person_uid)
     out = []
     ids = list(found)
-    rows = RefRecord._meta.database.execute_sql(  # the columns needed, in plain SQL (see candidates())
-        f"""SELECT r.id, r.source, r.name, r.id_number, r.id_number_18, r.sex, r.birth_date, r.row_no, b.file_name
+    run = RefRecord._meta.database.execute_sql
+    rows = run(  # the columns needed, in plain SQL (see candidates())
+        f"""SELECT r.id, r.source, r.name, r.id_number, r.id_number_18, r.sex, r.birth_date, r.row_no, b.file_name,
+                   r.id_check, r.mother_id_number
             FROM ref_record r JOIN import_batch b ON b.id = r.batch_id WHERE r.id IN ({", ".join("?" * len(ids))})""",
         ids,
     )
-    for rid, source, their_name, number, number_18, their_sex, their_born, row_no, file_name in rows:
-        if sex and their_sex and their_sex != sex and RULE_SAME_ID not in found[rid]:
-            continue
+    weigh = _Weigher(
+        run, "ref_record", keys, born, info, sex, mother.number_18 if mother else "", frozenset({person_uid or ""})
+    )
+    for (
+        rid,
+        source,
+        their_name,
+        number,
+        number_18,
+        their_sex,
+        their_born,
+        row_no,
+        file_name,
+        check,
+        their_mother,
+    ) in rows:
         if f"ref:{rid}" in different:
             continue
         rules = found[rid]
         best = max(rules, key=rules.__getitem__)
+        score, why, levels = weigh(their_name, number, number_18, check, their_born, their_sex, their_mother)
+        if "id:two_valid" in levels and "name:exact" not in levels and twin_numbers(weigh.mine, number_18):
+            continue  # a twin (candidates())
         list_name = sources.get(source, source)
         differs = _differs(keys, info, born, sex, their_name, number, number_18, their_born, their_sex)
         out.append(
@@ -839,9 +940,11 @@ def ref_candidates(
                 village_name=f"{list_name} {file_name} 第{row_no}行",
                 rule=best,
                 differs=differs,
-                score=rules[best],
+                score=score,
                 rules=tuple(sorted(rules, key=rules.__getitem__, reverse=True)),
                 source=list_name,
+                why=why,
+                levels=levels,
             )
         )
     out.sort(key=lambda c: -c.score)

@@ -487,6 +487,7 @@ class DupPair(BaseModel):
     b_source = pw.CharField()
     rule = pw.CharField()
     rules = pw.CharField()
+    why = pw.CharField(default="")  # the comparison in words (schema 20)
     differs = pw.CharField()
 
     class Meta:

@@ -287,6 +287,7 @@ def _row(
         b_source=c.source,
         rule=c.rule,
         rules=",".join(c.rules),
+        why=c.why,
         differs=",".join(c.differs),
     )
 
@@ -419,7 +420,7 @@ def page(*, kind: str = "", min_score: int = WARN_SCORE, offset: int = 0, limit:
     rows = _sql(
         f"""SELECT d.a_uid, d.a_name, d.a_id_number, d.a_birth_date, d.a_household_code,
                    d.b_uid, d.b_name, d.b_id_number, d.b_sex, d.b_birth_date, d.b_household_code,
-                   d.b_household_uid, d.b_where, d.rule, d.differs, d.score, d.rules, d.b_source,
+                   d.b_household_uid, d.b_where, d.rule, d.differs, d.score, d.rules, d.b_source, d.why,
                    coalesce((SELECT m.decision FROM match_decision m WHERE m.a_uid = d.pk_a AND m.b_uid = d.pk_b), '')
             FROM dup_pair d WHERE {where}
             ORDER BY d.score DESC, d.a_household_code, d.a_name, d.b_uid LIMIT ? OFFSET ?""",
@@ -441,6 +442,7 @@ def page(*, kind: str = "", min_score: int = WARN_SCORE, offset: int = 0, limit:
             score=r[15],
             rules=tuple(x for x in r[16].split(",") if x),
             source=r[17],
+            why=r[18],
         )
-        out.append(Pair(r[0], r[1], r[2], r[3], r[4], b, r[18]))
+        out.append(Pair(r[0], r[1], r[2], r[3], r[4], b, r[19]))
     return out

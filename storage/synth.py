@@ -314,11 +314,24 @@ ERROR_KINDS = (
     "day_month_swap",
     "mother_id",
     "missing_name",
+    "drop_char",
+    "date_days",
+    "date_year",
+    "date_month",
+    "lunar",
+    "sex",
+    "no_id",
+    "id_excel",
+    "date_day_unknown",
 )
 """What a second record of the same person may get wrong (issue 5): a homophone in the given name,
 a character of similar shape, the given name's two characters swapped, the surname read another
 way, one wrong ID digit, two adjacent ID digits swapped, day and month swapped, a child given its
-mother's ID number, no name (某某之女)."""
+mother's ID number, no name (某某之女); and (issue 16) a character of the given name dropped
+(李艳勇 → 李艳), the birth date 1–10 days off, a year off, in another month, 20–50 days later (a
+lunar birthday keyed as the solar date), the sex keyed wrong, no ID number. The date and sex errors
+come without the ID number, which would carry the right ones; a number a spreadsheet cut to 15
+digits (the last three written as 000); a birth date whose day was not known, keyed as the 1st."""
 
 RATES = {"clean": 0.005, "typical": 0.03, "messy": 0.10}
 """Per-field error rates of the three data sets (issue 5)."""
@@ -465,9 +478,45 @@ def inject(truth: ProbeRecord, kind: str, rng: random.Random, *, mother_name: st
         if not truth.mother_id_number or not mother_name:
             return None
         name, number = mother_name + ("之子" if truth.sex == "1" else "之女"), ""
+    elif kind == "drop_char":
+        if len(given) < 2:
+            return None
+        i = rng.randrange(len(given))
+        name = surname + given[:i] + given[i + 1 :]
+    elif kind in ("date_days", "date_year", "date_month", "lunar", "date_day_unknown"):
+        if born is None or (kind == "date_day_unknown" and born.day == 1):
+            return None
+        if kind == "date_day_unknown":
+            born = born.replace(day=1)
+        elif kind == "date_days":
+            born = born + dt.timedelta(days=rng.choice((-1, 1)) * rng.randint(1, 10))
+        elif kind == "lunar":
+            born = born + dt.timedelta(days=rng.randint(20, 50))
+        else:
+            try:
+                if kind == "date_year":
+                    born = born.replace(year=born.year + rng.choice((-1, 1)))
+                else:
+                    born = born.replace(month=rng.choice([m for m in range(1, 13) if m != born.month]))
+            except ValueError:  # 29 February, or the 31st of a shorter month
+                return None
+        number = ""
+    elif kind == "sex":
+        if truth.sex not in ("1", "2"):
+            return None
+        number = ""
+    elif kind == "id_excel":
+        if len(number) != 18 or number.endswith("000"):
+            return None
+        number = number[:15] + "000"
+    elif kind == "no_id":
+        if not number:
+            return None
+        number = ""
     else:
         raise ValueError(f"unknown error kind {kind!r}")
-    return ProbeRecord(name, number, truth.sex, born, truth.mother_id_number, kind, truth.true_uid)
+    sex = {"1": "2", "2": "1"}[truth.sex] if kind == "sex" else truth.sex
+    return ProbeRecord(name, number, sex, born, truth.mother_id_number, kind, truth.true_uid)
 
 
 # ---------------------------------------------------------------------------- reference lists for reconciliation
