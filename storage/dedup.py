@@ -540,7 +540,12 @@ def candidates(
                 and their_name
                 and name_keys(their_name).homophone_keys != keys.homophone_keys
             )
-            twin = theirs == born.isoformat() and (other_name or (bool(sex) and bool(their_sex) and sex != their_sex))
+            # another sex that day is the twin too, unless the name is this one's (the sex keyed wrong)
+            named_so = (
+                keys is not None and bool(their_name) and name_keys(their_name).homophone_keys == keys.homophone_keys
+            )
+            other_sex = bool(sex) and bool(their_sex) and sex != their_sex and not named_so
+            twin = theirs == born.isoformat() and (other_name or other_sex)
             if twin:
                 twins.add(child)
             else:
@@ -586,6 +591,8 @@ def candidates(
         score, why, levels = weigh(their_name, number, number_18, check, their_born, their_sex, their_mother or "")
         if "id:two_valid" in levels and "name:exact" not in levels and twin_numbers(weigh.mine, number_18):
             continue  # a twin: the same mother's other child of that day
+        if {"mother:same", "date:same", "sex:other"} <= set(levels) and "name:exact" not in levels:
+            continue  # the twin of the other sex (子轩/子萱)
         best = max(rules, key=rules.__getitem__)
         differs = _differs(keys, info, born, sex, their_name, number, number_18, their_born, their_sex)
         out.append(
