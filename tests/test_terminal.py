@@ -361,3 +361,27 @@ def test_a_whole_household_in_one_send_keys_keeps_every_key(township_db):
             assert_reference_household_stored(ref)
         finally:
             close_db()
+
+
+def test_enter_on_a_member_line_and_keys_in_one_write_keep_the_first_key(township_db):
+    """A newcomer's finding: Enter on a line of the members' table and the name typed after it in
+    one read lost the name's first character (「Enter 沈朋泽」 gave 朋泽; a saved 徐琳 became 琳):
+    Enter only posted a message, and the next key was read while the table still had the cursor."""
+    require_tool("tmux")
+    close_db()
+    with Tmux(hecha_command(str(township_db)), term="xterm") as t:
+        open_form(t)
+        t.type("13012310320303")
+        t.type("李家庄村三组18号")
+        t.keys("Enter")
+        t.type("0001")
+        t.keys("Enter", "F10")
+        t.wait_for("新增第1人")
+        t.type("李建国")
+        t.keys("Enter")
+        t.type("130123198503140036020120711")
+        t.wait_for("新增第2人")
+        t.keys("BTab")  # back to the members' table: its line is marked
+        t.wait_until(lambda screen: re.search(r">\s*1\s+李建国", screen), "the members' table has the cursor")
+        subprocess.run([*t.tmux, "send-keys", "-t", t.name, "Enter", "abc"], check=True)
+        t.wait_for("姓名abc")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
@@ -170,7 +171,9 @@ class FormScreen(Screen):
         for section, heading in self.SECTIONS.items():
             yield Static(heading, classes="section")
             if section in self.LINES:
-                yield self.table(self.LINES[section].table, self.LINES[section].columns)
+                table = self.table(self.LINES[section].table, self.LINES[section].columns)
+                table.chosen = partial(self.choose_line, section)  # Enter: at once, before the keys after it
+                yield table
             yield from self.rows(section)
         yield Static("", id="message", classes="message")
         yield from self.compose_notes()
@@ -208,9 +211,9 @@ class FormScreen(Screen):
                         yield from f.widgets()
 
     @staticmethod
-    def table(name: str, columns) -> DataTable:
+    def table(name: str, columns) -> MarkedTable:
         """A table of a section's lines: ``columns`` of (heading, width)."""
-        table: DataTable = MarkedTable(id=name, cursor_type="row", zebra_stripes=False)
+        table = MarkedTable(id=name, cursor_type="row", zebra_stripes=False)
         for label, width in columns:
             table.add_column(label, width=width)
         return table
@@ -442,11 +445,15 @@ class FormScreen(Screen):
 
     @on(DataTable.RowSelected)
     def line_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on a line of a table puts it into the editor."""
+        """A line of a table chosen with the mouse puts it into the editor (Enter: :meth:`choose_line`)."""
         section = next((s for s, spec in self.LINES.items() if spec.table == event.data_table.id), None)
         if section is not None:
-            self.clear_line(section, event.cursor_row)
-            self.focus_field(self.IN_SECTION[section][0].id)
+            self.choose_line(section, event.cursor_row)
+
+    def choose_line(self, section: str, row: int) -> None:
+        """Put line ``row`` of ``section`` into the editor, the cursor in its first field."""
+        self.clear_line(section, row)
+        self.focus_field(self.IN_SECTION[section][0].id)
 
     def keep_line(self, section: str) -> bool:
         """Put a begun line into the form, if its needed fields are filled; whether nothing stops."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import events
@@ -369,6 +370,18 @@ class MarkedTable(DataTable):
         super().watch_cursor_coordinate(old_coordinate, new_coordinate)
         if self.has_focus or self.always:
             self._mark(new_coordinate.row)
+
+    chosen: Callable[[int], None] | None = None
+    """Set by a screen: called with the row at once on Enter, instead of posting ``RowSelected``, so
+    that the focus it moves is there before the next key typed ahead is read (:mod:`tui.keyorder`
+    follows a key, not the messages its binding posts: 沈 of 「Enter 沈朋泽」 went to the table)."""
+
+    def action_select_cursor(self) -> None:
+        """Enter: :attr:`chosen` where a screen set it, else DataTable's ``RowSelected``."""
+        if self.chosen is not None and self.row_count:
+            self.chosen(self.cursor_row)
+        else:
+            super().action_select_cursor()
 
     def _on_focus(self, event: events.Focus) -> None:
         super()._on_focus(event)
