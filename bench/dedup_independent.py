@@ -110,6 +110,7 @@ def main() -> None:
     ap.add_argument(
         "--show", default="", help="print the misses of this error kind (for a stranger kind: those warned of)"
     )
+    ap.add_argument("--splink", default="", help="a Python with Splink and DuckDB: run the peer on the same records")
     args = ap.parse_args()
     if not (args.data / "probes.csv").exists():
         subprocess.run(
@@ -122,6 +123,7 @@ def main() -> None:
     from storage.db import open_db
     from storage.dedup import WARN_SCORE, candidates
     from storage.models import Person
+    from storage.synth import ProbeRecord
 
     if not db.exists():
         t = time.perf_counter()
@@ -148,6 +150,8 @@ def main() -> None:
     stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, top1, top5, warned
     strangers: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # n, warned
     twins_warned = 0
+    answers: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # right, answered, with a true match
+    peer_records = []  # (group, record) for Splink
     times = []
     misses = []
     with open(args.data / "probes.csv", encoding="utf-8") as f:
@@ -165,6 +169,13 @@ def main() -> None:
         )
         times.append(time.perf_counter() - t)
         kinds = [k for k in p["errors"].split(";") if k and not k.startswith("fmt_")]
+        truth_uid = uid_of[p["truth_person_no"]] if p["truth_person_no"] else None
+        group = "stranger" if not truth_uid else "one error" if len(kinds) < 2 else "two or more errors"
+        top = found[0] if found and found[0].score >= WARN_SCORE else None  # the answer, as Splink's ≥ 0.5
+        answers[group][0] += top is not None and top.person_uid == truth_uid
+        answers[group][1] += top is not None
+        answers[group][2] += truth_uid is not None
+        peer_records.append((group, ProbeRecord(p["name"], p["id_number"], p["sex"], born, "", group, truth_uid)))
         if p["truth_person_no"]:
             truth = uid_of[p["truth_person_no"]]
             uids = [c.person_uid for c in found]
@@ -217,6 +228,30 @@ def main() -> None:
         if n:
             print(f"{g:34} {n:5d} {w / n:7.3%}")
     print(f"twins warned against their twin: {twins_warned}")
+    peer = {}
+    if args.splink:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from dedup import run_peer
+
+        with tempfile.TemporaryDirectory() as tmp:
+            peer = run_peer(args.splink, Path(tmp), peer_records)
+    print(
+        f"{'answer (top candidate warned of)':34} {'recall':>7} {'precis.':>7}"
+        + ("  Splink: recall precis." if peer else "")
+    )
+    for g in ("one error", "two or more errors", "stranger"):
+        right, answered, real = answers[g]
+        line = f"{g:34} {right / real if real else 0:7.3f} {right / answered if answered else 0:7.3f}"
+        if g == "stranger":
+            line = f"{g:34} {'':7} {'':7}  (answered {answered} of {sum(1 for x in peer_records if x[0] == g)})"
+        if peer and g in peer.get("kinds", {}):
+            k = peer["kinds"][g]
+            line += (
+                f"  {k['recall']:7.3f} {k['precision']:7.3f}" if g != "stranger" else f"  Splink answered {k['false']}"
+            )
+        print(line)
+    if peer:
+        print(f"Splink: {peer['seconds']:.0f} s, peak {peer['peak_mb']:.0f} MB (training and prediction)")
     ms = sorted(x * 1000 for x in times)
     print(f"search: p50 {statistics.median(ms):.1f} ms, p99 {ms[int(len(ms) * 0.99)]:.1f} ms")
     for p, got in misses[:40]:
