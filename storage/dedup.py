@@ -370,6 +370,26 @@ class _Weigher:
         return score, matchmodel.explain(c), c.levels()
 
 
+def rule_of(levels: tuple[str, ...]) -> str:
+    """The blocking rule a comparison (``field:level``, :meth:`storage.matchmodel.Comparison.levels`)
+    would have been found by, for a candidate scored without searching."""
+    lv = dict(x.split(":", 1) for x in levels)
+    name, date = lv.get("name"), lv.get("date")
+    if lv.get("id") == "same":
+        return RULE_SAME_ID
+    if lv.get("id") in ("one_edit", "cut"):
+        return RULE_ID_EDIT
+    if lv.get("mother") == "same":
+        return RULE_MOTHER
+    if name in ("exact", "homophone") and date not in (None, "other"):
+        return RULE_HOMOPHONE
+    if name == "fuzzy":
+        return RULE_FUZZY
+    if name in ("one_char", "one_char_short"):
+        return RULE_NAME_SIMILAR
+    return RULE_NAME_YEAR
+
+
 def twin_numbers(a: str, b: str) -> bool:
     """Whether two 18-character ID numbers are those of twins: the same region and birth date
     (characters 1–14, GB 11643-1999 §5) and sequence codes at most 2 apart (twins registered
@@ -403,10 +423,13 @@ def candidates(
     exclude_person_uids: frozenset[str] = frozenset(),
     limit: int = 20,
     min_score: int = 0,
+    only: frozenset[int] | None = None,
 ) -> list[Candidate]:
     """Live persons who may be the person described (see the module text for the rules), best
     first, at most ``limit``, scoring at least ``min_score`` (:data:`WARN_SCORE`: those the form
-    warns about). A typed ID number gives the birth date and sex when it is valid.
+    warns about). A typed ID number gives the birth date and sex when it is valid. ``only``: score
+    these person ids instead of searching (the review's refresh, whose SQL found them); their
+    ``rule`` is then read off the comparison (:func:`rule_of`).
 
     Persons of the household ``exclude_household_uid`` (the one being edited), ``exclude_person_uids``
     and the pairs decided "different" with ``person_uid`` are left out. Each rule is one or two
@@ -426,91 +449,104 @@ def candidates(
     # every lookup in plain SQL: peewee took longer to build each statement than SQLite to run it,
     # and the review runs this search for thousands of persons
     sql = Person._meta.database.execute_sql
-    if info and info.number_18:
-        rows = sql("SELECT id, name, birth_date FROM person WHERE id_number_18 = ? AND deleted = 0", (info.number_18,))
-        for pid, their_name, theirs in rows:
-            # the same ID on someone of another name and another birth date: most often a child
-            # given a parent's number on a list, so it stays a candidate but below a real match
-            other = (
-                keys
-                and name_keys(their_name).homophone_keys != keys.homophone_keys
-                and born
-                and theirs
-                and theirs != born.isoformat()
+    if only is None:  # the blocking rules (the review knows the partners its own SQL found)
+        if info and info.number_18:
+            rows = sql(
+                "SELECT id, name, birth_date FROM person WHERE id_number_18 = ? AND deleted = 0", (info.number_18,)
             )
-            hit(pid, RULE_SAME_ID, 60 if other else 100)
-    if info and len(info.number) in (15, 18) and keys:
-        variants = sorted(id_variants(info.number))
-        wanted = {keys.simplified, *keys.homophone_keys}
-        marks = ", ".join(
-            "?" * len(variants)
-        )  # plain SQL: peewee takes longer to build 400 parameters than SQLite to look them up
-        rows = sql(
-            f"""SELECT p.id, k.key, p.name, p.birth_date FROM person p
-                JOIN person_key k ON k.person_id = p.id AND k.kind IN ('n', 'h')
-                WHERE (p.id_number IN ({marks}) OR p.id_number_18 IN ({marks})) AND p.deleted = 0""",
-            variants + variants,
-        )
-        for pid, key, their_name, theirs in rows:
-            if key in wanted:
-                hit(pid, RULE_ID_EDIT, 90)
-            elif _same_surname_and_more(keys, their_name, born, theirs):
-                hit(pid, RULE_ID_EDIT, 80)  # a damaged number and a character dropped too (issue 16)
-    if info and len(info.number_18 or info.number) == 18:
-        # a number a spreadsheet cut to 15 digits (…025000), on either side (issue 16)
-        number = info.number_18 or info.number
-        for pid, theirs in sql(
-            "SELECT id, id_number_18 FROM person WHERE id_number_18 >= ? AND id_number_18 < ? AND deleted = 0",
-            (number[:15], number[:15] + "~"),
-        ):
-            if matchmodel.cut_alike(number, theirs):
-                hit(pid, RULE_ID_EDIT, 85)
-    if keys and keys.homophone_keys and born:
-        dates = {"h": _near_dates(born), "f": ("p.birth_date = ?", [born.isoformat()])}
-        for kind, rule, keyset in (("h", RULE_HOMOPHONE, keys.homophone_keys), ("f", RULE_FUZZY, keys.fuzzy_keys)):
-            # driven from the birth dates (a few hundred persons in a week of a million), not from the
-            # key: a common name (张伟) has thousands of rows under its key, and each would cost a
-            # random read of its person. "+k.key" keeps SQLite from choosing the key's index.
-            where, params = dates[kind]
-            marks = ", ".join("?" * len(keyset))
-            bearers = sql(f"SELECT count(*) FROM person_key WHERE kind = ? AND key IN ({marks})", [kind, *keyset])
-            if kind == "h" and bearers.fetchone()[0] <= KEY_DRIVEN:
-                # a name few bear: all of them, by the key's index (the dates 55 days around a
-                # day of a million persons are thousands of rows; issue 16's p99 budget)
-                rows = sql(
-                    f"""SELECT p.id, p.birth_date, p.name FROM person_key k JOIN person p ON p.id = k.person_id
-                        WHERE k.kind = ? AND k.key IN ({marks}) AND p.deleted = 0""",
-                    [kind, *keyset],
+            for pid, their_name, theirs in rows:
+                # the same ID on someone of another name and another birth date: most often a child
+                # given a parent's number on a list, so it stays a candidate but below a real match
+                other = (
+                    keys
+                    and name_keys(their_name).homophone_keys != keys.homophone_keys
+                    and born
+                    and theirs
+                    and theirs != born.isoformat()
                 )
-            else:
-                if kind == "h":  # a common name: the near dates only (a far date is no evidence for it)
-                    where, params = _near_dates(born, DAYS_NEAR_COMMON)
-                rows = sql(
-                    f"""SELECT p.id, p.birth_date, p.name FROM person p JOIN person_key k ON k.person_id = p.id
-                        WHERE {where} AND p.deleted = 0 AND k.kind = ? AND +k.key IN ({marks})""",
-                    [*params, kind, *keyset],
-                )
-            for pid, theirs, _their_name in rows:
-                close = _date_rule(born, theirs)
-                if close is None or (rule == RULE_FUZZY and close[1] != "same"):
-                    continue
-                hit(pid, rule, close[0] - (25 if rule == RULE_FUZZY else 0))
-    if keys and born and len(keys.simplified) >= 2:
-        # a name one character off, swapped, dropped or alike when dictated, with the birth date near
-        # (10 days, a year or a month off, swapped): two errors at once (issue 16)
-        where, params = _near_dates(born, DAYS_NEAR_COMMON)
-        for pid, their_name in sql(f"SELECT p.id, p.name FROM person p WHERE {where} AND p.deleted = 0", params):
-            if _name_alike(keys, their_name):
-                hit(pid, RULE_NAME_SIMILAR, 45)  # a rule of its own only when no other found it
-    if keys and born:
-        rows = sql(
-            """SELECT p.id, p.birth_date FROM person p JOIN person_key k ON k.person_id = p.id
-                      WHERE k.kind = 'n' AND k.key = ? AND p.deleted = 0 AND p.birth_date BETWEEN ? AND ?""",
-            (keys.simplified, f"{born.year:04d}-01-01", f"{born.year:04d}-12-31"),
-        )
-        for pid, theirs in rows:
-            if theirs[:4] == f"{born.year:04d}":
-                hit(pid, RULE_NAME_YEAR, 40)
+                hit(pid, RULE_SAME_ID, 60 if other else 100)
+        if info and len(info.number) in (15, 18) and keys:
+            variants = sorted(id_variants(info.number))
+            wanted = {keys.simplified, *keys.homophone_keys}
+            marks = ", ".join(
+                "?" * len(variants)
+            )  # plain SQL: peewee takes longer to build 400 parameters than SQLite to look them up
+            rows = sql(
+                f"""SELECT p.id, k.key, p.name, p.birth_date FROM person p
+                    JOIN person_key k ON k.person_id = p.id AND k.kind IN ('n', 'h')
+                    WHERE (p.id_number IN ({marks}) OR p.id_number_18 IN ({marks})) AND p.deleted = 0""",
+                variants + variants,
+            )
+            for pid, key, their_name, theirs in rows:
+                if key in wanted:
+                    hit(pid, RULE_ID_EDIT, 90)
+                elif _same_surname_and_more(keys, their_name, born, theirs):
+                    hit(pid, RULE_ID_EDIT, 80)  # a damaged number and a character dropped too (issue 16)
+        if info and len(info.number_18 or info.number) == 18:
+            # a number a spreadsheet cut to 15 digits (…025000), on either side (issue 16)
+            number = info.number_18 or info.number
+            for pid, theirs in sql(
+                "SELECT id, id_number_18 FROM person WHERE id_number_18 >= ? AND id_number_18 < ? AND deleted = 0",
+                (number[:15], number[:15] + "~"),
+            ):
+                if matchmodel.cut_alike(number, theirs):
+                    hit(pid, RULE_ID_EDIT, 85)
+        if keys and keys.homophone_keys and born:
+            dates = {"h": _near_dates(born), "f": ("p.birth_date = ?", [born.isoformat()])}
+            for kind, rule, keyset in (("h", RULE_HOMOPHONE, keys.homophone_keys), ("f", RULE_FUZZY, keys.fuzzy_keys)):
+                # driven from the birth dates (a few hundred persons in a week of a million), not from the
+                # key: a common name (张伟) has thousands of rows under its key, and each would cost a
+                # random read of its person. "+k.key" keeps SQLite from choosing the key's index.
+                where, params = dates[kind]
+                marks = ", ".join("?" * len(keyset))
+                bearers = sql(f"SELECT count(*) FROM person_key WHERE kind = ? AND key IN ({marks})", [kind, *keyset])
+                if kind == "h" and bearers.fetchone()[0] <= KEY_DRIVEN:
+                    # a name few bear: all of them, by the key's index (the dates 55 days around a
+                    # day of a million persons are thousands of rows; issue 16's p99 budget)
+                    rows = sql(
+                        f"""SELECT p.id, p.birth_date, p.name FROM person_key k JOIN person p ON p.id = k.person_id
+                            WHERE k.kind = ? AND k.key IN ({marks}) AND p.deleted = 0""",
+                        [kind, *keyset],
+                    )
+                else:
+                    if kind == "h":  # a common name: the near dates only (a far date is no evidence for it)
+                        where, params = _near_dates(born, DAYS_NEAR_COMMON)
+                    rows = sql(
+                        f"""SELECT p.id, p.birth_date, p.name FROM person p JOIN person_key k ON k.person_id = p.id
+                            WHERE {where} AND p.deleted = 0 AND k.kind = ? AND +k.key IN ({marks})""",
+                        [*params, kind, *keyset],
+                    )
+                for pid, theirs, _their_name in rows:
+                    close = _date_rule(born, theirs)
+                    if close is None or (rule == RULE_FUZZY and close[1] != "same"):
+                        continue
+                    hit(pid, rule, close[0] - (25 if rule == RULE_FUZZY else 0))
+        if keys and born and len(keys.simplified) >= 2:
+            # a name one character off, swapped, dropped or alike when dictated, with the birth date near
+            # (10 days, a year or a month off, swapped): two errors at once (issue 16)
+            where, params = _near_dates(born, DAYS_NEAR_COMMON)
+            # a name one character apart keeps the first or the last character (王芳/玉芳, 李艳勇/李艳)
+            ends = sorted({keys.simplified[0], keys.simplified[-1], keys.norm[0], keys.norm[-1]})
+            rows = sql(
+                f"""SELECT p.id, p.name FROM person p WHERE {where} AND p.deleted = 0
+                    AND ({" OR ".join("instr(p.name, ?)" for _ in ends)})""",
+                [*params, *ends],
+            )
+            for pid, their_name in rows:
+                if _name_alike(keys, their_name):
+                    hit(pid, RULE_NAME_SIMILAR, 45)  # a rule of its own only when no other found it
+        if keys and born:
+            rows = sql(
+                """SELECT p.id, p.birth_date FROM person p JOIN person_key k ON k.person_id = p.id
+                          WHERE k.kind = 'n' AND k.key = ? AND p.deleted = 0 AND p.birth_date BETWEEN ? AND ?""",
+                (keys.simplified, f"{born.year:04d}-01-01", f"{born.year:04d}-12-31"),
+            )
+            for pid, theirs in rows:
+                if theirs[:4] == f"{born.year:04d}":
+                    hit(pid, RULE_NAME_YEAR, 40)
+    else:
+        for pid in only:
+            found.setdefault(pid, {})
     twins: set[int] = set()  # the same mother, the same day, another name or sex: never a duplicate
     mother = idnumber.parse(mother_id_number) if mother_id_number else None
     if mother and mother.number_18 and born:
@@ -587,8 +623,8 @@ def candidates(
     ) in rows:
         if uid in skip or uid == person_uid or household_uid == exclude_household_uid:
             continue
-        rules = found[pid]
         score, why, levels = weigh(their_name, number, number_18, check, their_born, their_sex, their_mother or "")
+        rules = found[pid] or {rule_of(levels): 0}
         if "id:two_valid" in levels and "name:exact" not in levels and twin_numbers(weigh.mine, number_18):
             continue  # a twin: the same mother's other child of that day
         if {"mother:same", "date:same", "sex:other"} <= set(levels) and "name:exact" not in levels:
@@ -834,6 +870,16 @@ def ref_candidates(
         rules[rule] = max(score, rules.get(rule, 0))
 
     base = RefRecord.select(RefRecord.id).join(ImportBatch)
+    if info and len(info.number_18 or info.number) == 18:
+        # a number a spreadsheet cut to 15 digits, on either side (candidates())
+        number = info.number_18 or info.number
+        for rid, theirs in RefRecord._meta.database.execute_sql(
+            """SELECT r.id, r.id_number_18 FROM ref_record r JOIN import_batch b ON b.id = r.batch_id
+               WHERE r.id_number_18 >= ? AND r.id_number_18 < ? AND b.status = 'active'""",
+            (number[:15], number[:15] + "~"),
+        ):
+            if matchmodel.cut_alike(number, theirs):
+                hit(rid, RULE_ID_EDIT, 85)
     if info and info.number_18:
         for rid, their_name, theirs in (
             base.select(RefRecord.id, RefRecord.name, RefRecord.birth_date)

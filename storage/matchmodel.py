@@ -193,8 +193,8 @@ def compare_ids(mine: str, mine_valid: bool, theirs: str, theirs_valid: bool, ta
         return "same"
     if _one_edit(mine, theirs):
         return "one_edit"
-    if cut_alike(mine, theirs):
-        return "cut"
+    if cut_alike(mine, theirs) and not (mine_valid and theirs_valid):
+        return "cut"  # (a valid number may end in 000 too: sequence 100, check 0)
     if mine_valid and theirs_valid:
         return "borrowed" if taken else "two_valid"
     return "other"

@@ -37,6 +37,7 @@ from .dedup import (
     one_edit,
     ref_candidates,
 )
+from .matchmodel import cut_alike
 from .models import Person
 from .names import simplified
 
@@ -87,6 +88,18 @@ _PERSON_BLOCKS = [
     f"""SELECT a.id, b.id FROM temp.dup_snap s JOIN person a ON a.id = s.id
         JOIN person b ON b.id_number_18 = a.id_number_18 AND b.id != a.id
         WHERE a.id_number_18 != '' AND a.deleted = 0 AND b.deleted = 0 AND {_OTHER}""",
+    # a number a spreadsheet cut to 15 digits (…025000) and the number it was: driven from the few
+    # numbers ending in 000 (CROSS JOIN keeps that order; each looks up its prefix's range)
+    f"""SELECT a.id, b.id FROM temp.dup_snap s CROSS JOIN person a ON a.id = s.id
+        CROSS JOIN person b INDEXED BY person_id_number_18 ON b.id_number_18 >= substr(a.id_number_18, 1, 15)
+                           AND b.id_number_18 < substr(a.id_number_18, 1, 15) || '~' AND b.id != a.id
+        WHERE a.id_number_18 LIKE '%000' AND length(a.id_number_18) = 18
+          AND a.deleted = 0 AND b.deleted = 0 AND {_OTHER}""",
+    f"""SELECT a.id, b.id FROM person b CROSS JOIN person a INDEXED BY person_id_number_18
+                ON a.id_number_18 >= substr(b.id_number_18, 1, 15)
+               AND a.id_number_18 < substr(b.id_number_18, 1, 15) || '~' AND a.id != b.id
+        WHERE b.id_number_18 LIKE '%000' AND length(b.id_number_18) = 18
+          AND a.id IN (SELECT id FROM temp.dup_snap) AND a.deleted = 0 AND b.deleted = 0 AND {_OTHER}""",
     # a homophone key, dates a few days apart or day and month swapped
     f"""SELECT a.id, b.id FROM temp.dup_snap s JOIN person a ON a.id = s.id
         JOIN person_key ka ON ka.person_id = a.id AND ka.kind = 'h'
@@ -101,12 +114,13 @@ _PERSON_BLOCKS = [
                    AND abs(substr(a.birth_date, 1, 4) - substr(b.birth_date, 1, 4)) = 1)
                OR (substr(a.birth_date, 1, 4) = substr(b.birth_date, 1, 4)
                    AND substr(a.birth_date, 9, 2) = substr(b.birth_date, 9, 2)))""",
-    # the fuzzy key and the same date
-    f"""SELECT a.id, b.id FROM temp.dup_snap s JOIN person a ON a.id = s.id
-        JOIN person_key ka ON ka.person_id = a.id AND ka.kind = 'f'
-        JOIN person_key kb ON kb.key = ka.key AND kb.kind = 'f' AND kb.person_id != a.id
-        JOIN person b ON b.id = kb.person_id
-        WHERE a.deleted = 0 AND b.deleted = 0 AND a.birth_date != '' AND a.birth_date = b.birth_date AND {_OTHER}""",
+    # the fuzzy key and the same date (driven from the date: a common key has thousands of bearers)
+    f"""SELECT a.id, b.id FROM temp.dup_snap s CROSS JOIN person a ON a.id = s.id
+        CROSS JOIN person b ON b.birth_date = a.birth_date AND b.id != a.id
+        CROSS JOIN person_key ka ON ka.person_id = a.id AND ka.kind = 'f'
+        CROSS JOIN person_key kb INDEXED BY person_key_person_id
+                ON kb.person_id = b.id AND kb.kind = 'f' AND kb.key = ka.key
+        WHERE a.deleted = 0 AND b.deleted = 0 AND a.birth_date != '' AND {_OTHER}""",
     # the same date, names of one length with the same first or the same last characters
     f"""SELECT a.id, b.id FROM temp.dup_snap s JOIN person a ON a.id = s.id
         JOIN person b ON b.birth_date = a.birth_date AND b.id != a.id
@@ -164,6 +178,15 @@ def _record_blocks(batches: list[int]) -> dict[int, set[int]]:
         )
         db.execute_sql("CREATE INDEX temp.ref_key_born_key ON ref_key_born (key, born)")
         queries = [
+            (  # a record's number a spreadsheet cut to 15 digits (…025000): from the few that end so
+                f"""SELECT {cols} {source} JOIN ref_record r INDEXED BY ref_record_id_number_18
+                        ON r.id_number_18 >= substr(p.id_number_18, 1, 15)
+                       AND r.id_number_18 < substr(p.id_number_18, 1, 15) || '~'
+                    JOIN import_batch b ON b.id = r.batch_id
+                    WHERE p.deleted = 0 AND length(p.id_number_18) = 18 AND {records}
+                      AND r.id_number_18 LIKE '%000' AND r.id_number_18 != p.id_number_18""",
+                params,
+            ),
             (
                 f"""SELECT {cols} {source} JOIN ref_record r ON r.id_number_18 = p.id_number_18
                     JOIN import_batch b ON b.id = r.batch_id
@@ -192,7 +215,7 @@ def _record_blocks(batches: list[int]) -> dict[int, set[int]]:
         ]
         for query, qparams in queries:
             for pid, rid, p_name, r_name, p_born, r_born, p_id, r_id in _sql(query, qparams):
-                if p_id and r_id and p_id != r_id and not one_edit(p_id, r_id):
+                if p_id and r_id and p_id != r_id and not one_edit(p_id, r_id) and not cut_alike(p_id, r_id):
                     continue  # two valid numbers: two persons
                 if (
                     (p_id == r_id or not p_id or not r_id)
@@ -234,6 +257,7 @@ def _score(scorer: int, partners: set[int], records: set[int]) -> list[dict]:
             mother_id_number=mother[0][0] if mother else "",
             exclude_person_uids=frozenset({uid}),
             limit=500,
+            only=frozenset(partners),  # scored as the form scores them, without searching again
         )
         for c in found:
             if c.person_uid not in wanted:

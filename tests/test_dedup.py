@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from storage import dedup, idnumber
+from storage import dedup, idnumber, matchmodel
 from storage.households import BirthInput, DuplicatesNotConfirmed, HouseholdInput, MemberInput, dup_key, save_household
 from storage.models import Person
 from storage.names import name_keys, simplified, split, unnamed_child
@@ -129,6 +129,26 @@ def test_one_wrong_id_digit_with_the_same_name(people):
     found = dedup.candidates(wrong, name="曾敏")
     assert _rules(found) == {"曾敏": "id_one_edit"} and "id_number" in found[0].differs
     assert dedup.candidates(wrong, name="张三") == []  # the name must agree too
+
+
+def test_a_number_a_spreadsheet_cut_to_15_digits(people, tmp_path):
+    """Issue 16: Excel keeps 15 digits and writes the rest as 000; such a number with another name
+    spelling (a second error) was found by nothing. Found by its first 15 characters, here and in
+    the review; a valid number that happens to end in 000 is no such number."""
+    from storage.reflists import import_list
+
+    right = Person.get(Person.name == "曾敏").id_number
+    cut = right[:15] + "000"
+    found = dedup.candidates(cut, name="曾民")
+    assert [c.name for c in found] == ["曾敏"] and found[0].why.startswith("号码末三位被表格改成0")
+    assert found[0].score >= dedup.WARN_SCORE
+    path = tmp_path / "户籍.csv"  # a list that went through Excel
+    path.write_text(f"姓名,公民身份号码,性别,出生日期\n曾民,{cut},女,1980-01-15\n", encoding="utf-8")
+    import_list(path, "police_hukou")
+    on_list = dedup.ref_candidates(right, name="曾敏")
+    assert [c.name for c in on_list] == ["曾民"] and on_list[0].why.startswith("号码末三位被表格改成0")
+    assert any({p.a_name, p.b.name} == {"曾敏", "曾民"} and p.b.score >= dedup.WARN_SCORE for p in listed_pairs())
+    assert matchmodel.compare_ids(right[:15] + "000", True, right, True) == "two_valid"
 
 
 def test_a_child_found_through_the_mother_and_twins_kept_apart(people):
