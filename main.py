@@ -752,12 +752,18 @@ def duplicates(
 
     persons, lists = pairstore.pending()
     what = "、".join(x for x in (f"{persons} 人" if persons else "", f"{lists} 份名单" if lists else "") if x)
+    busy = False
     try:
         pairstore.refresh(progress=lambda done, of: click.echo(f"正在重新比对改过的{what}：{done}/{of}", err=True))
     except (pairstore.Busy, Locked) as exc:
+        busy = True
         click.echo(f"注意：{exc}；下面是上次比对的结果，改过的 {what} 还没有重新比对。", err=True)
     found = pairstore.page(kind=kind or "", min_score=min_score, limit=limit, offset=offset)
     counted = pairstore.count(kind=kind or "", min_score=min_score)
+    if not found and busy:
+        # a newcomer's finding: while the first scoring ran, this said there were no duplicates
+        click.echo(f"还不能说有没有重复：改过的 {what} 正由另一个程序比对，比对完后再运行本命令。")
+        return
     if not found:
         click.echo(
             f"共 {counted} 对，--offset {offset} 已超出：用较小的 --offset。"

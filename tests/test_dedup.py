@@ -196,6 +196,25 @@ def test_same_id_is_the_strongest_and_scores_are_not_summed(people):
     assert "homophone" in found[0].rules and found[0].score == 100  # the ID's own birth date not counted again
 
 
+def test_hecha_duplicates_while_another_program_scores_for_the_first_time(people):
+    """A newcomer's finding: a second `hecha duplicates` while the first scoring ran said there were
+    no duplicates (nothing was stored yet); it says it cannot tell yet, and the finished run lists."""
+    from click.testing import CliRunner
+
+    from main import cli
+    from storage import pairstore
+
+    from storage.models import MatchDecision
+
+    _save("07", [MemberInput("李小玲", "", "02", sex="2", birth_date="20150307")])  # 李晓玲's homophone
+    MatchDecision.delete().execute()  # saved past the warning; left open here
+    runner, db = CliRunner(), ["--db", str(people)]
+    with pairstore._only_one():  # another program's refresh
+        res = runner.invoke(cli, ["duplicates", *db])
+    assert res.exit_code == 0 and "还不能说有没有重复" in res.output and "没有得分" not in res.output, res.output
+    assert "李小玲" in runner.invoke(cli, ["duplicates", *db]).output
+
+
 def test_hecha_duplicates_lists_and_decides_pairs(people):
     from click.testing import CliRunner
 

@@ -261,3 +261,12 @@ def test_every_file_hecha_writes_is_its_owners_only_whatever_the_umask(tmp_path)
     os.chmod(db, 0o644)  # opened to others by hand: refused, with the fix
     done = subprocess.run([*hecha, "status", "--db", str(db)], cwd=root, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and f"chmod 600 {db}" in done.stdout + done.stderr
+    # a file that is no database, or a folder, open to others: named for what it is, no chmod advised
+    # (a newcomer's finding: --db /etc/passwd was told to run chmod 600 /etc/passwd)
+    other = out / "passwd"
+    other.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    os.chmod(other, 0o644)
+    os.chmod(out, 0o755)
+    for path, said in ((other, "不是 SQLite 数据库文件"), (out, "是文件夹")):
+        done = subprocess.run([*hecha, "--db", str(path), "duplicates"], cwd=root, capture_output=True, text=True)
+        assert done.returncode == 1 and said in done.stderr and "chmod" not in done.stderr, done.stderr
