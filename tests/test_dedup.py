@@ -203,7 +203,6 @@ def test_hecha_duplicates_while_another_program_scores_for_the_first_time(people
 
     from main import cli
     from storage import pairstore
-
     from storage.models import MatchDecision
 
     _save("07", [MemberInput("李小玲", "", "02", sex="2", birth_date="20150307")])  # 李晓玲's homophone
