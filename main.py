@@ -35,7 +35,7 @@ CLICK_TEXTS = {  # click's own words, which clerks read too (issue 15: Usage:, S
     "Invalid value for {param_hint}: {message}": "{param_hint} 的值不对：{message}",
     "Invalid value: {message}": "值不对：{message}",
     "{value!r} is not a valid {number_type}.": "{value!r} 不是数字。",
-    "{value} is not in the range {range}.": "{value} 不在 {range} 之内。",
+    "{value} is not in the range {range}.": "{value} 超出范围（应为 {range}）。",
     "Choose from:\n\t{choices}": "可选：\n\t{choices}",
     "{value!r} is not one of {choices}.": "{value!r} 不是 {choices} 之一。",
     "{name} {filename!r} does not exist.": "{filename!r} 不存在。",
@@ -91,6 +91,16 @@ def _chinese_click() -> None:
         return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in plain)
 
     click.formatting.term_len = cells
+
+    said = click.exceptions.MissingParameter.format_message
+
+    def missing(self) -> str:  # 缺少参数 'X'。可选：a、b (click joins with ". " and lists choices a line each)
+        import re
+
+        text = re.sub(r"\.(\s|$)", "。", said(self), count=1)
+        return text.replace(",\n\t", "、").replace("：\n\t", "：")
+
+    click.exceptions.MissingParameter.format_message = missing  # type: ignore[method-assign]
 
 
 _chinese_click()

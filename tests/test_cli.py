@@ -500,8 +500,11 @@ def test_clicks_own_words_are_chinese():
     assert "选项 '--kind' 后面要给一个值" in out and "requires" not in out, out
     for args, words in (
         (["nosuch"], "没有 'nosuch' 这个命令"),
-        (["import-list"], "缺少参数"),
+        (["import-list"], "缺少参数 '文件'。"),
         (["backup", "--keep", "x"], "不是数字"),
+        # no English full stop, no choices a tab-indented line each; a range said plainly (a newcomer's finding)
+        (["duplicates", "decide"], "缺少参数 '{same|different|unsure}'。可选：same、different、unsure"),
+        (["duplicates", "--offset", "-5"], "-5 超出范围（应为 ≥0）。"),
     ):
         out = runner.invoke(cli, args).output
         assert words in out and "错误：" in out and "Error" not in out and "Usage" not in out, out

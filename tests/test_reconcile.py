@@ -397,6 +397,11 @@ def test_an_empty_reference_date_is_the_offices_campaign_date(township_db):
     assert reference_date("", today=dt.date(2026, 12, 4)) == dt.date(2026, 12, 4)
     set_reference_date(dt.date(2026, 11, 1))
     assert reference_date("", today=dt.date(2026, 12, 4)) == dt.date(2026, 11, 1)
+    # eight letters were told a 6-digit 年月 would do, and 202001 that it would not (a newcomer's finding)
+    for typed in ("abcdefgh", "202001"):
+        with pytest.raises(ValueError, match="写8位年月日") as err:
+            reference_date(typed, today=dt.date(2026, 12, 4))
+        assert "6位年月" not in str(err.value)
 
 
 def test_the_write_lock_is_free_while_findings_are_made(town, monkeypatch):

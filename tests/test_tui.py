@@ -1497,6 +1497,23 @@ async def test_the_household_list_moves_without_tab_shows_its_total_and_says_whe
         assert "已是最后一页，回到第一页" in str(state.render())
 
 
+async def test_a_lowest_score_above_100_is_refused_in_the_review(db):
+    """A newcomer's finding: F6 with 150 became 得分≥100 without a word (the CLI refuses 101)."""
+    from tui.screens import duplicates as review
+
+    open_db(db)
+    save_an_open_pair()
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_review(pilot)
+        screen = app.screen
+        assert isinstance(screen, review.DuplicatesScreen)
+        await pilot.press("f6", *"150", "enter")
+        await wait_until(pilot, lambda: "得分是0-100" in str(screen.query_one("#dup-state").render()))
+        assert screen.min_score == 65 and len(screen.found) == 1
+
+
 async def test_the_review_counts_all_pairs_filters_them_and_esc_stops_its_search(db, tmp_path, monkeypatch):
     """Issue 15: 500 of 8,174 pairs were shown without a word, all list records (no person pair in
     sight), and the search went on for 90 s after Esc."""

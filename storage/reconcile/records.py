@@ -131,7 +131,8 @@ def reference_date(text: str, *, today: dt.date | None = None) -> dt.date:
     text = (text or "").strip()
     if not text:
         return campaign_date() or today
-    if len(text.replace("-", "")) != 8:
+    raw = text.replace("-", "")
+    if len(raw) != 8 or not raw.isdigit():  # a year and month alone is no reference date
         raise ValueError(f"参考日期「{text}」写8位年月日，如 {today:%Y%m%d}")
     try:
         day = dt.date.fromisoformat(parse_typed(text)[0])

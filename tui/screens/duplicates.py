@@ -309,8 +309,10 @@ class DuplicatesScreen(Screen):
 
     def action_min_score(self) -> None:
         def answered(value: str | None) -> None:
-            if value:
-                self.min_score = min(int(value), 100)
+            if value and int(value) > 100:  # as the CLI refuses --min-score 101 (a newcomer's finding)
+                self.say(f"得分是0-100，没有 {int(value)}：最低得分仍为 {self.min_score}")
+            elif value:
+                self.min_score = int(value)
                 self.page_start = 0
                 self.load()
 

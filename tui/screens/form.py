@@ -636,7 +636,7 @@ class FormScreen(Screen):
                 self.select_line("member", min(exc.hits))
                 self.focus_field("m_id")
                 self.call_after_refresh(self.field("m_id").select_all)
-                self.say("未保存：请核对重号人员的身份证号", field="m_id")
+                self.say("未保存：请核对可能重复登记的人员（姓名、身份证号、出生日期）", field="m_id")
 
         self.app.push_screen(
             ConfirmScreen(text.DUP_CONFIRM_TITLE, "\n".join(lines) + "\n\n" + text.DUP_CONFIRM_BODY), answered
