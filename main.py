@@ -221,6 +221,9 @@ def resolve_db(db_path: Path | None) -> Path:
         db_path = ctx.find_root().params.get("db_path") if ctx else None
     path = Path(db_path) if db_path else default_db_path()
     keep_private(path)  # what this command writes (backups, bundles, lists) is the owner's only
+    from storage.db import check_is_database
+
+    check_is_database(path)  # what the path is comes before who may read it
     check_private(path)
     return path
 

@@ -60,6 +60,25 @@ def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def check_is_database(path: Path) -> None:
+    """Refuse a path that is a folder, or a file that is not empty and not SQLite, before anything
+    else is said of it (a newcomer's finding: ``--db /etc/passwd`` was told to run ``chmod 600``).
+    Raises :class:`DatabaseError`."""
+    if path.is_dir():
+        raise DatabaseError(f"{path} 是文件夹：--db 要指定数据库文件，如 {path / 'hecha.sqlite'}。")
+    if path.is_file() and path.stat().st_size:
+        try:
+            with open(path, "rb") as fh:
+                magic = fh.read(16)
+        except OSError:
+            return  # unreadable: the open that follows says so
+        if magic != b"SQLite format 3\x00":
+            raise DatabaseError(NOT_SQLITE.format(path=path))
+
+
+NOT_SQLITE = "{path} 不是 SQLite 数据库文件：请用 --db 指定 hecha 的数据库文件（hecha init 建立的）。"
+
+
 def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> pw.SqliteDatabase:
     """Open (and with ``create`` make) the database at ``path`` and bind the models to it.
 
@@ -68,7 +87,7 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
     """
     path = Path(path)
     if path.is_dir():
-        raise DatabaseError(f"{path} 是文件夹：--db 要指定数据库文件，如 {path / 'hecha.sqlite'}。")
+        check_is_database(path)  # says it is a folder
     if not create and not path.exists():
         raise DatabaseError(f"数据库文件不存在：{path}。请先运行 hecha init --office 代码，或用 --db 指定正确的文件。")
     version = _inspect(path, create)  # read-only look first: never write into a file that is not ours
@@ -135,7 +154,7 @@ def _inspect(path: Path, create: bool) -> int:
     with open(path, "rb") as fh:
         magic = fh.read(16)
     if magic != b"SQLite format 3\x00":
-        raise DatabaseError(f"{path} 不是 SQLite 数据库文件：请用 --db 指定 hecha 的数据库文件（hecha init 建立的）。")
+        raise DatabaseError(NOT_SQLITE.format(path=path))
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:

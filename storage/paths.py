@@ -30,25 +30,8 @@ def keep_private(db_path: Path) -> None:
 
 def check_private(db_path: Path) -> None:
     """Refuse a database (with its ``-wal``/``-shm`` files and its backups folder) that other users
-    of the machine can read, saying the ``chmod`` that closes it. Raises :class:`Exposed`; a folder
-    or a file that is not SQLite raises :class:`storage.db.DatabaseError` first."""
+    of the machine can read, saying the ``chmod`` that closes it. Raises :class:`Exposed`."""
     db_path = Path(db_path)
-    # what the path is comes first: `chmod 600 /etc/passwd` or `chmod 700 /tmp` is no advice to give
-    # (a newcomer's finding); a folder, or a file that is not SQLite, is refused as opening it would be
-    from .db import DatabaseError
-
-    if db_path.is_dir():
-        raise DatabaseError(f"{db_path} 是文件夹：--db 要指定数据库文件，如 {db_path / 'hecha.sqlite'}。")
-    if db_path.is_file() and db_path.stat().st_size:
-        try:
-            with open(db_path, "rb") as fh:
-                magic = fh.read(16)
-        except OSError:
-            magic = b""
-        if magic != b"SQLite format 3\x00":
-            raise DatabaseError(
-                f"{db_path} 不是 SQLite 数据库文件：请用 --db 指定 hecha 的数据库文件（hecha init 建立的）。"
-            )
     candidates = [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), backup_dir(db_path)]
     open_to_others = [p for p in candidates if p.exists() and p.stat().st_mode & stat.S_IROTH]
     if open_to_others:
