@@ -53,8 +53,8 @@ LEVELS: dict[str, tuple[str, ...]] = {
   (``borrowed``: a child given its mother's number); two valid numbers further apart; anything else.
 - ``name``: the same characters (simplified); a homophone (a surname's other reading included); alike
   when dictated (n/l, -n/-ng …); one character off, swapped, dropped or added (``one_char``, or
-  ``one_char_short`` when a name has two characters: then it is the same surname and any other
-  given character, as 李伟/李磊); the same surname only; another name.
+  ``one_char_short`` when both names have two characters: then it is the same surname and any
+  other given character, as 李伟/李磊; 李艳勇/李艳 is ``one_char``); the same surname only; another name.
 - ``date``: the same day; day and month swapped; 1–3 days apart; the same month with one day the
   1st (``day_unknown``: a day not known, keyed as 01); up to 10 days or the same month; the same
   day a year off; the same day in another month; 20–55 days (a lunar birthday keyed as solar);
@@ -130,7 +130,8 @@ def compare_names(keys: NameKeys | None, their: NameKeys | None) -> tuple[str | 
         return "homophone", ""
     how = _one_char(keys.simplified, their.simplified)
     if how:
-        return ("one_char_short" if min(len(keys.simplified), len(their.simplified)) < 3 else "one_char"), how
+        short = len(keys.simplified) == len(their.simplified) == 2  # 李伟/李磊: the surname and any other character
+        return ("one_char_short" if short else "one_char"), how
     if keys.fuzzy_keys and set(keys.fuzzy_keys) & set(their.fuzzy_keys):
         return "fuzzy", ""
     if keys.surname and keys.surname == their.surname:
