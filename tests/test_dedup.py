@@ -638,3 +638,46 @@ def test_an_edit_decides_no_pair_it_did_not_make(people):
     with pytest.raises(DuplicatesNotConfirmed) as err:
         save_household(h)
     assert "可能已有登记（同音、同生日" in str(err.value) and "身份证号" not in str(err.value), str(err.value)
+
+
+def test_the_levels_a_pair_of_records_falls_in():
+    """storage.matchmodel's levels (issue 16), each as the words the form shows."""
+    keys = name_keys("李艳勇")
+    d = dt.date(1990, 5, 20)
+    cases = [
+        (dict(keys=keys, their_name="李艳"), ("name:one_char",), "多字或少字"),
+        (dict(keys=name_keys("李伟"), their_name="李磊"), ("name:one_char_short",), "姓名差一字"),
+        (dict(keys=keys, their_name="李燕勇"), ("name:homophone",), "同音"),
+        (dict(born=d, their_born=dt.date(1990, 5, 1)), ("date:day_unknown",), "同年同月、一方日为1日"),
+        (dict(born=d, their_born=dt.date(1991, 5, 20)), ("date:year",), "生日差1年"),
+        (dict(born=d, their_born=dt.date(1990, 6, 30)), ("date:lunar",), "生日差41天"),
+        (dict(born=d, their_born=dt.date(1990, 8, 20)), ("date:month",), "生日月份不同"),
+    ]
+    for kwargs, levels, words in cases:
+        c = matchmodel.compare(**kwargs)
+        assert c.levels() == levels and matchmodel.explain(c) == words, (kwargs, c)
+    valid = idnumber.make("130123", d, 12)
+    mothers = idnumber.make("130123", dt.date(1965, 1, 2), 44)
+    assert matchmodel.compare_ids(valid, True, mothers, True) == "two_valid"
+    assert matchmodel.compare_ids(valid, True, mothers, True, taken=True) == "borrowed"
+    assert matchmodel.compare_ids(valid[:15] + "000", False, valid, True) == "cut"
+    # the same number: its own date and sex are not counted a second time
+    same = matchmodel.compare(
+        id_pair=(valid, True, valid, True), born=d, their_born=d, sex="1", their_sex="1", born_from_id=True
+    )
+    assert same.levels() == ("id:same",)
+    model = matchmodel.model()
+    persons = 50_000
+    rare = model.score(
+        matchmodel.compare(keys=keys, their_name="李艳勇", born=d, their_born=d),
+        persons=persons,
+        name_u=1 / persons,
+        date_u=2 / persons,
+    )
+    common = model.score(
+        matchmodel.compare(keys=keys, their_name="李艳勇", born=d, their_born=d),
+        persons=persons,
+        name_u=300 / persons,
+        date_u=2 / persons,
+    )
+    assert rare > common  # the same name weighs by how many bear it
