@@ -1554,6 +1554,11 @@ async def test_the_review_counts_all_pairs_filters_them_and_esc_stops_its_search
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert len(screen.found) == 1 and "第2-2对" in str(state.render()), str(state.render())
+        from rich.cells import cell_len
+
+        await pilot.press("space")  # marked: the longest state line still fits 80 columns (it wrapped)
+        lines = str(state.render()).splitlines()
+        assert "标记1对" in lines[-1] and all(cell_len(line) < 80 for line in lines), lines
         for _ in range(everything - 1):
             await pilot.press("f8")
             await app.workers.wait_for_complete()

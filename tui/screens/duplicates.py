@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 DECIDED = {"same": "同一人", "different": "不同人", "unsure": "待查"}
 KINDS = {"": "全部（人员之间、人员与名单记录）", "persons": "只看人员之间的", "records": "只看人员与名单记录的"}
+KIND_SHORT = {"": "全部", "persons": "人员之间", "records": "人员与名单"}
+"""The kinds in the state line."""
 PAGE = 100
 """Pairs per page (F8 next, F9 back)."""
 
@@ -160,12 +162,12 @@ class DuplicatesScreen(Screen):
             self.ready_for_keys = True
 
     def show_state(self) -> None:
-        which = KINDS[self.kind]
+        which = KIND_SHORT[self.kind]  # one line of 80 columns at any count (a newcomer's finding: it wrapped)
         if self.found:
             last = self.page_start + len(self.found)
             pages = f"，第{self.page_start + 1}-{last}对（F8/F9翻页）" if self.total > len(self.found) else ""
-            marked = f"，已标记{len(self.marked)}对" if self.marked else ""
-            said = f"{which}共{self.total}对{pages}{marked}，得分≥{self.min_score}"
+            marked = f"，标记{len(self.marked)}对" if self.marked else ""
+            said = f"{which}共{self.total}对{pages}{marked}，≥{self.min_score}分"
         elif self.updating:
             said = f"还在比对：暂时没有得分≥{self.min_score}的（{which}）"
         else:
@@ -224,6 +226,7 @@ class DuplicatesScreen(Screen):
         order = list(KINDS)
         self.kind = order[(order.index(self.kind) + 1) % len(order)]
         self.page_start = 0
+        self.note = f"F7：{KINDS[self.kind]}"
         self.load()
 
     def action_back(self) -> None:
