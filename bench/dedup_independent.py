@@ -28,13 +28,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-OFFICE = "130123104"  # 南岗镇, the township of the data
 
 
 def load(db: Path, folder: Path) -> None:
@@ -46,10 +45,12 @@ def load(db: Path, folder: Path) -> None:
     from storage.names import normalize
     from storage.office import init_office
 
-    init_office(db, OFFICE)
+    with open(folder / "persons.csv", encoding="utf-8") as f:
+        office = next(csv.DictReader(f))["household_no"][:9]  # the township of the data (its village codes)
+    init_office(db, office)
     open_db(db)
     now = now_iso()
-    stamp = dict(origin=OFFICE, updated_at=now, updated_by="bench", deleted=False, version=1)
+    stamp = dict(origin=office, updated_at=now, updated_by="bench", deleted=False, version=1)
     households: dict[str, list[dict]] = defaultdict(list)
     with open(folder / "persons.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
@@ -123,7 +124,12 @@ def main() -> None:
     from storage.db import open_db
     from storage.dedup import WARN_SCORE, candidates
     from storage.models import Person
+    from storage.reflists import _ID_JUNK, parse_date
     from storage.synth import ProbeRecord
+
+    def typed_date(text: str) -> dt.date | None:  # as a list import reads a date cell (2015年3月7日, 2015/3/7)
+        got = parse_date(unicodedata.normalize("NFKC", text))
+        return dt.date.fromisoformat(got[0]) if got else None
 
     if not db.exists():
         t = time.perf_counter()
@@ -157,7 +163,11 @@ def main() -> None:
     with open(args.data / "probes.csv", encoding="utf-8") as f:
         probes = list(csv.DictReader(f))
     for p in probes:
-        born = dt.date.fromisoformat(p["birth_date"]) if p["birth_date"] else None
+        born = typed_date(p["birth_date"])  # as a list import reads it
+        # the ID cell cleaned as a list import cleans it (a leading apostrophe, spaces, full-width
+        # digits; a number in scientific notation is no number): what reaches the search
+        number = unicodedata.normalize("NFKC", p["id_number"]).translate(_ID_JUNK).upper()
+        p["id_number"] = "" if "E+" in number else number
         t = time.perf_counter()
         found = candidates(
             p["id_number"],

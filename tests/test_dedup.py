@@ -644,7 +644,7 @@ def test_the_levels_a_pair_of_records_falls_in():
     """storage.matchmodel's levels (issue 16), each as the words the form shows."""
     keys = name_keys("李艳勇")
     d = dt.date(1990, 5, 20)
-    cases = [
+    cases: list[tuple[dict, tuple[str, ...], str]] = [
         (dict(keys=keys, their_name="李艳"), ("name:one_char",), "多字或少字"),
         (dict(keys=name_keys("李伟"), their_name="李磊"), ("name:one_char_short",), "姓名差一字"),
         (dict(keys=keys, their_name="李燕勇"), ("name:homophone",), "同音"),
