@@ -362,12 +362,26 @@ class _Weigher:
             their_born=_date(born),
             sex=self.sex,
             their_sex=sex,
-            mother=self.mother,
+            # a number that is another person's and their mother's: the child's record carries it
+            mother=self.mother or (self.mine if self.taken and mother == self.mine else ""),
             their_mother=mother.upper(),
             born_from_id=self.born_from_id,
         )
         score = self.model.score(c, persons=self.total, name_u=self.name_u, date_u=self.date_u)
         return score, matchmodel.explain(c), c.levels()
+
+
+def _without_twins(found: list[Candidate]) -> list[Candidate]:
+    """``found`` less the twins of the one searched for: among the children of the mother searched
+    with (or whose number was given) born that day, when one bears the name (the same or a
+    homophone), the others are its twins, not it (unless their ID number says otherwise)."""
+    named = {"name:exact", "name:homophone"}
+    by_number = {"id:same", "id:one_edit", "id:cut"}
+    that_day = [c for c in found if {"mother:same", "date:same"} <= set(c.levels)]
+    if not any(named & set(c.levels) for c in that_day):
+        return found
+    twins = {c.person_uid for c in that_day if not (named | by_number) & set(c.levels)}
+    return [c for c in found if c.person_uid not in twins]
 
 
 def rule_of(levels: tuple[str, ...]) -> str:
@@ -482,6 +496,17 @@ def candidates(
                     hit(pid, RULE_ID_EDIT, 90)
                 elif _same_surname_and_more(keys, their_name, born, theirs):
                     hit(pid, RULE_ID_EDIT, 80)  # a damaged number and a character dropped too (issue 16)
+        if info and info.number_18:
+            # a child's record carrying its mother's (or father's) number (a health list): that
+            # person's children, scored on their name and date (issue 16)
+            for (child,) in sql(
+                """SELECT b.child_id FROM person m JOIN birth b ON b.mother_id = m.id
+                   WHERE m.id_number_18 = ? AND m.deleted = 0 AND b.deleted = 0 AND b.child_id IS NOT NULL
+                   UNION SELECT b.child_id FROM person m JOIN birth b ON b.father_id = m.id
+                   WHERE m.id_number_18 = ? AND m.deleted = 0 AND b.deleted = 0 AND b.child_id IS NOT NULL""",
+                (info.number_18, info.number_18),
+            ):
+                hit(child, RULE_MOTHER, 60)
         if info and len(info.number_18 or info.number) == 18:
             # a number a spreadsheet cut to 15 digits (…025000), on either side (issue 16)
             number = info.number_18 or info.number
@@ -649,6 +674,7 @@ def candidates(
                 levels=levels,
             )
         )
+    out = _without_twins(out)
     out.sort(key=lambda c: (-c.score, c.household_code, c.name))
     return [c for c in out if c.score >= min_score][:limit]
 

@@ -271,6 +271,19 @@ def test_a_child_given_the_mothers_id_ranks_the_child_first(people):
     assert mother.rule == "same_id" and mother.score < found[0].score  # still listed, below the child
 
 
+def test_a_child_under_its_mothers_number_with_another_name_is_found_among_her_children(people):
+    """Issue 16: a health list's record of a child carrying its mother's number, its name written
+    another way (李大堡 for 李大宝): found among the children of the woman the number is hers, and
+    said so; his twin brother, another name, is not warned of."""
+    found = dedup.candidates(MOTHER_ID, name="李大堡", birth_date=dt.date(2019, 9, 1), sex="1")
+    child = next(c for c in found if c.name == "李大宝")
+    assert child.why == "同音、同生日、母亲同号", child  # he has no number of his own: the number is his mother's
+    assert child.score >= dedup.WARN_SCORE and found[0] == child
+    assert all(c.score < dedup.WARN_SCORE for c in found if c.name != "李大宝"), [
+        (c.name, c.score, c.why) for c in found
+    ]
+
+
 def test_merging_a_person_registered_twice(people):
     from click.testing import CliRunner
 
