@@ -16,7 +16,7 @@ persons that may be the same person, best first. Blocking (each an indexed looku
 5. ``name_similar``: a birth date near (10 days, a year or a month off, swapped) and a name one
    character off, dropped, with its characters in another order (形近字, 晓玲/玲晓) or alike when
    dictated, looked up on ``person.birth_date``;
-6. ``name_year``: the same name and birth year (weak).
+6. ``name_year``: no longer looked up (kept as the rule a pair found otherwise is named by).
 
 The rules only find; :mod:`storage.matchmodel` scores. Each candidate is compared with what was
 searched with field by field (ID number, name, birth date, sex, mother), and its score (0–100) is
@@ -524,7 +524,10 @@ def candidates(
                 # random read of its person. "+k.key" keeps SQLite from choosing the key's index.
                 where, params = dates[kind]
                 marks = ", ".join("?" * len(keyset))
-                bearers = sql(f"SELECT count(*) FROM person_key WHERE kind = ? AND key IN ({marks})", [kind, *keyset])
+                bearers = sql(  # counted up to one past the bound only (王燕: thousands)
+                    f"SELECT count(*) FROM (SELECT 1 FROM person_key WHERE kind = ? AND key IN ({marks}) LIMIT ?)",
+                    [kind, *keyset, KEY_DRIVEN + 1],
+                )
                 if kind == "h" and bearers.fetchone()[0] <= KEY_DRIVEN:
                     # a name few bear: all of them, by the key's index (the dates 55 days around a
                     # day of a million persons are thousands of rows; issue 16's p99 budget)
@@ -560,15 +563,8 @@ def candidates(
             for pid, their_name in rows:
                 if _name_alike(keys, their_name):
                     hit(pid, RULE_NAME_SIMILAR, 45)  # a rule of its own only when no other found it
-        if keys and born:
-            rows = sql(
-                """SELECT p.id, p.birth_date FROM person p JOIN person_key k ON k.person_id = p.id
-                          WHERE k.kind = 'n' AND k.key = ? AND p.deleted = 0 AND p.birth_date BETWEEN ? AND ?""",
-                (keys.simplified, f"{born.year:04d}-01-01", f"{born.year:04d}-12-31"),
-            )
-            for pid, theirs in rows:
-                if theirs[:4] == f"{born.year:04d}":
-                    hit(pid, RULE_NAME_YEAR, 40)
+        # (the same name and birth year alone, 同名同年, is no longer looked up: weighed, a date that far
+        # off is evidence against, and for a common name (王燕) it read thousands of rows; issue 16)
     else:
         for pid in only:
             found.setdefault(pid, {})
@@ -925,7 +921,10 @@ def ref_candidates(
     if keys and born:
         run = RefRecord._meta.database.execute_sql
         marks = ", ".join("?" * len(keys.homophone_keys))
-        bearers = run(f"SELECT count(*) FROM ref_key WHERE kind = 'h' AND key IN ({marks})", keys.homophone_keys)
+        bearers = run(
+            f"SELECT count(*) FROM (SELECT 1 FROM ref_key WHERE kind = 'h' AND key IN ({marks}) LIMIT ?)",
+            [*keys.homophone_keys, KEY_DRIVEN + 1],
+        )
         if bearers.fetchone()[0] <= KEY_DRIVEN:  # few bear the name: by the key, at any date (candidates())
             rows = run(
                 f"""SELECT r.id, r.birth_date, r.name FROM ref_key k JOIN ref_record r ON r.id = k.record_id

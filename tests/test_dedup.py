@@ -93,8 +93,8 @@ def test_homophone_with_the_same_or_a_swapped_birth_date(people):
     assert same_name[0].score >= dedup.WARN_SCORE and same_name[0].why == "同名、生日差1年"
     lunar = dedup.candidates(name="李晓玲", birth_date=dt.date(2015, 4, 17))  # a lunar birthday keyed as solar
     assert _rules(lunar) == {"李晓玲": "homophone"} and lunar[0].why == "同名、生日差41天"
-    far = dedup.candidates(name="李晓玲", birth_date=dt.date(2015, 6, 30))  # 115 days: only 同名同年
-    assert [c.rule for c in far] == ["name_year"] and far[0].score < dedup.WARN_SCORE
+    # 115 days off: not looked for (同名同年 alone weighs against, and read thousands of rows for 王燕)
+    assert dedup.candidates(name="李晓玲", birth_date=dt.date(2015, 6, 30)) == []
 
 
 def test_two_valid_different_id_numbers_are_two_persons(people):
