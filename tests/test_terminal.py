@@ -380,7 +380,9 @@ def test_enter_on_a_member_line_and_keys_in_one_write_keep_the_first_key(townshi
         t.type("李建国")
         t.keys("Enter")
         t.type("130123198503140036020120711")
-        t.wait_for("新增第2人")
+        t.wait_until(
+            lambda screen: "新增第2人" in screen and ">姓名" in screen, "the next member's name has the cursor"
+        )
         t.keys("BTab")  # back to the members' table: its line is marked
         t.wait_until(lambda screen: re.search(r">\s*1\s+李建国", screen), "the members' table has the cursor")
         subprocess.run([*t.tmux, "send-keys", "-t", t.name, "Enter", "abc"], check=True)

@@ -354,8 +354,12 @@ class MarkedTable(DataTable):
         self._marked: int | None = None
 
     def add_row(self, *cells, height: int | None = 1, key: str | None = None, label=None):
-        """As DataTable's, with a blank label where none is given (the column the mark is drawn in)."""
-        return super().add_row(*cells, height=height, key=key, label=" " if label is None else label)
+        """As DataTable's, with a blank label where none is given (the column the mark is drawn in);
+        the row the cursor is on gets the mark (a table refilled while it had the cursor lost it)."""
+        row_key = super().add_row(*cells, height=height, key=key, label=" " if label is None else label)
+        if (self.has_focus or self.always) and self.row_count - 1 == self.cursor_row:
+            self._mark(self.cursor_row)
+        return row_key
 
     def _mark(self, row: int | None) -> None:
         for index, mark in ((self._marked, " "), (row, ">")):
@@ -363,8 +367,22 @@ class MarkedTable(DataTable):
             if key is not None and key in self.rows:
                 self.rows[key].label = Text(mark)
         self._marked = row
-        self._update_count += 1  # the rendered rows are cached by this count (Textual's DataTable)
+        self._update_count += 1  # the rendered rows are cached by this count (Textual's DataTable) …
+        for cache in (self._row_renderable_cache, self._cell_render_cache, self._line_cache):
+            cache.clear()  # … and the rendered cells and lines by keys without it: a stale label stayed
         self.refresh()
+
+    def _compute_row_renderables(self, row_index: int):
+        """Textual's, with the mark drawn from the cursor and the focus at render time: a label kept
+        in the row was lost when the rows were filled again while the table had the cursor (about
+        one time in eight under load)."""
+        from textual.widgets._data_table import RowRenderables
+
+        got = super()._compute_row_renderables(row_index)
+        if row_index < 0 or not self.show_row_labels:
+            return got
+        marked = row_index == self.cursor_row and (self.has_focus or self.always)
+        return RowRenderables(Text(">" if marked else " "), got.cells)
 
     def watch_cursor_coordinate(self, old_coordinate: Coordinate, new_coordinate: Coordinate) -> None:
         super().watch_cursor_coordinate(old_coordinate, new_coordinate)
