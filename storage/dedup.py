@@ -39,6 +39,7 @@ from . import idnumber, matchmodel
 from .codes import RELATION_HEAD
 from .db import now_iso, write_txn
 from .errors import OperatorError
+from .matchmodel import compare_dates, one_char_how, swapped
 from .models import Birth, MatchDecision, Person
 from .namekeys import index_persons
 from .names import NameKeys, name_keys, unnamed_child
@@ -159,17 +160,6 @@ def id_variants(number: str) -> set[str]:
     return out
 
 
-def one_edit(a: str, b: str) -> bool:
-    """Whether ``b`` is one of :func:`id_variants` of ``a`` (one substitution or one adjacent swap),
-    without building the set."""
-    if len(a) != len(b) or a == b:
-        return False
-    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
-    return len(diff) == 1 or (
-        len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
-    )
-
-
 # ---------------------------------------------------------------------------- search
 def _date(iso: str) -> dt.date | None:
     try:
@@ -178,45 +168,8 @@ def _date(iso: str) -> dt.date | None:
         return None
 
 
-def swapped(day: dt.date) -> dt.date | None:
-    """``day`` with day and month exchanged (2017-07-03 for 2017-03-07), or ``None`` when that is
-    no date or the same one: a date keyed the other way round."""
-    try:
-        return day.replace(month=day.day, day=day.month) if day.day <= 12 and day.day != day.month else None
-    except ValueError:
-        return None
-
-
-def _date_rule(born: dt.date | None, other: str) -> tuple[int, str, int] | None:
-    """How close two birth dates are, as the homophone rule scores them: (score with a homophone
-    name, how, score with the same name) or ``None``. Besides the same day, day and month swapped
-    and a few days off (DESIGN.md §6), the slips clerks make (issue 16): up to 10 days off, the day
-    unknown and keyed as another (same year and month), the year or the month off by itself, and a
-    lunar birthday keyed as the solar date (20–55 days apart): found with a homophone name, warned
-    of with the same name."""
-    theirs = _date(other)
-    if born is None or theirs is None:
-        return None
-    days = abs((born - theirs).days)
-    if born == theirs:
-        return 85, "same", 90
-    if swapped(born) == theirs:
-        return 70, "swap", 75
-    if days <= DAYS_NEAR:
-        return 65, "near", 70
-    if days <= 10 or (born.year, born.month) == (theirs.year, theirs.month):
-        return 55, "days", 66
-    if (born.month, born.day) == (theirs.month, theirs.day) and abs(born.year - theirs.year) == 1:
-        return 55, "year", 66
-    if (born.year, born.day) == (theirs.year, theirs.day):
-        return 55, "month", 66
-    if 20 <= days <= DAYS_LUNAR:
-        return 50, "lunar", 62
-    return None
-
-
 def _near_dates(born: dt.date, days: int = DAYS_LUNAR) -> tuple[str, list[str]]:
-    """SQL (on ``p.birth_date``) and its parameters for the dates :func:`_date_rule` scores near
+    """SQL (on ``p.birth_date``) and its parameters for the dates :func:`storage.matchmodel.compare_dates` calls near
     ``born``: a range of ``days`` days each side (:data:`DAYS_LUNAR`), and the same day a year off,
     another month of the year, or day and month swapped."""
     lo, hi = (born - dt.timedelta(days=days)).isoformat(), (born + dt.timedelta(days=days)).isoformat()
@@ -244,13 +197,8 @@ def _near_dates(born: dt.date, days: int = DAYS_LUNAR) -> tuple[str, list[str]]:
 def one_char_apart(a: str, b: str) -> bool:
     """Two names that differ in one character (形近字: 王/玉, 伟/纬), hold the same characters in
     another order (晓玲/玲晓), or where one has a character the other dropped (李艳勇/李艳, issue 16;
-    both of two characters or more)."""
-    if a == b or min(len(a), len(b)) < 2:
-        return False
-    if len(a) != len(b):
-        short, long = sorted((a, b), key=len)
-        return len(long) == len(short) + 1 and any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
-    return sum(x != y for x, y in zip(a, b, strict=False)) == 1 or sorted(a) == sorted(b)
+    both of two characters or more): :func:`storage.matchmodel.one_char_how`."""
+    return bool(one_char_how(a, b))
 
 
 def _name_alike(keys: NameKeys, their_name: str) -> bool:
@@ -545,10 +493,11 @@ def candidates(
                         [*params, kind, *keyset],
                     )
                 for pid, theirs, _their_name in rows:
-                    close = _date_rule(born, theirs)
-                    if close is None or (rule == RULE_FUZZY and close[1] != "same"):
+                    close = compare_dates(born, _date(theirs))[0]
+                    if close in (None, "other") or (rule == RULE_FUZZY and close != "same"):
                         continue
-                    hit(pid, rule, close[0] - (25 if rule == RULE_FUZZY else 0))
+                    # (a rule's number only says which rule names the candidate: matchmodel scores)
+                    hit(pid, rule, (85 if close == "same" else 70) - (25 if rule == RULE_FUZZY else 0))
         if keys and born and len(keys.simplified) >= 2:
             # a name one character off, swapped, dropped or alike when dictated, with the birth date near
             # (10 days, a year or a month off, swapped): two errors at once (issue 16)
@@ -941,10 +890,9 @@ def ref_candidates(
                       AND k.kind = 'h' AND +k.key IN ({marks})""",
                 [*params, *keys.homophone_keys],
             )
-        for rid, theirs, their_name in rows:
-            close = _date_rule(born, theirs)
-            if close:
-                hit(rid, RULE_HOMOPHONE, close[2] if name_keys(their_name).simplified == keys.simplified else close[0])
+        for rid, theirs, _their_name in rows:
+            if compare_dates(born, _date(theirs))[0] not in (None, "other"):
+                hit(rid, RULE_HOMOPHONE, 85)
         for rid, their_name in (
             base.select(RefRecord.id, RefRecord.name).where((RefRecord.birth_date == born.isoformat()) & live).tuples()
         ):

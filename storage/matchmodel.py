@@ -104,7 +104,7 @@ class Comparison:
         return tuple(f"{f}:{getattr(self, f)}" for f in FIELDS if getattr(self, f) is not None)
 
 
-def _one_char(a: str, b: str) -> str:
+def one_char_how(a: str, b: str) -> str:
     """How two names are one character apart: ``char`` (形近字 王/玉), ``order`` (晓玲/玲晓),
     ``dropped`` (李艳勇/李艳), or ``""`` (not so; both need two characters or more)."""
     if a == b or min(len(a), len(b)) < 2:
@@ -128,7 +128,7 @@ def compare_names(keys: NameKeys | None, their: NameKeys | None) -> tuple[str | 
         return "exact", ""
     if keys.homophone_keys and set(keys.homophone_keys) & set(their.homophone_keys):
         return "homophone", ""
-    how = _one_char(keys.simplified, their.simplified)
+    how = one_char_how(keys.simplified, their.simplified)
     if how:
         short = len(keys.simplified) == len(their.simplified) == 2  # 李伟/李磊: the surname and any other character
         return ("one_char_short" if short else "one_char"), how
@@ -139,7 +139,9 @@ def compare_names(keys: NameKeys | None, their: NameKeys | None) -> tuple[str | 
     return "other", ""
 
 
-def _swapped(day: dt.date) -> dt.date | None:
+def swapped(day: dt.date) -> dt.date | None:
+    """``day`` with day and month exchanged (2017-07-03 for 2017-03-07), or ``None`` when that is
+    no date or the same one: a date keyed the other way round."""
     try:
         return day.replace(month=day.day, day=day.month) if day.day <= 12 and day.day != day.month else None
     except ValueError:
@@ -153,7 +155,7 @@ def compare_dates(born: dt.date | None, theirs: dt.date | None) -> tuple[str | N
     days = abs((born - theirs).days)
     if days == 0:
         return "same", 0
-    if _swapped(born) == theirs:
+    if swapped(born) == theirs:
         return "swap", days
     if days <= 3:
         return "near", days
@@ -170,8 +172,10 @@ def compare_dates(born: dt.date | None, theirs: dt.date | None) -> tuple[str | N
     return "other", days
 
 
-def _one_edit(a: str, b: str) -> bool:
-    if len(a) != len(b):
+def one_edit(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one substitution or one adjacent swap (an ID number keyed with one
+    slip; :func:`storage.dedup.id_variants` builds all of them)."""
+    if len(a) != len(b) or a == b:
         return False
     diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
     return len(diff) == 1 or (
@@ -192,7 +196,7 @@ def compare_ids(mine: str, mine_valid: bool, theirs: str, theirs_valid: bool, ta
         return None
     if mine == theirs:
         return "same"
-    if _one_edit(mine, theirs):
+    if one_edit(mine, theirs):
         return "one_edit"
     if cut_alike(mine, theirs) and not (mine_valid and theirs_valid):
         return "cut"  # (a valid number may end in 000 too: sequence 100, check 0)

@@ -34,10 +34,9 @@ from .dedup import (
     Pair,
     _date,
     candidates,
-    one_edit,
     ref_candidates,
 )
-from .matchmodel import cut_alike
+from .matchmodel import cut_alike, one_edit
 from .models import Person
 from .names import simplified
 

@@ -464,7 +464,7 @@ def inject(truth: ProbeRecord, kind: str, rng: random.Random, *, mother_name: st
             i = rng.choice(spots)
             number = number[:i] + number[i + 1] + number[i] + number[i + 2 :]
     elif kind == "day_month_swap":
-        from .dedup import swapped
+        from .matchmodel import swapped
 
         born = swapped(born) if born else None
         if born is None:
@@ -714,8 +714,8 @@ def reference_lists(
 
     import peewee
 
-    from .dedup import swapped
     from .divisions import short_name
+    from .matchmodel import swapped
     from .models import Birth, Household, Office, Person
     from .office import division_name
     from .reflists import import_list

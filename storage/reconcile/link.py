@@ -10,7 +10,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from ..dedup import one_char_apart, one_edit, swapped
+from ..dedup import one_char_apart
+from ..matchmodel import one_edit, swapped
 from .records import DAYS_MOTHER, DAYS_NAME, SOURCE_GROUP, Rec, _common
 
 
