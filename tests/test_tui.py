@@ -122,6 +122,14 @@ def save_an_open_pair() -> None:
     MatchDecision.delete().execute()
 
 
+def app_with_an_open_pair(db):
+    """The app on ``db`` holding :func:`save_an_open_pair`'s pair (written before the app opens)."""
+    open_db(db)
+    save_an_open_pair()
+    close_db()
+    return make_app(db)
+
+
 def capture_notes(app) -> list[str]:
     """Every notification the app shows from now on, as text (they are still shown)."""
     notes: list[str] = []
@@ -1006,10 +1014,7 @@ async def test_keys_typed_as_the_review_opens_wait_for_its_first_page(db):
     from storage.models import MatchDecision
     from tui.screens.duplicates import DuplicatesScreen
 
-    open_db(db)
-    save_an_open_pair()
-    close_db()
-    app = make_app(db)
+    app = app_with_an_open_pair(db)
     async with app.run_test(size=SIZE) as pilot:
         send_burst(app, ["f9", "3"])  # the review, then 待查 on its first pair, in one read
         await wait_until(pilot, lambda: MatchDecision.select().exists())
@@ -1025,10 +1030,7 @@ async def test_a_decision_in_the_review_waits_for_another_writer_without_freezin
     from storage.models import MatchDecision
     from tui.screens.duplicates import DuplicatesScreen
 
-    open_db(db)
-    save_an_open_pair()
-    close_db()
-    app = make_app(db)
+    app = app_with_an_open_pair(db)
     async with app.run_test(size=SIZE) as pilot:
         await open_review(pilot)
         assert isinstance(app.screen, DuplicatesScreen) and len(app.screen.found) == 1
@@ -1501,10 +1503,7 @@ async def test_a_lowest_score_above_100_is_refused_in_the_review(db):
     """A newcomer's finding: F6 with 150 became 得分≥100 without a word (the CLI refuses 101)."""
     from tui.screens import duplicates as review
 
-    open_db(db)
-    save_an_open_pair()
-    close_db()
-    app = make_app(db)
+    app = app_with_an_open_pair(db)
     async with app.run_test(size=SIZE) as pilot:
         await open_review(pilot)
         screen = app.screen
