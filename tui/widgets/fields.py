@@ -344,38 +344,22 @@ def code_field(label: str, field: str, width: int, *, restrict: str = r"\d*", me
 class MarkedTable(DataTable):
     """A table whose selected row carries ``>`` in its label column while the table has the cursor
     (issue 15: the selected row was bold on cyan, nothing else; with 16 colours, or none, it was lost).
-    Rows are added with an empty label; the mark moves with the cursor."""
+    The mark is drawn when a row is rendered, from the cursor and the focus (kept in the rows' labels
+    it was lost about one time in eight under load when the rows were filled again while the table
+    had the cursor); rows are added with an empty label, the column it is drawn in."""
 
     def __init__(self, *args, always: bool = False, **kwargs):
         kwargs.setdefault("cursor_type", "row")
         super().__init__(*args, **kwargs)
         self.show_row_labels = True
         self.always = always  # marked without the cursor too (a list its filter's arrows move in)
-        self._marked: int | None = None
 
     def add_row(self, *cells, height: int | None = 1, key: str | None = None, label=None):
-        """As DataTable's, with a blank label where none is given (the column the mark is drawn in);
-        the row the cursor is on gets the mark (a table refilled while it had the cursor lost it)."""
-        row_key = super().add_row(*cells, height=height, key=key, label=" " if label is None else label)
-        if (self.has_focus or self.always) and self.row_count - 1 == self.cursor_row:
-            self._mark(self.cursor_row)
-        return row_key
-
-    def _mark(self, row: int | None) -> None:
-        for index, mark in ((self._marked, " "), (row, ">")):
-            key = self._row_locations.get_key(index) if index is not None else None
-            if key is not None and key in self.rows:
-                self.rows[key].label = Text(mark)
-        self._marked = row
-        self._update_count += 1  # the rendered rows are cached by this count (Textual's DataTable) …
-        for cache in (self._row_renderable_cache, self._cell_render_cache, self._line_cache):
-            cache.clear()  # … and the rendered cells and lines by keys without it: a stale label stayed
-        self.refresh()
+        """As DataTable's, with a blank label where none is given (the column the mark is drawn in)."""
+        return super().add_row(*cells, height=height, key=key, label=" " if label is None else label)
 
     def _compute_row_renderables(self, row_index: int):
-        """Textual's, with the mark drawn from the cursor and the focus at render time: a label kept
-        in the row was lost when the rows were filled again while the table had the cursor (about
-        one time in eight under load)."""
+        """Textual's, with the label ``>`` on the cursor's row while it is marked, else blank."""
         from textual.widgets._data_table import RowRenderables
 
         got = super()._compute_row_renderables(row_index)
@@ -384,10 +368,21 @@ class MarkedTable(DataTable):
         marked = row_index == self.cursor_row and (self.has_focus or self.always)
         return RowRenderables(Text(">" if marked else " "), got.cells)
 
+    def marks(self) -> list[str]:
+        """The label each row is drawn with now (``>`` or a blank), top to bottom."""
+        return [str(self._compute_row_renderables(i).label) for i in range(self.row_count)]
+
+    def _remark(self) -> None:
+        """Draw the rows again: Textual caches them by an update count, and the rendered cells and
+        lines by keys that do not hold the focus."""
+        self._update_count += 1
+        for cache in (self._row_renderable_cache, self._cell_render_cache, self._line_cache):
+            cache.clear()
+        self.refresh()
+
     def watch_cursor_coordinate(self, old_coordinate: Coordinate, new_coordinate: Coordinate) -> None:
         super().watch_cursor_coordinate(old_coordinate, new_coordinate)
-        if self.has_focus or self.always:
-            self._mark(new_coordinate.row)
+        self._remark()
 
     chosen: Callable[[int], None] | None = None
     """Set by a screen: called with the row at once on Enter, instead of posting ``RowSelected``, so
@@ -403,17 +398,8 @@ class MarkedTable(DataTable):
 
     def _on_focus(self, event: events.Focus) -> None:
         super()._on_focus(event)
-        self._mark(self.cursor_row)
+        self._remark()
 
     def _on_blur(self, event: events.Blur) -> None:
         super()._on_blur(event)
-        if not self.always:
-            self._mark(None)
-
-    def clear(self, columns: bool = False):
-        """As DataTable's; the mark goes with the rows."""
-        self._marked = None
-        result = super().clear(columns)
-        if self.has_focus or self.always:
-            self.call_after_refresh(lambda: self._mark(self.cursor_row))
-        return result
+        self._remark()
