@@ -575,8 +575,11 @@ def demo(
     if not path.exists():
         init_office(path, office_code, demo=True)
         click.echo(f"已建立演示数据库：{path}", err=True)
-    open_office_db(path, sign_in=not (start and Household.select().exists()))  # the TUI signs in itself
-    if start and Household.select().exists():
+    open_office_db(path, sign_in=False)  # opened first: whether it holds data decides who signs in
+    filled = Household.select().exists()
+    if not (start and filled):
+        sign_in_if_required()  # the TUI signs in itself
+    if start and filled:
         synth.demo_check()  # a real database is refused even here
         click.echo("演示数据库已有数据，直接启动。", err=True)
     else:

@@ -508,3 +508,13 @@ def test_clicks_own_words_are_chinese():
     ):
         out = runner.invoke(cli, args).output
         assert words in out and "错误：" in out and "Error" not in out and "Usage" not in out, out
+
+
+def test_demo_start_on_a_filled_demo_database_in_a_new_process(tmp_path):
+    """A newcomer's finding: `bash dev.sh run` the second time (hecha demo --start on the demo it had
+    filled) ended in a peewee traceback: it asked the database whether it held households before
+    opening it. Here without a terminal the TUI then refuses to start, in words."""
+    db = tmp_path / "demo.sqlite"
+    run(["demo", "--households", "3", "--no-lists", "--as-of", "20261129", "--db", str(db)], tmp_path)
+    again = run(["demo", "--start", "--db", str(db)], tmp_path, ok=False)
+    assert "演示数据库已有数据，直接启动" in again.stderr and "Traceback" not in again.stderr, again.stderr
