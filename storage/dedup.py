@@ -168,11 +168,19 @@ def _date(iso: str) -> dt.date | None:
         return None
 
 
+def days_around(born: dt.date, days: int) -> tuple[str, str]:
+    """The ISO dates ``days`` before and after ``born``, kept inside the calendar (a typed 9999-12-31,
+    an "unknown" date, ended the search in an OverflowError)."""
+    lo = born - dt.timedelta(days=min(days, (born - dt.date.min).days))
+    hi = born + dt.timedelta(days=min(days, (dt.date.max - born).days))
+    return lo.isoformat(), hi.isoformat()
+
+
 def _near_dates(born: dt.date, days: int = DAYS_LUNAR) -> tuple[str, list[str]]:
     """SQL (on ``p.birth_date``) and its parameters for the dates :func:`storage.matchmodel.compare_dates` calls near
     ``born``: a range of ``days`` days each side (:data:`DAYS_LUNAR`), and the same day a year off,
     another month of the year, or day and month swapped."""
-    lo, hi = (born - dt.timedelta(days=days)).isoformat(), (born + dt.timedelta(days=days)).isoformat()
+    lo, hi = days_around(born, days)
     others = set()
     for year in (born.year - 1, born.year + 1):
         try:
@@ -520,10 +528,7 @@ def candidates(
     twins: set[int] = set()  # the same mother, the same day, another name or sex: never a duplicate
     mother = idnumber.parse(mother_id_number) if mother_id_number else None
     if mother and mother.number_18 and born:
-        lo, hi = (
-            (born - dt.timedelta(days=DAYS_MOTHER)).isoformat(),
-            (born + dt.timedelta(days=DAYS_MOTHER)).isoformat(),
-        )
+        lo, hi = days_around(born, DAYS_MOTHER)
         rows = list(
             sql(
                 """SELECT b.child_id, b.birth_date, b.child_name, b.child_sex FROM birth b
@@ -899,11 +904,8 @@ def ref_candidates(
             if their_name and one_char_apart(keys.simplified, name_keys(their_name).simplified):
                 hit(rid, RULE_NAME_SIMILAR, 75)
     mother = idnumber.parse(mother_id_number) if mother_id_number else None
-    if mother and mother.number and born:
-        lo, hi = (
-            (born - dt.timedelta(days=DAYS_MOTHER)).isoformat(),
-            (born + dt.timedelta(days=DAYS_MOTHER)).isoformat(),
-        )
+    if mother and mother.number_18 and born:
+        lo, hi = days_around(born, DAYS_MOTHER)
         rows = (
             base.select(RefRecord.id)
             .where(

@@ -226,7 +226,8 @@ def compare(
     level_id = compare_ids(*id_pair, taken=taken)
     level_name, how = compare_names(keys, name_keys(their_name) if their_name else None)
     level_date, days = compare_dates(born, their_born)
-    level_sex = None if not sex or not their_sex else ("same" if sex == their_sex else "other")
+    known = ("1", "2")  # GB/T 2261.1 0 未知 / 9 未说明, or junk, say nothing (they counted as another sex)
+    level_sex = None if sex not in known or their_sex not in known else ("same" if sex == their_sex else "other")
     level_mother = None if not mother or not their_mother else ("same" if mother == their_mother else "other")
     if level_id == "same" and born_from_id:
         # the date and sex are the number's own: one piece of evidence, counted once

@@ -694,3 +694,14 @@ def test_the_levels_a_pair_of_records_falls_in():
         date_u=2 / persons,
     )
     assert rare > common  # the same name weighs by how many bear it
+
+
+def test_dates_at_the_calendars_ends_and_an_unknown_sex(people):
+    """A bad-input helper's findings: 9999-12-31 (an "unknown" date) or 0001-01-01 ended the search
+    in an OverflowError; sex 9 (未说明, GB/T 2261.1) or junk counted as the other sex."""
+    for day in (dt.date(9999, 12, 31), dt.date(1, 1, 1), dt.date(9999, 11, 30)):
+        assert dedup.candidates(name="李晓玲", birth_date=day, mother_id_number=MOTHER_ID) == []
+        assert dedup.ref_candidates(name="李晓玲", birth_date=day, mother_id_number="GARBAGE") == []
+    for sex in ("9", "0", "x"):
+        found = dedup.candidates(name="李晓玲", birth_date=dt.date(2015, 3, 9), sex=sex)
+        assert found and "性别不同" not in found[0].why and not any(x.startswith("sex:") for x in found[0].levels)
