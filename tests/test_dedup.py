@@ -705,3 +705,16 @@ def test_dates_at_the_calendars_ends_and_an_unknown_sex(people):
     for sex in ("9", "0", "x"):
         found = dedup.candidates(name="李晓玲", birth_date=dt.date(2015, 3, 9), sex=sex)
         assert found and "性别不同" not in found[0].why and not any(x.startswith("sex:") for x in found[0].levels)
+
+
+def test_a_list_giving_the_birth_month_only_agrees_with_any_day_of_it(people, tmp_path):
+    """A newcomer's finding: half the demo's review were kindergarten and school records that give
+    出生年月 only (stored as the 1st) against the same name born later that month, each a "question"
+    though the record agrees with the person as far as it goes."""
+    from storage.reflists import import_list
+
+    path = tmp_path / "幼儿园.csv"
+    path.write_text("姓名,性别,出生年月\n李晓玲,女,201503\n李晓玲,女,201504\n", encoding="utf-8")
+    import_list(path, "police_hukou")
+    listed = [p.b.birth_date for p in listed_pairs(min_score=0) if p.b.is_record and p.a_name == "李晓玲"]
+    assert listed == ["2015-04-01"], listed  # the month that agrees is a link; April is still a question
