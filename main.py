@@ -478,21 +478,39 @@ def keys_add(file: Path, expected: str | None, yes: bool, db_path: Path | None) 
 @click.option(
     "--out", "out_dir", type=click.Path(path_type=Path), default=None, help="数据包写到此目录（默认：~/hecha-bundles）"
 )
+@click.option("--to", default="", help="县级：只写发往这个单位（本县乡镇或外县）的数据包")
 @db_option
 @handled
-def export(out_dir: Path, db_path: Path | None) -> None:
-    """导出本周数据包（加密、签名），打印其路径。"""
+def export(out_dir: Path, to: str, db_path: Path | None) -> None:
+    """导出数据包（加密、签名），打印其路径。乡镇：本周发往县里的数据包（含协查和回复）；
+    县级：把待转的协查和回复下发给各乡镇、转往外县（每个收件单位一个数据包）。"""
     from export.bundle import export_bundle
     from export.keys import county_peer, unlock
 
     office = open_office_db(db_path)
-    if office.level != "township":
-        raise HechaError("县级向上导出还未实现：本命令用于乡镇向县里导出每周数据包。")
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise HechaError(f"--out {out_dir} 是一个文件：请指定文件夹。")
-    county_peer()
     from storage.paths import default_bundle_dir
 
+    if office.level == "county":
+        from storage.models import AssistOutbox
+
+        hops = [
+            r.next_hop
+            for r in AssistOutbox.select(AssistOutbox.next_hop).where(AssistOutbox.bundle_id.is_null()).distinct()
+        ]
+        if to:
+            hops = [to]
+        if not hops:
+            click.echo("没有要下发或转往外县的协查。县级向上导出（county-up）还未实现。", err=True)
+            return
+        keys_ = unlock(read_passphrase())
+        for hop in sorted(hops):
+            result = export_bundle(keys_, out_dir or default_bundle_dir(), to=hop)
+            click.echo(f"发往 {hop} 的数据包{result.summary()}", err=True)
+            click.echo(str(result.path))
+        return
+    county_peer()
     keys_ = unlock(read_passphrase())
     result = export_bundle(keys_, out_dir or default_bundle_dir())
     click.echo(f"数据包{result.summary()}", err=True)
@@ -504,7 +522,8 @@ def export(out_dir: Path, db_path: Path | None) -> None:
 @db_option
 @handled
 def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
-    """导入数据包（县级）：文件，或文件夹中的全部 .zip。每个数据包要么全部导入，要么不动数据库。
+    """导入数据包：县级导入乡镇和外县的，乡镇导入县里下发的（协查、回复）。文件，或文件夹中的全部
+    .zip。每个数据包要么全部导入，要么不动数据库。
 
     退出状态：0 全部导入（或已导入过），1 有数据包被拒绝，3 有数据包因缺号暂存。
     """
@@ -512,9 +531,7 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
     from export.bundle import import_bundle as import_one
     from export.keys import unlock
 
-    office = open_office_db(db_path)
-    if office.level != "county":
-        raise HechaError("乡镇导入县里下发的数据包还未实现：本命令用于县级导入乡镇数据包。")
+    open_office_db(db_path)
 
     paths: list[Path] = []
     for given in files:
@@ -1809,6 +1826,341 @@ def backup(keep: int, daily: bool, db_path: Path | None) -> None:
         click.echo(str(made) if made else "今天已经备份过。")
         return
     click.echo(str(backup_db(path, reason="manual", keep=keep)))
+
+
+# ------------------------------------------------------------------------------ 协查 (issue 17)
+@cli.group("assist", invoke_without_command=True)
+@click.option("--sent", "role", flag_value="sent", help="列本单位发出的（默认：收到待回复的）")
+@click.option("--relay", "role", flag_value="relay", help="县级：列转发中等待分派的")
+@click.option("--all", "show_all", is_flag=True, help="连已回复、已核实的一起列出")
+@click.option("--offset", default=0, type=click.IntRange(0), help="跳过前几件（分页）")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10_000), help="最多列出几件")
+@db_option
+@click.pass_context
+@handled
+def assist_cmd(
+    ctx: click.Context, role: str | None, show_all: bool, offset: int, limit: int, db_path: Path | None
+) -> None:
+    """协查：收到的待回复协查，按到期日排在前（剩余或逾期的工作日）。"""
+    if ctx.invoked_subcommand:
+        return
+    from storage import assist
+
+    open_office_db(db_path)
+    role = role or "received"
+    rows = assist.inbox(role, open_only=not show_all, offset=offset, limit=limit)
+    total = assist.count(role, open_only=not show_all)
+    what = {"received": "收到的协查", "sent": "本单位发出的协查", "relay": "等待分派的协查"}[role]
+    if not rows:
+        none = f"没有{'' if show_all else '待处理的'}{what}。"
+        click.echo(none if not offset else f"共 {total} 件，--offset 已超出。")
+        return
+    table(
+        ("编号", "对象", "对方单位", "到期日", "状态", "紧急"),
+        [
+            (
+                r.request_no,
+                r.name,
+                f"{r.origin_name}（{r.origin}）" if role != "sent" else "",
+                (r.due + ("（暂定）" if r.provisional else "")) if r.due else "—",
+                r.state,
+                assist.PRIORITIES.get(r.priority, ""),
+            )
+            for r in rows
+        ],
+    )
+    click.echo(f"共 {total} 件{what}。查看：hecha assist show 编号；回复：hecha assist reply 编号 --outcome 一致")
+
+
+@assist_cmd.command("show")
+@click.argument("ref", metavar="编号")
+@db_option
+@handled
+def assist_show(ref: str, db_path: Path | None) -> None:
+    """一件协查的全部内容：对象、所问事项、本地可能是同一人的人员、回复和经过。"""
+    import json
+
+    from storage import assist, dedup
+
+    open_office_db(db_path)
+    req = assist.find(ref)
+    assist.opened(req)
+    subject = json.loads(req.subject)
+    due = assist.due_of(req)
+    click.echo(f"协查 {req.request_no}（{assist.STATUS_TEXT.get(req.status, req.status)}）")
+    to = req.to_township or req.to_county
+    click.echo(f"  发起单位：{req.origin_name}（{req.origin}）  发往：{req.to_name}（{to}）")
+    click.echo(
+        f"  类别：{req.kind}  紧急：{assist.PRIORITIES.get(req.priority, '')}  期限：{req.window_days}"
+        f"{'个工作日' if req.window_working else '天'}"
+        + (f"  收到：{req.received_on}  到期：{due.text()}" if due else "")
+    )
+    for key, label in assist.SUBJECT_FIELDS.items():
+        if subject.get(key):
+            click.echo(f"  {label}：{subject[key]}")
+    click.echo("  所问：" + "；".join(assist.ITEMS.get(i, i) for i in json.loads(req.items)))
+    if req.question:
+        click.echo(f"  说明：{req.question}")
+    if req.role == "received":
+        import datetime as dt
+
+        born = subject.get("birth_date") or ""
+        found = dedup.candidates(
+            name=subject.get("name", ""),
+            id_number=subject.get("id_number", ""),
+            birth_date=dt.date.fromisoformat(born) if len(born) == 10 else None,
+            sex=subject.get("sex", ""),
+        )[:5]
+        click.echo("  本地可能是同一人：" + ("无" if not found else ""))
+        for c in found:
+            click.echo(f"    {c.score:>3} {c.name} {c.id_number} {c.birth_date} {c.where}（{c.why}）")
+    ans = assist.the_reply(req)
+    if ans is not None:
+        fixed = json.loads(ans.corrections)
+        click.echo(
+            f"  回复：{assist.OUTCOMES[ans.outcome]}（{ans.origin}，{ans.replied_on}"
+            + ("，已入户" if ans.visited else "")
+            + (f"，应于 {ans.due_date} 前" if ans.due_date else "")
+            + "）"
+        )
+        for key, value in fixed.items():
+            click.echo(f"    {assist.CORRECTABLE.get(key, key)} → {value}")
+        if ans.moved_to:
+            click.echo(f"    迁往：{ans.moved_to}")
+        if ans.note:
+            click.echo(f"    说明：{ans.note}")
+        if ans.verified_on:
+            click.echo(f"    核实：{ans.verified_on} {ans.verified_by} {ans.applied}")
+    click.echo("  经过：")
+    for e in assist.history(req):
+        click.echo(f"    {local_time(e.at)} {assist.EVENT_TEXT.get(e.event, e.event)} {e.operator} {e.note}".rstrip())
+
+
+def _subject_options(func):
+    for opt in reversed(
+        [
+            click.option("--person", "person_ref", default="", help="本单位的人员：身份证号或 uid"),
+            click.option("--birth", "birth_uid", default="", help="本单位的出生记录 uid"),
+            click.option("--migration", "migration_uid", default="", help="本单位的流动记录 uid"),
+            click.option("--finding", "finding", default="", help="外地出生的比对结果编号（hecha reconcile 列出的）"),
+            click.option("--name", default="", help="手工发起：对象姓名"),
+            click.option("--id-number", default="", help="手工发起：对象身份证号"),
+            click.option("--birth-date", default="", help="手工发起：对象出生日期 YYYYMMDD"),
+            click.option("--child-name", default="", help="手工发起：孩子姓名"),
+            click.option("--child-birth-date", default="", help="手工发起：孩子出生日期 YYYYMMDD"),
+        ]
+    ):
+        func = opt(func)
+    return func
+
+
+@assist_cmd.command("new")
+@_subject_options
+@click.option("--county", default="", help="对方县的6位区划代码（默认：对象户籍地或流入地所在的县）")
+@click.option("--township", default="", help="对方乡镇的9位区划代码（知道时填）")
+@click.option("--item", "items", multiple=True, help="所问事项（可多次）：exists birth birth_cert address marriage …")
+@click.option("--priority", default="3", type=click.Choice(["1", "2", "3"]), help="1 紧急（现孕）、2 急、3 一般")
+@click.option("--kind", default="", help="协查类别：birth 出生核查、migrant 流动人口、person 人员、pregnancy 孕情")
+@click.option("--question", default="", help="说明：请对方核实什么")
+@db_option
+@handled
+def assist_new(
+    person_ref: str,
+    birth_uid: str,
+    migration_uid: str,
+    finding: str,
+    name: str,
+    id_number: str,
+    birth_date: str,
+    child_name: str,
+    child_birth_date: str,
+    county: str,
+    township: str,
+    items: tuple[str, ...],
+    priority: str,
+    kind: str,
+    question: str,
+    db_path: Path | None,
+) -> None:
+    """发起协查：关于本单位的人员、出生、流动记录、外地出生的比对结果，或手工填写的对象。
+    随下一个数据包发往县里，由县里转给对方。"""
+    from storage import assist
+    from storage.dates import parse_typed
+
+    open_office_db(db_path)
+    kw: dict = dict(priority=priority, question=question)
+    if items:
+        kw["items"] = items
+    if kind:
+        kw["kind"] = kind
+    given = [x for x in (person_ref, birth_uid, migration_uid, finding) if x]
+    if len(given) > 1:
+        raise HechaError("--person、--birth、--migration、--finding 只能给一个。")
+    if person_ref:
+        from storage.models import Person
+
+        p = Person.get_or_none(
+            ((Person.uid == person_ref) | (Person.id_number == person_ref.upper())) & (Person.deleted == False)  # noqa: E712
+        )
+        if p is None:
+            raise HechaError(f"本单位没有人员「{person_ref}」：请给身份证号或 uid。")
+        req = assist.from_person(p.uid, to_county=county, to_township=township, source="hand", **kw)
+    elif birth_uid:
+        req = assist.from_birth(birth_uid, to_county=county, to_township=township, **kw)
+    elif migration_uid:
+        req = assist.from_migration(migration_uid, **kw)
+    elif finding:
+        req = assist.from_finding(finding, **kw)
+    else:
+        if not (name or id_number or child_name):
+            raise HechaError("要说明协查谁：--person、--birth、--migration、--finding，或 --name/--id-number。")
+        subject = dict(name=name, id_number=id_number.upper(), child_name=child_name)
+        if birth_date:
+            subject["birth_date"] = parse_typed(birth_date)[0]
+        if child_birth_date:
+            subject["child_birth_date"] = parse_typed(child_birth_date)[0]
+        if not county and len(id_number) >= 6:
+            county = id_number[:6]
+        req = assist.raise_request(to_county=county, to_township=township, subject=subject, **kw)
+    to = req.to_township or req.to_county
+    click.echo(f"已发起协查 {req.request_no}，发往 {req.to_name}（{to}）；随下一个数据包发出。")
+
+
+@assist_cmd.command("reply")
+@click.argument("ref", metavar="编号")
+@click.option("--outcome", required=True, type=click.Choice(["一致", "不一致", "查无此人", "已迁出"]), help="核实结果")
+@click.option("--set", "sets", multiple=True, help="不一致时核实到的情况，如 出生日期=20260503（可多次）")
+@click.option("--moved-to", default="", help="已迁出时：迁往何处（地址或区划代码）")
+@click.option("--note", default="", help="说明")
+@click.option("--visited", is_flag=True, help="已入户核实")
+@db_option
+@handled
+def assist_reply(
+    ref: str, outcome: str, sets: tuple[str, ...], moved_to: str, note: str, visited: bool, db_path: Path | None
+) -> None:
+    """回复收到的协查；随下一个数据包发往县里，转回发起单位。"""
+    from storage import assist
+
+    open_office_db(db_path)
+    by_label = {v: k for k, v in assist.CORRECTABLE.items()}
+    fixed = {}
+    for item in sets:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise HechaError(f"--set {item}：应写成 字段=值，如 出生日期=20260503")
+        fixed[by_label.get(key.strip(), key.strip())] = value.strip()
+    req = assist.find(ref)
+    ans = assist.reply(req.uid, outcome, corrections=fixed, moved_to=moved_to, note=note, visited=visited)
+    due = f"（应于 {ans.due_date} 前，{'按时' if not ans.due_date or ans.replied_on <= ans.due_date else '逾期'}）"
+    click.echo(f"已回复协查 {req.request_no}：{outcome}{due}；随下一个数据包发出。")
+
+
+@assist_cmd.command("visit")
+@click.argument("ref", metavar="编号")
+@click.option("--note", default="", help="入户情况")
+@db_option
+@handled
+def assist_visit(ref: str, note: str, db_path: Path | None) -> None:
+    """记下为这件协查入户核实过（写进协查经过）。"""
+    from storage import assist
+
+    open_office_db(db_path)
+    assist.record_visit(ref, note)
+    click.echo("已记下入户核实。")
+
+
+@assist_cmd.command("verify")
+@click.argument("ref", metavar="编号")
+@click.option("--no-apply", is_flag=True, help="不按回复改本单位的记录（已手工更正，或不采纳）")
+@db_option
+@handled
+def assist_verify(ref: str, no_apply: bool, db_path: Path | None) -> None:
+    """核实收到的回复：不一致时按回复更正本单位的人员和出生记录，协查关闭。"""
+    from storage import assist
+
+    open_office_db(db_path)
+    ans = assist.verify(ref, apply=not no_apply)
+    click.echo(f"已核实：{assist.OUTCOMES[ans.outcome]}" + (f"；{ans.applied}" if ans.applied else "") + "。")
+
+
+@assist_cmd.command("route")
+@click.argument("ref", metavar="编号")
+@click.argument("code", metavar="单位代码")
+@db_option
+@handled
+def assist_route(ref: str, code: str, db_path: Path | None) -> None:
+    """县级：把等待分派的协查转给本县乡镇（9位）或外县（6位）。"""
+    from storage import assist
+
+    open_office_db(db_path)
+    req = assist.route(ref, code)
+    click.echo(f"协查 {req.request_no} 已分派给 {req.next_hop}：随下一个发往它的数据包发出（hecha export）。")
+
+
+@assist_cmd.command("stats")
+@click.option("--month", default="", help="只列一个月，如 2026-10")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="另存为 .xlsx 表格")
+@db_option
+@handled
+def assist_stats(month: str, out: Path | None, db_path: Path | None) -> None:
+    """协查统计（按单位、按月）：发出、收到外地、已回复（按时、逾期）、已核实。"""
+    from storage import assist
+
+    open_office_db(db_path)
+    rows = assist.stats(month)
+    header = ("月份", "单位", "发出", "收到外地", "已回复", "按时", "逾期", "已核实")
+    values = [(r.month, r.office, r.sent, r.received, r.answered, r.on_time, r.late, r.verified) for r in rows]
+    if out is not None:
+        _check_out(out, (".xlsx",), "assist-stats.xlsx")
+        from export.sheets import write_assist_stats
+
+        write_assist_stats(out)
+        click.echo(f"已写出 {out}")
+        return
+    if not rows:
+        click.echo("还没有协查。")
+        return
+    table(header, values, frozenset(range(2, 8)))
+
+
+@cli.group("calendar", invoke_without_command=True)
+@db_option
+@click.pass_context
+@handled
+def calendar_cmd(ctx: click.Context, db_path: Path | None) -> None:
+    """工作日日历：本单位载入的国务院放假安排，以及到哪天为止的工作日是确定的。"""
+    if ctx.invoked_subcommand:
+        return
+    import datetime as dt
+
+    from storage import assist
+    from storage.models import CalendarOverride
+    from storage.workdays import Calendar
+
+    open_office_db(db_path)
+    day = assist.today()
+    until = Calendar().covered_until(day)
+    years = sorted({r.day[:4] for r in CalendarOverride.select(CalendarOverride.day)})
+    guessed = until < day + dt.timedelta(days=730)
+    click.echo(f"工作日确定到 {until}" + ("（之后按周末估算，到期日标“暂定”）" if guessed else ""))
+    click.echo("载入的放假安排：" + ("、".join(years) + " 年" if years else "无（用 chinesecalendar 自带的）"))
+    click.echo("载入新一年的放假安排：hecha calendar load 文件（每行：2027-02-16 休 春节 / 2027-02-07 班 调休）")
+
+
+@calendar_cmd.command("load")
+@click.argument("file", metavar="文件", type=click.Path(path_type=Path))
+@db_option
+@handled
+def calendar_load(file: Path, db_path: Path | None) -> None:
+    """载入国务院放假安排（节假日和调休上班日）；已收到的协查的暂定到期日随之重算。"""
+    from storage import assist
+    from storage.paths import operator_login
+    from storage.workdays import load_override
+
+    open_office_db(db_path)
+    days, years = load_override(file, operator=operator_login())
+    exact = assist.refresh_provisional()
+    click.echo(f"已载入 {'、'.join(map(str, years))} 年的放假安排 {days} 天；{exact} 件协查的到期日由暂定改为确定。")
 
 
 @cli.command()

@@ -49,12 +49,14 @@ from storage.office import ensure_operator
 from storage.paths import operator_login
 
 from . import merge, sshsig
-from .keys import SIGN_NAMESPACE, UnlockedKeys, age_fingerprint, county_peer, own_encrypt_fingerprints
+from .keys import SIGN_NAMESPACE, KeyError_, UnlockedKeys, age_fingerprint, county_peer, own_encrypt_fingerprints
 
 FORMAT = "hecha-bundle/1"
-SCHEMA_VERSION = 2  # the record layout: raised with every change of a shared table (storage/db.py)
+SCHEMA_VERSION = 3  # the record layout: raised with every change of a shared table (storage/db.py)
+SCHEMA_READ = (2, 3)  # layouts this version imports: 3 added the assistance messages ("t": "assist")
 SOFTWARE = "hecha 0.2.0"
 KIND_TOWNSHIP = "township-increment"
+KIND_COUNTY_REQUEST = "county-request"  # a county's bundle to a township of its own or another county (协查)
 KINDS = ("township-increment", "county-request", "ack", "key-announcement")
 NAMES = ("manifest.json", "manifest.json.sig", "payload.age")
 MAX_BUNDLE = 512 * 1024 * 1024
@@ -101,6 +103,8 @@ CODES = {
     "B13": "数据包内部头与清单不符：文件被改动过，请不要导入，与对方核实。",
     "B14": "数据结构不对（版本不支持或记录有误）：请升级 hecha 或让对方重新导出。",
     "B15": "数据包里有不属于发送单位的户（村或户编码不是该乡镇的）：文件有误或被伪造，请不要导入，与对方电话核实。",
+    "B17": "数据包里的协查记录有误或不该由发送单位发出：请不要导入，与对方电话核实。",
+    "B18": "这种数据包不该发给本单位（如乡镇收到了另一个乡镇的数据包）：请检查是否拿错了文件。",
     "B16": "数据包的修改记录（审计链）接不上本县上次收到的，或有记录没有修改记录：乡镇的审计记录被改动过，"
     "或有人绕过 hecha 直接改了数据库。请不要导入；请乡镇运行 hecha audit verify，并与对方电话核实。",
 }
@@ -192,14 +196,22 @@ class ImportResult:
     stats: merge.MergeStats | None = None
     error: BundleError | None = None  # for a held bundle that was refused when its turn came
     also_imported: list[ImportResult] = field(default_factory=list)
+    assist: dict[str, int] = field(default_factory=dict)  # storage.assist.receive's counts
 
     @property
     def message(self) -> str:
         if self.status == "imported" and self.stats:
-            return f"{self.sender} 第{self.sequence}号：{self.stats.summary()}"
+            return f"{self.sender} 第{self.sequence}号：{self.stats.summary()}{self.assist_text}"
         if self.error is not None:
             return f"{self.sender} 第{self.sequence}号（暂存的）：{self.error}"
         return f"{self.sender} 第{self.sequence}号：[{self.code}] " + CODES.get(self.code, self.status)
+
+    @property
+    def assist_text(self) -> str:
+        """The assistance messages taken, in words (empty when none)."""
+        words = {"requests": "收到协查", "replies": "收到协查回复", "routed": "转发协查", "unrouted": "待分派协查"}
+        parts = [f"{words[k]} {n} 件" for k, n in self.assist.items() if n]
+        return "；" + "，".join(parts) if parts else ""
 
 
 def _sha256(data: bytes) -> str:
@@ -239,20 +251,35 @@ def _zip_entry(name: str, when: dt.datetime) -> zipfile.ZipInfo:
     return info
 
 
-def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | None = None) -> ExportResult:
-    """Write this township's weekly bundle for its county into ``out_dir`` and log it.
+def export_bundle(
+    keys: UnlockedKeys, out_dir: str | Path, *, to: str | None = None, operator: str | None = None
+) -> ExportResult:
+    """Write a bundle into ``out_dir`` and log it.
 
-    Carries every row of this office whose version is newer than the last bundle's (tombstones
-    included); an empty week still gets a bundle and its sequence number. The sequence is allocated in
-    the same transaction that records the export, so a failure leaves neither a file nor a log row.
-    Raises :class:`~export.keys.KeyError_` when the county is not registered and
-    :class:`ExportBlocked` while the households it would carry have validation errors.
+    A township writes its weekly bundle for its county (``township-increment``): every row of this
+    office whose version is newer than the last bundle's (tombstones included), its audit rows, and
+    the assistance requests and replies waiting for the county; an empty week still gets a bundle and
+    its sequence number. A county writes a ``county-request`` bundle to ``to`` (one of its townships
+    or another county) with the requests and replies routed there (:mod:`storage.assist`). The
+    sequence is allocated in the same transaction that records the export, so a failure leaves
+    neither a file nor a log row. Raises :class:`~export.keys.KeyError_` when the recipient is not
+    registered and :class:`ExportBlocked` while the households it would carry have validation errors.
     """
+    from storage import assist
+
     out_dir = Path(out_dir)
     me = Office.get()
-    peer = county_peer()
+    township = me.level == "township"
+    if township:
+        peer = county_peer()
+    else:
+        peer = PeerOffice.get_or_none(PeerOffice.code == (to or ""))
+        if peer is None:
+            raise KeyError_(f"还没有登记 {to} 的公钥：请先用 hecha keys add 登记对方的公钥文件。")
+    kind = KIND_TOWNSHIP if township else KIND_COUNTY_REQUEST
     last = _last_out(me.code, peer.code, me.epoch)
-    check_before_export(me.code, last.max_version if last else 0)
+    if township:
+        check_before_export(me.code, last.max_version if last else 0)
     out_dir.mkdir(parents=True, exist_ok=True)
     _finish_parts(out_dir)
     who = operator or operator_login()
@@ -270,17 +297,25 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
             counts = {m._meta.table_name: 0 for m in SHARED_MODELS}
 
             def selection(model):
+                if not township:  # a county passes on messages; its own rows go up in county-up (issue 18)
+                    return model.id < 0
                 return (model.origin == me.code) & (model.version > since) & (model.version <= upto)
 
-            audit_prev, audit_from, audit_upto = _audit_span(last)
-            audit_rows = AuditLog.select().where((AuditLog.id > audit_from) & (AuditLog.id <= audit_upto))
-            audit_head = _check_audit_span(audit_prev, audit_rows, Office.get().audit_head)
+            if township:
+                audit_prev, audit_from, audit_upto = _audit_span(last)
+                audit_rows = AuditLog.select().where((AuditLog.id > audit_from) & (AuditLog.id <= audit_upto))
+                audit_head = _check_audit_span(audit_prev, audit_rows, Office.get().audit_head)
+            else:
+                audit_prev, audit_upto, audit_head = None, 0, ""
+                audit_rows = AuditLog.select().where(AuditLog.id < 0)
+            messages = assist.outbox(peer.code)
 
             # counted first (the header leads the payload), then streamed straight into gzip: the
             # records are never all in memory (the write lock keeps the two passes consistent)
             for model in SHARED_MODELS:
                 counts[model._meta.table_name] = model.select(fn.COUNT(model.id)).where(selection(model)).scalar()
             counts["audit_log"] = audit_rows.count()
+            counts["assist"] = len(messages)
             body = io.BytesIO()
             with gzip.GzipFile(fileobj=body, mode="wb", mtime=0, compresslevel=6) as gz:
                 header = dict(
@@ -299,6 +334,10 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
                 for row in audit_rows.dicts().iterator():
                     rec = {"t": "audit_log", "r": {k: row[k] for k in (*CHAINED, "hash")}}
                     gz.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
+                for msg in messages:
+                    rec = {"t": "assist", "r": json.loads(msg.body)}
+                    gz.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
+                assist.mark_sent(messages, bundle_id, operator=who)
             recipients = [pyrage.x25519.Recipient.from_str(peer.encrypt_public)]
             recipient_keys = [age_fingerprint(peer.encrypt_public)]
             if peer.recovery_public:
@@ -312,7 +351,7 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
             created = _now()
             manifest = {
                 "format": FORMAT,
-                "kind": KIND_TOWNSHIP,
+                "kind": kind,
                 "bundle_id": bundle_id,
                 "sender": me.code,
                 "sender_key": sshsig.fingerprint(keys.sign_blob),
@@ -351,7 +390,7 @@ def export_bundle(keys: UnlockedKeys, out_dir: str | Path, *, operator: str | No
                 direction="out",
                 status="exported",
                 bundle_id=bundle_id,
-                kind=KIND_TOWNSHIP,
+                kind=kind,
                 sender=me.code,
                 recipient=peer.code,
                 epoch=me.epoch,
@@ -623,6 +662,7 @@ class _Records:
         self.counts: dict[str, int] = {}
         self.audit: list[dict[str, Any]] = []  # the township's audit rows, checked, not merged
         self.uids: set[str] = set()  # the records carried, whose audit rows must be there too
+        self.assist: list[Any] = []  # assistance requests and replies (协查), taken after the rows
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for no, line in enumerate(self.lines, start=2):
@@ -630,6 +670,8 @@ class _Records:
                 rec = json.loads(line)
                 if isinstance(rec, dict) and rec.get("t") == "audit_log":
                     self.audit.append(_audit_record(rec))
+                elif isinstance(rec, dict) and rec.get("t") == "assist" and set(rec) == {"t", "r"}:
+                    self.assist.append(rec["r"])  # checked against the sender by storage.assist.receive
                 else:
                     merge.validate_record(rec)
                     self.uids.add(rec["r"]["uid"])
@@ -638,7 +680,7 @@ class _Records:
             except merge.SchemaError as exc:
                 raise BundleError("B14", f"第{no}行：{exc}", self.path) from None
             self.counts[rec["t"]] = self.counts.get(rec["t"], 0) + 1
-            if rec["t"] != "audit_log":
+            if rec["t"] not in ("audit_log", "assist"):
                 yield rec
 
 
@@ -705,8 +747,8 @@ def _decrypt(b: Opened, keys: UnlockedKeys) -> tuple[dict[str, Any], _Records]:
     wanted = {k: m[k] for k in ("bundle_id", "sender", "recipient", "epoch", "sequence")}
     if not isinstance(header, dict) or {k: header.get(k) for k in wanted} != wanted:
         raise BundleError("B13", "内部头的编号、单位、纪元或序号与清单不同", b.path)
-    if m["schema_version"] != SCHEMA_VERSION:
-        raise BundleError("B14", f"数据结构版本 {m['schema_version']}，本程序支持 {SCHEMA_VERSION}", b.path)
+    if m["schema_version"] not in SCHEMA_READ:
+        raise BundleError("B14", f"数据结构版本 {m['schema_version']}，本程序支持 {SCHEMA_READ}", b.path)
     if not isinstance(header.get("counts"), dict):
         raise BundleError("B13", "内部头缺少记录数", b.path)
 
@@ -757,8 +799,18 @@ def import_bundle(path: str | Path, keys: UnlockedKeys, *, operator: str | None 
 
 
 def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
+    from storage import assist
+
     peer = verify(b)
     m = b.manifest
+    me = Office.get()
+    expected = (
+        {("county", KIND_COUNTY_REQUEST)}
+        if me.level == "township"
+        else {("township", KIND_TOWNSHIP), ("county", KIND_COUNTY_REQUEST)}
+    )
+    if (peer.level, m["kind"]) not in expected:
+        raise BundleError("B18", f"{peer.level} {peer.code} 发来的 {m['kind']} 数据包", b.path)
     base = dict(path=b.path, sender=peer.code, sequence=m["sequence"])
     seen = BundleLog.get_or_none(
         (BundleLog.direction == "in")
@@ -798,6 +850,8 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
             if declared != records.counts:
                 raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {records.counts} 不符", b.path)
             audit_head = _check_audit(header, records, last.audit_head if last else "", b.path)
+            messages = [assist.check_message(body, peer.code, peer.level) for body in records.assist]
+            assist_counts = assist.receive(messages, sender=peer.code, operator=who)
             ensure_operator(who)
             BundleLog.delete().where(
                 (BundleLog.direction == "in")
@@ -809,11 +863,13 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
         raise BundleError("B14", str(exc), b.path) from None
     except merge.ForeignRow as exc:
         raise BundleError("B15", str(exc), b.path) from None
+    except assist.MessageError as exc:
+        raise BundleError("B17", str(exc), b.path) from None
     except Exception as exc:
         if type(exc).__name__ == "IntegrityError":
             raise BundleError("B14", f"与本库已有记录冲突：{exc}", b.path) from None
         raise
-    return ImportResult(status="imported", stats=stats, **base)
+    return ImportResult(status="imported", stats=stats, assist=assist_counts, **base)
 
 
 def _hold(b: Opened, who: str) -> None:

@@ -279,16 +279,26 @@ def same_fingerprint(typed: str, keys: PublicKeys) -> bool:
 def register_peer(keys: PublicKeys, *, operator: str | None = None) -> tuple[PeerOffice, bool]:
     """Register (pin) another office's public keys. Returns the row and whether it was new.
 
-    A county registers the townships inside it; a township pins its own county, once. Raises
+    A county registers the townships inside it and the other counties it exchanges assistance
+    requests with (协查); a township pins its own county, once. Raises
     :class:`KeyError_` for an office that is not this one's county or township, or for different keys
     under a code already registered (key rotation is not supported in this version).
     """
     me = Office.get()
     if keys.office == me.code:
         raise KeyError_("这是本单位自己的公钥文件，应交给对方单位登记。")
-    if me.level == COUNTY:
+    if me.level == COUNTY and keys.level == COUNTY:  # another county, for assistance requests (协查)
+        from storage import divisions
+
+        if len(keys.office) != 6 or divisions.lookup(keys.office) is None:
+            raise KeyError_(f"{keys.office} 不是县级区划代码（国家统计局统计用区划代码）：请与对方核对单位代码。")
+        if not keys.recovery:
+            raise KeyError_("县级公钥文件缺少恢复公钥（recovery 行）：请对方县用 hecha keys show 重新导出。")
+    elif me.level == COUNTY:
         if keys.level != TOWNSHIP or len(keys.office) != 9 or not keys.office.startswith(me.code):
-            raise KeyError_(f"{keys.name}（{keys.office}）不是本县（{me.code}）的乡镇，县里只登记本县乡镇的公钥。")
+            raise KeyError_(
+                f"{keys.name}（{keys.office}）不是本县（{me.code}）的乡镇：县里登记本县乡镇和外县（协查）的公钥。"
+            )
         if not AdminDivision.select().where((AdminDivision.code == keys.office) & (AdminDivision.level == 4)).exists():
             raise KeyError_(
                 f"{keys.office} 不在本县的乡镇名单（国家统计局2023年统计用区划代码）中：请与对方核对单位代码。"

@@ -198,7 +198,14 @@ class MergeStats:
         )
 
 
-TABLE_LABELS = {"household": "户", "person": "人", "birth": "出生", "woman_fp": "育龄妇女", "migration": "流动"}
+TABLE_LABELS = {
+    "household": "户",
+    "person": "人",
+    "birth": "出生",
+    "woman_fp": "育龄妇女",
+    "migration": "流动",
+    "assist": "协查",
+}
 
 
 def _insert(model: type[pw.Model], rows: list[dict[str, Any]]) -> None:

@@ -128,6 +128,31 @@ def write_summary(path, rows: list[SummaryRow]) -> None:
         sheet.append(safe_row(sheet, [village, r.year, *r.counts(), round(r.omission_rate, 4)]))
     t = total(rows)
     sheet.append(["合计", "", *t.counts(), round(t.omission_rate, 4)])
+    _assist_sheet(book)
+    save_xlsx(book, path)
+
+
+ASSIST_HEADER = ("月份", "单位", "发出", "收到外地", "已回复", "按时", "逾期", "已核实")
+"""The assistance statistics as the national platform publishes them (storage.assist.stats)."""
+
+
+def _assist_sheet(book) -> None:
+    from storage import assist
+    from storage.office import division_name
+
+    sheet = book.create_sheet("协查统计")
+    sheet.append(list(ASSIST_HEADER))
+    for r in assist.stats():
+        office = f"{division_name(r.office) or ''}（{r.office}）"
+        sheet.append(safe_row(sheet, [r.month, office, r.sent, r.received, r.answered, r.on_time, r.late, r.verified]))
+
+
+def write_assist_stats(path) -> None:
+    """The assistance statistics alone as an ``.xlsx`` (``hecha assist stats --out``)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    _assist_sheet(book)
     save_xlsx(book, path)
 
 

@@ -676,6 +676,112 @@ class AnnualReport(BaseModel):
         indexes = ((("village_code", "year"), True),)
 
 
+class CalendarOverride(BaseModel):
+    """A day of the State Council's holiday notice as the office loaded it (storage/workdays.py):
+    ``working`` is true for a 调休 working day, false for a holiday; it wins over chinesecalendar."""
+
+    day = pw.CharField(unique=True)  # YYYY-MM-DD
+    working = pw.BooleanField()
+    note = pw.CharField(default="")
+    source = pw.CharField(default="")
+    loaded_at = pw.CharField()
+    loaded_by = pw.CharField(default="")
+
+
+class AssistRequest(BaseModel):
+    """A 协查 (assistance request) as this office holds it (DESIGN.md §8, DATA.md; issue 17).
+
+    ``uid`` and ``origin`` (the asking office) identify it across offices; the request itself never
+    changes once sent, so it travels as a routed message (:mod:`storage.assist`), not a merged row.
+    ``role``: ``sent`` (this office asked), ``received`` (this office answers), ``relay`` (a county
+    passing it on). ``status``: ``draft`` 草稿, ``queued`` 待发, ``sent`` 已发, ``open`` 待核,
+    ``replied`` 已复, ``closed`` 关闭 (the asker verified the reply). Overdue (逾期) is judged from
+    ``due_date``, not stored. ``subject`` and ``items`` are JSON.
+    """
+
+    uid = pw.CharField(max_length=36, unique=True, default=new_uid)
+    request_no = pw.CharField()
+    role = pw.CharField(max_length=8)
+    origin = pw.CharField(max_length=12)
+    origin_name = pw.CharField(default="")
+    to_county = pw.CharField(max_length=6)
+    to_township = pw.CharField(max_length=9, default="")
+    to_name = pw.CharField(default="")
+    kind = pw.CharField(default="birth")
+    window_days = pw.IntegerField(default=15)
+    window_working = pw.BooleanField(default=True)
+    priority = pw.CharField(max_length=1, default="3")
+    items = pw.TextField(default="[]")
+    subject = pw.TextField(default="{}")
+    question = pw.TextField(default="")
+    person_uid = pw.CharField(default="")
+    birth_uid = pw.CharField(default="")
+    migration_uid = pw.CharField(default="")
+    source = pw.CharField(default="")  # what it was raised from: migrant, finding:KEY, duplicate, hand
+    created_at = pw.CharField()
+    created_by = pw.CharField(default="")
+    sent_on = pw.CharField(default="")
+    received_on = pw.CharField(default="")
+    due_date = pw.CharField(default="")
+    due_provisional = pw.BooleanField(default=False)
+    status = pw.CharField(max_length=8, index=True)
+    next_hop = pw.CharField(default="")  # relay: the office it goes on to ("" while not routable)
+    updated_at = pw.CharField()
+
+
+class AssistReply(BaseModel):
+    """The answer (协查反馈) to an :class:`AssistRequest`, written by the office that checked.
+
+    ``outcome``: ``consistent`` 一致, ``inconsistent`` 不一致 (``corrections``: JSON of field → the
+    value found), ``not_found`` 查无此人, ``moved_out`` 已迁出 (``moved_to``). ``received_on``/``due_date``
+    are the answering office's; ``verified_on`` the asker's, when it took the reply (and applied the
+    corrections to its own rows, ``applied``)."""
+
+    uid = pw.CharField(max_length=36, unique=True, default=new_uid)
+    request_uid = pw.CharField(max_length=36, index=True)
+    origin = pw.CharField(max_length=12)
+    outcome = pw.CharField(max_length=12)
+    corrections = pw.TextField(default="{}")
+    moved_to = pw.CharField(default="")
+    note = pw.TextField(default="")
+    visited = pw.BooleanField(default=False)
+    replied_on = pw.CharField()
+    replied_by = pw.CharField(default="")
+    received_on = pw.CharField(default="")
+    due_date = pw.CharField(default="")
+    due_provisional = pw.BooleanField(default=False)
+    arrived_on = pw.CharField(default="")  # the day the reply reached the asking office
+    verified_on = pw.CharField(default="")
+    verified_by = pw.CharField(default="")
+    applied = pw.TextField(default="")  # what the asker changed on its own rows, in words
+
+
+class AssistEvent(BaseModel):
+    """One step of a request's history at this office: ``created``, ``sent``, ``received``,
+    ``routed``, ``opened``, ``visited``, ``replied``, ``reply_received``, ``verified``."""
+
+    request_uid = pw.CharField(max_length=36, index=True)
+    at = pw.CharField()
+    event = pw.CharField(max_length=16)
+    operator = pw.CharField(default="")
+    note = pw.TextField(default="")
+
+
+class AssistOutbox(BaseModel):
+    """A request or reply waiting for (or carried in) the bundle to ``next_hop``: the exact message
+    that travels. ``bundle_id`` is set in the transaction that writes the bundle."""
+
+    message_uid = pw.CharField(max_length=36)
+    kind = pw.CharField(max_length=8)  # request or reply
+    next_hop = pw.CharField(max_length=12)
+    body = pw.TextField()
+    queued_at = pw.CharField()
+    bundle_id = pw.CharField(max_length=36, null=True)
+
+    class Meta:
+        indexes = ((("next_hop", "bundle_id"), False), (("message_uid", "next_hop"), True))
+
+
 SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth, WomanFP, Migration)
 """Shared tables in dependency order (a row's references come earlier)."""
 
@@ -708,4 +814,9 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     ReconcileRun,
     VisitResult,
     AnnualReport,
+    CalendarOverride,
+    AssistRequest,
+    AssistReply,
+    AssistEvent,
+    AssistOutbox,
 )

@@ -1,0 +1,16 @@
+-- hecha schema 21: assistance requests (协查) and working days (issue 17, storage/assist.py, storage/workdays.py).
+-- Requests and replies travel as routed messages (a county passes them on), each with its uid and origin.
+-- Frozen: never edit; add a new migration.
+CREATE TABLE "calendar_override" ("id" INTEGER NOT NULL PRIMARY KEY, "day" VARCHAR(255) NOT NULL, "working" INTEGER NOT NULL, "note" VARCHAR(255) NOT NULL, "source" VARCHAR(255) NOT NULL, "loaded_at" VARCHAR(255) NOT NULL, "loaded_by" VARCHAR(255) NOT NULL);
+CREATE UNIQUE INDEX "calendar_override_day" ON "calendar_override" ("day");
+CREATE TABLE "assist_request" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "request_no" VARCHAR(255) NOT NULL, "role" VARCHAR(8) NOT NULL, "origin" VARCHAR(12) NOT NULL, "origin_name" VARCHAR(255) NOT NULL, "to_county" VARCHAR(6) NOT NULL, "to_township" VARCHAR(9) NOT NULL, "to_name" VARCHAR(255) NOT NULL, "kind" VARCHAR(255) NOT NULL, "window_days" INTEGER NOT NULL, "window_working" INTEGER NOT NULL, "priority" VARCHAR(1) NOT NULL, "items" TEXT NOT NULL, "subject" TEXT NOT NULL, "question" TEXT NOT NULL, "person_uid" VARCHAR(255) NOT NULL, "birth_uid" VARCHAR(255) NOT NULL, "migration_uid" VARCHAR(255) NOT NULL, "source" VARCHAR(255) NOT NULL, "created_at" VARCHAR(255) NOT NULL, "created_by" VARCHAR(255) NOT NULL, "sent_on" VARCHAR(255) NOT NULL, "received_on" VARCHAR(255) NOT NULL, "due_date" VARCHAR(255) NOT NULL, "due_provisional" INTEGER NOT NULL, "status" VARCHAR(8) NOT NULL, "next_hop" VARCHAR(255) NOT NULL, "updated_at" VARCHAR(255) NOT NULL);
+CREATE UNIQUE INDEX "assist_request_uid" ON "assist_request" ("uid");
+CREATE INDEX "assist_request_status" ON "assist_request" ("status");
+CREATE TABLE "assist_reply" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "request_uid" VARCHAR(36) NOT NULL, "origin" VARCHAR(12) NOT NULL, "outcome" VARCHAR(12) NOT NULL, "corrections" TEXT NOT NULL, "moved_to" VARCHAR(255) NOT NULL, "note" TEXT NOT NULL, "visited" INTEGER NOT NULL, "replied_on" VARCHAR(255) NOT NULL, "replied_by" VARCHAR(255) NOT NULL, "received_on" VARCHAR(255) NOT NULL, "due_date" VARCHAR(255) NOT NULL, "due_provisional" INTEGER NOT NULL, "arrived_on" VARCHAR(255) NOT NULL, "verified_on" VARCHAR(255) NOT NULL, "verified_by" VARCHAR(255) NOT NULL, "applied" TEXT NOT NULL);
+CREATE UNIQUE INDEX "assist_reply_uid" ON "assist_reply" ("uid");
+CREATE INDEX "assist_reply_request_uid" ON "assist_reply" ("request_uid");
+CREATE TABLE "assist_event" ("id" INTEGER NOT NULL PRIMARY KEY, "request_uid" VARCHAR(36) NOT NULL, "at" VARCHAR(255) NOT NULL, "event" VARCHAR(16) NOT NULL, "operator" VARCHAR(255) NOT NULL, "note" TEXT NOT NULL);
+CREATE INDEX "assist_event_request_uid" ON "assist_event" ("request_uid");
+CREATE TABLE "assist_outbox" ("id" INTEGER NOT NULL PRIMARY KEY, "message_uid" VARCHAR(36) NOT NULL, "kind" VARCHAR(8) NOT NULL, "next_hop" VARCHAR(12) NOT NULL, "body" TEXT NOT NULL, "queued_at" VARCHAR(255) NOT NULL, "bundle_id" VARCHAR(36));
+CREATE INDEX "assist_outbox_next_hop_bundle_id" ON "assist_outbox" ("next_hop", "bundle_id");
+CREATE UNIQUE INDEX "assist_outbox_message_uid_next_hop" ON "assist_outbox" ("message_uid", "next_hop");

@@ -1,0 +1,275 @@
+"""Assistance requests (协查, issue 17): working days, and a request carried from a township of one
+county to a township of another and back, through real bundles and the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from main import cli
+from storage import assist, workdays
+from storage.db import close_db, open_db
+from storage.households import save_household
+from storage.models import AssistRequest, Birth, Person
+
+from .conftest import reference_input
+
+D = dt.date
+
+
+# ------------------------------------------------------------------------------------ working days
+def test_fifteen_working_days_from_18_september_2026_is_15_october(township_db):
+    """National Day week (1–7 October 2026 off) and the 调休 Saturdays (20 September, 10 October)."""
+    due = workdays.due_date(D(2026, 9, 18))
+    assert due == workdays.Due(D(2026, 10, 15), False)
+    cal = workdays.Calendar()
+    assert cal.is_working_day(D(2026, 9, 20)) and cal.is_working_day(D(2026, 10, 10))  # Sunday, Saturday: 调休
+    assert not cal.is_working_day(D(2026, 10, 5))  # a Monday of the holiday
+    assert cal.working_days_between(D(2026, 9, 18), D(2026, 10, 15)) == 15
+    assert cal.working_days_between(D(2026, 10, 16), D(2026, 10, 15)) == -1
+
+
+def test_a_year_no_calendar_covers_is_provisional_until_its_notice_is_loaded(township_db, tmp_path):
+    due = workdays.due_date(D(2026, 12, 20))
+    assert due.provisional and due.day.year == 2027 and due.text().endswith("（暂定）")
+    # weekends only: 21–31 December has 9 working days (25 December is a working day in China), then
+    # 1 January 2027 (a Friday) counts as one without a calendar, and 4–8 January: the 15th is the 8th
+    assert due.day == D(2027, 1, 8)
+    notice = tmp_path / "2027.txt"
+    notice.write_text(
+        "# 国务院办公厅关于2027年部分节假日安排的通知（测试用）\n2027-01-01 休 元旦\n2027-01-02 休\n2027-01-03 休\n"
+        "2027-01-09 班 调休\n",
+        encoding="utf-8",
+    )
+    assert workdays.load_override(notice) == (4, [2027])
+    exact = workdays.due_date(D(2026, 12, 20))
+    # 1 January off, the Saturday 9 January worked: 9 in December, then 4–8 January (5) and the 9th
+    assert exact == workdays.Due(D(2027, 1, 9), False)
+    for text, where in (("2027-13-01 休\n", "第1行"), ("2027-01-01 放\n", "第1行"), ("\n2027-01-01\n", "第2行")):
+        notice.write_text(text, encoding="utf-8")
+        with pytest.raises(workdays.CalendarFileError, match=where):
+            workdays.load_override(notice)
+    assert workdays.due_date(D(2026, 12, 20)) == exact  # a refused file changes nothing
+
+
+def test_no_date_crashes_the_calendar(township_db):
+    cal = workdays.Calendar()
+    assert cal.add_working_days(D(9999, 12, 30), 15).provisional
+    assert cal.judge(D(1, 1, 1)) == (True, True)  # a Monday, judged by weekends only
+    assert workdays.due_date(D(2026, 9, 18), 30, working=False) == workdays.Due(D(2026, 10, 18), False)
+
+
+# ------------------------------------------------------------------------------ four offices, CLI
+TOWN_A, COUNTY_X = "130123103", "130123"  # 新安镇, 正定县
+TOWN_B, COUNTY_Y = "130125103", "130125"  # 口头镇, 行唐县
+
+
+class Office:
+    def __init__(self, root: Path, code: str, runner: CliRunner):
+        self.code, self.db, self.runner = code, root / f"{code}.sqlite", runner
+        self.secret = root / f"{code}.pass"
+        self.secret.write_text(f"secret of {code}\n", encoding="utf-8")
+        self.out = root / f"out-{code}"
+        self.cli("init", "--office", code)
+        self.cli("keys", "new", "--recovery-out", str(root / f"recovery-{code}.txt"))
+        self.pub = root / f"{code}.pub"
+        self.pub.write_text(self.cli("keys", "show").output, encoding="utf-8")
+
+    def cli(self, *args: str, ok: bool = True):
+        close_db()
+        res = self.runner.invoke(cli, [*args, "--db", str(self.db)], env={"HECHA_PASSPHRASE_FILE": str(self.secret)})
+        if ok:
+            assert res.exit_code == 0, (args, res.output)
+        return res
+
+    def add(self, other: Office) -> None:
+        self.cli("keys", "add", str(other.pub), "--yes")
+
+    def export(self, *extra: str) -> list[str]:
+        lines = self.cli("export", "--out", str(self.out), *extra).stdout.strip().splitlines()
+        return [line for line in lines if line.endswith(".zip")]
+
+    def take(self, paths: list[str]) -> str:
+        assert paths
+        return self.cli("import-bundle", *paths).output
+
+    def sql(self, query: str):
+        close_db()
+        con = sqlite3.connect(str(self.db))
+        try:
+            return con.execute(query).fetchall()
+        finally:
+            con.close()
+
+
+def test_a_request_travels_from_one_county_to_another_and_its_reply_corrects_the_asker(tmp_path, monkeypatch):
+    runner = CliRunner()
+    day = {"now": D(2026, 9, 16)}
+    monkeypatch.setattr(assist, "today", lambda: day["now"])
+    a, x = Office(tmp_path, TOWN_A, runner), Office(tmp_path, COUNTY_X, runner)
+    b, y = Office(tmp_path, TOWN_B, runner), Office(tmp_path, COUNTY_Y, runner)
+    for one, other in ((a, x), (x, a), (b, y), (y, b), (x, y), (y, x)):
+        one.add(other)
+
+    # township A holds a household whose daughter has no ID number yet; her mother came from 行唐县
+    open_db(a.db)
+    form = reference_input()
+    form.members[3].id_number, form.members[3].birth_date, form.members[3].sex = "", "20170306", "2"
+    save_household(form, confirmed_ids=frozenset({"*"}) | {m.id_number for m in form.members})
+    birth = Birth.get()
+    child_uid = birth.child.uid
+    close_db()
+
+    res = a.cli("assist", "new", "--birth", birth.uid, "--township", TOWN_B, "--question", "请核实孩子的出生日期")
+    assert f"已发起协查 {TOWN_A}-" in res.output and "口头镇" in res.output
+    no = res.output.split("协查 ")[1].split("，")[0]
+    assert "待发" in a.cli("assist", "--sent").output
+
+    # up to county X, which routes it on to county Y (another county: its own bundle)
+    out = x.take(a.export())
+    assert "转发协查 1 件" in out, out
+    up = x.export()
+    assert len(up) == 1 and f"-{COUNTY_X}-{COUNTY_Y}-" in up[0]
+    assert "已转" in x.cli("assist", "--relay", "--all").output
+    # county Y routes it down to township B, which receives it on 18 September 2026
+    assert "转发协查 1 件" in y.take(up)
+    down = y.export()
+    assert len(down) == 1 and f"-{COUNTY_Y}-{TOWN_B}-" in down[0]
+    day["now"] = D(2026, 9, 18)
+    assert "收到协查 1 件" in b.take(down)
+    inbox = b.cli("assist").output
+    assert no in inbox and "王秀英" in inbox and "2026-10-15" in inbox and "剩15个工作日" in inbox, inbox
+    shown = b.cli("assist", "show", no).output
+    assert "孩子出生日期：2017-03-06" in shown and "请核实孩子的出生日期" in shown and "收到" in shown
+
+    # B visits and answers on the due date: 不一致, the child was born on the 8th
+    day["now"] = D(2026, 10, 15)
+    b.cli("assist", "visit", no, "--note", "入户看了出生医学证明")
+    bad = b.cli("assist", "reply", no, "--outcome", "不一致", ok=False)
+    assert bad.exit_code == 1 and "要写明核实到的情况" in bad.output
+    res = b.cli("assist", "reply", no, "--outcome", "不一致", "--set", "出生日期=20170308", "--visited")
+    assert "按时" in res.output, res.output
+    assert "今天到期" not in b.cli("assist").output  # answered: no longer waiting
+
+    # the reply goes back: B → Y → X → A
+    assert "转发协查 1 件" in y.take(b.export())
+    assert "转发协查 1 件" in x.take(y.export())
+    day["now"] = D(2026, 10, 19)
+    assert "收到协查回复 1 件" in a.take(x.export())
+    shown = a.cli("assist", "show", no).output
+    assert "回复：不一致" in shown and "出生日期 → 2017-03-08" in shown and "已入户" in shown, shown
+    res = a.cli("assist", "verify", no)
+    assert "出生日期改为2017-03-08" in res.output, res.output
+    open_db(a.db)
+    child = Person.get(Person.uid == child_uid)
+    assert child.birth_date == "2017-03-08" and Birth.get().birth_date == "2017-03-08"
+    history = [e.event for e in assist.history(AssistRequest.get())]
+    assert history == ["created", "sent", "reply_received", "verified"]
+    close_db()
+    open_db(b.db)
+    assert [e.event for e in assist.history(AssistRequest.get())] == ["received", "opened", "visited", "replied"]
+    close_db()
+
+    # statistics on both sides agree with each other and with counts made in SQL
+    a_stats = a.cli("assist", "stats").output
+    b_stats = b.cli("assist", "stats").output
+    sent = a.sql("select count(*) from assist_request where role = 'sent' and sent_on like '2026-09%'")[0][0]
+    verified = a.sql("select count(*) from assist_reply where verified_on like '2026-10%'")[0][0]
+    received = b.sql("select count(*) from assist_request where role = 'received' and received_on like '2026-09%'")
+    received = received[0][0]
+    on_time = b.sql(f"select count(*) from assist_reply where origin = '{TOWN_B}' and replied_on <= due_date")[0][0]
+    assert sent == verified == received == on_time == 1
+    assert _stat(a_stats, "2026-09") == [1, 0, 0, 0, 0, 0] and _stat(a_stats, "2026-10") == [0, 0, 0, 0, 0, 1]
+    assert _stat(b_stats, "2026-09") == [0, 1, 0, 0, 0, 0] and _stat(b_stats, "2026-10") == [0, 0, 1, 1, 0, 0]
+    x_stats = x.cli("assist", "stats").output
+    assert _stat(x_stats, "2026-09", TOWN_A)[0] == 1  # the county counts its township's request
+
+
+def _stat(text: str, month: str, office: str = "") -> list[int]:
+    for line in text.splitlines():
+        parts = line.split()
+        if parts and parts[0] == month and (not office or parts[1] == office):
+            return [int(p) for p in parts[2:]]
+    raise AssertionError(f"no {month} {office} in {text}")
+
+
+def test_answered_on_the_due_date_is_on_time_and_the_day_after_late(township_db, monkeypatch):
+    days = {"now": D(2026, 9, 18)}
+    monkeypatch.setattr(assist, "today", lambda: days["now"])
+    for n, when in enumerate((D(2026, 10, 15), D(2026, 10, 16))):
+        days["now"] = D(2026, 9, 18)
+        uid = f"00000000-0000-4000-8000-00000000000{n}"
+        body = dict(
+            type="request",
+            uid=uid,
+            request_no=f"130125103-2026-000{n}",
+            origin="130125103",
+            to_county="130123",
+            to_township="130123103",
+            window_days=15,
+            window_working=True,
+            priority="3",
+            items=["exists"],
+            subject={"name": "张三"},
+            question="",
+        )
+        assist.receive([assist.check_message(body, "130123", "county")], sender="130123")
+        days["now"] = when
+        assist.reply(uid, "一致")
+    rows = assist.stats()
+    assert [(r.month, r.received, r.answered, r.on_time, r.late) for r in rows] == [
+        ("2026-09", 2, 0, 0, 0),
+        ("2026-10", 0, 2, 1, 1),
+    ]
+
+
+def test_a_townships_bundle_may_carry_only_its_own_messages(township_db):
+    body = dict(
+        type="reply",
+        uid="00000000-0000-4000-8000-000000000001",
+        request_uid="00000000-0000-4000-8000-000000000002",
+        request_no="x",
+        origin="130123104",
+        to="130125103",
+        outcome="consistent",
+        corrections={},
+        note="",
+    )
+    with pytest.raises(assist.MessageError, match="130123104"):
+        assist.check_message(body, "130123103", "township")
+    with pytest.raises(assist.MessageError):
+        assist.check_message(dict(body, outcome="maybe"), "130123104", "township")
+    with pytest.raises(assist.MessageError):
+        assist.check_message(["not", "a", "message"], "130123104", "township")
+
+
+def test_refusals_say_what_to_fix(township_db):
+    save_household(reference_input(), confirmed_ids=frozenset(m.id_number for m in reference_input().members))
+    mother = Person.get(Person.name == "王秀英")
+    for kwargs, words in (
+        (dict(to_county="999999"), "县级代码"),
+        (dict(to_county="130125", to_township="130123103"), "不是 130125 县的乡镇"),
+        (dict(to_county="130123"), "本县的协查要写明乡镇代码"),
+        (dict(to_county="130125", items=["nonsense"]), "协查事项"),
+        (dict(to_county="130125", kind="nonsense"), "协查类别"),
+        (dict(to_county="130125", priority="7"), "紧急程度"),
+    ):
+        with pytest.raises(assist.AssistError, match=words):
+            assist.from_person(mother.uid, **kwargs)
+    req = assist.from_person(mother.uid, to_county="130125")
+    assert req.to_county == "130125" and json.loads(req.subject)["name"] == "王秀英"
+    with pytest.raises(assist.AssistError, match="不是本单位收到的"):
+        assist.reply(req.request_no, "一致")
+    with pytest.raises(assist.AssistError, match="还没有收到回复"):
+        assist.verify(req.request_no)
+    with pytest.raises(assist.AssistError, match="没有协查"):
+        assist.find("nothing-like-it")
+    with pytest.raises(assist.AssistError, match="出生日期"):
+        assist.check_corrections({"birth_date": "20171345"})
+    with pytest.raises(assist.AssistError, match="不能更正"):
+        assist.check_corrections({"household": "x"})
