@@ -1878,62 +1878,13 @@ def assist_cmd(
 @handled
 def assist_show(ref: str, db_path: Path | None) -> None:
     """一件协查的全部内容：对象、所问事项、本地可能是同一人的人员、回复和经过。"""
-    import json
-
-    from storage import assist, dedup
+    from storage import assist
 
     open_office_db(db_path)
     req = assist.find(ref)
     assist.opened(req)
-    subject = json.loads(req.subject)
-    due = assist.due_of(req)
-    click.echo(f"协查 {req.request_no}（{assist.STATUS_TEXT.get(req.status, req.status)}）")
-    to = req.to_township or req.to_county
-    click.echo(f"  发起单位：{req.origin_name}（{req.origin}）  发往：{req.to_name}（{to}）")
-    click.echo(
-        f"  类别：{req.kind}  紧急：{assist.PRIORITIES.get(req.priority, '')}  期限：{req.window_days}"
-        f"{'个工作日' if req.window_working else '天'}"
-        + (f"  收到：{req.received_on}  到期：{due.text()}" if due else "")
-    )
-    for key, label in assist.SUBJECT_FIELDS.items():
-        if subject.get(key):
-            click.echo(f"  {label}：{subject[key]}")
-    click.echo("  所问：" + "；".join(assist.ITEMS.get(i, i) for i in json.loads(req.items)))
-    if req.question:
-        click.echo(f"  说明：{req.question}")
-    if req.role == "received":
-        import datetime as dt
-
-        born = subject.get("birth_date") or ""
-        found = dedup.candidates(
-            name=subject.get("name", ""),
-            id_number=subject.get("id_number", ""),
-            birth_date=dt.date.fromisoformat(born) if len(born) == 10 else None,
-            sex=subject.get("sex", ""),
-        )[:5]
-        click.echo("  本地可能是同一人：" + ("无" if not found else ""))
-        for c in found:
-            click.echo(f"    {c.score:>3} {c.name} {c.id_number} {c.birth_date} {c.where}（{c.why}）")
-    ans = assist.the_reply(req)
-    if ans is not None:
-        fixed = json.loads(ans.corrections)
-        click.echo(
-            f"  回复：{assist.OUTCOMES[ans.outcome]}（{ans.origin}，{ans.replied_on}"
-            + ("，已入户" if ans.visited else "")
-            + (f"，应于 {ans.due_date} 前" if ans.due_date else "")
-            + "）"
-        )
-        for key, value in fixed.items():
-            click.echo(f"    {assist.CORRECTABLE.get(key, key)} → {value}")
-        if ans.moved_to:
-            click.echo(f"    迁往：{ans.moved_to}")
-        if ans.note:
-            click.echo(f"    说明：{ans.note}")
-        if ans.verified_on:
-            click.echo(f"    核实：{ans.verified_on} {ans.verified_by} {ans.applied}")
-    click.echo("  经过：")
-    for e in assist.history(req):
-        click.echo(f"    {local_time(e.at)} {assist.EVENT_TEXT.get(e.event, e.event)} {e.operator} {e.note}".rstrip())
+    for line in assist.describe(req, local_time):
+        click.echo(line)
 
 
 def _subject_options(func):
@@ -2121,6 +2072,90 @@ def assist_stats(month: str, out: Path | None, db_path: Path | None) -> None:
         click.echo("还没有协查。")
         return
     table(header, values, frozenset(range(2, 8)))
+
+
+@cli.group("migrants", invoke_without_command=True)
+@click.option("--direction", type=click.Choice(["流入", "流出", "1", "2"]), default=None, help="只列流入或流出")
+@click.option("--village", default="", help="村：12位代码或村名")
+@click.option("--county", "other_county", default="", help="对方县（流入的户籍地、流出的去向）6位代码")
+@click.option("--all", "show_all", is_flag=True, help="连已返回、已结束的一起列出（默认只列在外或在本地的）")
+@click.option("--offset", default=0, type=click.IntRange(0), help="跳过前几条（分页）")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10_000), help="最多列出几条")
+@db_option
+@click.pass_context
+@handled
+def migrants_cmd(
+    ctx: click.Context,
+    direction: str | None,
+    village: str,
+    other_county: str,
+    show_all: bool,
+    offset: int,
+    limit: int,
+    db_path: Path | None,
+) -> None:
+    """流动人口：流入、流出的人，从哪来、到哪去、从何时起、现在的状态。"""
+    if ctx.invoked_subcommand:
+        return
+    from storage import migrants
+    from storage.office import village_label
+
+    open_office_db(db_path)
+    way = {"流入": "1", "流出": "2"}.get(direction or "", direction or "")
+    code = _village_code(village) if village else ""
+    if other_county and not (len(other_county) == 6 and other_county.isdigit()):
+        raise HechaError(f"--county {other_county}：应为6位县级区划代码，如 130125")
+    rows = migrants.page(way, code, other_county, not show_all, offset=offset, limit=limit)
+    total = migrants.count(way, code, other_county, not show_all)
+    if not rows:
+        click.echo("没有符合条件的流动人口。" if not offset else f"共 {total} 条，--offset 已超出。")
+        return
+    table(
+        ("姓名", "身份证号", "村", "流向", "从哪来/到哪去", "起始", "状态", "流动记录 uid"),
+        [
+            (r.name, r.id_number, village_label(r.village_code), r.direction_text, r.place, r.since, r.status, r.uid)
+            for r in rows
+        ],
+    )
+    click.echo(f"共 {total} 条。发协查：hecha assist new --migration 流动记录uid")
+
+
+@migrants_cmd.command("months")
+@click.option("--village", default="", help="村：12位代码或村名")
+@click.option("--year", default="", help="只列一年，如 2026")
+@db_option
+@handled
+def migrants_months(village: str, year: str, db_path: Path | None) -> None:
+    """流动人口按村、按月统计：当月开始流入、流出的人数。"""
+    from storage import migrants
+    from storage.office import village_label
+
+    open_office_db(db_path)
+    rows = migrants.monthly(_village_code(village) if village else "", year)
+    if not rows:
+        click.echo("没有记了流动日期的流动人口。")
+        return
+    table(
+        ("村", "月份", "流入", "流出"),
+        [(village_label(r.village_code), r.month, r.inflow, r.outflow) for r in rows],
+        frozenset({2, 3}),
+    )
+
+
+@migrants_cmd.command("gpl")
+@click.option("--batch", "batch_id", type=int, default=None, help="名单批次号（hecha lists 列出；默认最新的 GPL 名单）")
+@click.option("--direction", type=click.Choice(["流入", "流出", "1", "2"]), default=None, help="表里没有流动类型时用")
+@db_option
+@handled
+def migrants_gpl(batch_id: int | None, direction: str | None, db_path: Path | None) -> None:
+    """把导入的流动人口系统（GPL）名单放进本乡人员的流动记录；对不上的逐行列出。"""
+    from storage import migrants
+
+    open_office_db(db_path)
+    result = migrants.apply_gpl(batch_id, direction=direction or "")
+    click.echo(result.summary())
+    if result.unmatched:
+        table(("行", "姓名", "身份证号", "原因"), result.unmatched)
 
 
 @cli.group("calendar", invoke_without_command=True)

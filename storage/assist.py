@@ -677,13 +677,13 @@ def find(ref: str) -> AssistRequest:
 
 def opened(req: AssistRequest, *, operator: str | None = None) -> None:
     """Log the first opening of a received request (its history shows when it was first read)."""
-    if (
-        req.role == "received"
-        and not AssistEvent.select()
-        .where((AssistEvent.request_uid == req.uid) & (AssistEvent.event == "opened"))
-        .exists()
-    ):
-        with write_txn():
+    if req.role != "received":
+        return
+    seen = (AssistEvent.request_uid == req.uid) & (AssistEvent.event == "opened")
+    if AssistEvent.select().where(seen).exists():
+        return  # the usual case: no write lock taken to read a request again
+    with write_txn():
+        if not AssistEvent.select().where(seen).exists():  # two readers at once log it once
             _event(req.uid, "opened", operator or operator_login())
 
 
@@ -890,6 +890,86 @@ def _apply(req: AssistRequest, fixed: dict[str, str], who: str) -> str:
             f"按回复更正后不能保存（{exc}）：没有改动；请入户核实后手工更正，再用 --no-apply 核实"
         ) from None
     return "；".join(words)
+
+
+def local_matches(req: AssistRequest, limit: int = 5) -> list:
+    """The persons here who may be the request's subject (the form's duplicate search,
+    :func:`storage.dedup.candidates`), best first."""
+    from .dedup import candidates
+
+    subject = json.loads(req.subject or "{}")
+    born = str(subject.get("birth_date") or "")
+    try:
+        day = dt.date.fromisoformat(born) if len(born) == 10 else None
+    except ValueError:
+        day = None
+    found = candidates(
+        name=subject.get("name", ""), id_number=subject.get("id_number", ""), birth_date=day, sex=subject.get("sex", "")
+    )
+    child = str(subject.get("child_birth_date") or "")
+    if subject.get("child_name") and len(child) == 10:
+        try:
+            found += candidates(
+                name=subject["child_name"],
+                birth_date=dt.date.fromisoformat(child),
+                mother_id_number=subject.get("id_number", ""),
+                sex=subject.get("child_sex", ""),
+            )
+        except ValueError:
+            pass
+    found.sort(key=lambda c: -c.score)
+    return found[:limit]
+
+
+def _kind_label(kind: str) -> str:
+    try:
+        return windows()[kind].label
+    except (KeyError, OSError, ValueError):
+        return kind
+
+
+def describe(req: AssistRequest, shown_time=lambda t: t) -> list[str]:
+    """A request in lines, as ``hecha assist show`` prints it and the TUI shows it: who asks whom,
+    the window and due date, the subject, what is asked, the local matches (for a received one),
+    the reply, and the history (``shown_time`` turns a stored UTC time into local time)."""
+    subject = json.loads(req.subject or "{}")
+    due = due_of(req)
+    to = req.to_township or req.to_county
+    lines = [
+        f"协查 {req.request_no}（{STATUS_TEXT.get(req.status, req.status)}）",
+        f"  发起单位：{req.origin_name}（{req.origin}）  发往：{req.to_name}（{to}）",
+        f"  类别：{_kind_label(req.kind)}  紧急：{PRIORITIES.get(req.priority, '')}  期限：{req.window_days}"
+        f"{'个工作日' if req.window_working else '天'}"
+        + (f"  收到：{req.received_on}  到期：{due.text()}" if due else ""),
+    ]
+    lines += [f"  {label}：{subject[key]}" for key, label in SUBJECT_FIELDS.items() if subject.get(key)]
+    lines.append("  所问：" + "；".join(ITEMS.get(i, i) for i in json.loads(req.items or "[]")))
+    if req.question:
+        lines.append(f"  说明：{req.question}")
+    if req.role == "received":
+        found = local_matches(req)
+        lines.append("  本地可能是同一人：" + ("无" if not found else ""))
+        lines += [f"    {c.score:>3} {c.name} {c.id_number} {c.birth_date} {c.where}（{c.why}）" for c in found]
+    ans = the_reply(req)
+    if ans is not None:
+        lines.append(
+            f"  回复：{OUTCOMES[ans.outcome]}（{ans.origin}，{ans.replied_on}"
+            + ("，已入户" if ans.visited else "")
+            + (f"，应于 {ans.due_date} 前" if ans.due_date else "")
+            + "）"
+        )
+        lines += [f"    {CORRECTABLE.get(k, k)} → {v}" for k, v in json.loads(ans.corrections).items()]
+        if ans.moved_to:
+            lines.append(f"    迁往：{ans.moved_to}")
+        if ans.note:
+            lines.append(f"    说明：{ans.note}")
+        if ans.verified_on:
+            lines.append(f"    核实：{ans.verified_on} {ans.verified_by} {ans.applied}".rstrip())
+    lines.append("  经过：")
+    for e in history(req):
+        parts = (shown_time(e.at), EVENT_TEXT.get(e.event, e.event), e.operator, e.note)
+        lines.append("    " + " ".join(p for p in parts if p))
+    return lines
 
 
 # ------------------------------------------------------------------------------------ the inbox

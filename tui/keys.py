@@ -25,7 +25,7 @@ class KeySpec:
     action: str
     keys: tuple[str, ...]
     label: str
-    scope: str  # "app", "home", "form", "list", "recheck", "diff", "dups", "import", "recon", "export", "plain", "page"
+    scope: str  # "app", "home", "form", "list", … a key of SCOPES
     short: str = ""
 
 
@@ -41,6 +41,8 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("open-duplicates", "open_duplicates", ("f9", "7"), "重复登记", "home", "重复"),
     KeySpec("open-lists", "open_lists", ("f4", "8"), "导入外部名单", "home", "名单"),
     KeySpec("open-reconcile", "open_reconcile", ("f10", "9"), "核查比对", "home", "比对"),
+    KeySpec("open-assist", "open_assist", ("f11", "a", "A"), "协查", "home"),
+    KeySpec("open-migrants", "open_migrants", ("m", "M"), "流动人口", "home"),
     KeySpec("quit-home", "app.quit_app", ("0",), "退出", "home"),
     KeySpec("save-household", "save_household", ("f10", "ctrl+s"), "保存本户", "form", "保存"),
     KeySpec("lookup", "lookup", ("f4", "ctrl+l"), "代码表", "form"),
@@ -87,6 +89,29 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("import-run", "run", ("f10", "ctrl+s"), "导入", "import"),
     KeySpec("import-rejects", "rejects", ("f5", "ctrl+e"), "错误行", "import"),
     KeySpec("import-back", "back", ("escape", "ctrl+x"), "返回", "import"),
+    KeySpec("assist-received", "view('received')", ("f2", "ctrl+o"), "收到的", "assist"),
+    KeySpec("assist-sent", "view('sent')", ("f3", "ctrl+r"), "发出的", "assist"),
+    KeySpec("assist-stats", "view('stats')", ("f4", "ctrl+t"), "统计", "assist"),
+    KeySpec("assist-relay", "view('relay')", ("f5", "ctrl+e"), "待分派（县级）", "assist", "待分派"),
+    KeySpec("assist-open", "toggle_open", ("f6", "ctrl+w"), "待处理/全部", "assist", "全部"),
+    KeySpec("assist-next", "next_page", ("f8", "ctrl+d"), "下一页", "assist"),
+    KeySpec("assist-prev", "prev_page", ("f9", "ctrl+u"), "上一页", "assist"),
+    KeySpec("assist-back", "back", ("escape", "ctrl+x"), "返回", "assist"),
+    KeySpec("assist-reply", "reply", ("f2", "ctrl+o"), "回复", "assistone"),
+    KeySpec("assist-visit", "visit", ("f3", "ctrl+r"), "入户核实", "assistone", "入户"),
+    KeySpec("assist-verify", "verify", ("f4", "ctrl+t"), "核实回复", "assistone", "核实"),
+    KeySpec("assistone-back", "back", ("escape", "ctrl+x"), "返回", "assistone"),
+    KeySpec("reply-save", "save", ("f10", "ctrl+s"), "保存回复", "reply", "保存"),
+    KeySpec("reply-cancel", "cancel", ("escape", "ctrl+x"), "不回复返回", "reply", "返回"),
+    KeySpec("mig-direction", "cycle_direction", ("f2", "ctrl+o"), "流入/流出/全部", "migrants", "流向"),
+    KeySpec("mig-village", "filter_village", ("f3", "ctrl+v"), "按村筛选", "migrants", "村"),
+    KeySpec("mig-county", "filter_county", ("f4", "ctrl+k"), "按对方县筛选", "migrants", "对方县"),
+    KeySpec("mig-assist", "raise_request", ("f5", "ctrl+e"), "发协查", "migrants"),
+    KeySpec("mig-current", "toggle_current", ("f6", "ctrl+w"), "在外/全部", "migrants", "全部"),
+    KeySpec("mig-months", "months", ("f7", "ctrl+t"), "按村按月统计", "migrants", "统计"),
+    KeySpec("mig-next", "next_page", ("f8", "ctrl+d"), "下一页", "migrants"),
+    KeySpec("mig-prev", "prev_page", ("f9", "ctrl+u"), "上一页", "migrants"),
+    KeySpec("mig-back", "back", ("escape", "ctrl+x"), "返回", "migrants"),
     KeySpec("plain-back", "back", ("escape", "ctrl+x"), "返回", "plain"),
     KeySpec("page-keep", "keep", ("f10", "ctrl+s"), "保存本页", "page"),
     KeySpec("page-cancel", "cancel", ("escape", "ctrl+x"), "不改返回", "page"),
@@ -107,6 +132,10 @@ SCOPES = {
     "import": "导入外部名单",
     "recon": "核查比对（数字键 0 一致 1 漏报 2 瞒报 3 虚报 4 错报 9 待核 记录结论，证据画面同样）",
     "export": "导出数据包",
+    "assist": "协查（收到的、发出的、统计）",
+    "assistone": "一件协查",
+    "reply": "回复协查",
+    "migrants": "流动人口",
     "plain": "其他画面",
 }
 """Each scope of :data:`TABLE` with its title in the help (F1), in the order shown."""
@@ -143,7 +172,7 @@ def bindings(scope: str) -> list[BindingType]:
 
 
 KEY_NAME = re.compile(
-    r"(f([1-9]|1[0-9]|2[0-4])|ctrl\+[a-z]|escape|enter|tab|space|home|end|pageup|pagedown|delete|insert|up|down|left|right|[a-z0-9])"
+    r"(f([1-9]|1[0-9]|2[0-4])|ctrl\+[a-z]|escape|enter|tab|space|home|end|pageup|pagedown|delete|insert|up|down|left|right|[a-zA-Z0-9])"
 )
 
 

@@ -15,12 +15,14 @@ HOME_ENTRIES = (
     ("录入核查登记表", "open_form"),
     ("户列表（查看、修改）", "open_list"),
     ("导出本周数据包（乡镇）", "open_export"),
-    ("导入数据包（县级）", "open_import"),
+    ("导入数据包", "open_import"),
     ("审核校验", "open_check"),
     ("质量复查（复录、判定）", "open_recheck"),
     ("重复登记（查找、合并）", "open_duplicates"),
     ("导入外部名单", "open_lists"),
     ("核查比对（漏报错报虚报）", "open_reconcile"),
+    ("协查（收到、发出、统计）", "open_assist"),
+    ("流动人口", "open_migrants"),
     ("退出", "app.quit_app"),
 )
 """The home menu: each entry's label and action; its keys are drawn from the binding table

@@ -226,14 +226,15 @@ class ExportScreen(_BundleScreen):
 
 
 class ImportScreen(_BundleScreen):
-    """Import township bundles (a file, or every ``.zip`` in a folder) into the county database."""
+    """Import bundles (a file, or every ``.zip`` in a folder): at the county, its townships' and other
+    counties' (协查); at a township, its county's (requests and replies, issue 17)."""
 
     @dataclass
     class BundlesImported(Message):
         lines: list[str]
 
     def compose(self) -> ComposeResult:
-        yield Static("导入乡镇数据包（县级）", classes="title")
+        yield Static("导入数据包（县级：乡镇和外县的；乡镇：县里下发的协查）", classes="title")
         yield Static("", id="bundle-info")
         yield Static("数据包文件或文件夹（回车开始导入）：")
         yield PlainInput(str(Path.home()), id="in-path")
@@ -243,15 +244,10 @@ class ImportScreen(_BundleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#busy", Static).display = False
-        if self.app.office.level != "county":
-            self.query_one("#bundle-info", Static).update("本功能用于县级数据库。乡镇请用「导出本周数据包」。")
-            return
         self.query_one("#in-path", Input).focus()
 
     @on(Input.Submitted, "#in-path")
     def start(self, event: Input.Submitted) -> None:
-        if self.app.office.level != "county":
-            return
         path = Path(event.value.strip()).expanduser()
         files = sorted(path.glob("*.zip")) if path.is_dir() else [path]
         if not files or not all(f.exists() for f in files):

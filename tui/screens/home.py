@@ -45,7 +45,7 @@ class HomeScreen(Screen):
         lines = []
         for label, action in text.HOME_ENTRIES:
             keys = keys_of(action, ("home", "app"), keymap)
-            digit = next((k for k in keys if len(k) == 1 and k.isdigit()), " ")
+            digit = next((k.upper() for k in keys if len(k) == 1 and k.isalnum()), " ")
             fkey = next((k.upper() for k in keys if k.startswith("f") and k[1:].isdigit()), "")
             lines.append(f"  {digit}  {text.pad(label, 26)}{fkey}")
         return lines
@@ -157,6 +157,16 @@ class HomeScreen(Screen):
         from .bundles import ExportScreen
 
         self.app.push_screen(ExportScreen())
+
+    def action_open_assist(self) -> None:
+        from .assist import AssistScreen
+
+        self.app.push_screen(AssistScreen())
+
+    def action_open_migrants(self) -> None:
+        from .migrants import MigrantsScreen
+
+        self.app.push_screen(MigrantsScreen())
 
     def action_open_import(self) -> None:
         from .bundles import ImportScreen
