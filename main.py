@@ -1894,6 +1894,7 @@ def _subject_options(func):
             click.option("--birth", "birth_uid", default="", help="本单位的出生记录 uid"),
             click.option("--migration", "migration_uid", default="", help="本单位的流动记录 uid"),
             click.option("--finding", "finding", default="", help="外地出生的比对结果编号（hecha reconcile 列出的）"),
+            click.option("--duplicate", nargs=2, default=None, help="疑似重复、另一条属于别的单位的两人：甲uid 乙uid"),
             click.option("--name", default="", help="手工发起：对象姓名"),
             click.option("--id-number", default="", help="手工发起：对象身份证号"),
             click.option("--birth-date", default="", help="手工发起：对象出生日期 YYYYMMDD"),
@@ -1920,6 +1921,7 @@ def assist_new(
     birth_uid: str,
     migration_uid: str,
     finding: str,
+    duplicate: tuple[str, str] | None,
     name: str,
     id_number: str,
     birth_date: str,
@@ -1933,7 +1935,8 @@ def assist_new(
     question: str,
     db_path: Path | None,
 ) -> None:
-    """发起协查：关于本单位的人员、出生、流动记录、外地出生的比对结果，或手工填写的对象。
+    """发起协查：关于本单位的人员、出生、流动记录、外地出生的比对结果、属于别的单位的疑似重复，
+    或手工填写的对象。
     随下一个数据包发往县里，由县里转给对方。"""
     from storage import assist
     from storage.dates import parse_typed
@@ -1944,9 +1947,9 @@ def assist_new(
         kw["items"] = items
     if kind:
         kw["kind"] = kind
-    given = [x for x in (person_ref, birth_uid, migration_uid, finding) if x]
+    given = [x for x in (person_ref, birth_uid, migration_uid, finding, duplicate) if x]
     if len(given) > 1:
-        raise HechaError("--person、--birth、--migration、--finding 只能给一个。")
+        raise HechaError("--person、--birth、--migration、--finding、--duplicate 只能给一个。")
     if person_ref:
         from storage.models import Person
 
@@ -1962,6 +1965,8 @@ def assist_new(
         req = assist.from_migration(migration_uid, **kw)
     elif finding:
         req = assist.from_finding(finding, **kw)
+    elif duplicate:
+        req = assist.from_duplicate(*duplicate, **kw)
     else:
         if not (name or id_number or child_name):
             raise HechaError("要说明协查谁：--person、--birth、--migration、--finding，或 --name/--id-number。")

@@ -419,6 +419,36 @@ def from_migration(migration_uid: str, **kw: Any) -> AssistRequest:
     )
 
 
+def from_duplicate(a_uid: str, b_uid: str, **kw: Any) -> AssistRequest:
+    """A request about a possible duplicate (重复登记) whose other record is another office's: asked
+    of the office that registered it (its ``origin``), about that person. Raises
+    :class:`AssistError` when both records are this office's (the review decides those)."""
+    me = _me()
+    live = Person.deleted == False  # noqa: E712
+    people = [Person.get_or_none((Person.uid == u) & live) for u in (a_uid, b_uid)]
+    if any(p is None for p in people):
+        raise AssistError("两个 uid 中有不是在册人员的：uid 见 hecha duplicates 的最后两列")
+    theirs = [p for p in people if p is not None and p.origin != me.code]
+    if not theirs:
+        raise AssistError("两人都是本单位登记的：请在“重复登记”中判定或合并，不用发协查")
+    other = theirs[0]
+    ours = next((p for p in people if p is not None and p is not other), None)
+    subject = subject_of_person(other)
+    question = f"疑似与本单位的 {ours.name}（{ours.id_number or ours.birth_date}）是同一人，请核实" if ours else ""
+    kw.setdefault("items", ("exists", "address"))
+    kw.setdefault("kind", "person")
+    origin = other.origin
+    return raise_request(
+        to_county=origin[:6],
+        to_township=origin if len(origin) == 9 else "",
+        subject=subject,
+        person_uid=ours.uid if ours and ours.origin == me.code else "",
+        source="duplicate",
+        question=kw.pop("question", "") or question,
+        **kw,
+    )
+
+
 def from_finding(key: str, **kw: Any) -> AssistRequest:
     """A request about a birth the reconciliation found on a hospital list to a mother from another
     county (外地出生, kind ``elsewhere``): asked of the mother's county (from her ID number)."""

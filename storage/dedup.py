@@ -807,7 +807,10 @@ def merge_persons(keep_uid: str, drop_uid: str, *, operator: str | None = None, 
             index_persons([keep, drop])
             decide_pair(keep.uid, drop.uid, "same", who=operator or "", note=note or "合并")
     except audit.NotOwner as exc:
-        raise MergeRefused(f"有记录属于别的单位，不能在本库合并（{exc}）：请发协查由登记单位处理") from None
+        raise MergeRefused(
+            f"有记录属于别的单位，不能在本库合并（{exc}）："
+            "请发协查由登记单位处理（hecha assist new --duplicate 甲uid 乙uid）"
+        ) from None
     return Merged(keep.uid, moved, tuple(filled), household_removed)
 
 

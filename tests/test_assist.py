@@ -273,3 +273,106 @@ def test_refusals_say_what_to_fix(township_db):
         assist.check_corrections({"birth_date": "20171345"})
     with pytest.raises(assist.AssistError, match="不能更正"):
         assist.check_corrections({"household": "x"})
+
+
+# ------------------------------------------------------------------------------------- migrants
+def _xls(path: Path, title: str | None, header: list[str], rows: list[list]) -> Path:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="gbk")
+    sheet = book.add_sheet("Sheet1")
+    r = 0
+    if title:
+        sheet.write(0, 0, title)
+        r = 1
+    for c, h in enumerate(header):
+        sheet.write(r, c, h)
+    for i, row in enumerate(rows, start=r + 1):
+        for c, v in enumerate(row):
+            sheet.write(i, c, v)
+    book.save(str(path))
+    return path
+
+
+def test_a_gpl_export_becomes_migration_episodes_and_the_rest_is_listed(township_db, tmp_path):
+    from storage import migrants
+    from storage.models import Migration
+    from storage.reflists import import_list
+
+    form = reference_input()
+    save_household(form, confirmed_ids=frozenset(m.id_number for m in form.members))
+    wife, husband = Person.get(Person.name == "王秀英"), Person.get(Person.name == "李建国")
+    header = ["序号", "姓名", "性别", "出生日期", "公民身份号码", "户籍地代码", "户籍地详址", "流入时间", "流动原因"]
+    header.append("人员编号")
+    inflow = _xls(
+        tmp_path / "流入人口.xls",
+        "新安镇流入人口花名册",
+        header,
+        [
+            [1, "王秀英", "女", "1987-07-22", wife.id_number, "130125103200", "行唐县口头镇", "2019.3.5", "务工"]
+            + ["G001"],
+            [2, "王秀英", "女", "1987-07-22", "", "130125103200", "行唐县口头镇", "2019-03-05", "随迁家属", "G001"],
+            [3, "赵无名", "女", "1990-01-01", "130125199001010021", "130125103200", "", "2020-01-01", "", "G003"],
+        ],
+    )
+    report = import_list(inflow, "gpl")
+    assert report.rows_loaded == 3
+    guessed = migrants.apply_gpl()  # no 流动类型 column and no --direction: nothing placed, each row said
+    assert guessed.created == 0 and len(guessed.unmatched) == 3
+    assert all("流入还是流出" in u[3] for u in guessed.unmatched)
+    result = migrants.apply_gpl(direction="流入")
+    assert (result.rows, result.created, result.updated) == (3, 1, 1)  # row 2 is row 1 again (人员编号 G001)
+    assert [u[1] for u in result.unmatched] == ["赵无名"] and "没有这个人" in result.unmatched[0][3]
+    g = Migration.get()
+    assert (g.person_id, g.direction, g.move_date, g.hukou_place_code, g.gpl_record_id) == (
+        wife.id,
+        "1",
+        "2019-03-05",
+        "130125103200",
+        "G001",
+    )
+    assert g.reason == "002"  # the second row's 随迁家属 (census wording) → 随同流动
+    assert migrants.count(direction="1", other_county="130125") == 1 and migrants.count(other_county="410521") == 0
+    # an outflow export with its direction column; one without an address is listed, not loaded
+    out = _xls(
+        tmp_path / "流出人口.xls",
+        None,
+        ["姓名", "身份证号", "流动类型", "流出时间", "现居住地详址", "流出地代码"],
+        [
+            ["李建国", husband.id_number, "流出", "2025年5月", "北京市朝阳区某街1号", "110105"],
+            ["李浩然", "130123201205090012", "流出", "2025-06-01", "", ""],
+        ],
+    )
+    import_list(out, "gpl", replace=True)  # the list in use is replaced; the episodes placed stay
+    result = migrants.apply_gpl()
+    assert result.created == 1 and "没有现居住地址" in result.unmatched[0][3]
+    rows = migrants.page(direction="2")
+    assert [(r.name, r.since, r.status) for r in rows] == [("李建国", "2025-05", "在外")] and "北京" in rows[0].place
+    assert {(m.month, m.inflow, m.outflow) for m in migrants.monthly()} == {("2019-03", 1, 0), ("2025-05", 0, 1)}
+
+
+def test_the_county_asks_the_township_that_registered_a_duplicate(offices, monkeypatch):
+    """A pair the county cannot merge (both records are a township's) becomes a request to that
+    township, in a county-request bundle it imports into its inbox."""
+    from export.bundle import export_bundle, import_bundle
+    from storage.models import Person as P
+
+    monkeypatch.setattr(assist, "today", lambda: D(2026, 9, 18))
+    offices.use_township()
+    save_household(reference_input(), confirmed_ids=frozenset(m.id_number for m in reference_input().members))
+    first = export_bundle(offices.township_keys, offices.tmp / "up")
+    offices.use_county()
+    import_bundle(first.path, offices.county_keys)
+    a, b = (p.uid for p in P.select().where(P.name.in_(("李浩然", "李梓涵"))).order_by(P.name))
+    req = assist.from_duplicate(a, b)
+    assert (req.role, req.to_county, req.to_township, req.source) == ("sent", "130123", "130123103", "duplicate")
+    assert "同一人" in req.question
+    down = export_bundle(offices.county_keys, offices.tmp / "down", to="130123103")
+    assert down.counts["assist"] == 1 and "-130123-130123103-" in down.path.name
+    offices.use_township()
+    got = import_bundle(down.path, offices.township_keys)
+    assert got.assist == {"requests": 1, "replies": 0, "routed": 0, "unrouted": 0}
+    (row,) = assist.inbox()
+    assert row.request_no == req.request_no and row.due == "2026-10-15"
+    with pytest.raises(assist.AssistError, match="都是本单位登记的"):
+        assist.from_duplicate(a, b)  # at the township both are its own: the review decides
