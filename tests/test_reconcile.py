@@ -450,3 +450,37 @@ def test_a_run_says_when_records_changed_after_it(town):
     while reconcile.changed_since(last.at) == "" and time.monotonic() < deadline:  # a later second
         update_person(MOTHER, {"work_unit": f"厂{time.monotonic():.3f}"})
     assert "登记表改动" in reconcile.changed_since(last.at)
+
+
+async def test_f9_on_a_birth_elsewhere_raises_a_request_to_the_mothers_county(town):
+    """Issue 17: a 外地出生 finding went nowhere; F9 and Y raise a 协查 to the mother's county."""
+    from storage.db import close_db, open_db
+    from storage.models import AssistRequest
+    from tests.test_tui import SIZE, make_app
+    from tui.screens.reconcile import ReconcileScreen
+
+    reconcile.run(AS_OF)
+    close_db()
+    app = make_app(town)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f10")
+        assert isinstance(app.screen, ReconcileScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        kinds = [f.kind for f, _ in screen.rows]
+        screen.query_one("#recon-list", DataTable).move_cursor(row=kinds.index("omission"))
+        await pilot.press("f9")  # not a birth elsewhere: said, nothing raised
+        assert "只有「外地出生」" in str(screen.query_one("#recon-state").render())
+        screen.query_one("#recon-list", DataTable).move_cursor(row=kinds.index("elsewhere"))
+        await pilot.pause()
+        await pilot.press("f9", "y")
+        for _ in range(200):
+            if "已发起协查" in str(screen.query_one("#recon-state").render()):
+                break
+            await pilot.pause(0.02)
+        assert "已发起协查" in str(screen.query_one("#recon-state").render())
+    close_db()
+    open_db(town)
+    req = AssistRequest.get()
+    assert req.to_county == "410102" and req.source.startswith("finding:") and "外地出生" in req.question

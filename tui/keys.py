@@ -85,6 +85,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("recon-run", "run", ("f5", "ctrl+e"), "重新比对", "recon", "比对"),
     KeySpec("recon-summary", "summary", ("f7", "ctrl+w"), "汇总", "recon"),
     KeySpec("recon-worklist", "worklist", ("f8", "ctrl+d"), "导出入户核查表", "recon", "核查表"),
+    KeySpec("recon-assist", "assist", ("f9", "ctrl+y"), "外地出生发协查", "recon", "协查"),
     KeySpec("recon-back", "back", ("escape", "ctrl+x"), "返回", "recon"),
     KeySpec("import-run", "run", ("f10", "ctrl+s"), "导入", "import"),
     KeySpec("import-rejects", "rejects", ("f5", "ctrl+e"), "错误行", "import"),

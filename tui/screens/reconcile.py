@@ -169,6 +169,34 @@ class ReconcileScreen(Screen):
         if f is not None:
             self.app.push_screen(EvidenceScreen(f, v), lambda done: self.reread(done) if done else None)
 
+    def action_assist(self) -> None:
+        """F9 on a 外地出生 finding: a 协查 to the mother's county (issue 17), after a Y."""
+        f, _ = self.current()
+        if f is None:
+            return
+        if f.kind != "elsewhere":
+            self.say("只有「外地出生」的比对结果才发协查给母亲户籍地；别的请入户核实。")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            from storage import assist
+
+            from ..workers import write_then
+
+            write_then(
+                self,
+                lambda: assist.from_finding(f.key, operator=self.app.operator),
+                lambda req: self.say(f"已发起协查 {req.request_no}，发往 {req.to_name}；随下一个数据包发出。"),
+                self.say,
+            )
+
+        from .dialogs import ConfirmScreen
+
+        body = f"{f.child_name or '未起名'} {f.birth_date} 母亲 {f.mother_name}\n向母亲户籍地的县发协查？\nY 发  N 不发"
+        self.app.push_screen(ConfirmScreen("外地出生：发协查", body), answered)
+
     def action_result(self) -> None:
         if self.current()[0] is None:
             return
