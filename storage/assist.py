@@ -558,14 +558,16 @@ def check_message(body: Any, sender: str, sender_level: str) -> dict[str, Any]:
     return body
 
 
-def receive(messages: list[dict[str, Any]], *, sender: str, operator: str = "") -> dict[str, int]:
+def receive(
+    messages: list[dict[str, Any]], *, sender: str, operator: str = "", on: dt.date | None = None
+) -> dict[str, int]:
     """Take the messages of an imported bundle (inside its transaction): requests for this office go
     to the inbox with their due date, replies to this office's requests wait to be verified, and a
     county queues the rest for the next office. A message already held changes nothing (a bundle
-    imported twice, or a relay's copy). Returns counts: ``requests``, ``replies``, ``routed``,
-    ``unrouted``."""
+    imported twice, or a relay's copy). ``on``: the day of receipt (default: :func:`today`). Returns
+    counts: ``requests``, ``replies``, ``routed``, ``unrouted``."""
     me = _me()
-    day = today()
+    day = on or today()
     counts = dict(requests=0, replies=0, routed=0, unrouted=0)
     for body in messages:
         if body["type"] == "request":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -1199,6 +1200,8 @@ def demo(
     report = reconcile.run(as_of)
     annual_reports_from_wis()  # the annual report as WIS held it, for the summary to compare
     say(f"已比对：{report.births} 个出生，" + "，".join(f"{reconcile.KINDS[k]} {n}" for k, n in report.kinds.items()))
+    n = demo_requests(as_of, seed=seed)
+    say(f"已放入演示协查 {n} 件（菜单 A）：外县问本乡的人和出生，有的快到期，有的已逾期。")
 
 
 def annual_reports_from_wis() -> int:
@@ -1219,3 +1222,45 @@ def annual_reports_from_wis() -> int:
     for (village, year), n in counts.items():
         set_annual(village, year, reported=n)
     return len(counts)
+
+
+DEMO_ASKERS = (("130125103", "口头镇"), ("410521100", "林州市开元街道"), ("341221100", "临泉县城关镇"))
+
+
+def demo_requests(as_of: dt.date, *, seed: int = 1, n: int = 6) -> int:
+    """Assistance requests (协查) from other counties about births registered here, received over
+    the weeks before ``as_of`` as a county's bundle would bring them (:func:`storage.assist.receive`):
+    the demo's inbox (menu A) has some due soon and some overdue. Returns how many."""
+    from . import assist
+    from .db import write_txn
+    from .models import Birth, Office
+
+    rng = random.Random(seed + 17)
+    me = Office.get()
+    births = list(Birth.select().where(Birth.deleted == False).order_by(Birth.id).limit(200))  # noqa: E712
+    rng.shuffle(births)
+    made = 0
+    for i, birth in enumerate(births[:n]):
+        code, name = DEMO_ASKERS[i % len(DEMO_ASKERS)]
+        subject = assist.subject_of_birth(birth)
+        body = dict(
+            type="request",
+            uid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            request_no=f"{code}-{as_of.year}-{i + 1:04d}",
+            origin=code,
+            origin_name=name,
+            to_county=me.county_code,
+            to_township=me.code,
+            kind="birth",
+            window_days=15,
+            window_working=True,
+            priority="1" if i == 0 else "3",
+            items=["exists", "birth", "birth_cert"],
+            subject=subject,
+            question="孩子在我县医院出生，母亲说户籍在贵乡：请核实出生日期、性别、孩次和出生医学证明",
+        )
+        received = as_of - dt.timedelta(days=7 * i + 3)
+        with write_txn():
+            assist.receive([assist.check_message(body, me.county_code, "county")], sender=me.county_code, on=received)
+        made += 1
+    return made
