@@ -1846,8 +1846,8 @@ def assist_cmd(
         return
     from storage import assist
 
-    open_office_db(db_path)
-    role = role or "received"
+    office = open_office_db(db_path)
+    role = role or ("relay" if office.level == "county" else "received")
     rows = assist.inbox(role, open_only=not show_all, offset=offset, limit=limit)
     total = assist.count(role, open_only=not show_all)
     what = {"received": "收到的协查", "sent": "本单位发出的协查", "relay": "等待分派的协查"}[role]
@@ -1869,7 +1869,12 @@ def assist_cmd(
             for r in rows
         ],
     )
-    click.echo(f"共 {total} 件{what}。查看：hecha assist show 编号；回复：hecha assist reply 编号 --outcome 一致")
+    then = {
+        "received": "回复：hecha assist reply 编号 --outcome 一致",
+        "sent": "收到回复后核实：hecha assist verify 编号",
+        "relay": "分派：hecha assist route 编号 单位代码",
+    }[role]
+    click.echo(f"共 {total} 件{what}。查看：hecha assist show 编号；{then}")
 
 
 @assist_cmd.command("show")
@@ -1891,7 +1896,7 @@ def _subject_options(func):
     for opt in reversed(
         [
             click.option("--person", "person_ref", default="", help="本单位的人员：身份证号或 uid"),
-            click.option("--birth", "birth_uid", default="", help="本单位的出生记录 uid"),
+            click.option("--birth", "birth_uid", default="", help="本单位的出生记录：孩子的身份证号，或出生记录 uid"),
             click.option("--migration", "migration_uid", default="", help="本单位的流动记录 uid"),
             click.option("--finding", "finding", default="", help="外地出生的比对结果编号（hecha reconcile 列出的）"),
             click.option("--duplicate", nargs=2, default=None, help="疑似重复、另一条属于别的单位的两人：甲uid 乙uid"),
@@ -1960,6 +1965,12 @@ def assist_new(
             raise HechaError(f"本单位没有人员「{person_ref}」：请给身份证号或 uid。")
         req = assist.from_person(p.uid, to_county=county, to_township=township, source="hand", **kw)
     elif birth_uid:
+        from storage.models import Birth, Person
+
+        child = Person.get_or_none((Person.id_number == birth_uid.upper()) & (Person.deleted == False))  # noqa: E712
+        if child is not None:  # the child's ID number names the birth
+            found = Birth.get_or_none((Birth.child == child.id) & (Birth.deleted == False))  # noqa: E712
+            birth_uid = found.uid if found else birth_uid
         req = assist.from_birth(birth_uid, to_county=county, to_township=township, **kw)
     elif migration_uid:
         req = assist.from_migration(migration_uid, **kw)
@@ -2060,12 +2071,30 @@ def assist_route(ref: str, code: str, db_path: Path | None) -> None:
 @handled
 def assist_stats(month: str, out: Path | None, db_path: Path | None) -> None:
     """协查统计（按单位、按月）：发出、收到外地、已回复（按时、逾期）、已核实。"""
+    import re
+
     from storage import assist
 
+    if month and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise HechaError(f"--month {month}：应写成 2026-10 这样（年-月）。")
     open_office_db(db_path)
     rows = assist.stats(month)
     header = ("月份", "单位", "发出", "收到外地", "已回复", "按时", "逾期", "已核实")
-    values = [(r.month, r.office, r.sent, r.received, r.answered, r.on_time, r.late, r.verified) for r in rows]
+    from storage.office import division_name
+
+    values = [
+        (
+            r.month,
+            f"{division_name(r.office)}（{r.office}）",
+            r.sent,
+            r.received,
+            r.answered,
+            r.on_time,
+            r.late,
+            r.verified,
+        )
+        for r in rows
+    ]
     if out is not None:
         _check_out(out, (".xlsx",), "assist-stats.xlsx")
         from export.sheets import write_assist_stats
@@ -2160,7 +2189,11 @@ def migrants_gpl(batch_id: int | None, direction: str | None, db_path: Path | No
     result = migrants.apply_gpl(batch_id, direction=direction or "")
     click.echo(result.summary())
     if result.unmatched:
+        click.echo("没有放进流动记录的行：")
         table(("行", "姓名", "身份证号", "原因"), result.unmatched)
+    if result.warnings:
+        click.echo("已放进流动记录、请核对的行：")
+        table(("行", "姓名", "身份证号", "说明"), result.warnings)
 
 
 @cli.group("calendar", invoke_without_command=True)
@@ -2184,7 +2217,7 @@ def calendar_cmd(ctx: click.Context, db_path: Path | None) -> None:
     guessed = until < day + dt.timedelta(days=730)
     click.echo(f"工作日确定到 {until}" + ("（之后按周末估算，到期日标“暂定”）" if guessed else ""))
     click.echo("载入的放假安排：" + ("、".join(years) + " 年" if years else "无（用 chinesecalendar 自带的）"))
-    click.echo("载入新一年的放假安排：hecha calendar load 文件（每行：2027-02-16 休 春节 / 2027-02-07 班 调休）")
+    click.echo("载入新一年的放假安排：hecha calendar load 文件（每行一天：2027-02-07 休 春节 / 2027-02-06 班 调休）")
 
 
 @calendar_cmd.command("load")

@@ -76,7 +76,9 @@ CORRECTABLE = {
     "birth_cert_no": "出生医学证明编号",
     "address": "现住址",
 }
-"""Fields a reply 不一致 may give as found (subject person's, or the birth's)."""
+"""Fields a reply 不一致 may give as found: of the person the request is about — for a birth (出生核查),
+the child; 孩次 and 出生医学证明 of the birth. The birth date of someone whose ID number holds it is
+corrected with the number (GB 11643: digits 7–14), or the asker's form refuses it."""
 STATUS_TEXT = {
     "draft": "草稿",
     "queued": "待发",
@@ -110,6 +112,7 @@ SUBJECT_FIELDS = {
     "spouse_id_number": "配偶身份证号",
     "child_name": "孩子姓名",
     "child_sex": "孩子性别",
+    "child_id_number": "孩子身份证号",
     "child_birth_date": "孩子出生日期",
     "birth_order": "孩次",
     "birth_cert_no": "出生医学证明",
@@ -203,6 +206,12 @@ def _office_name(code: str) -> str:
     return div.name if div else ""
 
 
+def _named(code: str) -> str:
+    """``行唐县（130125）``: an office as people say it, with its code."""
+    name = _office_name(code)
+    return f"{name}（{code}）" if name else code
+
+
 # ------------------------------------------------------------------------------------- raising
 def subject_of_person(person: Person) -> dict[str, str]:
     """The subject snapshot of a person registered here (names, number, dates, places)."""
@@ -232,6 +241,7 @@ def subject_of_birth(birth: Birth) -> dict[str, str]:
             k: str(v)
             for k, v in dict(
                 child_name=birth.child.name if birth.child_id else birth.child_name,
+                child_id_number=birth.child.id_number if birth.child_id else "",
                 child_sex=birth.child.sex if birth.child_id else birth.child_sex,
                 child_birth_date=birth.birth_date,
                 birth_order=birth.birth_order or "",
@@ -608,17 +618,17 @@ def receive(
                     due_date=due.day.isoformat(),
                     due_provisional=due.provisional,
                 )
-                _event(body["uid"], "received", operator, f"来自 {sender}，应于 {due.text()} 前回复")
+                _event(body["uid"], "received", operator, f"来自 {_named(sender)}，应于 {due.text()} 前回复")
                 counts["requests"] += 1
             elif hop is None or not _known_peer(hop):
                 AssistRequest.create(**common, role="relay", status="unrouted", next_hop="")
                 why = "没有写明乡镇，请分派" if dest == me.code else f"还没有登记 {hop} 的公钥"
-                _event(body["uid"], "received", operator, f"来自 {sender}；{why}")
+                _event(body["uid"], "received", operator, f"来自 {_named(sender)}；{why}")
                 counts["unrouted"] += 1
             else:
                 AssistRequest.create(**common, role="relay", status="queued", next_hop=hop)
                 _queue("request", body["uid"], body, hop)
-                _event(body["uid"], "received", operator, f"来自 {sender}，转往 {hop}")
+                _event(body["uid"], "received", operator, f"来自 {_named(sender)}，转往 {_named(hop)}")
                 counts["routed"] += 1
         else:
             if AssistReply.select().where(AssistReply.uid == body["uid"]).exists():
@@ -647,7 +657,7 @@ def receive(
                 if req is not None:
                     req.status, req.updated_at = "replied", now_iso()
                     req.save()
-                said = f"{OUTCOMES[body['outcome']]}，来自 {body['origin']}"
+                said = f"{OUTCOMES[body['outcome']]}，来自 {_named(body['origin'])}"
                 _event(body["request_uid"], "reply_received", operator, said)
                 counts["replies"] += 1
             else:
@@ -655,7 +665,7 @@ def receive(
                     req.status, req.updated_at = "replied", now_iso()
                     req.save()
                 _queue("reply", body["uid"], body, hop)
-                _event(body["request_uid"], "received", operator, f"回复来自 {sender}，转往 {hop}")
+                _event(body["request_uid"], "received", operator, f"回复来自 {_named(sender)}，转往 {_named(hop)}")
                 counts["routed"] += 1
     return counts
 
@@ -974,7 +984,12 @@ def describe(req: AssistRequest, shown_time=lambda t: t) -> list[str]:
         f"{'个工作日' if req.window_working else '天'}"
         + (f"  收到：{req.received_on}  到期：{due.text()}" if due else ""),
     ]
-    lines += [f"  {label}：{subject[key]}" for key, label in SUBJECT_FIELDS.items() if subject.get(key)]
+    sexes = {"1": "男", "2": "女", "0": "未知", "9": "未说明"}
+    lines += [
+        f"  {label}：{sexes.get(subject[key], subject[key]) if key in ('sex', 'child_sex') else subject[key]}"
+        for key, label in SUBJECT_FIELDS.items()
+        if subject.get(key)
+    ]
     lines.append("  所问：" + "；".join(ITEMS.get(i, i) for i in json.loads(req.items or "[]")))
     if req.question:
         lines.append(f"  说明：{req.question}")
@@ -1016,6 +1031,7 @@ class InboxRow:
     name: str
     origin: str
     origin_name: str
+    to_name: str
     due: str
     provisional: bool
     days_left: int | None
@@ -1044,6 +1060,7 @@ def _row(req: AssistRequest, cal: Calendar, day: dt.date) -> InboxRow:
         name=subject.get("name") or subject.get("child_name") or "",
         origin=req.origin,
         origin_name=req.origin_name,
+        to_name=req.to_name or (req.to_township or req.to_county),
         due=req.due_date,
         provisional=req.due_provisional,
         days_left=left,

@@ -21,62 +21,32 @@ from .codes import code_list
 from .db import write_txn
 from .errors import OperatorError
 from .models import Household, ImportBatch, Migration, Person, RefRecord
+from .sources.gpl import GPL_HEADERS, gpl_header
+from .sources.profiles import clean as _clean
 
 DIRECTION_TEXT = {"1": "流入", "2": "流出"}
-GPL_HEADERS: dict[str, tuple[str, ...]] = {
-    "direction": ("流动类型", "流动方向", "流入流出", "人员类别", "流动人口类型", "流动人口类别"),
-    "move_date": (
-        "流入时间",
-        "流出时间",
-        "流入日期",
-        "流出日期",
-        "离开户籍地时间",
-        "离开户籍地日期",
-        "流动时间",
-        "来本地时间",
-        "外出时间",
-        "流入本地时间",
-    ),
-    "hukou_place": ("户籍地", "户籍地址", "户籍地详址", "户口所在地", "户籍所在地", "户籍地详细地址"),
-    "hukou_place_code": ("户籍地代码", "户籍地行政区划代码", "户籍地区划代码", "户籍地区划"),
-    "current_address": (
-        "现居住地详址",
-        "现居住地",
-        "现居住地址",
-        "现住地址",
-        "流入地",
-        "流入地址",
-        "流出地",
-        "流出地址",
-        "外出地址",
-        "外出地点",
-        "流入地详址",
-        "流出地详址",
-    ),
-    "place_code": ("现居住地代码", "流入地代码", "流出地代码", "现居住地行政区划代码", "流出地区划代码"),
-    "reason": ("流动原因", "外出原因", "流入原因", "流出原因"),
-    "mb_cert_no": ("婚育证明编号", "婚育证明号", "流动人口婚育证明编号", "婚育证明号码", "婚育证明"),
-    "gpl_record_id": ("人员编号", "流动人口编号", "个人编号", "个人编码", "记录编号", "人员编码"),
-    "return_date": ("返回时间", "返乡时间", "回户籍地时间", "注销时间"),
-}
-"""GPL export headers per migration field (first found wins); cells are read from the row as kept."""
+DIRECTION_OF_DATE = {"流入": "1", "来本地": "1", "流出": "2", "外出": "2"}
+"""A sheet with no 流动类型 column says its direction in its date column's header (流入时间, 外出时间)."""
 
 
 class MigrantError(OperatorError):
     """A GPL batch that cannot be applied as asked; the message says why and what to do."""
 
 
-def _clean(header: str) -> str:
-    from .sources.profiles import clean
-
-    return clean(header)
-
-
 def _cell(raw: dict[str, str], key: str) -> str:
-    wanted = {_clean(h) for h in GPL_HEADERS[key]}
-    for header, value in raw.items():
-        if _clean(header) in wanted and str(value).strip():
-            return str(value).strip()
+    by_header = {_clean(h): str(v).strip() for h, v in raw.items() if str(v).strip()}
+    for name in GPL_HEADERS[key]:
+        if value := by_header.get(_clean(name)):
+            return value
+    return ""
+
+
+def _direction_of_headers(raw: dict[str, str]) -> str:
+    for header in raw:
+        if gpl_header(header) == "move_date":
+            for word, way in DIRECTION_OF_DATE.items():
+                if word in header:
+                    return way
     return ""
 
 
@@ -108,12 +78,13 @@ class GplResult:
     created: int = 0
     updated: int = 0
     unmatched: list[tuple[int, str, str, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str, str, str]] = field(default_factory=list)  # placed, but look at it
 
     def summary(self) -> str:
         """In words: 「GPL 第3批 120 行：新建流动记录 100，更新 12，对不上本乡人员 8」."""
         return (
             f"GPL 第{self.batch_id}批 {self.rows} 行：新建流动记录 {self.created}，更新 {self.updated}，"
-            f"没有放进流动记录 {len(self.unmatched)}"
+            f"没有放进流动记录 {len(self.unmatched)}" + (f"，请核对 {len(self.warnings)}" if self.warnings else "")
         )
 
 
@@ -145,6 +116,14 @@ def apply_gpl(batch_id: int | None = None, *, direction: str = "", operator: str
     batch = (
         query.where(ImportBatch.id == batch_id).first() if batch_id else query.order_by(ImportBatch.id.desc()).first()
     )
+    if batch is None and batch_id:
+        given = ImportBatch.get_or_none(ImportBatch.id == batch_id)
+        what = (
+            "没有这一批"
+            if given is None
+            else f"第{batch_id}批是 {given.source} 名单（{given.file_name}），不是在用的 GPL 名单"
+        )
+        raise MigrantError(f"--batch {batch_id}：{what}。hecha lists 列出各批；GPL 名单的批次号在那里。")
     if batch is None:
         raise MigrantError(
             "没有导入的流动人口系统名单：先用 hecha import-list --source gpl 文件 导入 GPL 导出的表，"
@@ -162,7 +141,11 @@ def apply_gpl(batch_id: int | None = None, *, direction: str = "", operator: str
         for rec in RefRecord.select().where(RefRecord.batch == batch.id).order_by(RefRecord.row_no):
             result.rows += 1
             raw: dict[str, Any] = json.loads(rec.raw or "{}")
-            way = _direction(_cell(raw, "direction")) or direction
+            written = _cell(raw, "direction")
+            way = _direction(written) or (direction if not written else "") or _direction_of_headers(raw)
+            if written and not _direction(written):
+                result.unmatched.append((rec.row_no, rec.name, rec.id_number, f"流动类型「{written}」认不出"))
+                continue
             if not way:
                 result.unmatched.append((rec.row_no, rec.name, rec.id_number, "不知道是流入还是流出：请用 --direction"))
                 continue
@@ -174,10 +157,20 @@ def apply_gpl(batch_id: int | None = None, *, direction: str = "", operator: str
                 result.unmatched.append((rec.row_no, rec.name, rec.id_number, f"这个人是 {person.origin} 登记的"))
                 continue
             address = _cell(raw, "current_address") or rec.address
+            if address.strip(" -—/\\") in ("", "不详", "无", "未知", "空", "暂无", "不清楚"):
+                address = ""
             if way == "2" and not address:
                 result.unmatched.append((rec.row_no, rec.name, rec.id_number, "流出人员没有现居住地址：请补上"))
                 continue
             moved = parse_date(_cell(raw, "move_date")) if _cell(raw, "move_date") else None
+            if _cell(raw, "move_date") and moved is None:
+                note = f"流动时间「{_cell(raw, 'move_date')}」不是日期：起始日期空着，请按原件补上"
+                result.warnings.append((rec.row_no, rec.name, rec.id_number, note))
+            if rec.id_number and not rec.id_number_18:
+                note = (
+                    f"号码「{rec.id_number}」用不上（校验位不对或被表格改过），按姓名和出生日期对上 {person.id_number}"
+                )
+                result.warnings.append((rec.row_no, rec.name, rec.id_number, note))
             back = parse_date(_cell(raw, "return_date")) if _cell(raw, "return_date") else None
             gpl_id = _cell(raw, "gpl_record_id")
             place = _place_code(_cell(raw, "place_code"))

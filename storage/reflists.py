@@ -862,7 +862,12 @@ def _read_sheets(
         lists += 1
         used.update({header.headers[i] or f"第{i + 1}列": f for i, f in header.columns.items()})
         prefix = f"{sheet.name}：" if len(sheets) > 1 else ""
-        report.unused_columns.extend(prefix + c for c in header.unused())
+        unused = header.unused()
+        if source == "gpl":  # a migrant system's own columns: hecha migrants gpl reads them from the raw row
+            from .sources.gpl import gpl_header
+
+            unused = [c for c in unused if not gpl_header(c.split(" ", 1)[1])]
+        report.unused_columns.extend(prefix + c for c in unused)
         if header.layout and header.layout not in report.layouts:
             report.layouts.append(header.layout)
         checks = SheetChecks()

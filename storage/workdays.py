@@ -20,6 +20,7 @@ source is provisional, never an error.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,14 +154,17 @@ def parse_override(path: str | Path) -> list[tuple[dt.date, bool, str]]:
     days: list[tuple[dt.date, bool, str]] = []
     seen: dict[dt.date, int] = {}
     for no, line in enumerate(text.splitlines(), start=1):
-        line = line.replace("\u3000", " ").replace("，", ",").replace(",", " ").strip()
+        line = unicodedata.normalize("NFKC", line).replace("，", ",").replace(",", " ").strip()
         if not line or line.startswith("#"):
             continue
         parts = line.split(None, 2)
         where = f"{path.name} 第{no}行「{line}」"
+        text = parts[0].replace("/", "-")
         try:
-            day = dt.date.fromisoformat(parts[0].replace("/", "-"))
+            day = dt.date.fromisoformat(text)
         except ValueError:
+            if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit():
+                raise CalendarFileError(f"{where}：没有 {text} 这一天，请按通知核对。") from None
             raise CalendarFileError(f"{where}：日期应写成 2027-01-01 这样。") from None
         if len(parts) < 2:
             raise CalendarFileError(f"{where}：日期后面要写「休」（放假）或「班」（调休上班）。")

@@ -131,6 +131,8 @@ class AssistScreen(Screen):
         if view == "relay" and self.app.office.level != "county":
             self.query_one("#assist-state", Static).update("等待分派的协查只在县级。")
             return
+        if view == "stats" and self.view != "stats":
+            self.before_stats = self.view  # Esc goes back to this list
         self.view, self.page_start = view, 0
         self.load()
 
@@ -152,6 +154,9 @@ class AssistScreen(Screen):
             self.load()
 
     def action_back(self) -> None:
+        if self.view == "stats":  # the statistics are a view of this screen: Esc returns to the list
+            self.show(getattr(self, "before_stats", "received"))
+            return
         self.app.pop_screen()
 
     def core_failed(self, message: str) -> None:
@@ -217,7 +222,11 @@ class AssistDetailScreen(Screen):
         if self.role != "received" or self.status != "open":
             self.say("只有收到的、还没有回复的协查才能回复。")
             return
-        self.app.push_screen(ReplyScreen(self.uid))
+
+        def replied(saved: bool | None) -> None:
+            self.say("已回复，随下一个数据包发出。" if saved else "没有回复。")
+
+        self.app.push_screen(ReplyScreen(self.uid), replied)
 
     def action_visit(self) -> None:
         if self.role != "received":
@@ -274,11 +283,11 @@ class ReplyScreen(ModalScreen[bool]):
 
     FIELDS = (
         ("outcome", "结果 1一致 2不一致 3查无此人 4已迁出", r"[1-4]", 1),
-        ("birth_date", "不一致：出生日期（年月日8位）", r"[0-9]*", 8),
+        ("birth_date", "不一致：出生日期（出生核查为孩子的，年月日8位）", r"[0-9]*", 8),
         ("sex", "不一致：性别（1男 2女）", r"[12]", 1),
         ("birth_order", "不一致：孩次", r"[0-9]*", 2),
         ("name", "不一致：姓名", None, 20),
-        ("id_number", "不一致：身份证号", r"[0-9Xx]*", 18),
+        ("id_number", "不一致：身份证号（改出生日期时一并改）", r"[0-9Xx]*", 18),
         ("moved_to", "已迁出：迁往何处", None, 60),
         ("note", "说明", None, 200),
         ("visited", "已入户核实（Y/N）", r"[YyNn]", 1),

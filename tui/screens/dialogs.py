@@ -19,8 +19,8 @@ class ConfirmScreen(ModalScreen[bool]):
     """Ask a yes/no question; dismisses with ``True`` for Y, ``False`` for N or Esc."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "是", id="confirm-yes"),
-        Binding("n", "answer(False)", "否", id="confirm-no"),
+        Binding("y,Y", "answer(True)", "是", id="confirm-yes"),
+        Binding("n,N", "answer(False)", "否", id="confirm-no"),
         Binding("escape", "answer(False)", "否", show=False, id="confirm-escape"),
     ]
 

@@ -169,7 +169,7 @@ class MigrantsScreen(Screen):
                 self.said,
             )
 
-        body = f"{r.name}（{r.direction_text}，{r.place}）\n向对方县发协查，核实婚育、避孕、子女？\nY 发起  N 不发"
+        body = f"{r.name}（{r.direction_text}，{r.place}）\n向对方县发协查，核实婚育、避孕、子女？"
         self.app.push_screen(ConfirmScreen("发协查", body), answered)
 
     def said(self, text: str) -> None:
@@ -187,6 +187,9 @@ class MigrantsScreen(Screen):
             self.load()
 
     def action_back(self) -> None:
+        if self.months:  # the counts are a view of this screen: Esc returns to the list
+            self.action_months()
+            return
         self.app.pop_screen()
 
     def core_failed(self, message: str) -> None:

@@ -194,7 +194,7 @@ class ReconcileScreen(Screen):
 
         from .dialogs import ConfirmScreen
 
-        body = f"{f.child_name or '未起名'} {f.birth_date} 母亲 {f.mother_name}\n向母亲户籍地的县发协查？\nY 发  N 不发"
+        body = f"{f.child_name or '未起名'} {f.birth_date} 母亲 {f.mother_name}\n向母亲户籍地的县发协查？"
         self.app.push_screen(ConfirmScreen("外地出生：发协查", body), answered)
 
     def action_result(self) -> None:
