@@ -169,3 +169,36 @@ def test_the_inbox_of_200_open_requests_is_readable_in_a_real_terminal(township_
         assert "F8 下一页" in screen
         t.keys("F8")
         t.wait_for("第 101–200 件")
+
+
+async def test_the_sent_list_and_the_statistics_and_back(township_db):
+    """A newcomer's finding: F3 (发出的) ended the TUI. The sent request is listed with where it went;
+    F4 shows the statistics, Esc returns to the list, Esc again to the menu."""
+    save_household(reference_input(), confirmed_ids=frozenset(m.id_number for m in reference_input().members))
+    assist.from_person(Person.get(Person.name == "王秀英").uid, to_county="130125", to_township="130125103")
+    close_db()
+    app = make_app(township_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("A")
+        screen = await wait_until(pilot, lambda: isinstance(app.screen, AssistScreen) and app.screen, "the inbox")
+        await wait_until(
+            pilot, lambda: "没有收到的协查" in str(screen.query_one("#assist-state", Static).render()), "empty"
+        )
+        await pilot.press("f3")
+        table = screen.query_one(MarkedTable)
+        await wait_until(pilot, lambda: table.row_count == 1, "the sent request")
+        assert [str(c) for c in table.get_row_at(0)][2:5] == ["口头镇", "—", "待发"]
+        await pilot.press("f4")
+        await wait_until(
+            pilot,
+            lambda: (
+                "协查统计" in str(screen.query_one("#assist-state", Static).render())
+                or "还没有协查" in str(screen.query_one("#assist-state", Static).render())
+            ),
+            "stats",
+        )
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: table.row_count == 1 and screen.view == "sent", "back on the sent list")
+        assert isinstance(app.screen, AssistScreen)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, AssistScreen), "back on the menu")
