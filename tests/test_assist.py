@@ -188,6 +188,13 @@ def test_a_request_travels_from_one_county_to_another_and_its_reply_corrects_the
     assert _stat(b_stats, "2026-09") == [0, 1, 0, 0, 0, 0] and _stat(b_stats, "2026-10") == [0, 0, 1, 1, 0, 0]
     x_stats = x.cli("assist", "stats").output
     assert _stat(x_stats, "2026-09", TOWN_A)[0] == 1  # the county counts its township's request
+    # and the county summary carries the same figures on a sheet of its own
+    from openpyxl import load_workbook
+
+    x.cli("reconcile", "summary", "--out", str(tmp_path / "县汇总.xlsx"))
+    sheet = load_workbook(tmp_path / "县汇总.xlsx")["协查统计"]
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert rows[0][:3] == ["月份", "单位", "发出"] and ["2026-09", "新安镇（130123103）", 1] in [r[:3] for r in rows]
 
 
 def _stat(text: str, month: str, office: str = "") -> list[int]:
