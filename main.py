@@ -1868,8 +1868,8 @@ def assist_cmd(
         [
             (
                 r.request_no,
-                r.name,
-                f"{r.origin_name}（{r.origin}）" if role != "sent" else "",
+                assist.printable(r.name),
+                assist.printable(f"{r.origin_name}（{r.origin}）" if role != "sent" else r.to_name),
                 (r.due + ("（暂定）" if r.provisional else "")) if r.due else "—",
                 r.state,
                 assist.PRIORITIES.get(r.priority, ""),
@@ -2143,10 +2143,17 @@ def migrants_cmd(
     from storage.office import village_label
 
     open_office_db(db_path)
+    import unicodedata
+
+    from storage import divisions
+
     way = {"流入": "1", "流出": "2"}.get(direction or "", direction or "")
     code = _village_code(village) if village else ""
-    if other_county and not (len(other_county) == 6 and other_county.isdigit()):
+    other_county = unicodedata.normalize("NFKC", other_county).strip()
+    if other_county and not (len(other_county) == 6 and other_county.isascii() and other_county.isdigit()):
         raise HechaError(f"--county {other_county}：应为6位县级区划代码，如 130125")
+    if other_county and divisions.lookup(other_county) is None:
+        raise HechaError(f"--county {other_county}：国家统计局区划代码里没有这个县，请核对")
     rows = migrants.page(way, code, other_county, not show_all, offset=offset, limit=limit)
     total = migrants.count(way, code, other_county, not show_all)
     if not rows:
@@ -2172,6 +2179,8 @@ def migrants_months(village: str, year: str, db_path: Path | None) -> None:
     from storage import migrants
     from storage.office import village_label
 
+    if year and not (len(year) == 4 and year.isascii() and year.isdigit()):
+        raise HechaError(f"--year {year}：应为4位年份，如 2026")
     open_office_db(db_path)
     rows = migrants.monthly(_village_code(village) if village else "", year)
     if not rows:
@@ -2185,7 +2194,13 @@ def migrants_months(village: str, year: str, db_path: Path | None) -> None:
 
 
 @migrants_cmd.command("gpl")
-@click.option("--batch", "batch_id", type=int, default=None, help="名单批次号（hecha lists 列出；默认最新的 GPL 名单）")
+@click.option(
+    "--batch",
+    "batch_id",
+    type=click.IntRange(1),
+    default=None,
+    help="名单批次号（hecha lists 列出；默认最新的 GPL 名单）",
+)
 @click.option("--direction", type=click.Choice(["流入", "流出", "1", "2"]), default=None, help="表里没有流动类型时用")
 @db_option
 @handled

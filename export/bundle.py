@@ -209,7 +209,13 @@ class ImportResult:
     @property
     def assist_text(self) -> str:
         """The assistance messages taken, in words (empty when none)."""
-        words = {"requests": "收到协查", "replies": "收到协查回复", "routed": "转发协查", "unrouted": "待分派协查"}
+        words = {
+            "requests": "收到协查",
+            "replies": "收到协查回复",
+            "routed": "转发协查",
+            "unrouted": "待分派协查",
+            "ignored": "不是答本单位协查的回复（未收）",
+        }
         parts = [f"{words[k]} {n} 件" for k, n in self.assist.items() if n]
         return "；" + "，".join(parts) if parts else ""
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,34 @@ SUBJECT_FIELDS = {
 }
 """The subject snapshot's keys and their labels: who (or which birth) is to be checked."""
 MAX_TEXT = 500
+MAX_WINDOW = 365  # days: a window longer than a year is no window (DATA.md: 15 or 30)
+MAX_ITEMS = len(ITEMS)
+
+
+def has_controls(text: str) -> bool:
+    """Whether ``text`` holds control or format characters (ESC, BEL, CR …): never in a name, a
+    question or a note, and never to be printed on another office's terminal."""
+    import unicodedata
+
+    return any(unicodedata.category(c) in ("Cc", "Cf") for c in text)
+
+
+def printable(text: Any) -> str:
+    """``text`` with control and format characters shown as ``?``: what reaches a terminal."""
+    import unicodedata
+
+    return "".join("?" if unicodedata.category(c) in ("Cc", "Cf") else c for c in str(text))
+
+
+def clean_text(text: str, what: str, limit: int = MAX_TEXT) -> str:
+    """Typed text stripped; refused with :class:`AssistError` when too long or holding control
+    characters (say what, and how long it may be)."""
+    text = (text or "").strip()
+    if len(text) > limit:
+        raise AssistError(f"{what}太长（{len(text)} 字）：最多 {limit} 字，请写得简短些")
+    if has_controls(text):
+        raise AssistError(f"{what}里有控制字符（如从别处粘贴带进来的）：请重新输入")
+    return text
 
 
 class AssistError(OperatorError):
@@ -258,7 +287,13 @@ def _clean_subject(subject: dict[str, Any]) -> dict[str, str]:
     for k, v in subject.items():
         if k not in SUBJECT_FIELDS and k not in ("hukou_place_code", "current_place_code"):
             raise AssistError(f"协查对象没有「{k}」这一项（可填：{'、'.join(SUBJECT_FIELDS.values())}）")
-        text = str(v or "").strip()[:MAX_TEXT]
+        text = clean_text(str(v or ""), SUBJECT_FIELDS.get(k, k), 200)
+        if text and k in ("id_number", "spouse_id_number", "child_id_number", "mother_id_number"):
+            info = idnumber.parse(text)
+            if info.status not in ("ok", "ok15"):
+                raise AssistError(f"{SUBJECT_FIELDS[k]}「{text}」不是有效的身份证号：{info.message}")
+        if text and k in ("birth_date", "child_birth_date") and text > today().isoformat():
+            raise AssistError(f"{SUBJECT_FIELDS[k]} {text} 晚于今天：请核对")
         if text:
             out[k] = text
     if not (out.get("name") or out.get("child_name") or out.get("id_number")):
@@ -331,7 +366,7 @@ def raise_request(
             priority=priority,
             items=json.dumps(items, ensure_ascii=False),
             subject=json.dumps(subject, ensure_ascii=False, sort_keys=True),
-            question=(question or "").strip()[:MAX_TEXT],
+            question=clean_text(question, "说明"),
             person_uid=person_uid,
             birth_uid=birth_uid,
             migration_uid=migration_uid,
@@ -555,17 +590,62 @@ def check_message(body: Any, sender: str, sender_level: str) -> dict[str, Any]:
         else dict(uid=str, request_uid=str, request_no=str, origin=str, to=str, outcome=str, corrections=dict, note=str)
     )
     for key, kind in need.items():
-        if not isinstance(body.get(key), kind):
+        if not isinstance(body.get(key), kind) or (kind is int and isinstance(body.get(key), bool)):
             raise MessageError(f"协查记录缺少或写错了 {key}")
-    if len(body["uid"]) != 36:
+    for key, value in body.items():  # every text a message carries is printed somewhere: short, no controls
+        if isinstance(value, str) and (len(value) > MAX_TEXT or has_controls(value)):
+            raise MessageError(f"协查记录的 {key} 太长或有控制字符")
+    try:
+        uuid_ok = str(uuid.UUID(body["uid"])) == body["uid"]
+    except ValueError:
+        uuid_ok = False
+    if not uuid_ok:
         raise MessageError("协查记录的 uid 不对")
-    if body["type"] == "request" and not (len(body["to_county"]) == 6 and body["to_county"].isdigit()):
-        raise MessageError(f"协查 {body['request_no']} 的对方县代码不对")
-    if body["type"] == "reply" and body["outcome"] not in OUTCOMES:
-        raise MessageError(f"协查回复的结果 {body['outcome']!r} 不对")
+    if not _office_code(body["origin"]):
+        raise MessageError(f"协查记录的发起单位代码 {body['origin']!r} 不对")
+    if body["type"] == "request":
+        _check_request_body(body)
+    else:
+        if body["outcome"] not in OUTCOMES:
+            raise MessageError(f"协查回复的结果 {body['outcome']!r} 不对")
+        if not _office_code(body["to"]):
+            raise MessageError(f"协查回复的收件单位代码 {body['to']!r} 不对")
+        try:
+            body["corrections"] = check_corrections(body["corrections"], future_ok=True)
+        except AssistError as exc:
+            raise MessageError(f"协查回复 {body['request_no']} 的更正项：{exc}") from None
+        for key in ("moved_to", "replied_on", "replied_by", "received_on", "due_date"):
+            if not isinstance(body.get(key, ""), str):
+                raise MessageError(f"协查回复的 {key} 不是文字")
     if sender_level == "township" and body["origin"] != sender:
         raise MessageError(f"乡镇 {sender} 的数据包里有 {body['origin']} 的协查记录")
     return body
+
+
+def _office_code(code: Any) -> bool:
+    return isinstance(code, str) and code.isascii() and code.isdigit() and len(code) in (6, 9)
+
+
+def _check_request_body(body: dict[str, Any]) -> None:
+    no = body["request_no"]
+    if not (len(body["to_county"]) == 6 and body["to_county"].isascii() and body["to_county"].isdigit()):
+        raise MessageError(f"协查 {no} 的对方县代码不对")
+    town = body["to_township"]
+    if town and not (_office_code(town) and len(town) == 9 and town.startswith(body["to_county"])):
+        raise MessageError(f"协查 {no} 的对方乡镇代码不对")
+    if not 1 <= body["window_days"] <= MAX_WINDOW:
+        raise MessageError(f"协查 {no} 的期限 {body['window_days']} 天不合理（1～{MAX_WINDOW}）")
+    if body["priority"] not in PRIORITIES:
+        raise MessageError(f"协查 {no} 的紧急程度不对")
+    items = body["items"]
+    if not items or len(items) > MAX_ITEMS or not all(isinstance(i, str) and i in ITEMS for i in items):
+        raise MessageError(f"协查 {no} 的所问事项不对")
+    subject = body["subject"]
+    known = set(SUBJECT_FIELDS) | {"hukou_place_code", "current_place_code"}
+    if not all(k in known and isinstance(v, str) and len(v) <= 200 and not has_controls(v) for k, v in subject.items()):
+        raise MessageError(f"协查 {no} 的协查对象有不认识的项或不是文字")
+    if not isinstance(body.get("kind", ""), str) or not isinstance(body.get("origin_name", ""), str):
+        raise MessageError(f"协查 {no} 的类别或单位名称不是文字")
 
 
 def receive(
@@ -636,6 +716,10 @@ def receive(
             hop = next_hop(body["to"], me)
             if me.level == "township" and hop is not None:
                 raise MessageError(f"协查回复 {body['request_no']} 不是发给本乡镇的")
+            held = AssistRequest.get_or_none(AssistRequest.uid == body["request_uid"])
+            if hop is None and not _reply_fits(held, body):
+                counts["ignored"] = counts.get("ignored", 0) + 1  # kept out, said in the import's summary
+                continue
             AssistReply.create(
                 uid=body["uid"],
                 request_uid=body["request_uid"],
@@ -670,6 +754,15 @@ def receive(
     return counts
 
 
+def _reply_fits(req: AssistRequest | None, body: dict[str, Any]) -> bool:
+    """Whether a reply reaching its asker answers a request this office sent and has not closed, from
+    the office it was asked of (the township named, or a township of the county asked)."""
+    if req is None or req.role != "sent" or req.status == "closed":
+        return False
+    asked = req.to_township or req.to_county
+    return body["origin"] == asked or (not req.to_township and body["origin"][:6] == req.to_county)
+
+
 def _known_peer(code: str) -> bool:
     return PeerOffice.select().where(PeerOffice.code == code).exists()
 
@@ -688,6 +781,10 @@ def route(request: str, township: str, *, operator: str | None = None) -> Assist
     if len(township) == 9 and not township.startswith(me.code) and township[:6] != req.to_county:
         raise AssistError(f"{township} 不是本县的乡镇，也不是协查所问的县的乡镇")
     hop = township if len(township) == 9 and township.startswith(me.code) else township[:6]
+    if hop == me.code:
+        raise AssistError(f"{township} 是本县：请写本县乡镇的9位代码")
+    if hop == req.origin[:6] or hop == req.origin:
+        raise AssistError(f"{township} 是发起这件协查的单位：不能转回去；请转给被问的县（{req.to_county}）的乡镇")
     if not _known_peer(hop):
         raise AssistError(f"还没有登记 {hop} 的公钥：请先用 hecha keys add 登记，再分派")
     body = request_message(req)
@@ -732,26 +829,41 @@ def opened(req: AssistRequest, *, operator: str | None = None) -> None:
 def record_visit(ref: str, note: str = "", *, operator: str | None = None) -> None:
     """Log a home visit (入户核实) made for a received request."""
     req = find(ref)
+    if req.role != "received":
+        raise AssistError(f"协查 {req.request_no} 不是本单位收到的：入户核实记在收到的协查上")
+    note = clean_text(note, "入户情况")
     with write_txn():
         _event(req.uid, "visited", operator or operator_login(), note)
 
 
-def check_corrections(corrections: dict[str, str]) -> dict[str, str]:
+def check_corrections(corrections: dict[str, Any], *, future_ok: bool = False) -> dict[str, str]:
     """Normalise the fields of a 不一致 reply: dates to ISO, sex to GB/T 2261.1 1/2, ID numbers checked
-    (GB 11643), 孩次 1–15. Raises :class:`AssistError` naming the field."""
+    (GB 11643), 孩次 1–15; no date after today (``future_ok``: a message judged by the office that
+    wrote it). Raises :class:`AssistError` naming the field."""
+    import unicodedata
+
     out: dict[str, str] = {}
-    for key, value in corrections.items():
-        value = str(value or "").strip()
+    for key, raw in corrections.items():
+        if not isinstance(raw, str | int) or isinstance(raw, bool):
+            raise AssistError(f"「{key}」的更正值不是文字")
+        value = unicodedata.normalize("NFKC", str(raw)).strip()
         if key not in CORRECTABLE:
             raise AssistError(f"不能更正「{key}」：可更正 {'、'.join(f'{k}（{v}）' for k, v in CORRECTABLE.items())}")
         label = CORRECTABLE[key]
         if not value:
             raise AssistError(f"{label} 的更正值是空的")
+        if len(value) > 100 or has_controls(value):
+            raise AssistError(f"{label} 的更正值太长或有控制字符")
         if key == "birth_date":
+            digits = value.replace("-", "").replace("/", "")
+            if len(digits) != 8:
+                raise AssistError(f"{label}「{value}」：更正要写到日（8位年月日，如 20170308）")
             try:
-                value = parse_typed(value)[0]
+                value = parse_typed(digits)[0]
             except DateInputError as exc:
                 raise AssistError(f"{label}：{exc}") from None
+            if not future_ok and value > today().isoformat():
+                raise AssistError(f"{label} {value} 晚于今天：请核对")
         elif key == "sex":
             value = {"男": "1", "女": "2"}.get(value, value)
             if value not in ("1", "2"):
@@ -761,7 +873,7 @@ def check_corrections(corrections: dict[str, str]) -> dict[str, str]:
             if not info.ok:
                 raise AssistError(f"{label}「{value}」不是有效的身份证号：{info.message}")
             value = info.number
-        elif key == "birth_order" and not (value.isdigit() and 1 <= int(value) <= 15):
+        elif key == "birth_order" and not (value.isascii() and value.isdigit() and 1 <= int(value) <= 15):
             raise AssistError(f"{label} 应为 1～15")
         out[key] = value[:MAX_TEXT]
     return out
@@ -795,7 +907,7 @@ def reply(
         raise AssistError("结果为不一致时，要写明核实到的情况（如 出生日期=20260503）")
     if outcome != "inconsistent" and fixed:
         raise AssistError(f"只有「不一致」才写更正项；结果是「{OUTCOMES[outcome]}」")
-    if outcome == "moved_out" and not moved_to.strip():
+    if outcome == "moved_out" and not (moved_to or "").strip():
         raise AssistError("结果为已迁出时，要写明迁往何处（地址或区划代码）")
     me = _me()
     who = operator or operator_login()
@@ -806,8 +918,8 @@ def reply(
             origin=me.code,
             outcome=outcome,
             corrections=json.dumps(fixed, ensure_ascii=False, sort_keys=True),
-            moved_to=moved_to.strip()[:MAX_TEXT],
-            note=(note or "").strip()[:MAX_TEXT],
+            moved_to=clean_text(moved_to, "迁往何处", 200),
+            note=clean_text(note, "说明"),
             visited=visited,
             replied_on=day.isoformat(),
             replied_by=who,
@@ -1016,7 +1128,7 @@ def describe(req: AssistRequest, shown_time=lambda t: t) -> list[str]:
     for e in history(req):
         parts = (shown_time(e.at), EVENT_TEXT.get(e.event, e.event), e.operator, e.note)
         lines.append("    " + " ".join(p for p in parts if p))
-    return lines
+    return [printable(line) for line in lines]  # what another office wrote never drives a terminal
 
 
 # ------------------------------------------------------------------------------------ the inbox

@@ -51,20 +51,16 @@ def _direction_of_headers(raw: dict[str, str]) -> str:
 
 
 def _direction(text: str) -> str:
-    text = text.strip()
-    if text in ("1", "流入", "流入人口", "流入人员", "in"):
-        return "1"
-    if text in ("2", "流出", "流出人口", "流出人员", "out"):
-        return "2"
-    if "流入" in text:
-        return "1"
-    if "流出" in text:
-        return "2"
-    return ""
+    """``1`` 流入 / ``2`` 流出 from a 流动类型 cell (流入, 流入人口, 1 …), ``""`` when it is neither."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text).strip().removesuffix("人口").removesuffix("人员").strip()
+    return {"1": "1", "流入": "1", "in": "1", "2": "2", "流出": "2", "out": "2"}.get(text, "")
 
 
 def _place_code(text: str) -> str:
-    digits = "".join(c for c in text if c.isdigit())
+    text = text.strip().removesuffix(".0")  # a code cell a spreadsheet stored as a number
+    digits = "".join(c for c in text if c.isascii() and c.isdigit())
     return digits[:12] if len(digits) in (6, 9, 12) and divisions.lookup(digits[:6]) else ""
 
 
@@ -134,8 +130,11 @@ def apply_gpl(batch_id: int | None = None, *, direction: str = "", operator: str
         if not direction:
             raise MigrantError("流动方向应为 1（流入）或 2（流出）")
     reasons = code_list("migration_reason")
+    import datetime as dt
+
     from .reflists import parse_date
 
+    today_iso = dt.date.today().isoformat()  # a bound only: nothing is judged by it
     result = GplResult(batch.id)
     with write_txn():
         for rec in RefRecord.select().where(RefRecord.batch == batch.id).order_by(RefRecord.row_no):
@@ -163,6 +162,9 @@ def apply_gpl(batch_id: int | None = None, *, direction: str = "", operator: str
                 result.unmatched.append((rec.row_no, rec.name, rec.id_number, "流出人员没有现居住地址：请补上"))
                 continue
             moved = parse_date(_cell(raw, "move_date")) if _cell(raw, "move_date") else None
+            if moved and moved[0] > today_iso:
+                note = f"流动时间 {moved[0]} 晚于今天：请按原件核对"
+                result.warnings.append((rec.row_no, rec.name, rec.id_number, note))
             if _cell(raw, "move_date") and moved is None:
                 note = f"流动时间「{_cell(raw, 'move_date')}」不是日期：起始日期空着，请按原件补上"
                 result.warnings.append((rec.row_no, rec.name, rec.id_number, note))

@@ -12,14 +12,16 @@ in this order:
 3. otherwise weekends only: the day is judged **provisionally** (暂定) and every due date counted
    over it says so.
 
-A year counts as covered by the override file once the file names at least one day of it (a notice
-lists every holiday and 调休 day of its year). Nothing here raises on a date: a year outside every
-source is provisional, never an error.
+A year the package does not know counts as covered once the file names at least :data:`NOTICE_DAYS`
+of its days (a notice lists every holiday and 调休 day of its year; a file with a day or two is a
+correction, not the notice). Nothing here raises on a date: a year outside every source is
+provisional, never an error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,11 @@ from .errors import OperatorError
 from .models import CalendarOverride
 
 DEFAULT_WINDOW = 15  # working days from receipt (the plan, 三.四)
+NOTICE_DAYS = 10
+"""A year the package does not know is exact once the office's file names this many of its days: a
+State Council notice lists 25–30 (seven holidays and their 调休 Saturdays); fewer are corrections to
+single days, and the rest of such a year stays provisional."""
+MOST_DAYS = 3660  # working days counted at most (ten years): a window past that is no window
 
 
 class CalendarFileError(OperatorError):
@@ -68,18 +75,23 @@ class Calendar:
                 self.override[dt.date.fromisoformat(row.day)] = bool(row.working)
             except ValueError:
                 continue
-        self.override_years = {d.year for d in self.override}
+        per_year: dict[int, int] = {}
+        for d in self.override:
+            per_year[d.year] = per_year.get(d.year, 0) + 1
+        self.notice_years = {y for y, n in per_year.items() if n >= NOTICE_DAYS}
 
     def judge(self, day: dt.date) -> tuple[bool, bool]:
-        """``(working, provisional)`` for ``day``."""
+        """``(working, provisional)`` for ``day``: a day the office's file names; else
+        chinesecalendar's judgement; else, in a year whose whole notice the file holds, a plain
+        weekday or weekend; else weekends only, provisionally."""
         if day in self.override:
             return self.override[day], False
-        weekday = day.weekday() < 5
-        if day.year in self.override_years:
-            return weekday, False  # the notice named its year's holidays and 调休 days: the rest is plain
         known = _package_day(day)
         if known is not None:
             return known, False
+        weekday = day.weekday() < 5
+        if day.year in self.notice_years:
+            return weekday, False  # the notice named its year's holidays and 调休 days: the rest is plain
         return weekday, True
 
     def is_working_day(self, day: dt.date) -> bool:
@@ -91,7 +103,7 @@ class Calendar:
         received on the 18th of September 2026 with 15 working days is due on the 15th of October).
         ``days`` < 1 gives ``start``. Provisional when any day passed over was judged by weekends only.
         """
-        day, provisional, left = start, False, days
+        day, provisional, left = start, False, min(days, MOST_DAYS)
         while left > 0:
             try:
                 day += dt.timedelta(days=1)
@@ -118,10 +130,13 @@ class Calendar:
         """The last day from ``start`` on that is judged without guessing (for ``hecha doctor`` and
         the inbox's notice): the day before the first provisional day, at most two years ahead."""
         day = start
-        end = start + dt.timedelta(days=731)
+        try:
+            end = start + dt.timedelta(days=731)
+        except OverflowError:
+            end = dt.date.max
         while day < end:
             if self.judge(day)[1]:
-                return day - dt.timedelta(days=1)
+                return day if day == start else day - dt.timedelta(days=1)
             day += dt.timedelta(days=1)
         return end
 
@@ -158,14 +173,17 @@ def parse_override(path: str | Path) -> list[tuple[dt.date, bool, str]]:
         if not line or line.startswith("#"):
             continue
         parts = line.split(None, 2)
-        where = f"{path.name} 第{no}行「{line}」"
-        text = parts[0].replace("/", "-")
+        shown = "".join("?" if unicodedata.category(c) in ("Cc", "Cf") else c for c in line[:40])
+        where = f"{path.name} 第{no}行「{shown}」"
+        shape = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", parts[0])
+        if not shape:
+            raise CalendarFileError(f"{where}：日期应写成 2027-01-01 这样。")
         try:
-            day = dt.date.fromisoformat(text)
+            day = dt.date(*map(int, shape.groups()))
         except ValueError:
-            if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit():
-                raise CalendarFileError(f"{where}：没有 {text} 这一天，请按通知核对。") from None
-            raise CalendarFileError(f"{where}：日期应写成 2027-01-01 这样。") from None
+            raise CalendarFileError(f"{where}：没有 {parts[0]} 这一天，请按通知核对。") from None
+        if not 2000 <= day.year <= 2100:
+            raise CalendarFileError(f"{where}：{day.year} 年不是放假安排的年份（2000～2100）。")
         if len(parts) < 2:
             raise CalendarFileError(f"{where}：日期后面要写「休」（放假）或「班」（调休上班）。")
         kind = parts[1].lower()
@@ -178,7 +196,12 @@ def parse_override(path: str | Path) -> list[tuple[dt.date, bool, str]]:
         if day in seen:
             raise CalendarFileError(f"{where}：{day} 在第{seen[day]}行已写过。")
         seen[day] = no
-        days.append((day, working, parts[2] if len(parts) > 2 else ""))
+        note = parts[2] if len(parts) > 2 else ""
+        if len(note) > 100 or any(unicodedata.category(c) in ("Cc", "Cf") for c in note):
+            raise CalendarFileError(f"{path.name} 第{no}行：说明太长（最多100字）或有控制字符。")
+        days.append((day, working, note))
+        if len(days) > 5000:
+            raise CalendarFileError(f"{path} 超过 5000 天：放假安排每年只有几十天，请检查是不是拿错了文件。")
     if not days:
         raise CalendarFileError(f"{path} 里没有日期：每行写一天，如「2027-02-16 休 春节」。")
     return days
@@ -194,10 +217,10 @@ def load_override(path: str | Path, *, operator: str = "") -> tuple[int, list[in
     with write_txn():
         for year in years:
             CalendarOverride.delete().where(CalendarOverride.day.startswith(f"{year}-")).execute()
-        CalendarOverride.insert_many(
-            [
-                dict(day=d.isoformat(), working=w, note=note, source=source, loaded_at=now_iso(), loaded_by=operator)
-                for d, w, note in days
-            ]
-        ).execute()
+        rows = [
+            dict(day=d.isoformat(), working=w, note=note, source=source, loaded_at=now_iso(), loaded_by=operator)
+            for d, w, note in days
+        ]
+        for at in range(0, len(rows), 100):  # SQLite's bound-variable limit: 100 rows a statement
+            CalendarOverride.insert_many(rows[at : at + 100]).execute()
     return len(days), years

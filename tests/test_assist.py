@@ -41,20 +41,41 @@ def test_a_year_no_calendar_covers_is_provisional_until_its_notice_is_loaded(tow
     # 1 January 2027 (a Friday) counts as one without a calendar, and 4–8 January: the 15th is the 8th
     assert due.day == D(2027, 1, 8)
     notice = tmp_path / "2027.txt"
+    notice.write_text("2027-01-01 休 元旦\n2027-01-09 班\n", encoding="utf-8")
+    assert workdays.load_override(notice) == (2, [2027])
+    assert workdays.due_date(D(2026, 12, 20)).provisional  # two days are corrections, not the year's notice
+    spring = "".join(f"2027-02-{d:02d} 休 春节\n" for d in range(6, 14))
     notice.write_text(
         "# 国务院办公厅关于2027年部分节假日安排的通知（测试用）\n2027-01-01 休 元旦\n2027-01-02 休\n2027-01-03 休\n"
-        "2027-01-09 班 调休\n",
+        "2027-01-09 班 调休\n" + spring + "2027-02-14 班\n",
         encoding="utf-8",
     )
-    assert workdays.load_override(notice) == (4, [2027])
+    assert workdays.load_override(notice) == (13, [2027])  # replaces the two days loaded before
     exact = workdays.due_date(D(2026, 12, 20))
     # 1 January off, the Saturday 9 January worked: 9 in December, then 4–8 January (5) and the 9th
     assert exact == workdays.Due(D(2027, 1, 9), False)
-    for text, where in (("2027-13-01 休\n", "第1行"), ("2027-01-01 放\n", "第1行"), ("\n2027-01-01\n", "第2行")):
+    for text, where in (
+        ("2027-13-01 休\n", "没有 2027-13-01 这一天"),
+        ("2027-01-01 放\n", "第1行"),
+        ("\n2027-01-01\n", "第2行"),
+        ("2027-W01-1 休\n", "应写成"),
+        ("0001-01-01 休\n", "不是放假安排的年份"),
+        ("2027-01-01 休 \x1b[2J\n", "控制字符"),
+    ):
         notice.write_text(text, encoding="utf-8")
         with pytest.raises(workdays.CalendarFileError, match=where):
             workdays.load_override(notice)
     assert workdays.due_date(D(2026, 12, 20)) == exact  # a refused file changes nothing
+    notice.write_text("２０２６／１０／１２ 休 全角\n", encoding="utf-8")  # one corrected day of a known year
+    workdays.load_override(notice)
+    assert workdays.due_date(D(2026, 9, 18)) == workdays.Due(D(2026, 10, 16), False)  # the rest of 2026 as known
+    big = tmp_path / "big.txt"
+    days = [D(2030, 1, 1) + dt.timedelta(days=i) for i in range(5001)]
+    big.write_text("".join(f"{d} 休\n" for d in days), encoding="utf-8")
+    with pytest.raises(workdays.CalendarFileError, match="超过 5000 天"):
+        workdays.load_override(big)
+    big.write_text("".join(f"{d} 休\n" for d in days[:4000]), encoding="utf-8")
+    assert workdays.load_override(big)[0] == 4000  # in statements SQLite's variable limit takes
 
 
 def test_no_date_crashes_the_calendar(township_db):
@@ -383,3 +404,106 @@ def test_the_county_asks_the_township_that_registered_a_duplicate(offices, monke
     assert row.request_no == req.request_no and row.due == "2026-10-15"
     with pytest.raises(assist.AssistError, match="都是本单位登记的"):
         assist.from_duplicate(a, b)  # at the township both are its own: the review decides
+
+
+def _request(**over):
+    body = dict(
+        type="request",
+        uid="00000000-0000-4000-8000-000000000001",
+        request_no="130125103-2026-0001",
+        origin="130125103",
+        to_county="130123",
+        to_township="130123103",
+        window_days=15,
+        window_working=True,
+        priority="3",
+        items=["exists"],
+        subject={"name": "张三"},
+        question="",
+    )
+    body.update(over)
+    return body
+
+
+def test_hostile_messages_are_refused_whole_and_text_never_drives_a_terminal(township_db, monkeypatch):
+    """A bad-input helper's findings: deep fields of a message were stored as they came (a dict as a
+    name, a window of 10**30 days, escape sequences shown on another office's terminal)."""
+    monkeypatch.setattr(assist, "today", lambda: D(2026, 9, 18))
+    for over, words in (
+        (dict(subject={"name": {"a": 1}}), "协查对象"),
+        (dict(items=[{"a": 1}]), "所问事项"),
+        (dict(items=["exists"] * 50), "所问事项"),
+        (dict(window_days=10**30), "期限"),
+        (dict(window_days=0), "期限"),
+        (dict(window_days=True), "window_days"),
+        (dict(priority="x"), "紧急程度"),
+        (dict(question="\x1b[2J\x1b]0;pwned\x07"), "控制字符"),
+        (dict(question="问" * 501), "太长"),
+        (dict(uid="0" * 36), "uid"),
+        (dict(to_township="130125103"), "对方乡镇"),
+        (dict(origin="abc"), "发起单位"),
+    ):
+        with pytest.raises(assist.MessageError, match=words):
+            assist.check_message(_request(**over), "130123", "county")
+    reply = dict(
+        type="reply",
+        uid="00000000-0000-4000-8000-000000000009",
+        request_uid="00000000-0000-4000-8000-000000000001",
+        request_no="x",
+        origin="130125103",
+        to="130123103",
+        outcome="inconsistent",
+        corrections={"evil": "x"},
+        note="",
+    )
+    with pytest.raises(assist.MessageError, match="更正项"):
+        assist.check_message(reply, "130123", "county")
+    # a reply to nothing this office asked is kept out, not counted as received
+    ok = dict(reply, corrections={"birth_date": "20170308"})
+    got = assist.receive([assist.check_message(ok, "130123", "county")], sender="130123")
+    assert got["replies"] == 0 and got["ignored"] == 1 and AssistRequest.select().count() == 0
+    # a name written with markup and escapes reaches the screen as text
+    odd = _request(subject={"name": "张[/]梅[b]"}, question="请[/bold]核实")
+    assist.receive([assist.check_message(odd, "130123", "county")], sender="130123")
+    lines = assist.describe(AssistRequest.get())
+    assert any("张[/]梅[b]" in line for line in lines) and not any("\x1b" in line for line in lines)
+    assert assist.check_corrections({"birth_order": "²"}) == {"birth_order": "2"}  # NFKC, not a crash
+    with pytest.raises(assist.AssistError, match="孩次"):
+        assist.check_corrections({"birth_order": "٣"})
+    with pytest.raises(assist.AssistError, match="写到日"):
+        assist.check_corrections({"birth_date": "201703"})
+    with pytest.raises(assist.AssistError, match="晚于今天"):
+        assist.check_corrections({"birth_date": "20990101"})
+    with pytest.raises(assist.AssistError, match="控制字符"):
+        assist.reply("0001", "一致", note="ok\x1b]0;owned\x07")
+    with pytest.raises(assist.AssistError, match="太长"):
+        assist.reply("0001", "一致", note="长" * 501)
+
+
+async def test_markup_in_what_another_office_wrote_does_not_end_the_tui(township_db, monkeypatch):
+    monkeypatch.setattr(assist, "today", lambda: D(2026, 9, 18))
+    odd = _request(subject={"name": "张[/]梅"}, question="请[/bold]核实")
+    assist.receive([assist.check_message(odd, "130123", "county")], sender="130123")
+    close_db()
+    from textual.widgets import Static
+
+    from tui.app import make_app
+    from tui.screens.assist import AssistDetailScreen, AssistScreen
+    from tui.widgets.fields import MarkedTable
+
+    app = make_app(township_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        for _ in range(300):
+            if isinstance(app.screen, AssistScreen) and app.screen.query_one(MarkedTable).row_count == 1:
+                break
+            await pilot.pause(0.01)
+        assert "张[/]梅" in str(app.screen.query_one(MarkedTable).get_row_at(0)[1])
+        await pilot.press("enter")
+        for _ in range(300):
+            if isinstance(app.screen, AssistDetailScreen) and "请[/bold]核实" in str(
+                app.screen.query_one("#assist-text", Static).render()
+            ):
+                break
+            await pilot.pause(0.01)
+        assert "请[/bold]核实" in str(app.screen.query_one("#assist-text", Static).render())

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
@@ -100,10 +101,10 @@ class AssistScreen(Screen):
                 table.add_column(label, width=width)
             for r in event.rows:
                 due = (r.due[2:] + ("暂" if r.provisional else "")) if r.due else "—"
-                table.add_row(
+                table.add_row(  # Text: what another office wrote is shown, never read as markup
                     short_no(r.request_no),
-                    r.name,
-                    r.origin_name if event.view != "sent" else r.to_name,
+                    Text(assist.printable(r.name)),
+                    Text(assist.printable(r.origin_name if event.view != "sent" else r.to_name)),
                     due,
                     r.state,
                     assist.PRIORITIES.get(r.priority, ""),
@@ -207,11 +208,11 @@ class AssistDetailScreen(Screen):
 
     def on_assist_detail_screen_read(self, event: Read) -> None:
         self.role, self.status, self.replied = event.role, event.status, event.replied
-        self.query_one("#assist-text", Static).update("\n".join(event.lines))
+        self.query_one("#assist-text", Static).update(Text("\n".join(event.lines)))
         self.query_one("#assist-body").focus()
 
     def say(self, text: str) -> None:
-        self.query_one("#assist-said", Static).update(text)
+        self.query_one("#assist-said", Static).update(Text(assist.printable(text)))
 
     def done(self, text: str) -> None:
         """A write finished: say so and read the request again (its history grew)."""
@@ -349,7 +350,7 @@ class ReplyScreen(ModalScreen[bool]):
         self.dismiss(True)
 
     def error(self, message: str) -> None:
-        self.query_one("#reply-error", Static).update(message)
+        self.query_one("#reply-error", Static).update(Text(assist.printable(message)))
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
@@ -86,7 +87,9 @@ class MigrantsScreen(Screen):
             for label, width in COLUMNS:
                 table.add_column(label, width=width)
             for r in event.rows:
-                table.add_row(r.name, village_label(r.village_code), r.direction_text, r.place, r.since, r.status)
+                table.add_row(
+                    Text(r.name), village_label(r.village_code), r.direction_text, Text(r.place), r.since, r.status
+                )
             filters = "、".join(
                 x
                 for x in (
