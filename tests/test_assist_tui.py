@@ -202,3 +202,64 @@ async def test_the_sent_list_and_the_statistics_and_back(township_db):
         assert isinstance(app.screen, AssistScreen)
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, AssistScreen), "back on the menu")
+
+
+async def test_the_county_routes_a_request_and_sends_it_down_from_the_tui(offices, monkeypatch):
+    """A request from another county naming no township waits at the county (待分派); in the TUI the
+    county routes it (F5 on it) and writes the bundle down (menu 3), which the township imports."""
+    from export.bundle import import_bundle
+    from tui.screens.bundles import ExportScreen
+
+    from .conftest import COUNTY_PASS
+
+    monkeypatch.setattr(assist, "today", lambda: dt.date(2026, 9, 18))
+    offices.use_county()
+    body = dict(
+        type="request",
+        uid="00000000-0000-4000-8000-000000000077",
+        request_no="130125103-2026-0077",
+        origin="130125103",
+        to_county="130123",
+        to_township="",
+        window_days=15,
+        window_working=True,
+        priority="3",
+        items=["exists"],
+        subject={"name": "张三"},
+        question="",
+    )
+    assert assist.receive([assist.check_message(body, "130125", "county")], sender="130125")["unrouted"] == 1
+    close_db()
+    app = make_app(offices.county_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        screen = await wait_until(pilot, lambda: isinstance(app.screen, AssistScreen) and app.screen, "the relays")
+        await wait_until(pilot, lambda: screen.query_one(MarkedTable).row_count == 1, "one waiting")
+        await pilot.press("enter")
+        detail = await wait_until(pilot, lambda: isinstance(app.screen, AssistDetailScreen) and app.screen, "detail")
+        await wait_until(pilot, lambda: "待分派" in str(detail.query_one("#assist-text", Static).render()), "text")
+        await pilot.press("f5")
+        for ch in TOWNSHIP:
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "已分派给" in str(detail.query_one("#assist-said", Static).render()), "routed")
+        await pilot.press("escape", "escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, AssistScreen | AssistDetailScreen), "menu")
+        await pilot.press("3")
+        export = await wait_until(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen, "export")
+        await wait_until(pilot, lambda: TOWNSHIP in str(export.query_one("#bundle-info", Static).render()), "info")
+        field = export.query_one("#out-dir")
+        field.value = str(offices.tmp / "down")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is not export, "the passphrase asked")
+        for ch in COUNTY_PASS:
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: "已导出" in str(export.query_one("#bundle-result", Static).render()), "written", tries=2000
+        )
+    bundles = list((offices.tmp / "down").glob("*.zip"))
+    assert len(bundles) == 1 and f"-130123-{TOWNSHIP}-" in bundles[0].name
+    offices.use_township()
+    assert import_bundle(bundles[0], offices.township_keys).assist["requests"] == 1
+    assert [r.request_no for r in assist.inbox()] == ["130125103-2026-0077"]

@@ -101,6 +101,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("assist-reply", "reply", ("f2", "ctrl+o"), "回复", "assistone"),
     KeySpec("assist-visit", "visit", ("f3", "ctrl+r"), "入户核实", "assistone", "入户"),
     KeySpec("assist-verify", "verify", ("f4", "ctrl+t"), "核实回复", "assistone", "核实"),
+    KeySpec("assist-route", "route", ("f5", "ctrl+e"), "分派（县级）", "assistone", "分派"),
     KeySpec("assistone-back", "back", ("escape", "ctrl+x"), "返回", "assistone"),
     KeySpec("reply-save", "save", ("f10", "ctrl+s"), "保存回复", "reply", "保存"),
     KeySpec("reply-cancel", "cancel", ("escape", "ctrl+x"), "不回复返回", "reply", "返回"),

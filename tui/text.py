@@ -14,7 +14,7 @@ DEMO_TAG = "【演示数据库】"
 HOME_ENTRIES = (
     ("录入核查登记表", "open_form"),
     ("户列表（查看、修改）", "open_list"),
-    ("导出本周数据包（乡镇）", "open_export"),
+    ("导出数据包", "open_export"),
     ("导入数据包", "open_import"),
     ("审核校验", "open_check"),
     ("质量复查（复录、判定）", "open_recheck"),

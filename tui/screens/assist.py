@@ -269,6 +269,26 @@ class AssistDetailScreen(Screen):
             answered,
         )
 
+    def action_route(self) -> None:
+        """County: hand a request it could not route to a township of its own (9 digits) or on to
+        another county (6)."""
+        if self.role != "relay" or self.status != "unrouted":
+            self.say("只有县里等待分派的协查才能分派。")
+            return
+        from .dialogs import AskScreen
+
+        def got(code: str | None) -> None:
+            if code:
+                write_then(
+                    self,
+                    lambda: assist.route(self.uid, code, operator=self.app.operator),
+                    lambda req: self.done(f"已分派给 {req.next_hop}：在「导出数据包」里发出。"),
+                    self.say,
+                )
+
+        ask = AskScreen("分派协查", "本县乡镇9位代码，或外县6位代码：", restrict=r"[0-9]*", max_length=9)
+        self.app.push_screen(ask, got)
+
     def action_back(self) -> None:
         self.app.pop_screen()
 

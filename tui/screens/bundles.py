@@ -97,7 +97,17 @@ class ExportScreen(_BundleScreen):
         self.ready = False
         info = self.query_one("#bundle-info", Static)
         if self.app.office.level != "township":
-            info.update("本功能用于乡镇。县级请用「导入数据包」。")
+            from storage.models import AssistOutbox
+
+            hops = sorted(
+                {r.next_hop for r in AssistOutbox.select(AssistOutbox.next_hop).where(AssistOutbox.bundle_id.is_null())}
+            )
+            self.ready = bool(hops) and has_keys()
+            info.update(
+                f"县级：把待转的协查和回复下发给 {'、'.join(hops)}（每个单位一个数据包，回车开始）。"
+                if hops
+                else "县级：现在没有要下发或转往外县的协查。县级向上导出还未实现。"
+            )
             return
         try:
             peer = county_peer()
@@ -206,7 +216,16 @@ class ExportScreen(_BundleScreen):
         from export.keys import unlock
 
         try:
-            result = export_bundle(unlock(passphrase), out)
+            keys = unlock(passphrase)
+            if self.app.office.level == "county":  # one county-request bundle per office with messages
+                from storage.models import AssistOutbox
+
+                pending = AssistOutbox.select(AssistOutbox.next_hop).where(AssistOutbox.bundle_id.is_null())
+                written = [export_bundle(keys, out, to=hop) for hop in sorted({r.next_hop for r in pending})]
+                paths = "\n".join(str(r.path) for r in written)
+                self.post_message(self.BundleWritten(paths, "；".join(r.summary() for r in written)))
+                return
+            result = export_bundle(keys, out)
             self.post_message(self.BundleWritten(str(result.path), result.summary()))
         except OSError as exc:
             self.post_message(self.BundleFailed(str(exc)))
@@ -219,7 +238,8 @@ class ExportScreen(_BundleScreen):
 
     def on_export_screen_bundle_written(self, event: BundleWritten) -> None:
         self.refresh_info()  # 上次导出 is this one now
-        self.busy(False, f"已导出 {event.summary}\n{event.path}\n请把这个文件交给县人口委。")
+        to = "县人口委" if self.app.office.level == "township" else "各收件单位"
+        self.busy(False, f"已导出 {event.summary}\n{event.path}\n请把文件交给{to}。")
 
     def on_export_screen_bundle_failed(self, event: BundleFailed) -> None:
         self.busy(False, f"导出失败：{event.message}")
