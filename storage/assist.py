@@ -25,6 +25,7 @@ elsewhere, answered (on time, late) and verified.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from collections.abc import Iterable
@@ -230,7 +231,9 @@ def _queue(kind: str, uid: str, body: dict[str, Any], hop: str) -> None:
     ).on_conflict_ignore().execute()
 
 
+@functools.lru_cache(maxsize=4096)
 def _office_name(code: str) -> str:
+    """The division's name (NBS 2023), cached: the table is read from a compressed file."""
     div = divisions.lookup(code) if code else None
     return div.name if div else ""
 
@@ -658,6 +661,7 @@ def receive(
     counts: ``requests``, ``replies``, ``routed``, ``unrouted``."""
     me = _me()
     day = on or today()
+    calendar = Calendar()  # read once for the bundle, not per message
     counts = dict(requests=0, replies=0, routed=0, unrouted=0)
     for body in messages:
         if body["type"] == "request":
@@ -690,7 +694,11 @@ def receive(
                 updated_at=now_iso(),
             )
             if hop is None and me.level == "township":
-                due = due_date(day, body["window_days"], body["window_working"])
+                due = (
+                    calendar.add_working_days(day, body["window_days"])
+                    if body["window_working"]
+                    else due_date(day, body["window_days"], False)
+                )
                 AssistRequest.create(
                     **common,
                     role="received",

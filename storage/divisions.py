@@ -8,6 +8,7 @@ in NBS usage; here they are kept short, as in GB/T 2260.
 
 from __future__ import annotations
 
+import functools
 import lzma
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,8 +74,10 @@ def iter_divisions(prefix: str = "") -> Iterator[Division]:
                 return  # sorted by code: past the prefix, nothing more can match
 
 
+@functools.lru_cache(maxsize=8192)
 def lookup(code: str) -> Division | None:
-    """The division with exactly ``code``, or ``None``."""
+    """The division with exactly ``code``, or ``None``. Cached: a code late in the file takes 0.4 s
+    to reach (a list of migrants names the same few counties on every row)."""
     for div in iter_divisions(code):
         if div.code == code:
             return div
