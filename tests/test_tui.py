@@ -1343,7 +1343,7 @@ async def test_the_menu_shows_the_keys_as_the_site_remapped_them(db):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         menu = str(app.screen.query_one("#home-menu", Static).render())
-        export = next(line for line in menu.splitlines() if "导出本周数据包" in line)
+        export = next(line for line in menu.splitlines() if "导出数据包" in line)
         assert export.split()[0] == "3" and export.rstrip().endswith("F11"), export
         form = next(line for line in menu.splitlines() if "录入核查登记表" in line)
         assert form.split()[0] == "1" and form.rstrip().endswith("F2"), form

@@ -72,7 +72,7 @@ class ExportScreen(_BundleScreen):
         message: str
 
     def compose(self) -> ComposeResult:
-        yield Static("导出本周数据包（加密并签名，交县人口委）", classes="title")
+        yield Static("导出数据包（加密并签名：乡镇交县人口委；县级下发协查）", classes="title")
         yield Static("", id="bundle-info")
         yield Static("保存到文件夹（回车开始导出）：")
         yield PlainInput(str(default_bundle_dir()), id="out-dir")
