@@ -2219,6 +2219,45 @@ def migrants_gpl(batch_id: int | None, direction: str | None, db_path: Path | No
         table(("行", "姓名", "身份证号", "说明"), result.warnings)
 
 
+@cli.command("county")
+@db_option
+@handled
+def county_cmd(db_path: Path | None) -> None:
+    """县级：各乡镇的进度——最后收到的数据包、按日历缺了几周、暂存（缺号）、户人出生数、可能重复、协查逾期；
+    最要打电话问的乡镇在前。"""
+    from storage import assist, county
+
+    office = open_office_db(db_path)
+    if office.level != "county":
+        raise HechaError("本命令用于县级数据库：列出本县各乡镇的进度。")
+    rows = county.progress(assist.today())
+    table(
+        ("乡镇", "代码", "末号", "所属周", "缺周", "暂存", "户", "人", "出生", "重复", "协查逾期", "要问的"),
+        [
+            (
+                r.name,
+                r.code,
+                r.last_sequence or "—",
+                r.last_week or "—",
+                r.weeks_missing,
+                r.held,
+                r.households,
+                r.persons,
+                r.births,
+                r.duplicates,
+                r.overdue,
+                "、".join(r.calls_for) or "正常",
+            )
+            for r in rows
+        ],
+        frozenset({2, 4, 5, 6, 7, 8, 9, 10}),
+    )
+    behind = sum(1 for r in rows if r.calls_for)
+    click.echo(
+        f"共 {len(rows)} 个乡镇，{behind} 个要问。缺周按日历算（本周的还不算缺）；暂存的数据包在缺号补上后自动导入。"
+    )
+
+
 @cli.group("calendar", invoke_without_command=True)
 @db_option
 @click.pass_context

@@ -43,6 +43,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("open-reconcile", "open_reconcile", ("f10", "9"), "核查比对", "home", "比对"),
     KeySpec("open-assist", "open_assist", ("f11", "a", "A"), "协查", "home"),
     KeySpec("open-migrants", "open_migrants", ("m", "M"), "流动人口", "home"),
+    KeySpec("open-county", "open_county", ("c", "C"), "县级进度", "home"),
     KeySpec("quit-home", "app.quit_app", ("0",), "退出", "home"),
     KeySpec("save-household", "save_household", ("f10", "ctrl+s"), "保存本户", "form", "保存"),
     KeySpec("lookup", "lookup", ("f4", "ctrl+l"), "代码表", "form"),

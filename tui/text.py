@@ -23,6 +23,7 @@ HOME_ENTRIES = (
     ("核查比对（漏报错报虚报）", "open_reconcile"),
     ("协查（收到、发出、统计）", "open_assist"),
     ("流动人口", "open_migrants"),
+    ("县级进度（各乡镇）", "open_county"),
     ("退出", "app.quit_app"),
 )
 """The home menu: each entry's label and action; its keys are drawn from the binding table

@@ -168,6 +168,11 @@ class HomeScreen(Screen):
 
         self.app.push_screen(MigrantsScreen())
 
+    def action_open_county(self) -> None:
+        from .county import CountyScreen
+
+        self.app.push_screen(CountyScreen())
+
     def action_open_import(self) -> None:
         from .bundles import ImportScreen
 

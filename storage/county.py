@@ -1,0 +1,168 @@
+"""The county's progress at a glance (给各乡镇算好细账, issue 18 item 2): per township of the county,
+its bundles (the last imported, weeks missing by the calendar, bundles held for a gap, a new epoch
+after a restored backup), what it holds here (households, persons, births), possible duplicates
+still open and assistance requests it has not answered in time — sorted so that the township that
+needs a phone call is on top. Counted in SQL over the county's own database; nothing is loaded whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import peewee as pw
+
+from .dates import iso_week
+from .models import AdminDivision, AssistReply, AssistRequest, Birth, BundleLog, Household, PeerOffice, Person
+from .workdays import Calendar
+
+
+@dataclass
+class TownshipProgress:
+    """One township's line. ``weeks_missing``: ISO weeks before the current one with no bundle since
+    the last imported (by the calendar, not the sequence); ``held``: bundles waiting for a missing
+    sequence number (their numbers in ``held_numbers``); ``epoch`` above 1: the township restored a
+    backup and re-based its data (its first bundle of the new epoch carried everything again)."""
+
+    code: str
+    name: str
+    registered: bool = False
+    last_sequence: int = 0
+    last_week: str = ""
+    last_at: str = ""
+    epoch: int = 0
+    weeks_missing: int = 0
+    held: int = 0
+    held_numbers: str = ""
+    households: int = 0
+    persons: int = 0
+    births: int = 0
+    duplicates: int = 0
+    overdue: int = 0
+
+    @property
+    def calls_for(self) -> list[str]:
+        """Why to call the township, in words (empty: nothing to chase)."""
+        why = []
+        if not self.registered:
+            why.append("未登记公钥")
+        elif not self.last_sequence:
+            why.append("还没有数据包")
+        if self.weeks_missing:
+            why.append(f"缺{self.weeks_missing}周")
+        if self.held:
+            why.append(f"暂存{self.held}个（缺号）")
+        if self.overdue:
+            why.append(f"协查逾期{self.overdue}")
+        if self.epoch > 1:
+            why.append(f"从备份恢复过（第{self.epoch}纪元）")
+        return why
+
+    @property
+    def urgency(self) -> tuple[int, ...]:
+        """Sort key, most urgent first: no bundle at all, weeks missing, held, overdue requests."""
+        return (
+            -int(self.registered and not self.last_sequence) * 100,
+            -self.weeks_missing,
+            -self.held,
+            -self.overdue,
+            -self.duplicates,
+        )
+
+
+def _week_index(week: str) -> int | None:
+    """``2026-W48`` → a running week number (Monday of that ISO week, in weeks since 1 January 1)."""
+    try:
+        year, number = week.split("-W")
+        return dt.date.fromisocalendar(int(year), int(number), 1).toordinal() // 7
+    except (ValueError, TypeError):
+        return None
+
+
+def progress(today: dt.date) -> list[TownshipProgress]:
+    """Every township of this county (the NBS table), most urgent first. ``today``: the office's day
+    (the current ISO week is not yet missing: its bundle may come later in the week)."""
+    townships = list(AdminDivision.select().where(AdminDivision.level == 4).order_by(AdminDivision.code))
+    rows = {t.code: TownshipProgress(t.code, t.name) for t in townships}
+    for peer in PeerOffice.select().where(PeerOffice.level == "township"):
+        if peer.code in rows:
+            rows[peer.code].registered = True
+    # the last imported bundle of each township's newest epoch
+    for log in BundleLog.select().where((BundleLog.direction == "in") & (BundleLog.status == "imported")):
+        row = rows.get(log.sender)
+        if row is None:
+            continue
+        if (log.epoch, log.sequence) > (row.epoch, row.last_sequence):
+            row.epoch, row.last_sequence, row.last_at = log.epoch, log.sequence, log.at
+            try:
+                row.last_week = json.loads(log.manifest).get("iso_week", "")
+            except (ValueError, AttributeError):
+                row.last_week = ""
+    held = (
+        BundleLog.select(BundleLog.sender, pw.fn.COUNT(BundleLog.id), pw.fn.GROUP_CONCAT(BundleLog.sequence))
+        .where((BundleLog.direction == "in") & (BundleLog.status == "held"))
+        .group_by(BundleLog.sender)
+        .tuples()
+    )
+    for sender, n, numbers in held:
+        if sender in rows:
+            rows[sender].held, rows[sender].held_numbers = n, str(numbers or "")
+    now = _week_index(iso_week(today))
+    for row in rows.values():
+        last = _week_index(row.last_week)
+        if row.registered and last is not None and now is not None:
+            row.weeks_missing = max(0, now - last - 1)
+    for model, attr in ((Household, "households"), (Person, "persons"), (Birth, "births")):
+        q = (
+            model.select(model.origin, pw.fn.COUNT(model.id))
+            .where(model.deleted == False)  # noqa: E712
+            .group_by(model.origin)
+            .tuples()
+        )
+        for origin, n in q:
+            if origin in rows:
+                setattr(rows[origin], attr, n)
+    _duplicates(rows)
+    _overdue(rows, today)
+    return sorted(rows.values(), key=lambda r: (r.urgency, r.code))
+
+
+def _duplicates(rows: dict[str, TownshipProgress]) -> None:
+    """Possible duplicates the county's review holds at the warned score (pairs decided different are
+    not stored), per township of the first person (as of the review's last scoring)."""
+    from .dedup import WARN_SCORE
+    from .models import DupPair
+
+    q = (
+        DupPair.select(Person.origin, pw.fn.COUNT(DupPair.id))
+        .join(Person, on=(DupPair.a_id == Person.id))
+        .where(DupPair.score >= WARN_SCORE)
+        .group_by(Person.origin)
+        .tuples()
+    )
+    try:
+        for origin, n in q:
+            if origin in rows:
+                rows[origin].duplicates = n
+    except pw.OperationalError:  # a layout without the stored pairs' columns: nothing to count
+        return
+
+
+def _overdue(rows: dict[str, TownshipProgress], today: dt.date) -> None:
+    """Requests this county passed to a township with no reply back, older than their window counted
+    from the day the county passed them on (the township's own receipt is a few days later at most)."""
+    calendar = Calendar()
+    replied = {r.request_uid for r in AssistReply.select(AssistReply.request_uid)}
+    q = AssistRequest.select().where((AssistRequest.role == "relay") & (AssistRequest.status == "relayed"))
+    for req in q:
+        town = req.next_hop or req.to_township
+        if town not in rows or req.uid in replied or not req.received_on:
+            continue
+        try:
+            start = dt.date.fromisoformat(req.received_on)
+        except ValueError:
+            continue
+        due = calendar.add_working_days(start, req.window_days) if req.window_working else None
+        if due is not None and due.day < today:
+            rows[town].overdue += 1
