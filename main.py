@@ -2287,15 +2287,19 @@ def calendar_cmd(ctx: click.Context, db_path: Path | None) -> None:
 @db_option
 @handled
 def calendar_load(file: Path, db_path: Path | None) -> None:
-    """载入国务院放假安排（节假日和调休上班日）；已收到的协查的暂定到期日随之重算。"""
+    """载入国务院放假安排（节假日和调休上班日）；已收到的协查的暂定到期日随之重算。县级载入的随下一次
+    导出下发给各乡镇。"""
     from storage import assist
     from storage.paths import operator_login
-    from storage.workdays import load_override
+    from storage.workdays import load_override, parse_override
 
-    open_office_db(db_path)
+    office = open_office_db(db_path)
     days, years = load_override(file, operator=operator_login())
     exact = assist.refresh_provisional()
     click.echo(f"已载入 {'、'.join(map(str, years))} 年的放假安排 {days} 天；{exact} 件协查的到期日由暂定改为确定。")
+    if office.level == "county":
+        towns = assist.share_calendar(parse_override(file))
+        click.echo(f"将随下一次 hecha export 下发给 {towns} 个已登记的乡镇。")
 
 
 @cli.command()

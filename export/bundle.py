@@ -215,6 +215,7 @@ class ImportResult:
             "routed": "转发协查",
             "unrouted": "待分派协查",
             "ignored": "不是答本单位协查的回复（未收）",
+            "calendar": "县里下发的放假安排（天）",
         }
         parts = [f"{words[k]} {n} 件" for k, n in self.assist.items() if n]
         return "；" + "，".join(parts) if parts else ""

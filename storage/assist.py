@@ -559,7 +559,7 @@ def mark_sent(rows: list[AssistOutbox], bundle_id: str, *, operator: str = "") -
                 _event(req.uid, "routed", operator, f"转往 {row.next_hop}，数据包 {bundle_id[:8]}")
             req.updated_at = now_iso()
             req.save()
-        else:
+        elif row.kind == "reply":
             body = json.loads(row.body)
             event = "replied" if body["origin"] == _me().code else "reply_routed"
             if event == "reply_routed":
@@ -573,6 +573,8 @@ class MessageError(OperatorError):
 
 def check_message(body: Any, sender: str, sender_level: str) -> dict[str, Any]:
     """Check one message's shape and that ``sender`` may send it. Raises :class:`MessageError`."""
+    if isinstance(body, dict) and body.get("type") == "calendar":
+        return _check_calendar(body, sender, sender_level)
     if not isinstance(body, dict) or body.get("type") not in ("request", "reply"):
         raise MessageError("协查记录格式不对")
     need: dict[str, type | tuple[type, ...]] = (
@@ -625,6 +627,41 @@ def check_message(body: Any, sender: str, sender_level: str) -> dict[str, Any]:
     return body
 
 
+def _check_calendar(body: dict[str, Any], sender: str, sender_level: str) -> dict[str, Any]:
+    """A county's holiday notice sent down (issue 18: the county's calendar override file): only a
+    county sends one, each day a date, 休/班 as a bool and a short note."""
+    if sender_level != "county" or body.get("origin") != sender or set(body) != {"type", "uid", "origin", "days"}:
+        raise MessageError("放假安排记录格式不对，或不是县里发的")
+    days = body["days"]
+    if not isinstance(days, list) or not 0 < len(days) <= 5000:
+        raise MessageError("放假安排记录的天数不对")
+    for item in days:
+        ok = isinstance(item, list) and len(item) == 3 and isinstance(item[1], bool) and isinstance(item[2], str)
+        try:
+            day = dt.date.fromisoformat(item[0]) if ok and isinstance(item[0], str) and len(item[0]) == 10 else None
+        except ValueError:
+            day = None
+        if day is None or not 2000 <= day.year <= 2100 or len(item[2]) > 100 or has_controls(item[2]):
+            raise MessageError(f"放假安排记录里有不对的一天：{str(item)[:40]}")
+    return body
+
+
+def share_calendar(days: list[tuple[dt.date, bool, str]]) -> int:
+    """A county queues the notice it loaded for each township registered here (sent with its next
+    ``county-request`` bundles). Returns how many townships."""
+    me = _me()
+    if me.level != "county":
+        return 0
+    body = dict(
+        type="calendar", uid=str(uuid.uuid4()), origin=me.code, days=[[d.isoformat(), w, n] for d, w, n in days]
+    )
+    towns = [p.code for p in PeerOffice.select().where(PeerOffice.level == "township")]
+    with write_txn():
+        for town in towns:
+            _queue("calendar", body["uid"], body, town)
+    return len(towns)
+
+
 def _office_code(code: Any) -> bool:
     return isinstance(code, str) and code.isascii() and code.isdigit() and len(code) in (6, 9)
 
@@ -664,6 +701,14 @@ def receive(
     calendar = Calendar()  # read once for the bundle, not per message
     counts = dict(requests=0, replies=0, routed=0, unrouted=0)
     for body in messages:
+        if body["type"] == "calendar":
+            from .workdays import store_days
+
+            store_days([(dt.date.fromisoformat(d), w, n) for d, w, n in body["days"]], source=f"县里下发 {sender}")
+            counts["calendar"] = counts.get("calendar", 0) + len(body["days"])
+            calendar = Calendar()
+            refresh_provisional()  # requests received before: their 暂定 due dates counted again
+            continue
         if body["type"] == "request":
             if AssistRequest.select().where(AssistRequest.uid == body["uid"]).exists():
                 continue

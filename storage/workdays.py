@@ -212,15 +212,21 @@ def load_override(path: str | Path, *, operator: str = "") -> tuple[int, list[in
     file names (a corrected notice replaces the old one). Returns ``(days, years)``. All or nothing.
     Raises :class:`CalendarFileError`."""
     days = parse_override(path)
-    years = sorted({d.year for d, _, _ in days})
-    source = Path(path).name
     with write_txn():
-        for year in years:
-            CalendarOverride.delete().where(CalendarOverride.day.startswith(f"{year}-")).execute()
-        rows = [
-            dict(day=d.isoformat(), working=w, note=note, source=source, loaded_at=now_iso(), loaded_by=operator)
-            for d, w, note in days
-        ]
-        for at in range(0, len(rows), 100):  # SQLite's bound-variable limit: 100 rows a statement
-            CalendarOverride.insert_many(rows[at : at + 100]).execute()
+        years = store_days(days, source=Path(path).name, operator=operator)
     return len(days), years
+
+
+def store_days(days: list[tuple[dt.date, bool, str]], *, source: str, operator: str = "") -> list[int]:
+    """Write ``days`` in place of what the office held for their years (inside the caller's write
+    transaction). Returns the years."""
+    years = sorted({d.year for d, _, _ in days})
+    for year in years:
+        CalendarOverride.delete().where(CalendarOverride.day.startswith(f"{year}-")).execute()
+    rows = [
+        dict(day=d.isoformat(), working=w, note=note, source=source, loaded_at=now_iso(), loaded_by=operator)
+        for d, w, note in days
+    ]
+    for at in range(0, len(rows), 100):  # SQLite's bound-variable limit: 100 rows a statement
+        CalendarOverride.insert_many(rows[at : at + 100]).execute()
+    return years

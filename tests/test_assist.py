@@ -507,3 +507,37 @@ async def test_markup_in_what_another_office_wrote_does_not_end_the_tui(township
                 break
             await pilot.pause(0.01)
         assert "请[/bold]核实" in str(app.screen.query_one("#assist-text", Static).render())
+
+
+def test_the_countys_holiday_notice_goes_down_and_makes_due_dates_exact(offices, monkeypatch, tmp_path):
+    """Issue 18 (item 5, the county's calendar override file): the county loads the notice once;
+    its next bundle to each township carries it; a township's 暂定 due dates become exact."""
+    from export.bundle import export_bundle, import_bundle
+
+    monkeypatch.setattr(assist, "today", lambda: D(2026, 12, 20))
+    offices.use_township()
+    assist.receive([assist.check_message(_request(), "130123", "county")], sender="130123")
+    assert assist.inbox()[0].provisional
+    offices.use_county()
+    notice = tmp_path / "2027.txt"
+    notice.write_text(
+        "".join(f"2027-01-0{d} 休 元旦\n" for d in (1, 2, 3))
+        + "2027-01-09 班\n"
+        + "".join(f"2027-02-{d:02d} 休 春节\n" for d in range(6, 14))
+        + "2027-02-14 班\n",
+        encoding="utf-8",
+    )
+    close_db()
+    res = CliRunner().invoke(cli, ["calendar", "load", str(notice), "--db", str(offices.county_db)])
+    assert res.exit_code == 0 and "下发给 1 个" in res.output, res.output
+    offices.use_county()
+    down = export_bundle(offices.county_keys, tmp_path / "down", to="130123103")
+    assert down.counts["assist"] == 1
+    offices.use_township()
+    got = import_bundle(down.path, offices.township_keys)
+    assert got.assist["calendar"] == 13 and "放假安排" in got.message
+    (row,) = assist.inbox()
+    assert (row.due, row.provisional) == ("2027-01-09", False)
+    forged = dict(type="calendar", uid="00000000-0000-4000-8000-000000000005", origin="130123103", days=[])
+    with pytest.raises(assist.MessageError, match="不是县里发的"):
+        assist.check_message(forged, "130123103", "township")
