@@ -2258,6 +2258,23 @@ def county_cmd(db_path: Path | None) -> None:
     )
 
 
+@cli.command("report-unit")
+@click.argument("a_uid", metavar="甲UID")
+@click.argument("b_uid", metavar="乙UID")
+@click.argument("unit", metavar="填报乡镇代码")
+@click.option("--note", default="", help="说明（如：户籍在该乡镇）")
+@db_option
+@handled
+def report_unit_cmd(a_uid: str, b_uid: str, unit: str, note: str, db_path: Path | None) -> None:
+    """县级：同一人在两个乡镇都登记了（hecha duplicates 列出的两人），定由哪个乡镇填报；另一个乡镇的记录
+    标为“不在本乡镇填报”（不删，不计入该乡镇），决定随下一次 hecha export 下发，乡镇执行后回执。"""
+    from storage.decisions import decide_report_unit
+
+    open_office_db(db_path)
+    decision = decide_report_unit(a_uid, b_uid, unit, note=note)
+    click.echo(f"已定由 {unit} 填报；{decision.to_office} 的记录标为不在本乡镇填报，随下一次 hecha export 下发。")
+
+
 @cli.group("calendar", invoke_without_command=True)
 @db_option
 @click.pass_context

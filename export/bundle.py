@@ -216,6 +216,8 @@ class ImportResult:
             "unrouted": "待分派协查",
             "ignored": "不是答本单位协查的回复（未收）",
             "calendar": "县里下发的放假安排（天）",
+            "decisions": "县里的决定（填报单位）",
+            "acks": "乡镇已执行的决定",
         }
         parts = [f"{words[k]} {n} 件" for k, n in self.assist.items() if n]
         return "；" + "，".join(parts) if parts else ""

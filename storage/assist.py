@@ -25,7 +25,6 @@ elsewhere, answered (on time, late) and verified.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import uuid
 from collections.abc import Iterable
@@ -49,6 +48,9 @@ from .models import (
     Person,
     ReconcileFinding,
 )
+from .outbox import MessageError, TextError, has_controls, printable
+from .outbox import clean_text as _clean_text
+from .outbox import queue as _queue
 from .paths import operator_login
 from .workdays import Calendar, Due, due_date
 
@@ -127,30 +129,13 @@ MAX_WINDOW = 365  # days: a window longer than a year is no window (DATA.md: 15 
 MAX_ITEMS = len(ITEMS)
 
 
-def has_controls(text: str) -> bool:
-    """Whether ``text`` holds control or format characters (ESC, BEL, CR …): never in a name, a
-    question or a note, and never to be printed on another office's terminal."""
-    import unicodedata
-
-    return any(unicodedata.category(c) in ("Cc", "Cf") for c in text)
-
-
-def printable(text: Any) -> str:
-    """``text`` with control and format characters shown as ``?``: what reaches a terminal."""
-    import unicodedata
-
-    return "".join("?" if unicodedata.category(c) in ("Cc", "Cf") else c for c in str(text))
-
-
 def clean_text(text: str, what: str, limit: int = MAX_TEXT) -> str:
     """Typed text stripped; refused with :class:`AssistError` when too long or holding control
-    characters (say what, and how long it may be)."""
-    text = (text or "").strip()
-    if len(text) > limit:
-        raise AssistError(f"{what}太长（{len(text)} 字）：最多 {limit} 字，请写得简短些")
-    if has_controls(text):
-        raise AssistError(f"{what}里有控制字符（如从别处粘贴带进来的）：请重新输入")
-    return text
+    characters (:func:`storage.outbox.clean_text`)."""
+    try:
+        return _clean_text(text, what, limit)
+    except TextError as exc:
+        raise AssistError(str(exc)) from None
 
 
 class AssistError(OperatorError):
@@ -221,19 +206,8 @@ def _event(uid: str, event: str, operator: str = "", note: str = "") -> None:
     AssistEvent.create(request_uid=uid, at=now_iso(), event=event, operator=operator, note=note[:MAX_TEXT])
 
 
-def _queue(kind: str, uid: str, body: dict[str, Any], hop: str) -> None:
-    AssistOutbox.insert(
-        message_uid=uid,
-        kind=kind,
-        next_hop=hop,
-        body=json.dumps(body, ensure_ascii=False, sort_keys=True),
-        queued_at=now_iso(),
-    ).on_conflict_ignore().execute()
-
-
-@functools.lru_cache(maxsize=4096)
 def _office_name(code: str) -> str:
-    """The division's name (NBS 2023), cached: the table is read from a compressed file."""
+    """The division's name (NBS 2023; :func:`storage.divisions.lookup` caches it)."""
     div = divisions.lookup(code) if code else None
     return div.name if div else ""
 
@@ -566,15 +540,14 @@ def mark_sent(rows: list[AssistOutbox], bundle_id: str, *, operator: str = "") -
                 _event(body["request_uid"], event, operator, f"转往 {row.next_hop}，数据包 {bundle_id[:8]}")
 
 
-class MessageError(OperatorError):
-    """A message in a bundle that is not a well-formed request or reply, or that its sender may not
-    send (a township sending another office's message). The bundle is refused."""
-
-
 def check_message(body: Any, sender: str, sender_level: str) -> dict[str, Any]:
     """Check one message's shape and that ``sender`` may send it. Raises :class:`MessageError`."""
     if isinstance(body, dict) and body.get("type") == "calendar":
         return _check_calendar(body, sender, sender_level)
+    if isinstance(body, dict) and body.get("type") in ("decision", "ack"):
+        from .decisions import check
+
+        return check(body, sender, sender_level)
     if not isinstance(body, dict) or body.get("type") not in ("request", "reply"):
         raise MessageError("协查记录格式不对")
     need: dict[str, type | tuple[type, ...]] = (
@@ -701,6 +674,12 @@ def receive(
     calendar = Calendar()  # read once for the bundle, not per message
     counts = dict(requests=0, replies=0, routed=0, unrouted=0)
     for body in messages:
+        if body["type"] in ("decision", "ack"):
+            from .decisions import take
+
+            name = take(body, sender=sender)
+            counts[name] = counts.get(name, 0) + 1
+            continue
         if body["type"] == "calendar":
             from .workdays import store_days
 

@@ -14,7 +14,18 @@ from dataclasses import dataclass
 import peewee as pw
 
 from .dates import iso_week
-from .models import AdminDivision, AssistReply, AssistRequest, Birth, BundleLog, Household, PeerOffice, Person
+from .models import (
+    AdminDivision,
+    AssistReply,
+    AssistRequest,
+    Birth,
+    BundleLog,
+    CountyDecision,
+    Household,
+    PeerOffice,
+    Person,
+    ReportUnit,
+)
 from .workdays import Calendar
 
 
@@ -40,6 +51,7 @@ class TownshipProgress:
     births: int = 0
     duplicates: int = 0
     overdue: int = 0
+    unacked: int = 0  # decisions sent down and not yet acknowledged
 
     @property
     def calls_for(self) -> list[str]:
@@ -55,6 +67,8 @@ class TownshipProgress:
             why.append(f"暂存{self.held}个（缺号）")
         if self.overdue:
             why.append(f"协查逾期{self.overdue}")
+        if self.unacked:
+            why.append(f"决定未回执{self.unacked}")
         if self.epoch > 1:
             why.append(f"从备份恢复过（第{self.epoch}纪元）")
         return why
@@ -123,6 +137,25 @@ def progress(today: dt.date) -> list[TownshipProgress]:
         for origin, n in q:
             if origin in rows:
                 setattr(rows[origin], attr, n)
+    marked = ReportUnit.select(ReportUnit.person_uid)  # 不在本乡镇填报: counted once, by the reporting township
+    q = (
+        Person.select(Person.origin, pw.fn.COUNT(Person.id))
+        .where((Person.deleted == False) & Person.uid.in_(marked))  # noqa: E712
+        .group_by(Person.origin)
+        .tuples()
+    )
+    for origin, n in q:
+        if origin in rows:
+            rows[origin].persons -= n
+    pending = (
+        CountyDecision.select(CountyDecision.to_office, pw.fn.COUNT(CountyDecision.id))
+        .where(CountyDecision.acked_at == "")
+        .group_by(CountyDecision.to_office)
+        .tuples()
+    )
+    for office, n in pending:
+        if office in rows:
+            rows[office].unacked = n
     _duplicates(rows)
     _overdue(rows, today)
     return sorted(rows.values(), key=lambda r: (r.urgency, r.code))

@@ -24,7 +24,7 @@ from . import models
 from .errors import OperatorError
 from .paths import backup_dir
 
-SCHEMA_VERSION = 21
+SCHEMA_VERSION = 22
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -339,6 +339,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (19, _sql_file("0019_rescore_pairs.sql")),
     (20, _sql_file("0020_pair_weights.sql")),
     (21, _sql_file("0021_assist.sql")),
+    (22, _sql_file("0022_report_unit.sql")),
 ]
 
 

@@ -782,6 +782,32 @@ class AssistOutbox(BaseModel):
         indexes = ((("next_hop", "bundle_id"), False), (("message_uid", "next_hop"), True))
 
 
+class ReportUnit(BaseModel):
+    """填报单位 (issue 18): a person registered in two townships is reported by one of them, as the
+    county decided; the other township keeps its record, marked 不在本乡镇填报, out of its counts.
+    Held by the county and by the township whose record is marked (``unit`` reports her)."""
+
+    person_uid = pw.CharField(max_length=36, unique=True)
+    unit = pw.CharField(max_length=9)
+    decision_uid = pw.CharField(max_length=36)
+    at = pw.CharField()
+
+
+class CountyDecision(BaseModel):
+    """A decision the county sent down to a township (``to_office``), acknowledged (``acked_at``) by
+    the township's next bundle. ``kind``: ``report_unit``."""
+
+    uid = pw.CharField(max_length=36, unique=True, default=new_uid)
+    kind = pw.CharField(max_length=16)
+    person_uid = pw.CharField(max_length=36)
+    unit = pw.CharField(max_length=9)
+    to_office = pw.CharField(max_length=9, index=True)
+    note = pw.TextField(default="")
+    decided_at = pw.CharField()
+    decided_by = pw.CharField(default="")
+    acked_at = pw.CharField(default="")
+
+
 SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth, WomanFP, Migration)
 """Shared tables in dependency order (a row's references come earlier)."""
 
@@ -819,4 +845,6 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     AssistReply,
     AssistEvent,
     AssistOutbox,
+    ReportUnit,
+    CountyDecision,
 )

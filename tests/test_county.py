@@ -79,3 +79,61 @@ async def test_the_progress_screen_of_a_county_of_39_townships_at_80x24(tmp_path
         assert not isinstance(app.screen, CountyScreen)
     open_db(db)
     close_db()
+
+
+def test_a_person_registered_in_two_townships_is_reported_by_one(tmp_path):
+    """Issue 18 (item 4): the county decides which township reports a person both keyed; the decision
+    goes down in a real bundle, the other township marks its record (kept, out of its counts) and
+    acknowledges in its next bundle; the county then counts her once and sees the acknowledgement."""
+    from storage.forms import HouseholdInput, MemberInput
+    from storage.models import CountyDecision, Person, ReportUnit
+    from storage.office import live_counts
+
+    from .test_assist import Office
+
+    runner = CliRunner()
+    a, b, x = (Office(tmp_path, code, runner) for code in ("130123103", "130123104", "130123"))
+    for one, other in ((a, x), (x, a), (b, x), (x, b)):
+        one.add(other)
+    open_db(a.db)
+    form = reference_input()
+    save_household(form, confirmed_ids=frozenset(m.id_number for m in form.members))
+    wife = next(m for m in form.members if m.name == "王秀英")
+    close_db()
+    open_db(b.db)
+    save_household(
+        HouseholdInput(
+            "130123104201",
+            "01",
+            "南岗村1号",
+            "0001",
+            [MemberInput(name="王秀英", id_number=wife.id_number, relation_to_head="02")],
+            [],
+        ),
+        confirmed_ids=frozenset({wife.id_number}),
+    )
+    assert live_counts()["person"] == 1
+    close_db()
+    x.take(a.export() + b.export())
+    open_db(x.db)
+    uid_a, uid_b = (p.uid for p in Person.select().where(Person.id_number == wife.id_number).order_by(Person.origin))
+    close_db()
+    refused = x.cli("report-unit", uid_a, uid_b, "130123105", ok=False)
+    assert refused.exit_code == 1 and "填报单位应是" in refused.output
+    res = x.cli("report-unit", uid_a, uid_b, "130123103", "--note", "户籍在新安镇")
+    assert "130123104 的记录标为不在本乡镇填报" in res.output
+    progress = x.cli("county").output
+    assert "决定未回执1" in progress
+    down = x.export()
+    assert len(down) == 1 and "-130123-130123104-" in down[0]
+    assert "县里的决定（填报单位） 1 件" in b.take(down)
+    open_db(b.db)
+    assert [(r.person_uid, r.unit) for r in ReportUnit.select()] == [(uid_b, "130123103")]
+    assert live_counts()["person"] == 0 and Person.get(Person.uid == uid_b).deleted is False  # kept, not counted
+    close_db()
+    assert "乡镇已执行的决定 1 件" in x.take(b.export())
+    open_db(x.db)
+    assert CountyDecision.get().acked_at
+    (row_b,) = [r for r in county.progress(dt.date(2026, 12, 5)) if r.code == "130123104"]
+    assert row_b.persons == 0 and row_b.unacked == 0
+    close_db()
