@@ -1162,9 +1162,19 @@ def reconcile_summary(village: str, out: Path | None, db_path: Path | None) -> N
             f"按 {local_time(last.at)} 的比对（参考日期 {last.as_of}）；核查出生不含外地出生和只在人口系统的记录"
         )
     t = reconcile.total(rows)
+    from storage.office import current_office, division_name
+
+    at_county = current_office().level == "county"
+
+    def place(code: str) -> str:  # at a county, the village with its township (issue 18)
+        label = village_label(code)
+        return f"{short_name(division_name(code[:9]))}{label}" if at_county and len(code) == 12 else label
+
+    from storage.divisions import short_name
+
     table(
         ("村", "年度", *reconcile.COUNT_HEADINGS, "漏报率"),
-        [(village_label(r.village_code), r.year, *r.counts(), f"{r.omission_rate:.1%}") for r in rows]
+        [(place(r.village_code), r.year, *r.counts(), f"{r.omission_rate:.1%}") for r in rows]
         + [("合计", "", *t.counts(), f"{t.omission_rate:.1%}")],
         frozenset(range(1, 12)),
     )

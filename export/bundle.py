@@ -218,6 +218,7 @@ class ImportResult:
             "calendar": "县里下发的放假安排（天）",
             "decisions": "县里的决定（填报单位）",
             "acks": "乡镇已执行的决定",
+            "annual": "年报数（村、年度）",
         }
         parts = [f"{words[k]} {n} 件" for k, n in self.assist.items() if n]
         return "；" + "，".join(parts) if parts else ""

@@ -544,6 +544,8 @@ def check_message(body: Any, sender: str, sender_level: str) -> dict[str, Any]:
     """Check one message's shape and that ``sender`` may send it. Raises :class:`MessageError`."""
     if isinstance(body, dict) and body.get("type") == "calendar":
         return _check_calendar(body, sender, sender_level)
+    if isinstance(body, dict) and body.get("type") == "annual":
+        return _check_annual(body, sender, sender_level)
     if isinstance(body, dict) and body.get("type") in ("decision", "ack"):
         from .decisions import check
 
@@ -619,6 +621,22 @@ def _check_calendar(body: dict[str, Any], sender: str, sender_level: str) -> dic
     return body
 
 
+def _check_annual(body: dict[str, Any], sender: str, sender_level: str) -> dict[str, Any]:
+    """A township's annual-report figures of one of its villages and statistical years."""
+    keys = {"type", "uid", "origin", "village_code", "year", "reported", "corrected"}
+    if sender_level != "township" or body.get("origin") != sender or set(body) != keys:
+        raise MessageError("年报数记录格式不对，或不是乡镇自己的")
+    village = body["village_code"]
+    if not (isinstance(village, str) and len(village) == 12 and village.isascii() and village.startswith(sender)):
+        raise MessageError(f"年报数的村代码 {str(village)[:20]} 不是 {sender} 的村")
+    numbers = [body["year"], body["reported"], body["corrected"]]
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers):
+        raise MessageError("年报数不是整数")
+    if not (1990 <= body["year"] <= 2100 and 0 <= body["reported"] <= 100_000 and 0 <= body["corrected"] <= 100_000):
+        raise MessageError("年报数的年度或出生数不合理")
+    return body
+
+
 def share_calendar(days: list[tuple[dt.date, bool, str]]) -> int:
     """A county queues the notice it loaded for each township registered here (sent with its next
     ``county-request`` bundles). Returns how many townships."""
@@ -679,6 +697,21 @@ def receive(
 
             name = take(body, sender=sender)
             counts[name] = counts.get(name, 0) + 1
+            continue
+        if body["type"] == "annual":
+            from .models import AnnualReport
+
+            if me.level == "county":
+                AnnualReport.insert(
+                    village_code=body["village_code"],
+                    year=body["year"],
+                    reported=body["reported"],
+                    corrected=body["corrected"],
+                ).on_conflict(
+                    conflict_target=[AnnualReport.village_code, AnnualReport.year],
+                    update=dict(reported=body["reported"], corrected=body["corrected"]),
+                ).execute()
+                counts["annual"] = counts.get("annual", 0) + 1
             continue
         if body["type"] == "calendar":
             from .workdays import store_days

@@ -137,3 +137,23 @@ def test_a_person_registered_in_two_townships_is_reported_by_one(tmp_path):
     (row_b,) = [r for r in county.progress(dt.date(2026, 12, 5)) if r.code == "130123104"]
     assert row_b.persons == 0 and row_b.unacked == 0
     close_db()
+
+
+def test_annual_report_figures_travel_up_and_the_county_summary_names_the_township(offices):
+    """Issue 18: the county's summary counted every 年报 as 0 and listed villages without their
+    township. A township's 年报 entered with `hecha reconcile annual` goes up in its next bundle."""
+    runner = CliRunner()
+    close_db()
+    res = runner.invoke(
+        cli, ["reconcile", "annual", "130123103203", "2017", "--reported", "5", "--db", str(offices.township_db)]
+    )
+    assert res.exit_code == 0, res.output
+    offices.use_township()
+    up = export_bundle(offices.township_keys, offices.tmp / "out")
+    assert up.counts["assist"] == 1
+    offices.use_county()
+    got = import_bundle(up.path, offices.county_keys)
+    assert got.assist == {"requests": 0, "replies": 0, "routed": 0, "unrouted": 0, "annual": 1}
+    close_db()
+    res = runner.invoke(cli, ["reconcile", "summary", "--db", str(offices.county_db)])
+    assert res.exit_code == 0 and "新安镇李家庄村" in res.output and " 5 " in res.output, res.output

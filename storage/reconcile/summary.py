@@ -120,7 +120,31 @@ def set_annual(village_code: str, year: int, *, reported: int, corrected: int = 
             conflict_target=[AnnualReport.village_code, AnnualReport.year],
             update=dict(reported=reported, corrected=corrected),
         ).execute()
+        _send_up(village_code, year, reported, corrected)
     return (before.reported, before.corrected) if before else None
+
+
+def _send_up(village_code: str, year: int, reported: int, corrected: int) -> None:
+    """A township's annual-report figures travel up in its next bundle (issue 18: the county's summary
+    counted every 年报 as 0), as an ``annual`` message (:mod:`storage.outbox`)."""
+    import uuid
+
+    from ..models import Office
+    from ..outbox import queue
+
+    me = Office.get()
+    if me.level != "township":
+        return
+    body = dict(
+        type="annual",
+        uid=str(uuid.uuid4()),
+        origin=me.code,
+        village_code=village_code,
+        year=year,
+        reported=reported,
+        corrected=corrected,
+    )
+    queue("annual", body["uid"], body, me.county_code)
 
 
 def total(rows: list[SummaryRow], year: int = 0) -> SummaryRow:
