@@ -2285,6 +2285,54 @@ def report_unit_cmd(a_uid: str, b_uid: str, unit: str, note: str, db_path: Path 
     click.echo(f"已定由 {unit} 填报；{decision.to_office} 的记录标为不在本乡镇填报，随下一次 hecha export 下发。")
 
 
+@cli.command("conflicts")
+@click.argument("conflict_id", metavar="编号", required=False, type=int)
+@click.option("--all", "show_all", is_flag=True, help="连已处理的一起列出")
+@db_option
+@handled
+def conflicts_cmd(conflict_id: int | None, show_all: bool, db_path: Path | None) -> None:
+    """县级：导入时没能并入的记录（来源单位不符、版本更旧），列出；给编号则把本库的和数据包里的逐项并排。"""
+    import json
+
+    from export.merge import TABLES
+    from storage.assist import printable
+    from storage.models import MergeConflict
+
+    open_office_db(db_path)
+    if conflict_id is None:
+        q = MergeConflict.select().order_by(MergeConflict.id)
+        if not show_all:
+            q = q.where(MergeConflict.status == "open")
+        rows = list(q.limit(1000))
+        if not rows:
+            click.echo("没有待处理的冲突。")
+            return
+        table(
+            ("编号", "表", "记录 uid", "原因", "时间"),
+            [(c.id, c.table, c.uid, printable(c.reason), local_time(c.at)) for c in rows],
+        )
+        click.echo(f"共 {len(rows)} 件。逐项并排：hecha conflicts 编号")
+        return
+    c = MergeConflict.get_or_none(MergeConflict.id == conflict_id)
+    if c is None:
+        raise HechaError(f"没有编号为 {conflict_id} 的冲突：hecha conflicts 列出编号。")
+    incoming = json.loads(c.row_json)
+    model = TABLES.get(c.table)
+    held = model.select().where(model.uid == c.uid).dicts().first() if model is not None else None
+    click.echo(f"冲突 {c.id}：{c.table} {c.uid}（{printable(c.reason)}，数据包 {c.bundle_id[:8]}，{local_time(c.at)}）")
+    if held is None:
+        click.echo("本库没有这条记录：数据包里的是：")
+    lines = []
+    for key in sorted(incoming):
+        if held is not None and key.endswith("_uid"):
+            continue  # a reference: held here as a row number, carried as a uid (not compared)
+        ours = held.get(key) if held else None
+        theirs = incoming[key]
+        if held is None or str(ours) != str(theirs):
+            lines.append((key, printable("" if ours is None else ours), printable(theirs)))
+    table(("字段", "本库", "数据包"), lines or [("（各项相同）", "", "")])
+
+
 @cli.group("calendar", invoke_without_command=True)
 @db_option
 @click.pass_context

@@ -659,3 +659,35 @@ def test_a_record_changed_in_sqlite_without_an_audit_row_is_refused_by_the_count
     assert third.counts["person"] == 1 and third.counts["audit_log"] == 0
     err = refused(offices, third.path, "B16")
     assert "没有修改记录" in str(err)
+
+
+def test_conflicts_are_listed_and_shown_side_by_side(offices, first, tmp_path):
+    """Issue 18 (item 3, the listing): merge conflicts were stored but nothing showed them."""
+    from click.testing import CliRunner
+
+    from main import cli
+    from storage.db import close_db
+
+    recipients = _county_recipients(offices)
+
+    def foreign(lines):
+        lines[2]["r"]["origin"] = "130123104"
+        lines[2]["r"]["name"] = "改过的名字"
+
+    forged = rebuild(
+        first.path,
+        tmp_path / "o.zip",
+        offices.township_keys.sign,
+        lines_edit=foreign,
+        identity=offices.county_keys.identity,
+        recipients=recipients,
+    )
+    county_import(offices, forged)
+    close_db()
+    db = ["--db", str(offices.county_db)]
+    listed = CliRunner().invoke(cli, ["conflicts", *db])
+    assert listed.exit_code == 0 and "130123104" in listed.output and "共 2 件" in listed.output, listed.output
+    first_id = MergeConflict.select().order_by(MergeConflict.id).first().id  # the person
+    shown = CliRunner().invoke(cli, ["conflicts", str(first_id), *db])
+    assert shown.exit_code == 0 and "本库没有这条记录" in shown.output and "改过的名字" in shown.output, shown.output
+    assert CliRunner().invoke(cli, ["conflicts", "999", *db]).exit_code == 1
