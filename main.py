@@ -493,19 +493,14 @@ def export(out_dir: Path, to: str, db_path: Path | None) -> None:
     from storage.paths import default_bundle_dir
 
     if office.level == "county":
-        from storage.models import AssistOutbox
+        from storage.assist import pending_hops
 
-        hops = [
-            r.next_hop
-            for r in AssistOutbox.select(AssistOutbox.next_hop).where(AssistOutbox.bundle_id.is_null()).distinct()
-        ]
-        if to:
-            hops = [to]
+        hops = [to] if to else pending_hops()
         if not hops:
             click.echo("没有要下发或转往外县的协查。县级向上导出（county-up）还未实现。", err=True)
             return
         keys_ = unlock(read_passphrase())
-        for hop in sorted(hops):
+        for hop in hops:
             result = export_bundle(keys_, out_dir or default_bundle_dir(), to=hop)
             click.echo(f"发往 {hop} 的数据包{result.summary()}", err=True)
             click.echo(str(result.path))
@@ -1983,12 +1978,6 @@ def assist_new(
             raise HechaError(f"本单位没有人员「{person_ref}」：请给身份证号或 uid。")
         req = assist.from_person(p.uid, to_county=county, to_township=township, source="hand", **kw)
     elif birth_uid:
-        from storage.models import Birth, Person
-
-        child = Person.get_or_none((Person.id_number == birth_uid.upper()) & (Person.deleted == False))  # noqa: E712
-        if child is not None:  # the child's ID number names the birth
-            found = Birth.get_or_none((Birth.child == child.id) & (Birth.deleted == False))  # noqa: E712
-            birth_uid = found.uid if found else birth_uid
         req = assist.from_birth(birth_uid, to_county=county, to_township=township, **kw)
     elif migration_uid:
         req = assist.from_migration(migration_uid, **kw)

@@ -25,6 +25,7 @@ elsewhere, answered (on time, late) and verified.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from collections.abc import Iterable
@@ -48,7 +49,7 @@ from .models import (
     Person,
     ReconcileFinding,
 )
-from .outbox import MessageError, TextError, has_controls, printable
+from .outbox import MAX_TEXT, MessageError, TextError, has_controls, printable
 from .outbox import clean_text as _clean_text
 from .outbox import queue as _queue
 from .paths import operator_login
@@ -124,7 +125,6 @@ SUBJECT_FIELDS = {
     "mother_id_number": "母亲身份证号",
 }
 """The subject snapshot's keys and their labels: who (or which birth) is to be checked."""
-MAX_TEXT = 500
 MAX_WINDOW = 365  # days: a window longer than a year is no window (DATA.md: 15 or 30)
 MAX_ITEMS = len(ITEMS)
 
@@ -158,6 +158,7 @@ class Window:
     working: bool
 
 
+@functools.cache
 def windows() -> dict[str, Window]:
     """Request kinds and their windows, from ``storage/data/assist_kinds.toml`` (data, not code:
     DATA.md gives provincial rules of 15 days for 紧急 and 30 for others; the plan asks 15 working
@@ -396,9 +397,12 @@ def from_person(person_uid: str, *, to_county: str = "", to_township: str = "", 
 
 
 def from_birth(birth_uid: str, *, to_county: str = "", to_township: str = "", **kw: Any) -> AssistRequest:
-    """A request about a registered birth (the mother and the child): the birth's date, sex, order,
-    certificate are asked by default."""
-    birth = Birth.get_or_none((Birth.uid == birth_uid) & (Birth.deleted == False))
+    """A request about a registered birth (the mother and the child), named by its uid or by the
+    child's ID number: the birth's date, sex, order, certificate are asked by default."""
+    live = Birth.deleted == False  # noqa: E712
+    child = Person.get_or_none((Person.id_number == birth_uid.upper()) & (Person.deleted == False))  # noqa: E712
+    found = Birth.get_or_none((Birth.child == child.id) & live) if child is not None else None
+    birth = found or Birth.get_or_none((Birth.uid == birth_uid) & live)
     if birth is None:
         raise AssistError(f"没有这条出生记录（{birth_uid}）")
     if not (to_county or to_township):
@@ -506,6 +510,13 @@ def _other_county(code: str) -> str:
 
 
 # ------------------------------------------------------------------------------ bundles: out and in
+def pending_hops() -> list[str]:
+    """The offices with messages waiting for their next bundle from here (a county writes one
+    ``county-request`` bundle to each)."""
+    q = AssistOutbox.select(AssistOutbox.next_hop).where(AssistOutbox.bundle_id.is_null()).distinct()
+    return sorted(r.next_hop for r in q)
+
+
 def outbox(hop: str) -> list[AssistOutbox]:
     """Messages waiting for the next bundle to ``hop``, oldest first."""
     return list(

@@ -130,11 +130,10 @@ def apply_gpl(batch_id: int | None = None, *, direction: str = "", operator: str
         if not direction:
             raise MigrantError("流动方向应为 1（流入）或 2（流出）")
     reasons = code_list("migration_reason")
-    import datetime as dt
-
+    from . import idnumber
     from .reflists import parse_date
 
-    today_iso = dt.date.today().isoformat()  # a bound only: nothing is judged by it
+    today_iso = idnumber._today().isoformat()  # the lists' bound "no date after today", as reflists'
     result = GplResult(batch.id)
     with write_txn():
         for rec in RefRecord.select().where(RefRecord.batch == batch.id).order_by(RefRecord.row_no):

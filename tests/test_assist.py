@@ -232,20 +232,7 @@ def test_answered_on_the_due_date_is_on_time_and_the_day_after_late(township_db,
     for n, when in enumerate((D(2026, 10, 15), D(2026, 10, 16))):
         days["now"] = D(2026, 9, 18)
         uid = f"00000000-0000-4000-8000-00000000000{n}"
-        body = dict(
-            type="request",
-            uid=uid,
-            request_no=f"130125103-2026-000{n}",
-            origin="130125103",
-            to_county="130123",
-            to_township="130123103",
-            window_days=15,
-            window_working=True,
-            priority="3",
-            items=["exists"],
-            subject={"name": "张三"},
-            question="",
-        )
+        body = _request(uid=uid, request_no=f"130125103-2026-000{n}")
         assist.receive([assist.check_message(body, "130123", "county")], sender="130123")
         days["now"] = when
         assist.reply(uid, "一致")
@@ -291,6 +278,8 @@ def test_refusals_say_what_to_fix(township_db):
             assist.from_person(mother.uid, **kwargs)
     req = assist.from_person(mother.uid, to_county="130125")
     assert req.to_county == "130125" and json.loads(req.subject)["name"] == "王秀英"
+    by_child = assist.from_birth("130123201703060027", to_county="130125")  # the child's ID names the birth
+    assert json.loads(by_child.subject)["child_name"] == "李梓涵" and by_child.birth_uid == Birth.get().uid
     with pytest.raises(assist.AssistError, match="不是本单位收到的"):
         assist.reply(req.request_no, "一致")
     with pytest.raises(assist.AssistError, match="还没有收到回复"):

@@ -21,6 +21,7 @@ from tui.widgets.fields import MarkedTable
 
 from .conftest import TOWNSHIP, reference_input, require_tool
 from .terminal import Tmux, hecha_command
+from .test_assist import _request
 
 SIZE = (80, 24)
 
@@ -29,16 +30,10 @@ def seed_requests(n: int, received: dt.date, monkeypatch) -> list[str]:
     """``n`` requests from 行唐县's 口头镇 received here on ``received`` (a county's routed messages)."""
     monkeypatch.setattr(assist, "today", lambda: received)
     bodies = [
-        dict(
-            type="request",
+        _request(
             uid=f"00000000-0000-4000-8000-{i:012d}",
             request_no=f"130125103-2026-{i:04d}",
-            origin="130125103",
             origin_name="口头镇",
-            to_county="130123",
-            to_township=TOWNSHIP,
-            window_days=15,
-            window_working=True,
             priority="1" if i % 7 == 0 else "3",
             items=["exists", "birth"],
             subject={"name": f"张{'一二三四五六七八九十'[i % 10]}梅", "child_birth_date": f"2026-03-0{1 + i % 9}"},
@@ -214,20 +209,7 @@ async def test_the_county_routes_a_request_and_sends_it_down_from_the_tui(office
 
     monkeypatch.setattr(assist, "today", lambda: dt.date(2026, 9, 18))
     offices.use_county()
-    body = dict(
-        type="request",
-        uid="00000000-0000-4000-8000-000000000077",
-        request_no="130125103-2026-0077",
-        origin="130125103",
-        to_county="130123",
-        to_township="",
-        window_days=15,
-        window_working=True,
-        priority="3",
-        items=["exists"],
-        subject={"name": "张三"},
-        question="",
-    )
+    body = _request(uid="00000000-0000-4000-8000-000000000077", request_no="130125103-2026-0077", to_township="")
     assert assist.receive([assist.check_message(body, "130125", "county")], sender="130125")["unrouted"] == 1
     close_db()
     app = make_app(offices.county_db)

@@ -97,11 +97,9 @@ class ExportScreen(_BundleScreen):
         self.ready = False
         info = self.query_one("#bundle-info", Static)
         if self.app.office.level != "township":
-            from storage.models import AssistOutbox
+            from storage.assist import pending_hops
 
-            hops = sorted(
-                {r.next_hop for r in AssistOutbox.select(AssistOutbox.next_hop).where(AssistOutbox.bundle_id.is_null())}
-            )
+            hops = pending_hops()
             self.ready = bool(hops) and has_keys()
             info.update(
                 f"县级：把待转的协查和回复下发给 {'、'.join(hops)}（每个单位一个数据包，回车开始）。"
@@ -218,10 +216,9 @@ class ExportScreen(_BundleScreen):
         try:
             keys = unlock(passphrase)
             if self.app.office.level == "county":  # one county-request bundle per office with messages
-                from storage.models import AssistOutbox
+                from storage.assist import pending_hops
 
-                pending = AssistOutbox.select(AssistOutbox.next_hop).where(AssistOutbox.bundle_id.is_null())
-                written = [export_bundle(keys, out, to=hop) for hop in sorted({r.next_hop for r in pending})]
+                written = [export_bundle(keys, out, to=hop) for hop in pending_hops()]
                 paths = "\n".join(str(r.path) for r in written)
                 self.post_message(self.BundleWritten(paths, "；".join(r.summary() for r in written)))
                 return
