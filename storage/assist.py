@@ -703,131 +703,127 @@ def receive(
     calendar = Calendar()  # read once for the bundle, not per message
     counts = dict(requests=0, replies=0, routed=0, unrouted=0)
     for body in messages:
-        if body["type"] in ("decision", "ack"):
+        kind = body["type"]
+        if kind in ("decision", "ack"):
             from .decisions import take
 
             name = take(body, sender=sender)
-            counts[name] = counts.get(name, 0) + 1
-            continue
-        if body["type"] == "annual":
-            from .models import AnnualReport
+        elif kind == "annual":
+            from .reconcile import set_annual
 
-            if me.level == "county":
-                AnnualReport.insert(
-                    village_code=body["village_code"],
-                    year=body["year"],
-                    reported=body["reported"],
-                    corrected=body["corrected"],
-                ).on_conflict(
-                    conflict_target=[AnnualReport.village_code, AnnualReport.year],
-                    update=dict(reported=body["reported"], corrected=body["corrected"]),
-                ).execute()
-                counts["annual"] = counts.get("annual", 0) + 1
-            continue
-        if body["type"] == "calendar":
+            if me.level != "county":
+                continue
+            set_annual(body["village_code"], body["year"], reported=body["reported"], corrected=body["corrected"])
+            name = "annual"
+        elif kind == "calendar":
             from .workdays import store_days
 
             store_days([(dt.date.fromisoformat(d), w, n) for d, w, n in body["days"]], source=f"县里下发 {sender}")
-            counts["calendar"] = counts.get("calendar", 0) + len(body["days"])
+            counts["calendar"] = counts.get("calendar", 0) + len(body["days"])  # counted in days
             calendar = Calendar()
             refresh_provisional()  # requests received before: their 暂定 due dates counted again
-            continue
-        if body["type"] == "request":
-            if AssistRequest.select().where(AssistRequest.uid == body["uid"]).exists():
-                continue
-            dest = _request_dest(body)
-            if me.level == "county" and dest == me.code:  # no township named: the county routes it
-                body = dict(body, to_township=_route_in_county(body, me))
-                dest = _request_dest(body)
-            hop = None if me.level == "county" and dest == me.code else next_hop(dest, me)
-            if me.level == "township" and hop is not None:
-                raise MessageError(f"协查 {body['request_no']} 不是发给本乡镇的（发给 {dest}）")
-            common = dict(
-                uid=body["uid"],
-                request_no=body["request_no"],
-                origin=body["origin"],
-                origin_name=str(body.get("origin_name") or _office_name(body["origin"])),
-                to_county=body["to_county"],
-                to_township=body["to_township"],
-                to_name=_office_name(dest),
-                kind=str(body.get("kind") or "birth"),
-                window_days=body["window_days"],
-                window_working=body["window_working"],
-                priority=body["priority"],
-                items=json.dumps(body["items"], ensure_ascii=False),
-                subject=json.dumps(body["subject"], ensure_ascii=False, sort_keys=True),
-                question=body["question"],
-                created_at=str(body.get("created_at") or ""),
-                received_on=day.isoformat(),
-                updated_at=now_iso(),
-            )
-            if hop is None and me.level == "township":
-                due = (
-                    calendar.add_working_days(day, body["window_days"])
-                    if body["window_working"]
-                    else due_date(day, body["window_days"], False)
-                )
-                AssistRequest.create(
-                    **common,
-                    role="received",
-                    status="open",
-                    due_date=due.day.isoformat(),
-                    due_provisional=due.provisional,
-                )
-                _event(body["uid"], "received", operator, f"来自 {_named(sender)}，应于 {due.text()} 前回复")
-                counts["requests"] += 1
-            elif hop is None or not _known_peer(hop):
-                AssistRequest.create(**common, role="relay", status="unrouted", next_hop="")
-                why = "没有写明乡镇，请分派" if dest == me.code else f"还没有登记 {hop} 的公钥"
-                _event(body["uid"], "received", operator, f"来自 {_named(sender)}；{why}")
-                counts["unrouted"] += 1
-            else:
-                AssistRequest.create(**common, role="relay", status="queued", next_hop=hop)
-                _queue("request", body["uid"], body, hop)
-                _event(body["uid"], "received", operator, f"来自 {_named(sender)}，转往 {_named(hop)}")
-                counts["routed"] += 1
+            name = ""
+        elif kind == "request":
+            name = _take_request(body, me, sender, day, calendar, operator)
         else:
-            if AssistReply.select().where(AssistReply.uid == body["uid"]).exists():
-                continue
-            hop = next_hop(body["to"], me)
-            if me.level == "township" and hop is not None:
-                raise MessageError(f"协查回复 {body['request_no']} 不是发给本乡镇的")
-            held = AssistRequest.get_or_none(AssistRequest.uid == body["request_uid"])
-            if hop is None and not _reply_fits(held, body):
-                counts["ignored"] = counts.get("ignored", 0) + 1  # kept out, said in the import's summary
-                continue
-            AssistReply.create(
-                uid=body["uid"],
-                request_uid=body["request_uid"],
-                origin=body["origin"],
-                outcome=body["outcome"],
-                corrections=json.dumps(body["corrections"], ensure_ascii=False, sort_keys=True),
-                moved_to=str(body.get("moved_to") or ""),
-                note=body["note"],
-                visited=bool(body.get("visited")),
-                replied_on=str(body.get("replied_on") or ""),
-                replied_by=str(body.get("replied_by") or ""),
-                received_on=str(body.get("received_on") or ""),
-                due_date=str(body.get("due_date") or ""),
-                due_provisional=bool(body.get("due_provisional")),
-                arrived_on=day.isoformat(),
-            )
-            req = AssistRequest.get_or_none(AssistRequest.uid == body["request_uid"])
-            if hop is None:
-                if req is not None:
-                    req.status, req.updated_at = "replied", now_iso()
-                    req.save()
-                said = f"{OUTCOMES[body['outcome']]}，来自 {_named(body['origin'])}"
-                _event(body["request_uid"], "reply_received", operator, said)
-                counts["replies"] += 1
-            else:
-                if req is not None:
-                    req.status, req.updated_at = "replied", now_iso()
-                    req.save()
-                _queue("reply", body["uid"], body, hop)
-                _event(body["request_uid"], "received", operator, f"回复来自 {_named(sender)}，转往 {_named(hop)}")
-                counts["routed"] += 1
+            name = _take_reply(body, me, sender, day, operator)
+        if name:
+            counts[name] = counts.get(name, 0) + 1
     return counts
+
+
+def _take_request(
+    body: dict[str, Any], me: Office, sender: str, day: dt.date, calendar: Calendar, operator: str
+) -> str:
+    """A request arriving here: into the inbox (a township), on to the next office or waiting to be
+    routed (a county). Returns the count it adds to, ``""`` when already held."""
+    if AssistRequest.select().where(AssistRequest.uid == body["uid"]).exists():
+        return ""
+    dest = _request_dest(body)
+    if me.level == "county" and dest == me.code:  # no township named: the county routes it
+        body = dict(body, to_township=_route_in_county(body, me))
+        dest = _request_dest(body)
+    hop = None if me.level == "county" and dest == me.code else next_hop(dest, me)
+    if me.level == "township" and hop is not None:
+        raise MessageError(f"协查 {body['request_no']} 不是发给本乡镇的（发给 {dest}）")
+    common = dict(
+        uid=body["uid"],
+        request_no=body["request_no"],
+        origin=body["origin"],
+        origin_name=str(body.get("origin_name") or _office_name(body["origin"])),
+        to_county=body["to_county"],
+        to_township=body["to_township"],
+        to_name=_office_name(dest),
+        kind=str(body.get("kind") or "birth"),
+        window_days=body["window_days"],
+        window_working=body["window_working"],
+        priority=body["priority"],
+        items=json.dumps(body["items"], ensure_ascii=False),
+        subject=json.dumps(body["subject"], ensure_ascii=False, sort_keys=True),
+        question=body["question"],
+        created_at=str(body.get("created_at") or ""),
+        received_on=day.isoformat(),
+        updated_at=now_iso(),
+    )
+    if hop is None and me.level == "township":
+        due = (
+            calendar.add_working_days(day, body["window_days"])
+            if body["window_working"]
+            else due_date(day, body["window_days"], False)
+        )
+        AssistRequest.create(
+            **common, role="received", status="open", due_date=due.day.isoformat(), due_provisional=due.provisional
+        )
+        _event(body["uid"], "received", operator, f"来自 {_named(sender)}，应于 {due.text()} 前回复")
+        return "requests"
+    if hop is None or not _known_peer(hop):
+        AssistRequest.create(**common, role="relay", status="unrouted", next_hop="")
+        why = "没有写明乡镇，请分派" if dest == me.code else f"还没有登记 {hop} 的公钥"
+        _event(body["uid"], "received", operator, f"来自 {_named(sender)}；{why}")
+        return "unrouted"
+    AssistRequest.create(**common, role="relay", status="queued", next_hop=hop)
+    _queue("request", body["uid"], body, hop)
+    _event(body["uid"], "received", operator, f"来自 {_named(sender)}，转往 {_named(hop)}")
+    return "routed"
+
+
+def _take_reply(body: dict[str, Any], me: Office, sender: str, day: dt.date, operator: str) -> str:
+    """A reply arriving here: for a request this office sent (from the office asked), or passed on
+    toward the asker. Returns the count it adds to, ``""`` when already held."""
+    if AssistReply.select().where(AssistReply.uid == body["uid"]).exists():
+        return ""
+    hop = next_hop(body["to"], me)
+    if me.level == "township" and hop is not None:
+        raise MessageError(f"协查回复 {body['request_no']} 不是发给本乡镇的")
+    req = AssistRequest.get_or_none(AssistRequest.uid == body["request_uid"])
+    if hop is None and not _reply_fits(req, body):
+        return "ignored"  # kept out, said in the import's summary
+    AssistReply.create(
+        uid=body["uid"],
+        request_uid=body["request_uid"],
+        origin=body["origin"],
+        outcome=body["outcome"],
+        corrections=json.dumps(body["corrections"], ensure_ascii=False, sort_keys=True),
+        moved_to=str(body.get("moved_to") or ""),
+        note=body["note"],
+        visited=bool(body.get("visited")),
+        replied_on=str(body.get("replied_on") or ""),
+        replied_by=str(body.get("replied_by") or ""),
+        received_on=str(body.get("received_on") or ""),
+        due_date=str(body.get("due_date") or ""),
+        due_provisional=bool(body.get("due_provisional")),
+        arrived_on=day.isoformat(),
+    )
+    if req is not None:
+        req.status, req.updated_at = "replied", now_iso()
+        req.save()
+    if hop is None:
+        said = f"{OUTCOMES[body['outcome']]}，来自 {_named(body['origin'])}"
+        _event(body["request_uid"], "reply_received", operator, said)
+        return "replies"
+    _queue("reply", body["uid"], body, hop)
+    _event(body["request_uid"], "received", operator, f"回复来自 {_named(sender)}，转往 {_named(hop)}")
+    return "routed"
 
 
 def _reply_fits(req: AssistRequest | None, body: dict[str, Any]) -> bool:

@@ -54,10 +54,7 @@ def decide_report_unit(
             decided_at=now_iso(),
             decided_by=operator or operator_login(),
         )
-        ReportUnit.insert(person_uid=other.uid, unit=unit, decision_uid=decision.uid, at=now_iso()).on_conflict(
-            conflict_target=[ReportUnit.person_uid],
-            update={ReportUnit.unit: unit, ReportUnit.decision_uid: decision.uid, ReportUnit.at: now_iso()},
-        ).execute()
+        _mark(other.uid, unit, decision.uid)
         body = dict(
             type="decision",
             uid=decision.uid,
@@ -114,10 +111,7 @@ def take(body: dict[str, Any], *, sender: str) -> str:
         person = Person.get_or_none(Person.uid == body["person_uid"])
         if person is None or person.origin != me.code:
             return "ignored"  # not ours (a decision about a record merged away meanwhile): nothing to mark
-        ReportUnit.insert(person_uid=person.uid, unit=body["unit"], decision_uid=body["uid"], at=now_iso()).on_conflict(
-            conflict_target=[ReportUnit.person_uid],
-            update={ReportUnit.unit: body["unit"], ReportUnit.decision_uid: body["uid"], ReportUnit.at: now_iso()},
-        ).execute()
+        _mark(person.uid, body["unit"], body["uid"])
         ack = dict(type="ack", uid=str(uuid.uuid4()), origin=me.code, decision=body["uid"])
         queue("ack", ack["uid"], ack, me.county_code)
         return "decisions"
@@ -132,6 +126,9 @@ def take(body: dict[str, Any], *, sender: str) -> str:
     return "acks"
 
 
-def reported_elsewhere() -> dict[str, str]:
-    """Person uid → the township that reports her, for the records marked 不在本乡镇填报 here."""
-    return {r.person_uid: r.unit for r in ReportUnit.select()}
+def _mark(person_uid: str, unit: str, decision_uid: str) -> None:
+    """Mark a record 不在本乡镇填报 (``unit`` reports her); a later decision replaces an earlier."""
+    ReportUnit.insert(person_uid=person_uid, unit=unit, decision_uid=decision_uid, at=now_iso()).on_conflict(
+        conflict_target=[ReportUnit.person_uid],
+        update={ReportUnit.unit: unit, ReportUnit.decision_uid: decision_uid, ReportUnit.at: now_iso()},
+    ).execute()
