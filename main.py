@@ -2225,6 +2225,7 @@ def county_cmd(db_path: Path | None) -> None:
     """县级：各乡镇的进度——最后收到的数据包、按日历缺了几周、暂存（缺号）、户人出生数、可能重复、协查逾期；
     最要打电话问的乡镇在前。"""
     from storage import assist, county
+    from storage.outbox import printable
 
     office = open_office_db(db_path)
     if office.level != "county":
@@ -2234,7 +2235,7 @@ def county_cmd(db_path: Path | None) -> None:
         ("乡镇", "代码", "末号", "所属周", "缺周", "暂存", "户", "人", "出生", "重复", "协查逾期", "要问的"),
         [
             (
-                r.name,
+                printable(r.name),
                 r.code,
                 r.last_sequence or "—",
                 r.last_week or "—",
@@ -2275,7 +2276,7 @@ def report_unit_cmd(a_uid: str, b_uid: str, unit: str, note: str, db_path: Path 
 
 
 @cli.command("conflicts")
-@click.argument("conflict_id", metavar="编号", required=False, type=int)
+@click.argument("conflict_id", metavar="编号", required=False, type=click.IntRange(1, 2**62))
 @click.option("--all", "show_all", is_flag=True, help="连已处理的一起列出")
 @db_option
 @handled
@@ -2298,17 +2299,23 @@ def conflicts_cmd(conflict_id: int | None, show_all: bool, db_path: Path | None)
             return
         table(
             ("编号", "表", "记录 uid", "原因", "时间"),
-            [(c.id, c.table, c.uid, printable(c.reason), local_time(c.at)) for c in rows],
+            [(c.id, printable(c.table), printable(c.uid), printable(c.reason), local_time(c.at)) for c in rows],
         )
         click.echo(f"共 {len(rows)} 件。逐项并排：hecha conflicts 编号")
         return
     c = MergeConflict.get_or_none(MergeConflict.id == conflict_id)
     if c is None:
         raise HechaError(f"没有编号为 {conflict_id} 的冲突：hecha conflicts 列出编号。")
-    incoming = json.loads(c.row_json)
+    try:
+        incoming = json.loads(c.row_json)
+    except ValueError:
+        incoming = None
+    if not isinstance(incoming, dict):
+        raise HechaError(f"冲突 {c.id} 存的记录读不出来（不是 JSON 对象）：库被改动过？请用 hecha audit verify 检查。")
     model = TABLES.get(c.table)
     held = model.select().where(model.uid == c.uid).dicts().first() if model is not None else None
-    click.echo(f"冲突 {c.id}：{c.table} {c.uid}（{printable(c.reason)}，数据包 {c.bundle_id[:8]}，{local_time(c.at)}）")
+    said = f"冲突 {c.id}：{c.table} {c.uid}（{c.reason}，数据包 {c.bundle_id[:8]}，{local_time(c.at)}）"
+    click.echo(printable(said))
     if held is None:
         click.echo("本库没有这条记录：数据包里的是：")
     lines = []
@@ -2318,7 +2325,7 @@ def conflicts_cmd(conflict_id: int | None, show_all: bool, db_path: Path | None)
         ours = held.get(key) if held else None
         theirs = incoming[key]
         if held is None or str(ours) != str(theirs):
-            lines.append((key, printable("" if ours is None else ours), printable(theirs)))
+            lines.append((printable(key), printable("" if ours is None else ours), printable(theirs)))
     table(("字段", "本库", "数据包"), lines or [("（各项相同）", "", "")])
 
 

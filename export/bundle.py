@@ -27,6 +27,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import stat
 import struct
 import uuid
@@ -614,6 +615,9 @@ def open_bundle(path: str | Path, data: bytes | None = None) -> Opened:
         raise BundleError("B02", f"多出字段 {sorted(set(manifest) - set(MANIFEST_FIELDS))}", path)
     if manifest["kind"] not in KINDS or manifest["sequence"] < 1 or manifest["epoch"] < 1:
         raise BundleError("B02", "种类、序号或纪元不对", path)
+    week = re.fullmatch(r"(\d{4})-W(\d{2})", manifest["iso_week"])
+    if not week or not 1 <= int(week.group(2)) <= dt.date(int(week.group(1)), 12, 28).isocalendar()[1]:
+        raise BundleError("B02", "所属周（iso_week）不对", path)
     if not all(isinstance(k, str) for k in manifest["recipient_keys"]):
         raise BundleError("B02", "recipient_keys 应为字符串列表", path)
     return Opened(str(path), manifest_bytes, manifest, entries["manifest.json.sig"], entries["payload.age"], data)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -586,11 +587,7 @@ def check_message(body: Any, sender: str, sender_level: str) -> dict[str, Any]:
     for key, value in body.items():  # every text a message carries is printed somewhere: short, no controls
         if isinstance(value, str) and (len(value) > MAX_TEXT or has_controls(value)):
             raise MessageError(f"协查记录的 {key} 太长或有控制字符")
-    try:
-        uuid_ok = str(uuid.UUID(body["uid"])) == body["uid"]
-    except ValueError:
-        uuid_ok = False
-    if not uuid_ok:
+    if not _is_uuid(body["uid"]):
         raise MessageError("协查记录的 uid 不对")
     if not _office_code(body["origin"]):
         raise MessageError(f"协查记录的发起单位代码 {body['origin']!r} 不对")
@@ -613,16 +610,31 @@ def check_message(body: Any, sender: str, sender_level: str) -> dict[str, Any]:
     return body
 
 
+def _is_uuid(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
 def _check_calendar(body: dict[str, Any], sender: str, sender_level: str) -> dict[str, Any]:
     """A county's holiday notice sent down (issue 18: the county's calendar override file): only a
     county sends one, each day a date, 休/班 as a bool and a short note."""
     if sender_level != "county" or body.get("origin") != sender or set(body) != {"type", "uid", "origin", "days"}:
         raise MessageError("放假安排记录格式不对，或不是县里发的")
+    if not _is_uuid(body["uid"]):
+        raise MessageError("放假安排记录的编号不对")
     days = body["days"]
     if not isinstance(days, list) or not 0 < len(days) <= 5000:
         raise MessageError("放假安排记录的天数不对")
+    seen = set()
     for item in days:
         ok = isinstance(item, list) and len(item) == 3 and isinstance(item[1], bool) and isinstance(item[2], str)
+        ok = ok and isinstance(item[0], str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", item[0]) is not None
+        if ok and item[0] in seen:
+            raise MessageError(f"放假安排记录里 {item[0]} 写了两次")
+        if ok:
+            seen.add(item[0])
         try:
             day = dt.date.fromisoformat(item[0]) if ok and isinstance(item[0], str) and len(item[0]) == 10 else None
         except ValueError:
@@ -637,8 +649,12 @@ def _check_annual(body: dict[str, Any], sender: str, sender_level: str) -> dict[
     keys = {"type", "uid", "origin", "village_code", "year", "reported", "corrected"}
     if sender_level != "township" or body.get("origin") != sender or set(body) != keys:
         raise MessageError("年报数记录格式不对，或不是乡镇自己的")
+    if not _is_uuid(body["uid"]):
+        raise MessageError("年报数记录的编号不对")
     village = body["village_code"]
-    if not (isinstance(village, str) and len(village) == 12 and village.isascii() and village.startswith(sender)):
+    if not (isinstance(village, str) and len(village) == 12 and village.isdigit() and village.isascii()):
+        raise MessageError("年报数的村代码不是12位数字")
+    if not village.startswith(sender):
         raise MessageError(f"年报数的村代码 {str(village)[:20]} 不是 {sender} 的村")
     numbers = [body["year"], body["reported"], body["corrected"]]
     if not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers):
@@ -718,6 +734,8 @@ def receive(
         elif kind == "calendar":
             from .workdays import store_days
 
+            if me.level != "township" or sender != me.county_code:
+                continue  # only a township takes its own county's notice (a county loads its own)
             store_days([(dt.date.fromisoformat(d), w, n) for d, w, n in body["days"]], source=f"县里下发 {sender}")
             counts["calendar"] = counts.get("calendar", 0) + len(body["days"])  # counted in days
             calendar = Calendar()

@@ -75,12 +75,17 @@ class TownshipProgress:
 
     @property
     def urgency(self) -> tuple[int, ...]:
-        """Sort key, most urgent first: no bundle at all, weeks missing, held, overdue requests."""
+        """Sort key, most urgent first: a township with something to ask before one with nothing; one
+        that sends bundles before one not yet registered; then no bundle at all, weeks missing, held,
+        overdue requests, decisions unacknowledged, duplicates."""
         return (
-            -int(self.registered and not self.last_sequence) * 100,
+            int(not self.calls_for),
+            int(not self.registered),
+            -int(self.registered and not self.last_sequence),
             -self.weeks_missing,
             -self.held,
             -self.overdue,
+            -self.unacked,
             -self.duplicates,
         )
 
@@ -88,7 +93,7 @@ class TownshipProgress:
 def _week_index(week: str) -> int | None:
     """``2026-W48`` → a running week number (Monday of that ISO week, in weeks since 1 January 1)."""
     try:
-        year, number = week.split("-W")
+        year, number = str(week).split("-W")
         return dt.date.fromisocalendar(int(year), int(number), 1).toordinal() // 7
     except (ValueError, TypeError):
         return None
@@ -110,9 +115,10 @@ def progress(today: dt.date) -> list[TownshipProgress]:
         if (log.epoch, log.sequence) > (row.epoch, row.last_sequence):
             row.epoch, row.last_sequence, row.last_at = log.epoch, log.sequence, log.at
             try:
-                row.last_week = json.loads(log.manifest).get("iso_week", "")
+                week = json.loads(log.manifest).get("iso_week", "")
             except (ValueError, AttributeError):
-                row.last_week = ""
+                week = ""
+            row.last_week = week if _week_index(week) is not None else ""
     held = (
         BundleLog.select(BundleLog.sender, pw.fn.COUNT(BundleLog.id), pw.fn.GROUP_CONCAT(BundleLog.sequence))
         .where((BundleLog.direction == "in") & (BundleLog.status == "held"))

@@ -38,6 +38,15 @@ def decide_report_unit(
         raise DecisionError("两个 uid 中有不是在册人员的：uid 见 hecha duplicates 的最后两列")
     a, b = people[0], people[1]
     assert a is not None and b is not None
+    if a.uid == b.uid:
+        raise DecisionError("甲和乙是同一条记录：请给出两个乡镇各自登记的那两条")
+    if not _same_person(a, b):
+        raise DecisionError(
+            f"{a.name} 和 {b.name} 不是同号，也不是重复登记审查里的一对：先用 hecha duplicates 核对是同一人"
+        )
+    held = ReportUnit.select().where(ReportUnit.person_uid.in_([a.uid, b.uid])).first()
+    if held is not None:
+        raise DecisionError(f"这两人已定由 {held.unit} 填报（决定 {held.decision_uid[:8]}）：本版本还不能改")
     if a.origin == b.origin:
         raise DecisionError(f"两人都是 {a.origin} 登记的：同一乡镇的重复由乡镇合并，不用定填报单位")
     if unit not in (a.origin, b.origin):
@@ -55,6 +64,9 @@ def decide_report_unit(
             decided_by=operator or operator_login(),
         )
         _mark(other.uid, unit, decision.uid)
+        from .dedup import decide_pair
+
+        decide_pair(a.uid, b.uid, "same", who=operator or operator_login(), note=f"填报单位 {unit}")
         body = dict(
             type="decision",
             uid=decision.uid,
@@ -66,6 +78,19 @@ def decide_report_unit(
         )
         queue("decision", decision.uid, body, other.origin)
     return decision
+
+
+def _same_person(a: Person, b: Person) -> bool:
+    """Two records the county may decide on: the same valid ID number, or a pair its review holds."""
+    from .models import DupPair
+
+    if a.id_number_18 and a.id_number_18 == b.id_number_18:
+        return True
+    return (
+        DupPair.select()
+        .where(((DupPair.a_id == a.id) & (DupPair.b_id == b.id)) | ((DupPair.a_id == b.id) & (DupPair.b_id == a.id)))
+        .exists()
+    )
 
 
 def check(body: dict[str, Any], sender: str, sender_level: str) -> dict[str, Any]:
@@ -84,7 +109,8 @@ def check(body: dict[str, Any], sender: str, sender_level: str) -> dict[str, Any
         if sender_level != "county" or body.get("origin") != sender or set(body) != keys:
             raise MessageError("县里的决定格式不对，或不是县里发的")
         unit = body["unit"]
-        if body["kind"] != "report_unit" or not (isinstance(unit, str) and unit.isascii() and unit.isdigit()):
+        ok_unit = isinstance(unit, str) and len(unit) == 9 and unit.isascii() and unit.isdigit()
+        if body["kind"] != "report_unit" or not ok_unit or not unit.startswith(sender):
             raise MessageError("县里的决定的类别或填报单位不对")
         note = body["note"]
         if not uid_ok(body["uid"]) or not uid_ok(body["person_uid"]) or not isinstance(note, str):
@@ -109,7 +135,7 @@ def take(body: dict[str, Any], *, sender: str) -> str:
         if me.level != "township":
             return "ignored"
         person = Person.get_or_none(Person.uid == body["person_uid"])
-        if person is None or person.origin != me.code:
+        if person is None or person.origin != me.code or body["unit"] == me.code:
             return "ignored"  # not ours (a decision about a record merged away meanwhile): nothing to mark
         _mark(person.uid, body["unit"], body["uid"])
         ack = dict(type="ack", uid=str(uuid.uuid4()), origin=me.code, decision=body["uid"])

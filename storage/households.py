@@ -483,6 +483,11 @@ def person_card(id_or_uid: str) -> list[str]:
             f"  流动：{named('migration_direction', g.direction)}  {g.move_date.replace('-', '')[:6]}  "
             f"{g.current_address}"
         )
+    from .models import ReportUnit
+
+    marked = ReportUnit.get_or_none(ReportUnit.person_uid == p.uid)
+    if marked is not None:  # the county's decision (issue 18): kept here, reported by another township
+        lines.append(f"  不在本乡镇填报：县里定由 {marked.unit} 填报（不计入本乡镇）")
     return lines
 
 

@@ -530,3 +530,23 @@ def test_the_countys_holiday_notice_goes_down_and_makes_due_dates_exact(offices,
     forged = dict(type="calendar", uid="00000000-0000-4000-8000-000000000005", origin="130123103", days=[])
     with pytest.raises(assist.MessageError, match="不是县里发的"):
         assist.check_message(forged, "130123103", "township")
+    # a bad-input helper's findings: a day twice, an ISO-week date, another county's notice, a village with ESC
+    twice = dict(forged, origin="130123", days=[["2027-03-01", False, ""], ["2027-03-01", True, ""]])
+    with pytest.raises(assist.MessageError, match="写了两次"):
+        assist.check_message(twice, "130123", "county")
+    with pytest.raises(assist.MessageError, match="不对的一天"):
+        assist.check_message(dict(twice, days=[["2027-W01-1", False, ""]]), "130123", "county")
+    other = dict(forged, origin="130125", days=[["2027-01-09", False, "他县"]])
+    assert "calendar" not in assist.receive([assist.check_message(other, "130125", "county")], sender="130125")
+    assert workdays.Calendar().is_working_day(D(2027, 1, 9))  # its own county's notice still holds
+    annual = dict(
+        type="annual",
+        uid="00000000-0000-4000-8000-000000000006",
+        origin="130123103",
+        village_code="130123103\x1b[J",
+        year=2017,
+        reported=1,
+        corrected=0,
+    )
+    with pytest.raises(assist.MessageError, match="12位数字"):
+        assist.check_message(annual, "130123103", "township")

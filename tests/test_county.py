@@ -120,16 +120,25 @@ def test_a_person_registered_in_two_townships_is_reported_by_one(tmp_path):
     close_db()
     refused = x.cli("report-unit", uid_a, uid_b, "130123105", ok=False)
     assert refused.exit_code == 1 and "填报单位应是" in refused.output
+    open_db(x.db)
+    stranger = Person.get((Person.origin == "130123103") & (Person.name == "李建国")).uid
+    close_db()
+    refused = x.cli("report-unit", stranger, uid_b, "130123103", ok=False)  # a helper's finding: two persons
+    assert refused.exit_code == 1 and "不是同号" in refused.output
     res = x.cli("report-unit", uid_a, uid_b, "130123103", "--note", "户籍在新安镇")
     assert "130123104 的记录标为不在本乡镇填报" in res.output
     progress = x.cli("county").output
     assert "决定未回执1" in progress
+    assert progress.splitlines()[1].startswith("南岗镇")  # the township to ask is on top
+    again = x.cli("report-unit", uid_a, uid_b, "130123104", ok=False)
+    assert again.exit_code == 1 and "已定由 130123103 填报" in again.output
     down = x.export()
     assert len(down) == 1 and "-130123-130123104-" in down[0]
     assert "县里的决定（填报单位） 1 件" in b.take(down)
     open_db(b.db)
     assert [(r.person_uid, r.unit) for r in ReportUnit.select()] == [(uid_b, "130123103")]
     assert live_counts()["person"] == 0 and Person.get(Person.uid == uid_b).deleted is False  # kept, not counted
+    assert "不在本乡镇填报" in b.cli("person", "show", uid_b).output
     close_db()
     assert "乡镇已执行的决定 1 件" in x.take(b.export())
     open_db(x.db)

@@ -20,7 +20,7 @@ from ..workers import core_work
 if TYPE_CHECKING:
     from ..base import HechaBase
 
-COLUMNS = (("乡镇", 10), ("末号", 4), ("周", 8), ("缺周", 4), ("户", 6), ("人", 7), ("协查", 4), ("要问的", 18))
+COLUMNS = (("乡镇", 10), ("周", 7), ("缺周", 4), ("暂存", 4), ("人", 7), ("重复", 4), ("逾期", 4), ("要问的", 22))
 
 
 class CountyScreen(Screen):
@@ -61,13 +61,13 @@ class CountyScreen(Screen):
         for label, width in COLUMNS:
             table.add_column(label, width=width)
         for r in event.rows:
-            table.add_row(
+            table.add_row(  # Text: names and weeks are shown, never read as markup
                 Text(r.name),
-                r.last_sequence or "—",
-                r.last_week[2:] if r.last_week else "—",
+                Text(r.last_week[2:] if r.last_week else "—"),
                 r.weeks_missing,
-                r.households,
+                r.held,
                 r.persons,
+                r.duplicates,
                 r.overdue,
                 Text("、".join(r.calls_for) or "正常"),
             )
