@@ -1681,6 +1681,33 @@ def reference_date_cmd(day: str | None, clear: bool, db_path: Path | None) -> No
     click.echo(f"标准时点：{current:%Y年%m月%d日}" if current else "没有设标准时点：年龄按检查当天算")
 
 
+@cli.command("rebaseline")
+@click.option(
+    "--epoch", type=click.IntRange(2, 10**6), default=None, help="县里说已见过本单位的纪元时，用它给的新纪元号"
+)
+@click.option("--yes", is_flag=True, help="不再询问")
+@db_option
+@handled
+def rebaseline_cmd(epoch: int | None, yes: bool, db_path: Path | None) -> None:
+    """数据库被人直接用旧备份覆盖过（没有用 hecha restore），县里拒收（B08 序号重复、B10 链断开）时：
+    开始新的纪元，下一个数据包带上本单位全部记录，县里据此重新接上。"""
+    from export import keys
+    from storage.db import rebaseline
+
+    me = open_office_db(db_path)
+    if me.level != "township":
+        raise HechaError("重新接链用于乡镇数据库：县里不用")
+    if keys.has_keys():
+        keys.unlock(read_passphrase("本单位口令（重新接链要负责人的口令）"))
+    if not yes:
+        click.confirm(
+            f"{me.name} 开始新的纪元？下一个数据包将带上本单位全部记录（第 {me.epoch} 纪元的序号作废）", abort=True
+        )
+    new = rebaseline(epoch)
+    click.echo(f"已开始第 {new} 纪元。下一步：hecha export 导出数据包（带上本单位全部记录），交县里导入；")
+    click.echo("县里本库较新而内容不同的记录会列为冲突（hecha conflicts），由县里裁定后发回本乡镇。")
+
+
 @cli.command("restore")
 @click.argument("backup_file", type=click.Path(path_type=Path))  # a folder or a missing file: said in Chinese
 @click.option("--yes", is_flag=True, help="不再询问，直接恢复")
@@ -2276,19 +2303,41 @@ def report_unit_cmd(a_uid: str, b_uid: str, unit: str, note: str, db_path: Path 
 
 
 @cli.command("conflicts")
-@click.argument("conflict_id", metavar="编号", required=False, type=click.IntRange(1, 2**62))
+@click.argument("conflict_ids", metavar="[编号]...", nargs=-1, type=click.IntRange(1, 2**62))
 @click.option("--all", "show_all", is_flag=True, help="连已处理的一起列出")
+@click.option("--keep", "choice", flag_value="keep", default=None, help="裁定：保留本库的（发回乡镇）")
+@click.option("--take", "choice", flag_value="take", help="裁定：采用数据包的")
+@click.option("--sender", metavar="乡镇代码", help="与 --keep/--take 一起：这个乡镇发来的全部待处理冲突")
+@click.option("--note", default="", help="裁定的说明")
+@click.option("--yes", is_flag=True, help="不再询问")
 @db_option
 @handled
-def conflicts_cmd(conflict_id: int | None, show_all: bool, db_path: Path | None) -> None:
-    """县级：导入时没能并入的记录（来源单位不符、版本更旧），列出；给编号则把本库的和数据包里的逐项并排。"""
+def conflicts_cmd(
+    conflict_ids: tuple[int, ...],
+    show_all: bool,
+    choice: str | None,
+    sender: str | None,
+    note: str,
+    yes: bool,
+    db_path: Path | None,
+) -> None:
+    """县级：导入时没能并入的记录（来源单位不符、版本更旧、恢复备份后重传），列出；给编号则把本库的和
+    数据包里的逐项并排；加 --keep 或 --take 则裁定，裁定经县里下一个数据包发给该乡镇照办并回执。"""
     import json
 
-    from export.merge import TABLES
     from storage.assist import printable
     from storage.models import MergeConflict
+    from storage.rows import TABLES
 
     open_office_db(db_path)
+    if choice is not None:
+        _decide_conflicts(list(conflict_ids), choice, sender, note, yes)
+        return
+    if sender:
+        raise HechaError("--sender 与 --keep 或 --take 一起用：裁定这个乡镇发来的全部待处理冲突")
+    if len(conflict_ids) > 1:
+        raise HechaError("逐项并排一次看一件：hecha conflicts 编号；裁定多件加 --keep 或 --take")
+    conflict_id = conflict_ids[0] if conflict_ids else None
     if conflict_id is None:
         q = MergeConflict.select().order_by(MergeConflict.id)
         if not show_all:
@@ -2327,6 +2376,34 @@ def conflicts_cmd(conflict_id: int | None, show_all: bool, db_path: Path | None)
         if held is None or str(ours) != str(theirs):
             lines.append((printable(key), printable("" if ours is None else ours), printable(theirs)))
     table(("字段", "本库", "数据包"), lines or [("（各项相同）", "", "")])
+
+
+def _decide_conflicts(ids: list[int], choice: str, sender: str | None, note: str, yes: bool) -> None:
+    """Decide the conflicts ``ids`` (or every open one a township's bundles carried) as ``choice``."""
+    from storage.decisions import CHOICES, decide_conflict
+    from storage.models import BundleLog, MergeConflict
+
+    if sender:
+        if ids:
+            raise HechaError("给了编号就不用 --sender：二者选一")
+        from_bundles = BundleLog.select(BundleLog.bundle_id).where(BundleLog.sender == sender)
+        ids = [
+            c.id
+            for c in MergeConflict.select(MergeConflict.id)
+            .where((MergeConflict.status == "open") & MergeConflict.bundle_id.in_(from_bundles))
+            .order_by(MergeConflict.id)
+        ]
+        if not ids:
+            raise HechaError(f"{sender} 发来的没有待处理的冲突：hecha conflicts 列出")
+    if not ids:
+        raise HechaError("裁定哪几件？给出编号（hecha conflicts 列出），或 --sender 乡镇代码")
+    if not yes:
+        click.confirm(f"{len(ids)} 件冲突裁定为「{CHOICES[choice]}」？", abort=True)
+    sent = 0
+    for conflict_id in ids:
+        decision = decide_conflict(conflict_id, choice, note=note)
+        sent += decision is not None
+    click.echo(f"已裁定 {len(ids)} 件（{CHOICES[choice]}）；{sent} 件的决定随县里下一个数据包发给乡镇（hecha export）")
 
 
 @cli.group("calendar", invoke_without_command=True)

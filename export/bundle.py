@@ -45,7 +45,7 @@ from storage.auditchain import CHAINED, link
 from storage.dates import iso_week
 from storage.db import write_txn
 from storage.errors import OperatorError
-from storage.models import SHARED_MODELS, AuditLog, BundleLog, Office, PeerOffice, database
+from storage.models import SHARED_MODELS, AuditLog, BundleLog, BundleRefusal, Office, PeerOffice, database
 from storage.office import ensure_operator
 from storage.paths import operator_login
 
@@ -806,7 +806,11 @@ def import_bundle(path: str | Path, keys: UnlockedKeys, *, operator: str | None 
     :class:`BundleError` for every refusal, leaving the database unchanged.
     """
     b = open_bundle(path)
-    result = _import_opened(b, keys, operator or operator_login())
+    try:
+        result = _import_opened(b, keys, operator or operator_login())
+    except BundleError as exc:
+        _log_refusal(b, exc, operator or operator_login())
+        raise
     if result.status == "imported":
         result.also_imported = _import_held(b.manifest, keys, operator or operator_login())
     return result
@@ -886,6 +890,37 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
     return ImportResult(status="imported", stats=stats, assist=assist_counts, **base)
 
 
+LOGGED_REFUSALS = frozenset({"B08", "B10", "B11", "B12", "B13", "B14", "B15", "B16", "B17", "B18"})
+"""Refusals kept on record (the sender's signature was good, so the sender is who it says): what the
+county's progress shows, a chain broken after a restored backup above all."""
+
+
+def _log_refusal(b: Opened, exc: BundleError, who: str) -> None:
+    """Keep a refusal of a signed bundle on record, after the import's transaction rolled back: the
+    bundle changed nothing, this row only says it was refused (issue 18: a broken chain reported).
+    Never raises: a refusal is reported whether or not it could be logged."""
+    if exc.code not in LOGGED_REFUSALS:
+        return
+    m = b.manifest
+    try:
+        with write_txn():
+            BundleRefusal.insert(
+                sender=m["sender"],
+                kind=m["kind"],
+                epoch=m["epoch"],
+                sequence=m["sequence"],
+                manifest_sha256=b.manifest_sha256,
+                code=exc.code,
+                detail=str(exc.detail)[:500],
+                file_name=Path(b.path).name,
+                at=_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                operator=who,
+                after_log=BundleLog.select(fn.MAX(BundleLog.id)).scalar() or 0,
+            ).on_conflict_ignore().execute()
+    except Exception:  # a read-only or locked database: the refusal itself still stands
+        return
+
+
 def _hold(b: Opened, who: str) -> None:
     if (
         BundleLog.select()
@@ -934,9 +969,13 @@ def _import_held(m: dict[str, Any], keys: UnlockedKeys, who: str) -> list[Import
         )
         if held is None:
             return done
+        opened = None
         try:
-            result = _import_opened(open_bundle(held.file_name, bytes(held.data)), keys, who)
+            opened = open_bundle(held.file_name, bytes(held.data))
+            result = _import_opened(opened, keys, who)
         except BundleError as exc:
+            if opened is not None:
+                _log_refusal(opened, exc, who)
             # the bundle before it is committed already: report this one, keep it held
             done.append(
                 ImportResult(

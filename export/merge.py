@@ -3,9 +3,11 @@
 A record is ``{"t": table, "r": row}``: every column of a shared table except the local ``id``;
 a foreign key travels as the referenced row's ``uid`` under ``<field>_uid``. Merge is by ``uid``:
 a row new to us is inserted; a row from its origin office with a higher version replaces ours;
-the same version changes nothing; a row from an office that is not its origin, an older version,
-or the same version with other content is kept as a :class:`~storage.models.MergeConflict` for a
-person to decide, never dropped.
+the same version with the same content changes nothing; a row from an office that is not its
+origin, an older version, or the same version with other content is kept as a
+:class:`~storage.models.MergeConflict` for the county to decide (:func:`storage.decisions.decide_conflict`,
+the decision applied by the owning township), never dropped. The row format itself (columns,
+checks, the dump) is :mod:`storage.rows`.
 
 Work is done in chunks of :data:`CHUNK` records (one ``IN`` query for the uids, one for references,
 ``insert_many`` for new rows), so a 50,000-person bundle merges in seconds and in little memory.
@@ -15,21 +17,28 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
-
-import peewee as pw
 
 from storage import audit
 from storage.db import now_iso
 from storage.errors import OperatorError
-from storage.models import SHARED_MODELS, AuditLog, MergeConflict, Person, SharedModel
+from storage.models import AuditLog, MergeConflict, Person, SharedModel
 from storage.namekeys import index_uids
-
-CHUNK = 500
-TABLES: dict[str, type[SharedModel]] = {m._meta.table_name: m for m in SHARED_MODELS}
+from storage.rows import (  # noqa: F401  # the row format, re-exported for the bundle code
+    CHUNK,
+    STAMPS,
+    TABLES,
+    SchemaError,
+    columns,
+    content,
+    dump,
+    held_content,
+    ids_by_uid,
+    insert_rows,
+    validate_record,
+)
 
 
 class ForeignRow(OperatorError):
@@ -49,122 +58,6 @@ def check_owner(table: str, row: dict[str, Any], sender: str) -> None:
         raise ForeignRow(f"户 {row.get('uid')} 的村代码 {village} 不属于发送单位 {sender}")
     if not code.startswith(village):
         raise ForeignRow(f"户 {row.get('uid')} 的户编码 {code} 不在它的村 {village}")
-
-
-class SchemaError(OperatorError):
-    """A record that does not fit this program's tables; the message says which and why."""
-
-
-@cache
-def _fields(model: type[SharedModel]) -> tuple[pw.Field, ...]:
-    return tuple(f for f in model._meta.sorted_fields if f.name != "id")
-
-
-def _key(f: pw.Field) -> str:
-    return f"{f.name}_uid" if isinstance(f, pw.ForeignKeyField) else f.name
-
-
-@dataclass(frozen=True)
-class _Col:
-    key: str  # name in the bundle record
-    column: str  # column in the table
-    field: pw.Field
-    fk: bool
-    kind: type | None  # the Python type a value must have (None for a reference)
-
-
-@cache
-def _columns(model: type[SharedModel]) -> tuple[_Col, ...]:
-    def kind(f: pw.Field) -> type | None:
-        if isinstance(f, pw.ForeignKeyField):
-            return None
-        if isinstance(f, pw.BooleanField):
-            return bool
-        if isinstance(f, pw.IntegerField):
-            return int
-        return str
-
-    fields = _fields(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
-    return tuple(_Col(_key(f), f.column_name, f, isinstance(f, pw.ForeignKeyField), kind(f)) for f in fields)
-
-
-def dump(model: type[SharedModel], where: pw.Expression) -> Iterator[dict[str, Any]]:
-    """Stream the rows of ``model`` matching ``where`` as bundle records, in version order."""
-    cols = _columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
-    table = model._meta.table_name
-    query = model.select(*(c.field for c in cols)).where(where).order_by(model.version).tuples().iterator()
-    batch: list[tuple] = []
-
-    def flush() -> Iterator[dict[str, Any]]:
-        maps = {}
-        for i, c in enumerate(cols):
-            if c.fk:
-                maps[i] = _uids_by_id(c.field.rel_model, {r[i] for r in batch if r[i] is not None})
-        for r in batch:
-            yield {
-                "t": table,
-                "r": {c.key: (maps[i].get(r[i]) if c.fk and r[i] is not None else r[i]) for i, c in enumerate(cols)},
-            }
-        batch.clear()
-
-    for r in query:
-        batch.append(r)
-        if len(batch) >= CHUNK:
-            yield from flush()
-    yield from flush()
-
-
-def _uids_by_id(model: type[SharedModel], ids: set[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    ids_list = list(ids)
-    for i in range(0, len(ids_list), CHUNK):
-        part = ids_list[i : i + CHUNK]
-        out.update(
-            {row_id: uid for row_id, uid in model.select(model.id, model.uid).where(model.id.in_(part)).tuples()}
-        )
-    return out
-
-
-def _ids_by_uid(model: type[SharedModel], uids: Iterable[str]) -> dict[str, tuple[int, str, int]]:
-    """uid → (id, origin, version) for those of ``uids`` held here."""
-    uids = list(uids)
-    out = {}
-    for i in range(0, len(uids), CHUNK):
-        part = uids[i : i + CHUNK]
-        q = model.select(model.uid, model.id, model.origin, model.version).where(model.uid.in_(part)).tuples()
-        out.update({uid: (row_id, origin, version) for uid, row_id, origin, version in q})
-    return out
-
-
-def _check_value(table: str, col: _Col, value: Any) -> None:
-    if value is None:
-        if col.field.null:
-            return
-        raise SchemaError(f"{table}.{col.field.name} 不能为空")
-    if col.kind is None:
-        ok = type(value) is str and len(value) == 36
-    else:
-        ok = type(value) is col.kind  # exact: a bool is not an int here
-    if not ok:
-        raise SchemaError(f"{table}.{col.field.name} 的值类型不对：{value!r}")
-
-
-def validate_record(rec: Any) -> tuple[type[SharedModel], dict[str, Any]]:
-    """Check one record's table, keys and value types. Raises :class:`SchemaError`."""
-    if not isinstance(rec, dict) or set(rec) != {"t", "r"} or not isinstance(rec["r"], dict):
-        raise SchemaError("记录格式不对（应为 {t, r}）")
-    model = TABLES.get(rec["t"])
-    if model is None:
-        raise SchemaError(f"未知的表 {rec['t']!r}")
-    row = rec["r"]
-    cols = _columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
-    if len(row) != len(cols) or any(c.key not in row for c in cols):
-        expected = {c.key for c in cols}
-        missing, extra = expected - set(row), set(row) - expected
-        raise SchemaError(f"{rec['t']} 记录字段不对：缺少 {sorted(missing)}，多出 {sorted(extra)}")
-    for c in cols:
-        _check_value(rec["t"], c, row[c.key])
-    return model, row
 
 
 @dataclass
@@ -208,19 +101,17 @@ TABLE_LABELS = {
 }
 
 
-def _insert(model: type[pw.Model], rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (column → value) with one prepared statement (``executemany``).
-
-    peewee's ``insert_many`` builds the SQL text value by value, which cost most of a 50,000-person
-    merge; the rows here are already checked and converted, so the plain statement is enough.
-    """
-    if not rows:
-        return
-    columns = list(rows[0])
-    sql = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
-        model._meta.table_name, ", ".join(f'"{c}"' for c in columns), ", ".join("?" for _ in columns)
+def _conflict(bundle_id: str, table: str, r: dict[str, Any], reason: str, at: str, sender: str) -> dict[str, Any]:
+    return dict(
+        bundle_id=bundle_id,
+        table=table,
+        uid=r["uid"],
+        reason=reason,
+        row_json=json.dumps(r, ensure_ascii=False),
+        at=at,
+        status="open",
+        sender=sender,
     )
-    model._meta.database.connection().executemany(sql, [tuple(r[c] for c in columns) for r in rows])
 
 
 def apply(
@@ -228,9 +119,10 @@ def apply(
 ) -> MergeStats:
     """Merge ``records`` (already validated, tables in dependency order) into this database.
 
-    ``rebaseline``: the first bundle of a township's new epoch (after ``hecha restore``), which
-    carries all its rows as the backup held them; a row this database holds in a newer version is
-    kept as it is (the newest data stays), not set aside as a conflict.
+    ``rebaseline``: the first bundle of a township's new epoch (after ``hecha restore`` or ``hecha
+    rebaseline``), which carries all its rows as the backup held them; a row this database holds in a
+    newer version with the same content is unchanged; with other content it is a conflict (the held
+    row stays until a person decides, :mod:`storage.decisions`), and rows referring to it merge as usual.
 
     Must run inside a write transaction: the caller commits the whole bundle or nothing. Raises
     :class:`SchemaError` for a reference to a row neither held nor in the bundle.
@@ -245,14 +137,15 @@ def apply(
             return
         model = chunk[0][0]
         table = model._meta.table_name
-        held = _ids_by_uid(model, (r["uid"] for _, r in chunk))
-        cols = _columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
+        held = ids_by_uid(model, (r["uid"] for _, r in chunk))
+        cols = columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
         refs: dict[str, dict[str, int]] = {}
         for c in cols:
             if c.fk:
                 uids = {r[c.key] for _, r in chunk if r[c.key]}
-                refs[c.key] = {u: v[0] for u, v in _ids_by_uid(c.field.rel_model, uids).items()}
+                refs[c.key] = {u: v[0] for u, v in ids_by_uid(c.field.rel_model, uids).items()}
         inserts, audits, conflicts = [], [], []
+        held_now: dict[int, tuple] | None = None
         for _, r in chunk:
             values = {}
             reason = None
@@ -273,14 +166,23 @@ def apply(
                 row_id, origin, version = held[r["uid"]]
                 if origin != r["origin"]:
                     reason = f"本库中该记录属于 {origin}"
-                elif r["version"] < version and rebaseline:
-                    stats.unchanged[table] += 1  # the county holds it newer: kept
+                elif r["version"] < version and rebaseline or r["version"] == version:
+                    if held_now is None:  # the held content of this chunk's rows, read once
+                        held_now = held_content(model, (v[0] for v in held.values() if v[0] > 0))
+                    if held_now.get(row_id) == content(model, values):
+                        stats.unchanged[table] += 1  # held as sent (or newer, as the backup had it)
+                        continue
+                    # newer here, or the same number, and different: an edit lost with the township's
+                    # database (the county keeps it and sends it back down) or one keyed again after a
+                    # backup copied back by hand (the township's wins) — a person decides; rows that
+                    # refer to it merge as usual (the row itself is held here)
+                    same = "相同" if r["version"] == version else f"低于本库的 {version}"
+                    reason = ("恢复备份后重传：" if rebaseline else "") + f"版本 {r['version']} {same}，内容不同"
+                    conflicts.append(_conflict(bundle_id, table, r, reason, at, sender))
+                    stats.conflicts[table] += 1
                     continue
                 elif r["version"] < version:
                     reason = f"版本 {r['version']} 低于本库的 {version}"
-                elif r["version"] == version:
-                    stats.unchanged[table] += 1
-                    continue
                 else:
                     model.update(values).where(model.id == row_id).execute()
                     stats.updated[table] += 1
@@ -299,17 +201,7 @@ def apply(
                     continue
             if reason:
                 conflicted.add(r["uid"])
-                conflicts.append(
-                    dict(
-                        bundle_id=bundle_id,
-                        table=table,
-                        uid=r["uid"],
-                        reason=reason,
-                        row_json=json.dumps(r, ensure_ascii=False),
-                        at=at,
-                        status="open",
-                    )
-                )
+                conflicts.append(_conflict(bundle_id, table, r, reason, at, sender))
                 stats.conflicts[table] += 1
                 continue
             inserts.append(values)
@@ -326,13 +218,13 @@ def apply(
                     reason=f"数据包 {bundle_id} 新增",
                 )
             )
-        _insert(model, inserts)
+        insert_rows(model, inserts)
         stats.inserted[table] += len(inserts)
         if model is Person:  # the county searches what it merged: name keys for new and changed persons
             index_uids([r["uid"] for _, r in chunk])
-        _insert(MergeConflict, conflicts)
+        insert_rows(MergeConflict, conflicts)
         audit.chain(audits)
-        _insert(AuditLog, audits)
+        insert_rows(AuditLog, audits)
         chunk.clear()
 
     for model, row in ((TABLES[rec["t"]], rec["r"]) for rec in records):

@@ -20,8 +20,10 @@ from .models import (
     AssistRequest,
     Birth,
     BundleLog,
+    BundleRefusal,
     CountyDecision,
     Household,
+    MergeConflict,
     PeerOffice,
     Person,
     ReportUnit,
@@ -52,6 +54,8 @@ class TownshipProgress:
     duplicates: int = 0
     overdue: int = 0
     unacked: int = 0  # decisions sent down and not yet acknowledged
+    refused: str = ""  # codes of signed bundles refused since its last import, e.g. "B08 B10"
+    conflicts: int = 0  # rows its bundles carried that could not be merged, not yet decided
 
     @property
     def calls_for(self) -> list[str]:
@@ -61,6 +65,12 @@ class TownshipProgress:
             why.append("未登记公钥")
         elif not self.last_sequence:
             why.append("还没有数据包")
+        codes = self.refused.split()
+        if {"B08", "B10", "B16"} & set(codes):
+            why.append(f"链断开（恢复过旧备份？请乡镇 hecha rebaseline --epoch {max(self.epoch, 1) + 1}）")
+        other = [c for c in codes if c not in ("B08", "B10", "B16")]
+        if other:
+            why.append(f"数据包被拒（{' '.join(other)}）")
         if self.weeks_missing:
             why.append(f"缺{self.weeks_missing}周")
         if self.held:
@@ -69,8 +79,10 @@ class TownshipProgress:
             why.append(f"协查逾期{self.overdue}")
         if self.unacked:
             why.append(f"决定未回执{self.unacked}")
-        if self.epoch > 1:
-            why.append(f"从备份恢复过（第{self.epoch}纪元）")
+        if self.conflicts:
+            why.append(f"冲突待定{self.conflicts}")
+        if self.epoch > 1 and self.last_sequence == 1:
+            why.append(f"从备份恢复过（第{self.epoch}纪元，全部记录重传）")
         return why
 
     @property
@@ -82,10 +94,12 @@ class TownshipProgress:
             int(not self.calls_for),
             int(not self.registered),
             -int(self.registered and not self.last_sequence),
+            -int(bool(self.refused)),
             -self.weeks_missing,
             -self.held,
             -self.overdue,
             -self.unacked,
+            -self.conflicts,
             -self.duplicates,
         )
 
@@ -162,21 +176,59 @@ def progress(today: dt.date) -> list[TownshipProgress]:
     for office, n in pending:
         if office in rows:
             rows[office].unacked = n
+    _refusals(rows)
+    _conflicts(rows)
     _duplicates(rows)
     _overdue(rows, today)
     return sorted(rows.values(), key=lambda r: (r.urgency, r.code))
 
 
-def _duplicates(rows: dict[str, TownshipProgress]) -> None:
-    """Possible duplicates the county's review holds at the warned score (pairs decided different are
-    not stored), per township of the first person (as of the review's last scoring)."""
-    from .dedup import WARN_SCORE
-    from .models import DupPair
+def _refusals(rows: dict[str, TownshipProgress]) -> None:
+    """Codes of the signed bundles refused since each township's last imported bundle (a later good
+    import, after ``hecha rebaseline`` say, clears them)."""
+    last_in = dict(
+        BundleLog.select(BundleLog.sender, pw.fn.MAX(BundleLog.id))
+        .where((BundleLog.direction == "in") & (BundleLog.status == "imported"))
+        .group_by(BundleLog.sender)
+        .tuples()
+    )
+    q = BundleRefusal.select(BundleRefusal.sender, BundleRefusal.code, BundleRefusal.after_log)
+    for sender, code, after in q.order_by(BundleRefusal.id).tuples():
+        row = rows.get(sender)
+        if row is None or last_in.get(sender, 0) > after:
+            continue
+        if code not in row.refused.split():
+            row.refused = f"{row.refused} {code}".strip()
 
+
+def _conflicts(rows: dict[str, TownshipProgress]) -> None:
+    """Merge conflicts still open, per township whose bundle carried the row."""
+    q = (
+        MergeConflict.select(BundleLog.sender, pw.fn.COUNT(MergeConflict.id))
+        .join(BundleLog, on=(MergeConflict.bundle_id == BundleLog.bundle_id))
+        .where((MergeConflict.status == "open") & (BundleLog.direction == "in"))
+        .group_by(BundleLog.sender)
+        .tuples()
+    )
+    for sender, n in q:
+        if sender in rows:
+            rows[sender].conflicts = n
+
+
+def _duplicates(rows: dict[str, TownshipProgress]) -> None:
+    """Possible duplicates the county's review holds at the warned score and nobody has decided yet
+    (same, unsure; pairs decided different are not stored), per township of the first person (as of
+    the review's last scoring)."""
+    from .dedup import WARN_SCORE
+    from .models import DupPair, MatchDecision
+
+    decided = MatchDecision.select().where(
+        (MatchDecision.a_uid == DupPair.pk_a) & (MatchDecision.b_uid == DupPair.pk_b)
+    )
     q = (
         DupPair.select(Person.origin, pw.fn.COUNT(DupPair.id))
         .join(Person, on=(DupPair.a_id == Person.id))
-        .where(DupPair.score >= WARN_SCORE)
+        .where((DupPair.score >= WARN_SCORE) & ~pw.fn.EXISTS(decided))
         .group_by(Person.origin)
         .tuples()
     )

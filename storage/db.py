@@ -24,7 +24,7 @@ from . import models
 from .errors import OperatorError
 from .paths import backup_dir
 
-SCHEMA_VERSION = 22
+SCHEMA_VERSION = 23
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -340,6 +340,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (20, _sql_file("0020_pair_weights.sql")),
     (21, _sql_file("0021_assist.sql")),
     (22, _sql_file("0022_report_unit.sql")),
+    (23, _sql_file("0023_conflict_decisions.sql")),
 ]
 
 
@@ -441,6 +442,25 @@ def _restore(
     with write_txn():
         models.Office.update(epoch=epoch, version_counter=counter).execute()
     return kept, epoch
+
+
+def rebaseline(epoch: int | None = None) -> int:
+    """Start a new epoch on the open database in place: for a township whose database was put back
+    from a backup by hand (copied over the file, not through :func:`restore`), whose bundles the
+    county now refuses (B08 sequence reused, B10 chain broken). The next bundle carries every row (a
+    re-baseline, DESIGN.md §9) and the version counter jumps by :data:`VERSION_JUMP`, above anything
+    the lost database could have sent, so later edits are newer at the county. Edits keyed between the
+    copy and this call travel with their old numbers and become conflicts at the county where it holds
+    the row newer (decided there, never dropped). ``epoch``: the new epoch, when the county says it has
+    seen this office's epoch already (default: one above this database's). Returns the new epoch.
+    Raises :class:`DatabaseError` for an epoch not above the current one."""
+    office = models.Office.get()
+    new = epoch if epoch is not None else office.epoch + 1
+    if new <= office.epoch:
+        raise DatabaseError(f"新纪元 {new} 应大于当前的第 {office.epoch} 纪元")
+    with write_txn():
+        models.Office.update(epoch=new, version_counter=models.Office.version_counter + VERSION_JUMP).execute()
+    return new
 
 
 def backup(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import peewee as pw
+
 from .db import now_iso, write_txn
 from .errors import OperatorError
 from .models import CountyDecision, Office, Person, ReportUnit
@@ -80,6 +82,172 @@ def decide_report_unit(
     return decision
 
 
+CHOICES = {"keep": "保留本库的", "take": "采用数据包的"}
+
+
+def decide_conflict(
+    conflict_id: int, choice: str, *, note: str = "", operator: str | None = None
+) -> CountyDecision | None:
+    """The county decides a merge conflict (DESIGN.md §9, issue 18 item 3): ``keep`` the row it holds
+    or ``take`` the bundle's. A conflict of a row from its own township (a lower version after a
+    restored backup, say) is decided through the township: a ``conflict`` decision carrying the
+    chosen row goes down in the county's next ``county-request`` bundle, the township writes it to its
+    row as a new version (its edit lost with the backup comes back, or its own stays) and acknowledges;
+    its next bundle then carries the row newer, as usual. ``take`` also writes the bundle's row here at
+    once. A row from an office that is not its origin can only be kept (nothing is sent). Returns the
+    decision sent, or ``None`` when nothing goes down. Raises :class:`DecisionError`."""
+    import json
+
+    from .models import BundleLog, MergeConflict
+    from .outbox import clean_text, queue
+    from .rows import TABLES, dump
+
+    me = Office.get()
+    if me.level != "county":
+        raise DecisionError("冲突由县里裁定：本命令用于县级数据库")
+    if choice not in CHOICES:
+        raise DecisionError(f"裁定应为 keep（保留本库的）或 take（采用数据包的），不是 {choice!r}")
+    c = MergeConflict.get_or_none(MergeConflict.id == conflict_id)
+    if c is None:
+        raise DecisionError(f"没有编号为 {conflict_id} 的冲突：hecha conflicts 列出编号")
+    if c.status != "open":
+        raise DecisionError(f"冲突 {conflict_id} 已裁定（{c.status}，{c.decided_by}）")
+    model = TABLES.get(c.table)
+    try:
+        incoming = json.loads(c.row_json)
+    except ValueError:
+        incoming = None
+    if model is None or not isinstance(incoming, dict) or incoming.get("uid") != c.uid:
+        raise DecisionError(f"冲突 {conflict_id} 存的记录读不出来：库被改动过？请用 hecha audit verify 检查")
+    sender = c.sender or (BundleLog.select(BundleLog.sender).where(BundleLog.bundle_id == c.bundle_id).scalar() or "")
+    own = incoming.get("origin") == sender
+    if choice == "take" and not own:
+        raise DecisionError(
+            f"这条记录的来源单位 {incoming.get('origin')} 不是发来它的 {sender}：只能保留本库的（keep）"
+        )
+    held = model.get_or_none(model.uid == c.uid)
+    note = clean_text(note, "说明")
+    who = operator or operator_login()
+    decision = None
+    with write_txn():
+        if choice == "take":
+            _take_row(model, incoming, held, who, f"县级裁定冲突 {conflict_id}：采用数据包的")
+            chosen: dict[str, Any] | None = incoming
+        else:
+            chosen = next((rec["r"] for rec in dump(model, model.uid == c.uid)), None) if held else None
+        if own and chosen is not None:
+            decision = CountyDecision.create(
+                kind="conflict",
+                person_uid=c.uid,
+                unit=sender,
+                to_office=sender,
+                note=note,
+                decided_at=now_iso(),
+                decided_by=who,
+                record_table=c.table,
+                choice=choice,
+                conflict_id=c.id,
+            )
+            body = dict(
+                type="decision",
+                uid=decision.uid,
+                origin=me.code,
+                kind="conflict",
+                record_table=c.table,
+                record_uid=c.uid,
+                choice=choice,
+                row=chosen,
+                above=int(held.version) if held is not None else 0,
+                note=note,
+            )
+            queue("decision", decision.uid, body, sender)
+        c.status = "taken" if choice == "take" else "kept"
+        c.decided_at, c.decided_by = now_iso(), who
+        c.decision_uid = decision.uid if decision else ""
+        c.save()
+    return decision
+
+
+def _take_row(model, incoming: dict[str, Any], held, who: str, reason: str) -> None:
+    """Write the bundle's version of a row at the county (its content; the version the higher of the
+    two, so the township's next version is newer still), with an audit row."""
+    from .audit import chain
+    from .models import AuditLog
+    from .rows import STAMPS, SchemaError, columns, ids_by_uid, insert_rows
+
+    values: dict[str, Any] = {}
+    for col in columns(model):
+        v = incoming[col.key]
+        if col.fk and v is not None:
+            found = ids_by_uid(col.field.rel_model, [v]).get(v)
+            if found is None:
+                raise DecisionError(f"数据包的这条记录引用的 {v} 本库没有：先裁定它引用的那条冲突")
+            v = found[0]
+        values[col.column] = v
+    try:
+        if held is None:
+            insert_rows(model, [values])
+        else:
+            values = {k: v for k, v in values.items() if k not in STAMPS or k == "updated_at"}
+            values["version"] = max(int(held.version), int(incoming["version"]))
+            model.update({getattr(model, _field(model, k)): v for k, v in values.items()}).where(
+                model.id == held.id
+            ).execute()
+    except SchemaError as exc:
+        raise DecisionError(str(exc)) from None
+    rows = [
+        dict(
+            at=now_iso(),
+            operator=who,
+            table=model._meta.table_name,
+            uid=incoming["uid"],
+            field="*",
+            old=str(held.version) if held else None,
+            new=str(incoming["version"]),
+            reason=reason,
+        )
+    ]
+    chain(rows)
+    AuditLog.insert_many(rows).execute()
+
+
+def _field(model, column: str) -> str:
+    """The peewee field name of ``column`` (``household_id`` → ``household``)."""
+    for f in model._meta.sorted_fields:
+        if f.column_name == column:
+            return f.name
+    raise KeyError(column)
+
+
+def _apply_conflict(body: dict[str, Any], me: Office) -> bool:
+    """A township writes the county's chosen row to its own (a new version, audited). Returns whether
+    the row is this township's (then the decision is acknowledged)."""
+    from .audit import save
+    from .models import Office as OfficeRow
+    from .rows import TABLES, columns, ids_by_uid
+
+    model = TABLES[body["record_table"]]
+    row = model.get_or_none(model.uid == body["record_uid"])
+    if row is None or row.origin != me.code:
+        return False
+    for col in columns(model):  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
+        if col.field.name in ("id", "uid", "origin", "version", "updated_at", "updated_by"):
+            continue
+        v = body["row"][col.key]
+        if col.fk and v is not None:
+            found = ids_by_uid(col.field.rel_model, [v]).get(v)
+            if found is None:
+                return False  # it names a row this township no longer holds: the county will call
+            setattr(row, col.field.column_name, found[0])
+        elif col.fk:
+            setattr(row, col.field.column_name, None)
+        else:
+            setattr(row, col.field.name, v)
+    OfficeRow.update(version_counter=pw.fn.MAX(OfficeRow.version_counter, body["above"])).execute()
+    save(row, reason=f"县级裁定冲突（{CHOICES[body['choice']]}，决定 {body['uid'][:8]}）", operator="县级裁定")
+    return True
+
+
 def _same_person(a: Person, b: Person) -> bool:
     """Two records the county may decide on: the same valid ID number, or a pair its review holds."""
     from .models import DupPair
@@ -104,6 +272,8 @@ def check(body: dict[str, Any], sender: str, sender_level: str) -> dict[str, Any
         except ValueError:
             return False
 
+    if body.get("type") == "decision" and body.get("kind") == "conflict":
+        return _check_conflict(body, sender, sender_level, uid_ok)
     if body.get("type") == "decision":
         keys = {"type", "uid", "origin", "kind", "person_uid", "unit", "note"}
         if sender_level != "county" or body.get("origin") != sender or set(body) != keys:
@@ -125,6 +295,32 @@ def check(body: dict[str, Any], sender: str, sender_level: str) -> dict[str, Any
     return body
 
 
+def _check_conflict(body: dict[str, Any], sender: str, sender_level: str, uid_ok) -> dict[str, Any]:
+    """Check a ``conflict`` decision: the county's, a shared table, a row that fits it (the bundle
+    record checks of :func:`storage.rows.validate_record`), its uid the one named."""
+    from .outbox import MessageError, has_controls
+    from .rows import SchemaError, validate_record
+
+    keys = {"type", "uid", "origin", "kind", "record_table", "record_uid", "choice", "row", "above", "note"}
+    if sender_level != "county" or body.get("origin") != sender or set(body) != keys:
+        raise MessageError("县里的冲突裁定格式不对，或不是县里发的")
+    if body["choice"] not in CHOICES or not uid_ok(body["uid"]) or not uid_ok(body["record_uid"]):
+        raise MessageError("县里的冲突裁定的编号或裁定不对")
+    above = body["above"]
+    if type(above) is not int or not 0 <= above < 2**62:
+        raise MessageError("县里的冲突裁定的版本号不对")
+    try:
+        validate_record({"t": body["record_table"], "r": body["row"]})
+    except SchemaError as exc:
+        raise MessageError(f"县里的冲突裁定所带的记录不对：{exc}") from None
+    if body["row"]["uid"] != body["record_uid"]:
+        raise MessageError("县里的冲突裁定所带的记录不是它裁定的那条")
+    note = body["note"]
+    if not isinstance(note, str) or len(note) > 500 or has_controls(note):
+        raise MessageError("县里的决定的说明太长或有控制字符")
+    return body
+
+
 def take(body: dict[str, Any], *, sender: str) -> str:
     """Apply a checked message inside the import's transaction: a township marks its record and
     queues the acknowledgement; a county records the acknowledgement. Returns the count's name."""
@@ -134,6 +330,12 @@ def take(body: dict[str, Any], *, sender: str) -> str:
     if body["type"] == "decision":
         if me.level != "township":
             return "ignored"
+        if body["kind"] == "conflict":
+            if not _apply_conflict(body, me):
+                return "ignored"
+            ack = dict(type="ack", uid=str(uuid.uuid4()), origin=me.code, decision=body["uid"])
+            queue("ack", ack["uid"], ack, me.county_code)
+            return "decisions"
         person = Person.get_or_none(Person.uid == body["person_uid"])
         if person is None or person.origin != me.code or body["unit"] == me.code:
             return "ignored"  # not ours (a decision about a record merged away meanwhile): nothing to mark

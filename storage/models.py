@@ -348,7 +348,32 @@ class MergeConflict(BaseModel):
     reason = pw.CharField()
     row_json = pw.TextField()
     at = pw.CharField()
-    status = pw.CharField(default="open")
+    status = pw.CharField(default="open")  # open, kept (the held row stays), taken (the bundle's row won)
+    decided_at = pw.CharField(default="")
+    decided_by = pw.CharField(default="")
+    decision_uid = pw.CharField(max_length=36, default="")
+    sender = pw.CharField(max_length=12, default="")  # the office whose bundle carried the row (schema 23)
+
+
+class BundleRefusal(BaseModel):
+    """A bundle refused after its sender's signature was checked (B07 onwards): what the county's
+    progress shows as a broken chain or a bad bundle. The refused bundle itself changed nothing; this
+    row is written after, in a transaction of its own (issue 18). Unique per manifest and code."""
+
+    sender = pw.CharField(max_length=12, index=True)
+    kind = pw.CharField()
+    epoch = pw.IntegerField()
+    sequence = pw.IntegerField()
+    manifest_sha256 = pw.CharField(max_length=64)
+    code = pw.CharField(max_length=3)
+    detail = pw.TextField(default="")
+    file_name = pw.CharField(default="")
+    at = pw.CharField()
+    operator = pw.CharField(default="")
+    after_log = pw.IntegerField(default=0)  # the newest bundle_log id then: a later import clears it
+
+    class Meta:
+        indexes = ((("manifest_sha256", "code"), True),)
 
 
 class Draft(BaseModel):
@@ -795,7 +820,9 @@ class ReportUnit(BaseModel):
 
 class CountyDecision(BaseModel):
     """A decision the county sent down to a township (``to_office``), acknowledged (``acked_at``) by
-    the township's next bundle. ``kind``: ``report_unit``."""
+    the township's next bundle. ``kind``: ``report_unit`` (``person_uid`` is the record marked, ``unit``
+    the township that reports her) or ``conflict`` (``person_uid`` is the row's uid in
+    ``record_table``, ``choice`` keep or take, ``conflict_id`` the merge conflict decided)."""
 
     uid = pw.CharField(max_length=36, unique=True, default=new_uid)
     kind = pw.CharField(max_length=16)
@@ -806,6 +833,9 @@ class CountyDecision(BaseModel):
     decided_at = pw.CharField()
     decided_by = pw.CharField(default="")
     acked_at = pw.CharField(default="")
+    record_table = pw.CharField(max_length=16, default="")  # kind conflict: the row's table (schema 23)
+    choice = pw.CharField(max_length=8, default="")  # kind conflict: keep (the county's row) or take
+    conflict_id = pw.IntegerField(default=0)
 
 
 SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth, WomanFP, Migration)
@@ -847,4 +877,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     AssistOutbox,
     ReportUnit,
     CountyDecision,
+    BundleRefusal,
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from storage.db import close_db, open_db
 from storage.households import save_household
 from storage.models import AssistRequest, Birth, Person
 
+from .cli_office import Office
 from .conftest import reference_input
 
 D = dt.date
@@ -88,44 +88,6 @@ def test_no_date_crashes_the_calendar(township_db):
 # ------------------------------------------------------------------------------ four offices, CLI
 TOWN_A, COUNTY_X = "130123103", "130123"  # 新安镇, 正定县
 TOWN_B, COUNTY_Y = "130125103", "130125"  # 口头镇, 行唐县
-
-
-class Office:
-    def __init__(self, root: Path, code: str, runner: CliRunner):
-        self.code, self.db, self.runner = code, root / f"{code}.sqlite", runner
-        self.secret = root / f"{code}.pass"
-        self.secret.write_text(f"secret of {code}\n", encoding="utf-8")
-        self.out = root / f"out-{code}"
-        self.cli("init", "--office", code)
-        self.cli("keys", "new", "--recovery-out", str(root / f"recovery-{code}.txt"))
-        self.pub = root / f"{code}.pub"
-        self.pub.write_text(self.cli("keys", "show").output, encoding="utf-8")
-
-    def cli(self, *args: str, ok: bool = True):
-        close_db()
-        res = self.runner.invoke(cli, [*args, "--db", str(self.db)], env={"HECHA_PASSPHRASE_FILE": str(self.secret)})
-        if ok:
-            assert res.exit_code == 0, (args, res.output)
-        return res
-
-    def add(self, other: Office) -> None:
-        self.cli("keys", "add", str(other.pub), "--yes")
-
-    def export(self, *extra: str) -> list[str]:
-        lines = self.cli("export", "--out", str(self.out), *extra).stdout.strip().splitlines()
-        return [line for line in lines if line.endswith(".zip")]
-
-    def take(self, paths: list[str]) -> str:
-        assert paths
-        return self.cli("import-bundle", *paths).output
-
-    def sql(self, query: str):
-        close_db()
-        con = sqlite3.connect(str(self.db))
-        try:
-            return con.execute(query).fetchall()
-        finally:
-            con.close()
 
 
 def test_a_request_travels_from_one_county_to_another_and_its_reply_corrects_the_asker(tmp_path, monkeypatch):

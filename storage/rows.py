@@ -1,0 +1,173 @@
+"""Rows as they travel in bundles and in the county's decisions (DESIGN.md §4, §9): every column of a
+shared table except the local ``id``; a foreign key travels as the referenced row's ``uid`` under
+``<field>_uid``. Read and written here for :mod:`export.merge` (the county's merge) and for
+:mod:`storage.decisions` (a conflict decided and the chosen row sent down), so both check a row alike.
+Work is done in chunks of :data:`CHUNK` rows (one ``IN`` query each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import peewee as pw
+
+from .errors import OperatorError
+from .models import SHARED_MODELS, SharedModel
+
+CHUNK = 500
+TABLES: dict[str, type[SharedModel]] = {m._meta.table_name: m for m in SHARED_MODELS}
+
+
+class SchemaError(OperatorError):
+    """A record that does not fit this program's tables; the message says which and why."""
+
+
+@cache
+def _fields(model: type[SharedModel]) -> tuple[pw.Field, ...]:
+    return tuple(f for f in model._meta.sorted_fields if f.name != "id")
+
+
+def _key(f: pw.Field) -> str:
+    return f"{f.name}_uid" if isinstance(f, pw.ForeignKeyField) else f.name
+
+
+@dataclass(frozen=True)
+class _Col:
+    key: str  # name in the bundle record
+    column: str  # column in the table
+    field: pw.Field
+    fk: bool
+    kind: type | None  # the Python type a value must have (None for a reference)
+
+
+@cache
+def columns(model: type[SharedModel]) -> tuple[_Col, ...]:
+    def kind(f: pw.Field) -> type | None:
+        if isinstance(f, pw.ForeignKeyField):
+            return None
+        if isinstance(f, pw.BooleanField):
+            return bool
+        if isinstance(f, pw.IntegerField):
+            return int
+        return str
+
+    fields = _fields(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
+    return tuple(_Col(_key(f), f.column_name, f, isinstance(f, pw.ForeignKeyField), kind(f)) for f in fields)
+
+
+def dump(model: type[SharedModel], where: pw.Expression) -> Iterator[dict[str, Any]]:
+    """Stream the rows of ``model`` matching ``where`` as bundle records, in version order."""
+    cols = columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
+    table = model._meta.table_name
+    query = model.select(*(c.field for c in cols)).where(where).order_by(model.version).tuples().iterator()
+    batch: list[tuple] = []
+
+    def flush() -> Iterator[dict[str, Any]]:
+        maps = {}
+        for i, c in enumerate(cols):
+            if c.fk:
+                maps[i] = uids_by_id(c.field.rel_model, {r[i] for r in batch if r[i] is not None})
+        for r in batch:
+            yield {
+                "t": table,
+                "r": {c.key: (maps[i].get(r[i]) if c.fk and r[i] is not None else r[i]) for i, c in enumerate(cols)},
+            }
+        batch.clear()
+
+    for r in query:
+        batch.append(r)
+        if len(batch) >= CHUNK:
+            yield from flush()
+    yield from flush()
+
+
+def uids_by_id(model: type[SharedModel], ids: set[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    ids_list = list(ids)
+    for i in range(0, len(ids_list), CHUNK):
+        part = ids_list[i : i + CHUNK]
+        out.update(
+            {row_id: uid for row_id, uid in model.select(model.id, model.uid).where(model.id.in_(part)).tuples()}
+        )
+    return out
+
+
+def ids_by_uid(model: type[SharedModel], uids: Iterable[str]) -> dict[str, tuple[int, str, int]]:
+    """uid → (id, origin, version) for those of ``uids`` held here."""
+    uids = list(uids)
+    out = {}
+    for i in range(0, len(uids), CHUNK):
+        part = uids[i : i + CHUNK]
+        q = model.select(model.uid, model.id, model.origin, model.version).where(model.uid.in_(part)).tuples()
+        out.update({uid: (row_id, origin, version) for uid, row_id, origin, version in q})
+    return out
+
+
+def check_value(table: str, col: _Col, value: Any) -> None:
+    if value is None:
+        if col.field.null:
+            return
+        raise SchemaError(f"{table}.{col.field.name} 不能为空")
+    if col.kind is None:
+        ok = type(value) is str and len(value) == 36
+    else:
+        ok = type(value) is col.kind  # exact: a bool is not an int here
+    if not ok:
+        raise SchemaError(f"{table}.{col.field.name} 的值类型不对：{value!r}")
+
+
+def validate_record(rec: Any) -> tuple[type[SharedModel], dict[str, Any]]:
+    """Check one record's table, keys and value types. Raises :class:`SchemaError`."""
+    if not isinstance(rec, dict) or set(rec) != {"t", "r"} or not isinstance(rec["r"], dict):
+        raise SchemaError("记录格式不对（应为 {t, r}）")
+    model = TABLES.get(rec["t"])
+    if model is None:
+        raise SchemaError(f"未知的表 {rec['t']!r}")
+    row = rec["r"]
+    cols = columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
+    if len(row) != len(cols) or any(c.key not in row for c in cols):
+        expected = {c.key for c in cols}
+        missing, extra = expected - set(row), set(row) - expected
+        raise SchemaError(f"{rec['t']} 记录字段不对：缺少 {sorted(missing)}，多出 {sorted(extra)}")
+    for c in cols:
+        check_value(rec["t"], c, row[c.key])
+    return model, row
+
+
+def insert_rows(model: type[pw.Model], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (column → value) with one prepared statement (``executemany``).
+
+    peewee's ``insert_many`` builds the SQL text value by value, which cost most of a 50,000-person
+    merge; the rows here are already checked and converted, so the plain statement is enough.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    sql = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
+        model._meta.table_name, ", ".join(f'"{c}"' for c in columns), ", ".join("?" for _ in columns)
+    )
+    model._meta.database.connection().executemany(sql, [tuple(r[c] for c in columns) for r in rows])
+
+
+STAMPS = ("id", "version", "updated_at", "updated_by")
+"""Columns that say when and by whom, not what: not compared when two versions of a row are."""
+
+
+def held_content(model: type[SharedModel], row_ids: Iterable[int]) -> dict[int, tuple]:
+    """The content of held rows (every column but :data:`STAMPS`, in :func:`columns` order), by row id:
+    one query per :data:`CHUNK` ids."""
+    cols = [c for c in columns(model) if c.column not in STAMPS]  # type: ignore[arg-type]  # mypy#11469
+    ids = list(row_ids)
+    out: dict[int, tuple] = {}
+    for i in range(0, len(ids), CHUNK):
+        q = model.select(model.id, *(c.field for c in cols)).where(model.id.in_(ids[i : i + CHUNK])).tuples()
+        out.update({r[0]: tuple(r[1:]) for r in q})
+    return out
+
+
+def content(model: type[SharedModel], values: dict[str, Any]) -> tuple:
+    """``values`` (column → value, as :func:`held_content` reads them) as a comparable tuple."""
+    return tuple(values[c.column] for c in columns(model) if c.column not in STAMPS)  # type: ignore[arg-type]
