@@ -393,7 +393,7 @@ def init(office_code: str, db_path: Path | None) -> None:
 
 @cli.group()
 def keys() -> None:
-    """本单位密钥：生成、显示（交给对方）、登记对方公钥。"""
+    """本单位密钥：生成、显示（交给对方）、登记对方公钥、列出、换新（rotate/replace）、吊销。"""
 
 
 @keys.command("new")
@@ -472,6 +472,105 @@ def keys_add(file: Path, expected: str | None, yes: bool, db_path: Path | None) 
     click.echo(
         f"已登记 {row.name}（{row.code}）的公钥。" if created else f"{row.name}（{row.code}）的公钥已登记过，无变化。"
     )
+
+
+@keys.command("list")
+@db_option
+@handled
+def keys_list(db_path: Path | None) -> None:
+    """已登记的对方单位：县级列出本县每个乡镇（国家统计局区划表）的公钥状态和外县；乡镇列出本县。"""
+    from storage.models import AdminDivision, PeerOffice
+    from storage.outbox import printable
+
+    office = open_office_db(db_path)
+    peers = {p.code: p for p in PeerOffice.select()}
+    rows = []
+
+    def state(p) -> str:
+        if p is None:
+            return "未登记"
+        return f"已吊销 {local_time(p.revoked_at)}" if p.revoked_at else f"已登记 {local_time(p.registered_at)}"
+
+    if office.level == "county":
+        for t in AdminDivision.select().where(AdminDivision.level == 4).order_by(AdminDivision.code):
+            p = peers.pop(t.code, None)
+            rows.append((printable(t.name), t.code, "乡镇", state(p), p.fingerprint if p else ""))
+    for p in sorted(peers.values(), key=lambda p: p.code):
+        level = "县" if p.level == "county" else "乡镇"
+        rows.append((printable(p.name), p.code, level, state(p), p.fingerprint))
+    table(("单位", "代码", "级别", "状态", "指纹"), rows or [("（还没有登记任何单位）", "", "", "", "")])
+
+
+@keys.command("rotate")
+@click.option("--grace", type=click.IntRange(0, 365), default=30, show_default=True, help="旧加密密钥还能解密的天数")
+@db_option
+@handled
+def keys_rotate(grace: int, db_path: Path | None) -> None:
+    """换本单位的签名和加密密钥（换电脑、怀疑泄露、每年一换）：口令不变；旧加密密钥在宽限期内仍能打开
+    发给本单位的数据包；县级恢复密钥不变。之后把新公钥文件交给各对方单位，电话核对指纹后 hecha keys replace。"""
+    from export.keys import rotate
+
+    office = open_office_db(db_path)
+    passphrase = read_passphrase("本单位口令（换密钥要负责人的口令）")
+    click.echo("正在生成新密钥（口令加密需要几秒钟）……", err=True)
+    pub = rotate(passphrase, grace_days=grace)
+    click.echo(f"已换 {office.name}（{office.code}）的密钥。新指纹：{pub.fingerprint()}")
+    click.echo(f"旧加密密钥在 {grace} 天内仍能打开发给本单位的数据包。")
+    others = "本县各乡镇和登记过的外县" if office.level == "county" else "县里"
+    click.echo(f"下一步：hecha keys show > 新公钥文件，交给{others}；对方电话核对新指纹后运行")
+    click.echo('  hecha keys replace 新公钥文件 --fingerprint "读出的指纹"')
+
+
+@keys.command("replace")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--fingerprint", "expected", default=None, help="对方读出的新指纹；给出时自动核对")
+@click.option("--yes", is_flag=True, help="不询问（脚本用；须已用 --fingerprint 或其他方式核对）")
+@click.option("--grace", type=click.IntRange(0, 365), default=30, show_default=True, help="旧签名密钥还认几天")
+@db_option
+@handled
+def keys_replace(file: Path, expected: str | None, yes: bool, grace: int, db_path: Path | None) -> None:
+    """登记对方单位换过的新公钥（对方 hecha keys rotate 之后，或乡镇换了电脑）；旧签名密钥在宽限期内
+    签的数据包仍然接收。也用于恢复一个吊销过的单位。"""
+    from export.keys import read_key_file, replace_peer, same_fingerprint
+
+    open_office_db(db_path)
+    keys_ = read_key_file(file)
+    fp = keys_.fingerprint()
+    click.echo(f"单位：{keys_.name}（{keys_.office}）\n新指纹：{fp}")
+    if expected is not None:
+        if not same_fingerprint(expected, keys_):
+            raise HechaError("指纹与对方读出的不一致：不要登记，请与对方核实公钥文件。")
+    elif not yes:
+        if not sys.stdin.isatty():
+            raise HechaError("请用 --fingerprint 给出对方读出的新指纹，或在终端运行以便确认。")
+        if not click.confirm("与对方电话或当面读出的新指纹一致吗？", default=False):
+            raise HechaError("未更换。")
+    row, changed = replace_peer(keys_, grace_days=grace)
+    if changed:
+        click.echo(f"已换登 {row.name}（{row.code}）的公钥；旧签名密钥签的数据包在 {grace} 天内仍接收。")
+    else:
+        click.echo(f"{row.name}（{row.code}）登记的就是这组公钥，无变化。")
+
+
+@keys.command("revoke")
+@click.argument("code", metavar="单位代码")
+@click.option("--yes", is_flag=True, help="不再询问")
+@db_option
+@handled
+def keys_revoke(code: str, yes: bool, db_path: Path | None) -> None:
+    """吊销对方单位的公钥（电脑被盗、密钥泄露）：此后它的数据包一律拒收（B04），也不再给它写数据包；
+    已导入的数据不动。它换新密钥后用 hecha keys replace 恢复。"""
+    from export.keys import revoke_peer
+    from storage.models import PeerOffice
+
+    open_office_db(db_path)
+    peer = PeerOffice.get_or_none(PeerOffice.code == code)
+    if peer is None:
+        raise HechaError(f"{code} 没有登记过公钥：hecha keys list 列出已登记的单位。")
+    if not yes:
+        click.confirm(f"吊销 {peer.name}（{code}）的公钥？此后它发来的数据包都将拒收", abort=True)
+    row = revoke_peer(code)
+    click.echo(f"已吊销 {row.name}（{row.code}）的公钥。恢复：对方换新密钥后，hecha keys replace 新公钥文件。")
 
 
 @cli.command()

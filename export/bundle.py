@@ -50,7 +50,15 @@ from storage.office import ensure_operator
 from storage.paths import operator_login
 
 from . import merge, sshsig
-from .keys import SIGN_NAMESPACE, KeyError_, UnlockedKeys, age_fingerprint, county_peer, own_encrypt_fingerprints
+from .keys import (
+    SIGN_NAMESPACE,
+    KeyError_,
+    UnlockedKeys,
+    age_fingerprint,
+    county_peer,
+    own_encrypt_fingerprints,
+    signing_keys,
+)
 
 FORMAT = "hecha-bundle/1"
 SCHEMA_VERSION = 3  # the record layout: raised with every change of a shared table (storage/db.py)
@@ -287,6 +295,8 @@ def export_bundle(
         peer = PeerOffice.get_or_none(PeerOffice.code == (to or ""))
         if peer is None:
             raise KeyError_(f"还没有登记 {to} 的公钥：请先用 hecha keys add 登记对方的公钥文件。")
+        if peer.revoked_at:
+            raise KeyError_(f"{peer.name}（{to}）的公钥已吊销：登记它的新公钥（hecha keys replace）后才能发给它。")
     kind = KIND_TOWNSHIP if township else KIND_COUNTY_REQUEST
     last = _last_out(me.code, peer.code, me.epoch)
     if township:
@@ -650,12 +660,14 @@ def verify(b: Opened) -> PeerOffice:
     peer = PeerOffice.get_or_none(PeerOffice.code == m["sender"])
     if peer is None:
         raise BundleError("B04", f"发送单位 {m['sender']}", b.path)
+    if peer.revoked_at:
+        raise BundleError("B04", f"发送单位 {m['sender']} 的公钥已于 {peer.revoked_at[:10]} 吊销", b.path)
     try:
-        pinned = sshsig.blob_from_line(peer.sign_public)
+        pinned = [sshsig.blob_from_line(line) for line in signing_keys(peer)]
         signer = sshsig.verify(b.signature, b.manifest_bytes, SIGN_NAMESPACE)
     except sshsig.SignatureError as exc:
         raise BundleError("B05", str(exc), b.path) from None
-    if signer != pinned or m["sender_key"] != sshsig.fingerprint(pinned):
+    if signer not in pinned or m["sender_key"] != sshsig.fingerprint(signer):
         raise BundleError("B05", f"签名密钥 {sshsig.fingerprint(signer)} 不是 {m['sender']} 登记的密钥", b.path)
     if len(b.payload) != m["payload_size"] or _sha256(b.payload) != m["payload_sha256"]:
         raise BundleError("B06", "payload.age 的大小或 SHA-256 与清单不符", b.path)
@@ -746,7 +758,7 @@ def _decrypt(b: Opened, keys: UnlockedKeys) -> tuple[dict[str, Any], _Records]:
     m = b.manifest
     try:
         plain = io.BytesIO()
-        pyrage.decrypt_io(io.BytesIO(b.payload), plain, [keys.identity])
+        pyrage.decrypt_io(io.BytesIO(b.payload), plain, keys.identities)
     except Exception as exc:  # pyrage.DecryptError
         raise BundleError("B12", str(exc), b.path) from None
     plain.seek(0)

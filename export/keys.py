@@ -14,6 +14,7 @@ fingerprint to read out over the phone before the other office registers it.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from storage.db import now_iso, write_txn
 from storage.errors import OperatorError
-from storage.models import AdminDivision, Office, OwnKey, PeerOffice
+from storage.models import AdminDivision, Office, OwnKey, PeerKey, PeerOffice
 from storage.office import COUNTY, TOWNSHIP
 from storage.paths import operator_login
 
@@ -34,6 +35,15 @@ from .agefile import encrypt_passphrase
 FORMAT = "hecha-keys/1"
 SIGN_NAMESPACE = "hecha-bundle"
 MIN_PASSPHRASE = 8
+GRACE_DAYS = 30
+"""Days a rotated or replaced key still counts (a bundle written before the change and still on its
+way), unless ``--grace`` says otherwise."""
+
+
+def _today() -> dt.date:
+    """The day a key's grace period is judged on (the real day, not the campaign's: keys expire in
+    time; tests replace this)."""
+    return dt.datetime.now(dt.timezone.utc).date()
 
 
 class KeyError_(OperatorError):
@@ -153,10 +163,16 @@ class UnlockedKeys:
 
     sign: Ed25519PrivateKey
     identity: pyrage.x25519.Identity
+    retired: tuple[pyrage.x25519.Identity, ...] = ()  # rotated-out encryption keys still in their grace
 
     @property
     def sign_blob(self) -> bytes:
         return sshsig.public_blob(self.sign.public_key())
+
+    @property
+    def identities(self) -> list[pyrage.x25519.Identity]:
+        """Every identity a bundle to this office may be encrypted to: the current one first."""
+        return [self.identity, *self.retired]
 
 
 def check_new_passphrase(passphrase: str) -> None:
@@ -180,7 +196,17 @@ def create_keys(passphrase: str) -> str | None:
     check_new_passphrase(passphrase)
     office = Office.get()
     if has_keys():
-        raise KeyError_("本单位已经有密钥。更换密钥需要与上级重新核对指纹，本版本暂不支持。")
+        raise KeyError_("本单位已经有密钥。要换新密钥（换了电脑、怀疑泄露）请用 hecha keys rotate。")
+    rows, recovery_secret = _new_keys(office, passphrase, recovery=office.level == COUNTY)
+    now = now_iso()
+    with write_txn():
+        OwnKey.insert_many([dict(r, created_at=now, active=True) for r in rows]).execute()
+    return recovery_secret
+
+
+def _new_keys(office: Office, passphrase: str, *, recovery: bool) -> tuple[list[dict], str | None]:
+    """New signing and encryption keys (and a recovery key) as :class:`OwnKey` rows, the private
+    parts wrapped with ``passphrase``; the recovery secret, never stored, returned apart."""
     sign = Ed25519PrivateKey.generate()
     ssh_private = sign.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption())
     identity = pyrage.x25519.Identity.generate()
@@ -199,21 +225,54 @@ def create_keys(passphrase: str) -> str | None:
         ),
     ]
     recovery_secret = None
-    if office.level == COUNTY:
-        recovery = pyrage.x25519.Identity.generate()
-        recovery_secret = str(recovery)
+    if recovery:
+        rec = pyrage.x25519.Identity.generate()
+        recovery_secret = str(rec)
         rows.append(
             dict(
                 kind="recovery",
-                public=str(recovery.to_public()),
-                fingerprint=age_fingerprint(str(recovery.to_public())),
+                public=str(rec.to_public()),
+                fingerprint=age_fingerprint(str(rec.to_public())),
                 private_age=None,
             )
         )
+    return rows, recovery_secret
+
+
+def rotate(passphrase: str, *, grace_days: int = GRACE_DAYS) -> PublicKeys:
+    """Replace this office's signing and encryption keys (a new PC, a key that may have leaked, the
+    yearly change), keeping the passphrase. The old encryption key stays, retired, and still opens
+    bundles encrypted to it for ``grace_days`` (bundles written before the other offices registered
+    the new key); a county's recovery key is unchanged, so it opens old and new bundles alike. The
+    other offices register the new public key file with ``hecha keys replace`` after checking its
+    fingerprint, as at setup. Returns the new public keys. Raises :class:`WrongPassphrase`,
+    :class:`KeyError_`."""
+    unlock(passphrase)  # the passphrase holder's to do
+    if not 0 <= grace_days <= 365:
+        raise KeyError_(f"宽限期应在 0–365 天之间，不是 {grace_days}")
+    office = Office.get()
+    rows, _ = _new_keys(office, passphrase, recovery=False)
     now = now_iso()
+    until = (_today() + dt.timedelta(days=grace_days)).isoformat()
     with write_txn():
+        OwnKey.update(active=False, retired_at=now, valid_until=until).where(
+            OwnKey.kind.in_(["sign", "encrypt"]) & (OwnKey.active == True)  # noqa: E712
+        ).execute()
         OwnKey.insert_many([dict(r, created_at=now, active=True) for r in rows]).execute()
-    return recovery_secret
+    return own_public()
+
+
+def _retired_encrypt() -> list[OwnKey]:
+    """Retired encryption keys whose grace period has not ended."""
+    today = _today().isoformat()
+    return list(
+        OwnKey.select().where(
+            (OwnKey.kind == "encrypt")
+            & (OwnKey.active == False)  # noqa: E712
+            & OwnKey.private_age.is_null(False)
+            & (OwnKey.valid_until >= today)
+        )
+    )
 
 
 def _own(kind: str) -> OwnKey | None:
@@ -231,9 +290,8 @@ def own_public() -> PublicKeys:
 
 def own_encrypt_fingerprints() -> set[str]:
     """Fingerprints of the encryption keys whose private part this database holds."""
-    return {
-        k.fingerprint for k in OwnKey.select().where((OwnKey.kind == "encrypt") & OwnKey.private_age.is_null(False))
-    }
+    current = OwnKey.select().where((OwnKey.kind == "encrypt") & (OwnKey.active == True))  # noqa: E712
+    return {k.fingerprint for k in [*current, *_retired_encrypt()] if k.private_age is not None}
 
 
 def unlock(passphrase: str) -> UnlockedKeys:
@@ -244,6 +302,10 @@ def unlock(passphrase: str) -> UnlockedKeys:
     try:
         ssh_private = agefile.decrypt_passphrase(bytes(sign.private_age), passphrase)
         identity_text = agefile.decrypt_passphrase(bytes(enc.private_age), passphrase).decode()
+        retired = tuple(
+            pyrage.x25519.Identity.from_str(agefile.decrypt_passphrase(bytes(k.private_age), passphrase).decode())
+            for k in _retired_encrypt()
+        )
     except agefile.BadPassphrase:
         raise WrongPassphrase("口令不对，打不开本单位的私钥。请重新输入（注意大小写和输入法状态）。") from None
     except (agefile.AgeFileError, UnicodeDecodeError):
@@ -251,7 +313,7 @@ def unlock(passphrase: str) -> UnlockedKeys:
     key = load_ssh_private_key(ssh_private, password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyError_("签名私钥不是 Ed25519 密钥：数据库可能损坏。")
-    return UnlockedKeys(key, pyrage.x25519.Identity.from_str(identity_text))
+    return UnlockedKeys(key, pyrage.x25519.Identity.from_str(identity_text), retired)
 
 
 def read_key_file(path: str | Path) -> PublicKeys:
@@ -282,8 +344,100 @@ def register_peer(keys: PublicKeys, *, operator: str | None = None) -> tuple[Pee
     A county registers the townships inside it and the other counties it exchanges assistance
     requests with (协查); a township pins its own county, once. Raises
     :class:`KeyError_` for an office that is not this one's county or township, or for different keys
-    under a code already registered (key rotation is not supported in this version).
+    under a code already registered (those are :func:`replace_peer`'s, after a phone check).
     """
+    _check_peer(keys)
+    existing = PeerOffice.get_or_none(PeerOffice.code == keys.office)
+    if existing:
+        if existing.fingerprint == keys.fingerprint():
+            return existing, False
+        raise KeyError_(
+            f"{keys.office} 已登记了另一组公钥（指纹 {existing.fingerprint}）。若对方确实换了密钥（hecha keys "
+            "rotate），先电话核对新指纹，再用 hecha keys replace 新公钥文件 --fingerprint 读出的指纹。"
+        )
+    with write_txn():
+        row = PeerOffice.create(
+            code=keys.office,
+            name=keys.name,
+            level=keys.level,
+            sign_public=keys.sign,
+            encrypt_public=keys.encrypt,
+            recovery_public=keys.recovery,
+            fingerprint=keys.fingerprint(),
+            registered_at=now_iso(),
+            registered_by=operator or operator_login(),
+        )
+    return row, True
+
+
+def replace_peer(
+    keys: PublicKeys, *, grace_days: int = GRACE_DAYS, operator: str | None = None
+) -> tuple[PeerOffice, bool]:
+    """Put another office's new public keys (after its ``hecha keys rotate``, or a township's new PC)
+    in place of the registered ones; the old ones go to :class:`PeerKey` and bundles signed by them
+    are still taken for ``grace_days``. Replacing a revoked registration re-admits the office.
+    Returns the row and whether anything changed. Raises :class:`KeyError_` for an office not yet
+    registered (``hecha keys add`` first) or one this office may not register."""
+    _check_peer(keys)
+    if not 0 <= grace_days <= 365:
+        raise KeyError_(f"宽限期应在 0–365 天之间，不是 {grace_days}")
+    row = PeerOffice.get_or_none(PeerOffice.code == keys.office)
+    if row is None:
+        raise KeyError_(f"{keys.office} 还没有登记过：第一次请用 hecha keys add。")
+    if row.fingerprint == keys.fingerprint() and not row.revoked_at:
+        return row, False
+    who = operator or operator_login()
+    now = now_iso()
+    with write_txn():
+        if row.fingerprint != keys.fingerprint():
+            PeerKey.create(
+                code=row.code,
+                sign_public=row.sign_public,
+                encrypt_public=row.encrypt_public,
+                recovery_public=row.recovery_public,
+                fingerprint=row.fingerprint,
+                registered_at=row.registered_at,
+                replaced_at=now,
+                replaced_by=who,
+                valid_until="" if row.revoked_at else (_today() + dt.timedelta(days=grace_days)).isoformat(),
+            )
+        row.name, row.sign_public, row.encrypt_public = keys.name, keys.sign, keys.encrypt
+        row.recovery_public, row.fingerprint = keys.recovery, keys.fingerprint()
+        row.registered_at, row.registered_by, row.revoked_at, row.revoked_by = now, who, "", ""
+        row.save()
+    return row, True
+
+
+def revoke_peer(code: str, *, operator: str | None = None) -> PeerOffice:
+    """Revoke another office's registration (a stolen PC, an office merged away): its bundles are
+    refused (B04) from now, even those signed before, and none are written to it; its data already
+    imported stays. Undone by registering its new keys with :func:`replace_peer`. Raises
+    :class:`KeyError_` for an office not registered."""
+    row = PeerOffice.get_or_none(PeerOffice.code == code)
+    if row is None:
+        raise KeyError_(f"{code} 没有登记过公钥：hecha keys list 列出已登记的单位。")
+    if row.revoked_at:
+        return row
+    with write_txn():
+        row.revoked_at, row.revoked_by = now_iso(), operator or operator_login()
+        row.save()
+        PeerKey.update(valid_until="").where(PeerKey.code == code).execute()  # no old key counts either
+    return row
+
+
+def signing_keys(peer: PeerOffice) -> list[str]:
+    """The signing keys (``ssh-ed25519 …`` lines) a bundle from ``peer`` may carry today: its
+    registered one, then those replaced within their grace period. Empty when revoked."""
+    if peer.revoked_at:
+        return []
+    today = _today().isoformat()
+    older = PeerKey.select(PeerKey.sign_public).where((PeerKey.code == peer.code) & (PeerKey.valid_until >= today))
+    return [peer.sign_public, *(k.sign_public for k in older)]
+
+
+def _check_peer(keys: PublicKeys) -> None:
+    """Whether this office may register ``keys``: its county's townships and other counties (a
+    county), its own county (a township). Raises :class:`KeyError_`."""
     me = Office.get()
     if keys.office == me.code:
         raise KeyError_("这是本单位自己的公钥文件，应交给对方单位登记。")
@@ -310,33 +464,14 @@ def register_peer(keys: PublicKeys, *, operator: str | None = None) -> tuple[Pee
             )
         if not keys.recovery:
             raise KeyError_("县级公钥文件缺少恢复公钥（recovery 行）：请县里用 hecha keys show 重新导出。")
-    existing = PeerOffice.get_or_none(PeerOffice.code == keys.office)
-    if existing:
-        if existing.fingerprint == keys.fingerprint():
-            return existing, False
-        raise KeyError_(
-            f"{keys.office} 已登记了另一组公钥（指纹 {existing.fingerprint}）。"
-            "若对方确实更换了密钥，请与对方核实；本版本暂不支持更换。"
-        )
-    with write_txn():
-        row = PeerOffice.create(
-            code=keys.office,
-            name=keys.name,
-            level=keys.level,
-            sign_public=keys.sign,
-            encrypt_public=keys.encrypt,
-            recovery_public=keys.recovery,
-            fingerprint=keys.fingerprint(),
-            registered_at=now_iso(),
-            registered_by=operator or operator_login(),
-        )
-    return row, True
 
 
 def county_peer() -> PeerOffice:
     """The county whose keys this township pinned. Raises :class:`KeyError_` when none is registered."""
     me = Office.get()
     peer = PeerOffice.get_or_none(PeerOffice.code == me.county_code)
+    if peer is not None and peer.revoked_at:
+        raise KeyError_(f"县里（{me.county_code}）的公钥已吊销：请向县里要新公钥文件，核对指纹后 hecha keys replace。")
     if peer is None:
         raise KeyError_(f"还没有登记县里（{me.county_code}）的公钥：请向县人口委要公钥文件，运行 hecha keys add 文件。")
     return peer

@@ -513,8 +513,14 @@ def _other_county(code: str) -> str:
 # ------------------------------------------------------------------------------ bundles: out and in
 def pending_hops() -> list[str]:
     """The offices with messages waiting for their next bundle from here (a county writes one
-    ``county-request`` bundle to each)."""
-    q = AssistOutbox.select(AssistOutbox.next_hop).where(AssistOutbox.bundle_id.is_null()).distinct()
+    ``county-request`` bundle to each). An office whose keys were revoked is left out: its messages
+    wait until its new keys are registered."""
+    revoked = PeerOffice.select(PeerOffice.code).where(PeerOffice.revoked_at != "")
+    q = (
+        AssistOutbox.select(AssistOutbox.next_hop)
+        .where(AssistOutbox.bundle_id.is_null() & AssistOutbox.next_hop.not_in(revoked))
+        .distinct()
+    )
     return sorted(r.next_hop for r in q)
 
 

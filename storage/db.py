@@ -24,7 +24,7 @@ from . import models
 from .errors import OperatorError
 from .paths import backup_dir
 
-SCHEMA_VERSION = 23
+SCHEMA_VERSION = 24
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -341,6 +341,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (21, _sql_file("0021_assist.sql")),
     (22, _sql_file("0022_report_unit.sql")),
     (23, _sql_file("0023_conflict_decisions.sql")),
+    (24, _sql_file("0024_key_rotation.sql")),
 ]
 
 

@@ -284,6 +284,8 @@ class OwnKey(BaseModel):
     private_age = pw.BlobField(null=True)
     created_at = pw.CharField()
     active = pw.BooleanField(default=True)
+    retired_at = pw.CharField(default="")  # rotated out (schema 24); the key is then inactive
+    valid_until = pw.CharField(default="")  # a retired encryption key opens bundles until this day
 
 
 class PeerOffice(BaseModel):
@@ -298,6 +300,24 @@ class PeerOffice(BaseModel):
     fingerprint = pw.CharField()
     registered_at = pw.CharField()
     registered_by = pw.CharField()
+    revoked_at = pw.CharField(default="")  # revoked (schema 24): its bundles are refused, none go to it
+    revoked_by = pw.CharField(default="")
+
+
+class PeerKey(BaseModel):
+    """Keys another office used before they were replaced (``hecha keys replace``, schema 24): a
+    bundle signed by one is still taken until ``valid_until`` (a bundle written before the other office
+    rotated its keys and still on its way)."""
+
+    code = pw.CharField(max_length=12, index=True)
+    sign_public = pw.TextField()
+    encrypt_public = pw.TextField()
+    recovery_public = pw.TextField(default="")
+    fingerprint = pw.CharField()
+    registered_at = pw.CharField()
+    replaced_at = pw.CharField()
+    replaced_by = pw.CharField()
+    valid_until = pw.CharField()
 
 
 class BundleLog(BaseModel):
@@ -878,4 +898,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     ReportUnit,
     CountyDecision,
     BundleRefusal,
+    PeerKey,
 )

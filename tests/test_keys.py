@@ -1,5 +1,7 @@
 """Key files, passphrase protection and pinning."""
 
+from pathlib import Path
+
 import pyrage
 import pytest
 
@@ -137,3 +139,83 @@ def test_a_damaged_private_key_is_named_as_such(township_db):
     with pytest.raises(keymod.KeyError_, match="私钥已损坏") as caught:
         keymod.unlock("township-pass")
     assert not isinstance(caught.value, keymod.WrongPassphrase)
+
+
+def test_keys_rotated_replaced_and_revoked_through_the_cli(tmp_path, monkeypatch):
+    """Issue 18, item 1: the county's registry of its townships; the county rotates its keys with a
+    grace period (a bundle encrypted to the old key, or signed with it, still taken within it; the
+    recovery key opens old and new bundles alike); a township's key revoked and its new one
+    registered again."""
+    import datetime as dt
+    import subprocess
+
+    from click.testing import CliRunner
+
+    from export import keys as keymod
+
+    from .cli_office import Office
+    from .conftest import require_tool
+
+    age = require_tool("age")
+    day = {"today": dt.date(2026, 11, 2)}
+    monkeypatch.setattr(keymod, "_today", lambda: day["today"])
+    runner = CliRunner()
+    county, town = Office(tmp_path, "130123", runner), Office(tmp_path, "130123103", runner)
+    county.add(town)
+    town.add(county)
+    listed = county.cli("keys", "list").output
+    assert "新安镇" in listed and "已登记" in listed and "南岗镇" in listed and "未登记" in listed, listed
+
+    early = town.export()  # encrypted to the county's first key, signed by the township's
+    res = county.cli("keys", "rotate", "--grace", "10")
+    assert "新指纹" in res.output and "hecha keys replace" in res.output, res.output
+    new_pub = tmp_path / "county-new.pub"
+    new_pub.write_text(county.cli("keys", "show").output, encoding="utf-8")
+    fingerprint = res.output.split("新指纹：")[1].split()[0:8]
+    assert "已导入" in county.take(early)  # the old encryption key, within its grace
+    # the township registers the new key after the phone check (a wrong fingerprint is refused)
+    bad = town.cli("keys", "replace", str(new_pub), "--fingerprint", "0000 0000", ok=False)
+    assert bad.exit_code == 1 and "不一致" in bad.output
+    res = town.cli("keys", "replace", str(new_pub), "--fingerprint", " ".join(fingerprint))
+    assert "已换登" in res.output, res.output
+    later = town.export()  # encrypted to the new key now
+    assert "已导入" in county.take(later)
+    # the recovery key (unchanged) opens a bundle of either key
+    recovery = tmp_path / "recovery-130123.txt"
+    secret = tmp_path / "identity.txt"
+    secret.write_text(
+        next(line for line in recovery.read_text().splitlines() if line.startswith("AGE-SECRET-KEY-")) + "\n"
+    )
+    from .forge import read_parts
+
+    for path in (early[0], later[0]):
+        payload = tmp_path / "payload.age"
+        payload.write_bytes(read_parts(Path(path))["payload.age"])
+        opened = subprocess.run([age, "-d", "-i", str(secret), str(payload)], capture_output=True)
+        assert opened.returncode == 0 and opened.stdout[:2] == b"\x1f\x8b", opened.stderr
+    # past the grace period the old encryption key no longer counts
+    day["today"] = dt.date(2026, 11, 13)
+    from storage.db import close_db, open_db
+
+    open_db(county.db)
+    assert keymod.own_encrypt_fingerprints() == {keymod.age_fingerprint(keymod.own_public().encrypt)}
+    close_db()
+
+    # the township's PC is stolen: the county revokes its key; its bundles are refused, none go to it
+    res = county.cli("keys", "revoke", town.code, "--yes")
+    assert "已吊销" in res.output
+    (refused_path,) = town.export()
+    refused = county.cli("import-bundle", refused_path, ok=False)
+    assert refused.exit_code == 1 and "B04" in refused.output and "吊销" in refused.output, refused.output
+    assert "已吊销" in county.cli("keys", "list").output
+    # on its new PC the township puts its database back, rotates its keys and starts a new epoch (the
+    # refused bundle's number is lost with the old key); the county registers the new key: taken again
+    town.cli("keys", "rotate")
+    town.cli("rebaseline", "--yes")
+    town_pub = tmp_path / "town-new.pub"
+    town_pub.write_text(town.cli("keys", "show").output, encoding="utf-8")
+    assert "已换登" in county.cli("keys", "replace", str(town_pub), "--yes").output
+    assert "已导入" in county.take(town.export())
+    # the bundle signed with the revoked key stays refused, though the registration is back
+    again = county.cli("import-bundle", refused_path, ok=False)
+    assert again.exit_code == 1 and "B05" in again.output, again.output
