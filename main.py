@@ -474,6 +474,34 @@ def keys_add(file: Path, expected: str | None, yes: bool, db_path: Path | None) 
     )
 
 
+@keys.command("upper")
+@click.argument("code", metavar="市或省代码")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), help="写到此文件夹"
+)
+@handled
+def keys_upper(code: str, out_dir: Path) -> None:
+    """县以上单位（市4位、省2位代码）的密钥，用于接收各县的上报数据包：写出公钥文件（交各县
+    hecha keys add）和口令保护的私钥文件（age -d 打开，内有解密用的 AGE-SECRET-KEY 行）。不需要数据库。"""
+    from export.keys import make_upper_keys
+
+    passphrase = read_passphrase("设置上级单位私钥文件的口令（至少8个字符）", confirm=True)
+    keys_, private = make_upper_keys(code, passphrase)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pub, key = out_dir / f"{keys_.name}.pub", out_dir / f"{keys_.name}-私钥.age"
+    for path in (pub, key):
+        if path.exists():
+            raise HechaError(f"{path} 已存在：不覆盖已有的密钥文件，请换一个 --out 文件夹。")
+    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(private)
+    pub.write_text(keys_.to_text(), encoding="utf-8")
+    click.echo(f"{keys_.name}（{code}）指纹：{keys_.fingerprint()}")
+    click.echo(f"公钥文件：{pub}（交给各县，县里电话核对指纹后 hecha keys add）")
+    click.echo(f"私钥文件：{key}（口令保护；打开上报数据包：age -d {key.name} 取出 AGE-SECRET-KEY 行存为文件，")
+    click.echo("再 age -d -i 该文件 payload.age | gunzip）")
+
+
 @keys.command("list")
 @db_option
 @handled
@@ -496,7 +524,7 @@ def keys_list(db_path: Path | None) -> None:
             p = peers.pop(t.code, None)
             rows.append((printable(t.name), t.code, "乡镇", state(p), p.fingerprint if p else ""))
     for p in sorted(peers.values(), key=lambda p: p.code):
-        level = "县" if p.level == "county" else "乡镇"
+        level = {"county": "县", "township": "乡镇", "city": "市", "province": "省"}.get(p.level, p.level)
         rows.append((printable(p.name), p.code, level, state(p), p.fingerprint))
     table(("单位", "代码", "级别", "状态", "指纹"), rows or [("（还没有登记任何单位）", "", "", "", "")])
 
@@ -577,12 +605,14 @@ def keys_revoke(code: str, yes: bool, db_path: Path | None) -> None:
 @click.option(
     "--out", "out_dir", type=click.Path(path_type=Path), default=None, help="数据包写到此目录（默认：~/hecha-bundles）"
 )
-@click.option("--to", default="", help="县级：只写发往这个单位（本县乡镇或外县）的数据包")
+@click.option("--to", default="", help="县级：只写发往这个单位（本县乡镇、外县，或与 --up 一起：上级）的数据包")
+@click.option("--up", is_flag=True, help="县级：向上级（市或省）导出本县数据包，并写给省级系统的平面文件和代码表")
 @db_option
 @handled
-def export(out_dir: Path, to: str, db_path: Path | None) -> None:
+def export(out_dir: Path, to: str, up: bool, db_path: Path | None) -> None:
     """导出数据包（加密、签名），打印其路径。乡镇：本周发往县里的数据包（含协查和回复）；
-    县级：把待转的协查和回复下发给各乡镇、转往外县（每个收件单位一个数据包）。"""
+    县级：把待转的协查和回复下发给各乡镇、转往外县（每个收件单位一个数据包）；加 --up：本县上报上级的
+    数据包（county-up）和平面文件（人员、出生、流动人口、核查结果的 .csv 和 .xlsx，代码表，县汇总和图表）。"""
     from export.bundle import export_bundle
     from export.keys import county_peer, unlock
 
@@ -591,12 +621,30 @@ def export(out_dir: Path, to: str, db_path: Path | None) -> None:
         raise HechaError(f"--out {out_dir} 是一个文件：请指定文件夹。")
     from storage.paths import default_bundle_dir
 
+    if up:
+        if office.level != "county":
+            raise HechaError("向上导出（--up）是县级的：乡镇每周 hecha export 把数据包交县里。")
+        from export.bundle import upper_peer
+        from export.upfiles import write_flat_files
+        from storage import assist
+
+        upper_peer(to or None)  # said before the passphrase is asked
+        keys_ = unlock(read_passphrase())
+        result = export_bundle(keys_, out_dir or default_bundle_dir(), to=to or None, up=True)
+        click.echo(f"上报数据包{result.summary()}", err=True)
+        click.echo(str(result.path))
+        folder = write_flat_files(
+            out_dir or default_bundle_dir(), office.code, assist.today(), progress=lambda t: click.echo(t, err=True)
+        )
+        click.echo(f"平面文件（.csv、上报.xlsx，含代码表和县汇总图表）：{folder}", err=True)
+        click.echo(str(folder))
+        return
     if office.level == "county":
         from storage.assist import pending_hops
 
         hops = [to] if to else pending_hops()
         if not hops:
-            click.echo("没有要下发或转往外县的协查。县级向上导出（county-up）还未实现。", err=True)
+            click.echo("没有要下发或转往外县的协查和决定。向上级上报：hecha export --up", err=True)
             return
         keys_ = unlock(read_passphrase())
         for hop in hops:

@@ -46,7 +46,7 @@ from storage.dates import iso_week
 from storage.db import write_txn
 from storage.errors import OperatorError
 from storage.models import SHARED_MODELS, AuditLog, BundleLog, BundleRefusal, Office, PeerOffice, database
-from storage.office import ensure_operator
+from storage.office import UPPER_LEVELS, ensure_operator
 from storage.paths import operator_login
 
 from . import merge, sshsig
@@ -66,7 +66,8 @@ SCHEMA_READ = (2, 3)  # layouts this version imports: 3 added the assistance mes
 SOFTWARE = "hecha 0.2.0"
 KIND_TOWNSHIP = "township-increment"
 KIND_COUNTY_REQUEST = "county-request"  # a county's bundle to a township of its own or another county (协查)
-KINDS = ("township-increment", "county-request", "ack", "key-announcement")
+KIND_COUNTY_UP = "county-up"  # a county's bundle to the next level (a city or the province), issue 18
+KINDS = ("township-increment", "county-request", "county-up", "ack", "key-announcement")
 NAMES = ("manifest.json", "manifest.json.sig", "payload.age")
 MAX_BUNDLE = 512 * 1024 * 1024
 MAX_MANIFEST = 64 * 1024
@@ -270,8 +271,43 @@ def _zip_entry(name: str, when: dt.datetime) -> zipfile.ZipInfo:
     return info
 
 
+def upper_peer(to: str | None = None) -> PeerOffice:
+    """The office above this county that its ``county-up`` bundles go to (a city's or the province's
+    key registered with ``hecha keys add``; ``to`` picks one of several). Raises :class:`KeyError_`."""
+    q = PeerOffice.select().where(PeerOffice.level.in_(list(UPPER_LEVELS)))
+    if to:
+        q = q.where(PeerOffice.code == to)
+    found = list(q)
+    if not found:
+        raise KeyError_(
+            "还没有登记上级（市或省）的公钥：请向上级要公钥文件（上级用 hecha keys upper 生成），"
+            "电话核对指纹后 hecha keys add 文件。"
+        )
+    if len(found) > 1:
+        raise KeyError_(f"登记了几个上级（{'、'.join(p.code for p in found)}）：用 --to 指定发往哪个。")
+    if found[0].revoked_at:
+        raise KeyError_(f"上级 {found[0].code} 的公钥已吊销：登记它的新公钥（hecha keys replace）后再导出。")
+    return found[0]
+
+
+def _up_messages() -> list[dict[str, Any]]:
+    """What a county's upward bundle says besides rows: each 填报单位 decision (the person counted by
+    the township named, once county-wide) and each village's annual-report births."""
+    from storage.models import AnnualReport, ReportUnit
+
+    out: list[dict[str, Any]] = [
+        dict(type="report_unit", person_uid=r.person_uid, unit=r.unit, decision=r.decision_uid)
+        for r in ReportUnit.select().order_by(ReportUnit.id)
+    ]
+    out += [
+        dict(type="annual", village_code=a.village_code, year=a.year, reported=a.reported, corrected=a.corrected)
+        for a in AnnualReport.select().order_by(AnnualReport.village_code, AnnualReport.year)
+    ]
+    return out
+
+
 def export_bundle(
-    keys: UnlockedKeys, out_dir: str | Path, *, to: str | None = None, operator: str | None = None
+    keys: UnlockedKeys, out_dir: str | Path, *, to: str | None = None, up: bool = False, operator: str | None = None
 ) -> ExportResult:
     """Write a bundle into ``out_dir`` and log it.
 
@@ -279,7 +315,10 @@ def export_bundle(
     office whose version is newer than the last bundle's (tombstones included), its audit rows, and
     the assistance requests and replies waiting for the county; an empty week still gets a bundle and
     its sequence number. A county writes a ``county-request`` bundle to ``to`` (one of its townships
-    or another county) with the requests and replies routed there (:mod:`storage.assist`). The
+    or another county) with the requests and replies routed there (:mod:`storage.assist`), or with
+    ``up`` its ``county-up`` bundle to the level above (:func:`upper_peer`): every row it holds the
+    first time, then the rows merged or changed here since the last one (by this county's audit
+    rows), with the 填报单位 decisions and annual-report births (:func:`_up_messages`). The
     sequence is allocated in the same transaction that records the export, so a failure leaves
     neither a file nor a log row. Raises :class:`~export.keys.KeyError_` when the recipient is not
     registered and :class:`ExportBlocked` while the households it would carry have validation errors.
@@ -289,15 +328,19 @@ def export_bundle(
     out_dir = Path(out_dir)
     me = Office.get()
     township = me.level == "township"
+    if township and up:
+        raise KeyError_("向上导出（--up）是县级的：乡镇的数据包发给县里（hecha export）")
     if township:
         peer = county_peer()
+    elif up:
+        peer = upper_peer(to)
     else:
         peer = PeerOffice.get_or_none(PeerOffice.code == (to or ""))
         if peer is None:
             raise KeyError_(f"还没有登记 {to} 的公钥：请先用 hecha keys add 登记对方的公钥文件。")
         if peer.revoked_at:
             raise KeyError_(f"{peer.name}（{to}）的公钥已吊销：登记它的新公钥（hecha keys replace）后才能发给它。")
-    kind = KIND_TOWNSHIP if township else KIND_COUNTY_REQUEST
+    kind = KIND_TOWNSHIP if township else KIND_COUNTY_UP if up else KIND_COUNTY_REQUEST
     last = _last_out(me.code, peer.code, me.epoch)
     if township:
         check_before_export(me.code, last.max_version if last else 0)
@@ -317,26 +360,41 @@ def export_bundle(
             bundle_id = str(uuid.uuid4())
             counts = {m._meta.table_name: 0 for m in SHARED_MODELS}
 
+            top = AuditLog.select(fn.MAX(AuditLog.id)).scalar() or 0
+
             def selection(model):
-                if not township:  # a county passes on messages; its own rows go up in county-up (issue 18)
+                if up:  # every row the first time; then those this county's audit rows name since
+                    if last is None:
+                        return model.id > 0
+                    touched = AuditLog.select(AuditLog.uid).where(
+                        (AuditLog.table == model._meta.table_name)
+                        & (AuditLog.id > last.audit_upto)
+                        & (AuditLog.id <= top)
+                    )
+                    return model.uid.in_(touched)
+                if not township:  # a county passes on messages down and across
                     return model.id < 0
                 return (model.origin == me.code) & (model.version > since) & (model.version <= upto)
 
-            if township:
+            if up:
+                audit_prev, audit_upto, audit_head = None, top, ""
+                audit_rows = AuditLog.select().where(AuditLog.id < 0)
+            elif township:
                 audit_prev, audit_from, audit_upto = _audit_span(last)
                 audit_rows = AuditLog.select().where((AuditLog.id > audit_from) & (AuditLog.id <= audit_upto))
                 audit_head = _check_audit_span(audit_prev, audit_rows, Office.get().audit_head)
             else:
                 audit_prev, audit_upto, audit_head = None, 0, ""
                 audit_rows = AuditLog.select().where(AuditLog.id < 0)
-            messages = assist.outbox(peer.code)
+            messages = [] if up else assist.outbox(peer.code)
+            extra = _up_messages() if up else []
 
             # counted first (the header leads the payload), then streamed straight into gzip: the
             # records are never all in memory (the write lock keeps the two passes consistent)
             for model in SHARED_MODELS:
                 counts[model._meta.table_name] = model.select(fn.COUNT(model.id)).where(selection(model)).scalar()
             counts["audit_log"] = audit_rows.count()
-            counts["assist"] = len(messages)
+            counts["assist"] = len(messages) + len(extra)
             body = io.BytesIO()
             with gzip.GzipFile(fileobj=body, mode="wb", mtime=0, compresslevel=6) as gz:
                 header = dict(
@@ -355,8 +413,8 @@ def export_bundle(
                 for row in audit_rows.dicts().iterator():
                     rec = {"t": "audit_log", "r": {k: row[k] for k in (*CHAINED, "hash")}}
                     gz.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
-                for msg in messages:
-                    rec = {"t": "assist", "r": json.loads(msg.body)}
+                for body_ in [*(json.loads(msg.body) for msg in messages), *extra]:
+                    rec = {"t": "assist", "r": body_}
                     gz.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
                 assist.mark_sent(messages, bundle_id, operator=who)
             recipients = [pyrage.x25519.Recipient.from_str(peer.encrypt_public)]

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from storage.db import now_iso, write_txn
 from storage.errors import OperatorError
 from storage.models import AdminDivision, Office, OwnKey, PeerKey, PeerOffice
-from storage.office import COUNTY, TOWNSHIP
+from storage.office import COUNTY, TOWNSHIP, UPPER_LEVELS
 from storage.paths import operator_login
 
 from . import agefile, sshsig
@@ -94,7 +94,7 @@ class PublicKeys:
 
     def to_text(self) -> str:
         """The key file: comment lines for people, ``field value`` lines for :meth:`parse`."""
-        role = "县级" if self.level == COUNTY else "乡镇"
+        role = {COUNTY: "县级", TOWNSHIP: "乡镇", "city": "市级", "province": "省级"}.get(self.level, self.level)
         lines = [
             f"# hecha 单位公钥文件（{role}）：{self.name} {self.office}",
             "# 在对方单位的电脑上运行：hecha keys add 本文件",
@@ -140,8 +140,8 @@ class PublicKeys:
             encrypt=fields["encrypt"],
             recovery=fields.get("recovery", ""),
         )
-        if keys.level not in (TOWNSHIP, COUNTY):
-            raise KeyError_(f"{source}：level 应为 township 或 county")
+        if keys.level not in (TOWNSHIP, COUNTY, *UPPER_LEVELS):
+            raise KeyError_(f"{source}：level 应为 township、county、city 或 province")
         try:
             sshsig.blob_from_line(keys.sign)
         except sshsig.SignatureError as exc:
@@ -260,6 +260,34 @@ def rotate(passphrase: str, *, grace_days: int = GRACE_DAYS) -> PublicKeys:
         ).execute()
         OwnKey.insert_many([dict(r, created_at=now, active=True) for r in rows]).execute()
     return own_public()
+
+
+def make_upper_keys(code: str, passphrase: str) -> tuple[PublicKeys, bytes]:
+    """Keys for an office above the county (a city, 4 digits, or the province, 2 digits, of the NBS
+    2023 table), which has no hecha database of its own yet: returns its public key file's content
+    (:class:`PublicKeys`, for the counties to register) and its private keys as one passphrase-protected
+    age file (``age -d`` prints an ``AGE-SECRET-KEY-1…`` line, which opens the counties' ``county-up``
+    payloads with ``age -d -i``, then the OpenSSH signing key). Raises :class:`KeyError_`."""
+    from storage import divisions
+
+    check_new_passphrase(passphrase)
+    div = divisions.lookup(code) if len(code) in (2, 4) and code.isascii() and code.isdigit() else None
+    if div is None:
+        raise KeyError_(f"{code} 不是市（4位）或省（2位）的统计用区划代码（国家统计局2023年）。")
+    sign = Ed25519PrivateKey.generate()
+    identity = pyrage.x25519.Identity.generate()
+    keys = PublicKeys(
+        office=code,
+        name=div.name,
+        level="city" if len(code) == 4 else "province",
+        sign=sshsig.public_line(sign.public_key(), f"hecha:{code}"),
+        encrypt=str(identity.to_public()),
+    )
+    secret = (
+        f"# hecha 上级单位私钥：{div.name} {code}，指纹 {keys.fingerprint()}\n{identity}\n".encode()
+        + sign.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption())
+    )
+    return keys, encrypt_passphrase(secret, passphrase)
 
 
 def _retired_encrypt() -> list[OwnKey]:
@@ -441,7 +469,10 @@ def _check_peer(keys: PublicKeys) -> None:
     me = Office.get()
     if keys.office == me.code:
         raise KeyError_("这是本单位自己的公钥文件，应交给对方单位登记。")
-    if me.level == COUNTY and keys.level == COUNTY:  # another county, for assistance requests (协查)
+    if me.level == COUNTY and keys.level in UPPER_LEVELS:  # the level above, for county-up bundles
+        if keys.office not in (me.code[:4], me.code[:2]) or len(keys.office) != (4 if keys.level == "city" else 2):
+            raise KeyError_(f"{keys.name}（{keys.office}）不是本县（{me.code}）的上级市或省：请与对方核对单位代码。")
+    elif me.level == COUNTY and keys.level == COUNTY:  # another county, for assistance requests (协查)
         from storage import divisions
 
         if len(keys.office) != 6 or divisions.lookup(keys.office) is None:

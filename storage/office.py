@@ -16,6 +16,9 @@ from .paths import operator_login
 
 TOWNSHIP = "township"
 COUNTY = "county"
+UPPER_LEVELS = ("city", "province")
+"""Levels above the county (地级市 4 digits, 省 2 digits, GB/T 2260): no hecha database of their own
+yet; they hold keys (``hecha keys upper``) and receive a county's ``county-up`` bundles."""
 
 
 def init_office(path: str | Path, code: str, *, demo: bool = False) -> Office:

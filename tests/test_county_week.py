@@ -7,6 +7,7 @@ two townships (listed, 填报单位 decided, the decision sent down, applied and
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import export.bundle
+from main import cli
 from storage import assist, idnumber
 from storage.forms import form_to_dict
 
@@ -142,7 +144,8 @@ def test_the_county_week_through_real_bundles(tmp_path, monkeypatch):
     assert t3.sql("select unit from report_unit") == [(T1,)]
     assert "决定未回执" in next(x for x in county.cli("county").output.splitlines() if "南岗镇" in x)
 
-    # up again: the acknowledgements, and the row newer from its township
+    # up again: the acknowledgements, the row newer from its township, and 新安镇's annual-report births
+    t1.cli("reconcile", "annual", _village(t1), "2017", "--reported", "3")
     for town in (t1, t2, t3):
         out = county.take(town.export())
         assert "已导入" in out, out
@@ -156,3 +159,68 @@ def test_the_county_week_through_real_bundles(tmp_path, monkeypatch):
     # persons counted once county-wide: 王秀英 is 新安镇's, not 南岗镇's
     line = next(x for x in progress.splitlines() if "南岗镇" in x)
     assert " 0 " in line, line
+
+    # up: the city's keys (no database of its own yet), registered at the county; the county's bundle
+    # for it and the flat files with their codebook
+    city = tmp_path / "city"
+    env = {"HECHA_PASSPHRASE_FILE": str(county.secret)}  # the city's own passphrase, here the county's file
+    res = runner.invoke(cli, ["keys", "upper", "1301", "--out", str(city)], env=env)
+    assert res.exit_code == 0 and "石家庄市（1301）指纹" in res.output, res.output
+    assert runner.invoke(cli, ["keys", "upper", "1399", "--out", str(city)], env=env).exit_code == 1
+    county.cli("keys", "add", str(city / "石家庄市.pub"), "--yes")
+    assert "市" in county.cli("keys", "list").output
+    out = county.cli("export", "--up", "--out", str(tmp_path / "up"))
+    bundle, folder = [Path(line) for line in out.stdout.strip().splitlines()]
+    assert bundle.name.startswith(f"hecha-{COUNTY}-1301-") and folder.is_dir()
+    header, records = _open_up(bundle, city / "石家庄市-私钥.age", county.secret)
+    persons = county.sql("select count(*) from person")[0][0]
+    assert header["counts"]["person"] == persons == sum(1 for r in records if r["t"] == "person")
+    units = [r["r"] for r in records if r["t"] == "assist" and r["r"]["type"] == "report_unit"]
+    assert [(u["person_uid"], u["unit"]) for u in units] == [(uids[T3], T1)]
+    with open(folder / "人员.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == persons
+    marked = next(r for r in rows if r["记录编号"] == uids[T3])
+    assert (marked["乡镇"], marked["填报单位"], marked["身份证号"]) == (T3, T1, SHARED_ID)
+    assert sum(r["填报单位"] == r["乡镇"] for r in rows if r["身份证号"] == SHARED_ID) == 1  # once county-wide
+    from openpyxl import load_workbook
+
+    book = load_workbook(folder / "上报.xlsx")
+    assert book.sheetnames == ["人员", "出生", "流动人口", "核查结果", "县汇总", "图表", "代码表"]
+    codebook = [[c.value for c in r] for r in book["代码表"].iter_rows()]
+    for heading in next(book["人员"].iter_rows(max_row=1, values_only=True)):
+        assert any(r[0] == "人员" and r[1] == heading for r in codebook), heading
+    assert ["sex", "2", "女"] == [c for c in next(r for r in codebook if r[0] == "sex" and r[1] == "2")[:3]]
+    import zipfile
+
+    assert any(n.startswith("xl/charts/chart") for n in zipfile.ZipFile(folder / "上报.xlsx").namelist())
+    summary = [[c.value for c in r] for r in book["县汇总"].iter_rows(min_row=2)]
+    assert summary == [["新安镇（130123103）", 2017, 3, *[0] * 11]], summary
+    assert book["图表"]["A2"].value == "新安镇（130123103）"
+    # the next upward bundle carries what changed since, only
+    t1.cli("person", "set", "130123198503140036", "name=李建国", "--reason", "核对")
+    county.take(t1.export())
+    out = county.cli("export", "--up", "--out", str(tmp_path / "up2"))
+    bundle = Path(out.stdout.strip().splitlines()[0])
+    header, records = _open_up(bundle, city / "石家庄市-私钥.age", county.secret)
+    assert header["counts"]["person"] == 1 and header["sequence"] == 2
+
+
+def _open_up(bundle: Path, private: Path, passphrase_file: Path):
+    """Open a county-up bundle as the city would: its private key file (age, passphrase), then the
+    payload with the identity inside."""
+    import gzip
+    import io
+
+    import pyrage
+
+    from export.agefile import decrypt_passphrase
+
+    from .forge import read_parts
+
+    secret = decrypt_passphrase(private.read_bytes(), passphrase_file.read_text().strip()).decode()
+    identity = next(line for line in secret.splitlines() if line.startswith("AGE-SECRET-KEY-"))
+    payload = read_parts(bundle)["payload.age"]
+    plain = pyrage.decrypt(payload, [pyrage.x25519.Identity.from_str(identity)])
+    lines = [json.loads(line) for line in gzip.GzipFile(fileobj=io.BytesIO(plain)).read().splitlines()]
+    return lines[0], lines[1:]
