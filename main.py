@@ -2470,11 +2470,9 @@ def conflicts_cmd(
 ) -> None:
     """县级：导入时没能并入的记录（来源单位不符、版本更旧、恢复备份后重传），列出；给编号则把本库的和
     数据包里的逐项并排；加 --keep 或 --take 则裁定，裁定经县里下一个数据包发给该乡镇照办并回执。"""
-    import json
 
     from storage.assist import printable
     from storage.models import MergeConflict
-    from storage.rows import TABLES
 
     open_office_db(db_path)
     if choice is not None:
@@ -2499,29 +2497,14 @@ def conflicts_cmd(
         )
         click.echo(f"共 {len(rows)} 件。逐项并排：hecha conflicts 编号")
         return
-    c = MergeConflict.get_or_none(MergeConflict.id == conflict_id)
-    if c is None:
-        raise HechaError(f"没有编号为 {conflict_id} 的冲突：hecha conflicts 列出编号。")
-    try:
-        incoming = json.loads(c.row_json)
-    except ValueError:
-        incoming = None
-    if not isinstance(incoming, dict):
-        raise HechaError(f"冲突 {c.id} 存的记录读不出来（不是 JSON 对象）：库被改动过？请用 hecha audit verify 检查。")
-    model = TABLES.get(c.table)
-    held = model.select().where(model.uid == c.uid).dicts().first() if model is not None else None
-    said = f"冲突 {c.id}：{c.table} {c.uid}（{c.reason}，数据包 {c.bundle_id[:8]}，{local_time(c.at)}）"
+    from storage.decisions import conflict_sides
+
+    c, sides, held = conflict_sides(conflict_id)
+    said = f"冲突 {c.id}：{c.table} {c.uid}（{c.reason}，数据包 {c.bundle_id[:8]}，{local_time(c.at)}，{c.status}）"
     click.echo(printable(said))
-    if held is None:
+    if not held:
         click.echo("本库没有这条记录：数据包里的是：")
-    lines = []
-    for key in sorted(incoming):
-        if held is not None and key.endswith("_uid"):
-            continue  # a reference: held here as a row number, carried as a uid (not compared)
-        ours = held.get(key) if held else None
-        theirs = incoming[key]
-        if held is None or str(ours) != str(theirs):
-            lines.append((printable(key), printable("" if ours is None else ours), printable(theirs)))
+    lines = [tuple(printable(x) for x in line) for line in sides]
     table(("字段", "本库", "数据包"), lines or [("（各项相同）", "", "")])
 
 

@@ -168,6 +168,67 @@ def decide_conflict(
     return decision
 
 
+def conflict_sides(conflict_id: int) -> tuple[Any, list[tuple[str, str, str]], bool]:
+    """A conflict side by side: ``(the MergeConflict, [(field, this database's value, the bundle's)]
+    for the fields that differ, whether this database holds the row)``; references (``…_uid``) are
+    not compared (a row number here, a uid in the bundle). Raises :class:`DecisionError` for an
+    unknown number or a stored row that cannot be read."""
+    import json
+
+    from .models import MergeConflict
+    from .rows import TABLES
+
+    c = MergeConflict.get_or_none(MergeConflict.id == conflict_id)
+    if c is None:
+        raise DecisionError(f"没有编号为 {conflict_id} 的冲突：hecha conflicts 列出编号")
+    try:
+        incoming = json.loads(c.row_json)
+    except ValueError:
+        incoming = None
+    if not isinstance(incoming, dict):
+        raise DecisionError(f"冲突 {c.id} 存的记录读不出来（不是 JSON 对象）：库被改动过？请用 hecha audit verify 检查")
+    model = TABLES.get(c.table)
+    held = model.select().where(model.uid == c.uid).dicts().first() if model is not None else None
+    lines = []
+    for key in sorted(incoming):
+        if held is not None and key.endswith("_uid"):
+            continue
+        ours = held.get(key) if held else None
+        theirs = incoming[key]
+        if held is None or str(ours) != str(theirs):
+            lines.append((key, "" if ours is None else str(ours), "" if theirs is None else str(theirs)))
+    return c, lines, held is not None
+
+
+def open_conflicts(limit: int = 1000) -> list[Any]:
+    """Open merge conflicts, oldest first, each with ``sender`` filled (older rows from the bundle log),
+    ``town`` (the sender's name) and ``name`` (the row's 姓名 or 户编码 as the bundle carried it)."""
+    import json
+
+    from .models import BundleLog, MergeConflict
+    from .office import division_name
+
+    rows = list(MergeConflict.select().where(MergeConflict.status == "open").order_by(MergeConflict.id).limit(limit))
+    senders = dict(
+        BundleLog.select(BundleLog.bundle_id, BundleLog.sender)
+        .where(BundleLog.bundle_id.in_([c.bundle_id for c in rows]))
+        .tuples()
+    )
+    for c in rows:
+        c.sender = c.sender or senders.get(c.bundle_id, "")
+        c.town = division_name(c.sender) or c.sender
+        try:
+            r = json.loads(c.row_json)
+            c.name = (
+                str(r.get("name") or r.get("household_code") or r.get("child_name") or "")
+                if isinstance(r, dict)
+                else ""
+            )
+        except ValueError:
+            c.name = ""
+    return rows
+
+
 def _take_row(model, incoming: dict[str, Any], held, who: str, reason: str) -> None:
     """Write the bundle's version of a row at the county (its content; the version the higher of the
     two, so the township's next version is newer still), with an audit row."""

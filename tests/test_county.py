@@ -166,3 +166,72 @@ def test_annual_report_figures_travel_up_and_the_county_summary_names_the_townsh
     close_db()
     res = runner.invoke(cli, ["reconcile", "summary", "--db", str(offices.county_db)])
     assert res.exit_code == 0 and "新安镇李家庄村" in res.output and " 5 " in res.output, res.output
+
+
+async def test_the_conflicts_screen_shows_both_sides_and_decides(offices, tmp_path):
+    """Issue 18, item 3 in the TUI: menu C, F3 lists the open merge conflicts with the highlighted one's
+    fields side by side; F3 (take the bundle's) is refused for a row from another origin; F2 keeps
+    this database's after Y, and the conflict leaves the list."""
+    from export import keys as keymod
+    from storage.models import MergeConflict
+    from tui.app import make_app
+    from tui.screens.county import ConflictsScreen
+    from tui.screens.dialogs import ConfirmScreen
+    from tui.widgets.fields import MarkedTable
+
+    from .forge import rebuild
+
+    offices.use_township()
+    save_household(reference_input())
+    first = export_bundle(offices.township_keys, offices.tmp / "out")
+    offices.use_county()
+    pub = keymod.own_public()
+
+    def foreign(lines):
+        lines[2]["r"]["origin"] = "130123104"
+        lines[2]["r"]["name"] = "改过的名字"
+
+    forged = rebuild(
+        first.path,
+        tmp_path / "o.zip",
+        offices.township_keys.sign,
+        lines_edit=foreign,
+        identity=offices.county_keys.identity,
+        recipients=[pub.encrypt, pub.recovery],
+    )
+    import_bundle(forged, offices.county_keys)
+    assert MergeConflict.select().where(MergeConflict.status == "open").count() == 2
+    close_db()
+
+    async def until(pilot, ok, what: str) -> None:
+        for _ in range(500):
+            if ok():
+                return
+            await pilot.pause(0.01)
+        raise AssertionError(what)
+
+    app = make_app(offices.county_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await until(pilot, lambda: getattr(app.screen, "ready_for_keys", False), "the county screen")
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, ConflictsScreen) and app.screen.ready_for_keys, "conflicts")
+        screen = app.screen
+        sides = screen.query_one("#conflict-sides", MarkedTable)
+        await until(pilot, lambda: sides.row_count > 0, "the sides")
+        assert any("改过的名字" in str(sides.get_row_at(i)[2]) for i in range(sides.row_count))
+        assert screen.query_one("#conflict-list", MarkedTable).row_count == 2
+        await pilot.press("f3")  # take: refused for a row whose origin is not the sender
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        state = screen.query_one("#conflict-state", Static)
+        await until(pilot, lambda: "只能保留本库的" in str(state.render()), "the refusal")
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await until(pilot, lambda: "已裁定" in str(state.render()), "the decision")
+        await until(pilot, lambda: screen.query_one("#conflict-list", MarkedTable).row_count == 1, "one left")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ConflictsScreen), "back")
+    open_db(offices.county_db)
+    assert MergeConflict.select().where(MergeConflict.status == "kept").count() == 1

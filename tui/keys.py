@@ -115,6 +115,11 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("mig-next", "next_page", ("f8", "ctrl+d"), "下一页", "migrants"),
     KeySpec("mig-prev", "prev_page", ("f9", "ctrl+u"), "上一页", "migrants"),
     KeySpec("mig-back", "back", ("escape", "ctrl+x"), "返回", "migrants"),
+    KeySpec("county-conflicts", "conflicts", ("f3", "ctrl+r"), "合并冲突", "county", "冲突"),
+    KeySpec("county-back", "back", ("escape", "ctrl+x"), "返回", "county"),
+    KeySpec("conflict-keep", "decide('keep')", ("f2", "ctrl+o"), "保留本库的", "conflicts", "保留本库"),
+    KeySpec("conflict-take", "decide('take')", ("f3", "ctrl+r"), "采用数据包的", "conflicts", "采用包里"),
+    KeySpec("conflicts-back", "back", ("escape", "ctrl+x"), "返回", "conflicts"),
     KeySpec("plain-back", "back", ("escape", "ctrl+x"), "返回", "plain"),
     KeySpec("page-keep", "keep", ("f10", "ctrl+s"), "保存本页", "page"),
     KeySpec("page-cancel", "cancel", ("escape", "ctrl+x"), "不改返回", "page"),
@@ -139,6 +144,8 @@ SCOPES = {
     "assistone": "一件协查",
     "reply": "回复协查",
     "migrants": "流动人口",
+    "county": "县级进度",
+    "conflicts": "合并冲突（县级）",
     "plain": "其他画面",
 }
 """Each scope of :data:`TABLE` with its title in the help (F1), in the order shown."""

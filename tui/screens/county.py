@@ -15,7 +15,8 @@ from textual.widgets import Static
 from ..keys import bindings
 from ..widgets.fields import MarkedTable
 from ..widgets.keyline import KeyLine
-from ..workers import core_work
+from ..workers import core_work, write_then
+from .dialogs import ConfirmScreen
 
 if TYPE_CHECKING:
     from ..base import HechaBase
@@ -24,9 +25,9 @@ COLUMNS = (("乡镇", 10), ("周", 7), ("缺周", 4), ("暂存", 4), ("人", 7),
 
 
 class CountyScreen(Screen):
-    """Every township of the county, most urgent first; Esc back."""
+    """Every township of the county, most urgent first; F3 the merge conflicts; Esc back."""
 
-    BINDINGS = bindings("plain")
+    BINDINGS = bindings("county")
     if TYPE_CHECKING:
         app: HechaBase
 
@@ -80,5 +81,127 @@ class CountyScreen(Screen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def action_conflicts(self) -> None:
+        if self.app.office.level == "county":
+            self.app.push_screen(ConflictsScreen(), lambda _: self.read())
+
     def core_failed(self, message: str) -> None:
         self.query_one("#county-state", Static).update(f"错误：{message}")
+
+
+class ConflictsScreen(Screen):
+    """Merge conflicts still open (issue 18, item 3): the list on top, the highlighted one's differing
+    fields side by side below; F2 keep this database's row, F3 take the bundle's (asked Y/N first;
+    the decision goes to the township in the county's next bundle); Esc back."""
+
+    BINDINGS = bindings("conflicts")
+    if TYPE_CHECKING:
+        app: HechaBase
+
+    @dataclass
+    class Read(Message):
+        rows: list
+
+    @dataclass
+    class Sides(Message):
+        conflict_id: int
+        lines: list
+        held: bool
+
+    def compose(self) -> ComposeResult:
+        yield Static("合并冲突：本库的和数据包里的并排，F2 保留本库的 F3 采用数据包的", classes="title")
+        table = MarkedTable(id="conflict-list", cursor_type="row")
+        table.can_focus = False
+        yield table
+        yield MarkedTable(id="conflict-sides", cursor_type="none")
+        yield Static("正在读出冲突...", id="conflict-state")
+        yield KeyLine()
+
+    def on_mount(self) -> None:
+        self.rows: list = []
+        self.note = ""
+        self.ready_for_keys = False
+        self.read()
+
+    @core_work("conflicts")
+    def read(self) -> None:
+        from storage.decisions import open_conflicts
+
+        self.post_message(self.Read(open_conflicts(200)))
+
+    def on_conflicts_screen_read(self, event: Read) -> None:
+        table = self.query_one("#conflict-list", MarkedTable)
+        table.clear(columns=True)
+        for label, width in (("编号", 5), ("乡镇", 10), ("表", 6), ("记录", 10), ("原因", 40)):
+            table.add_column(label, width=width)
+        self.rows = event.rows
+        for c in event.rows:
+            table.add_row(c.id, Text(c.town), Text(c.table), Text(c.name or c.uid[:8]), Text(c.reason))
+        state = f"待处理的冲突 {len(self.rows)} 件" if self.rows else "没有待处理的冲突。"
+        self.query_one("#conflict-state", Static).update((self.note + "\n" if self.note else "") + state)
+        table.can_focus = True
+        table.focus()
+        self.ready_for_keys = True
+        self.show_sides()
+
+    def on_data_table_row_highlighted(self, event) -> None:
+        if getattr(event.data_table, "id", "") == "conflict-list":
+            self.show_sides()
+
+    def current(self):
+        table = self.query_one("#conflict-list", MarkedTable)
+        return self.rows[table.cursor_row] if 0 <= table.cursor_row < len(self.rows) else None
+
+    def show_sides(self) -> None:
+        c = self.current()
+        if c is not None:
+            self.read_sides(c.id)
+        else:
+            self.query_one("#conflict-sides", MarkedTable).clear(columns=True)
+
+    @core_work("conflict-sides")
+    def read_sides(self, conflict_id: int) -> None:
+        from storage.decisions import conflict_sides
+
+        _, lines, held = conflict_sides(conflict_id)
+        self.post_message(self.Sides(conflict_id, lines, held))
+
+    def on_conflicts_screen_sides(self, event: Sides) -> None:
+        table = self.query_one("#conflict-sides", MarkedTable)
+        table.clear(columns=True)
+        for label, width in (("字段", 16), ("本库", 24), ("数据包", 24)):
+            table.add_column(label, width=width)
+        for field, ours, theirs in event.lines or [("（各项相同）", "", "")]:
+            table.add_row(Text(field), Text(ours if event.held else "（本库没有）"), Text(theirs))
+
+    def action_decide(self, choice: str) -> None:
+        from storage.decisions import CHOICES
+
+        c = self.current()
+        if c is None or not self.ready_for_keys:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            from storage.decisions import decide_conflict
+
+            def done(decision) -> None:
+                sent = "，决定随县里下一个数据包发给乡镇" if decision is not None else ""
+                self.note = f"冲突 {c.id} 已裁定：{CHOICES[choice]}{sent}"
+                self.read()
+
+            write_then(self, lambda: decide_conflict(c.id, choice, operator=self.app.operator), done, self.say)
+
+        body = f"冲突 {c.id}（{c.table} {c.name or c.uid[:8]}）\n{c.reason}\n裁定为「{CHOICES[choice]}」？"
+        self.app.push_screen(ConfirmScreen("裁定冲突", body), answered)
+
+    def say(self, text: str) -> None:
+        self.note = text
+        self.read()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def core_failed(self, message: str) -> None:
+        self.query_one("#conflict-state", Static).update(f"错误：{message}")
