@@ -2396,8 +2396,8 @@ def migrants_gpl(batch_id: int | None, direction: str | None, db_path: Path | No
 @db_option
 @handled
 def county_cmd(db_path: Path | None) -> None:
-    """县级：各乡镇的进度——最后收到的数据包、按日历缺了几周、暂存（缺号）、户人出生数、可能重复、协查逾期；
-    最要打电话问的乡镇在前。"""
+    """县级：各乡镇的进度——最后收到的数据包、按日历缺了几周、暂存（缺号）、链断开、户人出生数、可能重复、
+    核查疑点（未结/已结，乡镇数据包所报）、协查逾期、冲突待定、决定未回执；最要打电话问的乡镇在前。"""
     from storage import assist, county
     from storage.outbox import printable
 
@@ -2406,7 +2406,23 @@ def county_cmd(db_path: Path | None) -> None:
         raise HechaError("本命令用于县级数据库：列出本县各乡镇的进度。")
     rows = county.progress(assist.today())
     table(
-        ("乡镇", "代码", "末号", "所属周", "缺周", "暂存", "户", "人", "出生", "重复", "协查逾期", "要问的"),
+        (
+            "乡镇",
+            "代码",
+            "末号",
+            "所属周",
+            "缺周",
+            "暂存",
+            "户",
+            "人",
+            "出生",
+            "重复",
+            "疑点未结",
+            "已结",
+            "协查逾期",
+            "冲突",
+            "要问的",
+        ),
         [
             (
                 printable(r.name),
@@ -2419,12 +2435,15 @@ def county_cmd(db_path: Path | None) -> None:
                 r.persons,
                 r.births,
                 r.duplicates,
+                r.findings_open,
+                r.findings_concluded,
                 r.overdue,
+                r.conflicts,
                 "、".join(r.calls_for) or "正常",
             )
             for r in rows
         ],
-        frozenset({2, 4, 5, 6, 7, 8, 9, 10}),
+        frozenset({2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}),
     )
     behind = sum(1 for r in rows if r.calls_for)
     click.echo(

@@ -226,7 +226,7 @@ class ImportResult:
             "unrouted": "待分派协查",
             "ignored": "不是答本单位协查的回复（未收）",
             "calendar": "县里下发的放假安排（天）",
-            "decisions": "县里的决定（填报单位）",
+            "decisions": "县里的决定（填报单位、冲突裁定）",
             "acks": "乡镇已执行的决定",
             "annual": "年报数（村、年度）",
         }
@@ -406,6 +406,8 @@ def export_bundle(
                     counts=counts,
                     audit={"prev": audit_prev, "head": audit_head},
                 )
+                if township:  # its own state for the county's progress (issue 18), not a record
+                    header["status"] = assist.status_message()
                 gz.write(json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
                 for model in SHARED_MODELS:
                     for rec in merge.dump(model, selection(model)):
@@ -939,7 +941,10 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
                 raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {records.counts} 不符", b.path)
             audit_head = _check_audit(header, records, last.audit_head if last else "", b.path)
             messages = [assist.check_message(body, peer.code, peer.level) for body in records.assist]
+            if "status" in header:  # a township's own state (issue 18; bundles before it have none)
+                messages.append(assist.check_message(header["status"], peer.code, peer.level))
             assist_counts = assist.receive(messages, sender=peer.code, operator=who)
+            assist_counts.pop("status", None)
             ensure_operator(who)
             BundleLog.delete().where(
                 (BundleLog.direction == "in")

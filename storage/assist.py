@@ -564,6 +564,8 @@ def check_message(body: Any, sender: str, sender_level: str) -> dict[str, Any]:
         return _check_calendar(body, sender, sender_level)
     if isinstance(body, dict) and body.get("type") == "annual":
         return _check_annual(body, sender, sender_level)
+    if isinstance(body, dict) and body.get("type") == "status":
+        return _check_status(body, sender, sender_level)
     if isinstance(body, dict) and body.get("type") in ("decision", "ack"):
         from .decisions import check
 
@@ -670,6 +672,36 @@ def _check_annual(body: dict[str, Any], sender: str, sender_level: str) -> dict[
     return body
 
 
+def status_message() -> dict[str, Any]:
+    """What a township's bundle says of its own state (issue 18: the county's progress): findings of
+    its last reconciliation still open, those concluded by a visit, and when it ran."""
+    from .models import ReconcileFinding, ReconcileRun, VisitResult
+
+    concluded = VisitResult.select(VisitResult.key)
+    run = ReconcileRun.select().order_by(ReconcileRun.id.desc()).first()
+    return dict(
+        type="status",
+        origin=_me().code,
+        findings_open=ReconcileFinding.select().where(ReconcileFinding.key.not_in(concluded)).count(),
+        findings_concluded=ReconcileFinding.select().where(ReconcileFinding.key.in_(concluded)).count(),
+        reconciled_at=str(getattr(run, "at", "") or "") if run else "",
+    )
+
+
+def _check_status(body: dict[str, Any], sender: str, sender_level: str) -> dict[str, Any]:
+    """A township's own state (:func:`status_message`)."""
+    keys = {"type", "origin", "findings_open", "findings_concluded", "reconciled_at"}
+    if sender_level != "township" or body.get("origin") != sender or set(body) != keys:
+        raise MessageError("乡镇状况记录格式不对，或不是乡镇自己的")
+    numbers = [body["findings_open"], body["findings_concluded"]]
+    if not all(type(n) is int and 0 <= n <= 10_000_000 for n in numbers):
+        raise MessageError("乡镇状况的疑点数不合理")
+    at = body["reconciled_at"]
+    if not isinstance(at, str) or len(at) > 40 or has_controls(at):
+        raise MessageError("乡镇状况的比对时间不对")
+    return body
+
+
 def share_calendar(days: list[tuple[dt.date, bool, str]]) -> int:
     """A county queues the notice it loaded for each township registered here (sent with its next
     ``county-request`` bundles). Returns how many townships."""
@@ -730,6 +762,16 @@ def receive(
             from .decisions import take
 
             name = take(body, sender=sender)
+        elif kind == "status":
+            from .models import TownshipStatus
+
+            if me.level != "county":
+                continue
+            figures = {k: body[k] for k in ("findings_open", "findings_concluded", "reconciled_at")}
+            TownshipStatus.insert(code=sender, at=now_iso(), **figures).on_conflict(
+                conflict_target=[TownshipStatus.code], update=dict(figures, at=now_iso())
+            ).execute()
+            name = "status"
         elif kind == "annual":
             from .reconcile import set_annual
 

@@ -27,6 +27,7 @@ from .models import (
     PeerOffice,
     Person,
     ReportUnit,
+    TownshipStatus,
 )
 from .workdays import Calendar
 
@@ -55,6 +56,9 @@ class TownshipProgress:
     overdue: int = 0
     unacked: int = 0  # decisions sent down and not yet acknowledged
     refused: str = ""  # codes of signed bundles refused since its last import, e.g. "B08 B10"
+    findings_open: int = 0  # its reconciliation's findings not yet concluded (as its last bundle said)
+    findings_concluded: int = 0
+    reconciled_at: str = ""
     conflicts: int = 0  # rows its bundles carried that could not be merged, not yet decided
 
     @property
@@ -178,6 +182,14 @@ def progress(today: dt.date) -> list[TownshipProgress]:
             rows[office].unacked = n
     _refusals(rows)
     _conflicts(rows)
+    for st in TownshipStatus.select():
+        if st.code in rows:
+            r = rows[st.code]
+            r.findings_open, r.findings_concluded, r.reconciled_at = (
+                st.findings_open,
+                st.findings_concluded,
+                st.reconciled_at,
+            )
     _duplicates(rows)
     _overdue(rows, today)
     return sorted(rows.values(), key=lambda r: (r.urgency, r.code))

@@ -24,7 +24,7 @@ from . import models
 from .errors import OperatorError
 from .paths import backup_dir
 
-SCHEMA_VERSION = 24
+SCHEMA_VERSION = 25
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -342,6 +342,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (22, _sql_file("0022_report_unit.sql")),
     (23, _sql_file("0023_conflict_decisions.sql")),
     (24, _sql_file("0024_key_rotation.sql")),
+    (25, _sql_file("0025_township_status.sql")),
 ]
 
 

@@ -858,6 +858,17 @@ class CountyDecision(BaseModel):
     conflict_id = pw.IntegerField(default=0)
 
 
+class TownshipStatus(BaseModel):
+    """A township's state as its last bundle said it (schema 25, issue 18): reconciliation findings
+    of its last run still open and those concluded by a visit, and when it last reconciled."""
+
+    code = pw.CharField(max_length=9, unique=True)
+    findings_open = pw.IntegerField(default=0)
+    findings_concluded = pw.IntegerField(default=0)
+    reconciled_at = pw.CharField(default="")
+    at = pw.CharField()
+
+
 SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth, WomanFP, Migration)
 """Shared tables in dependency order (a row's references come earlier)."""
 
@@ -899,4 +910,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     CountyDecision,
     BundleRefusal,
     PeerKey,
+    TownshipStatus,
 )

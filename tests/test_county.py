@@ -134,7 +134,7 @@ def test_a_person_registered_in_two_townships_is_reported_by_one(tmp_path):
     assert again.exit_code == 1 and "已定由 130123103 填报" in again.output
     down = x.export()
     assert len(down) == 1 and "-130123-130123104-" in down[0]
-    assert "县里的决定（填报单位） 1 件" in b.take(down)
+    assert "县里的决定（填报单位、冲突裁定） 1 件" in b.take(down)
     open_db(b.db)
     assert [(r.person_uid, r.unit) for r in ReportUnit.select()] == [(uid_b, "130123103")]
     assert live_counts()["person"] == 0 and Person.get(Person.uid == uid_b).deleted is False  # kept, not counted

@@ -146,12 +146,18 @@ def test_the_county_week_through_real_bundles(tmp_path, monkeypatch):
 
     # up again: the acknowledgements, the row newer from its township, and 新安镇's annual-report births
     t1.cli("reconcile", "annual", _village(t1), "2017", "--reported", "3")
+    t1.cli("reconcile", "--as-of", "20261101")  # its findings travel up as a count, for the progress
+    ((open_findings,),) = t1.sql("select count(*) from reconcile_finding")
+    assert open_findings >= 1
     for town in (t1, t2, t3):
         out = county.take(town.export())
         assert "已导入" in out, out
     assert county.sql("select count(*) from county_decision where acked_at = ''") == [(0,)]
     assert county.sql(f"select name from person where origin = '{T2}'") == [("赵德民",)]
     assert county.sql("select status from merge_conflict") == [("kept",)]
+    assert county.sql(f"select findings_open, findings_concluded from township_status where code = '{T1}'") == [
+        (open_findings, 0)
+    ]
     progress = county.cli("county").output
     for name in ("新安镇", "正定镇", "南岗镇"):
         line = next(x for x in progress.splitlines() if name in x)

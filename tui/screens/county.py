@@ -21,7 +21,17 @@ from .dialogs import ConfirmScreen
 if TYPE_CHECKING:
     from ..base import HechaBase
 
-COLUMNS = (("乡镇", 10), ("周", 7), ("缺周", 4), ("暂存", 4), ("人", 7), ("重复", 4), ("逾期", 4), ("要问的", 22))
+COLUMNS = (
+    ("乡镇", 10),
+    ("周", 7),
+    ("缺周", 4),
+    ("暂存", 4),
+    ("人", 7),
+    ("重复", 4),
+    ("疑点", 5),
+    ("逾期", 4),
+    ("要问的", 20),
+)
 
 
 class CountyScreen(Screen):
@@ -69,6 +79,7 @@ class CountyScreen(Screen):
                 r.held,
                 r.persons,
                 r.duplicates,
+                r.findings_open,
                 r.overdue,
                 Text("、".join(r.calls_for) or "正常"),
             )
