@@ -37,6 +37,7 @@ from storage.rows import (  # noqa: F401  # the row format, re-exported for the 
     held_content,
     ids_by_uid,
     insert_rows,
+    update_rows,
     validate_record,
 )
 
@@ -145,6 +146,7 @@ def apply(
                 uids = {r[c.key] for _, r in chunk if r[c.key]}
                 refs[c.key] = {u: v[0] for u, v in ids_by_uid(c.field.rel_model, uids).items()}
         inserts, audits, conflicts = [], [], []
+        updates: list[tuple[dict[str, Any], int]] = []
         held_now: dict[int, tuple] | None = None
         for _, r in chunk:
             values = {}
@@ -184,7 +186,7 @@ def apply(
                 elif r["version"] < version:
                     reason = f"版本 {r['version']} 低于本库的 {version}"
                 else:
-                    model.update(values).where(model.id == row_id).execute()
+                    updates.append((values, row_id))
                     stats.updated[table] += 1
                     audits.append(
                         dict(
@@ -219,6 +221,7 @@ def apply(
                 )
             )
         insert_rows(model, inserts)
+        update_rows(model, updates)
         stats.inserted[table] += len(inserts)
         if model is Person:  # the county searches what it merged: name keys for new and changed persons
             index_uids([r["uid"] for _, r in chunk])

@@ -16,29 +16,38 @@ from .names import name_keys
 def index_persons(people: Iterable[Person]) -> None:
     """(Re)write the name keys of ``people`` (inside the caller's transaction); a tombstoned person
     keeps none."""
-    people = list(people)
-    if not people:
+    index_rows([(p.id, p.name, p.deleted) for p in people])
+
+
+def index_rows(rows: Iterable[tuple[int, str, bool]]) -> None:
+    """(Re)write the name keys of persons given as ``(id, name, deleted)`` (inside the caller's
+    transaction): the county's merge indexes tens of thousands at a time without loading rows."""
+    rows = list(rows)
+    if not rows:
         return
-    PersonKey.delete().where(PersonKey.person.in_([p.id for p in people])).execute()
-    rows = []
-    for p in people:
-        if p.deleted or not p.name:
+    con = PersonKey._meta.database.connection()
+    ids = [r[0] for r in rows]
+    for i in range(0, len(ids), 900):  # SQLite's default limit of bound values
+        part = ids[i : i + 900]
+        con.execute(f'DELETE FROM "person_key" WHERE "person_id" IN ({",".join("?" * len(part))})', part)
+    out = []
+    for pid, name, deleted in rows:
+        if deleted or not name:
             continue
-        keys = name_keys(p.name)
-        rows.append((p.id, "n", keys.simplified))
-        rows.extend((p.id, "h", k) for k in keys.homophone_keys)
-        rows.extend((p.id, "f", k) for k in keys.fuzzy_keys)
-    if rows:
-        PersonKey._meta.database.connection().executemany(
-            'INSERT INTO "person_key" ("person_id", "kind", "key") VALUES (?, ?, ?)', rows
-        )
+        keys = name_keys(name)
+        out.append((pid, "n", keys.simplified))
+        out.extend((pid, "h", k) for k in keys.homophone_keys)
+        out.extend((pid, "f", k) for k in keys.fuzzy_keys)
+    if out:
+        con.executemany('INSERT INTO "person_key" ("person_id", "kind", "key") VALUES (?, ?, ?)', out)
 
 
 def index_uids(uids: Iterable[str]) -> None:
     """Name keys for the persons with these uids (the county merge calls it for what it wrote)."""
     uids = list(uids)
     for i in range(0, len(uids), 5000):
-        index_persons(Person.select().where(Person.uid.in_(uids[i : i + 5000])))
+        q = Person.select(Person.id, Person.name, Person.deleted).where(Person.uid.in_(uids[i : i + 5000]))
+        index_rows(q.tuples())
 
 
 def index_all(page: int = 5000) -> int:
