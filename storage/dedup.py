@@ -277,12 +277,16 @@ class _Weigher:
         sex: str,
         mother: str,
         exclude: frozenset[str] = frozenset(),
+        stats: tuple[bool, int, float | None, float | None] | None = None,
     ) -> None:
         self.model = matchmodel.model()
         self.keys, self.born, self.sex, self.mother = keys, born, sex, mother
         self.mine = (info.number_18 or info.number) if info and info.number else ""
         self.mine_valid = bool(info and info.ok)
         self.born_from_id = info is not None and info.birth_date is not None and info.birth_date == born
+        if stats is not None:  # counted in bulk by the review (:func:`score_pairs`)
+            self.taken, self.total, self.name_u, self.date_u = stats
+            return
         # the number searched with is another person's here (not the one searched from): a child
         # keyed with its mother's number looks so (issue 16)
         self.taken = bool(info and info.number_18) and any(
@@ -379,6 +383,111 @@ def _decided_different(person_uid: str | None) -> set[str]:
         (person_uid, person_uid),
     )
     return {b if a == person_uid else a for a, b in rows}
+
+
+def _siblings(
+    rows: list[tuple[int, str, str, str]], keys: NameKeys | None, born: dt.date, sex: str
+) -> tuple[set[int], dict[int, int]]:
+    """The mother's children born within :data:`DAYS_MOTHER` days of ``born`` (``rows``: child id,
+    birth date, name, sex) split into the twins of the one searched for (the same day, another name
+    or sex: never a duplicate) and the others, each with the score of :data:`RULE_MOTHER`."""
+    same_day = [r for r in rows if r[1] == born.isoformat()]
+    named = keys is not None and any(r[2] and name_keys(r[2]).homophone_keys == keys.homophone_keys for r in same_day)
+    twins: set[int] = set()
+    others: dict[int, int] = {}
+    for child, theirs, their_name, their_sex in rows:
+        # twins (two children of the mother that day): the one named as typed is the match, the
+        # other is the twin; another sex on the same day is never the same child
+        other_name = (
+            named
+            and keys is not None
+            and len(same_day) > 1
+            and their_name
+            and name_keys(their_name).homophone_keys != keys.homophone_keys
+        )
+        # another sex that day is the twin too, unless the name is this one's (the sex keyed wrong)
+        named_so = keys is not None and bool(their_name) and name_keys(their_name).homophone_keys == keys.homophone_keys
+        other_sex = bool(sex) and bool(their_sex) and sex != their_sex and not named_so
+        if theirs == born.isoformat() and (other_name or other_sex):
+            twins.add(child)
+        else:
+            others[child] = max(others.get(child, 0), 80 if theirs == born.isoformat() else 70)
+    return twins, others
+
+
+PERSON_ROW = """SELECT p.id, p.uid, p.name, p.id_number, p.id_number_18, p.sex, p.birth_date,
+                   h.village_code, h.household_code, h.uid, p.id_check,
+                   (SELECT m.id_number_18 FROM birth b JOIN person m ON m.id = b.mother_id
+                     WHERE b.child_id = p.id AND b.deleted = 0 LIMIT 1)
+            FROM person p JOIN household h ON h.id = p.household_id WHERE p.id IN ({})"""
+"""A found person as the scoring reads it (plain SQL with the columns needed: peewee built a
+statement of every Person and Household column for each search, which took longer than running it)."""
+
+
+def _weighed(
+    rows,
+    found: dict[int, dict[str, int]],
+    weigh: _Weigher,
+    *,
+    keys: NameKeys | None,
+    info: idnumber.IdInfo | None,
+    born: dt.date | None,
+    sex: str,
+    skip: set[str],
+    person_uid: str | None,
+    exclude_household_uid: str | None,
+    min_score: int,
+    limit: int,
+) -> list[Candidate]:
+    """The :data:`PERSON_ROW` rows of the persons ``found`` (id → {rule: score}) scored by ``weigh``
+    as candidates, twins left out, best first (the end of :func:`candidates`, shared with the review's
+    bulk scoring)."""
+    out = []
+    for (
+        pid,
+        uid,
+        their_name,
+        number,
+        number_18,
+        their_sex,
+        their_born,
+        code,
+        household_code,
+        household_uid,
+        check,
+        their_mother,
+    ) in rows:
+        if uid in skip or uid == person_uid or household_uid == exclude_household_uid:
+            continue
+        score, why, levels = weigh(their_name, number, number_18, check, their_born, their_sex, their_mother or "")
+        rules = found[pid] or {rule_of(levels): 0}
+        if "id:two_valid" in levels and "name:exact" not in levels and twin_numbers(weigh.mine, number_18):
+            continue  # a twin: the same mother's other child of that day
+        if {"mother:same", "date:same", "sex:other"} <= set(levels) and "name:exact" not in levels:
+            continue  # the twin of the other sex (子轩/子萱)
+        best = max(rules, key=rules.__getitem__)
+        differs = _differs(keys, info, born, sex, their_name, number, number_18, their_born, their_sex)
+        out.append(
+            Candidate(
+                person_uid=uid,
+                name=their_name,
+                id_number=number,
+                sex=their_sex,
+                birth_date=their_born,
+                household_code=household_code,
+                household_uid=household_uid,
+                village_name=village_label(code),
+                rule=best,
+                differs=differs,
+                score=score,
+                rules=tuple(sorted(rules, key=rules.__getitem__, reverse=True)),
+                why=why,
+                levels=levels,
+            )
+        )
+    out = _without_twins(out)
+    out.sort(key=lambda c: (-c.score, c.household_code, c.name))
+    return [c for c in out if c.score >= min_score][:limit]
 
 
 def candidates(
@@ -537,30 +646,9 @@ def candidates(
                 (mother.number_18, lo, hi),
             )
         )
-        same_day = [r for r in rows if r[1] == born.isoformat()]
-        named = keys is not None and any(
-            r[2] and name_keys(r[2]).homophone_keys == keys.homophone_keys for r in same_day
-        )
-        for child, theirs, their_name, their_sex in rows:
-            # twins (two children of the mother that day): the one named as typed is the match, the
-            # other is the twin; another sex on the same day is never the same child
-            other_name = (
-                named
-                and keys is not None
-                and len(same_day) > 1
-                and their_name
-                and name_keys(their_name).homophone_keys != keys.homophone_keys
-            )
-            # another sex that day is the twin too, unless the name is this one's (the sex keyed wrong)
-            named_so = (
-                keys is not None and bool(their_name) and name_keys(their_name).homophone_keys == keys.homophone_keys
-            )
-            other_sex = bool(sex) and bool(their_sex) and sex != their_sex and not named_so
-            twin = theirs == born.isoformat() and (other_name or other_sex)
-            if twin:
-                twins.add(child)
-            else:
-                hit(child, RULE_MOTHER, 80 if theirs == born.isoformat() else 70)
+        twins, mothers = _siblings(rows, keys, born, sex)
+        for child, score in mothers.items():
+            hit(child, RULE_MOTHER, score)
     for pid in twins:  # unless the ID number says it is this child
         if pid in found and not ({RULE_SAME_ID, RULE_ID_EDIT} & set(found[pid])):
             del found[pid]
@@ -568,65 +656,129 @@ def candidates(
         return []
     skip = set(exclude_person_uids) | _decided_different(person_uid)
     ids = list(found)
-    # plain SQL with the columns needed: peewee built a statement of every Person and Household
-    # column for each search, which took longer than running it (the review runs thousands)
-    rows = sql(
-        f"""SELECT p.id, p.uid, p.name, p.id_number, p.id_number_18, p.sex, p.birth_date,
-                   h.village_code, h.household_code, h.uid, p.id_check,
-                   (SELECT m.id_number_18 FROM birth b JOIN person m ON m.id = b.mother_id
-                     WHERE b.child_id = p.id AND b.deleted = 0 LIMIT 1)
-            FROM person p JOIN household h ON h.id = p.household_id WHERE p.id IN ({", ".join("?" * len(ids))})""",
-        ids,
-    )
+    rows = sql(PERSON_ROW.format(", ".join("?" * len(ids))), ids)
     weigh = _Weigher(
         sql, "person", keys, born, info, sex, mother.number_18 if mother else "", frozenset(skip | {person_uid or ""})
     )
-    out = []
-    for (
-        pid,
-        uid,
-        their_name,
-        number,
-        number_18,
-        their_sex,
-        their_born,
-        code,
-        household_code,
-        household_uid,
-        check,
-        their_mother,
-    ) in rows:
-        if uid in skip or uid == person_uid or household_uid == exclude_household_uid:
-            continue
-        score, why, levels = weigh(their_name, number, number_18, check, their_born, their_sex, their_mother or "")
-        rules = found[pid] or {rule_of(levels): 0}
-        if "id:two_valid" in levels and "name:exact" not in levels and twin_numbers(weigh.mine, number_18):
-            continue  # a twin: the same mother's other child of that day
-        if {"mother:same", "date:same", "sex:other"} <= set(levels) and "name:exact" not in levels:
-            continue  # the twin of the other sex (子轩/子萱)
-        best = max(rules, key=rules.__getitem__)
-        differs = _differs(keys, info, born, sex, their_name, number, number_18, their_born, their_sex)
-        out.append(
-            Candidate(
-                person_uid=uid,
-                name=their_name,
-                id_number=number,
-                sex=their_sex,
-                birth_date=their_born,
-                household_code=household_code,
-                household_uid=household_uid,
-                village_name=village_label(code),
-                rule=best,
-                differs=differs,
-                score=score,
-                rules=tuple(sorted(rules, key=rules.__getitem__, reverse=True)),
-                why=why,
-                levels=levels,
-            )
+    return _weighed(
+        rows,
+        found,
+        weigh,
+        keys=keys,
+        info=info,
+        born=born,
+        sex=sex,
+        skip=skip,
+        person_uid=person_uid,
+        exclude_household_uid=exclude_household_uid,
+        min_score=min_score,
+        limit=limit,
+    )
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """A person the review scores its blocked partners from (:func:`score_pairs`)."""
+
+    id: int
+    uid: str
+    name: str
+    id_number: str
+    sex: str
+    birth_date: str
+    mother_id_number: str
+
+
+def score_pairs(scorers: list[Scorer], partners: dict[int, set[int]]) -> dict[int, list[Candidate]]:
+    """Score each scorer against its blocked partners (person ids) as :func:`candidates` with
+    ``only`` would, the rows and counts read in bulk for all of them (a few queries per call, not
+    several per scorer: the review of a county of a million persons; issue 18). Returns scorer id →
+    its candidates, best first, at most 500: its partners, and (as :func:`candidates` scores them
+    too, for telling twins apart) the mother's other children born within a few days."""
+    sql = Person._meta.database.execute_sql
+
+    def chunks(values: list) -> list[list]:
+        return [values[i : i + 900] for i in range(0, len(values), 900)]
+
+    def counted(query: str, values: list) -> dict:
+        out: dict = {}
+        for part in chunks(values):
+            out.update(sql(query.format(", ".join("?" * len(part))), part))
+        return out
+
+    context = []
+    for s in scorers:
+        info = idnumber.parse(s.id_number) if s.id_number else None
+        born = _date(s.birth_date) or (info.birth_date if info and info.birth_date else None)
+        sex = s.sex or ((info.sex or "") if info and info.ok else "")
+        keys = name_keys(s.name) if s.name and not unnamed_child(s.name) else None
+        mum = idnumber.parse(s.mother_id_number) if s.mother_id_number else None
+        context.append((s, info, born, sex, keys, mum.number_18 if mum and mum.number_18 else ""))
+    children: dict[str, list[tuple[int, str, str, str]]] = {}
+    for part in chunks(sorted({m for *_, m in context if m})):
+        marks = ", ".join("?" * len(part))
+        for number, child, day, name, sex in sql(
+            f"""SELECT m.id_number_18, b.child_id, b.birth_date, b.child_name, b.child_sex FROM birth b
+                JOIN person m ON m.id = b.mother_id WHERE m.id_number_18 IN ({marks}) AND m.deleted = 0
+                AND b.child_id IS NOT NULL AND b.deleted = 0""",
+            part,
+        ):
+            children.setdefault(number, []).append((child, day, name, sex))
+    found_of: dict[int, dict[int, dict[str, int]]] = {}
+    for s, _info, born, sex, keys, mother in context:
+        found: dict[int, dict[str, int]] = {pid: {} for pid in partners.get(s.id, ())}
+        if mother and born:
+            lo, hi = days_around(born, DAYS_MOTHER)
+            twins, others = _siblings([r for r in children.get(mother, []) if lo <= r[1] <= hi], keys, born, sex)
+            for child, score in others.items():
+                found.setdefault(child, {})[RULE_MOTHER] = score
+            for pid in twins:
+                found.pop(pid, None)
+        found.pop(s.id, None)
+        found_of[s.id] = found
+    wanted = sorted({pid for found in found_of.values() for pid in found})
+    rows_of: dict[int, tuple] = {}
+    for part in chunks(wanted):
+        rows_of.update((r[0], r) for r in sql(PERSON_ROW.format(", ".join("?" * len(part))), part))
+    total = max(sql("SELECT max(id) FROM person").fetchone()[0] or 0, TF_FLOOR)
+    name_n = counted(
+        "SELECT key, count(*) FROM person_key WHERE kind = 'n' AND key IN ({}) GROUP BY key",
+        sorted({k.simplified for _, _, _, _, k, _ in context if k and k.simplified}),
+    )
+    date_n = counted(
+        "SELECT birth_date, count(*) FROM person WHERE birth_date IN ({}) GROUP BY birth_date",
+        sorted({b.isoformat() for _, _, b, _, _, _ in context if b}),
+    )
+    holders: dict[str, set[str]] = {}
+    for part in chunks(sorted({i.number_18 for _, i, _, _, _, _ in context if i and i.number_18})):
+        marks = ", ".join("?" * len(part))
+        for number, uid in sql(
+            f"SELECT id_number_18, uid FROM person WHERE id_number_18 IN ({marks}) AND deleted = 0", part
+        ):
+            holders.setdefault(number, set()).add(uid)
+    out: dict[int, list[Candidate]] = {}
+    for s, info, born, sex, keys, mother in context:
+        found = found_of[s.id]
+        number_18 = info.number_18 if info else ""
+        taken = bool(number_18) and bool(holders.get(number_18, set()) - {s.uid})
+        name_u = max(name_n.get(keys.simplified, 0), 1) / total if keys and keys.simplified else None
+        date_u = max(date_n.get(born.isoformat(), 0), 1) / total if born else None
+        weigh = _Weigher(None, "person", keys, born, info, sex, mother, stats=(taken, total, name_u, date_u))
+        out[s.id] = _weighed(
+            [rows_of[pid] for pid in found if pid in rows_of],
+            found,
+            weigh,
+            keys=keys,
+            info=info,
+            born=born,
+            sex=sex,
+            skip={s.uid},
+            person_uid=None,
+            exclude_household_uid=None,
+            min_score=0,
+            limit=500,
         )
-    out = _without_twins(out)
-    out.sort(key=lambda c: (-c.score, c.household_code, c.name))
-    return [c for c in out if c.score >= min_score][:limit]
+    return out
 
 
 # ---------------------------------------------------------------------------- decisions

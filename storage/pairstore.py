@@ -32,9 +32,10 @@ from .dedup import (
     WARN_SCORE,
     Candidate,
     Pair,
+    Scorer,
     _date,
-    candidates,
     ref_candidates,
+    score_pairs,
 )
 from .matchmodel import cut_alike, one_edit
 from .models import Person
@@ -227,48 +228,44 @@ def _record_blocks(batches: list[int]) -> dict[int, set[int]]:
     return out
 
 
-def _score(scorer: int, partners: set[int], records: set[int]) -> list[dict]:
-    """The stored rows for one scorer's pairs (see the module text): its person partners as
-    :func:`candidates` finds them, its record partners as :func:`ref_candidates` does."""
-    row = _sql(
-        """SELECT p.uid, p.name, p.id_number, p.sex, p.birth_date, p.deleted, h.household_code, h.uid
-           FROM person p JOIN household h ON h.id = p.household_id WHERE p.id = ?""",
-        (scorer,),
+def _score_chunk(chunk: list[int], persons: dict[int, set[int]], records: dict[int, set[int]]) -> list[dict]:
+    """The stored rows for a chunk of scorers' pairs: person partners scored in bulk
+    (:func:`storage.dedup.score_pairs`, a few queries for the chunk), record partners one scorer at a
+    time (lists are few at a county and searched by :func:`ref_candidates`)."""
+    marks = ", ".join("?" * len(chunk))
+    rows = _sql(
+        f"""SELECT p.id, p.uid, p.name, p.id_number, p.sex, p.birth_date, p.deleted, h.household_code, h.uid,
+                   (SELECT m.id_number FROM birth b JOIN person m ON m.id = b.mother_id
+                     WHERE b.child_id = p.id AND b.deleted = 0 LIMIT 1)
+            FROM person p JOIN household h ON h.id = p.household_id WHERE p.id IN ({marks})""",
+        chunk,
     )
-    if not row or row[0][5]:
-        return []
-    uid, name, number, sex, born, _deleted, household_code, household_uid = row[0]
+    live = {r[0]: r for r in rows if not r[6]}
+    scorers = [
+        Scorer(pid, r[1], r[2], r[3], r[4], r[5], r[9] or "") for pid, r in sorted(live.items()) if persons.get(pid)
+    ]
+    scored = score_pairs(scorers, persons)
+    partner_ids = sorted({p for s in scorers for p in persons[s.id]})
+    partner_uids: dict[str, int] = {}
+    for k in range(0, len(partner_ids), 900):
+        part = partner_ids[k : k + 900]
+        partner_uids.update(_sql(f"SELECT uid, id FROM person WHERE id IN ({', '.join('?' * len(part))})", part))
     out = []
-    born_date = _date(born)
-    if partners:
-        mother = _sql(
-            "SELECT m.id_number FROM birth b JOIN person m ON m.id = b.mother_id "
-            "WHERE b.child_id = ? AND b.deleted = 0 LIMIT 1",
-            (scorer,),
-        )
-        marks = ", ".join("?" * len(partners))
-        wanted = {u: i for i, u in _sql(f"SELECT id, uid FROM person WHERE id IN ({marks})", partners)}
-        found = candidates(
-            number,
-            name=name,
-            sex=sex,
-            birth_date=born_date,
-            mother_id_number=mother[0][0] if mother else "",
-            exclude_person_uids=frozenset({uid}),
-            limit=500,
-            only=frozenset(partners),  # scored as the form scores them, without searching again
-        )
-        for c in found:
-            if c.person_uid not in wanted:
-                continue
+    for pid, r in sorted(live.items()):
+        _, uid, name, number, sex, born, _deleted, household_code, household_uid, _mother = r
+        wanted = persons.get(pid, set())
+        for c in scored.get(pid, []):
+            b_id = partner_uids.get(c.person_uid)
+            if b_id is None or b_id not in wanted:
+                continue  # a sibling scored for telling twins apart, not a blocked partner
             if c.household_uid == household_uid and c.rule not in (RULE_SAME_ID, RULE_ID_EDIT):
                 continue  # two lines of one household born the same day are twins, not one person twice
-            out.append(_row(scorer, uid, name, number, born, household_code, c, b_id=wanted[c.person_uid]))
-    if records:
-        for c in ref_candidates(number, name=name, sex=sex, birth_date=born_date, limit=500):
-            rid = int(c.person_uid[4:])
-            if rid in records:
-                out.append(_row(scorer, uid, name, number, born, household_code, c, record=rid))
+            out.append(_row(pid, uid, name, number, born, household_code, c, b_id=b_id))
+        if records.get(pid):
+            for c in ref_candidates(number, name=name, sex=sex, birth_date=_date(born), limit=500):
+                rid = int(c.person_uid[4:])
+                if rid in records[pid]:
+                    out.append(_row(pid, uid, name, number, born, household_code, c, record=rid))
     return out
 
 
@@ -367,7 +364,6 @@ def refresh(progress: Callable[[int, int], None] | None = None) -> int:
     stay as they were, with their marks, for the next refresh. One refresh at a time
     (:class:`Busy`); :class:`storage.db.Locked` when another program holds the write lock too long.
     """
-    from .models import DupPair
 
     with _only_one():
         top, btop, batches = _snapshot()
@@ -390,7 +386,7 @@ def refresh(progress: Callable[[int, int], None] | None = None) -> int:
         done_upto = 0
         for start in range(0, max(len(scorers), 1), CHUNK):
             chunk = scorers[start : start + CHUNK]
-            rows = [r for s in chunk for r in _score(s, persons.get(s, set()), records.get(s, set()))]
+            rows = _score_chunk(chunk, persons, records)
             wanted = sorted({r["b_record_id"] for r in rows if r["b_record_id"] is not None} - set(batch_of))
             for i in range(0, len(wanted), 500):
                 part = wanted[i : i + 500]
@@ -403,8 +399,12 @@ def refresh(progress: Callable[[int, int], None] | None = None) -> int:
             upto = 2**62 if last else chunk[-1]
             with write_txn():
                 _sql(stale, (done_upto, upto, btop))
-                for i in range(0, len(rows), 100):
-                    DupPair.insert_many(rows[i : i + 100]).on_conflict_replace().execute()
+                if rows:  # one prepared statement (peewee built each row's SQL text: most of a county's refresh)
+                    cols = list(rows[0])
+                    Person._meta.database.connection().executemany(
+                        f'INSERT OR REPLACE INTO "dup_pair" ({", ".join(cols)}) VALUES ({", ".join("?" * len(cols))})',
+                        [tuple(r[c] for c in cols) for r in rows],
+                    )
                 if last:
                     _sql("DELETE FROM dup_dirty WHERE seq <= ?", (top,))
                     _sql("DELETE FROM dup_dirty_batch WHERE seq <= ?", (btop,))

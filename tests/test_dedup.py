@@ -718,3 +718,53 @@ def test_a_list_giving_the_birth_month_only_agrees_with_any_day_of_it(people, tm
     import_list(path, "police_hukou")
     listed = [p.b.birth_date for p in listed_pairs(min_score=0) if p.b.is_record and p.a_name == "李晓玲"]
     assert listed == ["2015-04-01"], listed  # the month that agrees is a link; April is still a question
+
+
+def test_the_reviews_bulk_scoring_scores_as_the_form_does(township_db, tmp_path):
+    """Issue 18 (item 7): the review scores a chunk of persons' blocked pairs in bulk
+    (dedup.score_pairs: a few queries per chunk, not several per person). On the demo's township,
+    with its planted duplicates, twins and children under their mother's number, every scorer's
+    candidates among its partners are those the form's search gives (candidates with ``only``):
+    the same persons, scores, rules and reasons."""
+    from storage import pairstore, synth
+    from storage.dedup import Scorer, candidates, score_pairs
+
+    synth.demo(400, as_of=dt.date(2026, 6, 30), seed=5, lists_folder=tmp_path / "lists")
+    pairstore.mark_all()  # every person, as a first scoring
+    pairstore._snapshot()
+    blocks = pairstore._person_blocks()
+    assert len(blocks) > 10, len(blocks)
+    sql = Person._meta.database.execute_sql
+    scorers = []
+    for pid in sorted(blocks):
+        uid, name, number, sex, born, mother = sql(
+            """SELECT p.uid, p.name, p.id_number, p.sex, p.birth_date,
+                      (SELECT m.id_number FROM birth b JOIN person m ON m.id = b.mother_id
+                        WHERE b.child_id = p.id AND b.deleted = 0 LIMIT 1)
+               FROM person p WHERE p.id = ?""",
+            (pid,),
+        ).fetchone()
+        scorers.append(Scorer(pid, uid, name, number, sex, born, mother or ""))
+    bulk = score_pairs(scorers, blocks)
+    uid_of = dict(sql("SELECT id, uid FROM person"))
+    compared = warned = 0
+    for s in scorers:
+        wanted = {uid_of[p] for p in blocks[s.id]}
+        one = candidates(
+            s.id_number,
+            name=s.name,
+            sex=s.sex,
+            birth_date=dedup._date(s.birth_date),
+            mother_id_number=s.mother_id_number,
+            exclude_person_uids=frozenset({s.uid}),
+            limit=500,
+            only=frozenset(blocks[s.id]),
+        )
+
+        def seen(found):
+            return sorted((c.person_uid, c.score, c.rule, c.why) for c in found if c.person_uid in wanted)
+
+        assert seen(bulk[s.id]) == seen(one), s
+        compared += len(seen(one))
+        warned += sum(c.score >= dedup.WARN_SCORE for c in one if c.person_uid in wanted)
+    assert compared >= 15 and warned >= 5, (compared, warned)
