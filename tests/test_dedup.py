@@ -761,7 +761,7 @@ def test_the_reviews_bulk_scoring_scores_as_the_form_does(township_db, tmp_path)
             only=frozenset(blocks[s.id]),
         )
 
-        def seen(found):
+        def seen(found, wanted=wanted):
             return sorted((c.person_uid, c.score, c.rule, c.why) for c in found if c.person_uid in wanted)
 
         assert seen(bulk[s.id]) == seen(one), s
