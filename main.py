@@ -248,13 +248,15 @@ def handled(func):
         except OSError as exc:
             from storage.db import os_reason
 
-            where = exc.filename or ""
+            if exc.errno == errno.EEXIST and exc.strerror and not exc.strerror.isascii():
+                raise HechaError(exc.strerror) from None  # hecha's own words: where and what to do
+            where = f"{exc.filename}：" if exc.filename else ""
             detail = (
                 exc.strerror
                 if exc.errno == errno.EEXIST and exc.strerror and not exc.strerror.isascii()
                 else os_reason(exc)
             )
-            raise HechaError(f"{where}：{detail}。请检查路径和权限，或换一个文件夹。") from None
+            raise HechaError(f"{where}{detail}。请检查路径和权限（或磁盘空间），或换一个文件夹。") from None
 
     return wrapper
 
@@ -459,7 +461,10 @@ def keys_add(file: Path, expected: str | None, yes: bool, db_path: Path | None) 
     open_office_db(db_path)
     keys_ = read_key_file(file)
     fp = keys_.fingerprint()
-    click.echo(f"单位：{keys_.name}（{keys_.office}，{'县' if keys_.level == 'county' else '乡镇'}）\n指纹：{fp}")
+    level = {"county": "县", "township": "乡镇", "city": "市", "province": "省"}.get(keys_.level, keys_.level)
+    from storage.outbox import printable
+
+    click.echo(printable(f"单位：{keys_.name}（{keys_.office}，{level}）") + f"\n指纹：{fp}")
     if expected is not None:
         if not same_fingerprint(expected, keys_):
             raise HechaError("指纹与对方读出的不一致：不要登记，请与对方核实公钥文件。")
@@ -539,7 +544,10 @@ def keys_rotate(grace: int, db_path: Path | None) -> None:
     from export.keys import rotate
 
     office = open_office_db(db_path)
+    from export.keys import unlock
+
     passphrase = read_passphrase("本单位口令（换密钥要负责人的口令）")
+    unlock(passphrase)  # a wrong passphrase is said before anything is made
     click.echo("正在生成新密钥（口令加密需要几秒钟）……", err=True)
     pub = rotate(passphrase, grace_days=grace)
     click.echo(f"已换 {office.name}（{office.code}）的密钥。新指纹：{pub.fingerprint()}")
@@ -564,7 +572,9 @@ def keys_replace(file: Path, expected: str | None, yes: bool, grace: int, db_pat
     open_office_db(db_path)
     keys_ = read_key_file(file)
     fp = keys_.fingerprint()
-    click.echo(f"单位：{keys_.name}（{keys_.office}）\n新指纹：{fp}")
+    from storage.outbox import printable
+
+    click.echo(printable(f"单位：{keys_.name}（{keys_.office}）") + f"\n新指纹：{fp}")
     if expected is not None:
         if not same_fingerprint(expected, keys_):
             raise HechaError("指纹与对方读出的不一致：不要登记，请与对方核实公钥文件。")
@@ -573,11 +583,18 @@ def keys_replace(file: Path, expected: str | None, yes: bool, grace: int, db_pat
             raise HechaError("请用 --fingerprint 给出对方读出的新指纹，或在终端运行以便确认。")
         if not click.confirm("与对方电话或当面读出的新指纹一致吗？", default=False):
             raise HechaError("未更换。")
+    from storage.models import PeerOffice
+
+    before = PeerOffice.get_or_none(PeerOffice.code == keys_.office)
+    was_revoked = bool(before and before.revoked_at)
     row, changed = replace_peer(keys_, grace_days=grace)
-    if changed:
-        click.echo(f"已换登 {row.name}（{row.code}）的公钥；旧签名密钥签的数据包在 {grace} 天内仍接收。")
+    who = printable(f"{row.name}（{row.code}）")
+    if changed and was_revoked:
+        click.echo(f"已换登 {who} 的公钥，恢复接收；吊销的旧密钥签的数据包仍一律拒收。")
+    elif changed:
+        click.echo(f"已换登 {who} 的公钥；旧签名密钥签的数据包在 {grace} 天内仍接收。")
     else:
-        click.echo(f"{row.name}（{row.code}）登记的就是这组公钥，无变化。")
+        click.echo(f"{who} 登记的就是这组公钥，无变化。")
 
 
 @keys.command("revoke")
@@ -590,15 +607,18 @@ def keys_revoke(code: str, yes: bool, db_path: Path | None) -> None:
     已导入的数据不动。它换新密钥后用 hecha keys replace 恢复。"""
     from export.keys import revoke_peer
     from storage.models import PeerOffice
+    from storage.outbox import printable
 
     open_office_db(db_path)
     peer = PeerOffice.get_or_none(PeerOffice.code == code)
     if peer is None:
         raise HechaError(f"{code} 没有登记过公钥：hecha keys list 列出已登记的单位。")
     if not yes:
-        click.confirm(f"吊销 {peer.name}（{code}）的公钥？此后它发来的数据包都将拒收", abort=True)
+        click.confirm(printable(f"吊销 {peer.name}（{code}）的公钥？此后它发来的数据包都将拒收"), abort=True)
     row = revoke_peer(code)
-    click.echo(f"已吊销 {row.name}（{row.code}）的公钥。恢复：对方换新密钥后，hecha keys replace 新公钥文件。")
+    click.echo(
+        printable(f"已吊销 {row.name}（{row.code}）的公钥。恢复：对方换新密钥后，hecha keys replace 新公钥文件。")
+    )
 
 
 @cli.command()
@@ -630,14 +650,27 @@ def export(out_dir: Path, to: str, up: bool, db_path: Path | None) -> None:
 
         upper_peer(to or None)  # said before the passphrase is asked
         keys_ = unlock(read_passphrase())
-        result = export_bundle(keys_, out_dir or default_bundle_dir(), to=to or None, up=True)
+        out = out_dir or default_bundle_dir()
+        import shutil
+        import uuid
+
+        # the flat files first (into a hidden folder), then the bundle, then the folder named after
+        # the bundle's number: a failure anywhere leaves neither a bundle without its files nor files
+        # without their bundle
+        folder = write_flat_files(
+            out, office.code, assist.today(), progress=lambda t: click.echo(t, err=True), name=f".{uuid.uuid4()}"
+        )
+        try:
+            result = export_bundle(keys_, out, to=to or None, up=True)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        final = out / f"{office.code}-{assist.today():%Y%m%d}-上报-{result.sequence:06d}"
+        os.replace(folder, final)
         click.echo(f"上报数据包{result.summary()}", err=True)
         click.echo(str(result.path))
-        folder = write_flat_files(
-            out_dir or default_bundle_dir(), office.code, assist.today(), progress=lambda t: click.echo(t, err=True)
-        )
-        click.echo(f"平面文件（.csv、上报.xlsx，含代码表和县汇总图表）：{folder}", err=True)
-        click.echo(str(folder))
+        click.echo(f"平面文件（.csv、上报.xlsx，含代码表和县汇总图表）：{final}", err=True)
+        click.echo(str(final))
         return
     if office.level == "county":
         from storage.assist import pending_hops
@@ -2491,7 +2524,6 @@ def conflicts_cmd(
     数据包里的逐项并排；加 --keep 或 --take 则裁定，裁定经县里下一个数据包发给该乡镇照办并回执。"""
 
     from storage.assist import printable
-    from storage.models import MergeConflict
 
     open_office_db(db_path)
     if choice is not None:
@@ -2503,23 +2535,36 @@ def conflicts_cmd(
         raise HechaError("逐项并排一次看一件：hecha conflicts 编号；裁定多件加 --keep 或 --take")
     conflict_id = conflict_ids[0] if conflict_ids else None
     if conflict_id is None:
-        q = MergeConflict.select().order_by(MergeConflict.id)
-        if not show_all:
-            q = q.where(MergeConflict.status == "open")
-        rows = list(q.limit(1000))
+        from storage.decisions import open_conflicts
+
+        rows = open_conflicts(1000, decided_too=show_all)
         if not rows:
-            click.echo("没有待处理的冲突。")
+            click.echo("没有待处理的冲突。" if not show_all else "没有冲突。")
             return
         table(
-            ("编号", "表", "记录 uid", "原因", "时间"),
-            [(c.id, printable(c.table), printable(c.uid), printable(c.reason), local_time(c.at)) for c in rows],
+            ("编号", "乡镇", "表", "记录", "原因", "状态", "时间"),
+            [
+                (
+                    c.id,
+                    printable(c.town),
+                    c.table_words,
+                    printable(c.name or c.uid[:8]),
+                    printable(c.reason),
+                    c.status_words,
+                    local_time(c.at),
+                )
+                for c in rows
+            ],
         )
-        click.echo(f"共 {len(rows)} 件。逐项并排：hecha conflicts 编号")
+        click.echo(f"共 {len(rows)} 件。逐项并排：hecha conflicts 编号；裁定：hecha conflicts 编号 --keep 或 --take")
         return
     from storage.decisions import conflict_sides
 
     c, sides, held = conflict_sides(conflict_id)
-    said = f"冲突 {c.id}：{c.table} {c.uid}（{c.reason}，数据包 {c.bundle_id[:8]}，{local_time(c.at)}，{c.status}）"
+    said = (
+        f"冲突 {c.id}：{c.town} 的{c.table_words} {c.name or ''}（记录 {c.uid}）\n{c.reason}；"
+        f"数据包 {c.bundle_id[:8]}，{local_time(c.at)}；{c.status_words}"
+    )
     click.echo(printable(said))
     if not held:
         click.echo("本库没有这条记录：数据包里的是：")
@@ -2530,6 +2575,7 @@ def conflicts_cmd(
 def _decide_conflicts(ids: list[int], choice: str, sender: str | None, note: str, yes: bool) -> None:
     """Decide the conflicts ``ids`` (or every open one a township's bundles carried) as ``choice``."""
     from storage.decisions import CHOICES, decide_conflict
+    from storage.errors import OperatorError
     from storage.models import BundleLog, MergeConflict
 
     if sender:
@@ -2548,9 +2594,13 @@ def _decide_conflicts(ids: list[int], choice: str, sender: str | None, note: str
         raise HechaError("裁定哪几件？给出编号（hecha conflicts 列出），或 --sender 乡镇代码")
     if not yes:
         click.confirm(f"{len(ids)} 件冲突裁定为「{CHOICES[choice]}」？", abort=True)
-    sent = 0
+    sent = done = 0
     for conflict_id in ids:
-        decision = decide_conflict(conflict_id, choice, note=note)
+        try:
+            decision = decide_conflict(conflict_id, choice, note=note)
+        except OperatorError as exc:
+            raise HechaError(f"冲突 {conflict_id}：{exc}（此前已裁定 {done} 件，{sent} 件的决定待发）") from None
+        done += 1
         sent += decision is not None
     click.echo(f"已裁定 {len(ids)} 件（{CHOICES[choice]}）；{sent} 件的决定随县里下一个数据包发给乡镇（hecha export）")
 

@@ -33,7 +33,7 @@ import struct
 import uuid
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,8 +101,10 @@ CODES = {
     "B01": "文件不是完整的 hecha 数据包（大小或 zip 结构不对）：可能传输不完整或被改动，请让对方重新发送。",
     "B02": "数据包清单（manifest.json）格式不对：请让对方用 hecha 重新导出。",
     "B03": "数据包不是发给本单位的：请检查是否拿错了文件。",
-    "B04": "发送单位的公钥没有登记：请先用 hecha keys add 登记对方的公钥文件（核对指纹）。",
-    "B05": "签名无效或不是发送单位已登记的密钥签的：文件可能被改动或伪造，请不要导入，与对方电话核实。",
+    "B04": "发送单位的公钥没有登记或已吊销：没登记的先用 hecha keys add 登记对方的公钥文件（核对指纹）；"
+    "已吊销的等对方换了新密钥，核对新指纹后 hecha keys replace。",
+    "B05": "签名无效或不是发送单位已登记的密钥签的：若对方刚换过密钥（hecha keys rotate），请要来新公钥文件、"
+    "电话核对新指纹后 hecha keys replace；否则文件可能被改动或伪造，请不要导入，与对方电话核实。",
     "B06": "数据内容与清单不符（大小或校验值不对）：文件被改动或不完整，请让对方重新发送。",
     "I07": "这个数据包已经导入过，本次没有任何改动。",
     "B08": "这个序号已经导入过另一个数据包（重放或重复导出）：请与对方核实，不要导入。",
@@ -114,6 +116,8 @@ CODES = {
     "B14": "数据结构不对（版本不支持或记录有误）：请升级 hecha 或让对方重新导出。",
     "B15": "数据包里有不属于发送单位的户（村或户编码不是该乡镇的）：文件有误或被伪造，请不要导入，与对方电话核实。",
     "B17": "数据包里的协查记录有误或不该由发送单位发出：请不要导入，与对方电话核实。",
+    "B19": "这个数据包属于对方已经放弃的旧纪元（对方恢复过备份、重新接了链），新纪元的数据包已带上全部记录："
+    "不用导入，可以删掉。",
     "B18": "这种数据包不该发给本单位（如乡镇收到了另一个乡镇的数据包）：请检查是否拿错了文件。",
     "B16": "数据包的修改记录（审计链）接不上本县上次收到的，或有记录没有修改记录：乡镇的审计记录被改动过，"
     "或有人绕过 hecha 直接改了数据库。请不要导入；请乡镇运行 hecha audit verify，并与对方电话核实。",
@@ -456,7 +460,8 @@ def export_bundle(
             if (out_dir / name).exists():
                 raise FileExistsError(
                     errno.EEXIST,
-                    f"{out_dir / name} 已存在（可能是从备份恢复数据库之前导出的同号数据包）：请先把它移走再导出",
+                    f"{out_dir / name} 已存在：本库的序号比这个文件夹里已导出的旧——数据库可能是从旧备份直接复制回来的。"
+                    "请运行 hecha rebaseline（开始新纪元，县里才能接上），再导出；不要移走旧文件",
                     str(out_dir / name),
                 )
             final = out_dir / name
@@ -891,8 +896,16 @@ def import_bundle(path: str | Path, keys: UnlockedKeys, *, operator: str | None 
 def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
     from storage import assist
 
-    peer = verify(b)
     m = b.manifest
+    seen = BundleLog.get_or_none(
+        (BundleLog.direction == "in")
+        & (BundleLog.status == "imported")
+        & (BundleLog.manifest_sha256 == b.manifest_sha256)
+    )
+    if seen:  # these exact manifest bytes were checked and imported before: nothing to do (a key
+        # replaced since would otherwise call an old bundle forged)
+        return ImportResult(status="already", code="I07", path=b.path, sender=m["sender"], sequence=m["sequence"])
+    peer = verify(b)
     me = Office.get()
     expected = (
         {("county", KIND_COUNTY_REQUEST)}
@@ -902,24 +915,17 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
     if (peer.level, m["kind"]) not in expected:
         raise BundleError("B18", f"{peer.level} {peer.code} 发来的 {m['kind']} 数据包", b.path)
     base = dict(path=b.path, sender=peer.code, sequence=m["sequence"])
-    seen = BundleLog.get_or_none(
-        (BundleLog.direction == "in")
-        & (BundleLog.status == "imported")
-        & (BundleLog.manifest_sha256 == b.manifest_sha256)
-    )
-    if seen:
-        return ImportResult(status="already", code="I07", **base)
-    last = _stream_last(m["sender"], m["recipient"], m["epoch"])
-    last_seq = last.sequence if last else 0
-    if m["sequence"] <= last_seq:
-        raise BundleError("B08", f"第{m['sequence']}号已导入过内容不同的数据包", b.path)
     newer_epoch = (
         BundleLog.select()
         .where((BundleLog.direction == "in") & (BundleLog.sender == m["sender"]) & (BundleLog.epoch > m["epoch"]))
         .exists()
     )
     if newer_epoch:
-        raise BundleError("B08", f"纪元 {m['epoch']} 已被更新的纪元取代", b.path)
+        raise BundleError("B19", f"第 {m['epoch']} 纪元第 {m['sequence']} 号", b.path)
+    last = _stream_last(m["sender"], m["recipient"], m["epoch"])
+    last_seq = last.sequence if last else 0
+    if m["sequence"] <= last_seq:
+        raise BundleError("B08", f"第{m['sequence']}号已导入过内容不同的数据包", b.path)
     if m["sequence"] > last_seq + 1:
         _hold(b, who)
         return ImportResult(status="held", code="H09", **base)
@@ -933,9 +939,8 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
     try:
         with write_txn():
             rebaseline = m["epoch"] > 1 and m["sequence"] == 1  # after a restore: the whole office again
-            stats = merge.apply(
-                records, sender=peer.code, bundle_id=m["bundle_id"], operator=who, rebaseline=rebaseline
-            )
+            rows = records if me.level == "county" else _no_rows(records)  # a county sends a township messages only
+            stats = merge.apply(rows, sender=peer.code, bundle_id=m["bundle_id"], operator=who, rebaseline=rebaseline)
             declared = {k: v for k, v in header["counts"].items() if v}
             if declared != records.counts:
                 raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {records.counts} 不符", b.path)
@@ -994,6 +999,14 @@ def _log_refusal(b: Opened, exc: BundleError, who: str) -> None:
             ).on_conflict_ignore().execute()
     except Exception:  # a read-only or locked database: the refusal itself still stands
         return
+
+
+def _no_rows(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The records of a bundle that may carry none (a county's bundle to a township: only messages;
+    a row there would be written into the township's own tables): raises on the first."""
+    for rec in records:
+        raise merge.SchemaError(f"县里下发的数据包不应带{merge.TABLE_LABELS.get(rec['t'], rec['t'])}记录")
+        yield rec  # never reached: a generator that refuses
 
 
 def _hold(b: Opened, who: str) -> None:

@@ -253,7 +253,7 @@ def rotate(passphrase: str, *, grace_days: int = GRACE_DAYS) -> PublicKeys:
     office = Office.get()
     rows, _ = _new_keys(office, passphrase, recovery=False)
     now = now_iso()
-    until = (_today() + dt.timedelta(days=grace_days)).isoformat()
+    until = _until(grace_days)
     with write_txn():
         OwnKey.update(active=False, retired_at=now, valid_until=until).where(
             OwnKey.kind.in_(["sign", "encrypt"]) & (OwnKey.active == True)  # noqa: E712
@@ -288,6 +288,12 @@ def make_upper_keys(code: str, passphrase: str) -> tuple[PublicKeys, bytes]:
         + sign.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption())
     )
     return keys, encrypt_passphrase(secret, passphrase)
+
+
+def _until(grace_days: int) -> str:
+    """The last day a key retired today still counts for ``grace_days`` days: today and the days
+    after, ``grace_days`` in all (0: not even today)."""
+    return (_today() + dt.timedelta(days=grace_days - 1)).isoformat()
 
 
 def _retired_encrypt() -> list[OwnKey]:
@@ -427,7 +433,7 @@ def replace_peer(
                 registered_at=row.registered_at,
                 replaced_at=now,
                 replaced_by=who,
-                valid_until="" if row.revoked_at else (_today() + dt.timedelta(days=grace_days)).isoformat(),
+                valid_until="" if row.revoked_at else _until(grace_days),
             )
         row.name, row.sign_public, row.encrypt_public = keys.name, keys.sign, keys.encrypt
         row.recovery_public, row.fingerprint = keys.recovery, keys.fingerprint()

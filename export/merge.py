@@ -31,6 +31,7 @@ from storage.rows import (  # noqa: F401  # the row format, re-exported for the 
     STAMPS,
     TABLES,
     SchemaError,
+    check_owner_of,
     columns,
     content,
     dump,
@@ -52,13 +53,9 @@ def check_owner(table: str, row: dict[str, Any], sender: str) -> None:
     villages (GB/T 2260 + NBS: a village's 12-digit code starts with its township's 9) or whose
     household code is not of its village (户编码 = village 12 + group 2 + serial 4). Raises
     :class:`ForeignRow`."""
-    if table != "household" or len(sender) != 9:
-        return
-    village, code = str(row.get("village_code") or ""), str(row.get("household_code") or "")
-    if not (len(village) == 12 and village.startswith(sender)):
-        raise ForeignRow(f"户 {row.get('uid')} 的村代码 {village} 不属于发送单位 {sender}")
-    if not code.startswith(village):
-        raise ForeignRow(f"户 {row.get('uid')} 的户编码 {code} 不在它的村 {village}")
+    why = check_owner_of(table, row, sender)
+    if why:
+        raise ForeignRow(why)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +28,10 @@ from pathlib import Path
 import peewee as pw
 
 from storage.codes import code_list
+from storage.errors import OperatorError
 from storage.models import Birth, Household, Migration, Person, ReconcileFinding, ReportUnit
+
+from .sheets import FORMULA_START
 
 
 @dataclass(frozen=True)
@@ -240,16 +244,18 @@ def _findings() -> Iterator[tuple]:
         ReconcileFinding.mother_id_number,
         ReconcileFinding.birth_uid,
         ReconcileFinding.reason,
-    ).order_by(ReconcileFinding.village_code, ReconcileFinding.birth_date)
-    yield from q.tuples().iterator()
+    ).where(ReconcileFinding.kind != "consistent")
+    yield from q.order_by(ReconcileFinding.village_code, ReconcileFinding.birth_date).tuples().iterator()
 
 
 FINDINGS = FlatTable(
     "核查结果",
-    "核查比对的一条疑点（最近一次比对）",
+    "县里核查比对（hecha reconcile 在县级库运行）的一条疑点；县里没有比对过则为空，各乡镇的数见县汇总",
     (
         Column("编号", "疑点编号（入户核查表上的编号）"),
-        Column("类别", "疑点类别：missing 疑似漏报、unconfirmed 待证实、conflict 有出入、elsewhere 外地出生等"),
+        Column(
+            "类别", "疑点类别：omission 疑似漏报、misreport 疑似错报、false 疑似虚报、elsewhere 外地出生（一致的不列）"
+        ),
         VILLAGE,
         Column("出生日期", "出生日期", standard="YYYY-MM-DD"),
         Column("孩子姓名", "孩子姓名"),
@@ -362,19 +368,45 @@ def codebook_rows() -> list[tuple[str, ...]]:
     return rows
 
 
-def write_flat_files(out_dir: str | Path, county: str, day: dt.date, progress=None) -> Path:
-    """Write the county's flat files into a new folder ``<county>-<YYYYMMDD>-上报`` under ``out_dir``:
+class FlatFilesExist(OperatorError):
+    """The folder for today's flat files is there already."""
+
+
+HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+"""Control characters and invisible format characters (zero-width, bidi overrides) a pasted name may
+carry: dropped from the flat files, where they would hide or reorder text."""
+
+
+def _cell(value):
+    """A value as a flat file cell: booleans as 1/0, None as empty, text without :data:`HIDDEN`
+    characters and, where it starts like a formula (= + - @), with a leading apostrophe, as
+    spreadsheets mark text (CSV injection: a name typed ``=HYPERLINK(…)`` must stay text)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        if HIDDEN.search(value):
+            value = HIDDEN.sub("", value)
+        if value.startswith(FORMULA_START):
+            value = "'" + value
+    return value
+
+
+def write_flat_files(out_dir: str | Path, county: str, day: dt.date, progress=None, name: str = "") -> Path:
+    """Write the county's flat files into a new folder ``name`` (default ``<county>-<YYYYMMDD>-上报``)
+    under ``out_dir``:
     one CSV per table, ``代码表.csv``, ``县汇总.csv`` and ``上报.xlsx`` holding all of them as sheets plus
     a chart sheet. ``progress(text)`` is called per table. Returns the folder. Raises ``OSError``
-    (nothing is left behind) or ``FileExistsError`` when the folder exists."""
+    (nothing is left behind) or :class:`FlatFilesExist` when the folder exists."""
     from openpyxl import Workbook
 
     from .sheets import safe_row
 
     out_dir = Path(out_dir)
-    final = out_dir / f"{county}-{day:%Y%m%d}-上报"
+    final = out_dir / (name or f"{county}-{day:%Y%m%d}-上报")
     if final.exists():
-        raise FileExistsError(f"{final} 已存在：今天已导出过，请先移走它")
+        raise FlatFilesExist(f"{final} 已存在：请先把它移走，或用 --out 换一个文件夹")
     tmp = out_dir / f".{final.name}.part"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True, mode=0o700)
@@ -389,9 +421,9 @@ def write_flat_files(out_dir: str | Path, county: str, day: dt.date, progress=No
                 out = csv.writer(fh)
                 out.writerow([c.heading for c in t.columns])
                 for r in t.rows():
-                    values = [("1" if v else "0") if isinstance(v, bool) else ("" if v is None else v) for v in r]
+                    values = [_cell(v) for v in r]
                     out.writerow(values)
-                    sheet.append(safe_row(sheet, values))
+                    sheet.append(values)
         summary = summary_rows()
         sheet = book.create_sheet("县汇总")
         sheet.append(list(SUMMARY_COLUMNS))

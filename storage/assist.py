@@ -672,25 +672,34 @@ def _check_annual(body: dict[str, Any], sender: str, sender_level: str) -> dict[
     return body
 
 
+SUMMARY_FIGURES = ("linked", "omissions", "hidden", "false", "misreports", "pending")
+"""The reconciliation figures of a village's year a township's status carries (SummaryRow's)."""
+
+
 def status_message() -> dict[str, Any]:
-    """What a township's bundle says of its own state (issue 18: the county's progress): findings of
-    its last reconciliation still open, those concluded by a visit, and when it ran."""
+    """What a township's bundle says of its own state (issue 18: the county's progress and summary):
+    findings of its last reconciliation still open (not 一致, no visit's conclusion yet), those
+    concluded by a visit, when it ran, and its summary per village and statistical year."""
     from .models import ReconcileFinding, ReconcileRun, VisitResult
+    from .reconcile import summary
 
     concluded = VisitResult.select(VisitResult.key)
+    findings = ReconcileFinding.select().where(ReconcileFinding.kind != "consistent")
     run = ReconcileRun.select().order_by(ReconcileRun.id.desc()).first()
+    rows = [r for r in summary() if any(getattr(r, f) for f in SUMMARY_FIGURES)]
     return dict(
         type="status",
         origin=_me().code,
-        findings_open=ReconcileFinding.select().where(ReconcileFinding.key.not_in(concluded)).count(),
-        findings_concluded=ReconcileFinding.select().where(ReconcileFinding.key.in_(concluded)).count(),
-        reconciled_at=str(getattr(run, "at", "") or "") if run else "",
+        findings_open=findings.where(ReconcileFinding.key.not_in(concluded)).count(),
+        findings_concluded=findings.where(ReconcileFinding.key.in_(concluded)).count(),
+        reconciled_at=str(run.at) if run else "",
+        summary=[[r.village_code, r.year, *(getattr(r, f) for f in SUMMARY_FIGURES)] for r in rows],
     )
 
 
 def _check_status(body: dict[str, Any], sender: str, sender_level: str) -> dict[str, Any]:
     """A township's own state (:func:`status_message`)."""
-    keys = {"type", "origin", "findings_open", "findings_concluded", "reconciled_at"}
+    keys = {"type", "origin", "findings_open", "findings_concluded", "reconciled_at", "summary"}
     if sender_level != "township" or body.get("origin") != sender or set(body) != keys:
         raise MessageError("乡镇状况记录格式不对，或不是乡镇自己的")
     numbers = [body["findings_open"], body["findings_concluded"]]
@@ -699,7 +708,39 @@ def _check_status(body: dict[str, Any], sender: str, sender_level: str) -> dict[
     at = body["reconciled_at"]
     if not isinstance(at, str) or len(at) > 40 or has_controls(at):
         raise MessageError("乡镇状况的比对时间不对")
+    rows = body["summary"]
+    if not isinstance(rows, list) or len(rows) > 100_000:
+        raise MessageError("乡镇状况的汇总不是列表或太长")
+    for row in rows:
+        if not _summary_row_ok(row, sender):
+            raise MessageError("乡镇状况的汇总有一行不对（村代码应是本乡镇的，数应是合理的整数）")
     return body
+
+
+def _summary_row_ok(row: Any, sender: str) -> bool:
+    """``[village, year, *figures]``: a 12-digit village of ``sender``, a plausible year and counts."""
+    if not isinstance(row, list) or len(row) != 2 + len(SUMMARY_FIGURES):
+        return False
+    village, numbers = row[0], row[1:]
+    if not (isinstance(village, str) and len(village) == 12 and village.isascii() and village.isdigit()):
+        return False
+    if not village.startswith(sender) or not all(type(n) is int and 0 <= n <= 10_000_000 for n in numbers):
+        return False
+    return 1990 <= numbers[0] <= 2100
+
+
+def _take_status(body: dict[str, Any], sender: str) -> None:
+    """A county keeps a township's state and replaces its summary rows (inside the import)."""
+    from .models import TownshipStatus, TownshipSummary
+
+    figures = {k: body[k] for k in ("findings_open", "findings_concluded", "reconciled_at")}
+    TownshipStatus.insert(code=sender, at=now_iso(), **figures).on_conflict(
+        conflict_target=[TownshipStatus.code], update=dict(figures, at=now_iso())
+    ).execute()
+    TownshipSummary.delete().where(TownshipSummary.village_code.startswith(sender)).execute()
+    rows = [dict(zip(("village_code", "year", *SUMMARY_FIGURES), r, strict=True)) for r in body["summary"]]
+    for i in range(0, len(rows), 500):
+        TownshipSummary.insert_many(rows[i : i + 500]).on_conflict_replace().execute()
 
 
 def share_calendar(days: list[tuple[dt.date, bool, str]]) -> int:
@@ -763,14 +804,9 @@ def receive(
 
             name = take(body, sender=sender)
         elif kind == "status":
-            from .models import TownshipStatus
-
             if me.level != "county":
                 continue
-            figures = {k: body[k] for k in ("findings_open", "findings_concluded", "reconciled_at")}
-            TownshipStatus.insert(code=sender, at=now_iso(), **figures).on_conflict(
-                conflict_target=[TownshipStatus.code], update=dict(figures, at=now_iso())
-            ).execute()
+            _take_status(body, sender)
             name = "status"
         elif kind == "annual":
             from .reconcile import set_annual

@@ -42,6 +42,7 @@ class TownshipProgress:
     code: str
     name: str
     registered: bool = False
+    revoked: bool = False
     last_sequence: int = 0
     last_week: str = ""
     last_at: str = ""
@@ -65,6 +66,8 @@ class TownshipProgress:
     def calls_for(self) -> list[str]:
         """Why to call the township, in words (empty: nothing to chase)."""
         why = []
+        if self.revoked:
+            why.append("公钥已吊销（换新密钥后 hecha keys replace）")
         if not self.registered:
             why.append("未登记公钥")
         elif not self.last_sequence:
@@ -125,6 +128,7 @@ def progress(today: dt.date) -> list[TownshipProgress]:
     for peer in PeerOffice.select().where(PeerOffice.level == "township"):
         if peer.code in rows:
             rows[peer.code].registered = True
+            rows[peer.code].revoked = bool(peer.revoked_at)
     # the last imported bundle of each township's newest epoch
     for log in BundleLog.select().where((BundleLog.direction == "in") & (BundleLog.status == "imported")):
         row = rows.get(log.sender)
@@ -137,15 +141,15 @@ def progress(today: dt.date) -> list[TownshipProgress]:
             except (ValueError, AttributeError):
                 week = ""
             row.last_week = week if _week_index(week) is not None else ""
-    held = (
-        BundleLog.select(BundleLog.sender, pw.fn.COUNT(BundleLog.id), pw.fn.GROUP_CONCAT(BundleLog.sequence))
-        .where((BundleLog.direction == "in") & (BundleLog.status == "held"))
-        .group_by(BundleLog.sender)
-        .tuples()
+    held = BundleLog.select(BundleLog.sender, BundleLog.epoch, BundleLog.sequence).where(
+        (BundleLog.direction == "in") & (BundleLog.status == "held")
     )
-    for sender, n, numbers in held:
-        if sender in rows:
-            rows[sender].held, rows[sender].held_numbers = n, str(numbers or "")
+    for sender, epoch, sequence in held.order_by(BundleLog.sequence).tuples():
+        row = rows.get(sender)
+        if row is None or epoch < row.epoch:
+            continue  # held for a number of an epoch the township has left (re-based since): never applies
+        row.held += 1
+        row.held_numbers = f"{row.held_numbers},{sequence}".lstrip(",")
     now = _week_index(iso_week(today))
     for row in rows.values():
         last = _week_index(row.last_week)
@@ -171,6 +175,16 @@ def progress(today: dt.date) -> list[TownshipProgress]:
     for origin, n in q:
         if origin in rows:
             rows[origin].persons -= n
+    q = (  # and the births of a child marked so
+        Birth.select(Birth.origin, pw.fn.COUNT(Birth.id))
+        .join(Person, on=(Birth.child == Person.id))
+        .where((Birth.deleted == False) & Person.uid.in_(marked))  # noqa: E712
+        .group_by(Birth.origin)
+        .tuples()
+    )
+    for origin, n in q:
+        if origin in rows:
+            rows[origin].births -= n
     pending = (
         CountyDecision.select(CountyDecision.to_office, pw.fn.COUNT(CountyDecision.id))
         .where(CountyDecision.acked_at == "")

@@ -24,7 +24,7 @@ from . import models
 from .errors import OperatorError
 from .paths import backup_dir
 
-SCHEMA_VERSION = 25
+SCHEMA_VERSION = 26
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -343,6 +343,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (23, _sql_file("0023_conflict_decisions.sql")),
     (24, _sql_file("0024_key_rotation.sql")),
     (25, _sql_file("0025_township_status.sql")),
+    (26, _sql_file("0026_township_summary.sql")),
 ]
 
 

@@ -158,6 +158,7 @@ def decide_conflict(
                 choice=choice,
                 row=chosen,
                 above=int(held.version) if held is not None else 0,
+                seen_version=int(incoming["version"]),  # the township applies it only to the row it sent
                 note=note,
             )
             queue("decision", decision.uid, body, sender)
@@ -166,6 +167,29 @@ def decide_conflict(
         c.decision_uid = decision.uid if decision else ""
         c.save()
     return decision
+
+
+STATUS_WORDS = {"open": "待定", "kept": "已裁定：保留本库的", "taken": "已裁定：采用数据包的"}
+
+
+def field_words(table: str, key: str) -> str:
+    """A column of a bundle row in words (姓名, 出生日期 …), as the history names it; the column itself
+    when it has no label (version, updated_at …)."""
+    from .audit import MORE_LABELS
+    from .validate import FIELD_LABELS
+
+    name = key[:-4] if key.endswith("_uid") else key
+    return (
+        FIELD_LABELS.get(name)
+        or MORE_LABELS.get(name)
+        or {
+            "uid": "记录编号",
+            "origin": "来源单位",
+            "version": "版本",
+            "updated_at": "修改时间",
+            "updated_by": "修改人",
+        }.get(name, key)
+    )
 
 
 def conflict_sides(conflict_id: int) -> tuple[Any, list[tuple[str, str, str]], bool]:
@@ -196,19 +220,34 @@ def conflict_sides(conflict_id: int) -> tuple[Any, list[tuple[str, str, str]], b
         ours = held.get(key) if held else None
         theirs = incoming[key]
         if held is None or str(ours) != str(theirs):
-            lines.append((key, "" if ours is None else str(ours), "" if theirs is None else str(theirs)))
+            lines.append(
+                (field_words(c.table, key), "" if ours is None else str(ours), "" if theirs is None else str(theirs))
+            )
+    _describe([c])
     return c, lines, held is not None
 
 
-def open_conflicts(limit: int = 1000) -> list[Any]:
-    """Open merge conflicts, oldest first, each with ``sender`` filled (older rows from the bundle log),
-    ``town`` (the sender's name) and ``name`` (the row's 姓名 or 户编码 as the bundle carried it)."""
+def open_conflicts(limit: int = 1000, *, decided_too: bool = False) -> list[Any]:
+    """Merge conflicts, oldest first (open ones only unless ``decided_too``), each described
+    (:func:`_describe`)."""
+    from .models import MergeConflict
+
+    q = MergeConflict.select().order_by(MergeConflict.id)
+    if not decided_too:
+        q = q.where(MergeConflict.status == "open")
+    return _describe(list(q.limit(limit)))
+
+
+def _describe(rows: list[Any]) -> list[Any]:
+    """Fill each conflict's ``sender`` (older rows from the bundle log), ``town`` (the sender's name),
+    ``name`` (the row's 姓名, 户编码 or child's name as the bundle carried it), ``table_words`` and
+    ``status_words``."""
     import json
 
-    from .models import BundleLog, MergeConflict
+    from .audit import TABLE_WORDS
+    from .models import BundleLog
     from .office import division_name
 
-    rows = list(MergeConflict.select().where(MergeConflict.status == "open").order_by(MergeConflict.id).limit(limit))
     senders = dict(
         BundleLog.select(BundleLog.bundle_id, BundleLog.sender)
         .where(BundleLog.bundle_id.in_([c.bundle_id for c in rows]))
@@ -217,6 +256,8 @@ def open_conflicts(limit: int = 1000) -> list[Any]:
     for c in rows:
         c.sender = c.sender or senders.get(c.bundle_id, "")
         c.town = division_name(c.sender) or c.sender
+        c.table_words = TABLE_WORDS.get(c.table, c.table)
+        c.status_words = STATUS_WORDS.get(c.status, c.status)
         try:
             r = json.loads(c.row_json)
             c.name = (
@@ -280,33 +321,71 @@ def _field(model, column: str) -> str:
     raise KeyError(column)
 
 
-def _apply_conflict(body: dict[str, Any], me: Office) -> bool:
-    """A township writes the county's chosen row to its own (a new version, audited). Returns whether
-    the row is this township's (then the decision is acknowledged)."""
-    from .audit import save
-    from .models import Office as OfficeRow
-    from .rows import TABLES, columns, ids_by_uid
+class _Refused(Exception):
+    """The chosen row would break its household's checks here: not written (a savepoint rolls back)."""
 
+
+def _household_uid(model, row) -> str:
+    """The uid of the household ``row`` (of any shared table) belongs to."""
+    from .models import Household, Person
+
+    if model is Household:
+        return row.uid
+    if hasattr(row, "household_id"):
+        return Household.get_by_id(row.household_id).uid
+    return Household.get_by_id(Person.get_by_id(row.person_id).household_id).uid
+
+
+def _apply_conflict(body: dict[str, Any], me: Office) -> str:
+    """A township writes the county's chosen row to its own row (a new version, audited) when that
+    row is still as it sent it (``seen_version``); returns the outcome — ``applied``; ``superseded``
+    (edited here since: the newer edit goes up and replaces the county's); ``refused`` (the row would
+    break its household's checks, or names a row no longer held); ``ignored`` (not this township's
+    row, or the decision was taken before). The first three are acknowledged and kept, so a decision
+    arriving twice is taken once."""
+    from .audit import save
+    from .check import ERROR, check_database
+    from .models import AppliedDecision
+    from .models import Office as OfficeRow
+    from .rows import TABLES, check_owner_of, columns, ids_by_uid
+
+    if AppliedDecision.select().where(AppliedDecision.uid == body["uid"]).exists():
+        return "ignored"
     model = TABLES[body["record_table"]]
     row = model.get_or_none(model.uid == body["record_uid"])
     if row is None or row.origin != me.code:
-        return False
-    for col in columns(model):  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
-        if col.field.name in ("id", "uid", "origin", "version", "updated_at", "updated_by"):
-            continue
-        v = body["row"][col.key]
-        if col.fk and v is not None:
-            found = ids_by_uid(col.field.rel_model, [v]).get(v)
-            if found is None:
-                return False  # it names a row this township no longer holds: the county will call
-            setattr(row, col.field.column_name, found[0])
-        elif col.fk:
-            setattr(row, col.field.column_name, None)
-        else:
-            setattr(row, col.field.name, v)
-    OfficeRow.update(version_counter=pw.fn.MAX(OfficeRow.version_counter, body["above"])).execute()
-    save(row, reason=f"县级裁定冲突（{CHOICES[body['choice']]}，决定 {body['uid'][:8]}）", operator="县级裁定")
-    return True
+        return "ignored"
+    outcome = "applied"
+    if row.version != body["seen_version"]:
+        outcome = "superseded"
+    elif check_owner_of(body["record_table"], body["row"], me.code):
+        outcome = "refused"  # a household moved out of this township's villages
+    else:
+        try:
+            with model._meta.database.atomic():  # a savepoint inside the import's transaction
+                for col in columns(model):  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
+                    if col.field.name in ("id", "uid", "origin", "version", "updated_at", "updated_by"):
+                        continue
+                    v = body["row"][col.key]
+                    if col.fk and v is not None:
+                        found = ids_by_uid(col.field.rel_model, [v]).get(v)
+                        if found is None:
+                            raise _Refused  # it names a row this township no longer holds
+                        setattr(row, col.field.column_name, found[0])
+                    elif col.fk:
+                        setattr(row, col.field.column_name, None)
+                    else:
+                        setattr(row, col.field.name, v)
+                OfficeRow.update(version_counter=pw.fn.MAX(OfficeRow.version_counter, body["above"])).execute()
+                reason = f"县级裁定冲突（{CHOICES[body['choice']]}，决定 {body['uid'][:8]}）"
+                save(row, reason=reason, operator="县级裁定")
+                household = _household_uid(model, row)
+                if any(f.level == ERROR for f in check_database(household_uids=[household])):
+                    raise _Refused
+        except _Refused:
+            outcome = "refused"
+    AppliedDecision.create(uid=body["uid"], at=now_iso(), outcome=outcome)
+    return outcome
 
 
 def _same_person(a: Person, b: Person) -> bool:
@@ -362,20 +441,37 @@ def _check_conflict(body: dict[str, Any], sender: str, sender_level: str, uid_ok
     from .outbox import MessageError, has_controls
     from .rows import SchemaError, validate_record
 
-    keys = {"type", "uid", "origin", "kind", "record_table", "record_uid", "choice", "row", "above", "note"}
+    keys = {
+        "type",
+        "uid",
+        "origin",
+        "kind",
+        "record_table",
+        "record_uid",
+        "choice",
+        "row",
+        "above",
+        "seen_version",
+        "note",
+    }
     if sender_level != "county" or body.get("origin") != sender or set(body) != keys:
         raise MessageError("县里的冲突裁定格式不对，或不是县里发的")
-    if body["choice"] not in CHOICES or not uid_ok(body["uid"]) or not uid_ok(body["record_uid"]):
-        raise MessageError("县里的冲突裁定的编号或裁定不对")
-    above = body["above"]
-    if type(above) is not int or not 0 <= above < 2**62:
-        raise MessageError("县里的冲突裁定的版本号不对")
+    choice, table = body["choice"], body["record_table"]
+    if not (isinstance(choice, str) and choice in CHOICES and isinstance(table, str)):
+        raise MessageError("县里的冲突裁定的裁定或表不对")
+    if not uid_ok(body["uid"]) or not uid_ok(body["record_uid"]):
+        raise MessageError("县里的冲突裁定的编号不对")
+    for number in (body["above"], body["seen_version"]):
+        if type(number) is not int or not 0 <= number < 2**53:  # versions: well below a jump of 10^9 per restore
+            raise MessageError("县里的冲突裁定的版本号不对")
     try:
         validate_record({"t": body["record_table"], "r": body["row"]})
     except SchemaError as exc:
         raise MessageError(f"县里的冲突裁定所带的记录不对：{exc}") from None
     if body["row"]["uid"] != body["record_uid"]:
         raise MessageError("县里的冲突裁定所带的记录不是它裁定的那条")
+    if any(isinstance(v, str) and has_controls(v) for v in body["row"].values()):
+        raise MessageError("县里的冲突裁定所带的记录有控制字符")
     note = body["note"]
     if not isinstance(note, str) or len(note) > 500 or has_controls(note):
         raise MessageError("县里的决定的说明太长或有控制字符")
@@ -392,7 +488,7 @@ def take(body: dict[str, Any], *, sender: str) -> str:
         if me.level != "township":
             return "ignored"
         if body["kind"] == "conflict":
-            if not _apply_conflict(body, me):
+            if _apply_conflict(body, me) == "ignored":
                 return "ignored"
             ack = dict(type="ack", uid=str(uuid.uuid4()), origin=me.code, decision=body["uid"])
             queue("ack", ack["uid"], ack, me.county_code)

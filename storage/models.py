@@ -324,9 +324,11 @@ class BundleLog(BaseModel):
     """Bundles written (``direction='out'``) and read (``'in'``).
 
     ``status``: ``exported``, ``imported`` or ``held`` (a bundle that arrived ahead of its sequence,
-    kept in ``data`` until the gap fills). ``max_version`` is, for an export, the office's version
-    counter that the bundle covers up to. ``audit_head`` is the township's audit-chain hash the bundle
-    covers up to, ``audit_upto`` (exports) the id of the last audit row it carried (issue 14).
+    kept in ``data`` until the gap fills; one of an epoch older than the office's newest imported
+    will never apply, and the county's progress no longer counts it). ``max_version`` is, for an
+    export, the office's version counter that the bundle covers up to. ``audit_head`` is the
+    township's audit-chain hash the bundle covers up to, ``audit_upto`` (exports) the id of the last
+    audit row it carried (issue 14).
     """
 
     direction = pw.CharField(max_length=3)
@@ -869,6 +871,33 @@ class TownshipStatus(BaseModel):
     at = pw.CharField()
 
 
+class TownshipSummary(BaseModel):
+    """A village's statistical year as its township's last reconciliation counted it (schema 26,
+    issue 18): what the county's summary shows where the county has not reconciled itself."""
+
+    village_code = pw.CharField(max_length=12)
+    year = pw.IntegerField()
+    linked = pw.IntegerField(default=0)
+    omissions = pw.IntegerField(default=0)
+    hidden = pw.IntegerField(default=0)
+    false = pw.IntegerField(default=0)
+    misreports = pw.IntegerField(default=0)
+    pending = pw.IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("village_code", "year"), True),)
+
+
+class AppliedDecision(BaseModel):
+    """A county decision this township has taken (schema 26): ``outcome`` ``applied`` (written),
+    ``superseded`` (the row was edited here since; the newer edit goes up) or ``refused`` (it would
+    have broken the row's checks); taken once however often it arrives."""
+
+    uid = pw.CharField(max_length=36, unique=True)
+    at = pw.CharField()
+    outcome = pw.CharField(max_length=16)
+
+
 SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth, WomanFP, Migration)
 """Shared tables in dependency order (a row's references come earlier)."""
 
@@ -911,4 +940,6 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     BundleRefusal,
     PeerKey,
     TownshipStatus,
+    TownshipSummary,
+    AppliedDecision,
 )

@@ -124,11 +124,25 @@ def check_value(table: str, col: _Col, value: Any) -> None:
         raise SchemaError(f"{table}.{col.field.name} 的值类型不对：{value!r}")
 
 
+def check_owner_of(table: str, row: dict[str, Any], township: str) -> str:
+    """Why a household row is not ``township``'s (a 9-digit code), or ``""``: its village must be one
+    of the township's (a village's 12-digit code starts with its township's 9, NBS) and its household
+    code of that village (户编码 = village 12 + group 2 + serial 4). Other tables: ``""``."""
+    if table != "household" or len(township) != 9:
+        return ""
+    village, code = str(row.get("village_code") or ""), str(row.get("household_code") or "")
+    if not (len(village) == 12 and village.startswith(township)):
+        return f"户 {row.get('uid')} 的村代码 {village} 不属于 {township}"
+    if not code.startswith(village):
+        return f"户 {row.get('uid')} 的户编码 {code} 不在它的村 {village}"
+    return ""
+
+
 def validate_record(rec: Any) -> tuple[type[SharedModel], dict[str, Any]]:
     """Check one record's table, keys and value types. Raises :class:`SchemaError`."""
     if not isinstance(rec, dict) or set(rec) != {"t", "r"} or not isinstance(rec["r"], dict):
         raise SchemaError("记录格式不对（应为 {t, r}）")
-    model = TABLES.get(rec["t"])
+    model = TABLES.get(rec["t"]) if isinstance(rec["t"], str) else None
     if model is None:
         raise SchemaError(f"未知的表 {rec['t']!r}")
     row = rec["r"]

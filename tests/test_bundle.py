@@ -567,6 +567,8 @@ def test_a_restore_starts_a_new_epoch_that_the_county_accepts(offices, first, tm
     update_person("130123198707220046", {"name": "王秀瑛"}, reason="核对")
     second = township_export(offices, "out2")
     assert county_import(offices, second.path).status == "imported"
+    offices.use_township()
+    late = township_export(offices, "out-late")  # epoch 1's last, still on its way when the township restores
     close_db()
     kept, epoch = restore(saved, offices.township_db)  # the later edit is lost here; the county holds it
     assert epoch == 2 and kept is not None and kept.exists()
@@ -577,6 +579,7 @@ def test_a_restore_starts_a_new_epoch_that_the_county_accepts(offices, first, tm
     assert result.status == "imported", result
     assert Person.get(Person.id_number == "130123198503140036").name == "李建华"
     assert Person.get(Person.id_number == "130123198707220046").name == "王秀瑛"  # the newest data stays
+    refused(offices, late.path, "B19")  # an epoch left behind: not a broken chain, nothing to do
     offices.use_township()
     update_person("130123201703060027", {"name": "李梓萱"}, reason="核对")
     fourth = township_export(offices, "out4")

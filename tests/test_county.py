@@ -235,3 +235,117 @@ async def test_the_conflicts_screen_shows_both_sides_and_decides(offices, tmp_pa
         await until(pilot, lambda: not isinstance(app.screen, ConflictsScreen), "back")
     open_db(offices.county_db)
     assert MergeConflict.select().where(MergeConflict.status == "kept").count() == 1
+
+
+def test_a_county_bundle_to_a_township_carries_messages_only(offices, tmp_path):
+    """A county-request bundle with a row in it is refused at the township (B14): a row there would
+    be written into the township's own tables (a helper inserted a household so)."""
+    import pytest
+
+    from export import keys as keymod
+    from export.bundle import BundleError
+    from storage import assist
+    from storage.models import Person
+
+    from .forge import rebuild
+
+    offices.use_county()
+    assert assist.share_calendar([(dt.date(2027, 2, 7), False, "春节")]) == 1
+    down = export_bundle(offices.county_keys, tmp_path / "down", to=TOWNSHIP)
+    offices.use_township()
+    pub = keymod.own_public()
+    row = {"uid": "0" * 8 + "-0000-4000-8000-" + "0" * 12}
+
+    def with_row(lines):
+        lines[0]["counts"]["household"] = 1
+        lines.insert(1, {"t": "household", "r": row})
+
+    forged = rebuild(
+        down.path,
+        tmp_path / "f.zip",
+        offices.county_keys.sign,
+        lines_edit=with_row,
+        identity=offices.township_keys.identity,
+        recipients=[pub.encrypt],
+    )
+    with pytest.raises(BundleError) as err:
+        import_bundle(forged, offices.township_keys)
+    assert err.value.code == "B14", err.value
+    assert Person.select().count() == 0
+    assert import_bundle(down.path, offices.township_keys).status == "imported"  # the real one is taken
+
+
+def test_a_conflict_decision_is_checked_and_taken_once(offices):
+    """Issue 18, item 3 (a helper's findings): a decision whose fields are of the wrong kind or carry
+    control characters is refused (MessageError, never a crash); one for a row the township edited
+    since is superseded (its newer edit goes up); one that would move a household out of the
+    township's villages is refused; the same decision twice is taken once."""
+    import uuid
+
+    import pytest
+
+    from storage import decisions
+    from storage.models import AppliedDecision, AssistOutbox, Household, Person
+    from storage.outbox import MessageError
+    from storage.rows import dump
+
+    offices.use_township()
+    save_household(reference_input())
+    person = Person.get(Person.id_number == "130123198707220046")
+    household = Household.get()
+
+    def body(table, model, uid, **row_changes):
+        (rec,) = list(dump(model, model.uid == uid))
+        return dict(
+            type="decision",
+            uid=str(uuid.uuid4()),
+            origin="130123",
+            kind="conflict",
+            record_table=table,
+            record_uid=uid,
+            choice="keep",
+            row=dict(rec["r"], **row_changes),
+            above=rec["r"]["version"],
+            seen_version=rec["r"]["version"],
+            note="",
+        )
+
+    for bad in ({"choice": ["keep"]}, {"record_table": ["person"]}, {"above": 2**60}, {"seen_version": True}):
+        with pytest.raises(MessageError):
+            decisions.check(dict(body("person", Person, person.uid), **bad), "130123", "county")
+    with pytest.raises(MessageError):
+        decisions.check(body("person", Person, person.uid, name="王\x1b秀英"), "130123", "county")
+    from storage.db import write_txn
+
+    moved = decisions.check(
+        body("household", Household, household.uid, village_code="130123100200"), "130123", "county"
+    )
+    kept = decisions.check(body("person", Person, person.uid, name="王秀瑛"), "130123", "county")
+    with write_txn():
+        assert decisions.take(moved, sender="130123") == "decisions"
+        assert decisions.take(kept, sender="130123") == "decisions"
+        assert decisions.take(kept, sender="130123") == "ignored"  # the same decision again
+    assert Household.get().village_code == household.village_code
+    assert Person.get_by_id(person.id).name == "王秀瑛"
+    outcomes = dict(AppliedDecision.select(AppliedDecision.uid, AppliedDecision.outcome).tuples())
+    assert outcomes == {moved["uid"]: "refused", kept["uid"]: "applied"}
+    assert AssistOutbox.select().where(AssistOutbox.kind == "ack").count() == 2
+    # the township edits the row again before the next decision about it arrives: superseded
+    later = decisions.check(body("person", Person, person.uid, name="王秀英"), "130123", "county")
+    from storage.households import update_person
+
+    update_person("130123198707220046", {"phone": "13800000000"}, reason="入户")
+    with write_txn():
+        decisions.take(later, sender="130123")
+    assert Person.get_by_id(person.id).name == "王秀瑛"  # the newer edit stands
+    assert AppliedDecision.get(AppliedDecision.uid == later["uid"]).outcome == "superseded"
+
+
+def test_flat_file_cells_stay_text():
+    """Issue 18, item 6 (a helper's finding): a name typed like a formula stays text in the CSV, and
+    control or bidi characters pasted into it are dropped."""
+    from export.upfiles import _cell
+
+    assert _cell('=HYPERLINK("http://e.vu","点")') == "'=HYPERLINK(\"http://e.vu\",\"点\")"
+    assert _cell("王\x07秀\u202e英") == "王秀英"
+    assert (_cell(True), _cell(None), _cell(3), _cell("-")) == ("1", "", 3, "'-")

@@ -208,14 +208,23 @@ def test_keys_rotated_replaced_and_revoked_through_the_cli(tmp_path, monkeypatch
     refused = county.cli("import-bundle", refused_path, ok=False)
     assert refused.exit_code == 1 and "B04" in refused.output and "吊销" in refused.output, refused.output
     assert "已吊销" in county.cli("keys", "list").output
+    line = next(x for x in county.cli("county").output.splitlines() if "新安镇" in x)
+    assert "公钥已吊销" in line, line
     # on its new PC the township puts its database back, rotates its keys and starts a new epoch (the
     # refused bundle's number is lost with the old key); the county registers the new key: taken again
     town.cli("keys", "rotate")
-    town.cli("rebaseline", "--yes")
     town_pub = tmp_path / "town-new.pub"
     town_pub.write_text(town.cli("keys", "show").output, encoding="utf-8")
-    assert "已换登" in county.cli("keys", "replace", str(town_pub), "--yes").output
+    res = county.cli("keys", "replace", str(town_pub), "--yes")
+    assert "已换登" in res.output and "恢复接收" in res.output, res.output
+    held = county.cli("import-bundle", *town.export(), ok=False)  # its number after the refused one
+    assert held.exit_code == 3 and "H09" in held.output
+    town.cli("rebaseline", "--yes")
     assert "已导入" in county.take(town.export())
+    # a bundle imported before the keys changed is still 已导入过 (I07), not called forged
+    assert "已导入过" in county.cli("import-bundle", early[0]).output
+    line = next(x for x in county.cli("county").output.splitlines() if "新安镇" in x)
+    assert "暂存" not in line and "吊销" not in line, line
     # the bundle signed with the revoked key stays refused, though the registration is back
     again = county.cli("import-bundle", refused_path, ok=False)
     assert again.exit_code == 1 and "B05" in again.output, again.output

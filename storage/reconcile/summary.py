@@ -54,7 +54,8 @@ class SummaryRow:
 
 def summary(*, village: str = "") -> list[SummaryRow]:
     """Per village and statistical year, villages in code order, years ascending (see
-    :class:`SummaryRow`); conclusions count only for births of the last run."""
+    :class:`SummaryRow`); conclusions count only for births of the last run. A county that has not
+    reconciled itself shows its townships' figures as their last bundles said them (issue 18)."""
     from ..models import AnnualReport, ReconcileFinding, VisitResult
 
     rows: dict[tuple[str, int], SummaryRow] = {}
@@ -103,6 +104,15 @@ def summary(*, village: str = "") -> list[SummaryRow]:
             r.linked += 1
         if kind in ("omission", "false", "misreport") and key not in concluded:
             r.pending += 1
+    if not current:  # a county that has not reconciled itself: its townships' figures, as their bundles said
+        from ..models import TownshipSummary
+
+        for t in TownshipSummary.select().order_by(TownshipSummary.village_code, TownshipSummary.year):
+            if village and not t.village_code.startswith(village):
+                continue
+            r = rows.setdefault((t.village_code, t.year), SummaryRow(t.village_code, t.year))
+            r.linked, r.omissions, r.hidden = t.linked, t.omissions, t.hidden
+            r.false, r.misreports, r.pending = t.false, t.misreports, t.pending
     return [rows[k] for k in sorted(rows)]
 
 
