@@ -146,14 +146,23 @@ def validate_record(rec: Any) -> tuple[type[SharedModel], dict[str, Any]]:
     if model is None:
         raise SchemaError(f"未知的表 {rec['t']!r}")
     row = rec["r"]
-    cols = columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
-    if len(row) != len(cols) or any(c.key not in row for c in cols):
-        expected = {c.key for c in cols}
-        missing, extra = expected - set(row), set(row) - expected
+    keys, kinds = _shape(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
+    if row.keys() != keys:
+        missing, extra = keys - row.keys(), row.keys() - keys
         raise SchemaError(f"{rec['t']} 记录字段不对：缺少 {sorted(missing)}，多出 {sorted(extra)}")
-    for c in cols:
-        check_value(rec["t"], c, row[c.key])
+    for col, key, kind in kinds:  # the common case in one pass; check_value says which and why
+        value: Any = row[key]
+        if type(value) is not kind or (kind is str and col.fk and len(row[key]) != 36):
+            check_value(rec["t"], col, value)
     return model, row
+
+
+@cache
+def _shape(model: type[SharedModel]) -> tuple[frozenset[str], tuple[tuple[_Col, str, type], ...]]:
+    """The keys a record of ``model`` carries, and each column with its key and exact type (a
+    reference: a 36-character string)."""
+    cols = columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
+    return frozenset(c.key for c in cols), tuple((c, c.key, c.kind or str) for c in cols)
 
 
 def insert_rows(model: type[pw.Model], rows: list[dict[str, Any]]) -> None:
