@@ -768,3 +768,68 @@ def test_the_reviews_bulk_scoring_scores_as_the_form_does(township_db, tmp_path)
         compared += len(seen(one))
         warned += sum(c.score >= dedup.WARN_SCORE for c in one if c.person_uid in wanted)
     assert compared >= 15 and warned >= 5, (compared, warned)
+
+
+def test_the_swept_blocks_are_the_rules_pairs(township_db, tmp_path):
+    """Issue 18 (item 7): at a county's first review the homophone, fuzzy-key and one-character
+    rules are found by sorting every person once (pairstore._swept_blocks) instead of by each changed
+    person's lookups, which read a common name's bearers again for each. Both give the same pairs:
+    for everyone changed, and for a few changed persons."""
+    import itertools
+
+    from storage import pairstore
+    from storage.db import write_txn
+    from storage.models import Household
+    from storage.namekeys import index_all
+
+    # names that share a homophone or fuzzy key or are one character apart, on dates a few days
+    # apart, a year apart, day and month swapped, the same day of another month, and far away
+    names = ["王伟", "王玮", "汪伟", "王卫", "王伟东", "李娜", "李那", "黎娜", "李小娜", "张三", "章三", "张山"]
+    base = [dt.date(1990, 3, 4), dt.date(1991, 3, 4), dt.date(1990, 5, 4), dt.date(1990, 1, 12), dt.date(1990, 12, 1)]
+    born = [d + dt.timedelta(days=k) for d in base for k in (0, 2, 40, 60)] + [dt.date(1990, 3, 4).replace(day=1)]
+    with write_txn():
+        h = Household.create(
+            household_code=f"{VILLAGE}010001",
+            village_code=VILLAGE,
+            group_no="01",
+            serial=1,
+            origin="130123103",
+            version=1,
+            updated_at="x",
+            updated_by="t",
+        )
+        rows = [
+            dict(
+                household=h.id,
+                seq=i,
+                name=n,
+                name_norm=n,
+                birth_date=d.isoformat(),
+                sex="1",
+                origin="130123103",
+                version=1,
+                updated_at="x",
+                updated_by="t",
+                uid=f"{i:08d}-0000-4000-8000-000000000000",
+            )
+            for i, (n, d) in enumerate(itertools.product(names, born), start=1)
+        ]
+        Person.insert_many(rows).execute()
+        index_all()
+
+    def by_sql() -> set[tuple[int, int]]:
+        out = set()
+        for i in pairstore.SWEPT_RULES:
+            for a, b in pairstore._sql(pairstore._PERSON_BLOCKS[i]):
+                out.add((min(a, b), max(a, b)))
+        return out
+
+    pairstore.mark_all()
+    pairstore._snapshot()
+    every = by_sql()
+    assert len(every) > 2000, len(every)
+    assert set(pairstore._swept_blocks()) == every
+    Person._meta.database.execute_sql("DELETE FROM temp.dup_snap WHERE id % 7 != 0")  # a few changed
+    some = by_sql()
+    assert 0 < len(some) < len(every)
+    assert set(pairstore._swept_blocks()) == some
