@@ -2484,6 +2484,24 @@ def county_cmd(db_path: Path | None) -> None:
     )
 
 
+@cli.command("villages")
+@click.argument("text", metavar="[村名、代码末几位或拼音首字母]", required=False, default="")
+@db_option
+@handled
+def villages_cmd(text: str, db_path: Path | None) -> None:
+    """本单位的村（居）委会及其12位代码（登记表的“村”一栏、hecha household add 的 village_code）；
+    给出文字则只列对得上的（如 ljz 列出李家庄村）。"""
+    from storage.office import find_villages, villages
+    from storage.outbox import printable
+
+    open_office_db(db_path)
+    found = find_villages(text) if text else villages()
+    if not found:
+        raise HechaError(f"没有对得上「{printable(text)}」的村：不带参数列出全部。")
+    table(("代码", "村（居）委会"), [(v.code, printable(v.name)) for v in found])
+    click.echo(f"共 {len(found)} 个。")
+
+
 @cli.command("report-unit")
 @click.argument("a_uid", metavar="甲UID")
 @click.argument("b_uid", metavar="乙UID")

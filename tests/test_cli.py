@@ -518,3 +518,16 @@ def test_demo_start_on_a_filled_demo_database_in_a_new_process(tmp_path):
     run(["demo", "--households", "3", "--no-lists", "--as-of", "20261129", "--db", str(db)], tmp_path)
     again = run(["demo", "--start", "--db", str(db)], tmp_path, ok=False)
     assert "演示数据库已有数据，直接启动" in again.stderr and "Traceback" not in again.stderr, again.stderr
+
+
+def test_villages_lists_the_codes_a_form_needs(township_db):
+    """A newcomer keying a form from JSON had no way but the TUI's F4 to find a village's code."""
+    from storage.db import close_db
+
+    close_db()
+    db = ["--db", str(township_db)]
+    every = CliRunner().invoke(cli, ["villages", *db])
+    assert every.exit_code == 0 and "130123103203" in every.output and "李家庄村" in every.output, every.output
+    one = CliRunner().invoke(cli, ["villages", "ljz", *db])
+    assert one.exit_code == 0 and "共 1 个" in one.output and "李家庄村" in one.output, one.output
+    assert CliRunner().invoke(cli, ["villages", "没有这个村", *db]).exit_code == 1

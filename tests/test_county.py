@@ -138,6 +138,7 @@ def test_a_person_registered_in_two_townships_is_reported_by_one(tmp_path):
     open_db(b.db)
     assert [(r.person_uid, r.unit) for r in ReportUnit.select()] == [(uid_b, "130123103")]
     assert live_counts()["person"] == 0 and Person.get(Person.uid == uid_b).deleted is False  # kept, not counted
+    assert live_counts()["household"] == 0  # her one-person household is not this township's either
     assert "不在本乡镇填报" in b.cli("person", "show", uid_b).output
     close_db()
     assert "乡镇已执行的决定 1 件" in x.take(b.export())
