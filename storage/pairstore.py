@@ -490,10 +490,14 @@ def refresh(progress: Callable[[int, int], None] | None = None) -> int:
         records = _record_blocks(batches)
         scorers = sorted(set(persons) | set(records))
         batch_of: dict[int, int] = {}
+        # driven by the chunk's range of scorers (EXISTS, not IN: with IN, SQLite walked every changed
+        # person's id for each chunk — at a county's first review, 900,000 ids 700 times over)
         stale = (
-            "DELETE FROM dup_pair WHERE a_id > ? AND a_id <= ? AND (a_id IN (SELECT id FROM temp.dup_snap) "
-            "OR b_id IN (SELECT id FROM temp.dup_snap) "
-            "OR b_batch_id IN (SELECT batch_id FROM dup_dirty_batch WHERE seq <= ?))"
+            "DELETE FROM dup_pair WHERE id IN (SELECT d.id FROM dup_pair d INDEXED BY dup_pair_a_id "
+            "WHERE d.a_id > ? AND d.a_id <= ? "
+            "AND (EXISTS (SELECT 1 FROM temp.dup_snap s WHERE s.id = d.a_id) "
+            "OR EXISTS (SELECT 1 FROM temp.dup_snap s WHERE s.id = d.b_id) "
+            "OR d.b_batch_id IN (SELECT batch_id FROM dup_dirty_batch WHERE seq <= ?)))"
         )
         done_upto = 0
         for start in range(0, max(len(scorers), 1), CHUNK):
@@ -521,7 +525,11 @@ def refresh(progress: Callable[[int, int], None] | None = None) -> int:
                     _sql("DELETE FROM dup_dirty WHERE seq <= ?", (top,))
                     _sql("DELETE FROM dup_dirty_batch WHERE seq <= ?", (btop,))
                 else:  # every pair of a person up to ``upto`` is scored by a scorer up to ``upto``
-                    _sql("DELETE FROM dup_dirty WHERE seq <= ? AND person_id <= ?", (top, upto))
+                    # by the person's index (by seq, SQLite read every mark left on each chunk)
+                    _sql(
+                        "DELETE FROM dup_dirty INDEXED BY dup_dirty_person_id WHERE person_id <= ? AND seq <= ?",
+                        (upto, top),
+                    )
             done_upto = upto
             if progress and scorers:
                 progress(min(start + CHUNK, len(scorers)), len(scorers))
