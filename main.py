@@ -928,7 +928,11 @@ def person_set(
 
 @cli.group(invoke_without_command=True)
 @click.option(
-    "--min-score", default=65, show_default=True, type=click.IntRange(0, 100), help="只列得分不低于此值的（0–100）"
+    "--min-score",
+    default=65,
+    show_default=True,
+    type=click.IntRange(0, 100),
+    help="只列得分不低于此值的（0–100；两个人员得分低于10的不保存）",
 )
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000), help="最多列出几对")
 @click.option("--rescan", is_flag=True, help="全部重新比对（不只比改过的人员和名单）")

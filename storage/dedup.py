@@ -460,6 +460,8 @@ def _weighed(
         if uid in skip or uid == person_uid or household_uid == exclude_household_uid:
             continue
         score, why, levels = weigh(their_name, number, number_18, check, their_born, their_sex, their_mother or "")
+        if score < min_score and "mother:same" not in levels:
+            continue  # below the bar (a sibling stays: it may tell twins apart below)
         rules = found[pid] or {rule_of(levels): 0}
         if "id:two_valid" in levels and "name:exact" not in levels and twin_numbers(weigh.mine, number_18):
             continue  # a twin: the same mother's other child of that day
@@ -689,12 +691,15 @@ class Scorer:
     mother_id_number: str
 
 
-def score_pairs(scorers: list[Scorer], partners: dict[int, set[int]]) -> dict[int, list[Candidate]]:
+def score_pairs(
+    scorers: list[Scorer], partners: dict[int, set[int]], *, min_score: int = 0
+) -> dict[int, list[Candidate]]:
     """Score each scorer against its blocked partners (person ids) as :func:`candidates` with
     ``only`` would, the rows and counts read in bulk for all of them (a few queries per call, not
     several per scorer: the review of a county of a million persons; issue 18). Returns scorer id →
-    its candidates, best first, at most 500: its partners, and (as :func:`candidates` scores them
-    too, for telling twins apart) the mother's other children born within a few days."""
+    its candidates scoring ``min_score`` or more, best first, at most 500: its partners, and (as
+    :func:`candidates` scores them too, for telling twins apart) the mother's other children born
+    within a few days."""
     sql = Person._meta.database.execute_sql
 
     def chunks(values: list) -> list[list]:
@@ -775,7 +780,7 @@ def score_pairs(scorers: list[Scorer], partners: dict[int, set[int]]) -> dict[in
             skip={s.uid},
             person_uid=None,
             exclude_household_uid=None,
-            min_score=0,
+            min_score=min_score,
             limit=500,
         )
     return out
