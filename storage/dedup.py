@@ -692,24 +692,28 @@ class Scorer:
 
 
 def score_pairs(
-    scorers: list[Scorer], partners: dict[int, set[int]], *, min_score: int = 0
+    scorers: list[Scorer], partners: dict[int, set[int]], *, min_score: int = 0, seen: dict | None = None
 ) -> dict[int, list[Candidate]]:
     """Score each scorer against its blocked partners (person ids) as :func:`candidates` with
     ``only`` would, the rows and counts read in bulk for all of them (a few queries per call, not
     several per scorer: the review of a county of a million persons; issue 18). Returns scorer id →
     its candidates scoring ``min_score`` or more, best first, at most 500: its partners, and (as
     :func:`candidates` scores them too, for telling twins apart) the mother's other children born
-    within a few days."""
+    within a few days. ``seen``: counts kept between calls of one review (a name's or a date's
+    frequency does not change while it scores)."""
     sql = Person._meta.database.execute_sql
+    seen = {} if seen is None else seen
 
     def chunks(values: list) -> list[list]:
         return [values[i : i + 900] for i in range(0, len(values), 900)]
 
     def counted(query: str, values: list) -> dict:
-        out: dict = {}
-        for part in chunks(values):
-            out.update(sql(query.format(", ".join("?" * len(part))), part))
-        return out
+        known = seen.setdefault(query, {})
+        missing = [v for v in values if v not in known]
+        for part in chunks(missing):
+            found = dict(sql(query.format(", ".join("?" * len(part))), part))
+            known.update({v: found.get(v, 0) for v in part})
+        return known
 
     context = []
     for s in scorers:
@@ -745,7 +749,9 @@ def score_pairs(
     rows_of: dict[int, tuple] = {}
     for part in chunks(wanted):
         rows_of.update((r[0], r) for r in sql(PERSON_ROW.format(", ".join("?" * len(part))), part))
-    total = max(sql("SELECT max(id) FROM person").fetchone()[0] or 0, TF_FLOOR)
+    if "total" not in seen:
+        seen["total"] = max(sql("SELECT max(id) FROM person").fetchone()[0] or 0, TF_FLOOR)
+    total = seen["total"]
     name_n = counted(
         "SELECT key, count(*) FROM person_key WHERE kind = 'n' AND key IN ({}) GROUP BY key",
         sorted({k.simplified for _, _, _, _, k, _ in context if k and k.simplified}),

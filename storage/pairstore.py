@@ -346,7 +346,9 @@ def _record_blocks(batches: list[int]) -> dict[int, set[int]]:
     return out
 
 
-def _score_chunk(chunk: list[int], persons: dict[int, set[int]], records: dict[int, set[int]]) -> list[dict]:
+def _score_chunk(
+    chunk: list[int], persons: dict[int, set[int]], records: dict[int, set[int]], seen: dict | None = None
+) -> list[dict]:
     """The stored rows for a chunk of scorers' pairs: person partners scored in bulk
     (:func:`storage.dedup.score_pairs`, a few queries for the chunk), record partners one scorer at a
     time (lists are few at a county and searched by :func:`ref_candidates`)."""
@@ -362,7 +364,7 @@ def _score_chunk(chunk: list[int], persons: dict[int, set[int]], records: dict[i
     scorers = [
         Scorer(pid, r[1], r[2], r[3], r[4], r[5], r[9] or "") for pid, r in sorted(live.items()) if persons.get(pid)
     ]
-    scored = score_pairs(scorers, persons, min_score=STORE_FLOOR)
+    scored = score_pairs(scorers, persons, min_score=STORE_FLOOR, seen=seen)
     partner_ids = sorted({p for s in scorers for p in persons[s.id]})
     partner_uids: dict[str, int] = {}
     for k in range(0, len(partner_ids), 900):
@@ -506,9 +508,10 @@ def refresh(progress: Callable[[int, int], None] | None = None) -> int:
             "OR d.b_batch_id IN (SELECT batch_id FROM dup_dirty_batch WHERE seq <= ?)))"
         )
         done_upto = 0
+        seen: dict = {}  # names' and dates' frequencies, read once for the whole refresh
         for start in range(0, max(len(scorers), 1), CHUNK):
             chunk = scorers[start : start + CHUNK]
-            rows = _score_chunk(chunk, persons, records)
+            rows = _score_chunk(chunk, persons, records, seen)
             wanted = sorted({r["b_record_id"] for r in rows if r["b_record_id"] is not None} - set(batch_of))
             for i in range(0, len(wanted), 500):
                 part = wanted[i : i + 500]
