@@ -218,10 +218,12 @@ def apply(
                 )
             )
         insert_rows(model, inserts)
-        update_rows(model, updates)
+        changed = update_rows(model, updates)
         stats.inserted[table] += len(inserts)
-        if model is Person:  # the county searches what it merged: name keys for new and changed persons
-            index_uids([r["uid"] for _, r in chunk])
+        if model is Person:  # the county searches what it merged: name keys for new persons and new names
+            renamed = {i for i, cols in changed.items() if "name" in cols or "deleted" in cols}
+            new_uids = {v["uid"] for v in inserts}
+            index_uids([r["uid"] for _, r in chunk if r["uid"] in new_uids or held.get(r["uid"], (0,))[0] in renamed])
         insert_rows(MergeConflict, conflicts)
         audit.chain(audits)
         insert_rows(AuditLog, audits)

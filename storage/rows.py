@@ -180,26 +180,30 @@ def insert_rows(model: type[pw.Model], rows: list[dict[str, Any]]) -> None:
     model._meta.database.connection().executemany(sql, [tuple(r[c] for c in columns) for r in rows])
 
 
-def update_rows(model: type[pw.Model], rows: list[tuple[dict[str, Any], int]]) -> None:
+def update_rows(model: type[pw.Model], rows: list[tuple[dict[str, Any], int]]) -> dict[int, tuple[str, ...]]:
     """Update rows given as ``(column → value, id)`` (a bundle record carries every column): each
     row sets only the columns whose values changed, and its stamps, through one prepared statement
     per set of changed columns (``executemany``). SQLite rewrites an index whose column an UPDATE
     names, changed or not: setting every column rewrote all seven of the person's indexes for a
-    changed telephone number, which at a county of 900,000 persons was most of a weekly import."""
+    changed telephone number, which at a county of 900,000 persons was most of a weekly import.
+    Returns each row id's changed columns."""
     if not rows:
-        return
+        return {}
     cols = [c.column for c in columns(model) if c.column not in STAMPS]  # type: ignore[arg-type]  # mypy#11469
     held = held_content(model, [row_id for _, row_id in rows])
     groups: dict[tuple[str, ...], list[tuple]] = {}
+    out: dict[int, tuple[str, ...]] = {}
     for values, row_id in rows:
         old = held.get(row_id)
         changed = cols if old is None else [c for c, was in zip(cols, old, strict=True) if values[c] != was]
+        out[row_id] = tuple(changed)
         names = (*changed, *(c for c in ("version", "updated_at", "updated_by") if c in values))
         groups.setdefault(names, []).append((*(values[c] for c in names), row_id))
     table = model._meta.table_name
     for names, params in groups.items():
         sets = ", ".join(f'"{c}" = ?' for c in names)
         model._meta.database.connection().executemany(f'UPDATE "{table}" SET {sets} WHERE "id" = ?', params)
+    return out
 
 
 STAMPS = ("id", "version", "updated_at", "updated_by")

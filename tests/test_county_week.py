@@ -205,12 +205,18 @@ def test_the_county_week_through_real_bundles(tmp_path, monkeypatch):
     assert summary == [["新安镇（130123103）", 2017, 3, 0, 1, *[0] * 9]], summary
     assert book["图表"]["A2"].value == "新安镇（130123103）"
     # the next upward bundle carries what changed since, only
-    t1.cli("person", "set", "130123198503140036", "name=李建国", "--reason", "核对")
+    t1.cli("person", "set", "130123198503140036", "name=李建民", "--reason", "核对")
     county.take(t1.export())
     out = county.cli("export", "--up", "--out", str(tmp_path / "up2"))
     bundle = Path(out.stdout.strip().splitlines()[0])
     header, records = _open_up(bundle, city / "石家庄市-私钥.age", county.secret)
     assert header["counts"]["person"] == 1 and header["sequence"] == 2
+    # the renamed person is found under the new name at the county (its name keys were written again)
+    keys = county.sql(
+        "select k.key from person_key k join person p on p.id = k.person_id "
+        "where p.id_number = '130123198503140036' and k.kind = 'n'"
+    )
+    assert keys == [("李建民",)], keys
 
 
 def _open_up(bundle: Path, private: Path, passphrase_file: Path):
