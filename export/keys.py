@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from storage.db import now_iso, write_txn
 from storage.errors import OperatorError
+from storage.idnumber import real_day
 from storage.models import AdminDivision, Office, OwnKey, PeerKey, PeerOffice
 from storage.office import COUNTY, TOWNSHIP, UPPER_LEVELS
 from storage.paths import operator_login
@@ -43,7 +44,7 @@ way), unless ``--grace`` says otherwise."""
 def _today() -> dt.date:
     """The day a key's grace period is judged on (the real day, not the campaign's: keys expire in
     time; tests replace this)."""
-    return dt.datetime.now(dt.timezone.utc).date()
+    return real_day()
 
 
 class KeyError_(OperatorError):

@@ -144,9 +144,9 @@ class AssistError(OperatorError):
 
 
 def today() -> dt.date:
-    """The office's day (local time): receipts, replies and overdue are judged against it. Tests
-    replace it."""
-    return dt.date.today()
+    """The office's day (local time): receipts, replies and overdue are judged against it — a
+    request's working days run in real time, not at the campaign's reference date. Tests replace it."""
+    return idnumber.real_day()
 
 
 @dataclass(frozen=True)

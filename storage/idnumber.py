@@ -103,16 +103,17 @@ def parse(number: str | None, today: dt.date | None = None) -> IdInfo:
     ``today`` bounds the birth date (default: the real date); a birth date after it is ``bad_date``.
     Never raises. Results are cached (the checks ask about the same number several times).
     """
-    return _parse(unicodedata.normalize("NFKC", number or "").strip().upper(), today or _today())
+    return _parse(unicodedata.normalize("NFKC", number or "").strip().upper(), today or real_day())
 
 
 _TODAY: list = [-1e9, None]  # (monotonic seconds when read, the date)
 
 
-def _today() -> dt.date:
-    """Today's date, read again at most once a minute (an import parses 200,000 numbers). Only the
-    bound "a birth date not after today" uses it: a physical fact, never an age or a window (those
-    are judged at the campaign's reference date, storage.validate.judged_at)."""
+def real_day() -> dt.date:
+    """Today's date, read again at most once a minute (an import parses 200,000 numbers): the one
+    place hecha reads the real day. Bounds use it ("a date not after today": a physical fact, never
+    an age or a window — those are judged at the campaign's reference date,
+    storage.validate.judged_at), and so do deadlines that run in real days (协查, keys' grace)."""
     now = time.monotonic()
     if now - _TODAY[0] > 60:
         _TODAY[:] = [now, dt.date.today()]

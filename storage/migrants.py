@@ -133,7 +133,7 @@ def apply_gpl(batch_id: int | None = None, *, direction: str = "", operator: str
     from . import idnumber
     from .reflists import parse_date
 
-    today_iso = idnumber._today().isoformat()  # the lists' bound "no date after today", as reflists'
+    today_iso = idnumber.real_day().isoformat()  # the lists' bound "no date after today", as reflists'
     result = GplResult(batch.id)
     with write_txn():
         for rec in RefRecord.select().where(RefRecord.batch == batch.id).order_by(RefRecord.row_no):

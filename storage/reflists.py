@@ -412,7 +412,7 @@ def _row_record(
                 f"出生日期「{_text(born)}」早于{EARLIEST_BIRTH[:4]}年，不合理：多半是一个数字被设成了日期格式"
                 "（如 36 显示成 1900-02-05），请按原件核对",
             )
-        if written[0] > idnumber._today().isoformat():
+        if written[0] > idnumber.real_day().isoformat():
             return error("birth_date", f"出生日期「{_text(born)}」晚于今天，不合理：请按原件核对")
         if header.month_date and written[1] == "D" and written[0].endswith("-01"):
             written = (written[0], "M")  # 出生年月: a date cell formatted yyyy-mm holds the 1st of its month

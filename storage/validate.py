@@ -452,7 +452,7 @@ def check_field(
     look-up by name, no padding) and an ID number is compared with the earlier lines only, so a
     pair is reported once. Never raises; returns :class:`FieldCheck`.
     """
-    today = today or dt.date.today()  # the bound only (no date after the real day), never an age
+    today = today or idnumber.real_day()  # the bound only (no date after the real day), never an age
     raw = "" if value is None else str(value)
     v = raw.strip()
     label = FIELD_LABELS.get(field, field)
@@ -840,7 +840,7 @@ def needs_woman_page(h: HouseholdInput, i: int, as_of: dt.date | None = None) ->
     """Whether member ``i`` (0-based) of ``h`` needs the woman's page and has none: the form opens it
     by itself for her (issue 15), judged as the save judges it (:func:`woman_page_due`, :func:`judged_at`)."""
     m = h.members[i]
-    on = judged_at(h, as_of, dt.date.today())
+    on = judged_at(h, as_of, idnumber.real_day())  # the real day only when no reference date is set
     return m.fp is None and woman_page_due(h.member_sex(i), _age(h.member_birth_date(i), on), m.marital_status)
 
 
@@ -865,7 +865,7 @@ def check_household(
     :func:`judged_at`: the campaign's reference date ``as_of``, else the household's 核查日期. Warnings
     already confirmed on their records come back with ``confirmed=True``.
     """
-    today = today or dt.date.today()  # the bound only: nothing may be dated after the real day
+    today = today or idnumber.real_day()  # the bound only: nothing may be dated after the real day
     return _Checker(h, village_codes, today, judged_at(h, as_of, today)).run()
 
 

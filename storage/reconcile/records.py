@@ -127,7 +127,7 @@ def reference_date(text: str, *, today: dt.date | None = None) -> dt.date:
     from ..dates import DateInputError, parse_typed
     from ..office import reference_date as campaign_date
 
-    today = today or dt.date.today()  # the bound: no reference date after the real day
+    today = today or idnumber.real_day()  # the bound: no reference date after the real day
     text = (text or "").strip()
     if not text:
         return campaign_date() or today
