@@ -351,6 +351,7 @@ def export_bundle(
     out_dir.mkdir(parents=True, exist_ok=True)
     _finish_parts(out_dir)
     who = operator or operator_login()
+    status = assist.status_message() if township else None  # read before the write lock is taken
     database.pragma("synchronous", "full")
     final: Path | None = None
     tmp: Path | None = None
@@ -410,8 +411,8 @@ def export_bundle(
                     counts=counts,
                     audit={"prev": audit_prev, "head": audit_head},
                 )
-                if township:  # its own state for the county's progress (issue 18), not a record
-                    header["status"] = assist.status_message()
+                if status is not None:  # its own state for the county's progress (issue 18), not a record
+                    header["status"] = status
                 gz.write(json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
                 for model in SHARED_MODELS:
                     for rec in merge.dump(model, selection(model)):

@@ -31,7 +31,7 @@ from storage.codes import code_list
 from storage.errors import OperatorError
 from storage.models import Birth, Household, Migration, Person, ReconcileFinding, ReportUnit
 
-from .sheets import FORMULA_START
+from .sheets import FORMULA_START, SUMMARY_HEADER
 
 
 @dataclass(frozen=True)
@@ -270,22 +270,9 @@ FINDINGS = FlatTable(
 
 TABLES = (PERSONS, BIRTHS, MIGRANTS, FINDINGS)
 
-SUMMARY_COLUMNS = (
-    "乡镇",
-    "统计年度",
-    "年报出生",
-    "以前已纠正",
-    "核查出生",
-    "新查出漏报",
-    "新查出瞒报",
-    "新查出虚报",
-    "新查出错报",
-    "流入",
-    "流出",
-    "协查发出",
-    "协查已回复",
-    "协查逾期",
-)
+SUMMARY_COLUMNS = ("乡镇", *SUMMARY_HEADER[1:9], "流入", "流出", "协查发出", "协查已回复", "协查逾期")
+"""The county summary's columns: the reconciliation summary's (:data:`export.sheets.SUMMARY_HEADER`,
+统计年度 to 新查出错报) per township, then migrants and assistance requests."""
 
 
 def _stat_year(day: str) -> int | None:

@@ -275,7 +275,7 @@ def _take_row(model, incoming: dict[str, Any], held, who: str, reason: str) -> N
     two, so the township's next version is newer still), with an audit row."""
     from .audit import chain
     from .models import AuditLog
-    from .rows import STAMPS, SchemaError, columns, ids_by_uid, insert_rows
+    from .rows import columns, ids_by_uid, insert_rows, update_rows
 
     values: dict[str, Any] = {}
     for col in columns(model):
@@ -286,17 +286,11 @@ def _take_row(model, incoming: dict[str, Any], held, who: str, reason: str) -> N
                 raise DecisionError(f"数据包的这条记录引用的 {v} 本库没有：先裁定它引用的那条冲突")
             v = found[0]
         values[col.column] = v
-    try:
-        if held is None:
-            insert_rows(model, [values])
-        else:
-            values = {k: v for k, v in values.items() if k not in STAMPS or k == "updated_at"}
-            values["version"] = max(int(held.version), int(incoming["version"]))
-            model.update({getattr(model, _field(model, k)): v for k, v in values.items()}).where(
-                model.id == held.id
-            ).execute()
-    except SchemaError as exc:
-        raise DecisionError(str(exc)) from None
+    if held is None:
+        insert_rows(model, [values])
+    else:
+        values["version"] = max(int(held.version), int(incoming["version"]))
+        update_rows(model, [(values, held.id)])
     rows = [
         dict(
             at=now_iso(),
@@ -311,14 +305,6 @@ def _take_row(model, incoming: dict[str, Any], held, who: str, reason: str) -> N
     ]
     chain(rows)
     AuditLog.insert_many(rows).execute()
-
-
-def _field(model, column: str) -> str:
-    """The peewee field name of ``column`` (``household_id`` → ``household``)."""
-    for f in model._meta.sorted_fields:
-        if f.column_name == column:
-            return f.name
-    raise KeyError(column)
 
 
 class _Refused(Exception):

@@ -350,3 +350,50 @@ def test_flat_file_cells_stay_text():
     assert _cell('=HYPERLINK("http://e.vu","点")') == '\'=HYPERLINK("http://e.vu","点")'
     assert _cell("王\x07秀\u202e英") == "王秀英"
     assert (_cell(True), _cell(None), _cell(3), _cell("-")) == ("1", "", 3, "'-")
+
+
+def test_taking_the_bundles_version_writes_it_here_and_sends_it_down(offices, tmp_path):
+    """``hecha conflicts N --take``: the county writes the bundle's row in place of its own (its
+    version the higher of the two, audited) and sends the decision to the row's township."""
+    from export import keys as keymod
+    from storage.decisions import decide_conflict
+    from storage.households import update_person
+    from storage.models import AssistOutbox, AuditLog, CountyDecision, MergeConflict, Person
+
+    from .forge import rebuild
+
+    offices.use_township()
+    save_household(reference_input())
+    first = export_bundle(offices.township_keys, offices.tmp / "out")
+    offices.use_county()
+    import_bundle(first.path, offices.county_keys)
+    held = Person.get(Person.id_number == "130123198707220046")
+    offices.use_township()
+    update_person("130123198707220046", {"name": "王秀瑛"}, reason="核对")
+    second = export_bundle(offices.township_keys, offices.tmp / "out2")
+    offices.use_county()
+    pub = keymod.own_public()
+
+    def same_version(lines):  # the township's change carried under the number the county holds
+        rec = next(x for x in lines if x.get("t") == "person")
+        rec["r"]["version"] = held.version
+
+    forged = rebuild(
+        second.path,
+        tmp_path / "same.zip",
+        offices.township_keys.sign,
+        lines_edit=same_version,
+        identity=offices.county_keys.identity,
+        recipients=[pub.encrypt, pub.recovery],
+    )
+    result = import_bundle(forged, offices.county_keys)
+    assert result.stats is not None and result.stats.conflicts["person"] == 1, result.stats
+    conflict = MergeConflict.get()
+    assert "版本" in conflict.reason and Person.get_by_id(held.id).name == "王秀英"
+    decision = decide_conflict(conflict.id, "take", operator="县里")
+    assert decision is not None and CountyDecision.get().choice == "take"
+    now = Person.get_by_id(held.id)
+    assert (now.name, now.version) == ("王秀瑛", held.version)
+    assert AuditLog.select().where((AuditLog.uid == held.uid) & AuditLog.reason.contains("采用数据包的")).exists()
+    assert AssistOutbox.select().where(AssistOutbox.kind == "decision").count() == 1
+    assert MergeConflict.get().status == "taken"
