@@ -2596,20 +2596,13 @@ def conflicts_cmd(
 
 def _decide_conflicts(ids: list[int], choice: str, sender: str | None, note: str, yes: bool) -> None:
     """Decide the conflicts ``ids`` (or every open one a township's bundles carried) as ``choice``."""
-    from storage.decisions import CHOICES, decide_conflict
+    from storage.decisions import CHOICES, decide_conflict, open_conflicts
     from storage.errors import OperatorError
-    from storage.models import BundleLog, MergeConflict
 
     if sender:
         if ids:
             raise HechaError("给了编号就不用 --sender：二者选一")
-        from_bundles = BundleLog.select(BundleLog.bundle_id).where(BundleLog.sender == sender)
-        ids = [
-            c.id
-            for c in MergeConflict.select(MergeConflict.id)
-            .where((MergeConflict.status == "open") & MergeConflict.bundle_id.in_(from_bundles))
-            .order_by(MergeConflict.id)
-        ]
+        ids = [c.id for c in open_conflicts(1_000_000) if c.sender == sender]
         if not ids:
             raise HechaError(f"{sender} 发来的没有待处理的冲突：hecha conflicts 列出")
     if not ids:

@@ -250,7 +250,7 @@ def _describe(rows: list[Any]) -> list[Any]:
 
     senders = dict(
         BundleLog.select(BundleLog.bundle_id, BundleLog.sender)
-        .where(BundleLog.bundle_id.in_([c.bundle_id for c in rows]))
+        .where(BundleLog.bundle_id.in_(sorted({c.bundle_id for c in rows})))
         .tuples()
     )
     for c in rows:
