@@ -1001,7 +1001,10 @@ def duplicates(
         frozenset({0}),
     )
     more = f"，列出第 {offset + 1}-{offset + len(found)} 对（--offset、--limit 翻页）" if counted > len(found) else ""
-    click.echo(f"共 {counted} 对{more}。判定：hecha duplicates decide different|same|unsure 甲uid 乙uid")
+    from storage.pairstore import STORE_FLOOR
+
+    floor = f"（两个人员得分低于{STORE_FLOOR}的不保存，不列）" if min_score < STORE_FLOOR else ""
+    click.echo(f"共 {counted} 对{floor}{more}。判定：hecha duplicates decide different|same|unsure 甲uid 乙uid")
 
 
 @duplicates.command("decide")
@@ -1881,6 +1884,10 @@ def rebaseline_cmd(epoch: int | None, yes: bool, db_path: Path | None) -> None:
     me = open_office_db(db_path)
     if me.level != "township":
         raise HechaError("重新接链用于乡镇数据库：县里不用")
+    from storage.models import BundleLog
+
+    if not BundleLog.select().where(BundleLog.direction == "out").exists():
+        raise HechaError("本乡镇还没有导出过数据包，没有要重新接上的链：直接 hecha export 即可")
     if keys.has_keys():
         keys.unlock(read_passphrase("本单位口令（重新接链要负责人的口令）"))
     if not yes:
@@ -2499,9 +2506,11 @@ def villages_cmd(text: str, db_path: Path | None) -> None:
     from storage.outbox import printable
 
     open_office_db(db_path)
+    text = text.strip()
     found = find_villages(text) if text else villages()
     if not found:
-        raise HechaError(f"没有对得上「{printable(text)}」的村：不带参数列出全部。")
+        shown = printable(text if len(text) <= 20 else text[:20] + "…")
+        raise HechaError(f"没有对得上「{shown}」的村：不带参数列出全部。")
     table(("代码", "村（居）委会"), [(v.code, printable(v.name)) for v in found])
     click.echo(f"共 {len(found)} 个。")
 
@@ -2614,7 +2623,8 @@ def _decide_conflicts(ids: list[int], choice: str, sender: str | None, note: str
         try:
             decision = decide_conflict(conflict_id, choice, note=note)
         except OperatorError as exc:
-            raise HechaError(f"冲突 {conflict_id}：{exc}（此前已裁定 {done} 件，{sent} 件的决定待发）") from None
+            before = f"（此前已裁定 {done} 件，{sent} 件的决定待发）" if done else ""
+            raise HechaError(f"{exc}{before}") from None
         done += 1
         sent += decision is not None
     click.echo(f"已裁定 {len(ids)} 件（{CHOICES[choice]}）；{sent} 件的决定随县里下一个数据包发给乡镇（hecha export）")

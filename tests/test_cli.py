@@ -531,3 +531,13 @@ def test_villages_lists_the_codes_a_form_needs(township_db):
     one = CliRunner().invoke(cli, ["villages", "ljz", *db])
     assert one.exit_code == 0 and "共 1 个" in one.output and "李家庄村" in one.output, one.output
     assert CliRunner().invoke(cli, ["villages", "没有这个村", *db]).exit_code == 1
+    assert "共 14 个" in CliRunner().invoke(cli, ["villages", " ", *db]).output  # blank: every village
+
+
+def test_rebaseline_before_any_bundle_is_refused(township_db):
+    """A township that never exported has no chain to start again (a helper re-based a new database)."""
+    from storage.db import close_db
+
+    close_db()
+    res = CliRunner().invoke(cli, ["rebaseline", "--yes", "--db", str(township_db)])
+    assert res.exit_code == 1 and "还没有导出过数据包" in res.output, res.output
