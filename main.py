@@ -702,8 +702,7 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
 
     退出状态：0 全部导入（或已导入过），1 有数据包被拒绝，3 有数据包因缺号暂存。
     """
-    from export.bundle import BundleError, import_order
-    from export.bundle import import_bundle as import_one
+    from export.bundle import BundleError, import_many
     from export.keys import unlock
 
     open_office_db(db_path)
@@ -721,12 +720,10 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
 
     keys_ = unlock(read_passphrase())
     refused = held = 0
-    for path in import_order(paths):
-        try:
-            result = import_one(path, keys_)
-        except BundleError as exc:
+    for _path, result in import_many(paths, keys_, say=lambda line: click.echo(line, err=True)):
+        if isinstance(result, BundleError):
             refused += 1
-            click.echo(f"拒绝 {exc}", err=True)
+            click.echo(f"拒绝 {result}", err=True)
             continue
         for r in [result, *result.also_imported]:
             label = {"imported": "已导入", "already": "已导入过", "held": "暂存", "refused": "拒绝"}[r.status]

@@ -25,7 +25,7 @@ from storage import audit
 from storage.db import now_iso
 from storage.errors import OperatorError
 from storage.models import AuditLog, MergeConflict, Person, SharedModel
-from storage.namekeys import index_uids
+from storage.namekeys import index_rows
 from storage.rows import (  # noqa: F401  # the row format, re-exported for the bundle code
     CHUNK,
     STAMPS,
@@ -137,6 +137,8 @@ def apply(
         table = model._meta.table_name
         held = ids_by_uid(model, (r["uid"] for _, r in chunk))
         cols = columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
+        plain = [(c.key, c.column) for c in cols if not c.fk]
+        fks = [(c.key, c.column, c.field.rel_model._meta.table_name) for c in cols if c.fk]
         refs: dict[str, dict[str, int]] = {}
         for c in cols:
             if c.fk:
@@ -146,18 +148,17 @@ def apply(
         updates: list[tuple[dict[str, Any], int]] = []
         held_now: dict[int, tuple] | None = None
         for _, r in chunk:
-            values = {}
+            values = {column: r[key] for key, column in plain}
             reason = None
-            for c in cols:
-                v = r[c.key]
-                if c.fk and v is not None:
-                    target = c.field.rel_model._meta.table_name
+            for key, column, target in fks:
+                v = r[key]
+                if v is not None:
                     if v in conflicted:
                         reason = f"引用的 {target} {v} 有待处理的冲突"
-                    elif v not in refs[c.key]:
+                    elif v not in refs[key]:
                         raise SchemaError(f"{table} {r['uid']} 引用的 {target} {v} 不存在")
-                    v = refs[c.key].get(v)
-                values[c.column] = v
+                    v = refs[key].get(v)
+                values[column] = v
             check_owner(table, r, sender)
             if reason is None and r["origin"] != sender:
                 reason = f"记录的来源单位 {r['origin']} 不是发送单位 {sender}"
@@ -217,13 +218,17 @@ def apply(
                     reason=f"数据包 {bundle_id} 新增",
                 )
             )
+        if inserts:  # row ids given here (as SQLite would: one above the largest), so that what
+            # refers to them needs no query to find them (we hold the write lock)
+            top = model._meta.database.execute_sql(f'SELECT coalesce(max("id"), 0) FROM "{table}"').fetchone()[0]
+            for row_id, values in enumerate(inserts, start=top + 1):
+                values["id"] = row_id
         insert_rows(model, inserts)
         changed = update_rows(model, updates)
         stats.inserted[table] += len(inserts)
         if model is Person:  # the county searches what it merged: name keys for new persons and new names
-            renamed = {i for i, cols in changed.items() if "name" in cols or "deleted" in cols}
-            new_uids = {v["uid"] for v in inserts}
-            index_uids([r["uid"] for _, r in chunk if r["uid"] in new_uids or held.get(r["uid"], (0,))[0] in renamed])
+            index_rows([(v["id"], v["name"], v["deleted"]) for v in inserts], fresh=True)
+            index_rows([(i, v["name"], v["deleted"]) for v, i in updates if {"name", "deleted"} & set(changed[i])])
         insert_rows(MergeConflict, conflicts)
         audit.chain(audits)
         insert_rows(AuditLog, audits)

@@ -24,7 +24,7 @@ from . import models
 from .errors import OperatorError
 from .paths import backup_dir
 
-SCHEMA_VERSION = 26
+SCHEMA_VERSION = 27
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -119,6 +119,10 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
         if version > 0:
             backup(path, reason=f"pre-migration-{version}-to-{SCHEMA_VERSION}")
         run_migrations(db, version)
+    if migrate or version >= 27:
+        from . import bulk
+
+        bulk.recover(path)  # search indexes a batch stopped halfway left aside (schema 27)
     return db
 
 
@@ -344,6 +348,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (24, _sql_file("0024_key_rotation.sql")),
     (25, _sql_file("0025_township_status.sql")),
     (26, _sql_file("0026_township_summary.sql")),
+    (27, _sql_file("0027_suspended_index.sql")),
 ]
 
 

@@ -871,6 +871,15 @@ class TownshipStatus(BaseModel):
     at = pw.CharField()
 
 
+class SuspendedIndex(BaseModel):
+    """A search index set aside while a large batch of bundles is merged (schema 27, issue 18;
+    :mod:`storage.bulk`): its name and the SQL that builds it again."""
+
+    name = pw.CharField(max_length=64, unique=True)
+    sql = pw.TextField()
+    at = pw.CharField()
+
+
 class TownshipSummary(BaseModel):
     """A village's statistical year as its township's last reconciliation counted it (schema 26,
     issue 18): what the county's summary shows where the county has not reconciled itself."""
@@ -941,5 +950,6 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     PeerKey,
     TownshipStatus,
     TownshipSummary,
+    SuspendedIndex,
     AppliedDecision,
 )

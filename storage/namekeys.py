@@ -19,14 +19,15 @@ def index_persons(people: Iterable[Person]) -> None:
     index_rows([(p.id, p.name, p.deleted) for p in people])
 
 
-def index_rows(rows: Iterable[tuple[int, str, bool]]) -> None:
+def index_rows(rows: Iterable[tuple[int, str, bool]], *, fresh: bool = False) -> None:
     """(Re)write the name keys of persons given as ``(id, name, deleted)`` (inside the caller's
-    transaction): the county's merge indexes tens of thousands at a time without loading rows."""
+    transaction): the county's merge indexes tens of thousands at a time without loading rows.
+    ``fresh``: persons just inserted, who have no keys to delete yet."""
     rows = list(rows)
     if not rows:
         return
     con = PersonKey._meta.database.connection()
-    ids = [r[0] for r in rows]
+    ids = [] if fresh else [r[0] for r in rows]
     for i in range(0, len(ids), 900):  # SQLite's default limit of bound values
         part = ids[i : i + 900]
         con.execute(f'DELETE FROM "person_key" WHERE "person_id" IN ({",".join("?" * len(part))})', part)
@@ -40,14 +41,6 @@ def index_rows(rows: Iterable[tuple[int, str, bool]]) -> None:
         out.extend((pid, "f", k) for k in keys.fuzzy_keys)
     if out:
         con.executemany('INSERT INTO "person_key" ("person_id", "kind", "key") VALUES (?, ?, ?)', out)
-
-
-def index_uids(uids: Iterable[str]) -> None:
-    """Name keys for the persons with these uids (the county merge calls it for what it wrote)."""
-    uids = list(uids)
-    for i in range(0, len(uids), 5000):
-        q = Person.select(Person.id, Person.name, Person.deleted).where(Person.uid.in_(uids[i : i + 5000]))
-        index_rows(q.tuples())
 
 
 def index_all(page: int = 5000) -> int:

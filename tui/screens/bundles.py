@@ -280,18 +280,22 @@ class ImportScreen(_BundleScreen):
 
     @core_work("bundle")
     def read(self, passphrase: str, files: list[Path]) -> None:
-        from export.bundle import BundleError, import_bundle, import_order
+        from export.bundle import BundleError, import_many
         from export.keys import KeyError_, unlock
 
         lines: list[str] = []
+
+        def say(line: str) -> None:  # progress on the busy line: a county's first import takes minutes
+            self.app.call_from_thread(self.busy, True, line)
+
         try:
             keys = unlock(passphrase)
-            for f in import_order(files):  # in sequence order, as the command line imports them
-                try:
-                    result = import_bundle(f, keys)
+            for done, (f, result) in enumerate(import_many(files, keys, say=say), start=1):  # in sequence order
+                if isinstance(result, BundleError):
+                    lines.append(f"拒绝 {result}")
+                else:
                     lines += [f"{f.name}：{r.message}" for r in (result, *result.also_imported)]
-                except BundleError as exc:
-                    lines.append(f"拒绝 {exc}")
+                say(f"{text.IMPORTING}（已处理 {done}/{len(files)} 个）")
         except KeyError_ as exc:
             lines.append(str(exc))
         finally:

@@ -1,0 +1,149 @@
+"""A county's first import sets its search indexes aside and builds them again (issue 18, item 7;
+:mod:`storage.bulk`): through the CLI with real bundles, a bundle refused in the middle of the batch,
+and a batch stopped halfway whose indexes the next start builds again — never while a batch runs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from storage import bulk
+from storage.db import close_db, open_db
+from storage.forms import form_to_dict
+from storage.office import init_office
+
+from .cli_office import Office
+from .conftest import reference_input
+
+ROOT = Path(__file__).resolve().parent.parent
+COUNTY, T1, T3 = "130123", "130123103", "130123104"
+SHARED_ID = "130123198707220046"  # 王秀英 of the reference household, keyed again in 南岗镇
+
+
+def _indexes(db: Path) -> list[str]:
+    con = sqlite3.connect(str(db))
+    try:
+        rows = con.execute("select name from sqlite_master where type='index' and sql is not null")
+        return sorted(r[0] for r in rows)
+    finally:
+        con.close()
+
+
+def _fresh_indexes(tmp: Path) -> list[str]:
+    fresh = tmp / "fresh.sqlite"
+    init_office(fresh, COUNTY)
+    close_db()
+    return _indexes(fresh)
+
+
+def _key(office: Office, tmp: Path, form: dict) -> None:
+    path = tmp / f"form-{office.code}.json"
+    path.write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
+    office.cli("household", "add", str(path), "--confirm")
+
+
+def test_worth_it_by_the_batch_and_the_database():
+    assert bulk.worth_it(100_000_000, 0)  # a county's first import of 30 townships (bench/county.py)
+    assert not bulk.worth_it(6_600_000, 900_000)  # a weekly import of 30 × 2,000 into a full county
+    assert not bulk.worth_it(1_000_000, 0)  # a few townships' small bundles: under SUSPEND_FROM
+    assert bulk.worth_it(bulk.SUSPEND_FROM * bulk.BUNDLE_BYTES_PER_PERSON, bulk.SUSPEND_FROM)
+    assert not bulk.worth_it(bulk.SUSPEND_FROM * bulk.BUNDLE_BYTES_PER_PERSON, bulk.SUSPEND_FROM + 1)
+
+
+def test_first_import_sets_search_indexes_aside_and_builds_them_again(tmp_path, monkeypatch):
+    runner = CliRunner()
+    county = Office(tmp_path, COUNTY, runner)
+    t1, t3 = Office(tmp_path, T1, runner), Office(tmp_path, T3, runner)
+    for town in (t1, t3):
+        county.add(town)
+        town.add(county)
+    _key(t1, tmp_path, form_to_dict(reference_input()))
+    form = form_to_dict(reference_input())
+    (village,) = t3.sql(f"select code from admin_division where level = 5 and code like '{T3}%' limit 1")
+    form.update(village_code=village[0], births=[])
+    form["members"] = [dict(form["members"][1], relation_to_head="02")]  # 王秀英 again, in 南岗镇
+    _key(t3, tmp_path, form)
+    bundles = t1.export() + t3.export()
+    garbage = tmp_path / "hecha-broken.zip"
+    garbage.write_bytes(b"PK\x03\x04 not a bundle")
+
+    monkeypatch.setattr(bulk, "BUNDLE_BYTES_PER_PERSON", 1)  # these small bundles count as a first import
+    monkeypatch.setattr(bulk, "SUSPEND_FROM", 1)
+    seen: list[tuple[list[str], list[str]]] = []
+    import export.bundle
+
+    real = export.bundle.import_bundle
+
+    def watched(path, keys, **kw):
+        present = export.bundle.database.execute_sql("select name from sqlite_master where type='index'")
+        seen.append((bulk.suspended(), [r[0] for r in present.fetchall()]))
+        return real(path, keys, **kw)
+
+    monkeypatch.setattr(export.bundle, "import_bundle", watched)
+    res = county.cli("import-bundle", str(garbage), *bundles, ok=False)
+    assert res.exit_code == 1 and "拒绝" in res.output, res.output  # the broken file refused, the rest taken
+    assert res.output.count("已导入") == 2, res.output
+    assert "正在重建检索索引 person_name_norm" in res.output, res.output
+    assert len(seen) == 3  # the broken file too: import_bundle opens it, and refuses it
+    for aside, present in seen:
+        assert aside == list(bulk.SUSPENDABLE)
+        assert not set(bulk.SUSPENDABLE) & set(present)
+    assert _indexes(county.db) == _fresh_indexes(tmp_path)
+    assert county.sql("select count(*) from suspended_index") == [(0,)]
+    # what the indexes and name keys are for works: the person keyed in both townships is found twice
+    uids = dict(county.sql(f"select origin, uid from person where id_number = '{SHARED_ID}'"))
+    dups = county.cli("duplicates").output
+    assert uids[T1] in dups and uids[T3] in dups, dups
+    assert county.sql("select count(*) from person_key")[0][0] >= 5 * 2
+
+    # a weekly bundle into a county holding more persons than it brings keeps the indexes
+    monkeypatch.setattr(bulk, "BUNDLE_BYTES_PER_PERSON", 10**9)
+    seen.clear()
+    t1.cli("person", "set", "130123198503140036", "name=李建华", "--reason", "核对")
+    out = county.take(t1.export())
+    assert "已导入" in out and "重建" not in out, out
+    assert seen and all(aside == [] for aside, _ in seen)
+
+
+def test_a_batch_stopped_halfway_gets_its_indexes_back_at_the_next_start(tmp_path):
+    db = tmp_path / "county.sqlite"
+    init_office(db, COUNTY)
+    open_db(db)
+    assert bulk.suspend() == list(bulk.SUSPENDABLE)
+    close_db()  # the batch dies here: nothing builds them again
+    assert not set(bulk.SUSPENDABLE) & set(_indexes(db))
+
+    with bulk.running(db):  # a batch is running: another process opening the database leaves them
+        opened = subprocess.run(
+            [sys.executable, "-c", f"from storage.db import open_db; open_db({str(db)!r})"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert opened.returncode == 0, opened.stderr
+        assert not set(bulk.SUSPENDABLE) & set(_indexes(db))
+
+    open_db(db)  # nobody runs a batch: the next start builds them
+    assert bulk.suspended() == []
+    close_db()
+    assert _indexes(db) == _fresh_indexes(tmp_path)
+
+
+def test_suspending_twice_and_restoring_an_index_already_there(tmp_path):
+    db = tmp_path / "county.sqlite"
+    init_office(db, COUNTY)
+    open_db(db)
+    bulk.suspend()
+    assert bulk.suspend() == []  # nothing left to set aside
+    from storage.models import database
+
+    database.execute_sql('CREATE INDEX "person_name_norm" ON "person" ("name_norm")')  # built by hand meanwhile
+    assert bulk.restore() == list(bulk.SUSPENDABLE)
+    assert bulk.suspended() == []
+    close_db()
+    assert _indexes(db) == _fresh_indexes(tmp_path)
