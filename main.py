@@ -2532,8 +2532,8 @@ def report_unit_cmd(a_uid: str, b_uid: str, unit: str, note: str, db_path: Path 
 @cli.command("conflicts")
 @click.argument("conflict_ids", metavar="[编号]...", nargs=-1, type=click.IntRange(1, 2**62))
 @click.option("--all", "show_all", is_flag=True, help="连已处理的一起列出")
-@click.option("--keep", "choice", flag_value="keep", default=None, help="裁定：保留本库的（发回乡镇）")
-@click.option("--take", "choice", flag_value="take", help="裁定：采用数据包的")
+@click.option("--keep", is_flag=True, help="裁定：保留本库的（发回乡镇）")
+@click.option("--take", is_flag=True, help="裁定：采用数据包的")
 @click.option("--sender", metavar="乡镇代码", help="与 --keep/--take 一起：这个乡镇发来的全部待处理冲突")
 @click.option("--note", default="", help="裁定的说明")
 @click.option("--yes", is_flag=True, help="不再询问")
@@ -2542,7 +2542,8 @@ def report_unit_cmd(a_uid: str, b_uid: str, unit: str, note: str, db_path: Path 
 def conflicts_cmd(
     conflict_ids: tuple[int, ...],
     show_all: bool,
-    choice: str | None,
+    keep: bool,
+    take: bool,
     sender: str | None,
     note: str,
     yes: bool,
@@ -2553,6 +2554,9 @@ def conflicts_cmd(
 
     from storage.assist import printable
 
+    if keep and take:
+        raise HechaError("--keep 和 --take 只能选一个：保留本库的用 --keep，采用数据包的用 --take")
+    choice = "keep" if keep else "take" if take else None
     open_office_db(db_path)
     if choice is not None:
         _decide_conflicts(list(conflict_ids), choice, sender, note, yes)

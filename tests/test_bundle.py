@@ -700,3 +700,6 @@ def test_conflicts_are_listed_and_shown_side_by_side(offices, first, tmp_path):
     shown = CliRunner().invoke(cli, ["conflicts", str(first_id), *db])
     assert shown.exit_code == 0 and "本库没有这条记录" in shown.output and "改过的名字" in shown.output, shown.output
     assert CliRunner().invoke(cli, ["conflicts", "999", *db]).exit_code == 1
+    both = CliRunner().invoke(cli, ["conflicts", str(first_id), "--keep", "--take", "--yes", *db])
+    assert both.exit_code == 1 and "只能选一个" in both.output, both.output
+    assert MergeConflict.get_by_id(first_id).status == "open"  # nothing decided
