@@ -893,29 +893,49 @@ def import_many(
     from storage import bulk
 
     ordered = import_order(paths)
-    size = sum(p.stat().st_size for p in ordered if p.is_file())
+
+    def tell(line: str) -> None:
+        if say:
+            say(line)
+
+    def rebuild() -> None:
+        try:
+            bulk.restore(lambda label: tell(f"正在重建检索索引（{label}）…"))
+        except bulk.Locked:
+            tell("检索索引还没能重建：另一个程序一直占用数据库。下次启动 hecha 时会自动重建，查询在此之前较慢。")
+
     with ExitStack() as stack:
         _import_cache(stack)
         held = database.execute_sql("SELECT count(*) FROM person").fetchone()[0]
-        if bulk.worth_it(size, held):
+        if bulk.worth_it(_new_bytes(ordered), held):
             try:
                 stack.enter_context(bulk.running(database.database))
             except BlockingIOError:
                 pass  # another batch runs on this database: merge with the indexes as they are
             else:
-                bulk.restore()  # left by a batch stopped halfway, should there be any
-                bulk.suspend()
-
-                def rebuilding(name: str) -> None:
-                    if say:
-                        say(f"正在重建检索索引 {name}…")
-
-                stack.callback(bulk.restore, rebuilding)
+                rebuild()  # left by a batch stopped halfway, should there be any
+                if bulk.suspend():
+                    tell("这批数据包比本库还大：先停用检索索引，全部导入后重建（省去逐条维护的时间）。")
+                stack.callback(rebuild)
         for path in ordered:
             try:
                 yield path, import_bundle(path, keys, operator=operator)
             except BundleError as exc:
                 yield path, exc
+
+
+def _new_bytes(paths: list[Path]) -> int:
+    """Bytes of the bundle files among ``paths`` not imported before (an inbox folder keeps last
+    week's bundles: they would make a weekly batch look like a first import)."""
+    total = 0
+    for path in paths:
+        try:
+            b = open_bundle(path)
+        except BundleError:
+            continue
+        if not _imported_before(b):
+            total += len(b.raw)
+    return total
 
 
 def import_bundle(path: str | Path, keys: UnlockedKeys, *, operator: str | None = None) -> ImportResult:
@@ -937,6 +957,18 @@ def import_bundle(path: str | Path, keys: UnlockedKeys, *, operator: str | None 
     return result
 
 
+def _imported_before(b: Opened) -> bool:
+    return (
+        BundleLog.select()
+        .where(
+            (BundleLog.direction == "in")
+            & (BundleLog.status == "imported")
+            & (BundleLog.manifest_sha256 == b.manifest_sha256)
+        )
+        .exists()
+    )
+
+
 def _import_cache(stack: ExitStack) -> None:
     """Give SQLite :data:`IMPORT_CACHE_KIB` of page cache until ``stack`` closes, unless it has it
     already (a batch sets it once: resizing it for each bundle cost 4 % of a county's import)."""
@@ -950,13 +982,8 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
     from storage import assist
 
     m = b.manifest
-    seen = BundleLog.get_or_none(
-        (BundleLog.direction == "in")
-        & (BundleLog.status == "imported")
-        & (BundleLog.manifest_sha256 == b.manifest_sha256)
-    )
-    if seen:  # these exact manifest bytes were checked and imported before: nothing to do (a key
-        # replaced since would otherwise call an old bundle forged)
+    if _imported_before(b):  # these exact manifest bytes were checked and imported before: nothing to
+        # do (a key replaced since would otherwise call an old bundle forged)
         return ImportResult(status="already", code="I07", path=b.path, sender=m["sender"], sequence=m["sequence"])
     peer = verify(b)
     me = Office.get()
@@ -991,6 +1018,8 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
     header, records = _decrypt(b, keys)
     try:
         with write_txn():
+            if _imported_before(b):  # by another program, while this one read it: nothing to do
+                return ImportResult(status="already", code="I07", **base)
             rebaseline = m["epoch"] > 1 and m["sequence"] == 1  # after a restore: the whole office again
             rows = records if me.level == "county" else _no_rows(records)  # a county sends a township messages only
             stats = merge.apply(rows, sender=peer.code, bundle_id=m["bundle_id"], operator=who, rebaseline=rebaseline)

@@ -185,7 +185,7 @@ _in_use: dict[str, int] = {}  # database path → the descriptor of its "-inuse"
 
 def in_use_file(path: str | Path) -> Path:
     """The file beside the database that every hecha process using it holds a shared lock on."""
-    return Path(f"{path}-inuse")
+    return Path(f"{Path(path).resolve()}-inuse")  # its real path: a symlink to it shares the lock
 
 
 def hold_in_use(path: str | Path) -> None:

@@ -461,7 +461,9 @@ def _only_one():
     if not name or name == ":memory:":
         yield
         return
-    fd = os.open(f"{name}-pairs.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    from pathlib import Path
+
+    fd = os.open(f"{Path(name).resolve()}-pairs.lock", os.O_RDWR | os.O_CREAT, 0o600)  # a symlink shares it
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -486,6 +488,10 @@ def refresh(progress: Callable[[int, int], None] | None = None) -> int:
     """
 
     with _only_one():
+        from .bulk import suspended
+
+        if suspended():  # its blocking reads the ID-number index (INDEXED BY), set aside meanwhile
+            raise Busy("正在成批导入数据包，检索索引导入结束后重建，之后再比对")
         top, btop, batches = _snapshot()
         if not top and not btop:
             return 0
