@@ -15,10 +15,12 @@ setup() {  # $1: the extras to install ("" or "[test]")
 }
 
 # age(1), ssh-keygen(1) and tmux(1): the tests check bundles with the standard tools and drive hecha
-# in a real terminal. Installed from Debian's packages when running as root, asked for otherwise.
+# in a real terminal; sqlite3(1): the bundle bench's floor (sqlite3 .dump | gzip | age), which a test
+# runs. Installed from Debian's packages when running as root, asked for otherwise.
 tools() {
   local missing=()
   command -v age >/dev/null || missing+=(age)
+  command -v sqlite3 >/dev/null || missing+=(sqlite3)
   command -v tmux >/dev/null || missing+=(tmux)
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)
   if [ ${#missing[@]} -gt 0 ]; then

@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import budget  # noqa: E402
+
 
 def drain(fd: int, quiet: float = 0.3, limit: float = 10.0) -> bytes:
     """Read until the program has been quiet for ``quiet`` seconds."""
@@ -78,7 +80,7 @@ def main() -> None:
                 f"first screen: {len(start)} bytes; typing {args.chars} characters (ASCII and Chinese): "
                 f"{total} bytes, {total / args.chars:.0f} bytes per character; idle 2 s afterwards: {idle} bytes"
             )
-            print("budget: ≤ 300 bytes per character typed (DESIGN.md §11)")
+            budget("bytes to the terminal per character typed", total / args.chars, "bytes", 300)
         finally:
             os.kill(pid, 9)
             os.waitpid(pid, 0)

@@ -110,8 +110,52 @@ def fast_fill(db: Path, persons: int, *, as_of: dt.date = dt.date(2026, 11, 29),
                     **stamp,
                 )
             written += len(rows)
-        Office.update(version_counter=version).execute()
+        # ages judged at the campaign's day, never the day the bench runs (issue 19: a bench built
+        # for 2026-11-29 was refused later, five women having turned 50 since)
+        Office.update(version_counter=version, reference_date=as_of.isoformat()).execute()
     return written
+
+
+def budget(
+    what: str,
+    measured: float,
+    unit: str,
+    limit: float,
+    *,
+    at_most: bool = True,
+    anchor: float | None = None,
+    anchor_what: str = "",
+    note: str = "",
+) -> bool:
+    """One budget line (DESIGN.md §11), printed and, when ``HECHA_BENCH_REPORT`` names a file, added
+    to it as a JSON line for ``bench/run_all.py``. ``limit`` is the budget in ``unit`` (a maximum, or
+    with ``at_most=False`` a minimum); ``anchor`` the figure it is compared with in the same run
+    (a bare Textual app, the bare parse, ``sqlite3 .dump`` …), named by ``anchor_what``, in the same
+    unit. Returns whether the measure is within budget. Memory is given in MB of 10^6 bytes."""
+    import json
+    import os
+
+    ok = measured <= limit if at_most else measured >= limit
+    ratio = measured / anchor if anchor else None
+    sign = "≤" if at_most else "≥"
+    line = f"BUDGET {what}: {measured:,.3g} {unit} ({sign} {limit:,.3g} {unit}) {'pass' if ok else 'FAIL'}"
+    if ratio is not None:
+        line += f"; {ratio:.2f}× {anchor_what} ({anchor:,.3g} {unit})"
+    print(line + (f" — {note}" if note else ""), flush=True)
+    report = os.environ.get("HECHA_BENCH_REPORT")
+    if report:
+        row = dict(
+            what=what, measured=measured, unit=unit, limit=limit, at_most=at_most, ok=ok, note=note,
+            anchor=anchor, anchor_what=anchor_what, ratio=ratio,
+        )  # fmt: skip
+        with open(report, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return ok
+
+
+def mb(mib: float) -> float:
+    """Megabytes of 10^6 bytes from MiB (what :func:`child` returns: the kernel's VmHWM / 1024)."""
+    return mib * 1_048_576 / 1e6
 
 
 def township(db: Path, persons: int, *, as_of: dt.date, seed: int = 1) -> int:

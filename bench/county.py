@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, child, fast_fill
+from common import ROOT, budget, child, fast_fill, mb
 
 COUNTY = "130828"
 AS_OF = dt.date(2026, 6, 30)
@@ -156,7 +156,9 @@ def _build(root: Path, codes: list[str], persons: int, changed: int) -> None:
         print(f"township {code}: built and exported in {time.perf_counter() - t:.0f} s")
 
 
-def _report(label: str, result: dict, peak: float, budget: str) -> None:
+def _report(label: str, result: dict, peak: float) -> tuple[int, float, float]:
+    """Print an import's figures; returns its persons and seconds per 1,000 persons in its first
+    and its last bundle."""
     per = result["per"]
     persons = sum(n for _, n in per)
     rates = [1000 * s / n for s, n in per if n]
@@ -164,9 +166,10 @@ def _report(label: str, result: dict, peak: float, budget: str) -> None:
     print(
         f"{label}: {len(per)} bundles, {persons} persons, {result['work']:.1f} s "
         f"(unlock {result['unlock']:.1f} s apart; search indexes built again {result['indexes']:.1f} s), "
-        f"peak RSS {peak:.0f} MiB; "
-        f"{first:.2f} s per 1,000 persons in the first bundle, {last:.2f} in the last — budget {budget}"
+        f"peak RSS {mb(peak):.0f} MB; "
+        f"{first:.2f} s per 1,000 persons in the first bundle, {last:.2f} in the last"
     )
+    return persons, first, last
 
 
 def main() -> None:
@@ -183,16 +186,32 @@ def main() -> None:
     county, codes = _offices(root, args.townships)
     shutil.copy(county, root / "county-empty.sqlite")  # the next run (and a profile) starts from it
     _build(root, codes, args.persons, args.changed)
+    size = f"{args.townships} × {args.persons}"
     first, peak = child(IMPORT.format(db=str(county), passphrase=PASS, folder=str(root / "week1")))
-    _report("first full import", first, peak, "≤ 60 s, ≤ 300 MB at 30 × 30,000")
+    persons, a, z = _report("first full import", first, peak)
+    scaled = "; scaled from the budget at 30 × 30,000 by persons" if persons != 900_000 else ""
+    budget(f"county first import, {size}", first["work"], "s", 60 * persons / 900_000, note=scaled[2:])
+    budget(f"county first import, {size}, peak RSS", mb(peak), "MB", 300)
+    budget(f"county first import, {size}, last bundle per person ×first", z / a, "×", 1.25, note="flat")
     weekly, peak = child(IMPORT.format(db=str(county), passphrase=PASS, folder=str(root / "week2")))
-    _report("weekly import", weekly, peak, "≤ 10 s at 30 × 2,000")
+    persons, _, _ = _report("weekly import", weekly, peak)
+    scaled = "scaled from the budget at 30 × 2,000 by persons" if persons != 60_000 else ""
+    budget(
+        f"county weekly import, {args.townships} × {args.changed}",
+        weekly["work"],
+        "s",
+        10 * persons / 60_000,
+        note=scaled,
+    )
     if args.review:
         result, peak = child(REVIEW.format(db=str(county)))
         print(
             f"county review: {result['persons']} persons scored in {result['seconds']:.1f} s, "
-            f"{result['pairs']} pairs, peak RSS {peak:.0f} MiB — budget ≤ 120 s at 1,000,000 persons"
+            f"{result['pairs']} pairs, peak RSS {mb(peak):.0f} MB"
         )
+        n = result["persons"]
+        scaled = "scaled from the budget at 1,000,000 persons" if n != 1_000_000 else ""
+        budget(f"county review, {n} persons", result["seconds"], "s", 120 * n / 1_000_000, note=scaled)
     print(json.dumps(dict(root=str(root), code=str(ROOT))))
 
 

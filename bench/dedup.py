@@ -37,7 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import keyed_township
+from common import budget, keyed_township
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -329,6 +329,7 @@ def main() -> None:
             latencies.append(took)
             false_alarms += bool(found and found[0].score >= WARN_SCORE)
         summary = {}
+        summary_top5: dict[str, float] = {}
         peer = run_peer(args.splink, Path(tmp), records) if args.splink else {}
         if not peer:
             print(f"\n{'error kind':<24}{'n':>5}{'recall@1':>10}{'top5':>7}{'precision':>11}{'F1':>7}")
@@ -349,6 +350,7 @@ def main() -> None:
             precision = right / shown if shown else 0.0
             f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
             summary[kind] = (recall, precision)
+            summary_top5[kind] = top5
             if peer:
                 theirs = peer["kinds"].get(kind, {}).get("f1", float("nan"))
                 print(f"{kind:<24}{f1:>10.3f}{theirs:>11.3f}")
@@ -381,18 +383,37 @@ def main() -> None:
 
         cold = []
         for _, rec in records[:: max(len(records) // 50, 1)]:
-            close_db()  # a new connection: SQLite's page cache is empty (the OS may still hold the file)
+            close_db()  # a new connection, and the file dropped from the system's page cache
+            drop_from_page_cache(Path(db))
             open_db(db)
             cold.append(search(rec)[2])
         cold.sort()
         print(
-            f"first search on a new connection ({len(cold)} times): p50 {cold[len(cold) // 2] * 1000:.1f} ms, "
-            f"max {cold[-1] * 1000:.1f} ms (target ≤ 50 ms cold)"
+            f"first search with the file dropped from the page cache ({len(cold)} times): "
+            f"p50 {cold[len(cold) // 2] * 1000:.1f} ms, max {cold[-1] * 1000:.1f} ms"
         )
-        print(
-            "targets (issue 5): top-5 ≥ 0.99 per kind; p99 ≤ 20 ms warm on 1,000,000 persons + 1,000,000 reference "
-            "records"
-        )
+        size = f"{Person.select().count()} persons + {refs_total} records"
+        budget(f"duplicate search p99 warm, {size}", p99 * 1000, "ms", 20)
+        budget(f"duplicate search cold (max), {size}", cold[-1] * 1000, "ms", 50)
+        if summary_top5:
+            kind, worst = min(summary_top5.items(), key=lambda kv: kv[1])
+            budget(f"duplicate search top-5, worst kind, {size}", worst, "", 0.99, at_most=False, note=kind)
+
+
+def drop_from_page_cache(db: Path) -> None:
+    """Ask the kernel to forget the database's pages (``posix_fadvise(POSIX_FADV_DONTNEED)``, after
+    an ``fsync`` so that none is dirty and kept), its ``-wal`` too: the next read comes from disk."""
+    import os
+
+    for path in (db, Path(f"{db}-wal")):
+        if not path.exists():
+            continue
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
 
 
 if __name__ == "__main__":

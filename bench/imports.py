@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, child
+from common import ROOT, budget, child, mb
 
 HEADER = ["姓名", "性别", "出生日期", "身份证号", "母亲姓名", "母亲身份证号", "住址", "出生医学证明编号"]
 
@@ -127,9 +127,21 @@ def main() -> None:
                 f"{args.rows / parse:,.0f} rows/s; "
                 f"hecha import-list {args.rows / seconds:,.0f} rows/s ({seconds:.1f} s, {parse / seconds:.2f}× the "
                 "bare parse), "
-                f"peak RSS {peak:.0f} MB"
+                f"peak RSS {mb(peak):.0f} MB"
             )
-    print("budget: ≥ 20,000 rows/s for .xls, peak ≤ 200 MB (DESIGN.md §11)")
+            rate, bare_rate = args.rows / seconds, args.rows / parse
+            what = f"list import {suffix}, {args.rows} rows"
+            reader = "xlrd" if suffix == ".xls" else "calamine"
+            budget(
+                what,
+                rate,
+                "rows/s",
+                0.4 * bare_rate,
+                at_most=False,
+                anchor=bare_rate,
+                anchor_what=f"{reader}'s bare parse",
+            )
+            budget(f"{what}, peak RSS", mb(peak), "MB", 200)
 
 
 if __name__ == "__main__":
