@@ -1775,7 +1775,7 @@ def check(village: str | None, household: str | None, include_confirmed: bool, d
         if value and not Household.select().where(column.startswith(value) & (Household.deleted == False)).exists():
             raise HechaError(f"{option} {value}：没有这样的户（村代码可只写开头，户编码写18位或开头）。")
     found = sorted(
-        check_database(village=village, household=household, include_confirmed=include_confirmed),
+        check_database(village=village, household=household, include_confirmed=include_confirmed, remember=True),
         key=lambda x: (x.level != "error", x.household_code, x.finding.index),
     )
     errors = [x for x in found if x.level == "error"]

@@ -130,32 +130,43 @@ class ExportBlocked(OperatorError):
     and where."""
 
 
-def _changed_household_uids(office_code: str, since: int) -> set[str]:
-    """Households that have a row of this office newer than version ``since`` (the next bundle's):
-    one query per table, the household's uid joined in SQL."""
+def _changed_households(office_code: str, since: int) -> dict[str, int]:
+    """Households that have a row of this office newer than version ``since`` (the next bundle's),
+    uid → id: one query per table, the household joined in SQL."""
     from storage.models import Birth, Household, Migration, Person, WomanFP
 
     def newer(model):
         return (model.origin == office_code) & (model.version > since)
 
+    both = (Household.uid, Household.id)
     queries = [
-        Household.select(Household.uid).where(newer(Household)),
-        Person.select(Household.uid).join(Household).where(newer(Person)),
-        Birth.select(Household.uid).join(Household).where(newer(Birth)),
-        WomanFP.select(Household.uid).join(Person).join(Household).where(newer(WomanFP)),
-        Migration.select(Household.uid).join(Person).join(Household).where(newer(Migration)),
+        Household.select(*both).where(newer(Household)),
+        Person.select(*both).join(Household).where(newer(Person)),
+        Birth.select(*both).join(Household).where(newer(Birth)),
+        WomanFP.select(*both).join(Person).join(Household).where(newer(WomanFP)),
+        Migration.select(*both).join(Person).join(Household).where(newer(Migration)),
     ]
-    return {uid for q in queries for (uid,) in q.tuples()}
+    return {uid: hid for q in queries for uid, hid in q.tuples()}
 
 
 def check_before_export(office_code: str, since: int) -> None:
-    """Refuse with :class:`ExportBlocked` while a household the bundle would carry has errors."""
-    from storage.check import check_database, error_summary
+    """Refuse with :class:`ExportBlocked` while a household the bundle would carry has errors.
 
-    changed = _changed_household_uids(office_code, since)
+    A household whose last check (the form's save, ``hecha check``, an earlier gate) found no error
+    in the state its rows are still in, under the same rules and reference date, is not checked
+    again (:func:`storage.check.unchanged_clean`; issue 19: re-checking every household was half of a
+    50,000-person export); the others are, and their results kept. Persons registered in two
+    households are looked for across every household the bundle carries."""
+    from storage.check import check_database, error_summary, two_households, unchanged_clean
+
+    changed = _changed_households(office_code, since)
     if not changed:
         return
-    count, where = error_summary(check_database(household_uids=changed))
+    clean = unchanged_clean(changed.values())
+    todo = {uid for uid, hid in changed.items() if hid not in clean}
+    found = list(check_database(household_uids=todo, across=False, remember=True)) if todo else []
+    found += two_households(household_uids=set(changed))
+    count, where = error_summary(found)
     if count:
         raise ExportBlocked(
             f"还有 {count} 处错误，不能导出：{where}{' …' if count > 5 else ''}。请运行 hecha check "
@@ -905,9 +916,10 @@ def import_many(
             tell("检索索引还没能重建：另一个程序一直占用数据库。下次启动 hecha 时会自动重建，查询在此之前较慢。")
 
     with ExitStack() as stack:
-        _import_cache(stack)
         held = database.execute_sql("SELECT count(*) FROM person").fetchone()[0]
-        if bulk.worth_it(_new_bytes(ordered), held):
+        new_bytes = _new_bytes(ordered)
+        _import_cache(stack, held + new_bytes // bulk.BUNDLE_BYTES_PER_PERSON)
+        if bulk.worth_it(new_bytes, held):
             try:
                 stack.enter_context(bulk.running(database.database))
             except BlockingIOError:
@@ -969,13 +981,23 @@ def _imported_before(b: Opened) -> bool:
     )
 
 
-def _import_cache(stack: ExitStack) -> None:
-    """Give SQLite :data:`IMPORT_CACHE_KIB` of page cache until ``stack`` closes, unless it has it
-    already (a batch sets it once: resizing it for each bundle cost 4 % of a county's import)."""
+def _import_cache(stack: ExitStack, persons: int | None = None) -> None:
+    """Give SQLite :data:`IMPORT_CACHE_KIB` of page cache until ``stack`` closes when the database
+    holds (or, with ``persons``, will hold) :data:`LARGE` persons or more, unless it has it already
+    (a batch sets it once: resizing it for each bundle cost 4 % of a county's import)."""
     cache = database.pragma("cache_size")
-    if cache != -IMPORT_CACHE_KIB:
-        database.pragma("cache_size", -IMPORT_CACHE_KIB)  # a county's indexes stay in memory while it merges
-        stack.callback(database.pragma, "cache_size", cache)
+    if persons is None:
+        persons = database.execute_sql("SELECT max(id) FROM person").fetchone()[0] or 0
+    if cache == -IMPORT_CACHE_KIB or persons < LARGE:
+        return  # set already (a batch); or a database whose indexes the default cache holds well enough
+    database.pragma("cache_size", -IMPORT_CACHE_KIB)  # a county's indexes stay in memory while it merges
+    stack.callback(database.pragma, "cache_size", cache)
+
+
+LARGE = 200_000
+"""Persons (by the largest row id) from which an import gives SQLite :data:`IMPORT_CACHE_KIB` of
+cache: a county's. Below, the weekly import of 50,000 persons into a township-sized database keeps
+within its 150 MB (DESIGN.md §11; with the larger cache it took 173 MB)."""
 
 
 def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from .checkstore import keep_results, unchanged_clean  # noqa: F401  # unchanged_clean: for the export gate
 from .households import load_households, village_codes
 from .models import Household, Person
 from .office import reference_date
@@ -57,14 +58,19 @@ def check_database(
     household_uids: Iterable[str] | None = None,
     include_confirmed: bool = False,
     today: dt.date | None = None,
+    across: bool = True,
+    remember: bool = False,
 ) -> Iterator[Located]:
     """Every finding of the live households (all, one village, one 户编码, or the given uids), then
-    persons registered in two households. Confirmed warnings only with ``include_confirmed``."""
+    (``across``) persons registered in two households. Confirmed warnings only with
+    ``include_confirmed``. ``remember``: once every household was checked, keep each one's count of
+    errors for the state its rows are in (:func:`keep_results`), for the export gate."""
     villages = village_codes()
     as_of = reference_date()  # 标准时点: ages judged at the campaign's date, not today's
     wanted = set(household_uids) if household_uids is not None else None
     query = _households(village, household)
     last_id = 0
+    errors: dict[int, int] = {}
     while True:
         page = list(query.where(Household.id > last_id).order_by(Household.id).limit(PAGE))
         if not page:
@@ -73,7 +79,9 @@ def check_database(
         if wanted is not None:
             page = [hh for hh in page if hh.uid in wanted]  # filtered here: no IN list of 50,000 uids
         for hh, form in zip(page, load_households(page), strict=True):
+            errors[hh.id] = 0
             for f in check_household(form, villages, today, as_of=as_of):
+                errors[hh.id] += f.level == ERROR
                 if f.confirmed and not include_confirmed:
                     continue
                 person = (
@@ -82,7 +90,10 @@ def check_database(
                     else ""
                 )
                 yield Located(hh.household_code, hh.uid, person, f)
-    yield from two_households(village=village, household=household, household_uids=wanted)
+    if remember and today is None:
+        keep_results(errors)
+    if across:
+        yield from two_households(village=village, household=household, household_uids=wanted)
 
 
 def two_households(

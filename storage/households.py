@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 
 from . import audit, idnumber
+from .checkstore import keep_results
 from .codes import RELATION_HEAD
 from .dates import parse_typed, to_typed
 from .db import write_txn
@@ -392,6 +393,8 @@ def save_household(
             if not Person.select().where((Person.household == old) & (Person.deleted == False)).exists():
                 audit.tombstone(old, reason="户内人员均已转出（同一人转入他户）", operator=operator)
         index_persons([*people, *kept_people.values()])
+        if today is None:  # checked as it now stands, under today's rules: the export gate need not again
+            keep_results({hh.id: 0})
     h.uid, h.serial = hh.uid, hh.serial
     return hh
 

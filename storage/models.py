@@ -880,6 +880,17 @@ class SuspendedIndex(BaseModel):
     at = pw.CharField()
 
 
+class HouseholdCheck(BaseModel):
+    """A household's last check (schema 28, issue 19; :mod:`storage.checkstore`): its ``errors`` under
+    the rules and reference date ``key``, forgotten (triggers) when any of its rows changes. No
+    foreign key: a check of a household gone is never read (the gate asks for households that exist)."""
+
+    household_id = pw.IntegerField(primary_key=True)
+    key = pw.CharField()
+    errors = pw.IntegerField()
+    at = pw.CharField()
+
+
 class TownshipSummary(BaseModel):
     """A village's statistical year as its township's last reconciliation counted it (schema 26,
     issue 18): what the county's summary shows where the county has not reconciled itself."""
@@ -951,5 +962,6 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     TownshipStatus,
     TownshipSummary,
     SuspendedIndex,
+    HouseholdCheck,
     AppliedDecision,
 )

@@ -1,0 +1,135 @@
+"""The export gate trusts a household's kept check only while nothing it depended on changed (issue 19;
+:mod:`storage.checkstore`): saved through the form and unchanged, it is not checked again; changed
+outside the form, moved, under another reference date or with another check kept, it is."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import storage.check
+from export.bundle import ExportBlocked, export_bundle
+from storage import checkstore
+from storage.db import write_txn
+from storage.households import save_household
+from storage.models import Household, HouseholdCheck, Migration, Office, Person, WomanFP, new_uid
+from storage.office import set_reference_date
+
+from .conftest import reference_input
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """How many households the gate's check_database looked at."""
+    seen: list[int] = []
+    real = storage.check.load_households
+
+    def load(page):
+        seen.extend(hh.id for hh in page)
+        return real(page)
+
+    monkeypatch.setattr(storage.check, "load_households", load)
+    return seen
+
+
+def _raise_version(sql: str) -> None:
+    """A change made outside the form, as a county decision or ``hecha person set`` makes it: the
+    row's version raised to the office's next."""
+    with write_txn():
+        office = Office.get()
+        office.version_counter += 1
+        office.save()
+        Person._meta.database.execute_sql(sql.format(version=office.version_counter))
+
+
+def test_a_household_saved_through_the_form_is_not_checked_again(offices, counted):
+    offices.use_township()
+    hh = save_household(reference_input())
+    assert HouseholdCheck.get_by_id(hh.id).errors == 0
+    assert checkstore.unchanged_clean([hh.id]) == {hh.id}
+    export_bundle(offices.township_keys, offices.tmp / "out")
+    assert counted == []
+
+
+def test_a_change_outside_the_form_is_checked_and_an_error_refuses_the_export(offices, counted):
+    offices.use_township()
+    hh = save_household(reference_input())
+    _raise_version(
+        "UPDATE person SET residence_status = '2', version = {version} WHERE name = '李浩然'"
+    )  # 流出, no episode
+    assert checkstore.unchanged_clean([hh.id]) == set()
+    with pytest.raises(ExportBlocked, match="还有 1 处错误"):
+        export_bundle(offices.township_keys, offices.tmp / "out")
+    assert counted == [hh.id]
+    assert HouseholdCheck.get_by_id(hh.id).errors == 1  # kept: the next gate checks it again too
+    assert checkstore.unchanged_clean([hh.id]) == set()
+
+
+def test_any_change_to_its_rows_forgets_a_kept_check_whoever_makes_it(offices, counted):
+    offices.use_township()
+    hh = save_household(reference_input())
+    other = Household.get_by_id(hh.id)  # a second household, written as it was
+    other.id, other.uid, other.serial = None, new_uid(), 9999
+    other.household_code = other.household_code[:-4] + "9999"
+    other.save(force_insert=True)
+    checkstore.keep_results({hh.id: 0, other.id: 0})
+    db = Person._meta.database
+    with write_txn():  # a member moved by hand, no version raised: both households forget
+        db.execute_sql("UPDATE person SET household_id = ? WHERE household_id = ? AND seq = 3", (other.id, hh.id))
+    assert checkstore.unchanged_clean([hh.id, other.id]) == set()
+    for sql in (  # each table, through the household's own rows or its persons'
+        "UPDATE household SET address_detail = 'x' WHERE id = {h}",
+        "UPDATE birth SET birth_cert_no = 'x' WHERE household_id = {h}",
+    ):
+        checkstore.keep_results({hh.id: 0})
+        with write_txn():
+            db.execute_sql(sql.format(h=hh.id))
+        assert checkstore.unchanged_clean([hh.id]) == set(), sql
+    wife = Person.get((Person.household == hh.id) & (Person.seq == 2))
+    for model in (WomanFP, Migration):  # a page added to a member, then changed: through the person
+        checkstore.keep_results({hh.id: 0})
+        extra = {"direction": "2"} if model is Migration else {}
+        page = model.create(
+            person=wife, uid=new_uid(), origin="130123103", version=1, updated_at="", updated_by="", **extra
+        )
+        assert checkstore.unchanged_clean([hh.id]) == set(), model
+        checkstore.keep_results({hh.id: 0})
+        model.update(confirmed="x").where(model.id == page.id).execute()
+        assert checkstore.unchanged_clean([hh.id]) == set(), model
+    # a hand edit that plants an error, no version raised: the first export still carries it and is refused
+    checkstore.keep_results({hh.id: 0, other.id: 0})  # 李浩然 lives in the second household now
+    with write_txn():
+        db.execute_sql("UPDATE person SET residence_status = '2' WHERE name = '李浩然'")
+    counted.clear()
+    with pytest.raises(ExportBlocked, match="不能导出.*130123103203039999 第1人 居住状况"):
+        export_bundle(offices.township_keys, offices.tmp / "out")
+    assert other.id in counted
+
+
+def test_another_reference_date_or_rules_check_again(offices, counted, monkeypatch):
+    offices.use_township()
+    hh = save_household(reference_input())
+    set_reference_date(dt.date(2026, 6, 30))  # ages judged at another day: every kept check is stale
+    assert checkstore.unchanged_clean([hh.id]) == set()
+    export_bundle(offices.township_keys, offices.tmp / "out")
+    assert counted == [hh.id]
+    assert checkstore.unchanged_clean([hh.id]) == {hh.id}  # the gate kept what it found
+    checkstore._rules.cache_clear()
+    monkeypatch.setattr(checkstore, "_rules", lambda: "another release")
+    assert checkstore.unchanged_clean([hh.id]) == set()
+
+
+def test_hecha_check_keeps_what_it_found(offices):
+    from click.testing import CliRunner
+
+    from main import cli
+
+    offices.use_township()
+    save_household(reference_input())
+    HouseholdCheck.delete().execute()
+    res = CliRunner().invoke(cli, ["check", "--db", str(offices.township_db)])
+    assert res.exit_code == 0, res.output
+    offices.use_township()
+    ids = [h.id for h in Household.select()]
+    assert ids and checkstore.unchanged_clean(ids) == set(ids)
