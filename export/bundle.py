@@ -982,17 +982,24 @@ def _imported_before(b: Opened) -> bool:
 
 
 def _import_cache(stack: ExitStack, persons: int | None = None) -> None:
-    """Give SQLite :data:`IMPORT_CACHE_KIB` of page cache until ``stack`` closes when the database
-    holds (or, with ``persons``, will hold) :data:`LARGE` persons or more, unless it has it already
-    (a batch sets it once: resizing it for each bundle cost 4 % of a county's import)."""
+    """Give SQLite more page cache until ``stack`` closes: :data:`IMPORT_CACHE_KIB` when the
+    database holds (or, with ``persons``, will hold) :data:`LARGE` persons or more, else
+    :data:`SMALL_CACHE_KIB`; nothing when it has as much already (a batch sets it once: resizing it
+    for each bundle cost 4 % of a county's import)."""
     cache = database.pragma("cache_size")
     if persons is None:
         persons = database.execute_sql("SELECT max(id) FROM person").fetchone()[0] or 0
-    if cache == -IMPORT_CACHE_KIB or persons < LARGE:
-        return  # set already (a batch); or a database whose indexes the default cache holds well enough
-    database.pragma("cache_size", -IMPORT_CACHE_KIB)  # a county's indexes stay in memory while it merges
+    want = IMPORT_CACHE_KIB if persons >= LARGE else SMALL_CACHE_KIB
+    if cache < 0 and -cache >= want:
+        return
+    database.pragma("cache_size", -want)  # the indexes stay in memory while it merges
     stack.callback(database.pragma, "cache_size", cache)
 
+
+SMALL_CACHE_KIB = 24_576
+"""SQLite's page cache while a bundle is merged into a database under :data:`LARGE` persons (24
+MiB): the weekly import of 50,000 persons into a new county took 8.4 s with the default 2 MiB and
+6.6 s with 64 MiB, which took it to 173 MB against its 150 (DESIGN.md §11)."""
 
 LARGE = 200_000
 """Persons (by the largest row id) from which an import gives SQLite :data:`IMPORT_CACHE_KIB` of
