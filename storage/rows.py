@@ -62,7 +62,13 @@ def dump(model: type[SharedModel], where: pw.Expression) -> Iterator[dict[str, A
     """Stream the rows of ``model`` matching ``where`` as bundle records, in version order."""
     cols = columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
     table = model._meta.table_name
-    query = model.select(*(c.field for c in cols)).where(where).order_by(model.version).tuples().iterator()
+    sql, params = model.select(*(c.field for c in cols)).where(where).order_by(model.version).sql()
+    flags = [i for i, c in enumerate(cols) if c.kind is bool]  # stored 0/1: a record carries true/false
+    # the plain cursor, not peewee's rows: converting every value through its field was a fifth of an export
+    query = (
+        tuple(bool(v) if i in flags and v is not None else v for i, v in enumerate(r)) if flags else r
+        for r in model._meta.database.execute_sql(sql, params)
+    )
     batch: list[tuple] = []
 
     def flush() -> Iterator[dict[str, Any]]:
