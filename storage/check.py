@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .checkstore import keep_results, unchanged_clean  # noqa: F401  # unchanged_clean: for the export gate
+from .checkstore import begin, rules_key, settle, unchanged_clean  # noqa: F401  # unchanged_clean: the gate's
 from .households import load_households, village_codes
 from .models import Household, Person
 from .office import reference_date
@@ -64,9 +64,12 @@ def check_database(
     """Every finding of the live households (all, one village, one 户编码, or the given uids), then
     (``across``) persons registered in two households. Confirmed warnings only with
     ``include_confirmed``. ``remember``: once every household was checked, keep each one's count of
-    errors for the state its rows are in (:func:`keep_results`), for the export gate."""
+    errors (:func:`storage.checkstore.begin` before reading them, :func:`~storage.checkstore.settle`
+    after), for the export gate."""
     villages = village_codes()
     as_of = reference_date()  # 标准时点: ages judged at the campaign's date, not today's
+    remember = remember and today is None  # a check at another day is not the one the gate trusts
+    key = rules_key() if remember else ""
     wanted = set(household_uids) if household_uids is not None else None
     query = _households(village, household)
     last_id = 0
@@ -78,6 +81,8 @@ def check_database(
         last_id = page[-1].id
         if wanted is not None:
             page = [hh for hh in page if hh.uid in wanted]  # filtered here: no IN list of 50,000 uids
+        if remember:
+            begin(hh.id for hh in page)  # before their rows are read: an edit meanwhile forgets the mark
         for hh, form in zip(page, load_households(page), strict=True):
             errors[hh.id] = 0
             for f in check_household(form, villages, today, as_of=as_of):
@@ -90,8 +95,8 @@ def check_database(
                     else ""
                 )
                 yield Located(hh.household_code, hh.uid, person, f)
-    if remember and today is None:
-        keep_results(errors)
+    if remember:
+        settle(errors, key)
     if across:
         yield from two_households(village=village, household=household, household_uids=wanted)
 
@@ -151,5 +156,8 @@ def two_households(
 def error_summary(found: Iterable[Located], limit: int = 5) -> tuple[int, str]:
     """How many errors, and the first few as 户编码 + where, for a refusal message."""
     errors = [x for x in found if x.level == ERROR]
-    where = "；".join(f"{x.household_code} {x.finding.where()}" for x in errors[:limit])
+    where = "；".join(  # what, not only where (a helper's finding): 户编码 第3人 李浩然 身份证号：message
+        f"{x.household_code} {x.finding.where()}{' ' + x.person if x.person else ''}：{x.finding.message}"
+        for x in errors[:limit]
+    )
     return len(errors), where

@@ -20,19 +20,26 @@ from .office import reference_date
 
 
 def rules_key() -> str:
-    """What a household's check depends on besides its rows: the reference date (ages), the
-    division table's size (village codes) and the rules themselves (:func:`_rules`): a check kept
-    under another key is not trusted."""
-    from .models import AdminDivision
+    """What a household's check depends on besides its rows: the day ages are judged at (the
+    reference date, or with none set the real day, so a check kept yesterday is not trusted today),
+    the division table (its codes: village codes) and the rules themselves (:func:`_rules`): a check
+    kept under another key is not trusted."""
+    import hashlib
 
-    as_of = reference_date()
-    return f"{as_of.isoformat() if as_of else 'today'}|{AdminDivision.select().count()}|{_rules()}"
+    from .idnumber import real_day
+    from .models import database
+
+    as_of = reference_date() or real_day()
+    codes = database.execute_sql('SELECT group_concat(code) FROM (SELECT code FROM "admin_division" ORDER BY code)')
+    divisions = hashlib.sha1((codes.fetchone()[0] or "").encode()).hexdigest()[:12]
+    return f"{as_of.isoformat()}|{divisions}|{_rules()}"
 
 
 @cache
 def _rules() -> str:
-    """This program's version and a digest of the rules' source (:mod:`storage.validate`,
-    :mod:`storage.idnumber`, :mod:`storage.check`): an upgrade checks every household again once."""
+    """This program's version and a digest of the storage layer's source and data (the rules, the
+    code lists, the dates and ID-number parsing they use): an upgrade checks every household again
+    once."""
     import hashlib
     from importlib import metadata
     from pathlib import Path
@@ -43,15 +50,17 @@ def _rules() -> str:
         version = "dev"
     here = Path(__file__).resolve().parent
     digest = hashlib.sha1()
-    for name in ("validate.py", "idnumber.py", "check.py", "checkstore.py"):
-        digest.update((here / name).read_bytes())
+    for path in sorted([*here.glob("*.py"), *(here / "data").rglob("*")]):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
     return f"{version}|{digest.hexdigest()[:16]}"
 
 
 def keep_results(errors: dict[int, int]) -> None:
     """Keep each household's count of errors (``{household id: errors}``) as its rows stand now,
-    under :func:`rules_key`, in one short write transaction (or the caller's). A change to any of its
-    rows forgets it (schema 28's triggers)."""
+    under :func:`rules_key`: for a caller that checked them inside the write transaction that wrote
+    them (the form's save), so nothing changed in between. A change to any of its rows forgets it
+    (the triggers of schemas 28 and 29)."""
     from .db import now_iso, write_txn
     from .models import HouseholdCheck
 
@@ -62,6 +71,42 @@ def keep_results(errors: dict[int, int]) -> None:
     with write_txn():
         for i in range(0, len(rows), 500):
             HouseholdCheck.insert_many(rows[i : i + 500]).on_conflict_replace().execute()
+
+
+PENDING = -1
+"""``errors`` of a check begun and not yet settled (:func:`begin`): never trusted."""
+
+
+def begin(household_ids: Iterable[int]) -> None:
+    """Mark these households' checks as begun, before their rows are read (a check outside the
+    write transaction: ``hecha check``, the export gate): a change to their rows while they are
+    checked forgets the mark (the triggers), and :func:`settle` then keeps nothing for them (a
+    helper's finding: a result read before an edit was kept after it)."""
+    from .db import now_iso, write_txn
+    from .models import HouseholdCheck
+
+    at = now_iso()
+    rows = [dict(household_id=i, key="", errors=PENDING, at=at) for i in household_ids]
+    if not rows:
+        return
+    with write_txn():
+        for i in range(0, len(rows), 500):
+            HouseholdCheck.insert_many(rows[i : i + 500]).on_conflict_replace().execute()
+
+
+def settle(errors: dict[int, int], key: str) -> None:
+    """Keep the counts of errors of checks :func:`begin` marked, under ``key`` (:func:`rules_key`
+    read when the check began), for those whose mark is still there: their rows unchanged since."""
+    from .db import write_txn
+    from .models import database
+
+    if not errors:
+        return
+    with write_txn():
+        database.connection().executemany(
+            'UPDATE "household_check" SET "key" = ?, "errors" = ? WHERE "household_id" = ? AND "errors" = ?',
+            [(key, n, i, PENDING) for i, n in errors.items()],
+        )
 
 
 def unchanged_clean(household_ids: Iterable[int]) -> set[int]:

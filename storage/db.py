@@ -24,7 +24,7 @@ from . import models
 from .errors import OperatorError
 from .paths import backup_dir
 
-SCHEMA_VERSION = 28
+SCHEMA_VERSION = 29
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -350,6 +350,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (26, _sql_file("0026_township_summary.sql")),
     (27, _sql_file("0027_suspended_index.sql")),
     (28, _sql_file("0028_household_check.sql")),
+    (29, _sql_file("0029_household_check_replace.sql")),
 ]
 
 

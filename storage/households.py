@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 
 from . import audit, idnumber
-from .checkstore import keep_results
+from .checkstore import keep_results, rules_key
 from .codes import RELATION_HEAD
 from .dates import parse_typed, to_typed
 from .db import write_txn
@@ -273,7 +273,7 @@ def save_household(
     is never offered again as unfinished).
     """
     fill_twins(h)
-    key = fingerprint(h)
+    key = f"{fingerprint(h)}|{rules_key()}"  # a precheck under another reference date is not reused
     if precheck is None or precheck.key != key:
         precheck = Precheck(key, check_household(h, village_codes(), today, as_of=reference_date()))
     findings = [dataclasses.replace(f, confirmed=is_confirmed(h, f)) for f in precheck.findings]
