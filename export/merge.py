@@ -137,7 +137,7 @@ def apply(
         table = model._meta.table_name
         held = ids_by_uid(model, (r["uid"] for _, r in chunk))
         cols = columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
-        plain = [(c.key, c.column) for c in cols if not c.fk]
+        assert all(c.key == c.column for c in cols if not c.fk)  # a record's plain keys are its columns
         fks = [(c.key, c.column, c.field.rel_model._meta.table_name) for c in cols if c.fk]
         refs: dict[str, dict[str, int]] = {}
         for c in cols:
@@ -148,10 +148,10 @@ def apply(
         updates: list[tuple[dict[str, Any], int]] = []
         held_now: dict[int, tuple] | None = None
         for _, r in chunk:
-            values = {column: r[key] for key, column in plain}
+            values = dict(r)  # a checked record: every column, its plain ones under their own names
             reason = None
             for key, column, target in fks:
-                v = r[key]
+                v = values.pop(key)
                 if v is not None:
                     if v in conflicted:
                         reason = f"引用的 {target} {v} 有待处理的冲突"
