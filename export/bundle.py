@@ -162,10 +162,11 @@ def check_before_export(office_code: str, since: int) -> None:
 
     A household whose last check (the form's save, ``hecha check``, an earlier gate) found no error
     in the state its rows are still in, under the same rules and reference date, is not checked
-    again (:func:`storage.check.unchanged_clean`; issue 19: re-checking every household was half of a
+    again (:func:`storage.checkstore.unchanged_clean`; issue 19: re-checking every household was half of a
     50,000-person export); the others are, and their results kept. Persons registered in two
     households are looked for across every household the bundle carries."""
-    from storage.check import check_database, error_summary, two_households, unchanged_clean
+    from storage.check import check_database, error_summary, two_households
+    from storage.checkstore import unchanged_clean
 
     changed = _changed_households(office_code, since)
     if not changed:
@@ -888,17 +889,27 @@ def _decrypt(b: Opened, keys: UnlockedKeys) -> tuple[dict[str, Any], _Records]:
 def import_order(paths: list[Path]) -> list[Path]:
     """Bundle files in the order to import them: those that cannot be opened first (their refusal
     is said before the rest), then by sender, epoch and sequence, so a bundle that comes before
-    another in its stream is imported before it instead of the later one being held. The command
-    line and the import screen both use it."""
+    another in its stream is imported before it instead of the later one being held."""
+    return _survey(paths)[0]
 
-    def order(path: Path):
+
+def _survey(paths: list[Path], *, new_bytes: bool = False) -> tuple[list[Path], int]:
+    """:func:`import_order` of ``paths``, and with ``new_bytes`` the bytes of the files not imported
+    before (an inbox folder keeps last week's bundles: they would make a weekly batch look like a
+    first import), each file read once."""
+    keyed: list[tuple[tuple, Path]] = []
+    fresh = 0
+    for path in paths:
         try:
-            m = open_bundle(path).manifest
-            return (1, m["sender"], m["epoch"], m["sequence"], str(path))
+            b = open_bundle(path)
         except BundleError:
-            return (0, "", 0, 0, str(path))
-
-    return sorted(paths, key=order)
+            keyed.append(((0, "", 0, 0, str(path)), path))
+            continue
+        m = b.manifest
+        keyed.append(((1, m["sender"], m["epoch"], m["sequence"], str(path)), path))
+        if new_bytes and not _imported_before(b):
+            fresh += len(b.raw)
+    return [path for _, path in sorted(keyed, key=lambda kp: kp[0])], fresh
 
 
 def import_many(
@@ -915,7 +926,7 @@ def import_many(
     """
     from storage import bulk
 
-    ordered = import_order(paths)
+    ordered, new_bytes = _survey(paths, new_bytes=True)
 
     def tell(line: str) -> None:
         if say:
@@ -929,7 +940,6 @@ def import_many(
 
     with ExitStack() as stack:
         held = database.execute_sql("SELECT count(*) FROM person").fetchone()[0]
-        new_bytes = _new_bytes(ordered)
         _import_cache(stack, held + new_bytes // bulk.BUNDLE_BYTES_PER_PERSON)
         if bulk.worth_it(new_bytes, held):
             try:
@@ -946,20 +956,6 @@ def import_many(
                 yield path, import_bundle(path, keys, operator=operator)
             except BundleError as exc:
                 yield path, exc
-
-
-def _new_bytes(paths: list[Path]) -> int:
-    """Bytes of the bundle files among ``paths`` not imported before (an inbox folder keeps last
-    week's bundles: they would make a weekly batch look like a first import)."""
-    total = 0
-    for path in paths:
-        try:
-            b = open_bundle(path)
-        except BundleError:
-            continue
-        if not _imported_before(b):
-            total += len(b.raw)
-    return total
 
 
 def import_bundle(path: str | Path, keys: UnlockedKeys, *, operator: str | None = None) -> ImportResult:

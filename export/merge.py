@@ -137,7 +137,6 @@ def apply(
         table = model._meta.table_name
         held = ids_by_uid(model, (r["uid"] for _, r in chunk))
         cols = columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
-        assert all(c.key == c.column for c in cols if not c.fk)  # a record's plain keys are its columns
         fks = [(c.key, c.column, c.field.rel_model._meta.table_name) for c in cols if c.fk]
         refs: dict[str, dict[str, int]] = {}
         for c in cols:

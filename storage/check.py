@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .checkstore import begin, rules_key, settle, unchanged_clean  # noqa: F401  # unchanged_clean: the gate's
+from .checkstore import begin, rules_key, settle
 from .households import load_households, village_codes
 from .models import Household, Person
 from .office import reference_date

@@ -2,11 +2,11 @@
 
 The form's save runs every rule on the household it writes, and ``hecha check`` on every household;
 the gate before a bundle (:func:`export.bundle.check_before_export`) used to run them all again on
-every household the bundle carries — half of a 50,000-person export. A check is kept with the state
-of the household's rows it saw (:func:`stamps`) and what else it depended on (:func:`rules_key`);
-the gate trusts a kept check only when both are still the same (:func:`unchanged_clean`), so a row
-changed outside the form (a decision from the county, ``hecha person set``, a bundle applied) is
-checked again.
+every household the bundle carries — half of a 50,000-person export. A check is kept with what it
+depended on besides the rows (:func:`rules_key`); any change to one of the household's rows forgets
+it, through triggers (schemas 28 and 29), whoever writes: the form, ``hecha person set``, a county
+decision applied, a hand edit in ``sqlite3``. The gate trusts a kept check only under the same key
+(:func:`unchanged_clean`) and checks the rest again.
 
 A leaf below :mod:`storage.check` and :mod:`storage.households` (both keep checks).
 """

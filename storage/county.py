@@ -26,9 +26,9 @@ from .models import (
     MergeConflict,
     PeerOffice,
     Person,
-    ReportUnit,
     TownshipStatus,
 )
+from .office import reported_elsewhere
 from .workdays import Calendar
 
 
@@ -165,26 +165,12 @@ def progress(today: dt.date) -> list[TownshipProgress]:
         for origin, n in q:
             if origin in rows:
                 setattr(rows[origin], attr, n)
-    marked = ReportUnit.select(ReportUnit.person_uid)  # 不在本乡镇填报: counted once, by the reporting township
-    q = (
-        Person.select(Person.origin, pw.fn.COUNT(Person.id))
-        .where((Person.deleted == False) & Person.uid.in_(marked))  # noqa: E712
-        .group_by(Person.origin)
-        .tuples()
-    )
-    for origin, n in q:
+    for origin, elsewhere in reported_elsewhere().items():  # 不在本乡镇填报: counted once, by the reporting township
         if origin in rows:
-            rows[origin].persons -= n
-    q = (  # and the births of a child marked so
-        Birth.select(Birth.origin, pw.fn.COUNT(Birth.id))
-        .join(Person, on=(Birth.child == Person.id))
-        .where((Birth.deleted == False) & Person.uid.in_(marked))  # noqa: E712
-        .group_by(Birth.origin)
-        .tuples()
-    )
-    for origin, n in q:
-        if origin in rows:
-            rows[origin].births -= n
+            row = rows[origin]
+            row.households -= elsewhere["household"]
+            row.persons -= elsewhere["person"]
+            row.births -= elsewhere["birth"]
     pending = (
         CountyDecision.select(CountyDecision.to_office, pw.fn.COUNT(CountyDecision.id))
         .where(CountyDecision.acked_at == "")

@@ -185,23 +185,39 @@ def live_counts() -> dict[str, int]:
     # "deleted = 0" as a literal: SQLite uses a partial index only when it can see the value
     live = SQL("deleted = 0")
     counts = {m._meta.table_name: m.select(fn.COUNT(SQL("*"))).where(live).scalar() for m in (Household, Person, Birth)}
-    from .models import ReportUnit
-
-    marked = ReportUnit.select(ReportUnit.person_uid)  # 不在本乡镇填报 (issue 18): kept, not counted here
-    if ReportUnit.select().exists():
-        counts["person"] -= Person.select().where(live & Person.uid.in_(marked)).count()
-        counts["birth"] -= (
-            Birth.select()
-            .join(Person, on=(Birth.child == Person.id))
-            .where(SQL('"t1"."deleted" = 0') & Person.uid.in_(marked))
-            .count()
-        )
-        # and a household whose every live member is reported elsewhere (a one-person household
-        # keyed for her) is not this township's to count either
-        counts["household"] -= Person._meta.database.execute_sql(
-            """SELECT count(*) FROM household h WHERE h.deleted = 0
-                 AND EXISTS (SELECT 1 FROM person p WHERE p.household_id = h.id AND p.deleted = 0)
-                 AND NOT EXISTS (SELECT 1 FROM person p WHERE p.household_id = h.id AND p.deleted = 0
-                                 AND p.uid NOT IN (SELECT person_uid FROM report_unit))"""
-        ).fetchone()[0]
+    for elsewhere in reported_elsewhere().values():
+        for table, n in elsewhere.items():
+            counts[table] -= n
     return counts
+
+
+REPORTED_ELSEWHERE = {
+    "person": "SELECT origin, count(*) FROM person WHERE deleted = 0 AND uid IN (SELECT person_uid FROM report_unit) "
+    "GROUP BY origin",
+    "birth": "SELECT b.origin, count(*) FROM birth b JOIN person p ON p.id = b.child_id WHERE b.deleted = 0 "
+    "AND p.uid IN (SELECT person_uid FROM report_unit) GROUP BY b.origin",
+    # a household whose every live member is reported elsewhere (a one-person household keyed for her)
+    "household": """SELECT h.origin, count(*) FROM household h WHERE h.deleted = 0
+        AND EXISTS (SELECT 1 FROM person p WHERE p.household_id = h.id AND p.deleted = 0)
+        AND NOT EXISTS (SELECT 1 FROM person p WHERE p.household_id = h.id AND p.deleted = 0
+                        AND p.uid NOT IN (SELECT person_uid FROM report_unit))
+        GROUP BY h.origin""",
+}
+
+
+def reported_elsewhere() -> dict[str, dict[str, int]]:
+    """Live rows not counted where they were keyed because the county decided another township
+    reports the person (不在本乡镇填报, 填报单位; issue 18), per origin office: ``{origin: {"household":
+    n, "person": n, "birth": n}}`` — the persons marked, the births of children marked, and households
+    whose every live member is marked. Empty (one cheap query) where nobody is marked. The home
+    screen's counts (:func:`live_counts`) and the county's progress (:mod:`storage.county`) both
+    subtract them."""
+    from .models import ReportUnit, database
+
+    if not ReportUnit.select().exists():
+        return {}
+    out: dict[str, dict[str, int]] = {}
+    for table, sql in REPORTED_ELSEWHERE.items():
+        for origin, n in database.execute_sql(sql):
+            out.setdefault(origin, {"household": 0, "person": 0, "birth": 0})[table] = n
+    return out

@@ -55,7 +55,10 @@ def columns(model: type[SharedModel]) -> tuple[_Col, ...]:
         return str
 
     fields = _fields(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
-    return tuple(_Col(_key(f), f.column_name, f, isinstance(f, pw.ForeignKeyField), kind(f)) for f in fields)
+    cols = tuple(_Col(_key(f), f.column_name, f, isinstance(f, pw.ForeignKeyField), kind(f)) for f in fields)
+    # the merge copies a record's plain values as they are (export.merge.apply): their keys are the columns
+    assert all(c.key == c.column for c in cols if not c.fk), model
+    return cols
 
 
 def dump(model: type[SharedModel], where: pw.Expression) -> Iterator[dict[str, Any]]:

@@ -165,6 +165,12 @@ def test_the_county_week_through_real_bundles(tmp_path, monkeypatch):
     # persons counted once county-wide: 王秀英 is 新安镇's, not 南岗镇's
     line = next(x for x in progress.splitlines() if "南岗镇" in x)
     assert " 0 " in line, line
+    from storage import county as county_mod
+    from storage.db import open_db
+
+    open_db(county.db)
+    (row,) = [r for r in county_mod.progress(clock["now"].date()) if r.code == T3]
+    assert (row.households, row.persons, row.births) == (0, 0, 0)  # her household was keyed for her alone
 
     # up: the city's keys (no database of its own yet), registered at the county; the county's bundle
     # for it and the flat files with their codebook
