@@ -2593,11 +2593,8 @@ def conflicts_cmd(
     from storage.decisions import conflict_sides
 
     c, sides, held = conflict_sides(conflict_id)
-    said = (
-        f"冲突 {c.id}：{c.town} 的{c.table_words} {c.name or ''}（记录 {c.uid}）\n{c.reason}；"
-        f"数据包 {c.bundle_id[:8]}，{local_time(c.at)}；{c.status_words}"
-    )
-    click.echo(printable(said))
+    click.echo(printable(f"冲突 {c.id}：{c.town} 的{c.table_words} {c.name or ''}（记录 {c.uid}）"))
+    click.echo(printable(f"{c.reason}；数据包 {c.bundle_id[:8]}，{local_time(c.at)}；{c.status_words}"))
     if not held:
         click.echo("本库没有这条记录：数据包里的是：")
     lines = [tuple(printable(x) for x in line) for line in sides]

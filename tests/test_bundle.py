@@ -699,6 +699,9 @@ def test_conflicts_are_listed_and_shown_side_by_side(offices, first, tmp_path):
     first_id = MergeConflict.select().order_by(MergeConflict.id).first().id  # the person
     shown = CliRunner().invoke(cli, ["conflicts", str(first_id), *db])
     assert shown.exit_code == 0 and "本库没有这条记录" in shown.output and "改过的名字" in shown.output, shown.output
+    assert (
+        "）?" not in shown.output.splitlines()[0]
+    )  # the reason on a line of its own, not a "?" (a newcomer's finding)
     assert CliRunner().invoke(cli, ["conflicts", "999", *db]).exit_code == 1
     both = CliRunner().invoke(cli, ["conflicts", str(first_id), "--keep", "--take", "--yes", *db])
     assert both.exit_code == 1 and "只能选一个" in both.output, both.output
