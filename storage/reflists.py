@@ -60,6 +60,11 @@ FOOTERS = (
     "以下无数据",
 )
 """Words a footer cell of a printed list starts with, anywhere in the row (审核人：李四 under the names)."""
+_FOOTER_STARTS = frozenset(" " + "".join(w[0] for w in FOOTERS))
+"""A cell can start a footer word only with one of these (spaces are dropped before comparing): a
+per-cell test that spares most cells the full one."""
+_json = json.JSONEncoder(ensure_ascii=False).encode
+"""One encoder for every row's ``raw`` (``json.dumps`` with an argument builds a new one per call)."""
 IMPORT_CACHE_KB = 16384  # SQLite's page cache during an import (the default is 2 MB)
 SEX = {"男": "1", "女": "2", "1": "1", "2": "2", "m": "1", "f": "2", "男性": "1", "女性": "2"}
 
@@ -342,12 +347,7 @@ def _row_record(
     names = header.headers
     # a cell beyond the header (a row with one cell more) is kept under its column number, not lost
     raw = {(names[i] if i < len(names) else "") or f"第{i + 1}列": t for i, t in enumerate(texts) if t}
-    rec: dict[str, Any] = {
-        "source": source,
-        "sheet": sheet,
-        "row_no": row_no,
-        "raw": json.dumps(raw, ensure_ascii=False),
-    }
+    rec: dict[str, Any] = {"source": source, "sheet": sheet, "row_no": row_no, "raw": _json(raw)}
     warnings: list[dict] = []
 
     def problem(field: str, message: str, level: str) -> dict:
@@ -526,7 +526,7 @@ def _row_record(
     relation = rec["relation"]
     if relation.isdigit() and len(relation) == 1:
         rec["relation"] = "0" + relation  # GB/T 4761 code 02 read from a number cell as 2
-    rec["extra"] = json.dumps(extra, ensure_ascii=False) if extra else "{}"
+    rec["extra"] = _json(extra) if extra else "{}"
     return rec, None, warnings
 
 
@@ -898,7 +898,7 @@ def _read_sheets(
             if (
                 not first
                 or any(t.replace(" ", "").startswith(TOTALS) for t in texts[:3])
-                or any(t.replace(" ", "").startswith(FOOTERS) for t in texts if t)
+                or any(t.replace(" ", "").startswith(FOOTERS) for t in texts if t and t[0] in _FOOTER_STARTS)
             ):
                 # an empty row, a totals row (合计 12人, or 8 | 合计 after a 序号) or a footer (审核人：…): no person
                 continue

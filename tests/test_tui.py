@@ -512,6 +512,30 @@ async def test_escape_asks_before_discarding_and_menu_keys_work(db):
     assert app.return_code in (0, None)
 
 
+async def test_the_garbage_collector_paused_for_start_up_comes_back_on_with_the_menu(db):
+    """main.run_tui pauses Python's collector while Textual and the database load (issue 19: about
+    25 ms of start-up); the app must switch it back on, or a day of keying would never free a cycle."""
+    import gc
+
+    import main
+
+    main.pause_gc_for_start()
+    try:
+        assert not gc.isenabled()
+        app = make_app(db)
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(200):  # wait for the state, not for a time
+                if type(app.screen).__name__ == "HomeScreen" and gc.isenabled():
+                    break
+                await pilot.pause(0.02)
+            assert type(app.screen).__name__ == "HomeScreen"
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > 0  # what start-up made is out of the collector's way
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
 def test_every_key_scope_has_a_place_in_the_help():
     """F1 lists the keys scope by scope: a scope without a title (the reconciliation screen's had
     none) would leave its keys out of the help."""

@@ -89,6 +89,7 @@ class HechaApp(KeysInOrder, HechaBase):
         if getattr(self, "ascii_output", False):
             self.ascii_driver()
         open_db(self.db_path)
+        self.call_after_refresh(resume_gc)
 
         self.office = current_office()
         self.reference_date = reference_date()
@@ -173,6 +174,17 @@ class HechaApp(KeysInOrder, HechaBase):
                 self.exit()
 
         self.push_screen(ConfirmScreen("退出 hecha", text.DISCARD), answered)
+
+
+def resume_gc() -> None:
+    """Switch the garbage collector back on after :func:`main.pause_gc_for_start`, with what start-up
+    made moved out of its reach (``gc.freeze``: those objects live as long as the app). A no-op when
+    it is on (tests, other callers)."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def make_app(db_path: str | Path, config: Config | None = None) -> HechaApp:

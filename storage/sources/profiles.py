@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "profiles.toml"
@@ -159,7 +159,7 @@ class Header:
     fill_down: tuple[str, ...] = ()  # fields a layout carries down from the row above when a row leaves them all empty
     by_hand: bool = False  # a mapping given with the import was applied to this sheet
 
-    @property
+    @cached_property
     def month_date(self) -> bool:
         """Whether the birth date column is named as a month (出生年月, not 出生年月日): its dates on
         the 1st are months (a date cell formatted yyyy-mm)."""
