@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storage import audit
+from storage.bulk import TriggersAside
 from storage.db import now_iso
 from storage.errors import OperatorError
 from storage.models import AuditLog, MergeConflict, Person, SharedModel
@@ -222,7 +223,8 @@ def apply(
             top = model._meta.database.execute_sql(f'SELECT coalesce(max("id"), 0) FROM "{table}"').fetchone()[0]
             for row_id, values in enumerate(inserts, start=top + 1):
                 values["id"] = row_id
-        insert_rows(model, inserts)
+        if inserts:
+            aside.inserted(table, inserts[0]["id"], inserts[-1]["id"], insert=lambda: insert_rows(model, inserts))
         changed = update_rows(model, updates)
         stats.inserted[table] += len(inserts)
         if model is Person:  # the county searches what it merged: name keys for new persons and new names
@@ -233,9 +235,10 @@ def apply(
         insert_rows(AuditLog, audits)
         chunk.clear()
 
-    for model, row in ((TABLES[rec["t"]], rec["r"]) for rec in records):
-        if chunk and (chunk[0][0] is not model or len(chunk) >= CHUNK):
-            flush()
-        chunk.append((model, row))
-    flush()
+    with TriggersAside() as aside:  # a bundle's many new rows: their INSERT triggers' work once per chunk
+        for model, row in ((TABLES[rec["t"]], rec["r"]) for rec in records):
+            if chunk and (chunk[0][0] is not model or len(chunk) >= CHUNK):
+                flush()
+            chunk.append((model, row))
+        flush()
     return stats

@@ -4,8 +4,10 @@ and a batch stopped halfway whose indexes the next start builds again — never 
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -257,3 +259,97 @@ def test_the_batch_lock_is_the_same_however_the_path_is_spelled(tmp_path):
                 raise AssertionError("a second batch lock by the real path")
         except BlockingIOError:
             pass
+
+
+def _triggers(office: Office) -> list[tuple[str, str]]:
+    return sorted(office.sql("select name, sql from sqlite_master where type = 'trigger'"))
+
+
+def test_every_insert_trigger_of_a_merged_table_has_its_bulk_effect(tmp_path):
+    """A trigger added by a later migration without its entry in INSERT_TRIGGER_EFFECTS would keep
+    its table's triggers on (never wrong, but the merge slow again): name it there."""
+    db = tmp_path / "county.sqlite"
+    init_office(db, COUNTY)
+    close_db()
+    con = sqlite3.connect(str(db))
+    found = {
+        name
+        for name, sql in con.execute("select name, sql from sqlite_master where type = 'trigger'")
+        if " INSERT ON " in sql and sql.split(" INSERT ON ")[1].split()[0].strip('"') in MERGED
+    }
+    con.close()
+    assert found == set(bulk.INSERT_TRIGGER_EFFECTS)
+
+
+MERGED = ("household", "person", "birth", "woman_fp", "migration")
+
+
+def test_a_merge_with_its_insert_triggers_aside_leaves_what_the_triggers_would(tmp_path, monkeypatch):
+    """Two counties import the same bundles: one with the INSERT triggers set aside for every
+    insert, one with them firing row by row. The duplicate review's dirty list and the kept checks
+    come out the same, and so do the triggers themselves."""
+    runner = CliRunner()
+    aside, town = Office(tmp_path, COUNTY, runner), Office(tmp_path, T1, runner)
+    aside.add(town)
+    town.add(aside)
+    close_db()
+    firing = copy.copy(aside)  # the same county, keys and all, in a second file
+    firing.db = tmp_path / "twin.sqlite"
+    shutil.copy(aside.db, firing.db)
+    _key(town, tmp_path, form_to_dict(reference_input()))
+    bundles = town.export()
+    before = _triggers(aside)
+    for county in (aside, firing):  # kept checks where the bundle's household will go (id 1), and others
+        county.sql("select 1")
+        con = sqlite3.connect(str(county.db))
+        con.executemany(
+            "insert into household_check (household_id, key, errors, at) values (?, 'k', 0, 'x')", [(1,), (2,), (99,)]
+        )
+        con.commit()
+        con.close()
+    calls: list[str] = []
+    original = bulk.TriggersAside.inserted
+
+    def counted(self, table, first_id, last_id, *, insert):
+        calls.append(table)
+        return original(self, table, first_id, last_id, insert=insert)
+
+    monkeypatch.setattr(bulk.TriggersAside, "inserted", counted)
+    monkeypatch.setattr(bulk, "TRIGGERS_ASIDE_FROM", 1)
+    aside.take(bundles)
+    assert {"person", "household", "birth"} <= set(calls)
+    monkeypatch.setattr(bulk, "TRIGGERS_ASIDE_FROM", 10**9)
+    firing.take(bundles)
+    dirty = "select person_id from dup_dirty order by seq"
+    assert aside.sql(dirty) == firing.sql(dirty)
+    assert len(aside.sql(dirty)) > len(aside.sql("select id from person"))  # persons, then births' children
+    checks = "select household_id from household_check order by household_id"
+    assert aside.sql(checks) == firing.sql(checks) == [(2,), (99,)]  # the one household merged: checked again
+    assert _triggers(aside) == before == _triggers(firing)
+
+
+def test_a_merge_that_fails_with_its_triggers_aside_keeps_them(tmp_path, monkeypatch):
+    """The triggers are dropped inside the bundle's transaction: a failure after the first insert
+    rolls them back with the rows, and the next import of the same bundle goes through."""
+    runner = CliRunner()
+    county, town = Office(tmp_path, COUNTY, runner), Office(tmp_path, T1, runner)
+    county.add(town)
+    town.add(county)
+    _key(town, tmp_path, form_to_dict(reference_input()))
+    bundles = town.export()
+    before = _triggers(county)
+    monkeypatch.setattr(bulk, "TRIGGERS_ASIDE_FROM", 1)
+    import export.merge
+
+    def broken(rows, **kwargs):
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(export.merge, "index_rows", broken)  # after the first persons went in
+    failed = county.cli("import-bundle", *bundles, ok=False)
+    assert failed.exit_code != 0
+    assert county.sql("select count(*) from person") == [(0,)]
+    assert _triggers(county) == before
+    monkeypatch.undo()
+    county.take(bundles)
+    assert county.sql("select count(*) from person")[0][0] > 0
+    assert _triggers(county) == before
