@@ -134,6 +134,37 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """A record as one line of JSON (one encoder made once: ``json.dumps`` with arguments makes one per call)."""
 
 
+class _Deflater:
+    """Writes to a :class:`gzip.GzipFile` from a second thread, in order: zlib lets go of the GIL
+    while it deflates, so the next records are encoded meanwhile (issue 19: compression was a fifth
+    of a 50,000-person export). At most :attr:`AHEAD` writes wait; an error in one is raised by a
+    later :meth:`write` or on leaving."""
+
+    AHEAD = 4
+
+    def __init__(self, gz: gzip.GzipFile):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.gz = gz
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="hecha-gzip")
+        self.pending: list = []
+
+    def write(self, data: bytes) -> None:
+        self.pending.append(self.pool.submit(self.gz.write, data))
+        if len(self.pending) > self.AHEAD:
+            self.pending.pop(0).result()
+
+    def __enter__(self) -> _Deflater:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            for done in self.pending:
+                done.result()
+        finally:
+            self.pool.shutdown(wait=True)
+
+
 def _line(obj: Any) -> bytes:
     return _ENCODE(obj).encode() + b"\n"
 
@@ -422,7 +453,7 @@ def export_bundle(
             counts["audit_log"] = audit_rows.count()
             counts["assist"] = len(messages) + len(extra)
             body = io.BytesIO()
-            with gzip.GzipFile(fileobj=body, mode="wb", mtime=0, compresslevel=6) as gz:
+            with gzip.GzipFile(fileobj=body, mode="wb", mtime=0, compresslevel=6) as gzfile, _Deflater(gzfile) as gz:
                 header = dict(
                     bundle_id=bundle_id,
                     sender=me.code,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import peewee as pw
@@ -66,24 +67,25 @@ def dump(model: type[SharedModel], where: pw.Expression) -> Iterator[dict[str, A
     cols = columns(model)  # type: ignore[arg-type]  # mypy#11469: a class is not seen as Hashable
     table = model._meta.table_name
     sql, params = model.select(*(c.field for c in cols)).where(where).order_by(model.version).sql()
-    flags = [i for i, c in enumerate(cols) if c.kind is bool]  # stored 0/1: a record carries true/false
-    # the plain cursor, not peewee's rows: converting every value through its field was a fifth of an export
-    query = (
-        tuple(bool(v) if i in flags and v is not None else v for i, v in enumerate(r)) if flags else r
-        for r in model._meta.database.execute_sql(sql, params)
-    )
+    keys = [c.key for c in cols]
+    flags = [c.key for c in cols if c.kind is bool]  # stored 0/1: a record carries true/false
+    refs = [(i, c.key, c.field.rel_model) for i, c in enumerate(cols) if c.fk]
+    # the plain cursor, not peewee's rows (converting every value through its field was a fifth of
+    # an export); a record is built by dict(zip()), then its few references and flags put right
+    query = model._meta.database.execute_sql(sql, params)
     batch: list[tuple] = []
 
     def flush() -> Iterator[dict[str, Any]]:
-        maps = {}
-        for i, c in enumerate(cols):
-            if c.fk:
-                maps[i] = uids_by_id(c.field.rel_model, {r[i] for r in batch if r[i] is not None})
+        maps = [(i, key, uids_by_id(rel, {r[i] for r in batch if r[i] is not None})) for i, key, rel in refs]
         for r in batch:
-            yield {
-                "t": table,
-                "r": {c.key: (maps[i].get(r[i]) if c.fk and r[i] is not None else r[i]) for i, c in enumerate(cols)},
-            }
+            rec = dict(zip(keys, r, strict=True))
+            for i, key, uids in maps:
+                if r[i] is not None:
+                    rec[key] = uids.get(r[i])
+            for key in flags:
+                if rec[key] is not None:
+                    rec[key] = bool(rec[key])
+            yield {"t": table, "r": rec}
         batch.clear()
 
     for r in query:
@@ -186,7 +188,8 @@ def insert_rows(model: type[pw.Model], rows: list[dict[str, Any]]) -> None:
     sql = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
         model._meta.table_name, ", ".join(f'"{c}"' for c in columns), ", ".join("?" for _ in columns)
     )
-    model._meta.database.connection().executemany(sql, [tuple(r[c] for c in columns) for r in rows])
+    values = itemgetter(*columns) if len(columns) > 1 else lambda r: (r[columns[0]],)
+    model._meta.database.connection().executemany(sql, map(values, rows))
 
 
 def update_rows(model: type[pw.Model], rows: list[tuple[dict[str, Any], int]]) -> dict[int, tuple[str, ...]]:
