@@ -13,8 +13,8 @@ Printed per kind: findings, true ones, precision, recall (of the births of that 
 finding of that kind covers), F1; records per second and peak memory (VmHWM) of the run, which
 goes in a process of its own as ``hecha reconcile`` does. Targets (issue 7):
 omissions recall ≥ 0.98 and precision ≥ 0.95, false records precision ≥ 0.90, misreports F1 ≥ 0.95;
-DESIGN.md §11: ≥ 15,000 records per second and ≤ 600 MB at 1,000,000 persons. ``--persons 1000000 --db FILE`` keeps a county database between runs
-(the lists are made again each run).
+DESIGN.md §11: ≥ 15,000 records per second and ≤ 600 MB at 1,000,000 persons.
+``--persons 1000000 --db FILE`` keeps a county database between runs (the lists are made again each run).
 """
 
 from __future__ import annotations

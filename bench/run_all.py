@@ -1,6 +1,6 @@
 """Every benchmark, and every budget line of DESIGN.md §11 they print, in one command (issue 19).
 
-    python bench/run_all.py [--quick] [--only NAME ...] [--report FILE]
+    python bench/run_all.py [--quick] [--only NAME ...] [--report FILE] [--keep DIR]
 
 Runs each script of :data:`BENCHES` in its own process, at the sizes DESIGN.md §11 names (or, with
 ``--quick``, small sizes that show every bench still runs: the CI test runs them), collects the
@@ -48,6 +48,10 @@ BENCHES: list[tuple[str, list[str], list[str]]] = [
 (``bench/dedup_independent.py``) are run apart: hours, and data of their own."""
 
 
+KEEPS = {"startup": "--db", "reconcile": "--db", "dedup": "--db", "review": "--db", "county": "--keep"}
+"""The benches that can keep what they build, and their option for it (``--keep``)."""
+
+
 def run(name: str, args: list[str], report: Path) -> tuple[int, float, str]:
     """Run ``bench/<name>.py args`` with its budget lines going to ``report``; returns its exit
     status, its seconds and the tail of its output."""
@@ -80,6 +84,13 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes: every bench runs, budgets mean little")
     ap.add_argument("--only", nargs="+", default=None, help="these benches only (names as in BENCHES)")
     ap.add_argument("--report", type=Path, default=None, help="also write the budget lines here (JSON lines)")
+    ap.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="keep the benches' databases in this folder (built when missing, reused next time: a 1M-person "
+        "township takes a quarter of an hour to build)",
+    )
     args = ap.parse_args()
     unknown = set(args.only or []) - {name for name, _, _ in BENCHES}
     if unknown:
@@ -91,7 +102,12 @@ def main() -> int:
             if args.only and name not in args.only:
                 continue
             report = Path(tmp) / f"{name}.jsonl"
-            status, seconds, tail = run(name, quick if args.quick else full, report)
+            extra = []
+            if args.keep and name in KEEPS:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                size = "quick" if args.quick else "full"
+                extra = [KEEPS[name], str(args.keep / (f"{name}-{size}" + (".sqlite" if name != "county" else "")))]
+            status, seconds, tail = run(name, (quick if args.quick else full) + extra, report)
             lines = [json.loads(x) for x in report.read_text(encoding="utf-8").splitlines()] if report.exists() else []
             for line in lines:
                 line["bench"] = name
