@@ -245,8 +245,15 @@ class TriggersAside:
                 if effect:
                     database.execute_sql(effect, (first_id, last_id))
 
-    def __exit__(self, *exc: object) -> None:
-        for found in self.aside.values():
-            for _, sql in found:
-                database.execute_sql(sql.replace("CREATE TRIGGER ", "CREATE TRIGGER IF NOT EXISTS ", 1))
-        self.aside.clear()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        try:
+            for found in self.aside.values():
+                for _, sql in found:
+                    database.execute_sql(sql.replace("CREATE TRIGGER ", "CREATE TRIGGER IF NOT EXISTS ", 1))
+        except Exception:
+            if exc_type is None:
+                raise
+            # leaving by an error already: the caller's rollback brings the triggers back, and the
+            # first error is the one to report (a helper's finding: this one replaced it)
+        finally:
+            self.aside.clear()

@@ -353,3 +353,36 @@ def test_a_merge_that_fails_with_its_triggers_aside_keeps_them(tmp_path, monkeyp
     county.take(bundles)
     assert county.sql("select count(*) from person")[0][0] > 0
     assert _triggers(county) == before
+
+
+def test_a_failure_while_the_triggers_come_back_does_not_hide_the_first(tmp_path, monkeypatch):
+    """Leaving by an error, TriggersAside creates the triggers again; when that fails too (the disk,
+    the lock), the first error is the one raised, and the rollback keeps the triggers."""
+    import pytest
+
+    from storage.db import write_txn
+
+    db = tmp_path / "county.sqlite"
+    init_office(db, COUNTY)
+    open_db(db)
+    con = sqlite3.connect(str(db))
+    before = sorted(con.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall())
+    con.close()
+    original = bulk.database.execute_sql
+
+    def failing(sql, *args, **kwargs):
+        if sql.startswith("CREATE TRIGGER IF NOT EXISTS"):
+            raise sqlite3.OperationalError("disk I/O error")
+        return original(sql, *args, **kwargs)
+
+    with pytest.raises(RuntimeError, match="the first error"):
+        with write_txn(), bulk.TriggersAside() as aside:
+            aside.inserted("person", 1, 500, insert=lambda: None)
+            assert aside.aside  # set aside: the person table's INSERT triggers are gone for now
+            monkeypatch.setattr(bulk.database, "execute_sql", failing)
+            raise RuntimeError("the first error")
+    monkeypatch.undo()
+    close_db()
+    con = sqlite3.connect(str(db))
+    assert sorted(con.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall()) == before
+    con.close()
