@@ -294,13 +294,15 @@ def test_the_police_register_gives_children_their_mother_through_the_household(t
                 ["0012", "王芳", "妻", "女", "19900506", MUM],
                 ["0012", "李浩然", "长子", "男", "20170412", KID1],
                 ["0013", "李思琪", "孙女", "女", "20190914", KID2],
+                ["0012", "李浩宇", "次子", "男", "20200101", ""],  # the 户号 again after another's rows
             ],
         ),
         "police_hukou",
     )
-    assert report.parents_found == 1
-    kid = RefRecord.get(RefRecord.name == "李浩然")
-    assert (kid.mother_name, kid.mother_id_number, kid.father_name) == ("王芳", MUM, "李强")
+    assert report.parents_found == 2
+    for name in ("李浩然", "李浩宇"):
+        kid = RefRecord.get(RefRecord.name == name)
+        assert (kid.mother_name, kid.mother_id_number, kid.father_name) == ("王芳", MUM, "李强")
     assert RefRecord.get(RefRecord.name == "李思琪").mother_id_number == ""  # a grandchild: her mother is not known
 
 
