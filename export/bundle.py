@@ -171,21 +171,18 @@ def _line(obj: Any) -> bytes:
 
 def _changed_households(office_code: str, since: int) -> dict[str, int]:
     """Households that have a row of this office newer than version ``since`` (the next bundle's),
-    uid → id: one query per table, the household joined in SQL."""
-    from storage.models import Birth, Household, Migration, Person, WomanFP
-
-    def newer(model):
-        return (model.origin == office_code) & (model.version > since)
-
-    both = (Household.uid, Household.id)
-    queries = [
-        Household.select(*both).where(newer(Household)),
-        Person.select(*both).join(Household).where(newer(Person)),
-        Birth.select(*both).join(Household).where(newer(Birth)),
-        WomanFP.select(*both).join(Person).join(Household).where(newer(WomanFP)),
-        Migration.select(*both).join(Person).join(Household).where(newer(Migration)),
-    ]
-    return {uid: hid for q in queries for uid, hid in q.tuples()}
+    uid → id: one query, each household once (a row per changed row cost a tenth of an export)."""
+    newer = "origin = ? AND version > ?"
+    sql = (
+        f'SELECT uid, id FROM "household" WHERE ({newer})'
+        f' OR id IN (SELECT household_id FROM "person" WHERE {newer})'
+        f' OR id IN (SELECT household_id FROM "birth" WHERE {newer})'
+        ' OR id IN (SELECT p.household_id FROM "woman_fp" x JOIN "person" p ON p.id = x.person_id'
+        " WHERE x.origin = ? AND x.version > ?)"
+        ' OR id IN (SELECT p.household_id FROM "migration" x JOIN "person" p ON p.id = x.person_id'
+        " WHERE x.origin = ? AND x.version > ?)"
+    )
+    return dict(database.execute_sql(sql, (office_code, since) * 5).fetchall())
 
 
 def check_before_export(office_code: str, since: int) -> None:
