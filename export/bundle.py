@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyrage
 from peewee import fn
 
@@ -131,7 +132,9 @@ class ExportBlocked(OperatorError):
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-"""A record as one line of JSON (one encoder made once: ``json.dumps`` with arguments makes one per call)."""
+"""The header and messages as one line of JSON (one encoder made once: ``json.dumps`` with arguments
+makes one per call). The records go through orjson (``orjson.dumps`` writes the same bytes for them,
+compact UTF-8; it and ``orjson.loads`` take half the time of the standard library's: issue 19)."""
 
 
 class _Deflater:
@@ -463,17 +466,17 @@ def export_bundle(
                 if status is not None:  # its own state for the county's progress (issue 18), not a record
                     header["status"] = status
                 gz.write(_line(header))
-                lines: list[str] = []  # written a few hundred at a time: GzipFile.write per record cost 15 %
+                lines: list[bytes] = []  # written a few hundred at a time: GzipFile.write per record cost 15 %
                 for model in SHARED_MODELS:
                     for rec in merge.dump(model, selection(model)):
-                        lines.append(_ENCODE(rec))
+                        lines.append(orjson.dumps(rec))
                         if len(lines) >= 500:
-                            gz.write(("\n".join(lines) + "\n").encode())
+                            gz.write(b"\n".join(lines) + b"\n")
                             lines.clear()
                 for row in audit_rows.dicts().iterator():
-                    lines.append(_ENCODE({"t": "audit_log", "r": {k: row[k] for k in (*CHAINED, "hash")}}))
+                    lines.append(orjson.dumps({"t": "audit_log", "r": {k: row[k] for k in (*CHAINED, "hash")}}))
                 if lines:
-                    gz.write(("\n".join(lines) + "\n").encode())
+                    gz.write(b"\n".join(lines) + b"\n")
                 for body_ in [*(json.loads(msg.body) for msg in messages), *extra]:
                     gz.write(_line({"t": "assist", "r": body_}))
                 assist.mark_sent(messages, bundle_id, operator=who)
@@ -812,7 +815,7 @@ class _Records:
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for no, line in enumerate(self.lines, start=2):
             try:
-                rec = json.loads(line)
+                rec = orjson.loads(line)
                 if isinstance(rec, dict) and rec.get("t") == "audit_log":
                     self.audit.append(_audit_record(rec))
                 elif isinstance(rec, dict) and rec.get("t") == "assist" and set(rec) == {"t", "r"}:

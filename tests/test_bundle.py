@@ -706,3 +706,19 @@ def test_conflicts_are_listed_and_shown_side_by_side(offices, first, tmp_path):
     both = CliRunner().invoke(cli, ["conflicts", str(first_id), "--keep", "--take", "--yes", *db])
     assert both.exit_code == 1 and "只能选一个" in both.output, both.output
     assert MergeConflict.get_by_id(first_id).status == "open"  # nothing decided
+
+
+def test_a_record_line_is_json_the_standard_library_reads_back_as_it_was():
+    """Bundle records are written with orjson (issue 19); any JSON reader, the standard tools' and
+    an older hecha's ``json.loads``, must read them back unchanged: extension-B characters, control
+    characters a damaged export left, quotes, backslashes, U+2028, a BOM, empty and None values."""
+    import json
+
+    import orjson
+
+    values = ["王𠮷祥", "欧阳\u3000娜", 'a"b\\c', "line\nbreak\ttab\x00\x1f", "\u2028\u2029", "\ufeff", "", None, 0, -1]
+    rec = {"t": "person", "r": {f"k{i}": v for i, v in enumerate(values)} | {"deleted": False, "ok": True}}
+    line = orjson.dumps(rec)
+    assert b"\n" not in line  # one record, one line
+    assert json.loads(line) == rec
+    assert line == json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode()
