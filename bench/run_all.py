@@ -54,14 +54,13 @@ KEEPS = {"startup": "--db", "reconcile": "--db", "dedup": "--db", "review": "--d
 
 def run(name: str, args: list[str], report: Path) -> tuple[int, float, str]:
     """Run ``bench/<name>.py args`` with its budget lines going to ``report``; returns its exit
-    status, its seconds and the tail of its output."""
+    status, its seconds and its output."""
     env = dict(os.environ, HECHA_BENCH_REPORT=str(report), PYTHONUNBUFFERED="1")
     t = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(HERE / f"{name}.py"), *args], cwd=HERE.parent, env=env, capture_output=True, text=True
     )
-    tail = (proc.stdout + proc.stderr).strip().splitlines()[-12:]
-    return proc.returncode, time.perf_counter() - t, "\n".join(tail)
+    return proc.returncode, time.perf_counter() - t, (proc.stdout + proc.stderr).strip()
 
 
 def table(rows: list[dict]) -> str:
@@ -104,15 +103,19 @@ def main() -> int:
             report = Path(tmp) / f"{name}.jsonl"
             extra = []
             if args.keep and name in KEEPS:
-                args.keep.mkdir(parents=True, exist_ok=True)
+                args.keep.mkdir(mode=0o700, parents=True, exist_ok=True)  # an office's data, even made up
                 size = "quick" if args.quick else "full"
                 extra = [KEEPS[name], str(args.keep / (f"{name}-{size}" + (".sqlite" if name != "county" else "")))]
-            status, seconds, tail = run(name, (quick if args.quick else full) + extra, report)
+            status, seconds, output = run(name, (quick if args.quick else full) + extra, report)
+            kept = next((ln for ln in output.splitlines() if "kept" in ln), "") if extra else ""
+            tail = "\n".join(output.splitlines()[-12:])
             lines = [json.loads(x) for x in report.read_text(encoding="utf-8").splitlines()] if report.exists() else []
             for line in lines:
                 line["bench"] = name
             rows += lines
             print(f"{name}: {seconds:.0f} s, {len(lines)} budget lines" + ("" if status == 0 else f", exit {status}"))
+            if kept:
+                print(f"  {kept.strip()}")
             if status != 0 or not lines:
                 broken.append(name)
                 print("  " + tail.replace("\n", "\n  "))
