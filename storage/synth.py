@@ -1196,7 +1196,11 @@ def demo(
     from . import reconcile
 
     made = reference_lists(as_of, seed=seed, folder=lists_folder)
-    say("已导入演示名单：" + "，".join(f"{k} {n} 行" for k, n in made.rows.items()) + f"（文件在 {lists_folder}）")
+    from .sources.profiles import profiles
+
+    names = profiles()[0]  # the lists as a clerk calls them (人口信息系统, 出生医学证明 …), not their codes
+    loaded = "，".join(f"{names.get(k, k)} {n} 行" for k, n in made.rows.items())
+    say(f"已导入演示名单：{loaded}（文件在 {lists_folder}）")
     report = reconcile.run(as_of)
     annual_reports_from_wis()  # the annual report as WIS held it, for the summary to compare
     say(f"已比对：{report.births} 个出生，" + "，".join(f"{reconcile.KINDS[k]} {n}" for k, n in report.kinds.items()))
