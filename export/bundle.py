@@ -160,10 +160,13 @@ class _Deflater:
     def __enter__(self) -> _Deflater:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         try:
             for done in self.pending:
-                done.result()
+                if exc_type is None:
+                    done.result()  # a write that failed raises here
+                else:
+                    done.exception()  # waited for; the error already on its way is the one to report
         finally:
             self.pool.shutdown(wait=True)
 

@@ -722,3 +722,39 @@ def test_a_record_line_is_json_the_standard_library_reads_back_as_it_was():
     assert b"\n" not in line  # one record, one line
     assert json.loads(line) == rec
     assert line == json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def test_the_export_s_compressing_thread_passes_a_write_error_on_and_never_hides_another():
+    """The export deflates in a second thread (issue 19): a write that fails there (a full disk)
+    fails the export in the main thread; an error of the export itself is not replaced by it."""
+    import errno
+    import gzip
+
+    import pytest
+
+    from export.bundle import _Deflater
+
+    class FullDisk:
+        def __init__(self) -> None:
+            self.written = 0
+
+        def write(self, data: bytes) -> int:
+            self.written += len(data)
+            if self.written > 10_000:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return len(data)
+
+        def flush(self) -> None:
+            pass
+
+    chunk = bytes(range(256)) * 400  # does not compress away
+    with pytest.raises(OSError, match="No space"):
+        with gzip.GzipFile(fileobj=FullDisk(), mode="wb", mtime=0) as gzfile, _Deflater(gzfile) as gz:  # type: ignore[arg-type]
+            for _ in range(50):
+                gz.write(chunk)
+    with pytest.raises(KeyError, match="the export's own"):
+        gzfile = gzip.GzipFile(fileobj=FullDisk(), mode="wb", mtime=0)  # type: ignore[arg-type]
+        with _Deflater(gzfile) as gz:
+            for _ in range(3):
+                gz.write(chunk)
+            raise KeyError("the export's own")
