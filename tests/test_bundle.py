@@ -729,6 +729,7 @@ def test_the_export_s_compressing_thread_passes_a_write_error_on_and_never_hides
     fails the export in the main thread; an error of the export itself is not replaced by it."""
     import errno
     import gzip
+    import random
 
     import pytest
 
@@ -747,7 +748,7 @@ def test_the_export_s_compressing_thread_passes_a_write_error_on_and_never_hides
         def flush(self) -> None:
             pass
 
-    chunk = bytes(range(256)) * 400  # does not compress away
+    chunk = random.Random(7).randbytes(100_000)  # does not compress away
     with pytest.raises(OSError, match="No space"):
         with gzip.GzipFile(fileobj=FullDisk(), mode="wb", mtime=0) as gzfile, _Deflater(gzfile) as gz:  # type: ignore[arg-type]
             for _ in range(50):
