@@ -750,11 +750,11 @@ def test_the_export_s_compressing_thread_passes_a_write_error_on_and_never_hides
 
     chunk = random.Random(7).randbytes(100_000)  # does not compress away
     with pytest.raises(OSError, match="No space"):
-        with gzip.GzipFile(fileobj=FullDisk(), mode="wb", mtime=0) as gzfile, _Deflater(gzfile) as gz:  # type: ignore[arg-type]
+        with gzip.GzipFile(fileobj=FullDisk(), mode="wb", mtime=0) as gzfile, _Deflater(gzfile) as gz:
             for _ in range(50):
                 gz.write(chunk)
     with pytest.raises(KeyError, match="the export's own"):
-        gzfile = gzip.GzipFile(fileobj=FullDisk(), mode="wb", mtime=0)  # type: ignore[arg-type]
+        gzfile = gzip.GzipFile(fileobj=FullDisk(), mode="wb", mtime=0)
         with _Deflater(gzfile) as gz:
             for _ in range(3):
                 gz.write(chunk)
