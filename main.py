@@ -209,6 +209,16 @@ def db_option(func):
     )(func)
 
 
+def hecha_on(db_path: Path | None) -> str:
+    """``hecha`` as the next command on this database should be typed: with ``--db`` unless it is
+    the default one (a hint without it would act on another office's database)."""
+    from storage.paths import default_db_path
+
+    ctx = click.get_current_context(silent=True)
+    given = db_path or (ctx.find_root().params.get("db_path") if ctx else None)
+    return "hecha" if not given or Path(given) == default_db_path() else f"hecha --db {given}"
+
+
 def resolve_db(db_path: Path | None) -> Path:
     """The command's ``--db``, else the group's (``hecha --db X cmd``), else the default path.
 
@@ -387,10 +397,7 @@ def init(office_code: str, db_path: Path | None) -> None:
     office = init_office(path, office_code)
     level = "乡镇" if office.level == "township" else "县"
     click.echo(f"已建立{level}数据库：{office.full_name}（{office.code}）\n文件：{path}")
-    from storage.paths import default_db_path
-
-    on = "" if path == default_db_path() else f" --db {path}"  # the next command on this database, not the default
-    click.echo(f"下一步：hecha{on} keys new（生成本单位密钥）")
+    click.echo(f"下一步：{hecha_on(path)} keys new（生成本单位密钥）")
 
 
 @cli.group()
@@ -434,7 +441,7 @@ def keys_new(recovery_out: Path | None, db_path: Path | None) -> None:
         click.echo(f"离线恢复密钥已写入：{recovery_out}")
         click.echo("请立即打印（或抄写）此文件，装入信封密封，交单位负责人锁入保险柜；然后从本机删除该文件。")
         click.echo("本机不保存恢复密钥：县级私钥或口令丢失时，只有它能打开各乡镇发来的数据包。")
-    click.echo("下一步：hecha keys show > 公钥文件，交给对方单位登记。")
+    click.echo(f"下一步：{hecha_on(db_path)} keys show > 公钥文件，交给对方单位登记。")
 
 
 @keys.command("show")
@@ -553,7 +560,7 @@ def keys_rotate(grace: int, db_path: Path | None) -> None:
     click.echo(f"已换 {office.name}（{office.code}）的密钥。新指纹：{pub.fingerprint()}")
     click.echo(f"旧加密密钥在 {grace} 天内仍能打开发给本单位的数据包。")
     others = "本县各乡镇和登记过的外县" if office.level == "county" else "县里"
-    click.echo(f"下一步：hecha keys show > 新公钥文件，交给{others}；对方电话核对新指纹后运行")
+    click.echo(f"下一步：{hecha_on(db_path)} keys show > 新公钥文件，交给{others}；对方电话核对新指纹后运行")
     click.echo('  hecha keys replace 新公钥文件 --fingerprint "读出的指纹"')
 
 
@@ -1884,7 +1891,7 @@ def rebaseline_cmd(epoch: int | None, yes: bool, db_path: Path | None) -> None:
     from storage.models import BundleLog
 
     if not BundleLog.select().where(BundleLog.direction == "out").exists():
-        raise HechaError("本乡镇还没有导出过数据包，没有要重新接上的链：直接 hecha export 即可")
+        raise HechaError(f"本乡镇还没有导出过数据包，没有要重新接上的链：直接 {hecha_on(db_path)} export 即可")
     if keys.has_keys():
         keys.unlock(read_passphrase("本单位口令（重新接链要负责人的口令）"))
     if not yes:
@@ -1892,7 +1899,8 @@ def rebaseline_cmd(epoch: int | None, yes: bool, db_path: Path | None) -> None:
             f"{me.name} 开始新的纪元？下一个数据包将带上本单位全部记录（第 {me.epoch} 纪元的序号作废）", abort=True
         )
     new = rebaseline(epoch)
-    click.echo(f"已开始第 {new} 纪元。下一步：hecha export 导出数据包（带上本单位全部记录），交县里导入；")
+    then = f"{hecha_on(db_path)} export"
+    click.echo(f"已开始第 {new} 纪元。下一步：{then} 导出数据包（带上本单位全部记录），交县里导入；")
     click.echo("县里本库较新而内容不同的记录会列为冲突（hecha conflicts），由县里裁定后发回本乡镇。")
 
 
@@ -1926,7 +1934,7 @@ def restore_cmd(backup_file: Path, yes: bool, db_path: Path | None) -> None:
     click.echo(f"已恢复：{path}（第 {epoch} 纪元）")
     if kept:
         click.echo(f"原数据库留存为：{kept}")
-    click.echo("下一步：hecha export 导出数据包（带上本单位全部记录），交县里导入。")
+    click.echo(f"下一步：{hecha_on(db_path)} export 导出数据包（带上本单位全部记录），交县里导入。")
 
 
 @cli.group()

@@ -228,3 +228,27 @@ def test_keys_rotated_replaced_and_revoked_through_the_cli(tmp_path, monkeypatch
     # the bundle signed with the revoked key stays refused, though the registration is back
     again = county.cli("import-bundle", refused_path, ok=False)
     assert again.exit_code == 1 and "B05" in again.output, again.output
+
+
+def test_the_next_step_hints_name_the_database_they_were_given(tmp_path):
+    """After ``init`` and ``keys new`` on a database given with --db (on the command or
+    before it), the next command hecha suggests names that database (a newcomer's finding: the hint
+    after keys new dropped it, and as written it acted on the default database)."""
+    from click.testing import CliRunner
+
+    from main import cli
+    from storage.db import close_db
+
+    db = tmp_path / "office" / "town.sqlite"
+    db.parent.mkdir(mode=0o700)
+    secret = tmp_path / "pass"
+    secret.write_text("a long enough passphrase\n", encoding="utf-8")
+    secret.chmod(0o600)
+    runner = CliRunner()
+    env = {"HECHA_PASSPHRASE_FILE": str(secret)}
+    out = runner.invoke(cli, ["init", "--office", "130123103", "--db", str(db)], env=env)
+    assert out.exit_code == 0 and f"下一步：hecha --db {db} keys new" in out.output, out.output
+    close_db()
+    out = runner.invoke(cli, ["--db", str(db), "keys", "new"], env=env)
+    assert out.exit_code == 0 and f"下一步：hecha --db {db} keys show > 公钥文件" in out.output, out.output
+    close_db()
