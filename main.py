@@ -49,6 +49,7 @@ CLICK_TEXTS = {  # click's own words, which clerks read too (issue 15: Usage:, S
     "Error: The two entered values do not match.": "错误：两次输入的不一样。",
     "Error: invalid input": "错误：输入不对",
     "default: {default}": "默认：{default}",
+    "required": "必填",
     "env var: {var}": "环境变量：{var}",
     "Got unexpected extra argument ({args})": "多了参数（{args}）",
     "Did you mean {possibility}?": "是不是 {possibility}？",
@@ -354,8 +355,15 @@ def secret_file_line(path: str, what: str, env: str) -> str:
     return first
 
 
+MIN_NEW = 8
+"""Characters a new passphrase needs at least (export.keys.MIN_PASSPHRASE, which checks it again;
+repeated here so that asking for one loads nothing)."""
+
+
 def read_passphrase(prompt: str = "本单位口令", *, confirm: bool = False) -> str:
-    """The passphrase: the first line of ``$HECHA_PASSPHRASE_FILE``, else asked at the terminal."""
+    """The passphrase: the first line of ``$HECHA_PASSPHRASE_FILE``, else asked at the terminal.
+    With ``confirm`` (a new passphrase) it is asked twice, and one too short (:data:`MIN_NEW`
+    characters) is said at once and asked again, up to three times, before the second entry."""
     path = os.environ.get(PASSPHRASE_ENV)
     if path:
         return secret_file_line(path, "口令", PASSPHRASE_ENV)
@@ -363,6 +371,11 @@ def read_passphrase(prompt: str = "本单位口令", *, confirm: bool = False) -
         raise HechaError(f"没有终端可以输入口令：请在终端运行，或把口令写进一个文件并设置 {PASSPHRASE_ENV}=文件路径。")
     try:
         first = click.prompt(prompt, hide_input=True)
+        for _ in range(2):
+            if not confirm or len(first) >= MIN_NEW:
+                break
+            click.echo(f"口令至少{MIN_NEW}个字符，请重新输入。", err=True)
+            first = click.prompt(prompt, hide_input=True)
         if confirm and click.prompt("再输入一次", hide_input=True) != first:
             raise HechaError("两次输入的口令不一样，请重新运行。")
     except UnicodeDecodeError:
@@ -744,9 +757,7 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
 
 
 @cli.command()
-@click.option(
-    "--households", default=300, show_default=True, type=click.IntRange(1, 100_000), help="演示户数（1–100000）"
-)
+@click.option("--households", default=300, show_default=True, type=click.IntRange(1, 100_000), help="演示户数")
 @click.option("--seed", default=1, show_default=True, help="随机种子（相同种子得到相同人口）")
 @click.option("--as-of", "as_of", default=None, help="参考日期 YYYYMMDD（默认今天）：出生落在此前十年内")
 @click.option("--office", "office_code", default="130123103", show_default=True, help="数据库不存在时用此乡镇代码建立")

@@ -659,16 +659,28 @@ def _heads(sheets, n: int = 10) -> Iterator[tuple[Any, Iterator[list], list[list
 
 def _any_list(sheets, source: str, mapping: dict[str, str] | None) -> None:
     """Raise what the import would raise when no sheet is a list (:class:`UnknownLayout`, or
-    :class:`SourceError` when every sheet is empty); only the first rows of each sheet are read."""
+    :class:`SourceError` when every sheet is empty or has its header only); a sheet is read up to
+    its first row under the header."""
     skipped = []
+    header_only = False
     for sheet, rows, head_rows in _heads(sheets):
-        if hasattr(rows, "close"):
-            rows.close()
         try:
-            _header(source, sheet.name, head_rows, mapping)
-            return
+            header = _header(source, sheet.name, head_rows, mapping)
         except UnknownLayout as exc:
             skipped.append(exc)
+            if hasattr(rows, "close"):
+                rows.close()
+            continue
+        filled = any(any(_text(v) for v in r) for r in head_rows[header.last + 1 :]) or any(
+            any(_text(v) for v in r) for r in rows
+        )  # a row under the header (the rest of a sheet already read into memory by its reader)
+        if hasattr(rows, "close"):
+            rows.close()
+        if filled:
+            return
+        header_only = True
+    if header_only:  # said before asking to replace a loaded list (a newcomer's finding: asked first)
+        raise SourceError("只有表头，没有数据行：请确认导出了数据")
     _no_list(skipped)
 
 

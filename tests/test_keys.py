@@ -252,3 +252,27 @@ def test_the_next_step_hints_name_the_database_they_were_given(tmp_path):
     out = runner.invoke(cli, ["--db", str(db), "keys", "new"], env=env)
     assert out.exit_code == 0 and f"下一步：hecha --db {db} keys show > 公钥文件" in out.output, out.output
     close_db()
+
+
+def test_a_new_passphrase_too_short_is_said_at_once_and_asked_again(monkeypatch):
+    """A clerk typing a new passphrase of 6 characters hears so at once and types another, before
+    being asked to repeat it (a newcomer's finding: it was said only after both entries, then hecha
+    ended)."""
+    import sys
+
+    import main
+    from export.keys import MIN_PASSPHRASE
+
+    assert main.MIN_NEW == MIN_PASSPHRASE
+    monkeypatch.delenv("HECHA_PASSPHRASE_FILE", raising=False)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    typed = iter(["short1", "long enough 1", "long enough 1"])
+    asked: list[str] = []
+
+    def prompt(text, hide_input=False):
+        asked.append(text)
+        return next(typed)
+
+    monkeypatch.setattr(main.click, "prompt", prompt)
+    assert main.read_passphrase("设置本单位口令", confirm=True) == "long enough 1"
+    assert asked == ["设置本单位口令", "设置本单位口令", "再输入一次"]

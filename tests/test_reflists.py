@@ -179,6 +179,13 @@ def test_files_that_are_not_lists(township_db, tmp_path):
         import_list(notes, "wis")
     with pytest.raises(NeedsReplace):
         import_list(_xls(tmp_path / "wis2.xls", ["姓名", "身份证号"], [["张三", "130123198609010133"]]), "wis")
+    # the header-only file is refused as such, before any question of replacing the loaded list
+    # (a newcomer's finding: --replace was asked for first)
+    with pytest.raises(SourceError, match="只有表头"):
+        import_list(path, "wis")
+    titled = _xls(tmp_path / "titled.xls", ["姓名", "身份证号"], [[], [], ["王芳", "130123199005060028"]])
+    with pytest.raises(NeedsReplace):  # rows under the header after blank ones: a list, so the question
+        import_list(titled, "wis")
 
 
 def test_an_unknown_layout_mapped_once_is_recognised_the_second_time(township_db, tmp_path):
