@@ -644,6 +644,8 @@ def read_zip(raw: bytes, path: str | Path) -> dict[str, bytes]:
     def bad(why: str) -> BundleError:
         return BundleError("B01", why, path)
 
+    if not raw.startswith((b"PK\x03\x04", b"PK\x05\x06")):  # a zip begins with an entry (or ends at once, empty)
+        raise bad("不是 zip 文件（开头不是 zip 的标记：可能是改了扩展名的其他文件）")
     if len(raw) < _EOCD.size:
         raise bad("文件过短")
     sig, disk, cd_disk, n_disk, n_total, cd_size, cd_offset, comment_len = _EOCD.unpack_from(raw, len(raw) - _EOCD.size)

@@ -123,6 +123,17 @@ def test_truncated(offices, first):
     refused(offices, cut, "B01")
 
 
+def test_another_kind_of_file_named_zip_is_said_to_be_one(offices, first):
+    """A text file renamed .zip is not "cut off" (a newcomer's finding): the refusal says it is no zip."""
+    renamed = offices.tmp / "hecha-note.zip"
+    renamed.write_text("这是一个说明文件，不是数据包。\n" * 20, encoding="utf-8")
+    offices.use_county()
+    with pytest.raises(BundleError) as err:
+        import_bundle(renamed, offices.county_keys)
+    assert err.value.code == "B01" and "不是 zip 文件" in str(err.value)
+    assert "截断" not in str(err.value)
+
+
 def test_wrong_structure(offices, first, tmp_path):
     parts = read_parts(first.path)
     extra = write_zip(tmp_path / "extra.zip", [*parts.items(), ("evil.sh", b"rm -rf /")])
