@@ -36,8 +36,8 @@ tools() {
 case "${1:-}" in
   run)
     setup ""
-    .venv/bin/hecha demo --start
-    status=$?
+    status=0
+    .venv/bin/hecha demo --start || status=$?  # set -e would end here, and the hint below be lost
     echo "以后启动：$(pwd)/.venv/bin/hecha（或先 source .venv/bin/activate，再用 hecha）；命令一览：.venv/bin/hecha --help" >&2
     exit $status
     ;;
