@@ -229,14 +229,28 @@ class BundleError(OperatorError):
         super().__init__(f"[{code}] {where}{self.message}" + (f"（{detail}）" if detail else ""))
 
 
+MESSAGE_WORDS = {
+    "request": "协查",
+    "reply": "协查回复",
+    "calendar": "放假安排",
+    "decision": "县里的决定",
+    "ack": "已执行的决定",
+    "annual": "年报数（村、年度）",
+    "report_unit": "填报单位",
+}
+"""A message's kind as the export's summary says it (the importer says them in :attr:`ImportResult.assist_text`)."""
+
+
 @dataclass
 class ExportResult:
-    """A bundle written: its ``path``, ``sequence``, record ``counts`` per table and ``bundle_id``."""
+    """A bundle written: its ``path``, ``sequence``, record ``counts`` per table and ``bundle_id``;
+    ``messages``: the messages it carries (counted under ``assist``) by kind."""
 
     path: Path
     sequence: int
     bundle_id: str
     counts: dict[str, int]
+    messages: dict[str, int] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -247,9 +261,18 @@ class ExportResult:
         """What it carries, in Chinese: ``第4号：人 1，出生 2（修改记录 5 条）`` or ``第5号：空包（本周没有变动）``."""
         if self.empty:
             return f"第{self.sequence}号：空包（本周没有变动）"
-        records = "，".join(f"{merge.TABLE_LABELS[t]} {n}" for t, n in self.counts.items() if n and t != "audit_log")
+        records = "，".join(
+            f"{merge.TABLE_LABELS[t]} {n}" + (self._kinds() if t == "assist" else "")
+            for t, n in self.counts.items()
+            if n and t != "audit_log"
+        )
         audit = self.counts.get("audit_log", 0)
         return f"第{self.sequence}号：{records}" + (f"（修改记录 {audit} 条）" if audit else "")
+
+    def _kinds(self) -> str:
+        """``（年报数（村、年度） 47，协查 2）``: the messages by kind, as the importing office will say them."""
+        kinds = "，".join(f"{MESSAGE_WORDS.get(k, k)} {n}" for k, n in self.messages.items() if n)
+        return f"（{kinds}）" if kinds else ""
 
 
 @dataclass
@@ -455,6 +478,9 @@ def export_bundle(
                 counts[model._meta.table_name] = model.select(fn.COUNT(model.id)).where(selection(model)).scalar()
             counts["audit_log"] = audit_rows.count()
             counts["assist"] = len(messages) + len(extra)
+            kinds: dict[str, int] = {}  # the messages by kind, for the summary ("kind" is the bundle's)
+            for message_kind in [*(m.kind for m in messages), *(e["type"] for e in extra)]:
+                kinds[message_kind] = kinds.get(message_kind, 0) + 1
             body = io.BytesIO()
             with gzip.GzipFile(fileobj=body, mode="wb", mtime=0, compresslevel=6) as gzfile, _Deflater(gzfile) as gz:
                 header = dict(
@@ -561,7 +587,7 @@ def export_bundle(
         raise
     finally:
         database.pragma("synchronous", "normal")
-    return ExportResult(final, sequence, bundle_id, counts)
+    return ExportResult(final, sequence, bundle_id, counts, kinds)
 
 
 def _audit_span(last: BundleLog | None) -> tuple[str | None, int, int]:

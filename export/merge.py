@@ -96,7 +96,7 @@ TABLE_LABELS = {
     "birth": "出生",
     "woman_fp": "育龄妇女",
     "migration": "流动",
-    "assist": "协查等消息",
+    "assist": "消息",
 }
 
 

@@ -770,3 +770,14 @@ def test_the_export_s_compressing_thread_passes_a_write_error_on_and_never_hides
             for _ in range(3):
                 gz.write(chunk)
             raise KeyError("the export's own")
+
+
+def test_the_export_summary_names_its_messages_as_the_importer_will():
+    """The township read 「协查等消息 47」 where the county's import said 「年报数（村、年度） 47 件」
+    (a newcomer's finding, twice): the summary now says the kinds."""
+    from pathlib import Path
+
+    from export.bundle import ExportResult
+
+    result = ExportResult(Path("x.zip"), 3, "b", {"person": 2, "assist": 49}, {"annual": 47, "request": 2})
+    assert result.summary() == "第3号：人 2，消息 49（年报数（村、年度） 47，协查 2）"
