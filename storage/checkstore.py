@@ -61,13 +61,19 @@ def keep_results(errors: dict[int, int]) -> None:
     under :func:`rules_key`: for a caller that checked them inside the write transaction that wrote
     them (the form's save), so nothing changed in between. A change to any of its rows forgets it
     (the triggers of schemas 28 and 29)."""
+    if errors:
+        key = rules_key()
+        _put([(i, key, n) for i, n in errors.items()])
+
+
+def _put(checks: list[tuple[int, str, int]]) -> None:
+    """Write ``(household id, key, errors)`` rows, each replacing the household's last, in one short
+    write transaction."""
     from .db import now_iso, write_txn
     from .models import HouseholdCheck
 
-    if not errors:
-        return
-    key, at = rules_key(), now_iso()
-    rows = [dict(household_id=i, key=key, errors=n, at=at) for i, n in errors.items()]
+    at = now_iso()
+    rows = [dict(household_id=i, key=key, errors=n, at=at) for i, key, n in checks]
     with write_txn():
         for i in range(0, len(rows), 500):
             HouseholdCheck.insert_many(rows[i : i + 500]).on_conflict_replace().execute()
@@ -82,16 +88,9 @@ def begin(household_ids: Iterable[int]) -> None:
     write transaction: ``hecha check``, the export gate): a change to their rows while they are
     checked forgets the mark (the triggers), and :func:`settle` then keeps nothing for them (a
     helper's finding: a result read before an edit was kept after it)."""
-    from .db import now_iso, write_txn
-    from .models import HouseholdCheck
-
-    at = now_iso()
-    rows = [dict(household_id=i, key="", errors=PENDING, at=at) for i in household_ids]
-    if not rows:
-        return
-    with write_txn():
-        for i in range(0, len(rows), 500):
-            HouseholdCheck.insert_many(rows[i : i + 500]).on_conflict_replace().execute()
+    marks = [(i, "", PENDING) for i in household_ids]
+    if marks:
+        _put(marks)
 
 
 def settle(errors: dict[int, int], key: str) -> None:
