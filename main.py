@@ -210,14 +210,21 @@ def db_option(func):
     )(func)
 
 
+def given_db(db_path: Path | None) -> Path | None:
+    """The command's ``--db``, else the group's (``hecha --db X cmd``), else ``None``."""
+    if db_path is None:
+        ctx = click.get_current_context(silent=True)
+        db_path = ctx.find_root().params.get("db_path") if ctx else None
+    return Path(db_path) if db_path else None
+
+
 def hecha_on(db_path: Path | None) -> str:
     """``hecha`` as the next command on this database should be typed: with ``--db`` unless it is
     the default one (a hint without it would act on another office's database)."""
     from storage.paths import default_db_path
 
-    ctx = click.get_current_context(silent=True)
-    given = db_path or (ctx.find_root().params.get("db_path") if ctx else None)
-    return "hecha" if not given or Path(given) == default_db_path() else f"hecha --db {given}"
+    given = given_db(db_path)
+    return "hecha" if given is None or given == default_db_path() else f"hecha --db {given}"
 
 
 def resolve_db(db_path: Path | None) -> Path:
@@ -227,10 +234,7 @@ def resolve_db(db_path: Path | None) -> Path:
     can read (:func:`storage.paths.check_private`)."""
     from storage.paths import check_private, default_db_path, keep_private
 
-    if db_path is None:
-        ctx = click.get_current_context(silent=True)
-        db_path = ctx.find_root().params.get("db_path") if ctx else None
-    path = Path(db_path) if db_path else default_db_path()
+    path = given_db(db_path) or default_db_path()
     keep_private(path)  # what this command writes (backups, bundles, lists) is the owner's only
     from storage.db import check_is_database
 
@@ -355,15 +359,10 @@ def secret_file_line(path: str, what: str, env: str) -> str:
     return first
 
 
-MIN_NEW = 8
-"""Characters a new passphrase needs at least (export.keys.MIN_PASSPHRASE, which checks it again;
-repeated here so that asking for one loads nothing)."""
-
-
-def read_passphrase(prompt: str = "本单位口令", *, confirm: bool = False) -> str:
+def read_passphrase(prompt: str = "本单位口令", *, confirm: bool = False, min_length: int = 0) -> str:
     """The passphrase: the first line of ``$HECHA_PASSPHRASE_FILE``, else asked at the terminal.
-    With ``confirm`` (a new passphrase) it is asked twice, and one too short (:data:`MIN_NEW`
-    characters) is said at once and asked again, up to three times, before the second entry."""
+    With ``confirm`` (a new passphrase) it is asked twice, and one shorter than ``min_length``
+    characters is said at once and asked again, up to three times, before the second entry."""
     path = os.environ.get(PASSPHRASE_ENV)
     if path:
         return secret_file_line(path, "口令", PASSPHRASE_ENV)
@@ -372,9 +371,9 @@ def read_passphrase(prompt: str = "本单位口令", *, confirm: bool = False) -
     try:
         first = click.prompt(prompt, hide_input=True)
         for _ in range(2):
-            if not confirm or len(first) >= MIN_NEW:
+            if len(first) >= min_length:
                 break
-            click.echo(f"口令至少{MIN_NEW}个字符，请重新输入。", err=True)
+            click.echo(f"口令至少{min_length}个字符，请重新输入。", err=True)
             first = click.prompt(prompt, hide_input=True)
         if confirm and click.prompt("再输入一次", hide_input=True) != first:
             raise HechaError("两次输入的口令不一样，请重新运行。")
@@ -429,7 +428,7 @@ def keys() -> None:
 @handled
 def keys_new(recovery_out: Path | None, db_path: Path | None) -> None:
     """生成本单位的签名和加密密钥（口令保护）；县级另得离线恢复密钥。"""
-    from export.keys import check_new_passphrase, create_keys, has_keys, own_public
+    from export.keys import MIN_PASSPHRASE, check_new_passphrase, create_keys, has_keys, own_public
 
     office = open_office_db(db_path)
     if has_keys():
@@ -438,7 +437,9 @@ def keys_new(recovery_out: Path | None, db_path: Path | None) -> None:
         recovery_out = recovery_out or Path.cwd() / f"hecha-recovery-{office.code}.txt"
         if recovery_out.exists():
             raise HechaError(f"{recovery_out} 已存在：请换一个 --recovery-out 路径，不要覆盖已有的恢复密钥。")
-    passphrase = read_passphrase("设置本单位口令（至少8个字符）", confirm=True)
+    passphrase = read_passphrase(
+        f"设置本单位口令（至少{MIN_PASSPHRASE}个字符）", confirm=True, min_length=MIN_PASSPHRASE
+    )
     check_new_passphrase(passphrase)
     click.echo("正在生成密钥（口令加密需要几秒钟）……", err=True)
     secret = create_keys(passphrase)
@@ -508,9 +509,11 @@ def keys_add(file: Path, expected: str | None, yes: bool, db_path: Path | None) 
 def keys_upper(code: str, out_dir: Path) -> None:
     """县以上单位（市4位、省2位代码）的密钥，用于接收各县的上报数据包：写出公钥文件（交各县
     hecha keys add）和口令保护的私钥文件（age -d 打开，内有解密用的 AGE-SECRET-KEY 行）。不需要数据库。"""
-    from export.keys import make_upper_keys
+    from export.keys import MIN_PASSPHRASE, make_upper_keys
 
-    passphrase = read_passphrase("设置上级单位私钥文件的口令（至少8个字符）", confirm=True)
+    passphrase = read_passphrase(
+        f"设置上级单位私钥文件的口令（至少{MIN_PASSPHRASE}个字符）", confirm=True, min_length=MIN_PASSPHRASE
+    )
     keys_, private = make_upper_keys(code, passphrase)
     out_dir.mkdir(parents=True, exist_ok=True)
     pub, key = out_dir / f"{keys_.name}.pub", out_dir / f"{keys_.name}-私钥.age"

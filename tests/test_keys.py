@@ -263,7 +263,6 @@ def test_a_new_passphrase_too_short_is_said_at_once_and_asked_again(monkeypatch)
     import main
     from export.keys import MIN_PASSPHRASE
 
-    assert main.MIN_NEW == MIN_PASSPHRASE
     monkeypatch.delenv("HECHA_PASSPHRASE_FILE", raising=False)
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
     typed = iter(["short1", "long enough 1", "long enough 1"])
@@ -274,5 +273,5 @@ def test_a_new_passphrase_too_short_is_said_at_once_and_asked_again(monkeypatch)
         return next(typed)
 
     monkeypatch.setattr(main.click, "prompt", prompt)
-    assert main.read_passphrase("设置本单位口令", confirm=True) == "long enough 1"
+    assert main.read_passphrase("设置本单位口令", confirm=True, min_length=MIN_PASSPHRASE) == "long enough 1"
     assert asked == ["设置本单位口令", "设置本单位口令", "再输入一次"]
