@@ -141,20 +141,17 @@ def test_a_row_replaced_by_hand_forgets_the_check_of_the_household_it_left(offic
     hh = save_household(reference_input())
     db = Person._meta.database
     db.pragma("foreign_keys", 0)  # as a hand session in sqlite3 has it
-    for sql in (
-        "CREATE TEMP TABLE t AS SELECT * FROM household WHERE id = {h}",
-        "UPDATE t SET village_code = '130123103299'",
-        "INSERT OR REPLACE INTO household SELECT * FROM t",
-    ):
-        db.execute_sql(sql.format(h=hh.id))
+
+    def replace_by_hand(table: str, where: str, change: str) -> None:
+        """A row copied out, changed, and put back over itself with INSERT OR REPLACE."""
+        db.execute_sql(f"CREATE TEMP TABLE copy_{table} AS SELECT * FROM {table} WHERE {where}")
+        db.execute_sql(f"UPDATE copy_{table} SET {change}")
+        db.execute_sql(f"INSERT OR REPLACE INTO {table} SELECT * FROM copy_{table}")
+
+    replace_by_hand("household", f"id = {hh.id}", "village_code = '130123103299'")
     assert checkstore.unchanged_clean([hh.id]) == set()
     checkstore.keep_results({hh.id: 0})
-    for sql in (
-        "CREATE TEMP TABLE p AS SELECT * FROM person WHERE household_id = {h} AND seq = 1",
-        "UPDATE p SET household_id = 999",
-        "INSERT OR REPLACE INTO person SELECT * FROM p",
-    ):
-        db.execute_sql(sql.format(h=hh.id))
+    replace_by_hand("person", f"household_id = {hh.id} AND seq = 1", "household_id = 999")
     assert checkstore.unchanged_clean([hh.id]) == set()
     db.pragma("foreign_keys", 1)
 
