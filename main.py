@@ -1972,7 +1972,7 @@ def audit_verify(db_path: Path | None) -> None:
     if problems:
         click.echo(
             "下一步：先不要导出；请负责人与县里核对。这些改动没有经过 hecha，县里不会接受（B16）："
-            "找出改动发生的时间，用那之前的备份恢复（hecha restore），再把之后的正常修改重新录入。"
+            f"找出改动发生的时间，用那之前的备份恢复（{hecha_on(db_path)} restore），再把之后的正常修改重新录入。"
         )
         raise click.exceptions.Exit(1)
     click.echo(f"审计记录完整：{AuditLog.select().count()} 条，哈希链无断点；本单位的记录都与审计记录一致。")
