@@ -28,6 +28,7 @@ import io
 import json
 import os
 import re
+import sqlite3
 import stat
 import struct
 import uuid
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import peewee as pw
 import pyrage
 from peewee import fn
 
@@ -764,6 +766,8 @@ def open_bundle(path: str | Path, data: bytes | None = None) -> Opened:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BundleError("B02", f"不是 JSON：{exc}", path) from None
+    except RecursionError:  # [[[…]]] thousands deep, read before the signature is checked
+        raise BundleError("B02", "不是清单：括号嵌套过深", path) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BundleError("B02", f"格式不是 {FORMAT}", path)
     for key, kind in MANIFEST_FIELDS.items():
@@ -916,7 +920,7 @@ def _decrypt(b: Opened, keys: UnlockedKeys) -> tuple[dict[str, Any], _Records]:
         header = json.loads(first) if first and len(first) <= MAX_RECORD else None
     except (OSError, EOFError) as exc:
         raise BundleError("B12", f"解密后的内容不是 gzip：{exc}", b.path) from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         header = None
     wanted = {k: m[k] for k in ("bundle_id", "sender", "recipient", "epoch", "sequence")}
     if not isinstance(header, dict) or {k: header.get(k) for k in wanted} != wanted:
@@ -1005,9 +1009,16 @@ def import_many(
                 pass  # another batch runs on this database: merge with the indexes as they are
             else:
                 rebuild()  # left by a batch stopped halfway, should there be any
-                if bulk.suspend():
-                    tell("这批数据包比本库还大：先停用检索索引，全部导入后重建（省去逐条维护的时间）。")
                 stack.callback(rebuild)
+                try:
+                    if bulk.suspend():
+                        tell("这批数据包比本库还大：先停用检索索引，全部导入后重建（省去逐条维护的时间）。")
+                except (pw.OperationalError, sqlite3.OperationalError) as exc:
+                    if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                        raise
+                    # another program holds the write lock (a helper's finding: this was a traceback):
+                    # the indexes stay, and each bundle waits for the lock or is refused in words
+                    tell("另一个程序正在写数据库：检索索引不停用，逐个导入。")
         for path in ordered:
             try:
                 yield path, import_bundle(path, keys, operator=operator)

@@ -386,3 +386,49 @@ def test_a_failure_while_the_triggers_come_back_does_not_hide_the_first(tmp_path
     con = sqlite3.connect(str(db))
     assert sorted(con.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall()) == before
     con.close()
+
+
+def test_a_batch_whose_indexes_cannot_be_set_aside_for_the_lock_imports_with_them(tmp_path, monkeypatch):
+    """Another program holds the write lock when a first import would set the indexes aside (a
+    helper's finding: a traceback, and nothing imported): the batch keeps them and goes on."""
+    import peewee as pw
+
+    runner = CliRunner()
+    county, t1 = Office(tmp_path, COUNTY, runner), Office(tmp_path, T1, runner)
+    county.add(t1)
+    t1.add(county)
+    _key(t1, tmp_path, form_to_dict(reference_input()))
+    bundles = t1.export()
+    monkeypatch.setattr(bulk, "BUNDLE_BYTES_PER_PERSON", 1)  # a first import
+    monkeypatch.setattr(bulk, "SUSPEND_FROM", 1)
+
+    def locked() -> list[str]:
+        raise pw.OperationalError("database is locked")
+
+    monkeypatch.setattr(bulk, "suspend", locked)
+    res = county.cli("import-bundle", *bundles)
+    assert "检索索引不停用" in res.output and "Traceback" not in res.output, res.output
+    assert county.sql("select count(*) from person") == [(4,)]
+    assert _indexes(county.db) == _fresh_indexes(tmp_path)
+
+
+def test_a_manifest_nested_thousands_deep_is_refused_and_the_rest_of_the_folder_imported(tmp_path):
+    """A file anyone can drop in the inbox: three members named right, the manifest ``[[[…]]]`` 3,000
+    deep, read before any signature (a helper's finding: RecursionError ended the whole batch)."""
+    from .forge import read_parts, write_zip
+
+    runner = CliRunner()
+    county, t1 = Office(tmp_path, COUNTY, runner), Office(tmp_path, T1, runner)
+    county.add(t1)
+    t1.add(county)
+    _key(t1, tmp_path, form_to_dict(reference_input()))
+    (bundle,) = t1.export()
+    parts = read_parts(Path(bundle))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(bundle, inbox)
+    deep = [(n, b"[" * 3000 + b"]" * 3000 if n == "manifest.json" else parts[n]) for n in parts]
+    write_zip(inbox / "hecha-deep.zip", deep)
+    res = county.cli("import-bundle", str(inbox), ok=False)
+    assert "B02" in res.output and "嵌套过深" in res.output and "Traceback" not in res.output, res.output
+    assert county.sql("select count(*) from person") == [(4,)]
