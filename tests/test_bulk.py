@@ -50,6 +50,17 @@ def _key(office: Office, tmp: Path, form: dict) -> None:
     office.cli("household", "add", str(path), "--confirm")
 
 
+def _county_with_a_bundle(tmp_path: Path) -> tuple[Office, list[str]]:
+    """A county and a township registered with each other, the reference household keyed there and
+    exported: ``(county, the township's bundle paths)``."""
+    runner = CliRunner()
+    county, town = Office(tmp_path, COUNTY, runner), Office(tmp_path, T1, runner)
+    county.add(town)
+    town.add(county)
+    _key(town, tmp_path, form_to_dict(reference_input()))
+    return county, town.export()
+
+
 def test_worth_it_by_the_batch_and_the_database():
     assert bulk.worth_it(100_000_000, 0)  # a county's first import of 30 townships (bench/county.py)
     assert not bulk.worth_it(6_600_000, 900_000)  # a weekly import of 30 × 2,000 into a full county
@@ -331,12 +342,7 @@ def test_a_merge_with_its_insert_triggers_aside_leaves_what_the_triggers_would(t
 def test_a_merge_that_fails_with_its_triggers_aside_keeps_them(tmp_path, monkeypatch):
     """The triggers are dropped inside the bundle's transaction: a failure after the first insert
     rolls them back with the rows, and the next import of the same bundle goes through."""
-    runner = CliRunner()
-    county, town = Office(tmp_path, COUNTY, runner), Office(tmp_path, T1, runner)
-    county.add(town)
-    town.add(county)
-    _key(town, tmp_path, form_to_dict(reference_input()))
-    bundles = town.export()
+    county, bundles = _county_with_a_bundle(tmp_path)
     before = _triggers(county)
     monkeypatch.setattr(bulk, "TRIGGERS_ASIDE_FROM", 1)
     import export.merge
@@ -393,12 +399,7 @@ def test_a_batch_whose_indexes_cannot_be_set_aside_for_the_lock_imports_with_the
     helper's finding: a traceback, and nothing imported): the batch keeps them and goes on."""
     import peewee as pw
 
-    runner = CliRunner()
-    county, t1 = Office(tmp_path, COUNTY, runner), Office(tmp_path, T1, runner)
-    county.add(t1)
-    t1.add(county)
-    _key(t1, tmp_path, form_to_dict(reference_input()))
-    bundles = t1.export()
+    county, bundles = _county_with_a_bundle(tmp_path)
     monkeypatch.setattr(bulk, "BUNDLE_BYTES_PER_PERSON", 1)  # a first import
     monkeypatch.setattr(bulk, "SUSPEND_FROM", 1)
 
@@ -417,12 +418,7 @@ def test_a_manifest_nested_thousands_deep_is_refused_and_the_rest_of_the_folder_
     deep, read before any signature (a helper's finding: RecursionError ended the whole batch)."""
     from .forge import read_parts, write_zip
 
-    runner = CliRunner()
-    county, t1 = Office(tmp_path, COUNTY, runner), Office(tmp_path, T1, runner)
-    county.add(t1)
-    t1.add(county)
-    _key(t1, tmp_path, form_to_dict(reference_input()))
-    (bundle,) = t1.export()
+    county, (bundle,) = _county_with_a_bundle(tmp_path)
     parts = read_parts(Path(bundle))
     inbox = tmp_path / "inbox"
     inbox.mkdir()
