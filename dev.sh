@@ -3,6 +3,7 @@
 #   ./dev.sh run    set up .venv and start the TUI on the default database, with demo data
 #   ./dev.sh test   set up .venv (with test extras and the tools the tests use), check lint (ruff),
 #                   formatting (ruff format) and types (mypy), and run the tests
+#   ./dev.sh kit    build the offline install kit in dist/ (needs network; scripts/build_kit.py --help)
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
@@ -52,8 +53,14 @@ case "${1:-}" in
     fi
     exec .venv/bin/python -m pytest -n 2 -q "$@"
     ;;
+  kit)
+    shift
+    setup ""
+    .venv/bin/python -m pip install -q --disable-pip-version-check setuptools wheel  # to build hecha's wheel
+    exec .venv/bin/python scripts/build_kit.py "$@"
+    ;;
   *)
-    echo "usage: ./dev.sh run | ./dev.sh test [pytest args]" >&2
+    echo "usage: ./dev.sh run | ./dev.sh test [pytest args] | ./dev.sh kit [--here] [--python 3.x] [--arch x86_64|aarch64]" >&2
     exit 2
     ;;
 esac

@@ -1778,6 +1778,47 @@ def status(db_path: Path | None) -> None:
 
 
 @cli.command()
+@click.option("--quiet", "-q", is_flag=True, help="只列出要注意的和错误")
+@db_option
+def doctor(quiet: bool, db_path: Path | None) -> None:
+    """检查本机能否正常使用 hecha：Python 和程序包版本、字符编码和终端、数据库（完整性、权限、结构版本）、
+    磁盘空间、最近的备份和数据包、工作日日历、县里的公钥。每一项都说明怎么解决。退出状态：0 正常，1 有要注意的，
+    2 有错误。"""
+    from storage import doctor as doc
+    from storage import program_version
+    from storage.paths import default_db_path
+
+    path = given_db(db_path) or default_db_path()
+    click.echo(f"hecha {program_version()}，数据库 {path}")
+    findings = doc.run(path)
+    for f in findings:
+        if not quiet or f.level != doc.OK:
+            click.echo(f.line())
+    counts = {level: sum(f.level == level for f in findings) for level in (doc.ERROR, doc.WARN)}
+    click.echo(f"共 {len(findings)} 项：错误 {counts[doc.ERROR]}，要注意 {counts[doc.WARN]}。")
+    sys.exit(doc.worst(findings))
+
+
+@cli.command()
+@db_option
+@handled
+def migrate(db_path: Path | None) -> None:
+    """升级数据库结构到本程序的版本（先在 backups 文件夹里备份）。安装新版后 install.sh 会运行它；不运行也行：
+    打开 hecha 时同样会先备份再升级。数据库比程序新时拒绝，什么都不改。"""
+    from storage.db import SCHEMA_VERSION, open_db, schema_version
+
+    path = resolve_db(db_path)
+    before = schema_version(path)
+    open_db(path)
+    if before == SCHEMA_VERSION:
+        click.echo(f"数据库已是第 {SCHEMA_VERSION} 版结构，不用升级。")
+    else:
+        click.echo(
+            f"数据库结构已从第 {before} 版升级到第 {SCHEMA_VERSION} 版；升级前的备份在 {path.parent / 'backups'}。"
+        )
+
+
+@cli.command()
 @click.option("--village", default=None, help="只查一个村（12位代码）")
 @click.option("--household", default=None, help="只查一户（18位户编码）")
 @click.option("--all", "include_confirmed", is_flag=True, help="也列出已确认的提示")

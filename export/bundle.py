@@ -46,6 +46,7 @@ import peewee as pw
 import pyrage
 from peewee import fn
 
+from storage import program_version
 from storage.auditchain import CHAINED, link
 from storage.dates import iso_week
 from storage.db import write_txn
@@ -68,7 +69,6 @@ from .keys import (
 FORMAT = "hecha-bundle/1"
 SCHEMA_VERSION = 3  # the record layout: raised with every change of a shared table (storage/db.py)
 SCHEMA_READ = (2, 3)  # layouts this version imports: 3 added the assistance messages ("t": "assist")
-SOFTWARE = "hecha 0.2.0"
 KIND_TOWNSHIP = "township-increment"
 KIND_COUNTY_REQUEST = "county-request"  # a county's bundle to a township of its own or another county (协查)
 KIND_COUNTY_UP = "county-up"  # a county's bundle to the next level (a city or the province), issue 18
@@ -534,7 +534,7 @@ def export_bundle(
                 "payload_size": len(payload),
                 "payload_sha256": _sha256(payload),
                 "schema_version": SCHEMA_VERSION,
-                "software": SOFTWARE,
+                "software": f"hecha {program_version()}",
             }
             manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
             signature = sshsig.sign(keys.sign, manifest_bytes, SIGN_NAMESPACE).encode()

@@ -143,6 +143,15 @@ def os_reason(exc: OSError) -> str:
     return OS_REASONS.get(exc.errno, exc.strerror or str(exc))
 
 
+def schema_version(path: str | Path) -> int:
+    """The schema version (``PRAGMA user_version``) of the hecha database at ``path``, read without
+    writing. Raises :class:`DatabaseError` for a missing file or one that is not a hecha database."""
+    path = Path(path)
+    if not path.exists():
+        raise DatabaseError(f"数据库文件不存在：{path}。请先运行 hecha init --office 代码，或用 --db 指定正确的文件。")
+    return _inspect(path, create=False)
+
+
 def _inspect(path: Path, create: bool) -> int:
     """The schema version of the file at ``path`` (0 for a new file), read without writing to it.
 

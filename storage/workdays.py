@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,12 +69,16 @@ def _package_day(day: dt.date) -> bool | None:
 class Calendar:
     """Working days as this office knows them: the override rows are read once (a few dozen)."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: Iterable[tuple[str, bool]] | None = None) -> None:
+        """``rows``: the override's ``(ISO day, working)`` pairs; ``None`` reads them from the
+        office database (``hecha doctor`` gives them from its read-only connection)."""
+        if rows is None:
+            rows = CalendarOverride.select(CalendarOverride.day, CalendarOverride.working).tuples()
         self.override: dict[dt.date, bool] = {}
-        for row in CalendarOverride.select(CalendarOverride.day, CalendarOverride.working):
+        for day, working in rows:
             try:
-                self.override[dt.date.fromisoformat(row.day)] = bool(row.working)
-            except ValueError:
+                self.override[dt.date.fromisoformat(day)] = bool(working)
+            except (TypeError, ValueError):
                 continue
         per_year: dict[int, int] = {}
         for d in self.override:

@@ -1,0 +1,461 @@
+"""``hecha doctor``: what an office machine needs, checked and explained in Chinese (issue 20).
+
+Each check returns :class:`Finding` rows: a level (``ok``, ``warn``, ``error``), a topic, what was
+found and, when not ok, the fix. :func:`run` runs them all; :func:`worst` gives the exit status
+(0 all ok, 1 a warning, 2 an error). Nothing here writes: the database is read through a read-only
+connection (a schema older than the program is reported, not migrated; ``hecha migrate`` does that).
+
+The checks read the machine as it is (real time, the environment given, the terminal's size): they
+judge the machine, never a record, so the campaign's reference date plays no part (DESIGN.md §5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import sqlite3
+import stat
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+OK, WARN, ERROR = "ok", "warn", "error"
+LEVEL_WORDS = {OK: "正常", WARN: "注意", ERROR: "错误"}
+STATUS = {OK: 0, WARN: 1, ERROR: 2}
+
+MIN_PYTHON = (3, 10)
+BACKUP_DAYS = 2  # a daily backup older than this: the TUI has not started for two days, or backups fail
+BUNDLE_DAYS = 7  # the weekly bundle (DESIGN.md §9): a week or more since the last one is late
+CALENDAR_DAYS = 60  # the working-day calendar must be exact this far ahead (协查 windows run 15 working days)
+FREE_FLOOR = 500 * 10**6  # bytes: below this (or twice the database) a backup or a migration may not fit
+MIN_COLUMNS, MIN_LINES = 80, 24  # DESIGN.md §10: every screen fits 80x24
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result: ``level`` (:data:`OK`, :data:`WARN`, :data:`ERROR`), ``topic`` (Chinese, short),
+    ``text`` (what was found) and ``fix`` (what to do; empty when ok)."""
+
+    level: str
+    topic: str
+    text: str
+    fix: str = ""
+
+    def line(self) -> str:
+        """``[注意] 备份：最近一次备份是 9 天前 → 运行 hecha backup``."""
+        return f"[{LEVEL_WORDS[self.level]}] {self.topic}：{self.text}" + (
+            f"\n        → {self.fix}" if self.fix else ""
+        )
+
+
+def worst(findings: list[Finding]) -> int:
+    """The exit status for ``findings``: 0 all ok, 1 at least one warning, 2 at least one error."""
+    return max((STATUS[f.level] for f in findings), default=0)
+
+
+# ------------------------------------------------------------------------------ the program
+def _version_tuple(text: str) -> tuple[int, ...]:
+    """``"8.2.8"`` → ``(8, 2, 8)``; a pre-release's letters end the number (``"3.1rc1"`` → ``(3, 1)``)."""
+    parts = []
+    for piece in text.split("."):
+        digits = re.match(r"\d+", piece)
+        if not digits:
+            break
+        parts.append(int(digits.group()))
+        if digits.end() < len(piece):
+            break
+    return tuple(parts)
+
+
+_OPS: dict[str, Callable[[tuple[int, ...], tuple[int, ...]], bool]] = {
+    ">=": lambda v, b: v >= b,
+    ">": lambda v, b: v > b,
+    "<=": lambda v, b: v <= b,
+    "<": lambda v, b: v < b,
+    "==": lambda v, b: v[: len(b)] == b,
+    "!=": lambda v, b: v[: len(b)] != b,
+}
+
+
+def requirement_ok(spec: str, installed: str) -> bool:
+    """Whether version ``installed`` meets ``spec`` (``">=8.2,<8.3"``): the comparison operators of
+    PEP 440 that hecha's ``pyproject.toml`` uses, on release numbers (``==`` compares the given
+    parts). An operator it does not know (``~=``, ``===``) counts as met."""
+    have = _version_tuple(installed)
+    for clause in filter(None, (c.strip() for c in spec.split(","))):
+        match = re.fullmatch(r"(>=|<=|==|!=|>|<)\s*([\w.]+)", clause)
+        if match and not _OPS[match.group(1)](have, _version_tuple(match.group(2))):
+            return False
+    return True
+
+
+def _applies(marker: str) -> bool:
+    """A requirement's environment marker, for the ``python_version`` comparisons hecha uses
+    (``python_version < '3.11'``); an ``extra`` marker (test tools) never applies here."""
+    if "extra" in marker:
+        return False
+    match = re.fullmatch(r"\s*python_version\s*(>=|<=|==|!=|>|<)\s*['\"]([\d.]+)['\"]\s*", marker)
+    if not match:
+        return True
+    return _OPS[match.group(1)](sys.version_info[:2], _version_tuple(match.group(2)))
+
+
+def check_program() -> Iterator[Finding]:
+    """Python's version (3.10 or newer) and every package hecha requires, installed in a version its
+    ``pyproject.toml`` admits (read from the installed package's metadata)."""
+    py = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info[:2] < MIN_PYTHON:
+        yield Finding(
+            ERROR, "Python", f"版本 {py}，hecha 需要 3.10 或更新", "用安装包里 install.sh 的说明安装新版 Python"
+        )
+    else:
+        yield Finding(OK, "Python", f"{py}（{sys.executable}）")
+    try:
+        me = metadata.version("hecha")
+        wanted = metadata.requires("hecha") or []
+    except metadata.PackageNotFoundError:
+        yield Finding(ERROR, "程序包", "hecha 没有安装成包（直接从源码运行）", "用安装包的 install.sh 安装")
+        return
+    bad, checked = [], 0
+    for req in wanted:
+        text, _, marker = req.partition(";")
+        if marker and not _applies(marker):
+            continue
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(.*)", text)
+        if not match:
+            continue
+        name, spec = match.group(1), match.group(2).strip().strip("()")
+        checked += 1
+        try:
+            have = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            bad.append(f"缺少 {name}")
+            continue
+        if not requirement_ok(spec, have):
+            bad.append(f"{name} {have} 不符合 {spec}")
+    if bad:
+        yield Finding(ERROR, "程序包", "；".join(bad), "重新运行同一版本安装包的 install.sh（会装回所需的版本）")
+    else:
+        yield Finding(OK, "程序包", f"hecha {me}，{checked} 个依赖包版本都对")
+
+
+# ------------------------------------------------------------------------------ the terminal
+def check_terminal(env: Mapping[str, str], size: os.terminal_size | None) -> Iterator[Finding]:
+    """The locale's character encoding (UTF-8: every name is Chinese), ``TERM`` and its colours, and
+    the window's size (80x24 at least, DESIGN.md §10; ``size`` ``None`` when not run in a terminal).
+
+    The encoding is the locale's as the C library picks it (``LC_ALL``, else ``LC_CTYPE``, else
+    ``LANG``); what the SSH client (PuTTY, Xshell) decodes cannot be seen from here, so the fix says
+    where to set it too."""
+    locale_name = next((env[k] for k in ("LC_ALL", "LC_CTYPE", "LANG") if env.get(k)), "")
+    if re.search(r"utf-?8", locale_name, re.IGNORECASE):
+        yield Finding(OK, "字符编码", f"{locale_name}")
+    else:
+        yield Finding(
+            WARN,
+            "字符编码",
+            f"区域设置是 {locale_name or '未设置（C）'}，不是 UTF-8：中文可能显示成乱码",
+            "在 ~/.profile 加一行 export LANG=C.UTF-8（或 zh_CN.UTF-8）；PuTTY：窗口→转换→远程字符集选 UTF-8；"
+            "Xshell：文件→属性→终端→编码选 UTF-8",
+        )
+    term = env.get("TERM", "")
+    if not term or term == "dumb":
+        yield Finding(
+            ERROR,
+            "终端类型",
+            f"TERM 是 {term or '空的'}：全屏界面不能显示",
+            "用 PuTTY 或 Xshell 登录（它们会设好 TERM），或运行 export TERM=xterm-256color",
+        )
+    elif "256color" in term or env.get("COLORTERM") in ("truecolor", "24bit"):
+        yield Finding(OK, "终端类型", f"{term}，256 色")
+    else:
+        yield Finding(
+            WARN,
+            "终端类型",
+            f"TERM 是 {term}，只报 8 色：提示和错误的颜色可能分不清",
+            "PuTTY：连接→数据→终端类型字符串填 xterm-256color；Xshell：终端类型选 xterm-256color；"
+            "或在 ~/.profile 加 export TERM=xterm-256color",
+        )
+    if size is None:
+        yield Finding(OK, "窗口大小", "不在终端里运行，未检查（登录后再运行 hecha doctor 可查）")
+    elif size.columns < MIN_COLUMNS or size.lines < MIN_LINES:
+        yield Finding(
+            WARN,
+            "窗口大小",
+            f"{size.columns}x{size.lines}，小于 {MIN_COLUMNS}x{MIN_LINES}：录入表显示不全",
+            "把 PuTTY / Xshell 窗口拉大，或在设置里把列数设为 80、行数设为 24 以上",
+        )
+    else:
+        yield Finding(OK, "窗口大小", f"{size.columns}x{size.lines}")
+
+
+# ------------------------------------------------------------------------------ the database
+def _others_can_read(path: Path) -> bool:
+    return path.exists() and bool(path.stat().st_mode & stat.S_IROTH)
+
+
+def check_database(
+    db_path: Path, *, now: dt.datetime, override: list[tuple[str, bool]] | None = None
+) -> Iterator[Finding]:
+    """The office database: there, a hecha database of a schema this program knows, intact
+    (``PRAGMA quick_check``), writable, closed to other users (with its ``-wal``, ``-shm`` and
+    backups), free disk beside it, the last backup's age (the TUI takes one daily), and for a
+    township the county's key pinned and the last weekly bundle's age. ``now``: aware UTC time.
+    ``override``: filled with the office's working-day override rows (for :func:`check_calendar`)."""
+    from .db import SCHEMA_VERSION
+    from .paths import backup_dir
+
+    if not db_path.exists():
+        yield Finding(
+            WARN,
+            "数据库",
+            f"{db_path} 不存在",
+            "新单位：hecha init --office 乡镇代码；已有数据库在别处：用 --db 指定，或设 HECHA_DB",
+        )
+        return
+    try:
+        with open(db_path, "rb") as fh:
+            magic = fh.read(16)
+    except OSError as exc:
+        yield Finding(ERROR, "数据库", f"{db_path} 读不了（{exc.strerror}）", "请让管理员检查文件权限和所属用户组")
+        return
+    if magic != b"SQLite format 3\x00":
+        yield Finding(ERROR, "数据库", f"{db_path} 不是 SQLite 数据库", "用 --db 指定 hecha 的数据库文件")
+        return
+    try:
+        con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as exc:
+        yield Finding(ERROR, "数据库", f"{db_path} 打不开（{exc}）", "请检查文件和文件夹的权限")
+        return
+    try:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        check = [r[0] for r in con.execute("PRAGMA quick_check(5)")]
+        office = _office(con)
+        last_out = _last_bundle(con, office)
+        county_pinned = _county_pinned(con, office)
+        if override is not None:
+            override += _rows(con, "SELECT day, working FROM calendar_override")
+    except sqlite3.Error as exc:
+        yield Finding(
+            ERROR,
+            "数据库",
+            f"{db_path} 读取出错（{exc}）",
+            "用最近的备份恢复：hecha restore backups 文件夹里的文件（恢复前会先备份当前文件）",
+        )
+        return
+    finally:
+        con.close()
+    if version > SCHEMA_VERSION:
+        yield Finding(
+            ERROR,
+            "结构版本",
+            f"数据库是第 {version} 版结构，本程序只认到第 {SCHEMA_VERSION} 版：它被更新的 hecha 用过",
+            "安装与之相同或更新的 hecha 安装包；不要用旧程序打开",
+        )
+    elif version < SCHEMA_VERSION:
+        yield Finding(
+            WARN,
+            "结构版本",
+            f"数据库是第 {version} 版结构，本程序是第 {SCHEMA_VERSION} 版",
+            "运行 hecha migrate（先自动备份，再升级结构；打开 hecha 时也会这样做）",
+        )
+    else:
+        yield Finding(OK, "结构版本", f"第 {version} 版")
+    if check != ["ok"]:
+        yield Finding(
+            ERROR,
+            "数据库完整性",
+            f"检查发现损坏：{'；'.join(check)[:200]}",
+            "停止录入，用最近的备份恢复：hecha restore backups 文件夹里的文件，并把损坏的文件交给县里",
+        )
+    else:
+        yield Finding(OK, "数据库完整性", "完好")
+    if not os.access(db_path, os.W_OK) or not os.access(db_path.parent, os.W_OK):
+        yield Finding(
+            ERROR,
+            "写入权限",
+            f"本账号不能写 {db_path} 或它所在的文件夹（SQLite 要在旁边写 -wal 文件）",
+            f"请管理员把本账号加入数据库的用户组（usermod -aG 组名 {_login()}），文件设 660、文件夹设 2770",
+        )
+    else:
+        yield Finding(OK, "写入权限", "可以写入")
+    exposed = [p for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")) if _others_can_read(p)]
+    folders = [p for p in (backup_dir(db_path),) if _others_can_read(p)]  # as storage.paths.check_private
+    if exposed or folders:
+        fixes = [f"chmod o-rwx {' '.join(map(str, exposed + folders))}"]
+        yield Finding(
+            ERROR,
+            "文件权限",
+            f"其他用户能读到本单位的数据：{'、'.join(str(p) for p in exposed + folders)}",
+            fixes[0] + "（几名录入员共用时文件 660、文件夹 2770，并设好用户组）",
+        )
+    else:
+        yield Finding(OK, "文件权限", "只有本账号（或本组）能读")
+    yield from _check_disk(db_path)
+    yield from _check_backup(db_path, backup_dir(db_path), now)
+    if office and office[1] == "township":
+        yield from _check_bundle(last_out, now)
+        if county_pinned:
+            yield Finding(OK, "县里公钥", f"已登记（{office[2]}）")
+        else:
+            yield Finding(
+                WARN,
+                "县里公钥",
+                f"还没有登记县里（{office[2]}）的公钥：数据包导不出",
+                "向县人口委要公钥文件，核对电话里念的指纹后运行 hecha keys add 文件（或在导出界面按 F3）",
+            )
+
+
+def _rows(con: sqlite3.Connection, sql: str, params: tuple = ()) -> list[tuple]:
+    """``sql``'s rows, or none when the database's schema predates its table or column (an old
+    database the program has not migrated yet: doctor reads, it never migrates)."""
+    try:
+        return con.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such" in str(exc):
+            return []
+        raise
+
+
+def _login() -> str:
+    from .paths import operator_login
+
+    return operator_login()
+
+
+def _office(con: sqlite3.Connection) -> tuple[str, str, str] | None:
+    """``(code, level, county_code)`` of the office row, or ``None`` before ``hecha init``."""
+    rows = _rows(con, "SELECT code, level, county_code FROM office LIMIT 1")
+    return tuple(rows[0]) if rows else None
+
+
+def _last_bundle(con: sqlite3.Connection, office: tuple[str, str, str] | None) -> str | None:
+    """When the newest bundle this office wrote was written (stored UTC ISO time), or ``None``."""
+    if office is None:
+        return None
+    rows = _rows(
+        con,
+        "SELECT max(at) FROM bundle_log WHERE direction = 'out' AND sender = ? AND status = 'exported'",
+        (office[0],),
+    )
+    return rows[0][0] if rows else None
+
+
+def _county_pinned(con: sqlite3.Connection, office: tuple[str, str, str] | None) -> bool:
+    if office is None or office[1] != "township":
+        return False
+    return bool(_rows(con, "SELECT 1 FROM peer_office WHERE code = ? AND coalesce(revoked_at, '') = ''", (office[2],)))
+
+
+def _check_disk(db_path: Path) -> Iterator[Finding]:
+    size = db_path.stat().st_size
+    free = shutil.disk_usage(db_path.parent).free
+    need = max(FREE_FLOOR, 2 * size)
+    if free < size + 50 * 10**6:
+        level = ERROR
+    elif free < need:
+        level = WARN
+    else:
+        yield Finding(OK, "磁盘空间", f"剩余 {free / 1e9:.1f} GB（数据库 {size / 1e6:.0f} MB）")
+        return
+    yield Finding(
+        level,
+        "磁盘空间",
+        f"{db_path.parent} 所在磁盘只剩 {free / 1e6:.0f} MB，数据库 {size / 1e6:.0f} MB：备份和升级需要至少 "
+        f"{need / 1e6:.0f} MB",
+        "删掉不用的文件（旧的数据包、下载的名单），或把数据库和 backups 文件夹移到空间大的分区后用 --db 指定",
+    )
+
+
+def _age_days(then: dt.datetime, now: dt.datetime) -> float:
+    return (now - then).total_seconds() / 86400
+
+
+def _check_backup(db_path: Path, folder: Path, now: dt.datetime) -> Iterator[Finding]:
+    """The newest backup in ``backups/`` (any kind: daily, manual, pre-migration), by its file time."""
+    files = sorted(folder.glob(f"{db_path.stem}-*.sqlite"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
+    if not files:
+        yield Finding(
+            WARN,
+            "备份",
+            f"{folder} 里没有备份",
+            "运行 hecha backup；每天第一次打开 hecha 时会自动备份，也可以让 cron 每天运行 hecha backup --daily",
+        )
+        return
+    newest = files[-1]
+    when = dt.datetime.fromtimestamp(newest.stat().st_mtime, dt.timezone.utc)
+    days = _age_days(when, now)
+    local = when.astimezone().strftime("%Y-%m-%d %H:%M")
+    if days > BACKUP_DAYS:
+        yield Finding(
+            WARN,
+            "备份",
+            f"最近一次备份是 {int(days)} 天前（{local}）",
+            "运行 hecha backup；若每天都打开过 hecha，请检查 backups 文件夹能否写入、磁盘是否已满",
+        )
+    else:
+        yield Finding(OK, "备份", f"最近一次 {local}（共 {len(files)} 份）")
+
+
+def _check_bundle(last_at: str | None, now: dt.datetime) -> Iterator[Finding]:
+    if not last_at:
+        yield Finding(WARN, "数据包", "还没有导出过数据包", "每周导出一次：菜单 3 / F5，或 hecha export")
+        return
+    try:
+        when = dt.datetime.fromisoformat(last_at.replace("Z", "+00:00"))
+    except ValueError:
+        return
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    days = _age_days(when, now)
+    local = when.astimezone().strftime("%Y-%m-%d %H:%M")
+    if days >= BUNDLE_DAYS:
+        yield Finding(
+            WARN,
+            "数据包",
+            f"上次导出数据包是 {int(days)} 天前（{local}），已超过一周",
+            "导出本周的数据包（菜单 3 / F5，或 hecha export），送交县人口委",
+        )
+    else:
+        yield Finding(OK, "数据包", f"上次导出 {local}")
+
+
+# ------------------------------------------------------------------------------ the calendar
+def check_calendar(covered_until: dt.date, today: dt.date) -> Iterator[Finding]:
+    """Whether working days are exact for the next :data:`CALENDAR_DAYS` days (a 协查's 15 working
+    days; from December, the new year's holidays): ``covered_until`` from
+    :meth:`storage.workdays.Calendar.covered_until`."""
+    horizon = today + dt.timedelta(days=CALENDAR_DAYS)
+    if covered_until >= horizon:
+        yield Finding(OK, "工作日日历", f"确定到 {covered_until}")
+        return
+    year = covered_until.year + 1
+    yield Finding(
+        WARN,
+        "工作日日历",
+        f"放假安排只到 {covered_until}：之后的协查到期日按周末估算，标“暂定”",
+        f"国务院公布 {year} 年放假安排后，把它写成文件（每行一天：{year}-02-07 休 春节 / {year}-02-06 班 调休），"
+        "运行 hecha calendar load 文件；县里载入的会随数据包下发",
+    )
+
+
+def run(db_path: Path, *, env: Mapping[str, str] | None = None, now: dt.datetime | None = None) -> list[Finding]:
+    """Every check for the database at ``db_path`` in this process's environment (or ``env``), at
+    ``now`` (aware; the real time when ``None``)."""
+    from .workdays import Calendar
+
+    env = os.environ if env is None else env
+    now = now or dt.datetime.now(dt.timezone.utc)
+    try:
+        size: os.terminal_size | None = os.get_terminal_size(sys.stdout.fileno()) if sys.stdout.isatty() else None
+    except (OSError, ValueError):
+        size = None
+    override: list[tuple[str, bool]] = []
+    findings = [*check_program(), *check_terminal(env, size), *check_database(db_path, now=now, override=override)]
+    today = now.astimezone().date()
+    findings += check_calendar(Calendar(override).covered_until(today), today)
+    return findings

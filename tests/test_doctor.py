@@ -1,0 +1,253 @@
+"""``hecha doctor`` (issue 20): each check made to fail on purpose, and its Chinese advice read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from main import cli
+from storage import doctor
+from storage.db import SCHEMA_VERSION, close_db
+from tests.cli_office import Office
+
+NOW = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.timezone.utc)
+GOOD_ENV = {"LANG": "zh_CN.UTF-8", "TERM": "xterm-256color"}
+
+
+def by_topic(findings: list[doctor.Finding], topic: str) -> doctor.Finding:
+    found = [f for f in findings if f.topic == topic]
+    assert len(found) == 1, [f.line() for f in findings]
+    return found[0]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def town(tmp_path, runner) -> Office:
+    return Office(tmp_path, "130123103", runner)
+
+
+def doctor_cli(runner: CliRunner, db: Path, **env: str | None):
+    close_db()
+    return runner.invoke(cli, ["--db", str(db), "doctor"], env={**GOOD_ENV, "LC_ALL": None, "LC_CTYPE": None, **env})
+
+
+# ------------------------------------------------------------------------------ the program
+def test_the_program_and_its_packages_are_checked_against_the_installed_metadata(town, runner, monkeypatch):
+    res = doctor_cli(runner, town.db)
+    assert "[正常] Python：" in res.output
+    assert "依赖包版本都对" in res.output
+    from importlib import metadata
+
+    real = metadata.requires
+    monkeypatch.setattr(
+        metadata,
+        "requires",
+        lambda name: [*(real(name) or []), "no-such-package-xyz>=1.0", "click<1.0", "pytest>=1; extra == 'test'"],
+    )
+    res = doctor_cli(runner, town.db)
+    assert res.exit_code == 2, res.output
+    assert "[错误] 程序包：缺少 no-such-package-xyz；click " in res.output
+    line = next(x for x in res.output.splitlines() if "程序包" in x)
+    assert line.endswith("不符合 <1.0") and "pytest" not in line  # a test extra's requirement is not the program's
+    assert "重新运行同一版本安装包的 install.sh" in res.output
+
+
+@pytest.mark.parametrize(
+    ("spec", "version", "ok"),
+    [
+        (">=8.2,<8.3", "8.2.8", True),
+        (">=8.2,<8.3", "8.3.0", False),
+        (">=3.17", "4.5.3", True),
+        (">=3.17", "3.9", False),
+        ("==1.4", "1.4.2", True),
+        (">=2.0.1", "2.0.1rc1", True),  # the release numbers compared; a pre-release's letters end them
+        ("", "1.0", True),
+    ],
+)
+def test_a_requirement_is_read_as_pyproject_writes_it(spec, version, ok):
+    assert doctor.requirement_ok(spec, version) is ok
+
+
+# ------------------------------------------------------------------------------ the terminal
+def test_a_locale_that_is_not_utf8_is_named_with_where_to_set_it(town, runner):
+    res = doctor_cli(runner, town.db, LANG="C", LC_ALL=None)
+    assert "[注意] 字符编码：区域设置是 C，不是 UTF-8" in res.output
+    assert "export LANG=C.UTF-8" in res.output and "PuTTY：窗口→转换→远程字符集选 UTF-8" in res.output
+    res = doctor_cli(runner, town.db, LANG="C", LC_ALL="zh_CN.UTF-8")  # LC_ALL wins, as in the C library
+    assert "[正常] 字符编码：zh_CN.UTF-8" in res.output
+
+
+def test_term_dumb_is_an_error_and_eight_colours_a_warning(town, runner):
+    res = doctor_cli(runner, town.db, TERM="dumb")
+    assert "[错误] 终端类型：TERM 是 dumb：全屏界面不能显示" in res.output
+    assert res.exit_code == 2
+    res = doctor_cli(runner, town.db, TERM="xterm", COLORTERM=None)
+    assert "[注意] 终端类型：TERM 是 xterm，只报 8 色" in res.output
+    assert "终端类型字符串填 xterm-256color" in res.output
+    res = doctor_cli(runner, town.db, TERM="xterm", COLORTERM="truecolor")
+    assert "[正常] 终端类型：xterm，256 色" in res.output
+
+
+def test_a_window_smaller_than_80x24_is_named():
+    found = list(doctor.check_terminal(GOOD_ENV, os.terminal_size((79, 30))))
+    assert by_topic(found, "窗口大小").level == doctor.WARN
+    assert "79x30，小于 80x24" in by_topic(found, "窗口大小").text
+    assert by_topic(list(doctor.check_terminal(GOOD_ENV, os.terminal_size((80, 24)))), "窗口大小").level == doctor.OK
+    assert "不在终端里运行" in by_topic(list(doctor.check_terminal(GOOD_ENV, None)), "窗口大小").text
+
+
+# ------------------------------------------------------------------------------ the database
+def test_a_missing_database_says_how_to_make_one(tmp_path, runner):
+    res = doctor_cli(runner, tmp_path / "none.sqlite")
+    assert "[注意] 数据库：" in res.output and "hecha init --office" in res.output
+    assert res.exit_code == 1
+
+
+def test_a_file_that_is_not_a_database_is_an_error(tmp_path, runner):
+    bad = tmp_path / "x.sqlite"
+    bad.write_text("not a database\n")
+    res = doctor_cli(runner, bad)
+    assert "[错误] 数据库：" in res.output and "不是 SQLite 数据库" in res.output
+    assert res.exit_code == 2
+
+
+def _set_user_version(db: Path, version: int) -> None:
+    close_db()
+    con = sqlite3.connect(db)
+    con.execute(f"PRAGMA user_version = {version}")
+    con.commit()
+    con.close()
+
+
+def test_a_database_newer_than_the_program_is_an_error_and_an_older_one_a_warning(town, runner):
+    _set_user_version(town.db, SCHEMA_VERSION + 1)
+    res = doctor_cli(runner, town.db)
+    assert f"[错误] 结构版本：数据库是第 {SCHEMA_VERSION + 1} 版结构，本程序只认到第 {SCHEMA_VERSION} 版" in res.output
+    assert "不要用旧程序打开" in res.output
+    _set_user_version(town.db, SCHEMA_VERSION - 1)
+    res = doctor_cli(runner, town.db)
+    assert f"[注意] 结构版本：数据库是第 {SCHEMA_VERSION - 1} 版结构" in res.output and "hecha migrate" in res.output
+    _set_user_version(town.db, SCHEMA_VERSION)
+    assert f"[正常] 结构版本：第 {SCHEMA_VERSION} 版" in doctor_cli(runner, town.db).output
+
+
+def test_a_damaged_database_is_an_error_that_says_restore(town, runner):
+    close_db()
+    con = sqlite3.connect(town.db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pages = con.execute("PRAGMA page_count").fetchone()[0]
+    size = con.execute("PRAGMA page_size").fetchone()[0]
+    con.close()
+    with open(town.db, "r+b") as fh:  # every page but the first (the schema) overwritten
+        for page in range(1, pages):
+            fh.seek(page * size)
+            fh.write(b"\xa5" * size)
+    res = doctor_cli(runner, town.db)
+    assert res.exit_code == 2, res.output
+    assert "[错误] 数据库" in res.output and "hecha restore" in res.output
+
+
+def test_files_others_can_read_are_named_with_the_chmod(town, runner):
+    os.chmod(town.db, 0o644)
+    res = doctor_cli(runner, town.db)
+    assert "[错误] 文件权限：其他用户能读到本单位的数据" in res.output
+    assert f"chmod o-rwx {town.db}" in res.output
+    for path in town.db.parent.glob(f"{town.db.name}*"):  # SQLite gave its -wal and -shm the file's mode
+        os.chmod(path, 0o600)
+    assert "[正常] 文件权限" in doctor_cli(runner, town.db).output
+
+
+def test_a_database_this_login_cannot_write_is_an_error(town, monkeypatch):
+    # (root may write any file, so the denial is made where doctor asks)
+    monkeypatch.setattr(doctor.os, "access", lambda path, mode: mode != os.W_OK)
+    found = list(doctor.check_database(town.db, now=NOW))
+    assert by_topic(found, "写入权限").level == doctor.ERROR
+    assert "usermod -aG" in by_topic(found, "写入权限").fix
+
+
+def test_too_little_free_disk_is_named(town, monkeypatch):
+    usage = shutil.disk_usage(town.db.parent)
+    monkeypatch.setattr(doctor.shutil, "disk_usage", lambda p: usage._replace(free=300 * 10**6))
+    disk = by_topic(list(doctor.check_database(town.db, now=NOW)), "磁盘空间")
+    assert disk.level == doctor.WARN and "只剩 300 MB" in disk.text
+    monkeypatch.setattr(doctor.shutil, "disk_usage", lambda p: usage._replace(free=1000))
+    assert by_topic(list(doctor.check_database(town.db, now=NOW)), "磁盘空间").level == doctor.ERROR
+
+
+def test_the_last_backup_s_age(town, runner):
+    found = list(doctor.check_database(town.db, now=NOW))
+    assert by_topic(found, "备份").level == doctor.WARN and "里没有备份" in by_topic(found, "备份").text
+    town.cli("backup")
+    made = next((town.db.parent / "backups").glob("*.sqlite"))
+    now = dt.datetime.fromtimestamp(made.stat().st_mtime, dt.timezone.utc)
+    assert by_topic(list(doctor.check_database(town.db, now=now)), "备份").level == doctor.OK
+    later = by_topic(list(doctor.check_database(town.db, now=now + dt.timedelta(days=9, hours=1))), "备份")
+    assert later.level == doctor.WARN and "最近一次备份是 9 天前" in later.text and "hecha backup" in later.fix
+
+
+def test_the_county_key_and_the_weekly_bundle(tmp_path, town, runner):
+    found = list(doctor.check_database(town.db, now=NOW))
+    assert by_topic(found, "县里公钥").level == doctor.WARN and "hecha keys add" in by_topic(found, "县里公钥").fix
+    assert by_topic(found, "数据包").text == "还没有导出过数据包"
+    county = Office(tmp_path, "130123", runner)
+    town.add(county)
+    assert town.export()
+    (at,) = town.sql("SELECT at FROM bundle_log WHERE direction = 'out'")[0]
+    sent = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
+    found = list(doctor.check_database(town.db, now=sent + dt.timedelta(days=1)))
+    assert by_topic(found, "县里公钥").level == doctor.OK
+    assert by_topic(found, "数据包").level == doctor.OK
+    late = by_topic(list(doctor.check_database(town.db, now=sent + dt.timedelta(days=8))), "数据包")
+    assert late.level == doctor.WARN and "上次导出数据包是 8 天前" in late.text and "hecha export" in late.fix
+    # a county sends no weekly bundle of its own and pins no county: neither is asked of it
+    assert not {"县里公钥", "数据包"} & {f.topic for f in doctor.check_database(county.db, now=NOW)}
+
+
+def test_the_working_day_calendar_must_cover_the_next_60_days(town, tmp_path, runner):
+    june = dt.datetime(2099, 6, 1, tzinfo=dt.timezone.utc)  # a year no chinesecalendar release knows
+    cal = by_topic(doctor.run(town.db, env=GOOD_ENV, now=june), "工作日日历")
+    assert cal.level == doctor.WARN and "放假安排只到 2099-06-01" in cal.text
+    assert "hecha calendar load" in cal.fix and "2100-02-07 休 春节" in cal.fix
+    notice = tmp_path / "2099.txt"  # a year's notice: its holidays and 调休 days
+    days = [f"2099-01-0{d} 休 元旦" for d in (1, 2, 3)] + [f"2099-02-{d:02d} 休 春节" for d in range(5, 12)]
+    notice.write_text("\n".join([*days, "2099-02-14 班 调休"]) + "\n", encoding="utf-8")
+    town.cli("calendar", "load", str(notice))
+    close_db()
+    cal = by_topic(doctor.run(town.db, env=GOOD_ENV, now=june), "工作日日历")
+    assert cal.level == doctor.OK and cal.text == "确定到 2099-12-31"
+    cal = by_topic(doctor.run(town.db, env=GOOD_ENV, now=june.replace(month=12)), "工作日日历")
+    assert cal.level == doctor.WARN and "放假安排只到 2099-12-31" in cal.text  # from December: next year's
+
+
+def test_the_exit_status_is_the_worst_level_found():
+    ok = doctor.Finding(doctor.OK, "a", "b")
+    warn = doctor.Finding(doctor.WARN, "a", "b", "c")
+    error = doctor.Finding(doctor.ERROR, "a", "b", "c")
+    assert doctor.worst([ok]) == 0
+    assert doctor.worst([ok, warn]) == 1
+    assert doctor.worst([warn, error, ok]) == 2
+
+
+def test_doctor_changes_nothing_in_the_database(town, runner):
+    _set_user_version(town.db, SCHEMA_VERSION - 1)
+    before = town.db.read_bytes()
+    doctor_cli(runner, town.db)
+    assert town.db.read_bytes() == before  # an old schema is reported, not migrated
+
+
+def test_migrate_backs_up_then_upgrades_and_refuses_a_newer_database(town, runner):
+    _set_user_version(town.db, SCHEMA_VERSION)
+    assert "不用升级" in town.cli("migrate").output
+    _set_user_version(town.db, SCHEMA_VERSION + 1)
+    res = town.cli("migrate", ok=False)
+    assert res.exit_code == 1 and "请升级 hecha" in res.output

@@ -1,0 +1,174 @@
+"""The offline install kit (issue 20): built for this machine with ``scripts/build_kit.py --here``,
+installed by its ``install.sh`` with no index and no network, then run from the install, not from
+the checkout; an upgrade over an older release's kit keeps every row; a downgrade is refused.
+
+Building a kit downloads the dependencies' wheels (pip's cache and index): the test needs what
+``bash dev.sh test`` needs. Slow: about a minute for both tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storage.db import SCHEMA_VERSION
+
+ROOT = Path(__file__).resolve().parent.parent
+SKELETON = "134d8b4"  # hecha 0.1.0: the last commit of the skeleton's schema (1), before schema 2 (b031e22)
+pytestmark = pytest.mark.slow
+
+
+def build_kit(out: Path, *extra: str) -> Path:
+    """Build a kit for this platform and Python into ``out``; returns its folder."""
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_kit.py"), "--here", "--out", str(out), *extra],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    (folder,) = [p for p in out.iterdir() if p.is_dir()]
+    assert (out / f"{folder.name}.tar.gz").is_file()
+    return folder
+
+
+def offline_env(home: Path) -> dict[str, str]:
+    """No checkout on the path, no pip configuration, no reachable proxy: anything the install
+    fetched from a network would fail."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_", "HECHA_", "VIRTUAL_ENV"))}
+    unreachable = "http://127.0.0.1:9"
+    env.update(HOME=str(home), http_proxy=unreachable, https_proxy=unreachable, PIP_CONFIG_FILE=os.devnull)
+    env.update(LANG="C.UTF-8", TERM="xterm-256color")
+    env["PATH"] = ":".join(p for p in env.get("PATH", "").split(":") if ".venv" not in p)
+    return env
+
+
+def install(kit: Path, root: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``install.sh`` into ``root`` (program, launcher and data folder), without groups or accounts."""
+    return subprocess.run(
+        [
+            "bash",
+            str(kit / "install.sh"),
+            "--prefix",
+            str(root / "opt"),
+            "--bin",
+            str(root / "bin"),
+            "--data",
+            str(root / "data"),
+            "--group",
+            "",
+            "--python",
+            sys.executable,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=env,
+    )
+
+
+def counts(db: Path) -> tuple[int, ...]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return tuple(
+            con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("household", "person", "birth", "audit_log")
+        ) + (con.execute("PRAGMA user_version").fetchone()[0],)
+    finally:
+        con.close()
+
+
+def test_the_kit_installs_without_network_and_runs_from_the_install(tmp_path):
+    kit = build_kit(tmp_path / "dist")
+    assert (kit / "VERSION").read_text().strip() == subprocess.run(
+        [sys.executable, "-c", "from importlib.metadata import version; print(version('hecha'))"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    wheels = {p.name.split("-")[0].lower() for p in (kit / "wheels").glob("*.whl")}
+    assert {"hecha", "textual", "peewee", "cryptography", "orjson", "xlrd", "pip"} <= wheels
+    office = tmp_path / "office"
+    office.mkdir()
+    env = offline_env(office)
+    res = install(kit, office, env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "已安装 hecha" in res.stdout and "hecha doctor" in res.stdout
+    assert "[正常] 程序包：hecha" in res.stdout  # doctor ran from the install, its packages all there
+    hecha = str(office / "bin" / "hecha")
+    where = subprocess.run(
+        [str(office / "opt" / "current" / "bin" / "python"), "-c", "import storage, main; print(storage.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=office,
+        env=env,
+    ).stdout
+    assert where.startswith(str(office / "opt")), where  # the installed code, not the checkout's
+    assert subprocess.run([hecha, "--version"], capture_output=True, text=True, env=env).stdout.startswith("hecha ")
+    fill = [hecha, "demo", "--households", "20", "--as-of", "20260630"]
+    demo = subprocess.run(fill, capture_output=True, text=True, cwd=office, env=env)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    db = office / "data" / "hecha.sqlite"  # the launcher's database: the data folder install.sh made
+    assert db.is_file() and counts(db)[0] >= 20
+    assert not db.stat().st_mode & 0o077  # the office's own: nobody else reads it (--group "": no group)
+    other = office / "other.sqlite"
+    assert subprocess.run([hecha, "init", "--office", "130123103", "--db", str(other)], env=env).returncode == 0
+    wis = next(p for p in (office / "data" / "演示名单").iterdir() if "人口系统" in p.name)
+    res = subprocess.run(
+        [hecha, "import-list", "--source", "wis", str(wis), "--db", str(other)],
+        capture_output=True,
+        text=True,
+        cwd=office,
+        env=env,
+    )
+    assert res.returncode == 0 and "认出的格式：人口系统育龄妇女导出" in res.stdout, res.stdout + res.stderr
+    res = subprocess.run([hecha, "doctor"], capture_output=True, text=True, cwd=office, env=env)
+    assert f"[正常] 结构版本：第 {SCHEMA_VERSION} 版" in res.stdout and res.returncode in (0, 1), res.stdout
+    # the kit's own files are checked first: a damaged copy is refused before anything is installed
+    with open(kit / "VERSION", "a") as fh:
+        fh.write(" ")
+    (tmp_path / "elsewhere").mkdir()
+    res = install(kit, tmp_path / "elsewhere", env)
+    assert res.returncode == 1 and "校验值（SHA256SUMS）对不上" in res.stderr, res.stdout + res.stderr
+    assert not (tmp_path / "elsewhere" / "opt").exists()
+
+
+def test_an_upgrade_keeps_every_row_and_a_downgrade_is_refused(tmp_path):
+    known = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{SKELETON}^{{commit}}"], capture_output=True)
+    assert known.returncode == 0, f"the test needs hecha's git history (commit {SKELETON}, release 0.1.0)"
+    old = build_kit(tmp_path / "old", "--ref", SKELETON)
+    new = build_kit(tmp_path / "new")
+    assert (old / "VERSION").read_text().strip() == "0.1.0"
+    office = tmp_path / "office"
+    office.mkdir()
+    env = offline_env(office)
+    res = install(old, office, env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    hecha = str(office / "bin" / "hecha")
+    db = office / "data" / "hecha.sqlite"
+    res = subprocess.run([hecha, "demo", "--households", "30"], capture_output=True, text=True, cwd=office, env=env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    os.chmod(db, 0o644)  # as 0.1.0 left its files (it did not keep them private): the install puts it right
+    before = counts(db)
+    assert before[-1] == 1 and before[0] == 30  # the skeleton's schema, keyed by the old release
+    res = install(new, office, env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "已从 hecha 0.1.0 升级到" in res.stdout
+    after = counts(db)
+    assert after[-1] == SCHEMA_VERSION
+    assert after[:3] == before[:3] and after[3] >= before[3]  # every household, person and birth kept
+    saved = list((office / "data" / "backups").glob("hecha-*-before-install-0.1.0-to-*.sqlite"))
+    assert len(saved) == 1 and counts(saved[0]) == before  # the database as it was, before anything changed
+    status = subprocess.run([hecha, "status"], capture_output=True, text=True, cwd=office, env=env)
+    assert status.returncode == 0 and "户 30" in status.stdout, status.stdout + status.stderr
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    res = install(old, office, env)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert f"是第 {SCHEMA_VERSION} 版结构，这个安装包的 hecha 0.1.0 只认到第 1 版：不能降级" in res.stderr
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest  # nothing changed
+    version = subprocess.run([hecha, "--version"], capture_output=True, text=True, env=env).stdout
+    assert version.strip() == f"hecha {(new / 'VERSION').read_text().strip()}"  # the newer program stays
