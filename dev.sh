@@ -15,8 +15,8 @@ setup() {  # $1: the extras to install ("" or "[test]")
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$1"
 }
 
-# age(1), ssh-keygen(1) and tmux(1): the tests check bundles with the standard tools and drive hecha
-# in a real terminal; sqlite3(1): the bundle bench's floor (sqlite3 .dump | gzip | age), which a test
+# age(1), ssh-keygen(1), tmux(1) and sshd(8): the tests check bundles with the standard tools and drive
+# hecha in a real terminal, and log in to a clerk's account over SSH; sqlite3(1): the bundle bench's floor (sqlite3 .dump | gzip | age), which a test
 # runs. Installed from Debian's packages when running as root, asked for otherwise.
 tools() {
   local missing=()
@@ -24,6 +24,7 @@ tools() {
   command -v sqlite3 >/dev/null || missing+=(sqlite3)
   command -v tmux >/dev/null || missing+=(tmux)
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)  # a clerk's login over SSH (tests/test_kit.py)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -59,9 +59,10 @@ if [ -z "$PYTHON" ]; then  # the newest Python the kit was made for, else any 3.
   done
   [ -n "$PYTHON" ] || PYTHON="${usable[0]:-}"
 fi
-if [ -z "$PYTHON" ]; then
-  found="$(command -v python3 >/dev/null && python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo 无)"
-  die "本机的 Python 是 ${found}，hecha 需要 3.10 或更新。办法：装发行版里较新的 Python 包（如 sudo apt install python3.11；
+if [ -z "$PYTHON" ] || ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+  probe="${PYTHON:-python3}"
+  found="$(command -v "$probe" >/dev/null && "$probe" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo 无)"
+  die "本机的 Python（$probe）是 ${found}，hecha 需要 3.10 或更新。办法：装发行版里较新的 Python 包（如 sudo apt install python3.11；
   统信 UOS / 麒麟 V10 在应用商店或 yum/apt 里找 python3.10 以上），或把系统升级到自带 3.10 以上的版本（Debian 12、
   Ubuntu 22.04、openEuler 22.03、CentOS Stream 9）；装好后用 --python /usr/bin/python3.11 再运行本脚本。"
 fi
@@ -170,7 +171,7 @@ profile_block() {  # $1: autostart (1) or not (0)
   echo 'case "$LANG" in *UTF-8*|*utf8*) ;; *) export LANG=C.UTF-8 ;; esac'
   echo "case \":\$PATH:\" in *\":$BIN:\"*) ;; *) PATH=\"$BIN:\$PATH\" ;; esac"
   if [ "$1" = 1 ]; then
-    echo '# SSH 登录直接进 hecha，退出 hecha 就退出登录（要命令行：HECHA_SHELL=1 ssh …，或由管理员登录）'
+    echo '# SSH 登录直接进 hecha，退出 hecha 就退出登录（scp 传文件不受影响）'
     echo "if [ -n \"\$SSH_TTY\" ] && [ -z \"\${HECHA_SHELL:-}\" ]; then exec \"$LAUNCHER\"; fi"
   fi
   echo "# <<< hecha"

@@ -104,6 +104,14 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
             f"没有权限在文件夹 {path.parent} 里写文件（SQLite 要在数据库旁写 -wal 文件）："
             "请检查文件夹权限或换一个 --db 路径。"
         )
+    if create and not path.exists():
+        # made here, not by SQLite: SQLite creates a database 0644 less the umask, so in a folder a
+        # clerks' group shares (umask 007, storage.paths.keep_private) the group could read it but
+        # not write it (found installing for two clerks, issue 20); its -wal and -shm copy its mode
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        except FileExistsError:
+            pass
     hold_in_use(path)
     db = models.database
     if not db.is_closed():

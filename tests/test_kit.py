@@ -128,6 +128,18 @@ def test_the_kit_installs_without_network_and_runs_from_the_install(tmp_path):
     assert res.returncode == 0 and "认出的格式：人口系统育龄妇女导出" in res.stdout, res.stdout + res.stderr
     res = subprocess.run([hecha, "doctor"], capture_output=True, text=True, cwd=office, env=env)
     assert f"[正常] 结构版本：第 {SCHEMA_VERSION} 版" in res.stdout and res.returncode in (0, 1), res.stdout
+    # a Python older than 3.10 is named, with what to do
+    old_python = tmp_path / "python3.8"
+    old_python.write_text('#!/bin/sh\ncase "$*" in *print*) echo 3.8 ;; *) exit 1 ;; esac\n')
+    old_python.chmod(0o755)
+    res = subprocess.run(
+        ["bash", str(kit / "install.sh"), "--prefix", str(tmp_path / "p"), "--python", str(old_python)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert res.returncode == 1 and "是 3.8，hecha 需要 3.10 或更新" in res.stderr, res.stderr
+    assert "--python /usr/bin/python3.11" in res.stderr and not (tmp_path / "p").exists()
     # the kit's own files are checked first: a damaged copy is refused before anything is installed
     with open(kit / "VERSION", "a") as fh:
         fh.write(" ")
@@ -172,3 +184,100 @@ def test_an_upgrade_keeps_every_row_and_a_downgrade_is_refused(tmp_path):
     assert hashlib.sha256(db.read_bytes()).hexdigest() == digest  # nothing changed
     version = subprocess.run([hecha, "--version"], capture_output=True, text=True, env=env).stdout
     assert version.strip() == f"hecha {(new / 'VERSION').read_text().strip()}"  # the newer program stays
+
+
+@pytest.mark.terminal
+def test_a_clerk_s_ssh_login_opens_hecha_and_leaving_it_logs_out(tmp_path):
+    """``install.sh --clerk`` and ``--head`` make real Linux accounts in the database's group; the
+    head makes the database, the clerk logs in over a real SSH connection (sshd on loopback, tmux at
+    80x24) and lands in hecha's menu on that database; 0 leaves hecha and ends the login."""
+    import random
+    import shutil
+    import socket
+
+    from tests.conftest import require_tool
+    from tests.terminal import Tmux, wait_for_state
+
+    if os.geteuid() != 0:
+        pytest.skip("making Linux accounts needs root (CI runs as root)")
+    sshd = "/usr/sbin/sshd"
+    if not os.path.exists(sshd):
+        pytest.fail("sshd is missing: bash dev.sh test installs openssh-server")
+    require_tool("tmux")
+    python = shutil.which("python3", path="/usr/bin:/bin")  # a Python every account may run (not one under /root)
+    assert python, "the system's python3"
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    system = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True)
+    if system.stdout.decode().strip() != here:
+        pytest.skip(f"the kit is built for Python {here}; the system's python3 is another")
+    kit = build_kit(tmp_path / "dist")
+    tag = f"{random.randrange(10**6):06d}"
+    group, clerk, head = f"hct{tag}", f"hcc{tag}", f"hch{tag}"
+    root = Path("/opt") / f"hecha-test-{tag}"  # a path every account can reach (pytest's is under /tmp/pytest-of-root)
+    state = tmp_path / "sshd"
+    state.mkdir()
+    sshd_proc = None
+    try:
+        root.mkdir()
+        root.chmod(0o755)  # (the suite runs with a private umask)
+        env = offline_env(tmp_path)
+        res = subprocess.run(
+            [
+                "bash",
+                str(kit / "install.sh"),
+                *("--prefix", str(root / "opt"), "--bin", str(root / "bin"), "--data", str(root / "data")),
+                *("--group", group, "--clerk", clerk, "--head", head, "--python", python, "--no-doctor"),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert f"账号 {clerk} 已加入用户组 {group}，SSH 登录直接进 hecha" in res.stdout
+        data = root / "data"
+        assert oct(data.stat().st_mode & 0o7777) == "0o2770" and data.group() == group
+        hecha = str(root / "bin" / "hecha")
+        made = subprocess.run(
+            ["runuser", "-u", head, "--", hecha, "demo", "--households", "5", "--as-of", "20260630"],
+            capture_output=True,
+            text=True,
+            cwd="/",
+            env={**env, "HOME": f"/home/{head}"},
+        )
+        assert made.returncode == 0, made.stdout + made.stderr
+        db = data / "hecha.sqlite"
+        assert db.group() == group and db.stat().st_mode & 0o777 == 0o660  # the clerks' group writes it
+        for path in (state / "host", state / "client"):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+        for user in (clerk, head):
+            home = Path(f"/home/{user}")
+            (home / ".ssh").mkdir(mode=0o700, exist_ok=True)
+            shutil.copy(state / "client.pub", home / ".ssh" / "authorized_keys")
+            subprocess.run(["chown", "-R", f"{user}:", str(home / ".ssh")], check=True)
+            subprocess.run(["usermod", "-p", "*", user], check=True)  # not locked (sshd without PAM refuses those)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        (state / "config").write_text(
+            f"ListenAddress 127.0.0.1\nPort {port}\nHostKey {state / 'host'}\nPidFile {state / 'pid'}\n"
+            "PasswordAuthentication no\nUsePAM no\nStrictModes no\n"
+        )
+        os.makedirs("/run/sshd", exist_ok=True)
+        sshd_proc = subprocess.Popen([sshd, "-D", "-f", str(state / "config")])
+        ssh = (
+            f"ssh -tt -p {port} -i {state / 'client'} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+            f"-o LogLevel=ERROR {clerk}@127.0.0.1; echo SSH-ENDED"
+        )
+        with Tmux(ssh, term="xterm-256color") as term:
+            screen = term.wait_for("录入核查登记表", timeout=60)
+            assert f"操作员 {clerk}" in screen and "正定县新安镇" in screen  # the office database, as the clerk
+            term.keys("0")
+            wait_for_state(lambda: "SSH-ENDED" in term.screen(), "the login ending with hecha", timeout=30)
+    finally:
+        if sshd_proc:
+            sshd_proc.terminate()
+            sshd_proc.wait(timeout=10)
+        for user in (clerk, head):
+            subprocess.run(["userdel", "-r", user], capture_output=True)
+        subprocess.run(["groupdel", group], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)

@@ -507,3 +507,29 @@ def test_a_database_that_became_read_only_is_said_in_chinese(township_db):
                 Office.update(reference_date="2026-06-30").execute()
     finally:
         Office._meta.database.execute_sql("PRAGMA query_only = 0")
+
+
+def test_a_database_made_in_a_clerks_group_folder_is_group_writable(tmp_path):
+    """A folder a group of clerks shares (set-group-ID, 2770): the database hecha makes there is 0660
+    with its -wal, so the next clerk can write (issue 20: SQLite made it 0640, less the umask)."""
+    import stat
+
+    from click.testing import CliRunner
+
+    from main import cli
+
+    shared = tmp_path / "office"
+    shared.mkdir()
+    shared.chmod(0o2770)
+    db = shared / "hecha.sqlite"
+    dbmod.close_db()
+    res = CliRunner().invoke(cli, ["init", "--office", "130123103", "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert stat.S_IMODE(db.stat().st_mode) == 0o660
+    wal = shared / "hecha.sqlite-wal"
+    if wal.exists():
+        assert stat.S_IMODE(wal.stat().st_mode) == 0o660
+    dbmod.close_db()
+    private = tmp_path / "mine.sqlite"
+    assert CliRunner().invoke(cli, ["init", "--office", "130123103", "--db", str(private)]).exit_code == 0
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600  # a folder of one's own: the owner's only
