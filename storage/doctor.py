@@ -145,7 +145,7 @@ def check_program() -> Iterator[Finding]:
 
 # ------------------------------------------------------------------------------ the terminal
 def check_terminal(env: Mapping[str, str], size: os.terminal_size | None) -> Iterator[Finding]:
-    """The locale's character encoding (UTF-8: every name is Chinese), ``TERM`` and its colours, and
+    """The locale's character encoding (UTF-8: every name is Chinese), ``TERM`` (set, not ``dumb``), and
     the window's size (80x24 at least, DESIGN.md §10; ``size`` ``None`` when not run in a terminal).
 
     The encoding is the locale's as the C library picks it (``LC_ALL``, else ``LC_CTYPE``, else
@@ -170,16 +170,9 @@ def check_terminal(env: Mapping[str, str], size: os.terminal_size | None) -> Ite
             f"TERM 是 {term or '空的'}：全屏界面不能显示",
             "用 PuTTY 或 Xshell 登录（它们会设好 TERM），或运行 export TERM=xterm-256color",
         )
-    elif "256color" in term or env.get("COLORTERM") in ("truecolor", "24bit"):
-        yield Finding(OK, "终端类型", f"{term}，256 色")
-    else:
-        yield Finding(
-            WARN,
-            "终端类型",
-            f"TERM 是 {term}，只报 8 色：提示和错误的颜色可能分不清",
-            "PuTTY：连接→数据→终端类型字符串填 xterm-256color；Xshell：终端类型选 xterm-256color；"
-            "或在 ~/.profile 加 export TERM=xterm-256color",
-        )
+    else:  # hecha draws in 16 colours (README: Terminal settings); more is a nicety
+        many = "256color" in term or env.get("COLORTERM") in ("truecolor", "24bit")
+        yield Finding(OK, "终端类型", f"{term}，{'256' if many else '16'} 色")
     if size is None:
         yield Finding(OK, "窗口大小", "不在终端里运行，未检查（登录后再运行 hecha doctor 可查）")
     elif size.columns < MIN_COLUMNS or size.lines < MIN_LINES:

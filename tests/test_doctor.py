@@ -87,13 +87,14 @@ def test_a_locale_that_is_not_utf8_is_named_with_where_to_set_it(town, runner):
     assert "[正常] 字符编码：zh_CN.UTF-8" in res.output
 
 
-def test_term_dumb_is_an_error_and_eight_colours_a_warning(town, runner):
+def test_term_dumb_is_an_error_and_xterm_is_enough(town, runner):
     res = doctor_cli(runner, town.db, TERM="dumb")
     assert "[错误] 终端类型：TERM 是 dumb：全屏界面不能显示" in res.output
+    assert "export TERM=xterm-256color" in res.output
     assert res.exit_code == 2
-    res = doctor_cli(runner, town.db, TERM="xterm", COLORTERM=None)
-    assert "[注意] 终端类型：TERM 是 xterm，只报 8 色" in res.output
-    assert "终端类型字符串填 xterm-256color" in res.output
+    assert "[错误] 终端类型：TERM 是 空的" in doctor_cli(runner, town.db, TERM=None).output
+    res = doctor_cli(runner, town.db, TERM="xterm", COLORTERM=None)  # PuTTY's own: hecha draws in 16 colours
+    assert "[正常] 终端类型：xterm，16 色" in res.output
     res = doctor_cli(runner, town.db, TERM="xterm", COLORTERM="truecolor")
     assert "[正常] 终端类型：xterm，256 色" in res.output
 
