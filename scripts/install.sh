@@ -25,6 +25,10 @@ say() { echo "== $*"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
+    --prefix|--bin|--data|--group|--python|--clerk|--head)
+      [ $# -ge 2 ] || die "$1 后面要跟一个值（看帮助：./install.sh --help）" ;;
+  esac
+  case "$1" in
     --prefix) PREFIX="$2"; shift 2 ;;
     --bin) BIN="$2"; shift 2 ;;
     --data) DATA="$2"; shift 2 ;;
