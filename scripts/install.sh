@@ -12,7 +12,6 @@ set -euo pipefail
 umask 022
 
 KIT="$(cd "$(dirname "$0")" && pwd)"
-VERSION="$(cat "$KIT/VERSION")"
 if [ "$(id -u)" = 0 ]; then
   PREFIX=/opt/hecha BIN=/usr/local/bin DATA=/var/lib/hecha GROUP=hecha
 else
@@ -43,6 +42,9 @@ while [ $# -gt 0 ]; do
 done
 
 # ---------------------------------------------------------------- the kit itself
+[ -f "$KIT/VERSION" ] && [ -d "$KIT/wheels" ] \
+  || die "$KIT 不是完整的安装包（缺 VERSION 或 wheels）：请在解开的 hecha-kit-版本 文件夹里运行 ./install.sh。"
+VERSION="$(cat "$KIT/VERSION")"
 if command -v sha256sum >/dev/null; then
   (cd "$KIT" && grep -v ' SHA256SUMS$' SHA256SUMS | sha256sum -c --quiet --strict >/dev/null 2>&1) \
     || die "安装包的文件和校验值（SHA256SUMS）对不上：U 盘上的文件不完整或被改过，请重新拷一份安装包。"
