@@ -64,6 +64,9 @@ def test_export_then_import_puts_exactly_the_townships_rows_in_the_county(office
         assert all(i.compress_type == zipfile.ZIP_STORED for i in zf.infolist())
     manifest = json.loads(parts["manifest.json"])
     assert manifest["sequence"] == 1 and manifest["prev_manifest_sha256"] is None
+    from importlib.metadata import version
+
+    assert manifest["software"] == f"hecha {version('hecha')}"  # the installed release (issue 20)
     assert "李建国" not in parts["manifest.json"].decode() and "counts" not in manifest
     assert {k: v for k, v in first.counts.items() if v} == {"household": 1, "person": 4, "birth": 1}
     offices.use_township()
