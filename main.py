@@ -1809,6 +1809,25 @@ def migrate(db_path: Path | None) -> None:
 
     path = resolve_db(db_path)
     before = schema_version(path)
+    if before < SCHEMA_VERSION:
+        import fcntl
+
+        from storage.db import in_use_file, release_in_use
+
+        release_in_use(path)
+        guard = os.open(in_use_file(path), os.O_RDWR | os.O_CREAT, 0o660)
+        try:
+            try:  # nobody else has it open (a hecha of issue 14 or later holds this lock while it runs)
+                fcntl.flock(guard, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise HechaError(
+                    "数据库正开着（有人在用 hecha，或在导入、导出）：请所有人退出 hecha 后再升级"
+                    "（重新运行 install.sh，或 hecha migrate）"
+                ) from None
+            fcntl.flock(guard, fcntl.LOCK_SH)
+            open_db(path)
+        finally:
+            os.close(guard)
     open_db(path)
     if before == SCHEMA_VERSION:
         click.echo(f"数据库已是第 {SCHEMA_VERSION} 版结构，不用升级。")

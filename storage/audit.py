@@ -156,22 +156,41 @@ def verify() -> Iterator[Problem]:
         for uid in sorted(seen - held)[:20]:  # hecha never deletes a row: it marks it deleted (a tombstone)
             yield Problem("deleted", f"{table} {uid} 有审计记录，记录本身却不见了：被绕过 hecha 直接删除")
         columns = {f.name: f for f in model._meta.sorted_fields if f.name not in STAMP_FIELDS}
+        # a column a migration added holds its SQL default in every row made before it, with no audit
+        # row (an upgrade from 0.1.0 was reported as tampering in every record; a breaker's finding)
+        defaults = {
+            name: _sql_default(default)
+            for _, name, _, _, default, _ in db.execute_sql(f'PRAGMA table_info("{table}")')
+            if default is not None
+        }
         for row in model.select().where(model.origin == me).iterator():
             if row.uid not in seen:
                 yield Problem("unaudited", f"{table} {row.uid} 没有任何审计记录：不是经 hecha 写入的")
                 continue
             audited = last.get(row.uid, {})
-            # a field with no audit row was empty when the record was made (save logs what a new record
-            # holds) and never changed since: anything in it now came around hecha
+            # a field with no audit row was empty (or its column's default) when the record was made
+            # (save logs what a new record holds) and never changed since: anything else came around hecha
             changed = [
                 n
                 for n, f in columns.items()
-                if (_text(_value(row, f)) != audited[n] if n in audited else _value(row, f) not in (None, "", False))
+                if (
+                    _text(_value(row, f)) != audited[n]
+                    if n in audited
+                    else _value(row, f) not in (None, "", False)
+                    and _text(_value(row, f)) != defaults.get(f.column_name)
+                )
             ]
             if changed:
                 yield Problem(
                     "unaudited", f"{table} {row.uid} 的 {'、'.join(changed)} 与审计记录不符：被绕过 hecha 直接改过"
                 )
+
+
+def _sql_default(literal: str) -> str:
+    """A column's default as ``PRAGMA table_info`` gives it (``'day'``, ``0``), as :func:`_text` writes it."""
+    if len(literal) >= 2 and literal[0] == literal[-1] == "'":
+        return literal[1:-1].replace("''", "'")
+    return literal
 
 
 def tombstone(row: SharedModel, *, reason: str, operator: str | None = None) -> bool:

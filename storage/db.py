@@ -76,6 +76,15 @@ def check_is_database(path: Path) -> None:
             raise DatabaseError(NOT_SQLITE.format(path=path))
 
 
+def read_only_uri(path: str | Path, *, immutable: bool = False) -> str:
+    """An SQLite URI that opens ``path`` read-only (RFC 3986 percent-encoding, as SQLite's URI
+    filenames require: a ``#`` or ``?`` in a folder's name would end the path; a breaker's finding,
+    issue 20). ``immutable``: the file is not changing (a backup), no locks taken."""
+    from urllib.parse import quote
+
+    return f"file:{quote(str(Path(path).absolute()))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
 NOT_SQLITE = "{path} 不是 SQLite 数据库文件：请用 --db 指定 hecha 的数据库文件（hecha init 建立的）。"
 
 
@@ -105,13 +114,7 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
             "请检查文件夹权限或换一个 --db 路径。"
         )
     if create and not path.exists():
-        # made here, not by SQLite: SQLite creates a database 0644 less the umask, so in a folder a
-        # clerks' group shares (umask 007, storage.paths.keep_private) the group could read it but
-        # not write it (found installing for two clerks, issue 20); its -wal and -shm copy its mode
-        try:
-            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-        except FileExistsError:
-            pass
+        make_file(path)
     hold_in_use(path)
     db = models.database
     if not db.is_closed():
@@ -177,7 +180,7 @@ def _inspect(path: Path, create: bool) -> int:
     if magic != b"SQLite format 3\x00":
         raise DatabaseError(NOT_SQLITE.format(path=path))
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             version = con.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -409,7 +412,7 @@ def restore(backup_file: str | Path, path: str | Path) -> tuple[Path | None, int
         try:
             # a backup is read immutable: nothing is written beside it (no -shm); the current database
             # is read with its -wal, which holds its newest commits (its version counter)
-            con = sqlite3.connect(f"file:{p}?mode=ro{'&immutable=1' if immutable else ''}", uri=True)
+            con = sqlite3.connect(read_only_uri(p, immutable=immutable), uri=True)
             try:
                 if con.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                     return None
@@ -444,6 +447,17 @@ def restore(backup_file: str | Path, path: str | Path) -> tuple[Path | None, int
         os.close(guard)
 
 
+def make_file(path: Path) -> None:
+    """Create the empty database file ``path`` (0666 less the umask) for SQLite to fill, unless it
+    exists. SQLite would create it 0644 less the umask: in a folder a clerks' group shares (umask
+    007, :func:`storage.paths.keep_private`) the group could read it but not write it, and its
+    ``-wal`` and ``-shm`` copy its mode (found installing for two clerks, issue 20)."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+    except FileExistsError:
+        pass
+
+
 def _restore(
     backup_file: Path, path: Path, restored: tuple[str, int, int], current, guard: int
 ) -> tuple[Path | None, int]:
@@ -456,7 +470,8 @@ def _restore(
         for suffix in ("", "-wal", "-shm"):
             if Path(f"{path}{suffix}").exists():
                 os.replace(f"{path}{suffix}", f"{kept}{suffix}")
-    src, dst = sqlite3.connect(f"file:{backup_file}?mode=ro&immutable=1", uri=True), sqlite3.connect(str(path))
+    make_file(path)  # the group's clerks write it as before (a newcomer's finding: 0640 locked them out)
+    src, dst = sqlite3.connect(read_only_uri(backup_file, immutable=True), uri=True), sqlite3.connect(str(path))
     try:
         src.backup(dst)
     finally:

@@ -163,6 +163,8 @@ def check_terminal(env: Mapping[str, str], size: os.terminal_size | None) -> Ite
             "Xshell：文件→属性→终端→编码选 UTF-8",
         )
     term = env.get("TERM", "")
+    if not term.isprintable():
+        term = repr(term)
     if not term or term == "dumb":
         yield Finding(
             ERROR,
@@ -199,7 +201,7 @@ def check_database(
     backups), free disk beside it, the last backup's age (the TUI takes one daily), and for a
     township the county's key pinned and the last weekly bundle's age. ``now``: aware UTC time.
     ``override``: filled with the office's working-day override rows (for :func:`check_calendar`)."""
-    from .db import SCHEMA_VERSION
+    from .db import SCHEMA_VERSION, read_only_uri
     from .paths import backup_dir
 
     if not db_path.exists():
@@ -220,7 +222,7 @@ def check_database(
         yield Finding(ERROR, "数据库", f"{db_path} 不是 SQLite 数据库", "用 --db 指定 hecha 的数据库文件")
         return
     try:
-        con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+        con = sqlite3.connect(read_only_uri(db_path), uri=True, timeout=5)
     except sqlite3.Error as exc:
         yield Finding(ERROR, "数据库", f"{db_path} 打不开（{exc}）", "请检查文件和文件夹的权限")
         return
@@ -233,15 +235,28 @@ def check_database(
         if override is not None:
             override += _rows(con, "SELECT day, working FROM calendar_override")
     except sqlite3.Error as exc:
-        yield Finding(
-            ERROR,
-            "数据库",
-            f"{db_path} 读取出错（{exc}）",
-            "用最近的备份恢复：hecha restore backups 文件夹里的文件（恢复前会先备份当前文件）",
-        )
+        if "readonly" in str(exc) or "unable to open" in str(exc):
+            # a WAL database is read through its -shm, which this login must be able to write: a
+            # question of permissions, not of damage (a breaker's finding: this said "restore")
+            yield _check_writable(db_path)
+        else:
+            yield Finding(
+                ERROR,
+                "数据库",
+                f"{db_path} 读取出错，可能已损坏（SQLite：{exc}）",
+                "用最近的备份恢复：hecha restore backups 文件夹里的文件（恢复前会先备份当前文件）",
+            )
         return
     finally:
         con.close()
+    if version == 0 or office is None:
+        yield Finding(
+            ERROR,
+            "数据库",
+            f"{db_path} 不是 hecha 的数据库（别的程序的，或还没有 hecha init）",
+            "用 --db 指定 hecha 的数据库文件；新单位先运行 hecha init --office 代码",
+        )
+        return
     if version > SCHEMA_VERSION:
         yield Finding(
             ERROR,
@@ -267,15 +282,7 @@ def check_database(
         )
     else:
         yield Finding(OK, "数据库完整性", "完好")
-    if not os.access(db_path, os.W_OK) or not os.access(db_path.parent, os.W_OK):
-        yield Finding(
-            ERROR,
-            "写入权限",
-            f"本账号不能写 {db_path} 或它所在的文件夹（SQLite 要在旁边写 -wal 文件）",
-            f"请管理员把本账号加入数据库的用户组（usermod -aG 组名 {_login()}），文件设 660、文件夹设 2770",
-        )
-    else:
-        yield Finding(OK, "写入权限", "可以写入")
+    yield _check_writable(db_path)
     exposed = [p for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")) if _others_can_read(p)]
     folders = [p for p in (backup_dir(db_path),) if _others_can_read(p)]  # as storage.paths.check_private
     if exposed or folders:
@@ -312,6 +319,43 @@ def _rows(con: sqlite3.Connection, sql: str, params: tuple = ()) -> list[tuple]:
         if "no such" in str(exc):
             return []
         raise
+
+
+def _check_writable(db_path: Path) -> Finding:
+    """This login may write the database, its ``-wal``/``-shm`` and its folder; in a folder a
+    clerks' group shares (set-group-ID), so may the group: a file one clerk's hecha left ``0640``
+    locks the others out, whoever runs doctor (a newcomer's finding, issue 20)."""
+    files = [p for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")) if p.exists()]
+    folder = db_path.parent
+    shared = bool(folder.stat().st_mode & stat.S_ISGID)
+    group = _group_name(folder.stat().st_gid) if shared else ""
+    if shared:
+        closed = [p for p in files if p.stat().st_mode & 0o060 != 0o060 or p.stat().st_gid != folder.stat().st_gid]
+        if closed:
+            names = " ".join(map(str, closed))
+            return Finding(
+                ERROR,
+                "写入权限",
+                f"用户组 {group} 的其他人不能写 {'、'.join(p.name for p in closed)}：别的录入员打不开数据库",
+                f"请管理员运行 chgrp {group} {names} && chmod 660 {names}（或重新运行安装包的 install.sh，它会改好）",
+            )
+    if all(os.access(p, os.W_OK) for p in files) and os.access(folder, os.W_OK):
+        return Finding(OK, "写入权限", "可以写入" + (f"（用户组 {group} 共用）" if shared else ""))
+    fix = (
+        f"请管理员把本账号加入用户组 {group}（usermod -aG {group} {_login()}，重新登录后生效）"
+        if shared
+        else f"请管理员让本账号能写这些文件（chown {_login()} 或 chmod u+w），文件夹也要能写"
+    )
+    return Finding(ERROR, "写入权限", f"本账号不能写 {db_path} 或它旁边的文件（SQLite 要写 -wal、-shm 文件）", fix)
+
+
+def _group_name(gid: int) -> str:
+    import grp
+
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
 
 
 def _login() -> str:
@@ -370,7 +414,15 @@ def _age_days(then: dt.datetime, now: dt.datetime) -> float:
 
 def _check_backup(db_path: Path, folder: Path, now: dt.datetime) -> Iterator[Finding]:
     """The newest backup in ``backups/`` (any kind: daily, manual, pre-migration), by its file time."""
-    files = sorted(folder.glob(f"{db_path.stem}-*.sqlite"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
+    files = []
+    for path in folder.glob(f"{db_path.stem}-*.sqlite") if folder.is_dir() else []:
+        try:  # a regular file with something in it: not a folder, a broken link or an empty file
+            info = path.stat()
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_size > 0:
+            files.append((info.st_mtime, path))
+    files.sort()
     if not files:
         yield Finding(
             WARN,
@@ -379,9 +431,11 @@ def _check_backup(db_path: Path, folder: Path, now: dt.datetime) -> Iterator[Fin
             "运行 hecha backup；每天第一次打开 hecha 时会自动备份，也可以让 cron 每天运行 hecha backup --daily",
         )
         return
-    newest = files[-1]
-    when = dt.datetime.fromtimestamp(newest.stat().st_mtime, dt.timezone.utc)
+    when = dt.datetime.fromtimestamp(files[-1][0], dt.timezone.utc)
     days = _age_days(when, now)
+    if days < -1:
+        yield _clock("最近一次备份", when)
+        return
     local = when.astimezone().strftime("%Y-%m-%d %H:%M")
     if days > BACKUP_DAYS:
         yield Finding(
@@ -394,17 +448,33 @@ def _check_backup(db_path: Path, folder: Path, now: dt.datetime) -> Iterator[Fin
         yield Finding(OK, "备份", f"最近一次 {local}（共 {len(files)} 份）")
 
 
+def _clock(what: str, when: dt.datetime) -> Finding:
+    """A time recorded in the future: the machine's clock is (or was) wrong."""
+    return Finding(
+        WARN,
+        "时钟",
+        f"{what}的时间是 {when.astimezone().strftime('%Y-%m-%d %H:%M')}，在现在之后：本机时钟可能不对",
+        "请管理员校准系统时间（date 命令查看；timedatectl set-time 设定）；时间错了，到期日和备份轮换都会错",
+    )
+
+
 def _check_bundle(last_at: str | None, now: dt.datetime) -> Iterator[Finding]:
     if not last_at:
         yield Finding(WARN, "数据包", "还没有导出过数据包", "每周导出一次：菜单 3 / F5，或 hecha export")
         return
     try:
         when = dt.datetime.fromisoformat(last_at.replace("Z", "+00:00"))
-    except ValueError:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        days = _age_days(when, now)
+        when.astimezone()
+    except (ValueError, OverflowError, OSError):
+        fix = "导出本周的数据包（菜单 3 / F5，或 hecha export）"
+        yield Finding(WARN, "数据包", f"上次导出的时间记录看不懂（{last_at!r}）", fix)
         return
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    days = _age_days(when, now)
+    if days < -1:
+        yield _clock("上次导出数据包", when)
+        return
     local = when.astimezone().strftime("%Y-%m-%d %H:%M")
     if days >= BUNDLE_DAYS:
         yield Finding(

@@ -24,6 +24,15 @@ from storage.office import init_office
 
 os.umask(0o077)  # the suite writes its databases as hecha does: readable by their owner only (issue 14)
 
+
+@pytest.fixture(autouse=True)
+def _private_umask():
+    """Every test starts with the suite's umask: a command run in-process on a group's folder sets
+    the process umask to 007 (storage.paths.keep_private), which would leak into the next test."""
+    os.umask(0o077)
+    yield
+    os.umask(0o077)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 COUNTY = "130123"

@@ -119,6 +119,19 @@ def test_demo_refuses_a_real_database(tmp_path):
     assert res.exit_code == 1 and "只能填入乡镇数据库" in res.output
 
 
+def test_demo_refuses_an_office_that_made_its_keys_before_its_first_form(tmp_path):
+    """The head made the keys and pinned the county's; typing ``hecha demo`` on the office database
+    (the launcher's HECHA_DB) filled it with 300 synthetic households that went to the county in
+    the next bundle (a newcomer's finding, issue 20)."""
+    from .cli_office import Office
+
+    runner = CliRunner()
+    town = Office(tmp_path, "130123103", runner)
+    res = town.cli("demo", "--households", "3", ok=False)
+    assert res.exit_code == 1 and "正式数据库" in res.output and "已有登记表、密钥或数据包" in res.output
+    assert town.sql("SELECT count(*) FROM household") == [(0,)]
+
+
 def test_hecha_db_environment_variable(tmp_path, monkeypatch):
     monkeypatch.setenv("HECHA_DB", str(tmp_path / "env.sqlite"))
     res = CliRunner().invoke(cli, ["init", "--office", "130123103"])

@@ -171,9 +171,27 @@ def test_files_others_can_read_are_named_with_the_chmod(town, runner):
 def test_a_database_this_login_cannot_write_is_an_error(town, monkeypatch):
     # (root may write any file, so the denial is made where doctor asks)
     monkeypatch.setattr(doctor.os, "access", lambda path, mode: mode != os.W_OK)
-    found = list(doctor.check_database(town.db, now=NOW))
-    assert by_topic(found, "写入权限").level == doctor.ERROR
-    assert "usermod -aG" in by_topic(found, "写入权限").fix
+    found = by_topic(list(doctor.check_database(town.db, now=NOW)), "写入权限")
+    assert found.level == doctor.ERROR and "chmod u+w" in found.fix
+
+
+def test_in_a_group_s_folder_a_file_the_group_cannot_write_is_an_error_for_everyone(tmp_path, runner):
+    """One clerk's hecha left the database 0640 (a restore did, before it was mended): the head's
+    doctor must see that the others are locked out, not only its own access."""
+    import grp
+
+    shared = tmp_path / "office"
+    shared.mkdir()
+    shared.chmod(0o2770)
+    db = shared / "hecha.sqlite"
+    assert runner.invoke(cli, ["init", "--office", "130123103", "--db", str(db)]).exit_code == 0
+    close_db()
+    group = grp.getgrgid(shared.stat().st_gid).gr_name
+    assert by_topic(list(doctor.check_database(db, now=NOW)), "写入权限").text == f"可以写入（用户组 {group} 共用）"
+    db.chmod(0o640)
+    found = by_topic(list(doctor.check_database(db, now=NOW)), "写入权限")
+    assert found.level == doctor.ERROR and f"用户组 {group} 的其他人不能写 hecha.sqlite" in found.text
+    assert f"chmod 660 {db}" in found.fix
 
 
 def test_too_little_free_disk_is_named(town, monkeypatch):
@@ -252,3 +270,77 @@ def test_migrate_backs_up_then_upgrades_and_refuses_a_newer_database(town, runne
     _set_user_version(town.db, SCHEMA_VERSION + 1)
     res = town.cli("migrate", ok=False)
     assert res.exit_code == 1 and "请升级 hecha" in res.output
+
+
+def test_migrate_upgrades_a_skeleton_database_but_not_while_someone_has_it_open(tmp_path, runner):
+    import subprocess
+    import sys
+
+    from storage.db import in_use_file
+
+    db = tmp_path / "old.sqlite"
+    db.write_bytes((Path(__file__).parent / "data" / "skeleton-v1.sqlite").read_bytes())
+    holder = subprocess.Popen(  # a clerk's hecha: holds the in-use lock as storage.db.hold_in_use does
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600); "
+            "fcntl.flock(fd, fcntl.LOCK_SH); print('open', flush=True); sys.stdin.read()",
+            str(in_use_file(db)),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout and holder.stdout.readline().strip() == "open"
+        close_db()
+        res = runner.invoke(cli, ["migrate", "--db", str(db)])
+        assert res.exit_code == 1 and "数据库正开着" in res.output and "请所有人退出 hecha 后再升级" in res.output
+        assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == 1  # untouched
+    finally:
+        holder.communicate("")
+    close_db()
+    res = runner.invoke(cli, ["migrate", "--db", str(db)])
+    assert res.exit_code == 0 and f"已从第 1 版升级到第 {SCHEMA_VERSION} 版" in res.output, res.output
+    assert list((tmp_path / "backups").glob("old-*-pre-migration-1-to-*.sqlite"))
+
+
+def test_what_a_breaker_fed_doctor_is_said_in_chinese_not_a_traceback(tmp_path, town, runner):
+    """Another program's SQLite file, a ``#`` in the folder's name, a broken link, a folder and an
+    empty file among the backups, a bundle time that cannot be read and one in the future."""
+    other = tmp_path / "other.sqlite"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE t (x)")
+    con.close()
+    found = by_topic(list(doctor.check_database(other, now=NOW)), "数据库")
+    assert found.level == doctor.ERROR and "不是 hecha 的数据库" in found.text
+    odd = tmp_path / "a#b%41?c"
+    odd.mkdir()
+    shutil.copy(town.db, odd / "hecha.sqlite")
+    found = list(doctor.check_database(odd / "hecha.sqlite", now=NOW))
+    assert by_topic(found, "结构版本").text == f"第 {SCHEMA_VERSION} 版"  # the file itself, not "tmp/a"
+    assert not (tmp_path / "a").exists()
+    backups = town.db.parent / "backups"
+    backups.mkdir(exist_ok=True)
+    (backups / f"{town.db.stem}-broken.sqlite").symlink_to(tmp_path / "gone")
+    (backups / f"{town.db.stem}-empty.sqlite").write_bytes(b"")
+    (backups / f"{town.db.stem}-dir.sqlite").mkdir()
+    found = by_topic(list(doctor.check_database(town.db, now=NOW)), "备份")
+    assert found.level == doctor.WARN and "里没有备份" in found.text  # none of those is a backup
+    close_db()
+    con = sqlite3.connect(town.db)
+    con.execute(
+        "INSERT INTO bundle_log (direction, status, bundle_id, kind, sender, recipient, epoch, sequence, "
+        "manifest_sha256, manifest, payload_sha256, max_version, counts, file_name, at, operator, audit_head, "
+        "audit_upto) VALUES ('out', 'exported', 'x', 'township-increment', '130123103', '130123', 1, 1, '', '', '', "
+        "0, '{}', '', '9999-12-31T23:59:59-10:00', 'x', '', 0)"
+    )
+    con.commit()
+    found = by_topic(list(doctor.check_database(town.db, now=NOW)), "数据包")
+    assert found.level == doctor.WARN and "时间记录看不懂" in found.text
+    con.execute("UPDATE bundle_log SET at = '2030-01-01T00:00:00Z'")
+    con.commit()
+    con.close()
+    found = by_topic(list(doctor.check_database(town.db, now=NOW)), "时钟")
+    assert found.level == doctor.WARN and "本机时钟可能不对" in found.text

@@ -140,10 +140,32 @@ def test_the_kit_installs_without_network_and_runs_from_the_install(tmp_path):
     )
     assert res.returncode == 1 and "是 3.8，hecha 需要 3.10 或更新" in res.stderr, res.stderr
     assert "--python /usr/bin/python3.11" in res.stderr and not (tmp_path / "p").exists()
+    # another install.sh at work on the same folder: refused, not interleaved (a breaker's finding)
+    import fcntl
+
+    with open(office / "opt" / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        res = install(kit, office, env)
+    assert res.returncode == 1 and "另一个 install.sh 正在往" in res.stderr, res.stderr
+    # a database of another program where the office's should be: refused before anything changes
+    elsewhere = tmp_path / "foreign"
+    (elsewhere / "data").mkdir(parents=True)
+    con = sqlite3.connect(elsewhere / "data" / "hecha.sqlite")
+    con.execute("CREATE TABLE t (x)")
+    con.close()
+    res = install(kit, elsewhere, env)
+    assert res.returncode == 1 and "不是 hecha 的数据库" in res.stderr and "什么都没改" in res.stderr, res.stderr
+    assert not (elsewhere / "opt" / "current").exists() and not list((elsewhere / "opt").glob("hecha-*"))
+    # a wheel slipped into the kit and not in SHA256SUMS is refused (pip would have taken it)
+    impostor = kit / "wheels" / "click-99.0-py3-none-any.whl"
+    impostor.write_bytes(b"PK")
+    (tmp_path / "elsewhere").mkdir()
+    res = install(kit, tmp_path / "elsewhere", env)
+    assert res.returncode == 1 and "校验值（SHA256SUMS）对不上" in res.stderr and "click-99.0" in res.stderr
+    impostor.unlink()
     # the kit's own files are checked first: a damaged copy is refused before anything is installed
     with open(kit / "VERSION", "a") as fh:
         fh.write(" ")
-    (tmp_path / "elsewhere").mkdir()
     res = install(kit, tmp_path / "elsewhere", env)
     assert res.returncode == 1 and "校验值（SHA256SUMS）对不上" in res.stderr, res.stdout + res.stderr
     assert not (tmp_path / "elsewhere" / "opt").exists()
@@ -177,6 +199,19 @@ def test_an_upgrade_keeps_every_row_and_a_downgrade_is_refused(tmp_path):
     assert len(saved) == 1 and counts(saved[0]) == before  # the database as it was, before anything changed
     status = subprocess.run([hecha, "status"], capture_output=True, text=True, cwd=office, env=env)
     assert status.returncode == 0 and "户 30" in status.stdout, status.stdout + status.stderr
+    # the columns later schemas added hold their defaults, not tampering (a breaker's finding)
+    verify = subprocess.run([hecha, "audit", "verify"], capture_output=True, text=True, cwd=office, env=env)
+    assert verify.returncode == 0 and "审计记录完整" in verify.stdout, verify.stdout + verify.stderr
+    # again, with only --prefix: the options of the last install are kept (install.conf)
+    again = subprocess.run(
+        ["bash", str(new / "install.sh"), "--prefix", str(office / "opt"), "--no-doctor"],
+        capture_output=True,
+        text=True,
+        cwd=office,
+        env=env,
+    )
+    assert again.returncode == 0 and "已重新安装 hecha" in again.stdout, again.stdout + again.stderr
+    assert counts(db)[:3] == before[:3] and f'HECHA_DB:-{db}' in (office / "bin" / "hecha").read_text()
     digest = hashlib.sha256(db.read_bytes()).hexdigest()
     res = install(old, office, env)
     assert res.returncode == 1, res.stdout + res.stderr
@@ -269,8 +304,10 @@ def test_a_clerk_s_ssh_login_opens_hecha_and_leaving_it_logs_out(tmp_path):
             f"-o LogLevel=ERROR {clerk}@127.0.0.1; echo SSH-ENDED"
         )
         with Tmux(ssh, term="xterm-256color") as term:
-            screen = term.wait_for("录入核查登记表", timeout=60)
-            assert f"操作员 {clerk}" in screen and "正定县新安镇" in screen  # the office database, as the clerk
+            screen = term.wait_until(
+                lambda text: "录入核查登记表" in text and f"操作员 {clerk}" in text, "the menu, as the clerk", timeout=60
+            )
+            assert "正定县新安镇" in screen  # the office database, as the clerk
             term.keys("0")
             wait_for_state(lambda: "SSH-ENDED" in term.screen(), "the login ending with hecha", timeout=30)
     finally:

@@ -530,6 +530,14 @@ def test_a_database_made_in_a_clerks_group_folder_is_group_writable(tmp_path):
     if wal.exists():
         assert stat.S_IMODE(wal.stat().st_mode) == 0o660
     dbmod.close_db()
+    runner = CliRunner()
+    assert runner.invoke(cli, ["backup", "--db", str(db)]).exit_code == 0
+    saved = next((shared / "backups").glob("*.sqlite"))
+    dbmod.close_db()
+    res = runner.invoke(cli, ["restore", str(saved), "--db", str(db), "--yes"])
+    assert res.exit_code == 0, res.output
+    assert stat.S_IMODE(db.stat().st_mode) == 0o660  # restored, still the group's (it was 0640)
+    dbmod.close_db()
     private = tmp_path / "mine.sqlite"
     assert CliRunner().invoke(cli, ["init", "--office", "130123103", "--db", str(private)]).exit_code == 0
     assert stat.S_IMODE(private.stat().st_mode) == 0o600  # a folder of one's own: the owner's only
