@@ -33,6 +33,7 @@ def _private_umask():
     yield
     os.umask(0o077)
 
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 COUNTY = "130123"

@@ -211,7 +211,7 @@ def test_an_upgrade_keeps_every_row_and_a_downgrade_is_refused(tmp_path):
         env=env,
     )
     assert again.returncode == 0 and "已重新安装 hecha" in again.stdout, again.stdout + again.stderr
-    assert counts(db)[:3] == before[:3] and f'HECHA_DB:-{db}' in (office / "bin" / "hecha").read_text()
+    assert counts(db)[:3] == before[:3] and f"HECHA_DB:-{db}" in (office / "bin" / "hecha").read_text()
     digest = hashlib.sha256(db.read_bytes()).hexdigest()
     res = install(old, office, env)
     assert res.returncode == 1, res.stdout + res.stderr
@@ -304,9 +304,8 @@ def test_a_clerk_s_ssh_login_opens_hecha_and_leaving_it_logs_out(tmp_path):
             f"-o LogLevel=ERROR {clerk}@127.0.0.1; echo SSH-ENDED"
         )
         with Tmux(ssh, term="xterm-256color") as term:
-            screen = term.wait_until(
-                lambda text: "录入核查登记表" in text and f"操作员 {clerk}" in text, "the menu, as the clerk", timeout=60
-            )
+            menu = f"操作员 {clerk}"
+            screen = term.wait_until(lambda text: "录入核查登记表" in text and menu in text, "the menu", timeout=60)
             assert "正定县新安镇" in screen  # the office database, as the clerk
             term.keys("0")
             wait_for_state(lambda: "SSH-ENDED" in term.screen(), "the login ending with hecha", timeout=30)
