@@ -318,8 +318,8 @@ def test_what_a_breaker_fed_doctor_is_said_in_chinese_not_a_traceback(tmp_path, 
     odd = tmp_path / "a#b%41?c"
     odd.mkdir()
     shutil.copy(town.db, odd / "hecha.sqlite")
-    found = list(doctor.check_database(odd / "hecha.sqlite", now=NOW))
-    assert by_topic(found, "结构版本").text == f"第 {SCHEMA_VERSION} 版"  # the file itself, not "tmp/a"
+    odd_found = list(doctor.check_database(odd / "hecha.sqlite", now=NOW))
+    assert by_topic(odd_found, "结构版本").text == f"第 {SCHEMA_VERSION} 版"  # the file itself, not "tmp/a"
     assert not (tmp_path / "a").exists()
     backups = town.db.parent / "backups"
     backups.mkdir(exist_ok=True)
