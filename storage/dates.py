@@ -79,4 +79,7 @@ def local_time(stamp: str) -> str:
         return stamp
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
-    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+    try:
+        return when.astimezone().strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError):  # 9999-12-31T23:59:59-10:00 is past the last local time
+        return stamp

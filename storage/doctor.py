@@ -172,6 +172,13 @@ def check_terminal(env: Mapping[str, str], size: os.terminal_size | None) -> Ite
             f"TERM 是 {term or '空的'}：全屏界面不能显示",
             "用 PuTTY 或 Xshell 登录（它们会设好 TERM），或运行 export TERM=xterm-256color",
         )
+    elif not _terminfo_knows(term):
+        yield Finding(
+            WARN,
+            "终端类型",
+            f"本机没有 TERM={term} 的终端说明（terminfo）：按键和画面可能不对",
+            "在 PuTTY / Xshell 里把终端类型设为 xterm-256color（或 xterm），或装发行版的 ncurses-term 包",
+        )
     else:  # hecha draws in 16 colours (README: Terminal settings); more is a nicety
         many = "256color" in term or env.get("COLORTERM") in ("truecolor", "24bit")
         yield Finding(OK, "终端类型", f"{term}，{'256' if many else '16'} 色")
@@ -186,6 +193,19 @@ def check_terminal(env: Mapping[str, str], size: os.terminal_size | None) -> Ite
         )
     else:
         yield Finding(OK, "窗口大小", f"{size.columns}x{size.lines}")
+
+
+def _terminfo_knows(term: str) -> bool:
+    """Whether this machine's terminfo describes ``term`` (``infocmp`` finds it); ``True`` when
+    that cannot be asked (no ``infocmp``), so a machine without ncurses' tools is not warned."""
+    import subprocess
+
+    if not shutil.which("infocmp") or not term.isprintable():
+        return term.isprintable()
+    try:
+        return subprocess.run(["infocmp", term], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return True
 
 
 # ------------------------------------------------------------------------------ the database

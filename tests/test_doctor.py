@@ -99,6 +99,16 @@ def test_term_dumb_is_an_error_and_xterm_is_enough(town, runner):
     assert "[正常] 终端类型：xterm，256 色" in res.output
 
 
+def test_a_term_this_machine_has_no_terminfo_for_is_named(town, runner):
+    from tests.conftest import require_tool
+
+    require_tool("infocmp")
+    res = doctor_cli(runner, town.db, TERM="no-such-terminal")
+    assert "[注意] 终端类型：本机没有 TERM=no-such-terminal 的终端说明（terminfo）" in res.output
+    res = doctor_cli(runner, town.db, TERM="x\x1b[31m")  # echoed escaped, never raw
+    assert "\x1b" not in res.output and "'x\\x1b[31m'" in res.output
+
+
 def test_a_window_smaller_than_80x24_is_named():
     found = list(doctor.check_terminal(GOOD_ENV, os.terminal_size((79, 30))))
     assert by_topic(found, "窗口大小").level == doctor.WARN

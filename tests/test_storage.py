@@ -541,3 +541,13 @@ def test_a_database_made_in_a_clerks_group_folder_is_group_writable(tmp_path):
     private = tmp_path / "mine.sqlite"
     assert CliRunner().invoke(cli, ["init", "--office", "130123103", "--db", str(private)]).exit_code == 0
     assert stat.S_IMODE(private.stat().st_mode) == 0o600  # a folder of one's own: the owner's only
+
+
+def test_a_stored_time_past_the_last_local_time_is_shown_as_stored():
+    """A bundle log's time a breaker wrote (9999-12-31T23:59:59-10:00) ended ``hecha status`` with
+    OverflowError; an unreadable time is shown as it is."""
+    from storage.dates import local_time
+
+    assert local_time("9999-12-31T23:59:59-10:00") == "9999-12-31T23:59:59-10:00"
+    assert local_time("not a time") == "not a time"
+    assert len(local_time("2026-12-05T01:43:56Z")) == len("2026-12-05 09:43")
