@@ -45,6 +45,8 @@ def test_county_and_township_chain(tmp_path):
     assert "恢复密钥" in out and (tmp_path / "hecha-recovery-130123.txt").exists()
     assert oct((tmp_path / "hecha-recovery-130123.txt").stat().st_mode)[-3:] == "600"
     run(["init", "--office", "130123103", "--db", str(t)], tmp_path)
+    # filled before its keys: an office with keys is a real one, which the demo refuses (issue 20)
+    run(["demo", "--households", "40", "--as-of", "20261129", "--db", str(t)], tmp_path)
     run(["keys", "new", "--db", str(t)], tmp_path, "township secret 1")
     county_pub = tmp_path / "county.pub"
     county_pub.write_text(run(["keys", "show", "--db", str(c)], tmp_path).stdout, encoding="utf-8")
@@ -57,7 +59,6 @@ def test_county_and_township_chain(tmp_path):
     assert wrong.returncode == 1 and "指纹与对方读出的不一致" in wrong.stderr
     run(["keys", "add", str(county_pub), "--fingerprint", fp, "--db", str(t)], tmp_path)
     run(["keys", "add", str(town_pub), "--yes", "--db", str(c)], tmp_path)
-    run(["demo", "--households", "40", "--as-of", "20261129", "--db", str(t)], tmp_path)
 
     first = run(["export", "--out", str(tmp_path / "out"), "--db", str(t)], tmp_path, "township secret 1")
     path1 = Path(first.stdout.strip().splitlines()[-1])
