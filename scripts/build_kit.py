@@ -5,6 +5,7 @@ The kit is a folder ``hecha-kit-<version>/`` and its tarball beside it::
     install.sh        the installer for the office machine (scripts/install.sh)
     README.txt        the procedure in Chinese (the README's install section in short)
     VERSION           hecha's version
+    SCHEMA            the database schema it knows (install.sh refuses a downgrade before installing)
     SHA256SUMS        every file's checksum; install.sh checks them first
     wheels/           hecha's wheel, every dependency's wheels for each target, and pip's
 
@@ -76,6 +77,17 @@ def requirements(wheel: Path) -> list[str]:
         name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         meta = email.parser.Parser().parsestr(zf.read(name).decode())
     return [r for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r]
+
+
+def schema_version(wheel: Path) -> int:
+    """The database schema ``wheel``'s hecha knows (``SCHEMA_VERSION`` in its ``storage/db.py``):
+    install.sh refuses a downgrade with it before installing anything."""
+    with zipfile.ZipFile(wheel) as zf:
+        text = zf.read("storage/db.py").decode()
+    match = re.search(r"^SCHEMA_VERSION = (\d+)", text, re.M)
+    if not match:
+        raise KitError("hecha 的 wheel 里找不到 SCHEMA_VERSION（storage/db.py）")
+    return int(match.group(1))
 
 
 def for_python(reqs: list[str], python: str) -> list[str]:
@@ -154,6 +166,7 @@ def build(out: Path, *, pythons: list[str], arches: list[str], here: bool, ref: 
         (stage / "install.sh").chmod(0o755)
         shutil.copy2(HERE / "kit-README.txt", stage / "README.txt")
         (stage / "VERSION").write_text(version + "\n", encoding="utf-8")
+        (stage / "SCHEMA").write_text(f"{schema_version(wheel)}\n", encoding="utf-8")
         (stage / "TARGETS").write_text("".join(f"{p} {t}\n" for p, t in targets), encoding="utf-8")
         sums = []
         for f in sorted(p for p in stage.rglob("*") if p.is_file()):

@@ -168,6 +168,9 @@ EOF
 fi
 DAMAGED=0
 case "$HAVE" in damaged*) DAMAGED=1; HAVE="${HAVE#damaged }" ;; esac
+if [ -f "$KIT/SCHEMA" ] && [ -n "$DB" ] && [ -e "$DB" ] && [ "$HAVE" -gt "$(cat "$KIT/SCHEMA")" ]; then
+  die "数据库 $DB 是第 $HAVE 版结构，这个安装包的 hecha $VERSION 只认到第 $(cat "$KIT/SCHEMA") 版：不能降级，什么都没改。请用与现在相同或更新的安装包。"
+fi
 
 # ---------------------------------------------------------------- what is installed now
 # each install is its own environment, $PREFIX/hecha-<version>-<time>; $PREFIX/current points at the one in use

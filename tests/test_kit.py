@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -35,6 +36,26 @@ def build_kit(out: Path, *extra: str) -> Path:
     (folder,) = [p for p in out.iterdir() if p.is_dir()]
     assert (out / f"{folder.name}.tar.gz").is_file()
     return folder
+
+
+def shared_kit(factory: pytest.TempPathFactory, name: str, *extra: str) -> Path:
+    """A kit built once for the whole run (pytest-xdist's workers share it under a lock on the run's
+    temporary folder): each build downloads and writes 15–20 MB. Tests that damage a kit copy it."""
+    import fcntl
+
+    root = factory.getbasetemp().parent  # the same for every worker of this run
+    with open(root / f"kit-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        out = root / f"kit-{name}"
+        if not out.exists():
+            build_kit(out, *extra)
+        (folder,) = [p for p in out.iterdir() if p.is_dir()]
+        return folder
+
+
+@pytest.fixture
+def new_kit(tmp_path_factory) -> Path:
+    return shared_kit(tmp_path_factory, "new")
 
 
 def offline_env(home: Path) -> dict[str, str]:
@@ -83,8 +104,9 @@ def counts(db: Path) -> tuple[int, ...]:
         con.close()
 
 
-def test_the_kit_installs_without_network_and_runs_from_the_install(tmp_path):
-    kit = build_kit(tmp_path / "dist")
+def test_the_kit_installs_without_network_and_runs_from_the_install(tmp_path, new_kit):
+    kit = tmp_path / new_kit.name  # a copy: this test damages it at the end
+    shutil.copytree(new_kit, kit)
     assert (kit / "VERSION").read_text().strip() == subprocess.run(
         [sys.executable, "-c", "from importlib.metadata import version; print(version('hecha'))"],
         capture_output=True,
@@ -171,11 +193,11 @@ def test_the_kit_installs_without_network_and_runs_from_the_install(tmp_path):
     assert not (tmp_path / "elsewhere" / "opt").exists()
 
 
-def test_an_upgrade_keeps_every_row_and_a_downgrade_is_refused(tmp_path):
+def test_an_upgrade_keeps_every_row_and_a_downgrade_is_refused(tmp_path, new_kit):
     known = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{SKELETON}^{{commit}}"], capture_output=True)
     assert known.returncode == 0, f"the test needs hecha's git history (commit {SKELETON}, release 0.1.0)"
     old = build_kit(tmp_path / "old", "--ref", SKELETON)
-    new = build_kit(tmp_path / "new")
+    new = new_kit
     assert (old / "VERSION").read_text().strip() == "0.1.0"
     office = tmp_path / "office"
     office.mkdir()
@@ -222,12 +244,11 @@ def test_an_upgrade_keeps_every_row_and_a_downgrade_is_refused(tmp_path):
 
 
 @pytest.mark.terminal
-def test_a_clerk_s_ssh_login_opens_hecha_and_leaving_it_logs_out(tmp_path):
+def test_a_clerk_s_ssh_login_opens_hecha_and_leaving_it_logs_out(tmp_path, new_kit):
     """``install.sh --clerk`` and ``--head`` make real Linux accounts in the database's group; the
     head makes the database, the clerk logs in over a real SSH connection (sshd on loopback, tmux at
     80x24) and lands in hecha's menu on that database; 0 leaves hecha and ends the login."""
     import random
-    import shutil
     import socket
 
     from tests.conftest import require_tool
@@ -245,7 +266,7 @@ def test_a_clerk_s_ssh_login_opens_hecha_and_leaving_it_logs_out(tmp_path):
     system = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True)
     if system.stdout.decode().strip() != here:
         pytest.skip(f"the kit is built for Python {here}; the system's python3 is another")
-    kit = build_kit(tmp_path / "dist")
+    kit = new_kit
     tag = f"{random.randrange(10**6):06d}"
     group, clerk, head = f"hct{tag}", f"hcc{tag}", f"hch{tag}"
     root = Path("/opt") / f"hecha-test-{tag}"  # a path every account can reach (pytest's is under /tmp/pytest-of-root)
