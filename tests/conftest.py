@@ -205,3 +205,14 @@ def require_tool(name: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{name} is not installed: .ci/run must install it")
     pytest.skip(f"{name} not installed")
+
+
+HEAVY_FIRST = ("test_kills.py", "test_bench.py", "test_kit.py", "test_tui.py", "test_county_week.py")
+"""Files whose tests take tens of seconds each: run first, so that the workers (``-n 4 --dist
+worksteal``, dev.sh) end together instead of one waiting on a long test that started last."""
+
+
+def pytest_collection_modifyitems(items):
+    """Put the tests of :data:`HEAVY_FIRST` first, in that order (the rest keep theirs)."""
+    last = len(HEAVY_FIRST)
+    items.sort(key=lambda item: HEAVY_FIRST.index(item.path.name) if item.path.name in HEAVY_FIRST else last)
