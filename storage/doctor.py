@@ -326,7 +326,7 @@ def check_database(
                 WARN,
                 "县里公钥",
                 f"还没有登记县里（{office[2]}）的公钥：数据包导不出",
-                "向县人口委要公钥文件，核对电话里念的指纹后运行 hecha keys add 文件（或在导出界面按 F3）",
+                "（负责人）向县人口委要公钥文件，核对电话里念的指纹后运行 hecha keys add 文件（或在导出界面按 F3）",
             )
 
 
@@ -480,7 +480,7 @@ def _clock(what: str, when: dt.datetime) -> Finding:
 
 def _check_bundle(last_at: str | None, now: dt.datetime) -> Iterator[Finding]:
     if not last_at:
-        yield Finding(WARN, "数据包", "还没有导出过数据包", "每周导出一次：菜单 3 / F5，或 hecha export")
+        yield Finding(WARN, "数据包", "还没有导出过数据包", "（负责人）每周导出一次：菜单 3 / F5，或 hecha export")
         return
     try:
         when = dt.datetime.fromisoformat(last_at.replace("Z", "+00:00"))
@@ -489,7 +489,7 @@ def _check_bundle(last_at: str | None, now: dt.datetime) -> Iterator[Finding]:
         days = _age_days(when, now)
         when.astimezone()
     except (ValueError, OverflowError, OSError):
-        fix = "导出本周的数据包（菜单 3 / F5，或 hecha export）"
+        fix = "（负责人）导出本周的数据包（菜单 3 / F5，或 hecha export）"
         yield Finding(WARN, "数据包", f"上次导出的时间记录看不懂（{last_at!r}）", fix)
         return
     if days < -1:
@@ -501,7 +501,7 @@ def _check_bundle(last_at: str | None, now: dt.datetime) -> Iterator[Finding]:
             WARN,
             "数据包",
             f"上次导出数据包是 {int(days)} 天前（{local}），已超过一周",
-            "导出本周的数据包（菜单 3 / F5，或 hecha export），送交县人口委",
+            "（负责人）导出本周的数据包（菜单 3 / F5，或 hecha export），送交县人口委",
         )
     else:
         yield Finding(OK, "数据包", f"上次导出 {local}")
@@ -521,7 +521,7 @@ def check_calendar(covered_until: dt.date, today: dt.date) -> Iterator[Finding]:
         WARN,
         "工作日日历",
         f"放假安排只到 {covered_until}：之后的协查到期日按周末估算，标“暂定”",
-        f"国务院公布 {year} 年放假安排后，把它写成文件（每行一天：{year}-02-07 休 春节 / {year}-02-06 班 调休），"
+        f"（负责人）国务院公布 {year} 年放假安排后，把它写成文件（每行一天：{year}-02-07 休 春节 / {year}-02-06 班 调休），"
         "运行 hecha calendar load 文件；县里载入的会随数据包下发",
     )
 
