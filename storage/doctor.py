@@ -521,8 +521,9 @@ def check_calendar(covered_until: dt.date, today: dt.date) -> Iterator[Finding]:
         WARN,
         "工作日日历",
         f"放假安排只到 {covered_until}：之后的协查到期日按周末估算，标“暂定”",
-        f"（负责人）国务院公布 {year} 年放假安排后，把它写成文件（每行一天：{year}-02-07 休 春节 / {year}-02-06 班 调休），"
-        "运行 hecha calendar load 文件；县里载入的会随数据包下发",
+        f"（负责人）国务院公布 {year} 年放假安排后，把它写成文件"
+        f"（每行一天：{year}-02-07 休 春节 / {year}-02-06 班 调休），运行 hecha calendar load 文件；"
+        "县里载入的会随数据包下发",
     )
 
 
