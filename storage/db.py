@@ -14,6 +14,7 @@ import datetime as dt
 import errno
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -105,6 +106,11 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
     except OSError as exc:
         raise DatabaseError(f"不能建立文件夹 {path.parent}（{os_reason(exc)}）：请换一个 --db 路径。") from None
     if path.exists() and not os.access(path, os.W_OK):  # the file itself, not its folder (issue 15)
+        if path.parent.stat().st_mode & stat.S_ISGID:  # a clerks' group shares it: the group must write
+            raise DatabaseError(
+                f"数据库文件 {path} 本组的人不能写：请管理员运行 chmod 660 {path}"
+                "（或重新运行安装包的 install.sh，它会改好）；本账号不在数据库的用户组里时，请管理员把它加进去"
+            )
         raise DatabaseError(
             f"数据库文件 {path} 是只读的，不能写入：请让管理员运行 chmod u+w {path}，或换一个 --db 路径。"
         )

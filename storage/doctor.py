@@ -224,19 +224,21 @@ def check_database(
     from .db import SCHEMA_VERSION, read_only_uri
     from .paths import backup_dir
 
-    if not db_path.exists():
+    try:
+        there = db_path.exists()
+        if there:
+            with open(db_path, "rb") as fh:
+                magic = fh.read(16)
+    except OSError:  # a folder this login may not enter, or a file it may not read
+        yield _not_allowed(db_path)
+        return
+    if not there:
         yield Finding(
             WARN,
             "数据库",
             f"{db_path} 不存在",
             "新单位：hecha init --office 乡镇代码；已有数据库在别处：用 --db 指定，或设 HECHA_DB",
         )
-        return
-    try:
-        with open(db_path, "rb") as fh:
-            magic = fh.read(16)
-    except OSError as exc:
-        yield Finding(ERROR, "数据库", f"{db_path} 读不了（{exc.strerror}）", "请让管理员检查文件权限和所属用户组")
         return
     if magic != b"SQLite format 3\x00":
         yield Finding(ERROR, "数据库", f"{db_path} 不是 SQLite 数据库", "用 --db 指定 hecha 的数据库文件")
@@ -252,6 +254,7 @@ def check_database(
         office = _office(con)
         last_out = _last_bundle(con, office)
         county_pinned = _county_pinned(con, office)
+        demo = bool(_rows(con, "SELECT 1 FROM office WHERE is_demo"))
         if override is not None:
             override += _rows(con, "SELECT day, working FROM calendar_override")
     except sqlite3.Error as exc:
@@ -277,6 +280,13 @@ def check_database(
             "用 --db 指定 hecha 的数据库文件；新单位先运行 hecha init --office 代码",
         )
         return
+    if demo:
+        yield Finding(
+            WARN,
+            "演示数据库",
+            "这是演示数据库（hecha demo 生成的合成人口，不是真实的人）",
+            "不要把它的数据包交给县里；本单位的正式数据库用 hecha init --office 代码 另建（用 --db 或 HECHA_DB 指定）",
+        )
     if version > SCHEMA_VERSION:
         yield Finding(
             ERROR,
@@ -328,6 +338,22 @@ def check_database(
                 f"还没有登记县里（{office[2]}）的公钥：数据包导不出",
                 "（负责人）向县人口委要公钥文件，核对电话里念的指纹后运行 hecha keys add 文件（或在导出界面按 F3）",
             )
+
+
+def _not_allowed(db_path: Path) -> Finding:
+    """This login may not read the database or enter its folder: not in the clerks' group (or not
+    logged in again since it was added; a newcomer's finding: this was a traceback)."""
+    folder = db_path.parent
+    try:
+        group = _group_name(folder.stat().st_gid)
+    except OSError:
+        group = "数据库的用户组"
+    return Finding(
+        ERROR,
+        "读取权限",
+        f"本账号（{_login()}）读不了 {db_path}：不在用户组 {group} 里，或加入后还没有重新登录",
+        f"请管理员运行 usermod -aG {group} {_login()}，然后退出再登录",
+    )
 
 
 def _rows(con: sqlite3.Connection, sql: str, params: tuple = ()) -> list[tuple]:

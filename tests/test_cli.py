@@ -44,8 +44,8 @@ def test_county_and_township_chain(tmp_path):
     out = run(["keys", "new", "--db", str(c)], tmp_path, "county secret 1").stdout
     assert "恢复密钥" in out and (tmp_path / "hecha-recovery-130123.txt").exists()
     assert oct((tmp_path / "hecha-recovery-130123.txt").stat().st_mode)[-3:] == "600"
-    run(["init", "--office", "130123103", "--db", str(t)], tmp_path)
-    # filled before its keys: an office with keys is a real one, which the demo refuses (issue 20)
+    # a demo township (hecha demo makes it): a database made by hecha init is an office's own, which
+    # the demo refuses (issue 20)
     run(["demo", "--households", "40", "--as-of", "20261129", "--db", str(t)], tmp_path)
     run(["keys", "new", "--db", str(t)], tmp_path, "township secret 1")
     county_pub = tmp_path / "county.pub"
@@ -129,7 +129,14 @@ def test_demo_refuses_an_office_that_made_its_keys_before_its_first_form(tmp_pat
     runner = CliRunner()
     town = Office(tmp_path, "130123103", runner)
     res = town.cli("demo", "--households", "3", ok=False)
-    assert res.exit_code == 1 and "正式数据库" in res.output and "已有登记表、密钥或数据包" in res.output
+    assert res.exit_code == 1 and "是 hecha init 建的正式数据库" in res.output
+    assert town.sql("SELECT count(*) FROM household") == [(0,)]
+    # even before its keys: a database hecha init made is the office's own (a second newcomer filled
+    # it between init and keys, and its next bundle carried the synthetic households to the county)
+    fresh = tmp_path / "fresh.sqlite"
+    assert runner.invoke(cli, ["init", "--office", "130123103", "--db", str(fresh)]).exit_code == 0
+    res = runner.invoke(cli, ["demo", "--households", "3", "--db", str(fresh)])
+    assert res.exit_code == 1 and "hecha demo --db ~/演示.sqlite" in res.output
     assert town.sql("SELECT count(*) FROM household") == [(0,)]
 
 

@@ -354,3 +354,24 @@ def test_what_a_breaker_fed_doctor_is_said_in_chinese_not_a_traceback(tmp_path, 
     con.close()
     found = by_topic(list(doctor.check_database(town.db, now=NOW)), "时钟")
     assert found.level == doctor.WARN and "本机时钟可能不对" in found.text
+
+
+def test_a_demo_database_is_named_and_a_folder_this_login_cannot_enter_is_advice_not_a_traceback(
+    tmp_path, runner, monkeypatch
+):
+    demo = tmp_path / "demo.sqlite"
+    assert runner.invoke(cli, ["demo", "--households", "3", "--no-lists", "--db", str(demo)]).exit_code == 0
+    close_db()
+    found = by_topic(list(doctor.check_database(demo, now=NOW)), "演示数据库")
+    assert found.level == doctor.WARN and "不要把它的数据包交给县里" in found.fix
+    # a clerk not (yet) in the group: the folder cannot be entered, so even exists() is refused
+    real_exists = Path.exists
+
+    def exists(self):
+        if self == demo:
+            raise PermissionError(13, "Permission denied")
+        return real_exists(self)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    found = by_topic(list(doctor.check_database(demo, now=NOW)), "读取权限")
+    assert found.level == doctor.ERROR and "usermod -aG" in found.fix and "重新登录" in found.text
