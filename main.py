@@ -1991,10 +1991,14 @@ def rebaseline_cmd(epoch: int | None, yes: bool, db_path: Path | None) -> None:
 def restore_cmd(backup_file: Path, yes: bool, db_path: Path | None) -> None:
     """用备份恢复本单位数据库。当前数据库改名留存（不删除）；恢复后开始新的纪元，下一个数据包带上
     本单位的全部记录，县里据此重新接上（不会再因为序号接不上而拒收）。"""
-    from storage.db import close_db, restore
+    from storage.db import OPEN_ELSEWHERE, check_backup, close_db, others_have_open, release_in_use, restore
     from storage.errors import OperatorError
 
     path = resolve_db(db_path)
+    check_backup(backup_file, path)  # said before the passphrase and the question, not after them
+    release_in_use(path)  # this process's own hold (a test's) is not another clerk's
+    if others_have_open(path):
+        raise HechaError(OPEN_ELSEWHERE)
     try:  # where the office has keys, a restore is the head of office's (the passphrase holder's) to make
         open_office_db(path)  # and a signed-in operator's, where the office has them
         from export import keys

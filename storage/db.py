@@ -393,19 +393,12 @@ def run_migrations(db: pw.SqliteDatabase, current: int) -> None:
 VERSION_JUMP = 1_000_000_000  # a restore whose current database cannot be read: new versions above any sent
 
 
-def restore(backup_file: str | Path, path: str | Path) -> tuple[Path | None, int]:
-    """Put the backup ``backup_file`` in place of the database at ``path`` and start a new epoch.
-
-    The backup is checked first (an SQLite file that passes ``integrity_check``, a hecha database of
-    the same office); the current database (with its ``-wal``/``-shm``) is kept aside as
-    ``<name>.before-restore-<UTC time>``, not deleted. The restored office's epoch is raised above both
-    databases' (the next bundle starts the new epoch with every row: the county's re-baseline) and
-    its version counter above anything the current database could have sent (so the county takes
-    later edits as newer). Returns ``(the kept current database or None, the new epoch)``. Raises
-    :class:`DatabaseError` in words. Nothing else may use the database meanwhile.
-    """
-    import fcntl
-
+def check_backup(backup_file: str | Path, path: str | Path) -> tuple[tuple[str, int, int], tuple[str, int, int] | None]:
+    """What :func:`restore` checks before it touches anything, for the CLI to say before it asks for
+    the passphrase and a yes (a newcomer typed both, then heard the file did not exist): a backup
+    that is a file, not the database itself, an intact hecha database of the same office. Returns
+    ``(backup's (office, version counter, epoch), current database's or None)``. Raises
+    :class:`DatabaseError` in words."""
     backup_file, path = Path(backup_file), Path(path)
     if not backup_file.exists():
         raise DatabaseError(f"{backup_file} 不存在：请给出备份文件（hecha backup 写在数据库旁的 backups 文件夹里）")
@@ -437,16 +430,54 @@ def restore(backup_file: str | Path, path: str | Path) -> tuple[Path | None, int
     current = office_of(path) if path.exists() else None
     if current is not None and current[0] != restored[0]:
         raise DatabaseError(f"备份是单位 {restored[0]} 的，当前数据库是 {current[0]} 的：请确认拿对了备份")
+    return restored, current
+
+
+OPEN_ELSEWHERE = (
+    "数据库正开着（有录入员在用 hecha，或在导入、导出）：请所有人退出 hecha 后再恢复，"
+    "否则恢复之后他们录的内容会存进被换下的旧库"
+)
+
+
+def others_have_open(path: str | Path) -> bool:
+    """Whether another hecha holds the database at ``path`` open (its in-use lock, issue 14)."""
+    import fcntl
+
+    try:
+        fd = os.open(in_use_file(path), os.O_RDWR | os.O_CREAT, 0o660)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def restore(backup_file: str | Path, path: str | Path) -> tuple[Path | None, int]:
+    """Put the backup ``backup_file`` in place of the database at ``path`` and start a new epoch.
+
+    The backup is checked first (an SQLite file that passes ``integrity_check``, a hecha database of
+    the same office); the current database (with its ``-wal``/``-shm``) is kept aside as
+    ``<name>.before-restore-<UTC time>``, not deleted. The restored office's epoch is raised above both
+    databases' (the next bundle starts the new epoch with every row: the county's re-baseline) and
+    its version counter above anything the current database could have sent (so the county takes
+    later edits as newer). Returns ``(the kept current database or None, the new epoch)``. Raises
+    :class:`DatabaseError` in words. Nothing else may use the database meanwhile.
+    """
+    import fcntl
+
+    backup_file, path = Path(backup_file), Path(path)
+    restored, current = check_backup(backup_file, path)
     release_in_use(path)
     guard = os.open(in_use_file(path), os.O_RDWR | os.O_CREAT, 0o660)  # the umask decides: a clerks' group shares it
     try:
         fcntl.flock(guard, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(guard)
-        raise DatabaseError(
-            "数据库正开着（有录入员在用 hecha，或在导入、导出）：请所有人退出 hecha 后再恢复，"
-            "否则恢复之后他们录的内容会存进被换下的旧库"
-        ) from None
+        raise DatabaseError(OPEN_ELSEWHERE) from None
     try:
         return _restore(backup_file, path, restored, current, guard)
     finally:

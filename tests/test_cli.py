@@ -562,3 +562,33 @@ def test_rebaseline_before_any_bundle_is_refused(township_db):
     close_db()
     res = CliRunner().invoke(cli, ["rebaseline", "--yes", "--db", str(township_db)])
     assert res.exit_code == 1 and "还没有导出过数据包" in res.output, res.output
+
+
+def test_a_restore_says_what_is_wrong_before_it_asks_for_the_passphrase(tmp_path):
+    """A newcomer typed the passphrase and y, then heard that the file did not exist, or was
+    another office's, or that a clerk still had hecha open."""
+    import fcntl
+
+    from storage.db import close_db, in_use_file
+
+    from .cli_office import Office
+
+    runner = CliRunner()
+    town = Office(tmp_path, "130123103", runner)
+    county = Office(tmp_path, "130123", runner)
+    close_db()
+    for backup, said in ((tmp_path / "none.sqlite", "不存在"), (county.db, "备份是单位 130123 的")):
+        res = runner.invoke(cli, ["restore", str(backup), "--db", str(town.db)])  # no passphrase, no input
+        assert res.exit_code == 1 and said in res.output and "口令" not in res.output, res.output
+    town.cli("backup")
+    saved = next((tmp_path / "backups").glob("130123103-*.sqlite"))
+    close_db()
+    with open(in_use_file(town.db), "a") as held:  # another clerk's hecha
+        fcntl.flock(held, fcntl.LOCK_SH)
+        opened = subprocess.run(
+            [sys.executable, "-c", "import main; main.cli()", "restore", str(saved), "--db", str(town.db)],
+            capture_output=True,
+            text=True,
+            input="",
+        )
+    assert opened.returncode == 1 and "数据库正开着" in opened.stderr and "口令" not in opened.stderr, opened.stderr
