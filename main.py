@@ -432,7 +432,9 @@ def keys_new(recovery_out: Path | None, db_path: Path | None) -> None:
 
     office = open_office_db(db_path)
     if has_keys():
-        raise HechaError("本单位已经有密钥（hecha keys show 查看）。")
+        raise HechaError(
+            "本单位已经有密钥（hecha keys show 查看）；要换新密钥（换了电脑、怀疑泄露）请用 hecha keys rotate。"
+        )
     if office.level == "county":
         recovery_out = recovery_out or Path.cwd() / f"hecha-recovery-{office.code}.txt"
         if recovery_out.exists():
@@ -2014,7 +2016,7 @@ def restore_cmd(backup_file: Path, yes: bool, db_path: Path | None) -> None:
         )
     close_db()
     kept, epoch = restore(backup_file, path)
-    click.echo(f"已恢复：{path}（第 {epoch} 纪元）")
+    click.echo(f"已恢复：{path}（第 {epoch} 纪元：从这次起重新计数，下一个数据包带上本单位的全部记录）")
     if kept:
         click.echo(f"原数据库留存为：{kept}")
     click.echo(f"下一步：{hecha_on(db_path)} export 导出数据包（带上本单位全部记录），交县里导入。")
