@@ -81,7 +81,7 @@ if [ -z "$PYTHON" ]; then  # the newest Python the kit was made for, else any 3.
     path="$(command -v "$candidate" 2>/dev/null)" || continue
     new_enough "$path" && for_everyone "$path" && usable+=("$path")
   done
-  for candidate in "${usable[@]}"; do
+  for candidate in ${usable[@]+"${usable[@]}"}; do
     if grep -q "^$(version_of "$candidate") " "$KIT/TARGETS"; then PYTHON="$candidate"; break; fi
   done
   [ -n "$PYTHON" ] || PYTHON="${usable[0]:-}"
@@ -126,28 +126,15 @@ if command -v flock >/dev/null; then
   flock -n 9 || die "另一个 install.sh 正在往 $PREFIX 安装：等它结束再运行。"
 fi
 
-# ---------------------------------------------------------------- the office's data folder
+# ---------------------------------------------------------------- the office's database: looked at before anything changes
 DB="" HAVE=0 KNOWS=0 SAVED=""
-protect_data() {
-  # the group's clerks share the database and write its -wal; nobody else reads it (an older release
-  # wrote 0644 files: put right here, as hecha refuses a database that others can read)
-  if [ -n "$GROUP" ]; then
-    chgrp -R "$GROUP" "$DATA" && find "$DATA" -type d -exec chmod 2770 {} + && find "$DATA" -type f -exec chmod g+rw,o-rwx {} +
-  else
-    chmod -R go-rwx "$DATA"
-  fi
-}
 if [ -n "$DATA" ]; then
-  if [ -n "$GROUP" ]; then
-    [ $ROOT = 1 ] || die "建用户组 $GROUP 要 root：用 sudo 运行，或加 --group \"\" 装给自己用。"
-    getent group "$GROUP" >/dev/null || groupadd --system "$GROUP" || die "建用户组 $GROUP 失败（组名用字母、数字）"
-  fi
   [ ! -e "$DATA" ] || [ -d "$DATA" ] || die "--data $DATA 是个文件，不是文件夹：换一个数据库目录。"
-  mkdir -p "$DATA" 2>/dev/null || die "不能建立数据库目录 $DATA（权限？只读？）：换一个 --data。"
-  protect_data 2>/dev/null || die "不能设置 $DATA 的权限（只读？）：换一个 --data。"
   DB="$DATA/hecha.sqlite"
+else  # no data folder of its own: the launcher leaves hecha on its default database, which is this one
+  DB="${XDG_DATA_HOME:-$HOME/.local/share}/hecha/hecha.sqlite"
 fi
-if [ -n "$DB" ] && [ -e "$DB" ]; then  # what is there: a hecha database, intact, of which schema
+if [ -e "$DB" ]; then  # what is there: a hecha database, intact, of which schema
   HAVE="$("$PYTHON" - "$DB" <<'EOF'
 import sqlite3, sys, urllib.parse
 path = sys.argv[1]
@@ -168,8 +155,27 @@ EOF
 fi
 DAMAGED=0
 case "$HAVE" in damaged*) DAMAGED=1; HAVE="${HAVE#damaged }" ;; esac
-if [ -f "$KIT/SCHEMA" ] && [ -n "$DB" ] && [ -e "$DB" ] && [ "$HAVE" -gt "$(cat "$KIT/SCHEMA")" ]; then
+if [ -f "$KIT/SCHEMA" ] && [ -e "$DB" ] && [ "$HAVE" -gt "$(cat "$KIT/SCHEMA")" ]; then
   die "数据库 $DB 是第 $HAVE 版结构，这个安装包的 hecha $VERSION 只认到第 $(cat "$KIT/SCHEMA") 版：不能降级，什么都没改。请用与现在相同或更新的安装包。"
+fi
+
+# ---------------------------------------------------------------- the office's data folder
+protect_data() {
+  # the group's clerks share the database and write its -wal; nobody else reads it (an older release
+  # wrote 0644 files: put right here, as hecha refuses a database that others can read)
+  if [ -n "$GROUP" ]; then
+    chgrp -R "$GROUP" "$DATA" && find "$DATA" -type d -exec chmod 2770 {} + && find "$DATA" -type f -exec chmod g+rw,o-rwx {} +
+  elif [ -n "$DATA" ]; then
+    chmod -R go-rwx "$DATA"
+  fi
+}
+if [ -n "$DATA" ]; then
+  if [ -n "$GROUP" ]; then
+    [ $ROOT = 1 ] || die "建用户组 $GROUP 要 root：用 sudo 运行，或加 --group \"\" 装给自己用。"
+    getent group "$GROUP" >/dev/null || groupadd --system "$GROUP" || die "建用户组 $GROUP 失败（组名用字母、数字）"
+  fi
+  mkdir -p "$DATA" 2>/dev/null || die "不能建立数据库目录 $DATA（权限？只读？）：换一个 --data。"
+  protect_data 2>/dev/null || die "不能设置 $DATA 的权限（只读？）：换一个 --data。"
 fi
 
 # ---------------------------------------------------------------- what is installed now
@@ -198,31 +204,41 @@ rm -f "$PREFIX/install-error.log"
 NEWVER="$VERSION"
 KNOWS="$("$NEW/bin/python" -c 'from storage.db import SCHEMA_VERSION; print(SCHEMA_VERSION)')"
 
-# ---------------------------------------------------------------- the database: refuse a downgrade, back up
-if [ -n "$DB" ] && [ -e "$DB" ]; then
+# ---------------------------------------------------------------- the database: refuse a downgrade, back up, migrate
+if [ -e "$DB" ]; then
   if [ "$HAVE" -gt "$KNOWS" ]; then
     die "数据库 $DB 是第 $HAVE 版结构，这个安装包的 hecha $NEWVER 只认到第 $KNOWS 版：不能降级，什么都没改（仍是 hecha ${OLD:-?}）。请用与现在相同或更新的安装包。"
   fi
-  mkdir -p "$DATA/backups" || die "不能在 $DATA 建 backups 文件夹"
-  SAVED="$DATA/backups/hecha-$(date -u +%Y%m%dT%H%M%S)-before-install-${OLD:-none}-to-$NEWVER.sqlite"
+  KEPT="$(dirname "$DB")/backups"
+  mkdir -p "$KEPT" || die "不能在 $(dirname "$DB") 建 backups 文件夹"
+  SAVED="$KEPT/hecha-$(date -u +%Y%m%dT%H%M%S)-before-install-${OLD:-none}-to-$NEWVER.sqlite"
   "$PYTHON" -c 'import sqlite3, sys
 src = sqlite3.connect(sys.argv[1]); dst = sqlite3.connect(sys.argv[2])
 src.backup(dst); dst.close(); src.close()' "$DB" "$SAVED" || die "备份数据库失败（磁盘满？），没有升级，什么都没改。"
-  protect_data
+  if [ -n "$DATA" ]; then protect_data; else chmod -R go-rwx "$KEPT"; fi
   say "已备份数据库：$SAVED"
+  if [ "$HAVE" -lt "$KNOWS" ]; then
+    if [ $DAMAGED = 1 ]; then
+      say "注意：数据库 $DB 检查发现损坏，没有升级它的结构：请先用备份恢复（hecha restore backups 里的文件）"
+    # by the new program, before it is switched in: a failure leaves the old one in use (a migration
+    # stopped part-way may have committed its first steps: the backup above is the database as it was)
+    elif ! HECHA_DB="$DB" "$NEW/bin/hecha" --db "$DB" migrate; then
+      die "数据库结构升级失败（原因见上），仍用原来的程序（hecha ${OLD:-无}）。若它打不开数据库了，用升级前的备份恢复：hecha restore $SAVED"
+    fi
+  fi
 fi
 
 # ---------------------------------------------------------------- switch: the previous program stays until the next install
 ln -sfn "$NEW" "$PREFIX/current.new" && mv -T "$PREFIX/current.new" "$PREFIX/current" || die "不能切换到新版（$PREFIX 只读？）"
 trap - EXIT
-for stale in "$PREFIX"/hecha-*; do
-  case "$stale" in "$NEW"|"$PREVIOUS") ;; *) rm -rf "$stale" ;; esac
+for stale in "$PREFIX"/hecha-*; do  # compared as files (-ef), not as strings: a symlinked prefix
+  [ "$stale" -ef "$NEW" ] || { [ -n "$PREVIOUS" ] && [ "$stale" -ef "$PREVIOUS" ]; } || rm -rf "$stale"
 done
 LAUNCHER="$BIN/hecha"
 {
   echo '#!/bin/sh'
-  echo "# hecha（install.sh 写的）：程序在 $PREFIX/current${DB:+，本单位数据库 $DB}"
-  [ -n "$DB" ] && printf 'HECHA_DB="${HECHA_DB:-%s}"; export HECHA_DB\n' "$DB"
+  echo "# hecha（install.sh 写的）：程序在 $PREFIX/current${DATA:+，本单位数据库 $DB}"
+  [ -n "$DATA" ] && printf 'HECHA_DB="${HECHA_DB:-%s}"; export HECHA_DB\n' "$DB"
   printf 'exec "%s/current/bin/hecha" "$@"\n' "$PREFIX"
 } > "$LAUNCHER.new" && chmod 755 "$LAUNCHER.new" && mv "$LAUNCHER.new" "$LAUNCHER" || die "不能写命令 $LAUNCHER"
 {
@@ -230,22 +246,6 @@ LAUNCHER="$BIN/hecha"
   for v in BIN DATA GROUP PYTHON; do printf 'last %s %q\n' "$v" "${!v}"; done
 } > "$PREFIX/install.conf"
 
-back_out() {  # the migration failed: the previous program (or none) as before
-  if [ -n "$PREVIOUS" ]; then
-    ln -sfn "$PREVIOUS" "$PREFIX/current"
-    die "数据库结构升级失败（原因见上），已换回原来的程序（hecha $OLD）；数据库没有改动，升级前的备份在 $SAVED。"
-  fi
-  rm -f "$PREFIX/current" "$LAUNCHER"
-  rm -rf "$NEW"
-  die "数据库结构升级失败（原因见上），没有安装；数据库没有改动，备份在 $SAVED。"
-}
-if [ -n "$DB" ] && [ -e "$DB" ] && [ "$HAVE" -lt "$KNOWS" ]; then
-  if [ $DAMAGED = 1 ]; then
-    say "注意：数据库 $DB 检查发现损坏，没有升级它的结构：请先用备份恢复（hecha restore backups 里的文件）"
-  else
-    "$LAUNCHER" --db "$DB" migrate || back_out
-  fi
-fi
 if [ -z "$OLD" ]; then say "已安装 hecha $NEWVER"
 elif [ "$OLD" = "$NEWVER" ]; then say "已重新安装 hecha $NEWVER"
 elif [ "$(printf '%s\n%s\n' "$OLD" "$NEWVER" | sort -V | tail -n 1)" = "$NEWVER" ]; then say "已从 hecha $OLD 升级到 $NEWVER"
@@ -287,8 +287,9 @@ account() {  # $1 name, $2 autostart
   done
   say "账号 $name 已加入用户组 $GROUP$([ "$2" = 1 ] && echo '，SSH 登录直接进 hecha')"
 }
-for name in "${CLERKS[@]}"; do account "$name" 1; done
-for name in "${HEADS[@]}"; do account "$name" 0; done
+# (${a[@]+"${a[@]}"}: bash 4.2, CentOS 7's, calls an empty array unbound under set -u)
+for name in ${CLERKS[@]+"${CLERKS[@]}"}; do account "$name" 1; done
+for name in ${HEADS[@]+"${HEADS[@]}"}; do account "$name" 0; done
 
 # ---------------------------------------------------------------- check
 case ":$PATH:" in *":$BIN:"*) ;; *) say "提示：$BIN 不在 PATH 里；用 $LAUNCHER，或把它加进 PATH" ;; esac

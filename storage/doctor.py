@@ -76,19 +76,25 @@ _OPS: dict[str, Callable[[tuple[int, ...], tuple[int, ...]], bool]] = {
     ">": lambda v, b: v > b,
     "<=": lambda v, b: v <= b,
     "<": lambda v, b: v < b,
-    "==": lambda v, b: v[: len(b)] == b,
-    "!=": lambda v, b: v[: len(b)] != b,
+    "==": lambda v, b: v == b,
+    "!=": lambda v, b: v != b,
 }
+
+
+def _padded(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Release numbers of equal length (PEP 440: ``1.2`` is ``1.2.0``)."""
+    n = max(len(a), len(b))
+    return a + (0,) * (n - len(a)), b + (0,) * (n - len(b))
 
 
 def requirement_ok(spec: str, installed: str) -> bool:
     """Whether version ``installed`` meets ``spec`` (``">=8.2,<8.3"``): the comparison operators of
-    PEP 440 that hecha's ``pyproject.toml`` uses, on release numbers (``==`` compares the given
-    parts). An operator it does not know (``~=``, ``===``) counts as met."""
+    PEP 440 that hecha's ``pyproject.toml`` uses, on release numbers padded with zeros (``1.2`` is
+    ``1.2.0``). An operator it does not know (``~=``, ``===``, a ``.*`` wildcard) counts as met."""
     have = _version_tuple(installed)
     for clause in filter(None, (c.strip() for c in spec.split(","))):
         match = re.fullmatch(r"(>=|<=|==|!=|>|<)\s*([\w.]+)", clause)
-        if match and not _OPS[match.group(1)](have, _version_tuple(match.group(2))):
+        if match and not _OPS[match.group(1)](*_padded(have, _version_tuple(match.group(2)))):
             return False
     return True
 
@@ -327,7 +333,7 @@ def check_database(
         yield Finding(OK, "文件权限", "只有本账号（或本组）能读")
     yield from _check_disk(db_path)
     yield from _check_backup(db_path, backup_dir(db_path), now)
-    if office and office[1] == "township":
+    if office and office[1] == "township" and version == SCHEMA_VERSION:  # (an older schema lacks their columns)
         yield from _check_bundle(last_out, now)
         if county_pinned:
             yield Finding(OK, "县里公钥", f"已登记（{office[2]}）")
@@ -542,7 +548,7 @@ def check_calendar(covered_until: dt.date, today: dt.date) -> Iterator[Finding]:
     if covered_until >= horizon:
         yield Finding(OK, "工作日日历", f"确定到 {covered_until}")
         return
-    year = covered_until.year + 1
+    year = (covered_until + dt.timedelta(days=1)).year  # the first year not covered: maybe this one
     yield Finding(
         WARN,
         "工作日日历",

@@ -43,7 +43,8 @@ def shared_kit(factory: pytest.TempPathFactory, name: str, *extra: str) -> Path:
     temporary folder): each build downloads and writes 15–20 MB. Tests that damage a kit copy it."""
     import fcntl
 
-    root = factory.getbasetemp().parent  # the same for every worker of this run
+    base = factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # one run's, shared by its workers
     with open(root / f"kit-{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         out = root / f"kit-{name}"
