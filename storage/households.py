@@ -424,7 +424,12 @@ def save_form(
 
     h = form_from_dict(data)  # FormDataError names a field of the wrong shape
     if new and h.uid:
-        raise FormRefused(f"这张表已有 uid {h.uid}（已登记的户）：修改用 hecha household edit")
+        if Household.select().where(Household.uid == h.uid).exists():
+            raise FormRefused(f"这张表已有 uid {h.uid}（已登记的户）：修改用 hecha household edit")
+        # a form taken from another database (a second newcomer was told to edit a household not here)
+        raise FormRefused(
+            f"这张表带着 uid {h.uid}，本库没有这一户（表来自别的数据库）：作为新户录入请删掉表里所有的 uid 行再 add"
+        )
     if not new and not h.uid:
         raise FormRefused("修改需要已登记户的 uid：先用 hecha household show 户编码 取出这张表")
     if not new and not Household.select().where((Household.uid == h.uid) & (Household.deleted == False)).exists():

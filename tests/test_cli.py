@@ -405,6 +405,20 @@ def test_household_files_of_the_wrong_shape_name_the_field(township_db, tmp_path
         assert res.exit_code == 1 and said in res.output and "Traceback" not in res.output, (name, res.output)
     res = runner.invoke(cli, ["household", "edit", str(_write(tmp_path / "uid.json", {"uid": "0" * 32})), *db])
     assert res.exit_code == 1 and f"没有 uid 为 {'0' * 32} 的在册户" in res.output, res.output
+    res = runner.invoke(cli, ["household", "add", str(tmp_path / "uid.json"), *db])  # a form from elsewhere
+    assert res.exit_code == 1 and "本库没有这一户（表来自别的数据库）" in res.output, res.output
+    from storage.db import close_db, open_db
+    from storage.households import save_household
+
+    from .conftest import reference_input
+
+    open_db(township_db)
+    h = reference_input()
+    saved = save_household(h, confirmed_ids=frozenset(m.id_number.upper() for m in h.members))
+    close_db()
+    here = _write(tmp_path / "here.json", {"uid": saved.uid})
+    res = runner.invoke(cli, ["household", "add", str(here), *db])  # a household of this database
+    assert res.exit_code == 1 and "（已登记的户）：修改用 hecha household edit" in res.output, res.output
 
 
 def test_restore_asks_keeps_the_current_database_and_starts_a_new_epoch(township_db, tmp_path):
