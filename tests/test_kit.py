@@ -335,7 +335,12 @@ def test_a_clerk_s_ssh_login_opens_hecha_and_leaving_it_logs_out(tmp_path, new_k
         if sshd_proc:
             sshd_proc.terminate()
             sshd_proc.wait(timeout=10)
-        for user in (clerk, head):
+        for user in (clerk, head):  # its login may still run (a failed assertion): userdel refuses a user in use
+            subprocess.run(["pkill", "-KILL", "-u", user], capture_output=True)
+            wait_for_state(
+                lambda u=user: subprocess.run(["pgrep", "-u", u], capture_output=True).returncode == 1,
+                "the account's processes ending",
+            )
             subprocess.run(["userdel", "-r", user], capture_output=True)
         subprocess.run(["groupdel", group], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
