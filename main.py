@@ -1887,7 +1887,9 @@ def clerks(days: int, db_path: Path | None) -> None:
     from storage.stats import clerk_days
 
     open_office_db(db_path)
-    rows = clerk_days(dt.date.today() - dt.timedelta(days=days))
+    from storage.idnumber import real_day
+
+    rows = clerk_days(real_day() - dt.timedelta(days=days))  # a window of real days: the clerks' work
     if rows:
         table(
             ("日期", "录入员", "新录户", "人数", "平均每户(秒)", "修改户"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from storage.idnumber import real_day
 
 
 def recovery_sheet(county_code: str, county_name: str, secret: str, public: str) -> str:
@@ -12,7 +12,7 @@ def recovery_sheet(county_code: str, county_name: str, secret: str, public: str)
     ``age -d -i FILE payload.age`` opens any bundle sent to the county with it.
     """
     return (
-        f"# hecha 县级离线恢复密钥 — {county_name}（{county_code}），生成于 {dt.date.today():%Y-%m-%d}\n"
+        f"# hecha 县级离线恢复密钥 — {county_name}（{county_code}），生成于 {real_day():%Y-%m-%d}\n"
         "#\n"
         "# 用途：县级电脑、私钥或口令丢失时，用它仍可打开各乡镇发来的数据包。\n"
         "# 保管：1. 立即打印两份（或工整抄写），核对最后一行无误；\n"

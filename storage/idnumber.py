@@ -113,7 +113,9 @@ def real_day() -> dt.date:
     """Today's date, read again at most once a minute (an import parses 200,000 numbers): the one
     place hecha reads the real day. Bounds use it ("a date not after today": a physical fact, never
     an age or a window — those are judged at the campaign's reference date,
-    storage.validate.judged_at), and so do deadlines that run in real days (协查, keys' grace)."""
+    storage.validate.judged_at), and so do deadlines that run in real days (协查, keys' grace), the
+    clerks' workload window (``hecha clerks --days``) and the dates printed as labels (the county's
+    recovery sheet, a work list's default file name)."""
     now = time.monotonic()
     if now - _TODAY[0] > 60:
         _TODAY[:] = [now, dt.date.today()]

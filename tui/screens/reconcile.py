@@ -276,9 +276,10 @@ class ReconcileScreen(Screen):
     def action_worklist(self) -> None:
         from pathlib import Path
 
+        from storage.idnumber import real_day
         from tui.config import load_config
 
-        default = str(Path.home() / f"入户核查表-{dt.date.today():%Y%m%d}.xlsx")
+        default = str(Path.home() / f"入户核查表-{real_day():%Y%m%d}.xlsx")
 
         def answered(value: str | None) -> None:
             if value is None:
