@@ -1812,30 +1812,11 @@ def doctor(quiet: bool, db_path: Path | None) -> None:
 def migrate(db_path: Path | None) -> None:
     """升级数据库结构到本程序的版本（先在 backups 文件夹里备份）。安装新版后 install.sh 会运行它；不运行也行：
     打开 hecha 时同样会先备份再升级。数据库比程序新时拒绝，什么都不改。"""
-    from storage.db import SCHEMA_VERSION, open_db, schema_version
+    from storage.db import SCHEMA_VERSION
+    from storage.db import migrate as migrate_db
 
     path = resolve_db(db_path)
-    before = schema_version(path)
-    if before < SCHEMA_VERSION:
-        import fcntl
-
-        from storage.db import in_use_file, release_in_use
-
-        release_in_use(path)
-        guard = os.open(in_use_file(path), os.O_RDWR | os.O_CREAT, 0o660)
-        try:
-            try:  # nobody else has it open (a hecha of issue 14 or later holds this lock while it runs)
-                fcntl.flock(guard, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise HechaError(
-                    "数据库正开着（有人在用 hecha，或在导入、导出）：请所有人退出 hecha 后再升级"
-                    "（重新运行 install.sh，或 hecha migrate）"
-                ) from None
-            fcntl.flock(guard, fcntl.LOCK_SH)
-            open_db(path)
-        finally:
-            os.close(guard)
-    open_db(path)
+    before = migrate_db(path)
     if before == SCHEMA_VERSION:
         click.echo(f"数据库已是第 {SCHEMA_VERSION} 版结构，不用升级。")
     else:
@@ -1995,14 +1976,13 @@ def rebaseline_cmd(epoch: int | None, yes: bool, db_path: Path | None) -> None:
 def restore_cmd(backup_file: Path, yes: bool, db_path: Path | None) -> None:
     """用备份恢复本单位数据库。当前数据库改名留存（不删除）；恢复后开始新的纪元，下一个数据包带上
     本单位的全部记录，县里据此重新接上（不会再因为序号接不上而拒收）。"""
-    from storage.db import OPEN_ELSEWHERE, check_backup, close_db, others_have_open, release_in_use, restore
+    from storage.db import OPEN_ELSEWHERE, alone, check_backup, close_db, restore
     from storage.errors import OperatorError
 
     path = resolve_db(db_path)
     check_backup(backup_file, path)  # said before the passphrase and the question, not after them
-    release_in_use(path)  # this process's own hold (a test's) is not another clerk's
-    if others_have_open(path):
-        raise HechaError(OPEN_ELSEWHERE)
+    with alone(path, OPEN_ELSEWHERE):
+        pass
     try:  # where the office has keys, a restore is the head of office's (the passphrase holder's) to make
         open_office_db(path)  # and a signed-in operator's, where the office has them
         from export import keys

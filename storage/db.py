@@ -437,23 +437,48 @@ OPEN_ELSEWHERE = (
     "数据库正开着（有录入员在用 hecha，或在导入、导出）：请所有人退出 hecha 后再恢复，"
     "否则恢复之后他们录的内容会存进被换下的旧库"
 )
+OPEN_FOR_MIGRATE = (
+    "数据库正开着（有人在用 hecha，或在导入、导出）：请所有人退出 hecha 后再升级，"
+    "然后重新运行 install.sh（或 hecha migrate）"
+)
 
 
-def others_have_open(path: str | Path) -> bool:
-    """Whether another hecha holds the database at ``path`` open (its in-use lock, issue 14)."""
+@contextmanager
+def alone(path: str | Path, refusal: str) -> Iterator[int]:
+    """Hold the database at ``path`` for this process alone while the block runs: this process's own
+    in-use hold is let go and an exclusive ``flock`` taken on :func:`in_use_file`, which every hecha
+    holds shared while it has the database open (issue 14). Yields the lock's descriptor (the block
+    may turn it shared once nobody else can be hurt). Raises :class:`DatabaseError` ``refusal``
+    when another process holds it."""
     import fcntl
 
+    release_in_use(path)
+    guard = os.open(in_use_file(path), os.O_RDWR | os.O_CREAT, 0o660)  # the umask decides: a clerks' group shares it
     try:
-        fd = os.open(in_use_file(path), os.O_RDWR | os.O_CREAT, 0o660)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
+        try:
+            fcntl.flock(guard, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseError(refusal) from None
+        yield guard
     finally:
-        os.close(fd)
-    return False
+        os.close(guard)
+
+
+def migrate(path: str | Path) -> int:
+    """Upgrade the schema of the database at ``path`` to this program's (``hecha migrate``; opening
+    it does the same), backed up first (:func:`open_db`), only while nobody else has it open.
+    Returns the schema version it had. Raises :class:`DatabaseError` (:data:`OPEN_FOR_MIGRATE`, or
+    a database newer than the program)."""
+    import fcntl
+
+    before = schema_version(path)
+    if before >= SCHEMA_VERSION:
+        open_db(path)  # the same version, or refused as newer
+        return before
+    with alone(path, OPEN_FOR_MIGRATE) as guard:
+        fcntl.flock(guard, fcntl.LOCK_SH)  # nobody else had it: open it as every hecha does
+        open_db(path)
+    return before
 
 
 def restore(backup_file: str | Path, path: str | Path) -> tuple[Path | None, int]:
@@ -467,21 +492,10 @@ def restore(backup_file: str | Path, path: str | Path) -> tuple[Path | None, int
     later edits as newer). Returns ``(the kept current database or None, the new epoch)``. Raises
     :class:`DatabaseError` in words. Nothing else may use the database meanwhile.
     """
-    import fcntl
-
     backup_file, path = Path(backup_file), Path(path)
     restored, current = check_backup(backup_file, path)
-    release_in_use(path)
-    guard = os.open(in_use_file(path), os.O_RDWR | os.O_CREAT, 0o660)  # the umask decides: a clerks' group shares it
-    try:
-        fcntl.flock(guard, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(guard)
-        raise DatabaseError(OPEN_ELSEWHERE) from None
-    try:
+    with alone(path, OPEN_ELSEWHERE) as guard:
         return _restore(backup_file, path, restored, current, guard)
-    finally:
-        os.close(guard)
 
 
 def make_file(path: Path) -> None:
