@@ -787,17 +787,12 @@ def demo(
     if not path.exists():
         init_office(path, office_code, demo=True)
         click.echo(f"已建立演示数据库：{path}", err=True)
-    office = open_office_db(path, sign_in=False)  # opened first: whether it holds data decides who signs in
-    if office.level == "township" and not office.is_demo:  # made by hecha init: the office's own, even empty
-        raise HechaError(
-            f"{path} 是 hecha init 建的正式数据库（{office.full_name}），不能填入演示数据。"
-            "演示请另用一个文件：hecha demo --db ~/演示.sqlite"
-        )
+    open_office_db(path, sign_in=False)  # opened first: whether it holds data decides who signs in
+    synth.demo_check()  # a database hecha init made is refused, before anyone signs in
     filled = Household.select().exists()
     if not (start and filled):
         sign_in_if_required()  # the TUI signs in itself
     if start and filled:
-        synth.demo_check()  # a real database is refused even here
         click.echo("演示数据库已有数据，直接启动。", err=True)
     else:
 

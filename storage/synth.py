@@ -1149,21 +1149,19 @@ class NotADemo(OperatorError):
 
 
 def demo_check():
-    """The open office, if it may take demo data: a township whose database is a demo or holds no
-    households yet. Raises :class:`NotADemo` with what to do."""
-    from .models import BundleLog, Household, OwnKey, PeerOffice
+    """The open office, if it may take demo data: a township database ``hecha demo`` made
+    (``Office.is_demo``). One ``hecha init`` made is an office's own, even empty: a newcomer filled
+    one between ``init`` and ``keys new``, and its next bundle carried 300 synthetic households to
+    the county (issue 20). Raises :class:`NotADemo` with what to do."""
     from .office import current_office
 
     office = current_office()
     if office.level != "township":
         raise NotADemo("演示数据只能填入乡镇数据库。")
-    # an office that keyed a household, made its keys or pinned another's is in use: synthetic
-    # households there would travel to the county in its next bundle (a newcomer's finding, issue 20)
-    in_use = any(m.select().exists() for m in (Household, OwnKey, PeerOffice, BundleLog))
-    if in_use and not office.is_demo:
+    if not office.is_demo:
         raise NotADemo(
-            f"这是正式数据库（{office.name}，已有登记表、密钥或数据包），不能填入演示数据："
-            "演示请用 --db 指定另一个文件（如 hecha demo --db ~/演示.sqlite）。"
+            f"这个数据库（{office.name}）是 hecha init 建的正式数据库，不能填入演示数据。"
+            "演示请另用一个文件：hecha demo --db ~/演示.sqlite"
         )
     return office
 
@@ -1176,14 +1174,10 @@ def demo(
     then, unless ``lists_folder`` is ``None``, the seven reference lists written there and imported
     (:func:`reference_lists`), a reconciliation at ``as_of`` and the annual report as WIS held it.
     ``say(text, end=True)`` reports progress in Chinese. Raises :class:`NotADemo`."""
-    from .db import write_txn
-    from .models import Household, Office
+    from .models import Household
 
     say = say or (lambda text, end=True: None)
     office = demo_check()
-    if not office.is_demo:
-        with write_txn():
-            Office.update(is_demo=True).execute()
 
     def progress(done: int, total: int) -> None:
         say(f"\r生成演示户 {done}/{total}", end=done == total)

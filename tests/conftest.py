@@ -188,6 +188,16 @@ def offices(office_templates, tmp_path) -> Iterator[Offices]:
 
 
 @pytest.fixture
+def demo_db(tmp_path) -> Iterator[Path]:
+    """A fresh demo township database (what ``hecha demo`` makes, which alone takes demo data), open."""
+    path = tmp_path / "demo.sqlite"
+    init_office(path, TOWNSHIP, demo=True)
+    open_db(path)
+    yield path
+    close_db()
+
+
+@pytest.fixture
 def township_db(tmp_path) -> Iterator[Path]:
     """A fresh township database (新安镇) without keys, open."""
     path = tmp_path / "t.sqlite"

@@ -573,7 +573,7 @@ def _stored() -> set[tuple]:
     }
 
 
-def test_stored_pairs_follow_every_change_as_a_full_rescan_would(township_db, tmp_path):
+def test_stored_pairs_follow_every_change_as_a_full_rescan_would(demo_db, tmp_path):
     """Issue 15: the review pages stored pairs and rescores only what changed (the database's
     triggers mark it). After saves, an edit, a merge, a deleted household and a replaced list, the
     incremental refresh holds exactly the pairs a rescan of everything finds; a refresh stopped
@@ -720,7 +720,7 @@ def test_a_list_giving_the_birth_month_only_agrees_with_any_day_of_it(people, tm
     assert listed == ["2015-04-01"], listed  # the month that agrees is a link; April is still a question
 
 
-def test_the_reviews_bulk_scoring_scores_as_the_form_does(township_db, tmp_path):
+def test_the_reviews_bulk_scoring_scores_as_the_form_does(demo_db, tmp_path):
     """Issue 18 (item 7): the review scores a chunk of persons' blocked pairs in bulk
     (dedup.score_pairs: a few queries per chunk, not several per person). On the demo's township,
     with its planted duplicates, twins and children under their mother's number, every scorer's
