@@ -39,6 +39,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(REPO))  # storage.doctor's marker reading, also from a checkout not installed
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 ARCHES = ("x86_64", "aarch64")
 MANYLINUX = "manylinux2014"  # glibc 2.17: CentOS 7, Debian 8, Ubuntu 14.04 and everything newer
@@ -94,24 +95,17 @@ def for_python(reqs: list[str], python: str) -> list[str]:
     """``reqs`` that apply to CPython ``python`` (``"3.10"``), their ``python_version`` markers
     evaluated here: pip download judges a marker given on its command line by the Python it runs
     on, not by ``--python-version`` (tomli for 3.10 went missing otherwise)."""
+    from storage.doctor import marker_applies
+
     target = tuple(int(x) for x in python.split("."))
-    ops = {
-        "<": lambda a, b: a < b,
-        "<=": lambda a, b: a <= b,
-        ">": lambda a, b: a > b,
-        ">=": lambda a, b: a >= b,
-        "==": lambda a, b: a == b,
-        "!=": lambda a, b: a != b,
-    }
     out = []
     for req in reqs:
         text, _, marker = req.partition(";")
-        match = re.fullmatch(r"\s*python_version\s*(<=|>=|==|!=|<|>)\s*['\"]([\d.]+)['\"]\s*", marker)
-        if marker and not match:
-            raise KitError(f"不认识的依赖条件：{req}（build_kit.py 只会判断 python_version）")
-        if match and not ops[match.group(1)](target, tuple(int(x) for x in match.group(2).split("."))):
-            continue
-        out.append(text.strip())
+        holds = marker_applies(marker, target) if marker else True
+        if holds is None:
+            raise KitError(f"不认识的依赖条件：{req}（只会判断 python_version）")
+        if holds:
+            out.append(text.strip())
     return out
 
 

@@ -99,15 +99,18 @@ def requirement_ok(spec: str, installed: str) -> bool:
     return True
 
 
-def _applies(marker: str) -> bool:
-    """A requirement's environment marker, for the ``python_version`` comparisons hecha uses
-    (``python_version < '3.11'``); an ``extra`` marker (test tools) never applies here."""
+def marker_applies(marker: str, python: tuple[int, ...] | None = None) -> bool | None:
+    """Whether a requirement's environment marker (PEP 508) holds on CPython ``python`` (``(3, 10)``;
+    the running one when ``None``), for the comparisons of ``python_version`` hecha's requirements
+    use (``python_version < '3.11'``); an ``extra`` marker (test tools) never holds; ``None`` for a
+    marker it does not read. The kit's builder (scripts/build_kit.py) judges its targets by it."""
     if "extra" in marker:
         return False
     match = re.fullmatch(r"\s*python_version\s*(>=|<=|==|!=|>|<)\s*['\"]([\d.]+)['\"]\s*", marker)
     if not match:
-        return True
-    return _OPS[match.group(1)](sys.version_info[:2], _version_tuple(match.group(2)))
+        return None
+    have = python or sys.version_info[:2]
+    return _OPS[match.group(1)](*_padded(tuple(have), _version_tuple(match.group(2))))
 
 
 def check_program() -> Iterator[Finding]:
@@ -129,7 +132,7 @@ def check_program() -> Iterator[Finding]:
     bad, checked = [], 0
     for req in wanted:
         text, _, marker = req.partition(";")
-        if marker and not _applies(marker):
+        if marker and marker_applies(marker) is False:  # one it does not read counts as holding
             continue
         match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(.*)", text)
         if not match:

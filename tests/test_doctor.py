@@ -393,3 +393,18 @@ def test_a_demo_database_is_named_and_a_folder_this_login_cannot_enter_is_advice
     monkeypatch.setattr(Path, "exists", exists)
     found = by_topic(list(doctor.check_database(demo, now=NOW)), "读取权限")
     assert found.level == doctor.ERROR and "usermod -aG" in found.fix and "重新登录" in found.text
+
+
+@pytest.mark.parametrize(
+    ("marker", "python", "holds"),
+    [
+        ("python_version < '3.11'", (3, 10), True),
+        ("python_version < '3.11'", (3, 11), False),
+        (' python_version >= "3.10" ', (3, 13), True),
+        ("extra == 'test'", (3, 11), False),
+        ("sys_platform == 'win32'", (3, 11), None),  # not read: the kit's builder refuses it
+    ],
+)
+def test_a_marker_is_judged_for_the_python_asked(marker, python, holds):
+    """The marker reading both doctor and the kit's builder use (tomli for 3.10 is in the kit)."""
+    assert doctor.marker_applies(marker, python) is holds
