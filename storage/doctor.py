@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .paths import backup_dir, database_files
+
 OK, WARN, ERROR = "ok", "warn", "error"
 LEVEL_WORDS = {OK: "正常", WARN: "注意", ERROR: "错误"}
 STATUS = {OK: 0, WARN: 1, ERROR: 2}
@@ -231,7 +233,6 @@ def check_database(
     township the county's key pinned and the last weekly bundle's age. ``now``: aware UTC time.
     ``override``: filled with the office's working-day override rows (for :func:`check_calendar`)."""
     from .db import SCHEMA_VERSION, read_only_uri
-    from .paths import backup_dir
 
     try:
         there = db_path.exists()
@@ -322,15 +323,13 @@ def check_database(
     else:
         yield Finding(OK, "数据库完整性", "完好")
     yield _check_writable(db_path)
-    exposed = [p for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")) if _others_can_read(p)]
-    folders = [p for p in (backup_dir(db_path),) if _others_can_read(p)]  # as storage.paths.check_private
-    if exposed or folders:
-        fixes = [f"chmod o-rwx {' '.join(map(str, exposed + folders))}"]
+    exposed = [p for p in (*database_files(db_path), backup_dir(db_path)) if _others_can_read(p)]  # as check_private
+    if exposed:
         yield Finding(
             ERROR,
             "文件权限",
-            f"其他用户能读到本单位的数据：{'、'.join(str(p) for p in exposed + folders)}",
-            fixes[0] + "（几名录入员共用时文件 660、文件夹 2770，并设好用户组）",
+            f"其他用户能读到本单位的数据：{'、'.join(map(str, exposed))}",
+            f"chmod o-rwx {' '.join(map(str, exposed))}（几名录入员共用时文件 660、文件夹 2770，并设好用户组）",
         )
     else:
         yield Finding(OK, "文件权限", "只有本账号（或本组）能读")
@@ -380,7 +379,7 @@ def _check_writable(db_path: Path) -> Finding:
     """This login may write the database, its ``-wal``/``-shm`` and its folder; in a folder a
     clerks' group shares (set-group-ID), so may the group: a file one clerk's hecha left ``0640``
     locks the others out, whoever runs doctor (a newcomer's finding, issue 20)."""
-    files = [p for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")) if p.exists()]
+    files = [p for p in database_files(db_path) if p.exists()]
     folder = db_path.parent
     shared = bool(folder.stat().st_mode & stat.S_ISGID)
     group = _group_name(folder.stat().st_gid) if shared else ""

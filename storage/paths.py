@@ -28,11 +28,16 @@ def keep_private(db_path: Path) -> None:
     os.umask(GROUP_UMASK if shared else PRIVATE_UMASK)
 
 
+def database_files(db_path: Path) -> tuple[Path, Path, Path]:
+    """The database file and the two SQLite keeps beside it in WAL mode: ``-wal`` and ``-shm``."""
+    return Path(db_path), Path(f"{db_path}-wal"), Path(f"{db_path}-shm")
+
+
 def check_private(db_path: Path) -> None:
     """Refuse a database (with its ``-wal``/``-shm`` files and its backups folder) that other users
     of the machine can read, saying the ``chmod`` that closes it. Raises :class:`Exposed`."""
     db_path = Path(db_path)
-    candidates = [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), backup_dir(db_path)]
+    candidates = [*database_files(db_path), backup_dir(db_path)]
     open_to_others = [p for p in candidates if p.exists() and p.stat().st_mode & stat.S_IROTH]
     if open_to_others:
         files = " ".join(str(p) for p in open_to_others if not p.is_dir())
