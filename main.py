@@ -1978,6 +1978,10 @@ def restore_cmd(backup_file: Path, yes: bool, db_path: Path | None) -> None:
     check_backup(backup_file, path)  # said before the passphrase and the question, not after them
     with alone(path, OPEN_ELSEWHERE):
         pass
+    if not yes:  # asked before the database is opened: opening an old one upgrades it (a breaker's finding)
+        click.confirm(
+            f"用备份 {backup_file} 替换数据库 {path}？备份之后录入的内容将不在本机（县里已收到的仍在）", abort=True
+        )
     try:  # where the office has keys, a restore is the head of office's (the passphrase holder's) to make
         open_office_db(path)  # and a signed-in operator's, where the office has them
         from export import keys
@@ -1987,10 +1991,6 @@ def restore_cmd(backup_file: Path, yes: bool, db_path: Path | None) -> None:
         guarded = False
     if guarded:
         keys.unlock(read_passphrase("本单位口令（恢复备份要负责人的口令）"))
-    if not yes:
-        click.confirm(
-            f"用备份 {backup_file} 替换数据库 {path}？备份之后录入的内容将不在本机（县里已收到的仍在）", abort=True
-        )
     close_db()
     kept, epoch = restore(backup_file, path)
     click.echo(f"已恢复：{path}（第 {epoch} 纪元：从这次起重新计数，下一个数据包带上本单位的全部记录）")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import glob
 import os
 import sqlite3
 import stat
@@ -381,13 +382,21 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
 
 
 def run_migrations(db: pw.SqliteDatabase, current: int) -> None:
-    """Apply every migration numbered above ``current``, each in :func:`migration_context`."""
+    """Apply every migration numbered above ``current``, each in :func:`migration_context`. Raises
+    :class:`DatabaseError` naming the step that failed (the steps before it stay: each commits; the
+    pre-migration backup holds the database as it was)."""
     for number, step in MIGRATIONS:
         if number <= current:
             continue
-        with migration_context(db):
-            step(db)
-            db.pragma("user_version", number)
+        try:
+            with migration_context(db):
+                step(db)
+                db.pragma("user_version", number)
+        except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
+            raise DatabaseError(
+                f"升级数据库结构到第 {number} 版时出错（SQLite：{exc}）：数据库停在第 {number - 1} 版；"
+                "升级前的备份在 backups 文件夹里（pre-migration），请把这条消息和数据库交给县里"
+            ) from None
 
 
 VERSION_JUMP = 1_000_000_000  # a restore whose current database cannot be read: new versions above any sent
@@ -407,7 +416,8 @@ def check_backup(backup_file: str | Path, path: str | Path) -> tuple[tuple[str, 
     if path.exists() and os.path.samefile(backup_file, path):
         raise DatabaseError(f"{backup_file} 就是当前数据库本身：请给出 backups 文件夹里的一份备份")
 
-    def office_of(p: Path, immutable: bool = False) -> tuple[str, int, int] | None:
+    def office_of(p: Path, immutable: bool = False) -> tuple[tuple[str, int, int], int, bool] | None:
+        """``((office, version counter, epoch), schema version, is a demo)``, or ``None``."""
         try:
             # a backup is read immutable: nothing is written beside it (no -shm); the current database
             # is read with its -wal, which holds its newest commits (its version counter)
@@ -417,19 +427,25 @@ def check_backup(backup_file: str | Path, path: str | Path) -> tuple[tuple[str, 
                     return None
                 version = con.execute("PRAGMA user_version").fetchone()[0]
                 epoch = "epoch" if version >= 14 else "1"
-                code, counter, ep = con.execute(f'SELECT code, version_counter, {epoch} FROM "office"').fetchone()
-                return code, counter, ep
+                row = con.execute(f'SELECT code, version_counter, {epoch}, is_demo FROM "office"').fetchone()
+                return (row[0], row[1], row[2]), version, bool(row[3])
             finally:
                 con.close()
         except (sqlite3.DatabaseError, TypeError):
             return None
 
-    restored = office_of(backup_file, immutable=True)
-    if restored is None:
+    found = office_of(backup_file, immutable=True)
+    if found is None:
         raise DatabaseError(f"{backup_file} 不是完好的 hecha 数据库备份（打不开或校验不通过）：请换一份备份")
-    current = office_of(path) if path.exists() else None
+    restored, version, demo = found
+    if version > SCHEMA_VERSION:  # found before the swap, not by the open after it (a breaker's finding)
+        raise DatabaseError(f"{backup_file} 是第 {version} 版结构，本程序只认到第 {SCHEMA_VERSION} 版：请先升级 hecha")
+    now = office_of(path) if path.exists() else None
+    current = now[0] if now else None
     if current is not None and current[0] != restored[0]:
         raise DatabaseError(f"备份是单位 {restored[0]} 的，当前数据库是 {current[0]} 的：请确认拿对了备份")
+    if now is not None and demo and not now[2]:  # a demo's synthetic households would go to the county
+        raise DatabaseError(f"{backup_file} 是演示数据库的备份，当前是本单位的正式数据库：请换一份正式数据库的备份")
     return restored, current
 
 
@@ -556,6 +572,13 @@ def rebaseline(epoch: int | None = None) -> int:
     return new
 
 
+def backup_stem(path: str | Path) -> str:
+    """The glob pattern of the backups of the database at ``path`` up to their reason:
+    ``<stem>-<UTC time>`` (the stem escaped, the time's first digit required: ``a.sqlite``'s must not
+    take ``a-b.sqlite``'s, nor ``x[1].sqlite``'s be a character class; a breaker's finding)."""
+    return f"{glob.escape(Path(path).stem)}-[0-9]*"
+
+
 def backup(
     path: str | Path, *, reason: str = "manual", keep: int = BACKUPS_KEPT, now: dt.datetime | None = None
 ) -> Path:
@@ -576,7 +599,7 @@ def backup(
     finally:
         dst.close()
         src.close()
-    old = sorted(folder.glob(f"{path.stem}-*-{reason}.sqlite"))  # each kind rotates on its own
+    old = sorted(folder.glob(f"{backup_stem(path)}-{reason}.sqlite"))  # each kind rotates on its own
     for stale in old[:-keep] if keep > 0 else []:
         stale.unlink(missing_ok=True)
     return target
@@ -594,10 +617,10 @@ def daily_backup(path: str | Path, *, now: dt.datetime | None = None) -> Path | 
     now = now or dt.datetime.now(dt.timezone.utc)
     folder = backup_dir(path)
     today = now.strftime("%Y%m%d")
-    if any(folder.glob(f"{path.stem}-{today}T*-daily.sqlite")):
+    if any(folder.glob(f"{glob.escape(path.stem)}-{today}T*-daily.sqlite")):
         return None
     made = backup(path, reason="daily", keep=0, now=now)
-    daily = sorted(folder.glob(f"{path.stem}-*-daily.sqlite"))
+    daily = sorted(folder.glob(f"{backup_stem(path)}-daily.sqlite"))
     keep = set(daily[-DAILY_KEPT:])
     weeks: dict[tuple[int, int], Path] = {}
     for f in daily:  # in time order: the last one of each week stays

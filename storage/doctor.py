@@ -234,6 +234,9 @@ def check_database(
     ``override``: filled with the office's working-day override rows (for :func:`check_calendar`)."""
     from .db import SCHEMA_VERSION, read_only_uri
 
+    if db_path.is_dir():
+        yield Finding(ERROR, "数据库", f"{db_path} 是文件夹，不是数据库文件", "用 --db 指定 hecha 的数据库文件")
+        return
     try:
         there = db_path.exists()
         if there:
@@ -468,8 +471,10 @@ def _age_days(then: dt.datetime, now: dt.datetime) -> float:
 
 def _check_backup(db_path: Path, folder: Path, now: dt.datetime) -> Iterator[Finding]:
     """The newest backup in ``backups/`` (any kind: daily, manual, pre-migration), by its file time."""
+    from .db import backup_stem
+
     files = []
-    for path in folder.glob(f"{db_path.stem}-*.sqlite") if folder.is_dir() else []:
+    for path in folder.glob(f"{backup_stem(db_path)}.sqlite") if folder.is_dir() else []:
         try:  # a regular file with something in it: not a folder, a broken link or an empty file
             info = path.stat()
         except OSError:

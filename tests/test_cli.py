@@ -606,3 +606,69 @@ def test_a_restore_says_what_is_wrong_before_it_asks_for_the_passphrase(tmp_path
             input="",
         )
     assert opened.returncode == 1 and "数据库正开着" in opened.stderr and "口令" not in opened.stderr, opened.stderr
+
+
+def test_what_a_breaker_fed_restore_backup_and_migrate_is_refused_before_anything_changes(tmp_path):
+    """A backup of a newer schema was put in place and only then refused; a demo's backup went onto
+    the office's database; a declined restore had already upgraded an old database; ``--keep``
+    rotated away another database's backups (``a-b.sqlite`` beside ``a.sqlite``); a migration that
+    failed ended in an English traceback."""
+    import hashlib
+
+    from storage.db import SCHEMA_VERSION, close_db
+
+    runner = CliRunner()
+
+    def digest(p: Path) -> str:
+        return hashlib.sha256(p.read_bytes()).hexdigest()
+
+    office, demo = tmp_path / "a.sqlite", tmp_path / "demo.sqlite"
+    assert runner.invoke(cli, ["init", "--office", "130123103", "--db", str(office)]).exit_code == 0
+    assert runner.invoke(cli, ["demo", "--households", "3", "--no-lists", "--db", str(demo)]).exit_code == 0
+    close_db()
+    newer = tmp_path / "newer.sqlite"
+    newer.write_bytes(office.read_bytes())
+    con = sqlite3.connect(newer)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.commit()
+    con.close()
+    before = digest(office)
+    for backup, said in ((newer, f"本程序只认到第 {SCHEMA_VERSION} 版"), (demo, "是演示数据库的备份")):
+        res = runner.invoke(cli, ["restore", str(backup), "--yes", "--db", str(office)])
+        assert res.exit_code == 1 and said in res.output, res.output
+        assert digest(office) == before and not list(tmp_path.glob("a.sqlite.before-restore-*"))
+    close_db()
+    res = runner.invoke(cli, ["restore", str(demo), "--db", str(demo)], input="n\n")  # itself: refused at once
+    assert res.exit_code == 1 and "就是当前数据库本身" in res.output
+    # --keep rotates this database's backups only
+    other = tmp_path / "a-b.sqlite"
+    other.write_bytes(office.read_bytes())
+    for db in (other, other, office):
+        close_db()
+        assert runner.invoke(cli, ["backup", "--keep", "2", "--db", str(db)]).exit_code == 0
+    assert len(list((tmp_path / "backups").glob("a-b-*-manual.sqlite"))) == 2
+    assert len(list((tmp_path / "backups").glob("a-2*-manual.sqlite"))) == 1
+    # a migration step that fails says so in Chinese, naming the step
+    close_db()
+    con = sqlite3.connect(office)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")  # its last step's objects are there already
+    con.commit()
+    con.close()
+    res = runner.invoke(cli, ["migrate", "--db", str(office)])
+    assert res.exit_code == 1 and f"升级数据库结构到第 {SCHEMA_VERSION} 版时出错" in res.output, res.output
+    assert "Traceback" not in res.output
+
+
+def test_a_declined_restore_leaves_an_old_database_as_it_was(tmp_path):
+    """The question comes before the database is opened: opening a schema-1 database upgrades it."""
+    from storage.db import close_db
+
+    skeleton = Path(__file__).parent / "data" / "skeleton-v1.sqlite"
+    current, saved = tmp_path / "old.sqlite", tmp_path / "saved.sqlite"
+    current.write_bytes(skeleton.read_bytes())
+    saved.write_bytes(skeleton.read_bytes())
+    close_db()
+    res = CliRunner().invoke(cli, ["restore", str(saved), "--db", str(current)], input="n\n")
+    assert res.exit_code == 1 and "替换数据库" in res.output, res.output
+    assert sqlite3.connect(current).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert not (tmp_path / "backups").exists()  # no pre-migration backup either: nothing was opened

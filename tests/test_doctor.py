@@ -351,9 +351,10 @@ def test_what_a_breaker_fed_doctor_is_said_in_chinese_not_a_traceback(tmp_path, 
     assert not (tmp_path / "a").exists()
     backups = town.db.parent / "backups"
     backups.mkdir(exist_ok=True)
-    (backups / f"{town.db.stem}-broken.sqlite").symlink_to(tmp_path / "gone")
-    (backups / f"{town.db.stem}-empty.sqlite").write_bytes(b"")
-    (backups / f"{town.db.stem}-dir.sqlite").mkdir()
+    (backups / f"{town.db.stem}-20261201T000000Z-broken.sqlite").symlink_to(tmp_path / "gone")
+    (backups / f"{town.db.stem}-20261201T000000Z-empty.sqlite").write_bytes(b"")
+    (backups / f"{town.db.stem}-20261201T000000Z-dir.sqlite").mkdir()
+    (backups / f"{town.db.stem}-b-20261201T000000Z-manual.sqlite").write_bytes(b"x" * 100)  # another database's
     found = by_topic(list(doctor.check_database(town.db, now=NOW)), "备份")
     assert found.level == doctor.WARN and "里没有备份" in found.text  # none of those is a backup
     close_db()
