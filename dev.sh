@@ -17,7 +17,7 @@ setup() {  # $1: the extras to install ("" or "[test]")
 
 # age(1), ssh-keygen(1), tmux(1) and sshd(8): the tests check bundles with the standard tools and drive
 # hecha in a real terminal, and log in to a clerk's account over SSH; sqlite3(1): the bundle bench's floor (sqlite3 .dump | gzip | age), which a test
-# runs. Installed from Debian's packages when running as root, asked for otherwise.
+# runs; Java 17 for Spark in local mode (the province's comparison, issue 21). Installed from Debian's packages when running as root, asked for otherwise.
 tools() {
   local missing=()
   command -v age >/dev/null || missing+=(age)
@@ -25,6 +25,7 @@ tools() {
   command -v tmux >/dev/null || missing+=(tmux)
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)  # a clerk's login over SSH (tests/test_kit.py)
+  command -v java >/dev/null || missing+=(openjdk-17-jre-headless)  # Spark in local mode (tests/test_platform.py)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -398,16 +398,21 @@ def cli(ctx: click.Context, db_path: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--office", "office_code", required=True, help="乡镇9位或县6位统计用区划代码（国家统计局2023年版）")
+@click.option(
+    "--office",
+    "office_code",
+    required=True,
+    help="乡镇9位、县6位统计用区划代码（国家统计局2023年版）；省级平台填省的2位代码",
+)
 @db_option
 @handled
 def init(office_code: str, db_path: Path | None) -> None:
-    """建立本单位的数据库（乡镇或县）。"""
+    """建立本单位的数据库（乡镇、县，或省级平台）。"""
     from storage.office import init_office
 
     path = resolve_db(db_path)
     office = init_office(path, office_code)
-    level = "乡镇" if office.level == "township" else "县"
+    level = {"township": "乡镇", "county": "县", "province": "省级平台"}.get(office.level, office.level)
     click.echo(f"已建立{level}数据库：{office.full_name}（{office.code}）\n文件：{path}")
     click.echo(f"下一步：{hecha_on(path)} keys new（生成本单位密钥）")
 
@@ -697,12 +702,15 @@ def export(out_dir: Path, to: str, up: bool, db_path: Path | None) -> None:
         click.echo(f"平面文件（.csv、上报.xlsx，含代码表和县汇总图表）：{final}", err=True)
         click.echo(str(final))
         return
-    if office.level == "county":
+    if office.level in ("county", "province"):
         from storage.assist import pending_hops
 
         hops = [to] if to else pending_hops()
         if not hops:
-            click.echo("没有要下发或转往外县的协查和决定。向上级上报：hecha export --up", err=True)
+            if office.level == "province":
+                click.echo("没有要下发各县的协查。跨县比对后发协查：hecha platform link，再 hecha platform requests", err=True)
+            else:
+                click.echo("没有要下发或转往外县的协查和决定。向上级上报：hecha export --up", err=True)
             return
         keys_ = unlock(read_passphrase())
         for hop in hops:
@@ -2501,6 +2509,108 @@ def migrants_gpl(batch_id: int | None, direction: str | None, db_path: Path | No
     if result.warnings:
         click.echo("已放进流动记录、请核对的行：")
         table(("行", "姓名", "身份证号", "说明"), result.warnings)
+
+
+@cli.group("platform", invoke_without_command=True)
+@db_option
+@click.pass_context
+@handled
+def platform_cmd(ctx: click.Context, db_path: Path | None) -> None:
+    """省级平台（省级数据库，hecha init --office 13）：各县上报数据包用 hecha import-bundle 导入列式存储
+    （Parquet）；link 跨县比对出生和人员（Splink，DuckDB 或 Spark）；requests 把每对跨县记录变成发往两县的
+    协查，hecha export 下发；stats 各县各月的上报、协查、反馈、核实。不带子命令：平台概况。"""
+    if ctx.invoked_subcommand:
+        return
+    from storage.province import platform
+
+    open_office_db(db_path, sign_in=False)
+    info = platform.summary()
+    click.echo(f"已上报的县：{len(info['counties'])} 个（{'、'.join(info['counties']) or '无'}）；导入数据包 {info['bundles']} 个")
+    click.echo(f"跨县比对找到：出生 {info['pairs']['birth']} 对，人员 {info['pairs']['person']} 对；已发协查 {info['asked']} 对")
+    click.echo(f"列式存储：{info['store']}")
+
+
+@platform_cmd.command("link")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="比对引擎：duckdb 本机；spark 本机 local 模式或 HECHA_SPARK_MASTER 指定的集群")
+@click.option("--threshold", type=click.FloatRange(0.5, 1.0), default=None, help="匹配概率下限（默认 0.9）")
+@db_option
+@handled
+def platform_link(engine: str, threshold: float | None, db_path: Path | None) -> None:
+    """跨县比对：同一孩子两县都报了出生、同一人在两县登记（Splink，参数由数据估计）。"""
+    from storage.province import platform
+
+    open_office_db(db_path)
+    platform.check_province()
+    r = platform.link(engine=engine, threshold=threshold, progress=lambda t: click.echo(t, err=True))
+    for kind, label in platform.KIND_LABEL.items():
+        click.echo(
+            f"{label}：比对 {r.records.get(kind, 0):,} 条，跨县成对 {r.found.get(kind, 0)} 对，其中新发现 {r.new.get(kind, 0)} 对"
+        )
+    click.echo(f"用时 {sum(r.seconds.values()):.1f} 秒（{engine}）。发协查：hecha platform requests", err=True)
+
+
+@platform_cmd.command("pairs")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100_000), help="最多列出几对")
+@db_option
+@handled
+def platform_pairs(limit: int, db_path: Path | None) -> None:
+    """列出跨县比对找到的记录对（类别、两县、概率、是否已发协查）。"""
+    from storage.models import PlatformPair
+    from storage.province import platform
+
+    open_office_db(db_path, sign_in=False)
+    platform.check_province()
+    rows = [
+        (
+            platform.KIND_LABEL.get(p.kind, p.kind),
+            p.township_l or p.county_l,
+            p.township_r or p.county_r,
+            f"{p.probability:.3f}",
+            "已发" if p.request_l and p.request_r else "待发",
+            p.uid_l,
+            p.uid_r,
+        )
+        for p in PlatformPair.select().order_by(PlatformPair.id).limit(limit)
+    ]
+    table(("类别", "一方", "另一方", "概率", "协查", "一方记录", "另一方记录"), rows)
+
+
+@platform_cmd.command("requests")
+@db_option
+@handled
+def platform_requests(db_path: Path | None) -> None:
+    """把还没问过的每对跨县记录变成发往两县的协查（待发），再 hecha export 写各县的数据包。"""
+    from storage.province import platform
+
+    open_office_db(db_path)
+    c = platform.send_requests()
+    click.echo(f"{c['pairs']} 对记录，发起协查 {c['requests']} 件。下发：hecha export")
+    if c["skipped"]:
+        click.echo(f"有 {c['skipped']} 件因对方县的公钥没有登记而未发：hecha keys add 该县公钥后再运行本命令。", err=True)
+
+
+@platform_cmd.command("stats")
+@click.option("--month", default="", help="只看这个月（YYYY-MM）")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="写到这个 .xlsx")
+@db_option
+@handled
+def platform_stats(month: str, out: Path | None, db_path: Path | None) -> None:
+    """各县各月：上报出生、收到协查、已反馈、已核实（国家平台公布的口径）。"""
+    import re
+
+    from storage.province import platform
+
+    if month and not re.fullmatch(r"\d{4}-\d{2}", month):
+        raise HechaError(f"--month {month} 不对：写成 YYYY-MM，如 2026-11。")
+    if out is not None:
+        _check_out(out, (".xlsx",), "各县统计.xlsx")
+    open_office_db(db_path, sign_in=False)
+    rows = platform.stats_rows(month)
+    table(platform.STAT_HEADER, rows, right=frozenset({3, 4, 5, 6}))
+    if out is not None:
+        n = platform.write_stats(out, month)
+        click.echo(f"已写 {out}（{n} 行）", err=True)
 
 
 @cli.command("county")

@@ -1002,7 +1002,7 @@ def import_many(
     with ExitStack() as stack:
         held = database.execute_sql("SELECT count(*) FROM person").fetchone()[0]
         _import_cache(stack, held + new_bytes // bulk.BUNDLE_BYTES_PER_PERSON)
-        if bulk.worth_it(new_bytes, held):
+        if Office.get().level != "province" and bulk.worth_it(new_bytes, held):  # a platform's rows: Parquet
             try:
                 stack.enter_context(bulk.running(database.database))
             except BlockingIOError:
@@ -1092,11 +1092,13 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
         return ImportResult(status="already", code="I07", path=b.path, sender=m["sender"], sequence=m["sequence"])
     peer = verify(b)
     me = Office.get()
-    expected = (
-        {("county", KIND_COUNTY_REQUEST)}
-        if me.level == "township"
-        else {("township", KIND_TOWNSHIP), ("county", KIND_COUNTY_REQUEST)}
-    )
+    if me.level == "township":
+        expected = {("county", KIND_COUNTY_REQUEST)}
+    elif me.level == "province":  # the platform (issue 21): the counties' reports, and their replies
+        expected = {("county", KIND_COUNTY_UP), ("county", KIND_COUNTY_REQUEST)}
+    else:  # a county: its townships, other counties, and requests from the province's platform
+        expected = {("township", KIND_TOWNSHIP), ("county", KIND_COUNTY_REQUEST)}
+        expected |= {(level, KIND_COUNTY_REQUEST) for level in UPPER_LEVELS}
     if (peer.level, m["kind"]) not in expected:
         raise BundleError("B18", f"{peer.level} {peer.code} 发来的 {m['kind']} 数据包", b.path)
     base = dict(path=b.path, sender=peer.code, sequence=m["sequence"])
@@ -1121,18 +1123,31 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
     if not ours & set(m["recipient_keys"]):
         raise BundleError("B11", "清单中的加密密钥没有一把是本单位的", b.path)
     header, records = _decrypt(b, keys)
+    store = None
     try:
         with write_txn():
             if _imported_before(b):  # by another program, while this one read it: nothing to do
                 return ImportResult(status="already", code="I07", **base)
             rebaseline = m["epoch"] > 1 and m["sequence"] == 1  # after a restore: the whole office again
-            rows = records if me.level == "county" else _no_rows(records)  # a county sends a township messages only
-            stats = merge.apply(rows, sender=peer.code, bundle_id=m["bundle_id"], operator=who, rebaseline=rebaseline)
+            if me.level == "province":  # rows go to the platform's Parquet store, renamed in after the commit
+                from storage.province import platform
+
+                store = platform.writer(peer.code, m["bundle_id"])
+                stats = platform.take_rows(store, records, county=peer.code, created_at=m["created_at"])
+            else:
+                # a county sends a township messages only, and a province a county
+                rows = records if me.level == "county" and peer.level not in UPPER_LEVELS else _no_rows(records)
+                stats = merge.apply(
+                    rows, sender=peer.code, bundle_id=m["bundle_id"], operator=who, rebaseline=rebaseline
+                )
             declared = {k: v for k, v in header["counts"].items() if v}
             if declared != records.counts:
                 raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {records.counts} 不符", b.path)
             audit_head = _check_audit(header, records, last.audit_head if last else "", b.path)
-            messages = [assist.check_message(body, peer.code, peer.level) for body in records.assist]
+            bodies = records.assist
+            if me.level == "province":  # a county's 填报单位 decisions and annual reports: not the platform's
+                bodies = [x for x in bodies if not (isinstance(x, dict) and x.get("type") in ("report_unit", "annual"))]
+            messages = [assist.check_message(body, peer.code, peer.level) for body in bodies]
             if "status" in header:  # a township's own state (issue 18; bundles before it have none)
                 messages.append(assist.check_message(header["status"], peer.code, peer.level))
             assist_counts = assist.receive(messages, sender=peer.code, operator=who)
@@ -1144,17 +1159,29 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
                 & (BundleLog.manifest_sha256 == b.manifest_sha256)
             ).execute()
             _log_in(b, "imported", who, counts=json.dumps(header["counts"]), audit_head=audit_head)
-    except merge.SchemaError as exc:
-        raise BundleError("B14", str(exc), b.path) from None
-    except merge.ForeignRow as exc:
-        raise BundleError("B15", str(exc), b.path) from None
-    except assist.MessageError as exc:
-        raise BundleError("B17", str(exc), b.path) from None
-    except Exception as exc:
-        if type(exc).__name__ == "IntegrityError":
-            raise BundleError("B14", f"与本库已有记录冲突：{exc}", b.path) from None
+        if store is not None:  # committed: the rows' files take their names (storage.province.platform.recover)
+            store.commit()
+    except BaseException as exc:
+        if store is not None:
+            store.abort()
+        _translate(exc, b.path)
         raise
     return ImportResult(status="imported", stats=stats, assist=assist_counts, **base)
+
+
+def _translate(exc: BaseException, path: str) -> None:
+    """Raise the :class:`BundleError` an import's failure stands for (a row or message the sender may
+    not send, a record of the wrong shape, a clash with a row held); return for anything else."""
+    from storage import assist
+
+    if isinstance(exc, merge.SchemaError):
+        raise BundleError("B14", str(exc), path) from None
+    if isinstance(exc, merge.ForeignRow):
+        raise BundleError("B15", str(exc), path) from None
+    if isinstance(exc, assist.MessageError):
+        raise BundleError("B17", str(exc), path) from None
+    if type(exc).__name__ == "IntegrityError":
+        raise BundleError("B14", f"与本库已有记录冲突：{exc}", path) from None
 
 
 IMPORT_CACHE_KIB = 65_536

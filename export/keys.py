@@ -471,12 +471,22 @@ def signing_keys(peer: PeerOffice) -> list[str]:
 
 
 def _check_peer(keys: PublicKeys) -> None:
-    """Whether this office may register ``keys``: its county's townships and other counties (a
-    county), its own county (a township). Raises :class:`KeyError_`."""
+    """Whether this office may register ``keys``: its county's townships, other counties and its
+    city or province (a county), its own county (a township), the province's counties (a province's
+    platform). Raises :class:`KeyError_`."""
     me = Office.get()
     if keys.office == me.code:
         raise KeyError_("这是本单位自己的公钥文件，应交给对方单位登记。")
-    if me.level == COUNTY and keys.level in UPPER_LEVELS:  # the level above, for county-up bundles
+    if me.level == "province":  # the platform (issue 21): the counties of this province
+        from storage import divisions
+
+        if keys.level != COUNTY or len(keys.office) != 6 or not keys.office.startswith(me.code):
+            raise KeyError_(f"{keys.name}（{keys.office}）不是本省（{me.code}）的县：省级平台登记本省各县的公钥。")
+        if divisions.lookup(keys.office) is None:
+            raise KeyError_(f"{keys.office} 不是县级区划代码（国家统计局统计用区划代码）：请与对方核对单位代码。")
+        if not keys.recovery:
+            raise KeyError_("县级公钥文件缺少恢复公钥（recovery 行）：请对方县用 hecha keys show 重新导出。")
+    elif me.level == COUNTY and keys.level in UPPER_LEVELS:  # the level above, for county-up bundles
         if keys.office not in (me.code[:4], me.code[:2]) or len(keys.office) != (4 if keys.level == "city" else 2):
             raise KeyError_(f"{keys.name}（{keys.office}）不是本县（{me.code}）的上级市或省：请与对方核对单位代码。")
     elif me.level == COUNTY and keys.level == COUNTY:  # another county, for assistance requests (协查)

@@ -178,7 +178,8 @@ def _me() -> Office:
 def next_hop(dest: str, me: Office | None = None) -> str | None:
     """The office a message for ``dest`` (a 6-digit county or 9-digit township code) goes to next
     from this office, or ``None`` when it is for this office. A township talks only to its county;
-    a county to its own townships and to other counties."""
+    a county to its own townships, to other counties and to its province's platform (a 2-digit
+    ``dest``, issue 21); the platform to the counties."""
     me = me or _me()
     if dest == me.code:
         return None
@@ -615,6 +616,8 @@ def check_message(body: Any, sender: str, sender_level: str) -> dict[str, Any]:
                 raise MessageError(f"协查回复的 {key} 不是文字")
     if sender_level == "township" and body["origin"] != sender:
         raise MessageError(f"乡镇 {sender} 的数据包里有 {body['origin']} 的协查记录")
+    if sender_level in ("city", "province") and body["origin"] != sender:  # a platform speaks for itself only
+        raise MessageError(f"上级 {sender} 的数据包里有 {body['origin']} 的协查记录")
     return body
 
 
@@ -761,7 +764,8 @@ def share_calendar(days: list[tuple[dt.date, bool, str]]) -> int:
 
 
 def _office_code(code: Any) -> bool:
-    return isinstance(code, str) and code.isascii() and code.isdigit() and len(code) in (6, 9)
+    """A township (9 digits), a county (6), or a province's platform (2; issue 21)."""
+    return isinstance(code, str) and code.isascii() and code.isdigit() and len(code) in (2, 6, 9)
 
 
 def _check_request_body(body: dict[str, Any]) -> None:
@@ -1154,7 +1158,7 @@ def verify(ref: str, *, apply: bool = True, operator: str | None = None) -> Assi
     who = operator or operator_login()
     applied = ""
     fixed = json.loads(ans.corrections)
-    if apply and ans.outcome == "inconsistent" and fixed:
+    if apply and ans.outcome == "inconsistent" and fixed and _me().level != "province":  # a platform has no rows
         applied = _apply(req, fixed, who)
     with write_txn():
         ans.verified_on, ans.verified_by, ans.applied = today().isoformat(), who, applied

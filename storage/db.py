@@ -26,7 +26,7 @@ from . import models
 from .errors import OperatorError
 from .paths import backup_dir
 
-SCHEMA_VERSION = 29
+SCHEMA_VERSION = 30
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
@@ -378,6 +378,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (27, _sql_file("0027_suspended_index.sql")),
     (28, _sql_file("0028_household_check.sql")),
     (29, _sql_file("0029_household_check_replace.sql")),
+    (30, _sql_file("0030_platform_pair.sql")),
 ]
 
 

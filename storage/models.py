@@ -918,6 +918,30 @@ class AppliedDecision(BaseModel):
     outcome = pw.CharField(max_length=16)
 
 
+class PlatformPair(BaseModel):
+    """A cross-county pair the province's comparison found (issue 21; :mod:`storage.province`): the
+    same birth or person in two counties' records. ``kind`` ``birth``/``person``; ``uid_l`` < ``uid_r``
+    (the records' uids), their counties and townships; Splink's match ``probability``; the link
+    run that found it; the assistance requests sent about each side (``request_l``/``request_r``:
+    :class:`AssistRequest` uids, empty until sent). Local to the province, never in a bundle."""
+
+    kind = pw.CharField(max_length=8)
+    uid_l = pw.CharField(max_length=36)
+    uid_r = pw.CharField(max_length=36)
+    county_l = pw.CharField(max_length=12)
+    county_r = pw.CharField(max_length=12)
+    township_l = pw.CharField(max_length=12, default="")
+    township_r = pw.CharField(max_length=12, default="")
+    probability = pw.FloatField()
+    run = pw.CharField(default="")
+    found_at = pw.CharField()
+    request_l = pw.CharField(default="")
+    request_r = pw.CharField(default="")
+
+    class Meta:
+        indexes = ((("kind", "uid_l", "uid_r"), True),)
+
+
 SHARED_MODELS: tuple[type[SharedModel], ...] = (Household, Person, Birth, WomanFP, Migration)
 """Shared tables in dependency order (a row's references come earlier)."""
 
@@ -964,4 +988,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     SuspendedIndex,
     HouseholdCheck,
     AppliedDecision,
+    PlatformPair,
 )

@@ -16,23 +16,30 @@ from .paths import operator_login
 
 TOWNSHIP = "township"
 COUNTY = "county"
-UPPER_LEVELS = ("city", "province")
-"""Levels above the county (地级市 4 digits, 省 2 digits, GB/T 2260): no hecha database of their own
-yet; they hold keys (``hecha keys upper``) and receive a county's ``county-up`` bundles."""
+PROVINCE = "province"
+UPPER_LEVELS = ("city", PROVINCE)
+"""Levels above the county (地级市 4 digits, 省 2 digits, GB/T 2260). They receive a county's
+``county-up`` bundles. A province may run hecha's platform on a database of its own (``hecha init
+--office 13``, issue 21: :mod:`storage.province`) or only hold keys (``hecha keys upper``)."""
 
 
 def init_office(path: str | Path, code: str, *, demo: bool = False) -> Office:
     """Create the database at ``path`` for the office ``code`` and load its divisions.
 
-    ``code`` is a 9-digit township or a 6-digit county of the NBS 2023 table; the office's name and
-    its villages (for a county: its townships and their villages) come from that table.
+    ``code`` is a 9-digit township, a 6-digit county or a 2-digit province (its platform, issue 21)
+    of the NBS 2023 table; the office's name and its villages (for a county: its townships and their
+    villages; for a province: its cities and counties) come from that table.
     Raises :class:`DatabaseError` for an unknown code or a database that already has an office.
     """
     code = unicodedata.normalize("NFKC", code or "").strip()  # full-width digits typed by an IME
-    if not code.isascii() or not code.isdigit() or len(code) not in (6, 9):
-        raise DatabaseError(f"单位代码 {code!r} 不对：乡镇填9位统计用区划代码，县填6位（如 130123103 或 130123）。")
+    if not code.isascii() or not code.isdigit() or len(code) not in (2, 6, 9):
+        raise DatabaseError(
+            f"单位代码 {code!r} 不对：乡镇填9位统计用区划代码，县填6位，省级平台填2位（如 130123103、130123 或 13）。"
+        )
     try:
         subtree = divisions.office_subtree(code)
+        if len(code) == 2:  # a province's platform names its cities and counties, not 50,000 villages
+            subtree = [d for d in subtree if len(d.code) <= 6]
     except KeyError:
         raise DatabaseError(
             f"单位代码 {code} 不在国家统计局2023年统计用区划代码中：请核对代码（乡镇9位，县6位）。"
@@ -42,7 +49,7 @@ def init_office(path: str | Path, code: str, *, demo: bool = False) -> Office:
         existing = Office.get()
         raise DatabaseError(f"{path} 已经是 {existing.name}（{existing.code}）的数据库，不能再次初始化。")
     me = next(d for d in subtree if d.code == code)
-    names = [d.name for d in subtree if len(d.code) <= len(code) and len(d.code) >= 6]
+    names = [d.name for d in subtree if len(d.code) <= len(code) and len(d.code) >= min(6, len(code))]
     with write_txn():
         AdminDivision.insert_many(
             [dict(code=d.code, name=d.name, level=d.level, parent=d.parent, source=divisions.SOURCE) for d in subtree]
@@ -50,7 +57,7 @@ def init_office(path: str | Path, code: str, *, demo: bool = False) -> Office:
         office = Office.create(
             code=code,
             name=me.name,
-            level=TOWNSHIP if len(code) == 9 else COUNTY,
+            level=TOWNSHIP if len(code) == 9 else COUNTY if len(code) == 6 else PROVINCE,
             county_code=code[:6],
             full_name="".join(names),
             is_demo=demo,

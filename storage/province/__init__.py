@@ -1,0 +1,35 @@
+"""The province's platform (省级平台, issue 21): a level above the county, in the same program.
+
+The province imports its counties' ``county-up`` bundles (:mod:`export.bundle`) into columnar files
+(:mod:`.store`, Parquet: one row per person and per birth version, with hecha's Chinese name keys
+and GB 11643 forms of the ID numbers), links births and persons across counties with Splink
+(:mod:`.link`: DuckDB on one machine, Spark on a cluster, the same settings and SQL), and turns each
+cross-county pair into assistance requests (协查) to the counties concerned, with the platform's
+statistics per county and month (:mod:`.requests`).
+
+Nothing here is imported at start-up: DuckDB, pyarrow, Splink and pyspark come with the optional
+``platform`` extra (``pip install 'hecha[platform]'``) and are imported by the functions that use
+them.
+"""
+
+from __future__ import annotations
+
+from storage.errors import OperatorError
+
+
+class PlatformMissing(OperatorError):
+    """The ``platform`` extra (pyarrow, duckdb, splink; pyspark for Spark) is not installed."""
+
+
+def need(module: str):
+    """Import ``module`` of the ``platform`` extra or raise :class:`PlatformMissing` saying how to
+    install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise PlatformMissing(
+            f"省级平台要用 {module.split('.')[0]}，还没有安装：pip install 'hecha[platform]'"
+            "（Spark 另要 pip install 'hecha[spark]' 和 Java 17）"
+        ) from None
