@@ -708,7 +708,9 @@ def export(out_dir: Path, to: str, up: bool, db_path: Path | None) -> None:
         hops = [to] if to else pending_hops()
         if not hops:
             if office.level == "province":
-                click.echo("没有要下发各县的协查。跨县比对后发协查：hecha platform link，再 hecha platform requests", err=True)
+                click.echo(
+                    "没有要下发各县的协查。跨县比对后发协查：hecha platform link，再 hecha platform requests", err=True
+                )
             else:
                 click.echo("没有要下发或转往外县的协查和决定。向上级上报：hecha export --up", err=True)
             return
@@ -2525,14 +2527,21 @@ def platform_cmd(ctx: click.Context, db_path: Path | None) -> None:
 
     open_office_db(db_path, sign_in=False)
     info = platform.summary()
-    click.echo(f"已上报的县：{len(info['counties'])} 个（{'、'.join(info['counties']) or '无'}）；导入数据包 {info['bundles']} 个")
-    click.echo(f"跨县比对找到：出生 {info['pairs']['birth']} 对，人员 {info['pairs']['person']} 对；已发协查 {info['asked']} 对")
+    listed = "、".join(info["counties"]) or "无"
+    click.echo(f"已上报的县：{len(info['counties'])} 个（{listed}）；导入数据包 {info['bundles']} 个")
+    births, persons = info["pairs"]["birth"], info["pairs"]["person"]
+    click.echo(f"跨县比对找到：出生 {births} 对，人员 {persons} 对；已发协查 {info['asked']} 对")
     click.echo(f"列式存储：{info['store']}")
 
 
 @platform_cmd.command("link")
-@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
-              help="比对引擎：duckdb 本机；spark 本机 local 模式或 HECHA_SPARK_MASTER 指定的集群")
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="比对引擎：duckdb 本机；spark 本机 local 模式或 HECHA_SPARK_MASTER 指定的集群",
+)
 @click.option("--threshold", type=click.FloatRange(0.5, 1.0), default=None, help="匹配概率下限（默认 0.9）")
 @db_option
 @handled
@@ -2544,9 +2553,8 @@ def platform_link(engine: str, threshold: float | None, db_path: Path | None) ->
     platform.check_province()
     r = platform.link(engine=engine, threshold=threshold, progress=lambda t: click.echo(t, err=True))
     for kind, label in platform.KIND_LABEL.items():
-        click.echo(
-            f"{label}：比对 {r.records.get(kind, 0):,} 条，跨县成对 {r.found.get(kind, 0)} 对，其中新发现 {r.new.get(kind, 0)} 对"
-        )
+        compared, found, new = r.records.get(kind, 0), r.found.get(kind, 0), r.new.get(kind, 0)
+        click.echo(f"{label}：比对 {compared:,} 条，跨县成对 {found} 对，其中新发现 {new} 对")
     click.echo(f"用时 {sum(r.seconds.values()):.1f} 秒（{engine}）。发协查：hecha platform requests", err=True)
 
 
@@ -2587,7 +2595,9 @@ def platform_requests(db_path: Path | None) -> None:
     c = platform.send_requests()
     click.echo(f"{c['pairs']} 对记录，发起协查 {c['requests']} 件。下发：hecha export")
     if c["skipped"]:
-        click.echo(f"有 {c['skipped']} 件因对方县的公钥没有登记而未发：hecha keys add 该县公钥后再运行本命令。", err=True)
+        click.echo(
+            f"有 {c['skipped']} 件因对方县的公钥没有登记而未发：hecha keys add 该县公钥后再运行本命令。", err=True
+        )
 
 
 @platform_cmd.command("stats")

@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,10 +43,29 @@ from storage.province.store import birth_row, person_row, rows_of_csv, write_row
 from storage.synth import GIVEN_FEMALE, GIVEN_MALE, SURNAMES, ProbeRecord, inject  # noqa: E402
 
 AS_OF = dt.date(2026, 6, 30)
-PERSON_ERRORS = ("homophone", "similar_shape", "surname_misread", "drop_char", "id_digit", "no_id",
-                 "day_month_swap", "date_days", "lunar")
-BIRTH_ERRORS = ("homophone", "similar_shape", "drop_char", "date_days", "day_month_swap", "lunar",
-                "missing_name", "no_cert", "mother_id_digit", "no_mother_id")
+PERSON_ERRORS = (
+    "homophone",
+    "similar_shape",
+    "surname_misread",
+    "drop_char",
+    "id_digit",
+    "no_id",
+    "day_month_swap",
+    "date_days",
+    "lunar",
+)
+BIRTH_ERRORS = (
+    "homophone",
+    "similar_shape",
+    "drop_char",
+    "date_days",
+    "day_month_swap",
+    "lunar",
+    "missing_name",
+    "no_cert",
+    "mother_id_digit",
+    "no_mother_id",
+)
 
 
 def counties(n: int) -> list[tuple[str, list[str]]]:
@@ -86,14 +106,21 @@ class Province:
         per = total // len(self.counties)
         for county, towns in self.counties:
             serial = 0
-            mothers = []
+            mothers: list[dict[str, Any]] = []
             for _ in range(per):
                 sex = rng.choice("12")
                 born = AS_OF - dt.timedelta(days=rng.randint(0, 80 * 365))
                 serial += 1
                 seq = (serial % 499) * 2 + (1 if sex == "1" else 2)  # GB 11643: odd for men, even for women
-                p = dict(uid=self.uid(), township=rng.choice(towns), name=self.name(sex), sex=sex,
-                         birth_date=born.isoformat(), id_number=idnumber.make(county, born, seq), version=1)
+                p = dict(
+                    uid=self.uid(),
+                    township=rng.choice(towns),
+                    name=self.name(sex),
+                    sex=sex,
+                    birth_date=born.isoformat(),
+                    id_number=idnumber.make(county, born, seq),
+                    version=1,
+                )
                 self.persons[county].append(p)
                 if sex == "2" and 20 * 365 < (AS_OF - born).days < 45 * 365:
                     mothers.append(p)
@@ -104,12 +131,21 @@ class Province:
                 for _ in range(rng.choice((1, 1, 2))):
                     for _k in range(2 if twins else 1):
                         sex = rng.choice("12")
-                        self.births[county].append(dict(
-                            uid=self.uid(), township=mother["township"], child_name=mother["name"][0] + self.name(sex)[1:],
-                            child_sex=sex, birth_date=day.isoformat(), birth_order=order,
-                            birth_cert_no=f"{rng.choice('ABCDEFGHJKLMNOPQ')}{rng.randint(10**8, 10**9 - 1)}",
-                            mother_uid=mother["uid"], mother_name=mother["name"], mother_id_number=mother["id_number"],
-                            version=1))
+                        self.births[county].append(
+                            dict(
+                                uid=self.uid(),
+                                township=mother["township"],
+                                child_name=mother["name"][0] + self.name(sex)[1:],
+                                child_sex=sex,
+                                birth_date=day.isoformat(),
+                                birth_order=order,
+                                birth_cert_no=f"{rng.choice('ABCDEFGHJKLMNOPQ')}{rng.randint(10**8, 10**9 - 1)}",
+                                mother_uid=mother["uid"],
+                                mother_name=mother["name"],
+                                mother_id_number=mother["id_number"],
+                                version=1,
+                            )
+                        )
                         order += 1
                     twins = False
                     day = day - dt.timedelta(days=rng.randint(700, 1500))
@@ -131,13 +167,22 @@ class Province:
                 copy = dict(p, uid=self.uid(), township=town, version=2)  # version 2: a copy, not copied again
                 kinds = rng.sample(PERSON_ERRORS, rng.choice((0, 1, 1, 2)))
                 for kind in kinds:
-                    truth = ProbeRecord(copy["name"], copy["id_number"], copy["sex"],
-                                        dt.date.fromisoformat(copy["birth_date"]), "", kind, None)
+                    truth = ProbeRecord(
+                        copy["name"],
+                        copy["id_number"],
+                        copy["sex"],
+                        dt.date.fromisoformat(copy["birth_date"]),
+                        "",
+                        kind,
+                        None,
+                    )
                     wrong = inject(truth, kind, rng)
                     if wrong:  # a date mistyped beside the number read off the card: the number kept
-                        copy.update(name=wrong.name, id_number=wrong.id_number if kind in ("no_id", "id_digit")
-                                    else copy["id_number"],
-                                    birth_date=wrong.birth_date.isoformat() if wrong.birth_date else "")
+                        copy.update(
+                            name=wrong.name,
+                            id_number=wrong.id_number if kind in ("no_id", "id_digit") else copy["id_number"],
+                            birth_date=wrong.birth_date.isoformat() if wrong.birth_date else "",
+                        )
                 self.persons[other].append(copy)
                 self._truth("person", p["uid"], copy["uid"], "+".join(kinds) or "exact")
             for b in list(self.births[county]):
@@ -154,15 +199,23 @@ class Province:
                     elif kind == "mother_id_digit":
                         n, i = copy["mother_id_number"], rng.randrange(17)
                         if n:
-                            copy["mother_id_number"] = n[:i] + str((int(n[i]) + 1) % 10) + n[i + 1:]
+                            copy["mother_id_number"] = n[:i] + str((int(n[i]) + 1) % 10) + n[i + 1 :]
                     else:
-                        truth = ProbeRecord(copy["child_name"], copy["mother_id_number"], copy["child_sex"],
-                                            dt.date.fromisoformat(copy["birth_date"]), copy["mother_id_number"],
-                                            kind, None)
+                        truth = ProbeRecord(
+                            copy["child_name"],
+                            copy["mother_id_number"],
+                            copy["child_sex"],
+                            dt.date.fromisoformat(copy["birth_date"]),
+                            copy["mother_id_number"],
+                            kind,
+                            None,
+                        )
                         wrong = inject(truth, kind, rng, mother_name=copy["mother_name"])
                         if wrong:
-                            copy.update(child_name=wrong.name,
-                                        birth_date=wrong.birth_date.isoformat() if wrong.birth_date else "")
+                            copy.update(
+                                child_name=wrong.name,
+                                birth_date=wrong.birth_date.isoformat() if wrong.birth_date else "",
+                            )
                 self.births[other].append(copy)
                 self._truth("birth", b["uid"], copy["uid"], "+".join(kinds) or "exact")
 
@@ -177,8 +230,13 @@ class Province:
         for county, _ in self.counties:
             persons = (person_row(p, county=county, bundle="bench", submitted=AS_OF) for p in self.persons[county])
             births = [dict(b, mother_name="" if b["mother_uid"] else b["mother_name"]) for b in self.births[county]]
-            counts = write_rows(store, county, "bench", persons,
-                                (birth_row(b, county=county, bundle="bench", submitted=AS_OF) for b in births))
+            counts = write_rows(
+                store,
+                county,
+                "bench",
+                persons,
+                (birth_row(b, county=county, bundle="bench", submitted=AS_OF) for b in births),
+            )
             n += sum(counts.values())
         return n
 
@@ -205,8 +263,15 @@ def score(found: set, truth: set, errors: dict) -> dict:
         missed: dict[str, int] = {}
         for p in t - f:
             missed[errors.get(p, "")] = missed.get(errors.get(p, ""), 0) + 1
-        out[kind] = dict(planted=len(t), found=len(f), right=hit, precision=round(precision, 4),
-                         recall=round(recall, 4), f1=round(f1, 4), missed=dict(sorted(missed.items())))
+        out[kind] = dict(
+            planted=len(t),
+            found=len(f),
+            right=hit,
+            precision=round(precision, 4),
+            recall=round(recall, 4),
+            f1=round(f1, 4),
+            missed=dict(sorted(missed.items())),
+        )
     hit = len(found & truth)
     p = hit / len(found) if found else 0.0
     r = hit / len(truth) if truth else 0.0
@@ -228,8 +293,13 @@ def main() -> None:
         store = args.store or Path(tmp) / "store"
         if args.csv:
             truth, errors = read_truth(args.csv)
-            write_rows(store, "all", "csv", rows_of_csv(args.csv / "persons.csv", "persons", submitted=AS_OF),
-                       rows_of_csv(args.csv / "births.csv", "births", submitted=AS_OF))
+            write_rows(
+                store,
+                "all",
+                "csv",
+                rows_of_csv(args.csv / "persons.csv", "persons", submitted=AS_OF),
+                rows_of_csv(args.csv / "births.csv", "births", submitted=AS_OF),
+            )
             source = str(args.csv)
         else:
             prov = Province(args.persons, args.counties, args.seed)
@@ -242,10 +312,21 @@ def main() -> None:
         linked = time.perf_counter() - t1
     found = {(p.kind, p.uid_l, p.uid_r) for p in result.pairs}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(dict(source=source, engine=args.engine, records=result.records, scores=score(found, truth, errors),
-                          seconds=dict(make=round(made, 1), link=round(linked, 1),
-                                       **{k: round(v, 1) for k, v in result.seconds.items()}),
-                          peak_mb=round(peak)), ensure_ascii=False))
+    print(
+        json.dumps(
+            dict(
+                source=source,
+                engine=args.engine,
+                records=result.records,
+                scores=score(found, truth, errors),
+                seconds=dict(
+                    make=round(made, 1), link=round(linked, 1), **{k: round(v, 1) for k, v in result.seconds.items()}
+                ),
+                peak_mb=round(peak),
+            ),
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1133,7 +1133,8 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
                 from storage.province import platform
 
                 store = platform.writer(peer.code, m["bundle_id"])
-                stats = platform.take_rows(store, records, county=peer.code, created_at=m["created_at"])
+                stored, passed = platform.take_rows(store, records, county=peer.code, created_at=m["created_at"])
+                stats = merge.MergeStats(inserted=stored, unchanged=passed)
             else:
                 # a county sends a township messages only, and a province a county
                 rows = records if me.level == "county" and peer.level not in UPPER_LEVELS else _no_rows(records)

@@ -126,7 +126,9 @@ def test_three_counties_to_the_platform_and_requests_back_down(tmp_path, monkeyp
     assert [Path(p).name.split("-")[2] for p in to_town] == ["130123103"]
     town = towns["130123"]
     town.take(to_town)
-    inbox = town.sql(f"select origin, kind, question, status from assist_request where role = 'received' and origin = '{PROVINCE}'")
+    inbox = town.sql(
+        f"select origin, kind, question, status from assist_request where role = 'received' and origin = '{PROVINCE}'"
+    )
     mine = [r for r in pairs if "130123" in (r[1], r[2])]
     assert len(inbox) == len(mine), (pairs, inbox)
     assert all(r[0] == PROVINCE and r[3] == "open" and "省级平台跨县比对" in r[2] for r in inbox), inbox

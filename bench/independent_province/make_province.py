@@ -11,6 +11,7 @@ this file for what is planted.  Standard library only; `lunardate` is used when 
 Written without reading the linker or its own generator: only /work/shared/DATA.md and
 /work/shared/data/ (NBS 2023 division codes, the reference household) were consulted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,12 +40,26 @@ DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "
 
 REF = dt.date(2026, 6, 30)
 REF_O = REF.toordinal()
-WIN_O = dt.date(2016, 7, 1).toordinal()          # births window: the last ten years
+WIN_O = dt.date(2016, 7, 1).toordinal()  # births window: the last ten years
 MIN_O = dt.date(1920, 1, 1).toordinal()
 
 PERSON_COLS = ["uid", "county", "township", "name", "sex", "birth_date", "id_number", "hukou_place_code", "spouse_name"]
-BIRTH_COLS = ["uid", "county", "township", "child_name", "child_sex", "birth_date", "child_id_number", "birth_cert_no",
-              "birth_order", "mother_name", "mother_id_number", "father_name", "father_id_number", "delivery_org"]
+BIRTH_COLS = [
+    "uid",
+    "county",
+    "township",
+    "child_name",
+    "child_sex",
+    "birth_date",
+    "child_id_number",
+    "birth_cert_no",
+    "birth_order",
+    "mother_name",
+    "mother_id_number",
+    "father_name",
+    "father_id_number",
+    "delivery_org",
+]
 
 # Provinces whose villages are loaded as hukou places of migrants (besides the report province).
 MIGRANT_SOURCE_PROVINCES = ["41", "37", "14", "15", "23", "21", "34", "51", "22"]
@@ -56,53 +71,133 @@ MIGRANT_SOURCE_PROVINCES = ["41", "37", "14", "15", "23", "21", "34", "51", "22"
 # hand (wrong name matches removed, 曹妃甸/滦州/任泽 added).  An ID first issued in year Y carries the
 # code that was in force in Y; IDs were first issued from 1985.
 HEBEI_LINEAGE = {
-    "130110": [("130122", 1994), ("130185", 2014)], "130111": [("130124", 2014)],
-    "130109": [("132302", 1993), ("130182", 2014)], "130208": [("130221", 2002)],
-    "130207": [("130222", 1994), ("130282", 2002)], "130283": [("130226", 1996)], "130281": [("130228", 1992)],
-    "130209": [("130230", 2012)], "130284": [("130223", 2018)], "130505": [("132227", 1993), ("130526", 2020)],
-    "130306": [("130323", 2015)], "130481": [("130422", 1988), ("139001", 1989)],
-    "130407": [("132126", 1993), ("130428", 2016)], "130408": [("132133", 1993), ("130429", 2016)],
-    "130506": [("132228", 1993), ("130527", 2020)], "130607": [("130621", 2015)], "130608": [("130622", 2015)],
-    "130609": [("132423", 1994), ("130625", 2015)], "130705": [("130721", 2016)],
-    "130708": [("132528", 1993), ("130729", 2016)], "130709": [("132533", 1993), ("130733", 2016)],
-    "130881": [("132624", 1993), ("130823", 2017)], "131082": [("131021", 1993)], "131081": [("131027", 1990)],
+    "130110": [("130122", 1994), ("130185", 2014)],
+    "130111": [("130124", 2014)],
+    "130109": [("132302", 1993), ("130182", 2014)],
+    "130208": [("130221", 2002)],
+    "130207": [("130222", 1994), ("130282", 2002)],
+    "130283": [("130226", 1996)],
+    "130281": [("130228", 1992)],
+    "130209": [("130230", 2012)],
+    "130284": [("130223", 2018)],
+    "130505": [("132227", 1993), ("130526", 2020)],
+    "130306": [("130323", 2015)],
+    "130481": [("130422", 1988), ("139001", 1989)],
+    "130407": [("132126", 1993), ("130428", 2016)],
+    "130408": [("132133", 1993), ("130429", 2016)],
+    "130506": [("132228", 1993), ("130527", 2020)],
+    "130607": [("130621", 2015)],
+    "130608": [("130622", 2015)],
+    "130609": [("132423", 1994), ("130625", 2015)],
+    "130705": [("130721", 2016)],
+    "130708": [("132528", 1993), ("130729", 2016)],
+    "130709": [("132533", 1993), ("130733", 2016)],
+    "130881": [("132624", 1993), ("130823", 2017)],
+    "131082": [("131021", 1993)],
+    "131081": [("131027", 1990)],
     "131103": [("133022", 1993), ("133002", 1996), ("131181", 2016)],
-    "130425": [("132121", 1993)], "130434": [("132122", 1993)], "130435": [("132123", 1993)],
-    "130430": [("132124", 1993)], "130431": [("132125", 1993)], "130432": [("132127", 1993)],
-    "130424": [("132128", 1993)], "130423": [("132129", 1993)], "130427": [("132130", 1993)],
-    "130426": [("132132", 1993)], "130433": [("132135", 1993)], "130581": [("132201", 1993)],
-    "130582": [("132222", 1987), ("132202", 1993)], "130522": [("132223", 1993)], "130523": [("132224", 1993)],
-    "130524": [("132225", 1993)], "130525": [("132226", 1993)], "130528": [("132229", 1993)],
-    "130529": [("132231", 1993)], "130530": [("132232", 1993)], "130531": [("132233", 1993)],
-    "130532": [("132234", 1993)], "130533": [("132235", 1993)], "130534": [("132236", 1993)],
-    "130535": [("132237", 1993)], "130181": [("132321", 1986), ("132301", 1993)],
-    "130183": [("132322", 1991), ("132303", 1993)], "130184": [("132329", 1992), ("132304", 1993)],
-    "130128": [("132323", 1993)], "130130": [("132324", 1993)], "130133": [("132326", 1993)],
-    "130123": [("132328", 1986)], "130127": [("132330", 1993)], "130132": [("132331", 1993)],
-    "130129": [("132332", 1993)], "130131": [("132335", 1993)], "130126": [("132336", 1993)],
-    "130125": [("132337", 1993)], "130682": [("132439", 1986), ("132401", 1994)],
-    "130681": [("132430", 1986), ("132402", 1994)], "130683": [("132440", 1991), ("132403", 1994)],
-    "130684": [("132404", 1994)], "130633": [("132421", 1994)], "130630": [("132424", 1994)],
-    "130626": [("132425", 1994)], "130636": [("132426", 1994)], "130627": [("132427", 1994)],
-    "130631": [("132428", 1994)], "130623": [("132429", 1994)], "130628": [("132432", 1994)],
-    "130632": [("132433", 1994)], "130638": [("132434", 1994)], "130629": [("132435", 1994)],
-    "130634": [("132437", 1994)], "130624": [("132438", 1994)], "130637": [("132441", 1994)],
-    "130635": [("132442", 1994)], "130722": [("132521", 1993)], "130723": [("132522", 1993)],
-    "130724": [("132523", 1993)], "130725": [("132524", 1993)], "130726": [("132525", 1993)],
-    "130727": [("132526", 1993)], "130728": [("132527", 1993)], "130730": [("132529", 1993)],
-    "130731": [("132530", 1993)], "130732": [("132532", 1993)], "130827": [("132622", 1993)],
-    "130822": [("132623", 1993)], "130824": [("132626", 1993)], "130826": [("132627", 1993)],
-    "130825": [("132628", 1993)], "130828": [("132629", 1993)], "131028": [("132822", 1988)],
-    "131024": [("132823", 1988)], "131023": [("132825", 1988)], "131022": [("132826", 1988)],
-    "131026": [("132828", 1988)], "131025": [("132829", 1988)], "130981": [("132902", 1993)],
-    "130982": [("132933", 1986), ("132903", 1993)], "130983": [("132930", 1989), ("132904", 1993)],
-    "130984": [("132922", 1990), ("132905", 1993)], "130926": [("132923", 1993)], "130929": [("132924", 1993)],
-    "130928": [("132926", 1993)], "130923": [("132927", 1993)], "130927": [("132928", 1993)],
-    "130925": [("132929", 1993)], "130930": [("132931", 1993)], "130922": [("132932", 1986)],
-    "130924": [("132934", 1993)], "131102": [("133001", 1996)], "131182": [("133025", 1994), ("133003", 1996)],
-    "131121": [("133023", 1996)], "131122": [("133024", 1996)], "131123": [("133026", 1996)],
-    "131124": [("133027", 1996)], "131125": [("133028", 1996)], "131126": [("133029", 1996)],
-    "131127": [("133030", 1996)], "131128": [("133031", 1996)],
+    "130425": [("132121", 1993)],
+    "130434": [("132122", 1993)],
+    "130435": [("132123", 1993)],
+    "130430": [("132124", 1993)],
+    "130431": [("132125", 1993)],
+    "130432": [("132127", 1993)],
+    "130424": [("132128", 1993)],
+    "130423": [("132129", 1993)],
+    "130427": [("132130", 1993)],
+    "130426": [("132132", 1993)],
+    "130433": [("132135", 1993)],
+    "130581": [("132201", 1993)],
+    "130582": [("132222", 1987), ("132202", 1993)],
+    "130522": [("132223", 1993)],
+    "130523": [("132224", 1993)],
+    "130524": [("132225", 1993)],
+    "130525": [("132226", 1993)],
+    "130528": [("132229", 1993)],
+    "130529": [("132231", 1993)],
+    "130530": [("132232", 1993)],
+    "130531": [("132233", 1993)],
+    "130532": [("132234", 1993)],
+    "130533": [("132235", 1993)],
+    "130534": [("132236", 1993)],
+    "130535": [("132237", 1993)],
+    "130181": [("132321", 1986), ("132301", 1993)],
+    "130183": [("132322", 1991), ("132303", 1993)],
+    "130184": [("132329", 1992), ("132304", 1993)],
+    "130128": [("132323", 1993)],
+    "130130": [("132324", 1993)],
+    "130133": [("132326", 1993)],
+    "130123": [("132328", 1986)],
+    "130127": [("132330", 1993)],
+    "130132": [("132331", 1993)],
+    "130129": [("132332", 1993)],
+    "130131": [("132335", 1993)],
+    "130126": [("132336", 1993)],
+    "130125": [("132337", 1993)],
+    "130682": [("132439", 1986), ("132401", 1994)],
+    "130681": [("132430", 1986), ("132402", 1994)],
+    "130683": [("132440", 1991), ("132403", 1994)],
+    "130684": [("132404", 1994)],
+    "130633": [("132421", 1994)],
+    "130630": [("132424", 1994)],
+    "130626": [("132425", 1994)],
+    "130636": [("132426", 1994)],
+    "130627": [("132427", 1994)],
+    "130631": [("132428", 1994)],
+    "130623": [("132429", 1994)],
+    "130628": [("132432", 1994)],
+    "130632": [("132433", 1994)],
+    "130638": [("132434", 1994)],
+    "130629": [("132435", 1994)],
+    "130634": [("132437", 1994)],
+    "130624": [("132438", 1994)],
+    "130637": [("132441", 1994)],
+    "130635": [("132442", 1994)],
+    "130722": [("132521", 1993)],
+    "130723": [("132522", 1993)],
+    "130724": [("132523", 1993)],
+    "130725": [("132524", 1993)],
+    "130726": [("132525", 1993)],
+    "130727": [("132526", 1993)],
+    "130728": [("132527", 1993)],
+    "130730": [("132529", 1993)],
+    "130731": [("132530", 1993)],
+    "130732": [("132532", 1993)],
+    "130827": [("132622", 1993)],
+    "130822": [("132623", 1993)],
+    "130824": [("132626", 1993)],
+    "130826": [("132627", 1993)],
+    "130825": [("132628", 1993)],
+    "130828": [("132629", 1993)],
+    "131028": [("132822", 1988)],
+    "131024": [("132823", 1988)],
+    "131023": [("132825", 1988)],
+    "131022": [("132826", 1988)],
+    "131026": [("132828", 1988)],
+    "131025": [("132829", 1988)],
+    "130981": [("132902", 1993)],
+    "130982": [("132933", 1986), ("132903", 1993)],
+    "130983": [("132930", 1989), ("132904", 1993)],
+    "130984": [("132922", 1990), ("132905", 1993)],
+    "130926": [("132923", 1993)],
+    "130929": [("132924", 1993)],
+    "130928": [("132926", 1993)],
+    "130923": [("132927", 1993)],
+    "130927": [("132928", 1993)],
+    "130925": [("132929", 1993)],
+    "130930": [("132931", 1993)],
+    "130922": [("132932", 1986)],
+    "130924": [("132934", 1993)],
+    "131102": [("133001", 1996)],
+    "131182": [("133025", 1994), ("133003", 1996)],
+    "131121": [("133023", 1996)],
+    "131122": [("133024", 1996)],
+    "131123": [("133026", 1996)],
+    "131124": [("133027", 1996)],
+    "131125": [("133028", 1996)],
+    "131126": [("133029", 1996)],
+    "131127": [("133030", 1996)],
+    "131128": [("133031", 1996)],
 }
 
 # --------------------------------------------------------------------------------------------------
@@ -126,7 +221,7 @@ SURNAMES = """
 吉 0.03 饶 0.02 刁 0.02 瞿 0.01 戚 0.03 古 0.02 米 0.03 池 0.01 滕 0.03 晋 0.02 苑 0.05 邬 0.01 臧 0.03
 畅 0.01 宫 0.03 来 0.01 苟 0.01 全 0.01 褚 0.02 廉 0.02 简 0.01 娄 0.02 盖 0.02 符 0.01 奚 0.01 穆 0.02
 党 0.02 燕 0.03 郎 0.02 邸 0.03 冀 0.03 谈 0.01 姬 0.03 屠 0.01 连 0.02 郁 0.01 晏 0.01 栾 0.03 郗 0.01
-仇 0.01 乐 0.01 干 0.004 乾 0.001 於 0.002 肖 0.1 萧 0.02 阎 0.05 付 0.15 鄢 0.005
+仇 0.01 乐 0.01 干 0.004 乾 0.001 於 0.002 萧 0.02 阎 0.05 付 0.15 鄢 0.005
 欧阳 0.012 司马 0.004 上官 0.003 诸葛 0.002 东方 0.002 皇甫 0.002 司徒 0.002 夏侯 0.001 令狐 0.001
 慕容 0.0008 尉迟 0.0006 公孙 0.0006 端木 0.0005 宇文 0.0005 长孙 0.0004 轩辕 0.0003 万俟 0.0002
 """
@@ -134,42 +229,45 @@ SURNAMES = """
 # Listed given names, most frequent first, per (sex, era).  Eras by birth year: 0 <1960, 1 1960-79,
 # 2 1980-94, 3 1995-2009, 4 2010-.
 GIVEN_LISTS = {
-    ("1", 0): "建国 国华 建华 德福 福贵 长海 振华 国庆 文华 玉林 树林 德胜 宝山 金山 明 军 华 平 林 成 福 海 山 忠 志远 "
-              "国栋 振国 德明 德华 秀峰 凤山 玉山 长林 宝林 国良 文明 春生 金生 万福 广才 文 斌 庆 贵 刚 永 义 德",
+    (
+        "1",
+        0,
+    ): "建国 国华 建华 德福 福贵 长海 振华 国庆 文华 玉林 树林 德胜 宝山 金山 明 军 华 平 林 成 福 海 山 忠 志远 "
+    "国栋 振国 德明 德华 秀峰 凤山 玉山 长林 宝林 国良 文明 春生 金生 万福 广才 文 斌 庆 贵 刚 永 义 德",
     ("2", 0): "秀英 桂英 秀兰 玉兰 桂兰 秀珍 凤英 玉珍 玉英 兰英 玉梅 凤兰 淑兰 淑珍 秀云 桂芝 秀芳 素珍 玉芳 桂芳 "
-              "翠兰 桂珍 凤珍 秀荣 淑英 桂荣 秀梅 丽华 玉华 玉芬 淑华 秀华 桂香 春兰 冬梅 月英 金凤 秀芝 英 兰 "
-              "珍 梅 芬 凤 荣 华 秀 淑芬 素兰",
+    "翠兰 桂珍 凤珍 秀荣 淑英 桂荣 秀梅 丽华 玉华 玉芬 淑华 秀华 桂香 春兰 冬梅 月英 金凤 秀芝 英 兰 "
+    "珍 梅 芬 凤 荣 华 秀 淑芬 素兰",
     ("1", 1): "伟 勇 军 强 磊 刚 平 斌 辉 建华 建平 建军 建国 志强 志刚 海涛 海峰 国强 卫东 卫国 红军 立新 永刚 "
-              "永强 学军 建伟 晓东 晓明 宏伟 春生 文军 国栋 东升 明 杰 涛 波 峰 亮 鹏 华 林 俊 浩 超 健 彬 荣 "
-              "利民 新民 志勇 建新 海军 永生 振江",
+    "永强 学军 建伟 晓东 晓明 宏伟 春生 文军 国栋 东升 明 杰 涛 波 峰 亮 鹏 华 林 俊 浩 超 健 彬 荣 "
+    "利民 新民 志勇 建新 海军 永生 振江",
     ("2", 1): "丽 敏 静 艳 娟 霞 燕 芳 红 玲 萍 丽娟 红梅 海燕 春梅 晓燕 秀梅 丽华 丽萍 桂芳 艳红 秀芳 红霞 晓红 "
-              "小红 凤霞 彩霞 晓丽 美玲 玉霞 建英 爱华 爱玲 丽君 春燕 雪梅 冬梅 晓梅 淑芬 秀云 艳玲 晓玲 丽丽 "
-              "小燕 秀丽 艳芳 素芳 翠霞 建华",
+    "小红 凤霞 彩霞 晓丽 美玲 玉霞 建英 爱华 爱玲 丽君 春燕 雪梅 冬梅 晓梅 淑芬 秀云 艳玲 晓玲 丽丽 "
+    "小燕 秀丽 艳芳 素芳 翠霞 建华",
     ("1", 2): "伟 磊 勇 军 杰 涛 超 明 强 鹏 刚 辉 浩 斌 亮 帅 龙 飞 鑫 宇 波 洋 旭 阳 凯 健 俊 帆 晨 博 志强 "
-              "建华 海涛 晓东 志伟 俊杰 文博 晓明 建伟 晓峰 海洋 晓龙 鹏飞 志鹏 浩然 振宇 建军 少华 宏伟 亚伟 "
-              "磊磊 东旭 立伟 家豪 伟强 国伟 文杰 永超 晓辉 志刚 伟伟",
+    "建华 海涛 晓东 志伟 俊杰 文博 晓明 建伟 晓峰 海洋 晓龙 鹏飞 志鹏 浩然 振宇 建军 少华 宏伟 亚伟 "
+    "磊磊 东旭 立伟 家豪 伟强 国伟 文杰 永超 晓辉 志刚 伟伟",
     ("2", 2): "丽 静 敏 燕 艳 娟 霞 芳 娜 丹 玲 婷 倩 雪 颖 琳 莉 慧 晶 蕾 丽娟 晓燕 丽丽 婷婷 静静 晓丽 晓敏 "
-              "晓玲 小玲 海燕 丽华 丹丹 娜娜 晶晶 雪梅 佳佳 亚楠 晓静 丽萍 春艳 红艳 美玲 秀丽 晓红 莉莉 艳艳 "
-              "晓霞 媛媛 楠楠 文静 欢欢 倩倩 园园 盼盼 晓雪 梦 佳 璐 蕊 萌",
+    "晓玲 小玲 海燕 丽华 丹丹 娜娜 晶晶 雪梅 佳佳 亚楠 晓静 丽萍 春艳 红艳 美玲 秀丽 晓红 莉莉 艳艳 "
+    "晓霞 媛媛 楠楠 文静 欢欢 倩倩 园园 盼盼 晓雪 梦 佳 璐 蕊 萌",
     ("1", 3): "浩 宇 鑫 杰 磊 帅 超 鹏 博 阳 涛 凯 晨 旭 航 昊 轩 浩然 子豪 宇航 俊杰 浩宇 鹏飞 家豪 志豪 文博 "
-              "一鸣 思远 嘉豪 天宇 宇轩 子轩 俊豪 雨泽 博文 明轩 梓豪 浩轩 佳豪 皓然 家乐 振宇 天佑 晨阳 鑫宇 "
-              "浩楠 泽宇 佳乐",
+    "一鸣 思远 嘉豪 天宇 宇轩 子轩 俊豪 雨泽 博文 明轩 梓豪 浩轩 佳豪 皓然 家乐 振宇 天佑 晨阳 鑫宇 "
+    "浩楠 泽宇 佳乐",
     ("2", 3): "婷 雪 悦 欣 静 颖 佳 琪 璐 丹 雨 倩 蕾 雯 怡 瑶 欣怡 佳怡 雨婷 婷婷 梦瑶 雨涵 佳琪 思雨 子涵 "
-              "晓雪 心怡 梦琪 诗琪 欣然 雪婷 嘉欣 紫涵 思琪 雨欣 佳欣 梦婷 文静 梦雪 雅琪 佳慧 晓彤 雨萱 思佳 "
-              "可欣 欣悦 佳宁 雅楠",
+    "晓雪 心怡 梦琪 诗琪 欣然 雪婷 嘉欣 紫涵 思琪 雨欣 佳欣 梦婷 文静 梦雪 雅琪 佳慧 晓彤 雨萱 思佳 "
+    "可欣 欣悦 佳宁 雅楠",
     ("1", 4): "浩然 子轩 宇轩 梓轩 浩宇 皓轩 一诺 子墨 宇航 俊熙 沐宸 奕辰 梓睿 子睿 宇泽 梓豪 睿泽 浩轩 明轩 "
-              "锦程 博文 一鸣 晨阳 思远 天佑 梓宸 子豪 昊天 俊宇 铭轩 睿 宸 轩 浩 宇 泽 皓 瑞 煜 一航 逸辰 昊然 "
-              "梓航 宇辰 子骞 佑安 梓涵 嘉懿 承泽 沐阳",
+    "锦程 博文 一鸣 晨阳 思远 天佑 梓宸 子豪 昊天 俊宇 铭轩 睿 宸 轩 浩 宇 泽 皓 瑞 煜 一航 逸辰 昊然 "
+    "梓航 宇辰 子骞 佑安 梓涵 嘉懿 承泽 沐阳",
     ("2", 4): "梓涵 一诺 欣怡 梓萱 诗涵 子涵 雨桐 可馨 若汐 依诺 语桐 梦瑶 佳怡 雨萱 欣妍 紫涵 思涵 梓晴 芷若 "
-              "语嫣 梓琪 雨涵 欣悦 梓妍 艺涵 若曦 诗琪 一涵 梦琪 晨曦 安琪 可欣 嘉怡 悦 萱 涵 琪 瑶 妍 桐 诺 馨 "
-              "沐晴 伊诺 梓瑶 诗雨",
+    "语嫣 梓琪 雨涵 欣悦 梓妍 艺涵 若曦 诗琪 一涵 梦琪 晨曦 安琪 可欣 嘉怡 悦 萱 涵 琪 瑶 妍 桐 诺 馨 "
+    "沐晴 伊诺 梓瑶 诗雨",
 }
 # Characters for composed names, per sex (any era).
 GIVEN_CHARS = {
     "1": "伟强军勇明刚磊涛超杰辉鹏华平林斌波宇浩凯健俊帆旭阳龙飞鑫博文志建国海东晓永立振家天子轩睿泽晨航豪嘉铭翔锐毅"
-         "峰亮成坤兴德福荣昊然辰瑞麟彬康晋恒宏伦森鸿江春生全胜利金山宝庆贵臣喜发",
+    "峰亮成坤兴德福荣昊然辰瑞麟彬康晋恒宏伦森鸿江春生全胜利金山宝庆贵臣喜发",
     "2": "秀英丽敏静艳娟霞燕芳红玲萍梅兰婷雪颖琳慧晶倩洁蕾娜丹莉欣怡涵萱诗雨梦佳琪瑶妍彤悦馨晓思雅月美春凤桂玉珍淑素"
-         "翠爱琴云露璐薇菲婧媛茜楠梓紫可若依语芬菊香荣华娥莲花巧",
+    "翠爱琴云露璐薇菲婧媛茜楠梓紫可若依语芬菊香荣华娥莲花巧",
 }
 NICKNAMES = "乐乐 豆豆 贝贝 宝宝 妞妞 甜甜 果果 朵朵 壮壮 牛牛 糖糖 多多 可可 丫丫 小宝 大宝 二宝 欢欢 晨晨 小胖 丁丁 天天 阳阳 安安".split()
 
@@ -184,20 +282,87 @@ HOMOPHONE_GROUPS = """
 琴勤芹 媛元园圆源远 成诚城承 荣蓉容融 豪好 然燃 博伯 春椿 生升 国帼 海 德得 福富 山珊 金津 宝保 喜玺 臣晨
 """
 # Near homophones that dictation confuses (n/l, -n/-ng, s/sh, f/h ...), char -> replacement.
-NEAR_HOMOPHONE = dict(p for p in (
-    ("琳", "玲"), ("玲", "琳"), ("林", "凌"), ("斌", "兵"), ("敏", "明"), ("晨", "成"), ("欣", "星"), ("金", "晶"),
-    ("兰", "南"), ("丽", "妮"), ("思", "诗"), ("诗", "思"), ("宁", "灵"), ("楠", "兰"), ("辰", "程"), ("彬", "冰"),
-    ("芬", "峰"), ("珍", "征"), ("娜", "拉"), ("婷", "亭"), ("新", "星"), ("军", "均"),
-))
+NEAR_HOMOPHONE = dict(
+    p
+    for p in (
+        ("琳", "玲"),
+        ("玲", "琳"),
+        ("林", "凌"),
+        ("斌", "兵"),
+        ("敏", "明"),
+        ("晨", "成"),
+        ("欣", "星"),
+        ("金", "晶"),
+        ("兰", "南"),
+        ("丽", "妮"),
+        ("思", "诗"),
+        ("诗", "思"),
+        ("宁", "灵"),
+        ("楠", "兰"),
+        ("辰", "程"),
+        ("彬", "冰"),
+        ("芬", "峰"),
+        ("珍", "征"),
+        ("娜", "拉"),
+        ("婷", "亭"),
+        ("新", "星"),
+        ("军", "均"),
+    )
+)
 # Visually similar characters (a wrong character picked off the paper form).
-VISUAL = dict(p for p in (
-    ("玉", "王"), ("王", "玉"), ("己", "已"), ("未", "末"), ("士", "土"), ("娟", "绢"), ("婷", "停"), ("霞", "暇"),
-    ("梅", "海"), ("海", "梅"), ("杨", "扬"), ("伟", "传"), ("军", "车"), ("勇", "甬"), ("倩", "情"), ("晴", "睛"),
-    ("鹏", "朋"), ("丹", "舟"), ("雪", "雷"), ("雷", "雪"), ("秀", "季"), ("季", "秀"), ("英", "荚"), ("宇", "字"),
-    ("涵", "函"), ("萱", "宣"), ("怡", "恰"), ("瑶", "摇"), ("颖", "顺"), ("凤", "风"), ("桂", "挂"), ("珍", "诊"),
-    ("志", "忠"), ("忠", "志"), ("明", "朋"), ("刚", "列"), ("超", "起"), ("晓", "哓"), ("浩", "告"), ("兰", "当"),
-    ("华", "毕"), ("平", "乎"), ("红", "江"), ("江", "红"), ("云", "去"), ("春", "椿"), ("辉", "挥"), ("林", "材"),
-))
+VISUAL = dict(
+    p
+    for p in (
+        ("玉", "王"),
+        ("王", "玉"),
+        ("己", "已"),
+        ("未", "末"),
+        ("士", "土"),
+        ("娟", "绢"),
+        ("婷", "停"),
+        ("霞", "暇"),
+        ("梅", "海"),
+        ("海", "梅"),
+        ("杨", "扬"),
+        ("伟", "传"),
+        ("军", "车"),
+        ("勇", "甬"),
+        ("倩", "情"),
+        ("晴", "睛"),
+        ("鹏", "朋"),
+        ("丹", "舟"),
+        ("雪", "雷"),
+        ("雷", "雪"),
+        ("秀", "季"),
+        ("季", "秀"),
+        ("英", "荚"),
+        ("宇", "字"),
+        ("涵", "函"),
+        ("萱", "宣"),
+        ("怡", "恰"),
+        ("瑶", "摇"),
+        ("颖", "顺"),
+        ("凤", "风"),
+        ("桂", "挂"),
+        ("珍", "诊"),
+        ("志", "忠"),
+        ("忠", "志"),
+        ("明", "朋"),
+        ("刚", "列"),
+        ("超", "起"),
+        ("晓", "哓"),
+        ("浩", "告"),
+        ("兰", "当"),
+        ("华", "毕"),
+        ("平", "乎"),
+        ("红", "江"),
+        ("江", "红"),
+        ("云", "去"),
+        ("春", "椿"),
+        ("辉", "挥"),
+        ("林", "材"),
+    )
+)
 # Simplified -> traditional, for the characters of the pools above (surname position included, but
 # never 干/乾, 于/於, 肖/萧, which are different surnames).
 TRAD_PAIRS = (
@@ -210,7 +375,8 @@ TRAD_PAIRS = (
     "语語梦夢铃鈴韵韻鹤鶴亚亞锦錦骞騫园園远遠栋棟韬韜咏詠鸣鳴缨纓澜瀾蓝藍桢楨祯禎锋鋒枫楓风風苹蘋灏灝尘塵仪儀艺藝"
     "遥遙尧堯丝絲垒壘钢鋼纲綱岗崗滨濱宾賓晖暉剑劍键鍵绣繡靓靚绪緒扬揚恺愷则則锐銳师師娅婭鹭鷺闻聞芸蕓圆圓缘緣诚誠"
     "闽閩彦彥桦樺骅驊钧鈞骏駿涌湧焘燾蔷薔侠俠鹃鵑龄齡灵靈玮瑋炜煒纬緯维維怀懷选選继繼坚堅献獻伦倫麟麟峰峰"
-    "宽寬丽麗凤鳳绍紹渊淵达達涧澗莲蓮娇嬌巧巧兰蘭华華")
+    "宽寬丽麗凤鳳绍紹渊淵达達涧澗莲蓮娇嬌巧巧兰蘭华華"
+)
 TRAD = {}
 for _i in range(0, len(TRAD_PAIRS) - 1, 2):
     _s, _t = TRAD_PAIRS[_i], TRAD_PAIRS[_i + 1]
@@ -240,6 +406,7 @@ def sound(s: str) -> str:
     """Crude homophone key (group representative per character) used to keep twins' names apart."""
     return "".join(_SOUND.get(c, c) for c in s)
 
+
 # --------------------------------------------------------------------------------------------------
 W17 = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHK = "10X98765432"
@@ -266,6 +433,7 @@ def dstr(o: int) -> str:
 
 class Picker:
     """Weighted choice by bisect over cumulative weights (faster than random.choices in a loop)."""
+
     __slots__ = ("items", "cum", "total")
 
     def __init__(self, items, weights):
@@ -299,17 +467,17 @@ class Divisions:
         with open(os.path.join(data_dir, "areas.csv"), encoding="utf-8", newline="") as f:
             for r in csv.DictReader(f):
                 code = r["code"]
-                if r["provinceCode"] not in provs or code[4] == "7":   # x7x = development zones, not GB/T 2260
+                if r["provinceCode"] not in provs or code[4] == "7":  # x7x = development zones, not GB/T 2260
                     continue
                 self.county_name[code] = r["name"]
                 self.county_city[code] = r["cityCode"]
-        self.townships = {}      # county -> [(code, name)]
+        self.townships = {}  # county -> [(code, name)]
         with open(os.path.join(data_dir, "streets.csv"), encoding="utf-8", newline="") as f:
             for r in csv.DictReader(f):
                 c = r["areaCode"]
                 if c in self.county_name:
                     self.townships.setdefault(c, []).append((r["code"], r["name"]))
-        self.villages = {}       # county -> [village code]
+        self.villages = {}  # county -> [village code]
         with lzma.open(os.path.join(data_dir, "villages.csv.xz"), "rt", encoding="utf-8") as f:
             next(f)
             for line in f:
@@ -329,8 +497,23 @@ class Divisions:
 
 # --------------------------------------------------------------------------------------------------
 class Person:
-    __slots__ = ("uid", "county", "twn", "sur", "given", "sex", "bd", "id18", "id_disp", "hk_county", "hk_code",
-                 "hk_disp", "spouse", "listed", "children")
+    __slots__ = (
+        "uid",
+        "county",
+        "twn",
+        "sur",
+        "given",
+        "sex",
+        "bd",
+        "id18",
+        "id_disp",
+        "hk_county",
+        "hk_code",
+        "hk_disp",
+        "spouse",
+        "listed",
+        "children",
+    )
 
     def name(self):
         return self.sur + self.given
@@ -340,42 +523,154 @@ class Birth:
     __slots__ = ("uid", "child", "mother", "father", "order", "row", "twin_of", "dup_rows", "is_twin")
 
 
-PERSON_KIND_W = [("exact", 30), ("homophone", 10), ("near_homophone", 2), ("traditional", 6), ("typo_char", 6),
-                 ("missing_char", 3), ("name_space", 2), ("id15", 6), ("id_typo", 7), ("id_excel", 2), ("no_id", 9),
-                 ("date_swap", 4), ("date_near", 6), ("lunar_date", 3), ("sex_wrong", 1)]
-PERSON_CAT = {"homophone": "name", "near_homophone": "name", "traditional": "name", "typo_char": "name",
-              "missing_char": "name", "name_space": "name", "id15": "id", "id_typo": "id", "id_excel": "id",
-              "no_id": "id", "date_swap": "date", "date_near": "date", "lunar_date": "date", "sex_wrong": "sex"}
+PERSON_KIND_W = [
+    ("exact", 30),
+    ("homophone", 10),
+    ("near_homophone", 2),
+    ("traditional", 6),
+    ("typo_char", 6),
+    ("missing_char", 3),
+    ("name_space", 2),
+    ("id15", 6),
+    ("id_typo", 7),
+    ("id_excel", 2),
+    ("no_id", 9),
+    ("date_swap", 4),
+    ("date_near", 6),
+    ("lunar_date", 3),
+    ("sex_wrong", 1),
+]
+PERSON_CAT = {
+    "homophone": "name",
+    "near_homophone": "name",
+    "traditional": "name",
+    "typo_char": "name",
+    "missing_char": "name",
+    "name_space": "name",
+    "id15": "id",
+    "id_typo": "id",
+    "id_excel": "id",
+    "no_id": "id",
+    "date_swap": "date",
+    "date_near": "date",
+    "lunar_date": "date",
+    "sex_wrong": "sex",
+}
 # pairs of kinds that together would leave a pair a careful human could not call
-PERSON_FORBID = {frozenset(p) for p in [
-    ("no_id", "typo_char"), ("no_id", "missing_char"), ("no_id", "near_homophone"), ("no_id", "date_swap"),
-    ("no_id", "date_near"), ("no_id", "lunar_date"), ("lunar_date", "id15"), ("lunar_date", "id_typo"),
-    ("lunar_date", "id_excel"), ("id_excel", "date_swap"), ("id_excel", "date_near"),
-    ("id_typo", "date_swap"), ("id_typo", "date_near"), ("id_excel", "typo_char"), ("id_excel", "missing_char")]}
+PERSON_FORBID = {
+    frozenset(p)
+    for p in [
+        ("no_id", "typo_char"),
+        ("no_id", "missing_char"),
+        ("no_id", "near_homophone"),
+        ("no_id", "date_swap"),
+        ("no_id", "date_near"),
+        ("no_id", "lunar_date"),
+        ("lunar_date", "id15"),
+        ("lunar_date", "id_typo"),
+        ("lunar_date", "id_excel"),
+        ("id_excel", "date_swap"),
+        ("id_excel", "date_near"),
+        ("id_typo", "date_swap"),
+        ("id_typo", "date_near"),
+        ("id_excel", "typo_char"),
+        ("id_excel", "missing_char"),
+    ]
+}
 
-BIRTH_KIND_W = [("exact", 26), ("unnamed_child", 7), ("mother_zhi_child", 6), ("nickname_child", 5), ("homophone", 6),
-                ("traditional", 3), ("typo_char", 4), ("mother_no_id", 7), ("mother_id_typo", 5), ("mother_id15", 1),
-                ("mother_homophone", 2), ("mother_traditional", 1), ("no_cert", 8), ("cert_typo", 3),
-                ("date_near", 5), ("date_swap", 3), ("birth_order", 4), ("sex_wrong", 1)]
-BIRTH_CAT = {"unnamed_child": "child", "mother_zhi_child": "child", "nickname_child": "child", "homophone": "child",
-             "traditional": "child", "typo_char": "child", "mother_no_id": "mother", "mother_id_typo": "mother",
-             "mother_id15": "mother", "mother_homophone": "mother", "mother_traditional": "mother",
-             "no_cert": "cert", "cert_typo": "cert", "date_near": "date", "date_swap": "date",
-             "birth_order": "order", "sex_wrong": "sex"}
+BIRTH_KIND_W = [
+    ("exact", 26),
+    ("unnamed_child", 7),
+    ("mother_zhi_child", 6),
+    ("nickname_child", 5),
+    ("homophone", 6),
+    ("traditional", 3),
+    ("typo_char", 4),
+    ("mother_no_id", 7),
+    ("mother_id_typo", 5),
+    ("mother_id15", 1),
+    ("mother_homophone", 2),
+    ("mother_traditional", 1),
+    ("no_cert", 8),
+    ("cert_typo", 3),
+    ("date_near", 5),
+    ("date_swap", 3),
+    ("birth_order", 4),
+    ("sex_wrong", 1),
+]
+BIRTH_CAT = {
+    "unnamed_child": "child",
+    "mother_zhi_child": "child",
+    "nickname_child": "child",
+    "homophone": "child",
+    "traditional": "child",
+    "typo_char": "child",
+    "mother_no_id": "mother",
+    "mother_id_typo": "mother",
+    "mother_id15": "mother",
+    "mother_homophone": "mother",
+    "mother_traditional": "mother",
+    "no_cert": "cert",
+    "cert_typo": "cert",
+    "date_near": "date",
+    "date_swap": "date",
+    "birth_order": "order",
+    "sex_wrong": "sex",
+}
 _NAMELESS = ("unnamed_child", "mother_zhi_child", "nickname_child")
-BIRTH_FORBID = {frozenset(p) for k in _NAMELESS for p in
-                [(k, "mother_no_id"), (k, "mother_id_typo"), (k, "date_near"), (k, "date_swap"), (k, "cert_typo"),
-                 (k, "no_cert"), (k, "birth_order")]} | {frozenset(p) for p in [
-                    ("mother_no_id", "date_near"), ("mother_no_id", "date_swap"), ("mother_no_id", "typo_char"),
-                    ("mother_no_id", "no_cert"), ("mother_no_id", "cert_typo"), ("mother_id_typo", "date_near"),
-                    ("mother_id_typo", "date_swap"), ("mother_id_typo", "no_cert"), ("typo_char", "no_cert"),
-                    ("typo_char", "date_near"), ("typo_char", "date_swap")]}
-TWIN_OK = {"exact", "traditional", "mother_no_id", "mother_id_typo", "mother_homophone",
-           "mother_traditional", "no_cert", "cert_typo"}
+BIRTH_FORBID = {
+    frozenset(p)
+    for k in _NAMELESS
+    for p in [
+        (k, "mother_no_id"),
+        (k, "mother_id_typo"),
+        (k, "date_near"),
+        (k, "date_swap"),
+        (k, "cert_typo"),
+        (k, "no_cert"),
+        (k, "birth_order"),
+    ]
+} | {
+    frozenset(p)
+    for p in [
+        ("mother_no_id", "date_near"),
+        ("mother_no_id", "date_swap"),
+        ("mother_no_id", "typo_char"),
+        ("mother_no_id", "no_cert"),
+        ("mother_no_id", "cert_typo"),
+        ("mother_id_typo", "date_near"),
+        ("mother_id_typo", "date_swap"),
+        ("mother_id_typo", "no_cert"),
+        ("typo_char", "no_cert"),
+        ("typo_char", "date_near"),
+        ("typo_char", "date_swap"),
+    ]
+}
+TWIN_OK = {
+    "exact",
+    "traditional",
+    "mother_no_id",
+    "mother_id_typo",
+    "mother_homophone",
+    "mother_traditional",
+    "no_cert",
+    "cert_typo",
+}
 SOLO = {"sex_wrong"}
 
-CERT_LETTER = {2016: "O", 2017: "P", 2018: "P", 2019: "Q", 2020: "Q", 2021: "R", 2022: "R", 2023: "S", 2024: "S",
-               2025: "T", 2026: "T"}
+CERT_LETTER = {
+    2016: "O",
+    2017: "P",
+    2018: "P",
+    2019: "Q",
+    2020: "Q",
+    2021: "R",
+    2022: "R",
+    2023: "S",
+    2024: "S",
+    2025: "T",
+    2026: "T",
+}
 
 
 class Generator:
@@ -452,13 +747,23 @@ class Generator:
                 city = cn
             hs, hw = [], []
             if cn.endswith("区"):
-                for h, ww in ((f"{city}第一医院", 3), (f"{city}妇幼保健院", 4), (f"{city}人民医院", 2), (f"{cn}医院", 2),
-                              (f"{city}中心医院", 1)):
+                for h, ww in (
+                    (f"{city}第一医院", 3),
+                    (f"{city}妇幼保健院", 4),
+                    (f"{city}人民医院", 2),
+                    (f"{cn}医院", 2),
+                    (f"{city}中心医院", 1),
+                ):
                     hs.append(h)
                     hw.append(ww)
             else:
-                for h, ww in ((f"{cn}人民医院", 5), (f"{cn}妇幼保健院", 4), (f"{cn}中医医院", 1.5),
-                              (f"{city}妇幼保健院", 1.2), (f"{city}第一医院", 0.8)):
+                for h, ww in (
+                    (f"{cn}人民医院", 5),
+                    (f"{cn}妇幼保健院", 4),
+                    (f"{cn}中医医院", 1.5),
+                    (f"{city}妇幼保健院", 1.2),
+                    (f"{city}第一医院", 0.8),
+                ):
                     hs.append(h)
                     hw.append(ww)
             for t, tn in div.townships[c]:
@@ -512,7 +817,7 @@ class Generator:
         rng = self.rng
         letter = CERT_LETTER.get(year, "T")
         while True:
-            s = f"{letter}{self.prov}{rng.randrange(10 ** 7):07d}"
+            s = f"{letter}{self.prov}{rng.randrange(10**7):07d}"
             if s not in self.used_certs:
                 self.used_certs.add(s)
                 return s
@@ -527,7 +832,7 @@ class Generator:
         if share:
             return share + rng.choice(self.chars[sex])
         p1 = (0.30, 0.38, 0.40, 0.20, 0.10)[era]
-        if rng.random() < 0.5:
+        if rng.random() < 0.42:
             if rng.random() < p1:
                 return self.given_one[(sex, era)].pick(rng)
             return self.given_two[(sex, era)].pick(rng)
@@ -552,7 +857,13 @@ class Generator:
 
     def pick_target(self, src, hk_county=None, avoid=()):
         rng = self.rng
-        if hk_county and hk_county in self.sel_set and hk_county != src and hk_county not in avoid and rng.random() < 0.7:
+        if (
+            hk_county
+            and hk_county in self.sel_set
+            and hk_county != src
+            and hk_county not in avoid
+            and rng.random() < 0.7
+        ):
             return hk_county
         if rng.random() < 0.5:
             same = [c for c in self.by_city[self.div.county_city[src]] if c != src and c not in avoid]
@@ -617,7 +928,7 @@ class Generator:
         if k in ("typo_char", "name_space"):
             return True
         if k == "id15":
-            return len(p.id_disp) in (15, 18) and by.year <= 1990
+            return len(p.id_disp) in (15, 18) and by.year <= 1986
         if k in ("id_typo",):
             return len(p.id_disp) == 18
         if k == "id_excel":
@@ -625,9 +936,9 @@ class Generator:
         if k == "no_id":
             return p.id_disp != "" and p.hk_disp != ""
         if k == "date_swap":
-            return by.day <= 12 and by.day != by.month
+            return by.day <= 12 and by.day != by.month and dt.date(by.year, by.day, by.month).toordinal() <= REF_O
         if k == "date_near":
-            return True
+            return p.bd + 3 <= REF_O
         if k == "lunar_date":
             return LunarDate is not None and 1920 <= by.year < 1975 and self.lunar_str(p.bd) is not None
         if k == "sex_wrong":
@@ -671,24 +982,24 @@ class Generator:
         if how == "homophone":
             for i in idx:
                 if g[i] in HOMOPHONES:
-                    return g[:i] + rng.choice(HOMOPHONES[g[i]]) + g[i + 1:]
+                    return g[:i] + rng.choice(HOMOPHONES[g[i]]) + g[i + 1 :]
         elif how == "near_homophone":
             for i in idx:
                 if g[i] in NEAR_HOMOPHONE:
-                    return g[:i] + NEAR_HOMOPHONE[g[i]] + g[i + 1:]
+                    return g[:i] + NEAR_HOMOPHONE[g[i]] + g[i + 1 :]
         elif how == "typo_char":
             for i in idx:
                 if g[i] in VISUAL and rng.random() < 0.6:
-                    return g[:i] + VISUAL[g[i]] + g[i + 1:]
+                    return g[:i] + VISUAL[g[i]] + g[i + 1 :]
             i = idx[0]
             bad = set(HOMOPHONES.get(g[i], ())) | {g[i]}
             while True:
                 c = rng.choice(self.chars[sex])
                 if c not in bad:
-                    return g[:i] + c + g[i + 1:]
+                    return g[:i] + c + g[i + 1 :]
         elif how == "missing_char":
             i = rng.randrange(2)
-            return g[:i] + g[i + 1:]
+            return g[:i] + g[i + 1 :]
         return g
 
     @staticmethod
@@ -749,7 +1060,7 @@ class Generator:
         crow[0] = self.uid()
         crow[1] = T
         crow[2] = self.township_for(T, p.hk_code)
-        if kinds and "no_id" not in kinds:     # the other office may lack optional fields
+        if kinds and "no_id" not in kinds:  # the other office may lack optional fields
             if crow[8] and rng.random() < 0.3:
                 crow[8] = ""
             if crow[7] and rng.random() < 0.15:
@@ -775,7 +1086,7 @@ class Generator:
             self.apply_person_kinds(copies[victim], p, kinds)
             # keep the location fields of the victim
             copies[victim][0:3] = clean[0:3]
-            if "no_id" in kinds:   # the pair must keep hukou place and spouse on both sides
+            if "no_id" in kinds:  # the pair must keep hukou place and spouse on both sides
                 for c in copies:
                     c[7] = p.hk_disp
                     c[8] = p.spouse
@@ -818,10 +1129,15 @@ class Generator:
         if k in ("no_cert", "cert_typo"):
             return row[7] != ""
         if k == "date_near":
-            return named
+            return named and WIN_O + 3 <= b.child.bd <= REF_O - 3
         if k == "date_swap":
             d = dt.date.fromordinal(b.child.bd)
-            return named and d.day <= 12 and d.day != d.month
+            return (
+                named
+                and d.day <= 12
+                and d.day != d.month
+                and WIN_O <= dt.date(d.year, d.day, d.month).toordinal() <= REF_O
+            )
         if k == "birth_order":
             return not twin and named
         if k == "sex_wrong":
@@ -857,7 +1173,7 @@ class Generator:
             if k == "unnamed_child":
                 if row[3] == ch.sur + ch.given:
                     row[3] = ""
-                else:                                   # the original was unnamed: this office has the name
+                else:  # the original was unnamed: this office has the name
                     row[3] = ch.sur + ch.given
             elif k == "mother_zhi_child":
                 row[3] = row[9] + ("之子" if ch.sex == "1" else "之女")
@@ -908,8 +1224,14 @@ class Generator:
 
     @staticmethod
     def org_variant(org, rng):
-        for a, b in (("人民医院", "医院"), ("妇幼保健院", "妇幼保健站"), ("第一医院", "一院"), ("中医医院", "中医院"),
-                     ("卫生院", "中心卫生院"), ("医科大学第二医院", "医大二院")):
+        for a, b in (
+            ("人民医院", "医院"),
+            ("妇幼保健院", "妇幼保健站"),
+            ("第一医院", "一院"),
+            ("中医医院", "中医院"),
+            ("卫生院", "中心卫生院"),
+            ("医科大学第二医院", "医大二院"),
+        ):
             if a in org:
                 return org.replace(a, b, 1)
         return org
@@ -1043,7 +1365,7 @@ class Generator:
         hk = self.hukou_place(H)
         members = []
         births = []
-        if r < 0.70:   # couple (with children under 26 if any)
+        if r < 0.70:  # couple (with children under 26 if any)
             wy = self.wife_year.pick(rng)
             if migrant and wy < 1965 and rng.random() < 0.7:
                 wy = rng.randint(1980, 2000)
@@ -1060,12 +1382,15 @@ class Generator:
                 if k is not None:
                     members.append(k)
                 if in_window:
-                    births.append(self.make_birth(k, wife, husb, order, X, twin_of, is_twin))
-        elif r < 0.85:   # single elderly / widowed
+                    b = self.make_birth(k, wife, husb, order, X, twin_of, is_twin)
+                    if twin_of is not None and births:  # twins: same delivery
+                        b.row[13] = births[-1].row[13]
+                    births.append(b)
+        elif r < 0.85:  # single elderly / widowed
             y = rng.randint(1930, 1965)
             p = self.make_person(X, rng.choice("12"), self.rand_date(y), H, hk)
             members.append(p)
-        else:            # single younger adult (possibly married, spouse living elsewhere)
+        else:  # single younger adult (possibly married, spouse living elsewhere)
             y = rng.randint(1975, 2006)
             sex = rng.choice("12")
             p = self.make_person(X, sex, self.rand_date(y), H, hk)
@@ -1144,8 +1469,22 @@ class Generator:
         mid = mother.id18 if rng.random() < 0.97 else ""
         fname = father.sur + father.given if rng.random() < 0.95 else ""
         fid = father.id18 if fname and rng.random() < 0.8 else ""
-        b.row = [b.uid, X, mother.twn, name, kid.sex, dstr(kid.bd), cid, cert, str(order),
-                 mother.sur + mother.given, mid, fname, fid, org]
+        b.row = [
+            b.uid,
+            X,
+            mother.twn,
+            name,
+            kid.sex,
+            dstr(kid.bd),
+            cid,
+            cert,
+            str(order),
+            mother.sur + mother.given,
+            mid,
+            fname,
+            fid,
+            org,
+        ]
         return b
 
     # ------------------------------------------------------------------ hard negatives
@@ -1226,13 +1565,19 @@ class Generator:
                         fam_T = self.pick_target(X, H)
                 # one of two births of the same mother reported in another county (a different child)
                 moved_birth = None
-                if fam_T is None and len(births) >= 2 and births[-1].twin_of is None \
-                        and births[-1].child.bd - births[-2].child.bd > 330 and rng.random() < 0.05:
+                if (
+                    fam_T is None
+                    and len(births) >= 2
+                    and births[-1].twin_of is None
+                    and births[-1].child.bd - births[-2].child.bd > 330
+                    and rng.random() < 0.05
+                ):
                     moved_birth = births[-1]
                     T2 = self.pick_target(X, H)
                     moved_birth.row[1] = T2
                     moved_birth.row[2] = self.township_for(T2, births[-1].mother.hk_code)
                     moved_birth.row[8] = rng.choice((moved_birth.row[8], "1"))
+                    moved_birth.row[13] = self.hosp[T2].pick(rng)
                     self.neg("mother_two_counties", births[-2].uid, moved_birth.uid)
                 # persons
                 for p in members:
@@ -1308,10 +1653,16 @@ def main(argv=None):
     g.run(args.out_dir)
     el = time.time() - t0
     print(f"counties {len(g.counties)}: {' '.join(g.counties)}", file=sys.stderr)
-    print(f"persons rows {g.written_p}  births rows {g.written_b}  "
-          f"(original persons {g.stats['orig_persons']}, original births {g.stats['orig_births']})", file=sys.stderr)
-    print(f"person dup groups {g.stats['person_dup_groups']} (triples {g.stats['person_dup_triples']}), "
-          f"birth dup groups {g.stats['birth_dup_groups']} (triples {g.stats['birth_dup_triples']})", file=sys.stderr)
+    print(
+        f"persons rows {g.written_p}  births rows {g.written_b}  "
+        f"(original persons {g.stats['orig_persons']}, original births {g.stats['orig_births']})",
+        file=sys.stderr,
+    )
+    print(
+        f"person dup groups {g.stats['person_dup_groups']} (triples {g.stats['person_dup_triples']}), "
+        f"birth dup groups {g.stats['birth_dup_groups']} (triples {g.stats['birth_dup_triples']})",
+        file=sys.stderr,
+    )
     for (k, e), n in sorted(g.truth_counts.items(), key=lambda t: (t[0][0], -t[1])):
         print(f"  truth {k:6s} {e:40s} {n}", file=sys.stderr)
     for k, n in sorted(g.neg_counts.items()):

@@ -176,7 +176,7 @@ def settings(kind: str):
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=comparisons,
-        blocking_rules_to_generate_predictions=[f"{r} and {CROSS}" for r in rules],
+        blocking_rules_to_generate_predictions=[f"{r} and {CROSS}" for r in rules],  # type: ignore[misc]  # SQL strings are rules too
         additional_columns_to_retain=["county", "township"],
         retain_intermediate_calculation_columns=False,
     )
@@ -374,8 +374,10 @@ def write_pairs(pairs: list[Pair], path: str | Path) -> None:
     pa, pq = need("pyarrow"), need("pyarrow.parquet")
     path = Path(path)
     names = list(Pair.__dataclass_fields__)
-    table = pa.table({n: [getattr(p, n) for p in pairs] for n in names}) if pairs else pa.table(
-        {n: pa.array([], pa.float64() if n in ("probability", "weight") else pa.string()) for n in names}
+    table = (
+        pa.table({n: [getattr(p, n) for p in pairs] for n in names})
+        if pairs
+        else pa.table({n: pa.array([], pa.float64() if n in ("probability", "weight") else pa.string()) for n in names})
     )
     part = path.with_name(f".{path.name}.part")
     pq.write_table(table, part)
@@ -394,4 +396,3 @@ def main(argv: list[str] | None = None) -> None:
     result = link(args.store, engine=args.engine, threshold=args.threshold, progress=print)
     write_pairs(result.pairs, args.out)
     print(f"{len(result.pairs)} pairs → {args.out}; records {result.records}; seconds {result.seconds}")
-

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,26 +69,28 @@ def writer(county: str, bundle_id: str) -> store.Writer:
     return store.Writer(folder, county, bundle_id)
 
 
-def take_rows(w: store.Writer, records: Iterable[dict[str, Any]], *, county: str, created_at: str):
+def take_rows(
+    w: store.Writer, records: Iterable[dict[str, Any]], *, county: str, created_at: str
+) -> tuple[Counter, Counter]:
     """Write a ``county-up`` bundle's person and birth records into ``w`` (other tables are read
-    and checked, not kept: the platform compares persons and births). Returns a
-    :class:`~export.merge.MergeStats` whose ``inserted`` counts the rows stored."""
-    from export.merge import MergeStats
-
+    and checked, not kept: the platform compares persons and births). Returns ``(stored, passed
+    over)``, records per table."""
     day = dt.date.fromisoformat(created_at[:10])
-    stats = MergeStats()
+    bundle = w.stem.split("-", 1)[1]
+    stored: Counter = Counter()
+    passed: Counter = Counter()
     for rec in records:
         table, row = rec["t"], rec["r"]
         if table == "person":
-            w.add("persons", store.person_row(row, county=county, bundle=w.stem.split("-", 1)[1], submitted=day))
+            w.add("persons", store.person_row(row, county=county, bundle=bundle, submitted=day))
         elif table == "birth":
-            w.add("births", store.birth_row(row, county=county, bundle=w.stem.split("-", 1)[1], submitted=day))
+            w.add("births", store.birth_row(row, county=county, bundle=bundle, submitted=day))
         else:
-            stats.unchanged[table] += 1
+            passed[table] += 1
             continue
-        stats.inserted[table] += 1
+        stored[table] += 1
     w.close()
-    return stats
+    return stored, passed
 
 
 @dataclass
@@ -115,10 +118,7 @@ def link(
     if not store.files(folder, "persons"):
         raise PlatformError("还没有导入任何县的上报数据包：先 hecha import-bundle 各县的 county-up 数据包。")
     result = linker.link(
-        folder,
-        engine=engine,
-        threshold=linker.THRESHOLD if threshold is None else threshold,
-        progress=progress,
+        folder, engine=engine, threshold=linker.THRESHOLD if threshold is None else threshold, progress=progress
     )
     run = f"{now_iso()[:19]}-{engine}-{uuid.uuid4().hex[:6]}"
     new: dict[str, int] = {}
@@ -176,10 +176,10 @@ def records_of(uids: list[str]) -> dict[str, dict[str, str]]:
             con.execute(f"create view births_raw as select * from read_parquet({paths('births')})").fetchall()
             con.execute(f"create table b as {LATEST.format(raw='births_raw')}").fetchall()
             rows = con.execute(
-                """select b.uid, coalesce(nullif(b.child_name, ''), c.name, ''), coalesce(nullif(b.child_sex, ''), c.sex, ''),
-                          b.birth_date, coalesce(c.id_number, ''), b.birth_cert_no, b.birth_order,
-                          coalesce(nullif(b.mother_name, ''), m.name, ''), coalesce(m.id_number, nullif(b.mother_id18, ''), ''),
-                          b.township
+                """select b.uid, coalesce(nullif(b.child_name, ''), c.name, ''),
+                          coalesce(nullif(b.child_sex, ''), c.sex, ''), b.birth_date, coalesce(c.id_number, ''),
+                          b.birth_cert_no, b.birth_order, coalesce(nullif(b.mother_name, ''), m.name, ''),
+                          coalesce(m.id_number, nullif(b.mother_id18, ''), ''), b.township
                    from b join wanted w on w.uid = b.uid
                    left join p c on c.uid = b.child_uid left join p m on m.uid = b.mother_uid"""
             ).fetchall()
@@ -209,7 +209,8 @@ def _place(code: str) -> str:
 
 def _said(rec: dict[str, str]) -> str:
     if rec.get("kind") == "birth":
-        return f"{rec.get('child_name') or '未起名'}，{rec.get('child_birth_date') or '日期不详'}出生，母亲{rec.get('mother_name') or '不详'}"
+        child, born = rec.get("child_name") or "未起名", rec.get("child_birth_date") or "日期不详"
+        return f"{child}，{born}出生，母亲{rec.get('mother_name') or '不详'}"
     return f"{rec.get('name')}，{rec.get('birth_date') or '日期不详'}出生"
 
 
@@ -246,9 +247,10 @@ def send_requests(*, operator: str | None = None, limit: int | None = None) -> d
             other_place = getattr(pair, f"township_{other}") or getattr(pair, f"county_{other}")
             subject = {k: v for k, v in mine.items() if k in assist.SUBJECT_FIELDS and v}
             what = KIND_LABEL[pair.kind]
+            who = "孩子" if pair.kind == "birth" else "人"
             question = (
                 f"省级平台跨县比对：{_place(other_place)}也报了同一{what}（{_said(theirs)}），"
-                f"请核实本地这条记录（{_said(mine)}）是否同一{'孩子' if pair.kind == 'birth' else '人'}、实际在哪里登记，"
+                f"请核实本地这条记录（{_said(mine)}）是否同一{who}、实际在哪里登记，"
                 "并回复一致/不一致/查无此人/已迁出。"
             )
             req = assist.raise_request(
@@ -359,4 +361,3 @@ def summary() -> dict[str, Any]:
     pairs = {k: PlatformPair.select().where(PlatformPair.kind == k).count() for k in KIND_LABEL}
     asked = PlatformPair.select().where((PlatformPair.request_l != "") & (PlatformPair.request_r != "")).count()
     return dict(counties=counties, bundles=len(list(bundles)), pairs=pairs, asked=asked, store=str(store_dir()))
-

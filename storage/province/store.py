@@ -23,7 +23,8 @@ Keys, computed once here so that DuckDB and Spark compare the same strings:
 * ID numbers (GB 11643-1999): ``*_id18`` the 18-character form (a 15-digit number upgraded, §5.5),
   ``*_id_ok`` whether its check character and date are right: a number with a wrong check character
   is still compared, but only as "one digit off" evidence.
-* dates: ``birth_date`` ``YYYY-MM-DD`` (from the ID number when none was keyed), ``birth_day``
+* dates: ``birth_date`` ``YYYY-MM-DD`` (a person's from a valid ID number, GB 11643 §5.3: the date
+  keyed beside it is only a copy, and a slip there is not a second person), ``birth_day``
   days since 1970-01-01, ``birth_swap`` the date with day and month swapped (a keying error),
   ``birth_year``.
 """
@@ -69,7 +70,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
 of strings)."""
 
 
-def name_cols(name: str, prefix: str = "") -> dict[str, str]:
+def name_cols(name: str, prefix: str = "") -> dict[str, Any]:
     """``{prefix+name, prefix+norm, prefix+surname, prefix+hkey, prefix+fkey}`` of a name (see the
     module text); empty keys for an empty or unnamed (王芳之女) name."""
     name = (name or "").strip()
@@ -116,9 +117,7 @@ def date_cols(text: str, fallback: dt.date | None = None) -> dict[str, Any]:
     swap = ""
     if day.day <= 12 and day.day != day.month:
         swap = f"{day.year:04d}-{day.day:02d}-{day.month:02d}"
-    return dict(
-        birth_date=day.isoformat(), birth_day=(day - EPOCH).days, birth_swap=swap, birth_year=day.year
-    )
+    return dict(birth_date=day.isoformat(), birth_day=(day - EPOCH).days, birth_swap=swap, birth_year=day.year)
 
 
 def person_row(r: dict[str, Any], *, county: str, bundle: str, submitted: dt.date) -> dict[str, Any]:
@@ -135,7 +134,8 @@ def person_row(r: dict[str, Any], *, county: str, bundle: str, submitted: dt.dat
         submitted=submitted.isoformat(),
         **name_cols(str(r.get("name") or "")),
         sex=str(r.get("sex") or ""),
-        **date_cols(str(r.get("birth_date") or ""), id_born),
+        # GB 11643 §5.3: a valid number's digits 7–14 are the birth date; the keyed date only without one
+        **date_cols(id_born.isoformat() if ok and id_born else str(r.get("birth_date") or ""), id_born),
         id_number=str(r.get("id_number") or ""),
         id18=id18,
         id_ok=ok,
