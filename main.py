@@ -2542,7 +2542,9 @@ def platform_cmd(ctx: click.Context, db_path: Path | None) -> None:
     show_default=True,
     help="比对引擎：duckdb 本机；spark 本机 local 模式或 HECHA_SPARK_MASTER 指定的集群",
 )
-@click.option("--threshold", type=click.FloatRange(0.5, 1.0), default=None, help="匹配概率下限（默认 0.9）")
+@click.option(
+    "--threshold", type=click.FloatRange(0.5, 1.0), default=None, help="匹配概率下限（默认 0.5：比不是更像是）"
+)
 @db_option
 @handled
 def platform_link(engine: str, threshold: float | None, db_path: Path | None) -> None:

@@ -285,6 +285,7 @@ def main() -> None:
     ap.add_argument("--counties", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    ap.add_argument("--threshold", type=float, default=0.5, help="match probability from which a pair counts")
     ap.add_argument("--csv", type=Path, default=None, help="a province as CSV (persons, births, truth)")
     ap.add_argument("--store", type=Path, default=None, help="keep the store here (default: a temporary folder)")
     args = ap.parse_args()
@@ -308,7 +309,7 @@ def main() -> None:
             source = f"synthetic {args.persons} persons, {args.counties} counties, seed {args.seed}"
         made = time.perf_counter() - t0
         t1 = time.perf_counter()
-        result = link(store, engine=args.engine, progress=lambda t: print(t, file=sys.stderr))
+        result = link(store, engine=args.engine, threshold=args.threshold, progress=lambda t: print(t, file=sys.stderr))
         linked = time.perf_counter() - t1
     found = {(p.kind, p.uid_l, p.uid_r) for p in result.pairs}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

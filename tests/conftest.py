@@ -217,7 +217,14 @@ def require_tool(name: str) -> str:
     pytest.skip(f"{name} not installed")
 
 
-HEAVY_FIRST = ("test_kills.py", "test_bench.py", "test_kit.py", "test_tui.py", "test_county_week.py")
+HEAVY_FIRST = (
+    "test_platform.py",
+    "test_kills.py",
+    "test_bench.py",
+    "test_kit.py",
+    "test_tui.py",
+    "test_county_week.py",
+)
 """Files whose tests take tens of seconds each: run first, so that the workers (``-n 4 --dist
 worksteal``, dev.sh) end together instead of one waiting on a long test that started last."""
 

@@ -180,8 +180,132 @@ def test_duckdb_and_spark_give_the_same_pairs(tmp_path):
     from storage.province.link import link
 
     _prov, store = _province(tmp_path, 3000)
-    on_duckdb = link(store, engine="duckdb")
-    on_spark = link(store, engine="spark")
+    on_duckdb = link(store, engine="duckdb", u_pairs=2e5)  # the same code path, on fewer random pairs
+    on_spark = link(store, engine="spark", u_pairs=2e5)
     pairs = {(p.kind, p.uid_l, p.uid_r) for p in on_duckdb.pairs}
     assert pairs and pairs == {(p.kind, p.uid_l, p.uid_r) for p in on_spark.pairs}
     assert on_duckdb.records == on_spark.records
+
+
+def _platform_db(tmp: Path) -> Path:
+    from storage.db import close_db
+    from storage.office import init_office
+
+    db = tmp / "13.sqlite"
+    init_office(db, PROVINCE)
+    close_db()
+    return db
+
+
+def _births_of(county: str, n: int, day: dt.date):
+    from storage.province.store import birth_row
+
+    for i in range(n):
+        row = dict(uid=f"{county}-{i}", origin=TOWNS[county], child_name="张小明", birth_date=f"2026-03-0{i % 9 + 1}")
+        yield birth_row(dict(row, version=1), county=county, bundle="b1", submitted=day)
+
+
+async def test_the_platform_statistics_on_screen_at_80x24(tmp_path):
+    """Menu C of a province's database: per county and month, births submitted, requests, replies."""
+    from textual.widgets import Static
+
+    from storage.db import close_db, open_db
+    from storage.province import platform, store
+    from tui.app import make_app
+    from tui.screens.county import CountyScreen
+    from tui.widgets.fields import MarkedTable
+
+    db = _platform_db(tmp_path)
+    open_db(db)
+    store.write_rows(platform.store_dir(), "130123", "b1", [], _births_of("130123", 3, dt.date(2026, 11, 4)))
+    store.write_rows(platform.store_dir(), "130125", "b2", [], _births_of("130125", 2, dt.date(2026, 12, 1)))
+    close_db()
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        for _ in range(500):
+            if isinstance(app.screen, CountyScreen) and app.screen.query_one(MarkedTable).row_count == 2:
+                break
+            await pilot.pause(0.01)
+        screen = app.screen
+        assert isinstance(screen, CountyScreen)
+        table = screen.query_one(MarkedTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows == [
+            ["2026-11", "正定县", "130123", "3", "0", "0", "0"],
+            ["2026-12", "行唐县", "130125", "2", "0", "0", "0"],
+        ]
+        assert "已上报 0 个县" in str(screen.query_one("#county-state", Static).render())
+        assert screen.query_one("#county-state").region.bottom <= 23
+        await pilot.press("escape")
+        for _ in range(100):
+            if not isinstance(app.screen, CountyScreen):
+                break
+            await pilot.pause(0.01)
+        assert not isinstance(app.screen, CountyScreen)
+    close_db()
+
+
+def test_a_failed_import_leaves_no_files_and_a_crash_after_the_commit_is_finished(tmp_path):
+    """The store is all or nothing with the import: rows go to hidden .part files, renamed only after
+    the bundle's log row committed; a .part of a logged bundle is renamed on the next import, any
+    other removed."""
+    from storage.db import close_db, open_db, write_txn
+    from storage.models import BundleLog
+    from storage.province import platform, store
+
+    db = _platform_db(tmp_path)
+    open_db(db)
+    folder = platform.store_dir()
+    w = platform.writer("130123", "bundle-a")
+    for row in _births_of("130123", 2, dt.date(2026, 11, 4)):
+        w.add("births", row)
+    w.close()
+    assert [p.name for p in (folder / "births").iterdir()] == [".130123-bundle-a.parquet.part"]
+    w.abort()
+    assert not list((folder / "births").iterdir())
+
+    def written(name: str) -> None:  # an import that wrote its rows and stopped before renaming them
+        w = platform.writer("130123", name)
+        for row in _births_of("130123", 2, dt.date(2026, 11, 4)):
+            w.add("births", row)
+        w.close()
+
+    written("bundle-b")  # its log row committed, then the machine went down
+    with write_txn():
+        BundleLog.create(
+            direction="in", status="imported", bundle_id="bundle-b", kind="county-up", sender="130123",
+            recipient=PROVINCE, epoch=1, sequence=1, manifest_sha256="0" * 64, manifest="{}",
+            payload_sha256="0" * 64, file_name="b.zip", at="2026-11-04T09:00:00Z", operator="test",
+        )  # fmt: skip
+    written("bundle-c")  # its log row never committed
+    platform.writer("130125", "next").abort()  # the next import: recover, then sweep
+    assert [p.name for p in store.files(folder, "births")] == ["130123-bundle-b.parquet"]
+    assert not list((folder / "births").glob(".*"))
+    close_db()
+
+
+def test_platform_commands_refuse_another_office_and_a_missing_extra(tmp_path, monkeypatch):
+    from storage import province
+    from storage.db import close_db
+    from storage.office import init_office
+
+    county = tmp_path / "c.sqlite"
+    init_office(county, "130123")
+    close_db()
+    res = CliRunner().invoke(cli_(), ["platform", "link", "--db", str(county)])
+    assert res.exit_code == 1 and "不是省级平台的数据库" in res.output and "--office 省代码" in res.output
+    res = CliRunner().invoke(cli_(), ["platform", "stats", "--month", "2026-1", "--db", str(county)])
+    assert res.exit_code == 1 and "YYYY-MM" in res.output
+    db = _platform_db(tmp_path)
+    res = CliRunner().invoke(cli_(), ["platform", "link", "--db", str(db)])
+    assert res.exit_code == 1 and "还没有导入任何县的上报数据包" in res.output, res.output
+    with pytest.raises(province.PlatformMissing, match=r"pip install 'hecha\[platform\]'"):
+        province.need("duckdb_not_there")
+    close_db()
+
+
+def cli_():
+    from main import cli
+
+    return cli

@@ -53,12 +53,45 @@ class CountyScreen(Screen):
         yield Static("正在统计各乡镇...", id="county-state")
         yield KeyLine()
 
+    @dataclass
+    class PlatformRead(Message):
+        rows: list
+        info: dict
+
     def on_mount(self) -> None:
         self.ready_for_keys = False
+        if self.app.office.level == "province":  # the platform (issue 21): its statistics per county and month
+            self.query_one(".title", Static).update("省级平台：各县各月的上报出生、协查、反馈、核实")
+            self.read_platform()
+            return
         if self.app.office.level != "county":
             self.query_one("#county-state", Static).update("县级进度只在县级数据库。")
             return
         self.read()
+
+    @core_work("platform")
+    def read_platform(self) -> None:
+        from storage.province import platform
+
+        self.post_message(self.PlatformRead(platform.stats_rows(), platform.summary()))
+
+    def on_county_screen_platform_read(self, event: PlatformRead) -> None:
+        from storage.province.platform import STAT_HEADER
+
+        table = self.query_one(MarkedTable)
+        table.clear(columns=True)
+        for label, width in zip(STAT_HEADER, (7, 10, 6, 8, 8, 6, 6), strict=True):
+            table.add_column(label, width=width)
+        for row in event.rows:
+            table.add_row(*(Text(str(v)) for v in row))
+        info = event.info
+        births, persons = info["pairs"]["birth"], info["pairs"]["person"]
+        self.query_one("#county-state", Static).update(
+            f"已上报 {len(info['counties'])} 个县；跨县成对 出生 {births} 人员 {persons}，已发协查 {info['asked']} 对"
+        )
+        table.can_focus = True
+        table.focus()
+        self.ready_for_keys = True
 
     @core_work("county")
     def read(self) -> None:

@@ -59,7 +59,7 @@ class HomeScreen(Screen):
     def on_mount(self) -> None:
         office = self.app.office
         tag = text.DEMO_TAG if office.is_demo else ""
-        level = "乡镇" if office.level == "township" else "县级"
+        level = {"township": "乡镇", "county": "县级", "province": "省级平台"}.get(office.level, office.level)
         self.query_one("#home-office", Static).update(
             f"{text.APP_TITLE}  {office.full_name}（{office.code}，{level}） 操作员 {self.app.operator} {tag}"
         )
