@@ -338,6 +338,8 @@ def check_database(
         yield Finding(OK, "文件权限", "只有本账号（或本组）能读")
     yield from _check_disk(db_path)
     yield from _check_backup(db_path, backup_dir(db_path), now)
+    if office and office[1] == "province":  # the platform (issue 21) needs its optional extra
+        yield _check_platform()
     if office and office[1] == "township" and version == SCHEMA_VERSION:  # (an older schema lacks their columns)
         yield from _check_bundle(last_out, now)
         if county_pinned:
@@ -349,6 +351,22 @@ def check_database(
                 f"还没有登记县里（{office[2]}）的公钥：数据包导不出",
                 "（负责人）向县人口委要公钥文件，核对电话里念的指纹后运行 hecha keys add 文件（或在导出界面按 F3）",
             )
+
+
+def _check_platform() -> Finding:
+    """A province's platform needs the ``platform`` extra (pyarrow, duckdb, splink); Spark is optional."""
+    import importlib.util
+
+    missing = [m for m in ("pyarrow", "duckdb", "splink") if importlib.util.find_spec(m) is None]
+    if missing:
+        return Finding(
+            ERROR,
+            "省级平台",
+            f"缺少 {'、'.join(missing)}：导入上报数据包和跨县比对都要用",
+            "pip install 'hecha[platform]'（离线：把这些包的 wheel 放进安装包再装）",
+        )
+    spark = importlib.util.find_spec("pyspark") is not None
+    return Finding(OK, "省级平台", "pyarrow、duckdb、splink 已安装" + ("，另有 pyspark" if spark else ""))
 
 
 def _not_allowed(db_path: Path) -> Finding:

@@ -409,3 +409,21 @@ def test_a_demo_database_is_named_and_a_folder_this_login_cannot_enter_is_advice
 def test_a_marker_is_judged_for_the_python_asked(marker, python, holds):
     """The marker reading both doctor and the kit's builder use (tomli for 3.10 is in the kit)."""
     assert doctor.marker_applies(marker, python) is holds
+
+
+def test_a_provinces_platform_without_its_extra_is_named_with_the_install(tmp_path, runner, monkeypatch):
+    """Issue 21: the platform's database needs pyarrow, duckdb and splink (the ``platform`` extra)."""
+    import importlib.util
+
+    from storage.office import init_office
+
+    db = tmp_path / "13.sqlite"
+    init_office(db, "13")
+    close_db()
+    res = doctor_cli(runner, db)
+    assert "[正常] 省级平台：pyarrow、duckdb、splink 已安装" in res.output, res.output
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "splink" else real(name, *a))
+    res = doctor_cli(runner, db)
+    assert "[错误] 省级平台：缺少 splink" in res.output and "pip install 'hecha[platform]'" in res.output, res.output
+    assert res.exit_code == 2

@@ -64,7 +64,7 @@ select uid as unique_id, county, township,
   nullif(norm, '') as norm, nullif(surname, '') as surname, nullif(hkey, '') as hkey,
   nullif(fkey, '') as fkey, del, nullif(sex, '') as sex, nullif(birth_date, '') as birth_date, birth_day,
   nullif(birth_swap, '') as birth_swap, birth_year, nullif(id18, '') as id18, id_ok,
-  case when id_ok then nullif(id18, '') end as valid_id
+  case when id_ok then nullif(id18, '') end as valid_id, nullif(id_date, '') as id_date
 from persons_latest
 """
 
@@ -83,7 +83,9 @@ select b.uid as unique_id, b.county, b.township,
   coalesce(nullif(b.mother_hkey, ''), nullif(m.hkey, '')) as mother_hkey,
   coalesce(nullif(b.mother_fkey, ''), nullif(m.fkey, '')) as mother_fkey,
   coalesce(b.mother_del, m.del) as mother_del,
-  coalesce(nullif(b.mother_id18, ''), nullif(m.id18, '')) as mother_id18
+  coalesce(nullif(b.mother_id18, ''), nullif(m.id18, '')) as mother_id18,
+  case when nullif(b.mother_id18, '') is not null then (case when b.mother_id_ok then b.mother_id18 end)
+       when m.id_ok then nullif(m.id18, '') end as mother_valid_id
 from births_latest b
 left join persons_latest c on c.uid = b.child_uid
 left join persons_latest m on m.uid = b.mother_uid
@@ -112,9 +114,10 @@ def _name(prefix: str, label: str):
     )
 
 
-def _date():
-    """A birth date: the same, day and month swapped, within a week, within 60 days (a lunar date
-    keyed as a solar one is 20–50 days off)."""
+def _date(id_date: bool = False):
+    """A birth date: the same; with ``id_date``, the date in one side's ID number (digits 7–14, read
+    even when its check character is wrong) the same as the other's date; day and month swapped;
+    within a week; within 60 days (a lunar date keyed as a solar one is 20–50 days off)."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -123,6 +126,15 @@ def _date():
         comparison_levels=[
             cll.NullLevel("birth_date"),
             cll.ExactMatchLevel("birth_date"),
+            *(
+                [
+                    cll.CustomLevel(
+                        "id_date_l = birth_date_r or birth_date_l = id_date_r", "与对方证号中的日期相同", "duckdb"
+                    )
+                ]
+                if id_date
+                else []
+            ),
             cll.CustomLevel("birth_date_l = birth_swap_r", "日月颠倒", "duckdb"),
             cll.CustomLevel("abs(birth_day_l - birth_day_r) <= 7", "相差一周内", "duckdb"),
             cll.CustomLevel("abs(birth_day_l - birth_day_r) <= 60", "相差60天内（农历）", "duckdb"),
@@ -169,10 +181,15 @@ Splink's comparisons are taken as independent, and the mother's number and name,
 outweighed the child's date."""
 
 
+TWO_MOTHERS = "not coalesce(l.mother_valid_id <> r.mother_valid_id, false)"
+"""Births whose mothers have two valid, different ID numbers are two children (:data:`TWO_NUMBERS`):
+namesake mothers giving birth on the same day in two counties, with the same child's name even."""
+
+
 def _across(kind: str) -> str:
     """The condition every pair of ``kind`` meets: two counties, and not :data:`TWO_NUMBERS`
-    (persons) or :data:`SIBLINGS` (births)."""
-    return f"{CROSS} and {TWO_NUMBERS if kind == 'person' else SIBLINGS}"
+    (persons), not :data:`SIBLINGS` nor :data:`TWO_MOTHERS` (births)."""
+    return f"{CROSS} and {TWO_NUMBERS}" if kind == "person" else f"{CROSS} and {SIBLINGS} and {TWO_MOTHERS}"
 
 
 def settings(kind: str):
@@ -182,7 +199,7 @@ def settings(kind: str):
     from splink import SettingsCreator
 
     if kind == "person":
-        comparisons = [_name("", "姓名"), _date(), _id("id18", "身份证号", "id_ok"), cl.ExactMatch("sex")]
+        comparisons = [_name("", "姓名"), _date(id_date=True), _id("id18", "身份证号", "id_ok"), cl.ExactMatch("sex")]
         rules = [
             "l.id18 = r.id18",
             "l.birth_date = r.birth_date and l.fkey = r.fkey",

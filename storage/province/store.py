@@ -22,7 +22,8 @@ Keys, computed once here so that DuckDB and Spark compare the same strings:
   Spark's characters). An unnamed newborn (王芳之女) has no name keys.
 * ID numbers (GB 11643-1999): ``*_id18`` the 18-character form (a 15-digit number upgraded, §5.5),
   ``*_id_ok`` whether its check character and date are right: a number with a wrong check character
-  is still compared, but only as "one digit off" evidence.
+  is still compared, but only as "one digit off" evidence; ``id_date`` the date its digits 7–14
+  hold, even when the check character is wrong (one mistyped digit of 17 is mostly elsewhere).
 * dates: ``birth_date`` ``YYYY-MM-DD`` (a person's from a valid ID number, GB 11643 §5.3: the date
   keyed beside it is only a copy, and a slip there is not a second person), ``birth_day``
   days since 1970-01-01, ``birth_swap`` the date with day and month swapped (a keying error),
@@ -55,7 +56,8 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
     + [(k, "list" if k == "del" else "string") for k in _NAME]
     + [("sex", "string")]
     + _DATES
-    + [("id_number", "string"), ("id18", "string"), ("id_ok", "bool"), ("hukou_place_code", "string")],
+    + [("id_number", "string"), ("id18", "string"), ("id_ok", "bool"), ("id_date", "string")]
+    + [("hukou_place_code", "string")],
     "births": _COMMON
     + [("child_uid", "string")]
     + [(f"child_{k}", "list" if k == "del" else "string") for k in _NAME]
@@ -64,7 +66,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
     + [("child_id18", "string"), ("birth_cert_no", "string"), ("birth_order", "int32")]
     + [("mother_uid", "string")]
     + [(f"mother_{k}", "list" if k == "del" else "string") for k in _NAME]
-    + [("mother_id18", "string"), ("delivery_org", "string")],
+    + [("mother_id18", "string"), ("mother_id_ok", "bool"), ("delivery_org", "string")],
 }
 """Columns of each table and their Arrow types (``string``, ``int32``, ``int64``, ``bool``, ``list``
 of strings)."""
@@ -139,6 +141,7 @@ def person_row(r: dict[str, Any], *, county: str, bundle: str, submitted: dt.dat
         id_number=str(r.get("id_number") or ""),
         id18=id18,
         id_ok=ok,
+        id_date=id_born.isoformat() if id_born else "",
         hukou_place_code=str(r.get("hukou_place_code") or ""),
     )
 
@@ -148,7 +151,7 @@ def birth_row(r: dict[str, Any], *, county: str, bundle: str, submitted: dt.date
     by uid (their names and numbers are joined from ``persons`` when linking); a list's gives the
     mother's name and number (``mother_name``, ``mother_id_number``, ``child_id_number``)."""
     child_id18, _, _ = id_cols(str(r.get("child_id_number") or ""), submitted)
-    mother_id18, _, _ = id_cols(str(r.get("mother_id_number") or ""), submitted)
+    mother_id18, mother_ok, _ = id_cols(str(r.get("mother_id_number") or ""), submitted)
     township = str(r.get("origin") or r.get("township") or "")
     order = r.get("birth_order")
     try:
@@ -173,6 +176,7 @@ def birth_row(r: dict[str, Any], *, county: str, bundle: str, submitted: dt.date
         mother_uid=str(r.get("mother_uid") or ""),
         **name_cols(str(r.get("mother_name") or ""), "mother_"),
         mother_id18=mother_id18,
+        mother_id_ok=mother_ok,
         delivery_org=str(r.get("delivery_org") or ""),
     )
 
