@@ -237,7 +237,14 @@ def settings(kind: str):
 
 
 TRAINING = {
-    "person": (["l.id18 = r.id18"], ["l.id18 = r.id18", "l.birth_date = r.birth_date and l.fkey = r.fkey"]),
+    "person": (
+        ["l.id18 = r.id18"],
+        [
+            "l.id18 = r.id18",
+            "l.birth_date = r.birth_date and l.fkey = r.fkey",
+            "l.fkey = r.fkey and l.birth_year = r.birth_year",
+        ],
+    ),
     "birth": (
         ["l.birth_cert_no = r.birth_cert_no", "l.mother_id18 = r.mother_id18 and l.birth_date = r.birth_date"],
         [
@@ -415,6 +422,7 @@ def _link_kind(eng: Any, kind: str, threshold: float, seed: int, u_pairs: float)
         [f"{r} and {across}" for r in prior_rules], recall=0.7
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    _unseen_u(linker, u_pairs)
     for rule in em_rules:
         linker.training.estimate_parameters_using_expectation_maximisation(
             f"{rule} and {across}", estimate_without_term_frequencies=True
@@ -428,6 +436,18 @@ def _link_kind(eng: Any, kind: str, threshold: float, seed: int, u_pairs: float)
             a, b, ca, cb, ta, tb = b, a, cb, ca, tb, ta
         out.append(Pair(kind, str(a), str(b), ca, cb, ta, tb, float(prob), float(weight)))
     return out
+
+
+def _unseen_u(linker: Any, sampled: float) -> None:
+    """A level random sampling never met (two numbers one digit apart, a date the other's number
+    holds) gets u = 1 / the pairs sampled: what the sample says, that it is rarer than that. Splink
+    would give it a default weight instead (its levels' interpolated priors), which took a number one
+    digit off for weak evidence."""
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison._comparison_levels_excluding_null:
+            if not level._has_estimated_u_values and not level._is_else_level:  # "all other": not a rarity
+                level._add_trained_u_probability(1.0 / sampled, "not met in random sampling: 1 / pairs sampled")
+    linker._populate_m_u_from_trained_values()
 
 
 def write_pairs(pairs: list[Pair], path: str | Path) -> None:
