@@ -2532,6 +2532,12 @@ def platform_cmd(ctx: click.Context, db_path: Path | None) -> None:
     births, persons = info["pairs"]["birth"], info["pairs"]["person"]
     click.echo(f"跨县比对找到：出生 {births} 对，人员 {persons} 对；已发协查 {info['asked']} 对")
     click.echo(f"列式存储：{info['store']}")
+    if info["lost"]:
+        click.echo(
+            f"注意：列式存储里缺了 {len(info['lost'])} 个已导入数据包的记录（如 {info['lost'][0]}）："
+            "从备份放回文件夹，或 hecha platform rebuild 这些数据包文件",
+            err=True,
+        )
 
 
 @platform_cmd.command("link")
@@ -2543,7 +2549,10 @@ def platform_cmd(ctx: click.Context, db_path: Path | None) -> None:
     help="比对引擎：duckdb 本机；spark 本机 local 模式或 HECHA_SPARK_MASTER 指定的集群",
 )
 @click.option(
-    "--threshold", type=click.FloatRange(0.5, 1.0), default=None, help="匹配概率下限（默认 0.5：比不是更像是）"
+    "--threshold",
+    type=click.FloatRange(0.5, 1.0, max_open=True),
+    default=None,
+    help="匹配概率下限（默认 0.5：比不是更像是；小于 1）",
 )
 @db_option
 @handled
@@ -2602,6 +2611,41 @@ def platform_requests(db_path: Path | None) -> None:
         )
 
 
+@platform_cmd.command("rebuild")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option
+@handled
+def platform_rebuild(files: tuple[Path, ...], db_path: Path | None) -> None:
+    """列式存储丢了（文件夹被移走、删了）时，把已导入过的上报数据包重新读入列式存储：只补缺的，
+    数据包照样核对签名和解密，导入记录不变。文件，或文件夹中的全部 .zip。"""
+    from export.bundle import rebuild_platform_rows
+    from export.keys import unlock
+    from storage.province import platform
+
+    open_office_db(db_path)
+    platform.check_province()
+    paths: list[Path] = []
+    for given in files:
+        paths += sorted(given.glob("*.zip")) if given.is_dir() else [given]
+    missing = {b.manifest_sha256 for b in platform.missing()}
+    if not missing:
+        click.echo("列式存储不缺已导入数据包的记录，不用重建。")
+        return
+    keys_ = unlock(read_passphrase())
+    done = 0
+    for path in paths:
+        if not path.exists():
+            raise HechaError(f"找不到文件 {path}：请检查路径。")
+        said = rebuild_platform_rows(path, keys_, only=missing)
+        if said:
+            click.echo(said)
+            done += 1
+    left = len(platform.missing())
+    click.echo(f"重建了 {done} 个数据包的记录；还缺 {left} 个。", err=True)
+    if left:
+        sys.exit(1)
+
+
 @platform_cmd.command("stats")
 @click.option("--month", default="", help="只看这个月（YYYY-MM）")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="写到这个 .xlsx")
@@ -2610,10 +2654,12 @@ def platform_requests(db_path: Path | None) -> None:
 def platform_stats(month: str, out: Path | None, db_path: Path | None) -> None:
     """各县各月：上报出生、收到协查、已反馈、已核实（国家平台公布的口径）。"""
     import re
+    import unicodedata
 
     from storage.province import platform
 
-    if month and not re.fullmatch(r"\d{4}-\d{2}", month):
+    month = unicodedata.normalize("NFKC", month).strip()  # full-width digits typed by an IME
+    if month and not (re.fullmatch(r"\d{4}-\d{2}", month) and 1 <= int(month[5:]) <= 12):
         raise HechaError(f"--month {month} 不对：写成 YYYY-MM，如 2026-11。")
     if out is not None:
         _check_out(out, (".xlsx",), "各县统计.xlsx")

@@ -330,18 +330,17 @@ def _stream(sender: str, recipient: str) -> str:
     return f"{sender}>{recipient}"
 
 
-def _last_out(sender: str, recipient: str, epoch: int) -> BundleLog | None:
-    return (
-        BundleLog.select()
-        .where(
-            (BundleLog.direction == "out")
-            & (BundleLog.sender == sender)
-            & (BundleLog.recipient == recipient)
-            & (BundleLog.epoch == epoch)
-        )
-        .order_by(BundleLog.sequence.desc())
-        .first()
+def _last_out(sender: str, recipient: str, epoch: int, kind: str = "") -> BundleLog | None:
+    """The last bundle this office wrote to ``recipient`` in ``epoch`` (of ``kind`` when given)."""
+    q = BundleLog.select().where(
+        (BundleLog.direction == "out")
+        & (BundleLog.sender == sender)
+        & (BundleLog.recipient == recipient)
+        & (BundleLog.epoch == epoch)
     )
+    if kind:
+        q = q.where(BundleLog.kind == kind)
+    return q.order_by(BundleLog.sequence.desc()).first()
 
 
 def _zip_entry(name: str, when: dt.datetime) -> zipfile.ZipInfo:
@@ -443,14 +442,18 @@ def export_bundle(
             counts = {m._meta.table_name: 0 for m in SHARED_MODELS}
 
             top = AuditLog.select(fn.MAX(AuditLog.id)).scalar() or 0
+            # the last county-up, not the stream's last bundle: the stream to the province also carries
+            # this county's county-request bundles (replies to the platform's 协查, issue 21), whose
+            # audit_upto is 0, and a reply made the next upward bundle resend every row (a helper's finding)
+            last_up = _last_out(me.code, peer.code, me.epoch, KIND_COUNTY_UP) if up else None
 
             def selection(model):
                 if up:  # every row the first time; then those this county's audit rows name since
-                    if last is None:
+                    if last_up is None:
                         return model.id > 0
                     touched = AuditLog.select(AuditLog.uid).where(
                         (AuditLog.table == model._meta.table_name)
-                        & (AuditLog.id > last.audit_upto)
+                        & (AuditLog.id > last_up.audit_upto)
                         & (AuditLog.id <= top)
                     )
                     return model.uid.in_(touched)
@@ -1168,6 +1171,33 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
         _translate(exc, b.path)
         raise
     return ImportResult(status="imported", stats=stats, assist=assist_counts, **base)
+
+
+def rebuild_platform_rows(path: str | Path, keys: UnlockedKeys, *, only: set[str]) -> str:
+    """Read again, into the province's store, a ``county-up`` bundle this platform imported before
+    whose rows the store lost (issue 21; ``only``: the manifests' SHA-256 the store lacks, from
+    :func:`storage.province.platform.missing`). The bundle is checked as at import (signature,
+    payload, decryption, record counts); the bundle log is not touched. Returns what was written,
+    ``""`` for a bundle not among ``only``. Raises :class:`BundleError`."""
+    from storage.province import platform
+
+    b = open_bundle(path)
+    if b.manifest_sha256 not in only:
+        return ""
+    peer = verify(b)
+    header, records = _decrypt(b, keys)
+    store = platform.writer(peer.code, b.manifest["bundle_id"])
+    try:
+        stored, _ = platform.take_rows(store, records, county=peer.code, created_at=b.manifest["created_at"])
+        declared = {k: v for k, v in header["counts"].items() if v}
+        if declared != records.counts:
+            raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {records.counts} 不符", b.path)
+        store.commit()
+    except BaseException as exc:
+        store.abort()
+        _translate(exc, b.path)
+        raise
+    return f"{Path(path).name}：{peer.name}（{peer.code}）人 {stored['person']}，出生 {stored['birth']}"
 
 
 def _translate(exc: BaseException, path: str) -> None:

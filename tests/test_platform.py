@@ -139,6 +139,13 @@ def test_three_counties_to_the_platform_and_requests_back_down(tmp_path, monkeyp
     town.cli("assist", "reply", uid, "--outcome", "一致", "--note", "同一孩子，现随父母在行唐县居住", "--visited")
     zd.take(town.export())
     province.take(zd.export())
+    # the county's next upward bundle carries what changed since its last one: nothing (the reply to the
+    # platform, a county-request in the same stream, once made it resend every row)
+    res = zd.cli("export", "--out", str(zd.out), "--up")
+    summary = next(line for line in res.output.splitlines() if line.startswith("上报数据包"))
+    assert "人 " not in summary and "出生 " not in summary, summary
+    out = province.take([line for line in res.stdout.splitlines() if line.endswith(".zip")])
+    assert "已导入" in out and "出生" not in out, out
     stats = province.cli("platform", "stats").output
     line = next(x for x in stats.splitlines() if "130123" in x)
     assert line.split()[-2:] == ["1", "0"], stats  # answered 1, verified 0
@@ -150,6 +157,26 @@ def test_three_counties_to_the_platform_and_requests_back_down(tmp_path, monkeyp
     rows = list(load_workbook(sheet).active.iter_rows(values_only=True))
     zd_row = next(r for r in rows if r[2] == "130123")
     assert zd_row[3] >= births and zd_row[4] == len(mine) and zd_row[5:] == (1, 1), rows
+
+    # the store's folder lost (a helper's finding: the platform said nothing had been imported):
+    # refused in words, and rebuilt from the bundle files, checked as at import
+    shutil.rmtree(store)
+    res = province.cli("platform", "link", ok=False)
+    assert res.exit_code == 1 and "缺了已导入的上报数据包的记录" in res.output and "platform rebuild" in res.output
+    assert "缺了 3 个已导入数据包的记录" in province.cli("platform").output  # the later one carried no rows
+    res = province.cli("platform", "rebuild", ups[0], ok=False)
+    assert res.exit_code == 1 and "重建了 1 个" in res.output and "还缺 2 个" in res.output, res.output
+    res = province.cli("platform", "rebuild", *ups)
+    assert "重建了 2 个" in res.output and "还缺 0 个" in res.output, res.output
+    assert "不用重建" in province.cli("platform", "rebuild", *ups).output
+    again = province.cli("platform", "link").output
+    assert "新发现 0 对" in again and "跨县成对 %d 对" % births in again, again
+
+    # a file in the store that hecha did not write: said, with the file, not a traceback
+    (store / "persons" / "junk.parquet").write_bytes(b"not parquet")
+    res = province.cli("platform", "link", ok=False)
+    assert res.exit_code == 1 and "读不出的文件" in res.output and "junk.parquet" in res.output, res.output
+    assert "Traceback" not in res.output
 
 
 def _province(tmp: Path, persons: int):
@@ -300,8 +327,16 @@ def test_platform_commands_refuse_another_office_and_a_missing_extra(tmp_path, m
     db = _platform_db(tmp_path)
     res = CliRunner().invoke(cli_(), ["platform", "link", "--db", str(db)])
     assert res.exit_code == 1 and "还没有导入任何县的上报数据包" in res.output, res.output
+    res = CliRunner().invoke(cli_(), ["platform", "link", "--threshold", "1", "--db", str(db)])
+    assert res.exit_code == 2 and "--threshold" in res.output, res.output  # 1.0 would be no pair at all
     with pytest.raises(province.PlatformMissing, match=r"pip install 'hecha\[platform\]'"):
         province.need("duckdb_not_there")
+    from storage.province.link import _Spark
+
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda *_a, **_k: None)
+    with pytest.raises(province.PlatformError, match="Java 17"):
+        _Spark()
     close_db()
 
 

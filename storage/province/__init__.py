@@ -17,6 +17,21 @@ from __future__ import annotations
 from storage.errors import OperatorError
 
 
+class PlatformError(OperatorError):
+    """A platform command refused (not a province's database, a store file unreadable, Spark not
+    started …), in Chinese with what to do."""
+
+
+def unreadable(exc: Exception, folder: object) -> PlatformError:
+    """The refusal for a store file DuckDB or Spark could not read (a file hecha did not write, one
+    cut short): the engine's first line names the file."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return PlatformError(
+        f"列式存储 {folder} 里有读不出的文件（{first[:300]}）：不是 hecha 写的文件请移走；"
+        "hecha 的文件坏了，先移走它，再 hecha platform rebuild 该县的数据包文件。"
+    )
+
+
 class PlatformMissing(OperatorError):
     """The ``platform`` extra (pyarrow, duckdb, splink; pyspark for Spark) is not installed."""
 

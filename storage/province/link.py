@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import need
+from . import PlatformError, need, unreadable
 from .store import files
 
 ENGINES = ("duckdb", "spark")
@@ -325,16 +326,31 @@ class _Spark:
         from pyspark.sql import SparkSession
 
         self.own = session is None
-        self.spark = session or (
-            SparkSession.builder.master(os.environ.get("HECHA_SPARK_MASTER", "local[2]"))
-            .appName("hecha-platform")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", os.environ.get("HECHA_SPARK_PARTITIONS", "4"))
-            .getOrCreate()
-        )
-        if not self.spark.sparkContext.getCheckpointDir():
-            self._checkpoints = tempfile.mkdtemp(prefix="hecha-spark-")
-            self.spark.sparkContext.setCheckpointDir(self._checkpoints)
+        self._checkpoints = ""
+        master = os.environ.get("HECHA_SPARK_MASTER", "local[2]")
+        if session is None and not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+            raise PlatformError(
+                "Spark 要用 Java 17，本机没有（找不到 java，也没设 JAVA_HOME）："
+                "apt-get install openjdk-17-jre-headless；或者不加 --engine spark，用 DuckDB 比对"
+            )
+        try:
+            self.spark = session or (
+                SparkSession.builder.master(master)
+                .appName("hecha-platform")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", os.environ.get("HECHA_SPARK_PARTITIONS", "4"))
+                .getOrCreate()
+            )
+            self.spark.sparkContext.setLogLevel("ERROR")  # not the WARN lines of every step
+            if not self.spark.sparkContext.getCheckpointDir():
+                self._checkpoints = tempfile.mkdtemp(prefix="hecha-spark-")
+                self.spark.sparkContext.setCheckpointDir(self._checkpoints)
+        except Exception as exc:  # a master that does not answer, a JVM that did not start
+            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+            raise PlatformError(
+                f"Spark 没有启动（{master}：{first}）："
+                "检查 HECHA_SPARK_MASTER 和集群；或者不加 --engine spark，用 DuckDB"
+            ) from None
 
     def load(self, view: str, paths: list[Path]) -> None:
         self.spark.read.parquet(*(str(p) for p in paths)).createOrReplaceTempView(view)
@@ -358,6 +374,8 @@ class _Spark:
     def close(self) -> None:
         if self.own:
             self.spark.stop()
+        if self._checkpoints:
+            shutil.rmtree(self._checkpoints, ignore_errors=True)
 
 
 def link(
@@ -388,14 +406,19 @@ def link(
         persons, births = files(store, "persons"), files(store, "births")
         if not persons:
             return result
-        eng.load("persons_raw", persons)
-        eng.table("persons_latest", LATEST.format(raw="persons_raw"))
-        if births:
-            eng.load("births_raw", births)
-            eng.table("births_latest", LATEST.format(raw="births_raw"))
-        result.records["person"] = eng.table("person_in", PERSONS_IN)
-        if births:
-            result.records["birth"] = eng.table("birth_in", BIRTHS_IN)
+        try:
+            eng.load("persons_raw", persons)
+            eng.table("persons_latest", LATEST.format(raw="persons_raw"))
+            if births:
+                eng.load("births_raw", births)
+                eng.table("births_latest", LATEST.format(raw="births_raw"))
+            result.records["person"] = eng.table("person_in", PERSONS_IN)
+            if births:
+                result.records["birth"] = eng.table("birth_in", BIRTHS_IN)
+        except Exception as exc:  # duckdb.Error, or Spark's AnalysisException: a file not Parquet
+            if type(exc).__module__.split(".")[0] in ("duckdb", "_duckdb", "pyspark", "py4j"):
+                raise unreadable(exc, store) from None
+            raise
         result.seconds["load"] = time.perf_counter() - t0
         for kind in kinds:
             if not result.records.get(kind):

@@ -9,6 +9,7 @@ the Parquet store beside the database (:func:`store_dir`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -18,16 +19,11 @@ from typing import Any
 
 from storage import divisions
 from storage.db import now_iso, write_txn
-from storage.errors import OperatorError
 from storage.models import AssistReply, AssistRequest, BundleLog, Office, PlatformPair, database
 
-from . import need, store
+from . import PlatformError, need, store, unreadable
 
 KIND_LABEL = {"birth": "出生", "person": "人员"}
-
-
-class PlatformError(OperatorError):
-    """A platform command refused (not a province's database, no store yet …)."""
 
 
 def check_province() -> Office:
@@ -59,6 +55,38 @@ def recover(folder: Path) -> int:
                 part.replace(final)
                 done += 1
     return done
+
+
+def missing() -> list[BundleLog]:
+    """The imported ``county-up`` bundles whose rows are not in the store (its folder lost, or a
+    file deleted): :func:`ready` refuses to compare without them."""
+    folder = store_dir()
+    have = {p.stem for table in store.TABLES for p in store.files(folder, table)}
+    out = []
+    for b in BundleLog.select().where(
+        (BundleLog.direction == "in") & (BundleLog.status == "imported") & (BundleLog.kind == "county-up")
+    ):
+        counts = json.loads(b.counts or "{}")
+        if (counts.get("person") or counts.get("birth")) and f"{b.sender}-{b.bundle_id}" not in have:
+            out.append(b)
+    return out
+
+
+def ready() -> Path:
+    """The store, checked before it is read: files a crash left unrenamed are put in place
+    (:func:`recover`); a bundle whose rows are missing is refused with what to do. Returns the folder.
+    Raises :class:`PlatformError`."""
+    folder = store_dir()
+    if folder.is_dir():
+        recover(folder)
+    lost = missing()
+    if lost:
+        names = "、".join(b.file_name for b in lost[:3]) + (f" 等 {len(lost)} 个" if len(lost) > 3 else "")
+        raise PlatformError(
+            f"列式存储 {folder} 里缺了已导入的上报数据包的记录（{names}）：文件夹被移走或删了。"
+            "从备份放回这个文件夹；没有备份就把这些数据包文件重新读入：hecha platform rebuild 文件…"
+        )
+    return folder
 
 
 def writer(county: str, bundle_id: str) -> store.Writer:
@@ -114,7 +142,7 @@ def link(
     from . import link as linker
 
     check_province()
-    folder = store_dir()
+    folder = ready()
     if not store.files(folder, "persons"):
         raise PlatformError("还没有导入任何县的上报数据包：先 hecha import-bundle 各县的 county-up 数据包。")
     result = linker.link(
@@ -151,53 +179,60 @@ def records_of(uids: list[str]) -> dict[str, dict[str, str]]:
     """The newest version of each record named (person or birth uid) as a request's subject needs it:
     names, numbers, dates; a birth's mother and child from ``persons`` where the birth names them."""
     duckdb = need("duckdb")
-    folder = store_dir()
+    folder = ready()
     out: dict[str, dict[str, str]] = {}
     if not uids:
         return out
     con = duckdb.connect()
     try:
-
-        def paths(table: str) -> str:
-            return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in store.files(folder, table)) + "]"
-
-        from .link import LATEST
-
-        con.execute(f"create view persons_raw as select * from read_parquet({paths('persons')})").fetchall()
-        con.execute(f"create table p as {LATEST.format(raw='persons_raw')}").fetchall()
-        con.execute("create table wanted (uid varchar)").fetchall()
-        con.executemany("insert into wanted values (?)", [(u,) for u in uids])
-        for row in con.execute(
-            "select p.uid, p.name, p.id_number, p.sex, p.birth_date, p.township from p join wanted w on w.uid = p.uid"
-        ).fetchall():
-            uid, name, number, sex, born, town = row
-            out[uid] = dict(kind="person", name=name, id_number=number, sex=sex, birth_date=born, township=town)
-        if store.files(folder, "births"):
-            con.execute(f"create view births_raw as select * from read_parquet({paths('births')})").fetchall()
-            con.execute(f"create table b as {LATEST.format(raw='births_raw')}").fetchall()
-            rows = con.execute(
-                """select b.uid, coalesce(nullif(b.child_name, ''), c.name, ''),
-                          coalesce(nullif(b.child_sex, ''), c.sex, ''), b.birth_date, coalesce(c.id_number, ''),
-                          b.birth_cert_no, b.birth_order, coalesce(nullif(b.mother_name, ''), m.name, ''),
-                          coalesce(m.id_number, nullif(b.mother_id18, ''), ''), b.township
-                   from b join wanted w on w.uid = b.uid
-                   left join p c on c.uid = b.child_uid left join p m on m.uid = b.mother_uid"""
-            ).fetchall()
-            for uid, child, sex, born, child_id, cert, order, mother, mother_id, town in rows:
-                out[uid] = dict(
-                    kind="birth",
-                    child_name=child,
-                    child_sex=sex,
-                    child_birth_date=born,
-                    child_id_number=child_id,
-                    birth_cert_no=cert,
-                    birth_order="" if order is None else str(order),
-                    mother_name=mother,
-                    mother_id_number=mother_id,
-                    township=town,
-                )
+        return _records_of(con, folder, uids, out)
+    except duckdb.Error as exc:
+        raise unreadable(exc, folder) from None
     finally:
         con.close()
+
+
+def _records_of(con, folder: Path, uids: list[str], out: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """:func:`records_of` on an open DuckDB connection."""
+
+    def paths(table: str) -> str:
+        return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in store.files(folder, table)) + "]"
+
+    from .link import LATEST
+
+    con.execute(f"create view persons_raw as select * from read_parquet({paths('persons')})").fetchall()
+    con.execute(f"create table p as {LATEST.format(raw='persons_raw')}").fetchall()
+    con.execute("create table wanted (uid varchar)").fetchall()
+    con.executemany("insert into wanted values (?)", [(u,) for u in uids])
+    for row in con.execute(
+        "select p.uid, p.name, p.id_number, p.sex, p.birth_date, p.township from p join wanted w on w.uid = p.uid"
+    ).fetchall():
+        uid, name, number, sex, born, town = row
+        out[uid] = dict(kind="person", name=name, id_number=number, sex=sex, birth_date=born, township=town)
+    if store.files(folder, "births"):
+        con.execute(f"create view births_raw as select * from read_parquet({paths('births')})").fetchall()
+        con.execute(f"create table b as {LATEST.format(raw='births_raw')}").fetchall()
+        rows = con.execute(
+            """select b.uid, coalesce(nullif(b.child_name, ''), c.name, ''),
+                      coalesce(nullif(b.child_sex, ''), c.sex, ''), b.birth_date, coalesce(c.id_number, ''),
+                      b.birth_cert_no, b.birth_order, coalesce(nullif(b.mother_name, ''), m.name, ''),
+                      coalesce(m.id_number, nullif(b.mother_id18, ''), ''), b.township
+               from b join wanted w on w.uid = b.uid
+               left join p c on c.uid = b.child_uid left join p m on m.uid = b.mother_uid"""
+        ).fetchall()
+        for uid, child, sex, born, child_id, cert, order, mother, mother_id, town in rows:
+            out[uid] = dict(
+                kind="birth",
+                child_name=child,
+                child_sex=sex,
+                child_birth_date=born,
+                child_id_number=child_id,
+                birth_cert_no=cert,
+                birth_order="" if order is None else str(order),
+                mother_name=mother,
+                mother_id_number=mother_id,
+                township=town,
+            )
     return out
 
 
@@ -218,8 +253,10 @@ def send_requests(*, operator: str | None = None, limit: int | None = None) -> d
     """Raise an assistance request (协查, :func:`storage.assist.raise_request`) to each county of every
     pair not yet asked about: the county (and its township, where the record names one) checks its
     own record, told where the other record is. They wait (待发) for ``hecha export``, which writes
-    one ``county-request`` bundle per county. Returns counts ``pairs``, ``requests``, ``skipped``
-    (a county whose key is not registered: its side waits)."""
+    one ``county-request`` bundle per county. A record in several pairs (a birth reported by three
+    counties) is asked about once. Returns counts ``pairs``, ``requests``, ``shared`` (a side whose
+    record was asked about already), ``skipped`` (a county whose key is not registered: its side
+    waits)."""
     from storage import assist
     from storage.models import PeerOffice
 
@@ -232,7 +269,12 @@ def send_requests(*, operator: str | None = None, limit: int | None = None) -> d
     )
     records = records_of(sorted({u for p in pending for u in (p.uid_l, p.uid_r)}))
     known = {p.code for p in PeerOffice.select(PeerOffice.code).where(PeerOffice.revoked_at == "")}
-    counts = dict(pairs=0, requests=0, skipped=0)
+    asked: dict[str, str] = {}  # a record already asked about (its birth in three counties): one request
+    for p in PlatformPair.select().where((PlatformPair.request_l != "") | (PlatformPair.request_r != "")):
+        for side in ("l", "r"):
+            if getattr(p, f"request_{side}"):
+                asked[getattr(p, f"uid_{side}")] = getattr(p, f"request_{side}")
+    counts = dict(pairs=0, requests=0, skipped=0, shared=0)
     for pair in pending:
         counts["pairs"] += 1
         for side, other in (("l", "r"), ("r", "l")):
@@ -241,6 +283,13 @@ def send_requests(*, operator: str | None = None, limit: int | None = None) -> d
             county, town = getattr(pair, f"county_{side}"), getattr(pair, f"township_{side}")
             if county not in known:
                 counts["skipped"] += 1
+                continue
+            if getattr(pair, f"uid_{side}") in asked:  # the county checks this record once
+                with write_txn():
+                    PlatformPair.update(**{f"request_{side}": asked[getattr(pair, f"uid_{side}")]}).where(
+                        PlatformPair.id == pair.id
+                    ).execute()
+                counts["shared"] += 1
                 continue
             mine = records.get(getattr(pair, f"uid_{side}"), {})
             theirs = records.get(getattr(pair, f"uid_{other}"), {})
@@ -265,6 +314,7 @@ def send_requests(*, operator: str | None = None, limit: int | None = None) -> d
             )
             with write_txn():
                 PlatformPair.update(**{f"request_{side}": req.uid}).where(PlatformPair.id == pair.id).execute()
+            asked[getattr(pair, f"uid_{side}")] = req.uid
             counts["requests"] += 1
     return counts
 
@@ -294,7 +344,7 @@ def stats(month: str = "") -> list[CountyMonth]:
             return None
         return rows.setdefault((county, m), CountyMonth(county, m))
 
-    folder = store_dir()
+    folder = ready()
     if store.files(folder, "births"):
         duckdb = need("duckdb")
         con = duckdb.connect()
@@ -307,6 +357,8 @@ def stats(month: str = "") -> list[CountyMonth]:
             ).fetchall():
                 if r := at(county, first):
                     r.submitted += n
+        except duckdb.Error as exc:
+            raise unreadable(exc, folder) from None
         finally:
             con.close()
     me = Office.get()
@@ -354,10 +406,16 @@ def write_stats(path: str | Path, month: str = "") -> int:
 
 
 def summary() -> dict[str, Any]:
-    """What the platform holds: counties that reported, bundles, pairs per kind, requests waiting."""
+    """What the platform holds: counties that reported, bundles, pairs per kind, pairs asked about,
+    the store's folder, and the bundles whose rows it lacks (``lost``, file names)."""
     check_province()
     bundles = BundleLog.select().where((BundleLog.direction == "in") & (BundleLog.status == "imported"))
     counties = sorted({b.sender for b in bundles if b.kind == "county-up"})
     pairs = {k: PlatformPair.select().where(PlatformPair.kind == k).count() for k in KIND_LABEL}
+    if store_dir().is_dir():
+        recover(store_dir())
+    lost = [b.file_name for b in missing()]
     asked = PlatformPair.select().where((PlatformPair.request_l != "") & (PlatformPair.request_r != "")).count()
-    return dict(counties=counties, bundles=len(list(bundles)), pairs=pairs, asked=asked, store=str(store_dir()))
+    return dict(
+        counties=counties, bundles=len(list(bundles)), pairs=pairs, asked=asked, store=str(store_dir()), lost=lost
+    )
