@@ -201,12 +201,13 @@ def test_duckdb_finds_the_planted_pairs(tmp_path):
 
 
 @pytest.mark.slow
-def test_duckdb_and_spark_give_the_same_pairs(tmp_path):
+def test_duckdb_and_spark_give_the_same_pairs(tmp_path, monkeypatch):
     if shutil.which("java") is None:
         pytest.fail("Spark needs Java 17: apt-get install openjdk-17-jre-headless (bash dev.sh test installs it)")
     from storage.province.link import link
 
-    _prov, store = _province(tmp_path, 3000)
+    _prov, store = _province(tmp_path, 2000)
+    monkeypatch.setenv("HECHA_SPARK_PARTITIONS", "1")  # a small province: one task per step, not four
     on_duckdb = link(store, engine="duckdb", u_pairs=2e5)  # the same code path, on fewer random pairs
     on_spark = link(store, engine="spark", u_pairs=2e5)
     pairs = {(p.kind, p.uid_l, p.uid_r) for p in on_duckdb.pairs}

@@ -193,7 +193,7 @@ def _across(kind: str) -> str:
     return f"{CROSS} and {TWO_NUMBERS}" if kind == "person" else f"{CROSS} and {SIBLINGS} and {TWO_MOTHERS}"
 
 
-def settings(kind: str):
+def settings(kind: str, em_iterations: int = 25):
     """Splink settings for ``kind`` (``person`` or ``birth``): comparisons and the cross-county
     blocking rules that generate the pairs."""
     import splink.comparison_library as cl
@@ -234,6 +234,7 @@ def settings(kind: str):
         blocking_rules_to_generate_predictions=[f"{r} and {_across(kind)}" for r in rules],  # type: ignore[misc]  # SQL strings are rules too
         additional_columns_to_retain=["county", "township"],
         retain_intermediate_calculation_columns=False,
+        max_iterations=em_iterations,
     )
 
 
@@ -338,6 +339,7 @@ class _Spark:
                 SparkSession.builder.master(master)
                 .appName("hecha-platform")
                 .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")  # no [Stage n:> …] bars over our own lines
                 .config("spark.sql.shuffle.partitions", os.environ.get("HECHA_SPARK_PARTITIONS", "4"))
                 .getOrCreate()
             )
@@ -386,14 +388,16 @@ def link(
     threshold: float = THRESHOLD,
     seed: int = 1,
     u_pairs: float | None = None,
+    em_iterations: int = 25,
     spark_session=None,
     progress: Callable[[str], None] = lambda _t: None,
 ) -> Result:
     """Link the store's births and persons across counties on ``engine`` (``duckdb`` or ``spark``;
     ``spark_session`` an existing session, else local mode or ``HECHA_SPARK_MASTER``). Returns the
     pairs of match probability ≥ ``threshold``, sorted. ``u_pairs``: the random pairs u is estimated
-    on (default ten per record, at least a million, at most five; a level never seen among them
-    counts as seen once in a million). Raises
+    on (default ten per record, at least a million, at most five million; a level never met among
+    them gets u = 1 / those pairs, :func:`_unseen_u`). ``em_iterations``: at most this many rounds of each
+    expectation maximisation (Splink's default 25). Raises
     :class:`~storage.province.PlatformMissing` without the extra, ``ValueError`` for an unknown
     engine."""
     need("splink")
@@ -426,7 +430,7 @@ def link(
             t1 = time.perf_counter()
             progress(f"比对{'出生' if kind == 'birth' else '人员'}：{result.records[kind]:,} 条")
             pairs = u_pairs or min(5e6, max(1e6, result.records[kind] * 10.0))
-            result.pairs += _link_kind(eng, kind, threshold, seed, pairs)
+            result.pairs += _link_kind(eng, kind, threshold, seed, pairs, em_iterations)
             result.seconds[kind] = time.perf_counter() - t1
     finally:
         eng.close()
@@ -434,11 +438,11 @@ def link(
     return result
 
 
-def _link_kind(eng: Any, kind: str, threshold: float, seed: int, u_pairs: float) -> list[Pair]:
+def _link_kind(eng: Any, kind: str, threshold: float, seed: int, u_pairs: float, em_iterations: int) -> list[Pair]:
     from splink import Linker
 
     api = eng.api()
-    linker = Linker(eng.input(api, f"{kind}_in"), settings(kind), log_level=40)
+    linker = Linker(eng.input(api, f"{kind}_in"), settings(kind, em_iterations), log_level=40)
     prior_rules, em_rules = TRAINING[kind]
     across = _across(kind)
     linker.training.estimate_probability_two_random_records_match(
