@@ -170,7 +170,7 @@ def test_three_counties_to_the_platform_and_requests_back_down(tmp_path, monkeyp
     assert "重建了 2 个" in res.output and "还缺 0 个" in res.output, res.output
     assert "不用重建" in province.cli("platform", "rebuild", *ups).output
     again = province.cli("platform", "link").output
-    assert "新发现 0 对" in again and "跨县成对 %d 对" % births in again, again
+    assert "新发现 0 对" in again and f"跨县成对 {births} 对" in again, again
 
     # a file in the store that hecha did not write: said, with the file, not a traceback
     (store / "persons" / "junk.parquet").write_bytes(b"not parquet")
