@@ -41,6 +41,11 @@ class Office:
         assert paths
         return self.cli("import-bundle", *paths).output
 
+    def village(self) -> str:
+        """The first village of this township (NBS 2023), for a form keyed here."""
+        (row,) = self.sql(f"select code from admin_division where level = 5 and code like '{self.code}%' limit 1")
+        return row[0]
+
     def sql(self, query: str):
         close_db()
         con = sqlite3.connect(str(self.db))

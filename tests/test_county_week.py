@@ -28,11 +28,6 @@ T1, T2, T3 = "130123103", "130123100", "130123104"  # 新安镇, 正定镇, 南�
 SHARED_ID = "130123198707220046"  # 王秀英 of the reference household, keyed again in 南岗镇
 
 
-def _village(office: Office) -> str:
-    (row,) = office.sql(f"select code from admin_division where level = 5 and code like '{office.code}%' limit 1")
-    return row[0]
-
-
 def _key_household(office: Office, tmp: Path, form: dict) -> None:
     path = tmp / f"form-{office.code}-{len(list(tmp.glob('form-*')))}.json"
     path.write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
@@ -70,9 +65,9 @@ def test_the_county_week_through_real_bundles(tmp_path, monkeypatch):
     # week 45: 新安镇 keys the reference household, 正定镇 a household of its own, 南岗镇 keys 王秀英 again
     form = form_to_dict(reference_input())
     _key_household(t1, tmp_path, form)
-    own = _one_person(_village(t2), "赵德明", idnumber.make("130123", dt.date(1979, 5, 6), 11))
+    own = _one_person(t2.village(), "赵德明", idnumber.make("130123", dt.date(1979, 5, 6), 11))
     _key_household(t2, tmp_path, own)
-    _key_household(t3, tmp_path, _one_person(_village(t3), "王秀英", SHARED_ID))
+    _key_household(t3, tmp_path, _one_person(t3.village(), "王秀英", SHARED_ID))
     for town in towns.values():
         out = county.take(town.export())
         assert "已导入" in out, out
@@ -145,7 +140,7 @@ def test_the_county_week_through_real_bundles(tmp_path, monkeypatch):
     assert "决定未回执" in next(x for x in county.cli("county").output.splitlines() if "南岗镇" in x)
 
     # up again: the acknowledgements, the row newer from its township, and 新安镇's annual-report births
-    t1.cli("reconcile", "annual", _village(t1), "2017", "--reported", "3")
+    t1.cli("reconcile", "annual", t1.village(), "2017", "--reported", "3")
     t1.cli("reconcile", "--as-of", "20261101")  # its findings travel up as a count, for the progress
     ((open_findings,),) = t1.sql("select count(*) from reconcile_finding where kind != 'consistent'")
     assert open_findings >= 1

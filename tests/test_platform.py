@@ -42,11 +42,6 @@ class Township(Office):
         self.pub.write_text(self.cli("keys", "show").output, encoding="utf-8")
 
 
-def _village(office: Office) -> str:
-    (row,) = office.sql(f"select code from admin_division where level = 5 and code like '{office.code}%' limit 1")
-    return row[0]
-
-
 def _key(office: Office, tmp: Path, form: dict) -> None:
     path = tmp / f"form-{office.code}.json"
     path.write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
@@ -73,8 +68,8 @@ def test_three_counties_to_the_platform_and_requests_back_down(tmp_path, monkeyp
     form = form_to_dict(reference_input())
     births = len(form["births"])
     assert births >= 1
-    _key(towns["130123"], tmp_path, dict(form, village_code=_village(towns["130123"])))
-    _key(towns["130125"], tmp_path, dict(form, village_code=_village(towns["130125"])))
+    _key(towns["130123"], tmp_path, dict(form, village_code=towns["130123"].village()))
+    _key(towns["130125"], tmp_path, dict(form, village_code=towns["130125"].village()))
 
     ups = []
     for c, county in counties.items():

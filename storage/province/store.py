@@ -122,9 +122,9 @@ def date_cols(text: str, fallback: dt.date | None = None) -> dict[str, Any]:
     return dict(birth_date=day.isoformat(), birth_day=(day - EPOCH).days, birth_swap=swap, birth_year=day.year)
 
 
-def person_row(r: dict[str, Any], *, county: str, bundle: str, submitted: dt.date) -> dict[str, Any]:
-    """A person record (a bundle's ``person`` row, or a list's) as a ``persons`` row of the store."""
-    id18, ok, id_born = id_cols(str(r.get("id_number") or ""), submitted)
+def _common(r: dict[str, Any], county: str, bundle: str, submitted: dt.date) -> dict[str, Any]:
+    """The columns every row of the store has (:data:`_COMMON`): the record's uid, county and township
+    (its origin), version and tombstone; the bundle and the day it came in."""
     township = str(r.get("origin") or r.get("township") or "")
     return dict(
         uid=str(r["uid"]),
@@ -134,6 +134,14 @@ def person_row(r: dict[str, Any], *, county: str, bundle: str, submitted: dt.dat
         deleted=bool(r.get("deleted")),
         bundle=bundle,
         submitted=submitted.isoformat(),
+    )
+
+
+def person_row(r: dict[str, Any], *, county: str, bundle: str, submitted: dt.date) -> dict[str, Any]:
+    """A person record (a bundle's ``person`` row, or a list's) as a ``persons`` row of the store."""
+    id18, ok, id_born = id_cols(str(r.get("id_number") or ""), submitted)
+    return dict(
+        **_common(r, county, bundle, submitted),
         **name_cols(str(r.get("name") or "")),
         sex=str(r.get("sex") or ""),
         # GB 11643 §5.3: a valid number's digits 7–14 are the birth date; the keyed date only without one
@@ -152,20 +160,13 @@ def birth_row(r: dict[str, Any], *, county: str, bundle: str, submitted: dt.date
     mother's name and number (``mother_name``, ``mother_id_number``, ``child_id_number``)."""
     child_id18, _, _ = id_cols(str(r.get("child_id_number") or ""), submitted)
     mother_id18, mother_ok, _ = id_cols(str(r.get("mother_id_number") or ""), submitted)
-    township = str(r.get("origin") or r.get("township") or "")
     order = r.get("birth_order")
     try:
         order = int(order) if order not in (None, "") else None
     except (TypeError, ValueError):
         order = None
     return dict(
-        uid=str(r["uid"]),
-        county=county or township[:6],
-        township=township,
-        version=int(r.get("version") or 0),
-        deleted=bool(r.get("deleted")),
-        bundle=bundle,
-        submitted=submitted.isoformat(),
+        **_common(r, county, bundle, submitted),
         child_uid=str(r.get("child_uid") or ""),
         **name_cols(str(r.get("child_name") or ""), "child_"),
         child_sex=str(r.get("child_sex") or ""),
