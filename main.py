@@ -673,7 +673,10 @@ def export(out_dir: Path, to: str, up: bool, db_path: Path | None) -> None:
 
     if up:
         if office.level != "county":
-            raise HechaError("向上导出（--up）是县级的：乡镇每周 hecha export 把数据包交县里。")
+            raise HechaError(
+                "向上导出（--up）是县级的：乡镇每周 hecha export 把数据包交县里；"
+                "省级平台用 hecha export 把协查下发各县。"
+            )
         from export.bundle import upper_peer
         from export.upfiles import write_flat_files
         from storage import assist
@@ -2574,25 +2577,38 @@ def platform_link(engine: str, threshold: float | None, db_path: Path | None) ->
 @db_option
 @handled
 def platform_pairs(limit: int, db_path: Path | None) -> None:
-    """列出跨县比对找到的记录对（类别、两县、概率、是否已发协查）。"""
-    from storage.models import PlatformPair
+    """列出跨县比对找到的记录对：类别、概率、两边的协查状态、两边的乡镇和记录（姓名、出生日期、母亲）、
+    记录编号。"""
+    from storage.assist import STATUS_TEXT
+    from storage.models import AssistRequest, PlatformPair
     from storage.province import platform
 
     open_office_db(db_path, sign_in=False)
     platform.check_province()
+    pairs = list(PlatformPair.select().order_by(PlatformPair.id).limit(limit))
+    records = platform.records_of(sorted({u for p in pairs for u in (p.uid_l, p.uid_r)}))
+    asked = {p.request_l for p in pairs} | {p.request_r for p in pairs}
+    state = {
+        r.uid: STATUS_TEXT.get(r.status, r.status) for r in AssistRequest.select().where(AssistRequest.uid.in_(asked))
+    }
+
+    def status(uid: str) -> str:
+        return state.get(uid, "待发") if uid else "待发"
+
     rows = [
         (
             platform.KIND_LABEL.get(p.kind, p.kind),
-            p.township_l or p.county_l,
-            p.township_r or p.county_r,
             f"{p.probability:.3f}",
-            "已发" if p.request_l and p.request_r else "待发",
-            p.uid_l,
-            p.uid_r,
+            f"{status(p.request_l)}/{status(p.request_r)}",
+            p.township_l or p.county_l,
+            platform.said(records.get(p.uid_l, {})),
+            p.township_r or p.county_r,
+            platform.said(records.get(p.uid_r, {})),
+            f"{p.uid_l} {p.uid_r}",
         )
-        for p in PlatformPair.select().order_by(PlatformPair.id).limit(limit)
+        for p in pairs
     ]
-    table(("类别", "一方", "另一方", "概率", "协查", "一方记录", "另一方记录"), rows)
+    table(("类别", "概率", "协查", "一方", "一方记录", "另一方", "另一方记录", "记录编号"), rows)
 
 
 @platform_cmd.command("requests")

@@ -112,6 +112,8 @@ def test_three_counties_to_the_platform_and_requests_back_down(tmp_path, monkeyp
     assert f"发起协查 {2 * len(pairs)} 件" in res.output, res.output
     down = province.export()
     assert sorted(Path(p).name.split("-")[2] for p in down) == ["130123", "130125"]
+    listed = province.cli("platform", "pairs").output
+    assert "母亲王秀英" in listed and "已发/已发" in listed and "待发" not in listed, listed
 
     # 正定县 imports the platform's bundle and routes the requests to 新安镇, which finds them in its inbox
     zd = counties["130123"]

@@ -242,7 +242,10 @@ def _place(code: str) -> str:
     return f"{''.join(names)}（{code}）" if names else code
 
 
-def _said(rec: dict[str, str]) -> str:
+def said(rec: dict[str, str]) -> str:
+    """A record as a request or a list says it: ``李梓涵，2017-03-06出生，母亲王秀英``; ``""`` for none."""
+    if not rec:
+        return ""
     if rec.get("kind") == "birth":
         child, born = rec.get("child_name") or "未起名", rec.get("child_birth_date") or "日期不详"
         return f"{child}，{born}出生，母亲{rec.get('mother_name') or '不详'}"
@@ -298,8 +301,8 @@ def send_requests(*, operator: str | None = None, limit: int | None = None) -> d
             what = KIND_LABEL[pair.kind]
             who = "孩子" if pair.kind == "birth" else "人"
             question = (
-                f"省级平台跨县比对：{_place(other_place)}也报了同一{what}（{_said(theirs)}），"
-                f"请核实本地这条记录（{_said(mine)}）是否同一{who}、实际在哪里登记，"
+                f"省级平台跨县比对：{_place(other_place)}也报了同一{what}（{said(theirs)}），"
+                f"请核实本地这条记录（{said(mine)}）是否同一{who}、实际在哪里登记，"
                 "并回复一致/不一致/查无此人/已迁出。"
             )
             req = assist.raise_request(
