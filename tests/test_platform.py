@@ -35,7 +35,7 @@ class Township(Office):
         self.secret = root / f"{code}.pass"
         self.secret.write_text(f"secret of {code}\n", encoding="utf-8")
         self.out = root / f"out-{code}"
-        self.cli("demo", "--office", code, "--households", "40", "--seed", str(seed), "--as-of", "20260630")
+        self.cli("demo", "--office", code, "--households", "25", "--seed", str(seed), "--as-of", "20260630", "--no-lists")
         self.cli("reference-date", "20260630")  # the campaign's date: ages judged then, not on the real day
         self.cli("keys", "new")
         self.pub = root / f"{code}.pub"
