@@ -211,10 +211,12 @@ def db_option(func):
 
 
 def given_db(db_path: Path | None) -> Path | None:
-    """The command's ``--db``, else the group's (``hecha --db X cmd``), else ``None``."""
-    if db_path is None:
-        ctx = click.get_current_context(silent=True)
-        db_path = ctx.find_root().params.get("db_path") if ctx else None
+    """The command's ``--db``, else its group's (``hecha platform --db X stats``, ``hecha --db X cmd``:
+    the nearest given), else ``None``."""
+    ctx = click.get_current_context(silent=True)
+    while db_path is None and ctx is not None:
+        db_path = ctx.params.get("db_path")
+        ctx = ctx.parent
     return Path(db_path) if db_path else None
 
 
@@ -2625,6 +2627,10 @@ def platform_requests(db_path: Path | None) -> None:
         click.echo(
             f"有 {c['skipped']} 件因对方县的公钥没有登记而未发：hecha keys add 该县公钥后再运行本命令。", err=True
         )
+    if c["gone"]:
+        click.echo(f"有 {c['gone']} 条记录已被所在县删除，不再发协查。", err=True)
+    for problem in c["problems"]:
+        click.echo(f"未发：{problem}", err=True)
 
 
 @platform_cmd.command("rebuild")

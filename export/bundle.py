@@ -394,8 +394,9 @@ def export_bundle(
     A township writes its weekly bundle for its county (``township-increment``): every row of this
     office whose version is newer than the last bundle's (tombstones included), its audit rows, and
     the assistance requests and replies waiting for the county; an empty week still gets a bundle and
-    its sequence number. A county writes a ``county-request`` bundle to ``to`` (one of its townships
-    or another county) with the requests and replies routed there (:mod:`storage.assist`), or with
+    its sequence number. A county writes a ``county-request`` bundle to ``to`` (one of its townships,
+    another county, or its province's platform) with the requests and replies routed there
+    (:mod:`storage.assist`), and so does a province's platform to a county (issue 21); or, with
     ``up`` its ``county-up`` bundle to the level above (:func:`upper_peer`): every row it holds the
     first time, then the rows merged or changed here since the last one (by this county's audit
     rows), with the 填报单位 decisions and annual-report births (:func:`_up_messages`). The
@@ -1163,13 +1164,14 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
                 & (BundleLog.manifest_sha256 == b.manifest_sha256)
             ).execute()
             _log_in(b, "imported", who, counts=json.dumps(header["counts"]), audit_head=audit_head)
-        if store is not None:  # committed: the rows' files take their names (storage.province.platform.recover)
-            store.commit()
     except BaseException as exc:
         if store is not None:
             store.abort()
         _translate(exc, b.path)
         raise
+    if store is not None:  # committed: the rows' files take their names; should that stop halfway (a
+        # full disk, Ctrl-C), the .part files stay for the next read (storage.province.platform.recover)
+        store.commit()
     return ImportResult(status="imported", stats=stats, assist=assist_counts, **base)
 
 
@@ -1186,15 +1188,19 @@ def rebuild_platform_rows(path: str | Path, keys: UnlockedKeys, *, only: set[str
         return ""
     peer = verify(b)
     header, records = _decrypt(b, keys)
-    store = platform.writer(peer.code, b.manifest["bundle_id"])
     try:
-        stored, _ = platform.take_rows(store, records, county=peer.code, created_at=b.manifest["created_at"])
-        declared = {k: v for k, v in header["counts"].items() if v}
-        if declared != records.counts:
-            raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {records.counts} 不符", b.path)
-        store.commit()
+        with write_txn():  # the write lock: an import meanwhile would sweep this rebuild's files
+            store = platform.writer(peer.code, b.manifest["bundle_id"])
+            try:
+                stored, _ = platform.take_rows(store, records, county=peer.code, created_at=b.manifest["created_at"])
+                declared = {k: v for k, v in header["counts"].items() if v}
+                if declared != records.counts:
+                    raise BundleError("B13", f"内部头的记录数 {declared} 与实际 {records.counts} 不符", b.path)
+                store.commit()
+            except BaseException:
+                store.abort()
+                raise
     except BaseException as exc:
-        store.abort()
         _translate(exc, b.path)
         raise
     return f"{Path(path).name}：{peer.name}（{peer.code}）人 {stored['person']}，出生 {stored['birth']}"

@@ -270,7 +270,7 @@ def _clean_subject(subject: dict[str, Any]) -> dict[str, str]:
         text = clean_text(str(v or ""), SUBJECT_FIELDS.get(k, k), 200)
         if text and k in ("id_number", "spouse_id_number", "child_id_number", "mother_id_number"):
             info = idnumber.parse(text)
-            if info.status not in ("ok", "ok15"):
+            if not info.ok:  # a valid 18-character number or a valid 15-digit one (legacy15)
                 raise AssistError(f"{SUBJECT_FIELDS[k]}「{text}」不是有效的身份证号：{info.message}")
         if text and k in ("birth_date", "child_birth_date") and text > today().isoformat():
             raise AssistError(f"{SUBJECT_FIELDS[k]} {text} 晚于今天：请核对")

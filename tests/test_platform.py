@@ -35,7 +35,9 @@ class Township(Office):
         self.secret = root / f"{code}.pass"
         self.secret.write_text(f"secret of {code}\n", encoding="utf-8")
         self.out = root / f"out-{code}"
-        self.cli("demo", "--office", code, "--households", "25", "--seed", str(seed), "--as-of", "20260630", "--no-lists")
+        self.cli(
+            "demo", "--office", code, "--households", "25", "--seed", str(seed), "--as-of", "20260630", "--no-lists"
+        )
         self.cli("reference-date", "20260630")  # the campaign's date: ages judged then, not on the real day
         self.cli("keys", "new")
         self.pub = root / f"{code}.pub"
@@ -168,6 +170,13 @@ def test_three_counties_to_the_platform_and_requests_back_down(tmp_path, monkeyp
     assert "不用重建" in province.cli("platform", "rebuild", *ups).output
     again = province.cli("platform", "link").output
     assert "新发现 0 对" in again and f"跨县成对 {births} 对" in again, again
+
+    # one table's files lost, the other's there: still refused (a bundle counted as present when
+    # either of its files was, and its births dropped out silently: a reviewer's finding)
+    shutil.move(store / "births", tmp_path / "births-aside")
+    res = province.cli("platform", "link", ok=False)
+    assert res.exit_code == 1 and "缺了已导入的上报数据包的记录" in res.output, res.output
+    shutil.move(tmp_path / "births-aside", store / "births")
 
     # a file in the store that hecha did not write: said, with the file, not a traceback
     (store / "persons" / "junk.parquet").write_bytes(b"not parquet")
@@ -342,3 +351,28 @@ def cli_():
     from main import cli
 
     return cli
+
+
+def test_a_request_carries_only_valid_numbers_and_a_deleted_birth_is_not_counted(tmp_path):
+    """A reviewer's findings: a record whose number fails GB 11643 stopped every later request (the
+    number now goes into the question, not the subject; a valid 15-digit number is taken), and the
+    statistics counted births their county had since deleted."""
+    from storage import assist
+    from storage.db import close_db, open_db
+    from storage.province import platform, store
+
+    subject, said = platform._subject(
+        dict(kind="person", name="王秀英", id_number="130123198707220047", birth_date="1987-07-22")
+    )
+    assert subject == {"name": "王秀英", "birth_date": "1987-07-22"} and "130123198707220047（校验不对）" in said
+    assert assist._clean_subject({"name": "王秀英", "id_number": "130123870722004"})["id_number"]
+
+    db = _platform_db(tmp_path)
+    open_db(db)
+    day = dt.date(2026, 11, 4)
+    rows = list(_births_of("130123", 3, day))
+    gone = dict(rows[0], version=2, deleted=True, submitted="2026-12-01", bundle="b2")
+    store.write_rows(platform.store_dir(), "130123", "b1", [], rows)
+    store.write_rows(platform.store_dir(), "130123", "b2", [], [gone])
+    assert [(r.county, r.month, r.submitted) for r in platform.stats()] == [("130123", "2026-11", 2)]
+    close_db()

@@ -5,7 +5,7 @@ The province imports its counties' ``county-up`` bundles (:mod:`export.bundle`) 
 and GB 11643 forms of the ID numbers), links births and persons across counties with Splink
 (:mod:`.link`: DuckDB on one machine, Spark on a cluster, the same settings and SQL), and turns each
 cross-county pair into assistance requests (协查) to the counties concerned, with the platform's
-statistics per county and month (:mod:`.requests`).
+statistics per county and month (:mod:`.platform`).
 
 Nothing here is imported at start-up: DuckDB, pyarrow, Splink and pyspark come with the optional
 ``platform`` extra (``pip install 'hecha[platform]'``) and are imported by the functions that use

@@ -3,8 +3,11 @@
     spark-submit --master yarn storage/province/job.py --engine spark STORE OUT.parquet
 
 ``STORE`` is a platform store folder (:mod:`storage.province.store`) where the driver and the
-executors can read it (HDFS, S3 or a shared disk). Only the driver runs hecha's Python: the
-comparison is Spark SQL, so the executors need no hecha. Same code as ``hecha platform link``.
+executors can read it: a shared disk, or a URL (``hdfs://…``, ``s3a://…``) whose ``persons`` and
+``births`` folders Spark lists itself, hidden ``.part`` files left out. spark-submit's ``--master``
+stands (``HECHA_SPARK_MASTER`` overrides it). ``OUT.parquet`` is written on the driver's disk.
+Only the driver runs hecha's Python: the comparison is Spark SQL, so the executors need no hecha.
+Same code as ``hecha platform link``.
 """
 
 import sys

@@ -147,8 +147,9 @@ def _date(id_date: bool = False):
 def _id(col: str, label: str, ok: str = ""):
     """An ID number (GB 11643-1999) in its 18-character form: the same; one digit off; the first 15
     the same beside a number that fails its check (``ok``: the column saying a number is valid; a
-    spreadsheet kept 15 significant digits: …187000). Two valid numbers that differ never meet here:
-    :data:`TWO_NUMBERS` keeps such pairs out."""
+    spreadsheet kept 15 significant digits: …187000). For persons, two valid numbers that differ
+    never meet here (:data:`TWO_NUMBERS` keeps such pairs out); a child's number has no such rule
+    (few babies have one, and the number's validity is not stored for them)."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -324,11 +325,14 @@ class _Spark:
 
     def __init__(self, session=None):
         need("pyspark")
+        from pyspark import SparkConf
         from pyspark.sql import SparkSession
 
         self.own = session is None
         self._checkpoints = ""
-        master = os.environ.get("HECHA_SPARK_MASTER", "local[2]")
+        # spark-submit's --master stands (it is in SparkConf); HECHA_SPARK_MASTER, else local mode
+        given = SparkConf().get("spark.master", None)
+        master = os.environ.get("HECHA_SPARK_MASTER") or given or "local[2]"
         if session is None and not (os.environ.get("JAVA_HOME") or shutil.which("java")):
             raise PlatformError(
                 "Spark 要用 Java 17，本机没有（找不到 java，也没设 JAVA_HOME）："
@@ -354,7 +358,7 @@ class _Spark:
                 "检查 HECHA_SPARK_MASTER 和集群；或者不加 --engine spark，用 DuckDB"
             ) from None
 
-    def load(self, view: str, paths: list[Path]) -> None:
+    def load(self, view: str, paths: list) -> None:
         self.spark.read.parquet(*(str(p) for p in paths)).createOrReplaceTempView(view)
 
     def table(self, name: str, query: str) -> int:
@@ -407,7 +411,14 @@ def link(
     result = Result()
     try:
         t0 = time.perf_counter()
-        persons, births = files(store, "persons"), files(store, "births")
+        if "://" in str(store):  # a cluster's store (hdfs://, s3a://): Spark reads the folders and
+            # leaves out hidden files (.part) itself; pathlib cannot list them
+            if engine != "spark":
+                raise PlatformError(f"{store} 在集群的文件系统上：用 --engine spark 读")
+            persons: list = [f"{store}/persons"]
+            births: list = [f"{store}/births"]
+        else:
+            persons, births = files(store, "persons"), files(store, "births")
         if not persons:
             return result
         try:

@@ -61,13 +61,16 @@ def missing() -> list[BundleLog]:
     """The imported ``county-up`` bundles whose rows are not in the store (its folder lost, or a
     file deleted): :func:`ready` refuses to compare without them."""
     folder = store_dir()
-    have = {p.stem for table in store.TABLES for p in store.files(folder, table)}
+    have = {table: {p.stem for p in store.files(folder, table)} for table in store.TABLES}
     out = []
     for b in BundleLog.select().where(
         (BundleLog.direction == "in") & (BundleLog.status == "imported") & (BundleLog.kind == "county-up")
     ):
         counts = json.loads(b.counts or "{}")
-        if (counts.get("person") or counts.get("birth")) and f"{b.sender}-{b.bundle_id}" not in have:
+        stem = f"{b.sender}-{b.bundle_id}"
+        if any(
+            counts.get(kind) and stem not in have[table] for kind, table in (("person", "persons"), ("birth", "births"))
+        ):
             out.append(b)
     return out
 
@@ -252,14 +255,15 @@ def said(rec: dict[str, str]) -> str:
     return f"{rec.get('name')}，{rec.get('birth_date') or '日期不详'}出生"
 
 
-def send_requests(*, operator: str | None = None, limit: int | None = None) -> dict[str, int]:
+def send_requests(*, operator: str | None = None, limit: int | None = None) -> dict[str, Any]:
     """Raise an assistance request (协查, :func:`storage.assist.raise_request`) to each county of every
     pair not yet asked about: the county (and its township, where the record names one) checks its
     own record, told where the other record is. They wait (待发) for ``hecha export``, which writes
     one ``county-request`` bundle per county. A record in several pairs (a birth reported by three
     counties) is asked about once. Returns counts ``pairs``, ``requests``, ``shared`` (a side whose
     record was asked about already), ``skipped`` (a county whose key is not registered: its side
-    waits)."""
+    waits), ``gone`` (a record its county deleted since), ``refused`` with ``problems`` (what
+    :func:`storage.assist.raise_request` refused, per record: the others go on)."""
     from storage import assist
     from storage.models import PeerOffice
 
@@ -277,7 +281,8 @@ def send_requests(*, operator: str | None = None, limit: int | None = None) -> d
         for side in ("l", "r"):
             if getattr(p, f"request_{side}"):
                 asked[getattr(p, f"uid_{side}")] = getattr(p, f"request_{side}")
-    counts = dict(pairs=0, requests=0, skipped=0, shared=0)
+    counts: dict[str, int] = dict(pairs=0, requests=0, skipped=0, shared=0, gone=0, refused=0)
+    problems: list[str] = []
     for pair in pending:
         counts["pairs"] += 1
         for side, other in (("l", "r"), ("r", "l")):
@@ -295,38 +300,64 @@ def send_requests(*, operator: str | None = None, limit: int | None = None) -> d
                 counts["shared"] += 1
                 continue
             mine = records.get(getattr(pair, f"uid_{side}"), {})
+            if not mine:  # deleted by its county since the pair was found: nothing to ask about
+                counts["gone"] += 1
+                continue
             theirs = records.get(getattr(pair, f"uid_{other}"), {})
             other_place = getattr(pair, f"township_{other}") or getattr(pair, f"county_{other}")
-            subject = {k: v for k, v in mine.items() if k in assist.SUBJECT_FIELDS and v}
+            subject, unread = _subject(mine)
             what = KIND_LABEL[pair.kind]
             who = "孩子" if pair.kind == "birth" else "人"
             question = (
                 f"省级平台跨县比对：{_place(other_place)}也报了同一{what}（{said(theirs)}），"
-                f"请核实本地这条记录（{said(mine)}）是否同一{who}、实际在哪里登记，"
+                f"请核实本地这条记录（{said(mine)}{unread}）是否同一{who}、实际在哪里登记，"
                 "并回复一致/不一致/查无此人/已迁出。"
             )
-            req = assist.raise_request(
-                to_county=county,
-                to_township=town if len(town) == 9 and town.startswith(county) else "",
-                subject=subject,
-                items=("exists", "birth") if pair.kind == "birth" else ("exists", "address"),
-                kind="birth" if pair.kind == "birth" else "person",
-                question=question[: assist.MAX_TEXT],
-                source="platform",
-                operator=operator,
-            )
-            with write_txn():
-                PlatformPair.update(**{f"request_{side}": req.uid}).where(PlatformPair.id == pair.id).execute()
+            try:
+                with write_txn():  # the request and the pair's mark together: a crash leaves neither
+                    req = assist.raise_request(
+                        to_county=county,
+                        to_township=town if len(town) == 9 and town.startswith(county) else "",
+                        subject=subject,
+                        items=("exists", "birth") if pair.kind == "birth" else ("exists", "address"),
+                        kind="birth" if pair.kind == "birth" else "person",
+                        question=question[: assist.MAX_TEXT],
+                        source="platform",
+                        operator=operator,
+                    )
+                    PlatformPair.update(**{f"request_{side}": req.uid}).where(PlatformPair.id == pair.id).execute()
+            except assist.AssistError as exc:  # one record that cannot be asked about stops no other
+                counts["refused"] += 1
+                problems.append(f"{getattr(pair, f'uid_{side}')}：{exc}")
+                continue
             asked[getattr(pair, f"uid_{side}")] = req.uid
             counts["requests"] += 1
+    counts["problems"] = problems  # type: ignore[assignment]
     return counts
+
+
+def _subject(rec: dict[str, str]) -> tuple[dict[str, str], str]:
+    """A request's subject from a store record, and what of it could not go there: an ID number that
+    fails GB 11643 (the linkage compares it, a request may not carry it) is said in the question."""
+    from storage import assist, idnumber
+
+    subject, unread = {}, []
+    for k, v in rec.items():
+        if k not in assist.SUBJECT_FIELDS or not v:
+            continue
+        if k.endswith("id_number") and not idnumber.parse(v).ok:
+            unread.append(f"{assist.SUBJECT_FIELDS[k]}记为 {v}（校验不对）")
+            continue
+        subject[k] = v
+    return subject, ("；" + "，".join(unread)) if unread else ""
 
 
 @dataclass
 class CountyMonth:
     """The platform's statistics of one county and month, as the national platform publishes them:
-    births ``submitted`` (first received that month), requests ``received`` from the platform
-    (sent that month), ``answered`` (replies that arrived), ``verified`` (replies the platform took)."""
+    births ``submitted`` (first received that month; a birth the county has since deleted is not
+    counted), requests ``received`` from the platform (left in a bundle that month), ``answered``
+    (replies that arrived), ``verified`` (replies the platform took)."""
 
     county: str
     month: str
@@ -355,8 +386,9 @@ def stats(month: str = "") -> list[CountyMonth]:
             listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in store.files(folder, "births"))
             for county, first, n in con.execute(
                 f"""select county, first, count(*) from (
-                      select uid, min(county) as county, min(submitted) as first
-                      from read_parquet([{listed}]) group by uid) group by county, first"""
+                      select uid, min(county) as county, min(submitted) as first,
+                             arg_max(deleted, version) as gone
+                      from read_parquet([{listed}]) group by uid) where not gone group by county, first"""
             ).fetchall():
                 if r := at(county, first):
                     r.submitted += n
@@ -366,7 +398,7 @@ def stats(month: str = "") -> list[CountyMonth]:
             con.close()
     me = Office.get()
     for req in AssistRequest.select().where((AssistRequest.role == "sent") & (AssistRequest.origin == me.code)):
-        if r := at(req.to_county, req.sent_on or req.created_at):
+        if req.sent_on and (r := at(req.to_county, req.sent_on)):  # left in a bundle, not only raised
             r.received += 1
     for ans in AssistReply.select():
         if r := at(ans.origin[:6], ans.arrived_on or ans.replied_on):

@@ -5,8 +5,8 @@ Layout of a store folder::
 
     persons/<county>-<bundle id>.parquet   one file per imported bundle (or list), append-only
     births/<county>-<bundle id>.parquet
-    pairs/<run>.parquet                    the linkage's cross-county pairs (:mod:`.link`)
 
+The pairs the linkage finds are kept in the database (``platform_pair``), not here.
 A file is written under a hidden ``.part`` name and renamed when the import that wrote it commits
 (:func:`Writer.commit`); a ``.part`` left by a crash is removed by the next :class:`Writer`. The
 same bundle imported twice writes the same file names, and readers keep the newest version of each
@@ -190,8 +190,10 @@ def _schema(table: str):
 
 
 class Writer:
-    """Writes one import's rows into a store, all or nothing: rows go to hidden ``.part`` files,
-    :meth:`commit` renames them into place, :meth:`abort` removes them. ``name`` (a bundle id or a
+    """Writes one import's rows into a store: rows go to hidden ``.part`` files, :meth:`commit`
+    renames them into place (after the import's log row committed; a rename cut short is finished
+    by :func:`storage.province.platform.recover`), :meth:`abort` removes them. Made and used under
+    the database's write lock, as its :func:`sweep` removes every ``.part`` file. ``name`` (a bundle id or a
     list's name) names the files, with ``county``. Rows are written :data:`BATCH` at a time, never
     held all in memory."""
 
@@ -241,6 +243,8 @@ class Writer:
         """Rename the written files into place (after the import's log row committed)."""
         self.close()
         for part, final in self._parts:
+            if not part.exists() and final.exists():  # a reader's recover() renamed it first
+                continue
             with open(part, "rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(part, final)
@@ -294,7 +298,7 @@ def rows_of_csv(path: str | Path, table: str, *, submitted: dt.date) -> Iterator
     """Store rows from a UTF-8 CSV of ``persons`` (uid, county, township, name, sex, birth_date,
     id_number, hukou_place_code) or ``births`` (uid, county, township, child_name, child_sex,
     birth_date, child_id_number, birth_cert_no, birth_order, mother_name, mother_id_number,
-    delivery_org); other columns are ignored. For the benchmark's provinces (bench/platform.py)."""
+    delivery_org); other columns are ignored. For the benchmark's provinces (bench/province.py)."""
     import csv
 
     make = person_row if table == "persons" else birth_row
