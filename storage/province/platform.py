@@ -310,8 +310,8 @@ def send_requests(*, operator: str | None = None, limit: int | None = None) -> d
             who = "孩子" if pair.kind == "birth" else "人"
             question = (
                 f"省级平台跨县比对：{_place(other_place)}也报了同一{what}（{said(theirs)}），"
-                f"请核实本地这条记录（{said(mine)}{unread}）是否同一{who}、实际在哪里登记，"
-                "并回复一致/不一致/查无此人/已迁出。"
+                f"请核实本地这条记录（{said(mine)}{unread}）。回复：一致＝确是同一{who}（说明里写实际在哪里、"
+                f"应由哪边上报）；不一致＝不是同一{who}；查无此人；已迁出。"
             )
             try:
                 with write_txn():  # the request and the pair's mark together: a crash leaves neither
