@@ -732,6 +732,22 @@ def export(out_dir: Path, to: str, up: bool, db_path: Path | None) -> None:
     click.echo(str(result.path))
 
 
+def bundle_paths(files: tuple[Path, ...]) -> list[Path]:
+    """The bundle files named: each file, and every ``.zip`` of each folder. Raises
+    :class:`HechaError` for a path that does not exist, or when there is no bundle at all."""
+    paths: list[Path] = []
+    for given in files:
+        if given.is_dir():
+            paths += sorted(given.glob("*.zip"))
+        elif given.exists():
+            paths.append(given)
+        else:
+            raise HechaError(f"找不到文件 {given}：请检查路径。")
+    if not paths:
+        raise HechaError(f"{', '.join(map(str, files))} 中没有 .zip 数据包。")
+    return paths
+
+
 @cli.command("import-bundle")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
@@ -747,16 +763,7 @@ def import_bundle(files: tuple[Path, ...], db_path: Path | None) -> None:
 
     open_office_db(db_path)
 
-    paths: list[Path] = []
-    for given in files:
-        if given.is_dir():
-            paths += sorted(given.glob("*.zip"))
-        elif given.exists():
-            paths.append(given)
-        else:
-            raise HechaError(f"找不到文件 {given}：请检查路径。")
-    if not paths:
-        raise HechaError(f"{', '.join(map(str, files))} 中没有 .zip 数据包。")
+    paths = bundle_paths(files)
 
     keys_ = unlock(read_passphrase())
     refused = held = 0
@@ -2646,9 +2653,7 @@ def platform_rebuild(files: tuple[Path, ...], db_path: Path | None) -> None:
 
     open_office_db(db_path)
     platform.check_province()
-    paths: list[Path] = []
-    for given in files:
-        paths += sorted(given.glob("*.zip")) if given.is_dir() else [given]
+    paths = bundle_paths(files)
     missing = {b.manifest_sha256 for b in platform.missing()}
     if not missing:
         click.echo("列式存储不缺已导入数据包的记录，不用重建。")
@@ -2656,8 +2661,6 @@ def platform_rebuild(files: tuple[Path, ...], db_path: Path | None) -> None:
     keys_ = unlock(read_passphrase())
     done = 0
     for path in paths:
-        if not path.exists():
-            raise HechaError(f"找不到文件 {path}：请检查路径。")
         said = rebuild_platform_rows(path, keys_, only=missing)
         if said:
             click.echo(said)

@@ -249,6 +249,8 @@ async def test_the_platform_statistics_on_screen_at_80x24(tmp_path):
     from tui.screens.county import CountyScreen
     from tui.widgets.fields import MarkedTable
 
+    from .test_tui import wait_until  # a state with a deadline, not a count of pauses
+
     db = _platform_db(tmp_path)
     open_db(db)
     store.write_rows(platform.store_dir(), "130123", "b1", [], _births_of("130123", 3, dt.date(2026, 11, 4)))
@@ -257,10 +259,9 @@ async def test_the_platform_statistics_on_screen_at_80x24(tmp_path):
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("c")
-        for _ in range(500):
-            if isinstance(app.screen, CountyScreen) and app.screen.query_one(MarkedTable).row_count == 2:
-                break
-            await pilot.pause(0.01)
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, CountyScreen) and app.screen.query_one(MarkedTable).row_count == 2
+        )
         screen = app.screen
         assert isinstance(screen, CountyScreen)
         table = screen.query_one(MarkedTable)
@@ -272,11 +273,7 @@ async def test_the_platform_statistics_on_screen_at_80x24(tmp_path):
         assert "已上报 0 个县" in str(screen.query_one("#county-state", Static).render())
         assert screen.query_one("#county-state").region.bottom <= 23
         await pilot.press("escape")
-        for _ in range(100):
-            if not isinstance(app.screen, CountyScreen):
-                break
-            await pilot.pause(0.01)
-        assert not isinstance(app.screen, CountyScreen)
+        await wait_until(pilot, lambda: not isinstance(app.screen, CountyScreen))
     close_db()
 
 

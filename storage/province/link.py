@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from . import PlatformError, need, unreadable
-from .store import files
+from .store import files, sql_list
 
 ENGINES = ("duckdb", "spark")
 THRESHOLD = 0.5
@@ -194,7 +194,7 @@ def _across(kind: str) -> str:
     return f"{CROSS} and {TWO_NUMBERS}" if kind == "person" else f"{CROSS} and {SIBLINGS} and {TWO_MOTHERS}"
 
 
-def settings(kind: str, em_iterations: int = 25):
+def settings(kind: str):
     """Splink settings for ``kind`` (``person`` or ``birth``): comparisons and the cross-county
     blocking rules that generate the pairs."""
     import splink.comparison_library as cl
@@ -235,7 +235,6 @@ def settings(kind: str, em_iterations: int = 25):
         blocking_rules_to_generate_predictions=[f"{r} and {_across(kind)}" for r in rules],  # type: ignore[misc]  # SQL strings are rules too
         additional_columns_to_retain=["county", "township"],
         retain_intermediate_calculation_columns=False,
-        max_iterations=em_iterations,
     )
 
 
@@ -298,8 +297,7 @@ class _DuckDB:
             self.con.execute(f"set memory_limit = '{memory_limit}'").fetchall()
 
     def load(self, view: str, paths: list[Path]) -> None:
-        listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
-        self.con.execute(f"create or replace view {view} as select * from read_parquet([{listed}])").fetchall()
+        self.con.execute(f"create or replace view {view} as select * from read_parquet({sql_list(paths)})").fetchall()
 
     def table(self, name: str, query: str) -> int:
         self.con.execute(f"create or replace table {name} as {query}").fetchall()
@@ -392,7 +390,6 @@ def link(
     threshold: float = THRESHOLD,
     seed: int = 1,
     u_pairs: float | None = None,
-    em_iterations: int = 25,
     spark_session=None,
     progress: Callable[[str], None] = lambda _t: None,
 ) -> Result:
@@ -400,8 +397,7 @@ def link(
     ``spark_session`` an existing session, else local mode or ``HECHA_SPARK_MASTER``). Returns the
     pairs of match probability ≥ ``threshold``, sorted. ``u_pairs``: the random pairs u is estimated
     on (default ten per record, at least a million, at most five million; a level never met among
-    them gets u = 1 / those pairs, :func:`_unseen_u`). ``em_iterations``: at most this many rounds of each
-    expectation maximisation (Splink's default 25). Raises
+    them gets u = 1 / those pairs, :func:`_unseen_u`). Raises
     :class:`~storage.province.PlatformMissing` without the extra, ``ValueError`` for an unknown
     engine."""
     need("splink")
@@ -441,7 +437,7 @@ def link(
             t1 = time.perf_counter()
             progress(f"比对{'出生' if kind == 'birth' else '人员'}：{result.records[kind]:,} 条")
             pairs = u_pairs or min(5e6, max(1e6, result.records[kind] * 10.0))
-            result.pairs += _link_kind(eng, kind, threshold, seed, pairs, em_iterations)
+            result.pairs += _link_kind(eng, kind, threshold, seed, pairs)
             result.seconds[kind] = time.perf_counter() - t1
     finally:
         eng.close()
@@ -449,11 +445,11 @@ def link(
     return result
 
 
-def _link_kind(eng: Any, kind: str, threshold: float, seed: int, u_pairs: float, em_iterations: int) -> list[Pair]:
+def _link_kind(eng: Any, kind: str, threshold: float, seed: int, u_pairs: float) -> list[Pair]:
     from splink import Linker
 
     api = eng.api()
-    linker = Linker(eng.input(api, f"{kind}_in"), settings(kind, em_iterations), log_level=40)
+    linker = Linker(eng.input(api, f"{kind}_in"), settings(kind), log_level=40)
     prior_rules, em_rules = TRAINING[kind]
     across = _across(kind)
     linker.training.estimate_probability_two_random_records_match(
@@ -472,7 +468,7 @@ def _link_kind(eng: Any, kind: str, threshold: float, seed: int, u_pairs: float,
     for a, b, ca, cb, ta, tb, prob, weight in eng.rows(predictions, cols):
         if str(a) > str(b):
             a, b, ca, cb, ta, tb = b, a, cb, ca, tb, ta
-        out.append(Pair(kind, str(a), str(b), ca, cb, ta, tb, float(prob), float(weight)))
+        out.append(Pair(kind, str(a), str(b), ca, cb, ta or "", tb or "", float(prob), float(weight)))
     return out
 
 

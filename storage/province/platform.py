@@ -8,6 +8,7 @@ the Parquet store beside the database (:func:`store_dir`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -75,14 +76,19 @@ def missing() -> list[BundleLog]:
     return out
 
 
+def _checked() -> tuple[Path, list[BundleLog]]:
+    """The store's folder after :func:`recover`, and the bundles whose rows it lacks (:func:`missing`)."""
+    folder = store_dir()
+    if folder.is_dir():
+        recover(folder)
+    return folder, missing()
+
+
 def ready() -> Path:
     """The store, checked before it is read: files a crash left unrenamed are put in place
     (:func:`recover`); a bundle whose rows are missing is refused with what to do. Returns the folder.
     Raises :class:`PlatformError`."""
-    folder = store_dir()
-    if folder.is_dir():
-        recover(folder)
-    lost = missing()
+    folder, lost = _checked()
     if lost:
         names = "、".join(b.file_name for b in lost[:3]) + (f" 等 {len(lost)} 个" if len(lost) > 3 else "")
         raise PlatformError(
@@ -107,7 +113,7 @@ def take_rows(
     and checked, not kept: the platform compares persons and births). Returns ``(stored, passed
     over)``, records per table."""
     day = dt.date.fromisoformat(created_at[:10])
-    bundle = w.stem.split("-", 1)[1]
+    bundle = w.name
     stored: Counter = Counter()
     passed: Counter = Counter()
     for rec in records:
@@ -157,22 +163,8 @@ def link(
     with write_txn():
         for p in result.pairs:
             found[p.kind] = found.get(p.kind, 0) + 1
-            made = (
-                PlatformPair.insert(
-                    kind=p.kind,
-                    uid_l=p.uid_l,
-                    uid_r=p.uid_r,
-                    county_l=p.county_l,
-                    county_r=p.county_r,
-                    township_l=p.township_l or "",
-                    township_r=p.township_r or "",
-                    probability=p.probability,
-                    run=run,
-                    found_at=now_iso(),
-                )
-                .on_conflict_ignore()
-                .execute()
-            )
+            fields = {k: v for k, v in dataclasses.asdict(p).items() if k != "weight"}
+            made = PlatformPair.insert(**fields, run=run, found_at=now_iso()).on_conflict_ignore().execute()
             if made:
                 new[p.kind] = new.get(p.kind, 0) + 1
     return LinkSummary(run, found, new, result.records, result.seconds)
@@ -199,7 +191,7 @@ def _records_of(con, folder: Path, uids: list[str], out: dict[str, dict[str, str
     """:func:`records_of` on an open DuckDB connection."""
 
     def paths(table: str) -> str:
-        return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in store.files(folder, table)) + "]"
+        return store.sql_list(store.files(folder, table))
 
     from .link import LATEST
 
@@ -383,12 +375,12 @@ def stats(month: str = "") -> list[CountyMonth]:
         duckdb = need("duckdb")
         con = duckdb.connect()
         try:
-            listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in store.files(folder, "births"))
+            listed = store.sql_list(store.files(folder, "births"))
             for county, first, n in con.execute(
                 f"""select county, first, count(*) from (
                       select uid, min(county) as county, min(submitted) as first,
                              arg_max(deleted, version) as gone
-                      from read_parquet([{listed}]) group by uid) where not gone group by county, first"""
+                      from read_parquet({listed}) group by uid) where not gone group by county, first"""
             ).fetchall():
                 if r := at(county, first):
                     r.submitted += n
@@ -447,9 +439,7 @@ def summary() -> dict[str, Any]:
     bundles = BundleLog.select().where((BundleLog.direction == "in") & (BundleLog.status == "imported"))
     counties = sorted({b.sender for b in bundles if b.kind == "county-up"})
     pairs = {k: PlatformPair.select().where(PlatformPair.kind == k).count() for k in KIND_LABEL}
-    if store_dir().is_dir():
-        recover(store_dir())
-    lost = [b.file_name for b in missing()]
+    lost = [b.file_name for b in _checked()[1]]
     asked = PlatformPair.select().where((PlatformPair.request_l != "") & (PlatformPair.request_r != "")).count()
     return dict(
         counties=counties, bundles=len(list(bundles)), pairs=pairs, asked=asked, store=str(store_dir()), lost=lost

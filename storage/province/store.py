@@ -199,6 +199,7 @@ class Writer:
 
     def __init__(self, folder: str | Path, county: str, name: str):
         self.folder = Path(folder)
+        self.name = name
         self.stem = f"{county}-{name}"
         self.counts = dict.fromkeys(TABLES, 0)
         self._rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
@@ -276,6 +277,11 @@ def sweep(folder: str | Path) -> int:
 def files(folder: str | Path, table: str) -> list[Path]:
     """The committed Parquet files of ``table`` in the store, sorted."""
     return sorted((Path(folder) / table).glob("[!.]*.parquet"))
+
+
+def sql_list(paths: Iterable[str | Path]) -> str:
+    """Paths as a DuckDB list literal for ``read_parquet([...])``, each quoted."""
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
 
 def write_rows(folder: str | Path, county: str, name: str, persons: Iterable[dict], births: Iterable[dict]) -> dict:
