@@ -2632,10 +2632,12 @@ def platform_requests(db_path: Path | None) -> None:
     click.echo(f"{c['pairs']} 对记录，发起协查 {c['requests']} 件。下发：hecha export")
     if c["skipped"]:
         click.echo(
-            f"有 {c['skipped']} 件因对方县的公钥没有登记而未发：hecha keys add 该县公钥后再运行本命令。", err=True
+            f"有 {c['skipped']} 件因对方县的公钥没有登记或已吊销而未发：没登记的 hecha keys add 该县公钥，"
+            "吊销的 hecha keys replace 该县新公钥，再运行本命令。",
+            err=True,
         )
     if c["gone"]:
-        click.echo(f"有 {c['gone']} 条记录已被所在县删除，不再发协查。", err=True)
+        click.echo(f"有 {c['gone']} 对记录有一边已被所在县删除，两边都不发协查。", err=True)
     for problem in c["problems"]:
         click.echo(f"未发：{problem}", err=True)
 
@@ -2658,13 +2660,21 @@ def platform_rebuild(files: tuple[Path, ...], db_path: Path | None) -> None:
     if not missing:
         click.echo("列式存储不缺已导入数据包的记录，不用重建。")
         return
+    from export.bundle import BundleError
+
     keys_ = unlock(read_passphrase())
     done = 0
-    for path in paths:
-        said = rebuild_platform_rows(path, keys_, only=missing)
+    for path in dict.fromkeys(p.resolve() for p in paths):  # a file named twice is read once
+        try:
+            said = rebuild_platform_rows(path, keys_, only=missing)
+        except BundleError as exc:  # one bad file stops no other
+            click.echo(f"未读 {path.name}：{exc}", err=True)
+            continue
         if said:
             click.echo(said)
             done += 1
+        else:
+            click.echo(f"跳过 {path.name}：不是本平台缺记录的上报数据包（别的数据包，或没有导入过）", err=True)
     left = len(platform.missing())
     click.echo(f"重建了 {done} 个数据包的记录；还缺 {left} 个。", err=True)
     if left:

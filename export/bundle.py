@@ -1178,15 +1178,21 @@ def _import_opened(b: Opened, keys: UnlockedKeys, who: str) -> ImportResult:
 def rebuild_platform_rows(path: str | Path, keys: UnlockedKeys, *, only: set[str]) -> str:
     """Read again, into the province's store, a ``county-up`` bundle this platform imported before
     whose rows the store lost (issue 21; ``only``: the manifests' SHA-256 the store lacks, from
-    :func:`storage.province.platform.missing`). The bundle is checked as at import (signature,
-    payload, decryption, record counts); the bundle log is not touched. Returns what was written,
+    :func:`storage.province.platform.missing`). Its manifest is one the log holds as imported, so its
+    signature was checked then (a key revoked since does not stop it); its payload, decryption and
+    record counts are checked again; the bundle log is not touched. Returns what was written,
     ``""`` for a bundle not among ``only``. Raises :class:`BundleError`."""
     from storage.province import platform
 
     b = open_bundle(path)
     if b.manifest_sha256 not in only:
         return ""
-    peer = verify(b)
+    # these exact manifest bytes were verified when imported (as _imported_before trusts them): the
+    # sender's key may have been revoked or replaced since, and the rows must still come back
+    m = b.manifest
+    if len(b.payload) != m["payload_size"] or _sha256(b.payload) != m["payload_sha256"]:
+        raise BundleError("B06", "payload.age 的大小或 SHA-256 与清单不符", b.path)
+    peer = PeerOffice.get(PeerOffice.code == m["sender"])
     header, records = _decrypt(b, keys)
     try:
         with write_txn():  # the write lock: an import meanwhile would sweep this rebuild's files

@@ -159,14 +159,16 @@ def test_three_counties_to_the_platform_and_requests_back_down(tmp_path, monkeyp
 
     # the store's folder lost (a helper's finding: the platform said nothing had been imported):
     # refused in words, and rebuilt from the bundle files, checked as at import
+    province.cli("keys", "revoke", "130126", "--yes")  # a key revoked since does not keep its rows away
     shutil.rmtree(store)
     res = province.cli("platform", "link", ok=False)
     assert res.exit_code == 1 and "缺了已导入的上报数据包的记录" in res.output and "platform rebuild" in res.output
     assert "缺了 3 个已导入数据包的记录" in province.cli("platform").output  # the later one carried no rows
     res = province.cli("platform", "rebuild", ups[0], ok=False)
     assert res.exit_code == 1 and "重建了 1 个" in res.output and "还缺 2 个" in res.output, res.output
-    res = province.cli("platform", "rebuild", *ups)
-    assert "重建了 2 个" in res.output and "还缺 0 个" in res.output, res.output
+    res = province.cli("platform", "rebuild", *ups, ups[1], str(towns["130123"].out))
+    assert "重建了 2 个" in res.output and "还缺 0 个" in res.output, res.output  # the one named twice: once
+    assert "跳过 hecha-130123103-130123" in res.output  # a township's bundle, named and passed over
     assert "不用重建" in province.cli("platform", "rebuild", *ups).output
     again = province.cli("platform", "link").output
     assert "新发现 0 对" in again and f"跨县成对 {births} 对" in again, again
@@ -333,6 +335,10 @@ def test_platform_commands_refuse_another_office_and_a_missing_extra(tmp_path, m
     assert res.exit_code == 1 and "还没有导入任何县的上报数据包" in res.output, res.output
     res = CliRunner().invoke(cli_(), ["platform", "link", "--threshold", "1", "--db", str(db)])
     assert res.exit_code == 2 and "--threshold" in res.output, res.output  # 1.0 would be no pair at all
+    from storage.province.link import link
+
+    with pytest.raises(province.PlatformError, match="0.5 和 1 之间"):
+        link(tmp_path, threshold=float("nan"))  # passes click's range (a breaker's finding)
     with pytest.raises(province.PlatformMissing, match=r"pip install 'hecha\[platform\]'"):
         province.need("duckdb_not_there")
     from storage.province.link import _Spark
@@ -373,3 +379,71 @@ def test_a_request_carries_only_valid_numbers_and_a_deleted_birth_is_not_counted
     store.write_rows(platform.store_dir(), "130123", "b2", [], [gone])
     assert [(r.county, r.month, r.submitted) for r in platform.stats()] == [("130123", "2026-11", 2)]
     close_db()
+
+
+def test_one_exact_copy_in_a_small_province_is_found(tmp_path):
+    """A newcomer's finding: the README's trial (demo townships, one household keyed in two counties)
+    ended in a traceback: EM on a block holding only the planted pair, every level the same, made a
+    weight infinite. That block is left out; the others train, and the pair is found."""
+    import random
+
+    from storage import idnumber
+    from storage.province.link import link
+    from storage.province.store import birth_row, person_row, write_rows
+
+    rng = random.Random(3)
+    day = dt.date(2026, 11, 4)
+    people: dict[str, list] = {"130123": [], "130125": []}
+    births: dict[str, list] = {"130123": [], "130125": []}
+    for county in people:
+        for i in range(150):
+            born = dt.date(1980, 1, 1) + dt.timedelta(days=rng.randrange(8000))
+            mother: dict[str, str | int] = dict(
+                uid=f"{county}-m{i}",
+                origin=TOWNS[county],
+                name=rng.choice("王李张刘陈杨赵黄") + rng.choice("秀丽芳娜敏静燕霞") + rng.choice("英兰梅红华"),
+                sex="2",
+                id_number=idnumber.make(county, born, 2 * i + 2),
+                version=1,
+            )
+            people[county].append(mother)
+            births[county].append(
+                dict(
+                    uid=f"{county}-b{i}",
+                    origin=TOWNS[county],
+                    child_name=str(mother["name"])[0] + rng.choice("子梓浩宇涵欣") + rng.choice("轩然怡博琪"),
+                    child_sex=rng.choice("12"),
+                    birth_date=(dt.date(2016, 1, 1) + dt.timedelta(days=rng.randrange(3000))).isoformat(),
+                    birth_cert_no=f"Q{county}{i:04d}",
+                    mother_uid=mother["uid"],
+                    version=1,
+                )
+            )
+    births["130125"].append(dict(births["130123"][7], uid="130125-copy", origin=TOWNS["130125"], mother_uid=""))
+    births["130125"][-1].update(
+        mother_name=people["130123"][7]["name"], mother_id_number=people["130123"][7]["id_number"]
+    )
+    store = tmp_path / "store"
+    for county in people:
+        write_rows(
+            store,
+            county,
+            "b1",
+            (person_row(p, county=county, bundle="b1", submitted=day) for p in people[county]),
+            (birth_row(b, county=county, bundle="b1", submitted=day) for b in births[county]),
+        )
+    found = [(p.kind, p.uid_l, p.uid_r) for p in link(store, u_pairs=2e5).pairs]
+    assert found == [("birth", "130123-b7", "130125-copy")]
+
+    # a breaker's finding: one county alone (the platform's first week), or counties sharing no number,
+    # ended in a traceback (a training block with no pairs at all; a prior of 0): now no pair, no error
+    alone = tmp_path / "alone"
+    write_rows(
+        alone,
+        "130123",
+        "b1",
+        (person_row(p, county="130123", bundle="b1", submitted=day) for p in people["130123"]),
+        (birth_row(b, county="130123", bundle="b1", submitted=day) for b in births["130123"]),
+    )
+    result = link(alone, u_pairs=2e5)
+    assert result.pairs == [] and result.records == {"person": 150, "birth": 150}

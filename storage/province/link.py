@@ -403,6 +403,8 @@ def link(
     need("splink")
     if engine not in ENGINES:
         raise ValueError(f"engine {engine!r}: duckdb or spark")
+    if not 0 < threshold < 1:  # nan too: it passes click's range and would reach the SQL
+        raise PlatformError(f"匹配概率下限 {threshold} 不对：应在 0.5 和 1 之间（不含 1）")
     eng: Any = _DuckDB() if engine == "duckdb" else _Spark(spark_session)
     result = Result()
     try:
@@ -437,7 +439,7 @@ def link(
             t1 = time.perf_counter()
             progress(f"比对{'出生' if kind == 'birth' else '人员'}：{result.records[kind]:,} 条")
             pairs = u_pairs or min(5e6, max(1e6, result.records[kind] * 10.0))
-            result.pairs += _link_kind(eng, kind, threshold, seed, pairs)
+            result.pairs += _link_kind(eng, kind, result.records[kind], threshold, seed, pairs)
             result.seconds[kind] = time.perf_counter() - t1
     finally:
         eng.close()
@@ -445,8 +447,9 @@ def link(
     return result
 
 
-def _link_kind(eng: Any, kind: str, threshold: float, seed: int, u_pairs: float) -> list[Pair]:
+def _link_kind(eng: Any, kind: str, records: int, threshold: float, seed: int, u_pairs: float) -> list[Pair]:
     from splink import Linker
+    from splink.internals.exceptions import SplinkException
 
     api = eng.api()
     linker = Linker(eng.input(api, f"{kind}_in"), settings(kind), log_level=40)
@@ -455,12 +458,21 @@ def _link_kind(eng: Any, kind: str, threshold: float, seed: int, u_pairs: float)
     linker.training.estimate_probability_two_random_records_match(
         [f"{r} and {across}" for r in prior_rules], recall=0.7
     )
+    if not linker._settings_obj._probability_two_random_records_match:  # the rules met no pair (no
+        # two counties share a number): rarer than one in all the pairs, as _unseen_u says of a level
+        linker._settings_obj._probability_two_random_records_match = 2.0 / max(records * (records - 1), 2)
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
     _unseen_u(linker, u_pairs)
+
     for rule in em_rules:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            f"{rule} and {across}", estimate_without_term_frequencies=True
-        )
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                f"{rule} and {across}", estimate_without_term_frequencies=True
+            )
+        except SplinkException:  # a block of matches only (a small province: the planted pair alone)
+            # makes EM's match share 1 and a weight infinite; the other blocks still train (a trial's
+            # 100 households per county ended in a traceback: a newcomer's finding)
+            continue
     predictions = linker.inference.predict(threshold_match_probability=threshold)
     cols = ["unique_id_l", "unique_id_r", "county_l", "county_r", "township_l", "township_r"]
     cols += ["match_probability", "match_weight"]

@@ -254,7 +254,8 @@ def send_requests(*, operator: str | None = None, limit: int | None = None) -> d
     one ``county-request`` bundle per county. A record in several pairs (a birth reported by three
     counties) is asked about once. Returns counts ``pairs``, ``requests``, ``shared`` (a side whose
     record was asked about already), ``skipped`` (a county whose key is not registered: its side
-    waits), ``gone`` (a record its county deleted since), ``refused`` with ``problems`` (what
+    waits), ``gone`` (pairs of which a record was deleted by its county since: neither side asked),
+    ``refused`` with ``problems`` (what
     :func:`storage.assist.raise_request` refused, per record: the others go on)."""
     from storage import assist
     from storage.models import PeerOffice
@@ -292,10 +293,10 @@ def send_requests(*, operator: str | None = None, limit: int | None = None) -> d
                 counts["shared"] += 1
                 continue
             mine = records.get(getattr(pair, f"uid_{side}"), {})
-            if not mine:  # deleted by its county since the pair was found: nothing to ask about
-                counts["gone"] += 1
-                continue
             theirs = records.get(getattr(pair, f"uid_{other}"), {})
+            if not (mine and theirs):  # one side deleted by its county since: the pair is no more
+                counts["gone"] += side == "l"
+                break
             other_place = getattr(pair, f"township_{other}") or getattr(pair, f"county_{other}")
             subject, unread = _subject(mine)
             what = KIND_LABEL[pair.kind]
